@@ -1,0 +1,75 @@
+"""Switches that make the stand-in misbehave, so tests can prove the app copes."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class FaultMode(StrEnum):
+    LATENCY = "latency"  # answer normally after `delay_seconds`
+    RATE_LIMIT = "rate_limit"  # 429 rate_limit_exceeded with Retry-After
+    SERVER_ERROR = "server_error"  # `status` (default 500) with an itellico error body
+    HANG = "hang"  # hold the request for `delay_seconds` (default 60), then answer 504
+    MALFORMED = "malformed"  # 201/200 with a body that is not JSON
+    HTML_ERROR = "html_error"  # 502 with an HTML page, like a proxy in front of the API
+    FASTAPI_ERROR = "fastapi_error"  # 422 with a bare FastAPI {"detail": [...]} body
+    MISSING_JOIN = "missing_join"  # a created web call without `join`
+    CLOSE = "close"  # close the connection without answering
+    AGENT_ABSENT = "agent_absent"  # create succeeds, but no agent ever joins the room
+
+
+@dataclass
+class Fault:
+    mode: FaultMode
+    endpoint: str = "create"  # "create", "get", "any"
+    times: int | None = None  # None: until cleared
+    delay_seconds: float = 0.0
+    status: int = 500
+    retry_after: str | None = "1"
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Fault:
+        fault = cls(
+            mode=FaultMode(data["mode"]),
+            endpoint=str(data.get("endpoint", "create")),
+            times=None if data.get("times") is None else int(data["times"]),
+            delay_seconds=float(data.get("delay_seconds", 60.0 if data["mode"] == "hang" else 0.0)),
+            status=int(data.get("status", 500)),
+            retry_after=None if data.get("retry_after", "1") is None else str(data.get("retry_after", "1")),
+        )
+        if fault.endpoint not in ("create", "get", "any"):
+            raise ValueError("endpoint must be create, get or any")
+        return fault
+
+
+class FaultSwitch:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+
+    def set(self, fault: Fault) -> None:
+        with self._lock:
+            self._faults = [f for f in self._faults if f.endpoint != fault.endpoint] + [fault]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults = []
+
+    def take(self, endpoint: str) -> Fault | None:
+        """The fault for this request, if any; counts down `times`."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.endpoint in (endpoint, "any"):
+                    if fault.times is not None:
+                        fault.times -= 1
+                        if fault.times <= 0:
+                            self._faults.remove(fault)
+                    return fault
+        return None
+
+    def describe(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(vars(f), mode=f.mode.value) for f in self._faults]

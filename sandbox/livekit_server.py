@@ -1,0 +1,115 @@
+"""Runs the pinned livekit-server on loopback with the verified offline settings."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from .ports import ensure_free
+
+ROOT = Path(__file__).resolve().parent.parent
+PINNED_VERSION = "1.13.5"
+DEFAULT_BINARY = ROOT / ".cache" / "bin" / "server"
+API_KEY = "devkey"
+# A dev-only secret for a server that listens on 127.0.0.1 alone; 32 bytes keeps JWT libraries quiet.
+API_SECRET = "secret-secret-secret-secret-secret-32"
+
+
+class LiveKitError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class LiveKitPorts:
+    http: int = 7880
+    tcp: int = 7881
+    udp: int = 7882
+
+
+def binary() -> Path:
+    return Path(os.environ.get("LIVEKIT_SERVER_BIN") or DEFAULT_BINARY)
+
+
+def config_yaml(ports: LiveKitPorts) -> str:
+    # Why each line: ../shared/reference/livekit.md §2.3-2.4. Loopback only, no STUN lookups.
+    return f"""\
+port: {ports.http}
+bind_addresses: ["127.0.0.1"]
+rtc:
+  tcp_port: {ports.tcp}
+  udp_port: {ports.udp}
+  node_ip: 127.0.0.1
+  use_external_ip: false
+  enable_loopback_candidate: true
+  ips:
+    includes: ["127.0.0.1/32"]
+  stun_servers: ["127.0.0.1:3478"]
+keys:
+  {API_KEY}: {API_SECRET}
+logging:
+  level: warn
+"""
+
+
+class LiveKitServer:
+    def __init__(self, ports: LiveKitPorts, log_path: Path | None = None) -> None:
+        self.ports = ports
+        self.url = f"ws://127.0.0.1:{ports.http}"
+        self._log_path = log_path
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 20.0) -> None:
+        exe = binary()
+        if not exe.is_file():
+            raise LiveKitError(f"livekit-server is not installed at {exe}; run `make setup`")
+        ensure_free(self.ports.http, "LIVEKIT_PORT")
+        ensure_free(self.ports.tcp, "LIVEKIT_TCP_PORT")
+        ensure_free(self.ports.udp, "LIVEKIT_UDP_PORT", udp=True)
+        config = Path(tempfile.mkstemp(prefix="livekit-", suffix=".yaml")[1])
+        config.write_text(config_yaml(self.ports))
+        log = self._log_path.open("wb") if self._log_path else subprocess.DEVNULL
+        self._process = subprocess.Popen(
+            [str(exe), "--config", str(config)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise LiveKitError(f"livekit-server exited with {self._process.returncode}; see its log")
+            try:
+                # 200 once node stats are fresh; 406 before that (livekit.md §2.2).
+                if httpx.get(f"http://127.0.0.1:{self.ports.http}/", timeout=0.5).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise LiveKitError(f"livekit-server did not become ready within {timeout:.0f}s")
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            # It can take a while to close open rooms (livekit.md §2.7).
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def installed_version(exe: Path | None = None) -> str | None:
+    exe = exe or binary()
+    if not exe.is_file():
+        return None
+    result = subprocess.run([str(exe), "--version"], capture_output=True, text=True, check=False)
+    return result.stdout.strip().rsplit(" ", 1)[-1] or None

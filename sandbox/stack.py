@@ -1,0 +1,82 @@
+"""The whole sandbox in one object: livekit-server, the stand-in API and its agents.
+
+Used by `make run` (through webcall.devserver) and by the end-to-end test fixtures.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from .agents import load_agents
+from .livekit_server import API_KEY, API_SECRET, LiveKitPorts, LiveKitServer
+from .ports import ensure_free
+from .standin import StandinConfig, create_standin
+
+log = logging.getLogger("sandbox")
+
+# The English receptionist in agents.toml answers the / page unless ITELLICOAI_AGENT_ID says otherwise.
+DEFAULT_AGENT_ID = "3f7c2b1e-8a4d-4c6b-9e2f-1a5d7c9b0e41"
+
+
+@dataclass
+class SandboxStack:
+    livekit_ports: LiveKitPorts = field(default_factory=LiveKitPorts)
+    api_port: int = 5050
+    log_dir: Path | None = None
+    # A fresh key per run: nothing real to leak, and tests can search for it in every output.
+    api_key: str = field(default_factory=lambda: f"sandbox-{secrets.token_urlsafe(24)}")
+    start_agents: bool = True
+
+    def __post_init__(self) -> None:
+        self.livekit = LiveKitServer(
+            self.livekit_ports, log_path=self.log_dir / "livekit.log" if self.log_dir else None
+        )
+        self._server: BaseWSGIServer | None = None
+        self.standin = create_standin(
+            StandinConfig(
+                api_key=self.api_key,
+                livekit_url=self.livekit.url,
+                livekit_api_key=API_KEY,
+                livekit_api_secret=API_SECRET,
+                start_agents=self.start_agents,
+                log_dir=self.log_dir,
+            )
+        )
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    def app_env(self) -> dict[str, str]:
+        """The settings that point the app at this sandbox."""
+        return {
+            "ITELLICOAI_API_KEY": self.api_key,
+            "ITELLICOAI_BASE_URL": self.base_url,
+            "ITELLICOAI_AGENT_ID": DEFAULT_AGENT_ID,
+            "WEBCALL_RTC_NO_ICE_SERVERS": "true",
+        }
+
+    def start(self) -> None:
+        load_agents()  # a broken agents.toml stops us before anything runs
+        ensure_free(self.api_port, "SANDBOX_API_PORT")
+        self.livekit.start()
+        try:
+            self._server = make_server("127.0.0.1", self.api_port, self.standin, threaded=True)
+        except BaseException:
+            self.livekit.stop()
+            raise
+        threading.Thread(target=self._server.serve_forever, name="standin", daemon=True).start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        self.standin.extensions["standin"]["runner"].stop_all()
+        self.livekit.stop()

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs everything `make run` and `make test` need. Safe to run again: each step checks first
+# and skips what is already in place. Needs root (or sudo) only for the Debian packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+LIVEKIT_VERSION="1.13.5"          # pinned; see ../shared/reference/livekit.md §2.1
+BIN_DIR=".cache/bin"
+APT_PACKAGES=(chromium espeak-ng sox)
+PYTHON="${PYTHON:-python3.11}"
+command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
+
+step() { printf '\n==> %s\n' "$*"; }
+have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+
+# 1. Debian packages: Chromium for the browser tests, espeak-ng (the agent's voice), sox.
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do have_pkg "$pkg" || missing+=("$pkg"); done
+if ((${#missing[@]})); then
+  step "Installing Debian packages: ${missing[*]} (first time: about 1-3 minutes)"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# 2. Python virtual environment with the app, sandbox and test packages (pinned in pyproject.toml).
+stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+  step "Installing Python packages into .venv (first time: about 1 minute)"
+  [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e '.[sandbox,test]'
+  rm -f .venv/.installed-*; touch "$stamp"
+fi
+
+# 3. npm packages: livekit-client, served to the browser from node_modules (pinned, lockfile).
+if [ ! -f node_modules/livekit-client/dist/livekit-client.esm.mjs ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  step "Installing npm packages (livekit-client; a few seconds)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# 4. livekit-server, built from source through the Go module proxy (no prebuilt downloads here).
+if [ "$("$BIN_DIR/server" --version 2>/dev/null | awk '{print $NF}')" != "$LIVEKIT_VERSION" ]; then
+  step "Building livekit-server v$LIVEKIT_VERSION with Go (first time: about 3-4 minutes on 2 cores; later: seconds)"
+  mkdir -p "$BIN_DIR"
+  GOBIN="$PWD/$BIN_DIR" go install "github.com/livekit/livekit-server/cmd/server@v$LIVEKIT_VERSION"
+  "$BIN_DIR/server" --version
+fi

@@ -1,0 +1,70 @@
+"""Helpers for the end-to-end tests: Chromium flags, spoken WAVs, servers in threads."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import playwright
+from flask import Flask
+from werkzeug.serving import make_server
+
+CHROMIUM = Path("/usr/bin/chromium")
+OUR_DISABLED_FEATURES = ["WebRtcHideLocalIpsWithMdns"]  # real IPs, not .local names (livekit.md §4)
+
+
+def playwright_disabled_features() -> list[str]:
+    """Playwright passes its own --disable-features list and Chromium keeps only the last one
+    given, so ours must carry Playwright's too (livekit.md §4). Read it from the installed driver."""
+    bundle = Path(playwright.__file__).parent / "driver" / "package" / "lib" / "coreBundle.js"
+    match = re.search(r"disabledFeatures = \[(.*?)\]\.filter", bundle.read_text(), re.S)
+    if match is None:
+        raise RuntimeError(f"Playwright's disabled-features list was not found in {bundle}")
+    return re.findall(r'"([A-Za-z0-9]+)"', match.group(1))
+
+
+def chromium_args(wav: Path | None = None) -> list[str]:
+    features = ",".join(playwright_disabled_features() + OUR_DISABLED_FEATURES)
+    args = [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        "--allow-loopback-in-peer-connection",
+        f"--disable-features={features}",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+    ]
+    if wav is not None:
+        args.append(f"--use-file-for-fake-audio-capture={wav}%noloop")
+    return args
+
+
+def spoken_wav(text: str, folder: Path, lead_seconds: float = 2.0, tail_seconds: float = 4.0) -> Path:
+    """A WAV of `text` spoken by espeak-ng, made now, padded so the call is up before it speaks."""
+    for tool in ("espeak-ng", "sox"):
+        if shutil.which(tool) is None:
+            raise RuntimeError(f"{tool} is not installed; run `make setup`")
+    folder.mkdir(parents=True, exist_ok=True)
+    raw, padded = folder / "raw.wav", folder / "speech.wav"
+    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(raw), text], check=True)
+    subprocess.run(
+        ["sox", str(raw), "-r", "48000", str(padded), "pad", str(lead_seconds), str(tail_seconds)], check=True
+    )
+    return padded
+
+
+@contextmanager
+def serve(app: Flask, port: int = 0) -> Iterator[str]:
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()

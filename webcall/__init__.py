@@ -1,0 +1,115 @@
+"""itellico web-call: the Flask app that turns a click into a talk with an itellico voice agent."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from dotenv import load_dotenv
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from .demos import DemoRegistry
+from .errors import ApiError, ErrorCode
+from .handles import CallHandles
+from .itellico import ItellicoClient
+from .services import EXTENSION, Services
+from .settings import Settings, SettingsError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+__all__ = ["ROOT", "SettingsError", "create_app"]
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. `test_config` may hold `settings` (a Settings), `itellico_transport`
+    (an httpx transport) and plain Flask config keys."""
+    test_config = dict(test_config or {})
+    settings = test_config.pop("settings", None)
+    transport = test_config.pop("itellico_transport", None)
+    if settings is None:
+        load_dotenv(ROOT / ".env")
+        settings = Settings.from_env()
+
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_mapping(SECRET_KEY=settings.secret_key, JSON_SORT_KEYS=False)
+    app.config.update(test_config)
+    _configure_logging(app)
+    if settings.secret_key_generated:
+        app.logger.warning(
+            "WEBCALL_SECRET_KEY is not set: using a random key, so call handles do not survive a restart "
+            "or work across processes"
+        )
+
+    node_modules = Path(settings.node_modules_dir)
+    if not node_modules.is_absolute():
+        settings = _with(settings, node_modules_dir=str(ROOT / node_modules))
+    itellico = ItellicoClient(
+        settings.base_url,
+        settings.api_key,
+        account_id=settings.account_id,
+        connect_timeout=settings.connect_timeout_seconds,
+        timeout=settings.create_timeout_seconds,
+        transport=transport,
+    )
+    app.extensions[EXTENSION] = Services(
+        settings=settings,
+        itellico=itellico,
+        handles=CallHandles(settings.secret_key),
+        demos=DemoRegistry.single(settings.agent_id, settings.max_call_seconds),
+    )
+
+    from . import api, pages
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+    _register_error_pages(app)
+    return app
+
+
+def _with(settings: Settings, **changes: Any) -> Settings:
+    from dataclasses import replace
+
+    return replace(settings, **changes)
+
+
+def _configure_logging(app: Flask) -> None:
+    if not logging.getLogger("webcall").handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        logging.getLogger("webcall").addHandler(handler)
+        logging.getLogger("webcall").setLevel(logging.INFO)
+    # httpx logs each request URL at INFO; keep it quiet (URLs are harmless, but noise is not).
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def _register_error_pages(app: Flask) -> None:
+    def wants_json() -> bool:
+        return request.path.startswith("/api/")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response | tuple[Response | str, int]:
+        if wants_json():
+            code = {404: ErrorCode.NOT_FOUND, 405: ErrorCode.METHOD_NOT_ALLOWED}.get(
+                error.code or 0, ErrorCode.INVALID_REQUEST
+            )
+            api_error = ApiError(code, status=error.code or 400)
+            response = jsonify(api_error.body())
+            response.headers["Cache-Control"] = "no-store"
+            return response, api_error.status
+        return error.get_response()
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> tuple[Response | str, int]:
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        if wants_json():
+            response = jsonify(ApiError(ErrorCode.INTERNAL_ERROR).body())
+            response.headers["Cache-Control"] = "no-store"
+            return response, 500
+        return "Something went wrong on our side.", 500

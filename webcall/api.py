@@ -1,0 +1,195 @@
+"""The browser's JSON API: create a web call, read back its summary."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+import time
+import uuid
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+
+from .demos import DemoProfile
+from .errors import ApiError, ErrorCode
+from .handles import HANDLE_HEADER
+from .itellico import UpstreamError, UpstreamErrorKind, WebCallRequest
+from .services import services
+from .validation import allowed_variables, parse_create_body
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+log = logging.getLogger("webcall.calls")
+
+DEVICE_COOKIE = "webcall_device"
+
+
+@bp.after_request
+def no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.errorhandler(ApiError)
+def api_error(error: ApiError) -> tuple[Response, int, dict[str, str]]:
+    headers = {"Retry-After": str(error.retry_after)} if error.retry_after is not None else {}
+    return jsonify(error.body()), error.status, headers
+
+
+@bp.post("/calls")
+def create_call() -> tuple[Response, int]:
+    started = time.monotonic()
+    svc = services()
+    _check_origin(svc.settings.allowed_origins)
+    body = parse_create_body(request.get_json(silent=True, force=True))
+    demo = svc.demos.get(body.demo)
+    if demo is None:
+        raise ApiError(ErrorCode.UNKNOWN_DEMO)
+    mode = body.mode or demo.default_mode
+    call_request = WebCallRequest(
+        agent_id=demo.agent_id,
+        external_id=f"webcall-{uuid.uuid4()}",
+        initial_text=body.initial_text or demo.initial_text,
+        audio_input_enabled=mode == "voice",
+        audio_output_enabled=True,
+        skip_greeting_on_initial_text=demo.skip_greeting_on_initial_text,
+        device_fingerprint=_device_fingerprint(),
+        test_variables={**demo.test_variables, **allowed_variables(demo, body.variables)},
+        overrides=demo.overrides,
+    )
+    try:
+        call = svc.itellico.create_web_call(call_request)
+    except UpstreamError as error:
+        api_error = _browser_error(error, demo)
+        _log_create(demo, mode, f"failed:{api_error.code.value}", started, upstream=error)
+        raise api_error from None
+    _log_create(demo, mode, "created", started, call_id=call.id)
+    settings = svc.settings
+    payload: dict[str, Any] = {
+        "call_id": call.id,
+        "token": call.join.token,
+        "livekit_url": call.join.livekit_url,
+        "agent_name": call.agent_name,
+        "mode": mode,
+        "handle": svc.handles.issue(call.id),
+        "agent_join_timeout_ms": int(settings.agent_join_timeout_seconds * 1000),
+        "max_call_seconds": demo.max_call_seconds,
+    }
+    if settings.rtc_no_ice_servers:
+        payload["rtc_config"] = {"iceServers": []}
+    response = jsonify(payload)
+    _remember_device(response)
+    return response, 201
+
+
+@bp.get("/calls/<call_id>")
+def call_summary(call_id: str) -> Response:
+    svc = services()
+    _check_origin(svc.settings.allowed_origins)
+    if not svc.handles.allows(request.headers.get(HANDLE_HEADER), call_id):
+        raise ApiError(ErrorCode.FORBIDDEN)
+    try:
+        call = svc.itellico.get_call(call_id)
+    except UpstreamError as error:
+        if error.kind is UpstreamErrorKind.NOT_FOUND:
+            raise ApiError(ErrorCode.NOT_FOUND, "The call is not known (yet).") from None
+        log.warning("call.summary failed call_id=%s upstream=%s", call_id, error.kind.value)
+        raise _browser_error(error, None) from None
+    return jsonify(
+        {
+            "call_id": call.id,
+            "status": call.status,
+            "duration_seconds": call.duration_seconds,
+            "started_at": call.started_at,
+            "ended_at": call.ended_at,
+            "messages": [
+                {"role": m.role, "message": m.message, "timestamp": m.timestamp}
+                for m in call.messages
+                if m.role in ("user", "agent")
+            ],
+        }
+    )
+
+
+@bp.route("/<path:_rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def unknown(_rest: str) -> Response:
+    raise ApiError(ErrorCode.NOT_FOUND)
+
+
+def _check_origin(allowed: tuple[str, ...]) -> None:
+    origin = request.headers.get("Origin")
+    if origin is None or origin == request.host_url.rstrip("/") or origin in allowed:
+        return
+    raise ApiError(ErrorCode.ORIGIN_NOT_ALLOWED)
+
+
+def _browser_error(error: UpstreamError, demo: DemoProfile | None) -> ApiError:
+    """Map an upstream failure to what a visitor may see; upstream text never passes through."""
+    kind = error.kind
+    if kind in (UpstreamErrorKind.UNAUTHORIZED, UpstreamErrorKind.FORBIDDEN) or (
+        kind is UpstreamErrorKind.NOT_FOUND and demo is not None
+    ):
+        log.error(
+            "OPERATOR: itellico refused the configured credentials or agent (%s, HTTP %s, code=%s)%s. "
+            "Check ITELLICOAI_API_KEY, ITELLICOAI_ACCOUNT_ID and the demo's agent id.",
+            kind.value,
+            error.status,
+            error.code,
+            f" for demo {demo.slug!r}" if demo else "",
+        )
+        return ApiError(ErrorCode.MISCONFIGURED)
+    if kind is UpstreamErrorKind.RATE_LIMITED:
+        retry = max(1, round(error.retry_after)) if error.retry_after is not None else 5
+        return ApiError(ErrorCode.RATE_LIMITED, retry_after=min(retry, 300))
+    if kind is UpstreamErrorKind.TIMEOUT:
+        return ApiError(ErrorCode.UPSTREAM_TIMEOUT)
+    if kind is UpstreamErrorKind.REJECTED:
+        log.error(
+            "itellico rejected a create (HTTP %s, code=%s): %s", error.status, error.code, error.field_errors
+        )
+        return ApiError(ErrorCode.UPSTREAM_REJECTED)
+    if kind is UpstreamErrorKind.UNAVAILABLE and error.status == 503:
+        return ApiError(ErrorCode.UPSTREAM_UNAVAILABLE, status=503, retry_after=5)
+    return ApiError(ErrorCode.UPSTREAM_UNAVAILABLE)
+
+
+def _device_fingerprint() -> str | None:
+    """A stable, non-personal id for this browser: a keyed hash of a random first-party cookie."""
+    device = request.cookies.get(DEVICE_COOKIE) or g.setdefault("new_device", secrets.token_urlsafe(16))
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, device.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _remember_device(response: Response) -> None:
+    device = g.get("new_device")
+    if device:
+        response.set_cookie(
+            DEVICE_COOKIE,
+            device,
+            max_age=365 * 86400,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure,
+        )
+
+
+def _log_create(
+    demo: DemoProfile,
+    mode: str,
+    outcome: str,
+    started: float,
+    *,
+    call_id: str | None = None,
+    upstream: UpstreamError | None = None,
+) -> None:
+    # One line per create; the join token and the key are never part of it.
+    log.info(
+        "call.create outcome=%s call_id=%s demo=%s mode=%s latency_ms=%d%s",
+        outcome,
+        call_id or "-",
+        demo.slug,
+        mode,
+        (time.monotonic() - started) * 1000,
+        f" upstream={upstream.kind.value} upstream_status={upstream.status}" if upstream else "",
+    )

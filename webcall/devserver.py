@@ -1,0 +1,86 @@
+"""`make run`: serve the app on 127.0.0.1, against the local sandbox when no API key is set.
+
+Ctrl-C (or SIGTERM) stops everything it started: the app, the stand-in API, every agent
+process and livekit-server.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+from types import FrameType
+
+from dotenv import load_dotenv
+from werkzeug.serving import make_server
+
+from . import ROOT, SettingsError, create_app
+
+
+def _port(name: str, default: int) -> int:
+    raw = os.environ.get(name, str(default))
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise SystemExit(f"itellico web-call cannot start: setting {name}: {raw!r} is not a port number")
+    return int(raw)
+
+
+def _stop_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> int:
+    load_dotenv(ROOT / ".env")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    port = _port("PORT", 5000)
+    stack = None
+    if not os.environ.get("ITELLICOAI_API_KEY", "").strip():
+        from sandbox.livekit_server import LiveKitError, LiveKitPorts
+        from sandbox.ports import PortInUseError, ensure_free
+        from sandbox.stack import SandboxStack
+
+        stack = SandboxStack(
+            livekit_ports=LiveKitPorts(
+                http=_port("LIVEKIT_PORT", 7880),
+                tcp=_port("LIVEKIT_TCP_PORT", 7881),
+                udp=_port("LIVEKIT_UDP_PORT", 7882),
+            ),
+            api_port=_port("SANDBOX_API_PORT", 5050),
+            log_dir=ROOT / "artifacts" / "run",
+        )
+        print("No ITELLICOAI_API_KEY: starting the local sandbox (livekit-server, stand-in API, agents)…")
+        try:
+            ensure_free(port, "PORT")
+            stack.start()
+        except (PortInUseError, LiveKitError) as error:
+            print(f"itellico web-call cannot start: {error}", file=sys.stderr)
+            return 2
+        os.environ.update(stack.app_env())
+        os.environ.setdefault("WEBCALL_AGENT_JOIN_TIMEOUT_SECONDS", "20")
+    try:
+        try:
+            app = create_app()
+            server = make_server("127.0.0.1", port, app, threaded=True)
+        except SettingsError as error:
+            print(f"itellico web-call cannot start: {error}", file=sys.stderr)
+            return 2
+        except OSError as error:
+            print(f"itellico web-call cannot start: port {port} (PORT): {error.strerror}", file=sys.stderr)
+            return 2
+        mode = "sandbox" if stack else f"itellico API at {app.extensions['webcall'].settings.base_url}"
+        print(f"\n  itellico web-call ({mode}) is running at http://127.0.0.1:{port}/  (Ctrl-C stops it)\n")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            print("\nStopping…")
+        finally:
+            server.server_close()
+    finally:
+        if stack is not None:
+            stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,60 @@
+"""Error codes the browser API answers with: the one place that names them.
+
+Errors are values: every failure the browser can see is an `ApiError` carrying a stable
+`code` that the UI translates, an HTTP status and a plain English fallback message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    INVALID_REQUEST = "invalid_request"
+    UNKNOWN_DEMO = "unknown_demo"
+    ORIGIN_NOT_ALLOWED = "origin_not_allowed"
+    RATE_LIMITED = "rate_limited"
+    UPSTREAM_UNAVAILABLE = "upstream_unavailable"
+    UPSTREAM_REJECTED = "upstream_rejected"
+    UPSTREAM_TIMEOUT = "upstream_timeout"
+    MISCONFIGURED = "misconfigured"
+    NOT_FOUND = "not_found"
+    FORBIDDEN = "forbidden"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    INTERNAL_ERROR = "internal_error"
+
+
+# Status and fallback text per code; the browser shows its own translation of the code.
+_DEFAULTS: dict[ErrorCode, tuple[int, str]] = {
+    ErrorCode.INVALID_REQUEST: (400, "The request is not valid."),
+    ErrorCode.UNKNOWN_DEMO: (404, "There is no such demo."),
+    ErrorCode.ORIGIN_NOT_ALLOWED: (403, "Calls are not allowed from this website."),
+    ErrorCode.RATE_LIMITED: (429, "Too many calls right now. Please try again shortly."),
+    ErrorCode.UPSTREAM_UNAVAILABLE: (502, "The voice service is not available right now."),
+    ErrorCode.UPSTREAM_REJECTED: (502, "The voice service could not start this call."),
+    ErrorCode.UPSTREAM_TIMEOUT: (504, "The voice service did not answer in time."),
+    ErrorCode.MISCONFIGURED: (503, "This site's voice calls are not set up correctly."),
+    ErrorCode.NOT_FOUND: (404, "Not found."),
+    ErrorCode.FORBIDDEN: (403, "You may not see this call."),
+    ErrorCode.METHOD_NOT_ALLOWED: (405, "Method not allowed."),
+    ErrorCode.INTERNAL_ERROR: (500, "Something went wrong on our side."),
+}
+
+
+@dataclass(frozen=True)
+class ApiError(Exception):
+    code: ErrorCode
+    message: str = ""
+    status: int = 0
+    retry_after: int | None = None
+
+    def __post_init__(self) -> None:
+        status, message = _DEFAULTS[self.code]
+        if not self.status:
+            object.__setattr__(self, "status", status)
+        if not self.message:
+            object.__setattr__(self, "message", message)
+
+    def body(self) -> dict[str, dict[str, str]]:
+        return {"error": {"code": self.code.value, "message": self.message}}

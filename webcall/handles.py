@@ -1,0 +1,29 @@
+"""Signed call handles: what lets a browser read back the call it created, and only that call.
+
+The create response carries the handle; the browser sends it as `X-Call-Handle`. It works across
+origins (the widget) without cookies, and expires.
+"""
+
+from __future__ import annotations
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+HANDLE_HEADER = "X-Call-Handle"
+HANDLE_MAX_AGE_SECONDS = 24 * 3600
+
+
+class CallHandles:
+    def __init__(self, secret_key: str) -> None:
+        self._serializer = URLSafeTimedSerializer(secret_key, salt="webcall.call-handle")
+
+    def issue(self, call_id: str) -> str:
+        return self._serializer.dumps(call_id)
+
+    def allows(self, handle: str | None, call_id: str) -> bool:
+        if not handle:
+            return False
+        try:
+            signed_id = self._serializer.loads(handle, max_age=HANDLE_MAX_AGE_SECONDS)
+        except BadSignature:  # also covers SignatureExpired
+            return False
+        return signed_id == call_id

@@ -1,0 +1,366 @@
+"""A small typed client for the parts of the itellico API that web calls use.
+
+One `httpx.Client` per process. Results are dataclasses; every failure is an `UpstreamError`
+with a `kind` the app maps to its own error codes. Upstream bodies are parsed defensively:
+itellico's `{code, message, detail, errors}`, a FastAPI-style `{detail}`, or no JSON at all.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import httpx
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "itellico-webcall/0.1"
+# Only these answers mean "not processed, try again"; anything else after sending is final.
+RETRYABLE_STATUSES = frozenset({429, 503})
+MAX_RETRY_AFTER_SECONDS = 3.0
+
+
+class UpstreamErrorKind(StrEnum):
+    UNAUTHORIZED = "unauthorized"  # 401: key missing, revoked or expired
+    FORBIDDEN = "forbidden"  # 402/403: plan, billing or permission
+    NOT_FOUND = "not_found"  # 404
+    REJECTED = "rejected"  # 400/409/410/422 and other 4xx: the request itself
+    RATE_LIMITED = "rate_limited"  # 429
+    UNAVAILABLE = "unavailable"  # 5xx, connection refused or reset
+    TIMEOUT = "timeout"  # no answer in time
+    BAD_RESPONSE = "bad_response"  # an answer we cannot use (not JSON, fields missing)
+
+
+@dataclass(frozen=True)
+class UpstreamError(Exception):
+    kind: UpstreamErrorKind
+    status: int | None = None
+    code: str | None = None
+    message: str = ""
+    retry_after: float | None = None
+    field_errors: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        where = f"HTTP {self.status}" if self.status else "no HTTP answer"
+        return f"itellico {self.kind.value} ({where}, code={self.code}): {self.message}"
+
+
+@dataclass(frozen=True)
+class JoinInfo:
+    token: str = field(repr=False)
+    livekit_url: str
+    room_sid: str | None
+
+
+@dataclass(frozen=True)
+class WebCall:
+    id: str
+    status: str
+    agent_id: str | None
+    agent_name: str | None
+    external_id: str | None
+    join: JoinInfo
+
+
+@dataclass(frozen=True)
+class CallMessage:
+    role: str
+    message: str
+    timestamp: str | None
+
+
+@dataclass(frozen=True)
+class CallDetails:
+    id: str
+    status: str
+    type: str | None
+    agent_name: str | None
+    started_at: str | None
+    ended_at: str | None
+    duration_seconds: int | None
+    messages: tuple[CallMessage, ...]
+
+
+@dataclass(frozen=True)
+class Agent:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    name: str | None
+
+
+@dataclass(frozen=True)
+class WebCallRequest:
+    """The documented create-call body for `type: web`; None fields are left out."""
+
+    agent_id: str
+    external_id: str
+    initial_text: str | None = None
+    audio_input_enabled: bool | None = None
+    audio_output_enabled: bool | None = None
+    skip_greeting_on_initial_text: bool | None = None
+    device_fingerprint: str | None = None
+    test_variables: Mapping[str, str] | None = None
+    overrides: Mapping[str, Any] | None = None
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"type": "web"}
+        for name in (
+            "agent_id",
+            "external_id",
+            "initial_text",
+            "audio_input_enabled",
+            "audio_output_enabled",
+            "skip_greeting_on_initial_text",
+            "device_fingerprint",
+        ):
+            value = getattr(self, name)
+            if value is not None:
+                body[name] = value
+        if self.test_variables:
+            body["test_variables"] = dict(self.test_variables)
+        if self.overrides:
+            body["overrides"] = dict(self.overrides)
+        return body
+
+
+class ItellicoClient:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        account_id: str | None = None,
+        connect_timeout: float = 5.0,
+        timeout: float = 15.0,
+        max_retries: int = 2,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._http = httpx.Client(
+            base_url=base_url,
+            headers={"X-API-Key": api_key, "User-Agent": USER_AGENT, "Accept": "application/json"},
+            timeout=httpx.Timeout(timeout, connect=connect_timeout),
+            transport=transport,
+            follow_redirects=False,
+        )
+        self._timeout = timeout
+        self._max_retries = max_retries
+        self._sleep = sleep
+        self._account_id = account_id
+        self._account_lock = threading.Lock()
+
+    def close(self) -> None:
+        self._http.close()
+
+    # -- endpoints -------------------------------------------------------------------------
+
+    def current_account(self) -> Account:
+        data = self._request("GET", "/v1/accounts/current")
+        return Account(id=_str(data, "id"), name=_opt_str(data, "name"))
+
+    def account_id(self) -> str:
+        """The configured account, or the key's own, looked up once and kept."""
+        if self._account_id is None:
+            with self._account_lock:
+                if self._account_id is None:
+                    self._account_id = self.current_account().id
+        return self._account_id
+
+    def create_web_call(self, request: WebCallRequest) -> WebCall:
+        path = f"/v1/accounts/{self.account_id()}/calls"
+        data = self._request("POST", path, json=request.body())
+        join = data.get("join")
+        if not isinstance(join, dict):
+            raise UpstreamError(UpstreamErrorKind.BAD_RESPONSE, 201, message="web call without join details")
+        token, url = join.get("token"), join.get("livekit_url")
+        if not isinstance(token, str) or not token or not isinstance(url, str) or not url:
+            raise UpstreamError(
+                UpstreamErrorKind.BAD_RESPONSE, 201, message="join lacks token or livekit_url"
+            )
+        return WebCall(
+            id=_str(data, "id"),
+            status=_opt_str(data, "status") or "unknown",
+            agent_id=_opt_str(data, "agent_id"),
+            agent_name=_opt_str(data, "agent_name"),
+            external_id=_opt_str(data, "external_id"),
+            join=JoinInfo(token=token, livekit_url=url, room_sid=_opt_str(join, "room_sid")),
+        )
+
+    def get_call(self, call_id: str) -> CallDetails:
+        data = self._request("GET", f"/v1/accounts/{self.account_id()}/calls/{call_id}")
+        raw_messages = data.get("messages")
+        messages = tuple(
+            CallMessage(role=m["role"], message=m.get("message") or "", timestamp=_opt_str(m, "timestamp"))
+            for m in (raw_messages if isinstance(raw_messages, list) else [])
+            if isinstance(m, dict) and isinstance(m.get("role"), str)
+        )
+        duration = data.get("duration_seconds")
+        return CallDetails(
+            id=_str(data, "id"),
+            status=_opt_str(data, "status") or "unknown",
+            type=_opt_str(data, "type"),
+            agent_name=_opt_str(data, "agent_name"),
+            started_at=_opt_str(data, "started_at"),
+            ended_at=_opt_str(data, "ended_at"),
+            duration_seconds=duration
+            if isinstance(duration, int) and not isinstance(duration, bool)
+            else None,
+            messages=messages,
+        )
+
+    def list_calls(self, **filters: str | int) -> tuple[int, list[dict[str, Any]]]:
+        data = self._request("GET", f"/v1/accounts/{self.account_id()}/calls", params=filters)
+        items = data.get("items")
+        count = data.get("count")
+        if not isinstance(items, list) or not isinstance(count, int):
+            raise UpstreamError(UpstreamErrorKind.BAD_RESPONSE, 200, message="call list without count/items")
+        return count, [item for item in items if isinstance(item, dict)]
+
+    def list_agents(self) -> list[Agent]:
+        data = self._request("GET", "/v1/accounts/me/agents")
+        items = data.get("items")
+        if not isinstance(items, list):
+            raise UpstreamError(UpstreamErrorKind.BAD_RESPONSE, 200, message="agent list without items")
+        return [
+            Agent(id=item["id"], name=str(item.get("name") or ""))
+            for item in items
+            if isinstance(item, dict) and isinstance(item.get("id"), str)
+        ]
+
+    # -- transport -------------------------------------------------------------------------
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        deadline = time.monotonic() + self._timeout
+        attempt = 0
+        while True:
+            try:
+                return self._request_once(method, path, deadline, **kwargs)
+            except UpstreamError as error:
+                delay = self._retry_delay(error, attempt)
+                if delay is None or time.monotonic() + delay >= deadline:
+                    raise
+                log.info("itellico %s %s: %s; retrying in %.2fs", method, path, error.kind, delay)
+                self._sleep(delay)
+                attempt += 1
+
+    def _retry_delay(self, error: UpstreamError, attempt: int) -> float | None:
+        if attempt >= self._max_retries:
+            return None
+        refused = error.kind is UpstreamErrorKind.UNAVAILABLE and error.status is None
+        if error.status not in RETRYABLE_STATUSES and not refused:
+            return None
+        if error.retry_after is not None:
+            return error.retry_after if error.retry_after <= MAX_RETRY_AFTER_SECONDS else None
+        # Exponential backoff with full jitter keeps a burst of clients from retrying in step.
+        return random.uniform(0, 0.25 * 2**attempt)
+
+    def _request_once(self, method: str, path: str, deadline: float, **kwargs: Any) -> dict[str, Any]:
+        remaining = max(0.1, deadline - time.monotonic())
+        timeout = httpx.Timeout(remaining, connect=min(remaining, self._http.timeout.connect or remaining))
+        try:
+            response = self._http.request(method, path, timeout=timeout, **kwargs)
+        except httpx.ConnectError as exc:
+            # Nothing was sent, so a retry cannot create a second call.
+            raise UpstreamError(UpstreamErrorKind.UNAVAILABLE, message=f"cannot connect: {exc}") from None
+        except httpx.TimeoutException as exc:
+            raise UpstreamError(UpstreamErrorKind.TIMEOUT, message=type(exc).__name__) from None
+        except httpx.HTTPError as exc:
+            # Sent, then the connection broke: the outcome is unknown, so this is never retried.
+            raise UpstreamError(UpstreamErrorKind.BAD_RESPONSE, message=type(exc).__name__) from None
+        if response.is_success:
+            try:
+                data = response.json()
+            except ValueError:
+                raise UpstreamError(
+                    UpstreamErrorKind.BAD_RESPONSE, response.status_code, message="answer is not JSON"
+                ) from None
+            if not isinstance(data, dict):
+                raise UpstreamError(
+                    UpstreamErrorKind.BAD_RESPONSE, response.status_code, message="answer is not an object"
+                )
+            return data
+        raise error_from_response(response)
+
+
+def error_from_response(response: httpx.Response) -> UpstreamError:
+    status = response.status_code
+    code, message, field_errors = _parse_error_body(response)
+    return UpstreamError(
+        kind=_kind_for_status(status),
+        status=status,
+        code=code,
+        message=message or response.reason_phrase or "",
+        retry_after=_retry_after(response.headers.get("Retry-After")),
+        field_errors=field_errors,
+    )
+
+
+def _kind_for_status(status: int) -> UpstreamErrorKind:
+    if status == 401:
+        return UpstreamErrorKind.UNAUTHORIZED
+    if status in (402, 403):
+        return UpstreamErrorKind.FORBIDDEN
+    if status == 404:
+        return UpstreamErrorKind.NOT_FOUND
+    if status == 429:
+        return UpstreamErrorKind.RATE_LIMITED
+    if status >= 500:
+        return UpstreamErrorKind.UNAVAILABLE
+    return UpstreamErrorKind.REJECTED
+
+
+def _parse_error_body(response: httpx.Response) -> tuple[str | None, str, tuple[str, ...]]:
+    try:
+        data = response.json()
+    except ValueError:
+        return None, "", ()
+    if not isinstance(data, dict):
+        return None, "", ()
+    code = data.get("code") if isinstance(data.get("code"), str) else None
+    message = data.get("message") if isinstance(data.get("message"), str) else ""
+    detail = data.get("detail")
+    fields: list[str] = []
+    for item in data.get("errors") or []:
+        if isinstance(item, dict) and isinstance(item.get("field"), str):
+            fields.append(f"{item['field']}: {item.get('message', '')}")
+    if isinstance(detail, list):  # FastAPI: [{loc: [...], msg: "..."}]
+        for item in detail:
+            if isinstance(item, dict):
+                loc = ".".join(str(part) for part in item.get("loc", []))
+                fields.append(f"{loc}: {item.get('msg', '')}")
+    elif isinstance(detail, str) and not message:
+        message = detail
+    return code, message, tuple(fields)
+
+
+def _retry_after(raw: str | None) -> float | None:
+    if raw is None:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        return None  # an HTTP date: too far off to wait for inside one browser request
+    return value if value >= 0 else None
+
+
+def _str(data: Mapping[str, Any], name: str) -> str:
+    value = data.get(name)
+    if not isinstance(value, str) or not value:
+        raise UpstreamError(UpstreamErrorKind.BAD_RESPONSE, message=f"answer lacks {name}")
+    return value
+
+
+def _opt_str(data: Mapping[str, Any], name: str) -> str | None:
+    value = data.get(name)
+    return value if isinstance(value, str) else None

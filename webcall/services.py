@@ -1,0 +1,26 @@
+"""The long-lived objects one app instance shares between requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from .demos import DemoRegistry
+from .handles import CallHandles
+from .itellico import ItellicoClient
+from .settings import Settings
+
+EXTENSION = "webcall"
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    itellico: ItellicoClient
+    handles: CallHandles
+    demos: DemoRegistry
+
+
+def services() -> Services:
+    return current_app.extensions[EXTENSION]

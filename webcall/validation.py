@@ -1,0 +1,46 @@
+"""What the browser may send, checked before anything goes upstream."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from .demos import DemoProfile
+from .errors import ApiError, ErrorCode
+
+MAX_INITIAL_TEXT = 2000
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+
+
+class CreateCallBody(BaseModel):
+    # Unknown fields (agent_id, overrides, …) are refused: the browser never chooses those.
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    demo: Slug | None = None
+    mode: Literal["voice", "text"] | None = None
+    initial_text: Annotated[str, StringConstraints(max_length=MAX_INITIAL_TEXT)] | None = None
+    variables: dict[Annotated[str, StringConstraints(max_length=64)], str] = Field(
+        default_factory=dict, max_length=32
+    )
+
+
+def parse_create_body(raw: object) -> CreateCallBody:
+    if not isinstance(raw, dict):
+        raise ApiError(ErrorCode.INVALID_REQUEST, "The body must be a JSON object.")
+    try:
+        return CreateCallBody.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "body"
+        raise ApiError(ErrorCode.INVALID_REQUEST, f"{where}: {first['msg']}") from None
+
+
+def allowed_variables(demo: DemoProfile, variables: dict[str, str]) -> dict[str, str]:
+    for name, value in variables.items():
+        limit = demo.allowed_variables.get(name)
+        if limit is None:
+            raise ApiError(ErrorCode.INVALID_REQUEST, f"variables.{name}: not allowed for this demo")
+        if len(value) > limit:
+            raise ApiError(ErrorCode.INVALID_REQUEST, f"variables.{name}: longer than {limit} characters")
+    return dict(variables)
