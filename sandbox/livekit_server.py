@@ -73,6 +73,8 @@ class LiveKitServer:
         ensure_free(self.ports.udp, "LIVEKIT_UDP_PORT", udp=True)
         config = Path(tempfile.mkstemp(prefix="livekit-", suffix=".yaml")[1])
         config.write_text(config_yaml(self.ports))
+        if self._log_path:
+            self._log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self._log_path.open("wb") if self._log_path else subprocess.DEVNULL
         self._process = subprocess.Popen(
             [str(exe), "--config", str(config)],

@@ -11,10 +11,12 @@ from dotenv import load_dotenv
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from .calllog import CallLog
 from .demos import DemoRegistry
 from .errors import ApiError, ErrorCode
 from .handles import CallHandles
 from .itellico import ItellicoClient
+from .links import ShareLinks
 from .services import EXTENSION, Services
 from .settings import Settings, SettingsError
 
@@ -62,13 +64,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         settings=settings,
         itellico=itellico,
         handles=CallHandles(settings.secret_key),
-        demos=DemoRegistry.single(settings.agent_id, settings.max_call_seconds),
+        demos=DemoRegistry.load(settings.demos_file, settings),
+        links=ShareLinks(settings.secret_key),
+        calllog=CallLog.open(settings.database_url, ROOT),
     )
 
-    from . import api, pages
+    from . import api, cli, pages, sales
 
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    sales.init_app(app)
+    app.cli.add_command(cli.demos)
     _register_error_pages(app)
     return app
 

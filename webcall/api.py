@@ -8,14 +8,17 @@ import logging
 import secrets
 import time
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
+from sqlalchemy.exc import SQLAlchemyError
 
 from .demos import DemoProfile
 from .errors import ApiError, ErrorCode
 from .handles import HANDLE_HEADER
 from .itellico import UpstreamError, UpstreamErrorKind, WebCallRequest
+from .links import LinkStatus, ShareLink
 from .services import services
 from .validation import allowed_variables, parse_create_body
 
@@ -41,11 +44,13 @@ def api_error(error: ApiError) -> tuple[Response, int, dict[str, str]]:
 def create_call() -> tuple[Response, int]:
     started = time.monotonic()
     svc = services()
-    _check_origin(svc.settings.allowed_origins)
+    _check_origin(svc.settings.allowed_origins + svc.demos.all_origins())
     body = parse_create_body(request.get_json(silent=True, force=True))
     demo = svc.demos.get(body.demo)
     if demo is None:
         raise ApiError(ErrorCode.UNKNOWN_DEMO)
+    _check_origin(svc.settings.allowed_origins + demo.allowed_origins)
+    link = _share_link(demo, body.link)
     mode = body.mode or demo.default_mode
     call_request = WebCallRequest(
         agent_id=demo.agent_id,
@@ -55,7 +60,12 @@ def create_call() -> tuple[Response, int]:
         audio_output_enabled=True,
         skip_greeting_on_initial_text=demo.skip_greeting_on_initial_text,
         device_fingerprint=_device_fingerprint(),
-        test_variables={**demo.test_variables, **allowed_variables(demo, body.variables)},
+        # The demo's fixed variables, then allowed page variables, then the signed link's.
+        test_variables={
+            **demo.test_variables,
+            **allowed_variables(demo, body.variables),
+            **(link.vars if link else {}),
+        },
         overrides=demo.overrides,
     )
     try:
@@ -63,8 +73,10 @@ def create_call() -> tuple[Response, int]:
     except UpstreamError as error:
         api_error = _browser_error(error, demo)
         _log_create(demo, mode, f"failed:{api_error.code.value}", started, upstream=error)
+        _record(demo, mode, f"failed:{api_error.code.value}", link=link)
         raise api_error from None
     _log_create(demo, mode, "created", started, call_id=call.id)
+    _record(demo, mode, "created", link=link, call_id=call.id, status=call.status)
     settings = svc.settings
     payload: dict[str, Any] = {
         "call_id": call.id,
@@ -96,6 +108,7 @@ def call_summary(call_id: str) -> Response:
             raise ApiError(ErrorCode.NOT_FOUND, "The call is not known (yet).") from None
         log.warning("call.summary failed call_id=%s upstream=%s", call_id, error.kind.value)
         raise _browser_error(error, None) from None
+    _complete(call.id, call.status, call.duration_seconds)
     return jsonify(
         {
             "call_id": call.id,
@@ -110,11 +123,6 @@ def call_summary(call_id: str) -> Response:
             ],
         }
     )
-
-
-@bp.route("/<path:_rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-def unknown(_rest: str) -> Response:
-    raise ApiError(ErrorCode.NOT_FOUND)
 
 
 def _check_origin(allowed: tuple[str, ...]) -> None:
@@ -152,6 +160,54 @@ def _browser_error(error: UpstreamError, demo: DemoProfile | None) -> ApiError:
     if kind is UpstreamErrorKind.UNAVAILABLE and error.status == 503:
         return ApiError(ErrorCode.UPSTREAM_UNAVAILABLE, status=503, retry_after=5)
     return ApiError(ErrorCode.UPSTREAM_UNAVAILABLE)
+
+
+def _share_link(demo: DemoProfile, token: str | None) -> ShareLink | None:
+    """The valid share link sent with a create, or None for a public demo opened without one."""
+    if token is None:
+        if demo.link_only:
+            raise ApiError(ErrorCode.LINK_REQUIRED)
+        return None
+    checked = services().links.check(token, demo.slug)
+    if checked.status is LinkStatus.EXPIRED:
+        raise ApiError(ErrorCode.LINK_EXPIRED)
+    if not checked.valid or checked.link is None:
+        raise ApiError(ErrorCode.LINK_INVALID)
+    # The link's variables were allowed when it was made; the profile may have changed since.
+    allowed = {k: v for k, v in checked.link.vars.items() if len(v) <= demo.allowed_variables.get(k, -1)}
+    if allowed != dict(checked.link.vars):
+        log.warning("share link %s has variables demo %s no longer allows", checked.link.link_id, demo.slug)
+    return replace(checked.link, vars=allowed)
+
+
+def _record(
+    demo: DemoProfile,
+    mode: str,
+    outcome: str,
+    *,
+    link: ShareLink | None,
+    call_id: str | None = None,
+    status: str | None = None,
+) -> None:
+    # The call log must never cost a visitor the call.
+    try:
+        services().calllog.record(
+            demo=demo.slug,
+            mode=mode,
+            outcome=outcome,
+            call_id=call_id,
+            link_id=link.link_id if link else None,
+            status=status,
+        )
+    except SQLAlchemyError as error:
+        log.error("calllog.record failed call_id=%s error=%s", call_id or "-", type(error).__name__)
+
+
+def _complete(call_id: str, status: str, duration_seconds: int | None) -> None:
+    try:
+        services().calllog.complete(call_id, status, duration_seconds)
+    except SQLAlchemyError as error:
+        log.error("calllog.complete failed call_id=%s error=%s", call_id, type(error).__name__)
 
 
 def _device_fingerprint() -> str | None:

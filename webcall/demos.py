@@ -1,19 +1,44 @@
-"""Demo profiles: which agent a page may call, and what a page may pass to it.
+"""Demo profiles: which agent a page may call, how the page looks, and what a page or link may pass.
 
 The browser names a demo by slug; everything sent upstream (agent, fixed variables, overrides)
-comes from here, never from the browser. Without a profile file there is one demo, `default`,
-whose agent is `ITELLICOAI_AGENT_ID`: the `/` page.
+comes from here, never from the browser. Profiles live in one TOML file (`WEBCALL_DEMOS_FILE`,
+see `demos.example.toml`), validated at start: every mistake is one line naming the demo and the
+field, and an unknown setting is a mistake. Without a file there is one demo, `default`, whose
+agent is `ITELLICOAI_AGENT_ID`: the `/` page. A file without a `default` demo gets that one too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+import tomllib
+import uuid
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+
+from .settings import Settings, SettingsError
 
 DEFAULT_SLUG = "default"
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+VARIABLE_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
+MAX_VARIABLE_LENGTH = 500
 
 Mode = Literal["voice", "text"]
+Language = Literal["en", "de"]
+Access = Literal["public", "link-only"]
+Theme = Literal["light", "dark", "auto"]
+
+
+@dataclass(frozen=True)
+class Brand:
+    company: str
+    logo: str | None = None  # a path under /static/ or an https URL
+    accent: str = "#2563eb"
+    theme: Theme = "auto"
 
 
 @dataclass(frozen=True)
@@ -25,19 +50,216 @@ class DemoProfile:
     initial_text: str | None = None
     skip_greeting_on_initial_text: bool | None = None
     test_variables: Mapping[str, str] = field(default_factory=dict)
-    # name -> maximum length: the only variables a page may set
+    # name -> maximum length: the only variables a page or a share link may set
     allowed_variables: Mapping[str, int] = field(default_factory=dict)
     overrides: Mapping[str, Any] = field(default_factory=dict)
     max_call_seconds: int | None = None
+    description: str = ""
+    display_name: str | None = None
+    language: Language = "en"
+    brand: Brand | None = None
+    suggestions: tuple[str, ...] = ()
+    consent_text: str | None = None
+    allowed_origins: tuple[str, ...] = ()
+    access: Access = "public"
+
+    @property
+    def link_only(self) -> bool:
+        return self.access == "link-only"
+
+
+class DemoConfigError(SettingsError):
+    """The profile file has mistakes; `str()` is a header line, then one line per mistake."""
+
+    def __init__(self, path: Path | str, problems: list[str]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"  {problem}" for problem in problems)
+        count = f"{len(problems)} mistake{'s' if len(problems) != 1 else ''}"
+        super().__init__("WEBCALL_DEMOS_FILE", f"{path} has {count}:\n{lines}")
+
+
+# -- the file's schema ------------------------------------------------------------------------
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+VariableName = Annotated[str, StringConstraints(pattern=VARIABLE_PATTERN)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class BrandModel(_Strict):
+    company: Text
+    logo: str | None = None
+    accent: Annotated[str, StringConstraints(pattern=r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")] = "#2563eb"
+    theme: Theme = "auto"
+
+    @field_validator("logo")
+    @classmethod
+    def _logo(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if value.startswith("/static/") and ".." not in value and not parts.scheme and not parts.netloc:
+            return value
+        if parts.scheme == "https" and parts.netloc:
+            return value
+        raise ValueError("must be a path under /static/ or an https:// URL")
+
+
+class DemoModel(_Strict):
+    title: Text
+    description: LongText = ""
+    agent_id: str | None = None
+    display_name: Text | None = None
+    language: Language = "en"
+    default_mode: Mode = "voice"
+    initial_text: Annotated[str, StringConstraints(min_length=1, max_length=2000)] | None = None
+    skip_greeting_on_initial_text: bool | None = None
+    test_variables: dict[VariableName, Annotated[str, StringConstraints(max_length=MAX_VARIABLE_LENGTH)]] = (
+        Field(default_factory=dict)
+    )
+    # The variables a share link or the page may set, each with its maximum length.
+    variables: dict[VariableName, Annotated[int, Field(ge=1, le=MAX_VARIABLE_LENGTH)]] = Field(
+        default_factory=dict
+    )
+    brand: BrandModel | None = None
+    suggestions: list[Text] = Field(default_factory=list, max_length=8)
+    consent_text: LongText | None = None
+    max_call_minutes: Annotated[int, Field(ge=1, le=120)] | None = None
+    allowed_origins: list[str] = Field(default_factory=list)
+    access: Access = "public"
+    overrides: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("agent_id")
+    @classmethod
+    def _agent_id(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return str(uuid.UUID(value))
+        except ValueError:
+            raise ValueError("must be an agent UUID") from None
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, values: list[str]) -> list[str]:
+        origins = []
+        for item in values:
+            parts = urlsplit(item)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+                raise ValueError(f"{item!r} is not an origin like https://www.example.com")
+            origins.append(f"{parts.scheme}://{parts.netloc}")
+        return origins
+
+    def profile(self, slug: str, default_agent_id: str, default_max_seconds: int | None) -> DemoProfile:
+        brand = self.brand
+        return DemoProfile(
+            slug=slug,
+            agent_id=self.agent_id or default_agent_id,
+            title=self.title,
+            description=self.description,
+            display_name=self.display_name,
+            language=self.language,
+            default_mode=self.default_mode,
+            initial_text=self.initial_text,
+            skip_greeting_on_initial_text=self.skip_greeting_on_initial_text,
+            test_variables=dict(self.test_variables),
+            allowed_variables=dict(self.variables),
+            overrides=dict(self.overrides),
+            max_call_seconds=self.max_call_minutes * 60 if self.max_call_minutes else default_max_seconds,
+            brand=Brand(brand.company, brand.logo, brand.accent, brand.theme) if brand else None,
+            suggestions=tuple(self.suggestions),
+            consent_text=self.consent_text,
+            allowed_origins=tuple(self.allowed_origins),
+            access=self.access,
+        )
+
+
+def _problem(slug: str, error: Mapping[str, Any]) -> str:
+    where = ".".join(str(part) for part in error["loc"])
+    if error["type"] == "extra_forbidden":
+        return f"demo {slug!r}: {where}: unknown setting"
+    if error["type"] == "missing":
+        return f"demo {slug!r}: {where}: is required"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"demo {slug!r}: {where or '(table)'}: {message}"
+
+
+def parse_profiles(
+    text: str, source: str, default_agent_id: str, default_max_seconds: int | None = None
+) -> dict[str, DemoProfile]:
+    """Validate a profile file's text; raises DemoConfigError listing every mistake."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise DemoConfigError(source, [f"not valid TOML: {error}"]) from None
+    problems: list[str] = []
+    for key in data:
+        if key != "demos":
+            problems.append(f"{key}: unknown setting (demos go in [demos.<slug>] tables)")
+    tables = data.get("demos", {})
+    if not isinstance(tables, dict) or not tables:
+        problems.append("demos: no [demos.<slug>] table")
+        tables = {}
+    profiles: dict[str, DemoProfile] = {}
+    for slug, table in tables.items():
+        if not re.match(SLUG_PATTERN, slug):
+            problems.append(f"demo {slug!r}: the slug must be lowercase letters, digits and dashes (≤ 63)")
+            continue
+        if not isinstance(table, dict):
+            problems.append(f"demo {slug!r}: must be a table ([demos.{slug}])")
+            continue
+        try:
+            model = DemoModel.model_validate(table)
+        except ValidationError as error:
+            problems.extend(_problem(slug, e) for e in error.errors())
+            continue
+        for name in sorted(set(model.test_variables) & set(model.variables)):
+            problems.append(
+                f"demo {slug!r}: variables.{name}: also a fixed test_variable; a fixed one cannot be set"
+            )
+        profiles[slug] = model.profile(slug, default_agent_id, default_max_seconds)
+    if problems:
+        raise DemoConfigError(source, problems)
+    return profiles
 
 
 class DemoRegistry:
-    def __init__(self, profiles: Mapping[str, DemoProfile]) -> None:
+    def __init__(self, profiles: Mapping[str, DemoProfile], source: str | None = None) -> None:
         self._profiles = dict(profiles)
+        self.source = source
 
     @classmethod
     def single(cls, agent_id: str, max_call_seconds: int | None = None) -> DemoRegistry:
         return cls({DEFAULT_SLUG: DemoProfile(DEFAULT_SLUG, agent_id, max_call_seconds=max_call_seconds)})
 
+    @classmethod
+    def load(cls, path: Path | str | None, settings: Settings) -> DemoRegistry:
+        """Profiles from `path`; with no path, the single default demo. Raises DemoConfigError."""
+        agent_id, max_call_seconds = settings.agent_id, settings.max_call_seconds
+        if path is None:
+            return cls.single(agent_id, max_call_seconds)
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise DemoConfigError(path, [f"cannot be read: {error}"]) from None
+        profiles = parse_profiles(text, str(path), agent_id, max_call_seconds)
+        default = DemoProfile(DEFAULT_SLUG, agent_id, max_call_seconds=max_call_seconds)
+        profiles.setdefault(DEFAULT_SLUG, default)
+        return cls(profiles, source=str(path))
+
     def get(self, slug: str | None) -> DemoProfile | None:
         return self._profiles.get(slug or DEFAULT_SLUG)
+
+    def __iter__(self) -> Iterator[DemoProfile]:
+        return iter(sorted(self._profiles.values(), key=lambda d: (d.slug != DEFAULT_SLUG, d.slug)))
+
+    def __len__(self) -> int:
+        return len(self._profiles)
+
+    def all_origins(self) -> tuple[str, ...]:
+        """Every origin some demo allows (the widget may embed those demos there)."""
+        return tuple(sorted({origin for demo in self._profiles.values() for origin in demo.allowed_origins}))

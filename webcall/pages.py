@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, render_template, send_from_directory
+from flask import Blueprint, Response, abort, render_template, request, send_from_directory
 
 from .services import services
 
@@ -15,7 +15,10 @@ LIVEKIT_BUNDLE = Path("livekit-client") / "dist" / "livekit-client.esm.mjs"
 
 @bp.get("/")
 def index() -> str:
-    return render_template("index.html", demo=services().demos.get(None))
+    demo = services().demos.get(None)
+    # `?mode=text` opens the page ready to type: a person without a microphone needs no detour.
+    mode = request.args.get("mode") if request.args.get("mode") in ("voice", "text") else None
+    return render_template("index.html", demo=demo, mode=mode or demo.default_mode)
 
 
 @bp.get("/vendor/livekit-client.esm.mjs")

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from .calllog import CallLog
 from .demos import DemoRegistry
 from .handles import CallHandles
 from .itellico import ItellicoClient
+from .links import ShareLinks
 from .settings import Settings
 
 EXTENSION = "webcall"
@@ -20,6 +22,8 @@ class Services:
     itellico: ItellicoClient
     handles: CallHandles
     demos: DemoRegistry
+    links: ShareLinks
+    calllog: CallLog
 
 
 def services() -> Services:

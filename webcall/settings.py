@@ -11,9 +11,15 @@ import secrets
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 DEFAULT_BASE_URL = "https://api.itellico.ai"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Used when WEBCALL_DEMOS_FILE is not set and this file exists (it ships with two example demos).
+DEFAULT_DEMOS_FILE = "demos.toml"
+DEFAULT_DATABASE_URL = "sqlite:///instance/webcall.sqlite3"
+MIN_SALES_PASSWORD = 10
 
 Getter = Callable[[str], str | None]
 
@@ -42,6 +48,14 @@ class Settings:
     rtc_no_ice_servers: bool = False
     allowed_origins: tuple[str, ...] = ()
     node_modules_dir: str = "node_modules"
+    # Demo profiles (TOML); None: the single default demo of ITELLICOAI_AGENT_ID.
+    demos_file: str | None = None
+    # The call log; built directly (tests) it is one in-memory database per app.
+    database_url: str = "sqlite://"
+    # Unset: the sales index /demos is off.
+    sales_password: str | None = field(default=None, repr=False)
+    # Where share links printed by `flask demos link` point (e.g. https://demo.example.com).
+    public_url: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -76,6 +90,10 @@ class Settings:
             rtc_no_ice_servers=_flag("WEBCALL_RTC_NO_ICE_SERVERS", get),
             allowed_origins=_origins("WEBCALL_ALLOWED_ORIGINS", get("WEBCALL_ALLOWED_ORIGINS")),
             node_modules_dir=get("WEBCALL_NODE_MODULES_DIR") or "node_modules",
+            demos_file=_demos_file("WEBCALL_DEMOS_FILE", get("WEBCALL_DEMOS_FILE")),
+            database_url=get("WEBCALL_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            sales_password=_password("WEBCALL_SALES_PASSWORD", get("WEBCALL_SALES_PASSWORD")),
+            public_url=_public_url("WEBCALL_PUBLIC_URL", get("WEBCALL_PUBLIC_URL")),
             **extra,
         )
 
@@ -141,3 +159,30 @@ def _origins(name: str, raw: str | None) -> tuple[str, ...]:
             raise SettingsError(name, f"{item!r} is not an origin like https://www.example.com")
         origins.append(f"{parts.scheme}://{parts.netloc}")
     return tuple(origins)
+
+
+def _demos_file(name: str, raw: str | None) -> str | None:
+    if raw is None:
+        default = PROJECT_ROOT / DEFAULT_DEMOS_FILE
+        return str(default) if default.is_file() else None
+    path = Path(raw)
+    if not path.is_absolute():
+        path = PROJECT_ROOT / path
+    if not path.is_file():
+        raise SettingsError(name, f"{raw!r}: no such file")
+    return str(path)
+
+
+def _password(name: str, raw: str | None) -> str | None:
+    if raw is not None and len(raw) < MIN_SALES_PASSWORD:
+        raise SettingsError(name, f"must be at least {MIN_SALES_PASSWORD} characters")
+    return raw
+
+
+def _public_url(name: str, raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise SettingsError(name, f"{raw!r} is not a URL like https://demo.example.com")
+    return raw.rstrip("/")

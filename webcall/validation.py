@@ -10,6 +10,7 @@ from .demos import DemoProfile
 from .errors import ApiError, ErrorCode
 
 MAX_INITIAL_TEXT = 2000
+MAX_LINK_TOKEN = 4000
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 
 
@@ -23,6 +24,8 @@ class CreateCallBody(BaseModel):
     variables: dict[Annotated[str, StringConstraints(max_length=64)], str] = Field(
         default_factory=dict, max_length=32
     )
+    # A signed share link (webcall/links.py): its variables are the link's, not the browser's.
+    link: Annotated[str, StringConstraints(min_length=1, max_length=MAX_LINK_TOKEN)] | None = None
 
 
 def parse_create_body(raw: object) -> CreateCallBody:

@@ -28,6 +28,7 @@ from .harness import CHROMIUM, chromium_args, serve
 ARTIFACTS = ROOT / "artifacts" / "e2e"
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "/e2e/" in str(item.fspath):

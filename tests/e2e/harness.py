@@ -51,7 +51,7 @@ def spoken_wav(text: str, folder: Path, lead_seconds: float = 2.0, tail_seconds:
             raise RuntimeError(f"{tool} is not installed; run `make setup`")
     folder.mkdir(parents=True, exist_ok=True)
     raw, padded = folder / "raw.wav", folder / "speech.wav"
-    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(raw), text], check=True)
+    subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(raw), text], check=True)
     subprocess.run(
         ["sox", str(raw), "-r", "48000", str(padded), "pad", str(lead_seconds), str(tail_seconds)], check=True
     )

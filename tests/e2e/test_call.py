@@ -1,0 +1,182 @@
+"""A real call in Chromium: the page, the app, the stand-in, livekit-server and the local agent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from sandbox.agents import load_agents
+from sandbox.ports import free_port
+from sandbox.stack import DEFAULT_AGENT_ID
+from sandbox.standin import StandinConfig, create_standin
+
+from .conftest import ARTIFACTS, wait_until
+from .harness import serve, spoken_wav
+
+ELEMENT = "itellico-call"
+AGENT_LINE = f'{ELEMENT} [data-role="agent"][data-final="true"] .line-text'
+USER_LINE = f'{ELEMENT} [data-role="user"][data-final="true"] .line-text'
+QUESTION = "what are your opening hours on saturday"
+
+
+def open_call_page(page: Page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_function("customElements.get('itellico-call') !== undefined")
+    # Record the element's public events, as a host page would.
+    page.evaluate(
+        """() => {
+        window.__events = [];
+        for (const type of ['state', 'agent-state', 'error', 'ended']) {
+          document.addEventListener('itellico-call:' + type,
+            (e) => window.__events.push({type, detail: JSON.parse(JSON.stringify(e.detail ?? null))}));
+        }
+      }"""
+    )
+
+
+def events(page: Page, kind: str) -> list[dict[str, Any]]:
+    return [e["detail"] for e in page.evaluate("window.__events") if e["type"] == kind]
+
+
+def start_call(page: Page) -> dict[str, Any]:
+    with page.expect_response(lambda r: r.url.endswith("/api/calls") and r.request.method == "POST") as info:
+        page.click(f"{ELEMENT} [part=call-button]")
+    assert info.value.status == 201, info.value.text()
+    return info.value.json()
+
+
+def connection_stats(page: Page) -> dict[str, Any]:
+    return page.evaluate("document.querySelector('itellico-call').getConnectionStats()")
+
+
+def test_voice_call_greets_hears_the_question_answers_and_ends(launch, app_url, sandbox, tmp_path):
+    ava = load_agents()[DEFAULT_AGENT_ID]
+    # The question starts 14 s after the microphone opens: after connect and the greeting.
+    wav = spoken_wav(QUESTION, tmp_path, lead_seconds=14, tail_seconds=5)
+    context = launch(wav=wav).new_context(permissions=["microphone"])
+    page = context.new_page()
+    try:
+        open_call_page(page, app_url)
+        created = start_call(page)
+        expect(page.locator(f'{ELEMENT}[data-state="in-call"]')).to_have_count(1, timeout=20_000)
+
+        greeting = page.locator(AGENT_LINE).first
+        expect(greeting).to_contain_text("this is Ava from the itellico sandbox", timeout=20_000)
+
+        # The browser really receives the agent's audio, over loopback UDP to livekit-server.
+        first = connection_stats(page)
+        assert first["selectedPair"]["remoteAddress"] == "127.0.0.1"
+        page.wait_for_function(
+            """async (before) => {
+                const s = await document.querySelector('itellico-call').getConnectionStats();
+                return s && s.inboundAudioBytes > before + 2000;
+            }""",
+            arg=first["inboundAudioBytes"],
+            polling=250,
+            timeout=15_000,
+        )
+
+        # The spoken question is recognised by the agent, shown as the person's line, and answered.
+        expect(page.locator(USER_LINE).first).to_contain_text("opening hours", timeout=40_000)
+        expect(page.locator(AGENT_LINE, has_text=ava.reply_to(QUESTION))).to_have_count(1, timeout=30_000)
+
+        agent_states = {d["agentState"] for d in events(page, "agent-state")}
+        assert {"listening", "speaking"} <= agent_states, agent_states
+
+        page.click(f"{ELEMENT} [part=call-button]")
+        expect(page.locator(f'{ELEMENT}[data-state="ended"]')).to_have_count(1, timeout=15_000)
+        page.screenshot(path=str(ARTIFACTS / "voice-call-ended.png"), full_page=True)
+
+        def summary() -> dict[str, Any] | None:
+            r = httpx.get(
+                f"{app_url}/api/calls/{created['call_id']}", headers={"X-Call-Handle": created["handle"]}
+            )
+            body = r.json()
+            return body if body["status"] == "completed" else None
+
+        done = wait_until(summary, 20, "the call to be completed")
+        roles = {m["role"] for m in done["messages"]}
+        assert roles == {"user", "agent"}
+        assert any("opening hours" in m["message"] for m in done["messages"] if m["role"] == "user")
+        assert done["duration_seconds"] is not None and done["duration_seconds"] >= 5
+    finally:
+        context.close()
+
+
+def test_text_mode_never_asks_for_the_microphone(browser, app_url, sandbox):
+    context = browser.new_context()  # no microphone permission at all
+    context.add_init_script(
+        """(() => {
+            window.__micRequests = 0;
+            const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+            navigator.mediaDevices.getUserMedia = (c) => { window.__micRequests += 1; return original(c); };
+        })()"""
+    )
+    page = context.new_page()
+    try:
+        open_call_page(page, f"{app_url}/?mode=text")
+        start_call(page)
+        expect(page.locator(f'{ELEMENT}[data-state="in-call"]')).to_have_count(1, timeout=20_000)
+        expect(page.locator(AGENT_LINE).first).to_contain_text("Ava", timeout=20_000)
+        page.fill(f"{ELEMENT} [part=message-input]", "how much does it cost")
+        page.press(f"{ELEMENT} [part=message-input]", "Enter")
+        expect(page.locator(USER_LINE, has_text="how much does it cost")).to_have_count(1)
+        reply = load_agents()[DEFAULT_AGENT_ID].reply_to("how much does it cost")
+        expect(page.locator(AGENT_LINE, has_text=reply)).to_have_count(1, timeout=20_000)
+        assert page.evaluate("window.__micRequests") == 0
+        (sent,) = [c for c in sandbox.creates() if c["audio_input_enabled"] is False][-1:]
+        assert sent["audio_input_enabled"] is False
+    finally:
+        context.close()
+
+
+def test_agent_that_never_joins_gives_a_clear_message_in_time(page, serve_app, sandbox):
+    url = serve_app(agent_join_timeout_seconds=4)
+    sandbox.fault(mode="agent_absent")
+    open_call_page(page, url)
+    start_call(page)
+    expect(page.locator(f"{ELEMENT} [part=error]")).to_be_visible(timeout=15_000)
+    assert page.locator(f"{ELEMENT} [part=error]").get_attribute("data-code") == "agent_join_timeout"
+    expect(page.locator(f'{ELEMENT}[data-state="error"]')).to_have_count(1)
+    (error,) = events(page, "error")
+    assert error["code"] == "agent_join_timeout" and error["step"]
+    title = page.evaluate(
+        "import('/static/js/i18n/en.js').then((m) => m.default['error.agent_join_timeout.title'])"
+    )
+    expect(page.locator(f"{ELEMENT} [part=error] .error-title")).to_have_text(title)
+
+
+def test_unreachable_livekit_server_is_a_clear_connection_error(page, serve_app, sandbox, base_settings):
+    dead = StandinConfig(
+        api_key="dead-livekit-key", livekit_url=f"ws://127.0.0.1:{free_port()}", start_agents=False
+    )
+    with serve(create_standin(dead)) as standin_url:
+        url = serve_app(base_url=standin_url, api_key=dead.api_key)
+        open_call_page(page, url)
+        start_call(page)
+        expect(page.locator(f"{ELEMENT} [part=error]")).to_be_visible(timeout=30_000)
+        assert page.locator(f"{ELEMENT} [part=error]").get_attribute("data-code") == "livekit_unreachable"
+
+
+@pytest.mark.parametrize(
+    ("fault", "code"),
+    [
+        ({"mode": "server_error", "status": 500}, "upstream_unavailable"),
+        ({"mode": "rate_limit"}, "rate_limited"),
+    ],
+)
+def test_stand_in_failure_shows_the_translated_api_error(page, app_url, sandbox, fault, code):
+    sandbox.fault(**fault)
+    open_call_page(page, app_url)
+    with page.expect_response(lambda r: r.url.endswith("/api/calls")) as info:
+        page.click(f"{ELEMENT} [part=call-button]")
+    assert info.value.json()["error"]["code"] == code
+    panel = page.locator(f"{ELEMENT} [part=error]")
+    expect(panel).to_be_visible(timeout=10_000)
+    assert panel.get_attribute("data-code") == code
+    title = page.evaluate(f"import('/static/js/i18n/en.js').then((m) => m.default['error.{code}.title'])")
+    expect(panel.locator(".error-title")).to_have_text(title)
+    assert sandbox.key not in page.content()

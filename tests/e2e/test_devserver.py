@@ -1,0 +1,105 @@
+"""`make run`'s launcher: everything starts, serves, and one Ctrl-C stops it all."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from sandbox.ports import free_port
+from webcall import ROOT
+
+
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            kids = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for kid in map(int, kids):
+            found |= {kid} | _children(kid)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _launcher_env(**ports: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ITELLICOAI_", "WEBCALL_"))}
+    env.update({k: str(v) for k, v in ports.items()})
+    return env
+
+
+def _ports() -> dict[str, int]:
+    return {
+        "PORT": free_port(),
+        "SANDBOX_API_PORT": free_port(),
+        "LIVEKIT_PORT": free_port(),
+        "LIVEKIT_TCP_PORT": free_port(),
+        "LIVEKIT_UDP_PORT": free_port(udp=True),
+    }
+
+
+def test_launcher_serves_the_sandbox_and_ctrl_c_leaves_no_process_behind():
+    ports = _ports()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "webcall.devserver"],
+        cwd=ROOT,
+        env=_launcher_env(**ports),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        banner = ""
+        for line in process.stdout:  # ends when the launcher prints its URL, or dies
+            banner += line
+            if "is running at" in line:
+                break
+        assert f"http://127.0.0.1:{ports['PORT']}/" in banner, banner
+        base = f"http://127.0.0.1:{ports['PORT']}"
+        assert "<itellico-call" in httpx.get(base + "/").text
+        created = httpx.post(base + "/api/calls", json={"mode": "text"}, timeout=20)
+        assert created.status_code == 201, created.text
+        assert created.json()["rtc_config"] == {"iceServers": []}
+        descendants = _children(process.pid)
+        assert descendants, "livekit-server and the agent should be running"
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+        assert not [pid for pid in descendants if _alive(pid)]
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_a_taken_port_is_named_in_one_clear_line():
+    ports = _ports()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", ports["LIVEKIT_PORT"]))
+        taken.listen()
+        result = subprocess.run(
+            [sys.executable, "-m", "webcall.devserver"],
+            cwd=ROOT,
+            env=_launcher_env(**ports),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    taken_port = ports["LIVEKIT_PORT"]
+    assert f"port {taken_port}/TCP on 127.0.0.1 is already in use; set LIVEKIT_PORT" in result.stderr

@@ -1,0 +1,340 @@
+"""Who called when: every create attempt, completed later from itellico's `GET call`.
+
+A real database through SQLAlchemy Core: a SQLite file by default, any SQLAlchemy URL (e.g.
+PostgreSQL) through `WEBCALL_DATABASE_URL`; the schema is created on start. Stored per call: demo,
+share-link id, call id, time, mode, outcome, then status and duration. Nothing of the
+conversation is stored. Share links are stored too, so the sales index can list and copy them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.pool import StaticPool
+
+from .links import ShareLink
+from .settings import SettingsError
+
+log = logging.getLogger("webcall.calllog")
+
+# Statuses that may still change; anything else (completed, failed, transferred, …) is final.
+OPEN_STATUSES = frozenset({"in_progress", "queued", "ringing", "initiated", "waiting", "unknown"})
+
+metadata = MetaData()
+
+calls = Table(
+    "webcall_calls",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("call_id", String(64), unique=True, nullable=True),  # None when the create failed
+    Column("demo", String(64), nullable=False, index=True),
+    Column("link_id", String(32), nullable=True, index=True),
+    Column("mode", String(8), nullable=False),
+    Column("outcome", String(48), nullable=False),  # created | failed:<error code>
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(32), nullable=True),
+    Column("duration_seconds", Integer, nullable=True),
+    Column("checked_at", DateTime(timezone=True), nullable=True),
+)
+
+links = Table(
+    "webcall_links",
+    metadata,
+    Column("link_id", String(32), primary_key=True),
+    Column("demo", String(64), nullable=False, index=True),
+    Column("label", String(200), nullable=False),
+    Column("variables", Text, nullable=False),  # JSON object
+    Column("token", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(16), nullable=False),  # cli | web
+)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; everything we store is UTC.
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    call_id: str | None
+    demo: str
+    link_id: str | None
+    mode: str
+    outcome: str
+    created_at: datetime
+    status: str | None
+    duration_seconds: int | None
+
+    @property
+    def open(self) -> bool:
+        return self.outcome == "created" and (self.status is None or self.status in OPEN_STATUSES)
+
+
+@dataclass(frozen=True)
+class LinkRecord:
+    link_id: str
+    demo: str
+    label: str
+    variables: Mapping[str, str]
+    token: str
+    created_at: datetime
+    expires_at: datetime
+    created_by: str
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at <= _now()
+
+
+@dataclass(frozen=True)
+class LinkStats:
+    calls: int
+    last_call_at: datetime | None
+    last_duration_seconds: int | None
+    total_seconds: int
+
+
+def engine_for(url: str, root: Path) -> Engine:
+    """An engine for `url`; a relative SQLite path is under `root`, and its folder is created."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise SettingsError("WEBCALL_DATABASE_URL", f"{url!r} is not a database URL") from None
+    kwargs: dict[str, Any] = {}
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database in (None, "", ":memory:"):
+            # One shared in-memory database for every thread (tests).
+            kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
+        else:
+            path = Path(database)
+            if not path.is_absolute():
+                path = root / path
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise SettingsError("WEBCALL_DATABASE_URL", f"cannot make {path.parent}: {error}") from None
+            parsed = parsed.set(database=str(path))
+            kwargs.update(connect_args={"check_same_thread": False})
+    try:
+        return create_engine(parsed, **kwargs)
+    except (ArgumentError, ImportError) as error:
+        raise SettingsError("WEBCALL_DATABASE_URL", f"cannot use it: {error}") from None
+
+
+class CallLog:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        try:
+            metadata.create_all(engine)
+        except SQLAlchemyError as error:
+            raise SettingsError(
+                "WEBCALL_DATABASE_URL", f"cannot create the schema: {type(error).__name__}: {error.args[0]}"
+            ) from None
+
+    @classmethod
+    def open(cls, url: str, root: Path) -> CallLog:
+        return cls(engine_for(url, root))
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def record(
+        self,
+        *,
+        demo: str,
+        mode: str,
+        outcome: str,
+        call_id: str | None = None,
+        link_id: str | None = None,
+        status: str | None = None,
+    ) -> None:
+        with self.engine.begin() as db:
+            db.execute(
+                insert(calls).values(
+                    call_id=call_id,
+                    demo=demo,
+                    link_id=link_id,
+                    mode=mode,
+                    outcome=outcome,
+                    created_at=_now(),
+                    status=status,
+                )
+            )
+
+    def complete(self, call_id: str, status: str, duration_seconds: int | None) -> None:
+        with self.engine.begin() as db:
+            db.execute(
+                update(calls)
+                .where(calls.c.call_id == call_id)
+                .values(status=status, duration_seconds=duration_seconds, checked_at=_now())
+            )
+
+    def add_link(self, link: ShareLink, label: str, created_by: str) -> None:
+        with self.engine.begin() as db:
+            db.execute(
+                insert(links).values(
+                    link_id=link.link_id,
+                    demo=link.slug,
+                    label=label[:200],
+                    variables=json.dumps(dict(link.vars), ensure_ascii=False),
+                    token=link.token,
+                    created_at=_now(),
+                    expires_at=link.expires_at,
+                    created_by=created_by,
+                )
+            )
+
+    def refresh_open(
+        self,
+        fetch: Callable[[str], tuple[str, int | None]],
+        *,
+        max_calls: int = 20,
+        newer_than: timedelta = timedelta(hours=24),
+        budget_seconds: float = 5.0,
+    ) -> int:
+        """Ask `fetch(call_id) -> (status, duration)` about calls still open, newest first, for at
+        most `budget_seconds`; returns how many were updated. A failing fetch leaves that call as it was."""
+        deadline = time.monotonic() + budget_seconds
+        since = _now() - newer_than
+        with self.engine.connect() as db:
+            rows = db.execute(
+                select(calls.c.call_id)
+                .where(calls.c.outcome == "created", calls.c.call_id.is_not(None))
+                .where(or_(calls.c.status.is_(None), calls.c.status.in_(OPEN_STATUSES)))
+                .where(calls.c.created_at >= since)
+                .order_by(calls.c.created_at.desc())
+                .limit(max_calls)
+            ).all()
+        changed = 0
+        for (call_id,) in rows:
+            if time.monotonic() > deadline:
+                break
+            try:
+                status, duration = fetch(call_id)
+            except Exception as error:  # upstream trouble must not break the sales index
+                log.warning("calllog.refresh failed call_id=%s error=%s", call_id, type(error).__name__)
+                continue
+            self.complete(call_id, status, duration)
+            changed += 1
+        return changed
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def calls(self, demo: str | None = None, limit: int = 50) -> list[CallRecord]:
+        query = select(calls).order_by(calls.c.created_at.desc(), calls.c.id.desc()).limit(limit)
+        if demo is not None:
+            query = query.where(calls.c.demo == demo)
+        with self.engine.connect() as db:
+            return [_call(row._mapping) for row in db.execute(query)]
+
+    def call(self, call_id: str) -> CallRecord | None:
+        with self.engine.connect() as db:
+            row = db.execute(select(calls).where(calls.c.call_id == call_id)).first()
+        return None if row is None else _call(row._mapping)
+
+    def links(self, demo: str | None = None) -> list[LinkRecord]:
+        query = select(links).order_by(links.c.created_at.desc())
+        if demo is not None:
+            query = query.where(links.c.demo == demo)
+        with self.engine.connect() as db:
+            return [_link(row._mapping) for row in db.execute(query)]
+
+    def link_stats(self, link_ids: Iterable[str | None] | None = None) -> dict[str | None, LinkStats]:
+        """Per link id (None = calls without a link, per demo use `demo_stats`)."""
+        query = select(
+            calls.c.link_id,
+            func.count(calls.c.id),
+            func.max(calls.c.created_at),
+            func.coalesce(func.sum(calls.c.duration_seconds), 0),
+        ).where(calls.c.outcome == "created")
+        if link_ids is not None:
+            query = query.where(calls.c.link_id.in_([i for i in link_ids if i is not None]))
+        query = query.group_by(calls.c.link_id)
+        with self.engine.connect() as db:
+            rows = db.execute(query).all()
+            stats = {}
+            for link_id, count, last, total in rows:
+                last_duration = db.execute(
+                    select(calls.c.duration_seconds)
+                    .where(calls.c.outcome == "created", calls.c.link_id == link_id)
+                    .order_by(calls.c.created_at.desc(), calls.c.id.desc())
+                    .limit(1)
+                ).scalar()
+                stats[link_id] = LinkStats(int(count), _aware(last), last_duration, int(total))
+        return stats
+
+    def demo_stats(self) -> dict[str, LinkStats]:
+        query = (
+            select(
+                calls.c.demo,
+                func.count(calls.c.id),
+                func.max(calls.c.created_at),
+                func.coalesce(func.sum(calls.c.duration_seconds), 0),
+            )
+            .where(calls.c.outcome == "created")
+            .group_by(calls.c.demo)
+        )
+        with self.engine.connect() as db:
+            return {
+                demo: LinkStats(int(count), _aware(last), None, int(total))
+                for demo, count, last, total in db.execute(query).all()
+            }
+
+
+def _call(row: Mapping[str, Any]) -> CallRecord:
+    return CallRecord(
+        call_id=row["call_id"],
+        demo=row["demo"],
+        link_id=row["link_id"],
+        mode=row["mode"],
+        outcome=row["outcome"],
+        created_at=_aware(row["created_at"]) or _now(),
+        status=row["status"],
+        duration_seconds=row["duration_seconds"],
+    )
+
+
+def _link(row: Mapping[str, Any]) -> LinkRecord:
+    return LinkRecord(
+        link_id=row["link_id"],
+        demo=row["demo"],
+        label=row["label"],
+        variables=json.loads(row["variables"]),
+        token=row["token"],
+        created_at=_aware(row["created_at"]) or _now(),
+        expires_at=_aware(row["expires_at"]) or _now(),
+        created_by=row["created_by"],
+    )

@@ -1,0 +1,109 @@
+"""`flask --app app demos …`: the sales rep's commands.
+
+flask --app app demos link SLUG --expires 7d --var prospect=Acme   prints a signed share link
+flask --app app demos list                                         the demos in the profile file
+flask --app app demos check [--file F] [--agents]                  validates a profile file
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from .demos import DemoConfigError, DemoRegistry
+from .itellico import UpstreamError
+from .links import LinkError, parse_expiry
+from .services import services
+
+demos = AppGroup("demos", help="Sales demos: share links and the profile file.")
+
+
+def _variable(raw: str) -> tuple[str, str]:
+    name, sep, value = raw.partition("=")
+    if not sep or not name.strip():
+        raise click.BadParameter(f"{raw!r}: use NAME=VALUE", param_hint="--var")
+    return name.strip(), value.strip()
+
+
+@demos.command("link")
+@click.argument("slug")
+@click.option("--expires", default="7d", show_default=True, help="30m, 12h, 7d, 2w or a date 2026-12-31")
+@click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="a variable the link sets")
+@click.option("--label", default=None, help="how the call log names this link (default: the values)")
+@click.option("--base-url", default=None, help="the app's public URL (default: WEBCALL_PUBLIC_URL)")
+def link_command(
+    slug: str, expires: str, variables: tuple[str, ...], label: str | None, base_url: str | None
+) -> None:
+    """Print a signed share link to demo SLUG."""
+    svc = services()
+    if svc.settings.secret_key_generated:
+        raise click.ClickException(
+            "WEBCALL_SECRET_KEY is not set: a link signed with a random key stops working as soon as "
+            "this command ends. Set it (the same value the app uses) and try again."
+        )
+    demo = svc.demos.get(slug)
+    if demo is None or demo.slug != slug:
+        known = ", ".join(d.slug for d in svc.demos)
+        raise click.ClickException(f"no demo {slug!r} (known: {known})")
+    pairs = dict(_variable(raw) for raw in variables)
+    try:
+        link = svc.links.issue(demo, pairs, parse_expiry(expires))
+    except LinkError as error:
+        raise click.ClickException(str(error)) from None
+    from .sales import default_label
+
+    svc.calllog.add_link(link, label or default_label(pairs), created_by="cli")
+    local = f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
+    base = (base_url or svc.settings.public_url or local).rstrip("/")
+    click.echo(f"{base}{link.path()}")
+    click.echo(f"link {link.link_id} for demo {slug}, expires {link.expires_at:%Y-%m-%d %H:%M} UTC", err=True)
+
+
+@demos.command("list")
+def list_command() -> None:
+    """The demos the app serves."""
+    svc = services()
+    click.echo(f"{'slug':<20} {'access':<10} {'lang':<4} {'agent':<36}  title")
+    for demo in svc.demos:
+        click.echo(f"{demo.slug:<20} {demo.access:<10} {demo.language:<4} {demo.agent_id:<36}  {demo.title}")
+        if demo.allowed_variables:
+            allowed = ", ".join(f"{n} (≤ {m})" for n, m in demo.allowed_variables.items())
+            click.echo(f"{'':<20} link/page variables: {allowed}")
+    click.echo(f"from {svc.demos.source or 'no profile file (ITELLICOAI_AGENT_ID only)'}", err=True)
+
+
+@demos.command("check")
+@click.option("--file", "path", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--agents", is_flag=True, help="also ask itellico whether each demo's agent exists")
+def check_command(path: Path | None, agents: bool) -> None:
+    """Validate a profile file (default: the configured one): one line per mistake."""
+    svc = services()
+    source = path or (Path(svc.demos.source) if svc.demos.source else None)
+    if source is None:
+        click.echo("no profile file is configured (WEBCALL_DEMOS_FILE); the / page uses ITELLICOAI_AGENT_ID")
+        return
+    try:
+        registry = DemoRegistry.load(source, svc.settings)
+    except DemoConfigError as error:
+        for problem in error.problems:
+            click.echo(f"{source}: {problem}", err=True)
+        raise SystemExit(1) from None
+    problems: list[str] = []
+    if agents:
+        try:
+            known = {agent.id for agent in svc.itellico.list_agents()}
+        except UpstreamError as error:
+            raise click.ClickException(f"cannot list the agents: {error}") from None
+        problems = [
+            f"{source}: demo {demo.slug!r}: agent_id: {demo.agent_id} is not an agent of this account"
+            for demo in registry
+            if demo.agent_id not in known
+        ]
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        raise SystemExit(1)
+    click.echo(f"{source}: {len(registry)} demos, no mistakes")

@@ -1,0 +1,138 @@
+"""Signed share links: a demo, per-prospect variables and an expiry that the prospect cannot change.
+
+A link is `/demo/<slug>?link=<token>`. The token is the payload `{slug, link_id, vars, exp}` signed
+with the app's secret (itsdangerous, as Flask's sessions are). A changed token fails the signature
+("tampered"); a genuine one past its `exp` is "expired"; only a valid one lets the page call.
+The link id names the link in the call log.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from .demos import DemoProfile
+
+LINK_PARAM = "link"
+MAX_TOKEN_LENGTH = 4000
+MAX_LINK_DAYS = 365
+_DURATION = re.compile(r"^(\d{1,4})\s*([mhdw])$")
+_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+class LinkError(ValueError):
+    """A link cannot be made as asked (bad expiry, variable not allowed, …)."""
+
+
+class LinkStatus(StrEnum):
+    VALID = "valid"
+    TAMPERED = "tampered"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class ShareLink:
+    slug: str
+    link_id: str
+    vars: Mapping[str, str]
+    exp: int  # seconds since the epoch
+    token: str = field(default="", repr=False)
+
+    @property
+    def expires_at(self) -> datetime:
+        return datetime.fromtimestamp(self.exp, UTC)
+
+    def path(self) -> str:
+        return f"/demo/{self.slug}?{LINK_PARAM}={self.token}"
+
+
+@dataclass(frozen=True)
+class LinkCheck:
+    status: LinkStatus
+    link: ShareLink | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.status is LinkStatus.VALID
+
+
+def parse_expiry(raw: str, now: float | None = None) -> int:
+    """`30m`, `12h`, `7d`, `2w` from now, or a date `2026-12-31` (end of that day, UTC)."""
+    now = time.time() if now is None else now
+    raw = raw.strip()
+    match = _DURATION.match(raw)
+    if match:
+        seconds = int(match.group(1)) * _UNITS[match.group(2)]
+        exp = int(now) + seconds
+    else:
+        try:
+            day = datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=UTC)
+        except ValueError:
+            raise LinkError(f"expiry {raw!r}: use e.g. 30m, 12h, 7d, 2w or a date like 2026-12-31") from None
+        exp = int((day + timedelta(days=1)).timestamp()) - 1
+    if exp <= now:
+        raise LinkError(f"expiry {raw!r} is not in the future")
+    if exp - now > MAX_LINK_DAYS * 86400:
+        raise LinkError(f"expiry {raw!r} is more than {MAX_LINK_DAYS} days away")
+    return exp
+
+
+def check_variables(demo: DemoProfile, variables: Mapping[str, str]) -> dict[str, str]:
+    """The link's variables, if the demo allows each one at its length."""
+    for name, value in variables.items():
+        limit = demo.allowed_variables.get(name)
+        if limit is None:
+            allowed = ", ".join(sorted(demo.allowed_variables)) or "none"
+            raise LinkError(f"variable {name!r} is not allowed for demo {demo.slug!r} (allowed: {allowed})")
+        if len(value) > limit:
+            raise LinkError(f"variable {name!r} is longer than {limit} characters")
+    return dict(variables)
+
+
+class ShareLinks:
+    def __init__(self, secret_key: str) -> None:
+        self._serializer = URLSafeSerializer(secret_key, salt="webcall.share-link")
+
+    def issue(self, demo: DemoProfile, variables: Mapping[str, str], exp: int) -> ShareLink:
+        checked = check_variables(demo, variables)
+        link_id = secrets.token_urlsafe(9)
+        payload = {"slug": demo.slug, "link_id": link_id, "vars": checked, "exp": int(exp)}
+        token = self._serializer.dumps(payload)
+        return ShareLink(demo.slug, link_id, checked, int(exp), token)
+
+    def check(self, token: str | None, slug: str, now: float | None = None) -> LinkCheck:
+        """What a token is worth for demo `slug`. The signature is checked before the expiry, so
+        nobody can make a forged link look merely expired."""
+        if not token or len(token) > MAX_TOKEN_LENGTH:
+            return LinkCheck(LinkStatus.TAMPERED)
+        try:
+            payload: Any = self._serializer.loads(token)
+        except BadSignature:
+            return LinkCheck(LinkStatus.TAMPERED)
+        link = _from_payload(payload, token)
+        if link is None or link.slug != slug:
+            return LinkCheck(LinkStatus.TAMPERED)
+        if link.exp <= (time.time() if now is None else now):
+            return LinkCheck(LinkStatus.EXPIRED, link)
+        return LinkCheck(LinkStatus.VALID, link)
+
+
+def _from_payload(payload: Any, token: str) -> ShareLink | None:
+    if not isinstance(payload, dict) or set(payload) != {"slug", "link_id", "vars", "exp"}:
+        return None
+    slug, link_id, variables, exp = payload["slug"], payload["link_id"], payload["vars"], payload["exp"]
+    if not (isinstance(slug, str) and isinstance(link_id, str) and isinstance(exp, int)):
+        return None
+    if not isinstance(variables, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in variables.items()
+    ):
+        return None
+    return ShareLink(slug, link_id, variables, exp, token)

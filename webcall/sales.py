@@ -1,0 +1,356 @@
+"""Sales demos: branded demo pages `/demo/<slug>` and the password-protected sales index `/demos`.
+
+The demo page shows a profile's brand and the `<itellico-call>` element configured from it; a
+share link's token rides along so the create request can prove it (api.py checks it again). The
+sales index lists every demo with a share-link form, copy buttons and its call log. It is off
+(404) unless `WEBCALL_SALES_PASSWORD` is set; the password is compared in constant time, the
+session cookie is HttpOnly, SameSite=Lax and Secure over HTTPS, and every form carries a CSRF token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    flash,
+    get_flashed_messages,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.sessions import SecureCookieSessionInterface
+from sqlalchemy.exc import SQLAlchemyError
+
+from .calllog import CallRecord, LinkRecord, LinkStats
+from .demos import DemoProfile
+from .itellico import UpstreamError
+from .links import LINK_PARAM, LinkError, LinkStatus, ShareLink, parse_expiry
+from .services import services
+
+bp = Blueprint("sales", __name__)
+log = logging.getLogger("webcall.sales")
+
+SESSION_KEY = "sales"
+CSRF_KEY = "csrf"
+DEFAULT_EXPIRY = "7d"
+
+# The few words the demo page itself says, in the demo's language (the element has its own).
+PAGE_TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "try_asking": "Try asking",
+        "summary": "After the call",
+        "duration": "Your call lasted",
+        "thanks": "Thanks for trying the demo.",
+        "powered": "Voice agent by itellico",
+    },
+    "de": {
+        "try_asking": "Fragen Sie zum Beispiel",
+        "summary": "Nach dem Gespräch",
+        "duration": "Ihr Gespräch dauerte",
+        "thanks": "Danke, dass Sie die Demo ausprobiert haben.",
+        "powered": "Sprachagent von itellico",
+    },
+}
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, with `Secure` whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        configured = bool(app.config["SESSION_COOKIE_SECURE"])
+        return configured or (has_request_context() and request.is_secure)
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("SESSION_COOKIE_NAME", "webcall_session")
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+    )
+    app.session_interface = _SessionInterface()
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.filters["ago"] = ago
+    app.jinja_env.filters["duration"] = duration
+    app.register_blueprint(bp)
+
+
+@bp.after_request
+def _headers(response: Response) -> Response:
+    # Share-link tokens are in these URLs: keep them out of Referer headers and caches.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+# -- the demo page ---------------------------------------------------------------------------
+
+
+def _unavailable(
+    reason: str, status: int, demo: DemoProfile | None = None, **context: Any
+) -> tuple[str, int]:
+    return render_template("demo_unavailable.html", reason=reason, demo=demo, **context), status
+
+
+@bp.get("/demo/<slug>")
+def demo_page(slug: str) -> str | tuple[str, int]:
+    svc = services()
+    demo = svc.demos.get(slug)
+    if demo is None or slug != demo.slug:
+        return _unavailable("unknown", 404)
+    token = request.args.get(LINK_PARAM)
+    link: ShareLink | None = None
+    if token is not None:
+        checked = svc.links.check(token, demo.slug)
+        if checked.status is LinkStatus.EXPIRED and checked.link is not None:
+            return _unavailable("expired", 410, demo, expired_at=checked.link.expires_at)
+        if not checked.valid:
+            return _unavailable("tampered", 403, demo)
+        link = checked.link
+    elif demo.link_only:
+        return _unavailable("link_only", 403, demo)
+    return render_template(
+        "demo.html",
+        demo=demo,
+        link=link,
+        text=PAGE_TEXT[demo.language],
+        brand_css=url_for("sales.brand_css", slug=demo.slug),
+    )
+
+
+@bp.get("/demo/<slug>/brand.css")
+def brand_css(slug: str) -> Response:
+    """The demo's colours as CSS custom properties: a stylesheet, so pages need no inline styles."""
+    demo = services().demos.get(slug)
+    if demo is None or slug != demo.slug:
+        abort(404)
+    accent = demo.brand.accent if demo.brand else "#2563eb"  # validated: #rgb or #rrggbb
+    css = f":root {{\n  --itellico-accent: {accent};\n  --demo-accent: {accent};\n}}\n"
+    response = Response(css, mimetype="text/css")
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+# -- the sales index -------------------------------------------------------------------------
+
+
+def csrf_token() -> str:
+    token = session.get(CSRF_KEY)
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(24)
+        session[CSRF_KEY] = token
+    return token
+
+
+def _check_csrf() -> None:
+    expected = session.get(CSRF_KEY)
+    sent = request.form.get("csrf", "")
+    if not isinstance(expected, str) or not hmac.compare_digest(expected.encode(), sent.encode()):
+        abort(400, "The form expired. Please reload the page and try again.")
+
+
+class SalesIndexOff(Exception):
+    """WEBCALL_SALES_PASSWORD is not set: the sales index does not exist."""
+
+
+def _password() -> str:
+    password = services().settings.sales_password
+    if not password:
+        raise SalesIndexOff
+    return password
+
+
+def _session_mark(password: str) -> str:
+    # Bound to the password: changing WEBCALL_SALES_PASSWORD signs everybody out.
+    key = services().settings.secret_key.encode()
+    return hmac.new(key, b"sales:" + password.encode(), hashlib.sha256).hexdigest()
+
+
+def _signed_in(password: str) -> bool:
+    mark = session.get(SESSION_KEY)
+    return isinstance(mark, str) and hmac.compare_digest(mark, _session_mark(password))
+
+
+def _password_matches(sent: str, password: str) -> bool:
+    # Compare digests so the time depends on neither the length nor the content of either.
+    return hmac.compare_digest(
+        hashlib.sha256(sent.encode()).digest(), hashlib.sha256(password.encode()).digest()
+    )
+
+
+@bp.errorhandler(SalesIndexOff)
+def _sales_off(_error: SalesIndexOff) -> tuple[str, int]:
+    return _unavailable("sales_off", 404)
+
+
+@bp.route("/demos/login", methods=["GET", "POST"])
+def login() -> Response | tuple[str, int] | str:
+    password = _password()
+    if request.method == "GET":
+        if _signed_in(password):
+            return redirect(url_for("sales.index"))
+        return render_template("demos_login.html", error=None)
+    _check_csrf()
+    if not _password_matches(request.form.get("password", ""), password):
+        log.warning("sales.login refused remote=%s", request.remote_addr)
+        return render_template("demos_login.html", error="That password is not right."), 401
+    session.clear()  # a fresh session (and CSRF token) after signing in
+    session.permanent = True
+    session[SESSION_KEY] = _session_mark(password)
+    return redirect(url_for("sales.index"))
+
+
+@bp.post("/demos/logout")
+def logout() -> Response:
+    _password()
+    _check_csrf()
+    session.clear()
+    return redirect(url_for("sales.login"))
+
+
+@bp.get("/demos")
+def index() -> Response | str:
+    password = _password()
+    if not _signed_in(password):
+        return redirect(url_for("sales.login"))
+    svc = services()
+    _refresh_open_calls()
+    try:
+        calls = svc.calllog.calls(limit=200)
+        links = svc.calllog.links()
+        link_stats = svc.calllog.link_stats()
+        demo_stats = svc.calllog.demo_stats()
+    except SQLAlchemyError as error:
+        log.error("calllog read failed: %s", type(error).__name__)
+        calls, links, link_stats, demo_stats = [], [], {}, {}
+    by_demo: dict[str, dict[str, Any]] = {}
+    labels = {link.link_id: link.label for link in links}
+    for demo in svc.demos:
+        demo_links = [link for link in links if link.demo == demo.slug]
+        demo_calls = [call for call in calls if call.demo == demo.slug]
+        by_demo[demo.slug] = {
+            "links": [(link, link_stats.get(link.link_id), _link_url(link)) for link in demo_links],
+            "calls": demo_calls[:20],
+            "stats": demo_stats.get(demo.slug),
+            "unlinked": _unlinked_stats(demo_calls),
+        }
+    flashed = get_flashed_messages(with_categories=True)
+    new_links = [message for category, message in flashed if category == "link"]
+    errors = [message for category, message in flashed if category == "error"]
+    return render_template(
+        "demos.html",
+        demos=list(svc.demos),
+        by_demo=by_demo,
+        labels=labels,
+        new_links=new_links,
+        errors=errors,
+        default_expiry=DEFAULT_EXPIRY,
+        ephemeral_secret=svc.settings.secret_key_generated,
+    )
+
+
+@bp.post("/demos/<slug>/links")
+def create_link(slug: str) -> Response:
+    password = _password()
+    if not _signed_in(password):
+        return redirect(url_for("sales.login"))
+    _check_csrf()
+    svc = services()
+    demo = svc.demos.get(slug)
+    if demo is None or demo.slug != slug:
+        abort(404)
+    variables = {
+        name: value
+        for name in demo.allowed_variables
+        if (value := request.form.get(f"var_{name}", "").strip())
+    }
+    try:
+        exp = parse_expiry(request.form.get("expires", "") or DEFAULT_EXPIRY)
+        link = svc.links.issue(demo, variables, exp)
+    except LinkError as error:
+        flash(str(error), "error")
+        return redirect(url_for("sales.index", _anchor=f"demo-{slug}"))
+    label = request.form.get("label", "").strip() or default_label(variables)
+    try:
+        svc.calllog.add_link(link, label, created_by="web")
+    except SQLAlchemyError as error:
+        log.error("calllog.add_link failed: %s", type(error).__name__)
+        flash("The link was made but could not be saved in the call log.", "error")
+    flash(link.link_id, "link")
+    log.info("share link issued link_id=%s demo=%s expires=%s by=web", link.link_id, slug, link.expires_at)
+    return redirect(url_for("sales.index", _anchor=f"link-{link.link_id}"))
+
+
+def default_label(variables: dict[str, str]) -> str:
+    return ", ".join(variables.values()) or "link"
+
+
+def _link_url(link: LinkRecord) -> str:
+    return url_for("sales.demo_page", slug=link.demo, _external=True, **{LINK_PARAM: link.token})
+
+
+def _unlinked_stats(demo_calls: list[CallRecord]) -> LinkStats | None:
+    created = [call for call in demo_calls if call.link_id is None and call.outcome == "created"]
+    if not created:
+        return None
+    last = created[0]
+    return LinkStats(
+        len(created),
+        last.created_at,
+        last.duration_seconds,
+        sum(call.duration_seconds or 0 for call in created),
+    )
+
+
+def _refresh_open_calls() -> None:
+    """Complete calls still in progress from itellico's GET call (status, duration)."""
+    svc = services()
+
+    def fetch(call_id: str) -> tuple[str, int | None]:
+        details = svc.itellico.get_call(call_id)
+        return details.status, details.duration_seconds
+
+    try:
+        svc.calllog.refresh_open(fetch)
+    except (SQLAlchemyError, UpstreamError) as error:
+        log.warning("calllog.refresh failed: %s", type(error).__name__)
+
+
+# -- formatting ------------------------------------------------------------------------------
+
+
+def ago(value: datetime | None, now: datetime | None = None) -> str:
+    if value is None:
+        return "never"
+    seconds = max(0, int(((now or datetime.now(UTC)) - value).total_seconds()))
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if seconds < 86400:
+        return f"{seconds // 3600} h ago"
+    return f"{seconds // 86400} d ago"
+
+
+def duration(seconds: int | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, rest = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min"
