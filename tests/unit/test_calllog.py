@@ -1,0 +1,123 @@
+"""The call log: a real SQLite database, created on start, completed from GET call."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, select, update
+
+from webcall.calllog import CallLog, calls, engine_for
+from webcall.demos import DemoProfile
+from webcall.links import ShareLinks
+from webcall.settings import SettingsError
+
+pytestmark = pytest.mark.unit
+
+DEMO = DemoProfile("acme", "3f7c2b1e-8a4d-4c6b-9e2f-1a5d7c9b0e41", allowed_variables={"name": 20})
+
+
+@pytest.fixture
+def log(tmp_path: Path) -> CallLog:
+    return CallLog.open("sqlite:///calls.sqlite3", tmp_path)
+
+
+def test_a_relative_sqlite_file_is_made_under_the_root_with_its_schema(tmp_path: Path):
+    CallLog.open("sqlite:///instance/sub/log.sqlite3", tmp_path)
+    db = tmp_path / "instance" / "sub" / "log.sqlite3"
+    assert db.is_file()
+    tables = set(inspect(engine_for(f"sqlite:///{db}", tmp_path)).get_table_names())
+    assert tables == {"webcall_calls", "webcall_links"}
+
+
+def test_bad_urls_name_the_setting(tmp_path: Path):
+    with pytest.raises(
+        SettingsError, match=r"^setting WEBCALL_DATABASE_URL: 'nonsense' is not a database URL$"
+    ):
+        CallLog.open("nonsense", tmp_path)
+    with pytest.raises(SettingsError, match="WEBCALL_DATABASE_URL: cannot use it"):
+        CallLog.open("nosuchdb://x/y", tmp_path)
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(SettingsError, match="WEBCALL_DATABASE_URL: cannot make"):
+        CallLog.open("sqlite:///a-file/x.db", tmp_path)
+    (tmp_path / "garbage.db").write_text("this is not a database, just text " * 100)
+    with pytest.raises(SettingsError, match="WEBCALL_DATABASE_URL: cannot create the schema"):
+        CallLog.open("sqlite:///garbage.db", tmp_path)
+
+
+def test_record_then_complete(log: CallLog):
+    log.record(demo="acme", mode="voice", outcome="created", call_id="c1", link_id="L1", status="in_progress")
+    log.record(demo="acme", mode="text", outcome="failed:rate_limited")
+    (failed, created) = log.calls()
+    assert failed.call_id is None and failed.outcome == "failed:rate_limited" and not failed.open
+    assert created.link_id == "L1" and created.open and created.created_at.tzinfo is not None
+    log.complete("c1", "completed", 240)
+    done = log.call("c1")
+    assert done.status == "completed" and done.duration_seconds == 240 and not done.open
+
+
+def test_refresh_asks_only_about_open_recent_calls_and_survives_failures(log: CallLog):
+    for call_id in ("open-1", "open-2", "boom", "old"):
+        log.record(demo="acme", mode="voice", outcome="created", call_id=call_id, status="in_progress")
+    log.record(demo="acme", mode="voice", outcome="created", call_id="done", status="in_progress")
+    log.complete("done", "completed", 10)
+    with log.engine.begin() as db:
+        db.execute(
+            update(calls)
+            .where(calls.c.call_id == "old")
+            .values(created_at=datetime.now(UTC) - timedelta(days=3))
+        )
+    asked: list[str] = []
+
+    def fetch(call_id: str) -> tuple[str, int | None]:
+        asked.append(call_id)
+        if call_id == "boom":
+            raise RuntimeError("upstream down")
+        return ("completed", 61) if call_id == "open-1" else ("in_progress", None)
+
+    assert log.refresh_open(fetch) == 2
+    assert sorted(asked) == ["boom", "open-1", "open-2"]
+    assert log.call("open-1").duration_seconds == 61 and log.call("boom").status == "in_progress"
+    assert log.call("old").status == "in_progress"
+
+
+def test_refresh_stops_at_its_budget(log: CallLog):
+    log.record(demo="acme", mode="voice", outcome="created", call_id="a")
+    assert log.refresh_open(lambda _id: ("completed", 1), budget_seconds=-1) == 0
+
+
+def test_links_and_their_stats(log: CallLog):
+    link = ShareLinks("calllog-secret-0123456789abcdef").issue(DEMO, {"name": "Maria"}, 2_000_000_000)
+    log.add_link(link, "Maria at Acme", created_by="cli")
+    (stored,) = log.links("acme")
+    assert stored.label == "Maria at Acme" and stored.variables == {"name": "Maria"}
+    assert stored.token == link.token and stored.created_by == "cli" and not stored.expired
+    log.record(demo="acme", mode="voice", outcome="created", call_id="c1", link_id=link.link_id)
+    log.complete("c1", "completed", 100)
+    log.record(demo="acme", mode="voice", outcome="created", call_id="c2", link_id=link.link_id)
+    log.complete("c2", "completed", 240)
+    log.record(demo="acme", mode="voice", outcome="failed:upstream_unavailable", link_id=link.link_id)
+    log.record(demo="acme", mode="voice", outcome="created", call_id="c3")
+    stats = log.link_stats()
+    assert stats[link.link_id].calls == 2 and stats[link.link_id].total_seconds == 340
+    assert stats[link.link_id].last_duration_seconds == 240
+    assert stats[None].calls == 1
+    assert log.demo_stats()["acme"].calls == 3
+
+
+def test_nothing_of_the_conversation_is_stored(log: CallLog):
+    assert {c.name for c in calls.columns} == {
+        "id",
+        "call_id",
+        "demo",
+        "link_id",
+        "mode",
+        "outcome",
+        "created_at",
+        "status",
+        "duration_seconds",
+        "checked_at",
+    }
+    with log.engine.connect() as db:
+        assert db.execute(select(calls)).all() == []

@@ -1,0 +1,308 @@
+"""Demo pages, share links through the browser API, the call log and the sales index, with the
+stand-in API behind the app over real HTTP."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pytest
+
+from webcall import ROOT, create_app
+
+pytestmark = pytest.mark.unit
+
+AVA = "3f7c2b1e-8a4d-4c6b-9e2f-1a5d7c9b0e41"
+LENA = "7d2e9a40-5b1c-4f3e-8c6d-2b9f0e1a7c53"
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def app(settings, tmp_path):
+    changed = replace(
+        settings,
+        demos_file=str(ROOT / "demos.toml"),
+        sales_password=PASSWORD,
+        database_url=f"sqlite:///{tmp_path}/calls.sqlite3",
+    )
+    return create_app({"settings": changed, "TESTING": True})
+
+
+@pytest.fixture
+def svc(app):
+    return app.extensions["webcall"]
+
+
+def link_for(svc, slug="alpenblick", exp_in=3600, **variables):
+    import time
+
+    return svc.links.issue(svc.demos.get(slug), variables, int(time.time()) + exp_in)
+
+
+def csrf(page_html: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', page_html).group(1)
+
+
+def sign_in(client) -> None:
+    token = csrf(client.get("/demos/login").get_data(as_text=True))
+    r = client.post("/demos/login", data={"password": PASSWORD, "csrf": token})
+    assert r.status_code == 302 and r.headers["Location"] == "/demos"
+
+
+# -- demo pages ----------------------------------------------------------------------------
+
+
+def test_a_public_demo_page_shows_its_brand_language_and_element(client):
+    r = client.get("/demo/northwind")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert 'data-brand="company">Northwind Dental<' in html and "/static/demos/northwind.svg" in html
+    assert 'lang="en"' in html and "What are your opening hours?" in html
+    assert re.search(r'<itellico-call\s+demo="northwind"\s+mode="voice"\s+lang="en"\s+theme="light"', html)
+    assert 'max-call-seconds="300"' in html and "link=" not in html
+    assert "<script>" not in html and "style=" not in html  # a strict CSP needs neither
+    assert r.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_brand_css_carries_the_accent(client):
+    r = client.get("/demo/northwind/brand.css")
+    assert r.status_code == 200 and r.mimetype == "text/css"
+    assert "--itellico-accent: #0f766e;" in r.get_data(as_text=True)
+
+
+def test_unknown_demo_is_a_friendly_404(client, standin):
+    r = client.get("/demo/nope")
+    assert r.status_code == 404 and 'data-reason="unknown"' in r.get_data(as_text=True)
+    assert client.get("/demo/nope/brand.css").status_code == 404
+
+
+def test_link_only_demo_without_a_link_says_so(client, standin):
+    r = client.get("/demo/alpenblick")
+    assert r.status_code == 403 and 'data-reason="link_only"' in r.get_data(as_text=True)
+    assert "<itellico-call" not in r.get_data(as_text=True)
+
+
+def test_a_valid_link_opens_the_page_with_its_token(client, svc):
+    link = link_for(svc, name="Maria")
+    r = client.get(link.path())
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and 'lang="de"' in html and "Alpenblick Hotels" in html
+    assert f'link="{link.token}"' in html
+    assert "Fragen Sie zum Beispiel" in html
+
+
+def test_tampered_and_expired_links_show_their_page(client, svc):
+    token = link_for(svc, name="Maria").token
+    r = client.get(f"/demo/alpenblick?link={token[:-2]}xx")
+    assert r.status_code == 403 and 'data-reason="tampered"' in r.get_data(as_text=True)
+    r = client.get(link_for(svc, exp_in=-5, name="Maria").path())
+    assert r.status_code == 410 and 'data-reason="expired"' in r.get_data(as_text=True)
+    # A link for one demo does not open another.
+    r = client.get(f"/demo/northwind?link={token}")
+    assert r.status_code == 403 and 'data-reason="tampered"' in r.get_data(as_text=True)
+
+
+# -- creating calls with links -------------------------------------------------------------
+
+
+def test_a_call_from_a_link_sends_the_demo_agent_and_fixed_plus_link_variables(client, svc, standin):
+    link = link_for(svc, name="Maria")
+    r = client.post("/api/calls", json={"demo": "alpenblick", "link": link.token})
+    assert r.status_code == 201, r.get_json()
+    (sent,) = standin.creates()
+    assert sent["agent_id"] == LENA
+    assert sent["test_variables"] == {"company": "Alpenblick Hotels", "name": "Maria"}
+    assert "overrides" not in sent or sent["overrides"] == {}
+    record = svc.calllog.call(r.get_json()["call_id"])
+    assert record.demo == "alpenblick" and record.link_id == link.link_id and record.mode == "voice"
+    assert record.outcome == "created"
+
+
+def test_page_variables_cannot_override_the_link(client, svc, standin):
+    link = link_for(svc, slug="northwind", name="Maria")
+    r = client.post(
+        "/api/calls", json={"demo": "northwind", "link": link.token, "variables": {"name": "Evil"}}
+    )
+    assert r.status_code == 201
+    assert standin.creates()[0]["test_variables"] == {"company": "Northwind Dental", "name": "Maria"}
+
+
+def test_page_variables_only_through_the_allowlist(client, standin):
+    r = client.post("/api/calls", json={"demo": "northwind", "variables": {"company": "Evil"}})
+    assert r.status_code == 400 and r.get_json()["error"]["code"] == "invalid_request"
+    r = client.post("/api/calls", json={"demo": "northwind", "variables": {"name": "x" * 61}})
+    assert r.status_code == 400
+    assert standin.creates() == []
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"demo": "alpenblick"}, 403, "link_required"),
+        ({"demo": "alpenblick", "link": "garbage.token"}, 403, "link_invalid"),
+    ],
+)
+def test_link_only_demo_refuses_creates_without_a_valid_link(client, standin, body, status, code):
+    r = client.post("/api/calls", json=body)
+    assert r.status_code == status and r.get_json()["error"]["code"] == code
+    assert standin.creates() == []
+
+
+def test_tampered_and_expired_links_create_nothing(client, svc, standin):
+    token = link_for(svc, name="Maria").token
+    r = client.post("/api/calls", json={"demo": "alpenblick", "link": token[:-2] + "xx"})
+    assert r.status_code == 403 and r.get_json()["error"]["code"] == "link_invalid"
+    r = client.post("/api/calls", json={"demo": "alpenblick", "link": link_for(svc, exp_in=-1).token})
+    assert r.status_code == 410 and r.get_json()["error"]["code"] == "link_expired"
+    r = client.post("/api/calls", json={"demo": "northwind", "link": token})  # another demo's link
+    assert r.status_code == 403
+    assert standin.creates() == []
+    assert svc.calllog.calls() == []
+
+
+def test_a_failed_create_is_logged_with_its_outcome(client, svc, standin):
+    standin.fault(mode="server_error", status=500)
+    r = client.post("/api/calls", json={"demo": "northwind"})
+    assert r.status_code == 502
+    (record,) = svc.calllog.calls()
+    assert record.outcome == "failed:upstream_unavailable" and record.call_id is None
+
+
+def test_the_summary_completes_the_log(client, svc, standin):
+    created = client.post("/api/calls", json={"demo": "northwind"}).get_json()
+    r = client.get(f"/api/calls/{created['call_id']}", headers={"X-Call-Handle": created["handle"]})
+    assert r.status_code == 200
+    record = svc.calllog.call(created["call_id"])
+    assert record.status == r.get_json()["status"] and record.status is not None
+
+
+# -- the sales index -----------------------------------------------------------------------
+
+
+def test_the_index_is_off_without_a_password(settings, tmp_path):
+    app = create_app({"settings": replace(settings, demos_file=str(ROOT / "demos.toml")), "TESTING": True})
+    client = app.test_client()
+    for path in ("/demos", "/demos/login"):
+        r = client.get(path)
+        assert r.status_code == 404 and 'data-reason="sales_off"' in r.get_data(as_text=True)
+    assert client.post("/demos/login", data={"password": "x"}).status_code == 404
+
+
+def test_the_index_refuses_without_the_password(client):
+    r = client.get("/demos")
+    assert r.status_code == 302 and r.headers["Location"] == "/demos/login"
+    token = csrf(client.get("/demos/login").get_data(as_text=True))
+    r = client.post("/demos/login", data={"password": "wrong password!", "csrf": token})
+    assert r.status_code == 401 and "not right" in r.get_data(as_text=True)
+    assert client.get("/demos").status_code == 302
+
+
+def test_login_needs_the_csrf_token(client):
+    client.get("/demos/login")
+    assert client.post("/demos/login", data={"password": PASSWORD}).status_code == 400
+    assert client.post("/demos/login", data={"password": PASSWORD, "csrf": "forged"}).status_code == 400
+    assert client.get("/demos").status_code == 302
+
+
+def test_the_session_cookie_is_httponly_lax_and_secure_over_https(client, app):
+    token = csrf(client.get("/demos/login").get_data(as_text=True))
+    r = client.post("/demos/login", data={"password": PASSWORD, "csrf": token})
+    cookie = r.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    secure = app.test_client()
+    token = csrf(secure.get("/demos/login", base_url="https://demo.example").get_data(as_text=True))
+    r = secure.post(
+        "/demos/login", data={"password": PASSWORD, "csrf": token}, base_url="https://demo.example"
+    )
+    assert r.status_code == 302 and "Secure" in r.headers["Set-Cookie"]
+
+
+def test_signed_in_index_lists_demos_and_logs_calls_per_link(client, svc, standin):
+    link = link_for(svc, name="Maria")
+    svc.calllog.add_link(link, "Maria at Alpenblick", created_by="cli")
+    created = client.post("/api/calls", json={"demo": "alpenblick", "link": link.token}).get_json()
+    standin.app.extensions["standin"]["store"].update(created["call_id"], {"event": "participant_joined"})
+    standin.app.extensions["standin"]["store"].update(
+        created["call_id"], {"event": "ended", "reason": "participant_left"}
+    )
+    sign_in(client)
+    r = client.get("/demos")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store"
+    for slug in ("default", "northwind", "alpenblick"):
+        assert f'id="demo-{slug}"' in html
+    row = re.search(rf'<tr id="link-{link.link_id}".*?</tr>', html, re.S).group(0)
+    assert "Maria at Alpenblick" in row and '<td data-col="calls">1</td>' in row
+    assert link.token in row
+    # The visit completed the open call from GET call: status and duration are in the log.
+    record = svc.calllog.call(created["call_id"])
+    assert record.status == "completed" and record.duration_seconds is not None
+    assert f'data-call-id="{created["call_id"]}"' in html
+
+
+def test_the_link_form_makes_a_working_link(client, svc, standin):
+    sign_in(client)
+    html = client.get("/demos").get_data(as_text=True)
+    r = client.post(
+        "/demos/alpenblick/links",
+        data={"csrf": csrf(html), "label": "Acme meeting", "var_name": "Jonas", "expires": "2d"},
+    )
+    assert r.status_code == 302
+    (stored,) = svc.calllog.links("alpenblick")
+    assert stored.label == "Acme meeting" and stored.variables == {"name": "Jonas"}
+    assert r.headers["Location"] == f"/demos#link-{stored.link_id}"
+    html = client.get("/demos").get_data(as_text=True)
+    row = re.search(rf'<tr id="link-{stored.link_id}"[^>]*>', html).group(0)
+    assert 'class="is-new"' in row
+    assert svc.links.check(stored.token, "alpenblick").link.vars == {"name": "Jonas"}
+    assert client.get(f"/demo/alpenblick?link={stored.token}").status_code == 200
+
+
+def test_the_link_form_refuses_without_csrf_and_reports_bad_expiry(client, svc):
+    sign_in(client)
+    assert client.post("/demos/alpenblick/links", data={"var_name": "X"}).status_code == 400
+    html = client.get("/demos").get_data(as_text=True)
+    r = client.post("/demos/alpenblick/links", data={"csrf": csrf(html), "expires": "soon"})
+    assert r.status_code == 302
+    assert "use e.g. 30m" in client.get("/demos").get_data(as_text=True)
+    assert svc.calllog.links() == []
+
+
+def test_link_form_is_not_open_without_signing_in(client, svc):
+    r = client.post("/demos/alpenblick/links", data={"var_name": "X"})
+    assert r.status_code == 302 and r.headers["Location"] == "/demos/login"
+    assert svc.calllog.links() == []
+
+
+def test_logout(client):
+    sign_in(client)
+    html = client.get("/demos").get_data(as_text=True)
+    assert client.post("/demos/logout", data={"csrf": csrf(html)}).status_code == 302
+    assert client.get("/demos").status_code == 302
+
+
+def test_changing_the_password_signs_everybody_out(client, app):
+    sign_in(client)
+    svc = app.extensions["webcall"]
+    app.extensions["webcall"] = replace(
+        svc, settings=replace(svc.settings, sales_password="another password!")
+    )
+    assert client.get("/demos").status_code == 302
+
+
+def test_formatting():
+    from datetime import UTC, datetime, timedelta
+
+    from webcall.sales import ago, duration
+
+    now = datetime(2026, 1, 1, 12, tzinfo=UTC)
+    assert ago(now - timedelta(hours=3, minutes=5), now) == "3 h ago"
+    assert ago(now - timedelta(seconds=20), now) == "just now"
+    assert ago(None) == "never"
+    assert [duration(s) for s in (None, 45, 240, 245, 3900)] == [
+        "-",
+        "45 s",
+        "4 min",
+        "4 min 5 s",
+        "1 h 5 min",
+    ]
