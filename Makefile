@@ -1,10 +1,18 @@
 # The two commands: `make run` (the app; the local sandbox when no API key is set) and `make test`.
-.PHONY: run test setup lint unit e2e js bench
+.PHONY: run serve test setup lint unit e2e bench
 
 PY := .venv/bin/python
 
 run: setup
 	$(PY) -m webcall.devserver
+
+# Production serving under gunicorn (gunicorn.conf.py); `make serve SANDBOX=1` puts the sandbox behind it.
+serve: setup
+ifeq ($(SANDBOX),1)
+	$(PY) -m webcall.devserver --gunicorn
+else
+	$(PY) -m gunicorn -c gunicorn.conf.py app:app
+endif
 
 test: setup
 	$(PY) -m ruff check .

@@ -60,6 +60,8 @@ class SandboxStack:
             "ITELLICOAI_BASE_URL": self.base_url,
             "ITELLICOAI_AGENT_ID": DEFAULT_AGENT_ID,
             "WEBCALL_RTC_NO_ICE_SERVERS": "true",
+            # The page's CSP allows wss:/https: only; the local server speaks ws:/http:.
+            "WEBCALL_CSP_CONNECT_SRC": f"{self.livekit.url} http://127.0.0.1:{self.livekit_ports.http}",
         }
 
     def start(self) -> None:

@@ -386,6 +386,10 @@ def create_standin(config: StandinConfig) -> Flask:
             return _error(400, "bad_request", f"bad fault: {exc}")
         return jsonify({"faults": faults.describe()}), 200
 
+    @app.get("/_sandbox/faults")
+    def list_faults() -> Response:
+        return jsonify({"faults": faults.describe()})
+
     @app.delete("/_sandbox/faults")
     def clear_faults() -> tuple[Response, int]:
         faults.clear()

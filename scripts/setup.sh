@@ -6,14 +6,16 @@ cd "$(dirname "$0")/.."
 
 LIVEKIT_VERSION="1.13.5"          # pinned; see ../shared/reference/livekit.md §2.1
 BIN_DIR=".cache/bin"
-APT_PACKAGES=(chromium espeak-ng sox)
+# chromium: browser tests; espeak-ng: the agent's voice; sox: test WAVs;
+# redis-server and postgresql: the multi-instance serving test starts its own on loopback ports.
+APT_PACKAGES=(chromium espeak-ng sox redis-server postgresql)
 PYTHON="${PYTHON:-python3.11}"
 command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
 
 step() { printf '\n==> %s\n' "$*"; }
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 
-# 1. Debian packages: Chromium for the browser tests, espeak-ng (the agent's voice), sox.
+# 1. Debian packages.
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do have_pkg "$pkg" || missing+=("$pkg"); done
 if ((${#missing[@]})); then

@@ -69,11 +69,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         calllog=CallLog.open(settings.database_url, ROOT),
     )
 
-    from . import api, cli, pages, sales
+    from . import api, cli, embed, health, pages, ratelimit, sales, security
 
+    app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(embed.bp)
     sales.init_app(app)
+    security.init_app(app)
+    ratelimit.init_app(app)
     app.cli.add_command(cli.demos)
     _register_error_pages(app)
     return app
@@ -101,6 +105,8 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response | tuple[Response | str, int]:
+        if error.response is not None:  # already a finished answer, e.g. the rate limiter's 429
+            return error.response
         if wants_json():
             code = {404: ErrorCode.NOT_FOUND, 405: ErrorCode.METHOD_NOT_ALLOWED}.get(
                 error.code or 0, ErrorCode.INVALID_REQUEST

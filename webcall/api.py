@@ -19,6 +19,7 @@ from .errors import ApiError, ErrorCode
 from .handles import HANDLE_HEADER
 from .itellico import UpstreamError, UpstreamErrorKind, WebCallRequest
 from .links import LinkStatus, ShareLink
+from .security import allowed_api_origins
 from .services import services
 from .validation import allowed_variables, parse_create_body
 
@@ -44,7 +45,7 @@ def api_error(error: ApiError) -> tuple[Response, int, dict[str, str]]:
 def create_call() -> tuple[Response, int]:
     started = time.monotonic()
     svc = services()
-    _check_origin(svc.settings.allowed_origins + svc.demos.all_origins())
+    _check_origin(allowed_api_origins())
     body = parse_create_body(request.get_json(silent=True, force=True))
     demo = svc.demos.get(body.demo)
     if demo is None:
@@ -98,7 +99,7 @@ def create_call() -> tuple[Response, int]:
 @bp.get("/calls/<call_id>")
 def call_summary(call_id: str) -> Response:
     svc = services()
-    _check_origin(svc.settings.allowed_origins)
+    _check_origin(allowed_api_origins())
     if not svc.handles.allows(request.headers.get(HANDLE_HEADER), call_id):
         raise ApiError(ErrorCode.FORBIDDEN)
     try:

@@ -1,4 +1,5 @@
 """`make run`: serve the app on 127.0.0.1, against the local sandbox when no API key is set.
+With `--gunicorn` (`make serve SANDBOX=1`) the app runs under gunicorn instead of werkzeug.
 
 Ctrl-C (or SIGTERM) stops everything it started: the app, the stand-in API, every agent
 process and livekit-server.
@@ -9,13 +10,18 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import subprocess
 import sys
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from dotenv import load_dotenv
 from werkzeug.serving import make_server
 
 from . import ROOT, SettingsError, create_app
+
+if TYPE_CHECKING:
+    from sandbox.stack import SandboxStack
 
 
 def _port(name: str, default: int) -> int:
@@ -58,6 +64,8 @@ def main() -> int:
             return 2
         os.environ.update(stack.app_env())
         os.environ.setdefault("WEBCALL_AGENT_JOIN_TIMEOUT_SECONDS", "20")
+    if "--gunicorn" in sys.argv[1:]:
+        return _gunicorn(stack)
     try:
         try:
             app = create_app()
@@ -80,6 +88,21 @@ def main() -> int:
         if stack is not None:
             stack.stop()
     return 0
+
+
+def _gunicorn(stack: SandboxStack | None) -> int:
+    """Run gunicorn with the environment prepared above; stop the sandbox after it exits."""
+    os.environ.setdefault("WEBCALL_ENV", "development")  # a sandbox needs no production secret
+    command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "app:app"]
+    process = subprocess.Popen(command, cwd=ROOT)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        process.terminate()
+        return process.wait()
+    finally:
+        if stack is not None:
+            stack.stop()
 
 
 if __name__ == "__main__":

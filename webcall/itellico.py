@@ -169,6 +169,17 @@ class ItellicoClient:
         data = self._request("GET", "/v1/accounts/current")
         return Account(id=_str(data, "id"), name=_opt_str(data, "name"))
 
+    def check(self, timeout: float = 2.0) -> None:
+        """Raise UpstreamError unless the API answers an authenticated request within `timeout`."""
+        try:
+            response = self._http.get("/v1/accounts/current", timeout=timeout)
+        except httpx.TimeoutException:
+            raise UpstreamError(UpstreamErrorKind.TIMEOUT, message="readiness check") from None
+        except httpx.HTTPError:
+            raise UpstreamError(UpstreamErrorKind.UNAVAILABLE, message="readiness check") from None
+        if not response.is_success:
+            raise error_from_response(response)
+
     def account_id(self) -> str:
         """The configured account, or the key's own, looked up once and kept."""
         if self._account_id is None:

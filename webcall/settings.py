@@ -7,6 +7,7 @@ raises `SettingsError` naming the variable, which `app.py` prints as one line be
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import uuid
 from collections.abc import Callable, Mapping
@@ -56,6 +57,16 @@ class Settings:
     sales_password: str | None = field(default=None, repr=False)
     # Where share links printed by `flask demos link` point (e.g. https://demo.example.com).
     public_url: str | None = None
+    # Calls a client IP / a demo may create, in Flask-Limiter notation; storage shared via Redis.
+    rate_limit_per_ip: str = "10/minute"
+    rate_limit_per_demo: str = "120/minute"
+    rate_limit_storage_uri: str = "memory://"
+    # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (ProxyFix).
+    trusted_proxy_hops: int = 0
+    # "production" refuses to start without WEBCALL_SECRET_KEY (`make serve` sets it).
+    environment: str = "development"
+    # Extra Content-Security-Policy connect-src entries (the LiveKit server, when not wss:/https:).
+    extra_connect_src: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -73,9 +84,14 @@ class Settings:
         agent_id = get("ITELLICOAI_AGENT_ID")
         if agent_id is None:
             raise SettingsError("ITELLICOAI_AGENT_ID", "is not set; it names the agent of the / page")
+        environment = get("WEBCALL_ENV") or "development"
+        if environment not in ("development", "production"):
+            raise SettingsError("WEBCALL_ENV", f"{environment!r} is not development or production")
         secret_key = get("WEBCALL_SECRET_KEY")
         if secret_key is not None and len(secret_key) < 16:
             raise SettingsError("WEBCALL_SECRET_KEY", "must be at least 16 characters")
+        if secret_key is None and environment == "production":
+            raise SettingsError("WEBCALL_SECRET_KEY", "is required in production (WEBCALL_ENV=production)")
         extra = {} if secret_key is None else {"secret_key": secret_key}
         return cls(
             api_key=api_key,
@@ -94,6 +110,12 @@ class Settings:
             database_url=get("WEBCALL_DATABASE_URL") or DEFAULT_DATABASE_URL,
             sales_password=_password("WEBCALL_SALES_PASSWORD", get("WEBCALL_SALES_PASSWORD")),
             public_url=_public_url("WEBCALL_PUBLIC_URL", get("WEBCALL_PUBLIC_URL")),
+            environment=environment,
+            rate_limit_per_ip=_rate("WEBCALL_RATE_LIMIT_PER_IP", get, "10/minute"),
+            rate_limit_per_demo=_rate("WEBCALL_RATE_LIMIT_PER_DEMO", get, "120/minute"),
+            rate_limit_storage_uri=_storage_uri("WEBCALL_RATE_LIMIT_STORAGE_URI", get),
+            trusted_proxy_hops=_optional_int("WEBCALL_TRUSTED_PROXY_HOPS", get, 0, 5) or 0,
+            extra_connect_src=_sources("WEBCALL_CSP_CONNECT_SRC", get("WEBCALL_CSP_CONNECT_SRC")),
             **extra,
         )
 
@@ -186,3 +208,31 @@ def _public_url(name: str, raw: str | None) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         raise SettingsError(name, f"{raw!r} is not a URL like https://demo.example.com")
     return raw.rstrip("/")
+
+
+def _rate(name: str, get: Getter, default: str) -> str:
+    from limits import parse_many
+
+    raw = get(name) or default
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise SettingsError(name, f"{raw!r} is not a rate like 10/minute or 100 per hour") from None
+    return raw
+
+
+def _storage_uri(name: str, get: Getter) -> str:
+    raw = get(name) or "memory://"
+    if urlsplit(raw).scheme not in ("memory", "redis", "rediss", "redis+sentinel", "redis+cluster"):
+        raise SettingsError(name, f"{raw!r} is not memory:// or a redis:// URI")
+    return raw
+
+
+def _sources(name: str, raw: str | None) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    sources = tuple(raw.split())
+    for source in sources:
+        if not re.fullmatch(r"(wss?|https?)://[A-Za-z0-9.\-\[\]:*]+", source):
+            raise SettingsError(name, f"{source!r} is not a ws(s)/http(s) origin")
+    return sources

@@ -97,6 +97,9 @@ def sandbox() -> Iterator[Sandbox]:
 def base_settings(sandbox: Sandbox) -> Settings:
     env = sandbox.stack.app_env()
     env["WEBCALL_SECRET_KEY"] = "e2e-secret-key-0123456789abcdef"
+    # Every e2e test calls from 127.0.0.1; the rate-limit tests start their own stricter app.
+    env["WEBCALL_RATE_LIMIT_PER_IP"] = "1000/minute"
+    env["WEBCALL_RATE_LIMIT_PER_DEMO"] = "1000/minute"
     return Settings.from_env(env)
 
 

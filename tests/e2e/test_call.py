@@ -58,6 +58,8 @@ def test_voice_call_greets_hears_the_question_answers_and_ends(launch, app_url, 
     wav = spoken_wav(QUESTION, tmp_path, lead_seconds=14, tail_seconds=5)
     context = launch(wav=wav).new_context(permissions=["microphone"])
     page = context.new_page()
+    console_errors: list[str] = []
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
     try:
         open_call_page(page, app_url)
         created = start_call(page)
@@ -89,6 +91,7 @@ def test_voice_call_greets_hears_the_question_answers_and_ends(launch, app_url, 
         page.click(f"{ELEMENT} [part=call-button]")
         expect(page.locator(f'{ELEMENT}[data-state="ended"]')).to_have_count(1, timeout=15_000)
         page.screenshot(path=str(ARTIFACTS / "voice-call-ended.png"), full_page=True)
+        assert console_errors == []  # CSP violations and script errors would show up here
 
         def summary() -> dict[str, Any] | None:
             r = httpx.get(
@@ -154,7 +157,7 @@ def test_unreachable_livekit_server_is_a_clear_connection_error(page, serve_app,
         api_key="dead-livekit-key", livekit_url=f"ws://127.0.0.1:{free_port()}", start_agents=False
     )
     with serve(create_standin(dead)) as standin_url:
-        url = serve_app(base_url=standin_url, api_key=dead.api_key)
+        url = serve_app(base_url=standin_url, api_key=dead.api_key, extra_connect_src=(dead.livekit_url,))
         open_call_page(page, url)
         start_call(page)
         expect(page.locator(f"{ELEMENT} [part=error]")).to_be_visible(timeout=30_000)

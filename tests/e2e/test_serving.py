@@ -1,0 +1,189 @@
+"""The documented production shape on loopback: two gunicorn instances sharing one Redis (rate
+limits) and one PostgreSQL (call log) in front of the stand-in API. Load, faults, health, shutdown."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import httpx
+import pytest
+import redis
+from sqlalchemy import create_engine, text
+
+from sandbox.stack import DEFAULT_AGENT_ID
+from webcall import ROOT
+
+from .conftest import ARTIFACTS, wait_until
+from .servers import (
+    Gunicorn,
+    Postgres,
+    StandinProcess,
+    gunicorn,
+    postgres_server,
+    redis_server,
+    standin_process,
+)
+
+PER_IP_LIMIT = 150
+COUNT_CREATED = text("SELECT count(*) FROM webcall_calls WHERE outcome = 'created'")
+CONCURRENT_CREATES = 200
+
+
+@dataclass
+class Shape:
+    a: Gunicorn
+    b: Gunicorn
+    standin: StandinProcess
+    postgres: Postgres
+    redis_url: str
+    env: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def shape() -> Iterator[Shape]:
+    logs = ARTIFACTS / "serving"
+    logs.mkdir(parents=True, exist_ok=True)
+    with redis_server(logs) as redis_url, postgres_server() as pg, standin_process(logs) as standin:
+        env = {
+            "ITELLICOAI_API_KEY": standin.key,
+            "ITELLICOAI_BASE_URL": standin.url,
+            "ITELLICOAI_AGENT_ID": DEFAULT_AGENT_ID,
+            "ITELLICOAI_TIMEOUT_SECONDS": "3",
+            "WEBCALL_SECRET_KEY": "serving-test-secret-0123456789",
+            "WEBCALL_DATABASE_URL": pg.url,
+            "WEBCALL_RATE_LIMIT_STORAGE_URI": redis_url,
+            "WEBCALL_RATE_LIMIT_PER_IP": f"{PER_IP_LIMIT}/minute",
+            "WEBCALL_RATE_LIMIT_PER_DEMO": "10000/minute",
+            "WEBCALL_THREADS": "16",
+        }
+        with gunicorn(env, logs / "gunicorn-a.log") as a, gunicorn(env, logs / "gunicorn-b.log") as b:
+            yield Shape(a, b, standin, pg, redis_url, env)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits(shape: Shape) -> Iterator[None]:
+    redis.Redis.from_url(shape.redis_url).flushall()
+    shape.standin.clear()
+    yield
+    shape.standin.clear()
+
+
+def create(base: str, **kwargs: object) -> httpx.Response:
+    return httpx.post(f"{base}/api/calls", json={"mode": "text"}, timeout=30, **kwargs)
+
+
+def test_both_instances_are_healthy_and_ready(shape):
+    for instance in (shape.a, shape.b):
+        assert httpx.get(instance.url + "/healthz").json() == {"status": "ok"}
+        ready = httpx.get(instance.url + "/readyz")
+        assert ready.status_code == 200, ready.text
+        assert ready.json()["checks"] == {"settings": "ok", "upstream": "ok", "database": "ok"}
+
+
+def test_200_concurrent_creates_share_one_limit_across_instances(shape):
+    engine = create_engine(shape.env["WEBCALL_DATABASE_URL"])
+    with engine.connect() as db:
+        logged_before = db.execute(COUNT_CREATED).scalar_one()
+    creates_before = shape.standin.creates()
+    targets = [shape.a.url if i % 2 else shape.b.url for i in range(CONCURRENT_CREATES)]
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        responses = list(pool.map(create, targets))
+    statuses = Counter(r.status_code for r in responses)
+    # Redis holds one moving window for both instances: exactly the limit gets through.
+    assert statuses == {201: PER_IP_LIMIT, 429: CONCURRENT_CREATES - PER_IP_LIMIT}, statuses
+    assert all(r.json()["error"]["code"] == "rate_limited" for r in responses if r.status_code == 429)
+    assert all(int(r.headers["Retry-After"]) >= 1 for r in responses if r.status_code == 429)
+    assert shape.standin.creates() - creates_before == PER_IP_LIMIT
+    with engine.connect() as db:
+        logged = db.execute(COUNT_CREATED).scalar_one()
+    assert logged - logged_before == PER_IP_LIMIT  # both instances write one PostgreSQL call log
+    for instance in (shape.a, shape.b):
+        log = instance.log_text()
+        assert "Traceback" not in log and not re.search(r"\b(ERROR|CRITICAL)\b", log), log[-2000:]
+
+
+@pytest.mark.parametrize(
+    ("fault", "status", "code"),
+    [
+        ({"mode": "hang", "delay_seconds": 10}, 504, "upstream_timeout"),
+        ({"mode": "malformed"}, 502, "upstream_unavailable"),
+        ({"mode": "close"}, 502, "upstream_unavailable"),
+        ({"mode": "html_error"}, 502, "upstream_unavailable"),
+    ],
+)
+def test_upstream_faults_get_their_error_in_time_and_the_app_stays_healthy(shape, fault, status, code):
+    shape.standin.fault(**fault)
+    started = time.monotonic()
+    response = create(shape.a.url)
+    assert time.monotonic() - started < 3 + 2  # ITELLICOAI_TIMEOUT_SECONDS plus slack
+    assert (response.status_code, response.json()["error"]["code"]) == (status, code)
+    shape.standin.clear()
+    assert httpx.get(shape.a.url + "/healthz").status_code == 200
+    assert create(shape.a.url).status_code == 201
+
+
+def test_database_gone_mid_run_keeps_calls_working_and_readyz_tells(shape):
+    shape.postgres.stop()
+    try:
+        not_ready = httpx.get(shape.b.url + "/readyz")
+        assert not_ready.status_code == 503
+        assert not_ready.json()["checks"]["database"] == "unavailable"
+        assert create(shape.b.url).status_code == 201  # the visitor still gets the call
+        assert httpx.get(shape.b.url + "/healthz").status_code == 200
+    finally:
+        shape.postgres.start()
+    wait_until(lambda: httpx.get(shape.b.url + "/readyz").status_code == 200, 15, "readyz after the database")
+
+
+def test_graceful_shutdown_lets_an_in_flight_create_finish(shape):
+    logs = ARTIFACTS / "serving"
+    with gunicorn(shape.env, logs / "gunicorn-c.log") as c:
+        shape.standin.fault(mode="latency", delay_seconds=2, times=1)
+        result: dict[str, httpx.Response] = {}
+        worker = threading.Thread(target=lambda: result.setdefault("r", create(c.url)))
+        worker.start()
+        # The stand-in has taken the fault: the create is now in flight inside gunicorn.
+        wait_until(
+            lambda: (
+                httpx.get(
+                    f"{shape.standin.url}/_sandbox/faults", headers={"X-API-Key": shape.standin.key}
+                ).json()["faults"]
+                == []
+            ),
+            10,
+            "the create to reach the stand-in",
+            interval=0.05,
+        )
+        c.process.send_signal(signal.SIGTERM)
+        worker.join(20)
+        assert result["r"].status_code == 201
+        assert c.process.wait(30) == 0
+
+
+def test_production_mode_refuses_to_start_without_a_secret_key(shape):
+    env = {k: v for k, v in shape.env.items() if k != "WEBCALL_SECRET_KEY"}
+    result = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", "127.0.0.1:0", "app:app"],
+        cwd=ROOT,
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("WEBCALL_")}, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert (
+        "itellico web-call cannot start: setting WEBCALL_SECRET_KEY: is required in production"
+        in result.stderr
+    )
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,100 @@
+"""Security headers, CORS for allowed origins only, rate limits, trusted proxy hops."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from webcall import create_app
+
+pytestmark = pytest.mark.unit
+
+SITE = "https://www.customer.example"
+
+
+def app_with(settings, **changes):
+    return create_app({"settings": replace(settings, **changes)}).test_client()
+
+
+def test_pages_carry_a_strict_csp_and_safety_headers(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert "Strict-Transport-Security" not in response.headers
+    assert "Strict-Transport-Security" in client.get("/", base_url="https://localhost").headers
+
+
+def test_extra_connect_sources_reach_the_csp(settings):
+    client = app_with(settings, extra_connect_src=("ws://127.0.0.1:7880",))
+    assert (
+        "connect-src 'self' wss: https: ws://127.0.0.1:7880;"
+        in client.get("/").headers["Content-Security-Policy"]
+    )
+
+
+def test_cors_answers_allowed_origins_only(settings, standin):
+    client = app_with(settings, allowed_origins=(SITE,))
+    preflight = client.options(
+        "/api/calls",
+        headers={
+            "Origin": SITE,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == SITE
+    assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+    assert "X-Call-Handle" in preflight.headers["Access-Control-Allow-Headers"]
+    assert "Origin" in preflight.headers["Vary"]
+
+    created = client.post("/api/calls", json={}, headers={"Origin": SITE})
+    assert created.status_code == 201
+    assert created.headers["Access-Control-Allow-Origin"] == SITE and "Origin" in created.headers["Vary"]
+
+    evil = client.options("/api/calls", headers={"Origin": "https://evil.example"})
+    assert evil.status_code == 403 and evil.get_json()["error"]["code"] == "origin_not_allowed"
+    assert "Access-Control-Allow-Origin" not in evil.headers
+    refused = client.post("/api/calls", json={}, headers={"Origin": "https://evil.example"})
+    assert refused.status_code == 403 and "Access-Control-Allow-Origin" not in refused.headers
+    assert len(standin.creates()) == 1
+
+
+def test_rate_limit_per_ip_answers_429_with_retry_after_and_nothing_upstream(settings, standin):
+    client = app_with(settings, rate_limit_per_ip="2/minute")
+    assert [client.post("/api/calls", json={}).status_code for _ in range(2)] == [201, 201]
+    limited = client.post("/api/calls", json={})
+    assert limited.status_code == 429
+    assert limited.get_json()["error"]["code"] == "rate_limited"
+    assert 1 <= int(limited.headers["Retry-After"]) <= 61  # a one-minute window, rounded up
+    assert limited.headers["Cache-Control"] == "no-store"
+    assert len(standin.creates()) == 2
+    other_ip = client.post("/api/calls", json={}, environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    assert other_ip.status_code == 201
+
+
+def test_rate_limit_per_demo_counts_all_clients(settings, standin):
+    client = app_with(settings, rate_limit_per_demo="2/minute")
+    codes = [
+        client.post("/api/calls", json={}, environ_base={"REMOTE_ADDR": f"192.0.2.{i}"}).status_code
+        for i in range(3)
+    ]
+    assert codes == [201, 201, 429]
+    assert len(standin.creates()) == 2
+
+
+def test_forwarded_for_is_ignored_without_trusted_hops(settings, standin):
+    client = app_with(settings, rate_limit_per_ip="1/minute")
+    assert client.post("/api/calls", json={}, headers={"X-Forwarded-For": "198.51.100.1"}).status_code == 201
+    assert client.post("/api/calls", json={}, headers={"X-Forwarded-For": "198.51.100.2"}).status_code == 429
+
+
+def test_forwarded_for_counts_with_one_trusted_hop(settings, standin):
+    client = app_with(settings, rate_limit_per_ip="1/minute", trusted_proxy_hops=1)
+    assert client.post("/api/calls", json={}, headers={"X-Forwarded-For": "198.51.100.1"}).status_code == 201
+    assert client.post("/api/calls", json={}, headers={"X-Forwarded-For": "198.51.100.2"}).status_code == 201
+    assert client.post("/api/calls", json={}, headers={"X-Forwarded-For": "198.51.100.2"}).status_code == 429

@@ -1,0 +1,93 @@
+"""Response headers that make the app safe to put on a public website.
+
+- CORS on `/api/*` for the allowed origins only (settings plus each demo's widget origins),
+  preflight included, always with `Vary: Origin`.
+- A Content-Security-Policy every page really passes (no inline script or style), nosniff,
+  a referrer policy, HSTS over HTTPS. `frame-ancestors` is 'none' except on embed pages.
+- ProxyFix for a configured number of trusted proxy hops, never a raw header.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, g, jsonify, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .errors import ApiError, ErrorCode
+from .services import EXTENSION, services
+
+PREFLIGHT_MAX_AGE = "600"
+
+
+def init_app(app: Flask) -> None:
+    settings = app.extensions[EXTENSION].settings
+    if settings.trusted_proxy_hops:
+        hops = settings.trusted_proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
+    app.before_request(_preflight)
+    app.after_request(_headers)
+
+
+def allowed_api_origins() -> tuple[str, ...]:
+    svc = services()
+    return svc.settings.allowed_origins + svc.demos.all_origins()
+
+
+def _cross_origin() -> str | None:
+    origin = request.headers.get("Origin")
+    if origin is None or origin == request.host_url.rstrip("/"):
+        return None
+    return origin
+
+
+def _preflight() -> Response | tuple[Response, int] | None:
+    if request.method != "OPTIONS" or not request.path.startswith("/api/"):
+        return None
+    origin = _cross_origin()
+    if origin is None:
+        return Response(status=204)
+    if origin not in allowed_api_origins():
+        error = ApiError(ErrorCode.ORIGIN_NOT_ALLOWED)
+        return jsonify(error.body()), error.status
+    response = Response(status=204)
+    response.headers["Access-Control-Allow-Methods"] = "GET, POST"
+    response.headers["Access-Control-Allow-Headers"] = "Content-Type, X-Call-Handle"
+    response.headers["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
+    return response
+
+
+def content_security_policy(frame_ancestors: str = "'none'") -> str:
+    settings = services().settings
+    connect = " ".join(("'self'", "wss:", "https:", *settings.extra_connect_src))
+    return "; ".join(
+        (
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data: https:",
+            "media-src 'self' blob: mediastream:",
+            f"connect-src {connect}",
+            "worker-src 'self' blob:",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            f"frame-ancestors {frame_ancestors}",
+        )
+    )
+
+
+def _headers(response: Response) -> Response:
+    headers = response.headers
+    if request.path.startswith("/api/"):
+        headers.add("Vary", "Origin")
+        origin = _cross_origin()
+        if origin is not None and origin in allowed_api_origins():
+            headers["Access-Control-Allow-Origin"] = origin
+            headers["Access-Control-Expose-Headers"] = "Retry-After"
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if response.mimetype == "text/html":
+        # An embed page sets its own frame-ancestors (the demo's origins) before this runs.
+        headers.setdefault("Content-Security-Policy", g.get("csp") or content_security_policy())
+    return response
