@@ -1,0 +1,119 @@
+// Talking to our own backend. Every outcome is a value, never a throw:
+//   {ok: true, data} | {ok: false, error: {code, message, status, retryAfter?}}
+// so callers handle failures in one place and every failure carries a code the UI can translate.
+
+/**
+ * Seconds from a Retry-After header (delta-seconds or an HTTP date); undefined when absent or unreadable.
+ * @param {string|null} value
+ * @param {number} [now] ms since epoch
+ */
+export function parseRetryAfter(value, now = Date.now()) {
+  if (value == null || value === '') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
+}
+
+/**
+ * Read a fetch Response into our result shape.
+ * @param {Response} response
+ */
+export async function readResponse(response) {
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    body = null; // a proxy's HTML error page, an empty body: handled below by status
+  }
+  if (response.ok && body && typeof body === 'object') return { ok: true, data: body };
+  const retryAfter = parseRetryAfter(response.headers.get('Retry-After'));
+  const serverError = body?.error;
+  if (serverError && typeof serverError.code === 'string') {
+    return { ok: false, error: { code: serverError.code, message: serverError.message ?? '', status: response.status, retryAfter } };
+  }
+  // No JSON error body: classify by status so the person still gets a useful message.
+  const code = response.status === 429 ? 'rate_limited'
+    : response.status === 404 ? 'not_found'
+    : response.status === 403 ? 'forbidden'
+    : response.status === 502 || response.status === 503 ? 'upstream_unavailable'
+    : response.status === 504 ? 'upstream_timeout'
+    : response.ok ? 'bad_response' : 'internal_error';
+  return { ok: false, error: { code, message: `HTTP ${response.status}`, status: response.status, retryAfter } };
+}
+
+/** Fields the create response must carry for us to join; anything else missing is tolerated. */
+const REQUIRED_CREATE_FIELDS = ['call_id', 'token', 'livekit_url'];
+
+const wait = (ms, signal) => new Promise((resolve) => {
+  const timer = setTimeout(resolve, ms);
+  signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+});
+
+/**
+ * @param {{apiBase?: string, fetch?: typeof fetch}} [options]
+ */
+export function createApiClient({ apiBase = '', fetch: fetchImpl = globalThis.fetch?.bind(globalThis) } = {}) {
+  const base = apiBase.replace(/\/+$/, '');
+
+  async function request(path, init) {
+    let response;
+    try {
+      response = await fetchImpl(`${base}${path}`, { credentials: 'same-origin', ...init });
+    } catch (err) {
+      if (err?.name === 'AbortError') return { ok: false, error: { code: 'cancelled', message: 'aborted', status: 0 } };
+      return { ok: false, error: { code: 'network_error', message: String(err?.message ?? err), status: 0 } };
+    }
+    return readResponse(response);
+  }
+
+  return {
+    /**
+     * POST /api/calls
+     * @param {{demo?: string, mode?: 'voice'|'text', initial_text?: string, variables?: Record<string,string>}} body
+     * @param {{signal?: AbortSignal}} [options]
+     */
+    async createCall(body, { signal } = {}) {
+      const result = await request('/api/calls', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+        body: JSON.stringify(body),
+        signal,
+      });
+      if (result.ok && REQUIRED_CREATE_FIELDS.some((f) => typeof result.data[f] !== 'string' || !result.data[f])) {
+        return { ok: false, error: { code: 'bad_response', message: 'create response lacks call_id/token/livekit_url', status: 201 } };
+      }
+      return result;
+    },
+
+    /**
+     * GET /api/calls/{id} with the signed handle from the create response.
+     * @param {string} callId @param {string} handle
+     */
+    getCall(callId, handle, { signal } = {}) {
+      return request(`/api/calls/${encodeURIComponent(callId)}`, {
+        method: 'GET',
+        headers: { Accept: 'application/json', ...(handle ? { 'X-Call-Handle': handle } : {}) },
+        signal,
+      });
+    },
+
+    /**
+     * The summary right after hang-up may still say in_progress while the backend hears about the end;
+     * ask again with backoff until it settles or the time budget runs out (then return the last answer).
+     * @param {string} callId @param {string} handle
+     * @param {{timeoutMs?: number, firstDelayMs?: number, signal?: AbortSignal, sleep?: (ms: number) => Promise<void>}} [options]
+     */
+    async pollCall(callId, handle, { timeoutMs = 10_000, firstDelayMs = 500, signal, sleep = (ms) => wait(ms, signal) } = {}) {
+      let delay = firstDelayMs;
+      let waited = 0;
+      for (;;) {
+        const result = await this.getCall(callId, handle, { signal });
+        const settled = !result.ok || result.data.status !== 'in_progress';
+        if (settled || waited + delay > timeoutMs || signal?.aborted) return result;
+        await sleep(delay);
+        waited += delay;
+        delay = Math.min(delay * 2, 4000);
+      }
+    },
+  };
+}

@@ -1,0 +1,50 @@
+// Loudness of an audio track for the mic meter and the agent visualizer.
+// The analyser only *listens* to a MediaStream copy of the track and is never connected to the
+// speakers: agent audio plays through a media element so the browser's echo cancellation still
+// sees it (Chrome's AEC ignores audio routed through Web Audio, livekit.md §5).
+
+const BANDS = 5;
+
+/**
+ * @param {MediaStreamTrack} track
+ * @param {{audioContext: AudioContext, onLevel: (sample: {level: number, bands: number[]}) => void, intervalMs?: number}} options
+ * @returns {{stop: () => void}}
+ */
+export function createLevelMeter(track, { audioContext, onLevel, intervalMs = 60 }) {
+  const source = audioContext.createMediaStreamSource(new MediaStream([track]));
+  const analyser = audioContext.createAnalyser();
+  analyser.fftSize = 256;
+  analyser.smoothingTimeConstant = 0.7;
+  source.connect(analyser);
+  const samples = new Uint8Array(analyser.fftSize);
+  const spectrum = new Uint8Array(analyser.frequencyBinCount);
+  // Speech sits in the lower part of the spectrum; spreading the bars over all bins would leave most flat.
+  const usefulBins = Math.floor(spectrum.length * 0.5);
+  const perBand = Math.max(1, Math.floor(usefulBins / BANDS));
+
+  const timer = setInterval(() => {
+    analyser.getByteTimeDomainData(samples);
+    let sum = 0;
+    for (const v of samples) {
+      const x = (v - 128) / 128;
+      sum += x * x;
+    }
+    const rms = Math.sqrt(sum / samples.length);
+    analyser.getByteFrequencyData(spectrum);
+    const bands = [];
+    for (let b = 0; b < BANDS; b += 1) {
+      let total = 0;
+      for (let i = b * perBand; i < (b + 1) * perBand; i += 1) total += spectrum[i];
+      bands.push(total / perBand / 255);
+    }
+    // Normal speech has an RMS of roughly 0.02–0.2; scale so talking fills most of the meter.
+    onLevel({ level: Math.min(1, Math.sqrt(rms) * 1.6), bands });
+  }, intervalMs);
+
+  return {
+    stop() {
+      clearInterval(timer);
+      try { source.disconnect(); } catch { /* already disconnected */ }
+    },
+  };
+}

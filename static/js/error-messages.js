@@ -1,0 +1,46 @@
+// Turn an error code into words a person can act on: a title, what happened, and what to do next.
+import { errorInfo, knownCode } from './errors.js';
+
+/**
+ * Which browser's steps to show for "microphone blocked". Edge and other Chromium browsers share Chrome's UI.
+ * @param {string} userAgent
+ * @returns {'chrome'|'firefox'|'safari'|'other'}
+ */
+export function detectBrowser(userAgent = '') {
+  if (/Firefox\/|FxiOS\//.test(userAgent)) return 'firefox';
+  if (/Edg\/|Chrome\/|Chromium\/|CriOS\//.test(userAgent)) return 'chrome';
+  if (/Safari\//.test(userAgent) && /Version\//.test(userAgent)) return 'safari';
+  return 'other';
+}
+
+/**
+ * @param {{code: string, step?: string, retryAfter?: number}} error
+ * @param {(key: string, params?: object) => string} t translator
+ * @param {{browser?: string}} [env]
+ * @returns {{code: string, title: string, message: string, next: string, step: string|null,
+ *            retry: boolean, offerText: boolean, ownerMustFix: boolean}}
+ */
+export function describeError(error, t, { browser = 'other' } = {}) {
+  const code = knownCode(error.code);
+  const info = errorInfo(code);
+  let next;
+  if (code === 'mic_denied') {
+    next = t(`error.mic_denied.next.${browser}`);
+  } else if (code === 'rate_limited') {
+    next = error.retryAfter > 0
+      ? t('error.rate_limited.next', { seconds: Math.ceil(error.retryAfter) })
+      : t('error.rate_limited.nextUnknown');
+  } else {
+    next = t(`error.${code}.next`);
+  }
+  return {
+    code,
+    title: t(`error.${code}.title`),
+    message: t(`error.${code}.message`),
+    next,
+    step: error.step ? t('error.failedStep', { step: t(`step.${error.step}`) }) : null,
+    retry: Boolean(info.retry),
+    offerText: Boolean(info.offerText),
+    ownerMustFix: Boolean(info.ownerMustFix),
+  };
+}

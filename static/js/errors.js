@@ -1,0 +1,104 @@
+// Every error code the browser can show, and what the person can do about it.
+// The server's codes come from the backend contract; the client codes are ours.
+// Messages live in the i18n catalogues (error.<code>.title / .message / .next),
+// so this file holds only the facts that drive behaviour.
+
+/** The steps of starting a call, named in errors so a person (and support) knows where it failed. */
+export const STEPS = Object.freeze({
+  microphone: 'microphone',
+  creatingCall: 'creating-call',
+  loadingClient: 'loading-client',
+  connecting: 'connecting',
+  waitingForAgent: 'waiting-for-agent',
+  inCall: 'in-call',
+  summary: 'summary',
+});
+
+/**
+ * retry: a new attempt may work (show "Try again").
+ * offerText: the problem is the microphone, so a typed conversation still works.
+ * ownerMustFix: nothing the person can do; the site's owner has to act.
+ */
+export const ERRORS = Object.freeze({
+  // server codes
+  invalid_request: { retry: false, ownerMustFix: true },
+  unknown_demo: { retry: false, ownerMustFix: true },
+  origin_not_allowed: { retry: false, ownerMustFix: true },
+  rate_limited: { retry: true },
+  upstream_unavailable: { retry: true },
+  upstream_rejected: { retry: false, ownerMustFix: true },
+  upstream_timeout: { retry: true },
+  misconfigured: { retry: false, ownerMustFix: true },
+  not_found: { retry: false },
+  forbidden: { retry: false },
+  link_required: { retry: false },
+  link_invalid: { retry: false },
+  link_expired: { retry: false },
+  internal_error: { retry: true },
+  // client codes
+  network_error: { retry: true },
+  bad_response: { retry: true },
+  mic_denied: { retry: true, offerText: true },
+  mic_not_found: { retry: true, offerText: true },
+  mic_in_use: { retry: true, offerText: true },
+  mic_failed: { retry: true, offerText: true },
+  client_load_failed: { retry: true },
+  livekit_unreachable: { retry: true },
+  agent_join_timeout: { retry: true },
+  call_dropped: { retry: true },
+  unsupported_browser: { retry: false, offerText: true },
+  unknown_error: { retry: true },
+});
+
+/** @param {string} code */
+export function errorInfo(code) {
+  return ERRORS[code] ?? ERRORS.unknown_error;
+}
+
+/** Normalise anything thrown or returned into a known code (unknown server codes become unknown_error). */
+export function knownCode(code) {
+  return Object.hasOwn(ERRORS, code) ? code : 'unknown_error';
+}
+
+/**
+ * Map a getUserMedia / livekit MediaDeviceFailure error to our code.
+ * livekit's MediaDeviceFailure.getFailure returns PermissionDenied | NotFound | DeviceInUse | Other;
+ * we also read the DOMException name so this works before livekit-client has loaded.
+ * @param {unknown} err
+ * @param {string} [failure] result of MediaDeviceFailure.getFailure(err), when available
+ */
+export function micErrorCode(err, failure) {
+  const name = /** @type {any} */ (err)?.name ?? '';
+  if (failure === 'PermissionDenied' || name === 'NotAllowedError' || name === 'PermissionDeniedError' || name === 'SecurityError') {
+    return 'mic_denied';
+  }
+  if (failure === 'NotFound' || name === 'NotFoundError' || name === 'DevicesNotFoundError' || name === 'OverconstrainedError') {
+    return 'mic_not_found';
+  }
+  if (failure === 'DeviceInUse' || name === 'NotReadableError' || name === 'TrackStartError' || name === 'AbortError') {
+    return 'mic_in_use';
+  }
+  return 'mic_failed';
+}
+
+/** Why a call ended, as told to listeners of the `ended` event. */
+export const END_REASONS = Object.freeze({
+  hangup: 'hangup', // the person ended it
+  agentEnded: 'agent-ended', // the agent left or the room was closed by the server
+  maxDuration: 'max-duration', // the demo's maximum call length was reached
+  dropped: 'dropped', // the connection was lost and could not be restored
+  cancelled: 'cancelled', // ended before the agent answered
+  failed: 'failed', // an error stopped the call from starting
+});
+
+/**
+ * Map livekit's numeric DisconnectReason (protobuf enum, see livekit.md §1.3) to an end reason.
+ * @param {number|undefined} reason
+ * @param {{clientInitiated?: boolean}} [context] true when we called disconnect ourselves
+ */
+export function endReasonForDisconnect(reason, context = {}) {
+  if (context.clientInitiated || reason === 1 /* CLIENT_INITIATED */) return END_REASONS.hangup;
+  // PARTICIPANT_REMOVED, ROOM_DELETED, ROOM_CLOSED, USER_REJECTED, AGENT_ERROR: the other side closed the call
+  if ([4, 5, 10, 12, 16].includes(reason ?? -1)) return END_REASONS.agentEnded;
+  return END_REASONS.dropped;
+}

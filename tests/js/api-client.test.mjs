@@ -1,0 +1,66 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { createApiClient, parseRetryAfter } from '../../static/js/api-client.js';
+
+const json = (status, body, headers = {}) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', ...headers } });
+const created = { call_id: 'c1', token: 't', livekit_url: 'ws://x', agent_name: 'A', mode: 'voice', handle: 'h', agent_join_timeout_ms: 15000, max_call_seconds: null };
+
+test('createCall posts the body and returns data', async () => {
+  let seen;
+  const api = createApiClient({ apiBase: 'http://app/', fetch: async (url, init) => { seen = { url, init }; return json(201, created); } });
+  const r = await api.createCall({ demo: 'd', mode: 'voice' });
+  assert.equal(r.ok, true);
+  assert.equal(r.data.call_id, 'c1');
+  assert.equal(seen.url, 'http://app/api/calls');
+  assert.equal(seen.init.method, 'POST');
+  assert.deepEqual(JSON.parse(seen.init.body), { demo: 'd', mode: 'voice' });
+});
+
+test('server errors keep their code, 429 carries Retry-After', async () => {
+  const api = createApiClient({ fetch: async () => json(429, { error: { code: 'rate_limited', message: 'slow down' } }, { 'Retry-After': '17' }) });
+  const r = await api.createCall({});
+  assert.deepEqual(r, { ok: false, error: { code: 'rate_limited', message: 'slow down', status: 429, retryAfter: 17 } });
+});
+
+test('network failures and non-JSON bodies still give a code', async () => {
+  const down = createApiClient({ fetch: async () => { throw new TypeError('Failed to fetch'); } });
+  assert.equal((await down.createCall({})).error.code, 'network_error');
+  const html = createApiClient({ fetch: async () => new Response('<h1>Bad gateway</h1>', { status: 502 }) });
+  assert.equal((await html.createCall({})).error.code, 'upstream_unavailable');
+  const weird = createApiClient({ fetch: async () => new Response('nope', { status: 200 }) });
+  assert.equal((await weird.createCall({})).error.code, 'bad_response');
+  const partial = createApiClient({ fetch: async () => json(201, { call_id: 'c' }) });
+  assert.equal((await partial.createCall({})).error.code, 'bad_response');
+});
+
+test('getCall sends the handle header', async () => {
+  let headers;
+  const api = createApiClient({ fetch: async (url, init) => { headers = init.headers; return json(200, { call_id: 'c1', status: 'completed', messages: [] }); } });
+  const r = await api.getCall('c1', 'signed');
+  assert.equal(r.ok, true);
+  assert.equal(headers['X-Call-Handle'], 'signed');
+});
+
+test('pollCall waits with backoff until the status settles', async () => {
+  const statuses = ['in_progress', 'in_progress', 'completed'];
+  const sleeps = [];
+  const api = createApiClient({ fetch: async () => json(200, { call_id: 'c1', status: statuses.shift(), messages: [] }) });
+  const r = await api.pollCall('c1', 'h', { sleep: async (ms) => { sleeps.push(ms); } });
+  assert.equal(r.data.status, 'completed');
+  assert.deepEqual(sleeps, [500, 1000]);
+});
+
+test('pollCall gives up after its time budget and returns the last answer', async () => {
+  let calls = 0;
+  const api = createApiClient({ fetch: async () => { calls += 1; return json(200, { call_id: 'c1', status: 'in_progress', messages: [] }); } });
+  const r = await api.pollCall('c1', 'h', { timeoutMs: 2000, sleep: async () => {} });
+  assert.equal(r.data.status, 'in_progress');
+  assert.equal(calls, 3); // 0, +500, +1000 (next wait of 2000 would pass the budget)
+});
+
+test('Retry-After as seconds or an HTTP date', () => {
+  assert.equal(parseRetryAfter('5'), 5);
+  assert.equal(parseRetryAfter(null), undefined);
+  assert.equal(parseRetryAfter(new Date(10_000).toUTCString(), 0), 10);
+  assert.equal(parseRetryAfter('soon'), undefined);
+});

@@ -1,0 +1,278 @@
+// CallSession against a fake livekit-client and a fake backend: the flow, not the network.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { CallSession } from '../../static/js/call-session.js';
+
+const RoomEvent = {
+  ParticipantConnected: 'participantConnected', ParticipantDisconnected: 'participantDisconnected',
+  ParticipantAttributesChanged: 'participantAttributesChanged', TrackSubscribed: 'trackSubscribed',
+  TrackUnsubscribed: 'trackUnsubscribed', AudioPlaybackStatusChanged: 'audioPlaybackChanged',
+  Reconnecting: 'reconnecting', SignalReconnecting: 'signalReconnecting', Reconnected: 'reconnected',
+  Disconnected: 'disconnected', MediaDevicesChanged: 'mediaDevicesChanged', MediaDevicesError: 'mediaDevicesError',
+};
+
+function fakeLivekit({ agentJoins = true, connectFails = false } = {}) {
+  const lk = { rooms: [], published: [], sent: [] };
+  class LocalAudioTrack {
+    constructor(mst) { this.mediaStreamTrack = mst; this.muted = false; this.stopped = false; }
+    async mute() { this.muted = true; }
+    async unmute() { this.muted = false; }
+    stop() { this.stopped = true; }
+  }
+  class Room extends EventEmitter {
+    constructor(options) {
+      super();
+      this.options = options;
+      this.remoteParticipants = new Map();
+      this.canPlaybackAudio = true;
+      this.handlers = {};
+      this.localParticipant = {
+        identity: 'me',
+        publishTrack: async (track, opts) => { lk.published.push({ track, opts }); },
+        sendText: async (text, opts) => { lk.sent.push({ text, opts }); },
+      };
+      lk.rooms.push(this);
+    }
+    async prepareConnection() {}
+    async connect(url, token, opts) {
+      this.connectArgs = { url, token, opts };
+      if (connectFails) throw new Error('could not establish pc connection');
+      if (agentJoins) setTimeout(() => this.agentJoins(), 5);
+    }
+    agentJoins() {
+      const agent = { identity: 'agent-1', kind: 4, isAgent: true, attributes: { 'lk.agent.state': 'initializing' }, audioTrackPublications: new Map() };
+      this.remoteParticipants.set(agent.identity, agent);
+      this.emit(RoomEvent.ParticipantConnected, agent);
+      this.agent = agent;
+    }
+    async disconnect() { this.emit(RoomEvent.Disconnected, 1); }
+    registerTextStreamHandler(topic, cb) {
+      if (this.handlers[topic]) throw new Error('HandlerAlreadyRegistered');
+      this.handlers[topic] = cb;
+    }
+    async startAudio() { this.canPlaybackAudio = true; }
+    async switchActiveDevice() { return true; }
+    getActiveDevice() { return undefined; }
+  }
+  Object.assign(lk, {
+    Room, LocalAudioTrack, RoomEvent,
+    Track: { Kind: { Audio: 'audio' }, Source: { Microphone: 'microphone' } },
+    ParticipantKind: { AGENT: 4 },
+  });
+  return lk;
+}
+
+/** A text stream reader like livekit's: yields chunks; trailer attributes land in info.attributes at the end. */
+function textStream({ id, attributes, chunks, trailer = {} }) {
+  const info = { id, attributes: { ...attributes } };
+  return {
+    info,
+    async *[Symbol.asyncIterator]() {
+      for (const c of chunks) { await null; yield c; }
+      Object.assign(info.attributes, trailer);
+    },
+  };
+}
+
+function fakeMic({ fail } = {}) {
+  const calls = [];
+  const track = { enabled: true, stopped: false, stop() { this.stopped = true; } };
+  return {
+    calls, track,
+    getUserMedia: async (constraints) => {
+      calls.push(constraints);
+      if (fail) throw Object.assign(new Error(fail), { name: fail });
+      return { getAudioTracks: () => [track] };
+    },
+    enumerateDevices: async () => [],
+  };
+}
+
+const createResponse = (extra = {}) => ({
+  call_id: 'call-1', token: 'tok', livekit_url: 'ws://127.0.0.1:7880', agent_name: 'Ava', mode: 'voice',
+  handle: 'h1', agent_join_timeout_ms: 500, max_call_seconds: null, ...extra,
+});
+
+function fakeFetch(routes) {
+  const requests = [];
+  const fetch = async (url, init = {}) => {
+    requests.push({ url, init });
+    const [status, body, headers] = routes(url, init);
+    return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', ...headers } });
+  };
+  return { fetch, requests };
+}
+
+function record(session, types) {
+  const events = [];
+  for (const type of types) session.addEventListener(type, (e) => events.push({ type, ...e.detail }));
+  return events;
+}
+
+test('voice call: states, agent state, transcript, typed text, hang-up', async () => {
+  const lk = fakeLivekit();
+  const mic = fakeMic();
+  const api = fakeFetch((url) => (url.endsWith('/api/calls') ? [201, createResponse({ rtc_config: { iceServers: [] } })] : [200, { status: 'completed' }]));
+  const session = new CallSession({ loadLivekit: async () => lk, fetch: api.fetch, mediaDevices: mic, demo: 'dentist' });
+  const events = record(session, ['state', 'agent-state', 'transcript', 'ended', 'error']);
+
+  assert.equal(await session.start(), true);
+  const states = events.filter((e) => e.type === 'state').map((e) => e.state);
+  assert.deepEqual(states, ['requesting-mic', 'connecting', 'waiting-for-agent', 'in-call']);
+  assert.equal(mic.calls[0].audio.echoCancellation, true);
+  assert.deepEqual(JSON.parse(api.requests[0].init.body), { mode: 'voice', demo: 'dentist' });
+  const room = lk.rooms[0];
+  assert.deepEqual(room.connectArgs.opts, { rtcConfig: { iceServers: [] } });
+  assert.equal(room.options.webAudioMix, false);
+  assert.equal(lk.published[0].opts.source, 'microphone');
+  assert.equal(session.callId, 'call-1');
+  assert.equal(session.agentState, 'initializing');
+
+  room.emit(RoomEvent.ParticipantAttributesChanged, { 'lk.agent.state': 'speaking' }, room.agent);
+  assert.equal(session.agentState, 'speaking');
+
+  await room.handlers['lk.transcription'](
+    textStream({ id: 's1', attributes: { 'lk.segment_id': 'SG1', 'lk.transcription_final': 'false' }, chunks: ['Hello, ', 'how can I help?'], trailer: { 'lk.transcription_final': 'true' } }),
+    { identity: 'agent-1' },
+  );
+  await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(session.transcript.map((e) => [e.role, e.text, e.final]), [['agent', 'Hello, how can I help?', true]]);
+
+  await room.handlers['lk.transcription'](
+    textStream({ id: 's2', attributes: { 'lk.segment_id': 'U1', 'lk.transcription_final': 'true', 'lk.transcribed_track_id': 'TR' }, chunks: ['opening hours'] }),
+    { identity: 'me' },
+  );
+  await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(session.transcript.at(-1), { ...session.transcript.at(-1), role: 'user', text: 'opening hours', final: true });
+
+  assert.equal(await session.sendText('  Do you open on Sunday? '), true);
+  assert.deepEqual(lk.sent, [{ text: 'Do you open on Sunday?', opts: { topic: 'lk.chat' } }]);
+  assert.equal(session.transcript.at(-1).source, 'typed');
+
+  await session.setMuted(true);
+  assert.equal(lk.published[0].track.muted, true);
+
+  await session.end();
+  assert.equal(session.state, 'ended');
+  const ended = events.find((e) => e.type === 'ended');
+  assert.equal(ended.reason, 'hangup');
+  assert.equal(ended.callId, 'call-1');
+  assert.equal(typeof ended.durationSeconds, 'number');
+  assert.equal(lk.published[0].track.stopped, true);
+  assert.equal(mic.track.stopped, true);
+  assert.equal(events.filter((e) => e.type === 'error').length, 0);
+
+  const summary = await session.summary();
+  assert.equal(summary.ok, true);
+  assert.equal(api.requests[1].init.headers['X-Call-Handle'], 'h1');
+});
+
+test('a second call uses a new Room (text stream handler registered once per Room)', async () => {
+  const lk = fakeLivekit();
+  const api = fakeFetch(() => [201, createResponse()]);
+  const session = new CallSession({ loadLivekit: async () => lk, fetch: api.fetch, mediaDevices: fakeMic() });
+  await session.start();
+  await session.end();
+  assert.equal(await session.start(), true);
+  assert.equal(lk.rooms.length, 2);
+  await session.end();
+});
+
+test('microphone denied: error with code and step, no call joined', async () => {
+  const lk = fakeLivekit();
+  const api = fakeFetch(() => [201, createResponse()]);
+  const session = new CallSession({ loadLivekit: async () => lk, fetch: api.fetch, mediaDevices: fakeMic({ fail: 'NotAllowedError' }) });
+  const events = record(session, ['error', 'ended']);
+  assert.equal(await session.start(), false);
+  assert.equal(session.state, 'error');
+  assert.deepEqual(events[0], { ...events[0], type: 'error', code: 'mic_denied', step: 'microphone', fatal: true });
+  assert.equal(events[1].reason, 'failed');
+  assert.equal(lk.rooms[0]?.connectArgs, undefined);
+});
+
+test('text mode never touches the microphone', async () => {
+  const lk = fakeLivekit();
+  const mic = fakeMic();
+  const api = fakeFetch(() => [201, createResponse({ mode: 'text' })]);
+  const session = new CallSession({ loadLivekit: async () => lk, fetch: api.fetch, mediaDevices: mic, mode: 'text', initialText: 'Hi' });
+  const events = record(session, ['state']);
+  assert.equal(await session.start(), true);
+  assert.equal(mic.calls.length, 0);
+  assert.equal(lk.published.length, 0);
+  assert.deepEqual(events.map((e) => e.state), ['connecting', 'waiting-for-agent', 'in-call']);
+  assert.deepEqual(JSON.parse(api.requests[0].init.body), { mode: 'text', initial_text: 'Hi' });
+  await session.end();
+});
+
+test('agent never joins: agent_join_timeout names the step', async () => {
+  const lk = fakeLivekit({ agentJoins: false });
+  const api = fakeFetch(() => [201, createResponse({ agent_join_timeout_ms: 30 })]);
+  const session = new CallSession({ loadLivekit: async () => lk, fetch: api.fetch, mediaDevices: fakeMic() });
+  const events = record(session, ['error']);
+  assert.equal(await session.start(), false);
+  assert.equal(events[0].code, 'agent_join_timeout');
+  assert.equal(events[0].step, 'waiting-for-agent');
+});
+
+test('server busy: rate_limited with retryAfter from the creating step', async () => {
+  const lk = fakeLivekit();
+  const api = fakeFetch(() => [429, { error: { code: 'rate_limited', message: 'busy' } }, { 'Retry-After': '20' }]);
+  const mic = fakeMic();
+  const session = new CallSession({ loadLivekit: async () => lk, fetch: api.fetch, mediaDevices: mic });
+  const events = record(session, ['error']);
+  await session.start();
+  assert.deepEqual(events[0], { ...events[0], code: 'rate_limited', step: 'creating-call', retryAfter: 20 });
+  assert.equal(mic.track.stopped, true, 'the microphone is released after a failed start');
+});
+
+test('voice server unreachable names the connecting step', async () => {
+  const lk = fakeLivekit({ connectFails: true });
+  const session = new CallSession({ loadLivekit: async () => lk, fetch: fakeFetch(() => [201, createResponse()]).fetch, mediaDevices: fakeMic() });
+  const events = record(session, ['error']);
+  await session.start();
+  assert.deepEqual([events[0].code, events[0].step], ['livekit_unreachable', 'connecting']);
+});
+
+test('an unexpected disconnect is a dropped call; the agent leaving ends it normally', async () => {
+  const lk = fakeLivekit();
+  const fetch = fakeFetch(() => [201, createResponse()]).fetch;
+  const session = new CallSession({ loadLivekit: async () => lk, fetch, mediaDevices: fakeMic() });
+  const events = record(session, ['error', 'ended', 'reconnecting']);
+  await session.start();
+  lk.rooms[0].emit(RoomEvent.Reconnecting);
+  lk.rooms[0].emit(RoomEvent.Disconnected, 14);
+  await new Promise((r) => setTimeout(r, 5));
+  assert.deepEqual(events.map((e) => e.type), ['reconnecting', 'error', 'ended']);
+  assert.equal(events[1].code, 'call_dropped');
+  assert.equal(events[2].reason, 'dropped');
+
+  await session.start();
+  const room = lk.rooms[1];
+  room.emit(RoomEvent.ParticipantDisconnected, room.agent);
+  await new Promise((r) => setTimeout(r, 5));
+  assert.equal(events.at(-1).reason, 'agent-ended');
+  assert.equal(session.state, 'ended');
+});
+
+test('end() while connecting cancels cleanly', async () => {
+  const lk = fakeLivekit({ agentJoins: false });
+  const session = new CallSession({ loadLivekit: async () => lk, fetch: fakeFetch(() => [201, createResponse({ agent_join_timeout_ms: 5000 })]).fetch, mediaDevices: fakeMic() });
+  const events = record(session, ['ended', 'error']);
+  const started = session.start();
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(session.state, 'waiting-for-agent');
+  await session.end();
+  assert.equal(await started, false);
+  assert.deepEqual(events.map((e) => [e.type, e.reason]), [['ended', 'cancelled']]);
+});
+
+test('max call length: warning, then the call ends itself', async () => {
+  const lk = fakeLivekit();
+  const session = new CallSession({ loadLivekit: async () => lk, fetch: fakeFetch(() => [201, createResponse({ max_call_seconds: 0.05 })]).fetch, mediaDevices: fakeMic() });
+  const events = record(session, ['max-call-warning', 'ended']);
+  await session.start();
+  await new Promise((r) => setTimeout(r, 120));
+  assert.deepEqual(events.map((e) => e.type), ['max-call-warning', 'ended']);
+  assert.equal(events[1].reason, 'max-duration');
+});

@@ -1,0 +1,52 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { CATALOGUES, createTranslator, interpolate, resolveLanguage } from '../../static/js/i18n.js';
+
+test('browser languages: de* → de, others → en', () => {
+  assert.equal(resolveLanguage(null, ['de-AT', 'en']), 'de');
+  assert.equal(resolveLanguage(undefined, ['de']), 'de');
+  assert.equal(resolveLanguage(null, ['fr-FR', 'de-CH']), 'de', 'first supported language in the list wins');
+  assert.equal(resolveLanguage(null, ['fr-FR']), 'en');
+  assert.equal(resolveLanguage(null, []), 'en');
+});
+
+test('the lang attribute overrides the browser', () => {
+  assert.equal(resolveLanguage('en', ['de-DE']), 'en');
+  assert.equal(resolveLanguage('DE_de', ['en-US']), 'de');
+  assert.equal(resolveLanguage('xx', ['de-DE']), 'de', 'an unsupported attribute falls through to the browser');
+});
+
+test('a key missing in German falls back to English, then to the key', () => {
+  const catalogues = { en: { a: 'A en', b: 'B en' }, de: { a: 'A de' } };
+  const { t, has } = createTranslator('de', catalogues);
+  assert.equal(t('a'), 'A de');
+  assert.equal(t('b'), 'B en');
+  assert.equal(t('missing.key'), 'missing.key');
+  assert.equal(has('b'), true);
+  assert.equal(has('missing.key'), false);
+});
+
+test('unknown language → English translator', () => {
+  assert.equal(createTranslator('xx').lang, 'en');
+  assert.equal(createTranslator('xx').t('action.start'), 'Start call');
+});
+
+test('placeholders are filled, unknown ones stay visible', () => {
+  assert.equal(interpolate('in {seconds} s', { seconds: 5 }), 'in 5 s');
+  assert.equal(interpolate('in {x} s', {}), 'in {x} s');
+  assert.equal(createTranslator('de').t('error.rate_limited.next', { seconds: 30 }), 'Bitte versuchen Sie es in 30 Sekunden erneut.');
+});
+
+test('catalogues: German covers every English key and adds none of its own', () => {
+  const en = Object.keys(CATALOGUES.en);
+  const de = new Set(Object.keys(CATALOGUES.de));
+  assert.deepEqual(en.filter((k) => !de.has(k)), []);
+  assert.deepEqual([...de].filter((k) => !Object.hasOwn(CATALOGUES.en, k)), []);
+});
+
+test('placeholders match between languages', () => {
+  const names = (s) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort().join(',');
+  for (const [key, value] of Object.entries(CATALOGUES.en)) {
+    if (Object.hasOwn(CATALOGUES.de, key)) assert.equal(names(CATALOGUES.de[key]), names(value), key);
+  }
+});
