@@ -19,6 +19,12 @@ test: setup
 	node --test tests/js/
 	$(PY) -m pytest
 
+# Benchmarks (never part of `make test`): ratios against baselines measured in the same run.
+bench: setup
+	$(PY) -m bench.backend_overhead
+	$(PY) -m bench.click_to_audio
+	@test ! -f bench/widget_bytes.py || $(PY) -m bench.widget_bytes
+
 setup:
 	@bash scripts/setup.sh
 
