@@ -24,6 +24,7 @@ from .demos import DemoProfile
 LINK_PARAM = "link"
 MAX_TOKEN_LENGTH = 4000
 MAX_LINK_DAYS = 365
+MAX_EXPIRY_ECHO = 40
 _DURATION = re.compile(r"^(\d{1,4})\s*([mhdw])$")
 _UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
@@ -67,7 +68,7 @@ class LinkCheck:
 def parse_expiry(raw: str, now: float | None = None) -> int:
     """`30m`, `12h`, `7d`, `2w` from now, or a date `2026-12-31` (end of that day, UTC)."""
     now = time.time() if now is None else now
-    raw = raw.strip()
+    raw = raw.strip()[:MAX_EXPIRY_ECHO]  # errors quote it, and they travel in the session cookie
     match = _DURATION.match(raw)
     if match:
         seconds = int(match.group(1)) * _UNITS[match.group(2)]

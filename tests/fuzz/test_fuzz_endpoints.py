@@ -1,0 +1,171 @@
+"""Property-based fuzzing of every JSON and form endpoint (Hypothesis): well over 10,000
+generated requests in all, with the stand-in behind the app over real HTTP. No answer may be a
+5xx, and every JSON error must have the documented shape."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from webcall import create_app
+
+pytestmark = pytest.mark.fuzz
+
+EXAMPLES = 1700  # per endpoint
+LINK_FORM_EXAMPLES = 400  # each one also renders /demos, which is slower
+TOTAL = 6 * EXAMPLES + LINK_FORM_EXAMPLES  # 10,600 requests at least
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+SALES_PASSWORD = "fuzzing-password-123"
+REQUESTS = {"count": 0}
+
+json_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=40)
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+known_keys = st.sampled_from(["demo", "mode", "initial_text", "variables", "link", "agent_id", "overrides"])
+create_bodies = st.one_of(
+    json_values,
+    st.dictionaries(known_keys, json_values, max_size=5),
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "demo": st.sampled_from(["default", "northwind", "alpenblick", "nope", ""])
+            | st.text(max_size=70),
+            "mode": st.sampled_from(["voice", "text", "video"]),
+            "initial_text": st.text(max_size=2100),
+            "variables": st.dictionaries(st.text(max_size=70), st.text(max_size=300), max_size=4),
+            "link": st.text(max_size=300),
+        },
+    ),
+)
+
+
+@pytest.fixture(scope="module")
+def fuzz_app(standin_server):
+    from sandbox.stack import DEFAULT_AGENT_ID
+    from webcall.settings import Settings
+
+    from ..conftest import SECRET_KEY
+
+    settings_ = Settings(
+        api_key=standin_server.key,
+        agent_id=DEFAULT_AGENT_ID,
+        base_url=standin_server.url,
+        secret_key=SECRET_KEY,
+        demos_file="demos.toml",
+        sales_password=SALES_PASSWORD,
+        rate_limit_per_ip="1000000/minute",
+        rate_limit_per_demo="1000000/minute",
+    )
+    app = create_app({"settings": replace(settings_), "TESTING": True})
+    yield app
+    assert REQUESTS["count"] >= TOTAL >= 10_000  # the promised volume was really sent
+
+
+def check(response) -> None:
+    REQUESTS["count"] += 1
+    assert response.status_code < 500, response.get_data(as_text=True)[:300]
+    if response.mimetype == "application/json" and response.status_code >= 400:
+        body = response.get_json()
+        assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}, body
+        assert re.fullmatch(r"[a-z_]+", body["error"]["code"])
+
+
+@FUZZ
+@given(body=create_bodies)
+def test_create_call_json(fuzz_app, body):
+    check(fuzz_app.test_client().post("/api/calls", json=body))
+
+
+@FUZZ
+@given(
+    raw=st.binary(max_size=300),
+    content_type=st.sampled_from(["application/json", "text/plain", "", "application/x-www-form-urlencoded"]),
+)
+def test_create_call_raw_bytes(fuzz_app, raw, content_type):
+    check(fuzz_app.test_client().post("/api/calls", data=raw, content_type=content_type))
+
+
+@FUZZ
+@given(
+    call_id=st.text(min_size=1, max_size=60).filter(lambda s: "/" not in s and "?" not in s and "#" not in s),
+    handle=st.none() | st.text(max_size=120).filter(lambda s: "\n" not in s and "\r" not in s),
+)
+def test_call_summary(fuzz_app, call_id, handle):
+    headers = (
+        {} if handle is None else {"X-Call-Handle": handle.encode("latin-1", "ignore").decode("latin-1")}
+    )
+    check(fuzz_app.test_client().get(f"/api/calls/{call_id}", headers=headers))
+
+
+@FUZZ
+@given(
+    origin=st.text(max_size=80)
+    .filter(lambda s: "\n" not in s and "\r" not in s)
+    .map(lambda s: s.encode("latin-1", "ignore").decode("latin-1")),
+    method=st.sampled_from(["OPTIONS", "POST", "GET"]),
+)
+def test_cross_origin_requests(fuzz_app, origin, method):
+    check(fuzz_app.test_client().open("/api/calls", method=method, headers={"Origin": origin}, json={}))
+
+
+@FUZZ
+@given(
+    slug=st.text(min_size=1, max_size=40).filter(lambda s: "/" not in s and "?" not in s and "#" not in s),
+    link=st.none() | st.text(max_size=200),
+)
+def test_demo_and_embed_pages(fuzz_app, slug, link):
+    client = fuzz_app.test_client()
+    query = {} if link is None else {"link": link}
+    check(client.get(f"/demo/{slug}", query_string=query))
+    REQUESTS["count"] -= 1  # two requests, one example
+    check(client.get(f"/embed/{slug}"))
+
+
+@FUZZ
+@given(form=st.dictionaries(st.sampled_from(["password", "csrf", "next"]), st.text(max_size=80), max_size=3))
+def test_sales_login_form(fuzz_app, form):
+    check(fuzz_app.test_client().post("/demos/login", data=form))
+
+
+@pytest.fixture(scope="module")
+def signed_in(fuzz_app):
+    client = fuzz_app.test_client()
+    page = client.get("/demos/login").get_data(as_text=True)
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    assert client.post("/demos/login", data={"password": SALES_PASSWORD, "csrf": token}).status_code == 302
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/demos").get_data(as_text=True)).group(1)
+    return client, token
+
+
+@settings(FUZZ, max_examples=LINK_FORM_EXAMPLES)
+@given(
+    slug=st.sampled_from(["northwind", "alpenblick", "default", "nope"]),
+    form=st.dictionaries(
+        st.sampled_from(["expires", "label", "var_name", "var_company", "var_prospect", "csrf"]),
+        st.text(max_size=120),
+        max_size=5,
+    ),
+    keep_csrf=st.booleans(),
+)
+def test_share_link_form(fuzz_app, signed_in, slug, form, keep_csrf):
+    client, token = signed_in
+    if keep_csrf:
+        form = {**form, "csrf": token}
+    # Like a browser: follow the redirect to /demos, which shows (and so clears) the flashed result.
+    check(client.post(f"/demos/{slug}/links", data=form, follow_redirects=True))
