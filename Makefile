@@ -1,5 +1,5 @@
 # The two commands: `make run` (the app; the local sandbox when no API key is set) and `make test`.
-.PHONY: run serve test setup lint unit e2e bench
+.PHONY: run serve link test setup lint unit e2e bench
 
 PY := .venv/bin/python
 
@@ -13,6 +13,10 @@ ifeq ($(SANDBOX),1)
 else
 	$(PY) -m gunicorn -c gunicorn.conf.py app:app
 endif
+
+# A share link for a demo, signed with the local key: make link DEMO=alpenblick ARGS="--var name=Maria"
+link: setup
+	$(PY) -m webcall.devserver link $(DEMO) $(ARGS)
 
 test: setup
 	$(PY) -m ruff check .

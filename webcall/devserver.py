@@ -1,5 +1,9 @@
 """`make run`: serve the app on 127.0.0.1, against the local sandbox when no API key is set.
 With `--gunicorn` (`make serve SANDBOX=1`) the app runs under gunicorn instead of werkzeug.
+`link SLUG [--var k=v] [--expires 7d]` (`make link`) prints a share link the running app accepts.
+
+Locally, a secret key is kept in instance/dev-secret-key (made once), so call handles and share
+links survive restarts; in the sandbox a sales password is made per run and printed.
 
 Ctrl-C (or SIGTERM) stops everything it started: the app, the stand-in API, every agent
 process and livekit-server.
@@ -9,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -35,8 +40,39 @@ def _stop_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def main() -> int:
+DEV_SECRET_FILE = ROOT / "instance" / "dev-secret-key"
+
+
+def _dev_secret_key() -> None:
+    """Give local runs a stable WEBCALL_SECRET_KEY unless one is configured."""
+    if os.environ.get("WEBCALL_SECRET_KEY", "").strip():
+        return
+    if not DEV_SECRET_FILE.exists():
+        DEV_SECRET_FILE.parent.mkdir(parents=True, exist_ok=True)
+        DEV_SECRET_FILE.write_text(secrets.token_hex(32))
+        DEV_SECRET_FILE.chmod(0o600)
+    os.environ["WEBCALL_SECRET_KEY"] = DEV_SECRET_FILE.read_text().strip()
+
+
+def link(args: list[str]) -> int:
+    """`flask demos link …` with the local secret; in sandbox mode with the sandbox's agent."""
     load_dotenv(ROOT / ".env")
+    _dev_secret_key()
+    if not os.environ.get("ITELLICOAI_API_KEY", "").strip():
+        from sandbox.stack import DEFAULT_AGENT_ID
+
+        # Signing a link calls nothing upstream; the app only needs valid settings to start.
+        os.environ.update(ITELLICOAI_API_KEY="sandbox-link-only", ITELLICOAI_AGENT_ID=DEFAULT_AGENT_ID)
+    os.environ.setdefault("WEBCALL_PUBLIC_URL", f"http://127.0.0.1:{_port('PORT', 5000)}")
+    command = [sys.executable, "-m", "flask", "--app", "app", "demos", "link", *args]
+    return subprocess.run(command, cwd=ROOT, check=False).returncode
+
+
+def main() -> int:
+    if sys.argv[1:2] == ["link"]:
+        return link(sys.argv[2:])
+    load_dotenv(ROOT / ".env")
+    _dev_secret_key()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     port = _port("PORT", 5000)
@@ -64,6 +100,7 @@ def main() -> int:
             return 2
         os.environ.update(stack.app_env())
         os.environ.setdefault("WEBCALL_AGENT_JOIN_TIMEOUT_SECONDS", "20")
+        os.environ.setdefault("WEBCALL_SALES_PASSWORD", secrets.token_urlsafe(9))
     if "--gunicorn" in sys.argv[1:]:
         return _gunicorn(stack)
     try:
@@ -77,7 +114,14 @@ def main() -> int:
             print(f"itellico web-call cannot start: port {port} (PORT): {error.strerror}", file=sys.stderr)
             return 2
         mode = "sandbox" if stack else f"itellico API at {app.extensions['webcall'].settings.base_url}"
-        print(f"\n  itellico web-call ({mode}) is running at http://127.0.0.1:{port}/  (Ctrl-C stops it)\n")
+        print(f"\n  itellico web-call ({mode}) is running at http://127.0.0.1:{port}/  (Ctrl-C stops it)")
+        demos = [d.slug for d in app.extensions["webcall"].demos if d.slug != "default"]
+        if demos:
+            print("  sales demos: " + ", ".join(f"http://127.0.0.1:{port}/demo/{slug}" for slug in demos))
+        password = os.environ.get("WEBCALL_SALES_PASSWORD")
+        if stack and password:
+            print(f"  sales index: http://127.0.0.1:{port}/demos  (password: {password})")
+        print()
         try:
             server.serve_forever()
         except KeyboardInterrupt:
