@@ -31,6 +31,7 @@ export const ERRORS = Object.freeze({
   misconfigured: { retry: false, ownerMustFix: true },
   not_found: { retry: false },
   forbidden: { retry: false },
+  method_not_allowed: { retry: false, ownerMustFix: true },
   link_required: { retry: false },
   link_invalid: { retry: false },
   link_expired: { retry: false },
