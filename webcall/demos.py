@@ -31,6 +31,7 @@ Mode = Literal["voice", "text"]
 Language = Literal["en", "de"]
 Access = Literal["public", "link-only"]
 Theme = Literal["light", "dark", "auto"]
+Position = Literal["bottom-right", "bottom-left"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,14 @@ class Brand:
     logo: str | None = None  # a path under /static/ or an https URL
     accent: str = "#2563eb"
     theme: Theme = "auto"
+
+
+@dataclass(frozen=True)
+class WidgetDefaults:
+    """The floating launcher's defaults (static/widget.js); a host page's data-* attributes win."""
+
+    label: str | None = None  # None: "Talk to us" in the demo's language
+    position: Position = "bottom-right"
 
 
 @dataclass(frozen=True)
@@ -62,6 +71,7 @@ class DemoProfile:
     consent_text: str | None = None
     allowed_origins: tuple[str, ...] = ()
     access: Access = "public"
+    widget: WidgetDefaults = field(default_factory=WidgetDefaults)
 
     @property
     def link_only(self) -> bool:
@@ -108,6 +118,11 @@ class BrandModel(_Strict):
         raise ValueError("must be a path under /static/ or an https:// URL")
 
 
+class WidgetModel(_Strict):
+    label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None = None
+    position: Position = "bottom-right"
+
+
 class DemoModel(_Strict):
     title: Text
     description: LongText = ""
@@ -131,6 +146,7 @@ class DemoModel(_Strict):
     allowed_origins: list[str] = Field(default_factory=list)
     access: Access = "public"
     overrides: dict[str, Any] = Field(default_factory=dict)
+    widget: WidgetModel | None = None
 
     @field_validator("agent_id")
     @classmethod
@@ -174,6 +190,9 @@ class DemoModel(_Strict):
             consent_text=self.consent_text,
             allowed_origins=tuple(self.allowed_origins),
             access=self.access,
+            widget=WidgetDefaults(self.widget.label, self.widget.position)
+            if self.widget
+            else WidgetDefaults(),
         )
 
 

@@ -790,6 +790,9 @@ export class ItellicoCallElement extends HTMLElement {
 
   async #acquireWakeLock() {
     if (this.#wakeLock || !navigator.wakeLock) return;
+    // In an <iframe> without allow="screen-wake-lock" asking would only log a policy violation.
+    const policy = document.permissionsPolicy ?? document.featurePolicy;
+    if (policy?.allowsFeature?.('screen-wake-lock') === false) return;
     try {
       this.#wakeLock = await navigator.wakeLock.request('screen');
       this.#wakeLock.addEventListener('release', () => { this.#wakeLock = null; }, { once: true });

@@ -1,0 +1,142 @@
+// The postMessage bridge between /embed/<slug> (this frame) and the page that frames it.
+//
+// frame → parent: {source: 'itellico-call', type, detail}: the element's events (state, agent-state,
+//   transcript, error, ended) plus `ready`, `microphone-unavailable` and `result` (a command's outcome).
+//   Always posted with the parent's exact origin as targetOrigin, never '*', and only when that origin is
+//   one of the demo's allowed origins.
+// parent → frame: {target: 'itellico-call', command, id?, ...}: start, end, sendText {text},
+//   setMuted {muted}, setVariables {variables}, ping (a no-op that tells a frame which cannot see its
+//   parent's origin where to send events). Accepted only from window.parent, only from an allowed
+//   origin; anything else is ignored.
+
+export const SOURCE = 'itellico-call';
+export const COMMANDS = Object.freeze(['ping', 'start', 'end', 'sendText', 'setMuted', 'setVariables']);
+export const FORWARDED_EVENTS = Object.freeze(['state', 'agent-state', 'transcript', 'error', 'ended']);
+const MAX_TEXT = 2000;
+
+const originOf = (url) => {
+  try {
+    return url ? new URL(url).origin : null;
+  } catch {
+    return null;
+  }
+};
+
+/**
+ * The parent's origin if we can tell it and it is allowed: location.ancestorOrigins (Chromium, Safari), else
+ * the referrer's origin; null when unknown (the first allowed message from the parent then tells us).
+ */
+export function resolveParentOrigin({ allowed, ancestorOrigins, referrer }) {
+  const candidates = [ancestorOrigins?.[0], originOf(referrer)];
+  for (const candidate of candidates) if (candidate && allowed.includes(candidate)) return candidate;
+  return null;
+}
+
+/** A well-formed command, or null. */
+export function parseCommand(data) {
+  if (!data || typeof data !== 'object' || data.target !== SOURCE) return null;
+  const { command, id } = data;
+  if (!COMMANDS.includes(command)) return null;
+  const base = { command, id: typeof id === 'string' || typeof id === 'number' ? id : undefined };
+  if (command === 'sendText') {
+    if (typeof data.text !== 'string' || !data.text.trim() || data.text.length > MAX_TEXT) return null;
+    return { ...base, text: data.text };
+  }
+  if (command === 'setMuted') {
+    if (typeof data.muted !== 'boolean') return null;
+    return { ...base, muted: data.muted };
+  }
+  if (command === 'setVariables') {
+    if (!data.variables || typeof data.variables !== 'object' || Array.isArray(data.variables)) return null;
+    return { ...base, variables: data.variables };
+  }
+  return base;
+}
+
+/**
+ * Keep the variables the demo allows, each within its maximum length.
+ * @returns {{accepted: Record<string,string>, rejected: {name: string, reason: string}[]}}
+ */
+export function filterVariables(variables, allowed) {
+  const accepted = {};
+  const rejected = [];
+  for (const [name, value] of Object.entries(variables ?? {})) {
+    if (!Object.hasOwn(allowed, name)) rejected.push({ name, reason: 'not allowed for this demo' });
+    else if (!['string', 'number', 'boolean'].includes(typeof value)) rejected.push({ name, reason: 'not text' });
+    else if (String(value).length > allowed[name]) rejected.push({ name, reason: `longer than ${allowed[name]} characters` });
+    else accepted[name] = String(value);
+  }
+  return { accepted, rejected };
+}
+
+/**
+ * Wire an <itellico-call> element to its parent window.
+ * @param {object} o
+ * @param {HTMLElement} o.element         the <itellico-call>
+ * @param {string[]} o.allowedOrigins     the demo's allowed origins
+ * @param {Record<string, number>} o.allowedVariables
+ * @param {Window} o.self                 this frame's window
+ * @param {(message: string) => void} [o.warn]
+ */
+export function connectBridge({ element, allowedOrigins, allowedVariables, self, warn = () => {} }) {
+  const parent = self.parent;
+  if (!parent || parent === self) return null;
+  let parentOrigin = resolveParentOrigin({
+    allowed: allowedOrigins,
+    ancestorOrigins: self.location.ancestorOrigins,
+    referrer: self.document.referrer,
+  });
+  const pending = [];
+
+  const post = (type, detail) => {
+    const message = { source: SOURCE, type, detail: detail === undefined ? null : JSON.parse(JSON.stringify(detail)) };
+    if (parentOrigin) parent.postMessage(message, parentOrigin);
+    else if (pending.length < 50) pending.push(message);
+  };
+
+  for (const type of FORWARDED_EVENTS) {
+    element.addEventListener(`itellico-call:${type}`, (event) => post(type, event.detail));
+  }
+
+  const run = async (cmd) => {
+    switch (cmd.command) {
+      case 'ping': return true;
+      case 'start': return element.start();
+      case 'end': element.end(); return true;
+      case 'sendText': return element.sendText(cmd.text);
+      case 'setMuted': await element.setMuted(cmd.muted); return true;
+      case 'setVariables': {
+        const { accepted, rejected } = filterVariables(cmd.variables, allowedVariables);
+        for (const r of rejected) warn(`variable "${r.name}" was not sent: ${r.reason}`);
+        element.variables = accepted;
+        return { accepted: Object.keys(accepted), rejected };
+      }
+      default: return false;
+    }
+  };
+
+  self.addEventListener('message', async (event) => {
+    if (event.source !== parent || !allowedOrigins.includes(event.origin)) return;
+    if (parentOrigin && event.origin !== parentOrigin) return;
+    const cmd = parseCommand(event.data);
+    if (!cmd && event.data?.target !== SOURCE) return;
+    if (!parentOrigin) {
+      parentOrigin = event.origin; // a message from our parent, from an allowed origin: that is the parent
+      for (const message of pending.splice(0)) parent.postMessage(message, parentOrigin);
+    }
+    if (!cmd) {
+      post('result', { command: event.data?.command ?? null, id: event.data?.id, ok: false, error: 'invalid_command' });
+      return;
+    }
+    let value;
+    try {
+      value = await run(cmd);
+    } catch (error) {
+      post('result', { command: cmd.command, id: cmd.id, ok: false, error: String(error?.message ?? error) });
+      return;
+    }
+    post('result', { command: cmd.command, id: cmd.id, ok: true, value: value ?? null });
+  });
+
+  return { post, get parentOrigin() { return parentOrigin; } };
+}

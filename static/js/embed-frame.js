@@ -1,0 +1,65 @@
+// /embed/<slug>: the framed page. Brings the element, explains a missing microphone permission (an
+// <iframe> without allow="microphone") and switches to text instead of failing silently, and connects the
+// postMessage bridge (embed-bridge.js) to the allowed parent.
+import './itellico-call.js';
+import { connectBridge } from './embed-bridge.js';
+
+const TEXT = {
+  en: {
+    'mic.title': 'Voice is off in this frame',
+    'mic.text': 'This website did not allow the microphone here, so you can type to the agent instead.',
+  },
+  de: {
+    'mic.title': 'Sprache ist in diesem Rahmen aus',
+    'mic.text': 'Diese Website hat das Mikrofon hier nicht erlaubt. Sie können dem Agenten stattdessen schreiben.',
+  },
+};
+const OWNER_HINT = 'this <iframe> has no microphone permission, so voice is off and the widget offers text. '
+  + 'Add allow="microphone; autoplay" to the <iframe> tag to enable voice.';
+
+const body = document.body;
+const element = document.querySelector('itellico-call');
+const readJSON = (value, fallback) => {
+  try { return JSON.parse(value); } catch { return fallback; }
+};
+const warn = (message) => console.warn(`[itellico web-call] ${message}`);
+const framed = window.parent !== window;
+const bridge = element && connectBridge({
+  element,
+  allowedOrigins: readJSON(body.dataset.parentOrigins, []),
+  allowedVariables: readJSON(body.dataset.variables, {}),
+  self: window,
+  warn,
+});
+
+const lang = TEXT[document.documentElement.lang] ? document.documentElement.lang : 'en';
+for (const el of document.querySelectorAll('[data-text]')) el.textContent = TEXT[lang][el.dataset.text];
+const notice = document.querySelector('[data-notice="microphone"]');
+
+/** False when a Permissions Policy (the iframe's `allow`) keeps the microphone from this frame. */
+function microphoneAllowed() {
+  const policy = document.permissionsPolicy ?? document.featurePolicy;
+  return typeof policy?.allowsFeature === 'function' ? policy.allowsFeature('microphone') : true;
+}
+
+let noticeShown = false;
+function microphoneUnavailable() {
+  if (noticeShown) return;
+  noticeShown = true;
+  notice.hidden = false;
+  body.dataset.microphone = 'blocked';
+  warn(OWNER_HINT);
+  bridge?.post('microphone-unavailable', { reason: 'permissions-policy' });
+}
+
+if (element && framed && !microphoneAllowed()) {
+  // Known before any click: go straight to text, and say why.
+  element.mode = 'text';
+  microphoneUnavailable();
+}
+// Browsers without the policy API find out when the microphone is refused.
+element?.addEventListener('itellico-call:error', (event) => {
+  if (framed && event.detail?.code === 'mic_denied' && !microphoneAllowed()) microphoneUnavailable();
+});
+
+bridge?.post('ready', { demo: body.dataset.demo, mode: element.mode, microphone: microphoneAllowed() });

@@ -1,0 +1,386 @@
+/*! itellico web-call widget loader. Paste on any website:
+ *    <script src="https://YOUR-APP/widget.js" data-demo="your-demo" async></script>
+ *  It draws a floating launcher in a shadow root (host CSS cannot reach in, ours cannot leak out) and
+ *  stays light: the <itellico-call> element and livekit-client load only on intent (hover/focus warm
+ *  them, a click starts the call). Options are data-* attributes (docs/widget.md); defaults come from
+ *  the demo profile (GET /api/demos/<slug>/widget). One global: window.ItellicoWebCall.
+ *  Classic script on purpose: no static imports, so what a page pays before a click is this file.
+ */
+(function () {
+  'use strict';
+
+  var NS = 'ItellicoWebCall';
+  var POSITIONS = ['bottom-right', 'bottom-left'];
+  var THEMES = ['auto', 'light', 'dark'];
+  var MODES = ['voice', 'text'];
+  var PREFIX = '[itellico web-call]';
+  var TEXT = {
+    en: {
+      label: 'Talk to us', close: 'Close', inCall: 'In call', loading: 'Loading…',
+      blockedTitle: 'Calls are not available on this website',
+      blockedText: 'This website is not set up for voice calls with us yet. Please let the site owner know.',
+      unknownTitle: 'This assistant is not available',
+      unknownText: 'The website links to an assistant that does not exist (any more).',
+      failedTitle: 'The assistant could not be loaded',
+      failedText: 'Please check your connection and try again.',
+      retry: 'Try again',
+    },
+    de: {
+      label: 'Mit uns sprechen', close: 'Schließen', inCall: 'Im Gespräch', loading: 'Wird geladen …',
+      blockedTitle: 'Anrufe sind auf dieser Website nicht verfügbar',
+      blockedText: 'Diese Website ist noch nicht für Sprachanrufe mit uns eingerichtet. Bitte sagen Sie dem Betreiber Bescheid.',
+      unknownTitle: 'Dieser Assistent ist nicht verfügbar',
+      unknownText: 'Die Website verweist auf einen Assistenten, den es nicht (mehr) gibt.',
+      failedTitle: 'Der Assistent konnte nicht geladen werden',
+      failedText: 'Bitte prüfen Sie Ihre Verbindung und versuchen Sie es erneut.',
+      retry: 'Erneut versuchen',
+    },
+  };
+  var ICON_CALL = '<svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><path d="M12 2a3 3 0 0 0-3 3v7a3 3 0 0 0 6 0V5a3 3 0 0 0-3-3Z"/><path d="M19 10v2a7 7 0 0 1-14 0v-2"/><path d="M12 19v3"/></svg>';
+  var ICON_CLOSE = '<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"><path d="M18 6 6 18M6 6l12 12"/></svg>';
+
+  var TEMPLATE =
+    '<div class="w" part="widget" hidden>' +
+      '<div class="panel" part="panel" role="dialog" hidden tabindex="-1">' +
+        '<div class="head"><span class="head-title" id="t"></span>' +
+        '<button type="button" class="close" part="close-button" data-action="close"></button></div>' +
+        '<div class="notice" part="notice" role="alert" hidden><p class="notice-title"></p><p class="notice-text"></p>' +
+        '<button type="button" class="retry" data-action="retry" hidden></button></div>' +
+        '<p class="loading" part="loading" role="status" hidden></p>' +
+        '<div class="slot"></div>' +
+      '</div>' +
+      '<button type="button" class="launcher" part="launcher" aria-expanded="false" data-action="toggle">' +
+        '<span class="icon"></span><span class="label"></span><span class="dot" aria-hidden="true"></span>' +
+      '</button>' +
+    '</div>';
+
+  var script = document.currentScript;
+  var loaderOrigin = script && script.src ? new URL(script.src, location.href).origin : location.origin;
+  var api = window[NS];
+  if (!api || typeof api.mount !== 'function') {
+    api = window[NS] = createNamespace();
+  }
+
+  function warn(message) { console.warn(PREFIX + ' ' + message); }
+
+  function optionsFromScript(tag) {
+    tag.setAttribute('data-itellico-mounted', '');
+    var d = tag.dataset;
+    var variables;
+    if (d.variables) {
+      try { variables = JSON.parse(d.variables); } catch (e) { warn('data-variables is not valid JSON; no variables are sent'); }
+    }
+    return {
+      demo: d.demo, apiBase: d.apiBase || new URL(tag.src, location.href).origin, position: d.position, label: d.label,
+      theme: d.theme, accent: d.accent, lang: d.lang, mode: d.mode, variables: variables, link: d.link, initialText: d.initialText,
+    };
+  }
+
+  function createNamespace() {
+    var widgets = [];
+    return {
+      version: '1',
+      widgets: widgets,
+      /** The first widget for a demo slug (or by index). */
+      get: function (key) {
+        if (typeof key === 'number') return widgets[key];
+        for (var i = 0; i < widgets.length; i++) if (widgets[i].demo === key) return widgets[i];
+        return undefined;
+      },
+      /** Mount a launcher from code: ItellicoWebCall.mount({demo, apiBase, ...same options as data-*}). */
+      mount: function (options) {
+        var widget = new Widget(options || {}, widgets);
+        widgets.push(widget);
+        return widget;
+      },
+    };
+  }
+
+  function pick(value, allowed, fallback) { return allowed.indexOf(value) >= 0 ? value : fallback; }
+
+  /** Only the variables the demo allows, each within its length; the rest are dropped with a warning. */
+  function filterVariables(input, allowed, demo) {
+    var out = {};
+    if (input == null) return out;
+    if (typeof input !== 'object' || Array.isArray(input)) { warn('variables must be an object of names to text; none are sent'); return out; }
+    Object.keys(input).forEach(function (name) {
+      var value = input[name];
+      if (!Object.prototype.hasOwnProperty.call(allowed, name)) {
+        var names = Object.keys(allowed);
+        warn('variable "' + name + '" is not allowed for demo "' + demo + '" and was not sent (allowed: ' + (names.length ? names.join(', ') : 'none') + ')');
+        return;
+      }
+      if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+        warn('variable "' + name + '" must be text; it was not sent');
+        return;
+      }
+      value = String(value);
+      if (value.length > allowed[name]) {
+        warn('variable "' + name + '" is longer than ' + allowed[name] + ' characters; it was not sent');
+        return;
+      }
+      out[name] = value;
+    });
+    return out;
+  }
+
+  function Widget(options, siblings) {
+    var self = this;
+    this.demo = String(options.demo || 'default');
+    this._o = options;
+    this._apiBase = String(options.apiBase || loaderOrigin).replace(/\/+$/, '');
+    this._config = null;
+    this._status = 'loading'; // loading | ready | blocked | unknown | failed
+    this._rawVariables = options.variables;
+    this._call = null;
+    this._panelModule = null;
+
+    var host = this.element = document.createElement('itellico-widget');
+    host.setAttribute('data-demo', this.demo);
+    this._siblings = siblings;
+    var root = this._root = host.attachShadow({ mode: 'open' });
+    var sheet = document.createElement('link');
+    sheet.rel = 'stylesheet';
+    sheet.href = this._apiBase + '/static/css/widget.css';
+    root.appendChild(sheet);
+    var box = document.createElement('div');
+    box.innerHTML = TEMPLATE;
+    root.appendChild(box.firstChild);
+    var $ = function (sel) { return root.querySelector(sel); };
+    this._dom = { w: $('.w'), panel: $('.panel'), title: $('.head-title'), close: $('.close'), notice: $('.notice'),
+      loading: $('.loading'), slot: $('.slot'), launcher: $('.launcher'), label: $('.label'), icon: $('.launcher .icon'), retry: $('.retry') };
+    this._dom.panel.setAttribute('aria-labelledby', 't');
+    this._dom.close.innerHTML = ICON_CLOSE;
+    this._dom.panel.id = 'panel';
+    this._dom.launcher.setAttribute('aria-controls', 'panel');
+
+    var styled = new Promise(function (resolve) {
+      sheet.addEventListener('load', resolve, { once: true });
+      sheet.addEventListener('error', resolve, { once: true });
+    });
+    this._configured = this._loadConfig();
+    Promise.all([styled, this._configured]).then(function () { self._dom.w.hidden = false; });
+
+    root.addEventListener('click', function (e) {
+      var target = e.target.closest && e.target.closest('[data-action]');
+      if (!target) return;
+      var action = target.getAttribute('data-action');
+      if (action === 'toggle') self.toggle();
+      else if (action === 'close') self.close();
+      else if (action === 'retry') { self._status = 'loading'; self._configured = self._loadConfig(); self.open(); }
+    });
+    root.addEventListener('keydown', function (e) {
+      if (e.key === 'Escape' && !self._dom.panel.hidden) { e.stopPropagation(); self.close(); }
+    });
+    // Intent: hovering or focusing the launcher fetches the element and livekit-client in the background.
+    ['pointerenter', 'focus'].forEach(function (type) {
+      self._dom.launcher.addEventListener(type, function () { self._warm(); });
+    });
+    this._render();
+    var attach = function () {
+      (document.body || document.documentElement).appendChild(host);
+      host.dispatchEvent(new CustomEvent('itellico-widget:ready', { bubbles: true, detail: { demo: self.demo } }));
+    };
+    if (document.body) attach();
+    else document.addEventListener('DOMContentLoaded', attach, { once: true });
+  }
+
+  Widget.prototype._position = function () {
+    return pick(this._o.position, POSITIONS, null) || (this._config && this._config.position) || 'bottom-right';
+  };
+
+  Widget.prototype._lang = function () {
+    var lang = (this._o.lang || (this._config && this._config.language) || document.documentElement.lang || 'en').slice(0, 2).toLowerCase();
+    return TEXT[lang] ? lang : 'en';
+  };
+
+  Widget.prototype._t = function (key) { return TEXT[this._lang()][key]; };
+
+  Widget.prototype._loadConfig = function () {
+    var self = this;
+    var url = this._apiBase + '/api/demos/' + encodeURIComponent(this.demo) + '/widget';
+    return fetch(url, { credentials: 'omit', headers: { Accept: 'application/json' } })
+      .then(function (response) {
+        return response.json().catch(function () { return null; }).then(function (body) {
+          var code = body && body.error && body.error.code;
+          if (response.ok && body && body.demo) {
+            self._config = body;
+            self._status = 'ready';
+            self._acceptedVariables(); // warn about refused variables now, where the site owner looks
+          } else if (code === 'origin_not_allowed') {
+            self._status = 'blocked';
+            warn('calls from ' + location.origin + ' are not allowed for demo "' + self.demo + '". Add this origin to the demo\'s allowed_origins (or to WEBCALL_ALLOWED_ORIGINS) on ' + self._apiBase + '.');
+          } else if (code === 'unknown_demo') {
+            self._status = 'unknown';
+            warn('there is no demo "' + self.demo + '" on ' + self._apiBase + '; check data-demo.');
+          } else {
+            self._status = 'failed';
+          }
+        });
+      })
+      .catch(function () { self._status = 'failed'; })
+      .then(function () { self._render(); });
+  };
+
+  /** Hover/focus: fetch the element and livekit-client now, so the click starts without waiting. */
+  Widget.prototype._warm = function () {
+    if (this._status !== 'ready') return;
+    this._loadPanel().then(function (m) { m.warm(); }, function () {});
+  };
+
+  Widget.prototype._loadPanel = function () {
+    var self = this;
+    if (!this._panelModule) {
+      this._panelModule = import(this._apiBase + '/static/js/widget-panel.js').catch(function (error) {
+        self._panelModule = null;
+        throw error;
+      });
+    }
+    return this._panelModule;
+  };
+
+  Widget.prototype._render = function () {
+    var dom = this._dom;
+    var cfg = this._config || {};
+    var theme = pick(this._o.theme, THEMES, null) || pick(cfg.theme, THEMES, 'auto');
+    var accent = this._o.accent || cfg.accent;
+    var position = this._position();
+    var stack = 0;
+    for (var i = 0; i < this._siblings.length && this._siblings[i] !== this; i++) if (this._siblings[i]._position() === position) stack++;
+    // CSSOM custom properties, not style attributes: allowed under a strict CSP. Launchers in one corner stack up.
+    this.element.style.setProperty('--itellico-stack', String(stack));
+    dom.w.setAttribute('data-position', position);
+    dom.w.setAttribute('data-theme', theme);
+    dom.w.setAttribute('data-status', this._status);
+    if (accent && window.CSS && CSS.supports('color', accent)) this.element.style.setProperty('--itellico-accent', accent);
+    var open = !dom.panel.hidden;
+    var callState = this._call ? this._call.state : 'idle';
+    var inCall = ['requesting-mic', 'connecting', 'waiting-for-agent', 'in-call', 'ending'].indexOf(callState) >= 0;
+    dom.w.setAttribute('data-call-state', callState);
+    this.element.setAttribute('data-state', open ? 'open' : 'closed');
+    this.element.setAttribute('data-call-state', callState);
+    dom.launcher.setAttribute('aria-expanded', String(open));
+    dom.label.textContent = inCall && !open ? this._t('inCall') : (this._o.label || cfg.label || this._t('label'));
+    dom.launcher.setAttribute('aria-label', open ? this._t('close') : dom.label.textContent);
+    dom.icon.innerHTML = open ? ICON_CLOSE : ICON_CALL;
+    dom.close.setAttribute('aria-label', this._t('close'));
+    dom.close.title = this._t('close');
+    dom.title.textContent = cfg.company || cfg.title || dom.label.textContent;
+    dom.retry.textContent = this._t('retry');
+    dom.loading.textContent = this._t('loading');
+    var problem = { blocked: 'blocked', unknown: 'unknown', failed: 'failed' }[this._status];
+    dom.notice.hidden = !problem;
+    dom.retry.hidden = problem !== 'failed';
+    if (problem) {
+      dom.notice.setAttribute('data-code', problem === 'blocked' ? 'origin_not_allowed' : problem === 'unknown' ? 'unknown_demo' : 'load_failed');
+      dom.notice.querySelector('.notice-title').textContent = this._t(problem + 'Title');
+      dom.notice.querySelector('.notice-text').textContent = this._t(problem + 'Text');
+    }
+  };
+
+  Widget.prototype._ensureCall = function () {
+    if (this._call) return this._call;
+    var self = this;
+    var cfg = this._config || {};
+    var el = document.createElement('itellico-call');
+    var attrs = {
+      demo: this.demo,
+      'api-base': this._apiBase,
+      mode: pick(this._o.mode, MODES, null) || pick(cfg.mode, MODES, 'voice'),
+      lang: this._lang(),
+      theme: pick(this._o.theme, THEMES, null) || pick(cfg.theme, THEMES, 'auto'),
+      'title-text': cfg.title,
+      'consent-text': cfg.consent_text,
+      'max-call-seconds': cfg.max_call_seconds,
+      link: this._o.link,
+      'initial-text': this._o.initialText,
+    };
+    Object.keys(attrs).forEach(function (name) {
+      if (attrs[name] != null && attrs[name] !== '') el.setAttribute(name, String(attrs[name]));
+    });
+    el.variables = this._acceptedVariables();
+    el.addEventListener('itellico-call:state', function () { self._render(); });
+    this._dom.slot.appendChild(el);
+    this._call = el;
+    return el;
+  };
+
+  Widget.prototype._acceptedVariables = function () {
+    if (this._accepted === undefined) this._accepted = filterVariables(this._rawVariables, (this._config && this._config.variables) || {}, this.demo);
+    return this._accepted;
+  };
+
+  // ── public API ──────────────────────────────────────────────────────────────
+
+  Object.defineProperty(Widget.prototype, 'state', {
+    get: function () { return this._call ? this._call.state : 'idle'; },
+  });
+
+  /** Open the panel; `start` (default true) also starts a call when none has been made yet. */
+  Widget.prototype.open = function (start) {
+    var self = this;
+    var dom = this._dom;
+    dom.panel.hidden = false;
+    this._render();
+    dom.panel.focus();
+    this.element.dispatchEvent(new CustomEvent('itellico-widget:open', { bubbles: true, detail: { demo: this.demo } }));
+    return this._configured.then(function () {
+      if (self._status !== 'ready') return false;
+      dom.loading.hidden = false;
+      return self._loadPanel().then(function () {
+        dom.loading.hidden = true;
+        var el = self._ensureCall();
+        self._render();
+        return start !== false && el.state === 'idle' ? el.start() : false;
+      }, function () {
+        dom.loading.hidden = true;
+        self._status = 'failed';
+        self._render();
+        return false;
+      });
+    });
+  };
+
+  /** Close (minimise) the panel; a running call goes on, the launcher says so. */
+  Widget.prototype.close = function () {
+    this._dom.panel.hidden = true;
+    this._render();
+    this._dom.launcher.focus();
+    this.element.dispatchEvent(new CustomEvent('itellico-widget:close', { bubbles: true, detail: { demo: this.demo } }));
+  };
+
+  Widget.prototype.toggle = function () {
+    return this._dom.panel.hidden ? this.open(true) : this.close();
+  };
+
+  /** Open the panel and start a call (after the consent text, when the demo has one). */
+  Widget.prototype.start = function () {
+    var self = this;
+    return this.open(false).then(function () { return self._call ? self._call.start() : false; });
+  };
+
+  Widget.prototype.end = function () { return this._call ? this._call.end() : undefined; };
+  Widget.prototype.sendText = function (text) { return this._call ? this._call.sendText(text) : Promise.resolve(false); };
+  Widget.prototype.setMuted = function (muted) { return this._call ? this._call.setMuted(muted) : Promise.resolve(); };
+
+  /** Variables for the next call; only names the demo allows (within their length) are kept. */
+  Widget.prototype.setVariables = function (variables) {
+    var self = this;
+    this._rawVariables = variables;
+    this._accepted = undefined;
+    return this._configured.then(function () {
+      var accepted = self._acceptedVariables();
+      if (self._call) self._call.variables = accepted;
+      return Object.assign({}, accepted);
+    });
+  };
+
+  // Mount last: everything above (the Widget prototype) must exist first.
+  if (script && script.dataset && script.dataset.demo !== undefined) {
+    api.mount(optionsFromScript(script));
+  } else if (!script) {
+    // Loaded in a way that hides document.currentScript: mount every tag that names a demo, once.
+    var tags = document.querySelectorAll('script[data-demo][src*="widget.js"]:not([data-itellico-mounted])');
+    for (var i = 0; i < tags.length; i++) api.mount(optionsFromScript(tags[i]));
+  }
+})();

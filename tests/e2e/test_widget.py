@@ -1,0 +1,500 @@
+"""The embeddable widget in Chromium, on a host page served from ANOTHER origin than the app.
+
+The app runs on http://127.0.0.1:<B>; the sample host page (tests/e2e/hosts/) on http://localhost:<A>,
+with a strict Content-Security-Policy of its own. Calls go to the stand-in and the local agents.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from flask import Flask, Response, render_template_string, request
+from playwright.sync_api import Browser, Page, Playwright, expect
+
+from sandbox.stack import DEFAULT_AGENT_ID
+from webcall import ROOT
+from webcall.settings import Settings
+
+from .conftest import SCREENSHOTS, AppFactory, Sandbox, wait_until
+from .harness import serve
+
+HOSTS = Path(__file__).parent / "hosts"
+AVA = DEFAULT_AGENT_ID
+LENA = "7d2e9a40-5b1c-4f3e-8c6d-2b9f0e1a7c53"
+BUDGET_GZIP_BYTES = 10 * 1024
+WIDGET = "itellico-widget"
+
+
+def widget(demo: str) -> str:
+    return f'{WIDGET}[data-demo="{demo}"]'
+
+
+def demos_toml(host_origin: str) -> str:
+    return f"""
+[demos.northwind]
+title = "Northwind Dental"
+agent_id = "{AVA}"
+display_name = "Ava"
+language = "en"
+default_mode = "voice"
+allowed_origins = ["{host_origin}"]
+consent_text = "This demo call is processed by an AI agent."
+[demos.northwind.test_variables]
+company = "Northwind Dental"
+[demos.northwind.variables]
+name = 60
+[demos.northwind.brand]
+company = "Northwind Dental"
+accent = "#0f766e"
+theme = "light"
+[demos.northwind.widget]
+label = "Talk to Ava"
+
+[demos.alpen]
+title = "Alpenblick Hotels"
+agent_id = "{LENA}"
+display_name = "Lena"
+language = "de"
+default_mode = "text"
+allowed_origins = ["{host_origin}"]
+[demos.alpen.test_variables]
+company = "Alpenblick Hotels"
+[demos.alpen.variables]
+name = 60
+[demos.alpen.brand]
+company = "Alpenblick Hotels"
+accent = "#b45309"
+theme = "dark"
+[demos.alpen.widget]
+position = "bottom-left"
+
+[demos.elsewhere]
+title = "Somebody else's demo"
+allowed_origins = ["http://localhost:9"]
+"""
+
+
+SCENARIOS: dict[str, dict[str, Any]] = {
+    # Two independent launchers: Ava (variables from data-variables, one not allowed), Lena (JS API).
+    "two": {
+        "widgets": [
+            {"demo": "northwind", "variables": json.dumps({"name": "Jane", "secret": "nope"})},
+            {"demo": "alpen"},
+        ]
+    },
+    "text": {"widgets": [{"demo": "northwind", "mode": "text"}]},
+    "hostile": {"widgets": [{"demo": "northwind", "mode": "text"}], "hostile": True},
+    "blocked": {"widgets": [{"demo": "elsewhere"}]},
+    "inline": {"widgets": [], "inline": "northwind"},
+}
+
+
+def host_app(settings: Settings) -> Flask:
+    """The sample host site (`?app=` picks the app); its CSP allows exactly what docs/widget.md lists."""
+    app = Flask(__name__, static_folder=str(HOSTS), static_url_path="/assets")
+
+    def csp(app_url: str) -> str:
+        livekit = " ".join(settings.extra_connect_src)  # the LiveKit ws:// URL (and its http:// twin)
+        return "; ".join(
+            (
+                "default-src 'self'",
+                f"script-src 'self' {app_url}",
+                f"style-src 'self' {app_url}",
+                f"img-src 'self' {app_url} data:",
+                f"connect-src 'self' {app_url} {livekit}",
+                "media-src 'self' blob: mediastream:",
+                f"frame-src {app_url}",
+                "object-src 'none'",
+                "base-uri 'none'",
+            )
+        )
+
+    def page(name: str, **context: Any) -> Response:
+        app_url = request.args["app"]
+        html = render_template_string((HOSTS / name).read_text(), app=app_url, **context)
+        response = Response(html, mimetype="text/html")
+        response.headers["Content-Security-Policy"] = csp(app_url)
+        return response
+
+    @app.get("/site/<scenario>")
+    def site(scenario: str) -> Response:
+        s = SCENARIOS[scenario]
+        return page(
+            "widget-host.html", widgets=s["widgets"], hostile=s.get("hostile"), inline=s.get("inline")
+        )
+
+    @app.get("/frame/<demo>")
+    def frame(demo: str) -> Response:
+        return page("frame-host.html", demo=demo, allow=request.args.get("allow") == "1")
+
+    return app
+
+
+@pytest.fixture(scope="module")
+def host(base_settings: Settings) -> Iterator[str]:
+    with serve(host_app(base_settings)) as url:
+        # Same server, another origin: the page is http://localhost:A, the app http://127.0.0.1:B.
+        yield url.replace("127.0.0.1", "localhost")
+
+
+@pytest.fixture(scope="module")
+def demos_file(host: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("widget") / "demos.toml"
+    path.write_text(demos_toml(host))
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def widget_app(serve_app: AppFactory, demos_file: str) -> str:
+    return serve_app(demos_file=demos_file)
+
+
+class Recorder:
+    """Every request, console message and error of a page, from the first byte on."""
+
+    def __init__(self, page: Page) -> None:
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.warnings: list[str] = []
+        page.on("request", lambda r: self.requests.append(r.url))
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on(
+            "console",
+            lambda m: (
+                self.errors if m.type == "error" else self.warnings if m.type == "warning" else []
+            ).append(m.text),
+        )
+
+    def fetched(self, part: str) -> list[str]:
+        return [url for url in self.requests if part in url]
+
+
+def open_site(page: Page, host: str, app: str, scenario: str) -> Recorder:
+    recorder = Recorder(page)
+    page.goto(f"{host}/site/{scenario}?app={app}")
+    return recorder
+
+
+def launcher(page: Page, demo: str):
+    return page.locator(f"{widget(demo)} [part=launcher]")
+
+
+def host_events(page: Page, demo: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
+    found = page.evaluate("window.hostRecord.events")
+    return [e for e in found if (demo is None or e["demo"] == demo) and (kind is None or e["type"] == kind)]
+
+
+def new_creates(sandbox: Sandbox, before: int) -> list[dict[str, Any]]:
+    return sandbox.creates()[before:]
+
+
+def shot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+# ── the script embed ──────────────────────────────────────────────────────────────────────────────
+
+
+def test_light_until_intent_then_a_cross_origin_call_with_events_and_variables(
+    page, host, widget_app, sandbox
+):
+    before = len(sandbox.creates())
+    rec = open_site(page, host, widget_app, "two")
+    assert urlsplit(page.url).hostname == "localhost" and urlsplit(widget_app).hostname == "127.0.0.1"
+    expect(launcher(page, "northwind")).to_be_visible()
+    expect(launcher(page, "alpen")).to_be_visible()
+    expect(launcher(page, "northwind")).to_have_text("Talk to Ava")  # label from the demo profile
+    expect(launcher(page, "alpen")).to_have_text("Mit uns sprechen")  # the demo's language
+
+    # Before any intent: only the loader, no element, no livekit-client; within the gzip budget.
+    page.wait_for_load_state("networkidle")
+    assert rec.fetched("livekit-client") == [] and rec.fetched("itellico-call.js") == []
+    ours = [u for u in rec.requests if u.startswith(widget_app) and u.split("?")[0].endswith((".js", ".mjs"))]
+    assert ours == [f"{widget_app}/widget.js"], ours
+    assert len(gzip.compress((ROOT / "static" / "widget.js").read_bytes(), 9)) <= BUDGET_GZIP_BYTES
+
+    # One namespaced global, nothing else.
+    added = page.evaluate(
+        "Object.getOwnPropertyNames(window).filter((k) => !window.hostRecord.baseline.includes(k))"
+    )
+    assert added == ["ItellicoWebCall"], added
+    # The variable the demo does not allow is refused with a clear warning, before any call.
+    assert any('variable "secret" is not allowed for demo "northwind"' in w for w in rec.warnings), (
+        rec.warnings
+    )
+
+    # The two launchers sit in different corners (profile positions).
+    left = launcher(page, "alpen").bounding_box()
+    right = launcher(page, "northwind").bounding_box()
+    assert left and right and left["x"] < 100 < right["x"]
+
+    # Hover warms: the element and livekit-client arrive before the click.
+    with page.expect_request(lambda r: "livekit-client" in r.url):
+        launcher(page, "northwind").hover()
+    assert rec.fetched("widget-panel.js")
+
+    launcher(page, "northwind").click()
+    nw = page.locator(f"{widget('northwind')} itellico-call")
+    page.locator(f"{widget('northwind')} itellico-call [data-action=accept]").click()  # the consent text
+    expect(page.locator(f'{widget("northwind")}[data-call-state="in-call"]')).to_have_count(1, timeout=20_000)
+    expect(nw.locator('[data-role="agent"][data-final="true"] .line-text').first).to_contain_text(
+        "Hello Jane, this is Ava", timeout=20_000
+    )
+    (created,) = new_creates(sandbox, before)
+    assert created["agent_id"] == AVA
+    assert created["test_variables"] == {"company": "Northwind Dental", "name": "Jane"}
+
+    # The host page's own script got the element's events out of two shadow roots.
+    states = [e["detail"]["state"] for e in host_events(page, "northwind", "state")]
+    assert "in-call" in states and states[0] != "in-call"
+    assert host_events(page, "northwind", "transcript")
+    assert page.locator(f"{widget('alpen')}").get_attribute("data-call-state") == "idle"  # independent
+
+    # The second widget, through the JS API: one name too long, one unknown; both refused, both warned.
+    accepted = page.evaluate("ItellicoWebCall.get('alpen').setVariables({name: 'x'.repeat(61), room: '12'})")
+    assert accepted == {}
+    assert any('"name" is longer than 60 characters' in w for w in rec.warnings)
+    assert any('variable "room" is not allowed for demo "alpen"' in w for w in rec.warnings)
+    page.evaluate("ItellicoWebCall.get('alpen').setVariables({name: 'Max'})")
+    launcher(page, "alpen").click()
+    expect(page.locator(f'{widget("alpen")}[data-call-state="in-call"]')).to_have_count(1, timeout=20_000)
+    (_, lena) = new_creates(sandbox, before)
+    assert lena["agent_id"] == LENA and lena["test_variables"] == {
+        "company": "Alpenblick Hotels",
+        "name": "Max",
+    }
+    assert (
+        page.locator(widget("northwind")).get_attribute("data-call-state") == "in-call"
+    )  # still its own call
+
+    for demo in ("northwind", "alpen"):
+        page.evaluate(f"ItellicoWebCall.get('{demo}').end()")
+        expect(page.locator(f'{widget(demo)}[data-call-state="ended"]')).to_have_count(1, timeout=15_000)
+    assert [e["detail"]["reason"] for e in host_events(page, kind="ended")] == ["hangup", "hangup"]
+
+    # Our styles did not leak: the host's button carries our class names and keeps its own look.
+    leak = page.evaluate(
+        "(() => { const s = getComputedStyle(document.getElementById('host-button'));"
+        " return [s.borderRadius, s.position, s.backgroundColor]; })()"
+    )
+    assert leak[0] != "28px" and leak[1] == "static" and leak[2] != "rgb(15, 118, 110)", leak
+    assert rec.errors == []  # no CSP violation, no script error, on a strict-CSP host page
+
+
+def test_hostile_host_css_leaves_the_launcher_visible_and_keyboard_usable(page, host, widget_app, sandbox):
+    rec = open_site(page, host, widget_app, "hostile")
+    button = launcher(page, "northwind")
+    expect(button).to_be_visible()
+    box = button.bounding_box()
+    assert box and box["width"] >= 56 and box["height"] >= 56, box
+    looks = button.evaluate(
+        "(b) => { const s = getComputedStyle(b);"
+        " return [s.fontFamily, s.fontSize, s.display, s.backgroundColor]; }"
+    )
+    assert "Comic" not in looks[0] and looks[1] == "16px" and looks[2] == "inline-flex", looks
+    assert looks[3] == "rgb(15, 118, 110)"  # the demo's accent, not the host's magenta
+
+    # Keyboard: Tab reaches the launcher; the focus ring is visible; Enter opens; Escape closes.
+    page.locator("#search").focus()
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"document.activeElement?.matches('{WIDGET}')"):
+            break
+    assert page.evaluate(
+        f"document.querySelector('{widget('northwind')}').shadowRoot.activeElement?.classList.contains('launcher')"
+    )
+    ring = button.evaluate(
+        "(b) => { const s = getComputedStyle(b); return [s.outlineStyle, s.outlineWidth]; }"
+    )
+    assert ring == ["solid", "3px"], ring
+    page.keyboard.press("Enter")
+    panel = page.locator(f"{widget('northwind')} [part=panel]")
+    expect(panel).to_be_visible()
+    page.locator(f"{widget('northwind')} itellico-call [data-action=accept]").click()
+    expect(page.locator(f'{widget("northwind")}[data-call-state="in-call"]')).to_have_count(1, timeout=20_000)
+    page.locator(f"{widget('northwind')} itellico-call [part=message-input]").fill("what are your prices")
+    page.keyboard.press("Enter")
+    expect(
+        page.locator(f'{widget("northwind")} [data-role="agent"]', has_text="forty nine euros")
+    ).to_have_count(1, timeout=20_000)
+    page.keyboard.press("Escape")
+    expect(panel).to_be_hidden()
+    expect(button).to_have_text("In call")  # minimised, the call goes on
+    page.evaluate("ItellicoWebCall.get('northwind').end()")
+    assert rec.errors == []
+
+
+def test_disallowed_origin_gets_a_clear_message_and_no_call(page, host, widget_app, sandbox):
+    before = len(sandbox.creates())
+    rec = open_site(page, host, widget_app, "blocked")
+    launcher(page, "elsewhere").click()
+    notice = page.locator(f"{widget('elsewhere')} [part=notice]")
+    expect(notice).to_be_visible()
+    expect(notice).to_have_attribute("data-code", "origin_not_allowed")
+    expect(notice).to_contain_text("Calls are not available on this website")
+    assert any(f"calls from {host} are not allowed" in w for w in rec.warnings), rec.warnings
+    # The element and livekit-client are never loaded for a site that may not call.
+    assert rec.fetched("widget-panel.js") == [] and rec.fetched("livekit-client") == []
+    # And a hand-made create for this demo from this origin (which another demo allows) is refused.
+    outcome = page.evaluate(
+        """(app) => fetch(app + '/api/calls', {method: 'POST', headers: {'Content-Type': 'application/json'},
+             body: JSON.stringify({demo: 'elsewhere'})})
+             .then(async (r) => [r.status, (await r.json()).error.code])""",
+        widget_app,
+    )
+    assert outcome == [403, "origin_not_allowed"]
+    assert new_creates(sandbox, before) == []
+
+
+def test_rate_limited_widget_tells_the_person_to_try_again_shortly(
+    page, host, serve_app, demos_file, sandbox
+):
+    app = serve_app(demos_file=demos_file, rate_limit_per_ip="1/minute")
+    # Use up this IP's one call a minute (an unknown demo: counted, nothing goes upstream).
+    assert httpx.post(f"{app}/api/calls", json={"demo": "no-such-demo"}).status_code == 404
+    before = len(sandbox.creates())
+    open_site(page, host, app, "text")
+    with page.expect_response(lambda r: r.url == f"{app}/api/calls" and r.request.method == "POST") as info:
+        launcher(page, "northwind").click()
+        page.locator(f"{widget('northwind')} itellico-call [data-action=accept]").click()
+    assert info.value.status == 429 and info.value.headers.get("retry-after")
+    error = page.locator(f"{widget('northwind')} itellico-call [part=error]")
+    expect(error).to_be_visible()
+    expect(error).to_have_attribute("data-code", "rate_limited")
+    expect(error).to_contain_text("try again", ignore_case=True)
+    assert page.locator(widget("northwind")).get_attribute("data-call-state") == "error"
+    assert new_creates(sandbox, before) == []
+
+
+def test_inline_element_works_in_page_content_on_another_origin(page, host, widget_app, sandbox):
+    before = len(sandbox.creates())
+    rec = open_site(page, host, widget_app, "inline")
+    element = page.locator(".inline-call itellico-call")
+    element.locator("[part=call-button]").click()
+    expect(page.locator('.inline-call itellico-call[data-state="in-call"]')).to_have_count(1, timeout=20_000)
+    (created,) = new_creates(sandbox, before)
+    assert created["agent_id"] == AVA and created["audio_input_enabled"] is False
+    assert "in-call" in [e["detail"]["state"] for e in host_events(page, "northwind", "state")]
+    element.evaluate("(el) => el.end()")
+    expect(page.locator('.inline-call itellico-call[data-state="ended"]')).to_have_count(1, timeout=15_000)
+    assert rec.errors == []
+
+
+# ── the iframe embed ──────────────────────────────────────────────────────────────────────────────
+
+
+def frame_messages(page: Page, kind: str | None = None) -> list[dict[str, Any]]:
+    found = page.evaluate("window.hostRecord.messages")
+    return [
+        m
+        for m in found
+        if m["data"].get("source") == "itellico-call" and (kind is None or m["data"]["type"] == kind)
+    ]
+
+
+def message(page: Page, kind: str, **attrs: str):
+    """The parent's log of bridge messages (tests/e2e/hosts/host.js)."""
+    extra = "".join(f'[data-{name}="{value}"]' for name, value in attrs.items())
+    return page.locator(f'#message-log li[data-type="{kind}"]{extra}')
+
+
+def test_iframe_with_microphone_calls_and_bridges_events_to_the_parent(page, host, widget_app, sandbox):
+    before = len(sandbox.creates())
+    rec = Recorder(page)
+    page.goto(f"{host}/frame/northwind?app={widget_app}&allow=1")
+    expect(message(page, "ready")).to_have_count(1)
+    (ready,) = frame_messages(page, "ready")
+    assert ready["origin"] == widget_app and ready["data"]["detail"]["microphone"] is True
+    frame = page.frame_locator("#call-frame")
+    expect(frame.locator("[data-notice=microphone]")).to_be_hidden()
+
+    # Commands from the parent: variables (one refused), then start.
+    page.evaluate(
+        "window.hostRecord.send({command: 'setVariables', variables: {name: 'Jane', secret: 'x'}, id: 1})"
+    )
+    expect(message(page, "result", id="1")).to_have_count(1)
+    (result,) = [m for m in frame_messages(page, "result") if m["data"]["detail"]["id"] == 1]
+    assert result["data"]["detail"]["value"]["accepted"] == ["name"]
+    page.evaluate("window.hostRecord.send({command: 'start'})")
+    frame.locator("[data-action=accept]").click()  # the consent text, inside the frame
+    expect(message(page, "state", state="in-call")).to_have_count(1, timeout=20_000)
+    (created,) = new_creates(sandbox, before)
+    assert created["audio_input_enabled"] is True
+    assert created["test_variables"] == {"company": "Northwind Dental", "name": "Jane"}
+    page.evaluate("window.hostRecord.send({command: 'setMuted', muted: true, id: 2})")
+    expect(frame.locator("[part=mute-button]")).to_have_attribute("aria-pressed", "true")
+    page.evaluate("window.hostRecord.send({command: 'end'})")
+    expect(message(page, "ended")).to_have_count(1, timeout=15_000)
+    assert all(m["origin"] == widget_app for m in frame_messages(page))
+    assert rec.errors == []
+
+
+def test_iframe_without_microphone_permission_explains_and_offers_text(page, host, widget_app, sandbox):
+    before = len(sandbox.creates())
+    page.goto(f"{host}/frame/northwind?app={widget_app}&allow=0")
+    frame = page.frame_locator("#call-frame")
+    notice = frame.locator("[data-notice=microphone]")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("did not allow the microphone")
+    expect(message(page, "microphone-unavailable")).to_have_count(1)
+    expect(frame.locator('itellico-call[mode="text"]')).to_have_count(1)
+    frame.locator("[part=call-button]").click()
+    frame.locator("[data-action=accept]").click()
+    expect(frame.locator('itellico-call[data-state="in-call"]')).to_have_count(1, timeout=20_000)
+    (created,) = new_creates(sandbox, before)
+    assert created["audio_input_enabled"] is False
+    frame.locator("itellico-call").evaluate("(el) => el.end()")
+
+
+def test_a_disallowed_parent_cannot_frame_the_embed_page(page, host, widget_app):
+    rec = Recorder(page)
+    page.goto(f"{host}/frame/elsewhere?app={widget_app}&allow=1")
+    wait_until(lambda: any("frame-ancestors" in e for e in rec.errors), 10, "the CSP frame-ancestors refusal")
+    assert frame_messages(page) == []
+
+
+# ── screenshots ──────────────────────────────────────────────────────────────────────────────────
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_screenshots_closed_open_in_call_and_error(
+    browser: Browser, pw: Playwright, host, widget_app, sandbox, device
+):
+    options: dict[str, Any] = (
+        {k: v for k, v in pw.devices["Pixel 7"].items() if k != "default_browser_type"}
+        if device == "phone"
+        else {"viewport": {"width": 1280, "height": 800}}
+    )
+    context = browser.new_context(permissions=["microphone"], **options)
+    page = context.new_page()
+    try:
+        open_site(page, host, widget_app, "two")
+        expect(launcher(page, "northwind")).to_be_visible()
+        page.wait_for_load_state("networkidle")
+        shot(page, f"widget-closed-{device}")
+        launcher(page, "northwind").click()
+        consent = page.locator(f"{widget('northwind')} itellico-call [data-action=accept]")
+        expect(consent).to_be_visible()
+        shot(page, f"widget-open-{device}")
+        consent.click()
+        nw = page.locator(f"{widget('northwind')} itellico-call")
+        expect(nw.locator('[data-role="agent"][data-final="true"]').first).to_be_visible(timeout=20_000)
+        shot(page, f"widget-in-call-{device}")
+        nw.evaluate("(el) => el.end()")
+        expect(page.locator(f'{widget("northwind")}[data-call-state="ended"]')).to_have_count(
+            1, timeout=15_000
+        )
+        sandbox.fault(mode="server_error", status=500)
+        nw.locator("[part=call-button]").click()  # "Call again"
+        expect(nw.locator("[part=error]")).to_be_visible(timeout=10_000)
+        shot(page, f"widget-error-{device}")
+    finally:
+        context.close()

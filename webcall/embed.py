@@ -1,0 +1,139 @@
+"""What the embeddable widget needs: the loader, its public per-demo config, and the framed page.
+
+- `GET /widget.js`: the loader a host page includes with `<script src=… data-demo=slug async>`
+  (the same file as `/static/widget.js`). It is tiny; the element and livekit-client load on intent.
+- `GET /api/demos/<slug>/widget`: the launcher's defaults (title, language, mode, colours, label,
+  position, consent text) and the variables a page may pass, each with its maximum length. Only the
+  demo's allowed origins (and same-origin pages) get it; any other origin gets `403 origin_not_allowed`
+  in a form the browser can read (`Access-Control-Allow-Origin: *`, no config), so the widget can say
+  clearly why it cannot call, and no call is ever created.
+- `GET /embed/<slug>`: a page made to be framed, with `Content-Security-Policy: frame-ancestors`
+  listing only the demo's origins (none: it cannot be framed anywhere).
+- Our static scripts and styles, and livekit-client, answer `Access-Control-Allow-Origin: *`: a host page
+  on another origin loads them as ES modules, which browsers fetch in CORS mode. They are public files and
+  are fetched without credentials, so this exposes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+
+from .demos import DemoProfile
+from .errors import ApiError, ErrorCode
+from .security import content_security_policy
+from .services import services
+
+bp = Blueprint("embed", __name__)
+
+WIDGET_CONFIG_MAX_AGE = 60
+# Public, credential-free assets a host page on another origin loads as modules or stylesheets.
+SHARED_ASSET_PREFIXES = ("/static/js/", "/static/css/", "/static/widget.js", "/vendor/", "/widget.js")
+
+
+def demo_origins(demo: DemoProfile) -> tuple[str, ...]:
+    """Where this demo may be embedded and called from: the global list plus the demo's own."""
+    settings = services().settings
+    return tuple(dict.fromkeys(settings.allowed_origins + demo.allowed_origins))
+
+
+def frame_ancestors(demo: DemoProfile) -> str:
+    return " ".join(demo_origins(demo)) or "'none'"
+
+
+def _origin_allowed(demo: DemoProfile) -> bool:
+    origin = request.headers.get("Origin")
+    return origin is None or origin == request.host_url.rstrip("/") or origin in demo_origins(demo)
+
+
+def widget_config(demo: DemoProfile) -> dict[str, Any]:
+    brand = demo.brand
+    return {
+        "demo": demo.slug,
+        "title": demo.display_name or demo.title,
+        "language": demo.language,
+        "mode": demo.default_mode,
+        "theme": brand.theme if brand else "auto",
+        "accent": brand.accent if brand else None,
+        "company": brand.company if brand else None,
+        "label": demo.widget.label,
+        "position": demo.widget.position,
+        "consent_text": demo.consent_text,
+        "max_call_seconds": demo.max_call_seconds,
+        "link_only": demo.link_only,
+        "variables": dict(demo.allowed_variables),
+    }
+
+
+def _readable_error(error: ApiError) -> tuple[Response, int]:
+    response = jsonify(error.body())
+    # Any page may read *why* it cannot call (nothing else is in the body), so the widget can say so.
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "no-store"
+    return response, error.status
+
+
+@bp.get("/api/demos/<slug>/widget")
+def widget_settings(slug: str) -> Response | tuple[Response, int]:
+    demo = services().demos.get(slug)
+    if demo is None or demo.slug != slug:
+        return _readable_error(ApiError(ErrorCode.UNKNOWN_DEMO))
+    if not _origin_allowed(demo):
+        return _readable_error(ApiError(ErrorCode.ORIGIN_NOT_ALLOWED))
+    response = jsonify(widget_config(demo))
+    response.headers["Cache-Control"] = f"public, max-age={WIDGET_CONFIG_MAX_AGE}"
+    return response  # security.py adds Access-Control-Allow-Origin for this origin and Vary: Origin
+
+
+@bp.get("/widget.js")
+def widget_loader() -> Response:
+    # Short cache: a fixed URL that host pages never change, so updates must reach them soon.
+    return send_from_directory(
+        current_app.static_folder or "static", "widget.js", mimetype="text/javascript", max_age=300
+    )
+
+
+@bp.get("/embed/<slug>")
+def embed_page(slug: str) -> tuple[str, int] | str:
+    svc = services()
+    demo = svc.demos.get(slug)
+    if demo is None or demo.slug != slug:
+        g.csp = content_security_policy("'none'")
+        return render_template("embed.html", demo=None), 404
+    g.csp = content_security_policy(frame_ancestors(demo))
+    mode = request.args.get("mode")
+    theme = request.args.get("theme")
+    lang = request.args.get("lang")
+    brand = demo.brand
+    return render_template(
+        "embed.html",
+        demo=demo,
+        mode=mode if mode in ("voice", "text") else demo.default_mode,
+        theme=theme if theme in ("light", "dark", "auto") else (brand.theme if brand else "auto"),
+        lang=lang if lang in ("en", "de") else demo.language,
+        link=request.args.get("link"),
+        brand_css=url_for("sales.brand_css", slug=demo.slug) if brand else None,
+        parent_origins=json.dumps(list(demo_origins(demo))),
+        allowed_variables=json.dumps(dict(demo.allowed_variables)),
+    )
+
+
+@bp.after_app_request
+def shared_assets(response: Response) -> Response:
+    if request.method in ("GET", "HEAD") and request.path.startswith(SHARED_ASSET_PREFIXES):
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        # Stops another site from reading them as anything but what they are.
+        response.headers.setdefault("Cross-Origin-Resource-Policy", "cross-origin")
+    return response
