@@ -27,7 +27,7 @@ test: setup
 bench: setup
 	$(PY) -m bench.backend_overhead
 	$(PY) -m bench.click_to_audio
-	@test ! -f bench/widget_bytes.py || $(PY) -m bench.widget_bytes
+	$(PY) -m bench.widget_bytes
 
 setup:
 	@bash scripts/setup.sh
