@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     node_modules = Path(settings.node_modules_dir)
     if not node_modules.is_absolute():
-        settings = _with(settings, node_modules_dir=str(ROOT / node_modules))
+        settings = replace(settings, node_modules_dir=str(ROOT / node_modules))
     itellico = ItellicoClient(
         settings.base_url,
         settings.api_key,
@@ -81,12 +82,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.cli.add_command(cli.demos)
     _register_error_pages(app)
     return app
-
-
-def _with(settings: Settings, **changes: Any) -> Settings:
-    from dataclasses import replace
-
-    return replace(settings, **changes)
 
 
 def _configure_logging(app: Flask) -> None:
