@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -61,6 +62,7 @@ class AgentRunner:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        shutil.rmtree(self._spec_dir, ignore_errors=True)
 
     def _stderr_for(self, call_id: str) -> int | Any:
         if self._log_dir is None:
