@@ -30,6 +30,7 @@ class AgentRunner:
         self._spec_dir = Path(tempfile.mkdtemp(prefix="webcall-agents-"))
 
     def start(self, call_id: str, spec: dict[str, Any]) -> None:
+        self._spec_dir.mkdir(mode=0o700, exist_ok=True)  # a tmp cleaner may have removed it
         spec_path = self._spec_dir / f"{call_id}.json"
         spec_path.write_text(json.dumps(spec))
         spec_path.chmod(0o600)  # it holds the agent's join token
