@@ -241,27 +241,44 @@ class Call:
         room.on("disconnected", self._guard(self._on_disconnected))
         room.register_text_stream_handler(CHAT_TOPIC, self._guard(self._on_chat))
 
-        try:
-            await asyncio.wait_for(
-                room.connect(
-                    self.spec.livekit_url,
-                    self.spec.token,
-                    rtc.RoomOptions(auto_subscribe=self.spec.audio_input_enabled),
-                ),
-                CONNECT_TIMEOUT_S,
-            )
-        except Exception as exc:
-            detail = "timed out" if isinstance(exc, TimeoutError) else str(exc) or type(exc).__name__
-            self.finish("error", f"could not connect to LiveKit at {self.spec.livekit_url}: {detail}")
-        else:
+        if await self.connect(room):
             log.info("connected to room %s as %s", room.name, room.local_participant.identity)
             self.reporter.emit("connected")
             await self.set_state("initializing")
-            self.spawn(self.conversation(stt_loading), "conversation")
+            conversation = self.spawn(self.conversation(stt_loading), "conversation")
+            conversation.add_done_callback(self._conversation_done)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.finished.wait(), self.spec.max_call_seconds)
             self.finish("error", f"call reached the {self.spec.max_call_seconds:.0f} s limit")
         await self.shutdown(stt_loading)
+
+    async def connect(self, room: rtc.Room) -> bool:
+        """Join the room; False (with the end reason set) on failure, timeout or SIGTERM meanwhile."""
+        options = rtc.RoomOptions(auto_subscribe=self.spec.audio_input_enabled)
+        connecting = asyncio.create_task(room.connect(self.spec.livekit_url, self.spec.token, options))
+        stop = asyncio.create_task(self.finished.wait())
+        done, _ = await asyncio.wait(
+            {connecting, stop}, timeout=CONNECT_TIMEOUT_S, return_when="FIRST_COMPLETED"
+        )
+        stop.cancel()
+        if connecting in done and connecting.exception() is None:
+            return True
+        if connecting in done:
+            exc = connecting.exception()
+            detail = str(exc) or type(exc).__name__
+        else:
+            connecting.cancel()
+            with contextlib.suppress(BaseException):
+                await connecting
+            detail = "interrupted" if self.finished.is_set() else f"timed out after {CONNECT_TIMEOUT_S:g} s"
+        self.finish("error", f"could not connect to LiveKit at {self.spec.livekit_url}: {detail}")
+        return False
+
+    def _conversation_done(self, task: asyncio.Task[Any]) -> None:
+        # Turns are guarded one by one; getting here with an exception means setup failed.
+        if not task.cancelled() and task.exception() is not None:
+            exc = task.exception()
+            self.finish("error", f"agent failed: {exc or type(exc).__name__}")
 
     async def shutdown(self, stt_loading: asyncio.Future[Any] | None) -> None:
         self.closing = True
@@ -271,6 +288,11 @@ class Call:
             task.cancel()
         if tasks:
             await asyncio.wait(tasks, timeout=2.0)
+        # Typed text that was still waiting for its turn is part of the conversation record.
+        while not self.turns.empty():
+            turn = self.turns.get_nowait()
+            if isinstance(turn, TextTurn):
+                self.record("user", turn.text)
         reason, detail = self.end_reason or ("error", "unknown")
         self.reporter.emit("ended", reason=reason, detail=detail)
         if self.room is not None and self.room.isconnected():
