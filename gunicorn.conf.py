@@ -18,6 +18,11 @@ preload_app = True
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("WEBCALL_LOG_LEVEL", "info")
+if workers > 1 and os.environ.get("WEBCALL_RATE_LIMIT_STORAGE_URI", "memory://").startswith("memory"):
+    print(
+        f"note: {workers} workers with WEBCALL_RATE_LIMIT_STORAGE_URI=memory:// count rate limits per worker; "
+        "use redis:// for one shared limit"
+    )
 # Read by the app when preload_app imports it, right after this file.
 os.environ.setdefault("WEBCALL_ENV", "production")
 

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Table,
     Text,
     create_engine,
+    event,
     func,
     insert,
     or_,
@@ -150,9 +151,22 @@ def engine_for(url: str, root: Path) -> Engine:
             parsed = parsed.set(database=str(path))
             kwargs.update(connect_args={"check_same_thread": False})
     try:
-        return create_engine(parsed, **kwargs)
+        engine = create_engine(parsed, **kwargs)
     except (ArgumentError, ImportError) as error:
         raise SettingsError("WEBCALL_DATABASE_URL", f"cannot use it: {error}") from None
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    # WAL lets readers and the one writer work at once (threads and gunicorn workers); waiting
+    # briefly for the write lock beats failing a visitor's call-log write under load.
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
 
 
 class CallLog:
