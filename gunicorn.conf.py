@@ -20,8 +20,8 @@ errorlog = "-"
 loglevel = os.environ.get("WEBCALL_LOG_LEVEL", "info")
 if workers > 1 and os.environ.get("WEBCALL_RATE_LIMIT_STORAGE_URI", "memory://").startswith("memory"):
     print(
-        f"note: {workers} workers with WEBCALL_RATE_LIMIT_STORAGE_URI=memory:// count rate limits per worker; "
-        "use redis:// for one shared limit"
+        f"note: with {workers} workers and WEBCALL_RATE_LIMIT_STORAGE_URI=memory:// each worker "
+        "counts rate limits for itself; use redis:// for one shared limit"
     )
 # Read by the app when preload_app imports it, right after this file.
 os.environ.setdefault("WEBCALL_ENV", "production")
