@@ -590,7 +590,9 @@ export class CallSession extends EventTarget {
   /** Free every resource of the call: tracks, meters, timers, audio elements, the Room. */
   #release() {
     if (this.#startedAt && !this.#endedAt) this.#endedAt = this.#options.now();
-    this.#transcript.finalizeAll();
+    for (const entry of this.#transcript.finalizeAll()) {
+      this.#emit('transcript', { entry, entries: this.#transcript.entries });
+    }
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
     this.#stopMeter('mic');

@@ -2,7 +2,7 @@
 //
 // Configuration is by attributes (demo, mode, lang, theme, api-base, consent-text, max-call-seconds, link,
 // initial-text); the public API is properties, methods and bubbling, composed `itellico-call:*` events
-// (see static/README-element.md). Everything lives in an open shadow root styled by one stylesheet
+// (see README.md, "The <itellico-call> element"). Everything lives in an open shadow root styled by one stylesheet
 // loaded by URL, so a host page with a strict CSP (no 'unsafe-inline') works and host CSS cannot leak in.
 // livekit-client is not loaded until the person shows intent (hover/focus warms it, click starts).
 
@@ -112,7 +112,7 @@ const TEMPLATE = `
         <button type="button" class="btn tool" data-action="download-json" data-i18n-label="action.downloadJsonLabel"><span class="btn-icon" data-icon="download"></span><span data-i18n="action.downloadJson"></span></button>
       </div>
     </div>
-    <ol class="transcript" part="transcript" role="log" aria-live="polite" aria-relevant="additions" aria-labelledby="transcript-title" tabindex="0"></ol>
+    <div class="transcript" part="transcript" role="log" aria-live="polite" aria-relevant="additions" aria-labelledby="transcript-title" tabindex="0"></div>
     <button type="button" class="btn secondary jump" part="jump-to-latest" data-action="jump" hidden><span data-i18n="action.jumpToLatest"></span></button>
     <p class="empty fine" part="transcript-empty" data-i18n="hint.emptyTranscript"></p>
   </section>
@@ -723,7 +723,7 @@ export class ItellicoCallElement extends HTMLElement {
   }
 
   #lineElement(entry) {
-    const li = document.createElement('li');
+    const li = document.createElement('div'); // a role=log region holds no list items (axe: listitem)
     li.className = 'line';
     li.dataset.id = entry.id;
     li.dataset.role = entry.role;

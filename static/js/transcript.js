@@ -79,9 +79,12 @@ export class Transcript {
     return { ...entry };
   }
 
-  /** When the call ends nothing more will arrive: what we have is what was said. */
+  /** When the call ends nothing more will arrive: what we have is what was said.
+   * Returns copies of the lines that were still interim, so the UI can redraw them. */
   finalizeAll() {
-    for (const entry of this.#entries) entry.final = true;
+    const changed = this.#entries.filter((entry) => !entry.final);
+    for (const entry of changed) entry.final = true;
+    return changed.map((entry) => ({ ...entry }));
   }
 
   clear() {

@@ -74,7 +74,7 @@ test('describeError: rate limited says when to retry; misconfigured says the own
   assert.equal(m.retry, false);
   assert.equal(m.ownerMustFix, true);
   assert.match(m.next, /Betreiber/);
-  assert.equal(m.step, 'Fehlgeschlagen beim Anlegen des Anrufs.');
+  assert.equal(m.step, 'Fehler beim Anlegen des Anrufs.');
 });
 
 test('describeError: unknown code still reads well', () => {

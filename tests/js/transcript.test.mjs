@@ -61,8 +61,11 @@ test('entries are copies: callers cannot corrupt the transcript', () => {
 test('finalizeAll and clear', () => {
   const tr = new Transcript();
   tr.applyStream({ segmentId: 'A', streamId: '1', role: 'agent', text: 'cut off mid' });
-  tr.finalizeAll();
+  tr.addTyped('typed lines are final already');
+  const changed = tr.finalizeAll();
+  assert.deepEqual(changed.map((e) => [e.id, e.final]), [[tr.entries[0].id, true]]);
   assert.equal(tr.entries[0].final, true);
+  assert.deepEqual(tr.finalizeAll(), []);
   tr.clear();
   assert.equal(tr.length, 0);
   assert.equal(tr.addTyped('again').id, 'typed-1');

@@ -99,7 +99,7 @@ export default {
   'step.waiting-for-agent': 'beim Warten auf den Agenten',
   'step.in-call': 'während des Gesprächs',
   'step.summary': 'beim Laden der Zusammenfassung',
-  'error.failedStep': 'Fehlgeschlagen {step}.',
+  'error.failedStep': 'Fehler {step}.',
   'error.code': 'Fehlercode: {code}',
 
   'error.mic_denied.title': 'Mikrofonzugriff ist blockiert',

@@ -1,0 +1,161 @@
+"""Helpers for the call-experience tests: page instrumentation, shadow-DOM queries, screenshots.
+
+Screenshots of every state go to artifacts/screenshots/ (gitignored), named
+`<device>-<lang>-<nn>-<state>.png`, so a person can look at them all at once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from webcall import ROOT
+
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+ELEMENT = "itellico-call"
+EL = "document.querySelector('itellico-call')"
+SHADOW = f"{EL}.shadowRoot"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+# Recorded in every page before any script of the page runs:
+# - every public itellico-call:* event that reaches `document`, with its time, flags and detail;
+# - getUserMedia calls (constraints, when the microphone went live);
+# - the audio track handed to the peer connection (= the microphone being published) and when;
+# - screen wake lock requests and releases (a stand-in sentinel: headless Chromium has no screen to keep on);
+# - for each interim/final transcript line, the text styling the page gave it at that moment.
+INSTRUMENT = """(() => {
+  const log = window.__log = { events: [], gum: [], published: [], wake: [], styles: [] };
+  for (const type of ['state', 'agent-state', 'transcript', 'error', 'ended']) {
+    document.addEventListener('itellico-call:' + type, (e) => {
+      log.events.push({ type, at: performance.now(), bubbles: e.bubbles, composed: e.composed,
+        target: e.target && e.target.tagName, detail: JSON.parse(JSON.stringify(e.detail ?? null)) });
+      if (type === 'transcript') {
+        const id = CSS.escape(e.detail.entry.id);
+        const li = e.target.shadowRoot.querySelector(`[data-id="${id}"] .line-text`);
+        if (li) {
+          const s = getComputedStyle(li);
+          log.styles.push({ final: e.detail.entry.final, fontStyle: s.fontStyle, opacity: s.opacity });
+        }
+      }
+    });
+  }
+  const md = navigator.mediaDevices;
+  if (md && md.getUserMedia && !window.__noGumWrap) {
+    const original = md.getUserMedia.bind(md);
+    md.getUserMedia = async (constraints) => {
+      const rec = { constraints: JSON.parse(JSON.stringify(constraints)), at: performance.now() };
+      log.gum.push(rec);
+      const stream = await original(constraints);
+      rec.liveAt = performance.now();
+      return stream;
+    };
+  }
+  const addTransceiver = RTCPeerConnection.prototype.addTransceiver;
+  RTCPeerConnection.prototype.addTransceiver = function (trackOrKind, init) {
+    if (typeof trackOrKind === 'object' && trackOrKind.kind === 'audio') {
+      log.published.push({ at: performance.now() });
+      window.__micTrack = trackOrKind;
+    }
+    return addTransceiver.call(this, trackOrKind, init);
+  };
+  const sentinel = () => {
+    const s = new EventTarget();
+    s.type = 'screen';
+    s.released = false;
+    s.release = async () => {
+      if (s.released) return;
+      s.released = true;
+      log.wake.push({ kind: 'release', at: performance.now() });
+      s.dispatchEvent(new Event('release'));
+    };
+    return s;
+  };
+  Object.defineProperty(navigator, 'wakeLock', { configurable: true, value: {
+    request: async (type) => {
+      log.wake.push({ kind: 'request', type, at: performance.now() });
+      return sentinel();
+    },
+  } });
+})()"""
+
+
+def deny_microphone(error_name: str) -> str:
+    """An init script: getUserMedia fails the way a browser does when `error_name` happens."""
+    return f"""(() => {{
+      navigator.mediaDevices.getUserMedia = async () => {{
+        throw new DOMException('stand-in failure', {error_name!r});
+      }};
+    }})()"""
+
+
+def part(name: str) -> str:
+    return f'{ELEMENT} [part="{name}"]'
+
+
+def element_state(page: Page, state: str, timeout: float = 20_000) -> None:
+    expect(page.locator(f'{ELEMENT}[data-state="{state}"]')).to_have_count(1, timeout=timeout)
+
+
+def open_page(page: Page, url: str) -> None:
+    page.goto(url)
+    expect(page.locator(f"{ELEMENT} .card")).to_be_visible()
+
+
+def log(page: Page) -> dict[str, Any]:
+    return page.evaluate("window.__log")
+
+
+def events(page: Page, kind: str) -> list[dict[str, Any]]:
+    return [e for e in log(page)["events"] if e["type"] == kind]
+
+
+def catalogue(page: Page, lang: str = "en") -> dict[str, str]:
+    return page.evaluate(f"import('/static/js/i18n/{lang}.js').then((m) => m.default)")
+
+
+def shoot(page: Page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def no_horizontal_scroll(page: Page) -> None:
+    sizes = page.evaluate(
+        "({scroll: document.scrollingElement.scrollWidth, client: document.scrollingElement.clientWidth})"
+    )
+    assert sizes["scroll"] <= sizes["client"], sizes
+
+
+SMALL_TARGETS = f"""(() => {{
+  const small = [];
+  for (const el of {SHADOW}.querySelectorAll('button, input, select, summary, [tabindex="0"]')) {{
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) continue; // not shown in this state
+    const name = el.getAttribute('part') || el.dataset.action || el.tagName;
+    if (r.width < 44 || r.height < 44) small.push(`${{name}} ${{r.width}}x${{r.height}}`);
+  }}
+  return small;
+}})()"""
+
+
+def tap_targets_at_least_44px(page: Page) -> None:
+    assert page.evaluate(SMALL_TARGETS) == []
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """Serious and critical axe-core violations inside the element (its open shadow root included).
+    The page's context must be created with bypass_csp=True so the injected script may run."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """async () => {
+        const r = await axe.run({ include: [['itellico-call']] }, { resultTypes: ['violations'] });
+        return r.violations.filter((v) => ['serious', 'critical'].includes(v.impact))
+          .map((v) => ({ id: v.id, impact: v.impact,
+                         nodes: v.nodes.map((n) => n.target.join(' ') + ': ' + n.failureSummary) }));
+      }"""
+    )
+    return result

@@ -1,0 +1,591 @@
+"""The call experience (issue 4), end to end in Chromium against the sandbox: states, fast start, audio,
+transcript, text, errors, timer and maximum length, consent, after-call, the element's public API.
+
+Languages, accessibility, mobile, theme and the screenshots of every state are in test_call_screens.py.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from sandbox.agents import load_agents
+from sandbox.stack import DEFAULT_AGENT_ID
+
+from .harness import CHROMIUM, chromium_args
+from .screens import (
+    EL,
+    ELEMENT,
+    INSTRUMENT,
+    SHADOW,
+    catalogue,
+    deny_microphone,
+    element_state,
+    events,
+    log,
+    open_page,
+    part,
+    shoot,
+)
+
+AGENT_FINAL = f'{ELEMENT} [data-role="agent"][data-final="true"]'
+USER_FINAL = f'{ELEMENT} [data-role="user"][data-final="true"]'
+GREETING = "this is Ava from the itellico sandbox"
+QUESTION = "how much does it cost"
+
+
+def reply_to(text: str) -> str:
+    return load_agents()[DEFAULT_AGENT_ID].reply_to(text)
+
+
+@pytest.fixture
+def ipage(context: BrowserContext) -> Page:
+    """A page with the instrumentation of screens.INSTRUMENT."""
+    context.add_init_script(INSTRUMENT)
+    page = context.new_page()
+    return page
+
+
+def type_message(page: Page, text: str) -> None:
+    page.fill(part("message-input"), text)
+    page.press(part("message-input"), "Enter")
+    expect(page.locator(USER_FINAL, has_text=text)).to_have_count(1)
+
+
+def test_voice_call_states_fast_start_agent_states_timer_mute_typing_and_wake_lock(ipage: Page, app_url):
+    page = ipage
+    open_page(page, app_url)
+    en = catalogue(page)
+    # The status text of every state, as it was shown (role=status announces it).
+    page.evaluate(
+        f"""() => {{
+        window.__statusTexts = [];
+        const status = {SHADOW}.querySelector('[part=status]');
+        new MutationObserver(() => window.__statusTexts.push(status.textContent.trim()))
+          .observe(status, {{ subtree: true, childList: true, characterData: true }});
+      }}"""
+    )
+    status = page.locator(part("status"))
+    assert status.get_attribute("role") == "status" and status.get_attribute("aria-live") == "polite"
+    expect(status).to_have_text(en["state.idle"])
+
+    page.click(part("call-button"))
+    element_state(page, "in-call")
+    expect(status).to_have_text(en["state.in-call"])
+    expect(page.locator(AGENT_FINAL).first).to_contain_text(GREETING, timeout=20_000)
+
+    # 1. The states in order, each shown in words.
+    states = [e["detail"]["state"] for e in events(page, "state")]
+    assert states == ["requesting-mic", "connecting", "waiting-for-agent", "in-call"], states
+    shown = page.evaluate("window.__statusTexts")
+    for state in states:
+        assert en[f"state.{state}"] in shown, (state, shown)
+
+    # 2. Fast start: the microphone was live and published before the agent's first words arrived.
+    record = log(page)
+    first_agent_line = min(
+        e["at"]
+        for e in record["events"]
+        if e["type"] == "transcript" and e["detail"]["entry"]["role"] == "agent"
+    )
+    (gum,) = record["gum"]
+    assert gum["liveAt"] < first_agent_line
+    assert record["published"] and record["published"][0]["at"] < first_agent_line
+    assert gum["constraints"]["audio"]["echoCancellation"] is True
+
+    # 3. Agent state labels, from lk.agent.state.
+    agent_state = page.locator(part("agent-state"))
+    expect(page.locator(f'{ELEMENT}[data-agent-state="listening"]')).to_have_count(1, timeout=20_000)
+    expect(agent_state).to_have_text(en["agent.listening"])
+    seen = {e["detail"]["agentState"] for e in events(page, "agent-state")}
+    assert "speaking" in seen, seen
+
+    # 4. Interim lines are styled apart from final ones (italic, dimmed), and lines stay in order.
+    styles = log(page)["styles"]
+    interim = [s for s in styles if not s["final"]]
+    final = [s for s in styles if s["final"]]
+    assert interim and final
+    assert all(s["fontStyle"] == "italic" and float(s["opacity"]) < 1 for s in interim), interim
+    assert all(s["fontStyle"] == "normal" and float(s["opacity"]) == 1 for s in final), final
+
+    # 5. The call timer runs.
+    timer = page.locator(part("timer"))
+    expect(timer).to_be_visible()
+    expect(page.locator(f"{ELEMENT} .timer-value")).not_to_have_text("0:00", timeout=5_000)
+
+    # 6. Typing during a voice call (lk.chat): the agent answers the typed line.
+    type_message(page, QUESTION)
+    expect(page.locator(AGENT_FINAL, has_text=reply_to(QUESTION))).to_have_count(1, timeout=20_000)
+    roles = page.evaluate(f"{EL}.transcript.map((e) => [e.role, e.source])")
+    assert (
+        roles[0] == ["agent", "voice"] and ["user", "typed"] in roles and roles[-1] == ["agent", "voice"]
+    ), roles
+
+    # 7. Mute by the button: the published microphone track stops sending.
+    mute = page.locator(part("mute-button"))
+    mute.click()
+    expect(mute).to_have_attribute("aria-pressed", "true")
+    assert page.evaluate("window.__micTrack.enabled") is False
+    assert page.evaluate(f"{EL}.muted") is True
+    # ... and by the keyboard shortcut, but never while typing in the message box.
+    page.focus(part("message-input"))
+    page.keyboard.press("m")
+    expect(mute).to_have_attribute("aria-pressed", "true")
+    page.locator(part("title")).click()
+    page.keyboard.press("m")
+    expect(mute).to_have_attribute("aria-pressed", "false")
+    assert page.evaluate("window.__micTrack.enabled") is True
+    page.keyboard.press("M")
+    expect(mute).to_have_attribute("aria-pressed", "true")
+    assert page.evaluate("window.__micTrack.enabled") is False
+
+    # 8. The screen stays on during the call, and is let go after it.
+    wake = log(page)["wake"]
+    assert [w["kind"] for w in wake] == ["request"] and wake[0]["type"] == "screen", wake
+    page.click(part("call-button"))
+    element_state(page, "ended")
+    expect(status).to_have_text(en["state.ended"])
+    assert [w["kind"] for w in log(page)["wake"]] == ["request", "release"]
+
+    # 9. After the call: duration and status from GET /api/calls/<id>, and "call again".
+    summary = page.locator(part("summary"))
+    expect(summary).to_have_attribute("data-loaded", "true", timeout=20_000)
+    expect(summary).to_have_attribute("data-status", "completed")
+    expect(summary.locator('[data-summary="status"]')).to_have_text(en["callStatus.completed"])
+    expect(summary.locator('[data-summary="duration"]')).to_have_text(re.compile(r"^0:\d\d$"))
+    expect(summary.locator(".ended-reason")).to_have_text(en["ended.hangup"])
+    expect(page.locator(part("call-button"))).to_have_text(en["action.callAgain"])
+    assert [e["detail"]["state"] for e in events(page, "state")][-2:] == ["ending", "ended"]
+
+
+def test_transcript_copy_download_and_auto_scroll_with_jump_to_latest(browser, app_url, sandbox, tmp_path):
+    context = browser.new_context(
+        viewport={"width": 900, "height": 560}, permissions=["clipboard-read", "clipboard-write"]
+    )
+    context.add_init_script(INSTRUMENT)
+    page = context.new_page()
+    try:
+        open_page(page, f"{app_url}/?mode=text")
+        tools = page.locator(f"{ELEMENT} .tools")
+        expect(tools).to_be_hidden()  # nothing to copy yet
+        page.click(part("call-button"))
+        element_state(page, "in-call")
+        expect(page.locator(AGENT_FINAL).first).to_contain_text(GREETING, timeout=20_000)
+        transcript = page.locator(part("transcript"))
+        assert transcript.get_attribute("role") == "log" and transcript.get_attribute("aria-live") == "polite"
+
+        scroller = f"{SHADOW}.querySelector('.transcript')"
+        overflowing = f"(() => {{ const t = {scroller}; return t.scrollHeight > t.clientHeight + 40; }})()"
+        gap = "t.scrollHeight - t.scrollTop - t.clientHeight"
+        at_bottom = f"(() => {{ const t = {scroller}; return {gap} < 4; }})()"
+        questions = ["what are your opening hours on saturday", QUESTION, "where are you located"]
+        for i, q in enumerate(questions):
+            type_message(page, q)
+            expect(page.locator(AGENT_FINAL)).to_have_count(i + 2, timeout=20_000)
+        page.wait_for_function(overflowing)
+        page.wait_for_function(at_bottom)  # it followed every new line
+
+        # Scrolled up: new lines no longer pull the view down, and "jump to latest" appears.
+        jump = page.locator(part("jump-to-latest"))
+        expect(jump).to_be_hidden()
+        page.evaluate(f"{SHADOW}.querySelector('.transcript').scrollTop = 0")
+        expect(jump).to_be_visible()
+        type_message(page, "thank you")
+        expect(page.locator(AGENT_FINAL)).to_have_count(len(questions) + 2, timeout=20_000)
+        assert page.evaluate(f"{SHADOW}.querySelector('.transcript').scrollTop") == 0
+        jump.click()
+        page.wait_for_function(at_bottom)
+        expect(jump).to_be_hidden()
+        # Back at the bottom it follows again.
+        type_message(page, "goodbye for now")
+        expect(page.locator(AGENT_FINAL)).to_have_count(len(questions) + 3, timeout=20_000)
+        page.wait_for_function(at_bottom)
+
+        entries = page.evaluate(f"{EL}.transcript")
+        lines = [e["text"].strip() for e in entries]
+
+        # Copy: the whole conversation, in order, on the clipboard.
+        expect(tools).to_be_visible()
+        page.click(f'{ELEMENT} [data-action="copy"]')
+        page.wait_for_function("navigator.clipboard.readText().then((t) => t.length > 0)")
+        copied = page.evaluate("navigator.clipboard.readText()")
+        positions = [copied.index(line) for line in lines]
+        assert positions == sorted(positions), copied
+        assert "You" in copied and "Ava" in copied
+
+        # Download as text and as JSON.
+        with page.expect_download() as info:
+            page.click(f'{ELEMENT} [data-action="download-text"]')
+        text_file = tmp_path / "t.txt"
+        info.value.save_as(text_file)
+        assert info.value.suggested_filename.endswith(".txt")
+        assert text_file.read_text() == copied
+        with page.expect_download() as info:
+            page.click(f'{ELEMENT} [data-action="download-json"]')
+        json_file = tmp_path / "t.json"
+        info.value.save_as(json_file)
+        data = json.loads(json_file.read_text())
+        assert info.value.suggested_filename.endswith(".json")
+        assert data["call_id"] == page.evaluate(f"{EL}.callId")
+        assert [m["message"] for m in data["messages"]] == lines
+        assert [m["role"] for m in data["messages"]][:3] == ["agent", "user", "agent"]
+        shoot(page, "extra-desktop-en-long-transcript")
+        page.evaluate(f"{EL}.end()")
+        element_state(page, "ended")
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def browser_that_denies(pw):
+    """Chromium without --use-fake-ui-for-media-stream: a microphone request nobody allowed is denied."""
+    args = [a for a in chromium_args() if a != "--use-fake-ui-for-media-stream"]
+    browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=args)
+    yield browser
+    browser.close()
+
+
+def test_microphone_denied_explains_browser_steps_and_switches_to_text(browser_that_denies, app_url, sandbox):
+    context = browser_that_denies.new_context()  # no microphone permission
+    context.add_init_script(INSTRUMENT)
+    page = context.new_page()
+    try:
+        open_page(page, app_url)
+        en = catalogue(page)
+        page.click(part("call-button"))
+        panel = page.locator(part("error"))
+        expect(panel).to_be_visible(timeout=15_000)
+        assert panel.get_attribute("data-code") == "mic_denied"
+        assert panel.get_attribute("role") == "alert"
+        expect(panel.locator(".error-title")).to_have_text(en["error.mic_denied.title"])
+        expect(panel.locator(".error-message")).to_have_text(en["error.mic_denied.message"])
+        expect(panel.locator(".error-next")).to_have_text(en["error.mic_denied.next.chrome"])
+        (error,) = [e["detail"] for e in events(page, "error")]
+        assert error["code"] == "mic_denied" and error["step"] == "microphone" and error["fatal"] is True
+
+        switch = panel.locator('[data-action="switch-to-text"]')
+        expect(switch).to_be_visible()
+        switch.click()
+        element_state(page, "in-call")
+        assert page.evaluate(f"{EL}.mode") == "text"
+        expect(page.locator(AGENT_FINAL).first).to_contain_text(GREETING, timeout=20_000)
+        type_message(page, QUESTION)
+        expect(page.locator(AGENT_FINAL, has_text=reply_to(QUESTION))).to_have_count(1, timeout=20_000)
+        assert sandbox.creates()[-1]["audio_input_enabled"] is False
+        assert len(log(page)["gum"]) == 1  # text mode never asked again
+        page.evaluate(f"{EL}.end()")
+        element_state(page, "ended")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(
+    ("error_name", "code"), [("NotFoundError", "mic_not_found"), ("NotReadableError", "mic_in_use")]
+)
+def test_no_microphone_or_microphone_in_use_is_explained_with_text_offered(
+    context, app_url, error_name, code
+):
+    context.add_init_script(deny_microphone(error_name))
+    page = context.new_page()
+    open_page(page, app_url)
+    en = catalogue(page)
+    page.click(part("call-button"))
+    panel = page.locator(part("error"))
+    expect(panel).to_have_attribute("data-code", code, timeout=10_000)
+    expect(panel.locator(".error-title")).to_have_text(en[f"error.{code}.title"])
+    expect(panel.locator(".error-next")).to_have_text(en[f"error.{code}.next"])
+    expect(panel.locator('[data-action="switch-to-text"]')).to_be_visible()
+    expect(panel.locator('[data-action="retry"]')).to_be_visible()
+
+
+def test_autoplay_blocked_shows_tap_to_hear_and_a_tap_clears_it(launch, app_url):
+    browser = launch(extra_args=["--autoplay-policy=document-user-activation-required"])
+    context = browser.new_context(permissions=["microphone"])
+    # Start the call from the page itself, with no user gesture, and report the banner on the console:
+    # every Playwright evaluate or locator query counts as a user gesture, so none may run before.
+    # Text mode: Chromium lets a page that captures the microphone autoplay, so a voice call is never
+    # blocked there.
+    context.add_init_script(
+        """addEventListener('load', () => customElements.whenDefined('itellico-call').then(() => {
+             const el = document.querySelector('itellico-call');
+             const banner = el.shadowRoot.querySelector('[part=audio-blocked]');
+             let told = false;
+             new MutationObserver(() => {
+               // Told once the agent's audio element is in and still blocked:
+               // nothing plays it again by itself.
+               const audio = el.shadowRoot.querySelector('.sink audio');
+               if (told || banner.hidden || el.state !== 'in-call' || !audio) return;
+               told = true;
+               console.log('audio-blocked-banner ' + el.state);
+             }).observe(el.shadowRoot, { attributes: true, childList: true, subtree: true });
+             el.start();
+           }))"""
+    )
+    page = context.new_page()
+    try:
+        with page.expect_console_message(
+            lambda m: m.text.startswith("audio-blocked-banner"), timeout=30_000
+        ) as msg:
+            page.goto(f"{app_url}/?mode=text")
+        assert msg.value.text == "audio-blocked-banner in-call"
+        banner = page.locator(part("audio-blocked"))
+        expect(banner).to_be_visible()
+        shoot(page, "extra-desktop-en-audio-blocked")
+        page.click(f'{ELEMENT} [data-action="start-audio"]')
+        expect(banner).to_be_hidden()
+        page.wait_for_function(
+            f"[...{SHADOW}.querySelectorAll('.sink audio')].some((a) => !a.paused)", timeout=10_000
+        )
+        page.evaluate(f"{EL}.end()")
+    finally:
+        context.close()
+
+
+def test_reconnect_after_going_offline_and_the_call_goes_on(ipage: Page, context: BrowserContext, app_url):
+    page = ipage
+    open_page(page, app_url)
+    en = catalogue(page)
+    page.click(part("call-button"))
+    element_state(page, "in-call")
+    expect(page.locator(AGENT_FINAL).first).to_contain_text(GREETING, timeout=20_000)
+    banner = page.locator(part("reconnecting"))
+    context.set_offline(True)
+    expect(banner).to_be_visible(timeout=20_000)
+    expect(banner).to_have_text(en["banner.reconnecting"])
+    context.set_offline(False)
+    expect(banner).to_be_hidden(timeout=30_000)
+    expect(page.locator(f"{ELEMENT} [data-announcer]")).to_have_text(en["banner.reconnected"])
+    assert page.evaluate(f"{EL}.state") == "in-call"
+    # The agent still answers, and its audio still arrives (re-attached after the reconnect).
+    before = page.evaluate(f"{EL}.getConnectionStats()")["inboundAudioBytes"]
+    type_message(page, QUESTION)
+    expect(page.locator(AGENT_FINAL, has_text=reply_to(QUESTION))).to_have_count(1, timeout=20_000)
+    page.wait_for_function(
+        f"async (b) => (await {EL}.getConnectionStats()).inboundAudioBytes > b + 2000",
+        arg=before,
+        timeout=15_000,
+    )
+    assert page.locator(f"{ELEMENT} .sink audio").count() >= 1
+    page.click(part("call-button"))
+    element_state(page, "ended")
+
+
+def test_busy_server_counts_down_retry_after_with_retry_disabled(page, app_url, sandbox):
+    sandbox.fault(mode="rate_limit", retry_after="3")
+    open_page(page, app_url)
+    en = catalogue(page)
+    page.click(part("call-button"))
+    panel = page.locator(part("error"))
+    expect(panel).to_have_attribute("data-code", "rate_limited", timeout=10_000)
+    expect(panel.locator(".error-title")).to_have_text(en["error.rate_limited.title"])
+    retry = panel.locator('[data-action="retry"]')
+    next_step = panel.locator(".error-next")
+    expect(next_step).to_have_text(en["error.rate_limited.next"].replace("{seconds}", "3"))
+    expect(retry).to_be_disabled()
+    expect(retry).to_have_text(en["action.tryAgainIn"].replace("{seconds}", "3"))
+    expect(next_step).to_have_text(en["error.rate_limited.next"].replace("{seconds}", "2"))
+    expect(next_step).to_have_text(en["error.rate_limited.next"].replace("{seconds}", "1"))
+    expect(retry).to_be_enabled(timeout=3_000)
+    expect(retry).to_have_text(en["action.tryAgain"])
+    expect(next_step).to_have_text(en["error.rate_limited.nextNow"])
+    sandbox.clear()
+    retry.click()  # the server has room again: now the call goes through
+    element_state(page, "in-call")
+    page.click(part("call-button"))
+    element_state(page, "ended")
+
+
+def test_misconfigured_server_says_the_site_owner_must_fix_it(page, app_url, sandbox):
+    sandbox.fault(mode="server_error", status=401)  # the stand-in refuses our credentials
+    open_page(page, app_url)
+    en = catalogue(page)
+    page.click(part("call-button"))
+    panel = page.locator(part("error"))
+    expect(panel).to_have_attribute("data-code", "misconfigured", timeout=10_000)
+    expect(panel.locator(".error-title")).to_have_text(en["error.misconfigured.title"])
+    expect(panel.locator(".error-next")).to_have_text(en["error.misconfigured.next"])
+    expect(panel.locator('[data-action="retry"]')).to_be_hidden()  # retrying cannot help
+    expect(panel.locator('[data-action="switch-to-text"]')).to_be_hidden()
+
+
+def test_max_call_length_warns_then_ends_the_call(page, app_url):
+    open_page(page, app_url)
+    en = catalogue(page)
+    page.evaluate(f"{EL}.setAttribute('max-call-seconds', '8')")
+    page.evaluate(
+        f"""() => {{ window.__ended = [];
+        {EL}.addEventListener('itellico-call:ended', (e) => window.__ended.push(e.detail)); }}"""
+    )
+    page.click(part("call-button"))
+    element_state(page, "in-call")
+    expect(page.locator(f"{ELEMENT} .timer-value")).to_contain_text("/ 0:08")
+    warning = page.locator(part("max-warning"))
+    expect(warning).to_be_visible(timeout=5_000)
+    expect(warning).to_contain_text(en["banner.maxLength"].split("{seconds}")[1].strip())
+    element_state(page, "ended", timeout=15_000)
+    (ended,) = page.evaluate("window.__ended")
+    assert ended["reason"] == "max-duration" and 7 <= ended["durationSeconds"] <= 10, ended
+    expect(page.locator(f"{ELEMENT} .ended-reason")).to_have_text(en["ended.max-duration"])
+    expect(warning).to_be_hidden()
+
+
+CONSENT = "This call is recorded and transcribed to improve our service."
+
+
+def test_consent_is_asked_once_remembered_across_reload_and_call_again_works(page, app_url, sandbox):
+    def set_consent() -> None:
+        page.evaluate(f"{EL}.setAttribute('consent-text', {json.dumps(CONSENT)})")
+
+    open_page(page, app_url)
+    en = catalogue(page)
+    set_consent()
+    page.click(part("call-button"))
+    consent = page.locator(part("consent"))
+    expect(consent).to_be_visible()
+    expect(consent.locator(".consent-text")).to_have_text(CONSENT)
+    assert page.evaluate(f"{EL}.state") == "idle"
+    assert not any(c for c in sandbox.creates() if False)
+    creates_before = len(sandbox.creates())
+    consent.locator('[data-action="decline"]').click()
+    expect(consent).to_be_hidden()
+    assert len(sandbox.creates()) == creates_before  # declining starts nothing
+    page.click(part("call-button"))
+    consent.locator('[data-action="accept"]').click()
+    element_state(page, "in-call")
+    page.click(part("call-button"))
+    element_state(page, "ended")
+
+    # "Call again" from the after-call panel starts a new call, without asking again.
+    call_again = page.locator(part("call-button"))
+    expect(call_again).to_have_text(en["action.callAgain"])
+    first_id = page.evaluate(f"{EL}.callId")
+    call_again.click()
+    expect(consent).to_be_hidden()
+    element_state(page, "in-call")
+    assert page.evaluate(f"{EL}.callId") != first_id
+    page.click(part("call-button"))
+    element_state(page, "ended")
+
+    page.reload()
+    expect(page.locator(f"{ELEMENT} .card")).to_be_visible()
+    set_consent()
+    page.click(part("call-button"))
+    expect(page.locator(f'{ELEMENT}:not([data-state="idle"])')).to_have_count(1)
+    expect(consent).to_be_hidden()
+    page.evaluate(f"{EL}.end()")
+
+
+def test_public_api_properties_methods_and_events(ipage: Page, app_url, sandbox):
+    page = ipage
+    open_page(page, app_url)
+    assert page.evaluate(f"[{EL}.state, {EL}.agentState, {EL}.callId, {EL}.mode]") == [
+        "idle",
+        None,
+        None,
+        "voice",
+    ]
+    with page.expect_response(lambda r: r.url.endswith("/api/calls")) as info:
+        answered = page.evaluate(f"{EL}.start()")
+    assert answered is True
+    assert page.evaluate(f"{EL}.state") == "in-call"
+    assert page.evaluate(f"{EL}.callId") == info.value.json()["call_id"]
+    expect(page.locator(AGENT_FINAL).first).to_contain_text(GREETING, timeout=20_000)
+    assert page.evaluate(f"{EL}.agentState") in ("listening", "speaking", "thinking", "idle")
+    assert page.evaluate(f"{EL}.sendText({json.dumps(QUESTION)})") is True
+    expect(page.locator(AGENT_FINAL, has_text=reply_to(QUESTION))).to_have_count(1, timeout=20_000)
+    page.evaluate(f"{EL}.setMuted(true)")
+    expect(page.locator(part("mute-button"))).to_have_attribute("aria-pressed", "true")
+    assert page.evaluate(f"[{EL}.muted, window.__micTrack.enabled]") == [True, False]
+    page.evaluate(f"{EL}.setMuted(false)")
+    assert page.evaluate(f"[{EL}.muted, window.__micTrack.enabled]") == [False, True]
+    page.evaluate(f"{EL}.end()")
+    element_state(page, "ended")
+    assert page.evaluate(f"[{EL}.state, {EL}.agentState]") == ["ended", None]
+
+    # A failing start, for the error event.
+    sandbox.fault(mode="rate_limit", retry_after="7")
+    assert page.evaluate(f"{EL}.start()") is False
+
+    record = log(page)["events"]
+    assert {e["type"] for e in record} == {"state", "agent-state", "transcript", "error", "ended"}
+    assert all(e["bubbles"] and e["composed"] and e["target"] == "ITELLICO-CALL" for e in record)
+    state = next(e["detail"] for e in record if e["type"] == "state")
+    assert set(state) == {"state", "previous"} and state == {"state": "requesting-mic", "previous": "idle"}
+    agent = next(e["detail"] for e in record if e["type"] == "agent-state")
+    assert set(agent) == {"agentState"}
+    transcript = next(e["detail"] for e in record if e["type"] == "transcript")
+    assert set(transcript) == {"entry", "entries"}
+    assert {"id", "role", "text", "final", "source", "timestamp"} <= set(transcript["entry"])
+    ended = [e["detail"] for e in record if e["type"] == "ended"]
+    assert ended[0]["reason"] == "hangup" and ended[0]["callId"] == info.value.json()["call_id"]
+    assert isinstance(ended[0]["durationSeconds"], int)
+    assert ended[-1]["reason"] == "failed" and ended[-1]["durationSeconds"] is None
+    (error,) = [e["detail"] for e in record if e["type"] == "error"]
+    assert error["code"] == "rate_limited" and error["step"] == "creating-call"
+    assert error["fatal"] is True and error["retryAfter"] == 7 and isinstance(error["message"], str)
+
+
+def test_dropped_call_shows_the_error_and_the_after_call_panel(page, app_url):
+    """Another participant joining with the same identity makes livekit-server drop this one
+    (DUPLICATE_IDENTITY): a drop that no reconnect can undo, without waiting ~45 s for retries to run out."""
+    open_page(page, app_url)
+    en = catalogue(page)
+    with page.expect_response(lambda r: r.url.endswith("/api/calls")) as info:
+        page.click(part("call-button"))
+    created = info.value.json()
+    element_state(page, "in-call")
+    intruder = page.context.new_page()
+    intruder.goto(app_url)
+    intruder.evaluate(
+        """async ([url, token]) => {
+        const lk = await import('/vendor/livekit-client.esm.mjs');
+        window.__room = new lk.Room();
+        await window.__room.connect(url, token);
+      }""",
+        [created["livekit_url"], created["token"]],
+    )
+    element_state(page, "error", timeout=20_000)
+    panel = page.locator(part("error"))
+    expect(panel).to_have_attribute("data-code", "call_dropped")
+    expect(panel.locator(".error-title")).to_have_text(en["error.call_dropped.title"])
+    summary = page.locator(part("summary"))
+    expect(summary).to_be_visible()
+    expect(summary.locator(".ended-reason")).to_have_text(en["ended.dropped"])
+    expect(summary).to_have_attribute("data-loaded", "true", timeout=20_000)
+    expect(summary.locator('[data-summary="duration"]')).not_to_have_text("\u2013")  # the placeholder dash
+    note = summary.locator(".summary-note")
+    # Either the backend's record, or a plain sentence that it is not available: never a blank panel.
+    assert summary.get_attribute("data-status") or note.inner_text() == en["summary.unavailable"]
+    shoot(page, "extra-desktop-en-dropped")
+    intruder.evaluate("window.__room.disconnect()")
+    intruder.close()
+
+
+def test_chosen_microphone_is_remembered_across_page_loads(ipage: Page, app_url):
+    page = ipage
+    open_page(page, app_url)
+    page.click(part("call-button"))
+    element_state(page, "in-call")
+    page.click(f"{ELEMENT} [part=devices] summary")
+    picker = page.locator(f'{ELEMENT} select[data-device="audioinput"]')
+    options = picker.locator("option").evaluate_all("(all) => all.map((o) => o.value)")
+    choice = [v for v in options if v != "default"][-1]
+    picker.select_option(choice)
+    stored = page.evaluate("JSON.parse(localStorage.getItem('itellico-call:devices'))")
+    assert stored["audioinput"] == choice
+    page.click(part("call-button"))
+    element_state(page, "ended")
+
+    page.reload()
+    expect(page.locator(f"{ELEMENT} .card")).to_be_visible()
+    page.click(part("call-button"))
+    element_state(page, "in-call")
+    (gum,) = log(page)["gum"]
+    assert gum["constraints"]["audio"]["deviceId"] == {"ideal": choice}
+    page.click(f"{ELEMENT} [part=devices] summary")
+    expect(picker).to_have_value(choice)
+    page.click(part("call-button"))
+    element_state(page, "ended")
