@@ -12,6 +12,7 @@ import gzip
 import logging
 from pathlib import Path
 
+import httpx
 from playwright.sync_api import Page, sync_playwright
 
 from bench.common import table, write
@@ -30,19 +31,8 @@ ELEMENT_HOST = """<!doctype html><html><head><title>host</title>
 
 
 def scripts_loaded(page: Page, url: str, warm: bool) -> list[tuple[str, int, int]]:
-    seen: list[tuple[str, int, int]] = []
-
-    def on_response(response) -> None:  # noqa: ANN001 - Playwright's Response
-        kind = response.request.resource_type
-        if (
-            kind in ("script", "fetch", "xhr", "stylesheet")
-            and response.ok
-            and "/bench-host/" not in response.url
-        ):
-            body = response.body()
-            seen.append((response.url, len(body), len(gzip.compress(body, 9))))
-
-    page.on("response", on_response)
+    """Every script, stylesheet and fetch the page made (the browser's resource timing), with its
+    size as served, raw and gzip-compressed (the same bytes fetched again outside the browser)."""
     page.goto(url)
     page.wait_for_load_state("networkidle")
     if warm:  # hover warms the element: livekit-client and every module a call needs load now
@@ -51,7 +41,15 @@ def scripts_loaded(page: Page, url: str, warm: bool) -> list[tuple[str, int, int
             "() => performance.getEntriesByType('resource').some((e) => e.name.includes('livekit-client'))"
         )
         page.wait_for_load_state("networkidle")
-    page.remove_listener("response", on_response)
+    names = page.evaluate(
+        """() => performance.getEntriesByType('resource')
+            .filter((e) => ['script', 'link', 'css', 'fetch', 'xmlhttprequest'].includes(e.initiatorType))
+            .map((e) => e.name)"""
+    )
+    seen = []
+    for name in dict.fromkeys(names):
+        body = httpx.get(name).content
+        seen.append((name, len(body), len(gzip.compress(body, 9))))
     return seen
 
 
