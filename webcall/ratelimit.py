@@ -17,6 +17,9 @@ from .errors import ApiError, ErrorCode
 from .services import EXTENSION
 
 LIMITED_VIEW = "api.create_call"
+SIGN_IN_VIEW = "sales.login"
+# Password guesses at the sales index, per client IP (only POSTs count).
+SIGN_IN_LIMIT = "5/minute;30/hour"
 
 
 def _client_ip() -> str:
@@ -40,6 +43,15 @@ def _breached(limit: RequestLimit) -> Response:
     return response
 
 
+def _sign_in_breached(limit: RequestLimit) -> Response:
+    retry_after = max(1, math.ceil(limit.reset_at - time.time()))
+    response = Response(
+        f"Too many sign-in attempts. Try again in {retry_after} seconds.", status=429, mimetype="text/plain"
+    )
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
 def init_app(app: Flask) -> Limiter:
     settings = app.extensions[EXTENSION].settings
     # One Limiter per app (not a module global), so several apps in one process keep apart.
@@ -59,4 +71,8 @@ def init_app(app: Flask) -> Limiter:
         view
     )
     app.view_functions[LIMITED_VIEW] = view
+    if SIGN_IN_VIEW in app.view_functions:
+        app.view_functions[SIGN_IN_VIEW] = limiter.limit(
+            SIGN_IN_LIMIT, methods=["POST"], scope="sign-in", on_breach=_sign_in_breached
+        )(app.view_functions[SIGN_IN_VIEW])
     return limiter

@@ -98,3 +98,16 @@ def test_forwarded_for_counts_with_one_trusted_hop(settings, standin):
     assert client.post("/api/calls", json={}, headers={"X-Forwarded-For": "198.51.100.1"}).status_code == 201
     assert client.post("/api/calls", json={}, headers={"X-Forwarded-For": "198.51.100.2"}).status_code == 201
     assert client.post("/api/calls", json={}, headers={"X-Forwarded-For": "198.51.100.2"}).status_code == 429
+
+
+def test_sales_sign_in_is_rate_limited_per_ip(settings, standin):
+    import re
+
+    client = app_with(settings, sales_password="correct horse battery staple")
+    page = client.get("/demos/login").get_data(as_text=True)
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    guesses = [client.post("/demos/login", data={"password": f"guess {i}", "csrf": token}) for i in range(6)]
+    assert [r.status_code for r in guesses] == [401] * 5 + [429]
+    assert int(guesses[-1].headers["Retry-After"]) >= 1
+    assert "Too many sign-in attempts" in guesses[-1].get_data(as_text=True)
+    assert client.get("/demos/login").status_code == 200  # only POSTs count
