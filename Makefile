@@ -20,6 +20,7 @@ link: setup
 
 test: setup
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	node --test tests/js/
 	$(PY) -m pytest
 

@@ -1,6 +1,6 @@
 """Serve the stand-in API alone (benchmarks, multi-process tests):
 
-    python -m sandbox.serve_standin --port 5050 --key KEY [--no-agents] [--livekit-url ws://127.0.0.1:7880]
+python -m sandbox.serve_standin --port 5050 --key KEY [--no-agents] [--livekit-url ws://127.0.0.1:7880]
 """
 
 from __future__ import annotations
