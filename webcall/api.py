@@ -19,7 +19,7 @@ from .errors import ApiError, ErrorCode
 from .handles import HANDLE_HEADER
 from .itellico import UpstreamError, UpstreamErrorKind, WebCallRequest
 from .links import LinkStatus, ShareLink
-from .security import allowed_api_origins
+from .security import allowed_api_origins, demo_origins, origin_allowed
 from .services import services
 from .validation import allowed_variables, parse_create_body
 
@@ -50,7 +50,7 @@ def create_call() -> tuple[Response, int]:
     demo = svc.demos.get(body.demo)
     if demo is None:
         raise ApiError(ErrorCode.UNKNOWN_DEMO)
-    _check_origin(svc.settings.allowed_origins + demo.allowed_origins)
+    _check_origin(demo_origins(demo))
     link = _share_link(demo, body.link)
     mode = body.mode or demo.default_mode
     call_request = WebCallRequest(
@@ -127,10 +127,8 @@ def call_summary(call_id: str) -> Response:
 
 
 def _check_origin(allowed: tuple[str, ...]) -> None:
-    origin = request.headers.get("Origin")
-    if origin is None or origin == request.host_url.rstrip("/") or origin in allowed:
-        return
-    raise ApiError(ErrorCode.ORIGIN_NOT_ALLOWED)
+    if not origin_allowed(allowed):
+        raise ApiError(ErrorCode.ORIGIN_NOT_ALLOWED)
 
 
 def _browser_error(error: UpstreamError, demo: DemoProfile | None) -> ApiError:

@@ -33,7 +33,7 @@ from flask import (
 
 from .demos import DemoProfile
 from .errors import ApiError, ErrorCode
-from .security import content_security_policy
+from .security import content_security_policy, demo_origins, origin_allowed
 from .services import services
 
 bp = Blueprint("embed", __name__)
@@ -43,19 +43,8 @@ WIDGET_CONFIG_MAX_AGE = 60
 SHARED_ASSET_PREFIXES = ("/static/js/", "/static/css/", "/static/widget.js", "/vendor/", "/widget.js")
 
 
-def demo_origins(demo: DemoProfile) -> tuple[str, ...]:
-    """Where this demo may be embedded and called from: the global list plus the demo's own."""
-    settings = services().settings
-    return tuple(dict.fromkeys(settings.allowed_origins + demo.allowed_origins))
-
-
 def frame_ancestors(demo: DemoProfile) -> str:
     return " ".join(demo_origins(demo)) or "'none'"
-
-
-def _origin_allowed(demo: DemoProfile) -> bool:
-    origin = request.headers.get("Origin")
-    return origin is None or origin == request.host_url.rstrip("/") or origin in demo_origins(demo)
 
 
 def widget_config(demo: DemoProfile) -> dict[str, Any]:
@@ -90,7 +79,7 @@ def widget_settings(slug: str) -> Response | tuple[Response, int]:
     demo = services().demos.get(slug)
     if demo is None or demo.slug != slug:
         return _readable_error(ApiError(ErrorCode.UNKNOWN_DEMO))
-    if not _origin_allowed(demo):
+    if not origin_allowed(demo_origins(demo)):
         return _readable_error(ApiError(ErrorCode.ORIGIN_NOT_ALLOWED))
     response = jsonify(widget_config(demo))
     response.headers["Cache-Control"] = f"public, max-age={WIDGET_CONFIG_MAX_AGE}"

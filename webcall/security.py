@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .demos import DemoProfile
 from .errors import ApiError, ErrorCode
 from .services import EXTENSION, services
 
@@ -30,6 +31,17 @@ def init_app(app: Flask) -> None:
 def allowed_api_origins() -> tuple[str, ...]:
     svc = services()
     return svc.settings.allowed_origins + svc.demos.all_origins()
+
+
+def demo_origins(demo: DemoProfile) -> tuple[str, ...]:
+    """Where this demo may be embedded and called from: the global list plus the demo's own."""
+    return tuple(dict.fromkeys(services().settings.allowed_origins + demo.allowed_origins))
+
+
+def origin_allowed(allowed: tuple[str, ...]) -> bool:
+    """Same-origin requests (and those without an Origin) always; others only from `allowed`."""
+    origin = _cross_origin()
+    return origin is None or origin in allowed
 
 
 def _cross_origin() -> str | None:
