@@ -2,7 +2,7 @@
 //
 // Configuration is by attributes (demo, mode, lang, theme, api-base, consent-text, max-call-seconds, link,
 // initial-text); the public API is properties, methods and bubbling, composed `itellico-call:*` events
-// (see README.md, "The <itellico-call> element"). Everything lives in an open shadow root styled by one stylesheet
+// (see docs/widget.md). Everything lives in an open shadow root styled by one stylesheet
 // loaded by URL, so a host page with a strict CSP (no 'unsafe-inline') works and host CSS cannot leak in.
 // livekit-client is not loaded until the person shows intent (hover/focus warms it, click starts).
 
