@@ -19,9 +19,20 @@ from .errors import ApiError, ErrorCode
 from .handles import HANDLE_HEADER
 from .itellico import UpstreamError, UpstreamErrorKind, WebCallRequest
 from .links import LinkStatus, ShareLink
+from .ratelimit import (
+    SUMMARY_LIMIT,
+    breached,
+    demo_key,
+    limiter,
+    mark_upstream,
+    per_demo_limit,
+    per_ip_limit,
+    summary_key,
+    went_upstream,
+)
 from .security import allowed_api_origins, demo_origins, origin_allowed
 from .services import services
-from .validation import allowed_variables, parse_create_body
+from .validation import allowed_variables, json_body, parse_create_body
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 log = logging.getLogger("webcall.calls")
@@ -42,11 +53,15 @@ def api_error(error: ApiError) -> tuple[Response, int, dict[str, str]]:
 
 
 @bp.post("/calls")
+@limiter.limit(per_ip_limit, scope="create-ip", on_breach=breached)
+@limiter.limit(
+    per_demo_limit, key_func=demo_key, scope="create-demo", deduct_when=went_upstream, on_breach=breached
+)
 def create_call() -> tuple[Response, int]:
     started = time.monotonic()
     svc = services()
     _check_origin(allowed_api_origins())
-    body = parse_create_body(request.get_json(silent=True, force=True))
+    body = parse_create_body(json_body())
     demo = svc.demos.get(body.demo)
     if demo is None:
         raise ApiError(ErrorCode.UNKNOWN_DEMO)
@@ -69,6 +84,7 @@ def create_call() -> tuple[Response, int]:
         },
         overrides=demo.overrides,
     )
+    mark_upstream()
     try:
         call = svc.itellico.create_web_call(call_request)
     except UpstreamError as error:
@@ -97,6 +113,7 @@ def create_call() -> tuple[Response, int]:
 
 
 @bp.get("/calls/<call_id>")
+@limiter.limit(SUMMARY_LIMIT, key_func=summary_key, scope="summary", on_breach=breached)
 def call_summary(call_id: str) -> Response:
     svc = services()
     _check_origin(allowed_api_origins())

@@ -1,8 +1,18 @@
-"""Rate limits on call creation, per client IP and per demo (Flask-Limiter).
+"""Rate limits (Flask-Limiter), attached to the views with `@limiter.limit(...)`.
+
+- Call creation, per client IP: every request counts, valid or not (it is the sender's own budget).
+- Call creation, per demo, all clients together: only creates that really went upstream count
+  (`deduct_when`), so bogus links or bad bodies from many addresses cannot lock a demo for everyone.
+  The per-IP limit is checked first; the per-demo one is only tested before the view runs.
+- The call summary, per call: a handle cannot be used to spend the account's upstream rate limit.
+- Sign-in at the sales index, per client IP (only POSTs count).
 
 Counters live in memory by default; `WEBCALL_RATE_LIMIT_STORAGE_URI=redis://…` shares them between
-app instances. Over the limit the browser gets `429 rate_limited` with `Retry-After`, and nothing
-goes upstream. Behind a proxy the client IP comes from ProxyFix (trusted hops only).
+app instances. Over a limit the browser gets `429 rate_limited` with `Retry-After`, and nothing goes
+upstream. Behind a proxy the client IP comes from ProxyFix (trusted hops only).
+
+There is one Limiter per process (Flask-Limiter's init_app pattern); `create_app` binds it to the
+app with that app's storage. Limits read the app's settings at request time.
 """
 
 from __future__ import annotations
@@ -10,30 +20,68 @@ from __future__ import annotations
 import math
 import time
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from flask_limiter import Limiter, RequestLimit
+from werkzeug.exceptions import HTTPException
 
 from .errors import ApiError, ErrorCode
-from .services import EXTENSION
+from .services import EXTENSION, services
 
-LIMITED_VIEW = "api.create_call"
-SIGN_IN_VIEW = "sales.login"
 # Password guesses at the sales index, per client IP (only POSTs count).
 SIGN_IN_LIMIT = "5/minute;30/hour"
+# Summary reads per call: the page polls a few times after hang-up (backoff over ~10 s).
+SUMMARY_LIMIT = "20/minute"
+_UPSTREAM_FLAG = "create_went_upstream"
 
 
-def _client_ip() -> str:
+def client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
-def _demo_key() -> str:
-    body = request.get_json(silent=True, force=True)
+limiter = Limiter(
+    client_ip,
+    strategy="moving-window",
+    key_prefix="webcall",
+    headers_enabled=False,
+)
+
+
+def per_ip_limit() -> str:
+    return services().settings.rate_limit_per_ip
+
+
+def per_demo_limit() -> str:
+    return services().settings.rate_limit_per_demo
+
+
+def demo_key() -> str:
+    """The demo a create names. Only creates that went upstream count, so a body that fails
+    validation may land on any key: it never deducts."""
+    from .validation import json_body  # validation imports demos; keep this module light at import
+
+    try:
+        body = json_body()
+    except (ApiError, HTTPException):
+        return "demo:-"
     demo = body.get("demo") if isinstance(body, dict) else None
-    # Anything that is not a plausible slug counts against the default demo's budget.
     return f"demo:{demo}" if isinstance(demo, str) and demo.isascii() and len(demo) <= 63 else "demo:default"
 
 
-def _breached(limit: RequestLimit) -> Response:
+def mark_upstream() -> None:
+    """Called by the view right before it asks itellico: from here on the create costs the demo."""
+    setattr(g, _UPSTREAM_FLAG, True)
+
+
+def went_upstream(_response: Response) -> bool:
+    return bool(g.get(_UPSTREAM_FLAG, False))
+
+
+def summary_key() -> str:
+    call_id = (request.view_args or {}).get("call_id", "")
+    return f"call:{str(call_id)[:100]}"
+
+
+def breached(limit: RequestLimit) -> Response:
     retry_after = max(1, math.ceil(limit.reset_at - time.time()))
     error = ApiError(ErrorCode.RATE_LIMITED, retry_after=retry_after)
     response = jsonify(error.body())
@@ -43,7 +91,7 @@ def _breached(limit: RequestLimit) -> Response:
     return response
 
 
-def _sign_in_breached(limit: RequestLimit) -> Response:
+def sign_in_breached(limit: RequestLimit) -> Response:
     retry_after = max(1, math.ceil(limit.reset_at - time.time()))
     response = Response(
         f"Too many sign-in attempts. Try again in {retry_after} seconds.", status=429, mimetype="text/plain"
@@ -52,27 +100,11 @@ def _sign_in_breached(limit: RequestLimit) -> Response:
     return response
 
 
-def init_app(app: Flask) -> Limiter:
+def init_app(app: Flask) -> None:
     settings = app.extensions[EXTENSION].settings
-    # One Limiter per app (not a module global), so several apps in one process keep apart.
-    limiter = Limiter(
-        _client_ip,
-        app=app,
-        storage_uri=settings.rate_limit_storage_uri,
-        strategy="moving-window",
-        key_prefix="webcall",
-        on_breach=_breached,
-        # If Redis is down, limit in memory rather than fail every call.
-        in_memory_fallback_enabled=settings.rate_limit_storage_uri != "memory://",
+    app.config.setdefault("RATELIMIT_STORAGE_URI", settings.rate_limit_storage_uri)
+    # If Redis is down, limit in memory rather than fail every call.
+    app.config.setdefault(
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", settings.rate_limit_storage_uri != "memory://"
     )
-    view = app.view_functions[LIMITED_VIEW]
-    view = limiter.limit(settings.rate_limit_per_ip, methods=["POST"], scope="ip")(view)
-    view = limiter.limit(settings.rate_limit_per_demo, key_func=_demo_key, methods=["POST"], scope="demo")(
-        view
-    )
-    app.view_functions[LIMITED_VIEW] = view
-    if SIGN_IN_VIEW in app.view_functions:
-        app.view_functions[SIGN_IN_VIEW] = limiter.limit(
-            SIGN_IN_LIMIT, methods=["POST"], scope="sign-in", on_breach=_sign_in_breached
-        )(app.view_functions[SIGN_IN_VIEW])
-    return limiter
+    limiter.init_app(app)

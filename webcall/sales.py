@@ -37,6 +37,7 @@ from .calllog import CallRecord, LinkRecord, LinkStats
 from .demos import DemoProfile
 from .itellico import UpstreamError
 from .links import LINK_PARAM, LinkError, LinkStatus, ShareLink, parse_expiry
+from .ratelimit import SIGN_IN_LIMIT, limiter, sign_in_breached
 from .services import services
 
 bp = Blueprint("sales", __name__)
@@ -196,6 +197,7 @@ def _sales_off(_error: SalesIndexOff) -> tuple[str, int]:
 
 
 @bp.route("/demos/login", methods=["GET", "POST"])
+@limiter.limit(SIGN_IN_LIMIT, methods=["POST"], scope="sign-in", on_breach=sign_in_breached)
 def login() -> Response | tuple[str, int] | str:
     password = _password()
     if request.method == "GET":

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Literal
 
+from flask import g, request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .demos import DemoProfile
 from .errors import ApiError, ErrorCode
@@ -26,6 +29,37 @@ class CreateCallBody(BaseModel):
     )
     # A signed share link (webcall/links.py): its variables are the link's, not the browser's.
     link: Annotated[str, StringConstraints(min_length=1, max_length=MAX_LINK_TOKEN)] | None = None
+
+
+_BODY = "json_body"
+
+
+def json_body() -> object:
+    """The request's JSON body, parsed once per request (the rate limiter's key reads it too).
+
+    Only `application/json` is accepted: a `text/plain` POST is a "simple" cross-site request that
+    needs no CORS preflight, so refusing it keeps every cross-origin create behind the preflight.
+    Nesting too deep for the parser is a 400, never a 500 from RecursionError.
+    """
+    cached = g.get(_BODY)
+    if cached is None:
+        cached = g.setdefault(_BODY, _parse_json_body())
+    if isinstance(cached, ApiError):
+        raise cached
+    return cached[0]
+
+
+def _parse_json_body() -> tuple[object] | ApiError:
+    if request.mimetype != "application/json":
+        return ApiError(ErrorCode.INVALID_REQUEST, "Send the body as application/json.", status=415)
+    try:
+        raw = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        return ApiError(ErrorCode.INVALID_REQUEST, "The body is too large.", status=413)
+    try:
+        return (json.loads(raw),)
+    except (ValueError, RecursionError):
+        return ApiError(ErrorCode.INVALID_REQUEST, "The body is not valid JSON.")
 
 
 def parse_create_body(raw: object) -> CreateCallBody:

@@ -1,0 +1,126 @@
+"""Rate limits that attackers cannot turn against real visitors, and that guard the upstream account.
+
+- The per-demo budget counts only creates that went upstream: bogus links and bad bodies from many
+  addresses never lock a demo.
+- /readyz probes the upstream at most once per cache window, however often it is asked.
+- The call summary is limited per call, so nobody spends the account's upstream limit through us.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+import httpx
+import pytest
+
+from webcall import create_app
+
+pytestmark = pytest.mark.unit
+
+
+def app_with(settings, **changes):
+    return create_app({"settings": replace(settings, **changes)})
+
+
+def from_ip(i: int) -> dict[str, dict[str, str]]:
+    return {"environ_base": {"REMOTE_ADDR": f"192.0.2.{i}"}}
+
+
+def test_bogus_links_and_bad_bodies_from_many_ips_never_use_the_demo_budget(settings, standin):
+    client = app_with(settings, demos_file="demos.toml", rate_limit_per_demo="3/minute").test_client()
+    bad = [
+        {"demo": "alpenblick", "link": "bogus-token"},
+        {"demo": "alpenblick"},
+        {"demo": "northwind", "link": "x.y.z"},
+        {"demo": "northwind", "mode": "video"},
+        {"demo": "northwind", "variables": {"nope": "x"}},
+        {"demo": "northwind", "agent_id": "whatever"},
+    ]
+    for i in range(40):
+        response = client.post("/api/calls", json=bad[i % len(bad)], **from_ip(i))
+        assert response.status_code in (400, 403), response.get_json()
+    for i in range(20):  # not JSON at all
+        client.post("/api/calls", data="{", content_type="application/json", **from_ip(100 + i))
+    assert standin.creates() == []
+    real = [client.post("/api/calls", json={"demo": "northwind"}, **from_ip(200 + i)) for i in range(4)]
+    assert [r.status_code for r in real] == [201, 201, 201, 429]
+    assert real[-1].get_json()["error"]["code"] == "rate_limited"
+    assert int(real[-1].headers["Retry-After"]) >= 1
+    assert len(standin.creates()) == 3
+
+
+def test_upstream_failures_still_count_against_the_demo(settings, standin):
+    # A create that reached itellico spent the account's budget, whatever it answered.
+    client = app_with(settings, rate_limit_per_demo="2/minute").test_client()
+    standin.fault(mode="server_error", status=500, times=2)
+    codes = [client.post("/api/calls", json={}, **from_ip(i)).status_code for i in range(3)]
+    assert codes == [502, 502, 429]
+
+
+def test_the_per_ip_limit_counts_every_request(settings, standin):
+    client = app_with(settings, rate_limit_per_ip="3/minute").test_client()
+    codes = [client.post("/api/calls", json={"mode": "video"}).status_code for _ in range(3)]
+    assert codes == [400, 400, 400]
+    assert client.post("/api/calls", json={}).status_code == 429
+    assert standin.creates() == []
+    assert client.post("/api/calls", json={}, **from_ip(9)).status_code == 201
+
+
+def test_limits_are_attached_with_decorators_not_by_patching_view_names():
+    from pathlib import Path
+
+    source = Path("webcall/ratelimit.py").read_text()
+    assert "view_functions" not in source
+
+
+class CountingTransport(httpx.BaseTransport):
+    def __init__(self) -> None:
+        self.inner = httpx.HTTPTransport()
+        self.paths: list[str] = []
+        self.lock = threading.Lock()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        with self.lock:
+            self.paths.append(request.url.path)
+        return self.inner.handle_request(request)
+
+
+def test_readyz_probes_upstream_at_most_once_per_cache_window(settings, standin):
+    transport = CountingTransport()
+    app = create_app({"settings": settings, "itellico_transport": transport})
+    client = app.test_client()
+    answers = [client.get("/readyz") for _ in range(30)]
+    assert all(r.status_code == 200 for r in answers)
+    assert transport.paths.count("/v1/accounts/current") == 1
+
+
+def test_readyz_probes_again_after_the_cache_window(settings, standin, monkeypatch):
+    from webcall import health
+
+    clock = {"now": 1000.0}
+    monkeypatch.setattr(health.time, "monotonic", lambda: clock["now"])
+    transport = CountingTransport()
+    client = create_app({"settings": settings, "itellico_transport": transport}).test_client()
+    client.get("/readyz")
+    clock["now"] += health.UPSTREAM_CHECK_CACHE_SECONDS + 0.1
+    client.get("/readyz")
+    assert transport.paths.count("/v1/accounts/current") == 2
+
+
+def test_call_summary_is_limited_per_call(settings, standin):
+    from webcall.ratelimit import SUMMARY_LIMIT
+
+    client = app_with(settings).test_client()
+    first = client.post("/api/calls", json={}).get_json()
+    second = client.post("/api/calls", json={}).get_json()
+    allowed = int(SUMMARY_LIMIT.split("/")[0])
+    url = f"/api/calls/{first['call_id']}"
+    headers = {"X-Call-Handle": first["handle"]}
+    codes = [client.get(url, headers=headers, **from_ip(i)).status_code for i in range(allowed + 1)]
+    assert codes == [200] * allowed + [429]
+    limited = client.get(url, headers=headers)
+    assert limited.get_json()["error"]["code"] == "rate_limited"
+    assert int(limited.headers["Retry-After"]) >= 1
+    other = client.get(f"/api/calls/{second['call_id']}", headers={"X-Call-Handle": second["handle"]})
+    assert other.status_code == 200
