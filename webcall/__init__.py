@@ -28,10 +28,11 @@ __all__ = ["ROOT", "SettingsError", "create_app"]
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. `test_config` may hold `settings` (a Settings), `itellico_transport`
-    (an httpx transport) and plain Flask config keys."""
+    (an httpx transport), `itellico_sleep` (the retry back-off's sleep) and plain Flask config keys."""
     test_config = dict(test_config or {})
     settings = test_config.pop("settings", None)
     transport = test_config.pop("itellico_transport", None)
+    client_options = {"sleep": test_config.pop("itellico_sleep")} if "itellico_sleep" in test_config else {}
     if settings is None:
         load_dotenv(ROOT / ".env")
         settings = Settings.from_env()
@@ -60,6 +61,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         connect_timeout=settings.connect_timeout_seconds,
         timeout=settings.create_timeout_seconds,
         transport=transport,
+        **client_options,
     )
     app.extensions[EXTENSION] = Services(
         settings=settings,

@@ -8,6 +8,7 @@ itellico's `{code, message, detail, errors}`, a FastAPI-style `{detail}`, or no 
 from __future__ import annotations
 
 import logging
+import math
 import random
 import threading
 import time
@@ -24,6 +25,11 @@ USER_AGENT = "itellico-webcall/0.1"
 # Only these answers mean "not processed, try again"; anything else after sending is final.
 RETRYABLE_STATUSES = frozenset({429, 503})
 MAX_RETRY_AFTER_SECONDS = 3.0
+# A Retry-After we pass on to the browser is capped; an hour is already "come back later".
+MAX_RETRY_AFTER_ANSWERED = 3600.0
+# Field errors are for the operator's log line; a flood of them is not.
+MAX_FIELD_ERRORS = 20
+MAX_FIELD_TEXT = 200
 
 
 class UpstreamErrorKind(StrEnum):
@@ -212,7 +218,9 @@ class ItellicoClient:
         data = self._request("GET", f"/v1/accounts/{self.account_id()}/calls/{call_id}")
         raw_messages = data.get("messages")
         messages = tuple(
-            CallMessage(role=m["role"], message=m.get("message") or "", timestamp=_opt_str(m, "timestamp"))
+            CallMessage(
+                role=m["role"], message=_opt_str(m, "message") or "", timestamp=_opt_str(m, "timestamp")
+            )
             for m in (raw_messages if isinstance(raw_messages, list) else [])
             if isinstance(m, dict) and isinstance(m.get("role"), str)
         )
@@ -290,12 +298,11 @@ class ItellicoClient:
             # Sent, then the connection broke: the outcome is unknown, so this is never retried.
             raise UpstreamError(UpstreamErrorKind.BAD_RESPONSE, message=type(exc).__name__) from None
         if response.is_success:
-            try:
-                data = response.json()
-            except ValueError:
+            data = _json_or_none(response)
+            if data is None:
                 raise UpstreamError(
                     UpstreamErrorKind.BAD_RESPONSE, response.status_code, message="answer is not JSON"
-                ) from None
+                )
             if not isinstance(data, dict):
                 raise UpstreamError(
                     UpstreamErrorKind.BAD_RESPONSE, response.status_code, message="answer is not an object"
@@ -318,6 +325,8 @@ def error_from_response(response: httpx.Response) -> UpstreamError:
 
 
 def _kind_for_status(status: int) -> UpstreamErrorKind:
+    if status < 400:  # a redirect or other non-success: no answer we can use (redirects are not followed)
+        return UpstreamErrorKind.BAD_RESPONSE
     if status == 401:
         return UpstreamErrorKind.UNAUTHORIZED
     if status in (402, 403):
@@ -332,27 +341,46 @@ def _kind_for_status(status: int) -> UpstreamErrorKind:
 
 
 def _parse_error_body(response: httpx.Response) -> tuple[str | None, str, tuple[str, ...]]:
-    try:
-        data = response.json()
-    except ValueError:
-        return None, "", ()
+    """Read whatever error body came back; any shape, never an exception (tests/fuzz)."""
+    data = _json_or_none(response)
     if not isinstance(data, dict):
         return None, "", ()
-    code = data.get("code") if isinstance(data.get("code"), str) else None
-    message = data.get("message") if isinstance(data.get("message"), str) else ""
+    code = _opt_str(data, "code")
+    message = _opt_str(data, "message") or ""
     detail = data.get("detail")
     fields: list[str] = []
-    for item in data.get("errors") or []:
+    for item in _list(data.get("errors")):  # itellico: [{field, message}]
         if isinstance(item, dict) and isinstance(item.get("field"), str):
-            fields.append(f"{item['field']}: {item.get('message', '')}")
+            fields.append(f"{item['field']}: {_text(item.get('message'))}")
     if isinstance(detail, list):  # FastAPI: [{loc: [...], msg: "..."}]
         for item in detail:
             if isinstance(item, dict):
-                loc = ".".join(str(part) for part in item.get("loc", []))
-                fields.append(f"{loc}: {item.get('msg', '')}")
+                loc = ".".join(_text(part) for part in _list(item.get("loc")))
+                fields.append(f"{loc}: {_text(item.get('msg'))}")
     elif isinstance(detail, str) and not message:
         message = detail
-    return code, message, tuple(fields)
+    return code, message, tuple(fields[:MAX_FIELD_ERRORS])
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    # RecursionError: a deeply nested body exhausts the JSON parser's stack; it is not ValueError.
+    try:
+        return response.json()
+    except (ValueError, RecursionError):
+        return None
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _text(value: Any) -> str:
+    """A scalar as short text; anything else (objects, lists) is not worth a log line."""
+    if isinstance(value, str):
+        return value[:MAX_FIELD_TEXT]
+    if isinstance(value, int | float | bool) or value is None:
+        return str(value)
+    return "?"
 
 
 def _retry_after(raw: str | None) -> float | None:
@@ -362,7 +390,10 @@ def _retry_after(raw: str | None) -> float | None:
         value = float(raw)
     except ValueError:
         return None  # an HTTP date: too far off to wait for inside one browser request
-    return value if value >= 0 else None
+    # "inf", "nan" and "1e400" parse as floats too; none of them is a wait anybody can use.
+    if not math.isfinite(value) or value < 0:
+        return None
+    return min(value, MAX_RETRY_AFTER_ANSWERED)
 
 
 def _str(data: Mapping[str, Any], name: str) -> str:

@@ -1,0 +1,206 @@
+"""Property-based fuzzing of what itellico answers (Hypothesis through an httpx MockTransport):
+any status, any headers, JSON of any shape, garbage bytes and truncated bodies. Whatever comes
+back, the browser gets a documented code in the documented shape, never a 5xx of ours
+(`internal_error`), and every create leaves exactly one call-log row."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from webcall import create_app
+from webcall.errors import ErrorCode
+
+pytestmark = pytest.mark.fuzz
+
+CREATE_EXAMPLES = 1500
+SUMMARY_EXAMPLES = 600
+FUZZ = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+ACCOUNT = {"id": "7d0c5a8e-2b5e-4c1a-9f3e-0a6b2d4c8e10", "name": "Fuzz"}
+CODES = {code.value for code in ErrorCode} - {ErrorCode.INTERNAL_ERROR.value}
+# What a create or a summary may answer when itellico misbehaves (docs/api.md).
+CREATE_STATUSES = {201, 429, 502, 503, 504}
+SUMMARY_STATUSES = {200, 404, 429, 502, 503, 504}
+
+scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=30))
+any_json = st.recursive(
+    scalars,
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                ["code", "message", "detail", "errors", "loc", "msg", "field", "id", "join", "x"]
+            ),
+            children,
+            max_size=5,
+        )
+    ),
+    max_leaves=15,
+)
+# Bodies close to the documented ones, with any field's value replaced by anything.
+create_answer = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": st.one_of(st.text(max_size=20), any_json),
+        "status": any_json,
+        "agent_name": any_json,
+        "join": st.one_of(
+            any_json,
+            st.fixed_dictionaries(
+                {},
+                optional={"token": st.one_of(st.just("a.b.c"), any_json), "livekit_url": any_json},
+            ),
+        ),
+    },
+)
+error_answer = st.fixed_dictionaries(
+    {},
+    optional={
+        "code": any_json,
+        "message": any_json,
+        "detail": st.one_of(any_json, st.lists(st.dictionaries(st.sampled_from(["loc", "msg"]), any_json))),
+        "errors": st.one_of(
+            any_json, st.lists(st.dictionaries(st.sampled_from(["field", "message"]), any_json))
+        ),
+    },
+)
+summary_answer = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": st.one_of(st.just("c1"), any_json),
+        "status": any_json,
+        "duration_seconds": any_json,
+        "messages": st.one_of(
+            any_json, st.lists(st.dictionaries(st.sampled_from(["role", "message", "timestamp"]), any_json))
+        ),
+    },
+)
+
+
+def encoded(value: Any) -> bytes:
+    return json.dumps(value, allow_nan=True).encode()
+
+
+@st.composite
+def bodies(draw: st.DrawFn, structured: st.SearchStrategy[Any]) -> bytes:
+    kind = draw(st.sampled_from(["structured", "any", "bytes", "truncated", "empty"]))
+    if kind == "structured":
+        return encoded(draw(structured))
+    if kind == "any":
+        return encoded(draw(any_json))
+    if kind == "bytes":
+        return draw(st.binary(max_size=60))
+    if kind == "truncated":
+        whole = encoded(draw(structured))
+        return whole[: draw(st.integers(0, max(0, len(whole) - 1)))]
+    return b""
+
+
+statuses = st.one_of(
+    st.sampled_from([200, 201, 204, 301, 400, 401, 402, 403, 404, 409, 410, 422, 429, 500, 502, 503, 504]),
+    st.integers(200, 599),
+)
+headers = st.fixed_dictionaries(
+    {},
+    optional={
+        "Retry-After": st.one_of(
+            st.sampled_from(["0", "1", "2.5", "-1", "inf", "nan", "1e400", "Wed, 21 Oct 2015 07:28:00 GMT"]),
+            st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126), max_size=12),
+        ),
+        "Content-Type": st.sampled_from(["application/json", "text/html", "application/problem+json", "x/y"]),
+    },
+)
+
+
+class Upstream:
+    """The answer itellico gives next; the account lookup always works."""
+
+    def __init__(self) -> None:
+        self.answer = httpx.Response(500)
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/accounts/current"):
+            return httpx.Response(200, json=ACCOUNT)
+        return self.answer
+
+
+@pytest.fixture(scope="module")
+def rig(request: pytest.FixtureRequest):
+    from tests.conftest import SECRET_KEY
+    from webcall.settings import Settings
+
+    upstream = Upstream()
+    app = create_app(
+        {
+            "settings": replace(
+                Settings(api_key="fuzz-key-0123456789", agent_id="3f7c2b1e-8a4d-4c6b-9e2f-1a5d7c9b0e41"),
+                secret_key=SECRET_KEY,
+                rate_limit_per_ip="1000000/minute",
+                rate_limit_per_demo="1000000/minute",
+            ),
+            "itellico_transport": httpx.MockTransport(upstream.handler),
+            "itellico_sleep": lambda _seconds: None,
+            "TESTING": True,
+        }
+    )
+    return app, app.test_client(), upstream
+
+
+def assert_documented(response: Any, allowed_statuses: set[int]) -> None:
+    assert response.status_code in allowed_statuses, (response.status_code, response.get_data()[:200])
+    body = response.get_json()
+    assert isinstance(body, dict)
+    if response.status_code >= 400:
+        assert set(body) == {"error"}
+        assert body["error"]["code"] in CODES, body
+        assert isinstance(body["error"]["message"], str)
+        if response.status_code == 429:
+            assert response.headers["Retry-After"].isdigit()
+
+
+@settings(max_examples=CREATE_EXAMPLES, **FUZZ)
+@given(status=statuses, headers=headers, body=st.data())
+def test_any_create_answer_gives_a_documented_result_and_one_log_row(rig, status, headers, body):
+    app, client, upstream = rig
+    structured = create_answer if 200 <= status < 300 else error_answer
+    upstream.answer = httpx.Response(status, content=body.draw(bodies(structured)), headers=headers)
+    calllog = app.extensions["webcall"].calllog
+    before = len(calllog.calls(limit=1_000_000))
+    response = client.post("/api/calls", json={})
+    assert_documented(response, CREATE_STATUSES)
+    assert len(calllog.calls(limit=1_000_000)) == before + 1
+    if response.status_code == 201:
+        created = response.get_json()
+        assert isinstance(created["call_id"], str) and created["call_id"]
+        assert isinstance(created["token"], str) and isinstance(created["livekit_url"], str)
+
+
+@pytest.fixture(scope="module")
+def handle(rig) -> str:
+    _app, client, upstream = rig
+    upstream.answer = httpx.Response(
+        201, json={"id": "c1", "join": {"token": "a.b.c", "livekit_url": "wss://x"}}
+    )
+    return client.post("/api/calls", json={}).get_json()["handle"]
+
+
+@settings(max_examples=SUMMARY_EXAMPLES, **FUZZ)
+@given(status=statuses, headers=headers, body=st.data())
+def test_any_summary_answer_gives_a_documented_result(rig, handle, status, headers, body):
+    _app, client, upstream = rig
+    structured = summary_answer if 200 <= status < 300 else error_answer
+    upstream.answer = httpx.Response(status, content=body.draw(bodies(structured)), headers=headers)
+    response = client.get("/api/calls/c1", headers={"X-Call-Handle": handle})
+    assert_documented(response, SUMMARY_STATUSES)
+    if response.status_code == 200:
+        summary = response.get_json()
+        assert all(
+            isinstance(m["message"], str) and m["role"] in ("user", "agent") for m in summary["messages"]
+        )
+        assert summary["duration_seconds"] is None or isinstance(summary["duration_seconds"], int)
