@@ -75,8 +75,9 @@ class _SessionInterface(SecureCookieSessionInterface):
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("SESSION_COOKIE_NAME", "webcall_session")
     app.config.update(
+        # Flask's config always holds "session" here, so setdefault would never apply.
+        SESSION_COOKIE_NAME="webcall_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),

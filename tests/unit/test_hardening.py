@@ -1,0 +1,58 @@
+"""Small hardening: body size, nesting, content types, the session cookie name."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pytest
+
+from webcall import create_app
+
+pytestmark = pytest.mark.unit
+
+SALES_PASSWORD = "hardening-password-1"
+
+
+def assert_error(response, status, code="invalid_request"):
+    assert response.status_code == status, response.get_data(as_text=True)[:200]
+    body = response.get_json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}
+    assert body["error"]["code"] == code
+
+
+@pytest.fixture
+def demos_client(settings):
+    app = create_app({"settings": replace(settings, demos_file="demos.toml", sales_password=SALES_PASSWORD)})
+    return app.test_client()
+
+
+def test_a_huge_body_is_refused_with_413_before_it_is_read(client, standin):
+    huge = b'{"initial_text": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+    response = client.post("/api/calls", data=huge, content_type="application/json")
+    assert_error(response, 413)
+    assert standin.creates() == []
+
+
+def test_deeply_nested_json_is_a_400_not_a_500(client, standin):
+    for raw in ("[" * 20_000, '{"demo": ' + "[" * 10_000 + "]" * 10_000 + "}"):
+        assert_error(client.post("/api/calls", data=raw, content_type="application/json"), 400)
+    assert standin.creates() == []
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", ""])
+def test_json_api_refuses_other_content_types(client, standin, content_type):
+    # text/plain and form posts are "simple" requests: a foreign site could send them without a preflight.
+    response = client.post("/api/calls", data="{}", content_type=content_type)
+    assert_error(response, 415)
+    assert standin.creates() == []
+
+
+def test_the_session_cookie_is_named_webcall_session(demos_client):
+    page = demos_client.get("/demos/login")
+    cookies = page.headers.getlist("Set-Cookie")
+    assert cookies and all(c.startswith("webcall_session=") for c in cookies), cookies
+    token = re.search(r'name="csrf" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    signed_in = demos_client.post("/demos/login", data={"password": SALES_PASSWORD, "csrf": token})
+    assert signed_in.status_code == 302
+    assert signed_in.headers["Set-Cookie"].startswith("webcall_session=")
