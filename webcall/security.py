@@ -10,6 +10,9 @@
 
 from __future__ import annotations
 
+import logging
+from urllib.parse import urlsplit
+
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -17,7 +20,10 @@ from .demos import DemoProfile
 from .errors import ApiError, ErrorCode
 from .services import EXTENSION, services
 
+log = logging.getLogger("webcall.security")
+
 PREFLIGHT_MAX_AGE = "600"
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 # The largest legitimate body is a create (~25 KB at its limits) or a sales form; a 100 MB body
 # used to be read whole (370 MB of memory).
 MAX_BODY_BYTES = 64 * 1024
@@ -27,6 +33,11 @@ def init_app(app: Flask) -> None:
     settings = app.extensions[EXTENSION].settings
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    if settings.environment == "production" and not settings.public_url:
+        log.warning(
+            "OPERATOR: WEBCALL_PUBLIC_URL is not set, so same-origin API calls are judged by the Host "
+            "header; set it to the address visitors use (e.g. https://demo.example.com)"
+        )
     if settings.trusted_proxy_hops:
         hops = settings.trusted_proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
@@ -50,9 +61,28 @@ def origin_allowed(allowed: tuple[str, ...]) -> bool:
     return origin is None or origin in allowed
 
 
+def own_origins() -> tuple[str, ...]:
+    """The origins of our own pages. In production, the configured public address only: the Host
+    header (and the scheme Flask sees behind a TLS proxy) is not ours to trust, and a DNS-rebound
+    name would otherwise pass as same-origin. In development, the address asked for when it is a
+    loopback name (`make run` answers on 127.0.0.1 and localhost), plus the public URL if set."""
+    settings = services().settings
+    public = (_origin_of(settings.public_url),) if settings.public_url else ()
+    if settings.environment == "production" and public:
+        return public
+    if settings.environment == "production" or urlsplit(request.host_url).hostname in LOOPBACK_HOSTS:
+        return (*public, request.host_url.rstrip("/"))
+    return public
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def _cross_origin() -> str | None:
     origin = request.headers.get("Origin")
-    if origin is None or origin == request.host_url.rstrip("/"):
+    if origin is None or origin in own_origins():
         return None
     return origin
 

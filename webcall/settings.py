@@ -93,6 +93,9 @@ class Settings:
         if secret_key is None and environment == "production":
             raise SettingsError("WEBCALL_SECRET_KEY", "is required in production (WEBCALL_ENV=production)")
         extra = {} if secret_key is None else {"secret_key": secret_key}
+        public_url = _public_url("WEBCALL_PUBLIC_URL", get("WEBCALL_PUBLIC_URL"))
+        trusted_proxy_hops = _optional_int("WEBCALL_TRUSTED_PROXY_HOPS", get, 0, 5) or 0
+        _check_tls_proxy(environment, public_url, trusted_proxy_hops)
         return cls(
             api_key=api_key,
             agent_id=_uuid("ITELLICOAI_AGENT_ID", agent_id),
@@ -109,12 +112,12 @@ class Settings:
             demos_file=_demos_file("WEBCALL_DEMOS_FILE", get("WEBCALL_DEMOS_FILE")),
             database_url=get("WEBCALL_DATABASE_URL") or DEFAULT_DATABASE_URL,
             sales_password=_password("WEBCALL_SALES_PASSWORD", get("WEBCALL_SALES_PASSWORD")),
-            public_url=_public_url("WEBCALL_PUBLIC_URL", get("WEBCALL_PUBLIC_URL")),
+            public_url=public_url,
             environment=environment,
             rate_limit_per_ip=_rate("WEBCALL_RATE_LIMIT_PER_IP", get, "10/minute"),
             rate_limit_per_demo=_rate("WEBCALL_RATE_LIMIT_PER_DEMO", get, "120/minute"),
             rate_limit_storage_uri=_storage_uri("WEBCALL_RATE_LIMIT_STORAGE_URI", get),
-            trusted_proxy_hops=_optional_int("WEBCALL_TRUSTED_PROXY_HOPS", get, 0, 5) or 0,
+            trusted_proxy_hops=trusted_proxy_hops,
             extra_connect_src=_sources("WEBCALL_CSP_CONNECT_SRC", get("WEBCALL_CSP_CONNECT_SRC")),
             **extra,
         )
@@ -208,6 +211,18 @@ def _public_url(name: str, raw: str | None) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         raise SettingsError(name, f"{raw!r} is not a URL like https://demo.example.com")
     return raw.rstrip("/")
+
+
+def _check_tls_proxy(environment: str, public_url: str | None, hops: int) -> None:
+    """An https public address served by gunicorn over plain http means a TLS proxy is in front;
+    without trusting it every visitor shares the proxy's IP (one rate-limit budget for all), cookies
+    lose `Secure` and HSTS is never sent. Refusing to start is visible before any visitor is."""
+    if environment == "production" and public_url and public_url.startswith("https://") and hops == 0:
+        raise SettingsError(
+            "WEBCALL_TRUSTED_PROXY_HOPS",
+            f"is 0, but WEBCALL_PUBLIC_URL is {public_url}: set it to the number of TLS proxies in front of "
+            "the app (usually 1), and keep HOST=127.0.0.1 so nobody can reach the app around them",
+        )
 
 
 def _rate(name: str, get: Getter, default: str) -> str:

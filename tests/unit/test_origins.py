@@ -1,0 +1,85 @@
+"""Same-origin behind a TLS proxy: production judges it by WEBCALL_PUBLIC_URL, never the Host header;
+`make run` keeps working on http://127.0.0.1:PORT and http://localhost:PORT."""
+
+from __future__ import annotations
+
+import runpy
+from dataclasses import replace
+
+import pytest
+
+from webcall import create_app
+from webcall.settings import Settings, SettingsError
+
+pytestmark = pytest.mark.unit
+
+PUBLIC = "https://demo.example.com"
+
+
+def production(settings, **changes):
+    changes = {"environment": "production", "public_url": PUBLIC, "trusted_proxy_hops": 1, **changes}
+    return create_app({"settings": replace(settings, **changes)}).test_client()
+
+
+def test_own_page_behind_a_tls_proxy_may_call(settings, standin):
+    client = production(settings)
+    # nginx sent no X-Forwarded-Proto (or the hop count is off): Flask sees http://, the browser https://.
+    response = client.post("/api/calls", json={}, headers={"Origin": PUBLIC})
+    assert response.status_code == 201, response.get_json()
+    summary = client.get(
+        f"/api/calls/{response.get_json()['call_id']}",
+        headers={"Origin": PUBLIC, "X-Call-Handle": response.get_json()["handle"]},
+    )
+    assert summary.status_code == 200
+
+
+def test_production_ignores_the_host_header_for_same_origin(settings, standin):
+    # DNS rebinding: the attacker's name points at us, so Origin and Host agree, but neither is ours.
+    client = production(settings)
+    evil = "http://evil.example"
+    response = client.post("/api/calls", json={}, headers={"Origin": evil}, base_url=evil)
+    assert response.status_code == 403 and response.get_json()["error"]["code"] == "origin_not_allowed"
+    preflight = client.options("/api/calls", headers={"Origin": evil}, base_url=evil)
+    assert preflight.status_code == 403
+    assert standin.creates() == []
+
+
+@pytest.mark.parametrize("origin", ["http://127.0.0.1:5000", "http://localhost:5000"])
+def test_development_works_on_loopback_names(settings, standin, origin):
+    client = create_app({"settings": settings}).test_client()
+    response = client.post("/api/calls", json={}, headers={"Origin": origin}, base_url=origin)
+    assert response.status_code == 201, response.get_json()
+
+
+def test_development_refuses_a_rebound_name(settings, standin):
+    client = create_app({"settings": settings}).test_client()
+    evil = "http://evil.example:5000"
+    assert client.post("/api/calls", json={}, headers={"Origin": evil}, base_url=evil).status_code == 403
+
+
+BASE_ENV = {
+    "ITELLICOAI_API_KEY": "k",
+    "ITELLICOAI_AGENT_ID": "3f7c2b1e-8a4d-4c6b-9e2f-1a5d7c9b0e41",
+    "WEBCALL_SECRET_KEY": "s" * 32,
+    "WEBCALL_ENV": "production",
+}
+
+
+def test_production_with_an_https_public_url_needs_trusted_hops():
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env({**BASE_ENV, "WEBCALL_PUBLIC_URL": PUBLIC})
+    message = str(raised.value)
+    assert "\n" not in message and "WEBCALL_TRUSTED_PROXY_HOPS" in message and PUBLIC in message
+    ok = Settings.from_env({**BASE_ENV, "WEBCALL_PUBLIC_URL": PUBLIC, "WEBCALL_TRUSTED_PROXY_HOPS": "1"})
+    assert ok.trusted_proxy_hops == 1
+    # Development, or a plain-http public URL, has no proxy to trust.
+    Settings.from_env({**BASE_ENV, "WEBCALL_ENV": "development", "WEBCALL_PUBLIC_URL": PUBLIC})
+    Settings.from_env({**BASE_ENV, "WEBCALL_PUBLIC_URL": "http://10.0.0.5:5000"})
+
+
+def test_gunicorn_binds_loopback_unless_told_otherwise(monkeypatch):
+    # With trusted hops, X-Forwarded-* from anyone who can reach the port would be believed.
+    monkeypatch.delenv("HOST", raising=False)
+    monkeypatch.setenv("WEBCALL_TRUSTED_PROXY_HOPS", "1")
+    monkeypatch.setenv("WEBCALL_ENV", "production")
+    assert runpy.run_path("gunicorn.conf.py")["bind"].startswith("127.0.0.1:")
