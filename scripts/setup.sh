@@ -7,8 +7,11 @@ cd "$(dirname "$0")/.."
 LIVEKIT_VERSION="1.13.5"          # pinned; see ../shared/reference/livekit.md §2.1
 BIN_DIR=".cache/bin"
 # chromium: browser tests; espeak-ng: the agent's voice; sox: test WAVs;
-# redis-server and postgresql: the multi-instance serving test starts its own on loopback ports.
-APT_PACKAGES=(chromium espeak-ng sox redis-server postgresql)
+# redis-server and postgresql: the multi-instance serving test starts its own on loopback ports;
+# nginx: the TLS deployment test runs deploy/nginx/webcall.conf in front of gunicorn as its own child
+# process (own prefix, no system config read or written). On a machine with systemd, Debian's package
+# also starts its default site on port 80; the tests never use it (`systemctl disable --now nginx`).
+APT_PACKAGES=(chromium espeak-ng sox redis-server postgresql nginx)
 PYTHON="${PYTHON:-python3.11}"
 command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
 

@@ -1,0 +1,398 @@
+"""The documented deployment, for real: Debian's nginx terminates TLS with the shipped config
+(deploy/nginx/webcall.conf, only ports, names and certificate paths substituted) in front of
+gunicorn (`gunicorn -c gunicorn.conf.py app:app`, WEBCALL_ENV=production, one trusted proxy hop),
+with the sandbox behind it. Through it: a voice call on /, the widget on a foreign https page,
+the sales index, and slow clients that do not stall anyone.
+
+nginx runs as a child process with its own prefix, logs and temp dirs in a tmp folder; no system
+configuration is read or written (only /etc/nginx/mime.types is included).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from sandbox.ports import free_port
+from sandbox.stack import DEFAULT_AGENT_ID
+from webcall import ROOT
+
+from .conftest import ARTIFACTS, Sandbox, wait_until
+from .servers import Gunicorn, _stop, _wait_for_port, gunicorn
+
+NGINX = Path("/usr/sbin/nginx")
+TEMPLATE = ROOT / "deploy" / "nginx" / "webcall.conf"
+SALES_PASSWORD = "tls proxy sales password"
+ELEMENT = "itellico-call"
+AGENT_LINE = f'{ELEMENT} [data-role="agent"][data-final="true"] .line-text'
+HOST_DEMO = "tlshost"
+
+
+def render_site_config(*, app_port: int, https_port: int, http_port: int, cert: Path, key: Path) -> str:
+    """The shipped config with test ports and paths. Every substitution must hit: if the template
+    changes shape, this fails instead of silently testing something else than the docs show."""
+    text = TEMPLATE.read_text()
+    replacements = {
+        "server 127.0.0.1:5000;": f"server 127.0.0.1:{app_port};",
+        "listen 80;": f"listen 127.0.0.1:{http_port};",
+        "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl http2;",
+        "server_name webcall.example.com;": "server_name 127.0.0.1;",
+        "/etc/ssl/webcall/fullchain.pem": str(cert),
+        "/etc/ssl/webcall/privkey.pem": str(key),
+    }
+    for old, new in replacements.items():
+        assert old in text, f"{TEMPLATE} no longer contains {old!r}; update this test and docs/deployment.md"
+        text = text.replace(old, new)
+    return text
+
+
+def main_config(folder: Path, *, host_port: int, cert: Path, key: Path) -> str:
+    """What Debian's /etc/nginx/nginx.conf provides around conf.d/, pointed at `folder`, plus a
+    second site: the foreign https host page that embeds the widget."""
+    user = "user root;" if os.geteuid() == 0 else ""  # the tmp folder is private to us
+    temp = "\n".join(
+        f"    {kind}_temp_path {folder / kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    return f"""\
+{user}
+worker_processes 1;
+pid {folder / "nginx.pid"};
+error_log {folder / "error.log"} warn;
+events {{ worker_connections 512; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log {folder / "access.log"};
+{temp}
+    include {folder / "webcall.conf"};
+
+    server {{
+        listen 127.0.0.1:{host_port} ssl;
+        server_name localhost;
+        ssl_certificate     {cert};
+        ssl_certificate_key {key};
+        root {folder / "site"};
+    }}
+}}
+"""
+
+
+def host_page(app_url: str) -> str:
+    return f"""<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Acme Dental Supplies (https)</title><link rel="icon" href="data:,"></head>
+<body>
+  <h1>Everything your practice needs</h1>
+  <script src="{app_url}/widget.js" data-demo="{HOST_DEMO}" data-mode="text" async></script>
+</body>
+</html>
+"""
+
+
+def demos_toml(host_origin: str) -> str:
+    # The shipped demos plus one that a foreign https site may embed.
+    return (
+        (ROOT / "demos.toml").read_text()
+        + f"""
+[demos.{HOST_DEMO}]
+title = "Acme Dental Supplies"
+agent_id = "{DEFAULT_AGENT_ID}"
+display_name = "Ava"
+language = "en"
+default_mode = "text"
+allowed_origins = ["{host_origin}"]
+"""
+    )
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    command = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
+    command += ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"]
+    subprocess.run([*command, "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return cert, key
+
+
+@dataclass
+class Deployment:
+    url: str  # https://127.0.0.1:<nginx>, the app's public URL
+    http_url: str  # the plain-HTTP server block (redirects)
+    host_url: str  # https://localhost:<nginx>, a foreign site that embeds the widget
+    https_port: int
+    app: Gunicorn
+    folder: Path
+
+
+@pytest.fixture(scope="module")
+def deployment(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    if not NGINX.exists():
+        pytest.fail(f"{NGINX} is missing: `make setup` installs Debian's nginx")
+    folder = tmp_path_factory.mktemp("nginx")
+    (folder / "site").mkdir()
+    https_port, http_port, host_port = free_port(), free_port(), free_port()
+    url, host_url = f"https://127.0.0.1:{https_port}", f"https://localhost:{host_port}"
+    (folder / "demos.toml").write_text(demos_toml(host_url))
+    (folder / "site" / "index.html").write_text(host_page(url))
+    cert, key = self_signed(folder)
+    logs = ARTIFACTS / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+
+    env = sandbox.stack.app_env() | {
+        "WEBCALL_ENV": "production",
+        "WEBCALL_SECRET_KEY": "tls-proxy-secret-key-0123456789abcdef",
+        "WEBCALL_TRUSTED_PROXY_HOPS": "1",
+        "WEBCALL_PUBLIC_URL": url,
+        "WEBCALL_SALES_PASSWORD": SALES_PASSWORD,
+        "WEBCALL_DEMOS_FILE": str(folder / "demos.toml"),
+        "WEBCALL_DATABASE_URL": f"sqlite:///{folder / 'calls.sqlite3'}",
+        "WEBCALL_RATE_LIMIT_PER_IP": "1000/minute",
+        "WEBCALL_RATE_LIMIT_PER_DEMO": "1000/minute",
+    }
+    with gunicorn(env, logs / "tls-gunicorn.log") as app:
+        app_port = int(app.url.rsplit(":", 1)[1])
+        (folder / "webcall.conf").write_text(
+            render_site_config(
+                app_port=app_port, https_port=https_port, http_port=http_port, cert=cert, key=key
+            )
+        )
+        (folder / "nginx.conf").write_text(main_config(folder, host_port=host_port, cert=cert, key=key))
+        command = [
+            str(NGINX),
+            "-p",
+            str(folder),
+            "-e",
+            str(folder / "error.log"),
+            "-c",
+            str(folder / "nginx.conf"),
+        ]
+        check = subprocess.run([*command, "-t"], capture_output=True, text=True, check=False)
+        assert check.returncode == 0, check.stderr
+        # A non-daemon child: it stops with the test, and its master is the process we hold.
+        process = subprocess.Popen(
+            [*command, "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        try:
+            _wait_for_port(https_port, process, "nginx")
+            yield Deployment(url, f"http://127.0.0.1:{http_port}", host_url, https_port, app, folder)
+        finally:
+            _stop(process, timeout=10)  # SIGTERM: nginx's fast shutdown
+            for name in ("error.log", "access.log"):
+                if (folder / name).exists():
+                    shutil.copy(folder / name, logs / f"tls-nginx-{name}")
+
+
+@pytest.fixture
+def tls_context(browser: Browser) -> Iterator[BrowserContext]:
+    # The test's own certificate: trusted by this context only, like a visitor's browser trusts a real one.
+    ctx = browser.new_context(ignore_https_errors=True, permissions=["microphone"])
+    yield ctx
+    ctx.close()
+
+
+def recorded_page(ctx: BrowserContext) -> tuple[Page, list[str]]:
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return page, errors
+
+
+def client() -> httpx.Client:
+    return httpx.Client(verify=False, timeout=30)
+
+
+def test_https_is_what_the_app_sees_and_http_redirects(deployment: Deployment) -> None:
+    with client() as http:
+        r = http.get(f"{deployment.url}/healthz")
+        assert r.status_code == 200
+        # HSTS is only sent over HTTPS: proof that ProxyFix took X-Forwarded-Proto from nginx.
+        assert "max-age" in r.headers.get("Strict-Transport-Security", "")
+        redirect = http.get(f"{deployment.http_url}/demos", follow_redirects=False)
+        assert redirect.status_code == 301
+        assert redirect.headers["Location"].startswith("https://127.0.0.1")
+        # The app's own page may create calls: its Origin is the public https origin.
+        created = http.post(
+            f"{deployment.url}/api/calls", json={"mode": "text"}, headers={"Origin": deployment.url}
+        )
+        assert created.status_code == 201, created.text
+
+
+def test_voice_call_through_nginx(
+    deployment: Deployment, tls_context: BrowserContext, sandbox: Sandbox
+) -> None:
+    page, errors = recorded_page(tls_context)
+    page.goto(deployment.url + "/")
+    page.wait_for_function("customElements.get('itellico-call') !== undefined")
+    assert page.evaluate("location.protocol + isSecureContext") == "https:true"
+    with page.expect_response(lambda r: r.url.endswith("/api/calls") and r.request.method == "POST") as info:
+        page.click(f"{ELEMENT} [part=call-button]")
+    assert info.value.status == 201, info.value.text()
+    expect(page.locator(f'{ELEMENT}[data-state="in-call"]')).to_have_count(1, timeout=30_000)
+    expect(page.locator(AGENT_LINE).first).to_contain_text(
+        "this is Ava from the itellico sandbox", timeout=30_000
+    )
+    # The agent's voice really arrives.
+    page.wait_for_function(
+        """async () => {
+            const s = await document.querySelector('itellico-call').getConnectionStats();
+            return s && s.inboundAudioBytes > 2000;
+        }""",
+        polling=250,
+        timeout=20_000,
+    )
+    page.click(f"{ELEMENT} [part=call-button]")
+    expect(page.locator(f'{ELEMENT}[data-state="ended"]')).to_have_count(1, timeout=15_000)
+    assert errors == []  # no mixed content, CSP or script error on the https page
+
+
+def test_widget_on_a_foreign_https_site(deployment: Deployment, tls_context: BrowserContext) -> None:
+    page, errors = recorded_page(tls_context)
+    page.goto(deployment.host_url + "/")
+    widget = f'itellico-widget[data-demo="{HOST_DEMO}"]'
+    launcher = page.locator(f"{widget} [part=launcher]")
+    expect(launcher).to_be_visible(timeout=20_000)
+    launcher.click()
+    expect(page.locator(f'{widget}[data-call-state="in-call"]')).to_have_count(1, timeout=30_000)
+    line = page.locator(f'{widget} itellico-call [data-role="agent"][data-final="true"] .line-text').first
+    expect(line).to_contain_text("this is Ava", timeout=30_000)
+    page.locator(f"{widget} itellico-call [part=message-input]").fill("what are your prices")
+    page.keyboard.press("Enter")
+    expect(page.locator(f'{widget} [data-role="agent"]', has_text="forty nine euros")).to_have_count(
+        1, timeout=30_000
+    )
+    page.evaluate(f"ItellicoWebCall.get('{HOST_DEMO}').end()")
+    expect(page.locator(f'{widget}[data-call-state="ended"]')).to_have_count(1, timeout=15_000)
+    assert errors == []
+
+
+def test_sales_index_signs_in_and_lists_calls(deployment: Deployment, tls_context: BrowserContext) -> None:
+    with client() as http:
+        created = http.post(
+            f"{deployment.url}/api/calls", json={"mode": "text"}, headers={"Origin": deployment.url}
+        )
+    assert created.status_code == 201, created.text
+    call_id = created.json()["call_id"]
+    page, errors = recorded_page(tls_context)
+    page.goto(f"{deployment.url}/demos")
+    expect(page).to_have_url(f"{deployment.url}/demos/login")
+    page.fill("#password", SALES_PASSWORD)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(f"{deployment.url}/demos")
+    expect(page.locator(f'tr[data-call-id="{call_id}"]')).to_have_count(1, timeout=15_000)
+    assert errors == []
+
+
+# ── slow clients ──────────────────────────────────────────────────────────────────────────────────
+
+
+class SlowClients:
+    """Connections that finish the TLS handshake and then trickle a request, a byte every half
+    second: the even ones never finish the request head, the odd ones send the head of a POST and
+    trickle its body."""
+
+    def __init__(self, port: int, count: int) -> None:
+        tls = ssl.create_default_context()
+        tls.check_hostname = False
+        tls.verify_mode = ssl.CERT_NONE
+        self.sockets: list[ssl.SSLSocket] = []
+        for i in range(count):
+            sock = tls.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=10))
+            if i % 2:
+                sock.sendall(
+                    b"POST /api/calls HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    b"Content-Length: 4000\r\n\r\n{"
+                )
+            else:
+                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            sock.settimeout(0.02)
+            self.sockets.append(sock)
+        self.closed: set[int] = set()
+        self.trickle = True
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for i, sock in enumerate(self.sockets):
+                if i in self.closed:
+                    continue
+                try:
+                    sock.recv(4096)  # any answer (a 408) or b"" (a close) means nginx gave up on it
+                    self.closed.add(i)
+                    continue
+                except (TimeoutError, ssl.SSLWantReadError):
+                    pass  # nothing from the server: still hanging on
+                except OSError:
+                    self.closed.add(i)
+                    continue
+                if self.trickle:
+                    try:
+                        sock.sendall(b"a")
+                    except OSError:
+                        self.closed.add(i)
+            self._stop.wait(0.5)
+
+    def open_bodies(self) -> int:
+        return sum(1 for i in range(1, len(self.sockets), 2) if i not in self.closed)
+
+    def open_count(self) -> int:
+        return len(self.sockets) - len(self.closed)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(10)
+        for sock in self.sockets:
+            sock.close()
+
+
+def connections_to(port: int) -> int:
+    """Established TCP connections whose far end is 127.0.0.1:`port` (from /proc/net/tcp)."""
+    count = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        remote, state = fields[2], fields[3]
+        if state == "01" and remote == f"0100007F:{port:04X}":
+            count += 1
+    return count
+
+
+SLOW_CLIENTS = 64
+
+
+def test_slow_clients_do_not_stall_real_requests(deployment: Deployment) -> None:
+    # 64 connections: four times gunicorn's 2 workers x 8 threads, which a quarter of them would
+    # occupy without nginx in front (docs/deployment.md).
+    app_port = int(deployment.app.url.rsplit(":", 1)[1])
+    slow = SlowClients(deployment.https_port, SLOW_CLIENTS)
+    try:
+        with client() as http:
+            for _ in range(5):
+                assert http.get(f"{deployment.url}/healthz").status_code == 200
+            created = http.post(
+                f"{deployment.url}/api/calls", json={"mode": "text"}, headers={"Origin": deployment.url}
+            )
+            assert created.status_code == 201, created.text
+        # The real requests were served while the slow clients hung on (the trickled bodies have no
+        # deadline while they keep trickling, so all of those are certainly still open)...
+        assert slow.open_bodies() == SLOW_CLIENTS // 2, f"{slow.open_bodies()} trickled bodies still open"
+        # ...and none of them reached gunicorn: nginx reads whole requests before it forwards them.
+        assert connections_to(app_port) < SLOW_CLIENTS // 2
+        # Then nginx drops them: the heads after client_header_timeout, the bodies after
+        # client_body_timeout once they go quiet (a steady trickle is a legitimate slow upload).
+        slow.trickle = False
+        wait_until(lambda: slow.open_count() == 0, 60, "nginx to close every slow client")
+    finally:
+        slow.close()
