@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,21 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # event dict from the agent's stdout, or {"event": "exited", "returncode": n}
 EventSink = Callable[[str, dict[str, Any]], None]
+
+# What an agent process may see of our environment: enough to run Python, numpy and espeak-ng.
+# Everything else stays behind, above all ITELLICOAI_API_KEY, WEBCALL_SECRET_KEY and
+# WEBCALL_SALES_PASSWORD: the agent gets its join token in its spec file and needs none of them.
+INHERITED_NAMES = frozenset({"PATH", "HOME", "LANG", "TZ", "TMPDIR", "USER", "VIRTUAL_ENV", "SYSTEMROOT"})
+INHERITED_PREFIXES = ("LC_", "PYTHON", "OPENBLAS_", "OMP_")
+
+
+def agent_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    environ = os.environ if environ is None else environ
+    return {
+        name: value
+        for name, value in environ.items()
+        if name in INHERITED_NAMES or name.startswith(INHERITED_PREFIXES)
+    }
 
 
 class AgentRunner:
@@ -38,6 +54,7 @@ class AgentRunner:
         process = subprocess.Popen(
             [sys.executable, "-m", "sandbox.agent", "--spec", str(spec_path)],
             cwd=ROOT,
+            env=agent_environment(),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=stderr,

@@ -19,6 +19,7 @@ class FaultMode(StrEnum):
     MISSING_JOIN = "missing_join"  # a created web call without `join`
     CLOSE = "close"  # close the connection without answering
     AGENT_ABSENT = "agent_absent"  # create succeeds, but no agent ever joins the room
+    ECHO_KEY = "echo_key"  # 422 whose message, detail and field errors repeat the caller's API key
 
 
 @dataclass

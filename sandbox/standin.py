@@ -179,6 +179,15 @@ def create_standin(config: StandinConfig) -> Flask:
                 "Something failed upstream",
                 detail=f"leaked secret {config.api_key} must never reach a browser",
             )
+        if mode is FaultMode.ECHO_KEY:
+            # Some APIs quote the offending header back; the app must not log it (webcall/logs.py).
+            return _error(
+                422,
+                "validation_error",
+                f"X-API-Key {config.api_key} is not allowed to do this",
+                detail=f"key={config.api_key}",
+                errors=[{"field": "agent_id", "message": f"not visible to key {config.api_key}"}],
+            )
         if mode is FaultMode.HANG:
             time.sleep(fault.delay_seconds)
             return _error(504, "gateway_timeout", "Hung on purpose")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -12,6 +11,7 @@ from dotenv import load_dotenv
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from . import logs
 from .calllog import CallLog
 from .demos import DemoRegistry
 from .errors import ApiError, ErrorCode
@@ -44,7 +44,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.from_mapping(SECRET_KEY=settings.secret_key, JSON_SORT_KEYS=False)
     app.config.update(test_config)
-    _configure_logging(app)
+    logs.configure()
+    # From here on no log line of this process carries these, whoever logs it (webcall/logs.py).
+    logs.add_secrets([settings.api_key, settings.secret_key, settings.sales_password])
     if settings.secret_key_generated:
         app.logger.warning(
             "WEBCALL_SECRET_KEY is not set: using a random key, so call handles do not survive a restart "
@@ -84,16 +86,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.cli.add_command(cli.demos)
     _register_error_pages(app)
     return app
-
-
-def _configure_logging(app: Flask) -> None:
-    if not logging.getLogger("webcall").handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-        logging.getLogger("webcall").addHandler(handler)
-        logging.getLogger("webcall").setLevel(logging.INFO)
-    # httpx logs each request URL at INFO; keep it quiet (URLs are harmless, but noise is not).
-    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def _register_error_pages(app: Flask) -> None:

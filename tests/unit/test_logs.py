@@ -1,0 +1,74 @@
+"""No log line carries a secret, whoever logs it; the app's lines are printed once."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import pytest
+
+from webcall import logs
+
+pytestmark = pytest.mark.unit
+
+KEY = "itellico-key-for-the-log-tests-4f9a"
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZ2VudCIsInZpZGVvIjp7fX0.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
+
+
+@pytest.fixture
+def captured():
+    """A handler on a logger that is not ours, as a library's would be; returns what it printed."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter(logs.LOG_FORMAT))
+    logger = logging.getLogger("some.library")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logs.add_secrets([KEY])
+    yield logger, stream
+    logger.removeHandler(handler)
+
+
+def test_redact_replaces_secrets_tokens_and_share_links():
+    logs.add_secrets([KEY, "short"])
+    text = logs.redact(f"key {KEY} token {JWT} GET /demo/acme?link=abc.DEF-123_x&x=1 HTTP/1.1 short")
+    assert KEY not in text and JWT not in text and "abc.DEF-123_x" not in text
+    assert "link=[redacted]&x=1" in text
+    assert "short" in text  # too short to be one of our secrets; redacting it would eat words
+
+
+def test_a_library_logging_the_key_in_args_and_exceptions_prints_no_key(captured):
+    logger, stream = captured
+    logger.info("upstream said %s", {"errors": [{"field": "agent_id", "message": f"bad key {KEY}"}]})
+    try:
+        raise ValueError(f"rejected {KEY} with token {JWT}")
+    except ValueError:
+        logger.exception("request failed")
+    logger.warning("GET /embed/acme?link=%s 200", "signed.link-token")
+    out = stream.getvalue()
+    assert KEY not in out and JWT not in out and "signed.link-token" not in out
+    assert out.count(logs.REDACTED) >= 4
+    assert "ValueError: rejected [redacted]" in out  # the traceback is kept, redacted
+
+
+def test_app_lines_print_once_when_the_root_logger_already_prints(monkeypatch):
+    """`make run` configures the root logger; the app must not add a second handler for its lines."""
+    root = logging.getLogger()
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    webcall_logger = logging.getLogger("webcall")
+    monkeypatch.setattr(root, "handlers", [handler])
+    monkeypatch.setattr(webcall_logger, "handlers", [])
+    logs.configure()
+    logging.getLogger("webcall.calls").warning("call.create outcome=created")
+    assert stream.getvalue().count("call.create outcome=created") == 1
+    assert webcall_logger.handlers == []
+
+
+def test_app_lines_get_a_handler_when_nothing_prints_them(monkeypatch):
+    """Under gunicorn nothing configures the root logger: the app brings its own handler."""
+    webcall_logger = logging.getLogger("webcall")
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])
+    monkeypatch.setattr(webcall_logger, "handlers", [])
+    logs.configure()
+    assert len(webcall_logger.handlers) == 1
