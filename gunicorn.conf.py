@@ -16,6 +16,12 @@ keepalive = 5
 # Build the app once in the master: a bad setting stops `make serve` with one line, not per worker.
 preload_app = True
 accesslog = "-"
+# gunicorn's control socket defaults to one path per user ($XDG_RUNTIME_DIR or ~/.gunicorn), so a
+# second instance on the same host would unlink and take over the first one's. One per address,
+# beside the call log; `--control-socket PATH` or `--no-control-socket` still override it.
+control_socket = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "instance", f"gunicorn-{bind.replace(':', '-')}.ctl"
+)
 errorlog = "-"
 loglevel = os.environ.get("WEBCALL_LOG_LEVEL", "info")
 if workers > 1 and os.environ.get("WEBCALL_RATE_LIMIT_STORAGE_URI", "memory://").startswith("memory"):

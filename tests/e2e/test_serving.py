@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -88,6 +89,22 @@ def test_both_instances_are_healthy_and_ready(shape):
         ready = httpx.get(instance.url + "/readyz")
         assert ready.status_code == 200, ready.text
         assert ready.json()["checks"] == {"settings": "ok", "upstream": "ok", "database": "ok"}
+
+
+def test_each_instance_answers_on_its_own_control_socket(shape):
+    """Two instances on one host used to share gunicorn's per-user control socket: the second one
+    unlinked the first's, and `gunicornc` reached whichever started last."""
+    from gunicorn.ctl.client import ControlClient
+
+    for instance in (shape.a, shape.b):
+        port = instance.url.rsplit(":", 1)[1]
+        path = ROOT / "instance" / f"gunicorn-127.0.0.1-{port}.ctl"
+        wait_until(path.exists, 30, f"control socket {path.name}")
+        with ControlClient(str(path), timeout=10) as client:
+            workers = {w["pid"] for w in client.send_command("show workers")["workers"]}
+        pid = instance.process.pid
+        children = {int(c) for c in (Path(f"/proc/{pid}/task/{pid}/children").read_text().split())}
+        assert workers and workers <= children, (workers, children)
 
 
 def test_200_concurrent_creates_share_one_limit_across_instances(shape):
