@@ -79,6 +79,9 @@ def test_launcher_serves_the_sandbox_and_ctrl_c_leaves_no_process_behind():
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0
         assert not [pid for pid in descendants if _alive(pid)]
+        # One line per event: the app's lines used to print twice (its own handler and the root's).
+        output = process.stdout.read()
+        assert output.count(f"call.create outcome=created call_id={created.json()['call_id']}") == 1, output
     finally:
         if process.poll() is None:
             process.kill()
