@@ -30,6 +30,10 @@ class LiveKitPorts:
     http: int = 7880
     tcp: int = 7881
     udp: int = 7882
+    # The embedded TURN server (UDP), off unless set: the network tests' relay-only calls.
+    turn_udp: int | None = None
+    # First of three UDP ports TURN allocates relays on (needed with turn_udp).
+    turn_relay_start: int | None = None
 
 
 def binary() -> Path:
@@ -54,6 +58,25 @@ keys:
   {API_KEY}: {API_SECRET}
 logging:
   level: warn
+{turn_yaml(ports)}"""
+
+
+def turn_yaml(ports: LiveKitPorts) -> str:
+    if ports.turn_udp is None:
+        return ""
+    if ports.turn_relay_start is None:
+        raise LiveKitError("turn_relay_start is needed with turn_udp")
+    # Clients get `turn:127.0.0.1:<turn_udp>?transport=udp` with per-participant credentials in the
+    # join response. Relays are on node_ip (127.0.0.1), and livekit's TURN refuses loopback peers
+    # unless allowed (pkg/service/turn.go permissionHandler), so the SFU's own address is allowed.
+    return f"""\
+turn:
+  enabled: true
+  udp_port: {ports.turn_udp}
+  bind_addresses: ["127.0.0.1"]
+  relay_range_start: {ports.turn_relay_start}
+  relay_range_end: {ports.turn_relay_start + 2}
+  allow_restricted_peer_cidrs: ["127.0.0.1/32"]
 """
 
 
@@ -71,6 +94,8 @@ class LiveKitServer:
         ensure_free(self.ports.http, "LIVEKIT_PORT")
         ensure_free(self.ports.tcp, "LIVEKIT_TCP_PORT")
         ensure_free(self.ports.udp, "LIVEKIT_UDP_PORT", udp=True)
+        if self.ports.turn_udp is not None:
+            ensure_free(self.ports.turn_udp, "the TURN UDP port", udp=True)
         config = Path(tempfile.mkstemp(prefix="livekit-", suffix=".yaml")[1])
         config.write_text(config_yaml(self.ports))
         if self._log_path:

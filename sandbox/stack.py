@@ -32,6 +32,10 @@ class SandboxStack:
     # A fresh key per run: nothing real to leak, and tests can search for it in every output.
     api_key: str = field(default_factory=lambda: f"sandbox-{secrets.token_urlsafe(24)}")
     start_agents: bool = True
+    # The LiveKit URL the stand-in hands out, when it is not livekit-server itself: the network
+    # tests put a toxiproxy in front of signalling. The stand-in gives its agents the same URL, so
+    # they share the proxied path (and its toxics) with the browser.
+    public_livekit_url: str | None = None
 
     def __post_init__(self) -> None:
         self.livekit = LiveKitServer(
@@ -41,7 +45,7 @@ class SandboxStack:
         self.standin = create_standin(
             StandinConfig(
                 api_key=self.api_key,
-                livekit_url=self.livekit.url,
+                livekit_url=self.public_livekit_url or self.livekit.url,
                 livekit_api_key=API_KEY,
                 livekit_api_secret=API_SECRET,
                 start_agents=self.start_agents,
@@ -61,8 +65,18 @@ class SandboxStack:
             "ITELLICOAI_AGENT_ID": DEFAULT_AGENT_ID,
             "WEBCALL_RTC_NO_ICE_SERVERS": "true",
             # The page's CSP allows wss:/https: only; the local server speaks ws:/http:.
-            "WEBCALL_CSP_CONNECT_SRC": f"{self.livekit.url} http://127.0.0.1:{self.livekit_ports.http}",
+            "WEBCALL_CSP_CONNECT_SRC": " ".join(self._livekit_origins()),
         }
+
+    def _livekit_origins(self) -> list[str]:
+        # The ws:// URL and its http:// twin (livekit-client also fetches over HTTP), for each URL
+        # a browser may be given.
+        urls = dict.fromkeys([self.livekit.url, self.public_livekit_url or self.livekit.url])
+        return [
+            u
+            for url in urls
+            for u in (url, url.replace("ws://", "http://", 1).replace("wss://", "https://", 1))
+        ]
 
     def start(self) -> None:
         load_agents()  # a broken agents.toml stops us before anything runs

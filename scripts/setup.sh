@@ -51,3 +51,15 @@ if [ "$("$BIN_DIR/server" --version 2>/dev/null | awk '{print $NF}')" != "$LIVEK
   GOBIN="$PWD/$BIN_DIR" go install "github.com/livekit/livekit-server/cmd/server@v$LIVEKIT_VERSION"
   "$BIN_DIR/server" --version
 fi
+
+# 5. toxiproxy, the network lab's TCP proxy (latency, jitter, resets between the app, the API and
+#    LiveKit; sandbox/toxiproxy.py), pinned and built like livekit-server. Its binary is also named
+#    `server`, so it gets a directory of its own. Its `-version` says only "git" for a `go install`
+#    build, so the module version recorded in the binary is what is checked.
+TOXIPROXY_VERSION="2.12.0"
+TOXIPROXY_DIR=".cache/toxiproxy/bin"
+if ! go version -m "$TOXIPROXY_DIR/server" 2>/dev/null | grep -q "toxiproxy/v2[[:space:]]v$TOXIPROXY_VERSION[[:space:]]"; then
+  step "Building toxiproxy v$TOXIPROXY_VERSION with Go (the network tests' proxy; first time: about 1 minute on 2 cores; later: seconds)"
+  mkdir -p "$TOXIPROXY_DIR"
+  GOBIN="$PWD/$TOXIPROXY_DIR" go install "github.com/Shopify/toxiproxy/v2/cmd/server@v$TOXIPROXY_VERSION"
+fi

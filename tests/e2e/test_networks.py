@@ -1,0 +1,268 @@
+"""Calls over networks the loopback lab does not have by itself: added latency and jitter, a
+signalling connection that is reset mid-call, an API slower than our timeout, blocked UDP, and a
+relay-only path through livekit-server's embedded TURN.
+
+A sandbox of its own (livekit-server with TURN on, the stand-in, the agents) sits behind toxiproxy
+(sandbox/toxiproxy.py): the app reaches the API through one proxy and the stand-in hands out a
+LiveKit URL that points at another, so browser and agents signal through it. WebRTC media is UDP
+(or ICE/TCP) straight to livekit-server: toxiproxy only carries TCP.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import BrowserContext, Page, Route, expect
+
+from sandbox.livekit_server import LiveKitPorts
+from sandbox.ports import PortInUseError, ensure_free, free_port
+from sandbox.stack import SandboxStack
+from sandbox.toxiproxy import Proxy, Toxiproxy
+from webcall import create_app
+from webcall.settings import Settings
+
+from .conftest import ARTIFACTS, BrowserFactory
+from .harness import CHROMIUM, serve
+
+ELEMENT = "itellico-call"
+AGENT_LINE = f'{ELEMENT} [data-role="agent"][data-final="true"] .line-text'
+GREETING = "this is Ava from the itellico sandbox"
+API_TIMEOUT_SECONDS = 2
+
+
+def free_udp_range(size: int) -> int:
+    """The first of `size` consecutive free UDP ports on 127.0.0.1 (TURN's relay range)."""
+    for _ in range(200):
+        start = random.randrange(20000, 60000 - size)
+        try:
+            for port in range(start, start + size):
+                ensure_free(port, "TURN relay range", udp=True)
+        except PortInUseError:
+            continue
+        return start
+    raise RuntimeError("no free UDP port range for TURN relays")
+
+
+@dataclass
+class Lab:
+    stack: SandboxStack
+    toxiproxy: Toxiproxy
+    api: Proxy  # app → stand-in API
+    signal: Proxy  # browser and agents → livekit-server's HTTP/WebSocket port
+    app_url: str  # the app, talking to the API through `api`
+    slow_api_app_url: str  # the same with ITELLICOAI_TIMEOUT_SECONDS=2
+
+
+@pytest.fixture(scope="module")
+def lab() -> Iterator[Lab]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make setup` installs it")
+    logs = ARTIFACTS / "logs"
+    ports = LiveKitPorts(
+        http=free_port(),
+        tcp=free_port(),
+        udp=free_port(udp=True),
+        turn_udp=free_port(udp=True),
+        turn_relay_start=free_udp_range(3),
+    )
+    with Toxiproxy(log_path=logs / "toxiproxy.log") as toxiproxy:
+        api_port = free_port()
+        api = toxiproxy.proxy("api", upstream_port=api_port)
+        signal = toxiproxy.proxy("signal", upstream_port=ports.http)
+        stack = SandboxStack(
+            livekit_ports=ports,
+            api_port=api_port,
+            log_dir=logs / "networks",
+            public_livekit_url=f"ws://{signal.address}",
+        )
+        stack.start()
+        try:
+            env = stack.app_env() | {
+                "ITELLICOAI_BASE_URL": api.url,
+                "WEBCALL_SECRET_KEY": "networks-secret-key-0123456789abcdef",
+                "WEBCALL_RATE_LIMIT_PER_IP": "1000/minute",
+                "WEBCALL_RATE_LIMIT_PER_DEMO": "1000/minute",
+            }
+            slow_env = env | {"ITELLICOAI_TIMEOUT_SECONDS": str(API_TIMEOUT_SECONDS)}
+            with (
+                serve(create_app({"settings": Settings.from_env(env)})) as app_url,
+                serve(create_app({"settings": Settings.from_env(slow_env)})) as slow_url,
+            ):
+                yield Lab(stack, toxiproxy, api, signal, app_url, slow_url)
+        finally:
+            stack.stop()
+
+
+@pytest.fixture(autouse=True)
+def _healthy_network(lab: Lab) -> Iterator[None]:
+    lab.toxiproxy.reset()
+    yield
+    lab.toxiproxy.reset()
+
+
+def open_call_page(ctx: BrowserContext, url: str) -> tuple[Page, list[str]]:
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(url)
+    page.wait_for_function("customElements.get('itellico-call') !== undefined")
+    return page, errors
+
+
+def start_call(page: Page) -> dict[str, Any]:
+    with page.expect_response(lambda r: r.url.endswith("/api/calls") and r.request.method == "POST") as info:
+        page.click(f"{ELEMENT} [part=call-button]")
+    assert info.value.status == 201, info.value.text()
+    return info.value.json()
+
+
+def in_call_with_greeting(page: Page, timeout_ms: int = 30_000) -> None:
+    expect(page.locator(f'{ELEMENT}[data-state="in-call"]')).to_have_count(1, timeout=timeout_ms)
+    expect(page.locator(AGENT_LINE).first).to_contain_text(GREETING, timeout=timeout_ms)
+
+
+def connection_stats(page: Page) -> dict[str, Any]:
+    return page.evaluate("document.querySelector('itellico-call').getConnectionStats()")
+
+
+def wait_for_more_audio(page: Page, than: int, timeout_ms: int = 20_000) -> None:
+    """The agent's audio keeps arriving: inbound RTP bytes grow past `than`."""
+    page.wait_for_function(
+        """async (before) => {
+            const s = await document.querySelector('itellico-call').getConnectionStats();
+            return s && s.inboundAudioBytes > before + 2000;
+        }""",
+        arg=than,
+        polling=250,
+        timeout=timeout_ms,
+    )
+
+
+def hang_up(page: Page) -> None:
+    page.click(f"{ELEMENT} [part=call-button]")
+    expect(page.locator(f'{ELEMENT}[data-state="ended"]')).to_have_count(1, timeout=20_000)
+
+
+@pytest.fixture
+def ctx(launch: BrowserFactory) -> Iterator[BrowserContext]:
+    context = launch().new_context(permissions=["microphone"])
+    yield context
+    context.close()
+
+
+# ── latency and drops (toxiproxy) ─────────────────────────────────────────────────────────────────
+
+
+def test_call_completes_with_150_ms_latency_and_jitter_on_api_and_signalling(lab: Lab, ctx: BrowserContext):
+    # 150 ms ± 40 ms each way on both paths: about 300 ms more per round trip.
+    lab.api.latency(150, jitter=40)
+    lab.signal.latency(150, jitter=40)
+    page, errors = open_call_page(ctx, lab.app_url)
+    started = time.monotonic()
+    created = start_call(page)
+    # The latency was really in the path: the create needs at least one round trip to the API.
+    assert time.monotonic() - started >= 0.2
+    assert created["livekit_url"] == f"ws://{lab.signal.address}"  # the browser signals through the proxy
+    in_call_with_greeting(page, timeout_ms=45_000)
+    wait_for_more_audio(page, 0)
+    hang_up(page)
+    assert errors == []
+
+
+def test_signalling_reset_mid_call_shows_reconnecting_and_recovers(lab: Lab, ctx: BrowserContext):
+    page, _ = open_call_page(ctx, lab.app_url)
+    start_call(page)
+    in_call_with_greeting(page)
+    banner = page.locator(f"{ELEMENT} [part=reconnecting]")
+    expect(banner).to_be_hidden()
+
+    # Every signalling connection is reset, and so is each new attempt, until the network is back.
+    lab.signal.reset_peer()
+    expect(banner).to_be_visible(timeout=20_000)
+    lab.toxiproxy.reset()
+
+    expect(banner).to_be_hidden(timeout=45_000)
+    expect(page.locator(f'{ELEMENT}[data-state="in-call"]')).to_have_count(1)
+    # Audio still flows after the recovery.
+    wait_for_more_audio(page, connection_stats(page)["inboundAudioBytes"])
+    # And the conversation goes on over the new signalling connection.
+    page.fill(f"{ELEMENT} [part=message-input]", "what are your prices")
+    page.press(f"{ELEMENT} [part=message-input]", "Enter")
+    expect(page.locator(AGENT_LINE, has_text="forty nine euros")).to_have_count(1, timeout=30_000)
+    hang_up(page)
+
+
+def test_api_slower_than_the_timeout_is_upstream_timeout(lab: Lab):
+    # The stand-in answers at once; toxiproxy holds each answer back for 8 s, longer than the
+    # app's ITELLICOAI_TIMEOUT_SECONDS (2 s). Without the timeout this would be a 201 after 8 s.
+    lab.api.toxic("latency", stream="downstream", latency=8000)
+    r = httpx.post(f"{lab.slow_api_app_url}/api/calls", json={"mode": "text"}, timeout=60)
+    assert r.status_code == 504, r.text
+    assert r.json()["error"]["code"] == "upstream_timeout"
+
+
+# ── firewalled visitors ───────────────────────────────────────────────────────────────────────────
+
+
+def test_udp_blocked_call_runs_over_ice_tcp(lab: Lab, launch: BrowserFactory):
+    # Chromium sends no UDP at all unless through a proxy: what a corporate firewall leaves.
+    browser = launch(extra_args=["--webrtc-ip-handling-policy=disable_non_proxied_udp"])
+    context = browser.new_context(permissions=["microphone"])
+    try:
+        page, errors = open_call_page(context, lab.app_url)
+        start_call(page)
+        in_call_with_greeting(page)
+        wait_for_more_audio(page, 0)
+        pair = connection_stats(page)["selectedPair"]
+        assert pair["protocol"] == "tcp", pair
+        assert (pair["remoteAddress"], pair["remotePort"]) == ("127.0.0.1", lab.stack.livekit_ports.tcp), pair
+        hang_up(page)
+        assert errors == []
+    finally:
+        context.close()
+
+
+def udp_sockets_on(ports: range) -> int:
+    """Bound UDP sockets on these local ports (from /proc/net/udp): TURN's relay allocations."""
+    count = 0
+    for line in Path("/proc/net/udp").read_text().splitlines()[1:]:
+        local = line.split()[1]
+        if int(local.split(":")[1], 16) in ports:
+            count += 1
+    return count
+
+
+def test_relay_only_call_through_livekits_turn(lab: Lab, ctx: BrowserContext):
+    relays = range(
+        lab.stack.livekit_ports.turn_relay_start or 0, (lab.stack.livekit_ports.turn_relay_start or 0) + 3
+    )
+    assert udp_sockets_on(relays) == 0
+
+    def relay_only(route: Route) -> None:
+        # The app has no setting for a relay-only policy, so the test asks for one the way a page
+        # could: the create answer's rtc_config is passed to room.connect(). Without iceServers in
+        # it, livekit-client uses the servers the SFU sends in its join answer: the TURN server.
+        response = route.fetch()
+        body = response.json()
+        body["rtc_config"] = {"iceTransportPolicy": "relay"}
+        route.fulfill(response=response, body=json.dumps(body))
+
+    page, errors = open_call_page(ctx, lab.app_url)
+    page.route("**/api/calls", relay_only)
+    start_call(page)
+    in_call_with_greeting(page)
+    wait_for_more_audio(page, 0)
+    # A relay was allocated on livekit-server's TURN relay ports for this call.
+    assert udp_sockets_on(relays) >= 1
+    pair = connection_stats(page)["selectedPair"]
+    assert pair["localAddress"] == "127.0.0.1", pair  # the relay address (node_ip), not a host address
+    hang_up(page)
+    assert errors == []
