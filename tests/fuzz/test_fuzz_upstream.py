@@ -146,6 +146,9 @@ def rig(request: pytest.FixtureRequest):
             ),
             "itellico_transport": httpx.MockTransport(upstream.handler),
             "itellico_sleep": lambda _seconds: None,
+            # Our own limits (per IP, per demo, per call summary) would answer 429 before itellico is
+            # asked; here every 429 must come from itellico's answer.
+            "RATELIMIT_ENABLED": False,
             "TESTING": True,
         }
     )
