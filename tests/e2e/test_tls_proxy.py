@@ -396,3 +396,8 @@ def test_slow_clients_do_not_stall_real_requests(deployment: Deployment) -> None
         wait_until(lambda: slow.open_count() == 0, 60, "nginx to close every slow client")
     finally:
         slow.close()
+
+
+def test_the_docs_show_the_tested_config() -> None:
+    # docs/deployment.md links the one template this module runs instead of copying it.
+    assert "(../deploy/nginx/webcall.conf)" in (ROOT / "docs" / "deployment.md").read_text()
