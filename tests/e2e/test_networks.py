@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import BrowserContext, Page, Route, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from sandbox.livekit_server import LiveKitPorts
 from sandbox.ports import PortInUseError, ensure_free, free_port
@@ -101,11 +101,18 @@ def lab() -> Iterator[Lab]:
             stack.stop()
 
 
+def standin_faults(lab: Lab, method: str, fault: dict[str, Any] | None = None) -> None:
+    # Straight to the stand-in, not through the (possibly toxic) proxy.
+    url = f"{lab.stack.base_url}/_sandbox/faults"
+    httpx.request(method, url, json=fault, headers={"X-API-Key": lab.stack.api_key}).raise_for_status()
+
+
 @pytest.fixture(autouse=True)
 def _healthy_network(lab: Lab) -> Iterator[None]:
     lab.toxiproxy.reset()
     yield
     lab.toxiproxy.reset()
+    standin_faults(lab, "DELETE")
 
 
 def open_call_page(ctx: BrowserContext, url: str) -> tuple[Page, list[str]]:
@@ -152,8 +159,8 @@ def hang_up(page: Page) -> None:
 
 
 @pytest.fixture
-def ctx(launch: BrowserFactory) -> Iterator[BrowserContext]:
-    context = launch().new_context(permissions=["microphone"])
+def ctx(browser: Browser) -> Iterator[BrowserContext]:
+    context = browser.new_context(permissions=["microphone"])
     yield context
     context.close()
 
@@ -203,6 +210,7 @@ def test_signalling_reset_mid_call_shows_reconnecting_and_recovers(lab: Lab, ctx
 def test_api_slower_than_the_timeout_is_upstream_timeout(lab: Lab):
     # The stand-in answers at once; toxiproxy holds each answer back for 8 s, longer than the
     # app's ITELLICOAI_TIMEOUT_SECONDS (2 s). Without the timeout this would be a 201 after 8 s.
+    standin_faults(lab, "POST", {"mode": "agent_absent"})  # nobody will join: no agent process
     lab.api.toxic("latency", stream="downstream", latency=8000)
     r = httpx.post(f"{lab.slow_api_app_url}/api/calls", json={"mode": "text"}, timeout=60)
     assert r.status_code == 504, r.text

@@ -19,6 +19,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -213,7 +214,8 @@ def client() -> httpx.Client:
     return httpx.Client(verify=False, timeout=30)
 
 
-def test_https_is_what_the_app_sees_and_http_redirects(deployment: Deployment) -> None:
+def test_https_is_what_the_app_sees_and_http_redirects(deployment: Deployment, sandbox: Sandbox) -> None:
+    sandbox.fault(mode="agent_absent")  # nobody joins this call: spare the machine its agent process
     with client() as http:
         r = http.get(f"{deployment.url}/healthz")
         assert r.status_code == 200
@@ -256,6 +258,21 @@ def test_voice_call_through_nginx(
     expect(page.locator(f'{ELEMENT}[data-state="ended"]')).to_have_count(1, timeout=15_000)
     assert errors == []  # no mixed content, CSP or script error on the https page
 
+    # The summary, read through the proxy as the page does: the call completed with the greeting.
+    created = info.value.json()
+
+    def summary() -> dict[str, Any] | None:
+        with client() as http:
+            r = http.get(
+                f"{deployment.url}/api/calls/{created['call_id']}",
+                headers={"X-Call-Handle": created["handle"]},
+            )
+        body = r.json()
+        return body if r.status_code == 200 and body.get("status") == "completed" else None
+
+    done = wait_until(summary, 30, "the call to be completed")
+    assert any("Ava" in m["message"] for m in done["messages"] if m["role"] == "agent"), done
+
 
 def test_widget_on_a_foreign_https_site(deployment: Deployment, tls_context: BrowserContext) -> None:
     page, errors = recorded_page(tls_context)
@@ -277,7 +294,10 @@ def test_widget_on_a_foreign_https_site(deployment: Deployment, tls_context: Bro
     assert errors == []
 
 
-def test_sales_index_signs_in_and_lists_calls(deployment: Deployment, tls_context: BrowserContext) -> None:
+def test_sales_index_signs_in_and_lists_calls(
+    deployment: Deployment, tls_context: BrowserContext, sandbox: Sandbox
+) -> None:
+    sandbox.fault(mode="agent_absent")
     with client() as http:
         created = http.post(
             f"{deployment.url}/api/calls", json={"mode": "text"}, headers={"Origin": deployment.url}
@@ -372,7 +392,8 @@ def connections_to(port: int) -> int:
 SLOW_CLIENTS = 64
 
 
-def test_slow_clients_do_not_stall_real_requests(deployment: Deployment) -> None:
+def test_slow_clients_do_not_stall_real_requests(deployment: Deployment, sandbox: Sandbox) -> None:
+    sandbox.fault(mode="agent_absent")
     # 64 connections: four times gunicorn's 2 workers x 8 threads, which a quarter of them would
     # occupy without nginx in front (docs/deployment.md).
     app_port = int(deployment.app.url.rsplit(":", 1)[1])
