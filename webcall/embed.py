@@ -8,7 +8,11 @@
   in a form the browser can read (`Access-Control-Allow-Origin: *`, no config), so the widget can say
   clearly why it cannot call, and no call is ever created.
 - `GET /embed/<slug>`: a page made to be framed, with `Content-Security-Policy: frame-ancestors`
-  listing only the demo's origins (none: it cannot be framed anywhere).
+  listing only the demo's origins (none: it cannot be framed anywhere). A share link rides in the
+  fragment (`/embed/<slug>#link=…`), never the query; `?link=` is redirected to that form.
+- `POST /api/demos/<slug>/link` `{"link": token}`: same-origin only (our demo and embed pages); for a
+  valid link, what a link-only page may show (title, brand, suggestions), else `link_invalid` /
+  `link_expired`. A link-only demo names nothing (title, company) anywhere without it.
 - Our static scripts and styles, and livekit-client, answer `Access-Control-Allow-Origin: *`: a host page
   on another origin loads them as ES modules, which browsers fetch in CORS mode. They are public files and
   are fetched without credentials, so this exposes nothing.
@@ -31,14 +35,20 @@ from flask import (
     url_for,
 )
 
+from .demo_page import fragment_redirect, link_content, private_headers
 from .demos import DemoProfile
 from .errors import ApiError, ErrorCode
+from .links import LinkStatus
+from .ratelimit import breached, client_ip, limiter
 from .security import content_security_policy, demo_origins, origin_allowed
 from .services import services
+from .validation import json_body
 
 bp = Blueprint("embed", __name__)
 
 WIDGET_CONFIG_MAX_AGE = 60
+# Link checks per client IP: a page load makes one; tokens are signed, so this only bounds work.
+LINK_CHECK_LIMIT = "30/minute"
 # Public, credential-free assets a host page on another origin loads as modules or stylesheets.
 SHARED_ASSET_PREFIXES = ("/static/js/", "/static/css/", "/static/widget.js", "/vendor/", "/widget.js")
 
@@ -49,14 +59,16 @@ def frame_ancestors(demo: DemoProfile) -> str:
 
 def widget_config(demo: DemoProfile) -> dict[str, Any]:
     brand = demo.brand
+    # A link-only demo is private to the prospects it was sent to: no title or company here.
+    private = demo.link_only
     return {
         "demo": demo.slug,
-        "title": demo.display_name or demo.title,
+        "title": None if private else demo.display_name or demo.title,
         "language": demo.language,
         "mode": demo.default_mode,
         "theme": brand.theme if brand else "auto",
         "accent": brand.accent if brand else None,
-        "company": brand.company if brand else None,
+        "company": brand.company if brand and not private else None,
         "label": demo.widget.label,
         "position": demo.widget.position,
         "consent_text": demo.consent_text,
@@ -94,13 +106,48 @@ def widget_loader() -> Response:
     )
 
 
+@bp.post("/api/demos/<slug>/link")
+@limiter.limit(LINK_CHECK_LIMIT, key_func=client_ip, scope="link-check", on_breach=breached)
+def check_link(slug: str) -> Response | tuple[Response, int]:
+    svc = services()
+    try:
+        if not origin_allowed(()):  # only our own pages ask
+            raise ApiError(ErrorCode.ORIGIN_NOT_ALLOWED)
+        body = json_body()
+        demo = svc.demos.get(slug)
+        if demo is None or demo.slug != slug:
+            raise ApiError(ErrorCode.UNKNOWN_DEMO)
+        token = body.get("link") if isinstance(body, dict) else None
+        if not isinstance(token, str):
+            raise ApiError(ErrorCode.INVALID_REQUEST, "link: a share-link token is required")
+    except ApiError as error:
+        return _error(error)
+    checked = svc.links.check(token, demo.slug)
+    if checked.status is LinkStatus.EXPIRED:
+        return _error(ApiError(ErrorCode.LINK_EXPIRED))
+    if not checked.valid:
+        return _error(ApiError(ErrorCode.LINK_INVALID))
+    response = jsonify(link_content(demo))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _error(error: ApiError) -> tuple[Response, int]:
+    response = jsonify(error.body())
+    response.headers["Cache-Control"] = "no-store"
+    return response, error.status
+
+
 @bp.get("/embed/<slug>")
-def embed_page(slug: str) -> tuple[str, int] | str:
+def embed_page(slug: str) -> Response | tuple[str, int] | str:
     svc = services()
     demo = svc.demos.get(slug)
     if demo is None or demo.slug != slug:
         g.csp = content_security_policy("'none'")
         return render_template("embed.html", demo=None), 404
+    moved = fragment_redirect("embed.embed_page", slug=slug)
+    if moved is not None:
+        return moved
     g.csp = content_security_policy(frame_ancestors(demo))
     mode = request.args.get("mode")
     theme = request.args.get("theme")
@@ -112,11 +159,17 @@ def embed_page(slug: str) -> tuple[str, int] | str:
         mode=mode if mode in ("voice", "text") else demo.default_mode,
         theme=theme if theme in ("light", "dark", "auto") else (brand.theme if brand else "auto"),
         lang=lang if lang in ("en", "de") else demo.language,
-        link=request.args.get("link"),
-        brand_css=url_for("sales.brand_css", slug=demo.slug) if brand else None,
+        private=demo.link_only,
+        brand_css=url_for("demo.brand_css", slug=demo.slug) if brand else None,
         parent_origins=json.dumps(list(demo_origins(demo))),
         allowed_variables=json.dumps(dict(demo.allowed_variables)),
     )
+
+
+@bp.after_request
+def _embed_headers(response: Response) -> Response:
+    # The embed page's URL may carry a share link (in its fragment, or an old `?link=` query).
+    return private_headers(response) if request.path.startswith("/embed/") else response
 
 
 @bp.after_app_request

@@ -1,6 +1,9 @@
 """Signed share links: a demo, per-prospect variables and an expiry that the prospect cannot change.
 
-A link is `/demo/<slug>?link=<token>`. The token is the payload `{slug, link_id, vars, exp}` signed
+A link is `/demo/<slug>#link=<token>`: the token rides in the URL fragment, which browsers never
+send to a server (not in the request line, so not in access logs; not in Referer headers). The page's
+script hands it to the element, which sends it in the create body. Old `?link=` URLs still open: the
+server redirects them to the fragment form. The token is the payload `{slug, link_id, vars, exp}` signed
 with the app's secret (itsdangerous, as Flask's sessions are). A changed token fails the signature
 ("tampered"); a genuine one past its `exp` is "expired"; only a valid one lets the page call.
 The link id names the link in the call log.
@@ -52,7 +55,12 @@ class ShareLink:
         return datetime.fromtimestamp(self.exp, UTC)
 
     def path(self) -> str:
-        return f"/demo/{self.slug}?{LINK_PARAM}={self.token}"
+        return f"/demo/{self.slug}{fragment(self.token)}"
+
+
+def fragment(token: str) -> str:
+    """`#link=<token>` (tokens are URL-safe: base64url and dots, no quoting needed)."""
+    return f"#{LINK_PARAM}={token}"
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,6 @@
-"""Sales demos: branded demo pages `/demo/<slug>` and the password-protected sales index `/demos`.
+"""Sales demos: the password-protected sales index `/demos` (the demo pages are webcall/demo_page.py).
 
-The demo page shows a profile's brand and the `<itellico-call>` element configured from it; a
-share link's token rides along so the create request can prove it (api.py checks it again). The
-sales index lists every demo with a share-link form, copy buttons and its call log. It is off
+The sales index lists every demo with a share-link form, copy buttons and its call log. It is off
 (404) unless `WEBCALL_SALES_PASSWORD` is set; the password is compared in constant time, the
 session cookie is HttpOnly, SameSite=Lax and Secure over HTTPS, and every form carries a CSRF token.
 """
@@ -33,10 +31,11 @@ from flask import (
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy.exc import SQLAlchemyError
 
+from . import demo_page
 from .calllog import CallRecord, LinkRecord, LinkStats
-from .demos import DemoProfile
+from .demo_page import private_headers, unavailable
 from .itellico import UpstreamError
-from .links import LINK_PARAM, LinkError, LinkStatus, ShareLink, parse_expiry
+from .links import LinkError, fragment, parse_expiry
 from .ratelimit import SIGN_IN_LIMIT, limiter, sign_in_breached
 from .services import services
 
@@ -46,24 +45,6 @@ log = logging.getLogger("webcall.sales")
 SESSION_KEY = "sales"
 CSRF_KEY = "csrf"
 DEFAULT_EXPIRY = "7d"
-
-# The few words the demo page itself says, in the demo's language (the element has its own).
-PAGE_TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "try_asking": "Try asking",
-        "summary": "After the call",
-        "duration": "Your call lasted",
-        "thanks": "Thanks for trying the demo.",
-        "powered": "Voice agent by itellico",
-    },
-    "de": {
-        "try_asking": "Fragen Sie zum Beispiel",
-        "summary": "Nach dem Gespräch",
-        "duration": "Ihr Gespräch dauerte",
-        "thanks": "Danke, dass Sie die Demo ausprobiert haben.",
-        "powered": "Sprachagent von itellico",
-    },
-}
 
 
 class _SessionInterface(SecureCookieSessionInterface):
@@ -86,63 +67,12 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.filters["ago"] = ago
     app.jinja_env.filters["duration"] = duration
+    app.jinja_env.globals["public_base"] = public_base
     app.register_blueprint(bp)
+    app.register_blueprint(demo_page.bp)
 
 
-@bp.after_request
-def _headers(response: Response) -> Response:
-    # Share-link tokens are in these URLs: keep them out of Referer headers and caches.
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers.setdefault("Cache-Control", "no-store")
-    return response
-
-
-# -- the demo page ---------------------------------------------------------------------------
-
-
-def _unavailable(
-    reason: str, status: int, demo: DemoProfile | None = None, **context: Any
-) -> tuple[str, int]:
-    return render_template("demo_unavailable.html", reason=reason, demo=demo, **context), status
-
-
-@bp.get("/demo/<slug>")
-def demo_page(slug: str) -> str | tuple[str, int]:
-    svc = services()
-    demo = svc.demos.get(slug)
-    if demo is None or slug != demo.slug:
-        return _unavailable("unknown", 404)
-    token = request.args.get(LINK_PARAM)
-    link: ShareLink | None = None
-    if token is not None:
-        checked = svc.links.check(token, demo.slug)
-        if checked.status is LinkStatus.EXPIRED and checked.link is not None:
-            return _unavailable("expired", 410, demo, expired_at=checked.link.expires_at)
-        if not checked.valid:
-            return _unavailable("tampered", 403, demo)
-        link = checked.link
-    elif demo.link_only:
-        return _unavailable("link_only", 403, demo)
-    return render_template(
-        "demo.html",
-        demo=demo,
-        link=link,
-        text=PAGE_TEXT[demo.language],
-        brand_css=url_for("sales.brand_css", slug=demo.slug),
-    )
-
-
-@bp.get("/demo/<slug>/brand.css")
-def brand_css(slug: str) -> Response:
-    """The demo's colours as CSS custom properties: a stylesheet, so pages need no inline styles."""
-    demo = services().demos.get(slug)
-    if demo is None or slug != demo.slug:
-        abort(404)
-    accent = demo.brand.accent if demo.brand else "#2563eb"  # validated: #rgb or #rrggbb
-    css = f":root {{\n  --itellico-accent: {accent};\n  --demo-accent: {accent};\n}}\n"
-    response = Response(css, mimetype="text/css")
-    response.headers["Cache-Control"] = "public, max-age=300"
-    return response
+bp.after_request(private_headers)  # share links are on the index page
 
 
 # -- the sales index -------------------------------------------------------------------------
@@ -194,7 +124,7 @@ def _password_matches(sent: str, password: str) -> bool:
 
 @bp.errorhandler(SalesIndexOff)
 def _sales_off(_error: SalesIndexOff) -> tuple[str, int]:
-    return _unavailable("sales_off", 404)
+    return unavailable("sales_off", 404)
 
 
 @bp.route("/demos/login", methods=["GET", "POST"])
@@ -300,8 +230,13 @@ def default_label(variables: dict[str, str]) -> str:
     return ", ".join(variables.values()) or "link"
 
 
+def public_base() -> str:
+    """Where visitors reach us: WEBCALL_PUBLIC_URL, else the address this page was opened with."""
+    return services().settings.public_url or request.host_url.rstrip("/")
+
+
 def _link_url(link: LinkRecord) -> str:
-    return url_for("sales.demo_page", slug=link.demo, _external=True, **{LINK_PARAM: link.token})
+    return public_base() + url_for("demo.page", slug=link.demo) + fragment(link.token)
 
 
 def _unlinked_stats(demo_calls: list[CallRecord]) -> LinkStats | None:

@@ -3,6 +3,7 @@
 // postMessage bridge (embed-bridge.js) to the allowed parent.
 import './itellico-call.js';
 import { connectBridge } from './embed-bridge.js';
+import { checkLink, linkFromFragment } from './share-link.js';
 
 const TEXT = {
   en: {
@@ -61,5 +62,17 @@ if (element && framed && !microphoneAllowed()) {
 element?.addEventListener('itellico-call:error', (event) => {
   if (framed && event.detail?.code === 'mic_denied' && !microphoneAllowed()) microphoneUnavailable();
 });
+
+// A share link rides in the fragment (#link=…), which no request carries; the create body does.
+const link = linkFromFragment(location.hash);
+if (element && link) {
+  element.setAttribute('link', link);
+  // A link-only demo's page names nothing until the link is shown to be valid.
+  if (body.dataset.access === 'link-only') {
+    checkLink(body.dataset.demo, link).then((checked) => {
+      if (checked.ok) element.setAttribute('title-text', checked.data.display_name || checked.data.title);
+    });
+  }
+}
 
 bridge?.post('ready', { demo: body.dataset.demo, mode: element.mode, microphone: microphoneAllowed() });

@@ -120,7 +120,7 @@ def test_a_signed_link_call_greets_the_prospect_by_name(page, sales_url, sandbox
     row = page.locator("#demo-alpenblick tr.is-new")
     expect(row).to_contain_text("Maria, Alpenblick")
     link = row.locator("input.copy-source").input_value()
-    assert link.startswith(f"{sales_url}/demo/alpenblick?link=")
+    assert link.startswith(f"{sales_url}/demo/alpenblick#link=")
 
     before = len(sandbox.creates())
     prospect = page.context.new_page()

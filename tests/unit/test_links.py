@@ -25,7 +25,7 @@ def test_a_link_round_trips_with_its_variables_and_id():
     checked = links.check(link.token, "acme", now=NOW)
     assert checked.status is LinkStatus.VALID
     assert checked.link.vars == {"name": "Maria"} and checked.link.link_id == link.link_id
-    assert link.path() == f"/demo/acme?link={link.token}"
+    assert link.path() == f"/demo/acme#link={link.token}"
     assert links.issue(DEMO, {}, NOW + 60).link_id != link.link_id
 
 

@@ -1,0 +1,68 @@
+// /demo/<slug>: hands the share link from the URL fragment to <itellico-call> (which sends it in the
+// create body) and, when there is a link, checks it first. A link-only demo arrives as a neutral shell
+// (the server cannot see the fragment, so it names nothing); a valid link fills in its title, brand and
+// suggestions. A missing, changed or expired link replaces the page with its notice.
+import { checkLink, linkFromFragment } from '../share-link.js';
+
+const root = document.querySelector('.demo');
+const element = root?.querySelector('itellico-call');
+const shell = root?.dataset.access === 'link-only';
+const REASONS = { link_invalid: 'tampered', link_expired: 'expired', link_required: 'link_only' };
+
+function showUnavailable(reason) {
+  const template = document.querySelector(`template[data-unavailable="${reason}"]`);
+  if (!template || !root) return;
+  root.replaceWith(template.content.cloneNode(true));
+  document.title = `${template.content.querySelector('h1')?.textContent ?? ''} · itellico`;
+}
+
+/** Fill the shell with what the valid link unlocked (text only: textContent and attributes). */
+function fill(content) {
+  const title = root.querySelector('[data-slot="title"]');
+  title.textContent = content.title;
+  title.removeAttribute('aria-busy');
+  const lead = root.querySelector('[data-slot="description"]');
+  lead.textContent = content.description ?? '';
+  lead.hidden = !content.description;
+  const header = root.querySelector('.demo__brand');
+  if (content.company) {
+    if (content.logo) {
+      const logo = Object.assign(document.createElement('img'), { className: 'demo__logo', src: content.logo, alt: content.company });
+      logo.height = 40;
+      header.append(logo);
+    }
+    const company = Object.assign(document.createElement('span'), { className: 'demo__company', textContent: content.company });
+    company.dataset.brand = 'company';
+    header.append(company);
+  }
+  const suggestions = root.querySelector('[data-slot="suggestions"]');
+  for (const text of content.suggestions ?? []) {
+    suggestions.querySelector('ul').append(Object.assign(document.createElement('li'), { textContent: `“${text}”` }));
+  }
+  suggestions.hidden = !(content.suggestions ?? []).length;
+  if (content.consent_text) element.setAttribute('consent-text', content.consent_text);
+  if (content.max_call_seconds) element.setAttribute('max-call-seconds', String(content.max_call_seconds));
+  document.title = [content.title, content.company, 'itellico'].filter(Boolean).join(' · ');
+  element.hidden = false;
+}
+
+async function main() {
+  if (!root || !element) return;
+  const link = linkFromFragment(location.hash);
+  if (!link) {
+    if (shell) showUnavailable('link_only');
+    return;
+  }
+  element.setAttribute('link', link);
+  const checked = await checkLink(root.dataset.demo, link);
+  if (!checked.ok) {
+    showUnavailable(REASONS[checked.error.code] ?? 'failed');
+    return;
+  }
+  root.dataset.link = 'valid';
+  if (shell) fill(checked.data);
+}
+
+main();
+// Another link pasted into this tab changes only the fragment, which loads nothing: start over.
+window.addEventListener('hashchange', () => location.reload());

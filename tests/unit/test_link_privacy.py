@@ -1,0 +1,145 @@
+"""Share-link tokens stay out of request lines, access logs and Referer headers: they travel in the
+URL fragment (`/demo/<slug>#link=…`), which browsers never send, and in request bodies. A link-only
+demo reveals nothing about itself until the browser has shown a valid link to the check endpoint."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import replace
+
+import pytest
+
+from webcall import ROOT, create_app
+
+pytestmark = pytest.mark.unit
+
+PASSWORD = "correct horse battery staple"
+SECRET_WORDS = ("Alpenblick", "KI-Rezeption", "alpenblick.svg")
+
+
+@pytest.fixture
+def app(settings, tmp_path):
+    changed = replace(
+        settings,
+        demos_file=str(ROOT / "demos.toml"),
+        sales_password=PASSWORD,
+        database_url=f"sqlite:///{tmp_path}/calls.sqlite3",
+    )
+    return create_app({"settings": changed, "TESTING": True})
+
+
+@pytest.fixture
+def svc(app):
+    return app.extensions["webcall"]
+
+
+def link_for(svc, slug="alpenblick", exp_in=3600, **variables):
+    return svc.links.issue(svc.demos.get(slug), variables, int(time.time()) + exp_in)
+
+
+def revealed(text: str) -> list[str]:
+    return [word for word in SECRET_WORDS if word in text]
+
+
+def test_share_links_carry_the_token_in_the_fragment(svc):
+    link = link_for(svc, name="Maria")
+    assert link.path() == f"/demo/alpenblick#link={link.token}"
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("/demo/alpenblick?link={t}", "/demo/alpenblick#link={t}"),
+        ("/embed/alpenblick?link={t}", "/embed/alpenblick#link={t}"),
+        ("/embed/alpenblick?mode=text&link={t}&lang=de", "/embed/alpenblick?mode=text&lang=de#link={t}"),
+    ],
+)
+def test_old_query_links_redirect_to_the_fragment_form(client, svc, old, new):
+    token = link_for(svc, name="Maria").token
+    response = client.get(old.format(t=token))
+    assert response.status_code == 303
+    assert response.headers["Location"] == new.format(t=token)
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert not revealed(response.get_data(as_text=True))
+
+
+@pytest.mark.parametrize(
+    "url", ["/demo/northwind", "/demo/alpenblick", "/embed/northwind", "/embed/alpenblick"]
+)
+def test_pages_that_can_carry_a_token_are_not_cached_and_send_no_referrer(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_link_only_demo_pages_do_not_reveal_title_or_company(client):
+    for url in ("/demo/alpenblick", "/embed/alpenblick"):
+        page = client.get(url).get_data(as_text=True)
+        assert not revealed(page), url
+    config = client.get("/api/demos/alpenblick/widget").get_json()
+    assert config["link_only"] is True and not revealed(str(config))
+    public = client.get("/api/demos/northwind/widget").get_json()
+    assert public["company"] == "Northwind Dental" and public["title"] == "Ava"
+
+
+def check(client, slug, link, **kwargs):
+    return client.post(f"/api/demos/{slug}/link", json={"link": link}, **kwargs)
+
+
+def test_a_valid_link_unlocks_the_demo_content(client, svc):
+    link = link_for(svc, name="Maria")
+    response = check(client, "alpenblick", link.token)
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    body = response.get_json()
+    assert body["demo"] == "alpenblick" and body["title"] == "Alpenblick Hotels: Ihre KI-Rezeption"
+    assert body["company"] == "Alpenblick Hotels" and body["logo"] == "/static/demos/alpenblick.svg"
+    assert body["suggestions"][0] == "Wann haben Sie geöffnet?" and body["language"] == "de"
+    assert "Maria" not in response.get_data(as_text=True)  # the link's variables stay on the server
+
+
+def test_bad_links_get_their_error_and_reveal_nothing(client, svc):
+    good = link_for(svc, name="Maria").token
+    cases = [
+        (good[:-2] + "xx", "alpenblick", 403, "link_invalid"),
+        (link_for(svc, exp_in=-5).token, "alpenblick", 410, "link_expired"),
+        (good, "northwind", 403, "link_invalid"),  # one demo's link does not open another
+        ("garbage", "alpenblick", 403, "link_invalid"),
+        (good, "nope", 404, "unknown_demo"),
+    ]
+    for token, slug, status, code in cases:
+        response = check(client, slug, token)
+        assert response.status_code == status and response.get_json()["error"]["code"] == code
+        assert not revealed(response.get_data(as_text=True))
+
+
+def test_the_check_is_json_only_and_same_origin_only(client, svc):
+    token = link_for(svc).token
+    plain = client.post("/api/demos/alpenblick/link", data=token, content_type="text/plain")
+    assert plain.status_code == 415
+    assert check(client, "alpenblick", token, headers={"Origin": "https://evil.example"}).status_code == 403
+    assert client.post("/api/demos/alpenblick/link", json={"link": 5}).status_code == 400
+
+
+def test_the_cli_prints_the_fragment_form(app):
+    result = app.test_cli_runner().invoke(args=["demos", "link", "alpenblick", "--var", "name=Maria"])
+    assert result.exit_code == 0, result.output
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/demo/alpenblick#link=[\w.\-]+\n", result.stdout)
+
+
+def test_the_sales_index_shows_the_fragment_form(client, svc):
+    svc.calllog.add_link(link_for(svc, name="Maria"), "Maria", created_by="cli")
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/demos/login").get_data(as_text=True))
+    client.post("/demos/login", data={"password": PASSWORD, "csrf": token.group(1)})
+    html = client.get("/demos").get_data(as_text=True)
+    urls = [u for u in re.findall(r'class="copy-source" readonly value="([^"]+)"', html) if "link=" in u]
+    assert urls and all(re.fullmatch(r"http://localhost/demo/alpenblick#link=[\w.\-]+", u) for u in urls)
+    public = replace(svc.settings, public_url="https://demo.example.com")
+    other = create_app({"settings": public, "TESTING": True})
+    other.extensions["webcall"].calllog.add_link(link_for(svc, name="Jo"), "Jo", created_by="cli")
+    c = other.test_client()
+    token = re.search(r'name="csrf" value="([^"]+)"', c.get("/demos/login").get_data(as_text=True))
+    c.post("/demos/login", data={"password": PASSWORD, "csrf": token.group(1)})
+    assert "https://demo.example.com/demo/alpenblick#link=" in c.get("/demos").get_data(as_text=True)

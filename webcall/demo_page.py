@@ -1,0 +1,118 @@
+"""The branded demo page `/demo/<slug>` and its stylesheet.
+
+The share-link token is never in a URL the server sees: links are `/demo/<slug>#link=<token>`, and
+the page's script (static/js/pages/demo.js) reads the fragment, checks the link with
+`POST /api/demos/<slug>/link` and hands the token to the element, which sends it in the create body.
+So the server renders the page without knowing the link:
+
+- a public demo: the whole page (title, brand, suggestions);
+- a link-only demo: a neutral shell that names nothing (no title, company or logo) until the
+  check answers with the content for a valid link; a missing, changed or expired link shows its
+  notice instead.
+
+Old `?link=` URLs are redirected to the fragment form (that one request still carries the token;
+nothing after it does). Every page here is `no-store` and sends no Referer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+
+from .demos import DemoProfile
+from .links import LINK_PARAM, fragment
+from .services import services
+
+bp = Blueprint("demo", __name__)
+
+# The few words the demo page itself says, in the demo's language (the element has its own).
+PAGE_TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "try_asking": "Try asking",
+        "summary": "After the call",
+        "duration": "Your call lasted",
+        "thanks": "Thanks for trying the demo.",
+        "powered": "Voice agent by itellico",
+        "checking": "Opening your demo…",
+    },
+    "de": {
+        "try_asking": "Fragen Sie zum Beispiel",
+        "summary": "Nach dem Gespräch",
+        "duration": "Ihr Gespräch dauerte",
+        "thanks": "Danke, dass Sie die Demo ausprobiert haben.",
+        "powered": "Sprachagent von itellico",
+        "checking": "Ihre Demo wird geöffnet …",
+    },
+}
+
+
+def private_headers(response: Response) -> Response:
+    """For pages whose URL may carry a share link: no Referer leaves them, no cache keeps them."""
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+bp.after_request(private_headers)
+
+
+def unavailable(reason: str, status: int, **context: Any) -> tuple[str, int]:
+    return render_template("demo_unavailable.html", reason=reason, **context), status
+
+
+def fragment_redirect(endpoint: str, **values: Any) -> Response | None:
+    """An old `?link=` URL: the same page with the token moved into the fragment."""
+    token = request.args.get(LINK_PARAM)
+    if token is None:
+        return None
+    query = {k: v for k, v in request.args.items() if k != LINK_PARAM}
+    target = url_for(endpoint, **values, **query) + fragment(token)
+    return redirect(target, code=303)
+
+
+@bp.get("/demo/<slug>")
+def page(slug: str) -> Response | str | tuple[str, int]:
+    demo = services().demos.get(slug)
+    if demo is None or slug != demo.slug:
+        return unavailable("unknown", 404)
+    moved = fragment_redirect("demo.page", slug=slug)
+    if moved is not None:
+        return moved
+    return render_template(
+        "demo.html",
+        demo=demo,
+        shell=demo.link_only,
+        text=PAGE_TEXT[demo.language],
+        brand_css=url_for("demo.brand_css", slug=demo.slug),
+    )
+
+
+@bp.get("/demo/<slug>/brand.css")
+def brand_css(slug: str) -> Response:
+    """The demo's colours as CSS custom properties: a stylesheet, so pages need no inline styles."""
+    demo = services().demos.get(slug)
+    if demo is None or slug != demo.slug:
+        abort(404)
+    accent = demo.brand.accent if demo.brand else "#2563eb"  # validated: #rgb or #rrggbb
+    css = f":root {{\n  --itellico-accent: {accent};\n  --demo-accent: {accent};\n}}\n"
+    response = Response(css, mimetype="text/css")
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def link_content(demo: DemoProfile) -> dict[str, Any]:
+    """What a valid link unlocks on a link-only page (the same facts a public page shows)."""
+    brand = demo.brand
+    return {
+        "demo": demo.slug,
+        "title": demo.title,
+        "description": demo.description,
+        "display_name": demo.display_name,
+        "company": brand.company if brand else None,
+        "logo": brand.logo if brand else None,
+        "language": demo.language,
+        "suggestions": list(demo.suggestions),
+        "consent_text": demo.consent_text,
+        "max_call_seconds": demo.max_call_seconds,
+    }
