@@ -19,6 +19,7 @@ from flask import (
     Flask,
     Response,
     abort,
+    current_app,
     flash,
     get_flashed_messages,
     has_request_context,
@@ -34,9 +35,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from . import demo_page
 from .calllog import CallRecord, LinkRecord, LinkStats
 from .demo_page import private_headers, unavailable
-from .itellico import UpstreamError
 from .links import LinkError, fragment, parse_expiry
 from .ratelimit import SIGN_IN_LIMIT, limiter, sign_in_breached
+from .refresh import refresher
 from .services import services
 
 bp = Blueprint("sales", __name__)
@@ -159,7 +160,7 @@ def index() -> Response | str:
     if not _signed_in(password):
         return redirect(url_for("sales.login"))
     svc = services()
-    _refresh_open_calls()
+    refresher(current_app._get_current_object()).refresh()  # bounded: a hung itellico never holds the page
     try:
         calls = svc.calllog.calls(limit=200)
         links = svc.calllog.links()
@@ -250,20 +251,6 @@ def _unlinked_stats(demo_calls: list[CallRecord]) -> LinkStats | None:
         last.duration_seconds,
         sum(call.duration_seconds or 0 for call in created),
     )
-
-
-def _refresh_open_calls() -> None:
-    """Complete calls still in progress from itellico's GET call (status, duration)."""
-    svc = services()
-
-    def fetch(call_id: str) -> tuple[str, int | None]:
-        details = svc.itellico.get_call(call_id)
-        return details.status, details.duration_seconds
-
-    try:
-        svc.calllog.refresh_open(fetch)
-    except (SQLAlchemyError, UpstreamError) as error:
-        log.warning("calllog.refresh failed: %s", type(error).__name__)
 
 
 # -- formatting ------------------------------------------------------------------------------
