@@ -30,17 +30,31 @@ class LiveKitPorts:
     http: int = 7880
     tcp: int = 7881
     udp: int = 7882
-    # The embedded TURN server (UDP), off unless set: the network tests' relay-only calls.
-    turn_udp: int | None = None
-    # First of three UDP ports TURN allocates relays on (needed with turn_udp).
-    turn_relay_start: int | None = None
+
+
+@dataclass(frozen=True)
+class TurnConfig:
+    """livekit-server's embedded TURN server, for relay-only calls in the network tests.
+
+    Clients get its URLs with per-participant credentials in the join answer:
+    `turn:127.0.0.1:<udp_port>?transport=udp` and `turns:<domain>:443?transport=tcp`. The TLS port
+    in that URL is always 443 whatever `tls_port` is (livekit-server v1.13.5, pkg/service/roommanager.go
+    iceServersForParticipant), so a TURN/TLS test has to listen on 443 itself.
+    """
+
+    relay_start: int  # first of three UDP ports relays are allocated on
+    udp_port: int | None = None
+    tls_port: int | None = None
+    domain: str = "turn.webcall.test"
+    cert_file: Path | None = None
+    key_file: Path | None = None
 
 
 def binary() -> Path:
     return Path(os.environ.get("LIVEKIT_SERVER_BIN") or DEFAULT_BINARY)
 
 
-def config_yaml(ports: LiveKitPorts) -> str:
+def config_yaml(ports: LiveKitPorts, turn: TurnConfig | None = None) -> str:
     # Why each line: ../shared/reference/livekit.md §2.3-2.4. Loopback only, no STUN lookups.
     return f"""\
 port: {ports.http}
@@ -58,31 +72,41 @@ keys:
   {API_KEY}: {API_SECRET}
 logging:
   level: warn
-{turn_yaml(ports)}"""
+{turn_yaml(turn) if turn else ""}"""
 
 
-def turn_yaml(ports: LiveKitPorts) -> str:
-    if ports.turn_udp is None:
-        return ""
-    if ports.turn_relay_start is None:
-        raise LiveKitError("turn_relay_start is needed with turn_udp")
-    # Clients get `turn:127.0.0.1:<turn_udp>?transport=udp` with per-participant credentials in the
-    # join response. Relays are on node_ip (127.0.0.1), and livekit's TURN refuses loopback peers
-    # unless allowed (pkg/service/turn.go permissionHandler), so the SFU's own address is allowed.
-    return f"""\
-turn:
-  enabled: true
-  udp_port: {ports.turn_udp}
-  bind_addresses: ["127.0.0.1"]
-  relay_range_start: {ports.turn_relay_start}
-  relay_range_end: {ports.turn_relay_start + 2}
-  allow_restricted_peer_cidrs: ["127.0.0.1/32"]
-"""
+def turn_yaml(turn: TurnConfig) -> str:
+    if turn.udp_port is None and turn.tls_port is None:
+        raise LiveKitError("TURN needs a UDP port, a TLS port or both")
+    if turn.tls_port is not None and (turn.cert_file is None or turn.key_file is None):
+        raise LiveKitError("TURN over TLS needs cert_file and key_file")
+    lines = ["turn:", "  enabled: true"]
+    if turn.udp_port is not None:
+        lines.append(f"  udp_port: {turn.udp_port}")
+    if turn.tls_port is not None:
+        lines += [
+            f"  tls_port: {turn.tls_port}",
+            f"  domain: {turn.domain}",
+            f"  cert_file: {turn.cert_file}",
+            f"  key_file: {turn.key_file}",
+        ]
+    # Relays are on node_ip (127.0.0.1), and livekit's TURN refuses loopback peers unless allowed
+    # (livekit-server v1.13.5, pkg/service/turn.go permissionHandler), so the SFU's own address is allowed.
+    lines += [
+        '  bind_addresses: ["127.0.0.1"]',
+        f"  relay_range_start: {turn.relay_start}",
+        f"  relay_range_end: {turn.relay_start + 2}",
+        '  allow_restricted_peer_cidrs: ["127.0.0.1/32"]',
+    ]
+    return "\n".join(lines) + "\n"
 
 
 class LiveKitServer:
-    def __init__(self, ports: LiveKitPorts, log_path: Path | None = None) -> None:
+    def __init__(
+        self, ports: LiveKitPorts, log_path: Path | None = None, turn: TurnConfig | None = None
+    ) -> None:
         self.ports = ports
+        self.turn = turn
         self.url = f"ws://127.0.0.1:{ports.http}"
         self._log_path = log_path
         self._process: subprocess.Popen[bytes] | None = None
@@ -94,10 +118,12 @@ class LiveKitServer:
         ensure_free(self.ports.http, "LIVEKIT_PORT")
         ensure_free(self.ports.tcp, "LIVEKIT_TCP_PORT")
         ensure_free(self.ports.udp, "LIVEKIT_UDP_PORT", udp=True)
-        if self.ports.turn_udp is not None:
-            ensure_free(self.ports.turn_udp, "the TURN UDP port", udp=True)
+        if self.turn and self.turn.udp_port is not None:
+            ensure_free(self.turn.udp_port, "the TURN UDP port", udp=True)
+        if self.turn and self.turn.tls_port is not None:
+            ensure_free(self.turn.tls_port, "the TURN TLS port")
         config = Path(tempfile.mkstemp(prefix="livekit-", suffix=".yaml")[1])
-        config.write_text(config_yaml(self.ports))
+        config.write_text(config_yaml(self.ports, self.turn))
         if self._log_path:
             self._log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self._log_path.open("wb") if self._log_path else subprocess.DEVNULL

@@ -14,7 +14,7 @@ from pathlib import Path
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from .agents import load_agents
-from .livekit_server import API_KEY, API_SECRET, LiveKitPorts, LiveKitServer
+from .livekit_server import API_KEY, API_SECRET, LiveKitPorts, LiveKitServer, TurnConfig
 from .ports import ensure_free
 from .standin import StandinConfig, create_standin
 
@@ -36,10 +36,14 @@ class SandboxStack:
     # tests put a toxiproxy in front of signalling. The stand-in gives its agents the same URL, so
     # they share the proxied path (and its toxics) with the browser.
     public_livekit_url: str | None = None
+    # livekit-server's embedded TURN server, off by default (relay-only calls in the network tests).
+    livekit_turn: TurnConfig | None = None
 
     def __post_init__(self) -> None:
         self.livekit = LiveKitServer(
-            self.livekit_ports, log_path=self.log_dir / "livekit.log" if self.log_dir else None
+            self.livekit_ports,
+            log_path=self.log_dir / "livekit.log" if self.log_dir else None,
+            turn=self.livekit_turn,
         )
         self._server: BaseWSGIServer | None = None
         self.standin = create_standin(

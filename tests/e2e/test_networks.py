@@ -11,7 +11,9 @@ LiveKit URL that points at another, so browser and agents signal through it. Web
 from __future__ import annotations
 
 import json
+import os
 import random
+import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,7 +24,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
-from sandbox.livekit_server import LiveKitPorts
+from sandbox.livekit_server import LiveKitPorts, TurnConfig
 from sandbox.ports import PortInUseError, ensure_free, free_port
 from sandbox.stack import SandboxStack
 from sandbox.toxiproxy import Proxy, Toxiproxy
@@ -66,13 +68,8 @@ def lab() -> Iterator[Lab]:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make setup` installs it")
     logs = ARTIFACTS / "logs"
-    ports = LiveKitPorts(
-        http=free_port(),
-        tcp=free_port(),
-        udp=free_port(udp=True),
-        turn_udp=free_port(udp=True),
-        turn_relay_start=free_udp_range(3),
-    )
+    ports = LiveKitPorts(http=free_port(), tcp=free_port(), udp=free_port(udp=True))
+    turn = TurnConfig(relay_start=free_udp_range(3), udp_port=free_port(udp=True))
     with Toxiproxy(log_path=logs / "toxiproxy.log") as toxiproxy:
         api_port = free_port()
         api = toxiproxy.proxy("api", upstream_port=api_port)
@@ -82,6 +79,7 @@ def lab() -> Iterator[Lab]:
             api_port=api_port,
             log_dir=logs / "networks",
             public_livekit_url=f"ws://{signal.address}",
+            livekit_turn=turn,
         )
         stack.start()
         try:
@@ -248,21 +246,24 @@ def udp_sockets_on(ports: range) -> int:
     return count
 
 
-def test_relay_only_call_through_livekits_turn(lab: Lab, ctx: BrowserContext):
-    relays = range(
-        lab.stack.livekit_ports.turn_relay_start or 0, (lab.stack.livekit_ports.turn_relay_start or 0) + 3
-    )
+def relay_only(route: Route) -> None:
+    """The app has no setting for a relay-only policy, so the test asks for one the way a page could:
+    the create answer's rtc_config is passed to room.connect(). Without iceServers in it,
+    livekit-client uses the servers the SFU sends in its join answer: its TURN server."""
+    response = route.fetch()
+    body = response.json()
+    body["rtc_config"] = {"iceTransportPolicy": "relay"}
+    route.fulfill(response=response, body=json.dumps(body))
+
+
+def relay_ports(turn: TurnConfig | None) -> range:
+    assert turn is not None
+    return range(turn.relay_start, turn.relay_start + 3)
+
+
+def test_relay_only_call_through_livekits_turn_udp(lab: Lab, ctx: BrowserContext):
+    relays = relay_ports(lab.stack.livekit_turn)
     assert udp_sockets_on(relays) == 0
-
-    def relay_only(route: Route) -> None:
-        # The app has no setting for a relay-only policy, so the test asks for one the way a page
-        # could: the create answer's rtc_config is passed to room.connect(). Without iceServers in
-        # it, livekit-client uses the servers the SFU sends in its join answer: the TURN server.
-        response = route.fetch()
-        body = response.json()
-        body["rtc_config"] = {"iceTransportPolicy": "relay"}
-        route.fulfill(response=response, body=json.dumps(body))
-
     page, errors = open_call_page(ctx, lab.app_url)
     page.route("**/api/calls", relay_only)
     start_call(page)
@@ -274,3 +275,73 @@ def test_relay_only_call_through_livekits_turn(lab: Lab, ctx: BrowserContext):
     assert pair["localAddress"] == "127.0.0.1", pair  # the relay address (node_ip), not a host address
     hang_up(page)
     assert errors == []
+
+
+# ── TURN over TLS on 443: the path for visitors who may only reach HTTPS ──────────────────────────
+
+TURN_DOMAIN = "turn.webcall.test"
+
+
+def established_to(port: int) -> int:
+    """Established TCP connections to 127.0.0.1:`port` (from /proc/net/tcp)."""
+    rows = [line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:]]
+    return sum(1 for row in rows if row[3] == "01" and row[2] == f"0100007F:{port:04X}")
+
+
+@pytest.fixture(scope="module")
+def turn_tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SandboxStack, str]]:
+    """A sandbox whose livekit-server runs TURN over TLS only, on 127.0.0.1:443: livekit-server
+    always hands out `turns:<domain>:443`, whatever port it listens on."""
+    if os.geteuid() != 0:
+        pytest.skip("TURN/TLS needs 127.0.0.1:443, which only root may bind")
+    folder = tmp_path_factory.mktemp("turn-tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    command = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
+    command += ["-subj", f"/CN={TURN_DOMAIN}", "-addext", f"subjectAltName=DNS:{TURN_DOMAIN}"]
+    subprocess.run([*command, "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    turn = TurnConfig(
+        relay_start=free_udp_range(3), tls_port=443, domain=TURN_DOMAIN, cert_file=cert, key_file=key
+    )
+    stack = SandboxStack(
+        livekit_ports=LiveKitPorts(http=free_port(), tcp=free_port(), udp=free_port(udp=True)),
+        api_port=free_port(),
+        log_dir=ARTIFACTS / "logs" / "turn-tls",
+        livekit_turn=turn,
+    )
+    stack.start()
+    try:
+        env = stack.app_env() | {"WEBCALL_SECRET_KEY": "turn-tls-secret-key-0123456789abcdef"}
+        with serve(create_app({"settings": Settings.from_env(env)})) as url:
+            yield stack, url
+    finally:
+        stack.stop()
+
+
+def test_relay_only_call_over_turn_tls_with_udp_blocked(
+    turn_tls: tuple[SandboxStack, str], launch: BrowserFactory
+):
+    stack, url = turn_tls
+    browser = launch(
+        extra_args=[
+            # No UDP from the browser at all, and relay-only below: TLS to port 443 is the one way out.
+            "--webrtc-ip-handling-policy=disable_non_proxied_udp",
+            # The TURN domain is this machine, and its certificate the one made above. Chromium checks
+            # TURN/TLS certificates (without this flag the call fails).
+            f"--host-resolver-rules=MAP {TURN_DOMAIN} 127.0.0.1",
+            "--ignore-certificate-errors",
+        ]
+    )
+    context = browser.new_context(permissions=["microphone"])
+    try:
+        assert established_to(443) == 0
+        page, errors = open_call_page(context, url)
+        page.route("**/api/calls", relay_only)
+        start_call(page)
+        in_call_with_greeting(page)
+        wait_for_more_audio(page, 0)
+        assert established_to(443) >= 1  # the browser's TURN/TLS connection
+        assert udp_sockets_on(relay_ports(stack.livekit_turn)) >= 1  # its relay towards the SFU
+        hang_up(page)
+        assert errors == []
+    finally:
+        context.close()
