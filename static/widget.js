@@ -98,7 +98,24 @@
 
   function pick(value, allowed, fallback) { return allowed.indexOf(value) >= 0 ? value : fallback; }
 
-  /** Only the variables the demo allows, each within its length; the rest are dropped with a warning. */
+  /** Length in code points, as the server counts ('😀' is one character, not two UTF-16 units). */
+  function codePoints(value) {
+    var n = 0;
+    for (var i = 0; i < value.length; i++, n++) {
+      var c = value.charCodeAt(i);
+      var next = value.charCodeAt(i + 1);
+      if (c >= 0xd800 && c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) i++; // a surrogate pair is one
+    }
+    return n;
+  }
+
+  /**
+   * The page-variable rule (webcall/demos.py page_variable_problems; static/js/page-variables.js). An inline
+   * copy, not an import: the loader is a classic script that fetches nothing but itself and the config
+   * before a click (tests/unit/test_widget_budget.py), and it must warn about refused variables at once.
+   * tests/unit/test_page_variables.py holds this copy to the same cases as the module and the server.
+   * Only the variables the demo allows, each within its length; the rest are dropped with a warning.
+   */
   function filterVariables(input, allowed, demo) {
     var out = {};
     if (input == null) return out;
@@ -115,7 +132,7 @@
         return;
       }
       value = String(value);
-      if (value.length > allowed[name]) {
+      if (codePoints(value) > allowed[name]) {
         warn('variable "' + name + '" is longer than ' + allowed[name] + ' characters; it was not sent');
         return;
       }

@@ -14,7 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from .demos import DemoProfile
+from .demos import DemoProfile, page_variable_problems
 from .errors import ApiError, ErrorCode
 from .handles import HANDLE_HEADER
 from .itellico import UpstreamError, UpstreamErrorKind, WebCallRequest
@@ -190,8 +190,9 @@ def _share_link(demo: DemoProfile, token: str | None) -> ShareLink | None:
     if not checked.valid or checked.link is None:
         raise ApiError(ErrorCode.LINK_INVALID)
     # The link's variables were allowed when it was made; the profile may have changed since.
-    allowed = {k: v for k, v in checked.link.vars.items() if len(v) <= demo.allowed_variables.get(k, -1)}
-    if allowed != dict(checked.link.vars):
+    refused = page_variable_problems(demo, checked.link.vars)
+    allowed = {k: v for k, v in checked.link.vars.items() if k not in refused}
+    if refused:
         log.warning("share link %s has variables demo %s no longer allows", checked.link.link_id, demo.slug)
     return replace(checked.link, vars=allowed)
 

@@ -78,6 +78,24 @@ class DemoProfile:
         return self.access == "link-only"
 
 
+def page_variable_problems(demo: DemoProfile, variables: Mapping[str, object]) -> dict[str, str]:
+    """The page-variable rule, the one place the server states it: a page or a share link may set
+    only the variables the demo lists, each as text of at most its length in characters (code
+    points). Returns name -> why it is refused; empty when all pass. The browser's copy is
+    static/js/page-variables.js (and the widget loader's inline one); tests/unit/test_page_variables.py
+    holds them to the same cases."""
+    problems: dict[str, str] = {}
+    for name, value in variables.items():
+        limit = demo.allowed_variables.get(name)
+        if limit is None:
+            problems[name] = "not allowed for this demo"
+        elif not isinstance(value, str):
+            problems[name] = "not text"
+        elif len(value) > limit:
+            problems[name] = f"longer than {limit} characters"
+    return problems
+
+
 class DemoConfigError(SettingsError):
     """The profile file has mistakes; `str()` is a header line, then one line per mistake."""
 

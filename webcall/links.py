@@ -22,7 +22,7 @@ from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from .demos import DemoProfile
+from .demos import DemoProfile, page_variable_problems
 
 LINK_PARAM = "link"
 MAX_TOKEN_LENGTH = 4000
@@ -95,14 +95,12 @@ def parse_expiry(raw: str, now: float | None = None) -> int:
 
 
 def check_variables(demo: DemoProfile, variables: Mapping[str, str]) -> dict[str, str]:
-    """The link's variables, if the demo allows each one at its length."""
-    for name, value in variables.items():
-        limit = demo.allowed_variables.get(name)
-        if limit is None:
+    """The link's variables, if the demo allows each one at its length (the page-variable rule)."""
+    for name, reason in page_variable_problems(demo, variables).items():
+        if name not in demo.allowed_variables:
             allowed = ", ".join(sorted(demo.allowed_variables)) or "none"
             raise LinkError(f"variable {name!r} is not allowed for demo {demo.slug!r} (allowed: {allowed})")
-        if len(value) > limit:
-            raise LinkError(f"variable {name!r} is longer than {limit} characters")
+        raise LinkError(f"variable {name!r} is {reason}")
     return dict(variables)
 
 

@@ -9,7 +9,7 @@ from flask import g, request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from .demos import DemoProfile
+from .demos import DemoProfile, page_variable_problems
 from .errors import ApiError, ErrorCode
 
 MAX_INITIAL_TEXT = 2000
@@ -74,10 +74,8 @@ def parse_create_body(raw: object) -> CreateCallBody:
 
 
 def allowed_variables(demo: DemoProfile, variables: dict[str, str]) -> dict[str, str]:
-    for name, value in variables.items():
-        limit = demo.allowed_variables.get(name)
-        if limit is None:
-            raise ApiError(ErrorCode.INVALID_REQUEST, f"variables.{name}: not allowed for this demo")
-        if len(value) > limit:
-            raise ApiError(ErrorCode.INVALID_REQUEST, f"variables.{name}: longer than {limit} characters")
+    """The page's variables, all of them allowed, or a 400 naming the first that is not (the browser
+    filters with the same rule before sending, so a refusal here is a page that skipped it)."""
+    for name, reason in page_variable_problems(demo, variables).items():
+        raise ApiError(ErrorCode.INVALID_REQUEST, f"variables.{name}: {reason}")
     return dict(variables)

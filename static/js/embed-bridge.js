@@ -9,6 +9,11 @@
 //   parent's origin where to send events). Accepted only from window.parent, only from an allowed
 //   origin; anything else is ignored.
 
+import { filterVariables } from './page-variables.js';
+
+// The one browser copy of the page-variable rule; re-exported for callers of the bridge.
+export { filterVariables };
+
 export const SOURCE = 'itellico-call';
 export const COMMANDS = Object.freeze(['ping', 'start', 'end', 'sendText', 'setMuted', 'setVariables']);
 export const FORWARDED_EVENTS = Object.freeze(['state', 'agent-state', 'transcript', 'error', 'ended']);
@@ -51,22 +56,6 @@ export function parseCommand(data) {
     return { ...base, variables: data.variables };
   }
   return base;
-}
-
-/**
- * Keep the variables the demo allows, each within its maximum length.
- * @returns {{accepted: Record<string,string>, rejected: {name: string, reason: string}[]}}
- */
-export function filterVariables(variables, allowed) {
-  const accepted = {};
-  const rejected = [];
-  for (const [name, value] of Object.entries(variables ?? {})) {
-    if (!Object.hasOwn(allowed, name)) rejected.push({ name, reason: 'not allowed for this demo' });
-    else if (!['string', 'number', 'boolean'].includes(typeof value)) rejected.push({ name, reason: 'not text' });
-    else if (String(value).length > allowed[name]) rejected.push({ name, reason: `longer than ${allowed[name]} characters` });
-    else accepted[name] = String(value);
-  }
-  return { accepted, rejected };
 }
 
 /**

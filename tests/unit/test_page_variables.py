@@ -1,0 +1,116 @@
+"""The page-variable rule, stated once per side and the same everywhere: a page or a share link may
+set only the variables the demo lists, each as text no longer than its maximum (in characters, i.e.
+Unicode code points, as Python counts them). The server's rule is `webcall.demos.page_variable_problems`
+(used by the create API, share-link signing and the link check at create time); the browser's is
+static/js/page-variables.js (used by the embed bridge) and the widget loader's inline copy (it may
+not import anything before a click: tests/unit/test_widget_budget.py). This test runs all three on
+one table of cases."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from webcall import ROOT
+from webcall.demos import DemoProfile, page_variable_problems
+
+pytestmark = pytest.mark.unit
+
+ALLOWED = {"name": 5, "city": 3, "constructor": 2}
+CASES: list[dict[str, object]] = [
+    {},
+    {"name": "Maria"},
+    {"name": "Marias"},  # one too long
+    {"name": "Jo", "city": "Linz"},
+    {"secret": "x"},
+    {"__proto__": "x", "toString": "y"},  # JS prototype names are not variables
+    {"constructor": "ok"},
+    {"name": "😀😀😀😀😀"},  # five code points (ten UTF-16 units): allowed
+    {"name": "😀😀😀😀😀😀"},
+    {"city": ""},
+    {"city": "\ud83dab"},  # a lone surrogate is one code point everywhere
+    {"city": "😀ab"},  # a pair is one
+]
+
+NODE_SCRIPT = r"""
+const [modulePath, widgetSource, casesJson, allowedJson] = process.argv.slice(1);
+const { filterVariables } = await import(modulePath);
+const widgetFilter = new Function('warn', widgetSource + '; return filterVariables;')(() => {});
+const cases = JSON.parse(casesJson);
+const allowed = JSON.parse(allowedJson);
+const out = cases.map((input) => {
+  // Parse like the browser gets them: from JSON (data-variables, postMessage), so __proto__ is a key.
+  const parsed = JSON.parse(JSON.stringify(input));
+  return {
+    module: Object.keys(filterVariables(parsed, allowed).accepted).sort(),
+    widget: Object.keys(widgetFilter(parsed, allowed, 'demo')).sort(),
+  };
+});
+console.log(JSON.stringify(out));
+"""
+
+
+def python_accepts(variables: dict[str, object]) -> list[str]:
+    demo = DemoProfile("demo", "agent", allowed_variables=ALLOWED)
+    problems = page_variable_problems(demo, variables)
+    return sorted(name for name in variables if name not in problems)
+
+
+def widget_filter_source() -> str:
+    source = (ROOT / "static" / "widget.js").read_text()
+    match = re.search(r"^  function filterVariables\(.*?^  }\n", source, re.S | re.M)
+    assert match, "static/widget.js lost its filterVariables"
+    helper = re.search(r"^  function codePoints\(.*?^  }\n", source, re.S | re.M)
+    assert helper, "static/widget.js lost its codePoints helper"
+    return helper.group(0) + match.group(0)
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is installed by make setup")
+def test_server_module_and_widget_agree_on_every_case():
+    # Cases written with a literal __proto__ key must reach JS as an own key: build the JSON by hand.
+    cases_json = "[" + ",".join(json.dumps(case) for case in CASES) + "]"
+    result = subprocess.run(
+        [
+            "node",
+            "--input-type=module",
+            "-e",
+            NODE_SCRIPT,
+            (ROOT / "static" / "js" / "page-variables.js").as_uri(),
+            widget_filter_source(),
+            cases_json,
+            json.dumps(ALLOWED),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    browser = json.loads(result.stdout)
+    for case, seen in zip(CASES, browser, strict=True):
+        expected = python_accepts(case)
+        assert seen == {"module": expected, "widget": expected}, case
+
+
+def test_the_server_rule_explains_each_refusal():
+    demo = DemoProfile("demo", "agent", allowed_variables=ALLOWED)
+    problems = page_variable_problems(demo, {"name": "Marias", "secret": "x", "city": 5, "constructor": "a"})
+    assert problems == {
+        "name": "longer than 5 characters",
+        "secret": "not allowed for this demo",
+        "city": "not text",
+    }
+
+
+def test_every_server_path_uses_the_one_rule():
+    for module in ("validation.py", "links.py", "api.py"):
+        source = (ROOT / "webcall" / module).read_text()
+        assert "page_variable_problems" in source, module
+        assert "allowed_variables.get(" not in source, module  # no private copy of the rule
+    bridge = (ROOT / "static" / "js" / "embed-bridge.js").read_text()
+    assert "from './page-variables.js'" in bridge and "function filterVariables" not in bridge
+    assert Path(ROOT / "static" / "js" / "page-variables.js").is_file()
