@@ -53,10 +53,12 @@ def api_error(error: ApiError) -> tuple[Response, int, dict[str, str]]:
 
 
 @bp.post("/calls")
-@limiter.limit(per_ip_limit, scope="create-ip", on_breach=breached)
+# Flask-Limiter checks limits of one granularity in the order they were attached, innermost first:
+# the per-IP limit (every request counts) before the per-demo one (only upstream creates count).
 @limiter.limit(
     per_demo_limit, key_func=demo_key, scope="create-demo", deduct_when=went_upstream, on_breach=breached
 )
+@limiter.limit(per_ip_limit, scope="create-ip", on_breach=breached)
 def create_call() -> tuple[Response, int]:
     started = time.monotonic()
     svc = services()

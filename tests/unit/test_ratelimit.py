@@ -67,6 +67,17 @@ def test_the_per_ip_limit_counts_every_request(settings, standin):
     assert client.post("/api/calls", json={}, **from_ip(9)).status_code == 201
 
 
+def test_the_per_ip_limit_is_checked_before_the_demo_budget(settings, standin):
+    # A client knocking on a locked demo spends its own budget too.
+    client = app_with(
+        settings, demos_file="demos.toml", rate_limit_per_ip="1/minute", rate_limit_per_demo="1/minute"
+    ).test_client()
+    assert client.post("/api/calls", json={"demo": "northwind"}, **from_ip(1)).status_code == 201
+    assert client.post("/api/calls", json={"demo": "northwind"}, **from_ip(2)).status_code == 429
+    assert client.post("/api/calls", json={"demo": "default"}, **from_ip(2)).status_code == 429
+    assert client.post("/api/calls", json={"demo": "default"}, **from_ip(3)).status_code == 201
+
+
 def test_limits_are_attached_with_decorators_not_by_patching_view_names():
     from pathlib import Path
 
