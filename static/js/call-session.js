@@ -41,6 +41,9 @@ export const MAX_CALL_WARNING_SECONDS = 30;
 /** Echo cancellation must stay on: the agent would otherwise hear (and answer) itself on laptop speakers. */
 export const MIC_CONSTRAINTS = Object.freeze({ echoCancellation: true, noiseSuppression: true, autoGainControl: true });
 
+/** An RPC method no agent implements: the reply (UNSUPPORTED_METHOD) alone shows the agent is there. */
+const AGENT_PRESENCE_METHOD = 'itellico.presence';
+
 const LIVEKIT_URL = new URL('../../vendor/livekit-client.esm.mjs', import.meta.url).href;
 
 /** Load livekit-client on demand; a host page pays nothing for it until a call starts (or is warmed). */
@@ -84,6 +87,8 @@ export class CallSession extends EventTarget {
   #agentWaiter = null;
   #audioElements = new Map();
   #audioContext = null;
+  /** A media element started inside the click; it later plays the agent (see #unlockAudio). */
+  #primedAudio = null;
   #meters = { mic: null, agent: null };
   #timers = new Set();
   #clientDisconnect = false;
@@ -105,6 +110,8 @@ export class CallSession extends EventTarget {
    * @param {() => Promise<any>} [options.loadLivekit] injectable for tests
    * @param {typeof fetch} [options.fetch]   injectable for tests
    * @param {MediaDevices} [options.mediaDevices] injectable for tests
+   * @param {Permissions} [options.permissions] injectable for tests (navigator.permissions)
+   * @param {typeof AudioContext} [options.AudioContext] injectable for tests
    * @param {() => number} [options.now]
    */
   constructor(options = {}) {
@@ -114,6 +121,8 @@ export class CallSession extends EventTarget {
       mode: 'voice',
       loadLivekit: loadLivekitClient,
       mediaDevices: globalThis.navigator?.mediaDevices,
+      permissions: globalThis.navigator?.permissions,
+      AudioContext: globalThis.AudioContext,
       now: Date.now,
       ...options,
     };
@@ -153,6 +162,8 @@ export class CallSession extends EventTarget {
    */
   async start() {
     if (!canStart(this.state)) return false;
+    // Before any await: Safari (and Chrome's autoplay policy) honour only audio started inside the click.
+    this.#unlockAudio();
     this.#resetForNewCall();
     const attempt = { aborter: new AbortController(), done: false };
     this.#attempt = attempt;
@@ -160,12 +171,21 @@ export class CallSession extends EventTarget {
     this.#setState(voice ? 'requesting-mic' : 'connecting');
 
     try {
-      // Fast start: microphone, the livekit-client download and the call creation run at once,
-      // so the mic is live before the agent's greeting begins (anchors.md §3.8).
-      const micPromise = voice ? this.#openMicrophone(attempt) : Promise.resolve(null);
       const lkPromise = this.#options.loadLivekit().catch((err) => {
         throw new CallError('client_load_failed', STEPS.loadingClient, { cause: err });
       });
+      lkPromise.catch(() => { /* awaited below; a failure while the prompt is open is reported there */ });
+      let micPromise = Promise.resolve(null);
+      if (voice && (await this.#microphoneGranted())) {
+        // Fast start: the microphone is already allowed, so it, the livekit-client download and the call
+        // creation run at once and the mic is live before the agent's greeting begins (anchors.md §3.8).
+        micPromise = this.#openMicrophone(attempt);
+      } else if (voice) {
+        // The person may still refuse: ask first, so a refusal creates no upstream call (no orphaned
+        // call, no agent waiting in an empty room, no rate-limit slot). The prompt costs seconds anyway.
+        await this.#openMicrophone(attempt);
+      }
+      if (attempt.done) return false;
       const createPromise = this.#api.createCall(this.#createBody(), { signal: attempt.aborter.signal }).then((result) => {
         if (!result.ok) {
           throw new CallError(result.error.code, STEPS.creatingCall, { retryAfter: result.error.retryAfter, message: result.error.message });
@@ -362,6 +382,43 @@ export class CallSession extends EventTarget {
     return body;
   }
 
+  /** Whether the Permissions API says the microphone is allowed already (no prompt will show). */
+  async #microphoneGranted() {
+    try {
+      const status = await this.#options.permissions?.query({ name: /** @type {PermissionName} */ ('microphone') });
+      return status?.state === 'granted';
+    } catch {
+      return false; // Firefox before 131 and others reject the 'microphone' name: ask first
+    }
+  }
+
+  /**
+   * Create and resume the call's AudioContext inside the click, so it runs (for the meters and anything
+   * else that plays through Web Audio), and let the Room start audio once it exists.
+   */
+  #unlockAudio() {
+    const AudioContextClass = this.#options.AudioContext;
+    if (AudioContextClass) {
+      try {
+        this.#audioContext ??= new AudioContextClass();
+        this.#audioContext.resume().catch(() => { /* still suspended: the audio-blocked banner offers a tap */ });
+      } catch {
+        this.#audioContext = null; // no Web Audio: the call works without meters
+      }
+    }
+    // What room.startAudio() does for attached elements, before the Room exists: play() an element now,
+    // inside the gesture (WebKit then lets that element play), and hand it to the agent's first track
+    // (track.attach(element) swaps its stream in). A silent stream gives play() something to play.
+    const element = globalThis.document?.createElement?.('audio');
+    if (!element) return;
+    try {
+      const silence = this.#audioContext?.createMediaStreamDestination?.();
+      if (silence) element.srcObject = silence.stream;
+    } catch { /* play() alone still counts as started by the person */ }
+    element.play?.()?.catch(() => { /* blocked anyway: the audio-blocked banner offers a tap */ });
+    this.#primedAudio = element;
+  }
+
   async #openMicrophone(attempt) {
     const devices = this.#options.mediaDevices;
     if (!devices?.getUserMedia) throw new CallError('unsupported_browser', STEPS.microphone);
@@ -407,9 +464,10 @@ export class CallSession extends EventTarget {
         if (isAgentParticipant(p, lk) && (!this.#agentIdentity || p.identity === this.#agentIdentity)) this.#adoptAgent(p);
       })
       .on(E.ParticipantDisconnected, (p) => {
-        // During a full reconnect livekit rebuilds its participant list; that is not the agent leaving.
+        // During a full reconnect livekit rebuilds its participant list; that is not the agent leaving
+        // (Reconnected decides, below).
         if (p.identity !== this.#agentIdentity || this.#reconnecting || this.#clientDisconnect) return;
-        if (this.state === 'in-call') this.end(END_REASONS.agentEnded);
+        this.#agentLeft();
       })
       .on(E.ParticipantAttributesChanged, (changed, p) => {
         if (p?.identity === this.#agentIdentity && 'lk.agent.state' in changed) this.#setAgentState(changed['lk.agent.state']);
@@ -425,8 +483,15 @@ export class CallSession extends EventTarget {
       .on(E.Reconnected, () => {
         this.#reconnecting = false;
         this.#emit('reconnected', {});
+        // livekit lists the participants again (from the join response) before it emits Reconnected,
+        // so an agent missing now has left or crashed meanwhile (Room.handleSignalRestarted).
         const agent = [...room.remoteParticipants.values()].find((p) => isAgentParticipant(p, lk));
-        if (agent) this.#adoptAgent(agent);
+        if (agent) {
+          this.#adoptAgent(agent);
+          this.#confirmAgentPresent(room, lk, agent.identity);
+        } else if (this.#agentIdentity) {
+          this.#agentLeft();
+        }
       })
       .on(E.Disconnected, (reason) => this.#onDisconnected(reason))
       .on(E.MediaDevicesChanged, () => this.#emit('devices-changed', {}))
@@ -473,6 +538,34 @@ export class CallSession extends EventTarget {
     this.#agentWaiter?.resolve(p);
   }
 
+  /**
+   * The agent is gone: end the call, whether it is up or the agent was just adopted and start() has not
+   * shown in-call yet. Never a call that shows "listening" with nobody there.
+   */
+  #agentLeft() {
+    if (this.state === 'in-call' || this.state === 'waiting-for-agent') this.end(END_REASONS.agentEnded);
+  }
+
+  /**
+   * After a signal *resume* livekit-server lists the participants still there but never reports one that
+   * left during the outage (it sends no "disconnected" update), so livekit-client keeps a ghost agent.
+   * Ask the agent directly: LiveKit SDKs acknowledge every RPC, even for a method they do not handle
+   * (they answer UNSUPPORTED_METHOD); no acknowledgement (CONNECTION_TIMEOUT, after 7 s) or a
+   * disconnected/unknown recipient means nobody is there.
+   */
+  async #confirmAgentPresent(room, lk, identity) {
+    if (typeof room.localParticipant?.performRpc !== 'function') return;
+    const codes = lk.RpcError?.ErrorCode ?? {};
+    const gone = [codes.CONNECTION_TIMEOUT ?? 1501, codes.RECIPIENT_DISCONNECTED ?? 1503, codes.RECIPIENT_NOT_FOUND ?? 1401];
+    try {
+      await room.localParticipant.performRpc({ destinationIdentity: identity, method: AGENT_PRESENCE_METHOD, payload: '' });
+    } catch (err) {
+      // A newer reconnect, another call or a new agent since: that one decides.
+      if (!gone.includes(err?.code) || room !== this.#room || this.#reconnecting || identity !== this.#agentIdentity) return;
+      this.#agentLeft();
+    }
+  }
+
   #waitForAgent(room, lk, timeoutMs) {
     return new Promise((resolve, reject) => {
       const timer = this.#setTimer(() => {
@@ -497,7 +590,8 @@ export class CallSession extends EventTarget {
 
   #attachAgentAudio(track) {
     if (this.#audioElements.has(track)) return;
-    const element = track.attach();
+    const element = this.#primedAudio ? track.attach(this.#primedAudio) : track.attach();
+    this.#primedAudio = null;
     this.#audioElements.set(track, element);
     this.#emit('agent-audio', { element, attached: true });
     if (track.mediaStreamTrack) this.#startMeter('agent', track.mediaStreamTrack);
@@ -521,9 +615,9 @@ export class CallSession extends EventTarget {
 
   #startMeter(which, mediaStreamTrack) {
     this.#stopMeter(which);
-    if (typeof globalThis.AudioContext === 'undefined' || !mediaStreamTrack) return;
+    if (!this.#options.AudioContext || !mediaStreamTrack) return;
     try {
-      this.#audioContext ??= new AudioContext();
+      this.#audioContext ??= new this.#options.AudioContext();
       this.#meters[which] = createLevelMeter(mediaStreamTrack, {
         audioContext: this.#audioContext,
         onLevel: (sample) => this.#emit(`${which}-level`, sample),
@@ -568,23 +662,36 @@ export class CallSession extends EventTarget {
     }
   }
 
+  /**
+   * Stop the call with an error. Everything is released BEFORE the change is announced: a listener may
+   * start the next call from the `error` event, and that call must get a new Room and a live microphone,
+   * not this call's dying ones.
+   */
   async #fail(err, endReason = END_REASONS.failed) {
     if (!isActive(this.state)) return;
     this.#markAttemptDone();
     this.#clientDisconnect = true;
     const room = this.#room;
+    const disconnected = room?.disconnect().catch(() => {});
+    this.#release();
+    const ended = this.#endedDetail(endReason);
     this.#setState('error');
     this.#emit('error', { code: err.code, message: err.message, step: err.step, retryAfter: err.retryAfter, fatal: true });
     if (err.cause) console.debug('[itellico-call]', err.code, err.cause);
-    await room?.disconnect().catch(() => {});
-    this.#release();
-    this.#emit('ended', { reason: endReason, callId: this.callId, durationSeconds: this.#startedAt ? this.elapsedSeconds : null });
+    // `ended` names this call even if a listener has started the next one meanwhile.
+    this.#emit('ended', ended);
+    await disconnected;
   }
 
   #finish(reason) {
     this.#release();
+    const ended = this.#endedDetail(reason);
     this.#setState('ended');
-    this.#emit('ended', { reason, callId: this.callId, durationSeconds: this.#startedAt ? this.elapsedSeconds : null });
+    this.#emit('ended', ended);
+  }
+
+  #endedDetail(reason) {
+    return { reason, callId: this.callId, durationSeconds: this.#startedAt ? this.elapsedSeconds : null };
   }
 
   /** Free every resource of the call: tracks, meters, timers, audio elements, the Room. */
@@ -599,6 +706,11 @@ export class CallSession extends EventTarget {
     this.#stopMeter('agent');
     this.#audioContext?.close().catch(() => {});
     this.#audioContext = null;
+    if (this.#primedAudio) {
+      this.#primedAudio.pause?.();
+      this.#primedAudio.srcObject = null;
+      this.#primedAudio = null;
+    }
     for (const track of [...this.#audioElements.keys()]) this.#detachAgentAudio(track);
     this.#micTrack?.stop();
     this.#rawMic?.stop();

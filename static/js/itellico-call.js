@@ -232,9 +232,19 @@ export class ItellicoCallElement extends HTMLElement {
   disconnectedCallback() {
     document.removeEventListener('keydown', this.#onKeydown);
     document.removeEventListener('visibilitychange', this.#onVisibility);
-    // A removed element must not leave a live microphone behind.
+    // Single-page apps re-parent elements: a move runs disconnectedCallback and connectedCallback in the
+    // same task, before any microtask. Only an element still out of the document after one is gone.
+    queueMicrotask(() => { if (!this.isConnected) this.#teardown(); });
+  }
+
+  /** A removed element must not leave a live microphone, a wake lock or a ticking timer behind. */
+  #teardown() {
     this.#session?.end();
     this.#stopClock();
+    clearInterval(this.#retryTimer);
+    this.#retryTimer = null;
+    for (const timer of this.#announceTimers) clearTimeout(timer);
+    this.#announceTimers.clear();
     this.#releaseWakeLock();
   }
 
@@ -326,7 +336,9 @@ export class ItellicoCallElement extends HTMLElement {
     on('devices-changed', () => this.#fillDevicePickers());
     for (const type of PUBLIC_EVENTS) {
       session.addEventListener(type, (e) => {
-        if (this.#session === session) this.#dispatch(type, e.detail);
+        // `ended` always reaches the host, once per call: a host that retries from its error listener
+        // has already replaced this session when the failed call's `ended` follows.
+        if (this.#session === session || type === 'ended') this.#dispatch(type, e.detail);
       });
     }
     return session;
@@ -341,7 +353,9 @@ export class ItellicoCallElement extends HTMLElement {
     this.#dom.transcript.replaceChildren();
     this.#stickToBottom = true;
     this.#dom.jump.hidden = true;
-    if (this.#muted) await this.#session.setMuted(true);
+    // Nothing is awaited before start(): it unlocks audio and must run inside the click (Safari).
+    // Before a call both only record the choice, synchronously.
+    if (this.#muted) this.#session.setMuted(true);
     // The microphone preference is an `ideal` constraint (a missing device falls back to the default);
     // the speaker is applied once the call is up and the device is known to be present (#fillDevicePickers).
     if (this.#preferredDevices.audioinput) this.#session.switchDevice('audioinput', this.#preferredDevices.audioinput);
@@ -781,11 +795,13 @@ export class ItellicoCallElement extends HTMLElement {
     this.#maxWarningTimer = setInterval(update, 1000);
   }
 
+  #announceTimers = new Set();
   #announce(message) {
     const el = this.#dom.announcer;
     el.textContent = '';
     // A fresh text node so the same message twice is still announced.
-    setTimeout(() => { el.textContent = message; }, 50);
+    const timer = setTimeout(() => { this.#announceTimers.delete(timer); el.textContent = message; }, 50);
+    this.#announceTimers.add(timer);
   }
 
   async #acquireWakeLock() {

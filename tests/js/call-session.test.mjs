@@ -1,119 +1,13 @@
 // CallSession against a fake livekit-client and a fake backend: the flow, not the network.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import { CallSession } from '../../static/js/call-session.js';
-
-const RoomEvent = {
-  ParticipantConnected: 'participantConnected', ParticipantDisconnected: 'participantDisconnected',
-  ParticipantAttributesChanged: 'participantAttributesChanged', TrackSubscribed: 'trackSubscribed',
-  TrackUnsubscribed: 'trackUnsubscribed', AudioPlaybackStatusChanged: 'audioPlaybackChanged',
-  Reconnecting: 'reconnecting', SignalReconnecting: 'signalReconnecting', Reconnected: 'reconnected',
-  Disconnected: 'disconnected', MediaDevicesChanged: 'mediaDevicesChanged', MediaDevicesError: 'mediaDevicesError',
-};
-
-function fakeLivekit({ agentJoins = true, connectFails = false } = {}) {
-  const lk = { rooms: [], published: [], sent: [] };
-  class LocalAudioTrack {
-    constructor(mst) { this.mediaStreamTrack = mst; this.muted = false; this.stopped = false; }
-    async mute() { this.muted = true; }
-    async unmute() { this.muted = false; }
-    stop() { this.stopped = true; }
-  }
-  class Room extends EventEmitter {
-    constructor(options) {
-      super();
-      this.options = options;
-      this.remoteParticipants = new Map();
-      this.canPlaybackAudio = true;
-      this.handlers = {};
-      this.localParticipant = {
-        identity: 'me',
-        publishTrack: async (track, opts) => { lk.published.push({ track, opts }); },
-        sendText: async (text, opts) => { lk.sent.push({ text, opts }); },
-      };
-      lk.rooms.push(this);
-    }
-    async prepareConnection() {}
-    async connect(url, token, opts) {
-      this.connectArgs = { url, token, opts };
-      if (connectFails) throw new Error('could not establish pc connection');
-      if (agentJoins) setTimeout(() => this.agentJoins(), 5);
-    }
-    agentJoins() {
-      const agent = { identity: 'agent-1', kind: 4, isAgent: true, attributes: { 'lk.agent.state': 'initializing' }, audioTrackPublications: new Map() };
-      this.remoteParticipants.set(agent.identity, agent);
-      this.emit(RoomEvent.ParticipantConnected, agent);
-      this.agent = agent;
-    }
-    async disconnect() { this.emit(RoomEvent.Disconnected, 1); }
-    registerTextStreamHandler(topic, cb) {
-      if (this.handlers[topic]) throw new Error('HandlerAlreadyRegistered');
-      this.handlers[topic] = cb;
-    }
-    async startAudio() { this.canPlaybackAudio = true; }
-    async switchActiveDevice() { return true; }
-    getActiveDevice() { return undefined; }
-  }
-  Object.assign(lk, {
-    Room, LocalAudioTrack, RoomEvent,
-    Track: { Kind: { Audio: 'audio' }, Source: { Microphone: 'microphone' } },
-    ParticipantKind: { AGENT: 4 },
-  });
-  return lk;
-}
-
-/** A text stream reader like livekit's: yields chunks; trailer attributes land in info.attributes at the end. */
-function textStream({ id, attributes, chunks, trailer = {} }) {
-  const info = { id, attributes: { ...attributes } };
-  return {
-    info,
-    async *[Symbol.asyncIterator]() {
-      for (const c of chunks) { await null; yield c; }
-      Object.assign(info.attributes, trailer);
-    },
-  };
-}
-
-function fakeMic({ fail } = {}) {
-  const calls = [];
-  const track = { enabled: true, stopped: false, stop() { this.stopped = true; } };
-  return {
-    calls, track,
-    getUserMedia: async (constraints) => {
-      calls.push(constraints);
-      if (fail) throw Object.assign(new Error(fail), { name: fail });
-      return { getAudioTracks: () => [track] };
-    },
-    enumerateDevices: async () => [],
-  };
-}
-
-const createResponse = (extra = {}) => ({
-  call_id: 'call-1', token: 'tok', livekit_url: 'ws://127.0.0.1:7880', agent_name: 'Ava', mode: 'voice',
-  handle: 'h1', agent_join_timeout_ms: 500, max_call_seconds: null, ...extra,
-});
-
-function fakeFetch(routes) {
-  const requests = [];
-  const fetch = async (url, init = {}) => {
-    requests.push({ url, init });
-    const [status, body, headers] = routes(url, init);
-    return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', ...headers } });
-  };
-  return { fetch, requests };
-}
-
-function record(session, types) {
-  const events = [];
-  for (const type of types) session.addEventListener(type, (e) => events.push({ type, ...e.detail }));
-  return events;
-}
+import { RoomEvent, createResponse, fakeFetch, fakeLivekit, fakeMic, record, textStream } from './fakes.mjs';
 
 test('voice call: states, agent state, transcript, typed text, hang-up', async () => {
   const lk = fakeLivekit();
   const mic = fakeMic();
-  const api = fakeFetch((url) => (url.endsWith('/api/calls') ? [201, createResponse({ rtc_config: { iceServers: [] } })] : [200, { status: 'completed' }]));
+  const api = fakeFetch((url) => (url.endsWith('/api/calls') ? [201, createResponse({ call_id: 'call-1', rtc_config: { iceServers: [] } })] : [200, { status: 'completed' }]));
   const session = new CallSession({ loadLivekit: async () => lk, fetch: api.fetch, mediaDevices: mic, demo: 'dentist' });
   const events = record(session, ['state', 'agent-state', 'transcript', 'ended', 'error']);
 
