@@ -1,9 +1,11 @@
 """Property-based fuzzing of every JSON and form endpoint (Hypothesis): well over 10,000
 generated requests in all, with the stand-in behind the app over real HTTP. No answer may be a
-5xx, and every JSON error must have the documented shape."""
+5xx, and every JSON error must have the documented shape. The JSON endpoints' body rules are fuzzed
+too: other content types are 415, bodies over the limit 413, deep nesting 400 (never a 500)."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import replace
 
@@ -17,7 +19,7 @@ pytestmark = pytest.mark.fuzz
 
 EXAMPLES = 1700  # per endpoint
 LINK_FORM_EXAMPLES = 400  # each one also renders /demos, which is slower
-TOTAL = 6 * EXAMPLES + LINK_FORM_EXAMPLES  # 10,600 requests at least
+TOTAL = 6 * EXAMPLES + LINK_FORM_EXAMPLES  # 10,600 requests at least (the body-rule fuzzers add more)
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -99,6 +101,81 @@ def test_create_call_json(fuzz_app, body):
 )
 def test_create_call_raw_bytes(fuzz_app, raw, content_type):
     check(fuzz_app.test_client().post("/api/calls", data=raw, content_type=content_type))
+
+
+BODY_RULES_EXAMPLES = 300  # per rule below; each body is built to hit one rule
+JSON_TYPES = ["application/json", "application/json; charset=utf-8", "Application/JSON"]
+OTHER_TYPES = [
+    "text/plain",
+    "text/plain;charset=UTF-8",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=x",
+    "application/merge-patch+json",
+    "",
+]
+API_POSTS = ["/api/calls", "/api/demos/northwind/link", "/api/demos/alpenblick/link"]
+# The link check has a fixed per-IP limit (30/minute): each of these requests comes from a new address.
+_ADDRESSES = itertools.count(1)
+
+
+def new_ip() -> dict[str, dict[str, str]]:
+    n = next(_ADDRESSES)
+    return {"environ_base": {"REMOTE_ADDR": f"10.{n // 62500 % 250}.{n // 250 % 250}.{n % 250}"}}
+
+
+@settings(FUZZ, max_examples=BODY_RULES_EXAMPLES)
+@given(path=st.sampled_from(API_POSTS), content_type=st.sampled_from(OTHER_TYPES), body=json_values)
+def test_json_api_refuses_other_content_types(fuzz_app, path, content_type, body):
+    # Even a body that is valid JSON: only application/json opens the API (a text/plain POST needs no
+    # CORS preflight, so a foreign site could send it).
+    import json
+
+    response = fuzz_app.test_client().post(path, data=json.dumps(body), content_type=content_type, **new_ip())
+    check(response)
+    assert response.status_code == 415, (content_type, response.status_code)
+
+
+@settings(FUZZ, max_examples=BODY_RULES_EXAMPLES)
+@given(
+    path=st.sampled_from(API_POSTS),
+    content_type=st.sampled_from(JSON_TYPES),
+    extra=st.integers(min_value=1, max_value=400_000),
+)
+def test_json_api_refuses_bodies_over_the_limit(fuzz_app, path, content_type, extra):
+    from webcall.security import MAX_BODY_BYTES
+
+    raw = b'{"initial_text": "' + b"x" * (MAX_BODY_BYTES + extra) + b'"}'
+    response = fuzz_app.test_client().post(path, data=raw, content_type=content_type, **new_ip())
+    check(response)
+    assert response.status_code == 413
+
+
+@settings(FUZZ, max_examples=BODY_RULES_EXAMPLES)
+@given(
+    path=st.sampled_from(API_POSTS),
+    depth=st.integers(min_value=500, max_value=30_000),
+    opener=st.sampled_from(["[", '{"a":', '{"demo":[', '{"variables":{"x":']),
+)
+def test_json_api_refuses_deep_nesting_with_a_400(fuzz_app, path, depth, opener):
+    closer = {"[": "]", '{"a":': "}", '{"demo":[': "]}", '{"variables":{"x":': "}}"}[opener]
+    raw = opener * depth + "1" + closer * depth
+    response = fuzz_app.test_client().post(path, data=raw, content_type="application/json", **new_ip())
+    check(response)
+    # Within the parser's depth it is JSON (then refused by the schema); beyond it, not JSON; a 413
+    # when it no longer fits the body limit. Never a 500 from RecursionError.
+    assert response.status_code in (400, 403, 404, 413, 429), response.status_code
+
+
+@settings(FUZZ, max_examples=BODY_RULES_EXAMPLES)
+@given(
+    slug=st.sampled_from(["northwind", "alpenblick", "default", "nope"]) | st.text(min_size=1, max_size=20),
+    body=json_values | st.fixed_dictionaries({"link": st.text(max_size=300) | json_values}),
+)
+def test_link_check(fuzz_app, slug, body):
+    slug = slug.replace("/", "-").replace("?", "-").replace("#", "-")
+    response = fuzz_app.test_client().post(f"/api/demos/{slug}/link", json=body, **new_ip())
+    check(response)
+    assert response.status_code in (400, 403, 404, 410, 415, 429), response.status_code
 
 
 @FUZZ
