@@ -21,6 +21,7 @@ link: setup
 test: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	node_modules/.bin/tsc -p tsconfig.json
 	node --test tests/js/
 	$(PY) -m pytest
 
@@ -36,6 +37,7 @@ setup:
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	node_modules/.bin/tsc -p tsconfig.json
 
 unit: setup
 	$(PY) -m pytest -m unit

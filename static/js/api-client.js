@@ -88,6 +88,7 @@ export function createApiClient({ apiBase = '', fetch: fetchImpl = globalThis.fe
     /**
      * GET /api/calls/{id} with the signed handle from the create response.
      * @param {string} callId @param {string} handle
+     * @param {{signal?: AbortSignal}} [options]
      */
     getCall(callId, handle, { signal } = {}) {
       return request(`/api/calls/${encodeURIComponent(callId)}`, {

@@ -103,3 +103,18 @@ export function endReasonForDisconnect(reason, context = {}) {
   if ([4, 5, 10, 12, 16].includes(reason ?? -1)) return END_REASONS.agentEnded;
   return END_REASONS.dropped;
 }
+
+/** A failure with its code and the step it happened in; CallSession reports it as an `error` event. */
+export class CallError extends Error {
+  /**
+   * @param {string} code an ERRORS key (or 'cancelled' inside the session)
+   * @param {string} step a STEPS value
+   * @param {{cause?: unknown, retryAfter?: number, message?: string}} [details]
+   */
+  constructor(code, step, { cause, retryAfter, message } = {}) {
+    super(message || code, { cause });
+    this.code = code;
+    this.step = step;
+    this.retryAfter = retryAfter;
+  }
+}

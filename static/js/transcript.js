@@ -42,12 +42,13 @@ export class Transcript {
 
   /**
    * Apply the text received so far on one transcription stream.
-   * @param {{segmentId: string, streamId: string, role: 'agent'|'user', text: string, final?: boolean}} update
+   * @param {StreamUpdate} update
    * @returns {TranscriptEntry} a copy of the changed line
    */
   applyStream({ segmentId, streamId, role, text, final = false }) {
     let segment = this.#segments.get(segmentId);
     if (!segment) {
+      /** @type {TranscriptEntry} */
       const entry = { id: segmentId, role, text: '', final: false, source: 'voice', timestamp: this.#now() };
       segment = { entry, streams: new Map() };
       this.#segments.set(segmentId, segment);
@@ -91,6 +92,33 @@ export class Transcript {
     this.#entries = [];
     this.#segments.clear();
     this.#typedCount = 0;
+  }
+}
+
+/**
+ * @typedef {{segmentId: string, streamId: string, role: 'agent'|'user', text: string, final?: boolean}} StreamUpdate
+ */
+
+/**
+ * Read one `lk.transcription` text stream (livekit-client's TextStreamReader), reporting the text so far
+ * after each chunk and once more at the end with the final flag.
+ * @param {{info: {id: string, attributes?: Record<string, string>}} & AsyncIterable<string>} reader
+ * @param {'agent'|'user'} role
+ * @param {(update: StreamUpdate) => void} onUpdate
+ */
+export async function readTranscriptionStream(reader, role, onUpdate) {
+  const attributes = () => reader.info.attributes ?? {};
+  const segmentId = attributes()['lk.segment_id'] ?? reader.info.id;
+  const streamId = reader.info.id;
+  let text = '';
+  try {
+    for await (const chunk of reader) {
+      text += chunk;
+      onUpdate({ segmentId, streamId, role, text, final: false });
+    }
+  } finally {
+    // The final flag of agent speech arrives in the trailer, merged into info.attributes at the end.
+    onUpdate({ segmentId, streamId, role, text, final: attributes()['lk.transcription_final'] === 'true' });
   }
 }
 

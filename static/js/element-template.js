@@ -1,0 +1,183 @@
+// The markup of <itellico-call> (one shadow root, styled by one stylesheet loaded by URL so a strict CSP
+// without 'unsafe-inline' works) and the handles to its parts.
+
+import { ICONS } from './icons.js';
+
+const STYLESHEET_URL = new URL('../css/itellico-call.css', import.meta.url).href;
+
+const TEMPLATE = `
+<link rel="stylesheet" href="${STYLESHEET_URL}">
+<section class="card" part="card" hidden>
+  <header class="head">
+    <div class="head-text">
+      <h2 class="title" part="title" id="title"></h2>
+      <p class="subtitle" part="subtitle"></p>
+    </div>
+    <p class="status" part="status" role="status" aria-live="polite" aria-atomic="true" data-state="idle">
+      <span class="status-dot" aria-hidden="true"></span><span class="status-text"></span>
+    </p>
+  </header>
+
+  <div class="consent panel" part="consent" hidden>
+    <h3 class="panel-title" data-i18n="consent.title"></h3>
+    <p class="consent-text"></p>
+    <p class="fine" data-i18n="consent.remembered"></p>
+    <div class="row">
+      <button type="button" class="btn primary" data-action="accept" data-i18n="action.accept"></button>
+      <button type="button" class="btn ghost" data-action="decline" data-i18n="action.cancel"></button>
+    </div>
+  </div>
+
+  <div class="stage" part="stage">
+    <div class="visualizer" part="visualizer" aria-hidden="true" data-agent-state="">
+      <span class="bar"></span><span class="bar"></span><span class="bar"></span><span class="bar"></span><span class="bar"></span>
+    </div>
+    <p class="agent-state" part="agent-state" data-agent-state=""></p>
+    <p class="timer" part="timer" hidden><span class="sr-only" data-i18n="label.timer"></span> <span class="timer-value">0:00</span></p>
+    <button type="button" class="call-button" part="call-button" data-action="call">
+      <span class="call-icon"></span><span class="call-label"></span>
+    </button>
+    <p class="hint" part="hint"><span class="hint-icon"></span><span class="hint-text" data-i18n="hint.headphones"></span></p>
+  </div>
+
+  <div class="banner warn" part="reconnecting" role="alert" hidden data-i18n="banner.reconnecting"></div>
+  <div class="banner warn" part="max-warning" hidden></div>
+  <div class="banner info" part="audio-blocked" hidden>
+    <span data-i18n="banner.audioBlocked"></span>
+    <button type="button" class="btn primary" data-action="start-audio"><span class="btn-icon" data-icon="speaker"></span><span data-i18n="action.tapToHear"></span></button>
+  </div>
+
+  <div class="error panel" part="error" role="alert" hidden>
+    <div class="error-head"><span class="error-icon"></span><h3 class="panel-title error-title"></h3></div>
+    <p class="error-message"></p>
+    <p class="error-next"></p>
+    <p class="fine error-step"></p>
+    <div class="row">
+      <button type="button" class="btn primary" data-action="retry" data-i18n="action.tryAgain"></button>
+      <button type="button" class="btn secondary" data-action="switch-to-text"><span class="btn-icon" data-icon="chat"></span><span data-i18n="action.switchToText"></span></button>
+    </div>
+  </div>
+
+  <div class="summary panel" part="summary" hidden>
+    <h3 class="panel-title" data-i18n="summary.title"></h3>
+    <p class="ended-reason"></p>
+    <dl class="facts">
+      <div><dt data-i18n="summary.duration"></dt><dd data-summary="duration">–</dd></div>
+      <div><dt data-i18n="summary.status"></dt><dd data-summary="status">–</dd></div>
+    </dl>
+    <p class="fine summary-note" hidden></p>
+  </div>
+
+  <div class="controls" part="controls" hidden>
+    <button type="button" class="btn toggle" part="mute-button" data-action="mute" aria-pressed="false" aria-keyshortcuts="M">
+      <span class="btn-icon mute-icon"></span><span class="mute-label"></span>
+    </button>
+    <div class="meter" part="mic-level" role="meter" aria-valuemin="0" aria-valuemax="100" aria-valuenow="0">
+      <span class="meter-fill"></span>
+    </div>
+    <details class="devices" part="devices">
+      <summary class="btn ghost"><span class="btn-icon" data-icon="settings"></span><span data-i18n="action.settings"></span></summary>
+      <div class="device-fields">
+        <label class="field"><span data-i18n="label.mic"></span><select data-device="audioinput"></select></label>
+        <label class="field speaker-field"><span data-i18n="label.speaker"></span><select data-device="audiooutput"></select></label>
+      </div>
+    </details>
+  </div>
+  <p class="fine shortcut-hint" part="shortcut-hint" hidden data-i18n="hint.shortcut"></p>
+
+  <section class="conversation" part="conversation">
+    <div class="conversation-head">
+      <h3 class="panel-title" id="transcript-title" data-i18n="label.transcript"></h3>
+      <div class="tools">
+        <button type="button" class="btn tool" data-action="copy" data-i18n-label="action.copyLabel"><span class="btn-icon" data-icon="copy"></span><span data-i18n="action.copy"></span></button>
+        <button type="button" class="btn tool" data-action="download-text" data-i18n-label="action.downloadTextLabel"><span class="btn-icon" data-icon="download"></span><span data-i18n="action.downloadText"></span></button>
+        <button type="button" class="btn tool" data-action="download-json" data-i18n-label="action.downloadJsonLabel"><span class="btn-icon" data-icon="download"></span><span data-i18n="action.downloadJson"></span></button>
+      </div>
+    </div>
+    <div class="transcript" part="transcript" role="log" aria-live="polite" aria-relevant="additions" aria-labelledby="transcript-title" tabindex="0"></div>
+    <button type="button" class="btn secondary jump" part="jump-to-latest" data-action="jump" hidden><span data-i18n="action.jumpToLatest"></span></button>
+    <p class="empty fine" part="transcript-empty" data-i18n="hint.emptyTranscript"></p>
+  </section>
+
+  <form class="composer" part="composer" hidden>
+    <label class="sr-only" for="message" data-i18n="label.message"></label>
+    <input id="message" class="message" part="message-input" type="text" autocomplete="off" enterkeyhint="send" maxlength="2000">
+    <button type="submit" class="btn primary send" part="send-button" data-i18n-label="action.send"><span class="btn-icon" data-icon="send"></span></button>
+  </form>
+
+  <p class="sr-only" aria-live="polite" data-announcer></p>
+  <div class="sink" hidden></div>
+</section>`;
+
+/** @type {HTMLTemplateElement|undefined} */
+let template;
+
+/**
+ * Fill a shadow root with the element's markup and icons; returns the parts the element draws into.
+ * @param {ShadowRoot} root
+ */
+export function renderTemplate(root) {
+  template ??= Object.assign(document.createElement('template'), { innerHTML: TEMPLATE });
+  root.append(template.content.cloneNode(true));
+  /** @template {Element} [T=HTMLElement] @param {string} sel @returns {T} */
+  const $ = (sel) => /** @type {T} */ (/** @type {unknown} */ (root.querySelector(sel)));
+  $('.hint-icon').innerHTML = ICONS.headphones;
+  $('.error-icon').innerHTML = ICONS.alert;
+  for (const el of root.querySelectorAll('[data-icon]')) el.innerHTML = ICONS[/** @type {HTMLElement} */ (el).dataset.icon ?? ''];
+  return {
+    root, $,
+    /** @type {HTMLLinkElement} */ stylesheet: $('link'),
+    card: $('.card'),
+    status: $('[part="status"]'),
+    statusText: $('.status-text'),
+    title: $('.title'),
+    subtitle: $('.subtitle'),
+    consent: $('[part="consent"]'),
+    consentText: $('.consent-text'),
+    visualizer: $('[part="visualizer"]'),
+    /** @type {HTMLElement[]} */ bars: [...root.querySelectorAll('.visualizer .bar')].map((el) => /** @type {HTMLElement} */ (el)),
+    agentState: $('[part="agent-state"]'),
+    timer: $('[part="timer"]'),
+    timerValue: $('.timer-value'),
+    /** @type {HTMLButtonElement} */ callButton: $('[part="call-button"]'),
+    callIcon: $('.call-icon'),
+    callLabel: $('.call-label'),
+    hint: $('[part="hint"]'),
+    reconnecting: $('[part="reconnecting"]'),
+    maxWarning: $('[part="max-warning"]'),
+    audioBlocked: $('[part="audio-blocked"]'),
+    error: $('[part="error"]'),
+    summary: $('[part="summary"]'),
+    controls: $('[part="controls"]'),
+    muteButton: $('[part="mute-button"]'),
+    meter: $('[part="mic-level"]'),
+    speakerField: $('.speaker-field'),
+    shortcutHint: $('[part="shortcut-hint"]'),
+    transcript: $('[part="transcript"]'),
+    jump: $('[part="jump-to-latest"]'),
+    empty: $('[part="transcript-empty"]'),
+    tools: $('.tools'),
+    /** @type {HTMLFormElement} */ composer: $('[part="composer"]'),
+    /** @type {HTMLInputElement} */ input: $('[part="message-input"]'),
+    announcer: $('[data-announcer]'),
+    sink: $('.sink'),
+  };
+}
+
+/** @typedef {ReturnType<typeof renderTemplate>} ElementParts */
+
+/**
+ * Put the texts of one language in: every [data-i18n] text, [data-i18n-label] label, the placeholders.
+ * @param {ElementParts} parts @param {string} lang @param {(key: string) => string} t
+ */
+export function translateParts(parts, lang, t) {
+  parts.card.lang = lang;
+  for (const el of parts.root.querySelectorAll('[data-i18n]')) el.textContent = t(/** @type {HTMLElement} */ (el).dataset.i18n ?? '');
+  for (const el of parts.root.querySelectorAll('[data-i18n-label]')) {
+    const label = t(/** @type {HTMLElement} */ (el).dataset.i18nLabel ?? '');
+    el.setAttribute('aria-label', label);
+    /** @type {HTMLElement} */ (el).title = label;
+  }
+  parts.input.placeholder = t('placeholder.message');
+  parts.meter.setAttribute('aria-label', t('label.micLevel'));
+}

@@ -1,0 +1,150 @@
+// The microphone and the device lists, before livekit-client is loaded (so the prompt can open at once).
+
+import { CallError, STEPS, micErrorCode } from './errors.js';
+
+/** Echo cancellation must stay on: the agent would otherwise hear (and answer) itself on laptop speakers. */
+export const MIC_CONSTRAINTS = Object.freeze({ echoCancellation: true, noiseSuppression: true, autoGainControl: true });
+
+/**
+ * Whether the Permissions API says the microphone is allowed already, so no prompt will show.
+ * @param {Permissions|undefined} permissions navigator.permissions
+ */
+export async function microphoneGranted(permissions) {
+  try {
+    const status = await permissions?.query({ name: /** @type {PermissionName} */ ('microphone') });
+    return status?.state === 'granted';
+  } catch {
+    return false; // Firefox before 131 and others reject the 'microphone' name: ask first
+  }
+}
+
+/**
+ * Open the microphone (the permission prompt shows here when needed).
+ * @param {MediaDevices|undefined} devices
+ * @param {string} [deviceId] a remembered microphone: preferred, not required
+ * @returns {Promise<MediaStreamTrack>}
+ */
+export async function openMicrophone(devices, deviceId) {
+  if (!devices?.getUserMedia) throw new CallError('unsupported_browser', STEPS.microphone);
+  let stream;
+  try {
+    stream = await devices.getUserMedia({ audio: { ...MIC_CONSTRAINTS, ...(deviceId ? { deviceId: { ideal: deviceId } } : {}) } });
+  } catch (err) {
+    // livekit's MediaDeviceFailure would do the same; it may not be loaded yet, so read the DOMException.
+    throw new CallError(micErrorCode(err), STEPS.microphone, { cause: err });
+  }
+  return stream.getAudioTracks()[0];
+}
+
+/**
+ * @typedef {{deviceId: string, label: string}} DeviceChoice
+ * @typedef {{audioinput: DeviceChoice[], audiooutput: DeviceChoice[], canSelectSpeaker: boolean}} DeviceLists
+ */
+
+/**
+ * Devices for the pickers. Labels are empty until the microphone was allowed once.
+ * @param {MediaDevices|undefined} devices
+ * @returns {Promise<DeviceLists>}
+ */
+export async function listDevices(devices) {
+  const canSelectSpeaker = typeof globalThis.HTMLMediaElement !== 'undefined' && 'setSinkId' in globalThis.HTMLMediaElement.prototype;
+  const all = (await devices?.enumerateDevices?.().catch(() => [])) ?? [];
+  /** @param {string} kind */
+  const pick = (kind) => all.filter((d) => d.kind === kind && d.deviceId).map((d) => ({ deviceId: d.deviceId, label: d.label }));
+  return { audioinput: pick('audioinput'), audiooutput: canSelectSpeaker ? pick('audiooutput') : [], canSelectSpeaker };
+}
+
+/**
+ * The call's microphone: opened before livekit-client is loaded (the prompt can show at once), then
+ * published; mute and device choice before and during the call.
+ */
+export class Microphone {
+  /** Devices picked for this call (remembered across calls of one session). */
+  /** @type {{audioinput?: string, audiooutput?: string}} */
+  preferred = { audioinput: undefined, audiooutput: undefined };
+  muted = false;
+  /** @type {MediaStreamTrack|null} */ #raw = null;
+  /** @type {any} livekit LocalAudioTrack once published */ #track = null;
+  #devices;
+  #permissions;
+  #onTrack;
+
+  /**
+   * @param {{mediaDevices?: MediaDevices, permissions?: Permissions, onTrack: (track: MediaStreamTrack) => void}} options
+   *   onTrack: a (new) microphone track is live, e.g. to measure it
+   */
+  constructor({ mediaDevices, permissions, onTrack }) {
+    this.#devices = mediaDevices;
+    this.#permissions = permissions;
+    this.#onTrack = onTrack;
+  }
+
+  get isOpen() { return this.#raw !== null; }
+
+  /** Whether no prompt will show (the Permissions API says granted). */
+  granted() {
+    return microphoneGranted(this.#permissions);
+  }
+
+  /** Open it (the prompt shows here). @param {() => boolean} cancelled @returns {Promise<boolean>} opened */
+  async open(cancelled) {
+    const track = await openMicrophone(this.#devices, this.preferred.audioinput);
+    if (cancelled()) { // the call was cancelled while the prompt was open
+      track?.stop();
+      return false;
+    }
+    this.#raw = track;
+    track.enabled = !this.muted;
+    this.#onTrack(track);
+    return true;
+  }
+
+  /** Publish the open microphone in the Room. @param {any} room @param {any} lk */
+  async publish(room, lk) {
+    if (!this.#raw) return;
+    this.#track = new lk.LocalAudioTrack(this.#raw, { ...MIC_CONSTRAINTS, deviceId: this.preferred.audioinput }, false);
+    await room.localParticipant.publishTrack(this.#track, { source: lk.Track.Source.Microphone });
+    if (this.muted) await this.#track.mute();
+  }
+
+  /** @param {boolean} muted */
+  async setMuted(muted) {
+    this.muted = muted;
+    if (this.#track) await (muted ? this.#track.mute() : this.#track.unmute());
+    else if (this.#raw) this.#raw.enabled = !muted;
+  }
+
+  /**
+   * @param {any} room the call's Room, or null before a call (the choice is kept for the next call)
+   * @param {'audioinput'|'audiooutput'} kind
+   * @param {string|undefined} deviceId
+   * @returns {Promise<boolean>} whether the device is now in use (rejects with the device error)
+   */
+  async switchDevice(room, kind, deviceId) {
+    this.preferred[kind] = deviceId || undefined;
+    if (!room) return true;
+    const ok = await room.switchActiveDevice(kind, deviceId || 'default', Boolean(deviceId));
+    // The mic restarted on a new MediaStreamTrack: measure that one.
+    if (kind === 'audioinput' && this.#track?.mediaStreamTrack) this.#onTrack(this.#track.mediaStreamTrack);
+    return ok;
+  }
+
+  /** The device ids in use (or preferred for the next call). @param {any} room */
+  activeDevices(room) {
+    return {
+      audioinput: room?.getActiveDevice('audioinput') ?? this.preferred.audioinput,
+      audiooutput: room?.getActiveDevice('audiooutput') ?? this.preferred.audiooutput,
+    };
+  }
+
+  list() {
+    return listDevices(this.#devices);
+  }
+
+  release() {
+    this.#track?.stop();
+    this.#raw?.stop();
+    this.#track = null;
+    this.#raw = null;
+  }
+}
