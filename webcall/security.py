@@ -41,8 +41,29 @@ def init_app(app: Flask) -> None:
     if settings.trusted_proxy_hops:
         hops = settings.trusted_proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
+    elif settings.environment == "production":
+        app.before_request(_UntrustedProxyNotice().check)
     app.before_request(_preflight)
     app.after_request(_headers)
+
+
+class _UntrustedProxyNotice:
+    """With no trusted hops, requests that carry X-Forwarded-* suggest a proxy in front that the app
+    ignores (every visitor then shares its IP for rate limits). Start-up refuses the shape it can see
+    (an https WEBCALL_PUBLIC_URL); this says the rest once per process, at the first such request.
+    Anyone can send the headers, so it is a hint for the operator, never a change in behaviour."""
+
+    def __init__(self) -> None:
+        self._told = False
+
+    def check(self) -> None:
+        if self._told or not ("X-Forwarded-For" in request.headers or "X-Forwarded-Proto" in request.headers):
+            return
+        self._told = True
+        log.warning(
+            "OPERATOR: requests arrive with X-Forwarded-For/-Proto but WEBCALL_TRUSTED_PROXY_HOPS is 0, so "
+            "the app ignores them: behind a reverse proxy, set it to the number of proxies (usually 1)"
+        )
 
 
 def allowed_api_origins() -> tuple[str, ...]:

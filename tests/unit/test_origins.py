@@ -83,3 +83,21 @@ def test_gunicorn_binds_loopback_unless_told_otherwise(monkeypatch):
     monkeypatch.setenv("WEBCALL_TRUSTED_PROXY_HOPS", "1")
     monkeypatch.setenv("WEBCALL_ENV", "production")
     assert runpy.run_path("gunicorn.conf.py")["bind"].startswith("127.0.0.1:")
+
+
+def test_forwarded_headers_without_trusted_hops_are_reported_once(settings, standin, caplog):
+    # The shape start-up cannot see (no https WEBCALL_PUBLIC_URL): a proxy in front, hops left at 0.
+    import logging
+
+    client = create_app({"settings": replace(settings, environment="production")}).test_client()
+    proxied = {"X-Forwarded-For": "198.51.100.9", "X-Forwarded-Proto": "https"}
+    with caplog.at_level(logging.WARNING, logger="webcall.security"):
+        for _ in range(3):
+            client.get("/healthz", headers=proxied)
+    lines = [r.getMessage() for r in caplog.records if "X-Forwarded" in r.getMessage()]
+    assert len(lines) == 1 and lines[0].startswith("OPERATOR:") and "WEBCALL_TRUSTED_PROXY_HOPS" in lines[0]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="webcall.security"):
+        trusted = create_app({"settings": replace(settings, trusted_proxy_hops=1)}).test_client()
+        trusted.get("/healthz", headers=proxied)
+    assert not [r for r in caplog.records if "X-Forwarded" in r.getMessage()]
