@@ -227,6 +227,39 @@ def test_agent_removed_while_the_browser_is_offline_ends_the_call_after_the_reco
     assert_ended_by_agent(page)
 
 
+# ── 3. a retry from the error listener ─────────────────────────────────────────────────────────────
+
+
+def test_a_retry_from_the_error_listener_gets_a_clean_call_and_one_ended_per_call(
+    context: BrowserContext, serve_app, sandbox
+):
+    # The first call's agent never joins; the retry's does (its agent process needs a few seconds to
+    # start on a busy machine, hence not a shorter join timeout).
+    url = serve_app(agent_join_timeout_seconds=12)
+    sandbox.fault(mode="agent_absent", times=1)
+    context.add_init_script(INSTRUMENT)
+    page = context.new_page()
+    open_page(page, url)
+    # A host page that retries once, straight from its error listener.
+    page.evaluate(
+        f"""() => {EL}.addEventListener('itellico-call:error', () => {{ window.__retry = {EL}.start(); }},
+                                        {{ once: true }})"""
+    )
+    page.click(part("call-button"))
+    expect(page.locator(AGENT_FINAL).first).to_contain_text(GREETING, timeout=40_000)
+    element_state(page, "in-call")
+    (error,) = [e["detail"] for e in events(page, "error")]
+    assert error["code"] == "agent_join_timeout"
+    (failed,) = [e["detail"] for e in events(page, "ended")]
+    assert failed["reason"] == "failed" and failed["callId"]
+    assert failed["callId"] != page.evaluate(f"{EL}.callId")
+    page.evaluate(f"{EL}.end()")
+    element_state(page, "ended")
+    ended = [e["detail"] for e in events(page, "ended")]
+    assert [e["reason"] for e in ended] == ["failed", "hangup"], ended
+    assert ended[1]["callId"] == page.evaluate(f"{EL}.callId")
+
+
 # ── 4. moving the element ──────────────────────────────────────────────────────────────────────────
 
 # Intervals the element's module starts, by id, so the test can see which are still ticking.
