@@ -10,6 +10,7 @@ import secrets
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
@@ -32,9 +33,9 @@ class SandboxStack:
     # A fresh key per run: nothing real to leak, and tests can search for it in every output.
     api_key: str = field(default_factory=lambda: f"sandbox-{secrets.token_urlsafe(24)}")
     start_agents: bool = True
-    # The LiveKit URL the stand-in hands out, when it is not livekit-server itself: the network
-    # tests put a toxiproxy in front of signalling. The stand-in gives its agents the same URL, so
-    # they share the proxied path (and its toxics) with the browser.
+    # The LiveKit URL the stand-in hands to browsers, when it is not livekit-server itself: the
+    # network tests put a toxiproxy in front of the visitor's signalling. Agents still connect
+    # directly (see _agents_connect_directly).
     public_livekit_url: str | None = None
     # livekit-server's embedded TURN server, off by default (relay-only calls in the network tests).
     livekit_turn: TurnConfig | None = None
@@ -56,6 +57,22 @@ class SandboxStack:
                 log_dir=self.log_dir,
             )
         )
+        if self.public_livekit_url:
+            self._agents_connect_directly()
+
+    def _agents_connect_directly(self) -> None:
+        # The stand-in has one LiveKit URL, for browsers and its agents alike. A real agent runs next
+        # to its LiveKit server, so the bad network between the visitor and LiveKit must not reach
+        # it: a reset meant for the visitor's signalling would also reset the agent's, and the call
+        # would then depend on which of the two reconnects first. So each agent's spec gets
+        # livekit-server's own URL. (A separate agent URL in StandinConfig would say this directly.)
+        runner = self.standin.extensions["standin"]["runner"]
+        start, direct = runner.start, self.livekit.url
+
+        def start_direct(call_id: str, spec: dict[str, Any]) -> None:
+            start(call_id, {**spec, "livekit_url": direct})
+
+        runner.start = start_direct
 
     @property
     def base_url(self) -> str:

@@ -241,9 +241,18 @@ def test_voice_call_through_nginx(
     with page.expect_response(lambda r: r.url.endswith("/api/calls") and r.request.method == "POST") as info:
         page.click(f"{ELEMENT} [part=call-button]")
     assert info.value.status == 201, info.value.text()
-    expect(page.locator(f'{ELEMENT}[data-state="in-call"]')).to_have_count(1, timeout=30_000)
+    try:
+        expect(page.locator(f'{ELEMENT}[data-state="in-call"]')).to_have_count(1, timeout=60_000)
+    except AssertionError as error:
+        shown = page.evaluate(
+            "(() => { const el = document.querySelector('itellico-call');"
+            " const error = el.shadowRoot.querySelector('[part=error]');"
+            " return {state: el.state, error: error?.dataset.code}; })()"
+        )
+        page.screenshot(path=str(ARTIFACTS / "FAILED-tls-voice-call.png"))
+        raise AssertionError(f"{error}\nthe element: {shown}; console errors: {errors}") from None
     expect(page.locator(AGENT_LINE).first).to_contain_text(
-        "this is Ava from the itellico sandbox", timeout=30_000
+        "this is Ava from the itellico sandbox", timeout=60_000
     )
     # The agent's voice really arrives.
     page.wait_for_function(
@@ -252,7 +261,7 @@ def test_voice_call_through_nginx(
             return s && s.inboundAudioBytes > 2000;
         }""",
         polling=250,
-        timeout=20_000,
+        timeout=30_000,
     )
     page.click(f"{ELEMENT} [part=call-button]")
     expect(page.locator(f'{ELEMENT}[data-state="ended"]')).to_have_count(1, timeout=15_000)
@@ -281,13 +290,13 @@ def test_widget_on_a_foreign_https_site(deployment: Deployment, tls_context: Bro
     launcher = page.locator(f"{widget} [part=launcher]")
     expect(launcher).to_be_visible(timeout=20_000)
     launcher.click()
-    expect(page.locator(f'{widget}[data-call-state="in-call"]')).to_have_count(1, timeout=30_000)
+    expect(page.locator(f'{widget}[data-call-state="in-call"]')).to_have_count(1, timeout=60_000)
     line = page.locator(f'{widget} itellico-call [data-role="agent"][data-final="true"] .line-text').first
-    expect(line).to_contain_text("this is Ava", timeout=30_000)
+    expect(line).to_contain_text("this is Ava", timeout=60_000)
     page.locator(f"{widget} itellico-call [part=message-input]").fill("what are your prices")
     page.keyboard.press("Enter")
     expect(page.locator(f'{widget} [data-role="agent"]', has_text="forty nine euros")).to_have_count(
-        1, timeout=30_000
+        1, timeout=60_000
     )
     page.evaluate(f"ItellicoWebCall.get('{HOST_DEMO}').end()")
     expect(page.locator(f'{widget}[data-call-state="ended"]')).to_have_count(1, timeout=15_000)
