@@ -55,6 +55,8 @@ export class AgentPresence {
   /** @type {string|null} */ identity = null;
   /** @type {AgentState|null} */ state = null;
   /** @type {{resolve: () => void, reject: (err: Error) => void}|null} */ #waiter = null;
+  /** The connection is coming back by a signal *resume* (participant list kept, maybe stale). */
+  #resuming = false;
   #hooks;
 
   /** @param {AgentPresenceHooks} hooks */
@@ -83,6 +85,9 @@ export class AgentPresence {
       .on(E.ParticipantAttributesChanged, (changed, p) => {
         if (p?.identity === this.identity && 'lk.agent.state' in changed) this.#setState(changed['lk.agent.state']);
       })
+      // SignalReconnecting: a resume; Reconnecting: a full reconnect (it may follow a failed resume).
+      .on(E.SignalReconnecting, () => { this.#resuming = true; })
+      .on(E.Reconnecting, () => { this.#resuming = false; })
       .on(E.Reconnected, () => this.#onReconnected(room, lk));
   }
 
@@ -127,15 +132,18 @@ export class AgentPresence {
   }
 
   #onReconnected(room, lk) {
-    // livekit lists the participants again (from the join response) before it emits Reconnected, so an
-    // agent missing now has left or crashed meanwhile (Room.handleSignalRestarted). After a resume it
-    // may still be listed though gone (see agentAnswers), so ask it.
+    // After a full reconnect livekit lists the participants again (from the join response) before it emits
+    // Reconnected, so an agent missing now has left or crashed meanwhile (Room.handleSignalRestarted).
+    // After a resume it may still be listed though gone (see agentAnswers), so then ask it.
+    const resumed = this.#resuming;
+    this.#resuming = false;
     const agent = findAgent(room, lk);
     if (!agent) {
       if (this.identity) this.#hooks.onLeft(room);
       return;
     }
     this.#adopt(agent);
+    if (!resumed) return;
     agentAnswers(room, lk, agent.identity).then((answers) => {
       // A newer reconnect or a new agent since: that one decides.
       if (answers === false && !this.#hooks.isReconnecting() && agent.identity === this.identity) this.#hooks.onLeft(room);

@@ -107,6 +107,7 @@ test('a full reconnect that brings the agent back keeps the call', async () => {
   await settle();
   assert.equal(session.state, 'in-call');
   assert.equal(events.filter((e) => e.type === 'ended').length, 0);
+  assert.deepEqual(lk.rpcs, [], 'a full reconnect lists the participants anew: no need to ask the agent');
   await session.end();
 });
 
