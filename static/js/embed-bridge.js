@@ -61,7 +61,7 @@ export function parseCommand(data) {
 /**
  * Wire an <itellico-call> element to its parent window.
  * @param {object} o
- * @param {HTMLElement} o.element         the <itellico-call>
+ * @param {import('./itellico-call.js').ItellicoCallElement} o.element   the <itellico-call>
  * @param {string[]} o.allowedOrigins     the demo's allowed origins
  * @param {Record<string, number>} o.allowedVariables
  * @param {Window} o.self                 this frame's window
@@ -84,7 +84,7 @@ export function connectBridge({ element, allowedOrigins, allowedVariables, self,
   };
 
   for (const type of FORWARDED_EVENTS) {
-    element.addEventListener(`itellico-call:${type}`, (event) => post(type, event.detail));
+    element.addEventListener(`itellico-call:${type}`, (event) => post(type, /** @type {CustomEvent} */ (event).detail));
   }
 
   const run = async (cmd) => {

@@ -34,12 +34,16 @@ const bridge = element && connectBridge({
 });
 
 const lang = TEXT[document.documentElement.lang] ? document.documentElement.lang : 'en';
-for (const el of document.querySelectorAll('[data-text]')) el.textContent = TEXT[lang][el.dataset.text];
-const notice = document.querySelector('[data-notice="microphone"]');
+for (const el of document.querySelectorAll('[data-text]')) {
+  el.textContent = TEXT[lang][/** @type {HTMLElement} */ (el).dataset.text];
+}
+const notice = /** @type {HTMLElement} */ (document.querySelector('[data-notice="microphone"]'));
 
 /** False when a Permissions Policy (the iframe's `allow`) keeps the microphone from this frame. */
 function microphoneAllowed() {
-  const policy = document.permissionsPolicy ?? document.featurePolicy;
+  // Chromium's document.permissionsPolicy (older: featurePolicy); not in TypeScript's DOM types.
+  const doc = /** @type {Document & {permissionsPolicy?: any, featurePolicy?: any}} */ (document);
+  const policy = doc.permissionsPolicy ?? doc.featurePolicy;
   return typeof policy?.allowsFeature === 'function' ? policy.allowsFeature('microphone') : true;
 }
 

@@ -15,7 +15,9 @@ export const codePoints = (value) => [...value].length;
  * @returns {{accepted: Record<string, string>, rejected: {name: string, reason: string}[]}}
  */
 export function filterVariables(variables, allowed) {
+  /** @type {Record<string, string>} */
   const accepted = {};
+  /** @type {{name: string, reason: string}[]} */
   const rejected = [];
   if (variables == null || typeof variables !== 'object' || Array.isArray(variables)) return { accepted, rejected };
   for (const [name, value] of Object.entries(variables)) {

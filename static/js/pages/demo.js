@@ -4,13 +4,13 @@
 // suggestions. A missing, changed or expired link replaces the page with its notice.
 import { checkLink, linkFromFragment } from '../share-link.js';
 
-const root = document.querySelector('.demo');
+const root = /** @type {HTMLElement|null} */ (document.querySelector('.demo'));
 const element = root?.querySelector('itellico-call');
 const shell = root?.dataset.access === 'link-only';
 const REASONS = { link_invalid: 'tampered', link_expired: 'expired', link_required: 'link_only' };
 
 function showUnavailable(reason) {
-  const template = document.querySelector(`template[data-unavailable="${reason}"]`);
+  const template = /** @type {HTMLTemplateElement|null} */ (document.querySelector(`template[data-unavailable="${reason}"]`));
   if (!template || !root) return;
   root.replaceWith(template.content.cloneNode(true));
   document.title = `${template.content.querySelector('h1')?.textContent ?? ''} · itellico`;
@@ -21,7 +21,7 @@ function fill(content) {
   const title = root.querySelector('[data-slot="title"]');
   title.textContent = content.title;
   title.removeAttribute('aria-busy');
-  const lead = root.querySelector('[data-slot="description"]');
+  const lead = /** @type {HTMLElement} */ (root.querySelector('[data-slot="description"]'));
   lead.textContent = content.description ?? '';
   lead.hidden = !content.description;
   const header = root.querySelector('.demo__brand');
@@ -35,7 +35,7 @@ function fill(content) {
     company.dataset.brand = 'company';
     header.append(company);
   }
-  const suggestions = root.querySelector('[data-slot="suggestions"]');
+  const suggestions = /** @type {HTMLElement} */ (root.querySelector('[data-slot="suggestions"]'));
   for (const text of content.suggestions ?? []) {
     suggestions.querySelector('ul').append(Object.assign(document.createElement('li'), { textContent: `“${text}”` }));
   }

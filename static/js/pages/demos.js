@@ -7,9 +7,9 @@ const label = (button, text) => {
 };
 
 document.addEventListener('click', async (event) => {
-  const button = event.target.closest('button[data-copy]');
+  const button = /** @type {HTMLButtonElement|null} */ (/** @type {Element} */ (event.target).closest('button[data-copy]'));
   if (!button) return;
-  const source = document.getElementById(button.dataset.copy);
+  const source = /** @type {HTMLInputElement|null} */ (document.getElementById(button.dataset.copy));
   if (!source) return;
   try {
     await navigator.clipboard.writeText(source.value);
@@ -23,6 +23,7 @@ document.addEventListener('click', async (event) => {
 });
 
 for (const input of document.querySelectorAll('input.copy-source')) {
+  if (!(input instanceof HTMLInputElement)) continue;
   input.addEventListener('focus', () => input.select());
 }
 
