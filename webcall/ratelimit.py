@@ -12,7 +12,9 @@ app instances. Over a limit the browser gets `429 rate_limited` with `Retry-Afte
 upstream. Behind a proxy the client IP comes from ProxyFix (trusted hops only).
 
 There is one Limiter per process (Flask-Limiter's init_app pattern); `create_app` binds it to the
-app with that app's storage. Limits read the app's settings at request time.
+app with that app's storage. Limits read the app's settings at request time. A process serves one
+app; where tests build several, they share the Limiter: the last app built sets the storage (for
+`memory://`, fresh counters), and the limits of each app apply to the shared counters.
 """
 
 from __future__ import annotations
