@@ -1,11 +1,12 @@
 """Calls over networks the loopback lab does not have by itself: added latency and jitter, a
 signalling connection that is reset mid-call, an API slower than our timeout, blocked UDP, and a
-relay-only path through livekit-server's embedded TURN.
+relay-only path through livekit-server's embedded TURN (UDP, and TLS on 443).
 
 A sandbox of its own (livekit-server with TURN on, the stand-in, the agents) sits behind toxiproxy
-(sandbox/toxiproxy.py): the app reaches the API through one proxy and the stand-in hands out a
-LiveKit URL that points at another, so browser and agents signal through it. WebRTC media is UDP
-(or ICE/TCP) straight to livekit-server: toxiproxy only carries TCP.
+(sandbox/toxiproxy.py): the app reaches the API through one proxy and the stand-in hands browsers a
+LiveKit URL that points at another, so the visitor's signalling goes through it (the agents connect
+directly, as a real agent next to its LiveKit server does). WebRTC media is UDP (or ICE/TCP)
+straight to livekit-server: toxiproxy only carries TCP.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ class Lab:
     stack: SandboxStack
     toxiproxy: Toxiproxy
     api: Proxy  # app → stand-in API
-    signal: Proxy  # browser and agents → livekit-server's HTTP/WebSocket port
+    signal: Proxy  # browsers → livekit-server's HTTP/WebSocket port (signalling)
     app_url: str  # the app, talking to the API through `api`
     slow_api_app_url: str  # the same with ITELLICOAI_TIMEOUT_SECONDS=2
 
