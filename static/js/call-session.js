@@ -2,19 +2,21 @@
 // It wraps one livekit-client Room per call (a new Room each time, so text-stream handlers are
 // registered exactly once per Room) and reports everything through the events of CallEvent
 // (call-events.js: names and detail shapes); the <itellico-call> element, the widget or a test page
-// listen and draw. Helpers: microphone.js (permission, getUserMedia, device lists), audio-output.js
-// (agent audio, meters, the audio unlock), agent-presence.js, connection-stats.js, livekit-loader.js.
+// listen and draw. Helpers: call-room.js (the Room), microphone.js (permission, getUserMedia, devices),
+// audio-output.js (agent audio, meters, the audio unlock), agent-presence.js, connection-stats.js,
+// livekit-loader.js.
 
 import { AudioOutput } from './audio-output.js';
-import { AgentPresence, isAgentParticipant } from './agent-presence.js';
+import { AgentPresence } from './agent-presence.js';
 import { createApiClient } from './api-client.js';
 import { CallEvent } from './call-events.js';
+import { connectCallRoom, createCallRoom } from './call-room.js';
 import { CallStateMachine, canStart, isActive } from './call-state.js';
 import { connectionStats } from './connection-stats.js';
 import { CallError, END_REASONS, STEPS, endReasonForDisconnect, micErrorCode } from './errors.js';
 import { loadLivekitClient } from './livekit-loader.js';
-import { MIC_CONSTRAINTS, Microphone } from './microphone.js';
-import { Transcript, readTranscriptionStream } from './transcript.js';
+import { Microphone } from './microphone.js';
+import { Transcript } from './transcript.js';
 
 export { CallEvent } from './call-events.js';
 export { loadLivekitClient } from './livekit-loader.js';
@@ -173,19 +175,7 @@ export class CallSession extends EventTarget {
       this.#maxCallSeconds = created.max_call_seconds ?? null;
       const room = this.#ensureRoom(lk, created);
 
-      const connectOptions = created.rtc_config ? { rtcConfig: created.rtc_config } : undefined;
-      try {
-        await room.connect(created.livekit_url, created.token, connectOptions);
-      } catch (err) {
-        throw new CallError('livekit_unreachable', STEPS.connecting, { cause: err });
-      }
-      if (attempt.done) return false;
-
-      try {
-        await this.#mic.publish(room, lk);
-      } catch (err) {
-        throw new CallError('livekit_unreachable', STEPS.connecting, { cause: err });
-      }
+      await connectCallRoom(room, lk, created, this.#mic, () => attempt.done);
       if (attempt.done) return false;
 
       this.#setState('waiting-for-agent');
@@ -314,47 +304,27 @@ export class CallSession extends EventTarget {
 
   #ensureRoom(lk, created) {
     if (this.#room) return this.#room;
-    const room = new lk.Room({
-      audioCaptureDefaults: { ...MIC_CONSTRAINTS },
-      // Play agent audio through media elements, not Web Audio, so echo cancellation applies (livekit.md §5).
-      webAudioMix: false,
-      audioOutput: this.#mic.preferred.audiooutput ? { deviceId: this.#mic.preferred.audiooutput } : undefined,
+    const room = createCallRoom(lk, created, {
+      audioOutputDeviceId: this.#mic.preferred.audiooutput,
+      hooks: {
+        onReconnecting: () => this.#onReconnecting(),
+        onReconnected: () => {
+          this.#reconnecting = false;
+          this.#emit(CallEvent.Reconnected, {});
+        },
+        onDisconnected: (reason) => this.#onDisconnected(reason),
+        onAgentTrack: (track) => this.#audio.attach(track),
+        onTrackGone: (track) => this.#audio.detach(track),
+        onAudioBlocked: (blocked) => this.#emit(CallEvent.AudioBlocked, { blocked }),
+        onDevicesChanged: () => this.#emit(CallEvent.DevicesChanged, {}),
+        onDeviceError: (code, message) => this.#emit(CallEvent.Error, { code, message, step: STEPS.inCall, fatal: false }),
+        onTranscript: (update) => this.#applyTranscript(update),
+      },
     });
     this.#room = room;
-    this.#wireRoom(room, lk);
-    room.prepareConnection(created.livekit_url, created.token).catch(() => { /* connect() reports it */ });
-    return room;
-  }
-
-  #wireRoom(room, lk) {
-    const E = lk.RoomEvent;
-    room
-      // Before the agent's handlers: it reads #reconnecting, which a Reconnected clears here first.
-      .on(E.Reconnected, () => {
-        this.#reconnecting = false;
-        this.#emit(CallEvent.Reconnected, {});
-      })
-      .on(E.TrackSubscribed, (track, _pub, p) => {
-        // Re-attach on every subscription: a full reconnect subscribes the agent's track again (livekit.md §1.8).
-        if (track.kind === lk.Track.Kind.Audio && isAgentParticipant(p, lk)) this.#audio.attach(track);
-      })
-      .on(E.TrackUnsubscribed, (track) => this.#audio.detach(track))
-      .on(E.AudioPlaybackStatusChanged, () => this.#emit(CallEvent.AudioBlocked, { blocked: !room.canPlaybackAudio }))
-      .on(E.Reconnecting, () => this.#onReconnecting())
-      .on(E.SignalReconnecting, () => this.#onReconnecting())
-      .on(E.Disconnected, (reason) => this.#onDisconnected(reason))
-      .on(E.MediaDevicesChanged, () => this.#emit(CallEvent.DevicesChanged, {}))
-      .on(E.MediaDevicesError, (err) => {
-        const failure = lk.MediaDeviceFailure?.getFailure?.(err);
-        this.#emit(CallEvent.Error, { code: micErrorCode(err, failure), message: String(err?.message ?? err), step: STEPS.inCall, fatal: false });
-      });
+    // After the Room's own handlers: its Reconnected clears #reconnecting, which the agent's reads.
     this.#agent.wire(room, lk);
-    // Exactly once per Room: registering a topic twice throws (livekit.md §1.6).
-    room.registerTextStreamHandler('lk.transcription', (reader, info) => {
-      const role = info?.identity && info.identity === room.localParticipant?.identity ? 'user' : 'agent';
-      readTranscriptionStream(reader, role, (update) => this.#applyTranscript(update))
-        .catch(() => { /* a broken stream only loses its own line */ });
-    });
+    return room;
   }
 
   #applyTranscript(update) {

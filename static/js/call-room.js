@@ -1,0 +1,73 @@
+// The livekit-client Room of one call: created with the options a voice call needs, its events turned
+// into calls of the session's hooks, the agent's transcription streams read, connected and published.
+// A new Room per call, so the text-stream handler is registered exactly once per Room (livekit.md §1.6).
+
+import { isAgentParticipant } from './agent-presence.js';
+import { CallError, STEPS, micErrorCode } from './errors.js';
+import { MIC_CONSTRAINTS } from './microphone.js';
+import { readTranscriptionStream } from './transcript.js';
+
+/**
+ * @typedef {object} CallRoomHooks
+ * @property {() => void} onReconnecting        the connection broke, livekit retries
+ * @property {() => void} onReconnected
+ * @property {(reason: number|undefined) => void} onDisconnected  livekit's DisconnectReason
+ * @property {(track: any) => void} onAgentTrack  an agent audio track to play (again after a reconnect)
+ * @property {(track: any) => void} onTrackGone
+ * @property {(blocked: boolean) => void} onAudioBlocked
+ * @property {() => void} onDevicesChanged
+ * @property {(code: string, message: string) => void} onDeviceError
+ * @property {(update: import('./transcript.js').StreamUpdate) => void} onTranscript
+ */
+
+/**
+ * A Room for this call, wired to `hooks` and warming its connection up at once.
+ * @param {any} lk the livekit-client module
+ * @param {{livekit_url: string, token: string}} created the create response
+ * @param {{audioOutputDeviceId?: string, hooks: CallRoomHooks}} options
+ */
+export function createCallRoom(lk, created, { audioOutputDeviceId, hooks }) {
+  const room = new lk.Room({
+    audioCaptureDefaults: { ...MIC_CONSTRAINTS },
+    // Play agent audio through media elements, not Web Audio, so echo cancellation applies (livekit.md §5).
+    webAudioMix: false,
+    audioOutput: audioOutputDeviceId ? { deviceId: audioOutputDeviceId } : undefined,
+  });
+  const E = lk.RoomEvent;
+  room
+    .on(E.Reconnected, () => hooks.onReconnected())
+    .on(E.TrackSubscribed, (track, _pub, p) => {
+      // Re-attach on every subscription: a full reconnect subscribes the agent's track again (livekit.md §1.8).
+      if (track.kind === lk.Track.Kind.Audio && isAgentParticipant(p, lk)) hooks.onAgentTrack(track);
+    })
+    .on(E.TrackUnsubscribed, (track) => hooks.onTrackGone(track))
+    .on(E.AudioPlaybackStatusChanged, () => hooks.onAudioBlocked(!room.canPlaybackAudio))
+    .on(E.Reconnecting, () => hooks.onReconnecting())
+    .on(E.SignalReconnecting, () => hooks.onReconnecting())
+    .on(E.Disconnected, (reason) => hooks.onDisconnected(reason))
+    .on(E.MediaDevicesChanged, () => hooks.onDevicesChanged())
+    .on(E.MediaDevicesError, (err) => hooks.onDeviceError(micErrorCode(err, lk.MediaDeviceFailure?.getFailure?.(err)), String(err?.message ?? err)));
+  room.registerTextStreamHandler('lk.transcription', (reader, info) => {
+    // The sender is the transcribed participant: us for our speech, the agent for its own (livekit.md §1.6).
+    const role = info?.identity && info.identity === room.localParticipant?.identity ? 'user' : 'agent';
+    readTranscriptionStream(reader, role, hooks.onTranscript).catch(() => { /* a broken stream only loses its own line */ });
+  });
+  room.prepareConnection(created.livekit_url, created.token).catch(() => { /* connect() reports it */ });
+  return room;
+}
+
+/**
+ * Join the call's room and publish the microphone (if one is open); either failing is livekit_unreachable.
+ * @param {any} room @param {any} lk
+ * @param {{livekit_url: string, token: string, rtc_config?: RTCConfiguration}} created
+ * @param {{publish: (room: any, lk: any) => Promise<void>}} mic
+ * @param {() => boolean} cancelled the call was cancelled meanwhile: stop here
+ */
+export async function connectCallRoom(room, lk, created, mic, cancelled) {
+  try {
+    await room.connect(created.livekit_url, created.token, created.rtc_config ? { rtcConfig: created.rtc_config } : undefined);
+    if (!cancelled()) await mic.publish(room, lk);
+  } catch (err) {
+    throw new CallError('livekit_unreachable', STEPS.connecting, { cause: err });
+  }
+}
