@@ -23,7 +23,7 @@ from sandbox.livekit_server import API_KEY, API_SECRET
 
 from .conftest import Sandbox, wait_until
 from .harness import CHROMIUM, chromium_args
-from .screens import EL, ELEMENT, INSTRUMENT, SHADOW, element_state, events, log, open_page, part
+from .screens import EL, ELEMENT, INSTRUMENT, SHADOW, element_state, events, open_page, part
 
 GREETING = "this is Ava from the itellico sandbox"
 AGENT_FINAL = f'{ELEMENT} [data-role="agent"][data-final="true"]'
@@ -300,11 +300,16 @@ def test_moving_the_element_keeps_the_call_and_removing_it_ends_it(context: Brow
     expect(page.locator(AGENT_FINAL)).to_have_count(2, timeout=20_000)
     assert [e["detail"]["reason"] for e in events(page, "ended")] == []
 
-    page.evaluate(f"window.__removed = {EL}; {EL}.remove()")
+    # Out of the document its events no longer reach `document`: listen on the element itself.
+    page.evaluate(
+        f"""() => {{
+        const el = window.__removed = {EL};
+        el.addEventListener('itellico-call:ended', (e) => {{ window.__removedEnded = e.detail; }});
+        el.remove();
+      }}"""
+    )
     page.wait_for_function("() => window.__removed.state === 'ended'", timeout=20_000)
-    (ended,) = [e["detail"] for e in log(page)["events"] if e["type"] == "ended"] or [None]
-    # The element is out of the document, so its events no longer reach it: read the element itself.
-    assert ended is None or ended["reason"] == "hangup"
+    assert page.evaluate("window.__removedEnded.reason") == "hangup"
     assert page.evaluate("window.__elementIntervals.size") == 0, "a timer of the removed element still ticks"
 
 
