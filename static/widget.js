@@ -54,7 +54,7 @@
       '</button>' +
     '</div>';
 
-  var script = document.currentScript;
+  var script = /** @type {HTMLScriptElement | null} */ (document.currentScript);
   var loaderOrigin = script && script.src ? new URL(script.src, location.href).origin : location.origin;
   var api = window[NS];
   if (!api || typeof api.mount !== 'function') {
@@ -117,6 +117,7 @@
    * Only the variables the demo allows, each within its length; the rest are dropped with a warning.
    */
   function filterVariables(input, allowed, demo) {
+    /** @type {Record<string, string>} */
     var out = {};
     if (input == null) return out;
     if (typeof input !== 'object' || Array.isArray(input)) { warn('variables must be an object of names to text; none are sent'); return out; }
@@ -179,7 +180,8 @@
     Promise.all([styled, this._configured]).then(function () { self._dom.w.hidden = false; });
 
     root.addEventListener('click', function (e) {
-      var target = e.target.closest && e.target.closest('[data-action]');
+      var clicked = /** @type {Element} */ (e.target);
+      var target = clicked.closest && clicked.closest('[data-action]');
       if (!target) return;
       var action = target.getAttribute('data-action');
       if (action === 'toggle') self.toggle();
@@ -187,7 +189,7 @@
       else if (action === 'retry') { self._status = 'loading'; self._configured = self._loadConfig(); self.open(); }
     });
     root.addEventListener('keydown', function (e) {
-      if (e.key === 'Escape' && !self._dom.panel.hidden) { e.stopPropagation(); self.close(); }
+      if (/** @type {KeyboardEvent} */ (e).key === 'Escape' && !self._dom.panel.hidden) { e.stopPropagation(); self.close(); }
     });
     // Intent: hovering or focusing the launcher fetches the element and livekit-client in the background.
     ['pointerenter', 'focus'].forEach(function (type) {
@@ -322,6 +324,7 @@
     return el;
   };
 
+  /** @returns {Record<string, string>} the page's variables that the demo allows */
   Widget.prototype._acceptedVariables = function () {
     if (this._accepted === undefined) this._accepted = filterVariables(this._rawVariables, (this._config && this._config.variables) || {}, this.demo);
     return this._accepted;
