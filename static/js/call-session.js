@@ -2,23 +2,28 @@
 // It wraps one livekit-client Room per call (a new Room each time, so text-stream handlers are
 // registered exactly once per Room) and reports everything through the events of CallEvent
 // (call-events.js: names and detail shapes); the <itellico-call> element, the widget or a test page
-// listen and draw. Helpers: call-room.js (the Room), microphone.js (permission, getUserMedia, devices),
-// audio-output.js (agent audio, meters, the audio unlock), agent-presence.js, connection-stats.js,
+// listen and draw. Helpers: call-start.js (the start sequence), call-room.js (the Room), microphone.js
+// (permission, getUserMedia, devices), audio-output.js (agent audio, meters, the audio unlock),
+// agent-presence.js, call-clock.js (duration, maximum length), call-options.js, connection-stats.js,
 // livekit-loader.js.
 
 import { AudioOutput } from './audio-output.js';
 import { AgentPresence } from './agent-presence.js';
 import { createApiClient } from './api-client.js';
+import { CallClock } from './call-clock.js';
 import { CallEvent } from './call-events.js';
-import { connectCallRoom, createCallRoom } from './call-room.js';
+import { createCallBody, withDefaults } from './call-options.js';
+import { createCallRoom } from './call-room.js';
+import { CallAttempt, runStartSequence, stepForState } from './call-start.js';
 import { CallStateMachine, canStart, isActive } from './call-state.js';
 import { connectionStats } from './connection-stats.js';
 import { CallError, END_REASONS, STEPS, endReasonForDisconnect, micErrorCode } from './errors.js';
-import { loadLivekitClient } from './livekit-loader.js';
 import { Microphone } from './microphone.js';
 import { Transcript } from './transcript.js';
 
 export { CallEvent } from './call-events.js';
+export { MAX_CALL_WARNING_SECONDS } from './call-clock.js';
+export { DEFAULT_AGENT_JOIN_TIMEOUT_MS } from './call-start.js';
 export { loadLivekitClient } from './livekit-loader.js';
 export { MIC_CONSTRAINTS } from './microphone.js';
 
@@ -29,35 +34,16 @@ export { MIC_CONSTRAINTS } from './microphone.js';
  * @typedef {import('./call-events.js').EndedDetail} EndedDetail
  */
 
-export const DEFAULT_AGENT_JOIN_TIMEOUT_MS = 15_000;
-/** Warn this long before the maximum call length ends the call. */
-export const MAX_CALL_WARNING_SECONDS = 30;
-
-/**
- * @typedef {object} CallSessionOptions
- * @property {string} [apiBase]       origin (and path prefix) of our backend; '' = same origin
- * @property {string} [demo]          demo slug
- * @property {'voice'|'text'} [mode]
- * @property {string} [initialText]   sent as the first user message
- * @property {Record<string,string>} [variables]
- * @property {string} [link]          a signed share link token (sales demos), sent as-is
- * @property {number} [maxCallSeconds] used when the create response has no max_call_seconds
- * @property {() => Promise<any>} [loadLivekit] injectable for tests
- * @property {typeof fetch} [fetch]   injectable for tests
- * @property {MediaDevices} [mediaDevices] injectable for tests
- * @property {Permissions} [permissions] injectable for tests (navigator.permissions)
- * @property {typeof AudioContext} [AudioContext] injectable for tests
- * @property {() => number} [now]
- */
+/** @typedef {import('./call-options.js').CallSessionOptions} CallSessionOptions */
 
 export class CallSession extends EventTarget {
-  /** @type {CallSessionOptions & {loadLivekit: () => Promise<any>, now: () => number}} */
+  /** @type {import('./call-options.js').ResolvedCallOptions} */
   #options;
   #api;
   #machine;
   #transcript;
   #audio;
-  /** @type {{aborter: AbortController, done: boolean}|null} the call being set up; stale async work checks it */
+  /** @type {CallAttempt|null} the call being set up; stale async work checks it */
   #attempt = null;
   /** @type {any} */ #room = null;
   /** @type {any} */ #created = null;
@@ -68,31 +54,21 @@ export class CallSession extends EventTarget {
     onLeft: (room) => this.#agentLeft(room),
     isReconnecting: () => this.#reconnecting,
   });
-  /** @type {Set<ReturnType<typeof setTimeout>>} */ #timers = new Set();
   #clientDisconnect = false;
   #reconnecting = false;
-  /** @type {number|null} */ #startedAt = null;
-  /** @type {number|null} */ #endedAt = null;
+  #clock;
   /** @type {number|null} */ #maxCallSeconds = null;
 
   /** @param {CallSessionOptions} [options] */
   constructor(options = {}) {
     super();
-    this.#options = {
-      apiBase: '',
-      mode: 'voice',
-      loadLivekit: loadLivekitClient,
-      mediaDevices: globalThis.navigator?.mediaDevices,
-      permissions: globalThis.navigator?.permissions,
-      AudioContext: globalThis.AudioContext,
-      now: Date.now,
-      ...options,
-    };
+    this.#options = withDefaults(options);
     this.#api = createApiClient({ apiBase: this.#options.apiBase, fetch: this.#options.fetch });
     this.#machine = new CallStateMachine({
       onIllegal: (from, to) => console.debug(`[itellico-call] ignored state change ${from} → ${to}`),
     });
     this.#transcript = new Transcript({ now: this.#options.now });
+    this.#clock = new CallClock(this.#options.now);
     this.#audio = new AudioOutput({ AudioContext: this.#options.AudioContext, emit: (type, detail) => this.#emit(type, detail) });
     this.#mic = new Microphone({
       mediaDevices: this.#options.mediaDevices,
@@ -116,11 +92,8 @@ export class CallSession extends EventTarget {
   /** @returns {number|null} */
   get maxCallSeconds() { return this.#maxCallSeconds ?? this.#options.maxCallSeconds ?? null; }
   /** ms since epoch when the agent answered, or null. */
-  get startedAt() { return this.#startedAt; }
-  get elapsedSeconds() {
-    if (!this.#startedAt) return 0;
-    return Math.max(0, Math.floor(((this.#endedAt ?? this.#options.now()) - this.#startedAt) / 1000));
-  }
+  get startedAt() { return this.#clock.startedAt; }
+  get elapsedSeconds() { return this.#clock.elapsedSeconds; }
   get canPlaybackAudio() { return this.#room ? this.#room.canPlaybackAudio : true; }
 
   /** Start loading livekit-client without starting a call (on hover or focus). */
@@ -137,59 +110,38 @@ export class CallSession extends EventTarget {
     if (!canStart(this.state)) return false;
     this.#audio.unlock();
     this.#resetForNewCall();
-    const attempt = { aborter: new AbortController(), done: false };
+    const attempt = new CallAttempt();
     this.#attempt = attempt;
     const voice = this.mode === 'voice';
     this.#setState(voice ? 'requesting-mic' : 'connecting');
-
     try {
-      const lkPromise = this.#options.loadLivekit().catch((err) => {
-        throw new CallError('client_load_failed', STEPS.loadingClient, { cause: err });
+      const room = await runStartSequence(attempt, {
+        voice,
+        loadLivekit: this.#options.loadLivekit,
+        mic: this.#mic,
+        agent: this.#agent,
+        createCall: (signal) => this.#api.createCall(createCallBody(this.#options, this.mode), { signal }),
+        ensureRoom: (lk, created) => this.#ensureRoom(lk, created),
+        onMicOpen: () => { if (this.state === 'requesting-mic') this.#setState('connecting'); },
+        onCreated: (created) => {
+          this.#created = created;
+          this.#maxCallSeconds = created.max_call_seconds ?? null;
+        },
+        onConnected: () => this.#setState('waiting-for-agent'),
       });
-      lkPromise.catch(() => { /* awaited below; a failure while the prompt is open is reported there */ });
-      let micPromise = Promise.resolve();
-      if (voice && (await this.#mic.granted())) {
-        // Fast start: the microphone is already allowed, so it, the livekit-client download and the call
-        // creation run at once and the mic is live before the agent's greeting begins (anchors.md §3.8).
-        micPromise = this.#openMicrophone(attempt);
-      } else if (voice) {
-        // The person may still refuse: ask first, so a refusal creates no upstream call (no orphaned
-        // call, no agent waiting in an empty room, no rate-limit slot). The prompt costs seconds anyway.
-        await this.#openMicrophone(attempt);
-      }
-      if (attempt.done) return false;
-      const createPromise = this.#api.createCall(this.#createBody(), { signal: attempt.aborter.signal }).then((result) => {
-        if (!result.ok) {
-          throw new CallError(result.error.code, STEPS.creatingCall, { retryAfter: result.error.retryAfter, message: result.error.message });
-        }
-        return result.data;
-      });
-      // Warm the connection up as soon as the URL is known, even while the permission prompt is still open.
-      Promise.all([lkPromise, createPromise])
-        .then(([lk, created]) => { if (!attempt.done) this.#ensureRoom(lk, created); })
-        .catch(() => { /* the awaited path below reports it */ });
-
-      const [, lk, created] = await Promise.all([micPromise, lkPromise, createPromise]);
-      if (attempt.done) return false;
-      this.#created = created;
-      this.#maxCallSeconds = created.max_call_seconds ?? null;
-      const room = this.#ensureRoom(lk, created);
-
-      await connectCallRoom(room, lk, created, this.#mic, () => attempt.done);
-      if (attempt.done) return false;
-
-      this.#setState('waiting-for-agent');
-      await this.#agent.waitFor(room, lk, created.agent_join_timeout_ms ?? DEFAULT_AGENT_JOIN_TIMEOUT_MS);
-      if (attempt.done) return false;
-
-      this.#startedAt = this.#options.now();
+      if (!room) return false;
+      this.#clock.begin();
       this.#setState('in-call');
-      this.#armMaxCallTimers();
+      this.#clock.armMaxLength(
+        this.maxCallSeconds,
+        (secondsLeft) => this.#emit(CallEvent.MaxCallWarning, { secondsLeft }),
+        () => this.end(END_REASONS.maxDuration),
+      );
       this.#emit(CallEvent.AudioBlocked, { blocked: !room.canPlaybackAudio });
       return true;
     } catch (err) {
       if (attempt.done || /** @type {any} */ (err)?.code === 'cancelled') return false; // end() ran meanwhile
-      await this.#fail(err instanceof CallError ? err : new CallError('unknown_error', this.#stepForState(), { cause: err }));
+      await this.#fail(err instanceof CallError ? err : new CallError('unknown_error', stepForState(this.state), { cause: err }));
       return false;
     }
   }
@@ -286,22 +238,6 @@ export class CallSession extends EventTarget {
 
   // ── internals ──────────────────────────────────────────────────────────────
 
-  #createBody() {
-    const { demo, initialText, variables, link } = this.#options;
-    /** @type {Record<string, unknown>} */
-    const body = { mode: this.mode };
-    if (demo) body.demo = demo;
-    if (link) body.link = link;
-    if (initialText) body.initial_text = initialText;
-    if (variables && Object.keys(variables).length) body.variables = variables;
-    return body;
-  }
-
-  /** @param {{done: boolean}} attempt */
-  async #openMicrophone(attempt) {
-    if (await this.#mic.open(() => attempt.done) && this.state === 'requesting-mic') this.#setState('connecting');
-  }
-
   #ensureRoom(lk, created) {
     if (this.#room) return this.#room;
     const room = createCallRoom(lk, created, {
@@ -340,14 +276,6 @@ export class CallSession extends EventTarget {
   #agentLeft(room) {
     if (room !== this.#room || this.#clientDisconnect) return; // an earlier call's Room, or we are hanging up
     if (this.state === 'in-call' || this.state === 'waiting-for-agent') this.end(END_REASONS.agentEnded);
-  }
-
-  #armMaxCallTimers() {
-    const max = this.maxCallSeconds;
-    if (!max || !(max > 0)) return;
-    const warnIn = Math.max(0, max - MAX_CALL_WARNING_SECONDS);
-    this.#setTimer(() => this.#emit(CallEvent.MaxCallWarning, { secondsLeft: Math.min(MAX_CALL_WARNING_SECONDS, max) }), warnIn * 1000);
-    this.#setTimer(() => this.end(END_REASONS.maxDuration), max * 1000);
   }
 
   #onReconnecting() {
@@ -404,17 +332,15 @@ export class CallSession extends EventTarget {
 
   /** @param {import('./call-events.js').EndReason} reason @returns {EndedDetail} */
   #endedDetail(reason) {
-    return { reason, callId: this.callId, durationSeconds: this.#startedAt ? this.elapsedSeconds : null };
+    return { reason, callId: this.callId, durationSeconds: this.#clock.durationSeconds };
   }
 
   /** Free every resource of the call: tracks, meters, timers, audio elements, the Room. */
   #release() {
-    if (this.#startedAt && !this.#endedAt) this.#endedAt = this.#options.now();
+    this.#clock.stop();
     for (const entry of this.#transcript.finalizeAll()) {
       this.#emit(CallEvent.Transcript, { entry, entries: this.#transcript.entries });
     }
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
     this.#audio.release();
     this.#mic.release();
     this.#room?.removeAllListeners();
@@ -425,9 +351,8 @@ export class CallSession extends EventTarget {
 
   #markAttemptDone() {
     if (!this.#attempt) return;
-    this.#attempt.done = true;
-    this.#attempt.aborter.abort();
-    this.#agent.cancelWait(new CallError('cancelled', this.#stepForState()));
+    this.#attempt.cancel();
+    this.#agent.cancelWait(new CallError('cancelled', stepForState(this.state)));
     this.#attempt = null;
   }
 
@@ -435,23 +360,10 @@ export class CallSession extends EventTarget {
     this.#transcript.clear();
     this.#created = null;
     this.#agent.reset();
-    this.#startedAt = null;
-    this.#endedAt = null;
+    this.#clock.reset();
     this.#maxCallSeconds = null;
     this.#clientDisconnect = false;
     this.#reconnecting = false;
-  }
-
-  #stepForState() {
-    /** @type {Record<string, string>} */
-    const steps = { 'requesting-mic': STEPS.microphone, connecting: STEPS.connecting, 'waiting-for-agent': STEPS.waitingForAgent };
-    return steps[this.state] ?? STEPS.inCall;
-  }
-
-  /** @param {() => void} fn @param {number} ms */
-  #setTimer(fn, ms) {
-    const timer = setTimeout(() => { this.#timers.delete(timer); fn(); }, ms);
-    this.#timers.add(timer);
   }
 
   /** @param {CallState} next */

@@ -1,0 +1,93 @@
+// The start sequence of one call, from the click to the agent in the room: the microphone, the
+// livekit-client download and `POST /api/calls` in the order that keeps a refusal free and a granted
+// start fast, the connection warm-up, connect and publish, then waiting for the agent. Apart from
+// CallSession because the ordering rules are the subtle part; the session keeps state and events.
+
+import { connectCallRoom } from './call-room.js';
+import { CallError, STEPS } from './errors.js';
+
+export const DEFAULT_AGENT_JOIN_TIMEOUT_MS = 15_000;
+
+/** One call being set up. Every await of the sequence checks `done`, so a cancelled start stops quietly. */
+export class CallAttempt {
+  aborter = new AbortController();
+  done = false;
+
+  /** end() or a failure: stale async work sees `done`, the create request is aborted. */
+  cancel() {
+    this.done = true;
+    this.aborter.abort();
+  }
+}
+
+/**
+ * The step a failure in this state happened in (the `error` event's `step`).
+ * @param {import('./call-events.js').CallState} state
+ */
+export function stepForState(state) {
+  /** @type {Record<string, string>} */
+  const steps = { 'requesting-mic': STEPS.microphone, connecting: STEPS.connecting, 'waiting-for-agent': STEPS.waitingForAgent };
+  return steps[state] ?? STEPS.inCall;
+}
+
+/**
+ * @typedef {object} StartSteps
+ * @property {boolean} voice
+ * @property {() => Promise<any>} loadLivekit
+ * @property {import('./microphone.js').Microphone} mic
+ * @property {import('./agent-presence.js').AgentPresence} agent
+ * @property {(signal: AbortSignal) => Promise<any>} createCall  `POST /api/calls` (api-client.js result)
+ * @property {(lk: any, created: any) => any} ensureRoom  the call's one Room (the warm-up may make it first)
+ * @property {() => void} onMicOpen      the microphone is live
+ * @property {(created: any) => void} onCreated  the create response arrived (and everything else is ready)
+ * @property {() => void} onConnected    connected and published; the agent is awaited next
+ */
+
+/**
+ * Run the sequence up to the agent being in the room. Throws a CallError when a step fails.
+ * @param {CallAttempt} attempt @param {StartSteps} steps
+ * @returns {Promise<any>} the connected Room with the agent in it, or null when the attempt was cancelled
+ */
+export async function runStartSequence(attempt, steps) {
+  const { voice, mic, agent } = steps;
+  const lkPromise = steps.loadLivekit().catch((err) => {
+    throw new CallError('client_load_failed', STEPS.loadingClient, { cause: err });
+  });
+  lkPromise.catch(() => { /* awaited below; a failure while the prompt is open is reported there */ });
+  const openMicrophone = async () => {
+    if (await mic.open(() => attempt.done)) steps.onMicOpen();
+  };
+  let micPromise = Promise.resolve();
+  if (voice && (await mic.granted())) {
+    // Fast start: the microphone is already allowed, so it, the livekit-client download and the call
+    // creation run at once and the mic is live before the agent's greeting begins (anchors.md §3.8).
+    micPromise = openMicrophone();
+  } else if (voice) {
+    // The person may still refuse: ask first, so a refusal creates no upstream call (no orphaned
+    // call, no agent waiting in an empty room, no rate-limit slot). The prompt costs seconds anyway.
+    await openMicrophone();
+  }
+  if (attempt.done) return null;
+  const createPromise = steps.createCall(attempt.aborter.signal).then((result) => {
+    if (!result.ok) {
+      throw new CallError(result.error.code, STEPS.creatingCall, { retryAfter: result.error.retryAfter, message: result.error.message });
+    }
+    return result.data;
+  });
+  // Warm the connection up as soon as the URL is known, even while the permission prompt is still open.
+  Promise.all([lkPromise, createPromise])
+    .then(([lk, created]) => { if (!attempt.done) steps.ensureRoom(lk, created); })
+    .catch(() => { /* the awaited path below reports it */ });
+
+  const [, lk, created] = await Promise.all([micPromise, lkPromise, createPromise]);
+  if (attempt.done) return null;
+  steps.onCreated(created);
+  const room = steps.ensureRoom(lk, created);
+
+  await connectCallRoom(room, lk, created, mic, () => attempt.done);
+  if (attempt.done) return null;
+
+  steps.onConnected();
+  await agent.waitFor(room, lk, created.agent_join_timeout_ms ?? DEFAULT_AGENT_JOIN_TIMEOUT_MS);
+  return attempt.done ? null : room;
+}
