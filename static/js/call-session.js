@@ -2,10 +2,10 @@
 // It wraps one livekit-client Room per call (a new Room each time, so text-stream handlers are
 // registered exactly once per Room) and reports everything through the events of CallEvent
 // (call-events.js: names and detail shapes); the <itellico-call> element, the widget or a test page
-// listen and draw. Helpers: call-start.js (the start sequence), call-room.js (the Room), microphone.js
-// (permission, getUserMedia, devices), audio-output.js (agent audio, meters, the audio unlock),
-// agent-presence.js, call-clock.js (duration, maximum length), call-options.js, connection-stats.js,
-// livekit-loader.js.
+// listen and draw. Helpers: call-start.js (the start sequence), call-connection.js and call-room.js (the
+// Room), conversation.js (the transcript), microphone.js (permission, getUserMedia, devices),
+// audio-output.js (agent audio, meters, the audio unlock), agent-presence.js, call-clock.js (duration,
+// maximum length), call-options.js, connection-stats.js, livekit-loader.js.
 
 import { AudioOutput } from './audio-output.js';
 import { AgentPresence } from './agent-presence.js';
@@ -13,13 +13,13 @@ import { createApiClient } from './api-client.js';
 import { CallClock } from './call-clock.js';
 import { CallEvent } from './call-events.js';
 import { createCallBody, withDefaults } from './call-options.js';
-import { createCallRoom } from './call-room.js';
+import { CallConnection } from './call-connection.js';
 import { CallAttempt, runStartSequence, stepForState } from './call-start.js';
 import { CallStateMachine, canStart, isActive } from './call-state.js';
 import { connectionStats } from './connection-stats.js';
-import { CallError, END_REASONS, STEPS, endReasonForDisconnect, micErrorCode } from './errors.js';
+import { Conversation } from './conversation.js';
+import { CallError, END_REASONS, STEPS, micErrorCode } from './errors.js';
 import { Microphone } from './microphone.js';
-import { Transcript } from './transcript.js';
 
 export { CallEvent } from './call-events.js';
 export { MAX_CALL_WARNING_SECONDS } from './call-clock.js';
@@ -41,21 +41,19 @@ export class CallSession extends EventTarget {
   #options;
   #api;
   #machine;
-  #transcript;
+  #conversation;
   #audio;
   /** @type {CallAttempt|null} the call being set up; stale async work checks it */
   #attempt = null;
-  /** @type {any} */ #room = null;
   /** @type {any} */ #created = null;
   #mic;
   #agent = new AgentPresence({
     onAgentState: (agentState) => this.#emit(CallEvent.AgentState, { agentState }),
     onAgentTrack: (track) => this.#audio.attach(track),
-    onLeft: (room) => this.#agentLeft(room),
-    isReconnecting: () => this.#reconnecting,
+    onLeft: (room) => this.#conn.agentLeft(room),
+    isReconnecting: () => this.#conn.reconnecting,
   });
-  #clientDisconnect = false;
-  #reconnecting = false;
+  #conn;
   #clock;
   /** @type {number|null} */ #maxCallSeconds = null;
 
@@ -67,13 +65,28 @@ export class CallSession extends EventTarget {
     this.#machine = new CallStateMachine({
       onIllegal: (from, to) => console.debug(`[itellico-call] ignored state change ${from} → ${to}`),
     });
-    this.#transcript = new Transcript({ now: this.#options.now });
+    const emit = (type, detail) => this.#emit(type, detail);
+    this.#conversation = new Conversation({ now: this.#options.now, emit });
     this.#clock = new CallClock(this.#options.now);
-    this.#audio = new AudioOutput({ AudioContext: this.#options.AudioContext, emit: (type, detail) => this.#emit(type, detail) });
+    this.#audio = new AudioOutput({ AudioContext: this.#options.AudioContext, emit });
     this.#mic = new Microphone({
       mediaDevices: this.#options.mediaDevices,
       permissions: this.#options.permissions,
       onTrack: (track) => this.#audio.startMeter('mic', track),
+    });
+    this.#conn = new CallConnection({
+      agent: this.#agent,
+      audio: this.#audio,
+      emit,
+      state: () => this.state,
+      // A stream finishing after hang-up must not reopen the transcript.
+      onTranscript: (update) => { if (isActive(this.state)) this.#conversation.applyStream(update); },
+      onDropped: () => this.#fail(new CallError('call_dropped', STEPS.inCall), END_REASONS.dropped),
+      onClosed: (reason) => {
+        this.#setState('ending');
+        this.#finish(reason);
+      },
+      onAgentLeft: () => this.end(END_REASONS.agentEnded),
     });
   }
 
@@ -88,13 +101,13 @@ export class CallSession extends EventTarget {
   get mode() { return this.#options.mode === 'text' ? 'text' : 'voice'; }
   set mode(value) { if (canStart(this.state)) this.#options.mode = value; }
   get muted() { return this.#mic.muted; }
-  get transcript() { return this.#transcript.entries; }
+  get transcript() { return this.#conversation.entries; }
   /** @returns {number|null} */
   get maxCallSeconds() { return this.#maxCallSeconds ?? this.#options.maxCallSeconds ?? null; }
   /** ms since epoch when the agent answered, or null. */
   get startedAt() { return this.#clock.startedAt; }
   get elapsedSeconds() { return this.#clock.elapsedSeconds; }
-  get canPlaybackAudio() { return this.#room ? this.#room.canPlaybackAudio : true; }
+  get canPlaybackAudio() { return this.#conn.room ? this.#conn.room.canPlaybackAudio : true; }
 
   /** Start loading livekit-client without starting a call (on hover or focus). */
   warmUp() {
@@ -121,7 +134,7 @@ export class CallSession extends EventTarget {
         mic: this.#mic,
         agent: this.#agent,
         createCall: (signal) => this.#api.createCall(createCallBody(this.#options, this.mode), { signal }),
-        ensureRoom: (lk, created) => this.#ensureRoom(lk, created),
+        ensureRoom: (lk, created) => this.#conn.ensure(lk, created, this.#mic.preferred.audiooutput),
         onMicOpen: () => { if (this.state === 'requesting-mic') this.#setState('connecting'); },
         onCreated: (created) => {
           this.#created = created;
@@ -156,8 +169,7 @@ export class CallSession extends EventTarget {
     const finalReason = reason ?? (state === 'in-call' ? END_REASONS.hangup : END_REASONS.cancelled);
     this.#markAttemptDone();
     this.#setState('ending');
-    this.#clientDisconnect = true;
-    await this.#room?.disconnect().catch(() => {});
+    await this.#conn.disconnect();
     this.#finish(/** @type {import('./call-events.js').EndReason} */ (finalReason));
   }
 
@@ -168,16 +180,8 @@ export class CallSession extends EventTarget {
    */
   async sendText(text) {
     const message = String(text ?? '').trim();
-    if (!message || this.state !== 'in-call' || !this.#room) return false;
-    const entry = this.#transcript.addTyped(message);
-    this.#emit(CallEvent.Transcript, { entry, entries: this.#transcript.entries });
-    try {
-      await this.#room.localParticipant.sendText(message, { topic: 'lk.chat' });
-      return true;
-    } catch (err) {
-      this.#emit(CallEvent.Error, { code: 'call_dropped', message: String(err?.message ?? err), step: STEPS.inCall, fatal: false });
-      return false;
-    }
+    if (!message || this.state !== 'in-call' || !this.#conn.room) return false;
+    return this.#conversation.send(this.#conn.room, message);
   }
 
   /** @param {boolean} muted */
@@ -189,11 +193,11 @@ export class CallSession extends EventTarget {
 
   /** Resume blocked agent audio. Call straight from a click/tap handler (autoplay rules). */
   async startAudio() {
-    if (!this.#room) return;
+    if (!this.#conn.room) return;
     try {
-      await this.#room.startAudio();
+      await this.#conn.room.startAudio();
     } finally {
-      this.#emit(CallEvent.AudioBlocked, { blocked: !this.#room?.canPlaybackAudio });
+      this.#emit(CallEvent.AudioBlocked, { blocked: !this.#conn.room?.canPlaybackAudio });
     }
   }
 
@@ -204,7 +208,7 @@ export class CallSession extends EventTarget {
    * @returns {Promise<boolean>} whether the device is now in use
    */
   switchDevice(kind, deviceId) {
-    const room = isActive(this.state) ? this.#room : null;
+    const room = isActive(this.state) ? this.#conn.room : null;
     return this.#mic.switchDevice(room, kind, deviceId).catch((/** @type {any} */ err) => {
       this.#emit(CallEvent.Error, { code: micErrorCode(err), message: String(err?.message ?? err), step: STEPS.inCall, fatal: false });
       return false;
@@ -218,7 +222,7 @@ export class CallSession extends EventTarget {
 
   /** The device ids in use (or preferred for the next call). */
   activeDevices() {
-    return this.#mic.activeDevices(this.#room);
+    return this.#mic.activeDevices(this.#conn.room);
   }
 
   /**
@@ -233,72 +237,10 @@ export class CallSession extends EventTarget {
 
   /** Inbound audio counters and the selected ICE pair of the agent's audio (diagnostics, end-to-end tests). */
   getConnectionStats() {
-    return connectionStats(this.#agent.audioTrack(this.#room) ?? this.#audio.firstTrack());
+    return connectionStats(this.#agent.audioTrack(this.#conn.room) ?? this.#audio.firstTrack());
   }
 
   // ── internals ──────────────────────────────────────────────────────────────
-
-  #ensureRoom(lk, created) {
-    if (this.#room) return this.#room;
-    const room = createCallRoom(lk, created, {
-      audioOutputDeviceId: this.#mic.preferred.audiooutput,
-      hooks: {
-        onReconnecting: () => this.#onReconnecting(),
-        onReconnected: () => {
-          this.#reconnecting = false;
-          this.#emit(CallEvent.Reconnected, {});
-        },
-        onDisconnected: (reason) => this.#onDisconnected(reason),
-        onAgentTrack: (track) => this.#audio.attach(track),
-        onTrackGone: (track) => this.#audio.detach(track),
-        onAudioBlocked: (blocked) => this.#emit(CallEvent.AudioBlocked, { blocked }),
-        onDevicesChanged: () => this.#emit(CallEvent.DevicesChanged, {}),
-        onDeviceError: (code, message) => this.#emit(CallEvent.Error, { code, message, step: STEPS.inCall, fatal: false }),
-        onTranscript: (update) => this.#applyTranscript(update),
-      },
-    });
-    this.#room = room;
-    // After the Room's own handlers: its Reconnected clears #reconnecting, which the agent's reads.
-    this.#agent.wire(room, lk);
-    return room;
-  }
-
-  #applyTranscript(update) {
-    if (!isActive(this.state)) return; // a stream finishing after hang-up must not reopen the transcript
-    const entry = this.#transcript.applyStream(update);
-    this.#emit(CallEvent.Transcript, { entry, entries: this.#transcript.entries });
-  }
-
-  /**
-   * The agent is gone: end the call, whether it is up or the agent was just adopted and start() has not
-   * shown in-call yet. Never a call that shows "listening" with nobody there.
-   */
-  #agentLeft(room) {
-    if (room !== this.#room || this.#clientDisconnect) return; // an earlier call's Room, or we are hanging up
-    if (this.state === 'in-call' || this.state === 'waiting-for-agent') this.end(END_REASONS.agentEnded);
-  }
-
-  #onReconnecting() {
-    if (this.#reconnecting || this.state !== 'in-call') return;
-    this.#reconnecting = true;
-    this.#emit(CallEvent.Reconnecting, {});
-  }
-
-  #onDisconnected(reason) {
-    if (this.#clientDisconnect) return; // end() finishes the call itself
-    const endReason = endReasonForDisconnect(reason);
-    const state = this.state;
-    if (state === 'in-call') {
-      if (endReason === END_REASONS.dropped) this.#fail(new CallError('call_dropped', STEPS.inCall), END_REASONS.dropped);
-      else {
-        this.#clientDisconnect = true; // the room is gone; nothing left to disconnect
-        this.#setState('ending');
-        this.#finish(endReason);
-      }
-    } else if (state === 'waiting-for-agent') {
-      this.#agent.cancelWait(new CallError('call_dropped', STEPS.waitingForAgent));
-    }
-  }
 
   /**
    * Stop the call with an error. Everything is released BEFORE the change is announced: a listener may
@@ -310,8 +252,7 @@ export class CallSession extends EventTarget {
   async #fail(err, endReason = END_REASONS.failed) {
     if (!isActive(this.state)) return;
     this.#markAttemptDone();
-    this.#clientDisconnect = true;
-    const disconnected = this.#room?.disconnect().catch(() => {});
+    const disconnected = this.#conn.disconnect();
     this.#release();
     const ended = this.#endedDetail(endReason);
     this.#setState('error');
@@ -338,15 +279,11 @@ export class CallSession extends EventTarget {
   /** Free every resource of the call: tracks, meters, timers, audio elements, the Room. */
   #release() {
     this.#clock.stop();
-    for (const entry of this.#transcript.finalizeAll()) {
-      this.#emit(CallEvent.Transcript, { entry, entries: this.#transcript.entries });
-    }
+    this.#conversation.finalizeAll();
     this.#audio.release();
     this.#mic.release();
-    this.#room?.removeAllListeners();
-    this.#room = null;
+    this.#conn.release();
     this.#agent.cancelWait(new CallError('cancelled', STEPS.inCall));
-    this.#reconnecting = false;
   }
 
   #markAttemptDone() {
@@ -357,13 +294,12 @@ export class CallSession extends EventTarget {
   }
 
   #resetForNewCall() {
-    this.#transcript.clear();
+    this.#conversation.clear();
     this.#created = null;
     this.#agent.reset();
     this.#clock.reset();
     this.#maxCallSeconds = null;
-    this.#clientDisconnect = false;
-    this.#reconnecting = false;
+    this.#conn.reset();
   }
 
   /** @param {CallState} next */

@@ -1,0 +1,116 @@
+// The Room of the session's current call, as the session sees it: made once per call (the warm-up and
+// the start sequence race to it), its events turned into the session's events, whether livekit is
+// reconnecting, whether a disconnect is ours (hang-up, failure) or news, and which news ends the call
+// how: a drop, an end from the server, the agent leaving. The session decides what ending means.
+
+import { createCallRoom } from './call-room.js';
+import { CallEvent } from './call-events.js';
+import { CallError, END_REASONS, STEPS, endReasonForDisconnect } from './errors.js';
+
+/**
+ * @typedef {import('./call-events.js').CallEventDetails} CallEventDetails
+ * @typedef {<K extends keyof CallEventDetails>(type: K, detail: CallEventDetails[K]) => void} Emit
+ * @typedef {object} CallConnectionHooks
+ * @property {import('./agent-presence.js').AgentPresence} agent
+ * @property {import('./audio-output.js').AudioOutput} audio
+ * @property {Emit} emit
+ * @property {() => import('./call-events.js').CallState} state
+ * @property {(update: import('./transcript.js').StreamUpdate) => void} onTranscript
+ * @property {() => void} onDropped     the network lost the call (livekit gave up reconnecting)
+ * @property {(reason: import('./call-events.js').EndReason) => void} onClosed  the server ended the Room
+ * @property {() => void} onAgentLeft   the agent of the current Room is gone
+ */
+
+export class CallConnection {
+  /** @type {any} the current call's Room; null before it is made and once it is released */
+  room = null;
+  /** livekit is rebuilding the connection (Reconnecting until Reconnected). */
+  reconnecting = false;
+  /** We disconnect (or the Room is gone already): its Disconnected is not news. */
+  closing = false;
+  #hooks;
+
+  /** @param {CallConnectionHooks} hooks */
+  constructor(hooks) {
+    this.#hooks = hooks;
+  }
+
+  /** A new call. */
+  reset() {
+    this.closing = false;
+    this.reconnecting = false;
+  }
+
+  /** The call's Room, made on the first call. @param {any} lk @param {any} created @param {string} [audioOutputDeviceId] */
+  ensure(lk, created, audioOutputDeviceId) {
+    if (this.room) return this.room;
+    const { agent, audio, emit } = this.#hooks;
+    const room = createCallRoom(lk, created, {
+      audioOutputDeviceId,
+      hooks: {
+        onReconnecting: () => this.#onReconnecting(),
+        onReconnected: () => {
+          this.reconnecting = false;
+          emit(CallEvent.Reconnected, {});
+        },
+        onDisconnected: (reason) => this.#onDisconnected(reason),
+        onAgentTrack: (track) => audio.attach(track),
+        onTrackGone: (track) => audio.detach(track),
+        onAudioBlocked: (blocked) => emit(CallEvent.AudioBlocked, { blocked }),
+        onDevicesChanged: () => emit(CallEvent.DevicesChanged, {}),
+        onDeviceError: (code, message) => emit(CallEvent.Error, { code, message, step: STEPS.inCall, fatal: false }),
+        onTranscript: (update) => this.#hooks.onTranscript(update),
+      },
+    });
+    this.room = room;
+    // After the Room's own handlers: its Reconnected clears `reconnecting`, which the agent's reads.
+    agent.wire(room, lk);
+    return room;
+  }
+
+  /** Hang up: the Disconnected that follows is ours. Resolves when livekit is done (never rejects). */
+  disconnect() {
+    this.closing = true;
+    return this.room?.disconnect().catch(() => {});
+  }
+
+  /** Forget the Room: none of its late events reaches the session any more. */
+  release() {
+    this.room?.removeAllListeners();
+    this.room = null;
+    this.reconnecting = false;
+  }
+
+  /**
+   * The agent is gone (AgentPresence): end the call, whether it is up or the agent was just adopted and
+   * start() has not shown in-call yet. Never a call that shows "listening" with nobody there.
+   * @param {any} room
+   */
+  agentLeft(room) {
+    if (room !== this.room || this.closing) return; // an earlier call's Room, or we are hanging up
+    const state = this.#hooks.state();
+    if (state === 'in-call' || state === 'waiting-for-agent') this.#hooks.onAgentLeft();
+  }
+
+  #onReconnecting() {
+    if (this.reconnecting || this.#hooks.state() !== 'in-call') return;
+    this.reconnecting = true;
+    this.#hooks.emit(CallEvent.Reconnecting, {});
+  }
+
+  /** @param {number|undefined} reason livekit's DisconnectReason */
+  #onDisconnected(reason) {
+    if (this.closing) return; // end() finishes the call itself
+    const endReason = endReasonForDisconnect(reason);
+    const state = this.#hooks.state();
+    if (state === 'in-call') {
+      if (endReason === END_REASONS.dropped) this.#hooks.onDropped();
+      else {
+        this.closing = true; // the room is gone; nothing left to disconnect
+        this.#hooks.onClosed(endReason);
+      }
+    } else if (state === 'waiting-for-agent') {
+      this.#hooks.agent.cancelWait(new CallError('call_dropped', STEPS.waitingForAgent));
+    }
+  }
+}
