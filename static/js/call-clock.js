@@ -1,5 +1,5 @@
-// The time of one call: when the agent answered, when the call ended, how long it lasted, and the
-// maximum-length timers (a warning shortly before, then the end). Kept apart from CallSession so the
+// The time of one call: when the agent answered, when the call ended, how long it lasted, its maximum
+// length from the create response, and the maximum-length timers (a warning shortly before, then the end). Kept apart from CallSession so the
 // session's release can clear every timer in one place and the duration has one definition.
 
 /** Warn this long before the maximum call length ends the call. */
@@ -8,6 +8,7 @@ export const MAX_CALL_WARNING_SECONDS = 30;
 export class CallClock {
   /** @type {number|null} ms since epoch when the agent answered */ startedAt = null;
   /** @type {number|null} */ endedAt = null;
+  /** @type {number|null} the create response's max_call_seconds */ maxSeconds = null;
   /** @type {Set<ReturnType<typeof setTimeout>>} */ #timers = new Set();
   #now;
 
@@ -20,6 +21,7 @@ export class CallClock {
   reset() {
     this.startedAt = null;
     this.endedAt = null;
+    this.maxSeconds = null;
   }
 
   /** The agent answered. */

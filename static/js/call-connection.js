@@ -1,21 +1,23 @@
 // The Room of the session's current call, as the session sees it: made once per call (the warm-up and
-// the start sequence race to it), its events turned into the session's events, whether livekit is
-// reconnecting, whether a disconnect is ours (hang-up, failure) or news, and which news ends the call
-// how: a drop, an end from the server, the agent leaving. The session decides what ending means.
+// the start sequence race to it), its events (and the agent's presence in it) turned into the session's
+// events, whether livekit is reconnecting, whether a disconnect is ours (hang-up, failure) or news, and
+// which news ends the call how: a drop, an end from the server, the agent leaving. The session decides
+// what ending means.
 
+import { AgentPresence } from './agent-presence.js';
 import { createCallRoom } from './call-room.js';
 import { CallEvent } from './call-events.js';
+import { isActive } from './call-state.js';
 import { CallError, END_REASONS, STEPS, endReasonForDisconnect } from './errors.js';
 
 /**
  * @typedef {import('./call-events.js').CallEventDetails} CallEventDetails
  * @typedef {<K extends keyof CallEventDetails>(type: K, detail: CallEventDetails[K]) => void} Emit
  * @typedef {object} CallConnectionHooks
- * @property {import('./agent-presence.js').AgentPresence} agent
  * @property {import('./audio-output.js').AudioOutput} audio
+ * @property {import('./conversation.js').Conversation} conversation
  * @property {Emit} emit
  * @property {() => import('./call-events.js').CallState} state
- * @property {(update: import('./transcript.js').StreamUpdate) => void} onTranscript
  * @property {() => void} onDropped     the network lost the call (livekit gave up reconnecting)
  * @property {(reason: import('./call-events.js').EndReason) => void} onClosed  the server ended the Room
  * @property {() => void} onAgentLeft   the agent of the current Room is gone
@@ -28,11 +30,19 @@ export class CallConnection {
   reconnecting = false;
   /** We disconnect (or the Room is gone already): its Disconnected is not news. */
   closing = false;
+  /** Who the agent is, waiting for it, noticing that it left. */
+  agent;
   #hooks;
 
   /** @param {CallConnectionHooks} hooks */
   constructor(hooks) {
     this.#hooks = hooks;
+    this.agent = new AgentPresence({
+      onAgentState: (agentState) => hooks.emit(CallEvent.AgentState, { agentState }),
+      onAgentTrack: (track) => hooks.audio.attach(track),
+      onLeft: (room) => this.#agentLeft(room),
+      isReconnecting: () => this.reconnecting,
+    });
   }
 
   /** A new call. */
@@ -44,7 +54,7 @@ export class CallConnection {
   /** The call's Room, made on the first call. @param {any} lk @param {any} created @param {string} [audioOutputDeviceId] */
   ensure(lk, created, audioOutputDeviceId) {
     if (this.room) return this.room;
-    const { agent, audio, emit } = this.#hooks;
+    const { audio, conversation, emit, state } = this.#hooks;
     const room = createCallRoom(lk, created, {
       audioOutputDeviceId,
       hooks: {
@@ -59,12 +69,13 @@ export class CallConnection {
         onAudioBlocked: (blocked) => emit(CallEvent.AudioBlocked, { blocked }),
         onDevicesChanged: () => emit(CallEvent.DevicesChanged, {}),
         onDeviceError: (code, message) => emit(CallEvent.Error, { code, message, step: STEPS.inCall, fatal: false }),
-        onTranscript: (update) => this.#hooks.onTranscript(update),
+        // A stream finishing after hang-up must not reopen the transcript.
+        onTranscript: (update) => { if (isActive(state())) conversation.applyStream(update); },
       },
     });
     this.room = room;
     // After the Room's own handlers: its Reconnected clears `reconnecting`, which the agent's reads.
-    agent.wire(room, lk);
+    this.agent.wire(room, lk);
     return room;
   }
 
@@ -82,11 +93,11 @@ export class CallConnection {
   }
 
   /**
-   * The agent is gone (AgentPresence): end the call, whether it is up or the agent was just adopted and
-   * start() has not shown in-call yet. Never a call that shows "listening" with nobody there.
+   * The agent is gone: end the call, whether it is up or the agent was just adopted and start() has not
+   * shown in-call yet. Never a call that shows "listening" with nobody there.
    * @param {any} room
    */
-  agentLeft(room) {
+  #agentLeft(room) {
     if (room !== this.room || this.closing) return; // an earlier call's Room, or we are hanging up
     const state = this.#hooks.state();
     if (state === 'in-call' || state === 'waiting-for-agent') this.#hooks.onAgentLeft();
@@ -110,7 +121,7 @@ export class CallConnection {
         this.#hooks.onClosed(endReason);
       }
     } else if (state === 'waiting-for-agent') {
-      this.#hooks.agent.cancelWait(new CallError('call_dropped', STEPS.waitingForAgent));
+      this.agent.cancelWait(new CallError('call_dropped', STEPS.waitingForAgent));
     }
   }
 }

@@ -8,7 +8,6 @@
 // maximum length), call-options.js, connection-stats.js, livekit-loader.js.
 
 import { AudioOutput } from './audio-output.js';
-import { AgentPresence } from './agent-presence.js';
 import { createApiClient } from './api-client.js';
 import { CallClock } from './call-clock.js';
 import { CallEvent } from './call-events.js';
@@ -30,11 +29,9 @@ export { MIC_CONSTRAINTS } from './microphone.js';
 /**
  * @typedef {import('./call-events.js').CallEventDetails} CallEventDetails
  * @typedef {import('./call-events.js').CallState} CallState
- * @typedef {import('./call-events.js').AgentState} AgentState
  * @typedef {import('./call-events.js').EndedDetail} EndedDetail
+ * @typedef {import('./call-options.js').CallSessionOptions} CallSessionOptions
  */
-
-/** @typedef {import('./call-options.js').CallSessionOptions} CallSessionOptions */
 
 export class CallSession extends EventTarget {
   /** @type {import('./call-options.js').ResolvedCallOptions} */
@@ -47,15 +44,9 @@ export class CallSession extends EventTarget {
   #attempt = null;
   /** @type {any} */ #created = null;
   #mic;
-  #agent = new AgentPresence({
-    onAgentState: (agentState) => this.#emit(CallEvent.AgentState, { agentState }),
-    onAgentTrack: (track) => this.#audio.attach(track),
-    onLeft: (room) => this.#conn.agentLeft(room),
-    isReconnecting: () => this.#conn.reconnecting,
-  });
   #conn;
+  #agent;
   #clock;
-  /** @type {number|null} */ #maxCallSeconds = null;
 
   /** @param {CallSessionOptions} [options] */
   constructor(options = {}) {
@@ -75,12 +66,10 @@ export class CallSession extends EventTarget {
       onTrack: (track) => this.#audio.startMeter('mic', track),
     });
     this.#conn = new CallConnection({
-      agent: this.#agent,
       audio: this.#audio,
+      conversation: this.#conversation,
       emit,
       state: () => this.state,
-      // A stream finishing after hang-up must not reopen the transcript.
-      onTranscript: (update) => { if (isActive(this.state)) this.#conversation.applyStream(update); },
       onDropped: () => this.#fail(new CallError('call_dropped', STEPS.inCall), END_REASONS.dropped),
       onClosed: (reason) => {
         this.#setState('ending');
@@ -88,6 +77,7 @@ export class CallSession extends EventTarget {
       },
       onAgentLeft: () => this.end(END_REASONS.agentEnded),
     });
+    this.#agent = this.#conn.agent;
   }
 
   /** @returns {CallState} */
@@ -103,7 +93,7 @@ export class CallSession extends EventTarget {
   get muted() { return this.#mic.muted; }
   get transcript() { return this.#conversation.entries; }
   /** @returns {number|null} */
-  get maxCallSeconds() { return this.#maxCallSeconds ?? this.#options.maxCallSeconds ?? null; }
+  get maxCallSeconds() { return this.#clock.maxSeconds ?? this.#options.maxCallSeconds ?? null; }
   /** ms since epoch when the agent answered, or null. */
   get startedAt() { return this.#clock.startedAt; }
   get elapsedSeconds() { return this.#clock.elapsedSeconds; }
@@ -138,7 +128,7 @@ export class CallSession extends EventTarget {
         onMicOpen: () => { if (this.state === 'requesting-mic') this.#setState('connecting'); },
         onCreated: (created) => {
           this.#created = created;
-          this.#maxCallSeconds = created.max_call_seconds ?? null;
+          this.#clock.maxSeconds = created.max_call_seconds ?? null;
         },
         onConnected: () => this.#setState('waiting-for-agent'),
       });
@@ -298,7 +288,6 @@ export class CallSession extends EventTarget {
     this.#created = null;
     this.#agent.reset();
     this.#clock.reset();
-    this.#maxCallSeconds = null;
     this.#conn.reset();
   }
 
