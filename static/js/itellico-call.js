@@ -4,23 +4,21 @@
 // initial-text); the public API is properties, methods and bubbling, composed `itellico-call:*` events
 // (see docs/widget.md). Everything lives in an open shadow root (element-template.js) so host CSS cannot
 // leak in. livekit-client is not loaded until the person shows intent (hover/focus warms it, click starts).
-// Parts: transcript-view.js, error-panel.js, summary-panel.js, device-picker.js, call-chrome.js.
+// Parts: session-bridge.js (making and hearing the session), element-view.js (drawing: call-chrome.js,
+// transcript-view.js, error-panel.js, summary-panel.js), transcript-actions.js, consent-prompt.js,
+// device-choice.js + device-picker.js, page-listeners.js (keys, visibility, removal).
 
-import { CallEvent, ELEMENT_EVENT_PREFIX, PUBLIC_EVENTS, onCallEvent } from './call-events.js';
+import { CallEvent } from './call-events.js';
 import { CallSession, loadLivekitClient } from './call-session.js';
-import { CallChrome, isMuteShortcut } from './call-chrome.js';
 import { isActive } from './call-state.js';
-import { hasConsented, rememberConsent } from './consent.js';
-import { loadDevicePrefs, saveDevicePref } from './device-prefs.js';
-import { fillDevicePickers } from './device-picker.js';
-import { renderTemplate, translateParts } from './element-template.js';
-import { ErrorPanel } from './error-panel.js';
-import { describeError, detectBrowser } from './error-messages.js';
-import { transcriptFileName } from './format.js';
+import { ConsentPrompt } from './consent-prompt.js';
+import { DeviceChoice } from './device-choice.js';
+import { renderTemplate } from './element-template.js';
+import { ElementView } from './element-view.js';
 import { createTranslator, resolveLanguage } from './i18n.js';
-import { SummaryPanel } from './summary-panel.js';
-import { transcriptToJSON, transcriptToText } from './transcript.js';
-import { TranscriptView, downloadFile } from './transcript-view.js';
+import { PageListeners, whenRemoved } from './page-listeners.js';
+import { bridgeSession, sessionOptions } from './session-bridge.js';
+import { runTranscriptAction } from './transcript-actions.js';
 
 /**
  * @typedef {import('./call-events.js').CallState} CallState
@@ -29,15 +27,6 @@ import { TranscriptView, downloadFile } from './transcript-view.js';
  * @typedef {import('./call-events.js').EndedDetail} EndedDetail
  * @typedef {import('./transcript.js').TranscriptEntry} TranscriptEntry
  */
-
-/** @returns {Storage|undefined} */
-function storage() {
-  try {
-    return globalThis.localStorage;
-  } catch {
-    return undefined; // storage blocked in this context (sandboxed iframe)
-  }
-}
 
 export class ItellicoCallElement extends HTMLElement {
   static observedAttributes = ['lang', 'mode', 'theme', 'consent-text'];
@@ -51,31 +40,28 @@ export class ItellicoCallElement extends HTMLElement {
   #muted = false;
   #tr = createTranslator('en');
   /** @type {Record<string, string>|undefined} */ #variables = undefined;
-  /** Devices picked in this element (remembered in localStorage across page loads); applied to every new call. */
-  /** @type {{audioinput?: string, audiooutput?: string}} */
-  #preferredDevices = { audioinput: undefined, audiooutput: undefined, ...loadDevicePrefs(storage()) };
   /** @param {string} key @param {object} [params] */
   #t = (key, params) => this.#tr.t(key, params);
   #dom;
-  #chrome;
-  #transcriptView;
-  #errorPanel;
-  #summaryPanel;
+  #view;
+  #consent;
+  #devices;
+  #page = new PageListeners(this, {
+    canMuteByKey: () => this.#state === 'in-call' && this.#effectiveMode() === 'voice',
+    toggleMute: () => this.setMuted(!this.#muted),
+    // The browser drops a wake lock when the tab is hidden; take it again when the person comes back.
+    onVisible: () => { if (this.#state === 'in-call') this.#view.chrome.acquireWakeLock(); },
+  });
 
   constructor() {
     super();
     const dom = renderTemplate(this.attachShadow({ mode: 'open' }));
     this.#dom = dom;
-    this.#chrome = new CallChrome(dom, this.#t);
-    this.#transcriptView = new TranscriptView(dom, () => this.#speakerLabels());
-    this.#errorPanel = new ErrorPanel(dom.error, this.#t, () => this.#state === 'error');
-    this.#summaryPanel = new SummaryPanel(dom.summary);
-    // Show the card only once its stylesheet is in, so there is no flash of unstyled controls.
-    const reveal = () => { dom.card.hidden = false; };
-    dom.stylesheet.addEventListener('load', reveal, { once: true });
-    dom.stylesheet.addEventListener('error', reveal, { once: true });
+    this.#view = new ElementView(this, dom, this.#t, { speakerLabels: () => this.#speakerLabels(), isError: () => this.#state === 'error' });
+    this.#consent = new ConsentPrompt(dom);
+    this.#devices = new DeviceChoice(dom, this.#t);
     dom.root.addEventListener('click', (e) => this.#onClick(e));
-    dom.root.addEventListener('change', (e) => this.#onDeviceChange(e));
+    dom.root.addEventListener('change', (e) => this.#devices.onChange(e, this.#session));
     dom.composer.addEventListener('submit', (e) => { e.preventDefault(); this.#submitText(); });
     // Warm up: fetch livekit-client when the person is about to click, not on page load.
     for (const type of ['pointerenter', 'focus']) {
@@ -85,22 +71,17 @@ export class ItellicoCallElement extends HTMLElement {
 
   connectedCallback() {
     this.#applyLanguage();
-    document.addEventListener('keydown', this.#onKeydown);
-    document.addEventListener('visibilitychange', this.#onVisibility);
+    this.#page.attach();
     this.#render();
   }
 
   disconnectedCallback() {
-    document.removeEventListener('keydown', this.#onKeydown);
-    document.removeEventListener('visibilitychange', this.#onVisibility);
-    // Single-page apps re-parent elements: a move runs disconnectedCallback and connectedCallback in the
-    // same task, before any microtask. Only an element still out of the document after one is gone, and
-    // then it must leave no live microphone, wake lock or ticking timer behind.
-    queueMicrotask(() => {
-      if (this.isConnected) return;
+    this.#page.detach();
+    // Moved (single-page apps re-parent elements): the call goes on. Removed: no live microphone, wake
+    // lock or ticking timer stays behind.
+    whenRemoved(this, () => {
       this.#session?.end();
-      this.#chrome.stop();
-      this.#errorPanel.stop();
+      this.#view.stop();
     });
   }
 
@@ -130,14 +111,7 @@ export class ItellicoCallElement extends HTMLElement {
 
   /** Start a call (asks for consent first when a consent text is set and not yet accepted). */
   async start() {
-    if (isActive(this.#state)) return false;
-    const consentText = this.getAttribute('consent-text');
-    if (consentText && !hasConsented(consentText, storage())) {
-      this.#dom.consent.hidden = false;
-      this.#dom.consentText.textContent = consentText;
-      this.#dom.$('[data-action="accept"]').focus();
-      return false;
-    }
+    if (isActive(this.#state) || this.#consent.ask(this.getAttribute('consent-text'))) return false;
     return this.#startSession();
   }
 
@@ -155,7 +129,7 @@ export class ItellicoCallElement extends HTMLElement {
   async setMuted(muted) {
     this.#muted = Boolean(muted);
     await this.#session?.setMuted(this.#muted);
-    this.#chrome.renderMute(this.#muted);
+    this.#view.chrome.renderMute(this.#muted);
   }
 
   /** Diagnostics: inbound audio counters and the selected ICE pair (see CallSession#getConnectionStats). */
@@ -166,61 +140,32 @@ export class ItellicoCallElement extends HTMLElement {
   // ── session wiring ─────────────────────────────────────────────────────────
 
   #newSession() {
-    const maxAttr = Number(this.getAttribute('max-call-seconds'));
-    const session = new CallSession({
-      apiBase: this.getAttribute('api-base') ?? '',
-      demo: this.getAttribute('demo') ?? undefined,
-      mode: this.mode,
-      initialText: this.getAttribute('initial-text') ?? undefined,
-      link: this.getAttribute('link') ?? undefined,
-      variables: this.#variables,
-      maxCallSeconds: maxAttr > 0 ? maxAttr : undefined,
+    const session = new CallSession(sessionOptions(this, this.mode, this.#variables));
+    bridgeSession(session, this, () => this.#session === session, {
+      [CallEvent.State]: (d) => this.#onState(d.state),
+      [CallEvent.AgentState]: (d) => { this.#agentState = d.agentState; this.#view.renderAgentState(this.#state, this.#agentState); },
+      [CallEvent.Transcript]: (d) => { this.#entries = d.entries; this.#view.transcript.render(this.#entries); },
+      [CallEvent.Error]: (d) => this.#onError(d),
+      [CallEvent.Ended]: (d) => this.#onEnded(d),
+      [CallEvent.Muted]: (d) => { this.#muted = d.muted; this.#view.chrome.renderMute(this.#muted); },
+      [CallEvent.DevicesChanged]: () => this.#devices.fill(this.#session, this.mode),
+      ...this.#view.handlers(() => this.#muted),
     });
-    /**
-     * This session's event, while it is the element's current one.
-     * @template {import('./call-events.js').CallEventName} K
-     * @param {K} type @param {(detail: import('./call-events.js').CallEventDetails[K]) => void} fn
-     */
-    const on = (type, fn) => onCallEvent(session, type, (detail) => { if (this.#session === session) fn(detail); });
-    on(CallEvent.State, (d) => this.#onState(d.state));
-    on(CallEvent.AgentState, (d) => { this.#agentState = d.agentState; this.#renderAgentState(); });
-    on(CallEvent.Transcript, (d) => { this.#entries = d.entries; this.#transcriptView.render(this.#entries); });
-    on(CallEvent.Error, (d) => this.#onError(d));
-    on(CallEvent.Ended, (d) => this.#onEnded(d));
-    on(CallEvent.Reconnecting, () => { this.#dom.reconnecting.hidden = false; });
-    on(CallEvent.Reconnected, () => { this.#dom.reconnecting.hidden = true; this.#chrome.announce(this.#t('banner.reconnected')); });
-    on(CallEvent.AudioBlocked, (d) => { this.#dom.audioBlocked.hidden = !d.blocked; });
-    on(CallEvent.AgentAudio, (d) => { if (d.attached) this.#dom.sink.append(d.element); });
-    on(CallEvent.MicLevel, (d) => this.#chrome.renderMicLevel(d.level, this.#muted));
-    on(CallEvent.AgentLevel, (d) => this.#chrome.renderAgentLevel(d));
-    on(CallEvent.Muted, (d) => { this.#muted = d.muted; this.#chrome.renderMute(this.#muted); });
-    on(CallEvent.MaxCallWarning, (d) => this.#chrome.startMaxWarning(d.secondsLeft));
-    on(CallEvent.DevicesChanged, () => this.#fillDevicePickers());
-    for (const type of PUBLIC_EVENTS) {
-      onCallEvent(session, type, (detail) => {
-        // `ended` always reaches the host, once per call: a host that retries from its error listener
-        // has already replaced this session when the failed call's `ended` follows.
-        if (this.#session === session || type === CallEvent.Ended) this.#dispatch(type, detail);
-      });
-    }
     return session;
   }
 
   #startSession() {
-    this.#dom.consent.hidden = true;
+    this.#consent.hide();
     const session = this.#newSession();
     this.#session = session;
     this.#entries = [];
     this.#lastError = null;
     this.#lastEnded = null;
-    this.#errorPanel.stop();
-    this.#transcriptView.reset();
+    this.#view.reset();
     // Nothing is awaited before start(): it unlocks audio and must run inside the click (Safari).
     // Before a call both only record the choice, synchronously.
     if (this.#muted) session.setMuted(true);
-    // The microphone preference is an `ideal` constraint (a missing device falls back to the default);
-    // the speaker is applied once the call is up and the device is known to be present (#fillDevicePickers).
-    if (this.#preferredDevices.audioinput) session.switchDevice('audioinput', this.#preferredDevices.audioinput);
+    this.#devices.applyTo(session);
     return session.start();
   }
 
@@ -228,15 +173,13 @@ export class ItellicoCallElement extends HTMLElement {
   #onState(state) {
     this.#state = state;
     if (state === 'in-call') {
-      this.#chrome.startClock(() => this.#renderClock());
-      this.#chrome.acquireWakeLock();
-      this.#fillDevicePickers();
+      this.#view.callUp(() => this.#view.renderClock(this.#session, this.#state));
+      this.#devices.fill(this.#session, this.mode);
     }
     if (!isActive(state)) {
-      this.#chrome.stopClock();
-      this.#chrome.releaseWakeLock();
+      this.#view.callDown();
       this.#agentState = null;
-      this.#renderAgentState();
+      this.#view.renderAgentState(state, null);
     }
     this.#render();
     // In text mode the message box is the next thing to use (focus only after render un-hides it).
@@ -245,29 +188,17 @@ export class ItellicoCallElement extends HTMLElement {
 
   /** @param {ErrorDetail} detail */
   #onError(detail) {
-    if (!detail.fatal) {
-      this.#chrome.announce(describeError(detail, this.#t, { browser: this.#browser() }).title);
-      return;
-    }
+    this.#view.showError(detail); // a fatal one arms the panel; others are announced
+    if (!detail.fatal) return;
     this.#lastError = detail;
-    this.#errorPanel.arm(detail);
     this.#render();
   }
 
   /** @param {EndedDetail} detail */
   #onEnded(detail) {
     this.#lastEnded = detail;
-    this.#dom.reconnecting.hidden = true;
-    this.#dom.audioBlocked.hidden = true;
-    this.#dom.maxWarning.hidden = true;
-    this.#transcriptView.render(this.#entries);
-    if (detail.reason !== 'failed' && this.#session) this.#summaryPanel.load(detail, this.#session, this.#tr);
+    this.#view.ended(detail, this.#session, this.#tr, this.#entries);
     this.#render();
-  }
-
-  /** @param {string} type @param {unknown} detail */
-  #dispatch(type, detail) {
-    this.dispatchEvent(new CustomEvent(`${ELEMENT_EVENT_PREFIX}${type}`, { detail, bubbles: true, composed: true }));
   }
 
   // ── interaction ────────────────────────────────────────────────────────────
@@ -283,18 +214,17 @@ export class ItellicoCallElement extends HTMLElement {
         else this.start();
         break;
       case 'accept':
-        rememberConsent(this.getAttribute('consent-text'), storage());
+        this.#consent.accept(this.getAttribute('consent-text'));
         this.#startSession();
         break;
       case 'decline':
-        this.#dom.consent.hidden = true;
-        this.#dom.callButton.focus();
+        this.#consent.decline();
         break;
       case 'retry':
         this.start();
         break;
       case 'jump':
-        this.#transcriptView.jumpToLatest();
+        this.#view.transcript.jumpToLatest();
         break;
       case 'switch-to-text':
         this.mode = 'text';
@@ -308,32 +238,20 @@ export class ItellicoCallElement extends HTMLElement {
         this.setMuted(!this.#muted);
         break;
       case 'copy':
-        (async () => navigator.clipboard.writeText(transcriptToText(this.#entries, this.#speakerLabels())))().then(
-          () => this.#chrome.announce(this.#t('action.copied')),
-          () => this.#chrome.announce(this.#t('action.copyFailed')),
-        );
-        break;
       case 'download-text':
-        downloadFile(this.#dom.sink, transcriptFileName(this.callId, 'txt'), 'text/plain', transcriptToText(this.#entries, this.#speakerLabels()));
-        break;
       case 'download-json':
-        downloadFile(this.#dom.sink, transcriptFileName(this.callId, 'json'), 'application/json', transcriptToJSON(this.#entries, { callId: this.callId }));
+        runTranscriptAction(button.dataset.action, {
+          entries: this.#entries,
+          labels: this.#speakerLabels(),
+          callId: this.callId,
+          sink: this.#dom.sink,
+          announce: (message) => this.#view.chrome.announce(message),
+          t: this.#t,
+        });
         break;
       default:
     }
   }
-
-  /** @param {KeyboardEvent} event */
-  #onKeydown = (event) => {
-    if (this.#state !== 'in-call' || this.#effectiveMode() !== 'voice' || !isMuteShortcut(event, this)) return;
-    event.preventDefault();
-    this.setMuted(!this.#muted);
-  };
-
-  #onVisibility = () => {
-    // The browser drops a wake lock when the tab is hidden; take it again when the person comes back.
-    if (document.visibilityState === 'visible' && this.#state === 'in-call') this.#chrome.acquireWakeLock();
-  };
 
   async #submitText() {
     const text = this.#dom.input.value.trim();
@@ -341,70 +259,32 @@ export class ItellicoCallElement extends HTMLElement {
     if (await this.sendText(text)) this.#dom.input.value = '';
   }
 
-  /** @param {Event} event */
-  #onDeviceChange(event) {
-    const select = /** @type {HTMLSelectElement|null} */ (/** @type {Element} */ (event.target).closest?.('select[data-device]'));
-    if (!select) return;
-    const kind = /** @type {'audioinput'|'audiooutput'} */ (select.dataset.device);
-    this.#preferredDevices[kind] = select.value || undefined;
-    saveDevicePref(storage(), kind, select.value);
-    this.#session?.switchDevice(kind, select.value);
-  }
-
-  #fillDevicePickers() {
-    if (!this.#session || this.mode !== 'voice') return;
-    fillDevicePickers(this.#dom, this.#session, this.#preferredDevices, this.#t);
-  }
-
   // ── rendering ──────────────────────────────────────────────────────────────
 
   #applyLanguage() {
     const lang = resolveLanguage(this.getAttribute('lang'), globalThis.navigator?.languages ?? []);
     this.#tr = createTranslator(lang);
-    if (!this.#dom) return;
-    translateParts(this.#dom, lang, this.#t);
-    this.#renderAgentState();
-    this.#transcriptView.render(this.#entries, true);
+    if (!this.#view) return;
+    this.#view.translate(lang, this.#facts(), this.#entries);
   }
 
   #render() {
-    const dom = this.#dom;
-    const state = this.#state;
-    const voice = this.#effectiveMode() === 'voice';
-    const active = isActive(state);
+    this.#view.render(this.#facts());
+  }
 
-    this.dataset.state = state;
-    this.#chrome.renderState(state, {
-      voice,
+  /** What the view draws. @returns {import('./element-view.js').ViewFacts} */
+  #facts() {
+    return {
+      state: this.#state,
+      voice: this.#effectiveMode() === 'voice',
+      agentState: this.#agentState,
+      muted: this.#muted,
       title: this.getAttribute('title-text') || this.#session?.agentName || this.#t('title'),
-      hadCall: Boolean(this.#session?.startedAt),
-    });
-
-    if (state === 'error' && this.#lastError) {
-      this.#errorPanel.render(this.#lastError, { t: this.#t, browser: this.#browser(), canSwitchToText: this.#session?.mode !== 'text' });
-    }
-    dom.error.hidden = state !== 'error';
-    // After a dropped call the after-call panel shows too, under the error (its summary may be unavailable).
-    const afterCall = state === 'ended' || (state === 'error' && this.#lastEnded?.reason === 'dropped');
-    dom.summary.hidden = !afterCall;
-    if (afterCall && this.#lastEnded) this.#summaryPanel.showReason(this.#lastEnded, this.#tr);
-    if (!active) dom.reconnecting.hidden = true;
-    this.#chrome.renderMute(this.#muted);
-    this.#renderAgentState();
-    this.#renderClock();
-  }
-
-  #renderAgentState() {
-    const value = this.#state === 'in-call' ? this.#agentState ?? 'initializing' : '';
-    this.#dom.agentState.dataset.agentState = value;
-    this.#dom.visualizer.dataset.agentState = value;
-    this.dataset.agentState = value;
-    this.#dom.agentState.textContent = value ? this.#t(`agent.${value}`) : '';
-    if (value !== 'speaking') this.#chrome.renderAgentLevel({ level: 0, bands: [] });
-  }
-
-  #renderClock() {
-    this.#chrome.renderClock(this.#session?.elapsedSeconds ?? 0, this.#session?.maxCallSeconds ?? null, this.#state === 'in-call');
+      session: this.#session,
+      lastError: this.#lastError,
+      lastEnded: this.#lastEnded,
+      tr: this.#tr,
+    };
   }
 
   /** The running call's mode wins over the attribute, which may change mid-call and applies to the next call. */
@@ -414,10 +294,6 @@ export class ItellicoCallElement extends HTMLElement {
 
   #speakerLabels() {
     return { agent: this.#session?.agentName || this.#t('label.agent'), user: this.#t('label.you') };
-  }
-
-  #browser() {
-    return detectBrowser(globalThis.navigator?.userAgent ?? '');
   }
 }
 

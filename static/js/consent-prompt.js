@@ -1,0 +1,43 @@
+// The consent step of <itellico-call>: the demo's consent text with Accept / Decline, shown before a
+// call until the person has accepted that text in this browser (consent.js remembers it per text).
+
+import { storage } from './browser-storage.js';
+import { hasConsented, rememberConsent } from './consent.js';
+
+export class ConsentPrompt {
+  #parts;
+
+  /** @param {import('./element-template.js').ElementParts} parts */
+  constructor(parts) {
+    this.#parts = parts;
+  }
+
+  /**
+   * Show the prompt when `text` is set and not accepted yet.
+   * @param {string|null} text the consent-text attribute
+   * @returns {boolean} whether it shows (the call waits for Accept)
+   */
+  ask(text) {
+    if (!text || hasConsented(text, storage())) return false;
+    this.#parts.consent.hidden = false;
+    this.#parts.consentText.textContent = text;
+    this.#parts.$('[data-action="accept"]').focus();
+    return true;
+  }
+
+  /** Accept: remembered, so the next call starts at once. @param {string|null} text */
+  accept(text) {
+    rememberConsent(text, storage());
+    this.hide();
+  }
+
+  /** Decline: back to the call button, nothing starts. */
+  decline() {
+    this.hide();
+    this.#parts.callButton.focus();
+  }
+
+  hide() {
+    this.#parts.consent.hidden = true;
+  }
+}

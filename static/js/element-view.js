@@ -1,0 +1,165 @@
+// Draws <itellico-call> from the facts the element keeps about its call (state, agent state, mode,
+// mute, last error, last end): the call chrome for the state, the error and after-call panels, the
+// agent-state label and visualizer, the clock, the banners that belong to one call, and the session's
+// purely visual events (levels, banners, the agent's audio element). The element decides; this draws.
+
+import { CallChrome } from './call-chrome.js';
+import { CallEvent } from './call-events.js';
+import { isActive } from './call-state.js';
+import { translateParts } from './element-template.js';
+import { ErrorPanel } from './error-panel.js';
+import { describeError, detectBrowser } from './error-messages.js';
+import { SummaryPanel } from './summary-panel.js';
+import { TranscriptView } from './transcript-view.js';
+
+/**
+ * @typedef {import('./call-events.js').CallState} CallState
+ * @typedef {import('./call-events.js').AgentState} AgentState
+ * @typedef {import('./call-events.js').ErrorDetail} ErrorDetail
+ * @typedef {import('./call-events.js').EndedDetail} EndedDetail
+ * @typedef {import('./call-session.js').CallSession} CallSession
+ * @typedef {import('./session-bridge.js').SessionHandlers} SessionHandlers
+ * @typedef {ReturnType<typeof import('./i18n.js').createTranslator>} Translator
+ * @typedef {object} ViewFacts
+ * @property {CallState} state
+ * @property {boolean} voice          the running call's mode (else the attribute's) is voice
+ * @property {AgentState|null} agentState
+ * @property {boolean} muted
+ * @property {string} title
+ * @property {CallSession|null} session
+ * @property {ErrorDetail|null} lastError
+ * @property {EndedDetail|null} lastEnded
+ * @property {Translator} tr
+ */
+
+export class ElementView {
+  chrome;
+  transcript;
+  #host;
+  #dom;
+  #t;
+  #errorPanel;
+  #summaryPanel;
+
+  /**
+   * @param {HTMLElement} host @param {import('./element-template.js').ElementParts} dom
+   * @param {(key: string, params?: object) => string} t reads the element's current language
+   * @param {{speakerLabels: () => {agent: string, user: string}, isError: () => boolean}} hooks
+   */
+  constructor(host, dom, t, { speakerLabels, isError }) {
+    this.#host = host;
+    this.#dom = dom;
+    this.#t = t;
+    this.chrome = new CallChrome(dom, t);
+    this.transcript = new TranscriptView(dom, speakerLabels);
+    this.#errorPanel = new ErrorPanel(dom.error, t, isError);
+    this.#summaryPanel = new SummaryPanel(dom.summary);
+    // Show the card only once its stylesheet is in, so there is no flash of unstyled controls.
+    const reveal = () => { dom.card.hidden = false; };
+    dom.stylesheet.addEventListener('load', reveal, { once: true });
+    dom.stylesheet.addEventListener('error', reveal, { once: true });
+  }
+
+  /** @param {ViewFacts} f */
+  render(f) {
+    const dom = this.#dom;
+    const { state } = f;
+    this.#host.dataset.state = state;
+    this.chrome.renderState(state, { voice: f.voice, title: f.title, hadCall: Boolean(f.session?.startedAt) });
+    if (state === 'error' && f.lastError) {
+      this.#errorPanel.render(f.lastError, { t: this.#t, browser: browser(), canSwitchToText: f.session?.mode !== 'text' });
+    }
+    dom.error.hidden = state !== 'error';
+    // After a dropped call the after-call panel shows too, under the error (its summary may be unavailable).
+    const afterCall = state === 'ended' || (state === 'error' && f.lastEnded?.reason === 'dropped');
+    dom.summary.hidden = !afterCall;
+    if (afterCall && f.lastEnded) this.#summaryPanel.showReason(f.lastEnded, f.tr);
+    if (!isActive(state)) dom.reconnecting.hidden = true;
+    this.chrome.renderMute(f.muted);
+    this.renderAgentState(state, f.agentState);
+    this.renderClock(f.session, state);
+  }
+
+  /** @param {CallState} state @param {AgentState|null} agentState */
+  renderAgentState(state, agentState) {
+    const value = state === 'in-call' ? agentState ?? 'initializing' : '';
+    this.#dom.agentState.dataset.agentState = value;
+    this.#dom.visualizer.dataset.agentState = value;
+    this.#host.dataset.agentState = value;
+    this.#dom.agentState.textContent = value ? this.#t(`agent.${value}`) : '';
+    if (value !== 'speaking') this.chrome.renderAgentLevel({ level: 0, bands: [] });
+  }
+
+  /** @param {CallSession|null} session @param {CallState} state */
+  renderClock(session, state) {
+    this.chrome.renderClock(session?.elapsedSeconds ?? 0, session?.maxCallSeconds ?? null, state === 'in-call');
+  }
+
+  /** The language changed. @param {string} lang @param {ViewFacts} f @param {import('./transcript.js').TranscriptEntry[]} entries */
+  translate(lang, f, entries) {
+    translateParts(this.#dom, lang, this.#t);
+    this.renderAgentState(f.state, f.agentState);
+    this.transcript.render(entries, true);
+  }
+
+  /** The agent answered: the clock ticks, the screen stays on. @param {() => void} renderClock */
+  callUp(renderClock) {
+    this.chrome.startClock(renderClock);
+    this.chrome.acquireWakeLock();
+  }
+
+  callDown() {
+    this.chrome.stopClock();
+    this.chrome.releaseWakeLock();
+  }
+
+  /** A new call: no countdown of the last error, an empty transcript. */
+  reset() {
+    this.#errorPanel.stop();
+    this.transcript.reset();
+  }
+
+  /** @param {ErrorDetail} detail */
+  showError(detail) {
+    if (detail.fatal) this.#errorPanel.arm(detail);
+    else this.chrome.announce(describeError(detail, this.#t, { browser: browser() }).title);
+  }
+
+  /**
+   * The call is over: its banners go, the transcript is final, the after-call panel loads the summary.
+   * @param {EndedDetail} detail @param {CallSession|null} session @param {Translator} tr
+   * @param {import('./transcript.js').TranscriptEntry[]} entries
+   */
+  ended(detail, session, tr, entries) {
+    this.#dom.reconnecting.hidden = true;
+    this.#dom.audioBlocked.hidden = true;
+    this.#dom.maxWarning.hidden = true;
+    this.transcript.render(entries);
+    if (detail.reason !== 'failed' && session) this.#summaryPanel.load(detail, session, tr);
+  }
+
+  /** The session's events that only draw. @param {() => boolean} muted @returns {SessionHandlers} */
+  handlers(muted) {
+    const chrome = this.chrome;
+    const dom = this.#dom;
+    return {
+      [CallEvent.Reconnecting]: () => { dom.reconnecting.hidden = false; },
+      [CallEvent.Reconnected]: () => { dom.reconnecting.hidden = true; chrome.announce(this.#t('banner.reconnected')); },
+      [CallEvent.AudioBlocked]: (d) => { dom.audioBlocked.hidden = !d.blocked; },
+      [CallEvent.AgentAudio]: (d) => { if (d.attached) dom.sink.append(d.element); },
+      [CallEvent.MicLevel]: (d) => chrome.renderMicLevel(d.level, muted()),
+      [CallEvent.AgentLevel]: (d) => chrome.renderAgentLevel(d),
+      [CallEvent.MaxCallWarning]: (d) => chrome.startMaxWarning(d.secondsLeft),
+    };
+  }
+
+  /** The element was removed: no timer keeps ticking, no lock is held. */
+  stop() {
+    this.chrome.stop();
+    this.#errorPanel.stop();
+  }
+}
+
+function browser() {
+  return detectBrowser(globalThis.navigator?.userAgent ?? '');
+}

@@ -1,0 +1,56 @@
+// What <itellico-call> listens to on the whole document while it is in it: the M key (mute during a
+// voice call, see isMuteShortcut) and the tab becoming visible again (the browser drops a screen wake
+// lock when the tab is hidden, so it is taken again). And how a removal, not a move, is recognised.
+
+import { isMuteShortcut } from './call-chrome.js';
+
+/**
+ * @typedef {object} PageHooks
+ * @property {() => boolean} canMuteByKey  a voice call is up
+ * @property {() => void} toggleMute
+ * @property {() => void} onVisible        the tab is visible again
+ */
+
+export class PageListeners {
+  #host;
+  #hooks;
+
+  /** @param {HTMLElement} host the element @param {PageHooks} hooks */
+  constructor(host, hooks) {
+    this.#host = host;
+    this.#hooks = hooks;
+  }
+
+  attach() {
+    document.addEventListener('keydown', this.#onKeydown);
+    document.addEventListener('visibilitychange', this.#onVisibility);
+  }
+
+  detach() {
+    document.removeEventListener('keydown', this.#onKeydown);
+    document.removeEventListener('visibilitychange', this.#onVisibility);
+  }
+
+  /** @param {KeyboardEvent} event */
+  #onKeydown = (event) => {
+    if (!this.#hooks.canMuteByKey() || !isMuteShortcut(event, this.#host)) return;
+    event.preventDefault();
+    this.#hooks.toggleMute();
+  };
+
+  #onVisibility = () => {
+    if (document.visibilityState === 'visible') this.#hooks.onVisible();
+  };
+}
+
+/**
+ * Run `gone` if the element is still out of the document after a microtask. Single-page apps re-parent
+ * elements: a move runs disconnectedCallback and connectedCallback in the same task, before any
+ * microtask, so only an element still disconnected then was really removed.
+ * @param {HTMLElement} host @param {() => void} gone
+ */
+export function whenRemoved(host, gone) {
+  queueMicrotask(() => {
+    if (!host.isConnected) gone();
+  });
+}
