@@ -85,6 +85,16 @@ export class CallConnection {
     return this.room?.disconnect().catch(() => {});
   }
 
+  /** Resume blocked agent audio (from a tap); announces whether it is blocked still. */
+  async startAudio() {
+    if (!this.room) return;
+    try {
+      await this.room.startAudio();
+    } finally {
+      this.#hooks.emit(CallEvent.AudioBlocked, { blocked: !this.room?.canPlaybackAudio });
+    }
+  }
+
   /** Forget the Room: none of its late events reaches the session any more. */
   release() {
     this.room?.removeAllListeners();

@@ -3,13 +3,14 @@
 // registered exactly once per Room) and reports everything through the events of CallEvent
 // (call-events.js: names and detail shapes); the <itellico-call> element, the widget or a test page
 // listen and draw. Helpers: call-start.js (the start sequence), call-connection.js and call-room.js (the
-// Room), conversation.js (the transcript), microphone.js (permission, getUserMedia, devices),
-// audio-output.js (agent audio, meters, the audio unlock), agent-presence.js, call-clock.js (duration,
+// Room), conversation.js (the transcript), call-devices.js and microphone.js (permission, getUserMedia,
+// mute, devices), audio-output.js (agent audio, meters, the audio unlock), agent-presence.js, call-clock.js (duration,
 // maximum length), call-options.js, connection-stats.js, livekit-loader.js.
 
 import { AudioOutput } from './audio-output.js';
 import { createApiClient } from './api-client.js';
 import { CallClock } from './call-clock.js';
+import { CallDevices } from './call-devices.js';
 import { CallEvent } from './call-events.js';
 import { createCallBody, withDefaults } from './call-options.js';
 import { CallConnection } from './call-connection.js';
@@ -17,7 +18,7 @@ import { CallAttempt, runStartSequence, stepForState } from './call-start.js';
 import { CallStateMachine, canStart, isActive } from './call-state.js';
 import { connectionStats } from './connection-stats.js';
 import { Conversation } from './conversation.js';
-import { CallError, END_REASONS, STEPS, micErrorCode } from './errors.js';
+import { CallError, END_REASONS, STEPS } from './errors.js';
 import { Microphone } from './microphone.js';
 
 export { CallEvent } from './call-events.js';
@@ -44,6 +45,7 @@ export class CallSession extends EventTarget {
   #attempt = null;
   /** @type {any} */ #created = null;
   #mic;
+  #devices;
   #conn;
   #agent;
   #clock;
@@ -78,6 +80,7 @@ export class CallSession extends EventTarget {
       onAgentLeft: () => this.end(END_REASONS.agentEnded),
     });
     this.#agent = this.#conn.agent;
+    this.#devices = new CallDevices({ mic: this.#mic, room: () => this.#conn.room, active: () => isActive(this.state), emit });
   }
 
   /** @returns {CallState} */
@@ -175,20 +178,13 @@ export class CallSession extends EventTarget {
   }
 
   /** @param {boolean} muted */
-  async setMuted(muted) {
-    const done = this.#mic.setMuted(Boolean(muted));
-    this.#emit(CallEvent.Muted, { muted: this.#mic.muted });
-    await done;
+  setMuted(muted) {
+    return this.#devices.setMuted(muted);
   }
 
   /** Resume blocked agent audio. Call straight from a click/tap handler (autoplay rules). */
-  async startAudio() {
-    if (!this.#conn.room) return;
-    try {
-      await this.#conn.room.startAudio();
-    } finally {
-      this.#emit(CallEvent.AudioBlocked, { blocked: !this.#conn.room?.canPlaybackAudio });
-    }
+  startAudio() {
+    return this.#conn.startAudio();
   }
 
   /**
@@ -198,21 +194,17 @@ export class CallSession extends EventTarget {
    * @returns {Promise<boolean>} whether the device is now in use
    */
   switchDevice(kind, deviceId) {
-    const room = isActive(this.state) ? this.#conn.room : null;
-    return this.#mic.switchDevice(room, kind, deviceId).catch((/** @type {any} */ err) => {
-      this.#emit(CallEvent.Error, { code: micErrorCode(err), message: String(err?.message ?? err), step: STEPS.inCall, fatal: false });
-      return false;
-    });
+    return this.#devices.switch(kind, deviceId);
   }
 
   /** Devices for the pickers. Labels are empty until the microphone was allowed once. */
   listDevices() {
-    return this.#mic.list();
+    return this.#devices.list();
   }
 
   /** The device ids in use (or preferred for the next call). */
   activeDevices() {
-    return this.#mic.activeDevices(this.#conn.room);
+    return this.#devices.active();
   }
 
   /**
