@@ -109,4 +109,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault(
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", settings.rate_limit_storage_uri != "memory://"
     )
+    # The one Limiter keeps its last `enabled` as the default for the next app: an app built with
+    # RATELIMIT_ENABLED=False (a test) would leave every later app in the process unlimited.
+    app.config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)

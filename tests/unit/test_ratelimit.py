@@ -67,6 +67,13 @@ def test_the_per_ip_limit_counts_every_request(settings, standin):
     assert client.post("/api/calls", json={}, **from_ip(9)).status_code == 201
 
 
+def test_an_app_without_limits_does_not_switch_them_off_for_the_next_app(settings, standin):
+    create_app({"settings": settings, "TESTING": True, "RATELIMIT_ENABLED": False})
+    client = app_with(settings, rate_limit_per_ip="1/minute").test_client()
+    assert client.post("/api/calls", json={}).status_code == 201
+    assert client.post("/api/calls", json={}).status_code == 429
+
+
 def test_the_per_ip_limit_is_checked_before_the_demo_budget(settings, standin):
     # A client knocking on a locked demo spends its own budget too.
     client = app_with(
