@@ -5,37 +5,28 @@ demo reveals nothing about itself until the browser has shown a valid link to th
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import replace
 
 import pytest
 
-from webcall import ROOT, create_app
+from webcall import create_app
+
+from .conftest import SALES_PASSWORD, link_for
 
 pytestmark = pytest.mark.unit
 
-PASSWORD = "correct horse battery staple"
+PASSWORD = SALES_PASSWORD
 SECRET_WORDS = ("Alpenblick", "KI-Rezeption", "alpenblick.svg")
 
 
 @pytest.fixture
-def app(settings, tmp_path):
-    changed = replace(
-        settings,
-        demos_file=str(ROOT / "demos.toml"),
-        sales_password=PASSWORD,
-        database_url=f"sqlite:///{tmp_path}/calls.sqlite3",
-    )
-    return create_app({"settings": changed, "TESTING": True})
+def app(make_sales_app):
+    return make_sales_app()
 
 
 @pytest.fixture
 def svc(app):
     return app.extensions["webcall"]
-
-
-def link_for(svc, slug="alpenblick", exp_in=3600, **variables):
-    return svc.links.issue(svc.demos.get(slug), variables, int(time.time()) + exp_in)
 
 
 def revealed(text: str) -> list[str]:

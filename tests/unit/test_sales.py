@@ -10,33 +10,23 @@ import pytest
 
 from webcall import ROOT, create_app
 
+from .conftest import SALES_PASSWORD, link_for
+
 pytestmark = pytest.mark.unit
 
 AVA = "3f7c2b1e-8a4d-4c6b-9e2f-1a5d7c9b0e41"
 LENA = "7d2e9a40-5b1c-4f3e-8c6d-2b9f0e1a7c53"
-PASSWORD = "correct horse battery staple"
+PASSWORD = SALES_PASSWORD
 
 
 @pytest.fixture
-def app(settings, tmp_path):
-    changed = replace(
-        settings,
-        demos_file=str(ROOT / "demos.toml"),
-        sales_password=PASSWORD,
-        database_url=f"sqlite:///{tmp_path}/calls.sqlite3",
-    )
-    return create_app({"settings": changed, "TESTING": True})
+def app(make_sales_app):
+    return make_sales_app()
 
 
 @pytest.fixture
 def svc(app):
     return app.extensions["webcall"]
-
-
-def link_for(svc, slug="alpenblick", exp_in=3600, **variables):
-    import time
-
-    return svc.links.issue(svc.demos.get(slug), variables, int(time.time()) + exp_in)
 
 
 def csrf(page_html: str) -> str:

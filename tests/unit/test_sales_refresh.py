@@ -5,28 +5,22 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import replace
 
 import pytest
 
-from webcall import ROOT, create_app
 from webcall.refresh import REFRESH_BUDGET_SECONDS
+
+from .conftest import SALES_PASSWORD
 
 pytestmark = pytest.mark.unit
 
-PASSWORD = "correct horse battery staple"
+PASSWORD = SALES_PASSWORD
 
 
 @pytest.fixture
-def client(settings, tmp_path):
-    changed = replace(
-        settings,
-        demos_file=str(ROOT / "demos.toml"),
-        sales_password=PASSWORD,
-        database_url=f"sqlite:///{tmp_path}/calls.sqlite3",
-        create_timeout_seconds=15.0,  # the production default: each hung look-up waits this long
-    )
-    client = create_app({"settings": changed, "TESTING": True}).test_client()
+def client(make_sales_app):
+    # The production default timeout: each hung look-up waits this long.
+    client = make_sales_app(create_timeout_seconds=15.0).test_client()
     token = re.search(r'name="csrf" value="([^"]+)"', client.get("/demos/login").get_data(as_text=True))
     client.post("/demos/login", data={"password": PASSWORD, "csrf": token.group(1)})
     return client
