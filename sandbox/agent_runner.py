@@ -1,31 +1,39 @@
-"""Starts one local agent process per call and turns what it reports into call records."""
+"""Starts the sandbox's agent workers (sandbox/worker.py), one process per agent, and stops them.
+
+Each worker registers with livekit-server and keeps a warm job process; the stand-in then dispatches
+calls to it. `start` returns once every worker has registered, so the first call finds its agent.
+"""
 
 from __future__ import annotations
 
-import json
+import contextlib
 import logging
 import os
-import shutil
+import signal
 import subprocess
 import sys
-import tempfile
 import threading
+import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO
 
 log = logging.getLogger("sandbox.agents")
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# event dict from the agent's stdout, or {"event": "exited", "returncode": n}
-EventSink = Callable[[str, dict[str, Any]], None]
-
 # What an agent process may see of our environment: enough to run Python, numpy and espeak-ng.
 # Everything else stays behind, above all ITELLICOAI_API_KEY, WEBCALL_SECRET_KEY and
-# WEBCALL_SALES_PASSWORD: the agent gets its join token in its spec file and needs none of them.
+# WEBCALL_SALES_PASSWORD: the worker is given only the local livekit-server's URL and dev key and
+# the stand-in's per-run report token (see `AgentWorkers._environment`).
 INHERITED_NAMES = frozenset({"PATH", "HOME", "LANG", "TZ", "TMPDIR", "USER", "VIRTUAL_ENV", "SYSTEMROOT"})
 INHERITED_PREFIXES = ("LC_", "PYTHON", "OPENBLAS_", "OMP_")
+
+# livekit-agents logs this once the worker is registered with livekit-server (worker.py, `_run_ws`).
+REGISTERED = "registered worker"
+REGISTER_TIMEOUT_S = 120.0  # importing the framework and onnxruntime is slow on a busy 2-core box
+STOP_TIMEOUT_S = 10.0
 
 
 def agent_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -37,78 +45,115 @@ def agent_environment(environ: Mapping[str, str] | None = None) -> dict[str, str
     }
 
 
-class AgentRunner:
-    def __init__(self, on_event: EventSink, log_dir: Path | None = None) -> None:
-        self._on_event = on_event
-        self._log_dir = log_dir
-        self._lock = threading.Lock()
+@dataclass(frozen=True)
+class WorkerConfig:
+    livekit_url: str
+    livekit_api_key: str
+    livekit_api_secret: str
+    report_url: str
+    report_token: str
+    agent_ids: tuple[str, ...]
+    log_dir: Path | None = None
+
+
+class WorkerStartError(RuntimeError):
+    """A worker exited or did not register in time."""
+
+
+class AgentWorkers:
+    """The worker processes; `on_lost()` is called if one exits while it should be running."""
+
+    def __init__(self, config: WorkerConfig, on_lost: Callable[[], None] = lambda: None) -> None:
+        self.config = config
+        self._on_lost = on_lost
         self._processes: dict[str, subprocess.Popen[str]] = {}
-        self._spec_dir = Path(tempfile.mkdtemp(prefix="webcall-agents-"))
+        self._registered: dict[str, threading.Event] = {}
+        self._stopping = False
 
-    def start(self, call_id: str, spec: dict[str, Any]) -> None:
-        self._spec_dir.mkdir(mode=0o700, exist_ok=True)  # a tmp cleaner may have removed it
-        spec_path = self._spec_dir / f"{call_id}.json"
-        spec_path.write_text(json.dumps(spec))
-        spec_path.chmod(0o600)  # it holds the agent's join token
-        stderr = self._stderr_for(call_id)
-        process = subprocess.Popen(
-            [sys.executable, "-m", "sandbox.agent", "--spec", str(spec_path)],
-            cwd=ROOT,
-            env=agent_environment(),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            text=True,
-        )
-        with self._lock:
-            self._processes[call_id] = process
-        threading.Thread(target=self._follow, args=(call_id, process, spec_path), daemon=True).start()
+    def _environment(self, agent_id: str) -> dict[str, str]:
+        c = self.config
+        return {
+            **agent_environment(),
+            "LIVEKIT_URL": c.livekit_url,
+            "LIVEKIT_API_KEY": c.livekit_api_key,
+            "LIVEKIT_API_SECRET": c.livekit_api_secret,
+            "SANDBOX_AGENT_ID": agent_id,
+            "SANDBOX_REPORT_URL": c.report_url,
+            "SANDBOX_REPORT_TOKEN": c.report_token,
+        }
 
-    def running(self) -> int:
-        with self._lock:
-            return sum(1 for p in self._processes.values() if p.poll() is None)
+    def pids(self) -> list[int]:
+        return [p.pid for p in self._processes.values()]
 
-    def stop_all(self, timeout: float = 5.0) -> None:
-        with self._lock:
-            processes = list(self._processes.values())
+    def start(self) -> None:
+        self._stopping = False
+        for agent_id in self.config.agent_ids:
+            log_file = self._log_file(agent_id)
+            process = subprocess.Popen(
+                [sys.executable, "-m", "sandbox.worker", "start", "--log-level", "INFO"],
+                cwd=ROOT,
+                env=self._environment(agent_id),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                # Its own process group: stop() ends the worker and its job processes together.
+                start_new_session=True,
+            )
+            self._processes[agent_id] = process
+            self._registered[agent_id] = threading.Event()
+            threading.Thread(
+                target=self._follow,
+                args=(agent_id, process, log_file),
+                name=f"worker-{agent_id[:8]}",
+                daemon=True,
+            ).start()
+        deadline = time.monotonic() + REGISTER_TIMEOUT_S
+        for agent_id, registered in self._registered.items():
+            while not registered.wait(0.2):
+                process = self._processes[agent_id]
+                if process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    why = f"exited ({process.returncode})" if process.returncode is not None else "timed out"
+                    raise WorkerStartError(f"the agent worker for {agent_id} {why} before registering")
+
+    def stop(self) -> None:
+        self._stopping = True
+        processes = list(self._processes.values())
         for process in processes:
             if process.poll() is None:
-                process.terminate()
+                with contextlib.suppress(ProcessLookupError):  # the group may be gone already
+                    os.killpg(process.pid, signal.SIGTERM)
         for process in processes:
             try:
-                process.wait(timeout)
+                process.wait(STOP_TIMEOUT_S)
             except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        shutil.rmtree(self._spec_dir, ignore_errors=True)
+                log.warning("agent worker %d did not stop in %g s; killing it", process.pid, STOP_TIMEOUT_S)
+            # Job processes left in the group (the worker may have died first) go too.
+            with contextlib.suppress(ProcessLookupError):  # the group may be gone already
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        self._processes.clear()
 
-    def _stderr_for(self, call_id: str) -> int | Any:
-        if self._log_dir is None:
-            return subprocess.DEVNULL
-        self._log_dir.mkdir(parents=True, exist_ok=True)
-        return (self._log_dir / f"agent-{call_id}.log").open("w")
+    def _log_file(self, agent_id: str) -> IO[str] | None:
+        if self.config.log_dir is None:
+            return None
+        self.config.log_dir.mkdir(parents=True, exist_ok=True)
+        return (self.config.log_dir / f"agent-worker-{agent_id[:8]}.log").open("a")
 
-    def _follow(self, call_id: str, process: subprocess.Popen[str], spec_path: Path) -> None:
+    def _follow(self, agent_id: str, process: subprocess.Popen[str], log_file: IO[str] | None) -> None:
         assert process.stdout is not None
         try:
             for line in process.stdout:
-                try:
-                    event = json.loads(line)
-                except ValueError:
-                    log.warning("agent %s printed a non-JSON line", call_id)
-                    continue
-                if isinstance(event, dict):
-                    self._safe_emit(call_id, event)
+                if log_file is not None:
+                    log_file.write(line)
+                    log_file.flush()
+                if REGISTERED in line:
+                    self._registered[agent_id].set()
         finally:
-            returncode = process.wait()
-            spec_path.unlink(missing_ok=True)
-            with self._lock:
-                self._processes.pop(call_id, None)
-            self._safe_emit(call_id, {"event": "exited", "returncode": returncode})
-
-    def _safe_emit(self, call_id: str, event: dict[str, Any]) -> None:
-        # A broken event or a bug in a handler must not take the stand-in down.
-        try:
-            self._on_event(call_id, event)
-        except Exception:
-            log.exception("agent event for call %s failed", call_id)
+            process.wait()
+            if log_file is not None:
+                log_file.close()
+            if not self._stopping:
+                log.error("agent worker for %s exited (%s)", agent_id, process.returncode)
+                self._on_lost()

@@ -51,6 +51,11 @@ class SandboxAgent:
     fallback: str
     script: tuple[ScriptLine, ...]
 
+    @property
+    def dispatch_name(self) -> str:
+        """The agent name its worker registers under and the stand-in dispatches to."""
+        return f"sandbox-{self.id}"
+
     def to_spec(self) -> dict[str, Any]:
         """JSON-able form for the agent process (`from_spec` reads it back)."""
         return {

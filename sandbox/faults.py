@@ -20,6 +20,7 @@ class FaultMode(StrEnum):
     CLOSE = "close"  # close the connection without answering
     AGENT_ABSENT = "agent_absent"  # create succeeds, but no agent ever joins the room
     ECHO_KEY = "echo_key"  # 422 whose message, detail and field errors repeat the caller's API key
+    AGENT_CRASH = "agent_crash"  # the agent joins, greets, then fails: the call ends `failed`
 
 
 @dataclass

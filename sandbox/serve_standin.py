@@ -12,7 +12,8 @@ from types import FrameType
 
 from werkzeug.serving import make_server
 
-from .standin import StandinConfig, create_standin
+from .agent_runner import AgentWorkers, WorkerConfig
+from .standin import REPORT_PATH, StandinConfig, create_standin
 
 
 def _stop(_signum: int, _frame: FrameType | None) -> None:
@@ -24,22 +25,32 @@ def main() -> int:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--key", required=True)
     parser.add_argument("--livekit-url", default="ws://127.0.0.1:7880")
-    parser.add_argument("--no-agents", action="store_true", help="create calls without starting agents")
+    parser.add_argument("--no-agents", action="store_true", help="create calls without agent workers")
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    app = create_standin(
-        StandinConfig(api_key=args.key, livekit_url=args.livekit_url, start_agents=not args.no_agents)
-    )
+    config = StandinConfig(api_key=args.key, livekit_url=args.livekit_url, start_agents=not args.no_agents)
+    app = create_standin(config)
     server = make_server("127.0.0.1", args.port, app, threaded=True)
+    workers = AgentWorkers(
+        WorkerConfig(
+            livekit_url=config.livekit_url,
+            livekit_api_key=config.livekit_api_key,
+            livekit_api_secret=config.livekit_api_secret,
+            report_url=f"http://127.0.0.1:{args.port}{REPORT_PATH}",
+            report_token=config.report_token,
+            agent_ids=tuple(app.extensions["standin"]["agents"]) if config.start_agents else (),
+        )
+    )
     signal.signal(signal.SIGTERM, _stop)
-    print(f"stand-in API on http://127.0.0.1:{args.port}", flush=True)
     try:
+        workers.start()
+        print(f"stand-in API on http://127.0.0.1:{args.port}", flush=True)
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
-        app.extensions["standin"]["runner"].stop_all()
+        workers.stop()
     return 0
 
 

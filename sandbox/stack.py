@@ -1,4 +1,4 @@
-"""The whole sandbox in one object: livekit-server, the stand-in API and its agents.
+"""The whole sandbox in one object: livekit-server, the stand-in API and its agent workers.
 
 Used by `make run` (through webcall.devserver) and by the end-to-end test fixtures.
 """
@@ -10,14 +10,14 @@ import secrets
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from .agent_runner import AgentWorkers, WorkerConfig
 from .agents import load_agents
 from .livekit_server import API_KEY, API_SECRET, LiveKitPorts, LiveKitServer, TurnConfig
 from .ports import ensure_free
-from .standin import StandinConfig, create_standin
+from .standin import REPORT_PATH, StandinConfig, create_standin
 
 log = logging.getLogger("sandbox")
 
@@ -34,8 +34,10 @@ class SandboxStack:
     api_key: str = field(default_factory=lambda: f"sandbox-{secrets.token_urlsafe(24)}")
     start_agents: bool = True
     # The LiveKit URL the stand-in hands to browsers, when it is not livekit-server itself: the
-    # network tests put a toxiproxy in front of the visitor's signalling. Agents still connect
-    # directly (see _agents_connect_directly).
+    # network tests put a toxiproxy in front of the visitor's signalling. The agent workers still
+    # connect directly: a real agent runs next to its LiveKit server, so the bad network between the
+    # visitor and LiveKit must not reach it (a reset meant for the visitor's signalling would also
+    # reset the agent's, and the call would then depend on which of the two reconnects first).
     public_livekit_url: str | None = None
     # livekit-server's embedded TURN server, off by default (relay-only calls in the network tests).
     livekit_turn: TurnConfig | None = None
@@ -51,28 +53,31 @@ class SandboxStack:
             StandinConfig(
                 api_key=self.api_key,
                 livekit_url=self.public_livekit_url or self.livekit.url,
+                livekit_api_url=self.livekit.url,
                 livekit_api_key=API_KEY,
                 livekit_api_secret=API_SECRET,
                 start_agents=self.start_agents,
-                log_dir=self.log_dir,
             )
         )
-        if self.public_livekit_url:
-            self._agents_connect_directly()
+        config = self.standin.extensions["standin"]["config"]
+        self.workers = AgentWorkers(
+            WorkerConfig(
+                livekit_url=self.livekit.url,
+                livekit_api_key=API_KEY,
+                livekit_api_secret=API_SECRET,
+                report_url=self.base_url + REPORT_PATH,
+                report_token=config.report_token,
+                agent_ids=tuple(self.standin.extensions["standin"]["agents"]),
+                log_dir=self.log_dir,
+            ),
+            on_lost=self._worker_lost,
+        )
 
-    def _agents_connect_directly(self) -> None:
-        # The stand-in has one LiveKit URL, for browsers and its agents alike. A real agent runs next
-        # to its LiveKit server, so the bad network between the visitor and LiveKit must not reach
-        # it: a reset meant for the visitor's signalling would also reset the agent's, and the call
-        # would then depend on which of the two reconnects first. So each agent's spec gets
-        # livekit-server's own URL. (A separate agent URL in StandinConfig would say this directly.)
-        runner = self.standin.extensions["standin"]["runner"]
-        start, direct = runner.start, self.livekit.url
-
-        def start_direct(call_id: str, spec: dict[str, Any]) -> None:
-            start(call_id, {**spec, "livekit_url": direct})
-
-        runner.start = start_direct
+    def _worker_lost(self) -> None:
+        # A worker that dies takes its calls with it: they end `failed`, as a crashed agent's do.
+        store = self.standin.extensions["standin"]["store"]
+        for call_id in store.agent_calls_in_progress():
+            store.update(call_id, {"event": "exited"})
 
     @property
     def base_url(self) -> str:
@@ -109,11 +114,17 @@ class SandboxStack:
             self.livekit.stop()
             raise
         threading.Thread(target=self._server.serve_forever, name="standin", daemon=True).start()
+        if self.start_agents:
+            try:
+                self.workers.start()  # returns once each worker has registered with livekit-server
+            except BaseException:
+                self.stop()
+                raise
 
     def stop(self) -> None:
+        self.workers.stop()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
-        self.standin.extensions["standin"]["runner"].stop_all()
         self.livekit.stop()

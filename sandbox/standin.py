@@ -1,12 +1,15 @@
 """A local stand-in for the itellico API: the endpoints web calls use, with their documented
 shapes, statuses and error bodies. It mints real LiveKit tokens for the local livekit-server and
-starts the local agent in each new call's room.
+dispatches the call's agent to its room (livekit-api `AgentDispatchService`), as a platform does; the
+agent workers (sandbox/worker.py) report the conversation back on `/_sandbox/agent-events/<call_id>`,
+authenticated with a per-run report token, not the API key.
 
 Test controls live under `/_sandbox/` (same key): faults to inject, and the create bodies seen.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import socket
@@ -23,15 +26,15 @@ from flask import Flask, Response, jsonify, request
 from livekit import api as lkapi
 from werkzeug.exceptions import HTTPException
 
-from .agent_runner import AgentRunner
 from .agents import SandboxAgent, load_agents
+from .dispatch import CallOptions, dispatch
 from .faults import Fault, FaultMode, FaultSwitch
 
 log = logging.getLogger("sandbox.standin")
 
 SANDBOX_ACCOUNT_ID = "5a1d0b6e-2c4f-4e8a-9b3d-7f6e1c2a9d10"
 USER_TOKEN_TTL_SECONDS = 15 * 60
-AGENT_TOKEN_TTL_SECONDS = 60 * 60
+REPORT_PATH = "/_sandbox/agent-events/"
 CALL_FIELDS = (
     "type",
     "agent_id",
@@ -55,12 +58,16 @@ class StandinConfig:
     livekit_url: str = "ws://127.0.0.1:7880"
     livekit_api_key: str = "devkey"
     livekit_api_secret: str = field(default="secret-secret-secret-secret-secret-32", repr=False)
+    # Where the stand-in dispatches agents (livekit-server itself, even when browsers are given a
+    # proxied `livekit_url`); None: `livekit_url`.
+    livekit_api_url: str | None = None
+    # Authenticates the agent workers' reports; made fresh per run, never the API key.
+    report_token: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
     account_id: str = SANDBOX_ACCOUNT_ID
     agents_file: Path | None = None
     start_agents: bool = True
     max_concurrent_calls: int = 10
     agent_wait_for_person_seconds: int = 60
-    log_dir: Path | None = None
 
 
 def _now() -> str:
@@ -87,11 +94,20 @@ class CallStore:
         self._lock = threading.Lock()
         self._calls: dict[str, dict[str, Any]] = {}
         self.creates: list[dict[str, Any]] = []
+        self._agent_calls: set[str] = set()  # calls an agent was dispatched to
 
     def add(self, call: dict[str, Any], body: dict[str, Any]) -> None:
         with self._lock:
             self._calls[call["id"]] = call
             self.creates.append(body)
+
+    def agent_calls_in_progress(self) -> list[str]:
+        with self._lock:
+            return [i for i in self._agent_calls if self._calls[i]["status"] == "in_progress"]
+
+    def mark_agent_call(self, call_id: str) -> None:
+        with self._lock:
+            self._agent_calls.add(call_id)
 
     def get(self, call_id: str) -> dict[str, Any] | None:
         with self._lock:
@@ -141,11 +157,15 @@ def create_standin(config: StandinConfig) -> Flask:
     agents: dict[str, SandboxAgent] = load_agents(config.agents_file)
     store = CallStore()
     faults = FaultSwitch()
-    runner = AgentRunner(store.update, log_dir=config.log_dir)
-    app.extensions["standin"] = {"store": store, "faults": faults, "runner": runner, "agents": agents}
+    app.extensions["standin"] = {"store": store, "faults": faults, "agents": agents, "config": config}
 
     @app.before_request
     def authenticate() -> tuple[Response, int] | None:
+        if request.path.startswith(REPORT_PATH):
+            token = request.headers.get("X-Report-Token", "")
+            if not secrets.compare_digest(token.encode(), config.report_token.encode()):
+                return _error(401, "unauthorized", "Invalid or missing report token")
+            return None
         key = request.headers.get("X-API-Key")
         if key is None or not secrets.compare_digest(key.encode(), config.api_key.encode()):
             return _error(401, "unauthorized", "Invalid or missing API key")
@@ -156,9 +176,9 @@ def create_standin(config: StandinConfig) -> Flask:
 
     def misbehave(endpoint: str) -> Response | tuple[Response, int] | None:
         fault = faults.take(endpoint)
-        if fault is None or fault.mode is FaultMode.AGENT_ABSENT:
+        if fault is None or fault.mode in (FaultMode.AGENT_ABSENT, FaultMode.AGENT_CRASH):
             if fault is not None:
-                request.environ["standin.agent_absent"] = True
+                request.environ[f"standin.{fault.mode.value}"] = True
             return None
         mode = fault.mode
         if mode is FaultMode.LATENCY:
@@ -288,15 +308,14 @@ def create_standin(config: StandinConfig) -> Flask:
             )
         if body["type"] == "phone":
             return _error(402, "payment_required", "Phone calls are not available in the sandbox")
-        if runner.running() >= config.max_concurrent_calls:
+        if len(store.agent_calls_in_progress()) >= config.max_concurrent_calls:
             response, status = _error(429, "rate_limit_exceeded", "Concurrent call limit reached")
             response.headers["Retry-After"] = "5"
             return response, status
 
         call_id = str(uuid.uuid4())
         room = f"call-{call_id}"
-        suffix = secrets.token_hex(4)
-        user_identity, agent_identity = f"web-{suffix}", f"agent-{suffix}"
+        user_identity = f"web-{secrets.token_hex(4)}"
         now = _now()
         call = {
             "id": call_id,
@@ -319,26 +338,36 @@ def create_standin(config: StandinConfig) -> Flask:
         }
         store.add(call, body)
         if config.start_agents and not request.environ.get("standin.agent_absent"):
-            runner.start(
-                call_id,
-                {
-                    "call_id": call_id,
-                    "livekit_url": config.livekit_url,
-                    "token": _token(config, agent_identity, room, agent=True, name=agent.name),
-                    "agent": agent.to_spec(),
-                    "initial_text": body.get("initial_text"),
-                    "skip_greeting_on_initial_text": bool(body.get("skip_greeting_on_initial_text")),
-                    "audio_input_enabled": body.get("audio_input_enabled") is not False,
-                    "audio_output_enabled": body.get("audio_output_enabled") is not False,
-                    "test_variables": body.get("test_variables") or {},
-                    "join_timeout_seconds": config.agent_wait_for_person_seconds,
-                },
+            options = CallOptions(
+                call_id=call_id,
+                initial_text=body.get("initial_text"),
+                skip_greeting_on_initial_text=bool(body.get("skip_greeting_on_initial_text")),
+                audio_input_enabled=body.get("audio_input_enabled") is not False,
+                audio_output_enabled=body.get("audio_output_enabled") is not False,
+                test_variables={str(k): str(v) for k, v in (body.get("test_variables") or {}).items()},
+                language=agent.language,
+                join_timeout_seconds=config.agent_wait_for_person_seconds,
+                fail_after_greeting=bool(request.environ.get("standin.agent_crash")),
             )
+            store.mark_agent_call(call_id)
+            try:
+                asyncio.run(
+                    dispatch(
+                        config.livekit_api_url or config.livekit_url,
+                        (config.livekit_api_key, config.livekit_api_secret),
+                        agent.dispatch_name,
+                        room,
+                        options,
+                    )
+                )
+            except Exception as exc:  # livekit-server down: the call cannot get its agent
+                log.warning("dispatching %s to %s failed: %s", agent.dispatch_name, room, exc)
+                store.update(call_id, {"event": "ended", "reason": "error"})
         answer = {k: v for k, v in call.items() if k not in ("messages", "capture")}
         answer["success"] = True
         if not request.environ.get("standin.missing_join"):
             answer["join"] = {
-                "token": _token(config, user_identity, room, agent=False, name="Web caller"),
+                "token": _token(config, user_identity, room),
                 "livekit_url": config.livekit_url,
                 "room_sid": f"RM_{secrets.token_hex(6)}",
             }
@@ -404,6 +433,14 @@ def create_standin(config: StandinConfig) -> Flask:
         faults.clear()
         return jsonify({"faults": []}), 200
 
+    @app.post(REPORT_PATH + "<call_id>")
+    def agent_event(call_id: str) -> tuple[Response, int]:
+        event = request.get_json(silent=True)
+        if not isinstance(event, dict) or store.get(call_id) is None:
+            return _error(400, "bad_request", "expected an event for a known call")
+        store.update(call_id, event)
+        return jsonify({"ok": True}), 200
+
     @app.get("/_sandbox/creates")
     def creates() -> Response:
         return jsonify({"creates": list(store.creates)})
@@ -447,22 +484,15 @@ def _validate_create(body: Mapping[str, Any]) -> list[dict[str, str]]:
     return errors
 
 
-def _token(config: StandinConfig, identity: str, room: str, *, agent: bool, name: str) -> str:
+def _token(config: StandinConfig, identity: str, room: str) -> str:
     grants = lkapi.VideoGrants(
-        room_join=True,
-        room=room,
-        can_publish=True,
-        can_subscribe=True,
-        can_publish_data=True,
-        can_update_own_metadata=agent,
+        room_join=True, room=room, can_publish=True, can_subscribe=True, can_publish_data=True
     )
-    token = (
+    return (
         lkapi.AccessToken(config.livekit_api_key, config.livekit_api_secret)
         .with_identity(identity)
-        .with_name(name)
+        .with_name("Web caller")
         .with_grants(grants)
-        .with_ttl(timedelta(seconds=AGENT_TOKEN_TTL_SECONDS if agent else USER_TOKEN_TTL_SECONDS))
+        .with_ttl(timedelta(seconds=USER_TOKEN_TTL_SECONDS))
+        .to_jwt()
     )
-    if agent:
-        token = token.with_kind("agent").with_attributes({"lk.agent.state": "initializing"})
-    return token.to_jwt()
