@@ -1,6 +1,6 @@
 """The sandbox agents (agents.toml): loading, validation, template rendering and the keyword script.
 
-Pure standard library, so the stand-in API can import it without the speech stack.
+Pure standard library, so the stand-in API can import it without the speech stack or the framework.
 """
 
 from __future__ import annotations
@@ -55,23 +55,6 @@ class SandboxAgent:
     def dispatch_name(self) -> str:
         """The agent name its worker registers under and the stand-in dispatches to."""
         return f"sandbox-{self.id}"
-
-    def to_spec(self) -> dict[str, Any]:
-        """JSON-able form for the agent process (`from_spec` reads it back)."""
-        return {
-            "id": self.id,
-            "name": self.name,
-            "language": self.language,
-            "voice": self.voice,
-            "first_message": self.first_message,
-            "fallback": self.fallback,
-            "script": [{"keywords": list(line.keywords), "reply": line.reply} for line in self.script],
-        }
-
-    @classmethod
-    def from_spec(cls, data: Any) -> SandboxAgent:
-        """Inverse of to_spec, with the same validation as agents.toml (ValueError on bad input)."""
-        return _agent_from_table(data, "agent spec")
 
     def reply_to(self, heard: str) -> str:
         """The reply of the first script line with a keyword in `heard`, else the fallback."""

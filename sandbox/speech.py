@@ -1,17 +1,15 @@
-"""Offline speech helpers for the sandbox agent: espeak-ng TTS, pocketsphinx STT, energy turn detection.
+"""Offline speech for the sandbox agent: espeak-ng TTS and pocketsphinx STT.
 
-Nothing here imports LiveKit, so it all unit-tests without a server.
+Nothing here imports LiveKit; the framework plugins (tts_espeak.py, stt_pocketsphinx.py) wrap it.
 """
 
 from __future__ import annotations
 
-import collections
 import re
 import shutil
 import struct
 import subprocess
 import threading
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -84,132 +82,6 @@ def synthesize(text: str, voice: str, *, timeout: float = 30.0) -> tuple[np.ndar
     return parse_wav(done.stdout)
 
 
-def frames(pcm: np.ndarray, frame_len: int) -> list[np.ndarray]:
-    """Split samples into frames of exactly `frame_len`, zero-padding the last one."""
-    if frame_len <= 0:
-        raise ValueError("frame_len must be positive")
-    out = []
-    for start in range(0, len(pcm), frame_len):
-        chunk = pcm[start : start + frame_len]
-        if len(chunk) < frame_len:
-            chunk = np.concatenate([chunk, np.zeros(frame_len - len(chunk), dtype=np.int16)])
-        out.append(chunk.astype(np.int16, copy=False))
-    return out
-
-
-def word_schedule(text: str, duration_s: float) -> list[tuple[float, str]]:
-    """Delta chunks for a transcript written in step with speech: [(seconds from start, chunk), ...].
-
-    Each chunk is a word plus its following space; a word is due when the audio has reached the
-    share of the text that precedes it (characters are a fair proxy for espeak-ng's pacing).
-    Joining the chunks gives back the text with runs of whitespace collapsed.
-    """
-    words = text.split()
-    if not words:
-        return []
-    total = sum(len(w) + 1 for w in words)
-    out: list[tuple[float, str]] = []
-    done = 0
-    for i, word in enumerate(words):
-        out.append((max(0.0, duration_s) * done / total, word if i == len(words) - 1 else word + " "))
-        done += len(word) + 1
-    return out
-
-
-def resample(pcm: np.ndarray, src_rate: int, dst_rate: int) -> np.ndarray:
-    """Band-limited resampling of a whole clip (windowed-sinc interpolation, numpy only)."""
-    if src_rate == dst_rate or len(pcm) == 0:
-        return pcm.astype(np.int16, copy=True)
-    x = pcm.astype(np.float64)
-    n_out = round(len(x) * dst_rate / src_rate)
-    ratio = dst_rate / src_rate
-    cutoff = min(1.0, ratio)  # relative to the source Nyquist frequency
-    half = 32  # taps on each side, in source samples (scaled when downsampling)
-    width = int(np.ceil(half / cutoff))
-    t = np.arange(n_out) / ratio  # output instants in source-sample units
-    base = np.floor(t).astype(np.int64)
-    y = np.zeros(n_out)
-    for k in range(-width + 1, width + 1):
-        idx = base + k
-        d = t - idx
-        w = cutoff * np.sinc(cutoff * d) * (0.5 + 0.5 * np.cos(np.pi * np.clip(d / width, -1, 1)))
-        valid = (idx >= 0) & (idx < len(x))
-        y[valid] += x[idx[valid]] * w[valid]
-    return np.clip(np.round(y), -32768, 32767).astype(np.int16)
-
-
-# -- turn detection ----------------------------------------------------------------------------
-
-
-def frame_energy(pcm: np.ndarray) -> float:
-    """Mean absolute sample value of a chunk (0 for an empty one)."""
-    return float(np.abs(pcm.astype(np.int32)).mean()) if len(pcm) else 0.0
-
-
-@dataclass
-class TurnSettings:
-    sample_rate: int = STT_SAMPLE_RATE
-    threshold: float = 300.0  # mean |sample| above this is speech
-    end_silence_s: float = 0.7  # this much quiet ends a turn
-    min_turn_s: float = 0.25  # turns with less speech than this (first to last loud chunk) are noise
-    preroll_s: float = 0.3  # quiet audio kept before the first loud chunk, so soft onsets survive
-    max_turn_s: float = 20.0  # a turn this long is cut and decoded anyway
-
-
-class TurnDetector:
-    """Energy-based end-of-turn detection. Feed chunks with push(); it returns a finished turn's PCM."""
-
-    def __init__(self, settings: TurnSettings | None = None) -> None:
-        self.settings = settings or TurnSettings()
-        self._preroll: collections.deque[np.ndarray] = collections.deque()
-        self._preroll_len = 0
-        self._turn: list[np.ndarray] | None = None
-        self._pos = 0  # samples seen since the turn started
-        self._first_loud = 0
-        self._last_loud_end = 0
-
-    @property
-    def in_turn(self) -> bool:
-        return self._turn is not None
-
-    def reset(self) -> None:
-        """Forget everything heard so far (used while the agent itself is speaking)."""
-        self._preroll.clear()
-        self._preroll_len = 0
-        self._turn = None
-
-    def push(self, pcm: np.ndarray) -> bytes | None:
-        s = self.settings
-        pcm = np.asarray(pcm, dtype=np.int16)
-        loud = frame_energy(pcm) > s.threshold
-        if self._turn is None:
-            if not loud:
-                self._preroll.append(pcm)
-                self._preroll_len += len(pcm)
-                max_pre = int(s.preroll_s * s.sample_rate)
-                while self._preroll and self._preroll_len - len(self._preroll[0]) >= max_pre:
-                    self._preroll_len -= len(self._preroll.popleft())
-                return None
-            self._turn = list(self._preroll)
-            self._pos = self._preroll_len
-            self._preroll.clear()
-            self._preroll_len = 0
-            self._first_loud = self._pos
-        self._turn.append(pcm)
-        if loud:
-            self._last_loud_end = self._pos + len(pcm)
-        self._pos += len(pcm)
-        quiet = self._pos - self._last_loud_end
-        too_long = self._pos >= s.max_turn_s * s.sample_rate
-        if quiet < s.end_silence_s * s.sample_rate and not too_long:
-            return None
-        turn, speech = self._turn, self._last_loud_end - self._first_loud
-        self._turn = None
-        if speech < s.min_turn_s * s.sample_rate:
-            return None
-        return np.concatenate(turn).astype(np.int16).tobytes()
-
-
 # -- speech to text ----------------------------------------------------------------------------
 
 
@@ -227,7 +99,7 @@ class Transcriber:
     PAD_S = 0.3
     PEAK = 10000.0  # turns are scaled to this peak (at most MAX_GAIN times louder)
     MAX_GAIN = 8.0
-    DITHER = 50.0  # standard deviation in 16-bit units, after scaling; far below the turn threshold
+    DITHER = 50.0  # standard deviation in 16-bit units, after scaling; far below speech at PEAK
 
     def __init__(self, sample_rate: int = STT_SAMPLE_RATE) -> None:
         try:

@@ -3,7 +3,8 @@
 itellico may quote our API key back in an error (the stand-in's `echo_key` fault does, in its
 message, detail and field errors; `server_error` puts it in a 5xx detail). Whatever the app logs
 about that, and whatever the access log prints (share links in query strings), no line carries the
-key, the secret key or the sales password. The sandbox's agent processes do not inherit them.
+key, the secret key or the sales password. (That the sandbox's agent workers do not inherit them is
+in test_agent_worker.py.)
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sandbox.ports import free_port
 from sandbox.stack import DEFAULT_AGENT_ID
 from webcall import ROOT
 
-from .conftest import ARTIFACTS, Sandbox, wait_until
+from .conftest import ARTIFACTS, wait_until
 from .servers import StandinProcess, _stop, standin_process
 
 SECRET_KEY = "log-test-secret-key-9f8e7d6c5b4a"
@@ -103,35 +104,3 @@ def test_no_log_line_carries_a_secret(standin, server):
     with served(SERVERS[server](port), standin, log, port) as url:
         provoke(url, standin)
     assert_clean(log, standin)
-
-
-def test_agent_processes_do_not_inherit_secrets(sandbox: Sandbox, app_url: str, monkeypatch):
-    """The stand-in starts one agent process per call from the process that serves the app (as
-    `make run` does): the key, the secret key and the sales password are in that environment."""
-    secrets = {
-        "ITELLICOAI_API_KEY": sandbox.key,
-        "WEBCALL_SECRET_KEY": SECRET_KEY,
-        "WEBCALL_SALES_PASSWORD": SALES_PASSWORD,
-    }
-    for name, value in secrets.items():
-        monkeypatch.setenv(name, value)
-    created = httpx.post(app_url + "/api/calls", json={"mode": "text"}, timeout=30).json()
-    call_id = created["call_id"]
-
-    def agent_pid() -> int | None:
-        for proc in Path("/proc").iterdir():
-            try:
-                cmdline = (proc / "cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if b"sandbox.agent" in cmdline and any(call_id.encode() in part for part in cmdline):
-                return int(proc.name)
-        return None
-
-    pid = wait_until(agent_pid, 30, f"the agent process of call {call_id}")
-    environ = (Path(f"/proc/{pid}/environ")).read_bytes().decode(errors="replace").split("\0")
-    names = {entry.split("=", 1)[0] for entry in environ if entry}
-    assert "PATH" in names  # it did read the agent's environment
-    assert not names & set(secrets), names & set(secrets)
-    for value in secrets.values():
-        assert not any(value in entry for entry in environ)

@@ -1,16 +1,14 @@
-"""sandbox/agents.py + agents.toml, and the agent process's spec handling (no LiveKit server needed)."""
+"""sandbox/agents.py + agents.toml, and the call options the stand-in dispatches (no LiveKit server)."""
 
 from __future__ import annotations
 
-import io
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from sandbox.agents import SandboxAgent, ScriptLine, load_agents, normalize, render
+from sandbox.dispatch import CallOptions
 
 pytestmark = pytest.mark.unit
 
@@ -133,13 +131,6 @@ def test_normalize() -> None:
     assert normalize("...") == ""
 
 
-def test_spec_round_trip_is_json() -> None:
-    for agent in load_agents().values():
-        spec = json.loads(json.dumps(agent.to_spec()))
-        assert SandboxAgent.from_spec(spec) == agent
-        assert spec["script"][0]["keywords"] == list(agent.script[0].keywords)
-
-
 # -- load_agents: bad input ---------------------------------------------------------------------
 
 
@@ -232,82 +223,33 @@ def test_render_never_raises_on_odd_input() -> None:
     assert render("{{ x }}", {"x": None}) == ""  # type: ignore[dict-item]
 
 
-# -- the agent process: spec and reporting (no LiveKit server) ----------------------------------
+# -- the call options a dispatch carries ---------------------------------------------------------
 
 
-def spec_dict(**changes: object) -> dict[str, object]:
-    spec: dict[str, object] = {
-        "call_id": "c1",
-        "livekit_url": "ws://127.0.0.1:7880",
-        "token": "secret-token-value",
-        "agent": load_agents()[AVA_ID].to_spec(),
-        "initial_text": None,
-        "skip_greeting_on_initial_text": False,
-        "audio_input_enabled": True,
-        "audio_output_enabled": False,
-        "test_variables": {"name": "Acme", "n": 3},
-        "join_timeout_seconds": 60,
-    }
-    spec.update(changes)
-    return spec
-
-
-def test_parse_spec() -> None:
-    from sandbox.agent import parse_spec
-
-    spec = parse_spec(spec_dict())
-    assert spec.agent.id == AVA_ID and spec.audio_output_enabled is False
-    assert spec.test_variables == {"name": "Acme", "n": "3"}
-    assert spec.initial_text is None and spec.max_call_seconds == 1800
-    assert "secret-token-value" not in repr(spec)
-    assert parse_spec(spec_dict(initial_text="  ")).initial_text is None
-
-
-@pytest.mark.parametrize(
-    ("changes", "field"),
-    [
-        ({"token": ""}, "token"),
-        ({"livekit_url": "127.0.0.1:7880"}, "livekit_url"),
-        ({"agent": {"id": AVA_ID}}, "agent"),
-        ({"audio_input_enabled": "yes"}, "audio_input_enabled"),
-        ({"join_timeout_seconds": 0}, "join_timeout_seconds"),
-        ({"initial_text": 5}, "initial_text"),
-        ({"test_variables": []}, "test_variables"),
-    ],
-)
-def test_parse_spec_rejects(changes: dict[str, object], field: str) -> None:
-    from sandbox.agent import parse_spec
-
-    with pytest.raises(ValueError, match=field):
-        parse_spec(spec_dict(**changes))
-
-
-def test_bad_spec_exits_2_with_one_line(tmp_path: Path) -> None:
-    path = tmp_path / "spec.json"
-    path.write_text(json.dumps(spec_dict(livekit_url=None)))
-    done = subprocess.run(
-        [sys.executable, "-m", "sandbox.agent", "--spec", str(path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
+def test_call_options_round_trip_through_job_metadata() -> None:
+    options = CallOptions(
+        call_id="c1",
+        initial_text="what are your prices",
+        skip_greeting_on_initial_text=True,
+        audio_input_enabled=False,
+        audio_output_enabled=True,
+        test_variables={"name": "Grüß Gott"},
+        language="de",
+        join_timeout_seconds=30,
     )
-    assert done.returncode == 2
-    assert done.stdout == ""
-    assert done.stderr.strip().count("\n") == 0 and "livekit_url" in done.stderr
-    assert "secret-token-value" not in done.stderr
+    assert CallOptions.from_metadata(options.to_metadata()) == options
 
 
-def test_reporter_stops_after_ended() -> None:
-    from sandbox.agent import Reporter
+def test_call_options_from_odd_metadata() -> None:
+    options = CallOptions.from_metadata(
+        json.dumps({"call_id": 7, "initial_text": "  ", "test_variables": {"n": 3, "x": None}})
+    )
+    assert options.call_id == "7" and options.initial_text is None
+    assert options.audio_input_enabled and options.audio_output_enabled
+    assert options.test_variables == {"n": "3", "x": ""}
+    assert not options.skip_greeting_on_initial_text and not options.fail_after_greeting
 
-    out = io.StringIO()
-    reporter = Reporter(out)
-    reporter.emit("message", role="agent", message="Grüß Gott", timestamp="t")
-    reporter.emit("ended", reason="participant_left", detail="x")
-    reporter.emit("message", role="agent", message="late", timestamp="t")
-    lines = [json.loads(line) for line in out.getvalue().splitlines()]
-    assert lines == [
-        {"event": "message", "role": "agent", "message": "Grüß Gott", "timestamp": "t"},
-        {"event": "ended", "reason": "participant_left", "detail": "x"},
-    ]
+
+def test_dispatch_names_are_distinct() -> None:
+    names = {agent.dispatch_name for agent in load_agents().values()}
+    assert len(names) == len(load_agents())

@@ -1,0 +1,182 @@
+"""The framework agent's offline plugins behind livekit-agents' interfaces, no LiveKit server:
+speech made with espeak-ng at test time is recognised (alone and through the framework's
+StreamAdapter with silero's VAD), espeak-ng gives PCM, the script "LLM" answers as agents.toml says."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from livekit import rtc
+from livekit.agents import llm, stt
+
+from sandbox import speech
+from sandbox.agents import SandboxAgent, load_agents
+from sandbox.llm_script import MAX_HEARD_CHARS, ScriptLLM
+from sandbox.stt_pocketsphinx import PocketsphinxSTT, to_stt_rate
+from sandbox.tts_espeak import EspeakTTS
+
+pytestmark = [
+    pytest.mark.unit,
+    pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed"),
+]
+
+AVA_ID = "3f7c2b1e-8a4d-4c6b-9e2f-1a5d7c9b0e41"
+LENA_ID = "7d2e9a40-5b1c-4f3e-8c6d-2b9f0e1a7c53"
+AVA = load_agents()[AVA_ID]
+LENA = load_agents()[LENA_ID]
+
+
+def spoken_frames(
+    text: str, *, lead: float = 0.0, tail: float = 0.0, rate: int = 48000
+) -> list[rtc.AudioFrame]:
+    """espeak-ng speech at a browser's 48 kHz, cut in 10 ms frames as livekit delivers it."""
+    pcm, source_rate = speech.synthesize(text, "en-us")
+    resampler = rtc.AudioResampler(source_rate, rate, num_channels=1)
+    frames = [*resampler.push(rtc.AudioFrame(pcm.tobytes(), source_rate, 1, len(pcm))), *resampler.flush()]
+    voiced = np.concatenate([np.frombuffer(f.data, dtype=np.int16) for f in frames])
+    audio = np.concatenate(
+        [np.zeros(int(lead * rate), np.int16), voiced, np.zeros(int(tail * rate), np.int16)]
+    )
+    step = rate // 100
+    audio = np.concatenate([audio, np.zeros(-len(audio) % step, np.int16)])
+    return [rtc.AudioFrame(audio[i : i + step].tobytes(), rate, 1, step) for i in range(0, len(audio), step)]
+
+
+@pytest.fixture(scope="module")
+def transcriber() -> speech.Transcriber:
+    return speech.Transcriber()
+
+
+def recognise(transcriber: speech.Transcriber, frames: list[rtc.AudioFrame]) -> stt.SpeechEvent:
+    async def run() -> stt.SpeechEvent:
+        return await PocketsphinxSTT(transcriber).recognize(frames)
+
+    return asyncio.run(run())
+
+
+# -- STT -----------------------------------------------------------------------------------------
+
+
+def test_to_stt_rate_resamples_to_16_khz() -> None:
+    frames = spoken_frames("hello", tail=0.5)
+    pcm = to_stt_rate(frames)
+    seconds = sum(f.samples_per_channel for f in frames) / 48000
+    assert abs(len(pcm) / speech.STT_SAMPLE_RATE - seconds) < 0.02
+
+
+def test_stt_recognises_the_opening_hours_question(transcriber: speech.Transcriber) -> None:
+    event = recognise(transcriber, spoken_frames("what are your opening hours", lead=0.3, tail=0.3))
+    assert event.type is stt.SpeechEventType.FINAL_TRANSCRIPT
+    heard = event.alternatives[0].text
+    assert "opening hours" in heard, heard
+    assert AVA.reply_to(heard) == AVA.script[0].reply
+
+
+@pytest.mark.parametrize(
+    ("sentence", "topic"),
+    [
+        ("what are your prices", "price"),
+        ("i would like to book an appointment", "book"),
+        ("i want to speak to someone", "human"),
+        ("thank you", "thank you"),
+    ],
+)
+def test_stt_round_trip_script_topics(transcriber: speech.Transcriber, sentence: str, topic: str) -> None:
+    heard = recognise(transcriber, spoken_frames(sentence)).alternatives[0].text
+    line = next(line for line in AVA.script if line.keywords[0] == topic)
+    assert AVA.reply_to(heard) == line.reply, heard
+
+
+def test_stt_hears_nothing_in_silence(transcriber: speech.Transcriber) -> None:
+    silence = [rtc.AudioFrame(bytes(960), 48000, 1, 480) for _ in range(100)]
+    assert recognise(transcriber, silence).alternatives[0].text == ""
+
+
+def test_stream_adapter_with_silero_vad_cuts_the_turn_and_recognises_it(
+    transcriber: speech.Transcriber,
+) -> None:
+    """What an AgentSession does with the person's audio track: VAD turns, each recognised whole."""
+    from livekit.plugins import silero
+
+    async def run() -> list[str]:
+        adapter = stt.StreamAdapter(stt=PocketsphinxSTT(transcriber), vad=silero.VAD.load())
+        stream = adapter.stream()
+        for frame in spoken_frames("what are your opening hours", lead=0.5, tail=1.5):
+            stream.push_frame(frame)
+        stream.end_input()
+        finals = []
+        async with asyncio.timeout(60):
+            async for event in stream:
+                if event.type is stt.SpeechEventType.FINAL_TRANSCRIPT:
+                    finals.append(event.alternatives[0].text)
+        await stream.aclose()
+        return finals
+
+    finals = asyncio.run(run())
+    assert len(finals) == 1 and "opening hours" in finals[0], finals
+
+
+# -- TTS -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("agent", "text"), [(AVA, "Hello there."), (LENA, "Guten Tag, wie geht es?")])
+def test_tts_gives_pcm_in_both_voices(agent: SandboxAgent, text: str) -> None:
+    async def run() -> list[rtc.AudioFrame]:
+        async with EspeakTTS(agent.voice).synthesize(text) as stream:
+            return [chunk.frame async for chunk in stream]
+
+    frames = asyncio.run(run())
+    assert frames and {f.sample_rate for f in frames} == {speech.TTS_SAMPLE_RATE}
+    pcm = np.concatenate([np.frombuffer(f.data, dtype=np.int16) for f in frames])
+    assert 0.5 < len(pcm) / speech.TTS_SAMPLE_RATE < 5.0
+    assert np.abs(pcm.astype(np.int32)).mean() > 300  # speech, not silence
+
+
+# -- the script as an LLM ------------------------------------------------------------------------
+
+
+def answer(model: ScriptLLM, *messages: tuple[str, str]) -> str:
+    ctx = llm.ChatContext()
+    for role, text in messages:
+        ctx.add_message(role=role, content=text)  # type: ignore[arg-type]
+
+    async def run() -> str:
+        async with model.chat(chat_ctx=ctx) as stream:
+            return "".join([chunk.delta.content or "" async for chunk in stream if chunk.delta])
+
+    return asyncio.run(run())
+
+
+def test_llm_answers_the_last_user_message_from_the_script() -> None:
+    model = ScriptLLM(AVA)
+    said = answer(model, ("assistant", "Hello"), ("user", "what are your prices"), ("assistant", "..."))
+    assert said == AVA.reply_to("what are your prices") == AVA.script[1].reply
+    assert answer(ScriptLLM(LENA), ("user", "Wann haben Sie geöffnet?")) == LENA.script[0].reply
+
+
+def test_llm_falls_back_to_what_it_understood_and_keeps_it_short() -> None:
+    assert answer(ScriptLLM(AVA), ("user", "purple elephants")) == (
+        "I understood: purple elephants. Ask me about opening hours, prices or booking."
+    )
+    long = answer(ScriptLLM(AVA), ("user", "word " * 200))
+    assert len(long) < MAX_HEARD_CHARS + len(AVA.fallback) and long.endswith("booking.")
+
+
+def test_llm_renders_the_calls_variables(tmp_path: Path) -> None:
+    toml = (Path(__file__).parents[2] / "sandbox" / "agents.toml").read_text(encoding="utf-8")
+    toml = toml.replace(
+        'reply = "You are welcome, is there anything else I can do for you?"',
+        'reply = "You are welcome, {{ name | default(\\"friend\\") }}."',
+    )
+    (tmp_path / "agents.toml").write_text(toml, encoding="utf-8")
+    ava = load_agents(tmp_path / "agents.toml")[AVA_ID]
+    assert answer(ScriptLLM(ava, {"name": "Quentin"}), ("user", "thanks")) == "You are welcome, Quentin."
+    assert answer(ScriptLLM(ava), ("user", "thanks")) == "You are welcome, friend."
+
+
+def test_llm_says_nothing_without_a_user_message() -> None:
+    assert answer(ScriptLLM(AVA), ("assistant", "Hello")) == ""
