@@ -78,6 +78,7 @@ def main() -> int:
     port = _port("PORT", 5000)
     stack = None
     if not os.environ.get("ITELLICOAI_API_KEY", "").strip():
+        from sandbox.agent_runner import WorkerStartError
         from sandbox.livekit_server import LiveKitError, LiveKitPorts
         from sandbox.ports import PortInUseError, ensure_free
         from sandbox.stack import SandboxStack
@@ -95,7 +96,7 @@ def main() -> int:
         try:
             ensure_free(port, "PORT")
             stack.start()
-        except (PortInUseError, LiveKitError) as error:
+        except (PortInUseError, LiveKitError, WorkerStartError) as error:
             print(f"itellico web-call cannot start: {error}", file=sys.stderr)
             return 2
         os.environ.update(stack.app_env())
