@@ -1,5 +1,5 @@
 # The two commands: `make run` (the app; the local sandbox when no API key is set) and `make test`.
-.PHONY: run serve link test setup lint unit e2e bench
+.PHONY: run serve link test setup assets lint unit e2e bench
 
 PY := .venv/bin/python
 
@@ -33,6 +33,10 @@ bench: setup
 
 setup:
 	@bash scripts/setup.sh
+
+# The minified browser assets in build/web/ (setup builds them when stale; this always rebuilds).
+assets:
+	node scripts/build-assets.mjs
 
 lint: setup
 	$(PY) -m ruff check .

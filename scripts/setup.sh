@@ -38,10 +38,19 @@ if [ ! -f "$stamp" ]; then
   rm -f .venv/.installed-*; touch "$stamp"
 fi
 
-# 3. npm packages: livekit-client, served to the browser from node_modules (pinned, lockfile).
-if [ ! -f node_modules/livekit-client/dist/livekit-client.esm.mjs ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  step "Installing npm packages (livekit-client; a few seconds)"
+# 3. npm packages: livekit-client, served to the browser from node_modules (pinned, lockfile), and the
+#    build and check tools (esbuild, TypeScript, axe-core).
+if [ ! -f node_modules/livekit-client/dist/livekit-client.esm.mjs ] || [ ! -x node_modules/.bin/esbuild ] \
+  || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  step "Installing npm packages (livekit-client, esbuild, TypeScript, axe-core; a few seconds)"
   npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# 3b. The minified browser assets (WEBCALL_ASSETS=built, the default in production): skipped when
+#     build/web/ matches the sources, the lockfile and the build script.
+if ! node scripts/build-assets.mjs --check; then
+  step "Building minified browser assets into build/web/ with esbuild (a few seconds)"
+  node scripts/build-assets.mjs
 fi
 
 # 4. livekit-server, built from source through the Go module proxy (no prebuilt downloads here).

@@ -1,7 +1,9 @@
 // livekit-client, loaded on demand: a host page pays nothing for it until a call starts (or is warmed
-// up on hover/focus). The ESM bundle is self-contained, served by the app from node_modules (livekit.md §1.1).
+// up on hover/focus). ./livekit-client.js names the exports a call uses; served as is, it re-exports
+// the self-contained ESM bundle the app serves from node_modules (livekit.md §1.1), and in the minified
+// build it is that bundle, reduced to those exports.
 
-const LIVEKIT_URL = new URL('../../vendor/livekit-client.esm.mjs', import.meta.url).href;
+const LIVEKIT_URL = new URL('./livekit-client.js', import.meta.url).href;
 
 /** @type {Promise<any>|null} */
 let livekitPromise = null;
