@@ -79,6 +79,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    pages.init_assets(app, settings)
     app.register_blueprint(embed.bp)
     sales.init_app(app)
     security.init_app(app)

@@ -1,16 +1,48 @@
-"""HTML pages and the livekit-client bundle they load."""
+"""HTML pages, the livekit-client bundle they load, and which browser assets are served.
+
+WEBCALL_ASSETS=built serves the minified bundles of scripts/build-assets.mjs from build/web/static/ at
+the same URLs as the plain modules (/static/…), so the URLs that modules compute from `import.meta.url`
+hold in both modes; a file the build does not make (the widget loader, images) comes from static/ as
+always. Source maps are served next to the files. The built /static/js/livekit-client.js carries
+livekit-client itself; /vendor/ serves the npm bundle that the plain modules import.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, render_template, request, send_from_directory
+from flask import Blueprint, Flask, Response, abort, render_template, request, send_from_directory
 
+from . import ROOT
 from .services import services
+from .settings import Settings, SettingsError
 
 bp = Blueprint("pages", __name__)
 
 LIVEKIT_BUNDLE = Path("livekit-client") / "dist" / "livekit-client.esm.mjs"
+BUILD_DIR = ROOT / "build" / "web"
+BUILD_STAMP = "inputs.sha256"  # written last by scripts/build-assets.mjs: the build is complete
+VENDOR_FILES = (LIVEKIT_BUNDLE.name, LIVEKIT_BUNDLE.name + ".map")
+
+
+def init_assets(app: Flask, settings: Settings, build_dir: Path = BUILD_DIR) -> None:
+    """In built mode, /static/<file> answers from the build when it has the file, else from static/."""
+    if settings.assets != "built":
+        return
+    if not (build_dir / BUILD_STAMP).is_file():
+        raise SettingsError(
+            "WEBCALL_ASSETS", f"is built but {build_dir} has no build: run `make assets` (make setup does)"
+        )
+    built_static = build_dir / "static"
+    plain_static = app.view_functions["static"]
+
+    def static(filename: str) -> Response:
+        if (built_static / filename).is_file():
+            mimetype = "application/json" if filename.endswith(".map") else None
+            return send_from_directory(built_static, filename, mimetype=mimetype)
+        return plain_static(filename=filename)
+
+    app.view_functions["static"] = static
 
 
 @bp.get("/")
@@ -21,11 +53,13 @@ def index() -> str:
     return render_template("index.html", demo=demo, mode=mode or demo.default_mode)
 
 
-@bp.get("/vendor/livekit-client.esm.mjs")
-def livekit_client() -> Response:
-    # Served from the pinned npm package (package.json), never from a CDN.
-    bundle_dir = Path(services().settings.node_modules_dir).resolve() / LIVEKIT_BUNDLE.parent
-    if not (bundle_dir / LIVEKIT_BUNDLE.name).is_file():
+@bp.get("/vendor/<name>")
+def livekit_client(name: str) -> Response:
+    # Served from the pinned npm package (package.json), never from a CDN; with its source map.
+    if name not in VENDOR_FILES:
         abort(404)
-    response = send_from_directory(bundle_dir, LIVEKIT_BUNDLE.name, mimetype="text/javascript", max_age=3600)
-    return response
+    bundle_dir = Path(services().settings.node_modules_dir).resolve() / LIVEKIT_BUNDLE.parent
+    if not (bundle_dir / name).is_file():
+        abort(404)
+    mimetype = "application/json" if name.endswith(".map") else "text/javascript"
+    return send_from_directory(bundle_dir, name, mimetype=mimetype, max_age=3600)

@@ -49,6 +49,8 @@ class Settings:
     rtc_no_ice_servers: bool = False
     allowed_origins: tuple[str, ...] = ()
     node_modules_dir: str = "node_modules"
+    # "built": the minified bundles in build/web/ (scripts/build-assets.mjs); "source": the plain modules.
+    assets: str = "source"
     # Demo profiles (TOML); None: the single default demo of ITELLICOAI_AGENT_ID.
     demos_file: str | None = None
     # The call log; built directly (tests) it is one in-memory database per app.
@@ -96,6 +98,11 @@ class Settings:
         public_url = _public_url("WEBCALL_PUBLIC_URL", get("WEBCALL_PUBLIC_URL"))
         trusted_proxy_hops = _optional_int("WEBCALL_TRUSTED_PROXY_HOPS", get, 0, 5) or 0
         _check_tls_proxy(environment, public_url, trusted_proxy_hops)
+        # Production serves the minified build (a call start costs half the bytes); development the plain
+        # modules, so an edit shows on reload without a build step.
+        assets = get("WEBCALL_ASSETS") or ("built" if environment == "production" else "source")
+        if assets not in ("built", "source"):
+            raise SettingsError("WEBCALL_ASSETS", f"{assets!r} is not built or source")
         return cls(
             api_key=api_key,
             agent_id=_uuid("ITELLICOAI_AGENT_ID", agent_id),
@@ -109,6 +116,7 @@ class Settings:
             rtc_no_ice_servers=_flag("WEBCALL_RTC_NO_ICE_SERVERS", get),
             allowed_origins=_origins("WEBCALL_ALLOWED_ORIGINS", get("WEBCALL_ALLOWED_ORIGINS")),
             node_modules_dir=get("WEBCALL_NODE_MODULES_DIR") or "node_modules",
+            assets=assets,
             demos_file=_demos_file("WEBCALL_DEMOS_FILE", get("WEBCALL_DEMOS_FILE")),
             database_url=get("WEBCALL_DATABASE_URL") or DEFAULT_DATABASE_URL,
             sales_password=_password("WEBCALL_SALES_PASSWORD", get("WEBCALL_SALES_PASSWORD")),
