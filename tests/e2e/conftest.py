@@ -7,6 +7,7 @@ A missing binary is a failure, never a skip.
 from __future__ import annotations
 
 import shutil
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -93,10 +94,30 @@ def sandbox() -> Iterator[Sandbox]:
     stack.stop()
 
 
+def ensure_built_assets() -> None:
+    """The e2e suite runs on the minified build, as production serves it; rebuild it when a source changed
+    since (a few seconds), so a test never exercises yesterday's bundle."""
+    build = ["node", str(ROOT / "scripts" / "build-assets.mjs")]
+    if subprocess.run([*build, "--check"], cwd=ROOT).returncode != 0:
+        subprocess.run(build, cwd=ROOT, check=True)
+
+
+def loaded_scripts(page: Page) -> list[str]:
+    """The paths of every script the page fetched (resource timing), e.g. to tell built from source."""
+    return page.evaluate(
+        """() => performance.getEntriesByType('resource')
+            .filter((e) => e.initiatorType === 'script' || e.name.match(/\\.m?js(\\?|$)/))
+            .map((e) => new URL(e.name).pathname)"""
+    )
+
+
 @pytest.fixture(scope="session")
 def base_settings(sandbox: Sandbox) -> Settings:
+    ensure_built_assets()
     env = sandbox.stack.app_env()
     env["WEBCALL_SECRET_KEY"] = "e2e-secret-key-0123456789abcdef"
+    # What production serves: the minified bundles (test_call.py runs one call on the plain modules).
+    env["WEBCALL_ASSETS"] = "built"
     # Every e2e test calls from 127.0.0.1; the rate-limit tests start their own stricter app.
     env["WEBCALL_RATE_LIMIT_PER_IP"] = "1000/minute"
     env["WEBCALL_RATE_LIMIT_PER_DEMO"] = "1000/minute"

@@ -13,7 +13,7 @@ from sandbox.ports import free_port
 from sandbox.stack import DEFAULT_AGENT_ID
 from sandbox.standin import StandinConfig, create_standin
 
-from .conftest import ARTIFACTS, wait_until
+from .conftest import ARTIFACTS, loaded_scripts, wait_until
 from .harness import serve, spoken_wav
 
 ELEMENT = "itellico-call"
@@ -92,6 +92,11 @@ def test_voice_call_greets_hears_the_question_answers_and_ends(launch, app_url, 
         expect(page.locator(f'{ELEMENT}[data-state="ended"]')).to_have_count(1, timeout=15_000)
         page.screenshot(path=str(ARTIFACTS / "voice-call-ended.png"), full_page=True)
         assert console_errors == []  # CSP violations and script errors would show up here
+        # This call ran on the minified build (WEBCALL_ASSETS=built): shared chunks, no plain modules.
+        scripts = loaded_scripts(page)
+        assert any(p.startswith("/static/js/chunk-") for p in scripts), scripts
+        assert "/static/js/call-session.js" not in scripts and "/vendor/livekit-client.esm.mjs" not in scripts
+        assert "/static/js/livekit-client.js" in scripts  # livekit-client itself, minified
 
         def summary() -> dict[str, Any] | None:
             r = httpx.get(
@@ -109,7 +114,10 @@ def test_voice_call_greets_hears_the_question_answers_and_ends(launch, app_url, 
         context.close()
 
 
-def test_text_mode_never_asks_for_the_microphone(browser, app_url, sandbox):
+@pytest.mark.parametrize("assets", ["built", "source"])
+def test_text_mode_never_asks_for_the_microphone(browser, app_url, serve_app, sandbox, assets):
+    # Also the development mode's plain modules (WEBCALL_ASSETS=source) through one whole call.
+    url = app_url if assets == "built" else serve_app(assets="source")
     context = browser.new_context()  # no microphone permission at all
     context.add_init_script(
         """(() => {
@@ -120,7 +128,7 @@ def test_text_mode_never_asks_for_the_microphone(browser, app_url, sandbox):
     )
     page = context.new_page()
     try:
-        open_call_page(page, f"{app_url}/?mode=text")
+        open_call_page(page, f"{url}/?mode=text")
         start_call(page)
         expect(page.locator(f'{ELEMENT}[data-state="in-call"]')).to_have_count(1, timeout=20_000)
         expect(page.locator(AGENT_LINE).first).to_contain_text("Ava", timeout=20_000)
@@ -131,6 +139,10 @@ def test_text_mode_never_asks_for_the_microphone(browser, app_url, sandbox):
         expect(page.locator(AGENT_LINE, has_text=reply)).to_have_count(1, timeout=20_000)
         assert page.evaluate("window.__micRequests") == 0
         assert sandbox.creates()[-1]["audio_input_enabled"] is False
+        scripts = loaded_scripts(page)
+        built = any(p.startswith("/static/js/chunk-") for p in scripts)
+        plain = "/static/js/call-session.js" in scripts
+        assert built == (assets == "built") and plain == (not built), scripts
     finally:
         context.close()
 

@@ -240,6 +240,8 @@ def test_light_until_intent_then_a_cross_origin_call_with_events_and_variables(
     with page.expect_request(lambda r: "livekit-client" in r.url):
         launcher(page, "northwind").hover()
     assert rec.fetched("widget-panel.js")
+    # The minified build (the e2e suite's WEBCALL_ASSETS=built): shared chunks, not the plain modules.
+    assert rec.fetched("/static/js/chunk-") and rec.fetched("call-session.js") == []
 
     launcher(page, "northwind").click()
     nw = page.locator(f"{widget('northwind')} itellico-call")
@@ -435,6 +437,9 @@ def test_iframe_with_microphone_calls_and_bridges_events_to_the_parent(page, hos
     expect(message(page, "ended")).to_have_count(1, timeout=15_000)
     assert all(m["origin"] == widget_app for m in frame_messages(page))
     assert rec.errors == []
+    # The framed page ran on the minified build (embed-frame.js and its chunks), not the plain modules.
+    assert rec.fetched("/static/js/embed-frame.js") and rec.fetched("/static/js/chunk-")
+    assert rec.fetched("call-session.js") == []
 
 
 def test_iframe_without_microphone_permission_explains_and_offers_text(page, host, widget_app, sandbox):

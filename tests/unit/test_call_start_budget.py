@@ -1,0 +1,112 @@
+"""What a visitor downloads when a call starts, from the minified build (WEBCALL_ASSETS=built): ≤ 180 KB gzip.
+
+The build is made fresh from the current sources into a temporary directory (scripts/build-assets.mjs
+--out, a few seconds), so the figure is never yesterday's. A call start is an entry point the pages load
+(the element, the widget's lazy panel, the embed page's module), every module it imports statically, and
+what those modules load from `new URL('…', import.meta.url)` when a call starts: livekit-client (a file
+of its own, static/js/livekit-client.js, imported lazily) and the element's stylesheet.
+bench/widget_bytes.py measures the same thing as Chromium fetches it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from webcall import ROOT
+
+pytestmark = pytest.mark.unit
+
+BUDGET = 180_000  # gzip bytes (KB = 1000 bytes: the stricter reading, as docs/performance.md counts)
+ENTRIES = ["itellico-call.js", "widget-panel.js", "embed-frame.js"]
+SOURCE_LIVEKIT = ROOT / "node_modules" / "livekit-client" / "dist" / "livekit-client.esm.mjs"
+
+# Static imports in minified output: `import{a as b}from"./chunk-X.js"`, `import"./chunk-Y.js"`, re-exports.
+STATIC_IMPORT = re.compile(
+    r"""(?:^|[;}\s])(?:import|export)\s*(?:[\w*{}\s,$]+?\s*from\s*)?["']([^"']+)["']"""
+)
+ASSET_URL = re.compile(r"""new URL\(\s*["']([^"']+)["']\s*,\s*import\.meta\.url\s*\)""")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("build") / "web"
+    subprocess.run(
+        ["node", str(ROOT / "scripts" / "build-assets.mjs"), "--out", str(out)], cwd=ROOT, check=True
+    )
+    return out
+
+
+def with_static_imports(paths: set[Path]) -> set[Path]:
+    seen: set[Path] = set()
+    todo = list(paths)
+    while todo:
+        path = todo.pop()
+        if path not in seen:
+            seen.add(path)
+            if path.suffix == ".js":
+                todo.extend((path.parent / s).resolve() for s in STATIC_IMPORT.findall(path.read_text()))
+    return seen
+
+
+def call_start_files(entry: Path) -> tuple[set[Path], set[Path]]:
+    """(the entry and its static imports, transitively; what those load by import.meta.url, with theirs)."""
+    eager = with_static_imports({entry})
+    urls = {(p.parent / url).resolve() for p in eager for url in ASSET_URL.findall(p.read_text())}
+    return eager, with_static_imports(urls) - eager
+
+
+def gzip_size(paths: set[Path], overrides: dict[Path, Path] | None = None) -> int:
+    overrides = overrides or {}
+    return sum(len(gzip.compress(overrides.get(p, p).read_bytes(), 9)) for p in paths)
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_a_call_start_downloads_at_most_180_kb_gzip(built, entry):
+    eager, on_call = call_start_files(built / "static" / "js" / entry)
+    livekit = built / "static" / "js" / "livekit-client.js"
+    names = sorted(str(p.relative_to(built)) for p in eager | on_call)
+    # What the element needs at call start is all there: livekit-client, lazily, and the stylesheet.
+    assert livekit in on_call and livekit not in eager, names
+    if entry != "embed-frame.js":  # the embed page links its own stylesheet
+        assert built / "static" / "css" / "itellico-call.css" in on_call, names
+    assert all(p.is_file() for p in eager | on_call), names
+    size = gzip_size(eager | on_call)
+    assert size <= BUDGET, f"{size:,} bytes gzip when a call starts (budget {BUDGET:,}): {names}"
+
+
+def test_the_budget_fails_with_livekit_client_unminified(built):
+    """The check can fail: with livekit-client's unminified npm bundle (as served in source mode) in place
+    of the minified one, a call start is far past the budget."""
+    eager, on_call = call_start_files(built / "static" / "js" / "itellico-call.js")
+    livekit = built / "static" / "js" / "livekit-client.js"
+    assert livekit in on_call
+    assert gzip_size(eager | on_call) <= BUDGET < gzip_size(eager | on_call, {livekit: SOURCE_LIVEKIT})
+
+
+def test_built_scripts_have_source_maps_and_no_eval(built):
+    scripts = [p for p in built.rglob("*") if p.suffix in (".js", ".mjs")]
+    assert len(scripts) >= len(ENTRIES) + 1
+    for script in scripts:
+        text = script.read_text()
+        mapping = re.search(r"//# sourceMappingURL=(\S+)\s*$", text)
+        assert mapping and (script.parent / mapping.group(1)).is_file(), script
+        # CSP script-src 'self': nothing may need eval.
+        assert not re.search(r"\beval\(|new Function\(", text), script
+
+
+def test_the_build_keeps_relative_urls_at_the_depth_of_the_sources(built):
+    """Modules resolve ../css/… and ./livekit-client.js from import.meta.url: the output mirrors the URLs."""
+    found = 0
+    for script in (built / "static" / "js").rglob("*.js"):
+        for url in ASSET_URL.findall(script.read_text()):
+            target = (script.parent / url).resolve()
+            assert target.is_file(), (script.name, url)
+            # The same URL serves the plain file in source mode.
+            assert (ROOT / target.relative_to(built)).is_file(), (script.name, url)
+            found += 1
+    assert found >= 2  # the element's stylesheet and livekit-client
