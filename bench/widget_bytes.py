@@ -1,6 +1,10 @@
-"""Bytes a host page loads from us before the first click: the widget loader vs the full element
-bundle (the element, its modules and livekit-client, as a page pays once a call is started or
-warmed). Measured in Chromium from the responses themselves, raw and gzip-compressed.
+"""Bytes a visitor downloads from us, measured in Chromium from the responses themselves, raw and
+gzip-compressed:
+
+- when a call starts (the element, its modules, its stylesheet and livekit-client, as a page pays once
+  a call is started or warmed on hover): the minified build (WEBCALL_ASSETS=built) vs the plain modules
+  (WEBCALL_ASSETS=source);
+- before the first click: the widget loader vs that built call start.
 
     make bench            (or: .venv/bin/python -m bench.widget_bytes)
 """
@@ -13,11 +17,12 @@ import logging
 from pathlib import Path
 
 import httpx
+from flask import Flask
 from playwright.sync_api import Page, sync_playwright
 
 from bench.common import table, write
 from sandbox.stack import DEFAULT_AGENT_ID
-from tests.e2e.harness import CHROMIUM, chromium_args, serve
+from tests.e2e.harness import CHROMIUM, chromium_args, ensure_built_assets, serve
 from webcall import create_app
 from webcall.settings import Settings
 
@@ -53,9 +58,7 @@ def scripts_loaded(page: Page, url: str, warm: bool) -> list[tuple[str, int, int
     return seen
 
 
-def main() -> int:
-    argparse.ArgumentParser(description=__doc__).parse_args()
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+def bench_app(assets: str) -> Flask:
     settings = Settings.from_env(
         {
             "ITELLICOAI_API_KEY": "bench-no-upstream",
@@ -63,37 +66,71 @@ def main() -> int:
             "ITELLICOAI_AGENT_ID": DEFAULT_AGENT_ID,
             "WEBCALL_SECRET_KEY": "bench-secret-key-0123456789",
             "WEBCALL_DATABASE_URL": "sqlite://",
+            "WEBCALL_ASSETS": assets,
         }
     )
     app = create_app({"settings": settings})
     app.add_url_rule("/bench-host/widget", "bench_widget", lambda: WIDGET_HOST)
     app.add_url_rule("/bench-host/element", "bench_element", lambda: ELEMENT_HOST)
-    with serve(app) as url, sync_playwright() as pw:
+    return app
+
+
+def totals(seen: list[tuple[str, int, int]]) -> dict[str, object]:
+    return {
+        "files": [u.split("/", 3)[-1] for u, _, _ in seen],
+        "raw": sum(r for _, r, _ in seen),
+        "gzip": sum(g for _, _, g in seen),
+    }
+
+
+def main() -> int:
+    argparse.ArgumentParser(description=__doc__).parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    ensure_built_assets()
+    with (
+        serve(bench_app("built")) as built_url,
+        serve(bench_app("source")) as source_url,
+        sync_playwright() as pw,
+    ):
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=chromium_args())
-        widget = scripts_loaded(browser.new_page(), url + "/bench-host/widget", warm=False)
-        element = scripts_loaded(browser.new_page(), url + "/bench-host/element", warm=True)
+        widget = scripts_loaded(browser.new_page(), built_url + "/bench-host/widget", warm=False)
+        built = scripts_loaded(browser.new_page(), built_url + "/bench-host/element", warm=True)
+        source = scripts_loaded(browser.new_page(), source_url + "/bench-host/element", warm=True)
         browser.close()
     if any("livekit-client" in u for u, _, _ in widget):
         raise SystemExit("the widget loaded livekit-client before any intent")
-    w_raw, w_gz = sum(r for _, r, _ in widget), sum(g for _, _, g in widget)
-    e_raw, e_gz = sum(r for _, r, _ in element), sum(g for _, _, g in element)
+    w, b, s = totals(widget), totals(built), totals(source)
+    print(
+        table(
+            "Bytes when a call starts (Chromium: the element, its modules and stylesheet, livekit-client)",
+            ["measure", "baseline: plain modules (source)", "minified build (built)", "ratio"],
+            [
+                ["files", str(len(s["files"])), str(len(b["files"])), ""],
+                ["raw bytes", f"{s['raw']:,}", f"{b['raw']:,}", f"{b['raw'] / s['raw']:.3f}x"],
+                ["gzip bytes", f"{s['gzip']:,}", f"{b['gzip']:,}", f"{b['gzip'] / s['gzip']:.3f}x"],
+            ],
+        )
+    )
+    print()
     print(
         table(
             "Bytes from us before the first click (Chromium, host page with one widget)",
-            ["measure", "baseline: full element bundle", "widget loader", "ratio"],
+            ["measure", "baseline: built call start", "widget loader", "ratio"],
             [
-                ["files", str(len(element)), str(len(widget)), ""],
-                ["raw bytes", f"{e_raw:,}", f"{w_raw:,}", f"{w_raw / e_raw:.3f}x"],
-                ["gzip bytes", f"{e_gz:,}", f"{w_gz:,}", f"{w_gz / e_gz:.3f}x"],
+                ["files", str(len(b["files"])), str(len(w["files"])), ""],
+                ["raw bytes", f"{b['raw']:,}", f"{w['raw']:,}", f"{w['raw'] / b['raw']:.3f}x"],
+                ["gzip bytes", f"{b['gzip']:,}", f"{w['gzip']:,}", f"{w['gzip'] / b['gzip']:.3f}x"],
             ],
         )
     )
     path = write(
         "widget_bytes",
         {
-            "widget": {"files": [u.split("/", 3)[-1] for u, _, _ in widget], "raw": w_raw, "gzip": w_gz},
-            "full_element": {"files": len(element), "raw": e_raw, "gzip": e_gz},
-            "ratio_gzip": w_gz / e_gz,
+            "widget": w,
+            "call_start_built": b,
+            "call_start_source": s,
+            "ratio_gzip_built_vs_source": b["gzip"] / s["gzip"],
+            "ratio_gzip_widget_vs_call_start": w["gzip"] / b["gzip"],
         },
     )
     print(f"\nwritten: {path.relative_to(ROOT)}")

@@ -7,7 +7,6 @@ A missing binary is a failure, never a skip.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -24,7 +23,7 @@ from sandbox.stack import SandboxStack
 from webcall import ROOT, create_app
 from webcall.settings import Settings
 
-from .harness import CHROMIUM, chromium_args, serve
+from .harness import CHROMIUM, chromium_args, ensure_built_assets, serve
 
 ARTIFACTS = ROOT / "artifacts" / "e2e"
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -92,14 +91,6 @@ def sandbox() -> Iterator[Sandbox]:
     stack.start()
     yield Sandbox(stack)
     stack.stop()
-
-
-def ensure_built_assets() -> None:
-    """The e2e suite runs on the minified build, as production serves it; rebuild it when a source changed
-    since (a few seconds), so a test never exercises yesterday's bundle."""
-    build = ["node", str(ROOT / "scripts" / "build-assets.mjs")]
-    if subprocess.run([*build, "--check"], cwd=ROOT).returncode != 0:
-        subprocess.run(build, cwd=ROOT, check=True)
 
 
 def loaded_scripts(page: Page) -> list[str]:

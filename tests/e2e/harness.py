@@ -15,6 +15,17 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def ensure_built_assets() -> None:
+    """The e2e suite runs on the minified build (WEBCALL_ASSETS=built), as production serves it; rebuild
+    it when a source changed since (a few seconds), so a test never exercises yesterday's bundle."""
+    build = ["node", str(ROOT / "scripts" / "build-assets.mjs")]
+    if subprocess.run([*build, "--check"], cwd=ROOT).returncode != 0:
+        subprocess.run(build, cwd=ROOT, check=True)
+
+
 OUR_DISABLED_FEATURES = ["WebRtcHideLocalIpsWithMdns"]  # real IPs, not .local names (livekit.md §4)
 
 
