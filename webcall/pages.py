@@ -25,10 +25,11 @@ BUILD_STAMP = "inputs.sha256"  # written last by scripts/build-assets.mjs: the b
 VENDOR_FILES = (LIVEKIT_BUNDLE.name, LIVEKIT_BUNDLE.name + ".map")
 
 
-def init_assets(app: Flask, settings: Settings, build_dir: Path = BUILD_DIR) -> None:
+def init_assets(app: Flask, settings: Settings) -> None:
     """In built mode, /static/<file> answers from the build when it has the file, else from static/."""
     if settings.assets != "built":
         return
+    build_dir = BUILD_DIR
     if not (build_dir / BUILD_STAMP).is_file():
         raise SettingsError(
             "WEBCALL_ASSETS", f"is built but {build_dir} has no build: run `make assets` (make setup does)"

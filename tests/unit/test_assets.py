@@ -1,0 +1,78 @@
+"""WEBCALL_ASSETS: which browser files the app serves (webcall/pages.py), on a small stand-in build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sandbox.stack import DEFAULT_AGENT_ID
+from webcall import ROOT, SettingsError, create_app, pages
+from webcall.settings import Settings
+
+pytestmark = pytest.mark.unit
+
+ENV = {"ITELLICOAI_API_KEY": "k", "ITELLICOAI_AGENT_ID": DEFAULT_AGENT_ID}
+
+
+def settings(**env: str) -> Settings:
+    return Settings.from_env({**ENV, **env})
+
+
+@pytest.mark.parametrize(
+    ("env", "assets"),
+    [
+        ({}, "source"),
+        ({"WEBCALL_ENV": "production", "WEBCALL_SECRET_KEY": "s" * 32}, "built"),
+        ({"WEBCALL_ENV": "production", "WEBCALL_SECRET_KEY": "s" * 32, "WEBCALL_ASSETS": "source"}, "source"),
+        ({"WEBCALL_ASSETS": "built"}, "built"),
+    ],
+)
+def test_built_in_production_source_in_development_unless_set(env, assets):
+    assert settings(**env).assets == assets
+
+
+def test_a_bad_value_names_the_setting():
+    with pytest.raises(SettingsError, match="WEBCALL_ASSETS"):
+        settings(WEBCALL_ASSETS="minified")
+
+
+@pytest.fixture
+def build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    out = tmp_path / "web"
+    (out / "static" / "js").mkdir(parents=True)
+    (out / "static" / "js" / "itellico-call.js").write_text('import"./chunk-A.js";\n//# sourceMappingURL=x')
+    (out / "static" / "js" / "itellico-call.js.map").write_text('{"version":3}')
+    (out / pages.BUILD_STAMP).write_text("hash\n")
+    monkeypatch.setattr(pages, "BUILD_DIR", out)
+    return out
+
+
+def test_built_serves_the_build_at_the_same_urls_with_source_maps_and_static_for_the_rest(build):
+    client = create_app({"settings": settings(WEBCALL_ASSETS="built")}).test_client()
+    entry = client.get("/static/js/itellico-call.js")
+    assert entry.status_code == 200 and entry.mimetype == "text/javascript"
+    assert entry.data.startswith(b'import"./chunk-A.js"')
+    assert entry.headers["Access-Control-Allow-Origin"] == "*"  # host pages load it cross-origin
+    source_map = client.get("/static/js/itellico-call.js.map")
+    assert source_map.status_code == 200 and source_map.mimetype == "application/json"
+    # What the build does not make comes from static/: the widget loader, the favicon.
+    assert client.get("/static/widget.js").data == (ROOT / "static" / "widget.js").read_bytes()
+    assert client.get("/static/favicon.svg").status_code == 200
+    assert client.get("/static/js/../../../pyproject.toml").status_code == 404
+    assert client.get("/vendor/livekit-client.esm.mjs").status_code == 200
+
+
+def test_source_serves_the_plain_modules(build):
+    client = create_app({"settings": settings(WEBCALL_ASSETS="source")}).test_client()
+    entry = client.get("/static/js/itellico-call.js")
+    assert entry.data == (ROOT / "static" / "js" / "itellico-call.js").read_bytes()
+    assert client.get("/static/js/itellico-call.js.map").status_code == 404
+    assert client.get("/vendor/livekit-client.esm.mjs.map").status_code == 200
+    assert client.get("/vendor/livekit-client.e2ee.worker.mjs").status_code == 404  # only the bundle
+
+
+def test_built_without_a_build_refuses_to_start(build):
+    (build / pages.BUILD_STAMP).unlink()  # an interrupted or missing build
+    with pytest.raises(SettingsError, match=r"WEBCALL_ASSETS.*make assets"):
+        create_app({"settings": settings(WEBCALL_ASSETS="built")})
