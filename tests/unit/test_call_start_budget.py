@@ -110,3 +110,22 @@ def test_the_build_keeps_relative_urls_at_the_depth_of_the_sources(built):
             assert (ROOT / target.relative_to(built)).is_file(), (script.name, url)
             found += 1
     assert found >= 2  # the element's stylesheet and livekit-client
+
+
+def test_every_livekit_name_the_app_reads_is_exported_by_livekit_client_js():
+    """static/js/livekit-client.js lists the exports a call uses (the build keeps only those): every
+    `lk.Name` the modules read must be there, and must be a real export of the pinned npm bundle."""
+    listed = re.search(r"export \{([^}]*)\}", (ROOT / "static" / "js" / "livekit-client.js").read_text())
+    assert listed
+    exported = {name.strip() for name in listed.group(1).split(",")}
+    read = {
+        name
+        for path in (ROOT / "static" / "js").rglob("*.js")
+        for name in re.findall(r"\blk\.([A-Z]\w*)", path.read_text())
+    }
+    assert read and read <= exported, sorted(read - exported)
+    bundle_exports = re.search(
+        r"export\s*\{([^}]*)\};?\s*(?://# sourceMappingURL=\S+)?\s*$", SOURCE_LIVEKIT.read_text()
+    )
+    assert bundle_exports
+    assert exported <= {n.split(" as ")[-1].strip() for n in bundle_exports.group(1).split(",")}
