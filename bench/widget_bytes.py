@@ -35,17 +35,18 @@ ELEMENT_HOST = """<!doctype html><html><head><title>host</title>
 <body><h1>A customer's site</h1><itellico-call demo="northwind"></itellico-call></body></html>"""
 
 
-def scripts_loaded(page: Page, url: str, warm: bool) -> list[tuple[str, int, int]]:
+def scripts_loaded(page: Page, url: str, livekit: str | None) -> list[tuple[str, int, int]]:
     """Every script, stylesheet and fetch the page made (the browser's resource timing), with its
-    size as served, raw and gzip-compressed (the same bytes fetched again outside the browser)."""
+    size as served, raw and gzip-compressed (the same bytes fetched again outside the browser).
+    `livekit`: hover the element and wait until this file, the last a call start needs, has arrived."""
     page.goto(url)
     page.wait_for_load_state("networkidle")
-    if warm:  # hover warms the element: livekit-client and every module a call needs load now
+    if livekit:  # hover warms the element: livekit-client and every module a call needs load now
         page.hover("itellico-call >> [part=call-button]")
         page.wait_for_function(
-            "() => performance.getEntriesByType('resource').some((e) => e.name.includes('livekit-client'))"
+            "(last) => performance.getEntriesByType('resource').some((e) => e.name.endsWith(last))",
+            arg=livekit,
         )
-        page.wait_for_load_state("networkidle")
     names = page.evaluate(
         """() => performance.getEntriesByType('resource')
             .filter((e) => ['script', 'link', 'css', 'fetch', 'xmlhttprequest'].includes(e.initiatorType))
@@ -93,9 +94,15 @@ def main() -> int:
         sync_playwright() as pw,
     ):
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=chromium_args())
-        widget = scripts_loaded(browser.new_page(), built_url + "/bench-host/widget", warm=False)
-        built = scripts_loaded(browser.new_page(), built_url + "/bench-host/element", warm=True)
-        source = scripts_loaded(browser.new_page(), source_url + "/bench-host/element", warm=True)
+        widget = scripts_loaded(browser.new_page(), built_url + "/bench-host/widget", None)
+        # Built: livekit-client is /static/js/livekit-client.js itself; source: that module imports the
+        # npm bundle from /vendor/, which arrives last.
+        built = scripts_loaded(
+            browser.new_page(), built_url + "/bench-host/element", "/static/js/livekit-client.js"
+        )
+        source = scripts_loaded(
+            browser.new_page(), source_url + "/bench-host/element", "/vendor/livekit-client.esm.mjs"
+        )
         browser.close()
     if any("livekit-client" in u for u, _, _ in widget):
         raise SystemExit("the widget loaded livekit-client before any intent")
