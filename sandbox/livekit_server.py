@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
 from .ports import ensure_free
+from .processes import await_ready, launch
 
 ROOT = Path(__file__).resolve().parent.parent
 PINNED_VERSION = "1.13.5"
@@ -124,28 +124,20 @@ class LiveKitServer:
             ensure_free(self.turn.tls_port, "the TURN TLS port")
         config = Path(tempfile.mkstemp(prefix="livekit-", suffix=".yaml")[1])
         config.write_text(config_yaml(self.ports, self.turn))
-        if self._log_path:
-            self._log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = self._log_path.open("wb") if self._log_path else subprocess.DEVNULL
-        self._process = subprocess.Popen(
-            [str(exe), "--config", str(config)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise LiveKitError(f"livekit-server exited with {self._process.returncode}; see its log")
-            try:
+        self._process = launch([str(exe), "--config", str(config)], self._log_path)
+        try:
+            await_ready(
+                self._process,
                 # 200 once node stats are fresh; 406 before that (livekit.md §2.2).
-                if httpx.get(f"http://127.0.0.1:{self.ports.http}/", timeout=0.5).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise LiveKitError(f"livekit-server did not become ready within {timeout:.0f}s")
+                lambda: httpx.get(f"http://127.0.0.1:{self.ports.http}/", timeout=0.5).status_code == 200,
+                what="livekit-server",
+                timeout=timeout,
+                error=LiveKitError,
+                interval=0.1,
+            )
+        except LiveKitError:
+            self.stop()
+            raise
 
     def stop(self) -> None:
         process, self._process = self._process, None

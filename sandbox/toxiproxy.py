@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -28,6 +27,7 @@ from typing import Any, Literal
 import httpx
 
 from .ports import free_port
+from .processes import await_ready, launch
 
 ROOT = Path(__file__).resolve().parent.parent
 PINNED_VERSION = "2.12.0"
@@ -117,27 +117,18 @@ class Toxiproxy:
         exe = binary()
         if not exe.is_file():
             raise ToxiproxyError(f"toxiproxy is not installed at {exe}; run `make setup`")
-        if self._log_path:
-            self._log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = self._log_path.open("wb") if self._log_path else subprocess.DEVNULL
-        self._process = subprocess.Popen(
-            [str(exe), "-host", "127.0.0.1", "-port", str(self.port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise ToxiproxyError(f"toxiproxy exited with {self._process.returncode}; see its log")
-            try:
-                if self._api.get("/version").status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        self.stop()
-        raise ToxiproxyError(f"toxiproxy did not answer within {timeout:.0f}s")
+        self._process = launch([str(exe), "-host", "127.0.0.1", "-port", str(self.port)], self._log_path)
+        try:
+            await_ready(
+                self._process,
+                lambda: self._api.get("/version").status_code == 200,
+                what="toxiproxy",
+                timeout=timeout,
+                error=ToxiproxyError,
+            )
+        except ToxiproxyError:
+            self.stop()
+            raise
 
     def proxy(self, name: str, upstream_port: int, listen_port: int | None = None) -> Proxy:
         """A new proxy from 127.0.0.1:`listen_port` (a free one by default) to 127.0.0.1:`upstream_port`."""

@@ -1,0 +1,42 @@
+"""Starting a local server binary (livekit-server, toxiproxy) and waiting until it answers."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+
+def launch(command: list[str], log_path: Path | None) -> subprocess.Popen[bytes]:
+    """Start `command` with its output in `log_path` (or nowhere) and no stdin."""
+    if log_path:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = log_path.open("wb") if log_path else subprocess.DEVNULL
+    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+
+def await_ready(
+    process: subprocess.Popen[bytes],
+    probe: Callable[[], bool],
+    *,
+    what: str,
+    timeout: float,
+    error: type[Exception],
+    interval: float = 0.05,
+) -> None:
+    """Return once `probe()` is true; raise `error` naming `what` if the process exits or time runs out.
+    A probe that cannot connect yet (httpx.HTTPError) simply means "not yet"."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise error(f"{what} exited with {process.returncode}; see its log")
+        try:
+            if probe():
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(interval)
+    raise error(f"{what} did not become ready within {timeout:.0f}s")
