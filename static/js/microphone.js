@@ -99,41 +99,12 @@ export class Microphone {
     return true;
   }
 
-  /** The livekit track of the open microphone, made once. @param {any} lk */
-  #localTrack(lk) {
-    if (!this.#track && this.#raw) {
-      this.#track = new lk.LocalAudioTrack(this.#raw, { ...MIC_CONSTRAINTS, deviceId: this.preferred.audioinput }, false);
-    }
-    return this.#track;
-  }
-
-  /**
-   * Record what the visitor says before the agent is in the room (livekit-client's pre-connect buffer):
-   * published with the track, the recording goes to the agent on `lk.agent.pre-connect-audio-buffer`
-   * once it is active, and its speech recogniser hears it before the live audio. Call it as soon as the
-   * microphone is open and livekit-client is loaded, before connecting; again is harmless. Without
-   * `MediaRecorder` (or when it throws) the call goes on without a buffer: only the words said before
-   * the agent joined are lost.
-   * @param {any} lk @returns {boolean} whether a buffer is recording
-   */
-  startPreConnectBuffer(lk) {
-    const track = this.#localTrack(lk);
-    if (!track) return false;
-    if (track.hasPreConnectBuffer) return true;
-    try {
-      track.startPreConnectBuffer(); // logs a warning and records nothing without MediaRecorder
-    } catch {
-      try { track.stopPreConnectBuffer?.(); } catch { /* a half-made recorder: drop it */ }
-    }
-    return Boolean(track.hasPreConnectBuffer);
-  }
-
-  /** Publish the open microphone in the Room (with its pre-connect buffer, if one is recording). @param {any} room @param {any} lk */
+  /** Publish the open microphone in the Room. @param {any} room @param {any} lk */
   async publish(room, lk) {
-    const track = this.#localTrack(lk);
-    if (!track) return;
-    await room.localParticipant.publishTrack(track, { source: lk.Track.Source.Microphone });
-    if (this.muted) await track.mute();
+    if (!this.#raw) return;
+    this.#track = new lk.LocalAudioTrack(this.#raw, { ...MIC_CONSTRAINTS, deviceId: this.preferred.audioinput }, false);
+    await room.localParticipant.publishTrack(this.#track, { source: lk.Track.Source.Microphone });
+    if (this.muted) await this.#track.mute();
   }
 
   /** @param {boolean} muted */
@@ -171,7 +142,6 @@ export class Microphone {
   }
 
   release() {
-    try { this.#track?.stopPreConnectBuffer?.(); } catch { /* nothing was recording */ }
     this.#track?.stop();
     this.#raw?.stop();
     this.#track = null;

@@ -15,29 +15,14 @@ export const RoomEvent = {
 /**
  * livekit-client's module. `disconnectGate`: a promise that room.disconnect() waits for before it
  * disconnects, as the real one waits for the server (so a test can act while a Room is dying).
- * `mediaRecorder`: how the browser's MediaRecorder behaves for the pre-connect buffer: 'ok', 'missing'
- * (livekit-client 2.23 then warns and records nothing) or 'throws' (the recorder cannot start).
- * `lk.log` records 'buffer started', 'connect' and 'publish' in order.
  */
-export function fakeLivekit({ agentJoins = true, connectFails = false, disconnectGate = null, mediaRecorder = 'ok' } = {}) {
-  const lk = { rooms: [], published: [], sent: [], rpcs: [], log: [] };
+export function fakeLivekit({ agentJoins = true, connectFails = false, disconnectGate = null } = {}) {
+  const lk = { rooms: [], published: [], sent: [], rpcs: [] };
   class RpcError extends Error {
     constructor(code, message) { super(message); this.code = code; }
   }
   class LocalAudioTrack {
-    constructor(mst) { this.mediaStreamTrack = mst; this.muted = false; this.stopped = false; this.recorder = undefined; }
-    get hasPreConnectBuffer() { return Boolean(this.recorder); }
-    startPreConnectBuffer() {
-      if (mediaRecorder === 'missing') return;
-      if (this.recorder) return;
-      this.recorder = { stopped: false };
-      if (mediaRecorder === 'throws') throw new DOMException('MediaRecorder cannot start', 'NotSupportedError');
-      lk.log.push('buffer started');
-    }
-    stopPreConnectBuffer() {
-      if (this.recorder) this.recorder.stopped = true;
-      this.recorder = undefined;
-    }
+    constructor(mst) { this.mediaStreamTrack = mst; this.muted = false; this.stopped = false; }
     async mute() { this.muted = true; }
     async unmute() { this.muted = false; }
     stop() { this.stopped = true; }
@@ -54,8 +39,7 @@ export function fakeLivekit({ agentJoins = true, connectFails = false, disconnec
         identity: 'me',
         publishTrack: async (track, opts) => {
           if (this.disconnected) throw new Error('cannot publish track when not connected');
-          lk.log.push('publish');
-          lk.published.push({ track, opts, withBuffer: track.hasPreConnectBuffer });
+          lk.published.push({ track, opts });
         },
         sendText: async (text, opts) => { lk.sent.push({ text, opts }); },
         // Like a LiveKit SDK on the other side: every request is acknowledged, and a method nobody
@@ -74,7 +58,6 @@ export function fakeLivekit({ agentJoins = true, connectFails = false, disconnec
     async connect(url, token, opts) {
       if (this.disconnected) throw new Error('room was disconnected');
       this.connectArgs = { url, token, opts };
-      lk.log.push('connect');
       if (connectFails) throw new Error('could not establish pc connection');
       if (agentJoins) setTimeout(() => this.agentJoins(), 5);
     }
