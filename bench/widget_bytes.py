@@ -15,6 +15,7 @@ import argparse
 import gzip
 import logging
 from pathlib import Path
+from typing import Any
 
 import httpx
 from flask import Flask
@@ -84,6 +85,17 @@ def totals(seen: list[tuple[str, int, int]]) -> dict[str, object]:
     }
 
 
+def byte_rows(base: dict[str, Any], other: dict[str, Any]) -> list[list[str]]:
+    """Files, raw and gzip bytes of `other` against `base`, as table rows with the ratio."""
+    return [
+        ["files", str(len(base["files"])), str(len(other["files"])), ""],
+        *(
+            [label, f"{base[key]:,}", f"{other[key]:,}", f"{other[key] / base[key]:.3f}x"]
+            for label, key in (("raw bytes", "raw"), ("gzip bytes", "gzip"))
+        ),
+    ]
+
+
 def main() -> int:
     argparse.ArgumentParser(description=__doc__).parse_args()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -111,11 +123,7 @@ def main() -> int:
         table(
             "Bytes when a call starts (Chromium: the element, its modules and stylesheet, livekit-client)",
             ["measure", "baseline: plain modules (source)", "minified build (built)", "ratio"],
-            [
-                ["files", str(len(s["files"])), str(len(b["files"])), ""],
-                ["raw bytes", f"{s['raw']:,}", f"{b['raw']:,}", f"{b['raw'] / s['raw']:.3f}x"],
-                ["gzip bytes", f"{s['gzip']:,}", f"{b['gzip']:,}", f"{b['gzip'] / s['gzip']:.3f}x"],
-            ],
+            byte_rows(s, b),
         )
     )
     print()
@@ -123,11 +131,7 @@ def main() -> int:
         table(
             "Bytes from us before the first click (Chromium, host page with one widget)",
             ["measure", "baseline: built call start", "widget loader", "ratio"],
-            [
-                ["files", str(len(b["files"])), str(len(w["files"])), ""],
-                ["raw bytes", f"{b['raw']:,}", f"{w['raw']:,}", f"{w['raw'] / b['raw']:.3f}x"],
-                ["gzip bytes", f"{b['gzip']:,}", f"{w['gzip']:,}", f"{w['gzip'] / b['gzip']:.3f}x"],
-            ],
+            byte_rows(b, w),
         )
     )
     path = write(

@@ -12,6 +12,7 @@ import httpx
 
 from .ports import ensure_free
 from .processes import await_ready, launch
+from .processes import stop as stop_process
 
 ROOT = Path(__file__).resolve().parent.parent
 PINNED_VERSION = "1.13.5"
@@ -141,15 +142,8 @@ class LiveKitServer:
 
     def stop(self) -> None:
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            # It can take a while to close open rooms (livekit.md §2.7).
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        # It can take a while to close open rooms (livekit.md §2.7).
+        stop_process(process, timeout=10)
 
 
 def installed_version(exe: Path | None = None) -> str | None:

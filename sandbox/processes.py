@@ -18,6 +18,18 @@ def launch(command: list[str], log_path: Path | None) -> subprocess.Popen[bytes]
     return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
 
 
+def stop(process: subprocess.Popen[bytes] | None, timeout: float = 10.0) -> None:
+    """Terminate a server that may still run; kill it if it has not ended within `timeout`."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def await_ready(
     process: subprocess.Popen[bytes],
     probe: Callable[[], bool],

@@ -28,6 +28,7 @@ import httpx
 
 from .ports import free_port
 from .processes import await_ready, launch
+from .processes import stop as stop_process
 
 ROOT = Path(__file__).resolve().parent.parent
 PINNED_VERSION = "2.12.0"
@@ -144,13 +145,7 @@ class Toxiproxy:
 
     def stop(self) -> None:
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_process(process)
         self._api.close()
 
     def __enter__(self) -> Toxiproxy:
