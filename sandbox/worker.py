@@ -107,14 +107,6 @@ async def entrypoint(ctx: JobContext) -> None:
 
 
 async def converse(ctx: JobContext, agent: SandboxAgent, options: CallOptions, reporter: Reporter) -> None:
-    try:
-        person = await asyncio.wait_for(ctx.wait_for_participant(), options.join_timeout_seconds)
-    except TimeoutError:
-        reporter.emit("ended", reason="no_participant", detail="nobody joined")
-        ctx.shutdown(reason="nobody joined")
-        return
-    reporter.emit("participant_joined", identity=person.identity)
-
     vad = ctx.proc.userdata["vad"]
     session: AgentSession = AgentSession(
         stt=stt.StreamAdapter(stt=PocketsphinxSTT(ctx.proc.userdata["transcriber"]), vad=vad),
@@ -123,6 +115,11 @@ async def converse(ctx: JobContext, agent: SandboxAgent, options: CallOptions, r
         vad=vad,
         # Decided by silero's VAD alone: the framework's other strategies need models we do not ship.
         turn_handling={"turn_detection": "vad", "interruption": {"mode": "vad"}},
+        # The framework's default (3 s) feeds the recogniser silence for the first 3 s the agent
+        # speaks, against echo before the browser's canceller adapts. A question said before the
+        # agent joined reaches it (pre-connect audio) just as the greeting starts, and would be
+        # thrown away. The browser cancels echo (echoCancellation); the visitor may interrupt at once.
+        aec_warmup_duration=None,
     )
 
     @session.on("conversation_item_added")
@@ -136,21 +133,32 @@ async def converse(ctx: JobContext, agent: SandboxAgent, options: CallOptions, r
     def _on_close(event: Any) -> None:
         left = str(event.reason.value if hasattr(event.reason, "value") else event.reason)
         if left == "participant_disconnected":
-            reporter.emit("ended", reason="participant_left", detail=f"{person.identity} left")
+            reporter.emit("ended", reason="participant_left", detail="the person left")
         else:
             reporter.emit("ended", reason="error", detail=f"session closed: {left} {event.error or ''}")
         ctx.shutdown(reason=left)
 
+    # The session starts before the room is connected (session.start connects it): its RoomIO must
+    # have registered the handler for the page's pre-connect audio (`lk.agent.pre-connect-audio-buffer`)
+    # before the page sees this agent active and sends what the visitor said before we joined. With
+    # the room connected first, that recording could arrive with no handler and be dropped.
     await session.start(
         room=ctx.room,
         agent=Agent(instructions=f"You are {agent.name}; you answer from your script."),
         room_options=room_io.RoomOptions(
-            participant_identity=person.identity,
             audio_input=options.audio_input_enabled,
             audio_output=options.audio_output_enabled,
         ),
         record=False,
     )
+    try:
+        person = await asyncio.wait_for(ctx.wait_for_participant(), options.join_timeout_seconds)
+    except TimeoutError:
+        reporter.emit("ended", reason="no_participant", detail="nobody joined")
+        ctx.shutdown(reason="nobody joined")
+        return
+    reporter.emit("participant_joined", identity=person.identity)
+
     if not (options.initial_text and options.skip_greeting_on_initial_text):
         await session.say(render(agent.first_message, options.test_variables))
     if options.fail_after_greeting:

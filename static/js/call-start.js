@@ -1,7 +1,8 @@
 // The start sequence of one call, from the click to the agent in the room: the microphone, the
 // livekit-client download and `POST /api/calls` in the order that keeps a refusal free and a granted
-// start fast, the connection warm-up, connect and publish, then waiting for the agent. Apart from
-// CallSession because the ordering rules are the subtle part; the session keeps state and events.
+// start fast, the microphone's pre-connect buffer, the connection warm-up, connect and publish (with
+// the buffer), then waiting for the agent. Apart from CallSession because the ordering rules are the
+// subtle part; the session keeps state and events.
 
 import { connectCallRoom } from './call-room.js';
 import { CallError, STEPS } from './errors.js';
@@ -68,6 +69,10 @@ export async function runStartSequence(attempt, steps) {
     await openMicrophone();
   }
   if (attempt.done) return null;
+  // The pre-connect buffer starts recording as soon as the microphone and livekit-client are both there,
+  // usually while the create is still on its way, so words said before the agent joins reach it.
+  const startBuffer = (/** @type {any} */ lk) => { if (!attempt.done && voice) steps.mic.startPreConnectBuffer(lk); };
+  Promise.all([micPromise, lkPromise]).then(([, lk]) => startBuffer(lk)).catch(() => { /* reported below */ });
   const createPromise = steps.createCall(attempt.aborter.signal).then((result) => {
     if (!result.ok) {
       throw new CallError(result.error.code, STEPS.creatingCall, { retryAfter: result.error.retryAfter, message: result.error.message });
@@ -83,6 +88,8 @@ export async function runStartSequence(attempt, steps) {
   if (attempt.done) return null;
   steps.onCreated(created);
   const room = steps.ensureRoom(lk, created);
+  startBuffer(lk); // already recording, unless the module arrived last: then now, still before connect
+
 
   await connectCallRoom(room, lk, created, mic, () => attempt.done);
   if (attempt.done) return null;

@@ -1,7 +1,10 @@
 // livekit-client, loaded on demand: a host page pays nothing for it until a call starts (or is warmed
 // up on hover/focus). ./livekit-client.js names the exports a call uses; served as is, it re-exports
 // the self-contained ESM bundle the app serves from node_modules (livekit.md §1.1), and in the minified
-// build it is that bundle, reduced to those exports.
+// build it is that bundle, reduced to those exports. Its logging is adjusted once, on arrival
+// (livekit-logs.js).
+
+import { adjustLivekitLogs } from './livekit-logs.js';
 
 const LIVEKIT_URL = new URL('./livekit-client.js', import.meta.url).href;
 
@@ -10,7 +13,10 @@ let livekitPromise = null;
 
 /** @returns {Promise<any>} the livekit-client module */
 export function loadLivekitClient() {
-  livekitPromise ??= import(LIVEKIT_URL).catch((err) => {
+  livekitPromise ??= import(LIVEKIT_URL).then((lk) => {
+    adjustLivekitLogs(lk);
+    return lk;
+  }, (err) => {
     livekitPromise = null; // let a later attempt retry the download
     throw err;
   });

@@ -99,12 +99,42 @@ export class Microphone {
     return true;
   }
 
-  /** Publish the open microphone in the Room. @param {any} room @param {any} lk */
+  /** The livekit track of the open microphone, made once. @param {any} lk */
+  #localTrack(lk) {
+    if (!this.#track && this.#raw) {
+      this.#track = new lk.LocalAudioTrack(this.#raw, { ...MIC_CONSTRAINTS, deviceId: this.preferred.audioinput }, false);
+    }
+    return this.#track;
+  }
+
+  /**
+   * Record what the visitor says before the agent is in the room (livekit-client's pre-connect buffer):
+   * published with the track, the recording goes to the agent on `lk.agent.pre-connect-audio-buffer`
+   * once it is active, and its speech recogniser hears it before the live audio. Call it as soon as the
+   * microphone is open and livekit-client is loaded, before connecting; again is harmless. Without
+   * `MediaRecorder` (or when it throws) the call goes on without a buffer: only the words said before
+   * the agent joined are lost.
+   * @param {any} lk @returns {boolean} whether a buffer is recording
+   */
+  startPreConnectBuffer(lk) {
+    const track = this.#localTrack(lk);
+    if (!track) return false;
+    if (track.hasPreConnectBuffer) return true;
+    try {
+      track.startPreConnectBuffer(); // logs a warning and records nothing without MediaRecorder
+    } catch {
+      try { track.stopPreConnectBuffer?.(); } catch { /* a half-made recorder: drop it */ }
+    }
+    return Boolean(track.hasPreConnectBuffer);
+  }
+
+  /** Publish the open microphone in the Room (with its pre-connect buffer, if one is recording). @param {any} room @param {any} lk */
   async publish(room, lk) {
-    if (!this.#raw) return;
-    this.#track = new lk.LocalAudioTrack(this.#raw, { ...MIC_CONSTRAINTS, deviceId: this.preferred.audioinput }, false);
-    await room.localParticipant.publishTrack(this.#track, { source: lk.Track.Source.Microphone });
-    if (this.muted) await this.#track.mute();
+    const track = this.#localTrack(lk);
+    if (!track) return;
+    if (track.hasPreConnectBuffer) stopBufferOnceSubscribed(room, lk, track);
+    await room.localParticipant.publishTrack(track, { source: lk.Track.Source.Microphone });
+    if (this.muted) await track.mute();
   }
 
   /** @param {boolean} muted */
@@ -142,9 +172,30 @@ export class Microphone {
   }
 
   release() {
+    try { this.#track?.stopPreConnectBuffer?.(); } catch { /* nothing was recording */ }
     this.#track?.stop();
     this.#raw?.stop();
     this.#track = null;
     this.#raw = null;
   }
+}
+
+/**
+ * The recording ends (and is sent) when the agent subscribes to the track: livekit-client 2.23 listens
+ * for that only after `publishTrack` has returned, so an agent already in the room, subscribing at
+ * once, is missed; the recording then runs on for 10 s while the agent gives up waiting for it after
+ * 3 s and hears neither it nor the live audio in between. Listening from before the publish closes the
+ * race; stopping twice is harmless.
+ * @param {any} room @param {any} lk @param {any} track
+ */
+function stopBufferOnceSubscribed(room, lk, track) {
+  const onSubscribed = (/** @type {any} */ publication) => {
+    if (publication?.track !== track) return;
+    room.off(lk.RoomEvent.LocalTrackSubscribed, onSubscribed);
+    room.off(lk.RoomEvent.Disconnected, forget);
+    if (track.hasPreConnectBuffer) track.stopPreConnectBuffer();
+  };
+  const forget = () => room.off(lk.RoomEvent.LocalTrackSubscribed, onSubscribed);
+  room.on(lk.RoomEvent.LocalTrackSubscribed, onSubscribed);
+  room.once(lk.RoomEvent.Disconnected, forget);
 }

@@ -10,19 +10,36 @@ export const RoomEvent = {
   TrackUnsubscribed: 'trackUnsubscribed', AudioPlaybackStatusChanged: 'audioPlaybackChanged',
   Reconnecting: 'reconnecting', SignalReconnecting: 'signalReconnecting', Reconnected: 'reconnected',
   Disconnected: 'disconnected', MediaDevicesChanged: 'mediaDevicesChanged', MediaDevicesError: 'mediaDevicesError',
+  LocalTrackSubscribed: 'localTrackSubscribed',
 };
 
 /**
  * livekit-client's module. `disconnectGate`: a promise that room.disconnect() waits for before it
  * disconnects, as the real one waits for the server (so a test can act while a Room is dying).
+ * `mediaRecorder`: how the browser's MediaRecorder behaves for the pre-connect buffer: 'ok', 'missing'
+ * (livekit-client 2.23 then warns and records nothing) or 'throws' (the recorder cannot start).
+ * `lk.log` records 'buffer started', 'connect' and 'publish' in order. `subscribeDuringPublish`: the agent
+ * subscribes to the published track before publishTrack returns (RoomEvent.LocalTrackSubscribed).
  */
-export function fakeLivekit({ agentJoins = true, connectFails = false, disconnectGate = null } = {}) {
-  const lk = { rooms: [], published: [], sent: [], rpcs: [] };
+export function fakeLivekit({ agentJoins = true, connectFails = false, disconnectGate = null, mediaRecorder = 'ok', subscribeDuringPublish = false } = {}) {
+  const lk = { rooms: [], published: [], sent: [], rpcs: [], log: [] };
   class RpcError extends Error {
     constructor(code, message) { super(message); this.code = code; }
   }
   class LocalAudioTrack {
-    constructor(mst) { this.mediaStreamTrack = mst; this.muted = false; this.stopped = false; }
+    constructor(mst) { this.mediaStreamTrack = mst; this.muted = false; this.stopped = false; this.recorder = undefined; }
+    get hasPreConnectBuffer() { return Boolean(this.recorder); }
+    startPreConnectBuffer() {
+      if (mediaRecorder === 'missing') return;
+      if (this.recorder) return;
+      this.recorder = { stopped: false };
+      if (mediaRecorder === 'throws') throw new DOMException('MediaRecorder cannot start', 'NotSupportedError');
+      lk.log.push('buffer started');
+    }
+    stopPreConnectBuffer() {
+      if (this.recorder) this.recorder.stopped = true;
+      this.recorder = undefined;
+    }
     async mute() { this.muted = true; }
     async unmute() { this.muted = false; }
     stop() { this.stopped = true; }
@@ -39,7 +56,11 @@ export function fakeLivekit({ agentJoins = true, connectFails = false, disconnec
         identity: 'me',
         publishTrack: async (track, opts) => {
           if (this.disconnected) throw new Error('cannot publish track when not connected');
-          lk.published.push({ track, opts });
+          lk.log.push('publish');
+          lk.published.push({ track, opts, withBuffer: track.hasPreConnectBuffer });
+          // An agent already in the room subscribes at once: livekit-client reports that while
+          // publishTrack is still finishing (before its own listener for it is in place).
+          if (subscribeDuringPublish) this.emit(RoomEvent.LocalTrackSubscribed, { track, trackSid: 'TR_mic' });
         },
         sendText: async (text, opts) => { lk.sent.push({ text, opts }); },
         // Like a LiveKit SDK on the other side: every request is acknowledged, and a method nobody
@@ -58,6 +79,7 @@ export function fakeLivekit({ agentJoins = true, connectFails = false, disconnec
     async connect(url, token, opts) {
       if (this.disconnected) throw new Error('room was disconnected');
       this.connectArgs = { url, token, opts };
+      lk.log.push('connect');
       if (connectFails) throw new Error('could not establish pc connection');
       if (agentJoins) setTimeout(() => this.agentJoins(), 5);
     }

@@ -1,0 +1,47 @@
+// livekit-client's console output, fitted to a widget that lives on other people's websites: an
+// ordinary hang-up must not leave a red error in the host page's console.
+//
+// The microphone's pre-connect buffer (microphone.js) waits for an agent to become active before it
+// sends the recording. When the call ends first (the visitor hung up while the agent was on its way,
+// or no agent came), livekit-client 2.23 logs 'error sending preconnect buffer' at error level,
+// although nothing went wrong: there was nobody to send the recording to. Those two cases are logged
+// at debug level instead; every other error (a failed send to an agent that is there, say) stays an
+// error.
+
+/** The reasons livekit-client gives when the call ended before any agent could take the recording. */
+const ENDED_BEFORE_AGENT = ['Got disconnected without active agent present', 'Agent disconnected'];
+const BUFFER_NOT_SENT = 'error sending preconnect buffer';
+
+/** @type {WeakSet<object>} the loggers already adjusted (once per livekit-client module) */
+const adjusted = new WeakSet();
+
+/**
+ * Whether a log call is the pre-connect buffer finding no agent because the call ended.
+ * @param {unknown} message @param {any} context
+ */
+export function isBufferLeftUnsent(message, context) {
+  const reason = context?.error?.message ?? String(context?.error ?? '');
+  return typeof message === 'string' && message.includes(BUFFER_NOT_SENT)
+    && ENDED_BEFORE_AGENT.some((text) => reason.includes(text));
+}
+
+/**
+ * Log the pre-connect buffer left unsent at the end of a call as debug, not error. Harmless on a
+ * livekit-client without named loggers (the fakes of the unit tests) and when called again.
+ * @param {any} lk the livekit-client module
+ */
+export function adjustLivekitLogs(lk) {
+  const logger = lk.getLogger?.(lk.LoggerNames?.Participant);
+  if (!logger || adjusted.has(logger)) return;
+  adjusted.add(logger);
+  const made = logger.methodFactory;
+  // loglevel asks the factory for each method at or above the logger's level whenever it rebuilds.
+  logger.methodFactory = (/** @type {string} */ method, /** @type {number} */ level, /** @type {string} */ name) => {
+    const write = made(method, level, name);
+    if (method !== 'error') return write;
+    const quiet = level <= 1 ? made('debug', level, name) : () => {};
+    return (/** @type {unknown} */ message, /** @type {unknown} */ context) => (
+      isBufferLeftUnsent(message, context) ? quiet(message, context) : write(message, context));
+  };
+  logger.rebuild(); // applies the factory now, without writing the level to the host's localStorage
+}

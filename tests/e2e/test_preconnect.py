@@ -1,0 +1,109 @@
+"""Words said before the agent joins are heard: livekit-client's pre-connect buffer in Chromium.
+
+The question starts 0.3 s after the microphone opens (right after the click, the permission being
+granted) and the stand-in answers the create 1.2 s late (an API round trip on a slow day), so most
+of the question is said before the agent is in the room. The page records it with the microphone
+track's pre-connect buffer from the moment the microphone and livekit-client are there, the agent's
+RoomIO feeds the recording to its recogniser before the live audio, so the question is recognised,
+answered and shown once. Without the buffer only its tail reaches the agent, which then answers with
+its fallback (the create delay makes that so even when the agent's worker is quick).
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from sandbox.agents import load_agents
+from sandbox.stack import DEFAULT_AGENT_ID
+
+from .harness import spoken_wav
+from .test_call import AGENT_LINE, ELEMENT, QUESTION, USER_LINE, events, open_call_page, start_call
+
+ANY_USER_LINE = f'{ELEMENT} [data-role="user"]'
+
+
+def test_words_said_before_the_agent_joins_are_answered_and_shown_once(launch, app_url, sandbox, tmp_path):
+    ava = load_agents()[DEFAULT_AGENT_ID]
+    wav = spoken_wav(QUESTION, tmp_path, lead_seconds=0.3, tail_seconds=6)
+    context = launch(wav=wav).new_context(permissions=["microphone"])
+    page = context.new_page()
+    console_errors: list[str] = []
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    try:
+        open_call_page(page, app_url)
+        sandbox.fault(mode="latency", endpoint="create", delay_seconds=1.2, times=1)
+        # A visitor's pointer reaches the button before the click: the element starts loading
+        # livekit-client on hover, so it is there when the question begins.
+        with page.expect_response(lambda r: r.url.endswith("/static/js/livekit-client.js")):
+            page.hover(f"{ELEMENT} [part=call-button]")
+        start_call(page)
+        expect(page.locator(f'{ELEMENT}[data-state="in-call"]')).to_have_count(1, timeout=40_000)
+
+        # The whole question reached the recogniser, though most of it was said before the agent joined.
+        expect(page.locator(USER_LINE).first).to_contain_text("opening hours", timeout=40_000)
+        expect(page.locator(AGENT_LINE, has_text=ava.reply_to(QUESTION))).to_have_count(1, timeout=40_000)
+        # The answer was spoken to its end and the agent listens again: every user line is in by now.
+        page.wait_for_function(
+            """() => {
+                const states = window.__events
+                    .filter((e) => e.type === 'agent-state').map((e) => e.detail.agentState);
+                const spoke = states.lastIndexOf('speaking');
+                return spoke >= 0 && states.slice(spoke).includes('listening');
+            }""",
+            polling=250,
+            timeout=30_000,
+        )
+        user_lines = page.locator(ANY_USER_LINE).all_inner_texts()
+        assert len(user_lines) == 1, user_lines  # the buffer and the live audio did not both make a line
+        assert events(page, "error") == []
+        assert console_errors == []
+    finally:
+        context.close()
+
+
+def _console_errors(page) -> list[str]:
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return errors
+
+
+# Counts the page's MediaRecorders, so the test sees the pre-connect buffer record and stop.
+RECORDERS = """(() => {
+  window.__recorders = [];
+  const Original = window.MediaRecorder;
+  window.MediaRecorder = class extends Original {
+    constructor(...args) { super(...args); window.__recorders.push(this); }
+  };
+})()"""
+
+
+@pytest.mark.parametrize("how", ["hang-up", "no-agent"])
+def test_a_call_that_ends_before_any_agent_came_leaves_no_console_error(launch, serve_app, sandbox, how):
+    # The buffer was recording for an agent that never became active: livekit-client gives up on
+    # sending it when the Room disconnects. That is no error for the host page's console.
+    url = serve_app(agent_join_timeout_seconds=4)
+    sandbox.fault(mode="agent_absent", times=1)
+    context = launch().new_context(permissions=["microphone"])
+    context.add_init_script(RECORDERS)
+    page = context.new_page()
+    errors = _console_errors(page)
+    try:
+        open_call_page(page, url)
+        start_call(page)
+        expect(page.locator(f'{ELEMENT}[data-state="waiting-for-agent"]')).to_have_count(1, timeout=20_000)
+        assert page.evaluate("window.__recorders.length") == 1  # the buffer is recording, published
+        if how == "hang-up":
+            page.click(f"{ELEMENT} [part=call-button]")
+            expect(page.locator(f'{ELEMENT}[data-state="ended"]')).to_have_count(1, timeout=15_000)
+        else:
+            expect(page.locator(f'{ELEMENT}[data-state="error"]')).to_have_count(1, timeout=20_000)
+            assert events(page, "error")[0]["code"] == "agent_join_timeout"
+        page.wait_for_function("window.__recorders.every((r) => r.state === 'inactive')", timeout=5_000)
+        # livekit-client gives up on the buffer in the Room's disconnect, before the element says
+        # ended (or failed); a round trip through the page's task queue lets that log line land.
+        page.evaluate("new Promise((r) => setTimeout(r, 0))")
+        assert errors == []
+    finally:
+        context.close()

@@ -1,0 +1,129 @@
+// The microphone's pre-connect buffer (issue 13, "The browser"): it records from the moment the
+// microphone and livekit-client are both there, before the Room connects, and the track is published
+// with it, so the agent hears what was said before it joined. A browser without a working
+// MediaRecorder gets a call without a buffer, never an error.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { CallSession } from '../../static/js/call-session.js';
+import { RoomEvent, createResponse, deferred, fakeFetch, fakeLivekit, fakeMic, fakePermissions, record, until } from './fakes.mjs';
+
+/** A backend whose create answers only when `gate` resolves. */
+function heldCreate(gate) {
+  const requests = [];
+  const fetch = async (url, init = {}) => {
+    requests.push({ url, init });
+    if (url.endsWith('/api/calls')) await gate.promise;
+    return new Response(JSON.stringify(url.endsWith('/api/calls') ? createResponse() : { status: 'completed' }), {
+      status: url.endsWith('/api/calls') ? 201 : 200, headers: { 'Content-Type': 'application/json' },
+    });
+  };
+  return { fetch, requests };
+}
+
+for (const permission of ['granted', 'prompt']) {
+  test(`permission "${permission}": the buffer records before the create answers and before connect; published with it`, async () => {
+    const lk = fakeLivekit();
+    const gate = deferred();
+    const api = heldCreate(gate);
+    const session = new CallSession({ loadLivekit: async () => lk, fetch: api.fetch, mediaDevices: fakeMic(), permissions: fakePermissions(permission) });
+    const events = record(session, ['error']);
+    const started = session.start();
+    await until(() => lk.log.includes('buffer started'), 'the buffer started while the create is pending');
+    assert.equal(lk.rooms.length, 0, 'no Room yet: the create has not answered');
+    gate.resolve();
+    assert.equal(await started, true);
+    assert.deepEqual(lk.log, ['buffer started', 'connect', 'publish']);
+    assert.equal(lk.published.length, 1);
+    assert.equal(lk.published[0].withBuffer, true, 'published while the buffer records (TF_PRECONNECT_BUFFER)');
+    assert.equal(lk.published[0].opts.source, 'microphone');
+    const recorder = lk.published[0].track.recorder;
+    await session.end();
+    assert.equal(recorder.stopped, true, 'hanging up stops the recording');
+    assert.deepEqual(events, []);
+  });
+}
+
+test('livekit-client arriving after the create still starts the buffer before connect', async () => {
+  const lk = fakeLivekit();
+  const load = deferred();
+  const api = fakeFetch(() => [201, createResponse()]);
+  const session = new CallSession({ loadLivekit: () => load.promise, fetch: api.fetch, mediaDevices: fakeMic(), permissions: fakePermissions('granted') });
+  const started = session.start();
+  await until(() => api.requests.length === 1, 'the create sent');
+  load.resolve(lk);
+  assert.equal(await started, true);
+  assert.deepEqual(lk.log, ['buffer started', 'connect', 'publish']);
+  assert.equal(lk.published[0].withBuffer, true);
+  await session.end();
+});
+
+test('an agent subscribing while the track is still being published ends the recording (so it is sent)', async () => {
+  // livekit-client 2.23 stops the recording on the subscription only if it comes after publishTrack
+  // returned; an agent already in the room subscribes sooner, and the recording ran on for 10 s.
+  const lk = fakeLivekit({ subscribeDuringPublish: true });
+  const api = fakeFetch(() => [201, createResponse()]);
+  const session = new CallSession({ loadLivekit: async () => lk, fetch: api.fetch, mediaDevices: fakeMic(), permissions: fakePermissions('granted') });
+  assert.equal(await session.start(), true);
+  const { track } = lk.published[0];
+  assert.equal(lk.published[0].withBuffer, true);
+  assert.equal(track.hasPreConnectBuffer, false, 'the recording stopped when the agent subscribed');
+  await session.end();
+});
+
+test('a subscription to another track leaves the recording running', async () => {
+  const lk = fakeLivekit();
+  const api = fakeFetch(() => [201, createResponse()]);
+  const session = new CallSession({ loadLivekit: async () => lk, fetch: api.fetch, mediaDevices: fakeMic(), permissions: fakePermissions('granted') });
+  assert.equal(await session.start(), true);
+  const room = lk.rooms[0];
+  room.emit(RoomEvent.LocalTrackSubscribed, { track: {}, trackSid: 'TR_other' });
+  assert.equal(lk.published[0].track.hasPreConnectBuffer, true);
+  room.emit(RoomEvent.LocalTrackSubscribed, { track: lk.published[0].track, trackSid: 'TR_mic' });
+  assert.equal(lk.published[0].track.hasPreConnectBuffer, false);
+  await session.end();
+});
+
+for (const mediaRecorder of ['missing', 'throws']) {
+  test(`MediaRecorder ${mediaRecorder}: the call goes on without a buffer and without an error`, async () => {
+    const lk = fakeLivekit({ mediaRecorder });
+    const api = fakeFetch(() => [201, createResponse()]);
+    const mic = fakeMic();
+    const session = new CallSession({ loadLivekit: async () => lk, fetch: api.fetch, mediaDevices: mic, permissions: fakePermissions('granted') });
+    const events = record(session, ['state', 'error']);
+    assert.equal(await session.start(), true);
+    assert.equal(session.state, 'in-call');
+    assert.deepEqual(lk.log, ['connect', 'publish']);
+    assert.equal(lk.published.length, 1, 'the microphone is still published');
+    assert.equal(lk.published[0].withBuffer, false);
+    assert.equal(events.filter((e) => e.type === 'error').length, 0);
+    await session.end();
+    assert.equal(mic.track.stopped, true);
+  });
+}
+
+test('text mode: no microphone, no buffer', async () => {
+  const lk = fakeLivekit();
+  const api = fakeFetch(() => [201, createResponse({ mode: 'text' })]);
+  const mic = fakeMic();
+  const session = new CallSession({ loadLivekit: async () => lk, fetch: api.fetch, mediaDevices: mic, mode: 'text' });
+  assert.equal(await session.start(), true);
+  assert.equal(mic.calls.length, 0);
+  assert.deepEqual(lk.log, ['connect']);
+  assert.equal(lk.published.length, 0);
+  await session.end();
+});
+
+test('muting before the call is connected still publishes a muted track with the buffer', async () => {
+  const lk = fakeLivekit();
+  const gate = deferred();
+  const api = heldCreate(gate);
+  const session = new CallSession({ loadLivekit: async () => lk, fetch: api.fetch, mediaDevices: fakeMic(), permissions: fakePermissions('granted') });
+  const started = session.start();
+  await until(() => lk.log.includes('buffer started'), 'the buffer started');
+  await session.setMuted(true);
+  gate.resolve();
+  assert.equal(await started, true);
+  assert.equal(lk.published[0].track.muted, true);
+  assert.equal(lk.published[0].withBuffer, true);
+  await session.end();
+});
