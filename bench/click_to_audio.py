@@ -1,32 +1,37 @@
-"""Click → first agent audio in Chromium against the sandbox: our page (mic, livekit-client,
-create and connection overlap) vs a minimal page in bench/ that does the same steps one after
-another. Both run in the same process against the same livekit-server and agent, alternating.
+"""Click → the agent, as a visitor feels it, in Chromium against the sandbox's framework agent: our
+page (microphone, livekit-client, create and connection overlapped; the pre-connect buffer) vs a
+minimal page (bench/minimal.js) that does the same steps one after another. Both pages run in one
+process against the same servers and agent, alternating call by call, at each added round trip
+(bench/lab.py: browser → app, app → API and browser → signalling through toxiproxy).
 
-    make bench            (or: .venv/bin/python -m bench.click_to_audio --calls 10)
+1. click → first agent audio (the agent greets once the person is in the room), per round trip;
+2. click → the agent hears you: a question that starts 0.3 s after the click (Chromium plays a WAV
+   as the microphone from the moment it opens, and both pages open it first thing in the click);
+   the time until the agent's first final transcript of it, and how many of its words it recognised.
+
+    make bench      (or: .venv/bin/python -m bench.click_to_audio --calls 10 --rtt 0 50 150)
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import statistics
+import re
+import tempfile
 from pathlib import Path
+from typing import Any
 
-from flask import send_from_directory
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from bench.common import summary, table, write
-from sandbox.livekit_server import LiveKitPorts
-from sandbox.ports import free_port
-from sandbox.stack import SandboxStack
-from tests.e2e.harness import CHROMIUM, chromium_args, serve
-from webcall import create_app
-from webcall.settings import Settings
+from bench.lab import Lab, lab
+from tests.e2e.harness import CHROMIUM, chromium_args, ensure_built_assets, spoken_wav
 
-BENCH = Path(__file__).resolve().parent
-ROOT = BENCH.parent
+ROOT = Path(__file__).resolve().parent.parent
+QUESTION = "What are your opening hours?"  # in Ava's script (sandbox/agents.toml)
+HEARD_TIMEOUT_MS = 30_000
 
-OUR_PAGE = """async () => {
+OUR_FIRST_AUDIO = """async () => {
   const el = document.querySelector('itellico-call');
   const clickedAt = performance.now();
   el.shadowRoot.querySelector('[part=call-button]').click();
@@ -37,7 +42,7 @@ OUR_PAGE = """async () => {
   }
 }"""
 
-MINIMAL_PAGE = """async () => {
+MINIMAL_FIRST_AUDIO = """async () => {
   document.getElementById('call').click();
   for (;;) {
     if (window.bench.error) throw new Error(window.bench.error);
@@ -46,73 +51,158 @@ MINIMAL_PAGE = """async () => {
   }
 }"""
 
+OUR_HEARD = f"""async () => {{
+  const el = document.querySelector('itellico-call');
+  const clickedAt = performance.now();
+  const heard = new Promise((resolve) => el.addEventListener('itellico-call:transcript', (e) => {{
+    const line = e.detail.entry;
+    const ms = performance.now() - clickedAt;
+    if (line.role === 'user' && line.final && line.text.trim()) resolve({{ ms, text: line.text }});
+  }}));
+  el.shadowRoot.querySelector('[part=call-button]').click();
+  const late = new Promise((r) => setTimeout(() => r({{ ms: null, text: '' }}), {HEARD_TIMEOUT_MS}));
+  return Promise.race([heard, late]);
+}}"""
 
-def one_call(page: Page, url: str, script: str) -> float:
+MINIMAL_HEARD = f"""async () => {{
+  document.getElementById('call').click();
+  const started = performance.now();
+  for (;;) {{
+    if (window.bench.error) throw new Error(window.bench.error);
+    if (window.bench.heard) return window.bench.heard;
+    if (performance.now() - started > {HEARD_TIMEOUT_MS}) return {{ ms: null, text: '' }};
+    await new Promise((r) => setTimeout(r, 20));
+  }}
+}}"""
+
+PAGES = {
+    "ours": ("/", OUR_FIRST_AUDIO, OUR_HEARD),
+    "minimal": ("/bench/minimal.html", MINIMAL_FIRST_AUDIO, MINIMAL_HEARD),
+}
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[a-z']+", text.lower())
+
+
+def one_call(page: Page, url: str, script: str) -> Any:
     page.goto(url)
     page.wait_for_load_state("networkidle")
-    elapsed = page.evaluate(script)
+    result = page.evaluate(script)
     page.evaluate("() => { document.querySelector('itellico-call')?.end(); window.benchRoom?.disconnect(); }")
-    return float(elapsed)
+    return result
+
+
+def first_audio(browser: Browser, net: Lab, rtt: int, calls: int) -> dict[str, list[float]]:
+    net.rtt(rtt)
+    context = browser.new_context(permissions=["microphone"])
+    page = context.new_page()
+    times: dict[str, list[float]] = {"ours": [], "minimal": []}
+    for path, script, _ in PAGES.values():  # one unmeasured call each warms the caches alike
+        one_call(page, net.url + path, script)
+    for _ in range(calls):  # alternate, so drift hits both pages alike
+        for name, (path, script, _) in PAGES.items():
+            times[name].append(float(one_call(page, net.url + path, script)))
+    context.close()
+    return times
+
+
+def heard(pw: Any, net: Lab, calls: int) -> dict[str, list[dict[str, Any]]]:
+    """Each call gets a fresh browser: Chromium plays the WAV once per process (`%noloop`)."""
+    net.rtt(0)
+    wav = spoken_wav(
+        QUESTION, Path(tempfile.mkdtemp(prefix="bench-heard-")), lead_seconds=0.3, tail_seconds=8
+    )
+    results: dict[str, list[dict[str, Any]]] = {"ours": [], "minimal": []}
+    for _ in range(calls):
+        for name, (path, _, script) in PAGES.items():
+            browser = pw.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=chromium_args(wav)
+            )
+            page = browser.new_context(permissions=["microphone"]).new_page()
+            page.goto(net.url + path)  # loaded before the click (the WAV starts when the mic opens)
+            page.wait_for_load_state("networkidle")
+            if name == "ours":  # a visitor's pointer reaches the button first: livekit-client loads on hover
+                page.hover("itellico-call")
+            result = page.evaluate(script)
+            browser.close()
+            said = words(QUESTION)
+            got = set(words(result["text"]))
+            results[name].append({**result, "lost": sum(1 for w in said if w not in got)})
+    return results
+
+
+def ms(value: float) -> str:
+    return f"{value:.0f}"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--calls", type=int, default=10, help="calls per page (>= 10)")
+    parser.add_argument("--calls", type=int, default=10, help="calls per page and round trip (>= 3)")
+    parser.add_argument("--heard-calls", type=int, default=5, help="calls per page for 'the agent hears you'")
+    parser.add_argument("--rtt", type=int, nargs="+", default=[0, 50, 150], help="added round trips (ms)")
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     logging.getLogger("webcall").setLevel(logging.WARNING)
-    stack = SandboxStack(
-        livekit_ports=LiveKitPorts(http=free_port(), tcp=free_port(), udp=free_port(udp=True)),
-        api_port=free_port(),
-        log_dir=ROOT / "artifacts" / "bench",
-    )
-    stack.start()
-    env = stack.app_env() | {
-        "WEBCALL_SECRET_KEY": "bench-secret-key-0123456789",
-        "WEBCALL_RATE_LIMIT_PER_IP": "100000/minute",
-    }
-    app = create_app({"settings": Settings.from_env(env)})
-    app.add_url_rule("/bench/<path:name>", "bench", lambda name: send_from_directory(BENCH, name))
-    ours: list[float] = []
-    minimal: list[float] = []
-    try:
-        with serve(app) as url, sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=chromium_args())
-            context = browser.new_context(permissions=["microphone"])
-            page = context.new_page()
-            # One unmeasured call each warms the browser's and the server's caches alike.
-            one_call(page, url + "/", OUR_PAGE)
-            one_call(page, url + "/bench/minimal.html", MINIMAL_PAGE)
-            for _ in range(args.calls):  # alternate, so drift hits both pages alike
-                ours.append(one_call(page, url + "/", OUR_PAGE))
-                minimal.append(one_call(page, url + "/bench/minimal.html", MINIMAL_PAGE))
-            browser.close()
-    finally:
-        stack.stop()
-    base, mine = summary(minimal), summary(ours)
+    ensure_built_assets()
+    audio: dict[int, dict[str, list[float]]] = {}
+    with lab() as net, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=chromium_args())
+        for rtt in args.rtt:
+            audio[rtt] = first_audio(browser, net, rtt, args.calls)
+        browser.close()
+        hears = heard(pw, net, args.heard_calls)
+
+    rows = []
+    for rtt, times in audio.items():
+        base, mine = summary(times["minimal"]), summary(times["ours"])
+        label = "loopback" if rtt == 0 else f"+{rtt} ms RTT"
+        for stat in ("median", "p95"):
+            rows.append(
+                [f"{label}, {stat}", ms(base[stat]), ms(mine[stat]), f"{mine[stat] / base[stat]:.2f}x"]
+            )
     print(
         table(
-            f"Click → first agent audio in Chromium, sandbox ({args.calls} calls each, alternating)",
-            ["measure", "baseline: minimal sequential page", "our page", "ratio"],
+            f"Click → first agent audio ({args.calls} calls each, alternating)",
+            ["round trip added", "baseline: minimal sequential page (ms)", "our page (ms)", "ratio"],
+            rows,
+        )
+    )
+
+    said = len(words(QUESTION))
+    heard_rows = []
+    for name in ("minimal", "ours"):
+        got = [r for r in hears[name] if r["ms"] is not None]
+        median = summary([r["ms"] for r in got])["median"] if got else None
+        heard_rows.append(
             [
-                [
-                    "median (ms)",
-                    f"{base['median']:.0f}",
-                    f"{mine['median']:.0f}",
-                    f"{mine['median'] / base['median']:.2f}x",
-                ],
-                ["p95 (ms)", f"{base['p95']:.0f}", f"{mine['p95']:.0f}", f"{mine['p95'] / base['p95']:.2f}x"],
-                ["stdev (ms)", f"{statistics.stdev(minimal):.0f}", f"{statistics.stdev(ours):.0f}", ""],
-            ],
+                "baseline: minimal sequential page" if name == "minimal" else "our page (pre-connect buffer)",
+                f"{len(got)}/{len(hears[name])}",
+                ms(median) if median is not None else "never",
+                f"{sum(r['lost'] for r in hears[name]) / len(hears[name]):.1f} of {said}",
+                " / ".join(repr(r["text"]) for r in hears[name][:2]),
+            ]
+        )
+    print()
+    print(
+        table(
+            f'Click → the agent hears you: "{QUESTION}" from click + 0.3 s, loopback'
+            f" ({args.heard_calls} calls each)",
+            ["page", "heard", "median (ms)", "words lost (mean)", "what the agent heard (first two)"],
+            heard_rows,
         )
     )
     path = write(
         "click_to_audio",
         {
-            "baseline_ms": base,
-            "ours_ms": mine,
-            "ratio_median": mine["median"] / base["median"],
-            "raw": {"ours": ours, "baseline": minimal},
+            "first_audio_ms": {
+                str(rtt): {k: summary(v) | {"raw": v} for k, v in t.items()} for rtt, t in audio.items()
+            },
+            "ratio_median": {
+                str(rtt): summary(t["ours"])["median"] / summary(t["minimal"])["median"]
+                for rtt, t in audio.items()
+            },
+            "heard": hears,
         },
     )
     print(f"\nwritten: {path.relative_to(ROOT)}")

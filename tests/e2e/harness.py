@@ -12,6 +12,7 @@ from pathlib import Path
 
 import playwright
 from flask import Flask
+from playwright.sync_api import Page
 from werkzeug.serving import make_server
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -79,3 +80,11 @@ def serve(app: Flask, port: int = 0) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def console_errors(page: Page) -> list[str]:
+    """The page's console errors and uncaught exceptions from now on (a list that fills as they come)."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return errors

@@ -14,7 +14,7 @@ from sandbox.stack import DEFAULT_AGENT_ID
 from sandbox.standin import StandinConfig, create_standin
 
 from .conftest import ARTIFACTS, loaded_scripts, wait_until
-from .harness import serve, spoken_wav
+from .harness import console_errors, serve, spoken_wav
 
 ELEMENT = "itellico-call"
 AGENT_LINE = f'{ELEMENT} [data-role="agent"][data-final="true"] .line-text'
@@ -58,8 +58,7 @@ def test_voice_call_greets_hears_the_question_answers_and_ends(launch, app_url, 
     wav = spoken_wav(QUESTION, tmp_path, lead_seconds=14, tail_seconds=5)
     context = launch(wav=wav).new_context(permissions=["microphone"])
     page = context.new_page()
-    console_errors: list[str] = []
-    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    errors = console_errors(page)
     try:
         open_call_page(page, app_url)
         created = start_call(page)
@@ -91,7 +90,7 @@ def test_voice_call_greets_hears_the_question_answers_and_ends(launch, app_url, 
         page.click(f"{ELEMENT} [part=call-button]")
         expect(page.locator(f'{ELEMENT}[data-state="ended"]')).to_have_count(1, timeout=15_000)
         page.screenshot(path=str(ARTIFACTS / "voice-call-ended.png"), full_page=True)
-        assert console_errors == []  # CSP violations and script errors would show up here
+        assert errors == []  # CSP violations and script errors would show up here
         # This call ran on the minified build (WEBCALL_ASSETS=built): shared chunks, no plain modules.
         scripts = loaded_scripts(page)
         assert any(p.startswith("/static/js/chunk-") for p in scripts), scripts

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from sandbox.agents import load_agents
 from sandbox.stack import DEFAULT_AGENT_ID
 
-from .harness import spoken_wav
+from .harness import console_errors, spoken_wav
 from .test_call import AGENT_LINE, ELEMENT, QUESTION, USER_LINE, events, open_call_page, start_call
 
 ANY_USER_LINE = f'{ELEMENT} [data-role="user"]'
@@ -28,8 +28,7 @@ def test_words_said_before_the_agent_joins_are_answered_and_shown_once(launch, a
     wav = spoken_wav(QUESTION, tmp_path, lead_seconds=0.3, tail_seconds=6)
     context = launch(wav=wav).new_context(permissions=["microphone"])
     page = context.new_page()
-    console_errors: list[str] = []
-    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    errors = console_errors(page)
     try:
         open_call_page(page, app_url)
         sandbox.fault(mode="latency", endpoint="create", delay_seconds=1.2, times=1)
@@ -57,16 +56,9 @@ def test_words_said_before_the_agent_joins_are_answered_and_shown_once(launch, a
         user_lines = page.locator(ANY_USER_LINE).all_inner_texts()
         assert len(user_lines) == 1, user_lines  # the buffer and the live audio did not both make a line
         assert events(page, "error") == []
-        assert console_errors == []
+        assert errors == []
     finally:
         context.close()
-
-
-def _console_errors(page) -> list[str]:
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    return errors
 
 
 # Counts the page's MediaRecorders, so the test sees the pre-connect buffer record and stop.
@@ -88,7 +80,7 @@ def test_a_call_that_ends_before_any_agent_came_leaves_no_console_error(launch, 
     context = launch().new_context(permissions=["microphone"])
     context.add_init_script(RECORDERS)
     page = context.new_page()
-    errors = _console_errors(page)
+    errors = console_errors(page)
     try:
         open_call_page(page, url)
         start_call(page)
