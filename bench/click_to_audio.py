@@ -136,39 +136,7 @@ def ms(value: float) -> str:
     return f"{value:.0f}"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--calls", type=int, default=10, help="calls per page and round trip (>= 3)")
-    parser.add_argument("--heard-calls", type=int, default=5, help="calls per page for 'the agent hears you'")
-    parser.add_argument("--rtt", type=int, nargs="+", default=[0, 50, 150], help="added round trips (ms)")
-    args = parser.parse_args()
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    logging.getLogger("webcall").setLevel(logging.WARNING)
-    ensure_built_assets()
-    audio: dict[int, dict[str, list[float]]] = {}
-    with lab() as net, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=chromium_args())
-        for rtt in args.rtt:
-            audio[rtt] = first_audio(browser, net, rtt, args.calls)
-        browser.close()
-        hears = heard(pw, net, args.heard_calls)
-
-    rows = []
-    for rtt, times in audio.items():
-        base, mine = summary(times["minimal"]), summary(times["ours"])
-        label = "loopback" if rtt == 0 else f"+{rtt} ms RTT"
-        for stat in ("median", "p95"):
-            rows.append(
-                [f"{label}, {stat}", ms(base[stat]), ms(mine[stat]), f"{mine[stat] / base[stat]:.2f}x"]
-            )
-    print(
-        table(
-            f"Click → first agent audio ({args.calls} calls each, alternating)",
-            ["round trip added", "baseline: minimal sequential page (ms)", "our page (ms)", "ratio"],
-            rows,
-        )
-    )
-
+def print_heard(hears: dict[str, list[dict[str, Any]]], calls: int) -> None:
     said = len(words(QUESTION))
     heard_rows = []
     for name in ("minimal", "ours"):
@@ -186,12 +154,48 @@ def main() -> int:
     print()
     print(
         table(
-            f'Click → the agent hears you: "{QUESTION}" from click + 0.3 s, loopback'
-            f" ({args.heard_calls} calls each)",
+            f'Click → the agent hears you: "{QUESTION}" from click + 0.3 s, loopback ({calls} calls each)',
             ["page", "heard", "median (ms)", "words lost (mean)", "what the agent heard (first two)"],
             heard_rows,
         )
     )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--calls", type=int, default=10, help="calls per page and round trip (>= 3)")
+    parser.add_argument("--heard-calls", type=int, default=5, help="calls per page for 'the agent hears you'")
+    parser.add_argument("--rtt", type=int, nargs="+", default=[0, 50, 150], help="added round trips (ms)")
+    args = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.getLogger("webcall").setLevel(logging.WARNING)
+    ensure_built_assets()
+    audio: dict[int, dict[str, list[float]]] = {}
+    with lab() as net, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=chromium_args())
+        for rtt in args.rtt:
+            audio[rtt] = first_audio(browser, net, rtt, args.calls)
+        browser.close()
+        hears = heard(pw, net, args.heard_calls) if args.heard_calls else {}
+
+    rows = []
+    for rtt, times in audio.items():
+        base, mine = summary(times["minimal"]), summary(times["ours"])
+        label = "loopback" if rtt == 0 else f"+{rtt} ms RTT"
+        for stat in ("median", "p95"):
+            rows.append(
+                [f"{label}, {stat}", ms(base[stat]), ms(mine[stat]), f"{mine[stat] / base[stat]:.2f}x"]
+            )
+    print(
+        table(
+            f"Click → first agent audio ({args.calls} calls each, alternating)",
+            ["round trip added", "baseline: minimal sequential page (ms)", "our page (ms)", "ratio"],
+            rows,
+        )
+    )
+
+    if hears:
+        print_heard(hears, args.heard_calls)
     path = write(
         "click_to_audio",
         {

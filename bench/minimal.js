@@ -4,7 +4,8 @@
 // as our page. It opens the microphone first thing in the click, as a careful page does, so words
 // said from the click on are in the track; they reach the agent only once the track is published.
 const button = document.getElementById('call');
-window.bench = { clickedAt: null, firstAudioAt: null, heard: null, error: null };
+window.bench = { clickedAt: null, firstAudioAt: null, heard: null, error: null, marks: {} };
+const mark = (name) => { window.bench.marks[name] = Math.round(performance.now() - window.bench.clickedAt); };
 
 async function inboundAudioBytes(room) {
   let bytes = 0;
@@ -36,13 +37,16 @@ button.addEventListener('click', async () => {
       method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ mode: 'voice' }),
     });
     const call = await response.json();
+    mark('created');
     const lk = await import('/static/js/livekit-client.js');
     const room = new lk.Room();
     window.benchRoom = room;
     room.on(lk.RoomEvent.TrackSubscribed, (track) => { if (track.kind === 'audio') document.body.append(track.attach()); });
     listenForUs(room);
     await room.connect(call.livekit_url, call.token, call.rtc_config ? { rtcConfig: call.rtc_config } : {});
+    mark('connected');
     await room.localParticipant.publishTrack(stream.getAudioTracks()[0], { source: lk.Track.Source.Microphone });
+    mark('published');
     while ((await inboundAudioBytes(room)) === 0) await new Promise((r) => setTimeout(r, 20));
     window.bench.firstAudioAt = performance.now();
   } catch (err) {
