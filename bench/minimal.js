@@ -41,7 +41,8 @@ button.addEventListener('click', async () => {
     const lk = await import('/static/js/livekit-client.js');
     const room = new lk.Room();
     window.benchRoom = room;
-    room.on(lk.RoomEvent.TrackSubscribed, (track) => { if (track.kind === 'audio') document.body.append(track.attach()); });
+    room.on(lk.RoomEvent.TrackSubscribed, (track) => { mark('subscribed'); if (track.kind === 'audio') document.body.append(track.attach()); });
+    room.on(lk.RoomEvent.ParticipantConnected, () => mark('agent joined'));
     listenForUs(room);
     await room.connect(call.livekit_url, call.token, call.rtc_config ? { rtcConfig: call.rtc_config } : {});
     mark('connected');

@@ -158,9 +158,12 @@ async def converse(ctx: JobContext, agent: SandboxAgent, options: CallOptions, r
         ctx.shutdown(reason="nobody joined")
         return
     reporter.emit("participant_joined", identity=person.identity)
+    log.info("call %s: %s joined", options.call_id, person.identity)
 
     if not (options.initial_text and options.skip_greeting_on_initial_text):
-        await session.say(render(agent.first_message, options.test_variables))
+        greeting = session.say(render(agent.first_message, options.test_variables))
+        log.info("call %s: greeting", options.call_id)
+        await greeting
     if options.fail_after_greeting:
         raise RuntimeError("agent_crash fault: failing on purpose after the greeting")
     if options.initial_text:
