@@ -23,7 +23,7 @@ from sandbox.stack import SandboxStack
 from webcall import ROOT, create_app
 from webcall.settings import Settings
 
-from .harness import CHROMIUM, chromium_args, ensure_built_assets, serve
+from .harness import CHROMIUM, chromium_args, ensure_built_assets, serve, silent_wav
 
 ARTIFACTS = ROOT / "artifacts" / "e2e"
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -160,12 +160,15 @@ BrowserFactory = Callable[..., Browser]
 
 
 @pytest.fixture(scope="session")
-def launch(pw: Playwright) -> Iterator[BrowserFactory]:
+def launch(pw: Playwright, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserFactory]:
     browsers: list[Browser] = []
+    silence = silent_wav(tmp_path_factory.mktemp("silence"))
 
     def start(wav: Path | None = None, extra_args: list[str] | None = None) -> Browser:
+        """A Chromium whose microphone plays `wav` once, or silence (a visitor who says nothing)."""
+        args = chromium_args(wav, loop=False) if wav is not None else chromium_args(silence, loop=True)
         browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=chromium_args(wav) + (extra_args or [])
+            executable_path=str(CHROMIUM), headless=True, args=args + (extra_args or [])
         )
         browsers.append(browser)
         return browser

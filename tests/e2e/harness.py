@@ -40,7 +40,9 @@ def playwright_disabled_features() -> list[str]:
     return re.findall(r'"([A-Za-z0-9]+)"', match.group(1))
 
 
-def chromium_args(wav: Path | None = None) -> list[str]:
+def chromium_args(wav: Path | None = None, loop: bool = False) -> list[str]:
+    """Chromium's flags for a call. `wav` plays as the microphone (once, unless `loop`); without it
+    Chromium's fake microphone beeps."""
     features = ",".join(playwright_disabled_features() + OUR_DISABLED_FEATURES)
     args = [
         "--use-fake-ui-for-media-stream",
@@ -52,8 +54,20 @@ def chromium_args(wav: Path | None = None) -> list[str]:
         "--no-first-run",
     ]
     if wav is not None:
-        args.append(f"--use-file-for-fake-audio-capture={wav}%noloop")
+        args.append(f"--use-file-for-fake-audio-capture={wav}" + ("" if loop else "%noloop"))
     return args
+
+
+def silent_wav(folder: Path) -> Path:
+    """Ten seconds of silence, to play in a loop as the microphone of a visitor who says nothing.
+    Chromium's own fake microphone beeps, and the agent's VAD now and then takes a beep for speech
+    and stops its greeting (the sandbox agent may be interrupted from its first word)."""
+    if shutil.which("sox") is None:
+        raise RuntimeError("sox is not installed; run `make setup`")
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "silence.wav"
+    subprocess.run(["sox", "-n", "-r", "48000", "-c", "1", str(path), "trim", "0", "10"], check=True)
+    return path
 
 
 def spoken_wav(text: str, folder: Path, lead_seconds: float = 2.0, tail_seconds: float = 4.0) -> Path:
