@@ -1,16 +1,17 @@
 """Words said before the agent joins are heard: livekit-client's pre-connect buffer in Chromium.
 
 The question (about 1.7 s of espeak) starts 0.3 s after the microphone opens (right after the
-click, the permission being granted) and the stand-in answers the create 2.5 s late (an API on a
-bad day), so the whole question is said before the agent is in the room. The page records it with
-the microphone track's pre-connect buffer from the moment the microphone and livekit-client are
-there, the agent's RoomIO feeds the recording to its recogniser before the live audio, so the
-question is recognised, answered and shown once. Without the buffer the agent hears nothing of it.
+click, the permission being granted) and the stand-in answers the create 1.2 s late (an API round
+trip on a slow day), so most of the question is said before the agent hears the person's track. The
+page records it with the microphone track's pre-connect buffer from the moment the microphone and
+livekit-client are there, the agent's RoomIO feeds the recording to its recogniser before the live
+audio, so the question is recognised, answered and shown once. Without the buffer only its tail
+reaches the agent.
 
-The whole question is in the recording on purpose: where the recording ends and the live audio
-begins, the agent gets a stretch of audio twice (the recording stops only when the page learns that
-the agent subscribed, after the live audio has started to flow), and a word said across that seam
-can come out garbled ("opening hours" → "opening up a lot of"); docs/performance.md has the numbers.
+Where the recording ends and the live audio begins, the agent gets a stretch of audio twice (the
+recording stops only when the page learns that the agent subscribed, after the live audio has
+started to flow), and a word said across that seam can come out garbled; in one clean-clone run of
+eight-odd, "opening hours" came out as "opening up a lot of". See the session note of issue 13.
 """
 
 from __future__ import annotations
