@@ -90,7 +90,6 @@ export async function runStartSequence(attempt, steps) {
   const room = steps.ensureRoom(lk, created);
   startBuffer(lk); // already recording, unless the module arrived last: then now, still before connect
 
-
   await connectCallRoom(room, lk, created, mic, () => attempt.done);
   if (attempt.done) return null;
 

@@ -166,7 +166,7 @@ def launch(pw: Playwright, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
     def start(wav: Path | None = None, extra_args: list[str] | None = None) -> Browser:
         """A Chromium whose microphone plays `wav` once, or silence (a visitor who says nothing)."""
-        args = chromium_args(wav, loop=False) if wav is not None else chromium_args(silence, loop=True)
+        args = chromium_args(wav or silence, loop=wav is None)
         browser = pw.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=args + (extra_args or [])
         )
