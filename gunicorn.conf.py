@@ -1,7 +1,19 @@
 """gunicorn settings for `make serve` (production serving). Every value can be overridden by the
 environment variables named below or by gunicorn's own command-line flags."""
 
+import json
 import os
+import shutil
+import tempfile
+
+# Metrics (webcall/metrics.py): each worker writes its samples to files in this directory and a scrape
+# adds them up. It must be set before prometheus_client is imported (the app is preloaded right after
+# this file) and be empty at start, so each server start gets a fresh one, removed at exit. An
+# operator's own PROMETHEUS_MULTIPROC_DIR is used as it is (it must be empty at start, e.g. systemd's
+# RuntimeDirectory=). A configuration reload (SIGHUP) keeps the directory: the variable is set by then.
+_METRICS_DIR_PREFIX = "webcall-metrics-"
+if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix=_METRICS_DIR_PREFIX)
 
 # The app waits on the network (itellico, the database), so threads serve it well; a few processes
 # use both cores and survive a crashed worker.
@@ -16,6 +28,11 @@ keepalive = 5
 # Build the app once in the master: a bad setting stops `make serve` with one line, not per worker.
 preload_app = True
 accesslog = "-"
+# gunicorn's default line, plus the worker's pid and the request id the app answered with
+# (webcall/request_id.py), so an access line leads to the app's lines of the same request.
+access_log_format = (
+    '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" pid=%(p)s request_id=%({x-request-id}o)s'
+)
 # gunicorn's control socket defaults to one path per user ($XDG_RUNTIME_DIR or ~/.gunicorn), so a
 # second instance on the same host would unlink and take over the first one's. One per address,
 # beside the call log; `--control-socket PATH` or `--no-control-socket` still override it.
@@ -24,8 +41,33 @@ control_socket = os.path.join(
 )
 errorlog = "-"
 loglevel = os.environ.get("WEBCALL_LOG_LEVEL", "info")
+_json_logs = os.environ.get("WEBCALL_LOG_FORMAT", "").strip().lower() == "json"
+if _json_logs:
+    # gunicorn's own lines (error log, access log) and the app's, one JSON object per line: the root
+    # logger prints the app's, so webcall/logs.py adds no handler of its own.
+    _json = {"class": "logging.StreamHandler", "formatter": "json"}
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "webcall.logs.JsonFormatter"}},
+        "handlers": {
+            "stdout": {**_json, "stream": "ext://sys.stdout"},
+            "stderr": {**_json, "stream": "ext://sys.stderr"},
+        },
+        "root": {"level": "INFO", "handlers": ["stderr"]},
+        "loggers": {
+            "gunicorn.error": {"level": loglevel.upper(), "handlers": ["stderr"], "propagate": False},
+            "gunicorn.access": {"level": "INFO", "handlers": ["stdout"], "propagate": False},
+        },
+    }
+
+
+def _note(text: str) -> None:
+    print(json.dumps({"level": "INFO", "logger": "gunicorn.conf", "message": text}) if _json_logs else text)
+
+
 if workers > 1 and os.environ.get("WEBCALL_RATE_LIMIT_STORAGE_URI", "memory://").startswith("memory"):
-    print(
+    _note(
         f"note: with {workers} workers and WEBCALL_RATE_LIMIT_STORAGE_URI=memory:// each worker "
         "counts rate limits for itself; use redis:// for one shared limit"
     )
@@ -38,3 +80,16 @@ def post_fork(server, worker):  # noqa: ANN001, ANN201 - gunicorn's hook signatu
     from app import app
 
     app.extensions["webcall"].calllog.engine.dispose(close=False)
+
+
+def child_exit(server, worker):  # noqa: ANN001, ANN201 - gunicorn's hook signature
+    # A dead worker's live gauges must stop counting; its counters and histograms stay in the sums.
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):  # noqa: ANN001, ANN201 - gunicorn's hook signature
+    metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    if os.path.basename(metrics_dir).startswith(_METRICS_DIR_PREFIX):  # ours, not an operator's
+        shutil.rmtree(metrics_dir, ignore_errors=True)

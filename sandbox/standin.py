@@ -4,7 +4,8 @@ dispatches the call's agent to its room (livekit-api `AgentDispatchService`), as
 agent workers (sandbox/worker.py) report the conversation back on `/_sandbox/agent-events/<call_id>`,
 authenticated with a per-run report token, not the API key.
 
-Test controls live under `/_sandbox/` (same key): faults to inject, and the create bodies seen.
+Test controls live under `/_sandbox/` (same key): faults to inject, and the create bodies and
+request ids (`X-Request-ID`, sandbox/request_ids.py) seen.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from flask import Flask, Response, jsonify, request
 from livekit import api as lkapi
 from werkzeug.exceptions import HTTPException
 
+from . import request_ids
 from .agents import SandboxAgent, load_agents
 from .dispatch import CallOptions, dispatch
 from .faults import Fault, FaultMode, FaultSwitch
@@ -170,6 +172,8 @@ def create_standin(config: StandinConfig) -> Flask:
         if key is None or not secrets.compare_digest(key.encode(), config.api_key.encode()):
             return _error(401, "unauthorized", "Invalid or missing API key")
         return None
+
+    request_ids.init_app(app)  # after the key check: only authenticated requests are noted
 
     def account_ok(account_id: str, allow_me: bool) -> bool:
         return account_id == config.account_id or (allow_me and account_id == "me")

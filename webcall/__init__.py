@@ -11,7 +11,7 @@ from dotenv import load_dotenv
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from . import logs
+from . import logs, metrics, request_id
 from .calllog import CallLog
 from .demos import DemoRegistry
 from .errors import ApiError, ErrorCode
@@ -44,9 +44,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.from_mapping(SECRET_KEY=settings.secret_key, JSON_SORT_KEYS=False)
     app.config.update(test_config)
-    logs.configure()
+    logs.configure(log_format=settings.log_format)
     # From here on no log line of this process carries these, whoever logs it (webcall/logs.py).
-    logs.add_secrets([settings.api_key, settings.secret_key, settings.sales_password])
+    logs.add_secrets([settings.api_key, settings.secret_key, settings.sales_password, settings.metrics_token])
+    # First of all hooks: whatever runs later in a request may log, and its lines carry the id.
+    request_id.init_app(app, settings.trusted_proxy_hops)
     if settings.secret_key_generated:
         app.logger.warning(
             "WEBCALL_SECRET_KEY is not set: using a random key, so call handles do not survive a restart "
@@ -63,6 +65,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         connect_timeout=settings.connect_timeout_seconds,
         timeout=settings.create_timeout_seconds,
         transport=transport,
+        request_id=request_id.current,
+        observer=metrics.UpstreamMetrics(),
         **client_options,
     )
     app.extensions[EXTENSION] = Services(
@@ -77,6 +81,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from . import api, cli, embed, health, pages, ratelimit, sales, security
 
     app.register_blueprint(health.bp)
+    app.register_blueprint(metrics.bp)
+    metrics.set_build_info(ROOT)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     pages.init_assets(app, settings)

@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
+from . import metrics
 from .demos import DemoProfile, page_variable_problems
 from .errors import ApiError, ErrorCode
 from .handles import HANDLE_HEADER
@@ -59,6 +60,7 @@ def api_error(error: ApiError) -> tuple[Response, int, dict[str, str]]:
     per_demo_limit, key_func=demo_key, scope="create-demo", deduct_when=went_upstream, on_breach=breached
 )
 @limiter.limit(per_ip_limit, scope="create-ip", on_breach=breached)
+@metrics.count_create
 def create_call() -> tuple[Response, int]:
     started = time.monotonic()
     svc = services()
@@ -67,6 +69,7 @@ def create_call() -> tuple[Response, int]:
     demo = svc.demos.get(body.demo)
     if demo is None:
         raise ApiError(ErrorCode.UNKNOWN_DEMO)
+    metrics.note_demo(demo.slug)
     _check_origin(demo_origins(demo))
     link = _share_link(demo, body.link)
     mode = body.mode or demo.default_mode
@@ -219,6 +222,7 @@ def _record(
             status=status,
         )
     except SQLAlchemyError as error:
+        metrics.calllog_write_failed("record")
         log.error("calllog.record failed call_id=%s error=%s", call_id or "-", type(error).__name__)
 
 
@@ -226,6 +230,7 @@ def _complete(call_id: str, status: str, duration_seconds: int | None) -> None:
     try:
         services().calllog.complete(call_id, status, duration_seconds)
     except SQLAlchemyError as error:
+        metrics.calllog_write_failed("complete")
         log.error("calllog.complete failed call_id=%s error=%s", call_id, type(error).__name__)
 
 

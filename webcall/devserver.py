@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from dotenv import load_dotenv
 from werkzeug.serving import make_server
 
-from . import ROOT, SettingsError, create_app
+from . import ROOT, SettingsError, create_app, logs
 
 if TYPE_CHECKING:
     from sandbox.stack import SandboxStack
@@ -73,7 +73,10 @@ def main() -> int:
         return link(sys.argv[2:])
     load_dotenv(ROOT / ".env")
     _dev_secret_key()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # One handler for the app's and the sandbox's lines, in the app's format (request ids, JSON if asked).
+    handler = logging.StreamHandler()
+    handler.setFormatter(logs.formatter(os.environ.get("WEBCALL_LOG_FORMAT", "").strip().lower()))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     port = _port("PORT", 5000)
     stack = None

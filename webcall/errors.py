@@ -1,13 +1,17 @@
 """Error codes the browser API answers with: the one place that names them.
 
 Errors are values: every failure the browser can see is an `ApiError` carrying a stable
-`code` that the UI translates, an HTTP status and a plain English fallback message.
+`code` that the UI translates, an HTTP status and a plain English fallback message. Every JSON error
+body is made by `ApiError.body()`, which also names the request (`request_id`, webcall/request_id.py),
+so a visitor can quote it and an operator can find it in the logs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+
+from .request_id import current as current_request_id
 
 
 class ErrorCode(StrEnum):
@@ -63,4 +67,8 @@ class ApiError(Exception):
             object.__setattr__(self, "message", message)
 
     def body(self) -> dict[str, dict[str, str]]:
-        return {"error": {"code": self.code.value, "message": self.message}}
+        error = {"code": self.code.value, "message": self.message}
+        request_id = current_request_id()
+        if request_id:
+            error["request_id"] = request_id
+        return {"error": error}

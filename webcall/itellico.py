@@ -1,7 +1,9 @@
 """A small typed client for the parts of the itellico API that web calls use.
 
 One `httpx.Client` per process. Results are dataclasses; every failure is an `UpstreamError`
-with a `kind` the app maps to its own error codes. Upstream bodies are parsed defensively:
+with a `kind` the app maps to its own error codes. Each request carries the id of the browser's
+request (`X-Request-ID`, from `request_id`), and an optional `UpstreamObserver` hears each attempt's
+outcome and duration and each retry (webcall/metrics.py counts them). Upstream bodies are parsed defensively:
 itellico's `{code, message, detail, errors}`, a FastAPI-style `{detail}`, or no JSON at all.
 """
 
@@ -15,7 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -41,6 +43,16 @@ class UpstreamErrorKind(StrEnum):
     UNAVAILABLE = "unavailable"  # 5xx, connection refused or reset
     TIMEOUT = "timeout"  # no answer in time
     BAD_RESPONSE = "bad_response"  # an answer we cannot use (not JSON, fields missing)
+
+
+class UpstreamObserver(Protocol):
+    """Hears what the client does; `operation` is one of the client's method names (a fixed set)."""
+
+    def attempt(self, operation: str, outcome: str, seconds: float) -> None:
+        """One HTTP request finished: outcome "ok" or an `UpstreamErrorKind` value."""
+
+    def retry(self, operation: str, reason: str) -> None:
+        """A failed attempt (reason: an `UpstreamErrorKind` value) is about to be retried."""
 
 
 @dataclass(frozen=True)
@@ -152,6 +164,8 @@ class ItellicoClient:
         max_retries: int = 2,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        request_id: Callable[[], str | None] = lambda: None,
+        observer: UpstreamObserver | None = None,
     ) -> None:
         self._http = httpx.Client(
             base_url=base_url,
@@ -165,6 +179,8 @@ class ItellicoClient:
         self._sleep = sleep
         self._account_id = account_id
         self._account_lock = threading.Lock()
+        self._request_id = request_id
+        self._observer = observer
 
     def close(self) -> None:
         self._http.close()
@@ -172,13 +188,13 @@ class ItellicoClient:
     # -- endpoints -------------------------------------------------------------------------
 
     def current_account(self) -> Account:
-        data = self._request("GET", "/v1/accounts/current")
+        data = self._request("current_account", "GET", "/v1/accounts/current")
         return Account(id=_str(data, "id"), name=_opt_str(data, "name"))
 
     def check(self, timeout: float = 2.0) -> None:
         """Raise UpstreamError unless the API answers an authenticated request within `timeout`."""
         try:
-            response = self._http.get("/v1/accounts/current", timeout=timeout)
+            response = self._http.get("/v1/accounts/current", timeout=timeout, headers=self._headers())
         except httpx.TimeoutException:
             raise UpstreamError(UpstreamErrorKind.TIMEOUT, message="readiness check") from None
         except httpx.HTTPError:
@@ -196,7 +212,7 @@ class ItellicoClient:
 
     def create_web_call(self, request: WebCallRequest) -> WebCall:
         path = f"/v1/accounts/{self.account_id()}/calls"
-        data = self._request("POST", path, json=request.body())
+        data = self._request("create_call", "POST", path, json=request.body())
         join = data.get("join")
         if not isinstance(join, dict):
             raise UpstreamError(UpstreamErrorKind.BAD_RESPONSE, 201, message="web call without join details")
@@ -215,7 +231,7 @@ class ItellicoClient:
         )
 
     def get_call(self, call_id: str) -> CallDetails:
-        data = self._request("GET", f"/v1/accounts/{self.account_id()}/calls/{call_id}")
+        data = self._request("get_call", "GET", f"/v1/accounts/{self.account_id()}/calls/{call_id}")
         raw_messages = data.get("messages")
         messages = tuple(
             CallMessage(
@@ -239,7 +255,7 @@ class ItellicoClient:
         )
 
     def list_calls(self, **filters: str | int) -> tuple[int, list[dict[str, Any]]]:
-        data = self._request("GET", f"/v1/accounts/{self.account_id()}/calls", params=filters)
+        data = self._request("list_calls", "GET", f"/v1/accounts/{self.account_id()}/calls", params=filters)
         items = data.get("items")
         count = data.get("count")
         if not isinstance(items, list) or not isinstance(count, int):
@@ -247,7 +263,7 @@ class ItellicoClient:
         return count, [item for item in items if isinstance(item, dict)]
 
     def list_agents(self) -> list[Agent]:
-        data = self._request("GET", "/v1/accounts/me/agents")
+        data = self._request("list_agents", "GET", "/v1/accounts/me/agents")
         items = data.get("items")
         if not isinstance(items, list):
             raise UpstreamError(UpstreamErrorKind.BAD_RESPONSE, 200, message="agent list without items")
@@ -259,19 +275,34 @@ class ItellicoClient:
 
     # -- transport -------------------------------------------------------------------------
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    def _headers(self) -> dict[str, str]:
+        request_id = self._request_id()
+        return {"X-Request-ID": request_id} if request_id else {}
+
+    def _request(self, operation: str, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         deadline = time.monotonic() + self._timeout
         attempt = 0
         while True:
+            started = time.monotonic()
             try:
-                return self._request_once(method, path, deadline, **kwargs)
+                data = self._request_once(method, path, deadline, **kwargs)
             except UpstreamError as error:
+                self._observe(operation, error.kind.value, started)
                 delay = self._retry_delay(error, attempt)
                 if delay is None or time.monotonic() + delay >= deadline:
                     raise
                 log.info("itellico %s %s: %s; retrying in %.2fs", method, path, error.kind, delay)
+                if self._observer is not None:
+                    self._observer.retry(operation, error.kind.value)
                 self._sleep(delay)
                 attempt += 1
+            else:
+                self._observe(operation, "ok", started)
+                return data
+
+    def _observe(self, operation: str, outcome: str, started: float) -> None:
+        if self._observer is not None:
+            self._observer.attempt(operation, outcome, time.monotonic() - started)
 
     def _retry_delay(self, error: UpstreamError, attempt: int) -> float | None:
         if attempt >= self._max_retries:
@@ -288,7 +319,7 @@ class ItellicoClient:
         remaining = max(0.1, deadline - time.monotonic())
         timeout = httpx.Timeout(remaining, connect=min(remaining, self._http.timeout.connect or remaining))
         try:
-            response = self._http.request(method, path, timeout=timeout, **kwargs)
+            response = self._http.request(method, path, timeout=timeout, headers=self._headers(), **kwargs)
         except httpx.ConnectError as exc:
             # Nothing was sent, so a retry cannot create a second call.
             raise UpstreamError(UpstreamErrorKind.UNAVAILABLE, message=f"cannot connect: {exc}") from None

@@ -9,14 +9,22 @@ error logs, httpx, livekit) renders each message and traceback as it is made and
 - each configured secret (the itellico API key, the secret key, the sales password),
 - anything shaped like a JWT (LiveKit join tokens),
 - the value of a `link=` parameter (signed share links) in URLs and query strings.
+
+The same factory stamps each record with the id of the request being served (`request_id`, set by
+webcall/request_id.py), so every line of one request can be found. Lines are text by default, or one
+JSON object per line with `WEBCALL_LOG_FORMAT=json` (`JsonFormatter`; gunicorn.conf.py gives
+gunicorn's own loggers the same one). Both formats print what the factory already redacted.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
+from datetime import UTC, datetime
 from typing import Any
 
 REDACTED = "[redacted]"
@@ -26,6 +34,10 @@ SHARE_LINK = re.compile(r"(\blink=)[^&\s\"'#]+")
 # Shorter strings would redact ordinary words; every secret the app holds is longer (settings.py).
 MIN_SECRET_LENGTH = 8
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+# The id of the request this thread is serving; webcall/request_id.py sets and clears it.
+current_request_id: ContextVar[str | None] = ContextVar("webcall_request_id", default=None)
+# gunicorn's access log runs after the app's request is over; its atoms carry the response headers.
+_ACCESS_REQUEST_ID_ATOM = "{x-request-id}o"
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
@@ -74,6 +86,7 @@ _formatter = logging.Formatter()
 
 
 def _redact_record(record: logging.LogRecord) -> None:
+    record.request_id = current_request_id.get() or _access_log_request_id(record)
     try:
         message = record.getMessage()
     except Exception:  # a bad format string: let logging report it as it always does
@@ -86,18 +99,72 @@ def _redact_record(record: logging.LogRecord) -> None:
         record.stack_info = redact(record.stack_info)
 
 
-def configure(level: int = logging.INFO) -> None:
+def _access_log_request_id(record: logging.LogRecord) -> str | None:
+    args = record.args
+    if record.name == "gunicorn.access" and isinstance(args, Mapping):
+        value = args.get(_ACCESS_REQUEST_ID_ATOM)
+        return value if isinstance(value, str) and value not in ("", "-") else None
+    return None
+
+
+class TextFormatter(logging.Formatter):
+    """LOG_FORMAT, with ` request_id=…` after the message of a line logged while serving a request."""
+
+    def __init__(self) -> None:
+        super().__init__(LOG_FORMAT)
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        text = super().formatMessage(record)
+        request_id = getattr(record, "request_id", None)
+        return f"{text} request_id={request_id}" if request_id else text
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time (UTC), level, logger, message, request_id, pid, exception.
+
+    The message and traceback were redacted when the record was made; they are redacted again here
+    because a JSON line is what log shippers index, and a secret there is the costliest leak."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": redact(record.getMessage()),
+            "pid": record.process,
+        }
+        request_id = getattr(record, "request_id", None)
+        if request_id:
+            line["request_id"] = request_id
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            line["exception"] = redact(record.exc_text)
+        if record.stack_info:
+            line["stack"] = redact(record.stack_info)
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+def formatter(log_format: str = "text") -> logging.Formatter:
+    """The formatter of WEBCALL_LOG_FORMAT ("text" or "json")."""
+    return JsonFormatter() if log_format == "json" else TextFormatter()
+
+
+def configure(level: int = logging.INFO, log_format: str = "text") -> None:
     """Give the app's loggers a handler unless one up the hierarchy already prints them.
 
     `make run` configures the root logger (for the sandbox's lines too); gunicorn configures only
-    its own loggers; pytest captures at the root. Adding a handler of our own where one already
-    prints would print every line twice.
+    its own loggers (and, for JSON, the root: gunicorn.conf.py); pytest captures at the root. Adding
+    a handler of our own where one already prints would print every line twice.
     """
     logger = logging.getLogger("webcall")
     if not _has_handler(logger):
         handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        handler.setFormatter(formatter(log_format))
         logger.addHandler(handler)
+    if log_format == "json":
+        # A Python warning would otherwise be a plain-text line in a stream of JSON.
+        logging.captureWarnings(True)
     if logger.level == logging.NOTSET:
         logger.setLevel(level)
     # httpx logs each request URL at INFO; keep it quiet (URLs are harmless, but noise is not).

@@ -27,6 +27,7 @@ from flask_limiter import Limiter, RequestLimit
 from werkzeug.exceptions import HTTPException
 
 from .errors import ApiError, ErrorCode
+from .metrics import rate_limited
 from .services import EXTENSION, services
 
 # Password guesses at the sales index, per client IP (only POSTs count).
@@ -83,7 +84,13 @@ def summary_key() -> str:
     return f"call:{str(call_id)[:100]}"
 
 
+def _count(limit: RequestLimit) -> None:
+    # Flask-Limiter tests a limit with [key prefix, key, scope]; the scope names the limit.
+    rate_limited(str(limit.request_args[-1]) if limit.request_args else "")
+
+
 def breached(limit: RequestLimit) -> Response:
+    _count(limit)
     retry_after = max(1, math.ceil(limit.reset_at - time.time()))
     error = ApiError(ErrorCode.RATE_LIMITED, retry_after=retry_after)
     response = jsonify(error.body())
@@ -94,6 +101,7 @@ def breached(limit: RequestLimit) -> Response:
 
 
 def sign_in_breached(limit: RequestLimit) -> Response:
+    _count(limit)
     retry_after = max(1, math.ceil(limit.reset_at - time.time()))
     response = Response(
         f"Too many sign-in attempts. Try again in {retry_after} seconds.", status=429, mimetype="text/plain"

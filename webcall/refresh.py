@@ -17,6 +17,7 @@ from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
 from .itellico import UpstreamError
+from .metrics import calllog_write_failed
 from .services import EXTENSION, Services
 
 log = logging.getLogger("webcall.sales")
@@ -50,6 +51,8 @@ class CallRefresher:
         try:
             svc.calllog.refresh_open(fetch)
         except (SQLAlchemyError, UpstreamError) as error:
+            if isinstance(error, SQLAlchemyError):
+                calllog_write_failed("refresh")
             log.warning("calllog.refresh failed: %s", type(error).__name__)
 
 

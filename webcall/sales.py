@@ -36,6 +36,7 @@ from . import demo_page
 from .calllog import CallRecord, LinkRecord, LinkStats
 from .demo_page import private_headers, unavailable
 from .links import LinkError, fragment, parse_expiry
+from .metrics import calllog_write_failed
 from .ratelimit import SIGN_IN_LIMIT, limiter, sign_in_breached
 from .refresh import refresher
 from .services import services
@@ -220,6 +221,7 @@ def create_link(slug: str) -> Response:
     try:
         svc.calllog.add_link(link, label, created_by="web")
     except SQLAlchemyError as error:
+        calllog_write_failed("add_link")
         log.error("calllog.add_link failed: %s", type(error).__name__)
         flash("The link was made but could not be saved in the call log.", "error")
     flash(link.link_id, "link")

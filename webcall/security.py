@@ -151,7 +151,8 @@ def _headers(response: Response) -> Response:
         origin = _cross_origin()
         if origin is not None and origin in allowed_api_origins():
             headers["Access-Control-Allow-Origin"] = origin
-            headers["Access-Control-Expose-Headers"] = "Retry-After"
+            # X-Request-ID: a widget on another site can show the reference of a failed request.
+            headers["Access-Control-Expose-Headers"] = "Retry-After, X-Request-ID"
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     if request.is_secure:

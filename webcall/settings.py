@@ -6,6 +6,7 @@ raises `SettingsError` naming the variable, which `app.py` prints as one line be
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
@@ -21,6 +22,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DEMOS_FILE = "demos.toml"
 DEFAULT_DATABASE_URL = "sqlite:///instance/webcall.sqlite3"
 MIN_SALES_PASSWORD = 10
+# A bearer token shorter than this is guessable; `secrets.token_urlsafe(32)` makes a good one.
+MIN_METRICS_TOKEN = 16
+LOG_FORMATS = ("text", "json")
 
 Getter = Callable[[str], str | None]
 
@@ -69,6 +73,12 @@ class Settings:
     environment: str = "development"
     # Extra Content-Security-Policy connect-src entries (the LiveKit server, when not wss:/https:).
     extra_connect_src: tuple[str, ...] = ()
+    # "text" (default) or "json": one JSON object per log line (webcall/logs.py).
+    log_format: str = "text"
+    # GET /metrics is served with this bearer token, or to a client address in `metrics_allow`
+    # (networks, e.g. "10.0.0.7/32"); with neither it is refused to everyone (webcall/metrics.py).
+    metrics_token: str | None = field(default=None, repr=False)
+    metrics_allow: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -103,6 +113,14 @@ class Settings:
         assets = get("WEBCALL_ASSETS") or ("built" if environment == "production" else "source")
         if assets not in ("built", "source"):
             raise SettingsError("WEBCALL_ASSETS", f"{assets!r} is not built or source")
+        log_format = (get("WEBCALL_LOG_FORMAT") or "text").lower()
+        if log_format not in LOG_FORMATS:
+            raise SettingsError("WEBCALL_LOG_FORMAT", f"{log_format!r} is not text or json")
+        metrics_token = get("WEBCALL_METRICS_TOKEN")
+        if metrics_token is not None and len(metrics_token) < MIN_METRICS_TOKEN:
+            raise SettingsError("WEBCALL_METRICS_TOKEN", f"must be at least {MIN_METRICS_TOKEN} characters")
+        metrics_allow = _networks("WEBCALL_METRICS_ALLOW", get("WEBCALL_METRICS_ALLOW"))
+        _check_metrics_allow(environment, metrics_allow, trusted_proxy_hops)
         return cls(
             api_key=api_key,
             agent_id=_uuid("ITELLICOAI_AGENT_ID", agent_id),
@@ -127,6 +145,9 @@ class Settings:
             rate_limit_storage_uri=_storage_uri("WEBCALL_RATE_LIMIT_STORAGE_URI", get),
             trusted_proxy_hops=trusted_proxy_hops,
             extra_connect_src=_sources("WEBCALL_CSP_CONNECT_SRC", get("WEBCALL_CSP_CONNECT_SRC")),
+            log_format=log_format,
+            metrics_token=metrics_token,
+            metrics_allow=metrics_allow,
             **extra,
         )
 
@@ -259,3 +280,33 @@ def _sources(name: str, raw: str | None) -> tuple[str, ...]:
         if not re.fullmatch(r"(wss?|https?)://[A-Za-z0-9.\-\[\]:*]+", source):
             raise SettingsError(name, f"{source!r} is not a ws(s)/http(s) origin")
     return sources
+
+
+def _networks(name: str, raw: str | None) -> tuple[str, ...]:
+    """Addresses or networks, comma- or space-separated ("10.0.0.7, 192.168.1.0/24"), normalised."""
+    if raw is None:
+        return ()
+    networks = []
+    for item in raw.replace(",", " ").split():
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise SettingsError(name, f"{item!r} is not an IP address or network like 10.0.0.0/24") from None
+    return tuple(networks)
+
+
+def _check_metrics_allow(environment: str, networks: tuple[str, ...], hops: int) -> None:
+    """Production runs behind a reverse proxy (docs/deployment.md). With no trusted hops the app sees
+    the proxy's address for every visitor, so when the proxy is on the same host every request comes
+    from loopback: allowing loopback would serve /metrics to the whole internet. Refuse to start."""
+    if environment != "production" or hops:
+        return
+    for network in networks:
+        parsed = ipaddress.ip_network(network)
+        loopback = ipaddress.ip_network("127.0.0.0/8" if parsed.version == 4 else "::1/128")
+        if parsed.overlaps(loopback):
+            raise SettingsError(
+                "WEBCALL_METRICS_ALLOW",
+                f"allows {network}, but WEBCALL_TRUSTED_PROXY_HOPS is 0: behind a reverse proxy on this host "
+                "every visitor comes from loopback. Set the hops, or scrape with WEBCALL_METRICS_TOKEN",
+            )

@@ -84,8 +84,9 @@ def check(response) -> None:
     assert response.status_code < 500, response.get_data(as_text=True)[:300]
     if response.mimetype == "application/json" and response.status_code >= 400:
         body = response.get_json()
-        assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}, body
+        assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "request_id"}, body
         assert re.fullmatch(r"[a-z_]+", body["error"]["code"])
+        assert body["error"]["request_id"] == response.headers["X-Request-ID"]
 
 
 @FUZZ

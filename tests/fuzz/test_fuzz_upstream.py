@@ -160,6 +160,7 @@ def assert_documented(response: Any, allowed_statuses: set[int]) -> None:
     if response.status_code >= 400:
         assert set(body) == {"error"}
         assert body["error"]["code"] in CODES, body
+        assert body["error"]["request_id"] == response.headers["X-Request-ID"]
         assert isinstance(body["error"]["message"], str)
         if response.status_code == 429:
             assert response.headers["Retry-After"].isdigit()

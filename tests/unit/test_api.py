@@ -20,9 +20,10 @@ def assert_error(response, status, code):
     assert response.status_code == status, response.get_data(as_text=True)
     assert response.headers["Cache-Control"] == "no-store"
     body = response.get_json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "request_id"}
     assert body["error"]["code"] == code
     assert body["error"]["message"]
+    assert body["error"]["request_id"] == response.headers["X-Request-ID"]  # a visitor can quote it
 
 
 def test_create_returns_only_what_the_browser_needs(client, standin):

@@ -78,7 +78,11 @@ def test_widget_config_tells_any_other_origin_why_and_nothing_else(client, stand
     response = client.get("/api/demos/dentist/widget", headers={"Origin": EVIL})
     assert response.status_code == 403
     assert response.get_json() == {
-        "error": {"code": "origin_not_allowed", "message": "Calls are not allowed from this website."}
+        "error": {
+            "code": "origin_not_allowed",
+            "message": "Calls are not allowed from this website.",
+            "request_id": response.headers["X-Request-ID"],  # nothing else: the reference to quote
+        }
     }
     assert response.headers["Access-Control-Allow-Origin"] == "*"  # readable, so the widget can say so
     unknown = client.get("/api/demos/nope/widget", headers={"Origin": SITE})

@@ -17,8 +17,9 @@ SALES_PASSWORD = "hardening-password-1"
 def assert_error(response, status, code="invalid_request"):
     assert response.status_code == status, response.get_data(as_text=True)[:200]
     body = response.get_json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "request_id"}
     assert body["error"]["code"] == code
+    assert body["error"]["request_id"] == response.headers["X-Request-ID"]
 
 
 @pytest.fixture
