@@ -1,6 +1,7 @@
 // Talking to our own backend. Every outcome is a value, never a throw:
-//   {ok: true, data} | {ok: false, error: {code, message, status, retryAfter?}}
-// so callers handle failures in one place and every failure carries a code the UI can translate.
+//   {ok: true, data} | {ok: false, error: {code, message, status, retryAfter?, requestId?}}
+// so callers handle failures in one place and every failure carries a code the UI can translate, and,
+// when our server answered, the request id a visitor can quote (the error panel's "Reference: …").
 
 /**
  * Seconds from a Retry-After header (delta-seconds or an HTTP date); undefined when absent or unreadable.
@@ -28,8 +29,12 @@ export async function readResponse(response) {
   if (response.ok && body && typeof body === 'object') return { ok: true, data: body };
   const retryAfter = parseRetryAfter(response.headers.get('Retry-After'));
   const serverError = body?.error;
+  // The failed request's id: the error body's, else the header's; only if it looks like ours
+  // (webcall/request_id.py), so a proxy's odd value is never shown to a visitor as our reference.
+  const requestId = serverError?.request_id ?? response.headers.get('X-Request-ID');
+  const reference = typeof requestId === 'string' && /^[\w.-]{1,64}$/.test(requestId) ? { requestId } : {};
   if (serverError && typeof serverError.code === 'string') {
-    return { ok: false, error: { code: serverError.code, message: serverError.message ?? '', status: response.status, retryAfter } };
+    return { ok: false, error: { code: serverError.code, message: serverError.message ?? '', status: response.status, retryAfter, ...reference } };
   }
   // No JSON error body: classify by status so the person still gets a useful message.
   const code = response.status === 429 ? 'rate_limited'
@@ -38,7 +43,7 @@ export async function readResponse(response) {
     : response.status === 502 || response.status === 503 ? 'upstream_unavailable'
     : response.status === 504 ? 'upstream_timeout'
     : response.ok ? 'bad_response' : 'internal_error';
-  return { ok: false, error: { code, message: `HTTP ${response.status}`, status: response.status, retryAfter } };
+  return { ok: false, error: { code, message: `HTTP ${response.status}`, status: response.status, retryAfter, ...reference } };
 }
 
 /** Fields the create response must carry for us to join; anything else missing is tolerated. */

@@ -1,5 +1,7 @@
 // The error panel: what went wrong, what to do next, "Try again" (counting down Retry-After when the
-// server is busy) and "Switch to text" when only the microphone is the problem.
+// server is busy) and "Switch to text" when only the microphone is the problem. The small print names
+// the step, the code and, when our server answered, "Reference: <request id>" for the visitor to quote
+// (an operator finds that id in the app's log lines and itellico's).
 
 import { describeError } from './error-messages.js';
 import { secondsUntil } from './format.js';
@@ -51,6 +53,9 @@ export class ErrorPanel {
     this.#text('.error-message', d.message);
     this.#text('.error-next', d.next);
     this.#text('.error-step', [d.step, t('error.code', { code: d.code })].filter(Boolean).join(' '));
+    const reference = /** @type {HTMLElement} */ (panel.querySelector('.error-ref'));
+    reference.textContent = error.requestId ? t('error.reference', { id: error.requestId }) : '';
+    reference.hidden = !error.requestId;
     this.#button('retry').hidden = !d.retry;
     this.#button('switch-to-text').hidden = !(d.offerText && canSwitchToText);
     this.#renderRetry();

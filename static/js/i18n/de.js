@@ -101,6 +101,7 @@ export default {
   'step.summary': 'beim Laden der Zusammenfassung',
   'error.failedStep': 'Fehler {step}.',
   'error.code': 'Fehlercode: {code}',
+  'error.reference': 'Referenz: {id}',
 
   'error.mic_denied.title': 'Mikrofonzugriff ist blockiert',
   'error.mic_denied.message': 'Der Agent kann Sie nicht hören, weil diese Seite Ihr Mikrofon nicht verwenden darf.',

@@ -102,6 +102,7 @@ export default {
   'step.summary': 'while loading the summary',
   'error.failedStep': 'Failed {step}.',
   'error.code': 'Error code: {code}',
+  'error.reference': 'Reference: {id}',
 
   'error.mic_denied.title': 'Microphone access is blocked',
   'error.mic_denied.message': 'The agent can’t hear you because this page may not use your microphone.',
