@@ -85,8 +85,9 @@ def summary_key() -> str:
 
 
 def _count(limit: RequestLimit) -> None:
-    # Flask-Limiter tests a limit with [key prefix, key, scope]; the scope names the limit.
-    rate_limited(str(limit.request_args[-1]) if limit.request_args else "")
+    # Flask-Limiter tests a limit with [key prefix, key, "<endpoint>:<scope>"]; the scope names the
+    # limit (the key is the client's IP: never a label).
+    rate_limited(str(limit.request_args[-1]).rsplit(":", 1)[-1] if limit.request_args else "")
 
 
 def breached(limit: RequestLimit) -> Response:
