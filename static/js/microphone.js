@@ -1,6 +1,7 @@
 // The microphone and the device lists, before livekit-client is loaded (so the prompt can open at once).
 
 import { CallError, STEPS, micErrorCode } from './errors.js';
+import { bufferedTrackClass, stopBufferOnceSubscribed } from './preconnect-buffer.js';
 
 /** Echo cancellation must stay on: the agent would otherwise hear (and answer) itself on laptop speakers. */
 export const MIC_CONSTRAINTS = Object.freeze({ echoCancellation: true, noiseSuppression: true, autoGainControl: true });
@@ -102,7 +103,8 @@ export class Microphone {
   /** The livekit track of the open microphone, made once. @param {any} lk */
   #localTrack(lk) {
     if (!this.#track && this.#raw) {
-      this.#track = new lk.LocalAudioTrack(this.#raw, { ...MIC_CONSTRAINTS, deviceId: this.preferred.audioinput }, false);
+      const MicTrack = bufferedTrackClass(lk);
+      this.#track = new MicTrack(this.#raw, { ...MIC_CONSTRAINTS, deviceId: this.preferred.audioinput }, false);
     }
     return this.#track;
   }
@@ -123,7 +125,7 @@ export class Microphone {
     try {
       track.startPreConnectBuffer(); // logs a warning and records nothing without MediaRecorder
     } catch {
-      try { track.stopPreConnectBuffer?.(); } catch { /* a half-made recorder: drop it */ }
+      try { track.dropPreConnectBuffer?.(); } catch { /* a half-made recorder: drop it */ }
     }
     return Boolean(track.hasPreConnectBuffer);
   }
@@ -172,30 +174,10 @@ export class Microphone {
   }
 
   release() {
-    try { this.#track?.stopPreConnectBuffer?.(); } catch { /* nothing was recording */ }
+    try { this.#track?.dropPreConnectBuffer?.(); } catch { /* nothing was recording */ }
     this.#track?.stop();
     this.#raw?.stop();
     this.#track = null;
     this.#raw = null;
   }
-}
-
-/**
- * The recording ends (and is sent) when the agent subscribes to the track: livekit-client 2.23 listens
- * for that only after `publishTrack` has returned, so an agent already in the room, subscribing at
- * once, is missed; the recording then runs on for 10 s while the agent gives up waiting for it after
- * 3 s and hears neither it nor the live audio in between. Listening from before the publish closes the
- * race; stopping twice is harmless.
- * @param {any} room @param {any} lk @param {any} track
- */
-function stopBufferOnceSubscribed(room, lk, track) {
-  const onSubscribed = (/** @type {any} */ publication) => {
-    if (publication?.track !== track) return;
-    room.off(lk.RoomEvent.LocalTrackSubscribed, onSubscribed);
-    room.off(lk.RoomEvent.Disconnected, forget);
-    if (track.hasPreConnectBuffer) track.stopPreConnectBuffer();
-  };
-  const forget = () => room.off(lk.RoomEvent.LocalTrackSubscribed, onSubscribed);
-  room.on(lk.RoomEvent.LocalTrackSubscribed, onSubscribed);
-  room.once(lk.RoomEvent.Disconnected, forget);
 }

@@ -127,3 +127,35 @@ test('muting before the call is connected still publishes a muted track with the
   assert.equal(lk.published[0].withBuffer, true);
   await session.end();
 });
+
+test('stopping the buffer asks the recorder for its pending chunk first, once, however often it is called', async () => {
+  const { bufferedTrackClass } = await import('../../static/js/preconnect-buffer.js');
+  const calls = [];
+  // livekit-client 2.23's track as far as the buffer goes: an internal MediaRecorder, a plain stop.
+  class LocalAudioTrack {
+    startPreConnectBuffer() {
+      const recorder = new EventTarget();
+      recorder.state = 'recording';
+      recorder.requestData = () => {
+        calls.push('requestData');
+        setTimeout(() => recorder.dispatchEvent(Object.assign(new Event('dataavailable'), { data: new Blob(['x']) })), 5);
+      };
+      this.localTrackRecorder = recorder;
+    }
+    get hasPreConnectBuffer() { return Boolean(this.localTrackRecorder); }
+    stopPreConnectBuffer() { calls.push('stop'); this.localTrackRecorder = undefined; }
+  }
+  const Track = bufferedTrackClass({ LocalAudioTrack });
+  const track = new Track();
+  track.startPreConnectBuffer();
+  track.stopPreConnectBuffer(); // our listener for the agent's subscription
+  track.stopPreConnectBuffer(); // livekit-client's own listener for it, right after
+  assert.deepEqual(calls, ['requestData'], 'nothing stops before the pending chunk was read');
+  await until(() => calls.includes('stop'), 'stopped after the chunk');
+  assert.deepEqual(calls, ['requestData', 'stop']);
+
+  calls.length = 0; // hanging up: no chunk is wanted, it stops at once
+  track.startPreConnectBuffer();
+  track.dropPreConnectBuffer();
+  assert.deepEqual(calls, ['stop']);
+});
