@@ -29,12 +29,11 @@ export async function readResponse(response) {
   if (response.ok && body && typeof body === 'object') return { ok: true, data: body };
   const retryAfter = parseRetryAfter(response.headers.get('Retry-After'));
   const serverError = body?.error;
-  // The failed request's id: the error body's, else the header's; only if it looks like ours
-  // (webcall/request_id.py), so a proxy's odd value is never shown to a visitor as our reference.
+  // The failed request's id (webcall/request_id.py): the error body's, else the header's; null when
+  // neither says (a proxy's own error page).
   const requestId = serverError?.request_id ?? response.headers.get('X-Request-ID');
-  const reference = typeof requestId === 'string' && /^[\w.-]{1,64}$/.test(requestId) ? { requestId } : {};
   if (serverError && typeof serverError.code === 'string') {
-    return { ok: false, error: { code: serverError.code, message: serverError.message ?? '', status: response.status, retryAfter, ...reference } };
+    return { ok: false, error: { code: serverError.code, message: serverError.message ?? '', status: response.status, retryAfter, requestId } };
   }
   // No JSON error body: classify by status so the person still gets a useful message.
   const code = response.status === 429 ? 'rate_limited'
@@ -43,7 +42,7 @@ export async function readResponse(response) {
     : response.status === 502 || response.status === 503 ? 'upstream_unavailable'
     : response.status === 504 ? 'upstream_timeout'
     : response.ok ? 'bad_response' : 'internal_error';
-  return { ok: false, error: { code, message: `HTTP ${response.status}`, status: response.status, retryAfter, ...reference } };
+  return { ok: false, error: { code, message: `HTTP ${response.status}`, status: response.status, retryAfter, requestId } };
 }
 
 /** Fields the create response must carry for us to join; anything else missing is tolerated. */

@@ -56,7 +56,7 @@ export const ELEMENT_EVENT_PREFIX = 'itellico-call:';
  * @property {string} message
  * @property {string} step        what failed (errors.js STEPS)
  * @property {number} [retryAfter] seconds (rate_limited)
- * @property {string} [requestId] our server's id of the failed request ("Reference: …" in the panel)
+ * @property {string|null} [requestId] our server's id of a failed create ("Reference: …" in the panel)
  * @property {boolean} fatal      false: a device problem mid-call; the call goes on
  *
  * @typedef {object} EndedDetail

@@ -44,7 +44,7 @@ export class CallSession extends EventTarget {
   /** @type {CallAttempt|null} the call being set up; stale async work checks it */
   #attempt = null;
   /** @type {any} */ #created = null;
-  /** @type {string|undefined} the server's id of this call's failed create, for the error panel */
+  /** @type {string|null|undefined} the server's id of this call's failed create, for the error panel */
   #createRequestId;
   #mic;
   #devices;
@@ -129,7 +129,7 @@ export class CallSession extends EventTarget {
         mic: this.#mic,
         agent: this.#agent,
         createCall: (signal) => this.#api.createCall(createCallBody(this.#options, this.mode), { signal }).then((result) => {
-          this.#createRequestId = result.ok ? undefined : /** @type {{requestId?: string}} */ (result.error).requestId;
+          this.#createRequestId = /** @type {any} */ (result).error?.requestId;
           return result;
         }),
         ensureRoom: (lk, created) => this.#conn.ensure(lk, created, this.#mic.preferred.audiooutput),
@@ -244,7 +244,7 @@ export class CallSession extends EventTarget {
     const ended = this.#endedDetail(endReason);
     this.#setState('error');
     // call-start.js turns a failed create into a CallError; the server's id of it is kept here.
-    const requestId = err.requestId ?? (err.step === STEPS.creatingCall ? this.#createRequestId : undefined);
+    const requestId = err.step === STEPS.creatingCall ? this.#createRequestId : undefined;
     this.#emit(CallEvent.Error, { code: err.code, message: err.message, step: err.step, retryAfter: err.retryAfter, requestId, fatal: true });
     if (err.cause) console.debug('[itellico-call]', err.code, err.cause);
     // `ended` names this call even if a listener has started the next one meanwhile.

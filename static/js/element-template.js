@@ -52,7 +52,7 @@ const TEMPLATE = `
     <p class="error-message"></p>
     <p class="error-next"></p>
     <p class="fine error-step"></p>
-    <p class="fine error-ref" part="error-reference" hidden></p>
+    <p class="fine error-ref" part="error-reference"></p>
     <div class="row">
       <button type="button" class="btn primary" data-action="retry" data-i18n="action.tryAgain"></button>
       <button type="button" class="btn secondary" data-action="switch-to-text"><span class="btn-icon" data-icon="chat"></span><span data-i18n="action.switchToText"></span></button>

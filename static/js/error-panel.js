@@ -53,9 +53,7 @@ export class ErrorPanel {
     this.#text('.error-message', d.message);
     this.#text('.error-next', d.next);
     this.#text('.error-step', [d.step, t('error.code', { code: d.code })].filter(Boolean).join(' '));
-    const reference = /** @type {HTMLElement} */ (panel.querySelector('.error-ref'));
-    reference.textContent = error.requestId ? t('error.reference', { id: error.requestId }) : '';
-    reference.hidden = !error.requestId;
+    this.#text('.error-ref', error.requestId ? t('error.reference', { id: error.requestId }) : '');
     this.#button('retry').hidden = !d.retry;
     this.#button('switch-to-text').hidden = !(d.offerText && canSwitchToText);
     this.#renderRetry();

@@ -109,14 +109,12 @@ export class CallError extends Error {
   /**
    * @param {string} code an ERRORS key (or 'cancelled' inside the session)
    * @param {string} step a STEPS value
-   * @param {{cause?: unknown, retryAfter?: number, message?: string, requestId?: string}} [details]
-   *   requestId: our server's id of the request that failed, for the visitor to quote
+   * @param {{cause?: unknown, retryAfter?: number, message?: string}} [details]
    */
-  constructor(code, step, { cause, retryAfter, message, requestId } = {}) {
+  constructor(code, step, { cause, retryAfter, message } = {}) {
     super(message || code, { cause });
     this.code = code;
     this.step = step;
     this.retryAfter = retryAfter;
-    this.requestId = requestId;
   }
 }

@@ -19,7 +19,7 @@ test('createCall posts the body and returns data', async () => {
 test('server errors keep their code, 429 carries Retry-After', async () => {
   const api = createApiClient({ fetch: async () => json(429, { error: { code: 'rate_limited', message: 'slow down' } }, { 'Retry-After': '17' }) });
   const r = await api.createCall({});
-  assert.deepEqual(r, { ok: false, error: { code: 'rate_limited', message: 'slow down', status: 429, retryAfter: 17 } });
+  assert.deepEqual(r, { ok: false, error: { code: 'rate_limited', message: 'slow down', status: 429, retryAfter: 17, requestId: null } });
 });
 
 test('network failures and non-JSON bodies still give a code', async () => {

@@ -51,11 +51,9 @@ export default {
   'label.speaker': 'Lautsprecher',
   'label.transcript': 'Gespräch',
   'label.micLevel': 'Mikrofonpegel',
-  'label.agentVoice': 'Stimme des Agenten',
   'label.timer': 'Gesprächsdauer',
   'label.you': 'Sie',
   'label.agent': 'Agent',
-  'label.interim': '(hört noch zu)',
   'label.defaultDevice': 'Systemstandard',
 
   'hint.headphones': 'Tipp: Mit Kopfhörern hört der Agent sich nicht selbst.',
@@ -67,7 +65,6 @@ export default {
   'banner.reconnected': 'Wieder verbunden.',
   'banner.audioBlocked': 'Ihr Browser hat die Stimme des Agenten angehalten.',
   'banner.maxLength': 'Das Gespräch endet in {seconds} s (maximale Gesprächsdauer).',
-  'banner.muted': 'Ihr Mikrofon ist stumm.',
 
   'consent.title': 'Bevor Sie starten',
   'consent.remembered': 'Ihre Zustimmung wird auf diesem Gerät gespeichert.',
@@ -77,7 +74,6 @@ export default {
   'summary.status': 'Status',
   'summary.loading': 'Zusammenfassung wird geladen…',
   'summary.unavailable': 'Die Zusammenfassung ist gerade nicht verfügbar. Ihr Gesprächsverlauf steht unten.',
-  'summary.messages': '{count} Nachrichten',
 
   'ended.hangup': 'Sie haben aufgelegt.',
   'ended.agent-ended': 'Der Agent hat das Gespräch beendet.',

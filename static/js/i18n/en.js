@@ -52,11 +52,9 @@ export default {
   'label.speaker': 'Speaker',
   'label.transcript': 'Conversation',
   'label.micLevel': 'Microphone level',
-  'label.agentVoice': 'Agent voice',
   'label.timer': 'Call time',
   'label.you': 'You',
   'label.agent': 'Agent',
-  'label.interim': '(still listening)',
   'label.defaultDevice': 'System default',
 
   'hint.headphones': 'Tip: headphones stop the agent from hearing itself.',
@@ -68,7 +66,6 @@ export default {
   'banner.reconnected': 'Reconnected.',
   'banner.audioBlocked': 'Your browser paused the agent’s voice.',
   'banner.maxLength': 'This call ends in {seconds} s (maximum call length).',
-  'banner.muted': 'You are muted.',
 
   'consent.title': 'Before you start',
   'consent.remembered': 'We remember your choice on this device.',
@@ -78,7 +75,6 @@ export default {
   'summary.status': 'Status',
   'summary.loading': 'Loading the summary…',
   'summary.unavailable': 'The summary is not available right now. Your transcript is below.',
-  'summary.messages': '{count} messages',
 
   'ended.hangup': 'You ended the call.',
   'ended.agent-ended': 'The agent ended the call.',
