@@ -19,13 +19,24 @@ import { CallStateMachine, canStart, isActive } from './call-state.js';
 import { connectionStats } from './connection-stats.js';
 import { Conversation } from './conversation.js';
 import { CallError, END_REASONS, STEPS } from './errors.js';
-import { Microphone } from './microphone.js';
+import { Microphone, microphoneGranted } from './microphone.js';
+import { loadLivekitClient } from './livekit-loader.js';
 
 export { CallEvent } from './call-events.js';
 export { MAX_CALL_WARNING_SECONDS } from './call-clock.js';
 export { DEFAULT_AGENT_JOIN_TIMEOUT_MS } from './call-start.js';
 export { loadLivekitClient } from './livekit-loader.js';
 export { MIC_CONSTRAINTS } from './microphone.js';
+
+/**
+ * On the first sign of intent (hover, focus): fetch livekit-client and learn whether the microphone is
+ * allowed, so that the click can send the create at once. Nothing is asked or opened.
+ * @param {Permissions|undefined} [permissions]
+ */
+export function warmUpCall(permissions = globalThis.navigator?.permissions) {
+  loadLivekitClient().catch(() => { /* reported when the call starts */ });
+  microphoneGranted(permissions).catch(() => { /* asked again when the call starts */ });
+}
 
 /**
  * @typedef {import('./call-events.js').CallEventDetails} CallEventDetails
@@ -104,9 +115,10 @@ export class CallSession extends EventTarget {
   get elapsedSeconds() { return this.#clock.elapsedSeconds; }
   get canPlaybackAudio() { return this.#conn.room ? this.#conn.room.canPlaybackAudio : true; }
 
-  /** Start loading livekit-client without starting a call (on hover or focus). */
+  /** Start loading livekit-client and learn the permission state without starting a call (on hover or focus). */
   warmUp() {
     this.#options.loadLivekit().catch(() => { /* reported when the call starts */ });
+    this.#mic.granted().catch(() => { /* asked again when the call starts */ });
   }
 
   /**

@@ -9,7 +9,7 @@
 // device-choice.js + device-picker.js, page-listeners.js (keys, visibility, removal).
 
 import { CallEvent } from './call-events.js';
-import { CallSession, loadLivekitClient } from './call-session.js';
+import { CallSession, warmUpCall } from './call-session.js';
 import { isActive } from './call-state.js';
 import { ConsentPrompt } from './consent-prompt.js';
 import { DeviceChoice } from './device-choice.js';
@@ -63,9 +63,9 @@ export class ItellicoCallElement extends HTMLElement {
     dom.root.addEventListener('click', (e) => this.#onClick(e));
     dom.root.addEventListener('change', (e) => this.#devices.onChange(e, this.#session));
     dom.composer.addEventListener('submit', (e) => { e.preventDefault(); this.#submitText(); });
-    // Warm up: fetch livekit-client when the person is about to click, not on page load.
+    // Warm up when the person is about to click, not on page load: livekit-client, the permission state.
     for (const type of ['pointerenter', 'focus']) {
-      dom.callButton.addEventListener(type, () => loadLivekitClient().catch(() => { /* reported when the call starts */ }), { once: true });
+      dom.callButton.addEventListener(type, () => warmUpCall(), { once: true });
     }
   }
 

@@ -6,17 +6,27 @@ import { bufferedTrackClass, stopBufferOnceSubscribed } from './preconnect-buffe
 /** Echo cancellation must stay on: the agent would otherwise hear (and answer) itself on laptop speakers. */
 export const MIC_CONSTRAINTS = Object.freeze({ echoCancellation: true, noiseSuppression: true, autoGainControl: true });
 
+/** navigator.permissions → its live microphone PermissionStatus (null: the browser will not say). */
+const permissionQueries = new WeakMap();
+
 /**
- * Whether the Permissions API says the microphone is allowed already, so no prompt will show.
+ * Whether the Permissions API says the microphone is allowed already, so no prompt will show. Asked
+ * once per page and kept: the status object follows later changes, and a click that finds it known
+ * sends the create at once instead of after a round trip to the browser (20-25 ms in the benchmark).
  * @param {Permissions|undefined} permissions navigator.permissions
  */
 export async function microphoneGranted(permissions) {
-  try {
-    const status = await permissions?.query({ name: /** @type {PermissionName} */ ('microphone') });
-    return status?.state === 'granted';
-  } catch {
-    return false; // Firefox before 131 and others reject the 'microphone' name: ask first
+  if (!permissions) return false;
+  let query = permissionQueries.get(permissions);
+  if (!query) {
+    // Firefox before 131 and others reject the 'microphone' name: then ask first, every time.
+    query = Promise.resolve()
+      .then(() => permissions.query({ name: /** @type {PermissionName} */ ('microphone') }))
+      .catch(() => null);
+    permissionQueries.set(permissions, query);
   }
+  const status = await query;
+  return status?.state === 'granted';
 }
 
 /**

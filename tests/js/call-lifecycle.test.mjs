@@ -62,6 +62,52 @@ test('permission "granted": microphone, module load and create run in parallel (
   await session.end();
 });
 
+/** A Permissions API that answers after `ms`, as the browser does (a round trip to its process), with one live status. */
+function slowPermissions(state, ms = 20) {
+  const status = { state };
+  const permissions = { queries: 0, status, query: async () => { permissions.queries += 1; await new Promise((r) => setTimeout(r, ms)); return status; } };
+  return permissions;
+}
+
+test('warmed up on hover, a click sends the create at once: the permission state is known already', async () => {
+  for (const warm of [true, false]) {
+    const api = fakeFetch(() => [201, createResponse()]);
+    const permissions = slowPermissions('granted');
+    const session = new CallSession({ loadLivekit: async () => fakeLivekit(), fetch: api.fetch, mediaDevices: fakeMic(), permissions });
+    if (warm) {
+      session.warmUp();
+      await until(() => permissions.queries === 1, 'asked on hover');
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    const started = session.start();
+    await new Promise((r) => setTimeout(r, 0)); // one task later: no time for a fresh permission query
+    assert.equal(creates(api).length, warm ? 1 : 0, warm ? 'sent in the click\'s turn' : 'a cold click waits for the query');
+    assert.equal(await started, true);
+    assert.equal(permissions.queries, 1, 'asked once per page');
+    await session.end();
+  }
+});
+
+test('the kept permission status follows a later grant', async () => {
+  const permissions = slowPermissions('prompt', 1);
+  const log = [];
+  const api = fakeFetch(() => [201, createResponse()], { log });
+  const first = new CallSession({ loadLivekit: async () => fakeLivekit(), fetch: api.fetch, mediaDevices: fakeMic({ log }), permissions });
+  assert.equal(await first.start(), true);
+  assert.deepEqual(log.slice(0, 3), ['getUserMedia', 'getUserMedia resolved', 'fetch /api/calls'], 'prompt: microphone first');
+  await first.end();
+  permissions.status.state = 'granted'; // the person allowed it at the prompt; the browser updates the status object
+  log.length = 0;
+  const mic = fakeMic({ hold: true, log });
+  const second = new CallSession({ loadLivekit: async () => fakeLivekit(), fetch: api.fetch, mediaDevices: mic, permissions });
+  const started = second.start();
+  await until(() => creates(api).length === 2, 'the create sent while getUserMedia is pending');
+  mic.release();
+  assert.equal(await started, true);
+  assert.equal(permissions.queries, 1);
+  await second.end();
+});
+
 test('text mode asks neither the Permissions API nor the microphone', async () => {
   const api = fakeFetch(() => [201, createResponse({ mode: 'text' })]);
   const mic = fakeMic();
