@@ -16,7 +16,6 @@ import { createCallBody, withDefaults } from './call-options.js';
 import { CallConnection } from './call-connection.js';
 import { CallAttempt, runStartSequence, stepForState } from './call-start.js';
 import { CallStateMachine, canStart, isActive } from './call-state.js';
-import { connectionStats } from './connection-stats.js';
 import { Conversation } from './conversation.js';
 import { CallError, END_REASONS, STEPS } from './errors.js';
 import { Microphone, microphoneGranted } from './microphone.js';
@@ -114,12 +113,6 @@ export class CallSession extends EventTarget {
   get startedAt() { return this.#clock.startedAt; }
   get elapsedSeconds() { return this.#clock.elapsedSeconds; }
   get canPlaybackAudio() { return this.#conn.room ? this.#conn.room.canPlaybackAudio : true; }
-
-  /** Start loading livekit-client and learn the permission state without starting a call (on hover or focus). */
-  warmUp() {
-    this.#options.loadLivekit().catch(() => { /* reported when the call starts */ });
-    this.#mic.granted().catch(() => { /* asked again when the call starts */ });
-  }
 
   /**
    * Start a call. Resolves true when the agent answered, false when it failed or was cancelled (the reason
@@ -236,7 +229,9 @@ export class CallSession extends EventTarget {
 
   /** Inbound audio counters and the selected ICE pair of the agent's audio (diagnostics, end-to-end tests). */
   getConnectionStats() {
-    return connectionStats(this.#agent.audioTrack(this.#conn.room) ?? this.#audio.firstTrack());
+    const track = this.#agent.audioTrack(this.#conn.room) ?? this.#audio.firstTrack();
+    // Loaded when asked: diagnostics are no part of what a visitor downloads to start a call.
+    return import('./connection-stats.js').then(({ connectionStats }) => connectionStats(track));
   }
 
   // ── internals ──────────────────────────────────────────────────────────────

@@ -49,24 +49,24 @@ export function bufferedTrackClass(lk) {
 
 /**
  * Ask the recorder for its pending chunk and wait until it was read (livekit-client's listener came
- * first and awaits the same bytes: once ours are read, so are its). `recorder` is livekit-client's
- * internal MediaRecorder; without one, nothing to wait for.
+ * first and awaits the same bytes: once ours are read, so are its); at most FLUSH_TIMEOUT_MS.
+ * `recorder` is livekit-client's internal MediaRecorder; without one, nothing to wait for.
  * @param {any} recorder
  * @returns {Promise<void>}
  */
-export async function flushRecorder(recorder) {
-  if (!canFlush(recorder)) return;
-  const read = new Promise((resolve) => {
+export function flushRecorder(recorder) {
+  return new Promise((resolve) => {
+    if (!canFlush(recorder)) return resolve();
+    setTimeout(resolve, FLUSH_TIMEOUT_MS);
     recorder.addEventListener('dataavailable', (/** @type {any} */ e) => {
-      Promise.resolve(e.data?.arrayBuffer?.()).catch(() => {}).then(() => setTimeout(resolve, 0));
+      Promise.resolve(e.data?.arrayBuffer?.()).finally(() => setTimeout(resolve, 0));
     }, { once: true });
+    try {
+      recorder.requestData();
+    } catch {
+      resolve(); // it stopped meanwhile
+    }
   });
-  try {
-    recorder.requestData();
-  } catch {
-    return; // it stopped meanwhile
-  }
-  await Promise.race([read, new Promise((resolve) => setTimeout(resolve, FLUSH_TIMEOUT_MS))]);
 }
 
 /** @param {any} recorder */

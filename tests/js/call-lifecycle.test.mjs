@@ -3,7 +3,7 @@
 // from an error listener starts clean, and the click unlocks audio before anything is awaited.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { CallSession } from '../../static/js/call-session.js';
+import { CallSession, warmUpCall } from '../../static/js/call-session.js';
 import {
   RoomEvent, createResponse, deferred, fakeAudioContextClass, fakeFetch, fakeLivekit, fakeMic, fakePermissions, record, settle, until,
 } from './fakes.mjs';
@@ -75,7 +75,7 @@ test('warmed up on hover, a click sends the create at once: the permission state
     const permissions = slowPermissions('granted');
     const session = new CallSession({ loadLivekit: async () => fakeLivekit(), fetch: api.fetch, mediaDevices: fakeMic(), permissions });
     if (warm) {
-      session.warmUp();
+      warmUpCall(permissions); // on hover
       await until(() => permissions.queries === 1, 'asked on hover');
       await new Promise((r) => setTimeout(r, 30));
     }
