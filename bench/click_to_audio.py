@@ -36,7 +36,16 @@ CALL_BUTTON = (
 )
 
 # Each returns {ms: click → first agent audio bytes, ready: click → connected with the microphone
-# published (from then on the page only waits for the agent)}.
+# published (from then on the page only waits for the agent), create: click → POST /api/calls sent
+# (the agent's dispatch starts with it; CREATE_SENT marks it alike in both pages)}.
+CREATE_SENT = """(() => {
+  const fetch = window.fetch;
+  window.fetch = (url, init) => {
+    const first = String(url).endsWith('/api/calls') && window.__createSentAt === undefined;
+    if (first) window.__createSentAt = performance.now();
+    return fetch(url, init);
+  };
+})()"""
 OUR_FIRST_AUDIO = """async () => {
   const el = document.querySelector('itellico-call');
   const clickedAt = performance.now();
@@ -51,7 +60,8 @@ OUR_FIRST_AUDIO = """async () => {
   for (;;) {
     const s = heardAt === null ? await el.getConnectionStats() : null;
     if (s && s.inboundAudioBytes > 0) heardAt = performance.now() - clickedAt;
-    if (heardAt !== null && ready !== null) return { ms: heardAt, ready };
+    const create = window.__createSentAt - clickedAt;
+    if (heardAt !== null && ready !== null) return { ms: heardAt, ready, create };
     await new Promise((r) => setTimeout(r, 20));
   }
 }"""
@@ -61,7 +71,9 @@ MINIMAL_FIRST_AUDIO = """async () => {
   for (;;) {
     if (window.bench.error) throw new Error(window.bench.error);
     if (window.bench.firstAudioAt) {
-      return { ms: window.bench.firstAudioAt - window.bench.clickedAt, ready: window.bench.marks.published };
+      const { clickedAt, firstAudioAt, marks } = window.bench;
+      const create = window.__createSentAt - clickedAt;
+      return { ms: firstAudioAt - clickedAt, ready: marks.published, create };
     }
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -114,6 +126,7 @@ def one_call(page: Page, url: str, script: str) -> Any:
 def first_audio(browser: Browser, net: Lab, rtt: int, calls: int) -> dict[str, list[dict[str, float]]]:
     net.rtt(rtt)
     context = browser.new_context(permissions=["microphone"])
+    context.add_init_script(CREATE_SENT)
     page = context.new_page()
     times: dict[str, list[dict[str, float]]] = {"ours": [], "minimal": []}
     for path, script, _ in PAGES.values():  # one unmeasured call each warms the caches alike
@@ -203,6 +216,11 @@ def print_first_audio(audio: dict[int, dict[str, list[dict[str, float]]]], calls
         label = "loopback" if rtt == 0 else f"+{rtt} ms RTT"
         base, mine = summary(column(times["minimal"], "ms")), summary(column(times["ours"], "ms"))
         ready = [summary(column(times[name], "ready"))["median"] for name in ("minimal", "ours")]
+        create = [summary(column(times[name], "create"))["median"] for name in ("minimal", "ours")]
+        # create sent → first audio: the agent's dispatch, join and greeting, which no page shortens
+        agent = [
+            summary([c["ms"] - c["create"] for c in times[name]])["median"] for name in ("minimal", "ours")
+        ]
         for stat in ("median", "p95"):
             rows.append(
                 [
@@ -210,7 +228,9 @@ def print_first_audio(audio: dict[int, dict[str, list[dict[str, float]]]], calls
                     ms(base[stat]),
                     ms(mine[stat]),
                     f"{mine[stat] / base[stat]:.2f}x",
+                    f"{ms(create[0])} / {ms(create[1])}" if stat == "median" else "",
                     f"{ms(ready[0])} / {ms(ready[1])}" if stat == "median" else "",
+                    f"{ms(agent[0])} / {ms(agent[1])}" if stat == "median" else "",
                 ]
             )
     print(
@@ -221,7 +241,9 @@ def print_first_audio(audio: dict[int, dict[str, list[dict[str, float]]]], calls
                 "baseline: minimal sequential page (ms)",
                 "our page (ms)",
                 "ratio",
-                "page ready, median: baseline / ours (ms)",
+                "create sent (baseline / ours)",
+                "page ready",
+                "create sent → first audio",
             ],
             rows,
         )

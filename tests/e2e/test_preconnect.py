@@ -8,10 +8,11 @@ livekit-client are there, the agent's RoomIO feeds the recording to its recognis
 audio, so the question is recognised, answered and shown once. Without the buffer only its tail
 reaches the agent.
 
-Where the recording ends and the live audio begins, the agent gets a stretch of audio twice (the
+Where the recording ends and the live audio begins, the agent gets a few ms of audio twice (the
 recording stops only when the page learns that the agent subscribed, after the live audio has
-started to flow), and a word said across that seam can come out garbled; in one clean-clone run of
-eight-odd, "opening hours" came out as "opening up a lot of". See the session note of issue 13.
+started to flow). livekit-client 2.23 also dropped the recording's last chunk there (up to 100 ms),
+which garbled a word across the seam now and then ("opening hours" once came out as "opening up a
+lot of"); static/js/preconnect-buffer.js keeps it, and the last test here holds it to that.
 """
 
 from __future__ import annotations
