@@ -64,7 +64,23 @@ def rig():
             "TESTING": True,
         }
     )
-    return app, upstream
+    # The registry is the process's: series other tests' apps made (their own demos) are theirs.
+    return app, upstream, series(scrape(app))
+
+
+def scrape(app) -> str:
+    return (
+        app.test_client().get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).get_data(as_text=True)
+    )
+
+
+def series(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        if family.name.startswith("webcall_")
+        for sample in family.samples
+    }
 
 
 request_ids = st.one_of(
@@ -91,7 +107,7 @@ addresses = st.ip_addresses(v=4).map(str)
     status=st.sampled_from([201, 400, 401, 404, 422, 429, 500, 503]),
 )
 def test_labels_stay_bounded_and_request_ids_sane(rig, body, request_id, origin, address, status):
-    app, upstream = rig
+    app, upstream, _before = rig
     upstream.status = status
     headers = {"X-Forwarded-For": address}
     if request_id is not None:
@@ -112,7 +128,7 @@ def test_labels_stay_bounded_and_request_ids_sane(rig, body, request_id, origin,
 def test_after_the_fuzzing_every_label_value_is_from_a_fixed_set(rig):
     """Scrapes the app's own /metrics after the fuzzer above (file order), and after a few requests
     of its own, so it also stands alone: a create, an unknown demo, a bad body, a demo over its limit."""
-    app, upstream = rig
+    app, upstream, before = rig
     upstream.status = 201
     client = app.test_client()
     for index, body in enumerate(
@@ -131,21 +147,16 @@ def test_after_the_fuzzing_every_label_value_is_from_a_fixed_set(rig):
         "operation_calllog": {*metrics.CALLLOG_OPERATIONS, "other"},
         "le": {*(str(float(b)) for b in metrics.LATENCY_BUCKETS), "+Inf"},
     }
-    scraped = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
-    families = [
-        f
-        for f in text_string_to_metric_families(scraped.get_data(as_text=True))
-        if f.name.startswith("webcall_")
-    ]
+    # Every series this module's requests made or moved.
+    moved = [key for key, value in series(scrape(app)).items() if before.get(key) != value]
     seen: dict[str, set[str]] = {}
-    for family in families:
-        for sample in family.samples:
-            for name, value in sample.labels.items():
-                if family.name == "webcall_build_info":
-                    continue
-                key = "operation_calllog" if family.name.startswith("webcall_calllog") else name
-                assert value in allowed[key], (family.name, name, value)
-                seen.setdefault(key, set()).add(value)
+    for name, labels in moved:
+        if name == "webcall_build_info":
+            continue
+        for label, value in labels:
+            key = "operation_calllog" if name.startswith("webcall_calllog") else label
+            assert value in allowed[key], (name, label, value)
+            seen.setdefault(key, set()).add(value)
     # The checks saw the interesting cases: several outcomes, a limit, an unknown demo.
     assert {"created", "unknown_demo", "invalid_request"} <= seen["outcome"]
     assert "create-demo" in seen["scope"]
