@@ -54,8 +54,6 @@ export class CallSession extends EventTarget {
   /** @type {CallAttempt|null} the call being set up; stale async work checks it */
   #attempt = null;
   /** @type {any} */ #created = null;
-  /** @type {string|null|undefined} the server's id of this call's failed create, for the error panel */
-  #createRequestId;
   #mic;
   #devices;
   #conn;
@@ -133,10 +131,7 @@ export class CallSession extends EventTarget {
         loadLivekit: this.#options.loadLivekit,
         mic: this.#mic,
         agent: this.#agent,
-        createCall: (signal) => this.#api.createCall(createCallBody(this.#options, this.mode), { signal }).then((result) => {
-          this.#createRequestId = /** @type {any} */ (result).error?.requestId;
-          return result;
-        }),
+        createCall: (signal) => this.#api.createCall(createCallBody(this.#options, this.mode), { signal }),
         ensureRoom: (lk, created) => this.#conn.ensure(lk, created, this.#mic.preferred.audiooutput),
         onMicOpen: () => { if (this.state === 'requesting-mic') this.#setState('connecting'); },
         onCreated: (created) => {
@@ -250,9 +245,7 @@ export class CallSession extends EventTarget {
     this.#release();
     const ended = this.#endedDetail(endReason);
     this.#setState('error');
-    // call-start.js turns a failed create into a CallError; the server's id of it is kept here.
-    const requestId = err.step === STEPS.creatingCall ? this.#createRequestId : undefined;
-    this.#emit(CallEvent.Error, { code: err.code, message: err.message, step: err.step, retryAfter: err.retryAfter, requestId, fatal: true });
+    this.#emit(CallEvent.Error, { code: err.code, message: err.message, step: err.step, retryAfter: err.retryAfter, requestId: err.requestId, fatal: true });
     if (err.cause) console.debug('[itellico-call]', err.code, err.cause);
     // `ended` names this call even if a listener has started the next one meanwhile.
     this.#emit(CallEvent.Ended, ended);

@@ -75,7 +75,8 @@ export async function runStartSequence(attempt, steps) {
   Promise.all([micPromise, lkPromise]).then(([, lk]) => startBuffer(lk)).catch(() => { /* reported below */ });
   const createPromise = steps.createCall(attempt.aborter.signal).then((result) => {
     if (!result.ok) {
-      throw new CallError(result.error.code, STEPS.creatingCall, { retryAfter: result.error.retryAfter, message: result.error.message });
+      const { code, retryAfter, message, requestId } = result.error;
+      throw new CallError(code, STEPS.creatingCall, { retryAfter, message, requestId });
     }
     return result.data;
   });

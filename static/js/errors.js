@@ -109,12 +109,14 @@ export class CallError extends Error {
   /**
    * @param {string} code an ERRORS key (or 'cancelled' inside the session)
    * @param {string} step a STEPS value
-   * @param {{cause?: unknown, retryAfter?: number, message?: string}} [details]
+   * @param {{cause?: unknown, retryAfter?: number, message?: string, requestId?: string}} [details]
+   *   requestId: our server's id of the failed request ("Reference: …" in the error panel)
    */
-  constructor(code, step, { cause, retryAfter, message } = {}) {
+  constructor(code, step, { cause, retryAfter, message, requestId } = {}) {
     super(message || code, { cause });
     this.code = code;
     this.step = step;
     this.retryAfter = retryAfter;
+    this.requestId = requestId;
   }
 }
