@@ -177,7 +177,8 @@ def ms(value: float) -> str:
 
 
 def print_heard(hears: dict[str, list[dict[str, Any]]], calls: int) -> None:
-    said = len(words(QUESTION))
+    said_words = words(QUESTION)
+    said = len(said_words)
     heard_rows = []
     labels = {
         "minimal": "baseline: minimal sequential page",
@@ -193,6 +194,10 @@ def print_heard(hears: dict[str, list[dict[str, Any]]], calls: int) -> None:
                 f"{len(got)}/{len(hears[name])}",
                 ms(median) if median is not None else "never",
                 f"{sum(r['lost'] for r in hears[name]) / len(hears[name]):.1f} of {said}",
+                *(
+                    f"{sum(w in words(r['text']) for r in hears[name])}/{len(hears[name])}"
+                    for w in said_words
+                ),
                 " / ".join(repr(r["text"]) for r in hears[name]),
             ]
         )
@@ -200,7 +205,7 @@ def print_heard(hears: dict[str, list[dict[str, Any]]], calls: int) -> None:
     print(
         table(
             f'Click → the agent hears you: "{QUESTION}", loopback ({calls} calls each)',
-            ["page", "heard", "median (ms)", "words lost (mean)", "what the agent heard"],
+            ["page", "heard", "median (ms)", "words lost (mean)", *said_words, "what the agent heard"],
             heard_rows,
         )
     )
