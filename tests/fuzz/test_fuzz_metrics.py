@@ -6,7 +6,6 @@ request, and each response's request id is the proxy's sane one or a fresh one."
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 import httpx
 import pytest
@@ -14,16 +13,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
 
-from webcall import create_app, metrics
+from webcall import metrics
 from webcall.errors import ErrorCode
 from webcall.itellico import UpstreamErrorKind
 
+from .rig import fuzz_app
 from .test_fuzz_endpoints import create_bodies
 
 pytestmark = pytest.mark.fuzz
 
 TOKEN = "fuzz-metrics-token-0123456789"
-ACCOUNT = {"id": "7d0c5a8e-2b5e-4c1a-9f3e-0a6b2d4c8e10", "name": "Fuzz"}
 SANE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 FRESH = re.compile(r"[0-9a-f]{32}")
 
@@ -32,9 +31,7 @@ class Upstream:
     def __init__(self) -> None:
         self.status = 201
 
-    def handler(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/accounts/current"):
-            return httpx.Response(200, json=ACCOUNT)
+    def answer(self, request: httpx.Request) -> httpx.Response:
         join = {"token": "a.b.c", "livekit_url": "wss://lk.example"}
         call = {"id": f"call-{request.headers.get('X-Request-ID')}", "status": "in_progress", "join": join}
         return httpx.Response(self.status, json=call if self.status < 300 else {"code": "x"})
@@ -42,27 +39,15 @@ class Upstream:
 
 @pytest.fixture(scope="module")
 def rig():
-    from sandbox.stack import DEFAULT_AGENT_ID
-    from tests.conftest import SECRET_KEY
-    from webcall.settings import Settings
-
     upstream = Upstream()
-    app = create_app(
-        {
-            "settings": replace(
-                Settings(api_key="fuzz-key-0123456789", agent_id=DEFAULT_AGENT_ID),
-                secret_key=SECRET_KEY,
-                demos_file="demos.toml",
-                trusted_proxy_hops=1,
-                metrics_token=TOKEN,
-                # Low enough that the fuzzing reaches the limits too.
-                rate_limit_per_ip="40/minute",
-                rate_limit_per_demo="30/minute",
-            ),
-            "itellico_transport": httpx.MockTransport(upstream.handler),
-            "itellico_sleep": lambda _seconds: None,
-            "TESTING": True,
-        }
+    app = fuzz_app(
+        upstream.answer,
+        demos_file="demos.toml",
+        trusted_proxy_hops=1,
+        metrics_token=TOKEN,
+        # Low enough that the fuzzing reaches the limits too.
+        rate_limit_per_ip="40/minute",
+        rate_limit_per_demo="30/minute",
     )
     # The registry is the process's: series other tests' apps made (their own demos) are theirs.
     return app, upstream, series(scrape(app))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -15,15 +14,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from webcall import create_app
 from webcall.errors import ErrorCode
+
+from .rig import fuzz_app
 
 pytestmark = pytest.mark.fuzz
 
 CREATE_EXAMPLES = 1500
 SUMMARY_EXAMPLES = 600
 FUZZ = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-ACCOUNT = {"id": "7d0c5a8e-2b5e-4c1a-9f3e-0a6b2d4c8e10", "name": "Fuzz"}
 CODES = {code.value for code in ErrorCode} - {ErrorCode.INTERNAL_ERROR.value}
 # What a create or a summary may answer when itellico misbehaves (docs/api.md).
 CREATE_STATUSES = {201, 429, 502, 503, 504}
@@ -120,35 +119,20 @@ headers = st.fixed_dictionaries(
 
 
 class Upstream:
-    """The answer itellico gives next; the account lookup always works."""
+    """The answer itellico gives next."""
 
     def __init__(self) -> None:
         self.answer = httpx.Response(500)
 
-    def handler(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/accounts/current"):
-            return httpx.Response(200, json=ACCOUNT)
-        return self.answer
-
 
 @pytest.fixture(scope="module")
 def rig(request: pytest.FixtureRequest):
-    from tests.conftest import SECRET_KEY
-    from webcall.settings import Settings
-
     upstream = Upstream()
-    app = create_app(
-        {
-            "settings": replace(
-                Settings(api_key="fuzz-key-0123456789", agent_id="3f7c2b1e-8a4d-4c6b-9e2f-1a5d7c9b0e41"),
-                secret_key=SECRET_KEY,
-                rate_limit_per_ip="1000000/minute",
-                rate_limit_per_demo="1000000/minute",
-            ),
-            "itellico_transport": httpx.MockTransport(upstream.handler),
-            "itellico_sleep": lambda _seconds: None,
-            "TESTING": True,
-        }
+    app = fuzz_app(
+        lambda _request: upstream.answer,
+        agent_id="3f7c2b1e-8a4d-4c6b-9e2f-1a5d7c9b0e41",
+        rate_limit_per_ip="1000000/minute",
+        rate_limit_per_demo="1000000/minute",
     )
     return app, app.test_client(), upstream
 
