@@ -17,15 +17,19 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import re
 import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from bench.common import summary, table, write
 from bench.lab import Lab, lab
+from sandbox.speech import parse_wav
+from sandbox.stt_pocketsphinx import TURN_AUDIO_DIR
 from tests.e2e.harness import CHROMIUM, chromium_args, ensure_built_assets, silent_wav, spoken_wav
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,8 +148,9 @@ def first_audio(browser: Browser, net: Lab, rtt: int, calls: int) -> dict[str, l
 HEARD_RUNS = {"minimal": ("minimal", 0.3), "ours": ("ours", 0.3), "ours, mid-call": ("ours", 7.0)}
 
 
-def heard(pw: Any, net: Lab, calls: int) -> dict[str, list[dict[str, Any]]]:
-    """Each call gets a fresh browser: Chromium plays the WAV once per process (`%noloop`)."""
+def heard(pw: Any, net: Lab, calls: int, turns_dir: Path) -> dict[str, list[dict[str, Any]]]:
+    """Each call gets a fresh browser: Chromium plays the WAV once per process (`%noloop`).
+    `turns_dir`: where the sandbox's recogniser keeps each turn it got (TURN_AUDIO_DIR)."""
     net.rtt(0)
     folder = Path(tempfile.mkdtemp(prefix="bench-heard-"))
     wavs = {
@@ -164,12 +169,29 @@ def heard(pw: Any, net: Lab, calls: int) -> dict[str, list[dict[str, Any]]]:
             page.wait_for_load_state("networkidle")
             if name == "ours":  # a visitor's pointer reaches the button first: livekit-client loads on hover
                 page.hover(CALL_BUTTON)
+            turns_before = set(turns_dir.glob("*.wav"))
             result = page.evaluate(script)
             browser.close()
             said = words(QUESTION)
             got = set(words(result["text"]))
-            results[run].append({**result, "lost": sum(1 for w in said if w not in got)})
+            turns = sorted(set(turns_dir.glob("*.wav")) - turns_before)
+            received = sum(voiced_seconds(*parse_wav(t.read_bytes())) for t in turns)
+            spoken = voiced_seconds(*parse_wav(wavs[lead].read_bytes()))
+            results[run].append(
+                {**result, "lost": sum(1 for w in said if w not in got), "speech_received": received / spoken}
+            )
     return results
+
+
+def voiced_seconds(pcm: np.ndarray, rate: int) -> float:
+    """Seconds of 10 ms frames louder than -20 dB below the loudest one: the speech in a clip, apart
+    from its level (the browser's gain control) and its silences."""
+    frame = rate // 100
+    n = len(pcm) // frame
+    if n == 0:
+        return 0.0
+    rms = np.sqrt((pcm[: n * frame].astype(np.float64).reshape(n, frame) ** 2).mean(axis=1))
+    return float((rms > 0.1 * rms.max()).sum()) / 100 if rms.max() > 0 else 0.0
 
 
 def ms(value: float) -> str:
@@ -194,6 +216,7 @@ def print_heard(hears: dict[str, list[dict[str, Any]]], calls: int) -> None:
                 f"{len(got)}/{len(hears[name])}",
                 ms(median) if median is not None else "never",
                 f"{sum(r['lost'] for r in hears[name]) / len(hears[name]):.1f} of {said}",
+                " ".join(f"{r['speech_received']:.2f}" for r in hears[name]),
                 *(
                     f"{sum(w in words(r['text']) for r in hears[name])}/{len(hears[name])}"
                     for w in said_words
@@ -205,7 +228,15 @@ def print_heard(hears: dict[str, list[dict[str, Any]]], calls: int) -> None:
     print(
         table(
             f'Click → the agent hears you: "{QUESTION}", loopback ({calls} calls each)',
-            ["page", "heard", "median (ms)", "words lost (mean)", *said_words, "what the agent heard"],
+            [
+                "page",
+                "heard",
+                "median (ms)",
+                "words lost (mean)",
+                "speech received / said",
+                *said_words,
+                "what the agent heard",
+            ],
             heard_rows,
         )
     )
@@ -266,6 +297,8 @@ def main() -> int:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     logging.getLogger("webcall").setLevel(logging.WARNING)
     ensure_built_assets()
+    turns_dir = Path(tempfile.mkdtemp(prefix="bench-turns-"))
+    os.environ[TURN_AUDIO_DIR] = str(turns_dir)  # the agent workers started by lab() inherit it
     audio: dict[int, dict[str, list[dict[str, float]]]] = {}
     with lab() as net, sync_playwright() as pw:
         # A visitor who waits quietly for the greeting: Chromium's own fake microphone beeps, and the
@@ -277,7 +310,7 @@ def main() -> int:
         for rtt in args.rtt if args.calls else []:
             audio[rtt] = first_audio(browser, net, rtt, args.calls)
         browser.close()
-        hears = heard(pw, net, args.heard_calls) if args.heard_calls else {}
+        hears = heard(pw, net, args.heard_calls, turns_dir) if args.heard_calls else {}
 
     if audio:
         print_first_audio(audio, args.calls)

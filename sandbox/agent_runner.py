@@ -27,7 +27,11 @@ ROOT = Path(__file__).resolve().parent.parent
 # Everything else stays behind, above all ITELLICOAI_API_KEY, WEBCALL_SECRET_KEY and
 # WEBCALL_SALES_PASSWORD: the worker is given only the local livekit-server's URL and dev key and
 # the stand-in's per-run report token (see `AgentWorkers._environment`).
-INHERITED_NAMES = frozenset({"PATH", "HOME", "LANG", "TZ", "TMPDIR", "USER", "VIRTUAL_ENV", "SYSTEMROOT"})
+# SANDBOX_TURN_AUDIO_DIR: set by the benchmarks only, where the recogniser's turns are kept
+# (sandbox/stt_pocketsphinx.py).
+INHERITED_NAMES = frozenset(
+    {"PATH", "HOME", "LANG", "TZ", "TMPDIR", "USER", "VIRTUAL_ENV", "SYSTEMROOT", "SANDBOX_TURN_AUDIO_DIR"}
+)
 INHERITED_PREFIXES = ("LC_", "PYTHON", "OPENBLAS_", "OMP_")
 
 # livekit-agents logs this once the worker is registered with livekit-server (worker.py, `_run_ws`).

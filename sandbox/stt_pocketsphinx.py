@@ -8,7 +8,11 @@ itself (level, padding, dither) is `speech.Transcriber`'s.
 from __future__ import annotations
 
 import asyncio
+import os
+import time
 import uuid
+import wave
+from pathlib import Path
 
 import numpy as np
 from livekit import rtc
@@ -33,6 +37,20 @@ def to_stt_rate(buffer: AudioBuffer) -> np.ndarray:
     return np.concatenate([np.frombuffer(f.data, dtype=np.int16) for f in out]) if out else pcm[:0]
 
 
+# Set (by bench/click_to_audio.py), each turn the recogniser gets is also written there as a WAV,
+# so a benchmark can measure how much of what was said reached the agent, apart from the recogniser.
+TURN_AUDIO_DIR = "SANDBOX_TURN_AUDIO_DIR"
+
+
+def keep_turn(folder: Path, pcm: np.ndarray) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(folder / f"{time.time_ns()}.wav"), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(speech.STT_SAMPLE_RATE)
+        out.writeframes(pcm.astype(np.int16).tobytes())
+
+
 class PocketsphinxSTT(stt.STT):
     def __init__(self, transcriber: speech.Transcriber | None = None) -> None:
         super().__init__(capabilities=stt.STTCapabilities(streaming=False, interim_results=False))
@@ -54,6 +72,8 @@ class PocketsphinxSTT(stt.STT):
         conn_options: APIConnectOptions,
     ) -> stt.SpeechEvent:
         pcm = to_stt_rate(buffer)
+        if folder := os.environ.get(TURN_AUDIO_DIR):
+            keep_turn(Path(folder), pcm)
         # Decoding takes a while on a busy CPU; a thread keeps the job's event loop (audio out) going.
         text = await asyncio.to_thread(self._transcriber.transcribe, pcm)
         return stt.SpeechEvent(

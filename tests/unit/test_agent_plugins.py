@@ -15,9 +15,10 @@ from livekit import rtc
 from livekit.agents import llm, stt
 
 from sandbox import speech
+from sandbox.agent_runner import agent_environment
 from sandbox.agents import SandboxAgent, load_agents
 from sandbox.llm_script import MAX_HEARD_CHARS, ScriptLLM
-from sandbox.stt_pocketsphinx import PocketsphinxSTT, to_stt_rate
+from sandbox.stt_pocketsphinx import TURN_AUDIO_DIR, PocketsphinxSTT, to_stt_rate
 from sandbox.tts_espeak import EspeakTTS
 
 pytestmark = pytest.mark.unit  # espeak-ng missing is a failure, not a skip: `make setup` installs it
@@ -80,6 +81,28 @@ def test_stt_recognises_the_opening_hours_question(transcriber: speech.Transcrib
     heard = event.alternatives[0].text
     assert "opening hours" in heard, heard
     assert AVA.reply_to(heard) == AVA.script[0].reply
+
+
+def test_stt_keeps_each_turn_as_a_wav_when_a_benchmark_asks(
+    transcriber: speech.Transcriber, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # bench/click_to_audio.py measures how much of what was said reached the agent from these files.
+    frames = spoken_frames("thank you", lead=0.2, tail=0.2)
+    recognise(transcriber, frames)
+    assert list(tmp_path.iterdir()) == []  # not asked: nothing kept
+    monkeypatch.setenv(TURN_AUDIO_DIR, str(tmp_path / "turns"))
+    recognise(transcriber, frames)
+    [kept] = list((tmp_path / "turns").iterdir())
+    pcm, rate = speech.parse_wav(kept.read_bytes())
+    assert rate == speech.STT_SAMPLE_RATE
+    said = to_stt_rate(frames)  # the resampler's output differs by a few units from run to run
+    assert len(pcm) == len(said)
+    assert np.corrcoef(pcm.astype(float), said.astype(float))[0, 1] > 0.99
+    # The agent workers inherit that setting, and still nothing secret.
+    passed = agent_environment(
+        {TURN_AUDIO_DIR: "/tmp/t", "ITELLICOAI_API_KEY": "k", "WEBCALL_SECRET_KEY": "s"}
+    )
+    assert passed == {TURN_AUDIO_DIR: "/tmp/t"}
 
 
 @pytest.mark.parametrize(
