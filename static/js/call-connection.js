@@ -9,6 +9,7 @@ import { createCallRoom } from './call-room.js';
 import { CallEvent } from './call-events.js';
 import { isActive } from './call-state.js';
 import { CallError, END_REASONS, STEPS, endReasonForDisconnect } from './errors.js';
+import { noteRoomClosed } from './livekit-logs.js';
 
 /**
  * @typedef {import('./call-events.js').CallEventDetails} CallEventDetails
@@ -82,6 +83,7 @@ export class CallConnection {
   /** Hang up: the Disconnected that follows is ours. Resolves when livekit is done (never rejects). */
   disconnect() {
     this.closing = true;
+    noteRoomClosed(this.room);
     return this.room?.disconnect().catch(() => {});
   }
 
@@ -121,6 +123,7 @@ export class CallConnection {
 
   /** @param {number|undefined} reason livekit's DisconnectReason */
   #onDisconnected(reason) {
+    noteRoomClosed(this.room);
     if (this.closing) return; // end() finishes the call itself
     const endReason = endReasonForDisconnect(reason);
     const state = this.#hooks.state();

@@ -4,25 +4,40 @@
 // The microphone's pre-connect buffer (microphone.js) waits for an agent to become active before it
 // sends the recording. When the call ends first (the visitor hung up while the agent was on its way,
 // or no agent came), livekit-client 2.23 logs 'error sending preconnect buffer' at error level,
-// although nothing went wrong: there was nobody to send the recording to. Those two cases are logged
-// at debug level instead; every other error (a failed send to an agent that is there, say) stays an
-// error.
+// although nothing went wrong: there was nobody to send the recording to. Nor is it news when the
+// visitor hangs up while the recording is still on its way to the agent (seen in CI: the send fails
+// as the Room closes). Those cases are logged at debug level instead; every other error (a failed
+// send to an agent in a call that goes on, say) stays an error.
 
 /** The reasons livekit-client gives when the call ended before any agent could take the recording. */
 const ENDED_BEFORE_AGENT = ['Got disconnected without active agent present', 'Agent disconnected'];
 const BUFFER_NOT_SENT = 'error sending preconnect buffer';
 
+/** Names of the Rooms this page has left or is leaving (the last few). */
+const closedRooms = new Set();
+const CLOSED_ROOMS_KEPT = 16;
+
+/**
+ * The call in this Room is over (hung up, failed or ended by the other side).
+ * @param {any} room a livekit-client Room
+ */
+export function noteRoomClosed(room) {
+  if (!room?.name) return;
+  closedRooms.add(room.name);
+  if (closedRooms.size > CLOSED_ROOMS_KEPT) closedRooms.delete(closedRooms.values().next().value);
+}
+
 /** @type {WeakSet<object>} the loggers already adjusted (once per livekit-client module) */
 const adjusted = new WeakSet();
 
 /**
- * Whether a log call is the pre-connect buffer finding no agent because the call ended.
+ * Whether a log call is the pre-connect buffer left unsent because the call ended.
  * @param {unknown} message @param {any} context
  */
 export function isBufferLeftUnsent(message, context) {
   const reason = context?.error?.message ?? String(context?.error ?? '');
   return typeof message === 'string' && message.includes(BUFFER_NOT_SENT)
-    && ENDED_BEFORE_AGENT.some((text) => reason.includes(text));
+    && (ENDED_BEFORE_AGENT.some((text) => reason.includes(text)) || closedRooms.has(context?.room));
 }
 
 /**

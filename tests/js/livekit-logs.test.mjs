@@ -4,7 +4,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as lk from '../../node_modules/livekit-client/dist/livekit-client.esm.mjs';
-import { adjustLivekitLogs, isBufferLeftUnsent } from '../../static/js/livekit-logs.js';
+import { adjustLivekitLogs, isBufferLeftUnsent, noteRoomClosed } from '../../static/js/livekit-logs.js';
 
 // Fetched once: livekit-client's getLogger() resets a logger to the default level on every call.
 const log = lk.getLogger(lk.LoggerNames.Participant);
@@ -62,6 +62,18 @@ test('after: the unsent buffer is no console error; other errors still are', () 
   } finally {
     log.setLevel('info', false);
   }
+});
+
+test('a send that fails because the visitor hung up while the recording was on its way is no error', () => {
+  adjustLivekitLogs(lk);
+  // livekit-client's participant logger puts the Room's name into every log call's context.
+  const failed = (room) => log.error('error sending preconnect buffer', { room, trackID: 'TR_1', error: new Error('stream closed') });
+  assert.deepEqual(consoleCalls(() => failed('call-1')).map((c) => c[0]), ['error'], 'the call goes on: an error');
+  noteRoomClosed({ name: 'call-1' });
+  assert.deepEqual(consoleCalls(() => failed('call-1')), [], 'that call is over: debug');
+  assert.deepEqual(consoleCalls(() => failed('call-2')).map((c) => c[0]), ['error'], 'another call still errs');
+  for (let i = 0; i < 20; i += 1) noteRoomClosed({ name: `old-${i}` }); // only the last few are kept
+  assert.deepEqual(consoleCalls(() => failed('call-1')).map((c) => c[0]), ['error']);
 });
 
 test('a livekit module without named loggers (the fakes) is left alone', () => {
