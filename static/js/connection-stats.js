@@ -2,7 +2,7 @@
 // For diagnostics and end-to-end tests (they prove audio arrives and over which path).
 
 /**
- * @typedef {{remoteAddress: string|null, remotePort: number|null, protocol: string|null, localAddress: string|null}} CandidatePair
+ * @typedef {{remoteAddress: string|null, remotePort: number|null, protocol: string|null, localAddress: string|null, localPort: number|null, localType: string|null}} CandidatePair
  * @typedef {{inboundAudioBytes: number, inboundAudioPackets: number, selectedPair: CandidatePair|null}} ConnectionStats
  */
 
@@ -35,6 +35,8 @@ export async function connectionStats(track) {
       remotePort: remote.port ?? null,
       protocol: remote.protocol ?? local.protocol ?? null,
       localAddress: local.address ?? local.ip ?? null,
+      localPort: local.port ?? null,
+      localType: local.candidateType ?? null, // 'relay' when the media goes through a TURN server
     };
   }
   return result;
