@@ -1,9 +1,9 @@
 """Who called when: every create attempt, completed later from itellico's `GET call`.
 
 A real database through SQLAlchemy Core: a SQLite file by default, any SQLAlchemy URL (e.g.
-PostgreSQL) through `WEBCALL_DATABASE_URL`; the schema is created on start. Stored per call: demo,
-share-link id, call id, time, mode, outcome, then status and duration. Nothing of the
-conversation is stored. Share links are stored too, so the sales index can list and copy them.
+PostgreSQL) through `WEBCALL_DATABASE_URL`; the schema is migrated on start (webcall/schema.py).
+Stored per call: demo, share-link id, call id, time, mode, outcome, then status and duration.
+Nothing of the conversation is stored. Share links are stored too, so the sales index can list and copy them.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from alembic.util import CommandError
 from sqlalchemy import (
     Column,
     DateTime,
@@ -38,6 +39,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
+from . import schema
 from .links import ShareLink
 from .settings import SettingsError
 
@@ -173,10 +175,10 @@ class CallLog:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         try:
-            metadata.create_all(engine)
-        except SQLAlchemyError as error:
+            schema.upgrade(engine)
+        except (SQLAlchemyError, CommandError) as error:
             raise SettingsError(
-                "WEBCALL_DATABASE_URL", f"cannot create the schema: {type(error).__name__}: {error.args[0]}"
+                "WEBCALL_DATABASE_URL", f"cannot migrate the schema: {type(error).__name__}: {error.args[0]}"
             ) from None
 
     @classmethod

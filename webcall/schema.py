@@ -1,0 +1,52 @@
+"""Bring the database's schema to the newest revision (Alembic, webcall/migrations/), on start.
+
+An install from before the migrations has the call-log tables but no `alembic_version`: it is
+marked as the first revision (which is exactly those tables) and upgraded from there, so its call
+log is kept. Several instances may start at once on one PostgreSQL database: an advisory lock lets
+one of them migrate while the others wait. gunicorn builds the app once in its master
+(gunicorn.conf.py, preload_app), so its workers never race each other here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, inspect, text
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+BASELINE = "0001_call_log"  # the tables the app created with create_all before it had migrations
+_BASELINE_TABLES = frozenset({"webcall_calls", "webcall_links"})
+_LOCK_KEY = 0x1731_C0DE  # any constant; PostgreSQL advisory locks are per database
+
+
+def config(connection: Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def heads() -> set[str]:
+    return set(ScriptDirectory.from_config(config()).get_heads())
+
+
+def current(connection: Connection) -> set[str]:
+    return set(MigrationContext.configure(connection).get_current_heads())
+
+
+def upgrade(engine: Engine) -> None:
+    """Migrate to every head in one transaction (PostgreSQL runs DDL transactionally, so a failed
+    upgrade leaves the schema as it was)."""
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+        cfg = config(connection)
+        tables = set(inspect(connection).get_table_names())
+        if "alembic_version" not in tables and _BASELINE_TABLES <= tables:
+            command.stamp(cfg, BASELINE)
+        if current(connection) != heads():
+            command.upgrade(cfg, "heads")
