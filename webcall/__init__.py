@@ -78,7 +78,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         calllog=CallLog.open(settings.database_url, ROOT),
     )
 
-    from . import api, cli, embed, health, pages, ratelimit, sales, security
+    from . import api, cli, embed, health, pages, ratelimit, security, studio
 
     app.register_blueprint(health.bp)
     app.register_blueprint(metrics.bp)
@@ -87,7 +87,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     pages.init_assets(app, settings)
     app.register_blueprint(embed.bp)
-    sales.init_app(app)
+    studio.init_app(app)
     security.init_app(app)
     ratelimit.init_app(app)
     app.cli.add_command(cli.demos)

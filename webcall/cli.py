@@ -53,7 +53,7 @@ def link_command(
         link = svc.links.issue(demo, pairs, parse_expiry(expires))
     except LinkError as error:
         raise click.ClickException(str(error)) from None
-    from .sales import default_label
+    from .studio import default_label
 
     svc.calllog.add_link(link, label or default_label(pairs), created_by="cli")
     local = f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"

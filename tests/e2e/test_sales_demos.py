@@ -11,8 +11,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from webcall import ROOT
 from webcall.demos import DemoRegistry
+from webcall.formatting import duration as shown_duration
 from webcall.links import ShareLinks
-from webcall.sales import duration as shown_duration
 from webcall.settings import Settings
 
 from .conftest import SCREENSHOTS, Sandbox, wait_until

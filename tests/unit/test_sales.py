@@ -273,7 +273,7 @@ def test_changing_the_password_signs_everybody_out(client, app):
 def test_formatting():
     from datetime import UTC, datetime, timedelta
 
-    from webcall.sales import ago, duration
+    from webcall.formatting import ago, duration
 
     now = datetime(2026, 1, 1, 12, tzinfo=UTC)
     assert ago(now - timedelta(hours=3, minutes=5), now) == "3 h ago"

@@ -1,0 +1,151 @@
+"""The sales studio's index `/demos`: every demo with its share links (make, copy) and its calls.
+
+Sign-in is webcall/auth.py; the public demo pages are webcall/demo_page.py.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    get_flashed_messages,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy.exc import SQLAlchemyError
+
+from . import auth, demo_page, formatting
+from .auth import current_owner, rep_required
+from .calllog import CallRecord, LinkRecord, LinkStats
+from .demo_page import private_headers
+from .links import LinkError, fragment, parse_expiry
+from .metrics import calllog_write_failed
+from .refresh import refresher
+from .services import services
+
+bp = Blueprint("sales", __name__)
+log = logging.getLogger("webcall.sales")
+
+DEFAULT_EXPIRY = "7d"
+
+
+def init_app(app: Flask) -> None:
+    auth.init_app(app)
+    formatting.init_app(app)
+    app.jinja_env.globals["public_base"] = public_base
+    app.register_blueprint(bp)
+    app.register_blueprint(demo_page.bp)
+
+
+bp.after_request(private_headers)  # share links are on the index page
+auth.register_off_handler(bp)
+
+
+@bp.get("/demos")
+@rep_required
+def index() -> Response | str:
+    svc = services()
+    refresher(current_app._get_current_object()).refresh()  # bounded: a hung itellico never holds the page
+    try:
+        calls = svc.calllog.calls(limit=200)
+        links = svc.calllog.links()
+        link_stats = svc.calllog.link_stats()
+        demo_stats = svc.calllog.demo_stats()
+    except SQLAlchemyError as error:
+        log.error("calllog read failed: %s", type(error).__name__)
+        calls, links, link_stats, demo_stats = [], [], {}, {}
+    by_demo: dict[str, dict[str, Any]] = {}
+    labels = {link.link_id: link.label for link in links}
+    for demo in svc.demos:
+        demo_links = [link for link in links if link.demo == demo.slug]
+        demo_calls = [call for call in calls if call.demo == demo.slug]
+        by_demo[demo.slug] = {
+            "links": [(link, link_stats.get(link.link_id), _link_url(link)) for link in demo_links],
+            "calls": demo_calls[:20],
+            "stats": demo_stats.get(demo.slug),
+            "unlinked": _unlinked_stats(demo_calls),
+        }
+    flashed = get_flashed_messages(with_categories=True)
+    new_links = [message for category, message in flashed if category == "link"]
+    errors = [message for category, message in flashed if category == "error"]
+    return render_template(
+        "demos.html",
+        demos=list(svc.demos),
+        by_demo=by_demo,
+        labels=labels,
+        new_links=new_links,
+        errors=errors,
+        default_expiry=DEFAULT_EXPIRY,
+        ephemeral_secret=svc.settings.secret_key_generated,
+    )
+
+
+@bp.post("/demos/<slug>/links")
+@rep_required
+def create_link(slug: str) -> Response:
+    svc = services()
+    demo = svc.demos.get(slug)
+    if demo is None or demo.slug != slug:
+        abort(404)
+    variables = {
+        name: value
+        for name in demo.allowed_variables
+        if (value := request.form.get(f"var_{name}", "").strip())
+    }
+    try:
+        exp = parse_expiry(request.form.get("expires", "") or DEFAULT_EXPIRY)
+        link = svc.links.issue(demo, variables, exp)
+    except LinkError as error:
+        flash(str(error), "error")
+        return redirect(url_for("sales.index", _anchor=f"demo-{slug}"))
+    label = request.form.get("label", "").strip() or default_label(variables)
+    try:
+        svc.calllog.add_link(link, label, created_by=current_owner())
+    except SQLAlchemyError as error:
+        calllog_write_failed("add_link")
+        log.error("calllog.add_link failed: %s", type(error).__name__)
+        flash("The link was made but could not be saved in the call log.", "error")
+    flash(link.link_id, "link")
+    log.info(
+        "share link issued link_id=%s demo=%s expires=%s by=%s",
+        link.link_id,
+        slug,
+        link.expires_at,
+        current_owner(),
+    )
+    return redirect(url_for("sales.index", _anchor=f"link-{link.link_id}"))
+
+
+def default_label(variables: dict[str, str]) -> str:
+    return ", ".join(variables.values()) or "link"
+
+
+def public_base() -> str:
+    """Where visitors reach us: WEBCALL_PUBLIC_URL, else the address this page was opened with."""
+    return services().settings.public_url or request.host_url.rstrip("/")
+
+
+def _link_url(link: LinkRecord) -> str:
+    return public_base() + url_for("demo.page", slug=link.demo) + fragment(link.token)
+
+
+def _unlinked_stats(demo_calls: list[CallRecord]) -> LinkStats | None:
+    created = [call for call in demo_calls if call.link_id is None and call.outcome == "created"]
+    if not created:
+        return None
+    last = created[0]
+    return LinkStats(
+        len(created),
+        last.created_at,
+        last.duration_seconds,
+        sum(call.duration_seconds or 0 for call in created),
+    )
