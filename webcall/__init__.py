@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import logs, metrics, request_id
 from .calllog import CallLog
+from .db import open_database
 from .demos import DemoRegistry
 from .errors import ApiError, ErrorCode
 from .handles import CallHandles
@@ -75,7 +76,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         handles=CallHandles(settings.secret_key),
         demos=DemoRegistry.load(settings.demos_file, settings),
         links=ShareLinks(settings.secret_key),
-        calllog=CallLog.open(settings.database_url, ROOT),
+        calllog=CallLog(open_database(settings.database_url, ROOT)),
     )
 
     from . import api, cli, embed, health, pages, ratelimit, security, studio

@@ -17,38 +17,28 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from alembic.util import CommandError
 from sqlalchemy import (
     Column,
     DateTime,
     Engine,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
-    create_engine,
-    event,
     func,
     insert,
     or_,
     select,
     update,
 )
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
-from sqlalchemy.pool import StaticPool
 
-from . import schema
+from .db import metadata, open_database
 from .links import ShareLink
-from .settings import SettingsError
 
 log = logging.getLogger("webcall.calllog")
 
 # Statuses that may still change; anything else (completed, failed, transferred, …) is final.
 OPEN_STATUSES = frozenset({"in_progress", "queued", "ringing", "initiated", "waiting", "unknown"})
-
-metadata = MetaData()
 
 calls = Table(
     "webcall_calls",
@@ -130,60 +120,13 @@ class LinkStats:
     total_seconds: int
 
 
-def engine_for(url: str, root: Path) -> Engine:
-    """An engine for `url`; a relative SQLite path is under `root`, and its folder is created."""
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise SettingsError("WEBCALL_DATABASE_URL", f"{url!r} is not a database URL") from None
-    kwargs: dict[str, Any] = {}
-    if parsed.get_backend_name() == "sqlite":
-        database = parsed.database
-        if database in (None, "", ":memory:"):
-            # One shared in-memory database for every thread (tests).
-            kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
-        else:
-            path = Path(database)
-            if not path.is_absolute():
-                path = root / path
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as error:
-                raise SettingsError("WEBCALL_DATABASE_URL", f"cannot make {path.parent}: {error}") from None
-            parsed = parsed.set(database=str(path))
-            kwargs.update(connect_args={"check_same_thread": False})
-    try:
-        engine = create_engine(parsed, **kwargs)
-    except (ArgumentError, ImportError) as error:
-        raise SettingsError("WEBCALL_DATABASE_URL", f"cannot use it: {error}") from None
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        event.listen(engine, "connect", _sqlite_pragmas)
-    return engine
-
-
-def _sqlite_pragmas(connection: Any, _record: Any) -> None:
-    # WAL lets readers and the one writer work at once (threads and gunicorn workers); waiting
-    # briefly for the write lock beats failing a visitor's call-log write under load.
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
-
-
 class CallLog:
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        try:
-            schema.upgrade(engine)
-        except (SQLAlchemyError, CommandError) as error:
-            raise SettingsError(
-                "WEBCALL_DATABASE_URL", f"cannot migrate the schema: {type(error).__name__}: {error.args[0]}"
-            ) from None
+        self.engine = engine  # migrated already (webcall/db.py open_database)
 
     @classmethod
     def open(cls, url: str, root: Path) -> CallLog:
-        return cls(engine_for(url, root))
+        return cls(open_database(url, root))
 
     # -- writing -----------------------------------------------------------------------------
 

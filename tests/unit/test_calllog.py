@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, select, update
 
-from webcall.calllog import CallLog, calls, engine_for
+from webcall.calllog import CallLog, calls
+from webcall.db import engine_for
 from webcall.demos import DemoProfile
 from webcall.links import ShareLinks
 from webcall.settings import SettingsError

@@ -6,9 +6,9 @@ the database is named, and `flask db upgrade` or the app's start bring the schem
 
 from alembic import context
 
-from webcall.calllog import metadata
+from webcall.db import all_tables
 
 connection = context.config.attributes["connection"]
-context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+context.configure(connection=connection, target_metadata=all_tables(), render_as_batch=True)
 with context.begin_transaction():
     context.run_migrations()

@@ -1,0 +1,86 @@
+"""The app's database: one SQLAlchemy `MetaData` for every table, and engines from
+`WEBCALL_DATABASE_URL` (a SQLite file by default, or e.g. PostgreSQL).
+
+Each module that owns tables defines them on `metadata` and is listed in TABLE_MODULES, so that the
+migrations (webcall/migrations/env.py) and their test see every table.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+from alembic.util import CommandError
+from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.pool import StaticPool
+
+from .settings import SettingsError
+
+metadata = MetaData()
+
+TABLE_MODULES = ("webcall.calllog",)
+
+
+def open_database(url: str, root: Path) -> Engine:
+    """An engine for `url` whose schema has been migrated to the newest revision."""
+    from . import schema  # the migrations' environment imports this module
+
+    engine = engine_for(url, root)
+    try:
+        schema.upgrade(engine)
+    except (SQLAlchemyError, CommandError) as error:
+        raise SettingsError(
+            "WEBCALL_DATABASE_URL", f"cannot migrate the schema: {type(error).__name__}: {error.args[0]}"
+        ) from None
+    return engine
+
+
+def all_tables() -> MetaData:
+    """`metadata` with every module's tables on it."""
+    for name in TABLE_MODULES:
+        importlib.import_module(name)
+    return metadata
+
+
+def engine_for(url: str, root: Path) -> Engine:
+    """An engine for `url`; a relative SQLite path is under `root`, and its folder is created."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise SettingsError("WEBCALL_DATABASE_URL", f"{url!r} is not a database URL") from None
+    kwargs: dict[str, Any] = {}
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database in (None, "", ":memory:"):
+            # One shared in-memory database for every thread (tests).
+            kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
+        else:
+            path = Path(database)
+            if not path.is_absolute():
+                path = root / path
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise SettingsError("WEBCALL_DATABASE_URL", f"cannot make {path.parent}: {error}") from None
+            parsed = parsed.set(database=str(path))
+            kwargs.update(connect_args={"check_same_thread": False})
+    try:
+        engine = create_engine(parsed, **kwargs)
+    except (ArgumentError, ImportError) as error:
+        raise SettingsError("WEBCALL_DATABASE_URL", f"cannot use it: {error}") from None
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    # WAL lets readers and the one writer work at once (threads and gunicorn workers); waiting
+    # briefly for the write lock beats failing a visitor's call-log write under load.
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
