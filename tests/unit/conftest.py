@@ -3,6 +3,7 @@ password and a call log of its own."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -37,3 +38,15 @@ def make_sales_app(settings: Settings, tmp_path) -> Callable[..., Flask]:
 def link_for(svc: Any, slug: str = "alpenblick", exp_in: int = 3600, **variables: str) -> Any:
     """A share link for `slug` signed by the app's own key, valid for `exp_in` seconds."""
     return svc.links.issue(svc.demos.get(slug), variables, int(time.time()) + exp_in)
+
+
+def csrf(page_html: str) -> str:
+    """The CSRF token a studio form carries."""
+    return re.search(r'name="csrf" value="([^"]+)"', page_html).group(1)
+
+
+def sign_in(client: Any) -> None:
+    """Sign the Flask test client in to the studio."""
+    token = csrf(client.get("/demos/login").get_data(as_text=True))
+    r = client.post("/demos/login", data={"password": SALES_PASSWORD, "csrf": token})
+    assert r.status_code == 302 and r.headers["Location"] == "/demos"

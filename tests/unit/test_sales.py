@@ -10,7 +10,7 @@ import pytest
 
 from webcall import ROOT, create_app
 
-from .conftest import SALES_PASSWORD, link_for
+from .conftest import SALES_PASSWORD, csrf, link_for, sign_in
 
 pytestmark = pytest.mark.unit
 
@@ -27,16 +27,6 @@ def app(make_sales_app):
 @pytest.fixture
 def svc(app):
     return app.extensions["webcall"]
-
-
-def csrf(page_html: str) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', page_html).group(1)
-
-
-def sign_in(client) -> None:
-    token = csrf(client.get("/demos/login").get_data(as_text=True))
-    r = client.post("/demos/login", data={"password": PASSWORD, "csrf": token})
-    assert r.status_code == 302 and r.headers["Location"] == "/demos"
 
 
 # -- demo pages ----------------------------------------------------------------------------
