@@ -228,19 +228,34 @@ def parse_profiles(
     text: str, source: str, default_agent_id: str, default_max_seconds: int | None = None
 ) -> dict[str, DemoProfile]:
     """Validate a profile file's text; raises DemoConfigError listing every mistake."""
+    models = validate_tables(*load_tables(text, source), source)
+    return {
+        slug: model.profile(slug, default_agent_id, default_max_seconds) for slug, model in models.items()
+    }
+
+
+def load_tables(text: str, source: str) -> tuple[dict[str, Any], list[str]]:
+    """The `[demos.<slug>]` tables of a profile file's text and the file's own mistakes (reported
+    with the demos' mistakes); raises DemoConfigError for text that is not TOML."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise DemoConfigError(source, [f"not valid TOML: {error}"]) from None
-    problems: list[str] = []
-    for key in data:
-        if key != "demos":
-            problems.append(f"{key}: unknown setting (demos go in [demos.<slug>] tables)")
+    problems = [
+        f"{key}: unknown setting (demos go in [demos.<slug>] tables)" for key in data if key != "demos"
+    ]
     tables = data.get("demos", {})
     if not isinstance(tables, dict) or not tables:
         problems.append("demos: no [demos.<slug>] table")
         tables = {}
-    profiles: dict[str, DemoProfile] = {}
+    return tables, problems
+
+
+def validate_tables(tables: Mapping[str, Any], problems: list[str], source: str) -> dict[str, DemoModel]:
+    """Each demo's settings checked; raises DemoConfigError listing `problems` and every mistake
+    of every demo."""
+    problems = list(problems)
+    models: dict[str, DemoModel] = {}
     for slug, table in tables.items():
         if not re.match(SLUG_PATTERN, slug):
             problems.append(f"demo {slug!r}: the slug must be lowercase letters, digits and dashes (≤ 63)")
@@ -257,10 +272,10 @@ def parse_profiles(
             problems.append(
                 f"demo {slug!r}: variables.{name}: also a fixed test_variable; a fixed one cannot be set"
             )
-        profiles[slug] = model.profile(slug, default_agent_id, default_max_seconds)
+        models[slug] = model
     if problems:
         raise DemoConfigError(source, problems)
-    return profiles
+    return models
 
 
 class DemoRegistry:

@@ -1,0 +1,51 @@
+"""`flask demos import FILE` and `flask demos export [FILE]`: demos.toml in and out of the database
+(webcall/demo_store.py), for backups, reviews and moving demos between installs.
+
+import adds or replaces the file's demos (one transaction; a file with any mistake changes nothing);
+with --replace, demos that are not in the file are removed. export writes every stored demo.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from .demos import DemoConfigError
+from .services import services
+
+
+@click.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--replace", "replace_all", is_flag=True, help="also remove the demos that are not in the file")
+@with_appcontext
+def import_command(path: Path, replace_all: bool) -> None:
+    """Load the demos of a demos.toml file into the database."""
+    store = services().demos
+    try:
+        tables = store.read_file(path)
+    except DemoConfigError as error:
+        for problem in error.problems:
+            click.echo(f"{path}: {problem}", err=True)
+        raise SystemExit(1) from None
+    before = set(store.tables())
+    store.write(tables, f"import:{path.name}", replace_all=replace_all)
+    added, replaced = sorted(set(tables) - before), sorted(set(tables) & before)
+    removed = sorted(before - set(tables)) if replace_all else []
+    for word, slugs in (("added", added), ("replaced", replaced), ("removed", removed)):
+        if slugs:
+            click.echo(f"{word}: {', '.join(slugs)}")
+
+
+@click.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=False)
+@with_appcontext
+def export_command(path: Path | None) -> None:
+    """Write every stored demo as a demos.toml file (to PATH, or to standard output)."""
+    text = services().demos.export_toml()
+    if path is None:
+        click.echo(text, nl=False)
+        return
+    path.write_text(text, encoding="utf-8")
+    click.echo(f"{path}: {len(services().demos.tables())} demos", err=True)

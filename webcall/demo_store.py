@@ -1,0 +1,233 @@
+"""Demo profiles kept in the database, so that a change made in the studio is live without a restart
+on every gunicorn worker and every instance.
+
+Each demo is stored as its settings table, exactly as it would be written in demos.toml (JSON), and
+validated by webcall/demos.py on every write and every load. One revision counter changes with every
+write; each process checks it at most once per `check_every` seconds and reloads when it moved, so
+a change reaches every process within about a second, at the cost of one tiny query per second per
+process while pages are served.
+
+`WEBCALL_DEMOS_FILE` is the seed: on the first start of a database its demos are imported (once:
+the counter moving off 0 is the lock, so two instances starting together seed it once). After that
+the database is the truth; `flask demos import FILE` / `flask demos export` move demos between the
+two (webcall/demo_cli.py).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+from sqlalchemy import Column, DateTime, Engine, Integer, String, Table, Text, delete, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from .db import metadata
+from .demos import (
+    DEFAULT_SLUG,
+    DemoConfigError,
+    DemoModel,
+    DemoProfile,
+    DemoRegistry,
+    load_tables,
+    validate_tables,
+)
+from .settings import Settings
+
+log = logging.getLogger("webcall.demos")
+
+demos = Table(
+    "webcall_demos",
+    metadata,
+    Column("slug", String(63), primary_key=True),
+    Column("settings", Text, nullable=False),  # JSON: the demo's table as in demos.toml
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", String(254), nullable=False),
+)
+
+demo_revision = Table(
+    "webcall_demo_revision",
+    metadata,
+    Column("id", Integer, primary_key=True),  # one row, id 1, made by the migration
+    Column("revision", Integer, nullable=False),  # 0: never seeded nor written
+)
+
+
+def _settings_of(model: DemoModel) -> dict[str, Any]:
+    """What is stored (and exported): only the settings that were given, defaults left out."""
+    return model.model_dump(mode="json", exclude_unset=True)
+
+
+class DemoStore:
+    """The demos of one database. Reads go through a snapshot (`DemoRegistry`) that is reloaded when
+    another process changed the demos."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        *,
+        check_every: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.engine = engine
+        self._agent_id = settings.agent_id
+        self._max_seconds = settings.max_call_seconds
+        self.source = settings.demos_file  # the seed file, for `flask demos check`
+        self._check_every = check_every
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._revision = -1
+        self._checked_at = float("-inf")
+        self._snapshot = DemoRegistry({})
+
+    @classmethod
+    def open(cls, engine: Engine, settings: Settings, **options: Any) -> DemoStore:
+        """The store, seeded from WEBCALL_DEMOS_FILE on a database's first start. The file is checked
+        on every start (a broken file stops the app, as it always has). Raises DemoConfigError."""
+        store = cls(engine, settings, **options)
+        seed = store.read_file(settings.demos_file) if settings.demos_file else None
+        if seed is not None and store._seed(seed, settings.demos_file or ""):
+            log.info("demos seeded from %s: %s", settings.demos_file, ", ".join(seed))
+        store.registry()
+        if seed is not None and store.tables() != seed:
+            log.warning(
+                "WEBCALL_DEMOS_FILE %s differs from the demos in the database; the database's are served"
+                " (`flask demos import %s` loads the file)",
+                settings.demos_file,
+                settings.demos_file,
+            )
+        return store
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def registry(self) -> DemoRegistry:
+        """The current demos; at most one revision query per `check_every` seconds. If the database
+        cannot be read, the last demos go on being served."""
+        now = self._clock()
+        if now - self._checked_at < self._check_every:
+            return self._snapshot
+        with self._lock:
+            if now - self._checked_at < self._check_every:
+                return self._snapshot
+            try:
+                with self.engine.connect() as db:
+                    revision = db.execute(select(demo_revision.c.revision)).scalar_one()
+                    if revision != self._revision:
+                        rows = db.execute(select(demos.c.slug, demos.c.settings)).all()
+                        self._snapshot = self._registry({row.slug: json.loads(row.settings) for row in rows})
+                        self._revision = revision
+            except (SQLAlchemyError, ValueError, DemoConfigError) as error:
+                if self._revision < 0:
+                    raise
+                log.error("demos: cannot reload from the database (%s); serving the last ones", error)
+            self._checked_at = now
+        return self._snapshot
+
+    def _registry(self, tables: Mapping[str, Any]) -> DemoRegistry:
+        models = validate_tables(tables, [], "the database")
+        profiles = {slug: m.profile(slug, self._agent_id, self._max_seconds) for slug, m in models.items()}
+        profiles.setdefault(
+            DEFAULT_SLUG, DemoProfile(DEFAULT_SLUG, self._agent_id, max_call_seconds=self._max_seconds)
+        )
+        return DemoRegistry(profiles, source=self.source)
+
+    def tables(self) -> dict[str, dict[str, Any]]:
+        """Every stored demo's settings table, by slug."""
+        with self.engine.connect() as db:
+            rows = db.execute(select(demos.c.slug, demos.c.settings).order_by(demos.c.slug)).all()
+        return {row.slug: json.loads(row.settings) for row in rows}
+
+    def get(self, slug: str | None) -> DemoProfile | None:
+        return self.registry().get(slug)
+
+    def __iter__(self) -> Iterator[DemoProfile]:
+        return iter(self.registry())
+
+    def __len__(self) -> int:
+        return len(self.registry())
+
+    def all_origins(self) -> tuple[str, ...]:
+        return self.registry().all_origins()
+
+    # -- writing -------------------------------------------------------------------------------
+
+    @staticmethod
+    def read_file(path: str | Path) -> dict[str, dict[str, Any]]:
+        """A demos.toml file's demos, validated. Raises DemoConfigError."""
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise DemoConfigError(path, [f"cannot be read: {error}"]) from None
+        models = validate_tables(*load_tables(text, str(path)), str(path))
+        return {slug: _settings_of(model) for slug, model in models.items()}
+
+    def save(self, slug: str, table: Mapping[str, Any], by: str) -> DemoProfile:
+        """Create or replace one demo. Raises DemoConfigError naming each mistake."""
+        model = validate_tables({slug: table}, [], f"demo {slug}")[slug]
+        self.write({slug: _settings_of(model)}, by)
+        return model.profile(slug, self._agent_id, self._max_seconds)
+
+    def write(self, tables: Mapping[str, dict[str, Any]], by: str, *, replace_all: bool = False) -> None:
+        """Store already validated tables (one transaction, one revision)."""
+        now = datetime.now(UTC)
+        with self.engine.begin() as db:
+            if replace_all:
+                db.execute(delete(demos))
+            else:
+                db.execute(delete(demos).where(demos.c.slug.in_(list(tables))))
+            if tables:
+                db.execute(
+                    demos.insert(),
+                    [
+                        {
+                            "slug": slug,
+                            "settings": json.dumps(table),
+                            "updated_at": now,
+                            "updated_by": by[:254],
+                        }
+                        for slug, table in tables.items()
+                    ],
+                )
+            db.execute(update(demo_revision).values(revision=demo_revision.c.revision + 1))
+        self._checked_at = float("-inf")  # this process sees its own change at once
+
+    def delete(self, slug: str) -> bool:
+        with self.engine.begin() as db:
+            gone = db.execute(delete(demos).where(demos.c.slug == slug)).rowcount > 0
+            if gone:
+                db.execute(update(demo_revision).values(revision=demo_revision.c.revision + 1))
+        self._checked_at = float("-inf")
+        return gone
+
+    def _seed(self, tables: Mapping[str, dict[str, Any]], source: str) -> bool:
+        """Import `tables` if this database was never seeded nor written; True if this call did."""
+        now = datetime.now(UTC)
+        with self.engine.begin() as db:
+            claimed = db.execute(
+                update(demo_revision).where(demo_revision.c.revision == 0).values(revision=1)
+            ).rowcount
+            if not claimed:
+                return False
+            if tables:
+                rows = [
+                    {
+                        "slug": slug,
+                        "settings": json.dumps(table),
+                        "updated_at": now,
+                        "updated_by": f"seed:{source}"[:254],
+                    }
+                    for slug, table in tables.items()
+                ]
+                db.execute(demos.insert(), rows)
+        return True
+
+    def export_toml(self) -> str:
+        """Every stored demo as a demos.toml file's text (`flask demos import` reads it back)."""
+        return tomli_w.dumps({"demos": self.tables()})
