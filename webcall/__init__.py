@@ -12,6 +12,7 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from . import logs, metrics, request_id
+from .accounts import Accounts
 from .calllog import CallLog
 from .db import open_database
 from .demos import DemoRegistry
@@ -19,7 +20,9 @@ from .errors import ApiError, ErrorCode
 from .handles import CallHandles
 from .itellico import ItellicoClient
 from .links import ShareLinks
+from .lockout import Lockout
 from .services import EXTENSION, Services
+from .sessions import Sessions
 from .settings import Settings, SettingsError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,16 +73,26 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         observer=metrics.UpstreamMetrics(),
         **client_options,
     )
+    database = open_database(settings.database_url, ROOT)
+    sessions = Sessions(database)
+    accounts = Accounts(database)
+    # A new password or a disabled account ends every session of that account.
+    accounts.on_password_or_disable = sessions.end_all
     app.extensions[EXTENSION] = Services(
         settings=settings,
         itellico=itellico,
         handles=CallHandles(settings.secret_key),
         demos=DemoRegistry.load(settings.demos_file, settings),
         links=ShareLinks(settings.secret_key),
-        calllog=CallLog(open_database(settings.database_url, ROOT)),
+        calllog=CallLog(database),
+        accounts=accounts,
+        sessions=sessions,
+        lockout=Lockout(database),
     )
+    if settings.sales_admin_email and settings.sales_password:
+        accounts.first_admin(settings.sales_admin_email, settings.sales_password)
 
-    from . import api, cli, embed, health, pages, ratelimit, security, studio
+    from . import admin, api, cli, embed, health, pages, ratelimit, security, studio, users_cli
 
     app.register_blueprint(health.bp)
     app.register_blueprint(metrics.bp)
@@ -89,9 +102,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     pages.init_assets(app, settings)
     app.register_blueprint(embed.bp)
     studio.init_app(app)
+    app.register_blueprint(admin.bp)
     security.init_app(app)
     ratelimit.init_app(app)
     app.cli.add_command(cli.demos)
+    app.cli.add_command(users_cli.users)
     _register_error_pages(app)
     return app
 

@@ -1,20 +1,18 @@
-"""Signing in to the sales studio: the session cookie, sign-in and sign-out, CSRF on every form, and
-`rep_required` for the studio's views.
+"""Signing in to the sales studio: email + password per rep (Flask-Login), server-side sessions,
+CSRF on every studio form (Flask-WTF), `rep_required` and `admin_required` for the studio's views.
 
-The studio is off (404) unless `WEBCALL_SALES_PASSWORD` is set; the password is compared in constant
-time, the session cookie is HttpOnly, SameSite=Lax and Secure over HTTPS, and every form carries a
-CSRF token (templates write it with `csrf_field()`).
+The studio is off (404) while no account exists (the first admin comes from `flask users add`, or
+once from WEBCALL_SALES_ADMIN_EMAIL + WEBCALL_SALES_PASSWORD, see docs/sales.md). The cookie is
+Flask's signed session cookie (HttpOnly, SameSite=Lax, Secure over HTTPS) and holds only a random
+session token and the CSRF secret; the session itself is a database row (webcall/sessions.py).
+Templates write the CSRF token with `csrf_field()`, which every studio form posts as `csrf`.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
-import hmac
 import logging
-import secrets
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from flask import (
@@ -30,17 +28,24 @@ from flask import (
     url_for,
 )
 from flask.sessions import SecureCookieSessionInterface
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from markupsafe import Markup
 
+from .accounts import Account, AccountError
 from .demo_page import private_headers, unavailable
+from .forms import SignInForm
+from .lockout import locked_error
 from .ratelimit import SIGN_IN_LIMIT, limiter, sign_in_breached
 from .services import services
+from .sessions import LIFETIME, SignedIn
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger("webcall.sales")
+login_manager = LoginManager()
+csrf = CSRFProtect()
 
-SESSION_KEY = "sales"
-CSRF_KEY = "csrf"
+CSRF_FIELD = "csrf"  # the name every studio form posts the token as
 
 
 class _SessionInterface(SecureCookieSessionInterface):
@@ -51,80 +56,90 @@ class _SessionInterface(SecureCookieSessionInterface):
         return configured or (has_request_context() and request.is_secure)
 
 
+class StudioUser(UserMixin):
+    """The signed-in rep as Flask-Login sees it; its id is the session token, so loading a user
+    means finding an open session (ended sessions load nobody)."""
+
+    def __init__(self, signed_in: SignedIn) -> None:
+        self.token = signed_in.token
+        self.account: Account = signed_in.account
+
+    def get_id(self) -> str:
+        return self.token
+
+    @property
+    def is_admin(self) -> bool:
+        return self.account.is_admin
+
+
 def init_app(app: Flask) -> None:
     app.config.update(
         # Flask's config always holds "session" here, so setdefault would never apply.
         SESSION_COOKIE_NAME="webcall_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        PERMANENT_SESSION_LIFETIME=LIFETIME,
+        # CSRF only where a view asks for it (rep_required, sign-in, sign-out): the JSON API is
+        # cross-origin by design and has its own origin checks (webcall/security.py).
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_FIELD_NAME=CSRF_FIELD,
+        WTF_CSRF_TIME_LIMIT=int(LIFETIME.total_seconds()),
+        # Studio pages send no Referer (share links are on them), so Flask-WTF's HTTPS Referer check
+        # would refuse every form; the token and the SameSite=Lax cookie are the protection.
+        WTF_CSRF_SSL_STRICT=False,
     )
     app.session_interface = _SessionInterface()
-    app.jinja_env.globals["csrf_token"] = csrf_token
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    app.jinja_env.globals["csrf_token"] = generate_csrf
     app.jinja_env.globals["csrf_field"] = csrf_field
+    app.register_error_handler(CSRFError, _csrf_refused)
     app.register_blueprint(bp)
 
 
 bp.after_request(private_headers)
 
 
+@login_manager.user_loader
+def _load(token: str) -> StudioUser | None:
+    signed_in = services().sessions.resolve(token)
+    return None if signed_in is None else StudioUser(signed_in)
+
+
 # -- CSRF ------------------------------------------------------------------------------------
 
 
-def csrf_token() -> str:
-    token = session.get(CSRF_KEY)
-    if not isinstance(token, str):
-        token = secrets.token_urlsafe(24)
-        session[CSRF_KEY] = token
-    return token
-
-
 def csrf_field() -> Markup:
-    """The hidden form field every studio form carries."""
-    return Markup('<input type="hidden" name="csrf" value="{}">').format(csrf_token())
+    """The hidden form field every studio form carries (Flask-WTF's token)."""
+    return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, generate_csrf())
 
 
 def check_csrf() -> None:
-    expected = session.get(CSRF_KEY)
-    sent = request.form.get("csrf", "")
-    if not isinstance(expected, str) or not hmac.compare_digest(expected.encode(), sent.encode()):
-        abort(400, "The form expired. Please reload the page and try again.")
+    """Refuse this POST (400) unless it carries the session's CSRF token."""
+    csrf.protect()
+
+
+def _csrf_refused(_error: CSRFError) -> tuple[str, int]:
+    return "The form expired. Please reload the page and try again.", 400
 
 
 # -- who is signed in ------------------------------------------------------------------------
 
 
 class SalesIndexOff(Exception):
-    """WEBCALL_SALES_PASSWORD is not set: the sales studio does not exist."""
+    """No studio account exists: the sales studio does not exist."""
 
 
-def _password() -> str:
-    password = services().settings.sales_password
-    if not password:
+def _studio_on() -> None:
+    if not services().accounts.any():
         raise SalesIndexOff
-    return password
-
-
-def _session_mark(password: str) -> str:
-    # Bound to the password: changing WEBCALL_SALES_PASSWORD signs everybody out.
-    key = services().settings.secret_key.encode()
-    return hmac.new(key, b"sales:" + password.encode(), hashlib.sha256).hexdigest()
-
-
-def _signed_in(password: str) -> bool:
-    mark = session.get(SESSION_KEY)
-    return isinstance(mark, str) and hmac.compare_digest(mark, _session_mark(password))
-
-
-def _password_matches(sent: str, password: str) -> bool:
-    # Compare digests so the time depends on neither the length nor the content of either.
-    return hmac.compare_digest(
-        hashlib.sha256(sent.encode()).digest(), hashlib.sha256(password.encode()).digest()
-    )
 
 
 def current_owner() -> str:
-    """Who made what the signed-in user makes (e.g. a share link), as stored in the database."""
+    """Who made what the signed-in user makes (e.g. a share link), as stored in the database:
+    the signed-in rep's email."""
+    if current_user.is_authenticated:
+        return current_user.account.email
     return "web"
 
 
@@ -134,13 +149,26 @@ def rep_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if not _signed_in(_password()):
+        _studio_on()
+        if not current_user.is_authenticated:
             return redirect(url_for("auth.login"))
         if request.method == "POST":
             check_csrf()
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """A view for admins only: a rep gets 403, never the page."""
+
+    @functools.wraps(view)
+    def admin_only(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return rep_required(admin_only)
 
 
 def _sales_off(_error: SalesIndexOff) -> tuple[str, int]:
@@ -156,28 +184,58 @@ register_off_handler(bp)
 
 # -- sign-in and sign-out --------------------------------------------------------------------
 
+_STATUS = {"account_locked": 429, "throttled": 429, "account_disabled": 403}
+
+
+def authenticate(email: str, password: str) -> Account:
+    """The account, or an AccountError: `account_locked`, `throttled`, `invalid_credentials`,
+    `account_disabled`. Unknown emails take the same path as known ones (lockout included)."""
+    svc = services()
+    svc.lockout.check(email)
+    account = svc.accounts.verify(email, password)
+    if account is None:
+        failures = svc.lockout.record_failure(email)
+        if failures.locked_until is not None:
+            raise locked_error(failures.locked_until, failures.last_failed_at)
+        raise AccountError("invalid_credentials", "That email and password do not match.", "password")
+    if account.disabled:
+        disabled = "This account is disabled. Ask an admin to enable it."
+        raise AccountError("account_disabled", disabled, "email")
+    svc.lockout.clear(email)
+    return account
+
 
 @bp.route("/demos/login", methods=["GET", "POST"])
 @limiter.limit(SIGN_IN_LIMIT, methods=["POST"], scope="sign-in", on_breach=sign_in_breached)
 def login() -> Response | tuple[str, int] | str:
-    password = _password()
+    _studio_on()
+    form = SignInForm()
     if request.method == "GET":
-        if _signed_in(password):
+        if current_user.is_authenticated:
             return redirect(url_for("sales.index"))
-        return render_template("demos_login.html", error=None)
+        return render_template("demos_login.html", form=form)
     check_csrf()
-    if not _password_matches(request.form.get("password", ""), password):
-        log.warning("sales.login refused remote=%s", request.remote_addr)
-        return render_template("demos_login.html", error="That password is not right."), 401
-    session.clear()  # a fresh session (and CSRF token) after signing in
+    if not form.validate():
+        return render_template("demos_login.html", form=form), 400
+    try:
+        account = authenticate(form.email.data, form.password.data)
+    except AccountError as error:
+        log.warning("sales.login refused code=%s remote=%s", error.code, request.remote_addr)
+        form[error.field or "password"].errors = [error.message]
+        return render_template("demos_login.html", form=form), _STATUS.get(error.code, 401)
+    session.clear()  # a fresh session (and CSRF secret) after signing in
     session.permanent = True
-    session[SESSION_KEY] = _session_mark(password)
+    login_user(StudioUser(SignedIn(services().sessions.start(account.id), account)))
+    log.info("sales.login account=%s role=%s", account.id, account.role)
     return redirect(url_for("sales.index"))
 
 
 @bp.post("/demos/logout")
 def logout() -> Response:
-    _password()
+    _studio_on()
     check_csrf()
+    if current_user.is_authenticated:
+        services().sessions.end(current_user.token)
+    logout_user()
     session.clear()
     return redirect(url_for("auth.login"))

@@ -21,7 +21,7 @@ from .settings import SettingsError
 
 metadata = MetaData()
 
-TABLE_MODULES = ("webcall.calllog",)
+TABLE_MODULES = ("webcall.calllog", "webcall.accounts", "webcall.sessions", "webcall.lockout")
 
 
 def open_database(url: str, root: Path) -> Engine:

@@ -6,11 +6,14 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from .accounts import Accounts
 from .calllog import CallLog
 from .demos import DemoRegistry
 from .handles import CallHandles
 from .itellico import ItellicoClient
 from .links import ShareLinks
+from .lockout import Lockout
+from .sessions import Sessions
 from .settings import Settings
 
 EXTENSION = "webcall"
@@ -24,6 +27,9 @@ class Services:
     demos: DemoRegistry
     links: ShareLinks
     calllog: CallLog
+    accounts: Accounts
+    sessions: Sessions
+    lockout: Lockout
 
 
 def services() -> Services:

@@ -59,8 +59,10 @@ class Settings:
     demos_file: str | None = None
     # The call log; built directly (tests) it is one in-memory database per app.
     database_url: str = "sqlite://"
-    # Unset: the sales index /demos is off.
+    # The studio's first admin, made at start when no account exists yet (docs/sales.md); once
+    # any account exists both are ignored. The studio is off (404) while there is no account.
     sales_password: str | None = field(default=None, repr=False)
+    sales_admin_email: str | None = None
     # Where share links printed by `flask demos link` point (e.g. https://demo.example.com).
     public_url: str | None = None
     # Calls a client IP / a demo may create, in Flask-Limiter notation; storage shared via Redis.
@@ -119,6 +121,7 @@ class Settings:
         metrics_token = get("WEBCALL_METRICS_TOKEN")
         if metrics_token is not None and len(metrics_token) < MIN_METRICS_TOKEN:
             raise SettingsError("WEBCALL_METRICS_TOKEN", f"must be at least {MIN_METRICS_TOKEN} characters")
+        sales_password = _password("WEBCALL_SALES_PASSWORD", get("WEBCALL_SALES_PASSWORD"))
         metrics_allow = _networks("WEBCALL_METRICS_ALLOW", get("WEBCALL_METRICS_ALLOW"))
         _check_metrics_allow(environment, metrics_allow, trusted_proxy_hops)
         return cls(
@@ -137,7 +140,8 @@ class Settings:
             assets=assets,
             demos_file=_demos_file("WEBCALL_DEMOS_FILE", get("WEBCALL_DEMOS_FILE")),
             database_url=get("WEBCALL_DATABASE_URL") or DEFAULT_DATABASE_URL,
-            sales_password=_password("WEBCALL_SALES_PASSWORD", get("WEBCALL_SALES_PASSWORD")),
+            sales_password=sales_password,
+            sales_admin_email=_admin_email(sales_password, get("WEBCALL_SALES_ADMIN_EMAIL")),
             public_url=public_url,
             environment=environment,
             rate_limit_per_ip=_rate("WEBCALL_RATE_LIMIT_PER_IP", get, "10/minute"),
@@ -231,6 +235,21 @@ def _password(name: str, raw: str | None) -> str | None:
     if raw is not None and len(raw) < MIN_SALES_PASSWORD:
         raise SettingsError(name, f"must be at least {MIN_SALES_PASSWORD} characters")
     return raw
+
+
+def _admin_email(password: str | None, raw: str | None) -> str | None:
+    """The first admin's email; required with WEBCALL_SALES_PASSWORD, which is that admin's password."""
+    from .accounts import AccountError, check_email  # accounts imports db, which imports this module
+
+    name = "WEBCALL_SALES_ADMIN_EMAIL"
+    if raw is None:
+        if password is not None:
+            raise SettingsError(name, "is not set; WEBCALL_SALES_PASSWORD is this first admin's password")
+        return None
+    try:
+        return check_email(raw)
+    except AccountError as error:
+        raise SettingsError(name, f"{raw!r}: {error.message}") from None
 
 
 def _public_url(name: str, raw: str | None) -> str | None:

@@ -1,5 +1,5 @@
-"""Fixtures shared by the unit tests of the sales side: the app with the shipped demos, a sales
-password and a call log of its own."""
+"""Fixtures shared by the unit tests of the sales side: the app with the shipped demos, a first
+admin (ADMIN_EMAIL / SALES_PASSWORD) and a call log of its own; signing in as a ready rep."""
 
 from __future__ import annotations
 
@@ -10,12 +10,25 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from flask import Flask
 
-from webcall import ROOT, create_app
+from webcall import ROOT, accounts, create_app
 from webcall.settings import Settings
 
 SALES_PASSWORD = "correct horse battery staple"
+ADMIN_EMAIL = "admin@example.com"
+REP_EMAIL = "rep@example.com"
+
+
+def cheap_hasher() -> PasswordHasher:
+    # argon2id all the same, with the smallest cost: the real one takes ~0.5 s per hash on CI.
+    return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(accounts, "make_hasher", cheap_hasher)
 
 
 @pytest.fixture
@@ -27,6 +40,7 @@ def make_sales_app(settings: Settings, tmp_path) -> Callable[..., Flask]:
             settings,
             demos_file=str(ROOT / "demos.toml"),
             sales_password=SALES_PASSWORD,
+            sales_admin_email=ADMIN_EMAIL,
             database_url=f"sqlite:///{tmp_path}/calls.sqlite3",
             **changes,
         )
@@ -45,8 +59,16 @@ def csrf(page_html: str) -> str:
     return re.search(r'name="csrf" value="([^"]+)"', page_html).group(1)
 
 
-def sign_in(client: Any) -> None:
-    """Sign the Flask test client in to the studio."""
+def ready_account(app: Flask, email: str = REP_EMAIL, role: str = "rep") -> Any:
+    """The account `email` (password SALES_PASSWORD) in the app's database, made if missing."""
+    store = app.extensions["webcall"].accounts
+    return store.by_email(email) or store.add(email, SALES_PASSWORD, role=role)
+
+
+def sign_in(client: Any, email: str = REP_EMAIL, role: str = "rep", password: str = SALES_PASSWORD) -> Any:
+    """Sign the Flask test client in to the studio as `email` (a ready rep unless told otherwise)."""
+    account = ready_account(client.application, email, role)
     token = csrf(client.get("/demos/login").get_data(as_text=True))
-    r = client.post("/demos/login", data={"password": SALES_PASSWORD, "csrf": token})
-    assert r.status_code == 302 and r.headers["Location"] == "/demos"
+    r = client.post("/demos/login", data={"email": email, "password": password, "csrf": token})
+    assert r.status_code == 302 and r.headers["Location"] == "/demos", r.get_data(as_text=True)
+    return account

@@ -1,0 +1,268 @@
+"""Studio accounts: who may sign in to the sales studio, with which role.
+
+A rep signs in with email + password. Passwords are stored only as argon2id hashes (argon2-cffi,
+RFC 9106 low-memory profile); a changed password or a disabled account ends every session of that
+account (webcall/sessions.py). Two roles: `admin` manages reps (the admin page, `flask users`),
+`rep` uses the studio.
+
+Every refusal is an `AccountError` with a code, the form field it belongs to and one message, so
+views, the CLI and tests handle the same values.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Boolean, Column, DateTime, Engine, Integer, String, Table, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .db import metadata
+
+ROLES = ("admin", "rep")
+MIN_PASSWORD = 10  # the same floor as WEBCALL_SALES_PASSWORD
+MAX_PASSWORD = 200  # argon2 takes any length; a cap keeps a huge body from costing memory
+MAX_EMAIL = 254
+MAX_NAME = 100
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+users = Table(
+    "webcall_users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("email", String(MAX_EMAIL), nullable=False, unique=True),  # lower-cased
+    Column("name", String(MAX_NAME), nullable=False),
+    Column("role", String(8), nullable=False),  # admin | rep
+    Column("password_hash", String(255), nullable=False),  # argon2id, never the password
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("password_changed_at", DateTime(timezone=True), nullable=False),
+)
+
+
+class AccountError(ValueError):
+    """A refusal with a stable `code`, the form `field` it belongs to (or None) and one message."""
+
+    def __init__(self, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    email: str
+    name: str
+    role: str
+    disabled: bool
+    created_at: datetime
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def make_hasher() -> PasswordHasher:
+    """argon2-cffi's default: argon2id with RFC 9106's low-memory profile (64 MiB, t=3, p=4)."""
+    return PasswordHasher()
+
+
+def normalize_email(raw: str) -> str:
+    return raw.strip().lower()
+
+
+def check_email(raw: str) -> str:
+    email = normalize_email(raw)
+    if not email:
+        raise AccountError("email_missing", "Enter an email address.", "email")
+    if len(email) > MAX_EMAIL or not _EMAIL.fullmatch(email):
+        raise AccountError("email_invalid", "That is not an email address like name@example.com.", "email")
+    return email
+
+
+def check_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(
+            "password_too_short", f"The password needs at least {MIN_PASSWORD} characters.", "password"
+        )
+    if len(password) > MAX_PASSWORD:
+        raise AccountError(
+            "password_too_long", f"The password may have at most {MAX_PASSWORD} characters.", "password"
+        )
+    return password
+
+
+def check_name(raw: str) -> str:
+    name = " ".join(raw.split())
+    if len(name) > MAX_NAME:
+        raise AccountError("name_too_long", f"The name may have at most {MAX_NAME} characters.", "name")
+    return name
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise AccountError("role_invalid", "The role is admin or rep.", "role")
+    return role
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _account(row: object) -> Account:
+    return Account(row.id, row.email, row.name, row.role, bool(row.disabled), row.created_at)  # type: ignore[attr-defined]
+
+
+class Accounts:
+    """The accounts table. `on_password_or_disable(account_id)` is called after a password change
+    or a disable, so that every session of that account ends (wired to Sessions.end_all)."""
+
+    def __init__(self, engine: Engine, hasher: PasswordHasher | None = None) -> None:
+        self.engine = engine
+        self.hasher = hasher or make_hasher()
+        self._dummy_hash: str | None = None
+        self.on_password_or_disable: Callable[[int], None] = lambda _account_id: None
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def any(self) -> bool:
+        with self.engine.connect() as connection:
+            return connection.execute(select(users.c.id).limit(1)).first() is not None
+
+    def get(self, account_id: int) -> Account | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(select(users).where(users.c.id == account_id)).first()
+        return None if row is None else _account(row)
+
+    def by_email(self, email: str) -> Account | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(select(users).where(users.c.email == normalize_email(email))).first()
+        return None if row is None else _account(row)
+
+    def all(self) -> list[Account]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(users).order_by(users.c.role, users.c.email)).all()
+        return [_account(row) for row in rows]
+
+    # -- changing --------------------------------------------------------------------------
+
+    def add(self, email: str, password: str, *, role: str = "rep", name: str = "") -> Account:
+        email, name, role = check_email(email), check_name(name), check_role(role)
+        password_hash = self.hasher.hash(check_password(password))
+        now = _now()
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(
+                    insert(users).values(
+                        email=email,
+                        name=name,
+                        role=role,
+                        password_hash=password_hash,
+                        disabled=False,
+                        created_at=now,
+                        password_changed_at=now,
+                    )
+                )
+        except IntegrityError:
+            taken = "There is already an account with this email."
+            raise AccountError("email_taken", taken, "email") from None
+        account = self.by_email(email)
+        assert account is not None
+        return account
+
+    def set_password(self, account_id: int, password: str) -> None:
+        password_hash = self.hasher.hash(check_password(password))
+        self._update(account_id, password_hash=password_hash, password_changed_at=_now())
+        self.on_password_or_disable(account_id)
+
+    def set_disabled(self, account_id: int, disabled: bool) -> None:
+        account = self._existing(account_id)
+        if disabled and account.is_admin and not account.disabled:
+            self._keep_an_admin(account_id)
+        self._update(account_id, disabled=disabled)
+        if disabled:
+            self.on_password_or_disable(account_id)
+
+    def set_role(self, account_id: int, role: str) -> None:
+        role = check_role(role)
+        account = self._existing(account_id)
+        if account.is_admin and role != "admin":
+            self._keep_an_admin(account_id)
+        self._update(account_id, role=role)
+
+    def _existing(self, account_id: int) -> Account:
+        account = self.get(account_id)
+        if account is None:
+            raise AccountError("no_such_account", "There is no such account.")
+        return account
+
+    def _keep_an_admin(self, account_id: int) -> None:
+        """Nobody could manage reps any more (short of the CLI): refuse to lose the last admin."""
+        with self.engine.connect() as connection:
+            others = connection.execute(
+                select(func.count())
+                .select_from(users)
+                .where(users.c.role == "admin", users.c.disabled.is_(False), users.c.id != account_id)
+            ).scalar_one()
+        if not others:
+            raise AccountError("last_admin", "This is the last active admin; make another admin first.")
+
+    def _update(self, account_id: int, **values: object) -> None:
+        with self.engine.begin() as connection:
+            result = connection.execute(update(users).where(users.c.id == account_id).values(**values))
+        if result.rowcount == 0:
+            raise AccountError("no_such_account", "There is no such account.")
+
+    # -- passwords -------------------------------------------------------------------------
+
+    def verify(self, email: str, password: str) -> Account | None:
+        """The account when `password` is its password, else None. An unknown email is verified
+        against a dummy hash made with the same parameters, so both take the same time."""
+        with self.engine.connect() as connection:
+            row = connection.execute(select(users).where(users.c.email == normalize_email(email))).first()
+        stored = row.password_hash if row is not None else self._dummy()
+        try:
+            self.hasher.verify(stored, password[:MAX_PASSWORD])
+        except (VerificationError, InvalidHashError):
+            return None
+        if row is None:
+            return None
+        if self.hasher.check_needs_rehash(stored):  # parameters raised since this hash was made
+            self._update(row.id, password_hash=self.hasher.hash(password))
+        return _account(row)
+
+    def _dummy(self) -> str:
+        # Made on first use: most app instances (and tests) never see an unknown email.
+        if self._dummy_hash is None:
+            self._dummy_hash = self.hasher.hash(secrets.token_urlsafe(16))
+        return self._dummy_hash
+
+    # -- the first admin -------------------------------------------------------------------
+
+    def first_admin(self, email: str, password: str) -> Account | None:
+        """Create the admin `email` with `password` when no account exists yet (the settings
+        WEBCALL_SALES_ADMIN_EMAIL + WEBCALL_SALES_PASSWORD); afterwards they change nothing."""
+        if self.any():
+            return None
+        try:
+            return self.add(email, password, role="admin", name="")
+        except AccountError as error:
+            if error.code == "email_taken":  # another instance made it at the same moment
+                return None
+            raise
+
+    def ensure_admin(self, email: str, password: str) -> Account:
+        """The sandbox's ready admin (`make run`): created, or enabled with this run's password."""
+        account = self.by_email(email)
+        if account is None:
+            return self.add(email, password, role="admin", name="Sandbox admin")
+        self._update(account.id, role="admin", disabled=False)
+        self.set_password(account.id, password)
+        return account

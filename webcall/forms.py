@@ -1,0 +1,58 @@
+"""The studio's account forms (Flask-WTF / WTForms).
+
+The field rules are the account store's own checks (webcall/accounts.py), so the form, the CLI and
+the store refuse the same input with the same message. CSRF is checked once per POST by
+`rep_required` / the sign-in view (Flask-WTF's CSRFProtect, webcall/auth.py) before any form is
+read, so the forms themselves carry no second token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask_wtf import FlaskForm
+from wtforms import Field, Form, PasswordField, SelectField, StringField
+from wtforms.validators import InputRequired, ValidationError
+
+from .accounts import MAX_PASSWORD, ROLES, AccountError, check_email, check_name, check_password
+
+
+def _rule(check: Callable[[str], str]) -> Callable[[Form, Field], None]:
+    """A WTForms validator from an account check: its message, its normalised value."""
+
+    def validate(_form: Form, field: Field) -> None:
+        try:
+            field.data = check(field.data or "")
+        except AccountError as error:
+            raise ValidationError(error.message) from None
+
+    return validate
+
+
+class StudioForm(FlaskForm):
+    class Meta:
+        csrf = False  # checked before the view runs (see the module docstring)
+
+
+class SignInForm(StudioForm):
+    email = StringField("Email", [InputRequired("Enter your email address.")])
+    password = PasswordField("Password", [InputRequired("Enter your password.")])
+
+    def validate_password(self, field: Field) -> None:
+        if len(field.data or "") > MAX_PASSWORD:
+            raise ValidationError("That password is not right.")
+
+
+class AddRepForm(StudioForm):
+    email = StringField("Email", [_rule(check_email)])
+    name = StringField("Name", [_rule(check_name)])
+    role = SelectField("Role", choices=[(role, role) for role in ROLES], default="rep")
+    password = PasswordField("Password", [_rule(check_password)])
+
+
+class PasswordForm(StudioForm):
+    password = PasswordField("New password", [_rule(check_password)])
+
+
+class RoleForm(StudioForm):
+    role = SelectField("Role", choices=[(role, role) for role in ROLES])

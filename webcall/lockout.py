@@ -1,0 +1,122 @@
+"""Failed sign-ins per account: throttle, then lock.
+
+Counted per email as typed (lower-cased), whether or not an account has it: an unknown email is
+throttled and locked exactly like a real one, so the answers tell nobody which emails exist.
+
+- From the THROTTLE_AFTER-th failure in a row, the next attempt must wait THROTTLE_SECONDS.
+- At LOCK_AFTER failures in a row the email is locked for LOCK_MINUTES; every further failure
+  locks it again. A successful sign-in or an admin's password reset clears the count.
+
+Per client IP the sign-in form has its own limit (webcall/ratelimit.py, Flask-Limiter). The counts
+live in the database, so every worker and instance sees the same ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Column, DateTime, Engine, Integer, String, Table, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .accounts import MAX_EMAIL, AccountError, normalize_email
+from .db import metadata
+
+THROTTLE_AFTER = 3
+THROTTLE_SECONDS = 10
+LOCK_AFTER = 5
+LOCK_MINUTES = 15
+FORGET_AFTER = timedelta(days=1)  # failures older than this no longer count
+
+failures = Table(
+    "webcall_sign_in_failures",
+    metadata,
+    Column("email", String(MAX_EMAIL), primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("last_failed_at", DateTime(timezone=True), nullable=False),
+    Column("locked_until", DateTime(timezone=True), nullable=True),
+)
+
+
+@dataclass(frozen=True)
+class Failures:
+    count: int
+    last_failed_at: datetime
+    locked_until: datetime | None
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def locked_error(until: datetime, now: datetime) -> AccountError:
+    minutes = max(1, round((until - now).total_seconds() / 60))
+    return AccountError(
+        "account_locked",
+        f"This account is locked after {LOCK_AFTER} failed sign-ins. "
+        f"It unlocks at {until:%H:%M} UTC (in {minutes} minute{'s' if minutes != 1 else ''}).",
+        "email",
+    )
+
+
+class Lockout:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def get(self, email: str) -> Failures | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(select(failures).where(failures.c.email == _key(email))).first()
+        if row is None:
+            return None
+        return Failures(row.count, _aware(row.last_failed_at), _aware(row.locked_until))  # type: ignore[arg-type]
+
+    def check(self, email: str, now: datetime | None = None) -> None:
+        """Raise `account_locked` or `throttled` when this email may not try now."""
+        now = now or datetime.now(UTC)
+        state = self.get(email)
+        if state is None or now - state.last_failed_at > FORGET_AFTER:
+            return
+        if state.locked_until is not None and now < state.locked_until:
+            raise locked_error(state.locked_until, now)
+        if state.count >= THROTTLE_AFTER:
+            wait = state.last_failed_at + timedelta(seconds=THROTTLE_SECONDS) - now
+            if wait.total_seconds() > 0:
+                seconds = max(1, round(wait.total_seconds()))
+                raise AccountError(
+                    "throttled",
+                    f"Too many failed sign-ins for this account. Try again in {seconds} seconds.",
+                    "email",
+                )
+
+    def record_failure(self, email: str, now: datetime | None = None) -> Failures:
+        now = now or datetime.now(UTC)
+        key = _key(email)
+        state = self.get(email)
+        count = 1 if state is None or now - state.last_failed_at > FORGET_AFTER else state.count + 1
+        locked_until = now + timedelta(minutes=LOCK_MINUTES) if count >= LOCK_AFTER else None
+        values = {"count": count, "last_failed_at": now, "locked_until": locked_until}
+        if state is not None:
+            with self.engine.begin() as connection:
+                connection.execute(update(failures).where(failures.c.email == key).values(**values))
+            return Failures(count, now, locked_until)
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(insert(failures).values(email=key, **values))
+        except IntegrityError:  # another request inserted it first: count on top of that one
+            with self.engine.begin() as connection:
+                connection.execute(
+                    update(failures)
+                    .where(failures.c.email == key)
+                    .values(count=failures.c.count + 1, last_failed_at=now)
+                )
+        return Failures(count, now, locked_until)
+
+    def clear(self, email: str) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(delete(failures).where(failures.c.email == _key(email)))
+
+
+def _key(email: str) -> str:
+    return normalize_email(email)[:MAX_EMAIL]
