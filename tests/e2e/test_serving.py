@@ -1,5 +1,6 @@
 """The documented production shape on loopback: two gunicorn instances sharing one Redis (rate
-limits) and one PostgreSQL (call log) in front of the stand-in API. Load, faults, health, shutdown."""
+limits) and one PostgreSQL (call log, demos) in front of the stand-in API. Load, faults, health,
+shutdown, a demo change reaching every worker."""
 
 from __future__ import annotations
 
@@ -127,6 +128,43 @@ def test_200_concurrent_creates_share_one_limit_across_instances(shape):
     for instance in (shape.a, shape.b):
         log = instance.log_text()
         assert "Traceback" not in log and not re.search(r"\b(ERROR|CRITICAL)\b", log), log[-2000:]
+
+
+def flask_cli(shape: Shape, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ITELLICOAI_", "WEBCALL_"))}
+    command = [sys.executable, "-m", "flask", "--app", "app", *args]
+    return subprocess.run(command, cwd=ROOT, env=env | shape.env, capture_output=True, text=True, timeout=60)
+
+
+def test_a_demo_change_reaches_every_worker_of_both_instances_without_a_restart(shape, tmp_path):
+    """Demos live in PostgreSQL (webcall/demo_store.py); each worker reloads them when they change."""
+    changed = tmp_path / "demos.toml"
+    changed.write_text(
+        (ROOT / "demos.toml")
+        .read_text()
+        .replace("Northwind Dental: your AI receptionist", "Northwind, changed")
+    )
+
+    def titles(instance: Gunicorn) -> set[str]:
+        # Several requests, so that every worker of the instance answers some of them.
+        pages = [httpx.get(instance.url + "/demo/northwind", timeout=10).text for _ in range(12)]
+        return {re.search(r"<title>([^<]*)</title>", page).group(1) for page in pages}
+
+    try:
+        for instance in (shape.a, shape.b):
+            assert titles(instance) == {
+                "Northwind Dental: your AI receptionist · Northwind Dental · itellico"
+            }
+        result = flask_cli(shape, "demos", "import", str(changed))  # as an operator would, on PostgreSQL
+        assert result.returncode == 0 and "replaced: " in result.stdout, result.stderr
+        for instance in (shape.a, shape.b):
+            wait_until(
+                lambda i=instance: titles(i) == {"Northwind, changed · Northwind Dental · itellico"},
+                15,
+                "the new title",
+            )
+    finally:
+        flask_cli(shape, "demos", "import", str(ROOT / "demos.toml"))
 
 
 @pytest.mark.parametrize(
