@@ -189,7 +189,9 @@ def _share_link(demo: DemoProfile, token: str | None) -> ShareLink | None:
         if demo.link_only:
             raise ApiError(ErrorCode.LINK_REQUIRED)
         return None
-    checked = services().links.check(token, demo.slug)
+    checked = services().links.check(token, demo.slug)  # revocation and stored expiry included
+    if checked.status is LinkStatus.REVOKED:
+        raise ApiError(ErrorCode.LINK_REVOKED)
     if checked.status is LinkStatus.EXPIRED:
         raise ApiError(ErrorCode.LINK_EXPIRED)
     if not checked.valid or checked.link is None:

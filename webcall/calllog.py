@@ -3,7 +3,9 @@
 A real database through SQLAlchemy Core: a SQLite file by default, any SQLAlchemy URL (e.g.
 PostgreSQL) through `WEBCALL_DATABASE_URL`; the schema is migrated on start (webcall/schema.py).
 Stored per call: demo, share-link id, call id, time, mode, outcome, then status and duration.
-Nothing of the conversation is stored. Share links are stored too, so the sales index can list and copy them.
+Nothing of the conversation is stored (the call detail page reads the transcript from itellico each
+time it is opened). Share links are stored too, so the studio can list, copy, revoke and extend them;
+for a link stored here, its row (expiry, revocation) is what every link check goes by (webcall/links.py).
 """
 
 from __future__ import annotations
@@ -66,6 +68,10 @@ links = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("created_by", String(16), nullable=False),  # cli | web
+    # Who the link belongs to (the rep's email once reps sign in; "cli"/"web" before): revision 0002.
+    Column("owner", String(254), nullable=True, index=True),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("revoked_by", String(254), nullable=True),
 )
 
 
@@ -106,10 +112,20 @@ class LinkRecord:
     created_at: datetime
     expires_at: datetime
     created_by: str
+    owner: str | None = None
+    revoked_at: datetime | None = None
+    revoked_by: str | None = None
 
     @property
     def expired(self) -> bool:
         return self.expires_at <= _now()
+
+    @property
+    def status(self) -> str:
+        """active | expired | revoked (revoked wins: the rep's decision is what the prospect sees)."""
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.expired else "active"
 
 
 @dataclass(frozen=True)
@@ -161,7 +177,7 @@ class CallLog:
                 .values(status=status, duration_seconds=duration_seconds, checked_at=_now())
             )
 
-    def add_link(self, link: ShareLink, label: str, created_by: str) -> None:
+    def add_link(self, link: ShareLink, label: str, created_by: str, owner: str | None = None) -> None:
         with self.engine.begin() as db:
             db.execute(
                 insert(links).values(
@@ -173,6 +189,7 @@ class CallLog:
                     created_at=_now(),
                     expires_at=link.expires_at,
                     created_by=created_by,
+                    owner=(owner or created_by)[:254],
                 )
             )
 
@@ -296,4 +313,7 @@ def _link(row: Mapping[str, Any]) -> LinkRecord:
         created_at=_aware(row["created_at"]) or _now(),
         expires_at=_aware(row["expires_at"]) or _now(),
         created_by=row["created_by"],
+        owner=row["owner"],
+        revoked_at=_aware(row["revoked_at"]),
+        revoked_by=row["revoked_by"],
     )

@@ -123,6 +123,8 @@ def check_link(slug: str) -> Response | tuple[Response, int]:
     except ApiError as error:
         return _error(error)
     checked = svc.links.check(token, demo.slug)
+    if checked.status is LinkStatus.REVOKED:
+        return _error(ApiError(ErrorCode.LINK_REVOKED))
     if checked.status is LinkStatus.EXPIRED:
         return _error(ApiError(ErrorCode.LINK_EXPIRED))
     if not checked.valid:

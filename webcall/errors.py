@@ -20,6 +20,7 @@ class ErrorCode(StrEnum):
     LINK_REQUIRED = "link_required"
     LINK_INVALID = "link_invalid"
     LINK_EXPIRED = "link_expired"
+    LINK_REVOKED = "link_revoked"
     ORIGIN_NOT_ALLOWED = "origin_not_allowed"
     RATE_LIMITED = "rate_limited"
     UPSTREAM_UNAVAILABLE = "upstream_unavailable"
@@ -39,6 +40,7 @@ _DEFAULTS: dict[ErrorCode, tuple[int, str]] = {
     ErrorCode.LINK_REQUIRED: (403, "This demo opens only from the link you were sent."),
     ErrorCode.LINK_INVALID: (403, "This demo link is not valid. Please ask for a new one."),
     ErrorCode.LINK_EXPIRED: (410, "This demo link has expired. Please ask for a new one."),
+    ErrorCode.LINK_REVOKED: (410, "This demo link was withdrawn. Please ask your contact for a new one."),
     ErrorCode.ORIGIN_NOT_ALLOWED: (403, "Calls are not allowed from this website."),
     ErrorCode.RATE_LIMITED: (429, "Too many calls right now. Please try again shortly."),
     ErrorCode.UPSTREAM_UNAVAILABLE: (502, "The voice service is not available right now."),

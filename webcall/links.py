@@ -7,6 +7,11 @@ server redirects them to the fragment form. The token is the payload `{slug, lin
 with the app's secret (itsdangerous, as Flask's sessions are). A changed token fails the signature
 ("tampered"); a genuine one past its `exp` is "expired"; only a valid one lets the page call.
 The link id names the link in the call log.
+
+For a link the database knows (webcall/link_registry.py), the database has the last word: a revoked
+link is "revoked" wherever a token is checked, and its stored expiry replaces the one signed into the
+token, so a rep can extend (or shorten) a link without sending a new URL. A link the database does not
+know (its row could not be written) keeps the token's expiry and cannot be revoked.
 """
 
 from __future__ import annotations
@@ -14,8 +19,8 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -40,6 +45,21 @@ class LinkStatus(StrEnum):
     VALID = "valid"
     TAMPERED = "tampered"
     EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
+@dataclass(frozen=True)
+class LinkState:
+    """What the database says about a link: its expiry (seconds since the epoch) and whether a rep
+    withdrew it."""
+
+    exp: int
+    revoked: bool
+
+
+# link_id -> its state, or None for a link the database does not know. A database error propagates:
+# a link whose revocation cannot be checked is refused (fail closed), never sent upstream.
+LinkRegistry = Callable[[str], LinkState | None]
 
 
 @dataclass(frozen=True)
@@ -105,8 +125,13 @@ def check_variables(demo: DemoProfile, variables: Mapping[str, str]) -> dict[str
 
 
 class ShareLinks:
-    def __init__(self, secret_key: str) -> None:
+    def __init__(self, secret_key: str, registry: LinkRegistry | None = None) -> None:
         self._serializer = URLSafeSerializer(secret_key, salt="webcall.share-link")
+        self._registry = registry
+
+    def use_registry(self, registry: LinkRegistry) -> None:
+        """Check every token against the stored links from now on (webcall/studio.py wires it)."""
+        self._registry = registry
 
     def issue(self, demo: DemoProfile, variables: Mapping[str, str], exp: int) -> ShareLink:
         checked = check_variables(demo, variables)
@@ -116,8 +141,8 @@ class ShareLinks:
         return ShareLink(demo.slug, link_id, checked, int(exp), token)
 
     def check(self, token: str | None, slug: str, now: float | None = None) -> LinkCheck:
-        """What a token is worth for demo `slug`. The signature is checked before the expiry, so
-        nobody can make a forged link look merely expired."""
+        """What a token is worth for demo `slug`. The signature is checked before anything else, so
+        nobody can make a forged link look merely expired or revoked; then revocation, then expiry."""
         if not token or len(token) > MAX_TOKEN_LENGTH:
             return LinkCheck(LinkStatus.TAMPERED)
         try:
@@ -127,6 +152,11 @@ class ShareLinks:
         link = _from_payload(payload, token)
         if link is None or link.slug != slug:
             return LinkCheck(LinkStatus.TAMPERED)
+        state = self._registry(link.link_id) if self._registry is not None else None
+        if state is not None:
+            link = replace(link, exp=state.exp)
+            if state.revoked:
+                return LinkCheck(LinkStatus.REVOKED, link)
         if link.exp <= (time.time() if now is None else now):
             return LinkCheck(LinkStatus.EXPIRED, link)
         return LinkCheck(LinkStatus.VALID, link)

@@ -1,6 +1,8 @@
-"""The sales studio's index `/demos`: every demo with its share links (make, copy) and its calls.
+"""The sales studio's index `/demos`: every demo with its share links (make, copy, revoke, extend)
+and its calls.
 
-Sign-in is webcall/auth.py; the public demo pages are webcall/demo_page.py.
+Sign-in is webcall/auth.py; the public demo pages are webcall/demo_page.py; the calls list, call detail
+and CSV export are webcall/studio_calls.py.
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ from flask import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import auth, demo_page, formatting
+from . import auth, demo_page, formatting, studio_calls
 from .auth import current_owner, rep_required
 from .calllog import CallRecord, LinkRecord, LinkStats
 from .demo_page import private_headers
+from .link_store import LinkChangeError, LinkStore
 from .links import LinkError, fragment, parse_expiry
 from .metrics import calllog_write_failed
 from .refresh import refresher
@@ -44,6 +47,11 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["public_base"] = public_base
     app.register_blueprint(bp)
     app.register_blueprint(demo_page.bp)
+    app.register_blueprint(studio_calls.bp)
+    # Revocation and extended expiries live in the links' rows: every token check (demo page, widget,
+    # iframe, POST /api/calls) reads them from here on (webcall/links.py, webcall/link_store.py).
+    svc = app.extensions["webcall"]
+    svc.links.use_registry(LinkStore(svc.calllog.engine).state)
 
 
 bp.after_request(private_headers)  # share links are on the index page
@@ -77,6 +85,7 @@ def index() -> Response | str:
     flashed = get_flashed_messages(with_categories=True)
     new_links = [message for category, message in flashed if category == "link"]
     errors = [message for category, message in flashed if category == "error"]
+    done = [message for category, message in flashed if category == "done"]
     return render_template(
         "demos.html",
         demos=list(svc.demos),
@@ -84,6 +93,7 @@ def index() -> Response | str:
         labels=labels,
         new_links=new_links,
         errors=errors,
+        done=done,
         default_expiry=DEFAULT_EXPIRY,
         ephemeral_secret=svc.settings.secret_key_generated,
     )
@@ -109,7 +119,7 @@ def create_link(slug: str) -> Response:
         return redirect(url_for("sales.index", _anchor=f"demo-{slug}"))
     label = request.form.get("label", "").strip() or default_label(variables)
     try:
-        svc.calllog.add_link(link, label, created_by=current_owner())
+        svc.calllog.add_link(link, label, created_by="web", owner=current_owner())
     except SQLAlchemyError as error:
         calllog_write_failed("add_link")
         log.error("calllog.add_link failed: %s", type(error).__name__)
@@ -123,6 +133,57 @@ def create_link(slug: str) -> Response:
         current_owner(),
     )
     return redirect(url_for("sales.index", _anchor=f"link-{link.link_id}"))
+
+
+@bp.get("/demos/links/<link_id>/revoke")
+@rep_required
+def confirm_revoke(link_id: str) -> str:
+    """Revoking cannot be undone, so the index links here and this page asks once (no script needed)."""
+    link = _stored_link(link_id)
+    return render_template("link_revoke.html", link=link, url=_link_url(link))
+
+
+@bp.post("/demos/links/<link_id>/revoke")
+@rep_required
+def revoke_link(link_id: str) -> Response:
+    link = _stored_link(link_id)
+    try:
+        LinkStore(services().calllog.engine).revoke(link_id, by=current_owner())
+    except LinkChangeError as error:
+        flash(str(error), "error")
+    else:
+        flash(f"The link {link.label!r} is revoked: it opens nothing any more.", "done")
+        log.info("share link revoked link_id=%s demo=%s by=%s", link_id, link.demo, current_owner())
+    return redirect(url_for("sales.index", _anchor=f"link-{link_id}"))
+
+
+@bp.post("/demos/links/<link_id>/extend")
+@rep_required
+def extend_link(link_id: str) -> Response:
+    link = _stored_link(link_id)
+    try:
+        exp = parse_expiry(request.form.get("expires", "") or DEFAULT_EXPIRY)
+        changed = LinkStore(services().calllog.engine).extend(link_id, exp)
+    except (LinkError, LinkChangeError) as error:
+        flash(str(error), "error")
+    else:
+        when = changed.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+        flash(f"The link {link.label!r} now expires {when}.", "done")
+        log.info(
+            "share link extended link_id=%s demo=%s expires=%s by=%s",
+            link_id,
+            link.demo,
+            when,
+            current_owner(),
+        )
+    return redirect(url_for("sales.index", _anchor=f"link-{link_id}"))
+
+
+def _stored_link(link_id: str) -> LinkRecord:
+    link = LinkStore(services().calllog.engine).get(link_id[:64])
+    if link is None:
+        abort(404)
+    return link
 
 
 def default_label(variables: dict[str, str]) -> str:

@@ -35,6 +35,7 @@ export const ERRORS = Object.freeze({
   link_required: { retry: false },
   link_invalid: { retry: false },
   link_expired: { retry: false },
+  link_revoked: { retry: false },
   internal_error: { retry: true },
   // client codes
   network_error: { retry: true },

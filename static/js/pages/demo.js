@@ -7,7 +7,7 @@ import { checkLink, linkFromFragment } from '../share-link.js';
 const root = /** @type {HTMLElement|null} */ (document.querySelector('.demo'));
 const element = root?.querySelector('itellico-call');
 const shell = root?.dataset.access === 'link-only';
-const REASONS = { link_invalid: 'tampered', link_expired: 'expired', link_required: 'link_only' };
+const REASONS = { link_invalid: 'tampered', link_expired: 'expired', link_revoked: 'revoked', link_required: 'link_only' };
 
 function showUnavailable(reason) {
   const template = /** @type {HTMLTemplateElement|null} */ (document.querySelector(`template[data-unavailable="${reason}"]`));

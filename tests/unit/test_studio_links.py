@@ -1,0 +1,253 @@
+"""Revoking and extending share links in the studio, with the stand-in API behind the app over real
+HTTP: a revoked link refuses on every path that accepts a token (the demo page's link check, which the
+widget and iframe use too, and POST /api/calls) and sends nothing upstream; an extended link works past
+the expiry signed into its token; both forms need the CSRF token and a signed-in rep."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import insert, select, text
+
+from webcall import schema
+from webcall.calllog import CallLog, calls, links
+from webcall.db import engine_for
+from webcall.link_store import LinkStore
+
+from .conftest import csrf, link_for, sign_in
+
+pytestmark = pytest.mark.unit
+
+XSS = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
+
+
+@pytest.fixture
+def app(make_sales_app):
+    return make_sales_app()
+
+
+@pytest.fixture
+def svc(app):
+    return app.extensions["webcall"]
+
+
+def stored_link(
+    svc, exp_in: int = 3600, label: str = "Maria at Alpenblick", owner: str = "ann@example.com", **v
+):
+    link = link_for(svc, exp_in=exp_in, **(v or {"name": "Maria"}))
+    svc.calllog.add_link(link, label, created_by="web", owner=owner)
+    return link
+
+
+def post_form(client, url: str, page: str = "/demos", **data: str):
+    """POST a studio form as the browser does: with the CSRF token of the page it is on."""
+    return client.post(url, data={"csrf": csrf(client.get(page).get_data(as_text=True)), **data})
+
+
+def create(client, token: str):
+    return client.post("/api/calls", json={"demo": "alpenblick", "link": token})
+
+
+def check(client, token: str):
+    return client.post("/api/demos/alpenblick/link", json={"link": token})
+
+
+def row(html: str, link_id: str) -> str:
+    return re.search(rf'<tr id="link-{link_id}".*?</tr>', html, re.S).group(0)
+
+
+# -- revoke ---------------------------------------------------------------------------------
+
+
+def test_a_revoked_link_is_refused_everywhere_and_nothing_goes_upstream(client, svc, standin):
+    link = stored_link(svc)
+    assert create(client, link.token).status_code == 201  # works before
+    assert len(standin.creates()) == 1
+    sign_in(client)
+    confirm = client.get(f"/demos/links/{link.link_id}/revoke")
+    assert confirm.status_code == 200 and "cannot be undone" in confirm.get_data(as_text=True)
+    r = post_form(client, f"/demos/links/{link.link_id}/revoke", page=f"/demos/links/{link.link_id}/revoke")
+    assert r.status_code == 302 and r.headers["Location"] == f"/demos#link-{link.link_id}"
+
+    # The demo page's link check (also the widget's and the iframe's): the page shows "withdrawn".
+    r = check(client, link.token)
+    assert r.status_code == 410 and r.get_json()["error"]["code"] == "link_revoked"
+    page = client.get("/demo/alpenblick").get_data(as_text=True)
+    assert '<template data-unavailable="revoked">' in page and "This link was withdrawn" in page
+    # The create: refused before anything goes upstream, and logged as nothing at all.
+    r = create(client, link.token)
+    assert r.status_code == 410 and r.get_json()["error"]["code"] == "link_revoked"
+    assert len(standin.creates()) == 1
+    assert len(svc.calllog.calls()) == 1
+
+    index = client.get("/demos").get_data(as_text=True)
+    revoked = row(index, link.link_id)
+    assert 'data-status="revoked"' in revoked and "revoked" in revoked
+    assert link.token not in revoked and "Revoke…" not in revoked  # nothing left to copy or revoke
+    assert "is revoked: it opens nothing any more" in index
+
+
+def test_revoking_twice_keeps_the_first_revocation(client, svc, standin):
+    link = stored_link(svc)
+    sign_in(client)
+    post_form(client, f"/demos/links/{link.link_id}/revoke")
+    first = LinkStore(svc.calllog.engine).get(link.link_id).revoked_at
+    post_form(client, f"/demos/links/{link.link_id}/revoke")
+    assert LinkStore(svc.calllog.engine).get(link.link_id).revoked_at == first
+    assert "was not changed: it was already revoked" in client.get("/demos").get_data(as_text=True)
+
+
+def test_revoke_needs_csrf_and_a_signed_in_rep(client, svc, standin):
+    link = stored_link(svc)
+    r = client.post(f"/demos/links/{link.link_id}/revoke")
+    assert r.status_code == 302 and r.headers["Location"] == "/demos/login"
+    assert client.get(f"/demos/links/{link.link_id}/revoke").status_code == 302
+    sign_in(client)
+    assert client.post(f"/demos/links/{link.link_id}/revoke").status_code == 400
+    assert client.post(f"/demos/links/{link.link_id}/revoke", data={"csrf": "forged"}).status_code == 400
+    assert LinkStore(svc.calllog.engine).get(link.link_id).status == "active"
+    assert create(client, link.token).status_code == 201
+
+
+def test_unknown_links_are_a_404(client, svc):
+    sign_in(client)
+    assert client.get("/demos/links/nope/revoke").status_code == 404
+    assert post_form(client, "/demos/links/nope/revoke").status_code == 404
+    assert post_form(client, "/demos/links/nope/extend", expires="7d").status_code == 404
+    assert client.get("/demos/links/" + "x" * 5000 + "/revoke").status_code == 404
+
+
+def test_a_link_whose_revocation_cannot_be_checked_is_refused(client, svc, standin):
+    link = stored_link(svc)
+    with svc.calllog.engine.begin() as db:  # the links table is gone: nobody can say it is not revoked
+        db.execute(text("ALTER TABLE webcall_links RENAME TO webcall_links_away"))
+    r = create(client, link.token)
+    assert r.status_code == 500 and r.get_json()["error"]["code"] == "internal_error"
+    assert standin.creates() == []
+
+
+# -- extend ---------------------------------------------------------------------------------
+
+
+def test_an_extended_link_works_past_the_expiry_in_its_token(client, svc, standin):
+    link = stored_link(svc, exp_in=-30)  # its token expired half a minute ago
+    assert create(client, link.token).get_json()["error"]["code"] == "link_expired"
+    sign_in(client)
+    assert 'data-status="expired"' in row(client.get("/demos").get_data(as_text=True), link.link_id)
+    r = post_form(client, f"/demos/links/{link.link_id}/extend", expires="2d")
+    assert r.status_code == 302
+    assert check(client, link.token).status_code == 200
+    r = create(client, link.token)
+    assert r.status_code == 201, r.get_json()
+    assert len(standin.creates()) == 1
+    index = client.get("/demos").get_data(as_text=True)
+    assert 'data-status="active"' in row(index, link.link_id) and "now expires" in index
+    # The database's expiry counts both ways: shortened into the past, the link is expired again.
+    with svc.calllog.engine.begin() as db:
+        db.execute(links.update().values(expires_at=datetime(2020, 1, 1, tzinfo=UTC)))
+    assert create(client, link.token).get_json()["error"]["code"] == "link_expired"
+
+
+def test_extend_reports_a_bad_expiry_and_refuses_a_revoked_link(client, svc):
+    link = stored_link(svc)
+    before = LinkStore(svc.calllog.engine).get(link.link_id).expires_at
+    sign_in(client)
+    post_form(client, f"/demos/links/{link.link_id}/extend", expires="forever")
+    assert "use e.g. 30m" in client.get("/demos").get_data(as_text=True)
+    post_form(client, f"/demos/links/{link.link_id}/extend", expires="999w")
+    assert "more than 365 days" in client.get("/demos").get_data(as_text=True)
+    assert LinkStore(svc.calllog.engine).get(link.link_id).expires_at == before
+    post_form(client, f"/demos/links/{link.link_id}/revoke")
+    post_form(client, f"/demos/links/{link.link_id}/extend", expires="7d")
+    assert "was not changed: it is revoked" in client.get("/demos").get_data(as_text=True)
+    assert LinkStore(svc.calllog.engine).get(link.link_id).status == "revoked"
+
+
+def test_extend_needs_csrf_and_a_signed_in_rep(client, svc):
+    link = stored_link(svc, exp_in=-30)
+    r = client.post(f"/demos/links/{link.link_id}/extend", data={"expires": "7d"})
+    assert r.status_code == 302 and r.headers["Location"] == "/demos/login"
+    sign_in(client)
+    assert client.post(f"/demos/links/{link.link_id}/extend", data={"expires": "7d"}).status_code == 400
+    assert LinkStore(svc.calllog.engine).get(link.link_id).status == "expired"
+
+
+# -- the index ------------------------------------------------------------------------------
+
+
+def test_the_index_shows_owner_status_and_a_made_link_records_its_owner(client, svc):
+    stored_link(svc, owner="ann@example.com")
+    sign_in(client)
+    r = post_form(client, "/demos/alpenblick/links", label="Made here", var_name="Jonas")
+    assert r.status_code == 302
+    made = next(link for link in svc.calllog.links() if link.label == "Made here")
+    assert made.owner and made.created_by == "web" and made.status == "active"
+    html = client.get("/demos").get_data(as_text=True)
+    mine = row(html, made.link_id)
+    assert f'<td data-col="owner">{made.owner}</td>' in mine and "active until" in mine
+    assert "ann@example.com" in html
+
+
+def test_xss_in_labels_and_variables_is_inert_on_every_studio_page(client, svc, standin):
+    link = stored_link(svc, label=XSS, name=XSS[:60])
+    created = create(client, link.token).get_json()
+    sign_in(client)
+    pages = [
+        "/demos",
+        f"/demos/links/{link.link_id}/revoke",
+        "/demos/calls",
+        f"/demos/calls?link={link.link_id}",
+        f"/demos/calls/{created['call_id']}",
+    ]
+    for path in pages:
+        html = client.get(path).get_data(as_text=True)
+        assert "<script>alert(1)" not in html and "<img src=x" not in html, path
+        assert "&lt;script&gt;alert(1)" in html, path
+
+
+# -- the migration --------------------------------------------------------------------------
+
+
+def test_links_and_calls_from_before_revision_0002_survive_it(tmp_path):
+    old = engine_for("sqlite:///webcall.sqlite3", tmp_path)
+    made = datetime(2026, 11, 1, 9, 30, tzinfo=UTC)
+    with old.begin() as db:
+        from alembic import command
+
+        command.upgrade(schema.config(db), "0001_call_log")
+        db.execute(
+            text(
+                "INSERT INTO webcall_links (link_id, demo, label, variables, token, created_at, expires_at,"
+                " created_by) VALUES ('old-link', 'acme', 'Old', '{\"name\": \"Jo\"}', 'tok', :made,"
+                " :expires, 'cli')"
+            ),
+            {"made": made, "expires": datetime(2099, 1, 1, tzinfo=UTC)},
+        )
+        db.execute(
+            insert(calls).values(
+                call_id="c-old",
+                demo="acme",
+                link_id="old-link",
+                mode="voice",
+                outcome="created",
+                created_at=made,
+            )
+        )
+
+    log = CallLog.open("sqlite:///webcall.sqlite3", tmp_path)
+
+    [kept] = log.links()
+    assert (kept.link_id, kept.label, dict(kept.variables), kept.token) == (
+        "old-link",
+        "Old",
+        {"name": "Jo"},
+        "tok",
+    )
+    assert kept.owner == "cli" and kept.revoked_at is None and kept.status == "active"
+    assert [c.call_id for c in log.calls()] == ["c-old"]
+    with log.engine.connect() as db:
+        assert "0002_links" in schema.current(db)
+        assert db.execute(select(links.c.owner)).scalars().all() == ["cli"]
+    assert LinkStore(log.engine).revoke("old-link", by="ann@example.com").status == "revoked"

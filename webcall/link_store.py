@@ -1,0 +1,71 @@
+"""The studio's changes to a stored share link (revoke, extend) and the state every link check reads.
+
+A share link's token is signed and cannot change once sent, so what a rep decides later lives in the
+link's row (webcall/calllog.py `webcall_links`): `revoked_at` withdraws it, `expires_at` is its expiry.
+`ShareLinks.check` (webcall/links.py) asks `state` on every path that accepts a token (demo page's
+link check, widget and iframe, `POST /api/calls`), so a decision takes effect at once everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, select, update
+
+from .calllog import LinkRecord, _link, links
+from .links import LinkState
+
+
+class LinkChangeError(ValueError):
+    """The change cannot be made (unknown link, already revoked, …): the message says why."""
+
+
+@dataclass(frozen=True)
+class LinkStore:
+    engine: Engine
+
+    def get(self, link_id: str) -> LinkRecord | None:
+        with self.engine.connect() as db:
+            row = db.execute(select(links).where(links.c.link_id == link_id)).first()
+        return None if row is None else _link(row._mapping)
+
+    def state(self, link_id: str) -> LinkState | None:
+        """What a link check goes by, or None for a link the database does not know."""
+        with self.engine.connect() as db:
+            row = db.execute(
+                select(links.c.expires_at, links.c.revoked_at).where(links.c.link_id == link_id)
+            ).first()
+        if row is None:
+            return None
+        expires_at = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
+        return LinkState(exp=int(expires_at.timestamp()), revoked=row.revoked_at is not None)
+
+    def revoke(self, link_id: str, by: str) -> LinkRecord:
+        """Withdraw a link for good; revoking twice is refused (the first revocation stands)."""
+        with self.engine.begin() as db:
+            changed = db.execute(
+                update(links)
+                .where(links.c.link_id == link_id, links.c.revoked_at.is_(None))
+                .values(revoked_at=datetime.now(UTC), revoked_by=by[:254])
+            ).rowcount
+        return self._changed(link_id, changed, "it was already revoked")
+
+    def extend(self, link_id: str, exp: int) -> LinkRecord:
+        """Set a new expiry (`exp`, seconds since the epoch, already checked by `parse_expiry`).
+        A revoked link stays revoked: extending it is refused."""
+        with self.engine.begin() as db:
+            changed = db.execute(
+                update(links)
+                .where(links.c.link_id == link_id, links.c.revoked_at.is_(None))
+                .values(expires_at=datetime.fromtimestamp(exp, UTC))
+            ).rowcount
+        return self._changed(link_id, changed, "it is revoked")
+
+    def _changed(self, link_id: str, changed: int, refused_because: str) -> LinkRecord:
+        record = self.get(link_id)
+        if record is None:
+            raise LinkChangeError("There is no such link.")
+        if not changed:
+            raise LinkChangeError(f"The link {record.label!r} was not changed: {refused_because}.")
+        return record
