@@ -138,6 +138,8 @@ class CallStore:
                         "timestamp": event.get("timestamp") or _now(),
                     }
                 )
+            elif kind == "recording":  # the documented `capture` field; the offline agent records nothing
+                call["capture"] = {"recording_url": event.get("url")}
             elif kind == "ended":
                 self._finish(call, "completed" if event.get("reason") == "participant_left" else "failed")
             elif kind == "exited" and call["status"] == "in_progress":

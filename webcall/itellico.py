@@ -103,6 +103,8 @@ class CallDetails:
     ended_at: str | None
     duration_seconds: int | None
     messages: tuple[CallMessage, ...]
+    # `capture.recording_url` (documented: "URL or path of the recording, when there is one").
+    recording_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -241,6 +243,7 @@ class ItellicoClient:
             if isinstance(m, dict) and isinstance(m.get("role"), str)
         )
         duration = data.get("duration_seconds")
+        capture = data.get("capture")
         return CallDetails(
             id=_str(data, "id"),
             status=_opt_str(data, "status") or "unknown",
@@ -252,6 +255,7 @@ class ItellicoClient:
             if isinstance(duration, int) and not isinstance(duration, bool)
             else None,
             messages=messages,
+            recording_url=_opt_str(capture, "recording_url") if isinstance(capture, dict) else None,
         )
 
     def list_calls(self, **filters: str | int) -> tuple[int, list[dict[str, Any]]]:

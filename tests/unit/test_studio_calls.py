@@ -1,0 +1,274 @@
+"""The studio's calls: the list and its filters, the CSV export (safe against formula injection), and
+the call detail page with the transcript read from the stand-in's `GET call` over real HTTP."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import update
+
+from webcall.calllog import calls
+from webcall.csv_export import safe_cell
+
+from .conftest import link_for, sign_in
+
+pytestmark = pytest.mark.unit
+
+XSS = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+
+
+@pytest.fixture
+def app(make_sales_app):
+    return make_sales_app()
+
+
+@pytest.fixture
+def svc(app):
+    return app.extensions["webcall"]
+
+
+def store(standin):
+    return standin.app.extensions["standin"]["store"]
+
+
+def talk(standin, call_id: str, *lines: tuple[str, str]) -> None:
+    """The call as the sandbox agent reports it: joined, the lines said, ended."""
+    store(standin).update(call_id, {"event": "participant_joined"})
+    for role, message in lines:
+        store(standin).update(call_id, {"event": "message", "role": role, "message": message})
+    store(standin).update(call_id, {"event": "ended", "reason": "participant_left"})
+
+
+def a_call(client, demo: str = "northwind", token: str | None = None) -> str:
+    body = {"demo": demo} | ({"link": token} if token else {})
+    r = client.post("/api/calls", json=body)
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()["call_id"]
+
+
+def with_link(svc, label: str, owner: str, slug: str = "alpenblick"):
+    link = link_for(svc, slug=slug, name="Maria")
+    svc.calllog.add_link(link, label, created_by="web", owner=owner)
+    return link
+
+
+def made_at(svc, call_id: str, when: datetime) -> None:
+    with svc.calllog.engine.begin() as db:
+        db.execute(update(calls).where(calls.c.call_id == call_id).values(created_at=when))
+
+
+def listed(html: str) -> list[str]:
+    return re.findall(r'<tr data-call-id="([^"]*)"', html)
+
+
+# -- call detail ----------------------------------------------------------------------------
+
+
+def test_the_call_detail_shows_the_facts_and_the_transcript_from_itellico(client, svc, standin):
+    link = with_link(svc, "Maria at Alpenblick", "ann@example.com")
+    call_id = a_call(client, "alpenblick", link.token)
+    talk(standin, call_id, ("agent", "Grüß Gott, wie kann ich helfen?"), ("user", "Do you have a sauna?"))
+    sign_in(client)
+    r = client.get(f"/demos/calls/{call_id}")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store"
+    assert re.search(
+        r'data-fact="link"><a href="[^"]+">Maria at Alpenblick</a> · owner ann@example.com', html
+    )
+    assert 'data-fact="status">completed<' in html and "<code>alpenblick</code>" in html
+    lines = re.findall(r'data-role="(\w+)">.*?<p>(.*?)</p>', html, re.S)
+    assert lines == [("agent", "Grüß Gott, wie kann ich helfen?"), ("user", "Do you have a sauna?")]
+    assert "the call log keeps no part of the conversation" in html
+    assert 'data-fact="recording"' not in html  # itellico gave no recording
+    # Reading the call brought the log up to date; the conversation itself was not stored.
+    assert svc.calllog.call(call_id).status == "completed"
+
+
+def test_the_transcript_is_asked_of_itellico_each_time(client, svc, standin):
+    call_id = a_call(client)
+    sign_in(client)
+    assert 'data-transcript="empty"' in client.get(f"/demos/calls/{call_id}").get_data(as_text=True)
+    talk(standin, call_id, ("user", "What are your opening hours?"))
+    assert "What are your opening hours?" in client.get(f"/demos/calls/{call_id}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("fault", "says"),
+    [
+        ({"mode": "server_error", "status": 500, "endpoint": "get"}, "could not give us this call"),
+        ({"mode": "hang", "delay_seconds": 5, "endpoint": "get"}, "did not answer in time"),
+        ({"mode": "malformed", "endpoint": "get"}, "could not give us this call"),
+        ({"mode": "rate_limit", "endpoint": "get"}, "busy right now"),
+    ],
+)
+def test_a_failing_itellico_gives_a_clear_notice_not_an_error_page(client, svc, standin, fault, says):
+    call_id = a_call(client)
+    sign_in(client)
+    standin.fault(**fault)
+    r = client.get(f"/demos/calls/{call_id}")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and 'data-upstream="failed"' in html and says in html
+    assert f"<code>{call_id}</code>" in html  # what the call log knows is still there
+    assert standin.key not in html and "leaked secret" not in html
+
+
+def test_a_call_itellico_has_forgotten_says_so(client, svc):
+    svc.calllog.record(
+        demo="northwind", mode="voice", outcome="created", call_id="4b1d3c2a-0000-4000-8000-000000000000"
+    )
+    sign_in(client)
+    html = client.get("/demos/calls/4b1d3c2a-0000-4000-8000-000000000000").get_data(as_text=True)
+    assert "does not know this call" in html
+
+
+def test_unknown_or_odd_call_ids_are_a_404_page(client, svc, standin):
+    sign_in(client)
+    for call_id in ("nope", "x" * 300, "<script>", "' OR 1=1 --"):
+        r = client.get(f"/demos/calls/{call_id}")
+        assert r.status_code == 404 and 'data-reason="unknown-call"' in r.get_data(as_text=True), call_id
+    assert client.get("/demos/calls/..%2F..%2Fagents").status_code == 404  # no route: never upstream
+    assert standin.creates() == []
+
+
+def test_a_recording_is_linked_only_when_it_is_a_web_address(client, svc, standin):
+    call_id = a_call(client)
+    sign_in(client)
+    store(standin).update(call_id, {"event": "recording", "url": "https://rec.example/c.mp3"})
+    html = client.get(f"/demos/calls/{call_id}").get_data(as_text=True)
+    assert 'href="https://rec.example/c.mp3"' in html
+    store(standin).update(call_id, {"event": "recording", "url": "javascript:alert(1)"})
+    html = client.get(f"/demos/calls/{call_id}").get_data(as_text=True)
+    assert 'href="javascript' not in html and 'data-fact="recording">javascript:alert(1)<' in html
+
+
+def test_transcript_text_is_inert(client, svc, standin):
+    call_id = a_call(client)
+    talk(standin, call_id, ("user", XSS), ("agent", "{{ 7 * 7 }}"))
+    sign_in(client)
+    html = client.get(f"/demos/calls/{call_id}").get_data(as_text=True)
+    assert "<script>alert(1)" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "{{ 7 * 7 }}" in html
+
+
+def test_calls_pages_need_a_signed_in_rep(client, svc):
+    call_id = a_call(client)
+    for path in ("/demos/calls", f"/demos/calls/{call_id}", "/demos/calls.csv"):
+        r = client.get(path)
+        assert r.status_code == 302 and r.headers["Location"] == "/demos/login", path
+
+
+# -- the list and its filters ---------------------------------------------------------------
+
+
+@pytest.fixture
+def three_calls(client, svc, standin):
+    ann = with_link(svc, "Ann's prospect", "ann@example.com")
+    bob = with_link(svc, "Bob's prospect", "bob@example.com", slug="northwind")
+    first = a_call(client, "alpenblick", ann.token)
+    second = a_call(client, "northwind", bob.token)
+    third = a_call(client, "northwind")
+    made_at(svc, first, datetime(2026, 3, 1, 10, tzinfo=UTC))
+    made_at(svc, second, datetime(2026, 3, 2, 23, 59, tzinfo=UTC))
+    made_at(svc, third, datetime(2026, 3, 3, 0, 0, tzinfo=UTC))
+    return {"ann": ann, "bob": bob, "first": first, "second": second, "third": third}
+
+
+def test_the_list_filters_by_demo_link_rep_and_dates(client, three_calls):
+    c = three_calls
+    sign_in(client)
+    get = lambda query: listed(client.get(f"/demos/calls?{query}").get_data(as_text=True))  # noqa: E731
+    assert get("") == [c["third"], c["second"], c["first"]]
+    assert get("demo=northwind") == [c["third"], c["second"]]
+    assert get(f"link={c['ann'].link_id}") == [c["first"]]
+    assert get("rep=bob%40example.com") == [c["second"]]
+    assert get("from=2026-03-02&to=2026-03-02") == [c["second"]]  # whole days, both included
+    assert get("from=2026-03-02") == [c["third"], c["second"]]
+    assert get("to=2026-03-01") == [c["first"]]
+    assert get("demo=northwind&rep=ann%40example.com") == []
+    html = client.get("/demos/calls").get_data(as_text=True)
+    assert "Ann&#39;s prospect" in html and "ann@example.com" in html
+
+
+@pytest.mark.parametrize(
+    ("query", "says"),
+    [
+        ("from=yesterday", "is not a date"),
+        ("to=2026-13-45", "is not a date"),
+        ("from=2026-03-05&to=2026-03-01", "ends before it starts"),
+        ("demo=nope", "There is no such demo"),
+        ("rep=" + "x" * 300, "too long"),
+        ("demo=%00%ff&from[]=1", "There is no such demo"),
+    ],
+)
+def test_malformed_filters_are_ignored_with_a_message(client, three_calls, query, says):
+    sign_in(client)
+    r = client.get(f"/demos/calls?{query}")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and says in html
+    assert len(listed(html)) == 3  # the ignored filter filters nothing
+
+
+def test_the_index_links_each_call_to_its_detail(client, svc, standin):
+    call_id = a_call(client)
+    sign_in(client)
+    assert f'href="/demos/calls/{call_id}"' in client.get("/demos").get_data(as_text=True)
+    assert f'href="/demos/calls/{call_id}"' in client.get("/demos/calls").get_data(as_text=True)
+
+
+# -- CSV ------------------------------------------------------------------------------------
+
+
+def test_the_csv_has_the_filtered_calls(client, three_calls):
+    c = three_calls
+    sign_in(client)
+    r = client.get("/demos/calls.csv?demo=northwind")
+    assert r.status_code == 200 and r.mimetype == "text/csv"
+    assert r.headers["Content-Disposition"].startswith('attachment; filename="calls-')
+    rows = list(csv.DictReader(io.StringIO(r.get_data(as_text=True))))
+    assert [row["call_id"] for row in rows] == [c["third"], c["second"]]
+    assert rows[1]["link_label"] == "Bob's prospect" and rows[1]["rep"] == "bob@example.com"
+    assert rows[1]["created_at"] == "2026-03-02T23:59:00+00:00" and rows[0]["link_id"] == ""
+    page = client.get("/demos/calls?demo=northwind").get_data(as_text=True)
+    assert 'href="/demos/calls.csv?demo=northwind"' in page
+
+
+def test_the_csv_is_safe_against_formula_injection(client, svc, standin):
+    for label in ('=HYPERLINK("http://evil","x")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"):
+        link = with_link(svc, label, "=cmd|'/c calc'!A0")
+        a_call(client, "alpenblick", link.token)
+    sign_in(client)
+    rows = list(csv.DictReader(io.StringIO(client.get("/demos/calls.csv").get_data(as_text=True))))
+    assert len(rows) == 6
+    for row in rows:
+        assert row["link_label"].startswith("'") and row["rep"] == "'=cmd|'/c calc'!A0"
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@x", "'@x"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("plain", "plain"),
+        ("a=b", "a=b"),
+        (None, ""),
+        (42, "42"),
+    ],
+)
+def test_safe_cell(value, cell):
+    assert safe_cell(value) == cell
+
+
+def test_the_from_filter_counts_in_utc_days(client, svc, standin):
+    call_id = a_call(client)
+    made_at(svc, call_id, datetime.now(UTC) - timedelta(days=2))
+    sign_in(client)
+    today = datetime.now(UTC).date().isoformat()
+    assert listed(client.get(f"/demos/calls?from={today}").get_data(as_text=True)) == []

@@ -1,0 +1,118 @@
+"""The studio's calls list: filters from a query string, and the calls that match them.
+
+Filters are demo, link, rep (the owner of the call's share link) and a date range (`from`, `to`, whole
+UTC days, both included). A malformed filter is dropped and named in `problems`, so the page still
+shows calls and says which filter it ignored; nothing here raises on user input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, Select, select
+
+from .calllog import CallRecord, _call, calls, links
+
+MAX_FILTER_LENGTH = 254
+PAGE_LIMIT = 500
+EXPORT_LIMIT = 10_000
+
+
+@dataclass(frozen=True)
+class CallFilter:
+    demo: str | None = None
+    link: str | None = None
+    rep: str | None = None
+    start: datetime | None = None  # inclusive
+    end: datetime | None = None  # exclusive (the day after `to`)
+    problems: tuple[str, ...] = field(default=(), compare=False)
+
+    def args(self) -> dict[str, str]:
+        """The filters as query arguments (for the CSV link and the form)."""
+        values = {
+            "demo": self.demo,
+            "link": self.link,
+            "rep": self.rep,
+            "from": self.start.date().isoformat() if self.start else None,
+            "to": (self.end - timedelta(days=1)).date().isoformat() if self.end else None,
+        }
+        return {k: v for k, v in values.items() if v}
+
+
+@dataclass(frozen=True)
+class CallRow:
+    call: CallRecord
+    link_label: str | None
+    rep: str | None
+
+
+def parse_filter(args: Mapping[str, str], demos: Collection[str]) -> CallFilter:
+    problems: list[str] = []
+
+    def text(name: str) -> str | None:
+        value = (args.get(name) or "").strip()
+        if len(value) > MAX_FILTER_LENGTH:
+            problems.append(f"The {name} filter is too long and was ignored.")
+            return None
+        return value or None
+
+    def day(name: str) -> datetime | None:
+        value = text(name)
+        if value is None:
+            return None
+        try:
+            return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
+        except ValueError:
+            problems.append(f"The {name!r} date is not a date like 2026-12-31 and was ignored.")
+            return None
+
+    demo = text("demo")
+    if demo is not None and demo not in demos:
+        problems.append("There is no such demo; the demo filter was ignored.")
+        demo = None
+    start, to = day("from"), day("to")
+    end = to + timedelta(days=1) if to else None
+    if start and end and start >= end:
+        problems.append("The date range ends before it starts; the dates were ignored.")
+        start = end = None
+    return CallFilter(demo, text("link"), text("rep"), start, end, tuple(problems))
+
+
+def _query(chosen: CallFilter) -> Select:
+    query = (
+        select(calls, links.c.label.label("link_label"), links.c.owner.label("link_owner"))
+        .select_from(calls.outerjoin(links, calls.c.link_id == links.c.link_id))
+        .order_by(calls.c.created_at.desc(), calls.c.id.desc())
+    )
+    if chosen.demo:
+        query = query.where(calls.c.demo == chosen.demo)
+    if chosen.link:
+        query = query.where(calls.c.link_id == chosen.link)
+    if chosen.rep:
+        query = query.where(links.c.owner == chosen.rep)
+    if chosen.start:
+        query = query.where(calls.c.created_at >= chosen.start)
+    if chosen.end:
+        query = query.where(calls.c.created_at < chosen.end)
+    return query
+
+
+def find_calls(engine: Engine, chosen: CallFilter, limit: int = PAGE_LIMIT) -> list[CallRow]:
+    with engine.connect() as db:
+        rows = db.execute(_query(chosen).limit(limit)).all()
+    return [CallRow(_call(row._mapping), row.link_label, row.link_owner) for row in rows]
+
+
+def call_row(engine: Engine, call_id: str) -> CallRow | None:
+    with engine.connect() as db:
+        row = db.execute(_query(CallFilter()).where(calls.c.call_id == call_id)).first()
+    return None if row is None else CallRow(_call(row._mapping), row.link_label, row.link_owner)
+
+
+def reps(engine: Engine) -> list[str]:
+    """Every link owner, for the rep filter's choices."""
+    with engine.connect() as db:
+        found = db.execute(select(links.c.owner).where(links.c.owner.is_not(None)).distinct()).scalars()
+        return sorted(found)

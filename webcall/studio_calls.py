@@ -1,0 +1,120 @@
+"""The studio's calls: the list with filters (demo, link, rep, dates), its CSV export, and one call's
+detail page with the transcript read from itellico's `GET call`.
+
+The transcript is never stored: the detail page asks itellico each time it is opened (bounded by the
+client's timeouts, ITELLICOAI_TIMEOUT_SECONDS) and says so; a failing itellico gives the page a clear
+notice in place of the transcript, never an error page.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, render_template, request
+from sqlalchemy.exc import SQLAlchemyError
+
+from . import auth
+from .auth import rep_required
+from .call_queries import EXPORT_LIMIT, PAGE_LIMIT, call_row, find_calls, parse_filter, reps
+from .calllog import CallLog
+from .csv_export import calls_csv
+from .demo_page import private_headers
+from .itellico import CallDetails, UpstreamError, UpstreamErrorKind
+from .services import services
+
+bp = Blueprint("calls", __name__)
+log = logging.getLogger("webcall.sales")
+
+MAX_CALL_ID = 64  # the call log's column
+TRANSCRIPT_ROLES = ("user", "agent")
+
+# What the page says when itellico does not give us the call, per failure (no upstream text shown).
+UPSTREAM_NOTICES = {
+    UpstreamErrorKind.NOT_FOUND: "itellico does not know this call (any more).",
+    UpstreamErrorKind.TIMEOUT: "itellico did not answer in time. Reload the page to try again.",
+    UpstreamErrorKind.RATE_LIMITED: "itellico is busy right now. Try again in a minute.",
+}
+DEFAULT_NOTICE = "itellico could not give us this call right now. Reload the page to try again."
+
+bp.after_request(private_headers)  # the pages name prospects and their links
+auth.register_off_handler(bp)
+
+
+@bp.get("/demos/calls")
+@rep_required
+def calls_list() -> str:
+    svc = services()
+    chosen = parse_filter(request.args, [demo.slug for demo in svc.demos])
+    try:
+        rows = find_calls(svc.calllog.engine, chosen, limit=PAGE_LIMIT)
+        owners = reps(svc.calllog.engine)
+        known_links = svc.calllog.links()
+    except SQLAlchemyError as error:
+        log.error("calllog read failed: %s", type(error).__name__)
+        rows, owners, known_links = [], [], []
+    return render_template(
+        "calls.html",
+        rows=rows,
+        chosen=chosen,
+        filter_args=chosen.args(),
+        demos=list(svc.demos),
+        reps=owners,
+        links=known_links,
+        limit=PAGE_LIMIT,
+    )
+
+
+@bp.get("/demos/calls.csv")
+@rep_required
+def calls_export() -> Response:
+    svc = services()
+    chosen = parse_filter(request.args, [demo.slug for demo in svc.demos])
+    rows = find_calls(svc.calllog.engine, chosen, limit=EXPORT_LIMIT)
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
+    response = Response(calls_csv(rows), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="calls-{stamp}.csv"'
+    return response
+
+
+@bp.get("/demos/calls/<call_id>")
+@rep_required
+def call_detail(call_id: str) -> tuple[str, int] | str:
+    svc = services()
+    row = call_row(svc.calllog.engine, call_id) if len(call_id) <= MAX_CALL_ID else None
+    if row is None:
+        return render_template("call_missing.html"), 404
+    details, notice = _fetch(call_id)
+    if details is not None:
+        _complete(svc.calllog, details)
+    return render_template(
+        "call_detail.html",
+        row=row,
+        call=row.call,
+        details=details,
+        notice=notice,
+        transcript=[m for m in details.messages if m.role in TRANSCRIPT_ROLES] if details else [],
+        recording=_recording(details),
+    )
+
+
+def _fetch(call_id: str) -> tuple[CallDetails | None, str | None]:
+    try:
+        return services().itellico.get_call(call_id), None
+    except UpstreamError as error:
+        log.warning("call.detail failed call_id=%s upstream=%s", call_id, error.kind.value)
+        return None, UPSTREAM_NOTICES.get(error.kind, DEFAULT_NOTICE)
+
+
+def _complete(calllog: CallLog, details: CallDetails) -> None:
+    # Reading the call is a chance to bring its status and duration in the log up to date.
+    try:
+        calllog.complete(details.id, details.status, details.duration_seconds)
+    except SQLAlchemyError as error:
+        log.error("calllog.complete failed call_id=%s error=%s", details.id, type(error).__name__)
+
+
+def _recording(details: CallDetails | None) -> str | None:
+    """The recording's address when it is a web address (a bare path, or `javascript:`, is not a link)."""
+    url = details.recording_url if details else None
+    return url if url and url.startswith(("https://", "http://")) else None
