@@ -103,6 +103,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(embed.bp)
     studio.init_app(app)
     app.register_blueprint(admin.bp)
+    from . import logos, studio_demos  # the demo editor and the logos it uploads
+
+    app.register_blueprint(studio_demos.bp)
+    app.register_blueprint(logos.bp)
     security.init_app(app)
     ratelimit.init_app(app)
     app.cli.add_command(cli.demos)

@@ -21,7 +21,7 @@ from .settings import SettingsError
 
 metadata = MetaData()
 
-TABLE_MODULES = ("webcall.calllog", "webcall.accounts", "webcall.sessions", "webcall.lockout")
+TABLE_MODULES = ("webcall.calllog", "webcall.accounts", "webcall.sessions", "webcall.lockout", "webcall.logos")
 
 
 def open_database(url: str, root: Path) -> Engine:

@@ -133,6 +133,9 @@ class BrandModel(_Strict):
             return value
         if parts.scheme == "https" and parts.netloc:
             return value
+        # A logo uploaded in the studio, served by the app (webcall/logos.py: /logos/<sha256>.<ext>).
+        if re.fullmatch(r"/logos/[0-9a-f]{64}\.(?:png|jpg|webp|svg)", value):
+            return value
         raise ValueError("must be a path under /static/ or an https:// URL")
 
 

@@ -1,0 +1,55 @@
+// The demo editor: the preview frame follows the form as the rep types (debounced), and variable
+// tables get an "Add a row" button. Without this module the form still works: a few empty rows,
+// and the Preview button posts the form into the frame.
+import { PREVIEW_DELAY_MS, affectsPreview, debounce, rowLabel } from './demo-editor-logic.js';
+
+const form = /** @type {HTMLFormElement|null} */ (document.getElementById('demo-form'));
+const previewButton = /** @type {HTMLButtonElement|null} */ (form?.querySelector('[data-preview-button]'));
+const frame = /** @type {HTMLIFrameElement|null} */ (document.getElementById('preview'));
+const status = document.querySelector('[data-preview-status]');
+
+function refresh() {
+  if (!form || !previewButton) return;
+  if (status) status.textContent = 'updating…';
+  // Posts the whole form (a chosen logo file too) into the frame, as the Preview button does.
+  form.requestSubmit(previewButton);
+}
+
+const later = debounce(refresh, PREVIEW_DELAY_MS);
+
+if (form && previewButton && frame) {
+  form.addEventListener('input', (event) => {
+    if (affectsPreview(/** @type {HTMLInputElement} */ (event.target))) later();
+  });
+  form.addEventListener('change', (event) => {
+    if (affectsPreview(/** @type {HTMLInputElement} */ (event.target))) later();
+  });
+  form.addEventListener('submit', (event) => {
+    // A real save: no preview may race it.
+    if (/** @type {SubmitEvent} */ (event).submitter !== previewButton) later.cancel();
+  });
+  frame.addEventListener('load', () => {
+    if (status) status.textContent = 'unsaved settings · calls are off';
+    frame.dataset.loadedAt = String(Date.now());
+  });
+  refresh();
+}
+
+for (const button of document.querySelectorAll('button[data-add-row]')) {
+  if (!(button instanceof HTMLButtonElement)) continue;
+  button.hidden = false;
+  button.addEventListener('click', () => {
+    const body = document.querySelector(`table[data-rows="${button.dataset.addRow}"] tbody`);
+    const last = body?.querySelector('tr[data-row]:last-of-type');
+    if (!body || !last) return;
+    const row = /** @type {HTMLTableRowElement} */ (last.cloneNode(true));
+    const index = body.querySelectorAll('tr[data-row]').length + 1;
+    for (const input of row.querySelectorAll('input')) {
+      input.value = '';
+      input.removeAttribute('aria-invalid');
+      input.setAttribute('aria-label', rowLabel(input.getAttribute('aria-label') ?? '', index));
+    }
+    body.append(row);
+    row.querySelector('input')?.focus();
+  });
+}

@@ -1,0 +1,238 @@
+"""The demo editor's form: its values to a demo's settings table and back, and the store's mistakes
+mapped to the form's fields.
+
+The rules are the demo store's (webcall/demos.py, the same as demos.toml): this module only turns
+text inputs into the table's types (a number that is not one is passed on as text so that the model
+names the mistake) and rewords a few of pydantic's messages for people. The one rule of its own is
+the accent's contrast (webcall/contrast.py), which a demos.toml file is not held to.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from .contrast import accent_problem
+
+DEFAULT_ACCENT = "#2563eb"
+EMPTY_ROWS = 3  # blank rows for variables: enough to add a few without JavaScript
+
+TEXT_FIELDS = (
+    "slug",
+    "title",
+    "description",
+    "agent_id",
+    "display_name",
+    "language",
+    "default_mode",
+    "initial_text",
+    "skip_greeting_on_initial_text",
+    "brand.company",
+    "brand.logo",
+    "brand.accent",
+    "brand.theme",
+    "suggestions",
+    "consent_text",
+    "max_call_minutes",
+    "allowed_origins",
+    "access",
+    "overrides",
+    "widget.label",
+    "widget.position",
+)
+# Keys of the table that are plain text, copied when not blank.
+PLAIN = ("title", "description", "display_name", "initial_text", "consent_text")
+CHOICES = ("language", "default_mode", "access")
+
+PROBLEM = re.compile(r"^demo '(?P<slug>[^']*)': (?P<rest>.*)$", re.DOTALL)
+FRIENDLY = (
+    (re.compile(r"^is required$"), "required: fill this in"),
+    (re.compile(r"^String should have at least 1 character$"), "must not be empty"),
+    (re.compile(r"^String should have at most (\d+) characters?$"), r"must be at most \1 characters"),
+    (re.compile(r"^Input should be a valid integer.*$"), "must be a whole number"),
+    (re.compile(r"^Input should be greater than or equal to (\d+)$"), r"must be at least \1"),
+    (re.compile(r"^Input should be less than or equal to (\d+)$"), r"must be at most \1"),
+    (re.compile(r"^List should have at most (\d+) items.*$"), r"at most \1 lines"),
+    (re.compile(r"^Input should be a valid dictionary.*$"), "must be a JSON object { … }"),
+)
+PATTERNS = {
+    "brand.accent": "must be a colour like #2563eb (# and 3 or 6 hex digits)",
+    "variables": "a name starts with a letter or _ and has only letters, digits and _ (at most 64)",
+    "test_variables": "a name starts with a letter or _ and has only letters, digits and _ (at most 64)",
+}
+
+
+@dataclass
+class DemoForm:
+    """What the editor shows: every field's text as entered, the variable rows, the mistakes."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    variables: list[tuple[str, str]] = field(default_factory=list)  # (name, max length)
+    test_variables: list[tuple[str, str]] = field(default_factory=list)  # (name, value)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    def get(self, name: str) -> str:
+        return self.values.get(name, "")
+
+    def error(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, []).append(message)
+
+    def rows(self, name: str) -> list[tuple[str, str]]:
+        """The rows to show: the entered ones, then blank ones to fill in."""
+        return [*getattr(self, name), *[("", "")] * EMPTY_ROWS]
+
+
+def from_table(slug: str, table: Mapping[str, Any]) -> DemoForm:
+    """The form showing a stored demo."""
+    brand = table.get("brand") or {}
+    widget = table.get("widget") or {}
+    skip = table.get("skip_greeting_on_initial_text")
+    values = {key: str(table.get(key) or "") for key in PLAIN}
+    values |= {key: str(table[key]) for key in CHOICES if key in table}
+    values |= {
+        "slug": slug,
+        "agent_id": table.get("agent_id") or "",
+        "skip_greeting_on_initial_text": "" if skip is None else ("true" if skip else "false"),
+        "brand.company": brand.get("company", ""),
+        "brand.logo": brand.get("logo") or "",
+        "brand.accent": brand.get("accent", DEFAULT_ACCENT),
+        "brand.theme": brand.get("theme", "auto"),
+        "suggestions": "\n".join(table.get("suggestions", [])),
+        "max_call_minutes": str(table.get("max_call_minutes") or ""),
+        "allowed_origins": "\n".join(table.get("allowed_origins", [])),
+        "overrides": json.dumps(table["overrides"], indent=2) if table.get("overrides") else "",
+        "widget.label": widget.get("label") or "",
+        "widget.position": widget.get("position", "bottom-right"),
+    }
+    return DemoForm(
+        values=values,
+        variables=[(name, str(n)) for name, n in table.get("variables", {}).items()],
+        test_variables=[(name, str(v)) for name, v in table.get("test_variables", {}).items()],
+    )
+
+
+def blank() -> DemoForm:
+    return from_table("", {})
+
+
+def from_request(form: MultiDict[str, str]) -> DemoForm:
+    """The form as posted: text kept exactly as entered (it is shown again on a mistake)."""
+    values = {name: form.get(name, "") for name in TEXT_FIELDS}
+    values["agent_id"] = form.get("agent_id_text", "").strip() or values["agent_id"]
+
+    def rows(first: str, second: str) -> list[tuple[str, str]]:
+        pairs = zip(form.getlist(first), form.getlist(second), strict=False)
+        return [(a.strip(), b) for a, b in pairs if a.strip() or b.strip()]
+
+    return DemoForm(
+        values=values, variables=rows("var_name", "var_max"), test_variables=rows("tv_name", "tv_value")
+    )
+
+
+def _number(text: str) -> int | str:
+    """An int when the text is one; else the text, so the model says what is wrong with it."""
+    text = text.strip()
+    return int(text) if re.fullmatch(r"[+-]?\d{1,9}", text) else text
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def to_table(form: DemoForm, *, stored_overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The demo's settings table from the form. `stored_overrides` is not None for a rep: the stored
+    overrides are kept whatever was posted (only an admin's form carries them)."""
+    v = form.get
+    table: dict[str, Any] = {key: v(key) for key in PLAIN if v(key).strip()}
+    table |= {key: v(key) for key in CHOICES if v(key)}
+    if v("agent_id").strip():
+        table["agent_id"] = v("agent_id").strip()
+    if v("skip_greeting_on_initial_text") in ("true", "false"):
+        table["skip_greeting_on_initial_text"] = v("skip_greeting_on_initial_text") == "true"
+    if form.test_variables:
+        table["test_variables"] = dict(form.test_variables)
+    if form.variables:
+        table["variables"] = {name: _number(limit) for name, limit in form.variables}
+    accent, theme = v("brand.accent").strip() or DEFAULT_ACCENT, v("brand.theme") or "auto"
+    if v("brand.company").strip() or v("brand.logo") or accent.lower() != DEFAULT_ACCENT or theme != "auto":
+        brand: dict[str, Any] = {"company": v("brand.company"), "accent": accent, "theme": theme}
+        if v("brand.logo"):
+            brand["logo"] = v("brand.logo")
+        table["brand"] = brand
+    if _lines(v("suggestions")):
+        table["suggestions"] = _lines(v("suggestions"))
+    if v("max_call_minutes").strip():
+        table["max_call_minutes"] = _number(v("max_call_minutes"))
+    if v("allowed_origins").split():
+        table["allowed_origins"] = v("allowed_origins").split()
+    if stored_overrides is not None:
+        if stored_overrides:
+            table["overrides"] = dict(stored_overrides)
+    elif v("overrides").strip():
+        try:
+            table["overrides"] = json.loads(v("overrides"))
+        except ValueError as error:
+            form.error("overrides", f"not valid JSON: {error}")
+    position = v("widget.position") or "bottom-right"
+    if v("widget.label").strip() or position != "bottom-right":
+        table["widget"] = {"position": position} | (
+            {"label": v("widget.label")} if v("widget.label").strip() else {}
+        )
+    return table
+
+
+def check_contrast(form: DemoForm, table: Mapping[str, Any]) -> None:
+    accent = (table.get("brand") or {}).get("accent", "")
+    if re.fullmatch(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})", accent):
+        problem = accent_problem(accent)
+        if problem:
+            form.error("brand.accent", problem)
+
+
+def _field_of(path: list[str]) -> tuple[str, list[str]]:
+    """The form field a dotted path belongs to, and the rest of the path (a row, a line)."""
+    if path[0] in ("brand", "widget") and len(path) > 1:
+        return ".".join(path[:2]), path[2:]
+    return path[0], path[1:]
+
+
+def _reworded(key: str, rest: list[str], message: str) -> str:
+    if message.startswith("String should match pattern"):
+        message = PATTERNS.get(key, "is not in the expected form")
+    for pattern, replacement in FRIENDLY:
+        if pattern.match(message):
+            message = pattern.sub(replacement, message)
+            break
+    rest = [part for part in rest if part != "[key]"]
+    if rest and key in ("suggestions", "allowed_origins"):
+        return f"line {int(rest[0]) + 1}: {message}" if rest[0].isdigit() else message
+    if rest and key == "brand":
+        return message
+    return f"{'.'.join(rest)}: {message}" if rest else message
+
+
+def add_problems(form: DemoForm, problems: list[str]) -> None:
+    """Each of the store's problem lines ("demo 'x': brand.accent: <message>") next to its field."""
+    for line in problems:
+        match = PROBLEM.match(line)
+        rest = match.group("rest") if match else line
+        if rest.startswith("the slug"):
+            form.error("slug", rest[0].upper() + rest[1:])
+            continue
+        where, sep, message = rest.partition(": ")
+        if not sep or where == "(table)":
+            form.error("_form", rest)
+            continue
+        key, tail = _field_of(where.split("."))
+        if key == "brand" and not tail and "required" in message:
+            key = "brand.company"
+        if key not in TEXT_FIELDS and key not in ("variables", "test_variables"):
+            form.error("_form", rest)
+            continue
+        text = _reworded(key, tail, message)
+        form.error(key, text if tail else text[0].upper() + text[1:])

@@ -1,0 +1,233 @@
+"""The demo editor of the sales studio: make, edit, preview and delete demos in the browser.
+
+Each save goes through the demo store (webcall/demo_store.py), so a change is live on every process
+within about a second and is held to the same rules as demos.toml (webcall/demo_form.py maps the
+mistakes to the form's fields). Overrides (what is sent upstream beyond the agent) are an admin's:
+a rep's save keeps the stored ones whatever the form posted.
+
+The preview renders the demo page from the form's unsaved values. It is only ever a frame of the
+editor (frame-ancestors 'self'), is never cached, and cannot start a call: its content is `inert`
+and its CSP allows no connection, so unsaved settings never reach itellico.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import replace
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    get_flashed_messages,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from .auth import current_owner, register_off_handler, rep_required
+from .demo_form import DemoForm, add_problems, blank, check_contrast, from_request, from_table, to_table
+from .demo_page import PAGE_TEXT, private_headers
+from .demos import DemoConfigError, DemoProfile, validate_tables
+from .itellico import UpstreamError
+from .logos import MAX_BYTES, LogoRefused
+from .logos import store as logo_store
+from .services import services
+
+bp = Blueprint("demo_editor", __name__)
+log = logging.getLogger("webcall.studio")
+
+MAX_FORM_BYTES = 1024 * 1024  # the editor's form with a logo (the app's default limit is 64 KB)
+PREVIEW_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
+    "connect-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+)
+ACCENT = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+
+bp.after_request(private_headers)
+register_off_handler(bp)
+
+
+@bp.before_request
+def _larger_bodies() -> None:
+    request.max_content_length = MAX_FORM_BYTES
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(_error: RequestEntityTooLarge) -> tuple[str, int]:
+    message = (
+        f"The upload is too large: a logo may be at most {MAX_BYTES // 1024} KB."
+        " Go back and pick a smaller file."
+    )
+    return render_template("demo_message.html", title="Too large", message=message), 413
+
+
+# -- the agent list ----------------------------------------------------------------------------
+
+
+def _agents() -> tuple[list[tuple[str, str]], str | None]:
+    """itellico's agents as (id, name), or an empty list and why it could not be read."""
+    try:
+        return [(agent.id, agent.name or agent.id) for agent in services().itellico.list_agents()], None
+    except UpstreamError as error:
+        log.warning("studio: agent list failed: %s", error.kind)
+        return [], "The agent list could not be loaded from itellico. Enter the agent's id instead."
+
+
+def _render(form: DemoForm, *, slug: str | None, status: int = 200) -> tuple[str, int]:
+    agents, agents_error = _agents()
+    chosen = form.get("agent_id")
+    if chosen and chosen not in {agent_id for agent_id, _ in agents} and agents:
+        agents.append((chosen, f"{chosen} (not in itellico's agent list)"))
+    html = render_template(
+        "demo_edit.html",
+        form=form,
+        slug=slug,
+        agents=agents,
+        agents_error=agents_error,
+        is_admin=current_user.is_admin,
+        max_logo_kb=MAX_BYTES // 1024,
+        done=[m for c, m in get_flashed_messages(with_categories=True) if c == "done"],
+    )
+    return html, status
+
+
+# -- shared by save and preview ------------------------------------------------------------------
+
+
+def _posted_form() -> DemoForm:
+    """The posted form, with an uploaded logo stored (its URL replaces the logo field) or refused."""
+    form = from_request(request.form)
+    if request.form.get("logo_remove"):
+        form.values["brand.logo"] = ""
+    upload = request.files.get("logo_file")
+    if upload is not None and upload.filename:
+        data = upload.read(MAX_BYTES + 1)
+        try:
+            logo = logo_store().add(data, upload.filename, upload.mimetype or "", current_owner())
+            form.values["brand.logo"] = logo.path
+        except LogoRefused as error:
+            form.error("brand.logo", str(error))
+    return form
+
+
+def _checked(form: DemoForm, slug: str, stored: dict[str, Any] | None) -> dict[str, Any]:
+    """The table to store; mistakes go into `form.errors`."""
+    keep = None if current_user.is_admin else (stored or {}).get("overrides", {})
+    table = to_table(form, stored_overrides=keep)
+    try:
+        validate_tables({slug: table}, [], "the form")
+    except DemoConfigError as error:
+        add_problems(form, error.problems)
+    check_contrast(form, table)
+    return table
+
+
+# -- pages -------------------------------------------------------------------------------------
+
+
+@bp.route("/demos/new", methods=["GET", "POST"])
+@rep_required
+def new() -> Response | tuple[str, int]:
+    if request.method == "GET":
+        return _render(blank(), slug=None)
+    form = _posted_form()
+    slug = form.get("slug").strip()
+    form.values["slug"] = slug
+    if not slug:
+        form.error("slug", "Required: the demo's address is /demo/<slug>.")
+    elif services().demos.get(slug) is not None and services().demos.get(slug).slug == slug:
+        form.error("slug", f"A demo named {slug!r} exists already; choose another slug.")
+    table = _checked(form, slug or "new", None)
+    return _save(form, slug, table, created=True)
+
+
+@bp.route("/demos/<slug>/edit", methods=["GET", "POST"])
+@rep_required
+def edit(slug: str) -> Response | tuple[str, int]:
+    svc = services()
+    stored = svc.demos.tables().get(slug)
+    demo = svc.demos.get(slug)
+    if stored is None and (demo is None or demo.slug != slug):
+        abort(404)
+    if request.method == "GET":
+        return _render(from_table(slug, stored or {"title": demo.title}), slug=slug)
+    form = _posted_form()
+    form.values["slug"] = slug
+    table = _checked(form, slug, stored)
+    return _save(form, slug, table, created=False)
+
+
+def _save(form: DemoForm, slug: str, table: dict[str, Any], *, created: bool) -> Response | tuple[str, int]:
+    if not form.errors:
+        try:
+            services().demos.save(slug, table, current_owner())
+        except DemoConfigError as error:  # the same rules ran above; this is belt and braces
+            add_problems(form, error.problems)
+    if form.errors:
+        return _render(form, slug=None if created else slug, status=400)
+    log.info("studio: demo %s %s by %s", slug, "created" if created else "saved", current_owner())
+    flash(f"Saved. The demo page /demo/{slug} shows it now.", "done")
+    return redirect(url_for("demo_editor.edit", slug=slug))
+
+
+@bp.route("/demos/<slug>/delete", methods=["GET", "POST"])
+@rep_required
+def delete(slug: str) -> Response | str:
+    svc = services()
+    if slug not in svc.demos.tables():
+        abort(404)
+    if request.method == "GET":
+        return render_template("demo_delete.html", slug=slug, demo=svc.demos.get(slug))
+    svc.demos.delete(slug)
+    log.info("studio: demo %s deleted by %s", slug, current_owner())
+    flash(f"The demo {slug!r} was deleted; its page and links no longer work.", "done")
+    return redirect(url_for("sales.index"))
+
+
+# -- the live preview --------------------------------------------------------------------------
+
+
+@bp.post("/demos/preview")
+@rep_required
+def preview() -> Response:
+    form = _posted_form()
+    slug = form.get("slug").strip() or "preview"
+    stored = services().demos.tables().get(slug)
+    table = _checked(form, slug if re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", slug) else "preview", stored)
+    demo: DemoProfile | None = None
+    try:  # shown whenever the page can be drawn (a contrast or slug mistake does not stop it)
+        model = validate_tables({"preview": table}, [], "the form")["preview"]
+        settings = services().settings
+        demo = replace(model.profile(slug, settings.agent_id, settings.max_call_seconds), access="public")
+    except DemoConfigError:
+        demo = None
+    accent = (table.get("brand") or {}).get("accent", "")
+    html = render_template(
+        "demo_preview.html",
+        demo=demo,
+        shell=False,
+        text=PAGE_TEXT[demo.language if demo else "en"],
+        brand_css=url_for("demo_editor.preview_css", accent=accent if ACCENT.match(accent) else ""),
+        problems=[message for messages in form.errors.values() for message in messages],
+    )
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = PREVIEW_CSP
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/demos/preview/brand.css")
+@rep_required
+def preview_css() -> Response:
+    accent = request.args.get("accent", "")
+    accent = accent if ACCENT.match(accent) else "#2563eb"  # only a colour ever reaches the CSS
+    css = f":root {{\n  --itellico-accent: {accent};\n  --demo-accent: {accent};\n}}\n"
+    return Response(css, mimetype="text/css")

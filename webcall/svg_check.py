@@ -1,0 +1,97 @@
+"""Whether an uploaded SVG logo is only a drawing.
+
+An SVG is a document that can run script (`<script>`, `onload=`), embed HTML (`<foreignObject>`) and
+fetch other resources (`href`, `url(...)`, `@import`). Served from our origin, any of that would run
+or load with our origin's rights, so an SVG is accepted only when every element and attribute is on
+an allowlist of drawing ones; anything else refuses the file (it is never rewritten: what is stored
+is exactly what was checked). Parsing is defusedxml's, which refuses DTDs and entities (billion
+laughs, external entities) outright.
+"""
+
+from __future__ import annotations
+
+import re
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_NS = "http://www.w3.org/1999/xlink"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+
+ELEMENTS = frozenset(
+    """svg g path rect circle ellipse line polyline polygon text tspan title desc defs symbol use
+    linearGradient radialGradient stop clipPath mask""".split()
+)
+ATTRIBUTES = frozenset(
+    """id viewBox width height x y x1 y1 x2 y2 cx cy r rx ry fx fy d points transform version
+    preserveAspectRatio fill fill-opacity fill-rule stroke stroke-width stroke-linecap stroke-linejoin
+    stroke-miterlimit stroke-dasharray stroke-dashoffset stroke-opacity opacity offset stop-color
+    stop-opacity gradientUnits gradientTransform spreadMethod clip-path clip-rule clipPathUnits mask
+    maskUnits maskContentUnits font-family font-size font-weight font-style text-anchor
+    dominant-baseline letter-spacing dx dy role aria-label aria-hidden focusable""".split()
+)
+# Attributes whose value may only point inside the same document.
+LOCAL_REFERENCE = re.compile(r"^#[A-Za-z_][\w.-]*$")
+# Processing instructions other than the XML declaration (e.g. <?xml-stylesheet href=...?>) load
+# things; the parser drops them silently, so they are looked for in the bytes.
+PROCESSING_INSTRUCTION = re.compile(rb"<\?(?!xml[\s?])", re.IGNORECASE)
+URL_FUNCTION = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.IGNORECASE)
+
+
+class SvgRefused(ValueError):
+    """Why the SVG is refused, in words a rep can act on."""
+
+
+def _local_name(tag: str, allowed_ns: tuple[str, ...]) -> str | None:
+    """The name without its namespace, or None when the namespace is not one we allow."""
+    if tag.startswith("{"):
+        ns, _, name = tag[1:].partition("}")
+        return name if ns in allowed_ns else None
+    return tag
+
+
+def _check_value(element: str, name: str, value: str) -> None:
+    for _quote, target in URL_FUNCTION.findall(value):
+        if not LOCAL_REFERENCE.match(target.strip()):
+            raise SvgRefused(f"<{element}> {name} points outside the file ({target[:60]!r})")
+    lowered = value.lower()
+    if "javascript:" in lowered or "@import" in lowered or "expression(" in lowered:
+        raise SvgRefused(f"<{element}> {name} has a value that is not a drawing")
+
+
+def _check_element(node: Element) -> None:
+    element = _local_name(node.tag, (SVG_NS,)) if isinstance(node.tag, str) else None
+    if element is None or element not in ELEMENTS:
+        shown = node.tag.rpartition("}")[2] if isinstance(node.tag, str) else "?"
+        raise SvgRefused(f"the SVG contains <{shown}>, which a logo may not (only drawing elements)")
+    for raw, value in node.attrib.items():
+        name = _local_name(raw, (XLINK_NS, XML_NS))
+        if raw in ("href", f"{{{XLINK_NS}}}href"):
+            if element != "use" or not LOCAL_REFERENCE.match(value.strip()):
+                raise SvgRefused(f"<{element}> has a link ({value[:60]!r}); a logo may not refer to anything")
+            continue
+        if raw == f"{{{XML_NS}}}space":
+            continue
+        if name is None or name not in ATTRIBUTES:
+            raise SvgRefused(
+                f"<{element}> has the attribute {raw.rpartition('}')[2]!r}, which a logo may not"
+            )
+        _check_value(element, name, value)
+
+
+def check_svg(data: bytes) -> None:
+    """Raise SvgRefused unless `data` is an SVG document of drawing elements only."""
+    if PROCESSING_INSTRUCTION.search(data):
+        raise SvgRefused("the SVG contains a processing instruction (<?...?>), which a logo may not")
+    try:
+        root = fromstring(data)
+    except DefusedXmlException:
+        raise SvgRefused("the SVG declares a DTD or entities, which a logo may not") from None
+    except (ParseError, ValueError) as error:
+        raise SvgRefused(f"the SVG is not well-formed XML ({error})") from None
+    if root.tag != f"{{{SVG_NS}}}svg":
+        raise SvgRefused("the file is not an SVG image (its root element is not <svg>)")
+    for node in root.iter():
+        _check_element(node)
