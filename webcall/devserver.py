@@ -3,7 +3,8 @@ With `--gunicorn` (`make serve SANDBOX=1`) the app runs under gunicorn instead o
 `link SLUG [--var k=v] [--expires 7d]` (`make link`) prints a share link the running app accepts.
 
 Locally, a secret key is kept in instance/dev-secret-key (made once), so call handles and share
-links survive restarts; in the sandbox a sales password is made per run and printed.
+links survive restarts; in the sandbox the studio gets a ready admin (SANDBOX_ADMIN_EMAIL unless
+WEBCALL_SALES_ADMIN_EMAIL is set) whose password is made per run and printed.
 
 Ctrl-C (or SIGTERM) stops everything it started: the app, the stand-in API, every agent
 process and livekit-server.
@@ -41,6 +42,7 @@ def _stop_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
 
 
 DEV_SECRET_FILE = ROOT / "instance" / "dev-secret-key"
+SANDBOX_ADMIN_EMAIL = "admin@sandbox.example"
 
 
 def _dev_secret_key() -> None:
@@ -105,6 +107,13 @@ def main() -> int:
         os.environ.update(stack.app_env())
         os.environ.setdefault("WEBCALL_AGENT_JOIN_TIMEOUT_SECONDS", "20")
         os.environ.setdefault("WEBCALL_SALES_PASSWORD", secrets.token_urlsafe(9))
+        os.environ.setdefault("WEBCALL_SALES_ADMIN_EMAIL", SANDBOX_ADMIN_EMAIL)
+        try:
+            _ready_admin()
+        except SettingsError as error:
+            print(f"itellico web-call cannot start: {error}", file=sys.stderr)
+            stack.stop()
+            return 2
     if "--gunicorn" in sys.argv[1:]:
         return _gunicorn(stack)
     try:
@@ -124,7 +133,8 @@ def main() -> int:
             print("  sales demos: " + ", ".join(f"http://127.0.0.1:{port}/demo/{slug}" for slug in demos))
         password = os.environ.get("WEBCALL_SALES_PASSWORD")
         if stack and password:
-            print(f"  sales index: http://127.0.0.1:{port}/demos  (password: {password})")
+            email = os.environ["WEBCALL_SALES_ADMIN_EMAIL"]
+            print(f"  sales studio: http://127.0.0.1:{port}/demos  (admin: {email}, password: {password})")
         print()
         try:
             server.serve_forever()
@@ -136,6 +146,26 @@ def main() -> int:
         if stack is not None:
             stack.stop()
     return 0
+
+
+def _ready_admin() -> None:
+    """The sandbox's admin, with this run's password, in the configured database. The app's own
+    first-admin rule creates one only while no account exists, so a second run (same database)
+    needs this to make the printed password true."""
+    from .accounts import Accounts
+    from .db import open_database
+    from .sessions import Sessions
+    from .settings import Settings
+
+    settings = Settings.from_env()
+    assert settings.sales_admin_email and settings.sales_password
+    engine = open_database(settings.database_url, ROOT)
+    try:
+        accounts = Accounts(engine)
+        accounts.on_password_or_disable = Sessions(engine).end_all  # last run's sessions end
+        accounts.ensure_admin(settings.sales_admin_email, settings.sales_password)
+    finally:
+        engine.dispose()
 
 
 def _gunicorn(stack: SandboxStack | None) -> int:

@@ -46,7 +46,7 @@ class SignInForm(StudioForm):
 class AddRepForm(StudioForm):
     email = StringField("Email", [_rule(check_email)])
     name = StringField("Name", [_rule(check_name)])
-    role = SelectField("Role", choices=[(role, role) for role in ROLES], default="rep")
+    role = SelectField("Role", choices=list(ROLES), default="rep")
     password = PasswordField("Password", [_rule(check_password)])
 
 
@@ -55,4 +55,4 @@ class PasswordForm(StudioForm):
 
 
 class RoleForm(StudioForm):
-    role = SelectField("Role", choices=[(role, role) for role in ROLES])
+    role = SelectField("Role", choices=list(ROLES))

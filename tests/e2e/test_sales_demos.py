@@ -16,10 +16,10 @@ from webcall.links import ShareLinks
 from webcall.settings import Settings
 
 from .conftest import SCREENSHOTS, Sandbox, wait_until
+from .studio import ADMIN_EMAIL, sign_in, studio_settings
 
 ELEMENT = "itellico-call"
 AGENT_LINE = f'{ELEMENT} [data-role="agent"][data-final="true"] .line-text'
-PASSWORD = "e2e sales password"
 AVA = "3f7c2b1e-8a4d-4c6b-9e2f-1a5d7c9b0e41"
 LENA = "7d2e9a40-5b1c-4f3e-8c6d-2b9f0e1a7c53"
 SENT_KEYS = {  # everything the app may send upstream for a demo call; nothing else from the browser
@@ -36,9 +36,7 @@ SENT_KEYS = {  # everything the app may send upstream for a demo call; nothing e
 @pytest.fixture(scope="module")
 def sales_url(serve_app, tmp_path_factory) -> str:
     db = tmp_path_factory.mktemp("sales") / "calls.sqlite3"
-    return serve_app(
-        demos_file=str(ROOT / "demos.toml"), sales_password=PASSWORD, database_url=f"sqlite:///{db}"
-    )
+    return serve_app(**studio_settings(demos_file=str(ROOT / "demos.toml"), database_url=f"sqlite:///{db}"))
 
 
 @pytest.fixture(scope="module")
@@ -53,14 +51,6 @@ def shot(page: Page, name: str) -> None:
 
 def element_ready(page: Page) -> None:
     page.wait_for_function("customElements.get('itellico-call') !== undefined")
-
-
-def sign_in(page: Page, base: str) -> None:
-    page.goto(f"{base}/demos")
-    expect(page).to_have_url(f"{base}/demos/login")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page).to_have_url(f"{base}/demos")
 
 
 def phone(browser: Browser, pw_devices: dict[str, Any]) -> Page:
@@ -181,11 +171,12 @@ def test_tampered_and_expired_links_show_their_page_and_create_nothing(page, sal
 def test_demos_refuses_without_the_password_and_shows_the_index_with_it(page, browser, pw, sales_url):
     response = page.goto(f"{sales_url}/demos")
     expect(page).to_have_url(f"{sales_url}/demos/login")
+    page.fill("#email", ADMIN_EMAIL)
     page.fill("#password", "not the password")
     with page.expect_response(f"{sales_url}/demos/login") as info:
         page.click("button[type=submit]")
     assert info.value.status == 401 and response is not None
-    expect(page.locator(".form-error")).to_contain_text("not right")
+    expect(page.locator("#password-error")).to_contain_text("do not match")
     sign_in(page, sales_url)
     for slug in ("default", "northwind", "alpenblick"):
         expect(page.locator(f"#demo-{slug}")).to_have_count(1)

@@ -48,6 +48,7 @@ def served(command: list[str], standin: StandinProcess, log: Path, port: int) ->
         ITELLICOAI_AGENT_ID=DEFAULT_AGENT_ID,
         WEBCALL_SECRET_KEY=SECRET_KEY,
         WEBCALL_SALES_PASSWORD=SALES_PASSWORD,
+        WEBCALL_SALES_ADMIN_EMAIL="admin@example.com",
         WEBCALL_DATABASE_URL="sqlite://",
         HOST="127.0.0.1",
         PORT=str(port),
@@ -80,7 +81,7 @@ def provoke(url: str, standin: StandinProcess) -> None:
     # A share link and a token in query strings: both access logs print the request line.
     httpx.get(url + f"/demo/alpenblick?link={JWT_LIKE}")
     httpx.get(url + f"/embed/alpenblick?link=some.signed-link_token&x={SECRET_KEY}")
-    httpx.post(url + "/demos/login", data={"password": SALES_PASSWORD})
+    httpx.post(url + "/demos/login", data={"email": "admin@example.com", "password": SALES_PASSWORD})
 
 
 def assert_clean(log: Path, standin: StandinProcess) -> None:

@@ -35,6 +35,7 @@ from .servers import Gunicorn, _stop, _wait_for_port, gunicorn
 NGINX = Path("/usr/sbin/nginx")
 TEMPLATE = ROOT / "deploy" / "nginx" / "webcall.conf"
 SALES_PASSWORD = "tls proxy sales password"
+ADMIN_EMAIL = "admin@example.com"
 ELEMENT = "itellico-call"
 AGENT_LINE = f'{ELEMENT} [data-role="agent"][data-final="true"] .line-text'
 HOST_DEMO = "tlshost"
@@ -156,6 +157,7 @@ def deployment(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> It
         "WEBCALL_TRUSTED_PROXY_HOPS": "1",
         "WEBCALL_PUBLIC_URL": url,
         "WEBCALL_SALES_PASSWORD": SALES_PASSWORD,
+        "WEBCALL_SALES_ADMIN_EMAIL": ADMIN_EMAIL,
         "WEBCALL_DEMOS_FILE": str(folder / "demos.toml"),
         "WEBCALL_DATABASE_URL": f"sqlite:///{folder / 'calls.sqlite3'}",
         "WEBCALL_RATE_LIMIT_PER_IP": "1000/minute",
@@ -316,6 +318,7 @@ def test_sales_index_signs_in_and_lists_calls(
     page, errors = recorded_page(tls_context)
     page.goto(f"{deployment.url}/demos")
     expect(page).to_have_url(f"{deployment.url}/demos/login")
+    page.fill("#email", ADMIN_EMAIL)
     page.fill("#password", SALES_PASSWORD)
     page.click("button[type=submit]")
     expect(page).to_have_url(f"{deployment.url}/demos")

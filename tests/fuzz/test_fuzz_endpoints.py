@@ -27,6 +27,7 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 SALES_PASSWORD = "fuzzing-password-123"
+ADMIN_EMAIL = "admin@example.com"
 REQUESTS = {"count": 0}
 
 json_scalars = st.one_of(
@@ -71,6 +72,7 @@ def fuzz_app(standin_server):
         secret_key=SECRET_KEY,
         demos_file="demos.toml",
         sales_password=SALES_PASSWORD,
+        sales_admin_email=ADMIN_EMAIL,
         rate_limit_per_ip="1000000/minute",
         rate_limit_per_demo="1000000/minute",
     )
@@ -216,7 +218,11 @@ def test_demo_and_embed_pages(fuzz_app, slug, link):
 
 
 @FUZZ
-@given(form=st.dictionaries(st.sampled_from(["password", "csrf", "next"]), st.text(max_size=80), max_size=3))
+@given(
+    form=st.dictionaries(
+        st.sampled_from(["email", "password", "csrf", "next"]), st.text(max_size=80), max_size=4
+    )
+)
 def test_sales_login_form(fuzz_app, form):
     # From one address, so the sign-in limit's 429 answers are fuzzed too; the signed_in fixture
     # below comes from another.
@@ -230,7 +236,8 @@ def signed_in(fuzz_app):
     client = fuzz_app.test_client()
     page = client.get("/demos/login").get_data(as_text=True)
     token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-    assert client.post("/demos/login", data={"password": SALES_PASSWORD, "csrf": token}).status_code == 302
+    signed = {"email": ADMIN_EMAIL, "password": SALES_PASSWORD, "csrf": token}
+    assert client.post("/demos/login", data=signed).status_code == 302
     token = re.search(r'name="csrf" value="([^"]+)"', client.get("/demos").get_data(as_text=True)).group(1)
     return client, token
 

@@ -12,6 +12,7 @@ from webcall import create_app
 pytestmark = pytest.mark.unit
 
 SALES_PASSWORD = "hardening-password-1"
+ADMIN_EMAIL = "admin@example.com"
 
 
 def assert_error(response, status, code="invalid_request"):
@@ -24,7 +25,16 @@ def assert_error(response, status, code="invalid_request"):
 
 @pytest.fixture
 def demos_client(settings):
-    app = create_app({"settings": replace(settings, demos_file="demos.toml", sales_password=SALES_PASSWORD)})
+    app = create_app(
+        {
+            "settings": replace(
+                settings,
+                demos_file="demos.toml",
+                sales_password=SALES_PASSWORD,
+                sales_admin_email=ADMIN_EMAIL,
+            )
+        }
+    )
     return app.test_client()
 
 
@@ -54,6 +64,8 @@ def test_the_session_cookie_is_named_webcall_session(demos_client):
     cookies = page.headers.getlist("Set-Cookie")
     assert cookies and all(c.startswith("webcall_session=") for c in cookies), cookies
     token = re.search(r'name="csrf" value="([^"]+)"', page.get_data(as_text=True)).group(1)
-    signed_in = demos_client.post("/demos/login", data={"password": SALES_PASSWORD, "csrf": token})
+    signed_in = demos_client.post(
+        "/demos/login", data={"email": ADMIN_EMAIL, "password": SALES_PASSWORD, "csrf": token}
+    )
     assert signed_in.status_code == 302
     assert signed_in.headers["Set-Cookie"].startswith("webcall_session=")

@@ -11,7 +11,7 @@ import pytest
 
 from webcall import create_app
 
-from .conftest import SALES_PASSWORD, link_for
+from .conftest import SALES_PASSWORD, link_for, sign_in
 
 pytestmark = pytest.mark.unit
 
@@ -122,8 +122,7 @@ def test_the_cli_prints_the_fragment_form(app):
 
 def test_the_sales_index_shows_the_fragment_form(client, svc):
     svc.calllog.add_link(link_for(svc, name="Maria"), "Maria", created_by="cli")
-    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/demos/login").get_data(as_text=True))
-    client.post("/demos/login", data={"password": PASSWORD, "csrf": token.group(1)})
+    sign_in(client)
     html = client.get("/demos").get_data(as_text=True)
     urls = [u for u in re.findall(r'class="copy-source" readonly value="([^"]+)"', html) if "link=" in u]
     assert urls and all(re.fullmatch(r"http://localhost/demo/alpenblick#link=[\w.\-]+", u) for u in urls)
@@ -131,6 +130,5 @@ def test_the_sales_index_shows_the_fragment_form(client, svc):
     other = create_app({"settings": public, "TESTING": True})
     other.extensions["webcall"].calllog.add_link(link_for(svc, name="Jo"), "Jo", created_by="cli")
     c = other.test_client()
-    token = re.search(r'name="csrf" value="([^"]+)"', c.get("/demos/login").get_data(as_text=True))
-    c.post("/demos/login", data={"password": PASSWORD, "csrf": token.group(1)})
+    sign_in(c)
     assert "https://demo.example.com/demo/alpenblick#link=" in c.get("/demos").get_data(as_text=True)

@@ -10,19 +10,16 @@ import pytest
 
 from webcall.refresh import REFRESH_BUDGET_SECONDS
 
-from .conftest import SALES_PASSWORD
+from .conftest import sign_in
 
 pytestmark = pytest.mark.unit
-
-PASSWORD = SALES_PASSWORD
 
 
 @pytest.fixture
 def client(make_sales_app):
     # The production default timeout: each hung look-up waits this long.
     client = make_sales_app(create_timeout_seconds=15.0).test_client()
-    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/demos/login").get_data(as_text=True))
-    client.post("/demos/login", data={"password": PASSWORD, "csrf": token.group(1)})
+    sign_in(client)
     return client
 
 

@@ -103,10 +103,16 @@ def test_forwarded_for_counts_with_one_trusted_hop(settings, standin):
 def test_sales_sign_in_is_rate_limited_per_ip(settings, standin):
     import re
 
-    client = app_with(settings, sales_password="correct horse battery staple")
+    client = app_with(
+        settings, sales_password="correct horse battery staple", sales_admin_email="a@example.com"
+    )
     page = client.get("/demos/login").get_data(as_text=True)
     token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-    guesses = [client.post("/demos/login", data={"password": f"guess {i}", "csrf": token}) for i in range(6)]
+    # A different email each time: the per-account lockout never comes into play, the per-IP limit does.
+    guesses = [
+        client.post("/demos/login", data={"email": f"x{i}@example.com", "password": "guess", "csrf": token})
+        for i in range(6)
+    ]
     assert [r.status_code for r in guesses] == [401] * 5 + [429]
     assert int(guesses[-1].headers["Retry-After"]) >= 1
     assert "Too many sign-in attempts" in guesses[-1].get_data(as_text=True)

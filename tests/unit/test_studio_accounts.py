@@ -1,0 +1,305 @@
+"""Studio accounts through the browser's side (Flask's test client): sign-in and its refusals,
+sessions that end on sign-out, disable and password change, the lockout, CSRF on every accounts
+form, the admin page and who may reach it, inert XSS payloads."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask_login import login_user
+
+from webcall.auth import StudioUser, current_owner
+from webcall.lockout import LOCK_AFTER
+from webcall.sessions import SignedIn
+
+from .conftest import ADMIN_EMAIL, REP_EMAIL, SALES_PASSWORD, csrf, ready_account, sign_in
+
+pytestmark = pytest.mark.unit
+
+COOKIE = "webcall_session"
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+@pytest.fixture
+def app(make_sales_app):
+    return make_sales_app()
+
+
+@pytest.fixture
+def svc(app):
+    return app.extensions["webcall"]
+
+
+@pytest.fixture
+def admin(app):
+    client = app.test_client()
+    sign_in(client, ADMIN_EMAIL, role="admin")
+    return client
+
+
+def post_login(client, email: str, password: str, **environ):
+    token = csrf(client.get("/demos/login").get_data(as_text=True))
+    return client.post(
+        "/demos/login",
+        data={"email": email, "password": password, "csrf": token},
+        environ_base=environ,
+    )
+
+
+def page_token(client, path: str = "/demos") -> str:
+    return csrf(client.get(path).get_data(as_text=True))
+
+
+# -- signing in ----------------------------------------------------------------------------
+
+
+def test_the_first_admin_comes_from_the_settings_and_signs_in(app, svc):
+    assert [(a.email, a.role) for a in svc.accounts.all()] == [(ADMIN_EMAIL, "admin")]
+    client = app.test_client()
+    r = post_login(client, ADMIN_EMAIL.upper(), SALES_PASSWORD)
+    assert r.status_code == 302 and r.headers["Location"] == "/demos"
+    assert client.get("/demos/login").headers["Location"] == "/demos"  # signed in: no form again
+
+
+def test_a_wrong_password_and_an_unknown_email_get_the_same_answer(app, svc):
+    ready_account(app)
+    wrong = post_login(app.test_client(), REP_EMAIL, "not the password")
+    unknown = post_login(app.test_client(), "nobody@example.com", "not the password")
+    for r in (wrong, unknown):
+        html = r.get_data(as_text=True)
+        assert r.status_code == 401
+        assert re.search(r'id="password-error" role="alert">That email and password do not match\.<', html)
+        assert 'aria-describedby="password-error"' in html
+    assert svc.lockout.get(REP_EMAIL).count == 1 and svc.lockout.get("nobody@example.com").count == 1
+
+
+def test_missing_fields_get_a_message_next_to_each(app):
+    client = app.test_client()
+    token = csrf(client.get("/demos/login").get_data(as_text=True))
+    r = client.post("/demos/login", data={"csrf": token})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400
+    assert 'id="email-error" role="alert">Enter your email address.<' in html
+    assert 'id="password-error" role="alert">Enter your password.<' in html
+
+
+def test_a_disabled_account_cannot_sign_in(app, svc):
+    account = ready_account(app)
+    svc.accounts.set_disabled(account.id, True)
+    r = post_login(app.test_client(), REP_EMAIL, SALES_PASSWORD)
+    assert r.status_code == 403 and "This account is disabled" in r.get_data(as_text=True)
+
+
+def test_the_owner_of_what_a_rep_makes_is_their_email(app, svc):
+    account = ready_account(app)
+    with app.test_request_context("/demos"):
+        assert current_owner() == "web"
+        login_user(StudioUser(SignedIn("token", account)))
+        assert current_owner() == REP_EMAIL
+
+
+# -- sessions end for real -------------------------------------------------------------------
+
+
+def test_sign_out_ends_the_session_even_for_a_copied_cookie(app):
+    client = app.test_client()
+    sign_in(client)
+    copied = client.get_cookie(COOKIE).value
+    assert client.post("/demos/logout", data={"csrf": page_token(client)}).status_code == 302
+    assert client.get("/demos").status_code == 302
+    thief = app.test_client()
+    thief.set_cookie(COOKIE, copied)  # the cookie as it was while signed in
+    r = thief.get("/demos")
+    assert r.status_code == 302 and r.headers["Location"] == "/demos/login"
+
+
+def test_disabling_a_rep_ends_their_open_sessions_on_the_next_request(app, svc, admin):
+    phone, laptop = app.test_client(), app.test_client()
+    rep = sign_in(phone)
+    sign_in(laptop)
+    assert phone.get("/demos").status_code == 200
+    r = admin.post(f"/demos/reps/{rep.id}/disable", data={"csrf": page_token(admin, "/demos/reps")})
+    assert r.status_code == 303
+    assert phone.get("/demos").status_code == 302 and laptop.get("/demos").status_code == 302
+    assert "has ended" in admin.get("/demos/reps").get_data(as_text=True)
+
+
+def test_a_password_reset_ends_every_session_and_the_old_password(app, svc, admin):
+    client = app.test_client()
+    rep = sign_in(client)
+    token = page_token(admin, "/demos/reps")
+    r = admin.post(f"/demos/reps/{rep.id}/password", data={"csrf": token, "password": "the new password!"})
+    assert r.status_code == 303
+    assert client.get("/demos").status_code == 302
+    assert post_login(app.test_client(), REP_EMAIL, SALES_PASSWORD).status_code == 401
+    assert post_login(app.test_client(), REP_EMAIL, "the new password!").status_code == 302
+
+
+def test_an_admin_resetting_their_own_password_is_signed_out_too(app, svc, admin):
+    me = svc.accounts.by_email(ADMIN_EMAIL)
+    token = page_token(admin, "/demos/reps")
+    r = admin.post(f"/demos/reps/{me.id}/password", data={"csrf": token, "password": "the new password!"})
+    assert r.status_code == 303 and r.headers["Location"] == "/demos/login"
+    assert admin.get("/demos").status_code == 302
+
+
+# -- lockout -------------------------------------------------------------------------------
+
+
+def test_a_locked_account_says_so_and_when_it_unlocks(app, svc):
+    ready_account(app)
+    earlier = datetime.now(UTC) - timedelta(minutes=1)
+    for _ in range(LOCK_AFTER - 1):
+        svc.lockout.record_failure(REP_EMAIL, earlier)
+    r = post_login(app.test_client(), REP_EMAIL, "one more guess")
+    html = r.get_data(as_text=True)
+    until = svc.lockout.get(REP_EMAIL).locked_until
+    assert r.status_code == 429
+    assert (
+        f"This account is locked after {LOCK_AFTER} failed sign-ins. It unlocks at {until:%H:%M} UTC" in html
+    )
+    # Even the right password waits for the lock (from another address: per account, not per IP).
+    right = post_login(app.test_client(), REP_EMAIL, SALES_PASSWORD, REMOTE_ADDR="198.51.100.9")
+    assert right.status_code == 429 and "locked" in right.get_data(as_text=True)
+    # An unknown email locks the same way: the answer tells nothing about which emails exist.
+    for _ in range(LOCK_AFTER - 1):
+        svc.lockout.record_failure("nobody@example.com", earlier)
+    ghost = post_login(app.test_client(), "nobody@example.com", "guess", REMOTE_ADDR="198.51.100.10")
+    assert ghost.status_code == 429 and "This account is locked" in ghost.get_data(as_text=True)
+
+
+def test_repeated_failures_are_throttled_first(app, svc):
+    ready_account(app)
+    for _ in range(3):
+        svc.lockout.record_failure(REP_EMAIL)
+    r = post_login(app.test_client(), REP_EMAIL, SALES_PASSWORD)
+    assert r.status_code == 429 and "Try again in" in r.get_data(as_text=True)
+
+
+def test_signing_in_clears_the_failures(app, svc):
+    ready_account(app)
+    svc.lockout.record_failure(REP_EMAIL)
+    assert post_login(app.test_client(), REP_EMAIL, SALES_PASSWORD).status_code == 302
+    assert svc.lockout.get(REP_EMAIL) is None
+
+
+# -- CSRF on every accounts form -----------------------------------------------------------
+
+
+def accounts_forms(rep_id: int) -> list[tuple[str, dict[str, str]]]:
+    return [
+        ("/demos/logout", {}),
+        ("/demos/reps", {"email": "new@example.com", "password": "a long password", "role": "rep"}),
+        (f"/demos/reps/{rep_id}/disable", {}),
+        (f"/demos/reps/{rep_id}/enable", {}),
+        (f"/demos/reps/{rep_id}/password", {"password": "a long password"}),
+        (f"/demos/reps/{rep_id}/role", {"role": "admin"}),
+    ]
+
+
+@pytest.mark.parametrize("forged", [None, "forged", "wrong-session"])
+def test_every_accounts_form_refuses_without_its_csrf_token(app, svc, admin, forged):
+    rep = ready_account(app)
+    token = page_token(app.test_client(), "/demos/login") if forged == "wrong-session" else forged
+    for path, data in accounts_forms(rep.id):
+        body = data if token is None else {**data, "csrf": token}
+        r = admin.post(path, data=body)
+        assert r.status_code == 400, path
+        assert "The form expired" in r.get_data(as_text=True)
+    login = app.test_client()
+    login.get("/demos/login")
+    assert (
+        login.post("/demos/login", data={"email": REP_EMAIL, "password": SALES_PASSWORD}).status_code == 400
+    )
+    # nothing changed: no new account, the rep untouched, the admin still signed in
+    assert [a.email for a in svc.accounts.all()] == [ADMIN_EMAIL, REP_EMAIL]
+    assert svc.accounts.get(rep.id).role == "rep" and not svc.accounts.get(rep.id).disabled
+    assert svc.accounts.verify(REP_EMAIL, SALES_PASSWORD) is not None
+    assert admin.get("/demos").status_code == 200
+
+
+# -- admin pages ---------------------------------------------------------------------------
+
+
+def test_a_rep_never_reaches_the_admin_page(app, svc):
+    client = app.test_client()
+    rep = sign_in(client)
+    assert 'href="/demos/reps"' not in client.get("/demos").get_data(as_text=True)
+    r = client.get("/demos/reps")
+    assert r.status_code == 403 and REP_EMAIL not in r.get_data(as_text=True)
+    token = page_token(client)
+    for path, data in accounts_forms(rep.id)[1:]:
+        assert client.post(path, data={**data, "csrf": token}).status_code == 403, path
+    assert svc.accounts.get(rep.id).role == "rep" and len(svc.accounts.all()) == 2
+    anonymous = app.test_client().get("/demos/reps")
+    assert anonymous.status_code == 302 and anonymous.headers["Location"] == "/demos/login"
+
+
+def test_the_admin_page_lists_adds_and_changes_reps(app, svc, admin):
+    page = admin.get("/demos/reps")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    assert f'data-email="{ADMIN_EMAIL}"' in html and 'aria-current="page">Reps<' in html
+    form = {
+        "csrf": csrf(html),
+        "email": "Ann@Example.com",
+        "name": "Ann",
+        "role": "rep",
+        "password": "ann's password",
+    }
+    r = admin.post("/demos/reps", data=form)
+    assert r.status_code == 303
+    ann = svc.accounts.by_email("ann@example.com")
+    assert (ann.name, ann.role) == ("Ann", "rep") and svc.accounts.verify("ann@example.com", "ann's password")
+    token = page_token(admin, "/demos/reps")
+    assert admin.post(f"/demos/reps/{ann.id}/role", data={"csrf": token, "role": "admin"}).status_code == 303
+    assert svc.accounts.get(ann.id).is_admin
+    assert admin.post(f"/demos/reps/{ann.id}/disable", data={"csrf": token}).status_code == 303
+    assert svc.accounts.get(ann.id).disabled
+    assert admin.post(f"/demos/reps/{ann.id}/enable", data={"csrf": token}).status_code == 303
+    assert not svc.accounts.get(ann.id).disabled
+
+
+def test_bad_input_on_the_admin_page_is_one_message_next_to_its_field(app, svc, admin):
+    token = page_token(admin, "/demos/reps")
+    r = admin.post("/demos/reps", data={"csrf": token, "email": "nope", "password": "short", "role": "rep"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400
+    assert 'id="add-email-error" role="alert">That is not an email address' in html
+    assert 'id="add-password-error" role="alert">The password needs at least 10 characters.<' in html
+    assert 'value="nope"' in html and 'value="short"' not in html  # the email kept, the password never echoed
+    r = admin.post("/demos/reps", data={"csrf": token, "email": ADMIN_EMAIL, "password": "long enough!"})
+    assert (
+        r.status_code == 400
+        and 'id="add-email-error" role="alert">There is already an account' in r.get_data(as_text=True)
+    )
+    me = svc.accounts.by_email(ADMIN_EMAIL)
+    r = admin.post(f"/demos/reps/{me.id}/disable", data={"csrf": token})
+    assert r.status_code == 400 and f'id="status-{me.id}-error"' in r.get_data(as_text=True)
+    r = admin.post(f"/demos/reps/{me.id}/role", data={"csrf": token, "role": "rep"})
+    assert r.status_code == 400 and "last active admin" in r.get_data(as_text=True)
+    r = admin.post(f"/demos/reps/{me.id}/role", data={"csrf": token, "role": "owner"})
+    assert r.status_code == 400 and f'id="role-{me.id}-error"' in r.get_data(as_text=True)
+    r = admin.post(f"/demos/reps/{me.id}/password", data={"csrf": token, "password": "short"})
+    assert r.status_code == 400 and f'id="password-{me.id}-error"' in r.get_data(as_text=True)
+    assert admin.post("/demos/reps/99999/disable", data={"csrf": token}).status_code == 400
+    assert svc.accounts.get(me.id).is_admin and not svc.accounts.get(me.id).disabled
+
+
+def test_xss_payloads_in_names_and_emails_are_inert(app, svc, admin):
+    email = '"><img/src=x/onerror=alert(1)>@evil.example'
+    svc.accounts.add(email, SALES_PASSWORD, name=XSS)
+    html = admin.get("/demos/reps").get_data(as_text=True)
+    assert "<script>alert" not in html and "<img src=x" not in html and "<img/src=x" not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+    assert "&#34;&gt;&lt;img/src=x/onerror=alert(1)&gt;@evil.example" in html
+    # The payload rep signed in: the nav shows the email, escaped.
+    client = app.test_client()
+    assert post_login(client, email, SALES_PASSWORD).status_code == 302
+    page = client.get("/demos").get_data(as_text=True)
+    assert "<img/src=x" not in page and "&lt;img/src=x/onerror=alert(1)&gt;@evil.example" in page
+    # What a visitor types into the sign-in form comes back escaped.
+    r = post_login(app.test_client(), XSS, "whatever password")
+    assert "<script>alert" not in r.get_data(as_text=True)
