@@ -1,0 +1,126 @@
+"""The studio's links and calls in Chromium against the sandbox (real livekit-server, the stand-in
+and Lena, the sandbox agent): a rep makes a link, the prospect opens it and talks, the rep reads the
+call's transcript on its detail page, revokes the link, and the prospect's next visit is refused with
+nothing created upstream. Screenshots of the calls list and the call detail, desktop and phone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from webcall import ROOT
+
+from .conftest import SCREENSHOTS, Sandbox, wait_until
+from .studio import sign_in, studio_settings
+
+ELEMENT = "itellico-call"
+AGENT_LINE = f'{ELEMENT} [data-role="agent"][data-final="true"] .line-text'
+QUESTION = "Was kostet ein Termin?"
+ANSWER = "Ein normaler Termin kostet neunundvierzig Euro"
+
+
+@pytest.fixture(scope="module")
+def studio_url(serve_app, tmp_path_factory) -> str:
+    db = tmp_path_factory.mktemp("studio") / "calls.sqlite3"
+    return serve_app(**studio_settings(demos_file=str(ROOT / "demos.toml"), database_url=f"sqlite:///{db}"))
+
+
+def shot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def phone(browser: Browser, pw_devices: dict[str, Any]) -> Page:
+    return browser.new_context(**pw_devices["Pixel 7"]).new_page()
+
+
+def test_link_talk_transcript_revoke_refused(page, browser, pw, studio_url, sandbox: Sandbox):
+    # The rep makes a link for a prospect.
+    sign_in(page, studio_url)
+    form = page.locator("#demo-alpenblick form.link-form")
+    form.locator('input[name="label"]').fill("Maria, Alpenblick <b>VIP</b>")
+    form.locator('input[name="var_name"]').fill("Maria")
+    form.locator("button[type=submit]").click()
+    row = page.locator("#demo-alpenblick tr.is-new")
+    expect(row.locator('[data-col="status"]')).to_contain_text("active until")
+    link = row.locator("input.copy-source").input_value()
+    link_id = row.get_attribute("data-link-id")
+
+    # The prospect opens it and talks with Lena (typed, so the words are known exactly).
+    before = len(sandbox.creates())
+    prospect = page.context.new_page()
+    prospect_errors: list[str] = []
+    prospect.on("console", lambda m: prospect_errors.append(m.text) if m.type == "error" else None)
+    prospect.on("pageerror", lambda e: prospect_errors.append(str(e)))
+    prospect.goto(link)
+    prospect.wait_for_function("customElements.get('itellico-call') !== undefined")
+    with prospect.expect_response(
+        lambda r: r.url.endswith("/api/calls") and r.request.method == "POST"
+    ) as info:
+        prospect.click(f"{ELEMENT} [part=call-button]")
+    call_id = info.value.json()["call_id"]
+    expect(prospect.locator(AGENT_LINE).first).to_contain_text("Hallo Maria, hier ist Lena", timeout=25_000)
+    prospect.fill(f"{ELEMENT} [part=message-input]", QUESTION)
+    prospect.press(f"{ELEMENT} [part=message-input]", "Enter")
+    expect(prospect.locator(AGENT_LINE, has_text=ANSWER)).to_have_count(1, timeout=25_000)
+    prospect.click(f"{ELEMENT} [part=call-button]")
+    expect(prospect.locator(f'{ELEMENT}[data-state="ended"]')).to_have_count(1, timeout=15_000)
+    wait_until(lambda: sandbox.call(call_id)["status"] == "completed", 20, "the call to complete")
+    assert len(sandbox.creates()) == before + 1
+
+    # The rep finds the call in the calls list (filtered by the link) and reads what was said.
+    page.goto(f"{studio_url}/demos/calls?link={link_id}")
+    listed = page.locator(f'tr[data-call-id="{call_id}"]')
+    expect(listed.locator('[data-col="link"]')).to_have_text("Maria, Alpenblick <b>VIP</b>")  # as text
+    shot(page, "studio-calls-desktop")
+    listed.locator("a").click()
+    expect(page).to_have_url(f"{studio_url}/demos/calls/{call_id}")
+    expect(page.locator('[data-fact="status"]')).to_have_text("completed")
+    expect(page.locator('[data-role="agent"]').first).to_contain_text("Hallo Maria, hier ist Lena")
+    expect(page.locator('[data-role="user"]', has_text=QUESTION)).to_have_count(1)
+    expect(page.locator('[data-role="agent"]', has_text=ANSWER)).to_have_count(1)
+    expect(page.locator("text=the call log keeps no part of the conversation")).to_have_count(1)
+    shot(page, "studio-call-detail-desktop")
+    mobile = phone(browser, pw.devices)
+    try:
+        sign_in(mobile, studio_url)
+        mobile.goto(f"{studio_url}/demos/calls")
+        expect(mobile.locator(f'tr[data-call-id="{call_id}"]')).to_have_count(1)
+        shot(mobile, "studio-calls-phone")
+        mobile.goto(f"{studio_url}/demos/calls/{call_id}")
+        expect(mobile.locator('[data-role="user"]', has_text=QUESTION)).to_have_count(1)
+        shot(mobile, "studio-call-detail-phone")
+    finally:
+        mobile.context.close()
+
+    # The rep revokes the link (asked once, no script needed).
+    page.goto(f"{studio_url}/demos")
+    page.locator(f"#link-{link_id} a", has_text="Revoke").click()
+    expect(page.locator("h2")).to_contain_text("Revoke")
+    shot(page, "studio-link-revoke-desktop")
+    page.click("button.danger")
+    expect(page.locator(f'#link-{link_id}[data-status="revoked"]')).to_have_count(1)
+
+    # The prospect's next visit is refused, and nothing reaches itellico.
+    prospect.reload()
+    expect(prospect.locator('[data-reason="revoked"] h1')).to_have_text("This link was withdrawn")
+    expect(prospect.locator(ELEMENT)).to_have_count(0)
+    token = link.split("#link=", 1)[1]
+    status, code = prospect.evaluate(
+        """async (token) => {
+            const r = await fetch('/api/calls', {
+              method: 'POST',
+              headers: {'Content-Type': 'application/json'},
+              body: JSON.stringify({demo: 'alpenblick', link: token}),
+            });
+            return [r.status, (await r.json()).error.code];
+        }""",
+        token,
+    )
+    assert (status, code) == (410, "link_revoked")
+    assert len(sandbox.creates()) == before + 1
+    # (the refused link check and create are 410s, which Chromium logs as failed loads)
+    errors = [e for e in page.console_errors + prospect_errors if not e.startswith("Failed to load")]
+    assert errors == []
