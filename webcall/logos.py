@@ -63,7 +63,7 @@ def sniff(data: bytes) -> str | None:
     if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp"
     head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith(b"<?xml") or head.startswith(b"<svg") or head.startswith(b"<!--"):
+    if head.startswith((b"<?xml", b"<svg", b"<!--", b"<!doctype svg")):
         return "image/svg+xml"  # a candidate: check_svg decides
     return None
 

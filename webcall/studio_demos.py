@@ -34,7 +34,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from .auth import current_owner, register_off_handler, rep_required
 from .demo_form import DemoForm, add_problems, blank, check_contrast, from_request, from_table, to_table
 from .demo_page import PAGE_TEXT, private_headers
-from .demos import DemoConfigError, DemoProfile, validate_tables
+from .demos import SLUG_PATTERN, DemoConfigError, DemoProfile, validate_tables
 from .itellico import UpstreamError
 from .logos import MAX_BYTES, LogoRefused
 from .logos import store as logo_store
@@ -93,7 +93,8 @@ def _render(form: DemoForm, *, slug: str | None, status: int = 200) -> tuple[str
         agents_error=agents_error,
         is_admin=current_user.is_admin,
         max_logo_kb=MAX_BYTES // 1024,
-        done=[m for c, m in get_flashed_messages(with_categories=True) if c == "done"],
+        # "Saved" is shown by the page saved to (the edit page), not by a "New demo" opened meanwhile.
+        done=[m for c, m in get_flashed_messages(with_categories=True) if c == "done"] if slug else [],
     )
     return html, status
 
@@ -122,7 +123,8 @@ def _checked(form: DemoForm, slug: str, stored: dict[str, Any] | None) -> dict[s
     keep = None if current_user.is_admin else (stored or {}).get("overrides", {})
     table = to_table(form, stored_overrides=keep)
     try:
-        validate_tables({slug: table}, [], "the form")
+        # Checked under a fixed name: a bad slug is the slug's mistake alone, every field is still checked.
+        validate_tables({"demo": table}, [], "the form")
     except DemoConfigError as error:
         add_problems(form, error.problems)
     check_contrast(form, table)
@@ -140,11 +142,16 @@ def new() -> Response | tuple[str, int]:
     form = _posted_form()
     slug = form.get("slug").strip()
     form.values["slug"] = slug
+    existing = services().demos.get(slug) if slug else None
     if not slug:
         form.error("slug", "Required: the demo's address is /demo/<slug>.")
-    elif services().demos.get(slug) is not None and services().demos.get(slug).slug == slug:
+    elif not re.fullmatch(SLUG_PATTERN, slug):
+        form.error(
+            "slug", "Lowercase letters, digits and dashes only (at most 63), starting with a letter or digit."
+        )
+    elif existing is not None and existing.slug == slug:
         form.error("slug", f"A demo named {slug!r} exists already; choose another slug.")
-    table = _checked(form, slug or "new", None)
+    table = _checked(form, slug, None)
     return _save(form, slug, table, created=True)
 
 
@@ -200,7 +207,7 @@ def preview() -> Response:
     form = _posted_form()
     slug = form.get("slug").strip() or "preview"
     stored = services().demos.tables().get(slug)
-    table = _checked(form, slug if re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", slug) else "preview", stored)
+    table = _checked(form, slug, stored)
     demo: DemoProfile | None = None
     try:  # shown whenever the page can be drawn (a contrast or slug mistake does not stop it)
         model = validate_tables({"preview": table}, [], "the form")["preview"]

@@ -1,0 +1,62 @@
+"""Posting the demo editor's form from the Flask test client (tests/unit/test_demo_editor*.py,
+tests/unit/test_logos.py)."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from typing import Any
+
+from .conftest import csrf
+
+VALID = {"title": "Acme Dental", "brand.company": "Acme", "brand.accent": "#0f766e"}
+
+
+def page_token(client: Any, url: str = "/demos/new") -> str:
+    r = client.get(url)
+    assert r.status_code == 200, r.status_code
+    return csrf(r.get_data(as_text=True))
+
+
+def post_form(
+    client: Any,
+    url: str = "/demos/new",
+    fields: dict[str, Any] | None = None,
+    *,
+    logo: tuple[bytes, str, str] | None = None,
+    token: str | None = None,
+) -> Any:
+    """POST the editor form: `fields` as the form posts them (lists for repeated rows), an optional
+    logo upload (bytes, file name, declared type)."""
+    data: dict[str, Any] = {"csrf": token if token is not None else page_token(client, "/demos/new")}
+    data.update(fields or {})
+    if logo is not None:
+        content, name, declared = logo
+        data["logo_file"] = (io.BytesIO(content), name, declared)
+    return client.post(url, data=data, content_type="multipart/form-data")
+
+
+def field_error(page: str, name: str) -> str | None:
+    """The mistake shown next to field `name`, or None."""
+    match = re.search(
+        rf'<p class="form-error" id="[^"]+" role="alert" data-error-for="{re.escape(name)}">(.*?)</p>', page
+    )
+    return html.unescape(match.group(1)) if match else None
+
+
+def input_value(page: str, name: str) -> str | None:
+    """The value an <input> or <textarea> named `name` shows."""
+    match = re.search(rf'<input[^>]* name="{re.escape(name)}"[^>]* value="([^"]*)"', page)
+    if match:
+        return html.unescape(match.group(1))
+    match = re.search(rf'<textarea[^>]* name="{re.escape(name)}"[^>]*>(.*?)</textarea>', page, re.DOTALL)
+    return html.unescape(match.group(1)) if match else None
+
+
+def selected(page: str, name: str) -> str | None:
+    select = re.search(rf'<select[^>]* name="{re.escape(name)}"[^>]*>(.*?)</select>', page, re.DOTALL)
+    if not select:
+        return None
+    option = re.search(r'<option value="([^"]*)" selected>', select.group(1))
+    return html.unescape(option.group(1)) if option else None

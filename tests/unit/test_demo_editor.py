@@ -1,0 +1,252 @@
+"""The demo editor (webcall/studio_demos.py) through Flask's test client: create and edit through the
+form and the demo page serves the change (in another app instance on the same database too), each
+mistake next to its field with everything entered kept, overrides for admins only, CSRF, the agent
+list and its failure, delete with confirmation."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from webcall.itellico import UpstreamError, UpstreamErrorKind
+
+from .conftest import ADMIN_EMAIL, sign_in
+from .demo_editor_helpers import VALID, field_error, input_value, page_token, post_form, selected
+
+AVA = "3f7c2b1e-8a4d-4c6b-9e2f-1a5d7c9b0e41"
+
+
+@pytest.fixture
+def app(make_sales_app):
+    return make_sales_app()
+
+
+@pytest.fixture
+def rep(app):
+    client = app.test_client()
+    sign_in(client)
+    return client
+
+
+@pytest.fixture
+def admin(app):
+    client = app.test_client()
+    sign_in(client, ADMIN_EMAIL, role="admin")
+    return client
+
+
+def tables(client) -> dict:
+    return client.application.extensions["webcall"].demos.tables()
+
+
+FULL = {
+    **VALID,
+    "slug": "acme",
+    "description": "Book a cleaning in one call.",
+    "agent_id": AVA,
+    "display_name": "Ava",
+    "language": "de",
+    "default_mode": "text",
+    "access": "link-only",
+    "initial_text": "Hallo!",
+    "skip_greeting_on_initial_text": "true",
+    "brand.theme": "dark",
+    "suggestions": "When are you open?\n\nDo you take new patients?\n",
+    "consent_text": "This call may be recorded.",
+    "max_call_minutes": "7",
+    "allowed_origins": "https://www.acme.example\nhttps://shop.acme.example",
+    "var_name": ["name", "company", ""],
+    "var_max": ["40", "80", ""],
+    "tv_name": ["segment", ""],
+    "tv_value": ["dental", ""],
+    "widget.label": "Ask Ava",
+    "widget.position": "bottom-left",
+}
+
+
+def test_create_stores_every_field_and_the_demo_page_serves_it(rep, app, make_sales_app):
+    other = make_sales_app()  # another instance on the same database, started before the change
+    assert other.test_client().get("/demo/acme").status_code == 404
+    r = post_form(rep, fields={**FULL, "access": "public"})
+    assert r.status_code == 302 and r.headers["Location"] == "/demos/acme/edit"
+    assert tables(rep)["acme"] == {
+        "title": "Acme Dental",
+        "description": "Book a cleaning in one call.",
+        "agent_id": AVA,
+        "display_name": "Ava",
+        "language": "de",
+        "default_mode": "text",
+        "access": "public",
+        "initial_text": "Hallo!",
+        "skip_greeting_on_initial_text": True,
+        "test_variables": {"segment": "dental"},
+        "variables": {"name": 40, "company": 80},
+        "brand": {"company": "Acme", "accent": "#0f766e", "theme": "dark"},
+        "suggestions": ["When are you open?", "Do you take new patients?"],
+        "consent_text": "This call may be recorded.",
+        "max_call_minutes": 7,
+        "allowed_origins": ["https://www.acme.example", "https://shop.acme.example"],
+        "widget": {"position": "bottom-left", "label": "Ask Ava"},
+    }
+    page = rep.get("/demo/acme").get_data(as_text=True)
+    assert "Acme Dental" in page and "Do you take new patients?" in page and 'lang="de"' in page
+    assert "Saved." in rep.get("/demos/acme/edit").get_data(as_text=True)
+    time.sleep(1.1)  # DemoStore checks the revision at most once a second
+    assert "Acme Dental" in other.test_client().get("/demo/acme").get_data(as_text=True)
+
+
+def test_edit_shows_the_stored_values_and_saves_a_change_every_instance_sees(rep, make_sales_app):
+    post_form(rep, fields=FULL)
+    other = make_sales_app().test_client()
+    assert other.get("/demo/acme").status_code == 200
+    page = rep.get("/demos/acme/edit").get_data(as_text=True)
+    assert input_value(page, "title") == "Acme Dental"
+    assert input_value(page, "suggestions") == "When are you open?\nDo you take new patients?"
+    assert selected(page, "language") == "de" and selected(page, "widget.position") == "bottom-left"
+    assert selected(page, "agent_id") == AVA
+    assert 'name="var_name" value="company"' in page and 'name="var_max" value="80"' in page
+    r = post_form(rep, "/demos/acme/edit", fields={**FULL, "title": "Acme Smiles", "access": "public"})
+    assert r.status_code == 302
+    assert "Acme Smiles" in rep.get("/demo/acme").get_data(as_text=True)
+    time.sleep(1.1)
+    assert "Acme Smiles" in other.get("/demo/acme").get_data(as_text=True)
+
+
+def test_the_agent_list_shows_names_and_a_failing_list_offers_a_text_field(rep, monkeypatch):
+    page = rep.get("/demos/new").get_data(as_text=True)
+    assert f'<option value="{AVA}">Ava' in page
+    assert 'name="agent_id" type="text"' not in page
+
+    def broken(_self):
+        raise UpstreamError(UpstreamErrorKind.UNAVAILABLE, 503)
+
+    monkeypatch.setattr(type(rep.application.extensions["webcall"].itellico), "list_agents", broken)
+    page = rep.get("/demos/new").get_data(as_text=True)
+    assert "The agent list could not be loaded from itellico" in page
+    assert 'name="agent_id" type="text"' in page
+    r = post_form(rep, fields={**VALID, "slug": "typed", "agent_id": AVA})
+    assert r.status_code == 302 and tables(rep)["typed"]["agent_id"] == AVA
+
+
+MISTAKES = [
+    ("slug", {"slug": "Not A Slug"}, "Lowercase letters, digits and dashes"),
+    ("slug", {"slug": "northwind"}, "exists already"),
+    ("slug", {"slug": ""}, "Required"),
+    ("title", {"title": ""}, "Required"),
+    ("title", {"title": "x" * 201}, "at most 200 characters"),
+    ("description", {"description": "x" * 2001}, "at most 2000 characters"),
+    ("agent_id", {"agent_id": "not-a-uuid"}, "Must be an agent UUID"),
+    ("display_name", {"display_name": "x" * 201}, "at most 200"),
+    ("language", {"language": "fr"}, "'en' or 'de'"),
+    ("default_mode", {"default_mode": "video"}, "'voice' or 'text'"),
+    ("access", {"access": "secret"}, "'public' or 'link-only'"),
+    ("initial_text", {"initial_text": "x" * 2001}, "at most 2000"),
+    ("brand.company", {"brand.company": ""}, "Must not be empty"),
+    ("brand.accent", {"brand.accent": "teal"}, "a colour like #2563eb"),
+    ("brand.accent", {"brand.accent": "#ffcc00"}, "contrast of 1.5:1; it needs at least 4.5:1"),
+    ("brand.theme", {"brand.theme": "neon"}, "'light', 'dark' or 'auto'"),
+    ("suggestions", {"suggestions": "\n".join(f"q{i}" for i in range(9))}, "At most 8 lines"),
+    ("suggestions", {"suggestions": "ok\n" + "x" * 201}, "line 2: must be at most 200"),
+    ("consent_text", {"consent_text": "x" * 2001}, "at most 2000"),
+    ("max_call_minutes", {"max_call_minutes": "ten"}, "whole number"),
+    ("max_call_minutes", {"max_call_minutes": "500"}, "at most 120"),
+    ("allowed_origins", {"allowed_origins": "ftp://acme.example"}, "is not an origin"),
+    ("variables", {"var_name": ["2bad"], "var_max": ["10"]}, "2bad: a name starts with a letter"),
+    ("variables", {"var_name": ["name"], "var_max": ["many"]}, "name: must be a whole number"),
+    ("variables", {"var_name": ["name"], "var_max": ["501"]}, "name: must be at most 500"),
+    ("variables", {"var_name": ["seg"], "var_max": ["5"], "tv_name": ["seg"], "tv_value": ["x"]}, "fixed"),
+    ("test_variables", {"tv_name": ["bad name"], "tv_value": ["x"]}, "bad name: a name starts"),
+    ("widget.label", {"widget.label": "x" * 41}, "at most 40"),
+    ("widget.position", {"widget.position": "top"}, "'bottom-right' or 'bottom-left'"),
+]
+
+
+@pytest.mark.parametrize(
+    ("field", "change", "message"), MISTAKES, ids=[f"{m[0]}-{i}" for i, m in enumerate(MISTAKES)]
+)
+def test_each_mistake_is_shown_next_to_its_field_and_nothing_entered_is_lost(rep, field, change, message):
+    fields = {**FULL, **change}
+    r = post_form(rep, fields=fields)
+    page = r.get_data(as_text=True)
+    assert r.status_code == 400
+    shown = field_error(page, field)
+    assert shown is not None and message in shown, (field, shown)
+    errors = [name for name in ("title", "brand.accent", "suggestions", "variables") if name != field]
+    assert all(field_error(page, other) is None for other in errors)
+    for name in ("title", "description", "display_name", "suggestions", "allowed_origins", "consent_text"):
+        assert input_value(page, name) == fields[name] or name == field, name  # exactly as entered
+    assert selected(page, "brand.theme") == fields["brand.theme"] or field == "brand.theme"
+    assert 'name="tv_value" value="' + fields["tv_value"][0] + '"' in page
+    assert "Nothing was saved" in page
+    assert "acme" not in tables(rep)
+
+
+def test_overrides_are_an_admins_a_reps_post_changes_nothing(rep, admin):
+    r = post_form(
+        admin, fields={**FULL, "overrides": json.dumps({"temperature": 0.2})}, token=page_token(admin)
+    )
+    assert r.status_code == 302
+    assert tables(admin)["acme"]["overrides"] == {"temperature": 0.2}
+    assert "Overrides (admins only)" in admin.get("/demos/acme/edit").get_data(as_text=True)
+    page = rep.get("/demos/acme/edit").get_data(as_text=True)
+    assert "Overrides" not in page and "temperature" not in page
+    r = post_form(
+        rep, "/demos/acme/edit", fields={**FULL, "title": "By the rep", "overrides": '{"temperature": 2}'}
+    )
+    assert r.status_code == 302
+    assert tables(rep)["acme"]["overrides"] == {"temperature": 0.2}
+    assert tables(rep)["acme"]["title"] == "By the rep"
+    r = post_form(rep, fields={**FULL, "slug": "mine", "overrides": '{"temperature": 2}'})
+    assert r.status_code == 302 and "overrides" not in tables(rep)["mine"]
+    # An admin's mistakes in the JSON are shown next to it.
+    r = post_form(admin, "/demos/acme/edit", fields={**FULL, "overrides": "{oops"}, token=page_token(admin))
+    assert r.status_code == 400 and "not valid JSON" in field_error(r.get_data(as_text=True), "overrides")
+    r = post_form(admin, "/demos/acme/edit", fields={**FULL, "overrides": "[1, 2]"}, token=page_token(admin))
+    assert "JSON object" in field_error(r.get_data(as_text=True), "overrides")
+    r = post_form(admin, "/demos/acme/edit", fields={**FULL, "overrides": ""}, token=page_token(admin))
+    assert r.status_code == 302 and "overrides" not in tables(admin)["acme"]
+
+
+@pytest.mark.parametrize(
+    ("url", "fields"),
+    [
+        ("/demos/new", {**VALID, "slug": "acme"}),
+        ("/demos/northwind/edit", {**VALID, "title": "Changed"}),
+        ("/demos/northwind/delete", {}),
+        ("/demos/preview", {**VALID}),
+    ],
+)
+def test_every_form_needs_its_csrf_token(rep, url, fields):
+    before = tables(rep)
+    for token in ("", "forged-token"):
+        r = post_form(rep, url, fields=fields, token=token)
+        assert r.status_code == 400
+        assert "Changed" not in r.get_data(as_text=True)
+    assert tables(rep) == before
+
+
+def test_signed_out_visitors_get_the_sign_in_page(app):
+    client = app.test_client()
+    for url in ("/demos/new", "/demos/northwind/edit", "/demos/northwind/delete"):
+        r = client.get(url)
+        assert r.status_code == 302 and r.headers["Location"] == "/demos/login"
+    assert client.post("/demos/preview", data=VALID).status_code == 302
+
+
+def test_delete_asks_first_then_the_demo_is_gone(rep):
+    post_form(rep, fields=FULL)
+    page = rep.get("/demos/acme/delete").get_data(as_text=True)
+    assert "This cannot be undone" in page and "acme" in tables(rep)
+    r = rep.post("/demos/acme/delete", data={"csrf": page_token(rep, "/demos/acme/delete")})
+    assert r.status_code == 302 and r.headers["Location"] == "/demos"
+    assert "acme" not in tables(rep)
+    assert rep.get("/demo/acme").status_code == 404
+    assert rep.get("/demos/acme/edit").status_code == 404
+    assert rep.get("/demos/acme/delete").status_code == 404
+
+
+def test_the_studio_links_to_the_editor(rep):
+    index = rep.get("/demos").get_data(as_text=True)
+    assert 'href="/demos/new"' in index and 'href="/demos/northwind/edit"' in index
