@@ -1,20 +1,32 @@
-"""The admin page `/demos/reps`: list the studio's accounts, add one, disable or enable it, reset
-its password, change its role. Admins only (a rep gets 403); every form is CSRF-checked by
-`admin_required`. A refused change re-renders the page with one message next to its field.
+"""The studio's account pages. `/demos/reps` (admins only; a rep gets 403): list the accounts, add
+one, disable or enable it, reset its password, change its role. `/demos/account` (every rep): change
+one's own password. Every form is CSRF-checked by `rep_required`/`admin_required`; a refused change
+re-renders the page with one message next to its field.
 """
 
 from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, flash, get_flashed_messages, redirect, render_template, url_for
-from flask_login import current_user
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    get_flashed_messages,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_user
 
 from .accounts import AccountError
-from .auth import admin_required, register_off_handler
+from .auth import StudioUser, admin_required, authenticate, register_off_handler, rep_required
 from .demo_page import private_headers
-from .forms import AddRepForm, PasswordForm, RoleForm
+from .forms import AddRepForm, OwnPasswordForm, PasswordForm, RoleForm
 from .services import services
+from .sessions import SignedIn
 
 bp = Blueprint("admin", __name__)
 log = logging.getLogger("webcall.sales")
@@ -38,8 +50,12 @@ def _page(
 
 
 def _done(message: str) -> Response:
+    return _done_to(message, "admin.reps")
+
+
+def _done_to(message: str, endpoint: str) -> Response:
     flash(message, "done")
-    return redirect(url_for("admin.reps"), 303)
+    return redirect(url_for(endpoint), 303)
 
 
 @bp.get("/demos/reps")
@@ -128,3 +144,30 @@ def change_role(account_id: int) -> Response | tuple[str, int]:
     if account_id == current_user.account.id and form.role.data != "admin":
         return redirect(url_for("sales.index"), 303)
     return _done(f"Role changed to {form.role.data}.")
+
+
+@bp.route("/demos/account", methods=["GET", "POST"])
+@rep_required
+def account() -> Response | tuple[str, int]:
+    """Change one's own password: every session of the account ends (other browsers, a stolen
+    cookie), and this browser gets a fresh one."""
+    form = OwnPasswordForm()
+    done = get_flashed_messages(category_filter=["done"])
+    if request.method == "GET":
+        return render_template("demos_account.html", form=form, done=done), 200
+    if not form.validate():
+        return render_template("demos_account.html", form=form, done=[]), 400
+    svc = services()
+    me = current_user.account
+    try:  # the sign-in's own check: a stolen session cannot guess the password here either
+        authenticate(me.email, form.current.data)
+    except AccountError as error:
+        wrong = error.code == "invalid_credentials"
+        form.current.errors = ["That is not your current password." if wrong else error.message]
+        return render_template("demos_account.html", form=form, done=[]), 400
+    svc.accounts.set_password(me.id, form.password.data)  # ends every session, this one too
+    session.clear()
+    session.permanent = True
+    login_user(StudioUser(SignedIn(svc.sessions.start(me.id), me)))
+    log.info("account password changed id=%s by itself", me.id)
+    return _done_to("Password changed; every other session of your account has ended.", "admin.account")

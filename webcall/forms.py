@@ -56,3 +56,8 @@ class PasswordForm(StudioForm):
 
 class RoleForm(StudioForm):
     role = SelectField("Role", choices=list(ROLES))
+
+
+class OwnPasswordForm(StudioForm):
+    current = PasswordField("Current password", [InputRequired("Enter your current password.")])
+    password = PasswordField("New password", [_rule(check_password)])

@@ -145,6 +145,34 @@ def test_an_admin_resetting_their_own_password_is_signed_out_too(app, svc, admin
     assert admin.get("/demos").status_code == 302
 
 
+def test_changing_ones_own_password_ends_every_other_session(app, svc):
+    here, elsewhere = app.test_client(), app.test_client()
+    sign_in(here)
+    sign_in(elsewhere)
+    page = here.get("/demos/account")
+    assert page.status_code == 200 and 'aria-current="page"' in page.get_data(as_text=True)
+    token = csrf(page.get_data(as_text=True))
+    wrong = here.post(
+        "/demos/account", data={"csrf": token, "current": "not it at all", "password": "my new password"}
+    )
+    assert wrong.status_code == 400
+    assert 'id="current-error" role="alert">That is not your current password.<' in wrong.get_data(
+        as_text=True
+    )
+    short = here.post("/demos/account", data={"csrf": token, "current": SALES_PASSWORD, "password": "short"})
+    assert short.status_code == 400 and 'id="password-error"' in short.get_data(as_text=True)
+    r = here.post(
+        "/demos/account", data={"csrf": token, "current": SALES_PASSWORD, "password": "my new password"}
+    )
+    assert r.status_code == 303
+    assert "every other session of your account has ended" in here.get("/demos/account").get_data(
+        as_text=True
+    )
+    assert here.get("/demos").status_code == 200  # this browser got a fresh session
+    assert elsewhere.get("/demos").status_code == 302
+    assert svc.accounts.verify(REP_EMAIL, "my new password") is not None
+
+
 # -- lockout -------------------------------------------------------------------------------
 
 
@@ -196,6 +224,7 @@ def accounts_forms(rep_id: int) -> list[tuple[str, dict[str, str]]]:
         (f"/demos/reps/{rep_id}/enable", {}),
         (f"/demos/reps/{rep_id}/password", {"password": "a long password"}),
         (f"/demos/reps/{rep_id}/role", {"role": "admin"}),
+        ("/demos/account", {"current": SALES_PASSWORD, "password": "a long password"}),
     ]
 
 
@@ -230,7 +259,7 @@ def test_a_rep_never_reaches_the_admin_page(app, svc):
     r = client.get("/demos/reps")
     assert r.status_code == 403 and REP_EMAIL not in r.get_data(as_text=True)
     token = page_token(client)
-    for path, data in accounts_forms(rep.id)[1:]:
+    for path, data in accounts_forms(rep.id)[1:-1]:  # the last one is the rep's own account page
         assert client.post(path, data={**data, "csrf": token}).status_code == 403, path
     assert svc.accounts.get(rep.id).role == "rep" and len(svc.accounts.all()) == 2
     anonymous = app.test_client().get("/demos/reps")
