@@ -272,3 +272,24 @@ def test_a_disabled_account_loads_no_session_even_if_its_rows_survived(store, se
     with engine.begin() as db:
         db.execute(users.update().where(users.c.id == ann.id).values(disabled=True))
     assert sessions.resolve(token) is None
+
+
+# -- the settings of the first admin -------------------------------------------------------
+
+
+def test_the_first_admin_settings_come_together_and_are_checked():
+    from webcall.settings import Settings, SettingsError
+
+    env = {"ITELLICOAI_API_KEY": "k", "ITELLICOAI_AGENT_ID": "3f7c2b1e-8a4d-4c6b-9e2f-1a5d7c9b0e41"}
+    assert Settings.from_env(env).sales_admin_email is None
+    both = Settings.from_env(
+        {**env, "WEBCALL_SALES_PASSWORD": PASSWORD, "WEBCALL_SALES_ADMIN_EMAIL": "Boss@X.example"}
+    )
+    assert (both.sales_admin_email, both.sales_password) == ("boss@x.example", PASSWORD)
+    assert "boss@x.example" in repr(both) and PASSWORD not in repr(both)
+    with pytest.raises(SettingsError, match=r"^setting WEBCALL_SALES_ADMIN_EMAIL: is not set"):
+        Settings.from_env({**env, "WEBCALL_SALES_PASSWORD": PASSWORD})
+    with pytest.raises(
+        SettingsError, match=r"^setting WEBCALL_SALES_ADMIN_EMAIL: 'boss': That is not an email"
+    ):
+        Settings.from_env({**env, "WEBCALL_SALES_PASSWORD": PASSWORD, "WEBCALL_SALES_ADMIN_EMAIL": "boss"})
