@@ -40,7 +40,7 @@ class SignInForm(StudioForm):
 
     def validate_password(self, field: Field) -> None:
         if len(field.data or "") > MAX_PASSWORD:
-            raise ValidationError("That password is not right.")
+            raise ValidationError("That email and password do not match.")
 
 
 class AddRepForm(StudioForm):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -64,12 +65,20 @@ def test_launcher_serves_the_sandbox_and_ctrl_c_leaves_no_process_behind():
     try:
         assert process.stdout is not None
         banner = ""
-        for line in process.stdout:  # ends when the launcher prints its URL, or dies
+        for line in process.stdout:  # ends when the launcher prints the studio's sign-in, or dies
             banner += line
-            if "is running at" in line:
+            if "sales studio:" in line:
                 break
         assert f"http://127.0.0.1:{ports['PORT']}/" in banner, banner
         base = f"http://127.0.0.1:{ports['PORT']}"
+        # The printed admin signs in (a second run against the same database gets its new password).
+        admin = re.search(r"\(admin: (\S+), password: (\S+)\)", banner)
+        assert admin, banner
+        with httpx.Client(base_url=base) as studio:
+            token = re.search(r'name="csrf" value="([^"]+)"', studio.get("/demos/login").text).group(1)
+            signed = {"email": admin.group(1), "password": admin.group(2), "csrf": token}
+            assert studio.post("/demos/login", data=signed).headers["Location"] == "/demos"
+            assert studio.get("/demos").status_code == 200
         assert "<itellico-call" in httpx.get(base + "/").text
         created = httpx.post(base + "/api/calls", json={"mode": "text"}, timeout=20)
         assert created.status_code == 201, created.text
