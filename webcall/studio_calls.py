@@ -84,6 +84,7 @@ def call_detail(call_id: str) -> tuple[str, int] | str:
     row = call_row(svc.calllog.engine, call_id) if len(call_id) <= MAX_CALL_ID else None
     if row is None:
         return render_template("call_missing.html"), 404
+    demo = svc.demos.get(row.call.demo)  # None when the demo was removed since
     details, notice = _fetch(call_id)
     if details is not None:
         _complete(svc.calllog, details)
@@ -95,6 +96,7 @@ def call_detail(call_id: str) -> tuple[str, int] | str:
         notice=notice,
         transcript=[m for m in details.messages if m.role in TRANSCRIPT_ROLES] if details else [],
         recording=_recording(details),
+        language=demo.language if demo else None,  # what was said is in the demo's language
     )
 
 

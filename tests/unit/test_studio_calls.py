@@ -80,6 +80,7 @@ def test_the_call_detail_shows_the_facts_and_the_transcript_from_itellico(client
         r'data-fact="link"><a href="[^"]+">Maria at Alpenblick</a> · owner ann@example.com', html
     )
     assert 'data-fact="status">completed<' in html and "<code>alpenblick</code>" in html
+    assert '<ol class="transcript__lines" lang="de">' in html  # read aloud in the demo's language
     lines = re.findall(r'data-role="(\w+)">.*?<p>(.*?)</p>', html, re.S)
     assert lines == [("agent", "Grüß Gott, wie kann ich helfen?"), ("user", "Do you have a sauna?")]
     assert "the call log keeps no part of the conversation" in html
