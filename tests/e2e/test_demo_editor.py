@@ -1,0 +1,154 @@
+"""The demo editor in Chromium against the sandbox: a signed-in rep creates a demo from itellico's
+agent list, uploads a logo, watches the live preview follow the form, saves; the public demo page
+shows the logo and title, and a call to it reaches the sandbox agent. Screenshots of the editor,
+desktop and phone."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from webcall import ROOT
+from webcall.accounts import Accounts
+from webcall.db import open_database
+
+from ..unit.logo_files import SVG, png
+from .conftest import Sandbox
+from .screens import no_horizontal_scroll, shoot
+from .studio import PASSWORD, sign_in, studio_settings
+
+ELEMENT = "itellico-call"
+AGENT_LINE = f'{ELEMENT} [data-role="agent"][data-final="true"] .line-text'
+AVA = "3f7c2b1e-8a4d-4c6b-9e2f-1a5d7c9b0e41"
+REP_EMAIL = "erin@example.com"
+SVG_LOGO = re.compile(r"^/logos/[0-9a-f]{64}\.svg$")
+
+
+@pytest.fixture(scope="module")
+def studio_url(serve_app, tmp_path_factory) -> str:
+    db = tmp_path_factory.mktemp("editor") / "studio.sqlite3"
+    url = f"sqlite:///{db}"
+    # A ready rep (not an admin), in the database the app then opens.
+    Accounts(open_database(url, ROOT)).add(REP_EMAIL, PASSWORD, role="rep")
+    return serve_app(**studio_settings(demos_file=str(ROOT / "demos.toml"), database_url=url))
+
+
+def preview_title(page: Page) -> Any:
+    return page.frame_locator("iframe[name=preview]").locator("h1.demo__title")
+
+
+def test_a_rep_builds_a_demo_with_a_logo_and_a_prospect_calls_it(
+    page: Page, studio_url: str, sandbox: Sandbox
+):
+    sign_in(page, studio_url, REP_EMAIL, PASSWORD)
+    page.locator(".studio-nav").get_by_role("link", name="New demo").click()
+    expect(page).to_have_url(f"{studio_url}/demos/new")
+    expect(page.locator("#f-agent_id option", has_text="Ava")).to_have_count(1)
+    expect(page.locator("textarea[name=overrides]")).to_have_count(0)  # a rep's form has none
+
+    page.fill("#f-slug", "acme-dental")
+    # Typed key by key, focus kept in the field (no `change` event): the preview follows as the rep types.
+    page.locator("#f-title").press_sequentially("Acme Dental", delay=30)
+    expect(preview_title(page)).to_have_text("Acme Dental")
+    page.select_option("#f-agent_id", label="Ava")
+    page.fill("#f-description", "Book a cleaning in one call.")
+    page.fill("#f-brand-company", "Acme Dental Care")
+    page.fill("#f-brand-accent", "#ffdd00")  # too light for white text
+    page.fill("#f-suggestions", "When are you open?\nDo you take new patients?")
+    page.locator("#f-logo-file").set_input_files(
+        {"name": "acme.svg", "mimeType": "image/svg+xml", "buffer": SVG}
+    )
+    frame = page.frame_locator("iframe[name=preview]")
+    expect(frame.locator("img.demo__logo")).to_have_attribute("src", SVG_LOGO)
+    expect(frame.locator(".preview-problems")).to_contain_text("contrast of")
+    page.fill("#f-title", "Acme Dental: talk to Ava")
+    expect(preview_title(page)).to_have_text("Acme Dental: talk to Ava")
+    expect(frame.locator('[data-brand="company"]')).to_have_text("Acme Dental Care")
+    expect(frame.locator(".demo__suggestions li")).to_have_count(2)
+    shoot(page, "studio-demo-editor-desktop")
+
+    # Saving with the unreadable accent: refused next to the field, the logo and text kept.
+    page.get_by_role("button", name="Create the demo").click()
+    expect(page.locator('[data-error-for="brand.accent"]')).to_contain_text("needs at least 4.5:1")
+    expect(page.locator("#f-title")).to_have_value("Acme Dental: talk to Ava")
+    expect(page.locator(".logo-current img")).to_have_attribute("src", SVG_LOGO)
+    shoot(page, "studio-demo-editor-mistake-desktop")
+    page.fill("#f-brand-accent", "#0f766e")
+    page.get_by_role("button", name="Create the demo").click()
+    expect(page).to_have_url(f"{studio_url}/demos/acme-dental/edit")
+    expect(page.locator(".notice--done")).to_contain_text("Saved.")
+    expect(preview_title(page)).to_have_text("Acme Dental: talk to Ava")  # the edit page previews at once
+    assert [e for e in page.console_errors if "Failed to load resource" not in e] == []
+
+    # The prospect's side: the public page with the logo and title, and a call to the chosen agent.
+    prospect = page.context.new_page()
+    prospect.goto(f"{studio_url}/demo/acme-dental")
+    expect(prospect.locator("h1.demo__title")).to_have_text("Acme Dental: talk to Ava")
+    logo = prospect.locator("img.demo__logo")
+    expect(logo).to_have_attribute("alt", "Acme Dental Care")
+    prospect.wait_for_function("document.querySelector('img.demo__logo').naturalWidth > 0")
+    prospect.wait_for_function("customElements.get('itellico-call') !== undefined")
+    before = len(sandbox.creates())
+    prospect.click(f"{ELEMENT} [part=call-button]")
+    expect(prospect.locator(AGENT_LINE).first).to_contain_text("this is Ava", timeout=25_000)
+    sent = sandbox.creates()[before:]
+    assert len(sent) == 1 and sent[0]["agent_id"] == AVA
+    prospect.click(f"{ELEMENT} [part=call-button]")
+    expect(prospect.locator(f'{ELEMENT}[data-state="ended"]')).to_have_count(1, timeout=15_000)
+    shoot(prospect, "studio-demo-editor-result-desktop")
+
+
+def test_the_preview_cannot_start_a_call(page: Page, studio_url: str, sandbox: Sandbox):
+    sign_in(page, studio_url, REP_EMAIL, PASSWORD)
+    page.goto(f"{studio_url}/demos/new")  # no consent text: a click would start the call at once
+    page.fill("#f-title", "Nothing to call")
+    frame = page.frame_locator("iframe[name=preview]")
+    expect(frame.locator("h1.demo__title")).to_have_text("Nothing to call")
+    page.locator("#f-title").blur()  # its `change` redraws the preview once more: let that settle first
+    page.wait_for_timeout(1_500)
+    before = len(sandbox.creates())
+    preview = page.frame(name="preview")
+    assert preview is not None
+    # Every click and key press that reaches something of the demo page inside the frame is counted.
+    preview.evaluate("""() => {
+      window.__reached = [];
+      for (const type of ['click', 'keydown']) document.addEventListener(type, (e) => {
+        if (e.target instanceof Element && e.target.closest('.preview-page')) window.__reached.push(type);
+      }, true);
+    }""")
+    button = frame.locator(f"{ELEMENT} [part=call-button]")
+    expect(button).to_be_visible()
+    # A real mouse click where the call button is drawn (no actionability checks): the page is inert,
+    # so nothing of it is reached, and nothing is created upstream.
+    box = button.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_timeout(1_500)
+    assert preview.evaluate("window.__reached") == []
+    assert len(sandbox.creates()) == before
+    state = preview.evaluate("document.querySelector('itellico-call').dataset.state ?? 'idle'")
+    assert state == "idle", state
+
+
+def test_the_editor_on_a_phone(browser: Browser, pw, studio_url: str):
+    context = browser.new_context(**pw.devices["Pixel 7"])
+    try:
+        phone = context.new_page()
+        sign_in(phone, studio_url, REP_EMAIL, PASSWORD)
+        phone.goto(f"{studio_url}/demos/new")
+        phone.fill("#f-title", "On the phone")
+        expect(preview_title(phone)).to_have_text("On the phone")
+        phone.fill("#f-brand-company", "Phone Co")
+        logo = {"name": "logo.png", "mimeType": "image/png", "buffer": png(40, 20)}
+        phone.locator("#f-logo-file").set_input_files(logo)
+        frame = phone.frame_locator("iframe[name=preview]")
+        expect(frame.locator("img.demo__logo")).to_have_attribute(
+            "src", re.compile(r"^/logos/[0-9a-f]{64}\.png$")
+        )
+        no_horizontal_scroll(phone)
+        shoot(phone, "studio-demo-editor-phone")
+    finally:
+        context.close()
