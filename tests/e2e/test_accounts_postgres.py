@@ -1,0 +1,106 @@
+"""Studio accounts on PostgreSQL, shared by two app instances: the accounts migration builds what
+the code uses there too, a session made on one instance is valid on the other, and signing out or
+disabling on one ends it on both (the sessions and the lockout live in the database, not in a
+process)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from argon2 import PasswordHasher
+from flask import Flask
+
+from webcall import accounts, create_app
+from webcall.db import all_tables, engine_for
+from webcall.settings import Settings
+
+from .servers import postgres_server
+
+ADMIN_EMAIL = "admin@example.com"
+PASSWORD = "postgres studio password"
+MY_TABLES = {"webcall_users", "webcall_sessions", "webcall_sign_in_failures"}
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> Iterator[str]:
+    with postgres_server() as pg:
+        yield pg.url
+
+
+@pytest.fixture
+def instances(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Flask, Flask]:
+    monkeypatch.setattr(
+        accounts, "make_hasher", lambda: PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    )
+    settings = Settings(
+        api_key="never-used",
+        agent_id="3f7c2b1e-8a4d-4c6b-9e2f-1a5d7c9b0e41",
+        base_url="http://127.0.0.1:9",  # nothing here asks itellico
+        secret_key="postgres-accounts-secret-key-0123456789",
+        sales_password=PASSWORD,
+        sales_admin_email=ADMIN_EMAIL,
+        database_url=pg_url,
+    )
+    return create_app({"settings": settings, "TESTING": True}), create_app(
+        {"settings": settings, "TESTING": True}
+    )
+
+
+def signed_in(app: Flask, email: str = ADMIN_EMAIL) -> Any:
+    client = app.test_client()
+    token = CSRF.search(client.get("/demos/login").get_data(as_text=True)).group(1)
+    r = client.post("/demos/login", data={"email": email, "password": PASSWORD, "csrf": token})
+    assert r.status_code == 302 and r.headers["Location"] == "/demos", r.get_data(as_text=True)[:300]
+    return client
+
+
+def on(app: Flask, cookie: str) -> Any:
+    client = app.test_client()
+    client.set_cookie("webcall_session", cookie)
+    return client
+
+
+def test_the_accounts_migration_builds_what_the_code_uses_on_postgresql(instances, pg_url):
+    with engine_for(pg_url, Path(".")).connect() as db:
+        differences = compare_metadata(MigrationContext.configure(db), all_tables())
+    mine = [d for d in differences if MY_TABLES & set(re.findall(r"webcall_\w+", repr(d)))]
+    assert mine == []
+    with engine_for(pg_url, Path(".")).connect() as db:
+        made = set(db.exec_driver_sql("SELECT tablename FROM pg_tables").scalars())
+    assert MY_TABLES <= made
+
+
+def test_one_admin_and_sessions_shared_by_both_instances(instances):
+    a, b = instances
+    assert [x.email for x in b.extensions["webcall"].accounts.all()] == [ADMIN_EMAIL]  # made once
+    rep = a.extensions["webcall"].accounts.by_email("rep@example.com") or a.extensions[
+        "webcall"
+    ].accounts.add("rep@example.com", PASSWORD)
+    browser = signed_in(a, "rep@example.com")
+    cookie = browser.get_cookie("webcall_session").value
+    assert on(b, cookie).get("/demos").status_code == 200  # valid on the other instance
+    token = CSRF.search(browser.get("/demos").get_data(as_text=True)).group(1)
+    assert browser.post("/demos/logout", data={"csrf": token}).status_code == 302
+    assert on(b, cookie).get("/demos").status_code == 302  # signed out on A, gone on B
+
+    browser = signed_in(b, "rep@example.com")
+    cookie = browser.get_cookie("webcall_session").value
+    admin = signed_in(a)
+    token = CSRF.search(admin.get("/demos/reps").get_data(as_text=True)).group(1)
+    assert admin.post(f"/demos/reps/{rep.id}/disable", data={"csrf": token}).status_code == 303
+    assert on(b, cookie).get("/demos").status_code == 302  # disabled on A, gone on B
+    a.extensions["webcall"].accounts.set_disabled(rep.id, False)
+
+
+def test_failed_sign_ins_count_across_instances(instances):
+    a, b = instances
+    a.extensions["webcall"].lockout.record_failure("someone@example.com")
+    b.extensions["webcall"].lockout.record_failure("someone@example.com")
+    assert a.extensions["webcall"].lockout.get("someone@example.com").count == 2
