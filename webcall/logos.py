@@ -51,7 +51,13 @@ logos = Table(
 
 
 class LogoRefused(ValueError):
-    """Why an upload is not a logo we keep (the message is shown next to the logo field)."""
+    """Why an upload is not a logo we keep: a code (`logo_empty`, `logo_too_large`, `logo_not_image`,
+    `logo_name_mismatch`, `logo_type_mismatch`, `logo_unsafe_svg`) and the message shown next to the
+    logo field."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def sniff(data: bytes) -> str | None:
@@ -71,18 +77,20 @@ def sniff(data: bytes) -> str | None:
 def check_upload(data: bytes, filename: str, declared: str) -> str:
     """The upload's content type, or LogoRefused saying why not."""
     if not data:
-        raise LogoRefused("The file is empty.")
+        raise LogoRefused("logo_empty", "The file is empty.")
     if len(data) > MAX_BYTES:
         raise LogoRefused(
-            f"The file is {len(data) // 1024} KB; a logo may be at most {MAX_BYTES // 1024} KB."
+            "logo_too_large",
+            f"The file is {len(data) // 1024} KB; a logo may be at most {MAX_BYTES // 1024} KB.",
         )
     kind = sniff(data)
     if kind is None:
-        raise LogoRefused("The file is not a PNG, JPEG, WebP or SVG image.")
+        raise LogoRefused("logo_not_image", "The file is not a PNG, JPEG, WebP or SVG image.")
     suffix = PurePosixPath(filename or "").suffix.lower().lstrip(".")
     if suffix and suffix not in TYPES[kind][1]:
         raise LogoRefused(
-            f"The file is {NAMES[kind]} image but is named .{suffix[:10]}; rename it and try again."
+            "logo_name_mismatch",
+            f"The file is {NAMES[kind]} image but is named .{suffix[:10]}; rename it and try again.",
         )
     declared = (declared or "").split(";")[0].strip().lower()
     if (
@@ -90,12 +98,14 @@ def check_upload(data: bytes, filename: str, declared: str) -> str:
         and declared != kind
         and not (kind == "image/jpeg" and declared == "image/jpg")
     ):
-        raise LogoRefused(f"The file is {NAMES[kind]} image but was sent as {declared[:40]}.")
+        raise LogoRefused(
+            "logo_type_mismatch", f"The file is {NAMES[kind]} image but was sent as {declared[:40]}."
+        )
     if kind == "image/svg+xml":
         try:
             check_svg(data)
         except SvgRefused as error:
-            raise LogoRefused(f"This SVG cannot be a logo: {error}.") from None
+            raise LogoRefused("logo_unsafe_svg", f"This SVG cannot be a logo: {error}.") from None
     return kind
 
 

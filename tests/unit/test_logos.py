@@ -154,3 +154,20 @@ def test_the_demo_rules_accept_served_logo_paths_only():
     for bad in ("/logos/" + "a" * 63 + ".svg", "/logos/" + "a" * 64 + ".html", "/logos/x/../../a.png"):
         with pytest.raises(ValueError):
             BrandModel(company="A", logo=bad)
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "declared", "code"),
+    [
+        (b"", "a.png", "image/png", "logo_empty"),
+        (png() + b"\x00" * logos.MAX_BYTES, "a.png", "image/png", "logo_too_large"),
+        (b"<html></html>", "a.png", "image/png", "logo_not_image"),
+        (png(), "a.svg", "", "logo_name_mismatch"),
+        (png(), "a.png", "text/html", "logo_type_mismatch"),
+        (svg_with(b"<script/>"), "a.svg", "image/svg+xml", "logo_unsafe_svg"),
+    ],
+)
+def test_each_refusal_has_a_code(content, name, declared, code):
+    with pytest.raises(logos.LogoRefused) as refused:
+        logos.check_upload(content, name, declared)
+    assert refused.value.code == code and str(refused.value)
