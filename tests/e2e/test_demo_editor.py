@@ -17,7 +17,7 @@ from webcall.db import open_database
 
 from ..unit.logo_files import SVG, png
 from .conftest import Sandbox
-from .screens import no_horizontal_scroll, shoot
+from .screens import AXE, no_horizontal_scroll, shoot
 from .studio import PASSWORD, sign_in, studio_settings
 
 ELEMENT = "itellico-call"
@@ -150,5 +150,30 @@ def test_the_editor_on_a_phone(browser: Browser, pw, studio_url: str):
         )
         no_horizontal_scroll(phone)
         shoot(phone, "studio-demo-editor-phone")
+    finally:
+        context.close()
+
+
+def test_the_editor_with_mistakes_passes_axe(browser: Browser, studio_url: str):
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 860})  # axe is injected
+    try:
+        page = context.new_page()
+        sign_in(page, studio_url, REP_EMAIL, PASSWORD)
+        page.goto(f"{studio_url}/demos/new")
+        page.fill("#f-slug", "Bad Slug")
+        page.fill("#f-brand-accent", "#ffff00")
+        page.get_by_role("button", name="Create the demo").click()
+        expect(page.locator('[data-error-for="slug"]')).to_be_visible()
+        expect(page.locator("#f-slug")).to_have_attribute("aria-describedby", "f-slug-hint f-slug-error")
+        page.add_script_tag(path=str(AXE))
+        violations = page.evaluate(
+            """async () => {
+            const where = { include: [['main']], exclude: [['iframe']] };
+            const r = await axe.run(where, { resultTypes: ['violations'] });
+            return r.violations.filter((v) => ['serious', 'critical'].includes(v.impact))
+              .map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', '));
+          }"""
+        )
+        assert violations == []
     finally:
         context.close()
