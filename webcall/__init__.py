@@ -15,7 +15,7 @@ from . import logs, metrics, request_id
 from .accounts import Accounts
 from .calllog import CallLog
 from .db import open_database
-from .demos import DemoRegistry
+from .demo_store import DemoStore
 from .errors import ApiError, ErrorCode
 from .handles import CallHandles
 from .itellico import ItellicoClient
@@ -82,7 +82,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         settings=settings,
         itellico=itellico,
         handles=CallHandles(settings.secret_key),
-        demos=DemoRegistry.load(settings.demos_file, settings),
+        demos=DemoStore.open(database, settings),
         links=ShareLinks(settings.secret_key),
         calllog=CallLog(database),
         accounts=accounts,
@@ -92,7 +92,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if settings.sales_admin_email and settings.sales_password:
         accounts.first_admin(settings.sales_admin_email, settings.sales_password)
 
-    from . import admin, api, cli, embed, health, pages, ratelimit, security, studio, users_cli
+    from . import admin, api, cli, demo_cli, embed, health, pages, ratelimit, security, studio, users_cli
 
     app.register_blueprint(health.bp)
     app.register_blueprint(metrics.bp)
@@ -109,6 +109,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(logos.bp)
     security.init_app(app)
     ratelimit.init_app(app)
+    cli.demos.add_command(demo_cli.import_command)
+    cli.demos.add_command(demo_cli.export_command)
     app.cli.add_command(cli.demos)
     app.cli.add_command(users_cli.users)
     _register_error_pages(app)

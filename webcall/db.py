@@ -21,7 +21,14 @@ from .settings import SettingsError
 
 metadata = MetaData()
 
-TABLE_MODULES = ("webcall.calllog", "webcall.accounts", "webcall.sessions", "webcall.lockout", "webcall.logos")
+TABLE_MODULES = (
+    "webcall.calllog",
+    "webcall.demo_store",
+    "webcall.accounts",
+    "webcall.sessions",
+    "webcall.lockout",
+    "webcall.logos",
+)
 
 
 def open_database(url: str, root: Path) -> Engine:

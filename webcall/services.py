@@ -8,7 +8,7 @@ from flask import current_app
 
 from .accounts import Accounts
 from .calllog import CallLog
-from .demos import DemoRegistry
+from .demo_store import DemoStore
 from .handles import CallHandles
 from .itellico import ItellicoClient
 from .links import ShareLinks
@@ -24,7 +24,7 @@ class Services:
     settings: Settings
     itellico: ItellicoClient
     handles: CallHandles
-    demos: DemoRegistry
+    demos: DemoStore
     links: ShareLinks
     calllog: CallLog
     accounts: Accounts

@@ -30,6 +30,11 @@ def test_a_new_database_is_migrated_to_every_head(tmp_path: Path):
         assert schema.heads()  # there is at least one revision
 
 
+def test_the_history_has_one_head():
+    # Revisions written side by side must be merged, or the next one has no single parent.
+    assert len(schema.heads()) == 1
+
+
 def test_the_migrations_build_what_the_code_uses(tmp_path: Path):
     CallLog.open("sqlite:///webcall.sqlite3", tmp_path)
     with engine(tmp_path).connect() as db:
