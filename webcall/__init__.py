@@ -19,6 +19,7 @@ from .demo_store import DemoStore
 from .errors import ApiError, ErrorCode
 from .handles import CallHandles
 from .itellico import ItellicoClient
+from .link_store import LinkStore
 from .links import ShareLinks
 from .lockout import Lockout
 from .services import EXTENSION, Services
@@ -83,7 +84,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         itellico=itellico,
         handles=CallHandles(settings.secret_key),
         demos=DemoStore.open(database, settings),
-        links=ShareLinks(settings.secret_key),
+        # Revocation and extended expiries live in the links' rows: every token check (demo page,
+        # widget, iframe, POST /api/calls) reads them (webcall/links.py, webcall/link_store.py).
+        links=ShareLinks(settings.secret_key, registry=LinkStore(database).state),
         calllog=CallLog(database),
         accounts=accounts,
         sessions=sessions,

@@ -1,8 +1,9 @@
 """`flask --app app demos …`: the sales rep's commands.
 
 flask --app app demos link SLUG --expires 7d --var prospect=Acme   prints a signed share link
-flask --app app demos list                                         the demos in the profile file
-flask --app app demos check [--file F] [--agents]                  validates a profile file
+flask --app app demos list                                         the demos the app serves
+flask --app app demos check [--file F] [--agents]                  validates a demos.toml file
+flask --app app demos import FILE [--replace] | export [FILE]      demos.toml into and out of the database
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from .itellico import UpstreamError
 from .links import LinkError, parse_expiry
 from .services import services
 
-demos = AppGroup("demos", help="Sales demos: share links and the profile file.")
+demos = AppGroup("demos", help="Sales demos: share links, demos.toml in and out of the database.")
 
 
 def _variable(raw: str) -> tuple[str, str]:
@@ -72,7 +73,8 @@ def list_command() -> None:
         if demo.allowed_variables:
             allowed = ", ".join(f"{n} (≤ {m})" for n, m in demo.allowed_variables.items())
             click.echo(f"{'':<20} link/page variables: {allowed}")
-    click.echo(f"from {svc.demos.source or 'no profile file (ITELLICOAI_AGENT_ID only)'}", err=True)
+    seed = f", seeded from {svc.demos.source}" if svc.demos.source else ""
+    click.echo(f"from the database{seed}", err=True)
 
 
 @demos.command("check")

@@ -129,10 +129,6 @@ class ShareLinks:
         self._serializer = URLSafeSerializer(secret_key, salt="webcall.share-link")
         self._registry = registry
 
-    def use_registry(self, registry: LinkRegistry) -> None:
-        """Check every token against the stored links from now on (webcall/studio.py wires it)."""
-        self._registry = registry
-
     def issue(self, demo: DemoProfile, variables: Mapping[str, str], exp: int) -> ShareLink:
         checked = check_variables(demo, variables)
         link_id = secrets.token_urlsafe(9)

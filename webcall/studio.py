@@ -48,10 +48,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(demo_page.bp)
     app.register_blueprint(studio_calls.bp)
-    # Revocation and extended expiries live in the links' rows: every token check (demo page, widget,
-    # iframe, POST /api/calls) reads them from here on (webcall/links.py, webcall/link_store.py).
-    svc = app.extensions["webcall"]
-    svc.links.use_registry(LinkStore(svc.calllog.engine).state)
 
 
 bp.after_request(private_headers)  # share links are on the index page

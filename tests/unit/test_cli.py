@@ -98,7 +98,7 @@ def test_list_shows_every_demo(runner):
     row = next(line for line in lines if line.startswith("alpenblick "))
     assert row.split()[:4] == ["alpenblick", "link-only", "de", LENA]
     assert "link/page variables: name (≤ 60)" in result.stdout
-    assert f"from {ROOT / 'demos.toml'}" in result.stderr
+    assert f"from the database, seeded from {ROOT / 'demos.toml'}" in result.stderr
 
 
 def test_check_passes_the_shipped_file_and_lists_each_mistake(runner, tmp_path):
