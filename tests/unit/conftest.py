@@ -49,6 +49,12 @@ def make_sales_app(settings: Settings, tmp_path) -> Callable[..., Flask]:
     return make
 
 
+@pytest.fixture
+def svc(app: Flask) -> Any:
+    """The app's services (its `app` fixture: the module's own, e.g. `make_sales_app()`)."""
+    return app.extensions["webcall"]
+
+
 def link_for(svc: Any, slug: str = "alpenblick", exp_in: int = 3600, **variables: str) -> Any:
     """A share link for `slug` signed by the app's own key, valid for `exp_in` seconds."""
     return svc.links.issue(svc.demos.get(slug), variables, int(time.time()) + exp_in)

@@ -24,11 +24,6 @@ def app(make_sales_app):
     return make_sales_app()
 
 
-@pytest.fixture
-def svc(app):
-    return app.extensions["webcall"]
-
-
 # -- demo pages ----------------------------------------------------------------------------
 
 

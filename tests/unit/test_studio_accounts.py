@@ -28,11 +28,6 @@ def app(make_sales_app):
 
 
 @pytest.fixture
-def svc(app):
-    return app.extensions["webcall"]
-
-
-@pytest.fixture
 def admin(app):
     client = app.test_client()
     sign_in(client, ADMIN_EMAIL, role="admin")

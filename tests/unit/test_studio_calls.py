@@ -26,11 +26,6 @@ def app(make_sales_app):
     return make_sales_app()
 
 
-@pytest.fixture
-def svc(app):
-    return app.extensions["webcall"]
-
-
 def store(standin):
     return standin.app.extensions["standin"]["store"]
 

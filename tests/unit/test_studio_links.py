@@ -28,11 +28,6 @@ def app(make_sales_app):
     return make_sales_app()
 
 
-@pytest.fixture
-def svc(app):
-    return app.extensions["webcall"]
-
-
 def stored_link(
     svc, exp_in: int = 3600, label: str = "Maria at Alpenblick", owner: str = "ann@example.com", **v
 ):
