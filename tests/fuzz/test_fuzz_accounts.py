@@ -5,7 +5,6 @@ admin stays signed in and an admin, and no password is ever echoed into a page."
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,7 +13,9 @@ from argon2 import PasswordHasher
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from webcall import accounts, create_app
+from webcall import accounts
+
+from .rig import ADMIN_EMAIL, CSRF, STUDIO_PASSWORD, sign_in, studio_app
 
 pytestmark = pytest.mark.fuzz
 
@@ -25,9 +26,6 @@ FUZZ = settings(
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-ADMIN_EMAIL = "admin@example.com"
-PASSWORD = "fuzzing-password-123"
-CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 emails = st.one_of(
     st.text(max_size=80),
@@ -40,38 +38,16 @@ roles = st.one_of(st.sampled_from(["admin", "rep", "", "owner"]), st.text(max_si
 
 @pytest.fixture(scope="module")
 def studio(standin_server, tmp_path_factory) -> Iterator[dict[str, Any]]:
-    from sandbox.stack import DEFAULT_AGENT_ID
-    from webcall.settings import Settings
-
-    from ..conftest import SECRET_KEY
-
     db = tmp_path_factory.mktemp("fuzz-accounts") / "studio.sqlite3"
     with pytest.MonkeyPatch.context() as patch:
         # argon2id with the smallest cost: the default costs ~0.5 s per hash on a busy CI box.
         patch.setattr(
             accounts, "make_hasher", lambda: PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
         )
-        app = create_app(
-            {
-                "settings": Settings(
-                    api_key=standin_server.key,
-                    agent_id=DEFAULT_AGENT_ID,
-                    base_url=standin_server.url,
-                    secret_key=SECRET_KEY,
-                    sales_password=PASSWORD,
-                    sales_admin_email=ADMIN_EMAIL,
-                    database_url=f"sqlite:///{db}",
-                ),
-                "TESTING": True,
-            }
-        )
+        app = studio_app(standin_server, demos_file=None, database_url=f"sqlite:///{db}")
         store = app.extensions["webcall"].accounts
-        rep_ids = [store.add(f"rep{i}@example.com", PASSWORD).id for i in range(3)]
-        admin = app.test_client()
-        token = CSRF.search(admin.get("/demos/login").get_data(as_text=True)).group(1)
-        signed = {"email": ADMIN_EMAIL, "password": PASSWORD, "csrf": token}
-        assert admin.post("/demos/login", data=signed).status_code == 302
-        token = CSRF.search(admin.get("/demos/reps").get_data(as_text=True)).group(1)
+        rep_ids = [store.add(f"rep{i}@example.com", STUDIO_PASSWORD).id for i in range(3)]
+        admin, token = sign_in(app, page="/demos/reps")
         yield {"app": app, "admin": admin, "token": token, "rep_ids": rep_ids}
         # The admin survived everything: still signed in, still an admin.
         assert admin.get("/demos/reps").status_code == 200
@@ -127,7 +103,7 @@ def test_change_a_rep(studio, action, target, password, role):
 @FUZZ
 @given(current=passwords, password=passwords)
 def test_own_password(studio, current, password):
-    if current == PASSWORD:
+    if current == STUDIO_PASSWORD:
         return  # the right one would really change the admin's password
     form = {"csrf": studio["token"], "current": current, "password": password}
     check(studio["admin"].post("/demos/account", data=form), current, password)

@@ -6,16 +6,16 @@ checks refuse anything with a reason and never raise anything else."""
 from __future__ import annotations
 
 import io
-import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from webcall import create_app
 from webcall.demos import validate_tables
 from webcall.logos import LogoRefused, check_upload
 from webcall.svg_check import SvgRefused, check_svg
+
+from .rig import sign_in, studio_app
 
 pytestmark = pytest.mark.fuzz
 
@@ -25,8 +25,6 @@ FUZZ = settings(
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-SALES_PASSWORD = "fuzzing-password-123"
-ADMIN_EMAIL = "admin@example.com"
 FIELDS = [
     "slug", "title", "description", "agent_id", "agent_id_text", "display_name", "language", "default_mode",
     "initial_text", "skip_greeting_on_initial_text", "brand.company", "brand.logo", "brand.accent",
@@ -55,36 +53,8 @@ uploads = st.one_of(
 
 @pytest.fixture(scope="module")
 def editor(standin_server, tmp_path_factory):
-    from sandbox.stack import DEFAULT_AGENT_ID
-    from webcall.settings import Settings
-
-    from ..conftest import SECRET_KEY
-
     db = tmp_path_factory.mktemp("fuzz-editor") / "studio.sqlite3"
-    app = create_app(
-        {
-            "settings": Settings(
-                api_key=standin_server.key,
-                agent_id=DEFAULT_AGENT_ID,
-                base_url=standin_server.url,
-                secret_key=SECRET_KEY,
-                demos_file="demos.toml",
-                sales_password=SALES_PASSWORD,
-                sales_admin_email=ADMIN_EMAIL,
-                database_url=f"sqlite:///{db}",
-            ),
-            "TESTING": True,
-        }
-    )
-    client = app.test_client()
-    page = client.get("/demos/login").get_data(as_text=True)
-    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-    signed = {"email": ADMIN_EMAIL, "password": SALES_PASSWORD, "csrf": token}
-    assert client.post("/demos/login", data=signed).status_code == 302
-    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/demos/new").get_data(as_text=True)).group(
-        1
-    )
-    return client, token
+    return sign_in(studio_app(standin_server, database_url=f"sqlite:///{db}"), page="/demos/new")
 
 
 @FUZZ

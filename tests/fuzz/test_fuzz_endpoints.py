@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from webcall import create_app
+from .rig import sign_in, studio_app
 
 pytestmark = pytest.mark.fuzz
 
@@ -26,8 +25,6 @@ FUZZ = settings(
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-SALES_PASSWORD = "fuzzing-password-123"
-ADMIN_EMAIL = "admin@example.com"
 REQUESTS = {"count": 0}
 
 json_scalars = st.one_of(
@@ -60,23 +57,7 @@ create_bodies = st.one_of(
 
 @pytest.fixture(scope="module")
 def fuzz_app(standin_server):
-    from sandbox.stack import DEFAULT_AGENT_ID
-    from webcall.settings import Settings
-
-    from ..conftest import SECRET_KEY
-
-    settings_ = Settings(
-        api_key=standin_server.key,
-        agent_id=DEFAULT_AGENT_ID,
-        base_url=standin_server.url,
-        secret_key=SECRET_KEY,
-        demos_file="demos.toml",
-        sales_password=SALES_PASSWORD,
-        sales_admin_email=ADMIN_EMAIL,
-        rate_limit_per_ip="1000000/minute",
-        rate_limit_per_demo="1000000/minute",
-    )
-    app = create_app({"settings": replace(settings_), "TESTING": True})
+    app = studio_app(standin_server, rate_limit_per_ip="1000000/minute", rate_limit_per_demo="1000000/minute")
     yield app
     assert REQUESTS["count"] >= TOTAL >= 10_000  # the promised volume was really sent
 
@@ -233,13 +214,7 @@ def test_sales_login_form(fuzz_app, form):
 
 @pytest.fixture(scope="module")
 def signed_in(fuzz_app):
-    client = fuzz_app.test_client()
-    page = client.get("/demos/login").get_data(as_text=True)
-    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-    signed = {"email": ADMIN_EMAIL, "password": SALES_PASSWORD, "csrf": token}
-    assert client.post("/demos/login", data=signed).status_code == 302
-    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/demos").get_data(as_text=True)).group(1)
-    return client, token
+    return sign_in(fuzz_app)
 
 
 @settings(FUZZ, max_examples=LINK_FORM_EXAMPLES)

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from webcall import create_app
+from .rig import sign_in, studio_app
 
 pytestmark = pytest.mark.fuzz
 
@@ -23,8 +22,6 @@ FUZZ = settings(
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-SALES_PASSWORD = "fuzzing-password-123"
-ADMIN_EMAIL = "admin@example.com"
 FILTER_KEYS = st.sampled_from(["demo", "link", "rep", "from", "to", "x"])
 dates = st.dates().map(lambda d: d.isoformat())
 filter_values = st.one_of(st.text(max_size=300), dates, st.sampled_from(["northwind", "alpenblick", ""]))
@@ -32,28 +29,12 @@ filter_values = st.one_of(st.text(max_size=300), dates, st.sampled_from(["northw
 
 @pytest.fixture(scope="module")
 def studio(standin_server, tmp_path_factory):
-    from sandbox.stack import DEFAULT_AGENT_ID
-    from webcall.settings import Settings
-
-    from ..conftest import SECRET_KEY
-
     db = tmp_path_factory.mktemp("fuzz-studio") / "calls.sqlite3"
-    app = create_app(
-        {
-            "settings": Settings(
-                api_key=standin_server.key,
-                agent_id=DEFAULT_AGENT_ID,
-                base_url=standin_server.url,
-                secret_key=SECRET_KEY,
-                demos_file="demos.toml",
-                sales_password=SALES_PASSWORD,
-                sales_admin_email=ADMIN_EMAIL,
-                database_url=f"sqlite:///{db}",
-                rate_limit_per_ip="1000000/minute",
-                rate_limit_per_demo="1000000/minute",
-            ),
-            "TESTING": True,
-        }
+    app = studio_app(
+        standin_server,
+        database_url=f"sqlite:///{db}",
+        rate_limit_per_ip="1000000/minute",
+        rate_limit_per_demo="1000000/minute",
     )
     svc = app.extensions["webcall"]
     # Labels and owners that look like formulas and markup, and calls on them.
@@ -62,12 +43,7 @@ def studio(standin_server, tmp_path_factory):
         svc.calllog.add_link(link, label, created_by="web", owner="@" + label)
         created = app.test_client().post("/api/calls", json={"demo": "alpenblick", "link": link.token})
         assert created.status_code == 201, created.get_json()
-    client = app.test_client()
-    page = client.get("/demos/login").get_data(as_text=True)
-    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-    signed = {"email": ADMIN_EMAIL, "password": SALES_PASSWORD, "csrf": token}
-    assert client.post("/demos/login", data=signed).status_code == 302
-    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/demos").get_data(as_text=True)).group(1)
+    client, token = sign_in(app)
     return client, token, [link.link_id for link in svc.calllog.links()]
 
 
