@@ -30,6 +30,7 @@ const ENTRIES = [
   'static/js/embed-frame.js', // embed.html
   'static/js/pages/demo.js',
   'static/js/pages/demos.js',
+  'static/js/pages/demo-editor.js', // demo_edit.html (the studio's demo editor)
   'static/js/livekit-client.js', // livekit-loader.js imports it by URL, lazily
 ];
 const LIVEKIT = 'node_modules/livekit-client/dist/livekit-client.esm.mjs';

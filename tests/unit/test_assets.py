@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,20 @@ def test_built_without_a_build_refuses_to_start(build):
     (build / pages.BUILD_STAMP).unlink()  # an interrupted or missing build
     with pytest.raises(SettingsError, match=r"WEBCALL_ASSETS.*make assets"):
         create_app({"settings": settings(WEBCALL_ASSETS="built")})
+
+
+def test_every_module_a_page_loads_is_built():
+    """A page's module missing from the build's entries is served unminified, with all its imports
+    one by one, in built mode (the demo editor's was, once)."""
+    build_script = (ROOT / "scripts" / "build-assets.mjs").read_text()
+    entries = set(re.findall(r"'static/(js/[\w/.-]+\.js)'", build_script.split("const ENTRIES", 1)[1]))
+    loaded = {
+        path
+        for template in (ROOT / "templates").glob("*.html")
+        for path in re.findall(
+            r"<script type=\"module\" src=\"\{\{ url_for\('static', filename='(js/[\w/.-]+\.js)'\) \}\}\"",
+            template.read_text(),
+        )
+    }
+    assert loaded, "no page loads a module: the pattern above no longer matches the templates"
+    assert loaded <= entries, sorted(loaded - entries)
