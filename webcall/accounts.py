@@ -46,13 +46,17 @@ users = Table(
 
 
 class AccountError(ValueError):
-    """A refusal with a stable `code`, the form `field` it belongs to (or None) and one message."""
+    """A refusal with a stable `code`, the form `field` it belongs to (or None) and one message;
+    `retry_after`: the seconds until trying again can work (a lock, a throttle), else None."""
 
-    def __init__(self, code: str, message: str, field: str | None = None) -> None:
+    def __init__(
+        self, code: str, message: str, field: str | None = None, *, retry_after: int | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.field = field
         self.message = message
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)

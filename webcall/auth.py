@@ -207,7 +207,7 @@ def authenticate(email: str, password: str) -> Account:
 
 @bp.route("/demos/login", methods=["GET", "POST"])
 @limiter.limit(SIGN_IN_LIMIT, methods=["POST"], scope="sign-in", on_breach=sign_in_breached)
-def login() -> Response | tuple[str, int] | str:
+def login() -> Response | tuple[str, int, dict[str, str]] | tuple[str, int] | str:
     _studio_on()
     form = SignInForm()
     if request.method == "GET":
@@ -222,7 +222,8 @@ def login() -> Response | tuple[str, int] | str:
     except AccountError as error:
         log.warning("sales.login refused code=%s remote=%s", error.code, request.remote_addr)
         form[error.field or "password"].errors = [error.message]
-        return render_template("demos_login.html", form=form), _STATUS.get(error.code, 401)
+        headers = {"Retry-After": str(error.retry_after)} if error.retry_after else {}
+        return render_template("demos_login.html", form=form), _STATUS.get(error.code, 401), headers
     session.clear()  # a fresh session (and CSRF secret) after signing in
     session.permanent = True
     login_user(StudioUser(SignedIn(services().sessions.start(account.id), account)))

@@ -13,6 +13,7 @@ live in the database, so every worker and instance sees the same ones.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -52,12 +53,14 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 def locked_error(until: datetime, now: datetime) -> AccountError:
-    minutes = max(1, round((until - now).total_seconds() / 60))
+    seconds = max(1, math.ceil((until - now).total_seconds()))
+    minutes = max(1, round(seconds / 60))
     return AccountError(
         "account_locked",
         f"This account is locked after {LOCK_AFTER} failed sign-ins. "
         f"It unlocks at {until:%H:%M} UTC (in {minutes} minute{'s' if minutes != 1 else ''}).",
         "email",
+        retry_after=seconds,
     )
 
 
@@ -88,6 +91,7 @@ class Lockout:
                     "throttled",
                     f"Too many failed sign-ins for this account. Try again in {seconds} seconds.",
                     "email",
+                    retry_after=seconds,
                 )
 
     def record_failure(self, email: str, now: datetime | None = None) -> Failures:

@@ -11,7 +11,7 @@ import pytest
 from flask_login import login_user
 
 from webcall.auth import StudioUser, current_owner
-from webcall.lockout import LOCK_AFTER
+from webcall.lockout import LOCK_AFTER, LOCK_MINUTES, THROTTLE_SECONDS
 from webcall.sessions import SignedIn
 
 from .conftest import ADMIN_EMAIL, REP_EMAIL, SALES_PASSWORD, csrf, ready_account, sign_in
@@ -186,6 +186,7 @@ def test_a_locked_account_says_so_and_when_it_unlocks(app, svc):
     # Even the right password waits for the lock (from another address: per account, not per IP).
     right = post_login(app.test_client(), REP_EMAIL, SALES_PASSWORD, REMOTE_ADDR="198.51.100.9")
     assert right.status_code == 429 and "locked" in right.get_data(as_text=True)
+    assert 60 <= int(right.headers["Retry-After"]) <= LOCK_MINUTES * 60  # the seconds until it unlocks
     # An unknown email locks the same way: the answer tells nothing about which emails exist.
     for _ in range(LOCK_AFTER - 1):
         svc.lockout.record_failure("nobody@example.com", earlier)
@@ -199,6 +200,7 @@ def test_repeated_failures_are_throttled_first(app, svc):
         svc.lockout.record_failure(REP_EMAIL)
     r = post_login(app.test_client(), REP_EMAIL, SALES_PASSWORD)
     assert r.status_code == 429 and "Try again in" in r.get_data(as_text=True)
+    assert 1 <= int(r.headers["Retry-After"]) <= THROTTLE_SECONDS
 
 
 def test_signing_in_clears_the_failures(app, svc):
