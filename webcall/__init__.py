@@ -51,7 +51,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(test_config)
     logs.configure(log_format=settings.log_format)
     # From here on no log line of this process carries these, whoever logs it (webcall/logs.py).
-    logs.add_secrets([settings.api_key, settings.secret_key, settings.sales_password, settings.metrics_token])
+    logs.add_secrets(
+        [
+            settings.api_key,
+            settings.secret_key,
+            settings.sales_password,
+            settings.metrics_token,
+            settings.webhook_secret,
+        ]
+    )
     # First of all hooks: whatever runs later in a request may log, and its lines carry the id.
     request_id.init_app(app, settings.trusted_proxy_hops)
     if settings.secret_key_generated:
@@ -110,6 +118,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(studio_demos.bp)
     app.register_blueprint(logos.bp)
+    from . import tasks, webhooks  # itellico's webhooks in, their work through the task queue
+
+    tasks.init_app(app, ROOT)
+    webhooks.init_app(app)
     security.init_app(app)
     ratelimit.init_app(app)
     cli.demos.add_command(demo_cli.import_command)

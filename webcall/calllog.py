@@ -55,6 +55,10 @@ calls = Table(
     Column("status", String(32), nullable=True),
     Column("duration_seconds", Integer, nullable=True),
     Column("checked_at", DateTime(timezone=True), nullable=True),
+    # From itellico's webhooks (revision 0005, webcall/webhook_work.py): when a `conversation.ended`
+    # first completed this call (the notification hook runs once, then), and when its analysis was ready.
+    Column("ended_event_at", DateTime(timezone=True), nullable=True),
+    Column("analysis_at", DateTime(timezone=True), nullable=True),
 )
 
 links = Table(

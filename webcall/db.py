@@ -28,6 +28,7 @@ TABLE_MODULES = (
     "webcall.sessions",
     "webcall.lockout",
     "webcall.logos",
+    "webcall.webhook_store",
 )
 
 

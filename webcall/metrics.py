@@ -88,6 +88,21 @@ CALLLOG_WRITE_FAILURES = Counter(
     "Call-log writes that failed (the visitor's call went on), by operation",
     ["operation"],
 )
+WEBHOOK_EVENTS = Counter(
+    "webcall_webhook_events",
+    "itellico webhook requests, by outcome (accepted, duplicate, ignored or why refused)",
+    ["outcome"],
+)
+WEBHOOK_OUTCOMES = (
+    "accepted",
+    "duplicate",
+    "ignored",
+    "bad_signature",
+    "stale",
+    "malformed",
+    "too_large",
+    "unqueued",
+)
 # "max": one series whatever the number of workers (the master sets it; workers report 0).
 BUILD_INFO = Gauge(
     "webcall_build_info",
@@ -145,6 +160,10 @@ def rate_limited(scope: str) -> None:
 
 def calllog_write_failed(operation: str) -> None:
     CALLLOG_WRITE_FAILURES.labels(operation=operation if operation in CALLLOG_OPERATIONS else "other").inc()
+
+
+def webhook_event(outcome: str) -> None:
+    WEBHOOK_EVENTS.labels(outcome=outcome if outcome in WEBHOOK_OUTCOMES else "other").inc()
 
 
 class UpstreamMetrics:

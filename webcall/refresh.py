@@ -1,17 +1,15 @@
-"""Completing open calls in the call log from itellico, off the request path.
+"""The fallback for calls still open in the call log: ask itellico's `GET call`, in the background.
 
-`/demos` shows each call's status and duration, which only itellico knows until the browser reads
-its summary. Asking is slow when itellico is (each look-up may wait up to ITELLICOAI_TIMEOUT_SECONDS,
-one after another), so the page never waits for more than REFRESH_BUDGET_SECONDS in all: the
-look-ups run in one background thread per app and process, the page waits for it up to the budget
-and shows what is known by then; whatever finishes later is there on the next view. While one
-refresh runs, no second one starts, so a hung itellico cannot pile up threads.
+itellico's webhooks (webcall/webhooks.py) complete calls as they end; a webhook that never comes (not
+set up, or the app was unreachable) would leave a call open, so a periodic task of the worker
+(webcall/tasks.py, every WEBCALL_REFRESH_MINUTES) asks about the newest open calls, bounded as
+`CallLog.refresh_open` is (at most 20 calls, 24 hours back, a few seconds). No page view ever waits
+for itellico: `/demos` shows what the call log knows.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
@@ -22,42 +20,20 @@ from .services import EXTENSION, Services
 
 log = logging.getLogger("webcall.sales")
 
-REFRESH_BUDGET_SECONDS = 2.0
-_KEY = "webcall.call_refresher"
 
+def refresh_open_calls(app: Flask) -> int:
+    """Complete open calls from GET call; returns how many were updated (0 on any trouble)."""
+    svc: Services = app.extensions[EXTENSION]
 
-class CallRefresher:
-    def __init__(self, app: Flask) -> None:
-        self._app = app
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
+    def fetch(call_id: str) -> tuple[str, int | None]:
+        details = svc.itellico.get_call(call_id)
+        return details.status, details.duration_seconds
 
-    def refresh(self, budget_seconds: float = REFRESH_BUDGET_SECONDS) -> None:
-        """Start a refresh unless one is running, and wait for it at most `budget_seconds`."""
-        with self._lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="webcall-call-refresh", daemon=True)
-                self._thread.start()
-            thread = self._thread
-        thread.join(budget_seconds)
-
-    def _run(self) -> None:
-        svc: Services = self._app.extensions[EXTENSION]
-
-        def fetch(call_id: str) -> tuple[str, int | None]:
-            details = svc.itellico.get_call(call_id)
-            return details.status, details.duration_seconds
-
-        try:
-            svc.calllog.refresh_open(fetch)
-        except (SQLAlchemyError, UpstreamError) as error:
-            if isinstance(error, SQLAlchemyError):
-                calllog_write_failed("refresh")
-            log.warning("calllog.refresh failed: %s", type(error).__name__)
-
-
-def refresher(app: Flask) -> CallRefresher:
-    found = app.extensions.get(_KEY)
-    if found is None:
-        found = app.extensions.setdefault(_KEY, CallRefresher(app))
-    return found
+    try:
+        with app.app_context():
+            return svc.calllog.refresh_open(fetch)
+    except (SQLAlchemyError, UpstreamError) as error:
+        if isinstance(error, SQLAlchemyError):
+            calllog_write_failed("refresh")
+        log.warning("calllog.refresh failed: %s", type(error).__name__)
+        return 0

@@ -81,6 +81,19 @@ class Settings:
     # (networks, e.g. "10.0.0.7/32"); with neither it is refused to everyone (webcall/metrics.py).
     metrics_token: str | None = field(default=None, repr=False)
     metrics_allow: tuple[str, ...] = ()
+    # itellico's webhooks (webcall/webhooks.py): the signing secret (None: the endpoint is off, 404),
+    # the header names (not in the stored docs: confirm them in itellico's dashboard), how old a
+    # signed timestamp may be (replays), and the largest body read.
+    webhook_secret: str | None = field(default=None, repr=False)
+    webhook_signature_header: str = "X-Itellico-Signature"
+    webhook_timestamp_header: str = "X-Itellico-Timestamp"
+    webhook_tolerance_seconds: int = 300
+    webhook_max_bytes: int = 1_048_576
+    # The task queue (webcall/tasks.py): sqlite:///… (embedded, one host), redis://… (several
+    # instances), memory:// (one process; what Settings built directly, i.e. tests, get).
+    task_queue_url: str = "memory://"
+    # Minutes between the background GET-call fallback for calls still open (0: off).
+    refresh_minutes: int = 5
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -152,6 +165,14 @@ class Settings:
             log_format=log_format,
             metrics_token=metrics_token,
             metrics_allow=metrics_allow,
+            webhook_secret=_webhook_secret("ITELLICOAI_WEBHOOK_SECRET", get("ITELLICOAI_WEBHOOK_SECRET")),
+            webhook_signature_header=_header("WEBCALL_WEBHOOK_SIGNATURE_HEADER", get, "X-Itellico-Signature"),
+            webhook_timestamp_header=_header("WEBCALL_WEBHOOK_TIMESTAMP_HEADER", get, "X-Itellico-Timestamp"),
+            webhook_tolerance_seconds=_optional_int("WEBCALL_WEBHOOK_TOLERANCE_SECONDS", get, 10, 3600)
+            or 300,
+            webhook_max_bytes=_optional_int("WEBCALL_WEBHOOK_MAX_BYTES", get, 1024, 16_777_216) or 1_048_576,
+            task_queue_url=task_queue_url(get),
+            refresh_minutes=_refresh_minutes(get),
             **extra,
         )
 
@@ -329,3 +350,36 @@ def _check_metrics_allow(environment: str, networks: tuple[str, ...], hops: int)
                 f"allows {network}, but WEBCALL_TRUSTED_PROXY_HOPS is 0: behind a reverse proxy on this host "
                 "every visitor comes from loopback. Set the hops, or scrape with WEBCALL_METRICS_TOKEN",
             )
+
+
+DEFAULT_TASK_QUEUE_URL = "sqlite:///instance/tasks.sqlite3"
+
+
+def _webhook_secret(name: str, raw: str | None) -> str | None:
+    if raw is not None and len(raw) < 16:
+        raise SettingsError(name, "must be at least 16 characters (copy the signing secret from itellico)")
+    return raw
+
+
+def _header(name: str, get: Getter, default: str) -> str:
+    raw = get(name) or default
+    if not re.fullmatch(r"[A-Za-z0-9-]{1,64}", raw):
+        raise SettingsError(name, f"{raw!r} is not an HTTP header name")
+    return raw
+
+
+def task_queue_url(get: Getter) -> str:
+    """WEBCALL_TASK_QUEUE_URL, checked; the worker (webcall/worker.py) reads it through here too."""
+    raw = get("WEBCALL_TASK_QUEUE_URL") or DEFAULT_TASK_QUEUE_URL
+    if urlsplit(raw).scheme not in ("sqlite", "redis", "rediss", "memory"):
+        raise SettingsError("WEBCALL_TASK_QUEUE_URL", f"{raw!r} is not sqlite:///…, redis://… or memory://")
+    return raw
+
+
+def _refresh_minutes(get: Getter) -> int:
+    raw = get("WEBCALL_REFRESH_MINUTES")
+    if raw is None:
+        return 5
+    if not raw.isdigit() or int(raw) > 59 or (int(raw) and 60 % int(raw)):
+        raise SettingsError("WEBCALL_REFRESH_MINUTES", f"{raw!r} is not 0 (off) or a divisor of 60 minutes")
+    return int(raw)

@@ -119,6 +119,23 @@ def test_nothing_of_the_conversation_is_stored(log: CallLog):
         "status",
         "duration_seconds",
         "checked_at",
+        "ended_event_at",
+        "analysis_at",
+    }
+    # Webhook events keep what the call log needs, never the conversation's messages.
+    from webcall.webhook_store import events
+
+    assert {c.name for c in events.columns} == {
+        "id",
+        "event_id",
+        "event_type",
+        "call_id",
+        "room_sid",
+        "status",
+        "duration_seconds",
+        "occurred_at",
+        "received_at",
+        "processed_at",
     }
     with log.engine.connect() as db:
         assert db.execute(select(calls)).all() == []

@@ -1,0 +1,288 @@
+"""POST /webhooks/itellico: verified on the raw bytes, stored once per event_id, applied by the task
+queue in any order; the secret never shows; CSRF does not apply to it and still to the studio."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from webcall.tasks import run_pending, task_queue
+from webcall.webhook_store import events
+from webcall.webhooks import signature
+
+from .conftest import sign_in
+
+pytestmark = pytest.mark.unit
+
+SECRET = "whsec-test-" + "s3cr3t" * 4
+URL = "/webhooks/itellico"
+
+
+@pytest.fixture
+def app(make_sales_app):
+    return make_sales_app(webhook_secret=SECRET, webhook_max_bytes=4096)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def envelope(event_type: str, call_id: str, event_id: str | None = None, **data: Any) -> dict[str, Any]:
+    return {
+        "event_id": event_id or str(uuid.uuid4()),
+        "event_type": event_type,
+        "created": "2026-12-03T05:00:00Z",
+        "organization_uuid": str(uuid.uuid4()),
+        "organization_name": "Acme",
+        "data": {"conversation_uuid": call_id, **data},
+    }
+
+
+def post(
+    client, body: bytes | dict, *, secret: str = SECRET, timestamp: int | None = None, sig: str | None = None
+):
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    headers = {
+        "Content-Type": "application/json",
+        "X-Itellico-Timestamp": stamp,
+        "X-Itellico-Signature": sig if sig is not None else signature(secret, raw, stamp),
+    }
+    return client.post(URL, data=raw, headers=headers)
+
+
+def stored(app) -> int:
+    with app.extensions["webcall"].calllog.engine.connect() as db:
+        return db.execute(select(func.count()).select_from(events)).scalar()
+
+
+def new_call(app) -> str:
+    call_id = str(uuid.uuid4())
+    app.extensions["webcall"].calllog.record(demo="default", mode="voice", outcome="created", call_id=call_id)
+    return call_id
+
+
+def work(app) -> int:
+    return run_pending(task_queue(app).huey)
+
+
+def test_a_signed_event_is_stored_queued_and_completes_the_call(app, client):
+    call_id = new_call(app)
+    answer = post(client, envelope("conversation.ended", call_id, status="completed", duration_seconds=42))
+    assert answer.status_code == 202 and answer.get_json() == {"status": "accepted"}
+    assert app.extensions["webcall"].calllog.call(call_id).status is None  # answered before the work
+    assert work(app) == 1
+    call = app.extensions["webcall"].calllog.call(call_id)
+    assert (call.status, call.duration_seconds) == ("completed", 42)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"sig": "0" * 64},  # wrong
+        {"sig": ""},  # missing
+        {"secret": "another-secret-of-enough-length"},  # signed with another secret
+    ],
+)
+def test_a_bad_or_missing_signature_is_401_and_stores_nothing(app, client, kwargs):
+    answer = post(client, envelope("conversation.ended", new_call(app)), **kwargs)
+    assert answer.status_code == 401
+    assert stored(app) == 0 and work(app) == 0
+
+
+def test_the_signature_covers_the_raw_bytes(app, client):
+    body = json.dumps(envelope("conversation.ended", new_call(app))).encode()
+    stamp = str(int(time.time()))
+    good = signature(SECRET, body, stamp)
+    headers = {
+        "X-Itellico-Timestamp": stamp,
+        "X-Itellico-Signature": good,
+        "Content-Type": "application/json",
+    }
+    # The same JSON with other whitespace is another body: refused.
+    assert client.post(URL, data=body.replace(b", ", b",  "), headers=headers).status_code == 401
+    # A timestamp other than the signed one: refused.
+    later = {**headers, "X-Itellico-Timestamp": str(int(stamp) + 1)}
+    assert client.post(URL, data=body, headers=later).status_code == 401
+    assert client.post(URL, data=body, headers=headers).status_code == 202
+
+
+def test_a_stale_timestamp_is_401_even_when_signed(app, client):
+    answer = post(client, envelope("conversation.ended", new_call(app)), timestamp=int(time.time()) - 301)
+    assert answer.status_code == 401 and answer.get_json() == {"status": "stale"}
+    future = post(client, envelope("conversation.ended", new_call(app)), timestamp=int(time.time()) + 301)
+    assert future.status_code == 401
+    assert stored(app) == 0
+
+
+def test_a_replayed_event_is_2xx_and_does_nothing_again(app, client):
+    call_id = new_call(app)
+    event = envelope("conversation.ended", call_id, status="completed", duration_seconds=5)
+    assert post(client, event).status_code == 202
+    replay = post(client, event)  # freshly signed, same event_id
+    assert replay.status_code == 200 and replay.get_json() == {"status": "duplicate"}
+    assert stored(app) == 1
+    assert work(app) == 1
+
+
+def test_an_event_applied_twice_by_the_queue_changes_nothing_twice(app, client, monkeypatch):
+    from webcall import notify
+
+    ended: list[str] = []
+    monkeypatch.setattr(notify, "on_call_ended", lambda _db, call_id: ended.append(call_id))
+    call_id = new_call(app)
+    event = envelope("conversation.ended", call_id, status="completed")
+    post(client, event)
+    task_queue(app).process_event(event["event_id"])  # queued again (the sweep, a retry)
+    # A second ended event (another event_id) for the same call: the hook still runs once.
+    post(client, envelope("conversation.ended", call_id, status="completed"))
+    assert work(app) == 3
+    assert ended == [call_id]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b"[]",
+        b'"text"',
+        json.dumps({"event_type": "conversation.ended", "data": {}}).encode(),  # no event_id
+        json.dumps({"event_id": "e1", "event_type": "conversation.ended"}).encode(),  # no data
+        json.dumps({"event_id": 7, "event_type": "conversation.ended", "data": {}}).encode(),
+        b"\xff\xfe",
+    ],
+)
+def test_a_malformed_body_is_400(app, client, body):
+    assert post(client, body).status_code == 400
+    assert stored(app) == 0
+
+
+def test_an_unknown_event_type_is_2xx_and_ignored(app, client):
+    answer = post(client, envelope("conversation.transcribed", new_call(app)))
+    assert answer.status_code == 200 and answer.get_json() == {"status": "ignored"}
+    assert stored(app) == 0 and work(app) == 0
+
+
+def test_ended_before_started_keeps_the_final_status(app, client):
+    call_id = new_call(app)
+    post(client, envelope("conversation.ended", call_id, status="failed", duration_seconds=3))
+    post(client, envelope("conversation.started", call_id))
+    post(client, envelope("conversation.analysis.completed", call_id))
+    work(app)
+    call = app.extensions["webcall"].calllog.call(call_id)
+    assert (call.status, call.duration_seconds) == ("failed", 3)
+
+
+def test_started_then_ended_in_order(app, client):
+    call_id = new_call(app)
+    post(client, envelope("conversation.started", call_id))
+    work(app)
+    assert app.extensions["webcall"].calllog.call(call_id).status == "in_progress"
+    post(
+        client,
+        envelope("conversation.ended", call_id, status="completed", duration_seconds=9, room_sid="RM_1"),
+    )
+    work(app)
+    assert app.extensions["webcall"].calllog.call(call_id).status == "completed"
+
+
+def test_an_event_naming_only_the_room_finds_its_call(app, client):
+    call_id = new_call(app)
+    post(client, envelope("conversation.started", call_id, room_sid="RM_abc"))
+    work(app)
+    by_room = envelope("conversation.ended", "", status="completed", duration_seconds=7, room_sid="RM_abc")
+    del by_room["data"]["conversation_uuid"]
+    post(client, by_room)
+    work(app)
+    assert app.extensions["webcall"].calllog.call(call_id).duration_seconds == 7
+
+
+def test_an_event_for_a_call_we_do_not_know_is_accepted_and_harmless(app, client):
+    assert post(client, envelope("conversation.ended", str(uuid.uuid4()))).status_code == 202
+    assert work(app) == 1
+
+
+def test_the_messages_are_not_stored(app, client):
+    call_id = new_call(app)
+    post(
+        client, envelope("conversation.ended", call_id, messages=[{"role": "user", "message": "my IBAN is"}])
+    )
+    work(app)
+    with app.extensions["webcall"].calllog.engine.connect() as db:
+        assert "IBAN" not in repr(db.execute(select(events)).all())
+
+
+def test_a_body_over_the_cap_is_413_and_not_read(app, client):
+    event = envelope("conversation.ended", new_call(app), padding="x" * 5000)
+    assert post(client, event).status_code == 413
+    assert stored(app) == 0
+
+
+def test_the_endpoint_is_404_without_a_secret(make_sales_app):
+    client = make_sales_app().test_client()
+    assert post(client, envelope("conversation.ended", "x")).status_code == 404
+
+
+def test_the_sweep_queues_what_lost_its_task(app, client, monkeypatch):
+    call_id = new_call(app)
+    queue = task_queue(app)
+    monkeypatch.setattr(type(queue), "enqueue_event", lambda self, event_id: False)  # the queue was down
+    assert post(client, envelope("conversation.ended", call_id, status="completed")).status_code == 202
+    assert work(app) == 0
+    assert queue.sweep() == 1
+    work(app)
+    assert app.extensions["webcall"].calllog.call(call_id).status == "completed"
+    assert queue.sweep() == 0
+
+
+def test_the_secret_never_shows_in_logs_or_answers(app, client, caplog):
+    caplog.set_level(logging.DEBUG)
+    answers = [
+        post(client, envelope("conversation.ended", new_call(app))),
+        post(client, envelope("conversation.ended", new_call(app)), sig=SECRET),
+        post(client, b"{bad"),
+    ]
+    logging.getLogger("webcall.test").warning("leak attempt %s", SECRET)
+    text = caplog.text + "".join(a.get_data(as_text=True) + str(a.headers) for a in answers)
+    assert "webhook.refused" in caplog.text
+    assert SECRET not in text
+    assert SECRET not in repr(app.extensions["webcall"].settings)
+
+
+def test_webhooks_need_no_csrf_token_but_the_studio_still_does(app, client):
+    app.config["WTF_CSRF_ENABLED"] = True
+    assert post(client, envelope("conversation.ended", new_call(app))).status_code == 202
+    sign_in(client)
+    for path in ("/demos/logout", "/demos/alpenblick/links"):  # studio forms without their token
+        assert client.post(path, data={}).status_code == 400, path
+    assert client.get("/demos").status_code == 200  # still signed in: the logout was refused
+
+
+def test_a_body_without_a_length_is_read_only_up_to_the_cap(app, client):
+    import io
+
+    raw = json.dumps(envelope("conversation.ended", new_call(app), padding="x" * 5000)).encode()
+    stamp = str(int(time.time()))
+    headers = {"X-Itellico-Timestamp": stamp, "X-Itellico-Signature": signature(SECRET, raw, stamp)}
+    environ = {"wsgi.input_terminated": True, "CONTENT_LENGTH": ""}  # chunked: no Content-Length
+    answer = client.post(URL, input_stream=io.BytesIO(raw), headers=headers, environ_overrides=environ)
+    assert answer.status_code == 413
+    assert stored(app) == 0
+
+
+def test_applying_is_claimed_once(app, client):
+    from webcall import webhook_work
+
+    event = envelope("conversation.started", new_call(app))
+    post(client, event)
+    engine = app.extensions["webcall"].calllog.engine
+    outcomes = [webhook_work.apply(engine, event["event_id"]) for _ in range(2)]
+    assert outcomes == ["applied", "already"]
+    assert webhook_work.apply(engine, "no-such-event") == "missing"

@@ -1,0 +1,113 @@
+"""The task queue (Huey): the one place its instance is made, from WEBCALL_TASK_QUEUE_URL.
+
+- `sqlite:///instance/tasks.sqlite3` (the default of `make run` and `make serve`): an embedded queue in a
+  file next to the database, for one host;
+- `redis://…`: one queue shared by several app instances and workers;
+- `memory://`: one process only (tests build their Settings directly and get this).
+
+The web process only enqueues; `python -m webcall.worker` (webcall/worker.py) runs the tasks. A queued
+task is a hint, never the truth: a webhook event is stored before its task is queued
+(webcall/webhook_store.py), and the sweep queues every stored-but-unapplied event again, so a lost
+task (a worker killed mid-way, a queue that was down) costs a delay, never an event.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
+
+from . import webhook_work
+from .services import EXTENSION
+from .webhook_store import unprocessed
+
+log = logging.getLogger("webcall.tasks")
+
+KEY = "webcall.tasks"
+# An event stored this long ago and still unapplied has lost its task (or it waits in a long queue:
+# queueing it again is harmless, applying is once only).
+SWEEP_AFTER = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class TaskQueue:
+    huey: Huey
+    process_event: Any  # huey TaskWrapper: process_event(event_id) queues it
+    sweep: Any
+    refresh: Any | None
+
+    def enqueue_event(self, event_id: str) -> bool:
+        """Queue the work for a stored event; False when the queue is unreachable (the sweep will)."""
+        try:
+            self.process_event(event_id)
+        except Exception as error:  # the event is stored; its answer must still be 2xx
+            log.warning("tasks.enqueue failed event_id=%s error=%s", event_id, type(error).__name__)
+            return False
+        return True
+
+
+def make_huey(url: str, root: Path) -> Huey:
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        path = path if path.is_absolute() else root / path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return SqliteHuey("webcall", filename=str(path))
+    if url.startswith(("redis://", "rediss://")):
+        return RedisHuey("webcall", url=url)
+    return MemoryHuey("webcall")
+
+
+def init_app(app: Flask, root: Path) -> TaskQueue:
+    svc = app.extensions[EXTENSION]
+    settings = svc.settings
+    engine = svc.calllog.engine
+    huey = make_huey(settings.task_queue_url, root)
+
+    @huey.task(retries=5, retry_delay=10, name="webhook_event")
+    def process_event(event_id: str) -> str:
+        with app.app_context():
+            outcome = webhook_work.apply(engine, event_id)
+        log.info("webhook.applied event_id=%s outcome=%s", event_id, outcome)
+        return outcome
+
+    @huey.periodic_task(crontab(minute="*"), name="webhook_sweep")
+    def sweep() -> int:
+        return sweep_now(older_than=SWEEP_AFTER)
+
+    def sweep_now(older_than: timedelta = timedelta(0)) -> int:
+        ids = unprocessed(engine, older_than)
+        for event_id in ids:
+            process_event(event_id)
+        if ids:
+            log.info("webhook.sweep queued=%d", len(ids))
+        return len(ids)
+
+    refresh = None
+    if settings.refresh_minutes:
+        from .refresh import refresh_open_calls
+
+        @huey.periodic_task(crontab(minute=f"*/{settings.refresh_minutes}"), name="calllog_refresh")
+        def refresh() -> int:
+            return refresh_open_calls(app)
+
+    queue = TaskQueue(huey=huey, process_event=process_event, sweep=sweep_now, refresh=refresh)
+    app.extensions[KEY] = queue
+    return queue
+
+
+def task_queue(app: Flask) -> TaskQueue:
+    return app.extensions[KEY]
+
+
+def run_pending(huey: Huey) -> int:
+    """Run every queued task in this process (tests with memory://); returns how many ran."""
+    count = 0
+    while (task := huey.dequeue()) is not None:
+        huey.execute(task)
+        count += 1
+    return count

@@ -1,0 +1,71 @@
+"""itellico's webhook events as they arrive: one row per `event_id` (the unique key is the dedupe),
+written before the request is answered, so the row, not the task queue, is the source of truth.
+
+Only what the call log needs is kept (event type, call id, room, status, duration, time): the
+`messages` of a `conversation.ended` are never stored, as nothing of a conversation is
+(webcall/calllog.py). `processed_at` is set in the same transaction that applies the event, so an
+event is applied once, whoever runs it and however often it is queued (webcall/webhook_work.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Column, DateTime, Engine, Integer, String, Table, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from .db import metadata
+
+events = Table(
+    "webcall_webhook_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", String(128), nullable=False, unique=True),
+    Column("event_type", String(64), nullable=False),
+    Column("call_id", String(64), nullable=True, index=True),
+    Column("room_sid", String(128), nullable=True),
+    Column("status", String(32), nullable=True),
+    Column("duration_seconds", Integer, nullable=True),
+    Column("occurred_at", String(64), nullable=True),  # the envelope's `created`, as sent
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("processed_at", DateTime(timezone=True), nullable=True, index=True),
+)
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    event_id: str
+    event_type: str
+    call_id: str | None = None
+    room_sid: str | None = None
+    status: str | None = None
+    duration_seconds: int | None = None
+    occurred_at: str | None = None
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def store(engine: Engine, event: WebhookEvent) -> bool:
+    """Keep `event`; False when its `event_id` is already kept (a duplicate or a replay)."""
+    try:
+        with engine.begin() as db:
+            db.execute(insert(events).values(**event.__dict__, received_at=now()))
+    except IntegrityError:
+        return False
+    return True
+
+
+def unprocessed(engine: Engine, older_than: timedelta = timedelta(0), limit: int = 5000) -> list[str]:
+    """Event ids kept but not applied yet, oldest first (the sweep queues them again)."""
+    cutoff = now() - older_than
+    with engine.connect() as db:
+        rows = db.execute(
+            select(events.c.event_id)
+            .where(events.c.processed_at.is_(None), events.c.received_at <= cutoff)
+            .order_by(events.c.id)
+            .limit(limit)
+        ).all()
+    return [row[0] for row in rows]
