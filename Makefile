@@ -6,11 +6,14 @@ PY := .venv/bin/python
 run: setup
 	$(PY) -m webcall.devserver
 
-# Production serving under gunicorn (gunicorn.conf.py); `make serve SANDBOX=1` puts the sandbox behind it.
+# Production serving under gunicorn (gunicorn.conf.py) with the task worker (webcall/worker.py) next
+# to it, stopped with it; `make serve SANDBOX=1` puts the sandbox behind it. Under systemd the worker
+# is a unit of its own (docs/deployment.md).
 serve: setup
 ifeq ($(SANDBOX),1)
 	$(PY) -m webcall.devserver --gunicorn
 else
+	$(PY) -m webcall.worker & worker=$$!; trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(PY) -m gunicorn -c gunicorn.conf.py app:app
 endif
 

@@ -41,6 +41,10 @@ class SandboxStack:
     public_livekit_url: str | None = None
     # livekit-server's embedded TURN server, off by default (relay-only calls in the network tests).
     livekit_turn: TurnConfig | None = None
+    # The app's `/webhooks/itellico`: the stand-in posts conversation events there, signed with
+    # `webhook_secret` (fresh per run; app_env hands it to the app as ITELLICOAI_WEBHOOK_SECRET).
+    webhook_url: str | None = None
+    webhook_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
 
     def __post_init__(self) -> None:
         self.livekit = LiveKitServer(
@@ -57,6 +61,8 @@ class SandboxStack:
                 livekit_api_key=API_KEY,
                 livekit_api_secret=API_SECRET,
                 start_agents=self.start_agents,
+                webhook_url=self.webhook_url,
+                webhook_secret=self.webhook_secret,
             )
         )
         config = self.standin.extensions["standin"]["config"]
@@ -85,7 +91,9 @@ class SandboxStack:
 
     def app_env(self) -> dict[str, str]:
         """The settings that point the app at this sandbox."""
+        webhook = {"ITELLICOAI_WEBHOOK_SECRET": self.webhook_secret} if self.webhook_url else {}
         return {
+            **webhook,
             "ITELLICOAI_API_KEY": self.api_key,
             "ITELLICOAI_BASE_URL": self.base_url,
             "ITELLICOAI_AGENT_ID": DEFAULT_AGENT_ID,

@@ -31,6 +31,7 @@ from . import request_ids
 from .agents import SandboxAgent, load_agents
 from .dispatch import CallOptions, dispatch
 from .faults import Fault, FaultMode, FaultSwitch
+from .webhooks import WebhookSender
 
 log = logging.getLogger("sandbox.standin")
 
@@ -70,6 +71,9 @@ class StandinConfig:
     start_agents: bool = True
     max_concurrent_calls: int = 10
     agent_wait_for_person_seconds: int = 60
+    # Where conversation webhooks go, signed with the secret (sandbox/webhooks.py); None: none are sent.
+    webhook_url: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
 
 
 def _now() -> str:
@@ -92,16 +96,26 @@ def _error(
 
 
 class CallStore:
-    def __init__(self) -> None:
+    def __init__(self, webhooks: WebhookSender | None = None) -> None:
+        self._webhooks = webhooks
+        self._rooms: dict[str, str] = {}  # call id -> the room_sid its create answered (webhooks carry it)
         self._lock = threading.Lock()
         self._calls: dict[str, dict[str, Any]] = {}
         self.creates: list[dict[str, Any]] = []
         self._agent_calls: set[str] = set()  # calls an agent was dispatched to
 
-    def add(self, call: dict[str, Any], body: dict[str, Any]) -> None:
+    def add(self, call: dict[str, Any], body: dict[str, Any], room_sid: str | None = None) -> None:
         with self._lock:
             self._calls[call["id"]] = call
+            if room_sid:
+                self._rooms[call["id"]] = room_sid
             self.creates.append(body)
+
+    def send_webhooks(self, sender: WebhookSender | None) -> None:
+        """Send conversation webhooks through `sender` from now on (None: stop); tests point a running
+        stand-in at an app of their own."""
+        with self._lock:
+            self._webhooks = sender
 
     def agent_calls_in_progress(self) -> list[str]:
         with self._lock:
@@ -130,6 +144,7 @@ class CallStore:
             if kind == "participant_joined" and call["started_at"] is None:
                 call["started_at"] = _now()
                 call["answer_status"] = "human"
+                self._webhook("conversation.started", call)
             elif kind == "message" and event.get("role") in ("user", "agent"):
                 call["messages"].append(
                     {
@@ -145,8 +160,14 @@ class CallStore:
             elif kind == "exited" and call["status"] == "in_progress":
                 self._finish(call, "failed")
 
-    @staticmethod
-    def _finish(call: dict[str, Any], status: str) -> None:
+    def _webhook(self, event_type: str, call: dict[str, Any]) -> None:
+        if self._webhooks is not None:  # a snapshot: the sender's thread reads it after the lock
+            room_sid = self._rooms.get(call["id"])
+            self._webhooks.send(
+                event_type, {**call, "messages": list(call["messages"]), "room_sid": room_sid}
+            )
+
+    def _finish(self, call: dict[str, Any], status: str) -> None:
         if call["status"] != "in_progress":
             return
         call["status"] = status
@@ -154,12 +175,17 @@ class CallStore:
         if call["started_at"]:
             started = datetime.fromisoformat(call["started_at"].replace("Z", "+00:00"))
             call["duration_seconds"] = max(0, round((datetime.now(UTC) - started).total_seconds()))
+        self._webhook("conversation.ended", call)
+        self._webhook("conversation.analysis.completed", call)
 
 
 def create_standin(config: StandinConfig) -> Flask:
     app = Flask(__name__)
     agents: dict[str, SandboxAgent] = load_agents(config.agents_file)
-    store = CallStore()
+    webhooks = None
+    if config.webhook_url and config.webhook_secret:
+        webhooks = WebhookSender(config.webhook_url, config.webhook_secret)
+    store = CallStore(webhooks)
     faults = FaultSwitch()
     app.extensions["standin"] = {"store": store, "faults": faults, "agents": agents, "config": config}
 
@@ -342,7 +368,8 @@ def create_standin(config: StandinConfig) -> Flask:
             "messages": [],
             "capture": {"recording_url": None},
         }
-        store.add(call, body)
+        room_sid = f"RM_{secrets.token_hex(6)}"
+        store.add(call, body, room_sid)
         if config.start_agents and not request.environ.get("standin.agent_absent"):
             options = CallOptions(
                 call_id=call_id,
@@ -375,7 +402,7 @@ def create_standin(config: StandinConfig) -> Flask:
             answer["join"] = {
                 "token": _token(config, user_identity, room),
                 "livekit_url": config.livekit_url,
-                "room_sid": f"RM_{secrets.token_hex(6)}",
+                "room_sid": room_sid,
             }
         return jsonify(answer), 201
 

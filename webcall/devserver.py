@@ -96,6 +96,8 @@ def main() -> int:
             ),
             api_port=_port("SANDBOX_API_PORT", 5050),
             log_dir=ROOT / "artifacts" / "run",
+            # The stand-in's webhooks go to this app (a secret made for this run, in app_env).
+            webhook_url=f"http://127.0.0.1:{port}/webhooks/itellico",
         )
         print("No ITELLICOAI_API_KEY: starting the local sandbox (livekit-server, stand-in API, agents)…")
         try:
@@ -116,6 +118,29 @@ def main() -> int:
             return 2
     if "--gunicorn" in sys.argv[1:]:
         return _gunicorn(stack)
+    return _serve(port, stack)
+
+
+def _start_worker() -> subprocess.Popen[bytes]:
+    """The task worker (webcall/worker.py) with the app's environment: webhook events, the fallback.
+    Started once the app has been made here, so the database is migrated and seeded by one process."""
+    # It verifies no signature, so the webhook secret stays in the web process only.
+    env = {k: v for k, v in os.environ.items() if k != "ITELLICOAI_WEBHOOK_SECRET"}
+    return subprocess.Popen([sys.executable, "-m", "webcall.worker"], cwd=ROOT, env=env)
+
+
+def _stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    # SIGTERM stops Huey's consumer at once; an event it was applying rolls back and is swept next start.
+    if worker.poll() is None:
+        worker.terminate()
+    try:
+        worker.wait(10)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+
+
+def _serve(port: int, stack: SandboxStack | None) -> int:
     try:
         try:
             app = create_app()
@@ -126,6 +151,7 @@ def main() -> int:
         except OSError as error:
             print(f"itellico web-call cannot start: port {port} (PORT): {error.strerror}", file=sys.stderr)
             return 2
+        worker = _start_worker()
         mode = "sandbox" if stack else f"itellico API at {app.extensions['webcall'].settings.base_url}"
         print(f"\n  itellico web-call ({mode}) is running at http://127.0.0.1:{port}/  (Ctrl-C stops it)")
         demos = [d.slug for d in app.extensions["webcall"].demos if d.slug != "default"]
@@ -142,6 +168,7 @@ def main() -> int:
             print("\nStopping…")
         finally:
             server.server_close()
+            _stop_worker(worker)
     finally:
         if stack is not None:
             stack.stop()
@@ -172,6 +199,14 @@ def _gunicorn(stack: SandboxStack | None) -> int:
     """Run gunicorn with the environment prepared above; stop the sandbox after it exits."""
     os.environ.setdefault("WEBCALL_ENV", "development")  # a sandbox needs no production secret
     command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "app:app"]
+    try:
+        create_app()  # migrates and seeds the database once, before gunicorn's workers and the task worker
+    except SettingsError as error:
+        print(f"itellico web-call cannot start: {error}", file=sys.stderr)
+        if stack is not None:
+            stack.stop()
+        return 2
+    worker = _start_worker()
     process = subprocess.Popen(command, cwd=ROOT)
     try:
         return process.wait()
@@ -179,6 +214,7 @@ def _gunicorn(stack: SandboxStack | None) -> int:
         process.terminate()
         return process.wait()
     finally:
+        _stop_worker(worker)
         if stack is not None:
             stack.stop()
 

@@ -1,0 +1,49 @@
+"""The task worker: `python -m webcall.worker` runs the queue's tasks (webcall/tasks.py): webhook
+events into the call log, the sweep of events whose task was lost, the GET-call fallback.
+
+It builds the app from the same settings as the web process (same database, same queue URL), queues
+every stored-but-unapplied event once at start (what a killed worker left), then runs Huey's
+consumer with a few threads. `make run` and `make serve` start it next to the app; under systemd it
+is a unit of its own (docs/deployment.md). SIGINT stops it gracefully, SIGTERM at once: either way
+an event whose transaction did not commit is applied by the next worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+from dotenv import load_dotenv
+
+from . import ROOT, create_app, logs
+from .settings import SettingsError
+from .tasks import task_queue
+
+
+def main() -> int:
+    load_dotenv(ROOT / ".env")
+    # The worker verifies no signature: the webhook secret stays out of this process (and its children).
+    os.environ.pop("ITELLICOAI_WEBHOOK_SECRET", None)
+    handler = logging.StreamHandler()
+    handler.setFormatter(logs.formatter(os.environ.get("WEBCALL_LOG_FORMAT", "").strip().lower()))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
+    try:
+        app = create_app()
+    except SettingsError as error:
+        print(f"itellico web-call worker cannot start: {error}", file=sys.stderr)
+        return 2
+    queue = task_queue(app)
+    if app.extensions["webcall"].settings.task_queue_url.startswith("memory://"):
+        print("itellico web-call worker: WEBCALL_TASK_QUEUE_URL=memory:// has no worker", file=sys.stderr)
+        return 2
+    queue.sweep()
+    # Two threads: the work is short database transactions, and SQLite has one writer anyway.
+    consumer = queue.huey.create_consumer(workers=2, worker_type="thread", periodic=True)
+    print("itellico web-call worker is running (Ctrl-C stops it)", flush=True)
+    consumer.run()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
