@@ -80,6 +80,7 @@ def post_fork(server, worker):  # noqa: ANN001, ANN201 - gunicorn's hook signatu
     from app import app
 
     app.extensions["webcall"].calllog.engine.dispose(close=False)
+    app.extensions["webcall.tasks"].huey.storage.close()  # the task queue's SQLite connection, if any
 
 
 def child_exit(server, worker):  # noqa: ANN001, ANN201 - gunicorn's hook signature

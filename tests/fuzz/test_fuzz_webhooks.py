@@ -1,0 +1,92 @@
+"""Fuzz POST /webhooks/itellico: any body (signed or not), any header values. Never a 5xx; an
+unsigned or wrongly signed body is 401 and stores nothing; a signed one is stored only when it is an
+envelope of a known event, at most once per event_id; applying what was stored never raises."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from webcall.tasks import run_pending, task_queue
+from webcall.webhook_store import events
+from webcall.webhook_work import KNOWN_EVENTS
+from webcall.webhooks import signature
+
+from .rig import fuzz_app
+
+pytestmark = pytest.mark.fuzz
+
+SECRET = "fuzz-webhook-secret-0123456789"
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=12,
+)
+envelopes = st.fixed_dictionaries(
+    {
+        "event_id": st.one_of(st.text(max_size=140), st.integers(), st.none()),
+        "event_type": st.one_of(st.sampled_from(sorted(KNOWN_EVENTS)), st.text(max_size=70)),
+        "data": st.one_of(
+            st.fixed_dictionaries(
+                {
+                    "conversation_uuid": st.one_of(st.text(max_size=70), st.integers(), st.none()),
+                    "status": json_values,
+                    "duration_seconds": json_values,
+                    "room_sid": json_values,
+                }
+            ),
+            json_values,
+        ),
+    }
+)
+bodies = st.one_of(
+    envelopes.map(lambda e: json.dumps(e).encode()),
+    json_values.map(lambda v: json.dumps(v).encode()),
+    st.binary(max_size=300),
+)
+
+
+@pytest.fixture(scope="module")
+def app():
+    return fuzz_app(lambda _request: httpx.Response(404), webhook_secret=SECRET)
+
+
+def _count(app) -> int:
+    with app.extensions["webcall"].calllog.engine.connect() as db:
+        return db.execute(select(func.count()).select_from(events)).scalar()
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    body=bodies,
+    signed=st.booleans(),
+    skew=st.integers(-1000, 1000),
+    junk=st.text(st.characters(blacklist_characters="\r\n", codec="latin-1"), max_size=80),
+)
+def test_any_body_and_headers(app, body, signed, skew, junk):
+    stamp = str(int(time.time()) + skew)
+    sent = signature(SECRET, body, stamp) if signed else junk
+    headers = {"X-Itellico-Signature": sent, "X-Itellico-Timestamp": stamp if signed else junk}
+    before = _count(app)
+    answer = app.test_client().post("/webhooks/itellico", data=body, headers=headers)
+    assert answer.status_code < 500
+    after = _count(app)
+    if not signed or abs(skew) > 300:
+        assert answer.status_code == 401 and after == before
+    elif answer.status_code == 202:
+        assert after == before + 1
+    else:
+        assert answer.status_code in (200, 400) and after == before
+    run_pending(task_queue(app).huey)  # whatever was stored applies without raising
