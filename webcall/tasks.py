@@ -24,7 +24,7 @@ from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 
 from . import webhook_work
 from .services import EXTENSION
-from .webhook_store import unprocessed
+from .webhook_store import prune, unprocessed
 
 log = logging.getLogger("webcall.tasks")
 
@@ -77,6 +77,7 @@ def init_app(app: Flask, root: Path) -> TaskQueue:
 
     @huey.periodic_task(crontab(minute="*"), name="webhook_sweep")
     def sweep() -> int:
+        prune(engine)
         return sweep_now(older_than=SWEEP_AFTER)
 
     def sweep_now(older_than: timedelta = timedelta(0)) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Column, DateTime, Engine, Integer, String, Table, insert, select
+from sqlalchemy import Column, DateTime, Engine, Integer, String, Table, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from .db import metadata
@@ -69,3 +69,16 @@ def unprocessed(engine: Engine, older_than: timedelta = timedelta(0), limit: int
             .limit(limit)
         ).all()
     return [row[0] for row in rows]
+
+
+# Applied events are kept this long, then dropped: far beyond the signature's timestamp tolerance, so a
+# replay of a dropped event is refused as stale before the dedupe would have been needed.
+KEEP_APPLIED = timedelta(days=30)
+
+
+def prune(engine: Engine, keep: timedelta = KEEP_APPLIED) -> int:
+    """Drop applied events older than `keep`; returns how many."""
+    with engine.begin() as db:
+        return db.execute(
+            delete(events).where(events.c.processed_at.is_not(None), events.c.processed_at < now() - keep)
+        ).rowcount

@@ -286,3 +286,18 @@ def test_applying_is_claimed_once(app, client):
     outcomes = [webhook_work.apply(engine, event["event_id"]) for _ in range(2)]
     assert outcomes == ["applied", "already"]
     assert webhook_work.apply(engine, "no-such-event") == "missing"
+
+
+def test_applied_events_are_pruned_after_the_keep_time(app, client):
+    from datetime import timedelta
+
+    from webcall.webhook_store import prune
+
+    post(client, envelope("conversation.started", new_call(app)))
+    post(client, envelope("conversation.started", new_call(app)))
+    engine = app.extensions["webcall"].calllog.engine
+    assert prune(engine, keep=timedelta(0)) == 0  # nothing applied yet: kept whatever its age
+    work(app)
+    assert prune(engine, keep=timedelta(days=1)) == 0
+    assert prune(engine, keep=timedelta(seconds=-1)) == 2
+    assert stored(app) == 0
