@@ -301,3 +301,42 @@ def test_applied_events_are_pruned_after_the_keep_time(app, client):
     assert prune(engine, keep=timedelta(days=1)) == 0
     assert prune(engine, keep=timedelta(seconds=-1)) == 2
     assert stored(app) == 0
+
+
+def test_each_answer_is_counted_by_outcome(app, client):
+    from prometheus_client import REGISTRY
+
+    def count(outcome: str) -> float:
+        return REGISTRY.get_sample_value("webcall_webhook_events_total", {"outcome": outcome}) or 0.0
+
+    before = {o: count(o) for o in ("accepted", "duplicate", "bad_signature", "malformed", "ignored")}
+    event = envelope("conversation.started", new_call(app))
+    post(client, event)
+    post(client, event)
+    post(client, event, sig="f" * 64)
+    post(client, b"[]")
+    post(client, envelope("agent.updated", "x"))
+    assert {o: count(o) - before[o] for o in before} == dict.fromkeys(before, 1.0)
+
+
+def test_make_run_wires_the_standin_to_the_app_with_one_secret():
+    from sandbox.stack import SandboxStack
+
+    stack = SandboxStack(api_port=5999, webhook_url="http://127.0.0.1:5998/webhooks/itellico")
+    config = stack.standin.extensions["standin"]["config"]
+    assert config.webhook_url == "http://127.0.0.1:5998/webhooks/itellico"
+    assert stack.app_env()["ITELLICOAI_WEBHOOK_SECRET"] == config.webhook_secret == stack.webhook_secret
+    assert stack.webhook_secret not in repr(stack) + repr(config)
+    assert "ITELLICOAI_WEBHOOK_SECRET" not in SandboxStack(api_port=5999).app_env()
+
+
+def test_the_worker_process_never_gets_the_secret(monkeypatch):
+    import subprocess
+
+    from webcall import devserver
+
+    seen: dict[str, dict[str, str]] = {}
+    monkeypatch.setenv("ITELLICOAI_WEBHOOK_SECRET", SECRET)
+    monkeypatch.setattr(subprocess, "Popen", lambda command, **kwargs: seen.setdefault("env", kwargs["env"]))
+    devserver._start_worker()
+    assert "ITELLICOAI_WEBHOOK_SECRET" not in seen["env"] and SECRET not in seen["env"].values()
