@@ -119,11 +119,16 @@ AppFactory = Callable[..., str]
 
 
 @pytest.fixture(scope="session")
-def serve_app(base_settings: Settings) -> Iterator[AppFactory]:
-    """Start another app instance with some settings changed; returns its base URL."""
+def serve_app(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppFactory]:
+    """Start another app instance with some settings changed; returns its base URL. Each instance
+    has a database of its own unless the test names one: demos live in the database and are seeded
+    from the demos file only when it is new, so apps with other demo files must not share one."""
     stack: list[Any] = []
 
     def start(**changes: Any) -> str:
+        if "database_url" not in changes:
+            folder = tmp_path_factory.mktemp("app-db")
+            changes["database_url"] = f"sqlite:///{folder}/webcall.sqlite3"
         context = serve(create_app({"settings": replace(base_settings, **changes)}))
         url = context.__enter__()
         stack.append(context)
