@@ -174,12 +174,12 @@ class CallLog:
             )
 
     def complete(self, call_id: str, status: str, duration_seconds: int | None) -> None:
+        query = update(calls).where(calls.c.call_id == call_id)
+        if status in OPEN_STATUSES:
+            # A look-up that lags behind a webhook's final status must not reopen the call.
+            query = query.where(or_(calls.c.status.is_(None), calls.c.status.in_(OPEN_STATUSES)))
         with self.engine.begin() as db:
-            db.execute(
-                update(calls)
-                .where(calls.c.call_id == call_id)
-                .values(status=status, duration_seconds=duration_seconds, checked_at=_now())
-            )
+            db.execute(query.values(status=status, duration_seconds=duration_seconds, checked_at=_now()))
 
     def add_link(self, link: ShareLink, label: str, created_by: str, owner: str | None = None) -> None:
         with self.engine.begin() as db:

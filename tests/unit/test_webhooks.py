@@ -340,3 +340,14 @@ def test_the_worker_process_never_gets_the_secret(monkeypatch):
     monkeypatch.setattr(subprocess, "Popen", lambda command, **kwargs: seen.setdefault("env", kwargs["env"]))
     devserver._start_worker()
     assert "ITELLICOAI_WEBHOOK_SECRET" not in seen["env"] and SECRET not in seen["env"].values()
+
+
+def test_a_lagging_get_call_never_reopens_what_a_webhook_ended(app, client):
+    call_id = new_call(app)
+    post(client, envelope("conversation.ended", call_id, status="completed", duration_seconds=12))
+    work(app)
+    calllog = app.extensions["webcall"].calllog
+    calllog.complete(call_id, "in_progress", None)  # e.g. the summary's GET call, a moment behind
+    assert (calllog.call(call_id).status, calllog.call(call_id).duration_seconds) == ("completed", 12)
+    calllog.complete(call_id, "failed", 13)  # a final answer still wins
+    assert calllog.call(call_id).status == "failed"
