@@ -28,3 +28,23 @@ def sign_in(page: Page, base: str, email: str = ADMIN_EMAIL, password: str = PAS
     page.fill("#password", password)
     page.click("button[type=submit]")
     expect(page).to_have_url(f"{base}/demos")
+
+
+def type_a_call(prospect: Page, greeting: str, question: str, answer: str) -> str:
+    """On an open demo page: start a call, wait for `greeting`, type `question` (typed, so the words
+    are exact), wait for `answer`, hang up and wait for the end. Returns the call id."""
+    element = "itellico-call"
+    agent_line = f'{element} [data-role="agent"][data-final="true"] .line-text'
+    prospect.wait_for_function("customElements.get('itellico-call') !== undefined")
+    with prospect.expect_response(
+        lambda r: r.url.endswith("/api/calls") and r.request.method == "POST"
+    ) as info:
+        prospect.click(f"{element} [part=call-button]")
+    call_id = info.value.json()["call_id"]
+    expect(prospect.locator(agent_line).first).to_contain_text(greeting, timeout=25_000)
+    prospect.fill(f"{element} [part=message-input]", question)
+    prospect.press(f"{element} [part=message-input]", "Enter")
+    expect(prospect.locator(agent_line, has_text=answer)).to_have_count(1, timeout=25_000)
+    prospect.click(f"{element} [part=call-button]")
+    expect(prospect.locator(f'{element}[data-state="ended"]')).to_have_count(1, timeout=15_000)
+    return call_id

@@ -16,7 +16,7 @@ from webcall import ROOT
 
 from ..unit.logo_files import png
 from .conftest import Sandbox, wait_until
-from .studio import sign_in, studio_settings
+from .studio import sign_in, studio_settings, type_a_call
 
 ELEMENT = "itellico-call"
 AGENT_LINE = f'{ELEMENT} [data-role="agent"][data-final="true"] .line-text'
@@ -95,18 +95,7 @@ def test_a_rep_builds_a_demo_shares_it_reads_the_call_and_revokes_the_link(
     prospect.goto(link)
     expect(prospect.locator("h1.demo__title")).to_have_text("Harbour Clinic: ask Ava")
     prospect.wait_for_function("document.querySelector('img.demo__logo')?.naturalWidth > 0")
-    prospect.wait_for_function("customElements.get('itellico-call') !== undefined")
-    with prospect.expect_response(
-        lambda r: r.url.endswith("/api/calls") and r.request.method == "POST"
-    ) as info:
-        prospect.click(f"{ELEMENT} [part=call-button]")
-    call_id = info.value.json()["call_id"]
-    expect(prospect.locator(AGENT_LINE).first).to_contain_text("Hello Jonas, this is Ava", timeout=25_000)
-    prospect.fill(f"{ELEMENT} [part=message-input]", QUESTION)
-    prospect.press(f"{ELEMENT} [part=message-input]", "Enter")
-    expect(prospect.locator(AGENT_LINE, has_text=ANSWER)).to_have_count(1, timeout=25_000)
-    prospect.click(f"{ELEMENT} [part=call-button]")
-    expect(prospect.locator(f'{ELEMENT}[data-state="ended"]')).to_have_count(1, timeout=15_000)
+    call_id = type_a_call(prospect, "Hello Jonas, this is Ava", QUESTION, ANSWER)
     wait_until(lambda: sandbox.call(call_id)["status"] == "completed", 20, "the call to complete")
     assert len(sandbox.creates()) == before + 1
 

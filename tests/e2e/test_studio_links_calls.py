@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 from webcall import ROOT
 
 from .conftest import SCREENSHOTS, Sandbox, wait_until
-from .studio import sign_in, studio_settings
+from .studio import sign_in, studio_settings, type_a_call
 
 ELEMENT = "itellico-call"
 AGENT_LINE = f'{ELEMENT} [data-role="agent"][data-final="true"] .line-text'
@@ -55,18 +55,7 @@ def test_link_talk_transcript_revoke_refused(page, browser, pw, studio_url, sand
     prospect.on("console", lambda m: prospect_errors.append(m.text) if m.type == "error" else None)
     prospect.on("pageerror", lambda e: prospect_errors.append(str(e)))
     prospect.goto(link)
-    prospect.wait_for_function("customElements.get('itellico-call') !== undefined")
-    with prospect.expect_response(
-        lambda r: r.url.endswith("/api/calls") and r.request.method == "POST"
-    ) as info:
-        prospect.click(f"{ELEMENT} [part=call-button]")
-    call_id = info.value.json()["call_id"]
-    expect(prospect.locator(AGENT_LINE).first).to_contain_text("Hallo Maria, hier ist Lena", timeout=25_000)
-    prospect.fill(f"{ELEMENT} [part=message-input]", QUESTION)
-    prospect.press(f"{ELEMENT} [part=message-input]", "Enter")
-    expect(prospect.locator(AGENT_LINE, has_text=ANSWER)).to_have_count(1, timeout=25_000)
-    prospect.click(f"{ELEMENT} [part=call-button]")
-    expect(prospect.locator(f'{ELEMENT}[data-state="ended"]')).to_have_count(1, timeout=15_000)
+    call_id = type_a_call(prospect, "Hallo Maria, hier ist Lena", QUESTION, ANSWER)
     wait_until(lambda: sandbox.call(call_id)["status"] == "completed", 20, "the call to complete")
     assert len(sandbox.creates()) == before + 1
 
