@@ -19,7 +19,6 @@ from .conftest import Sandbox, wait_until
 from .studio import sign_in, studio_settings, type_a_call
 
 ELEMENT = "itellico-call"
-AGENT_LINE = f'{ELEMENT} [data-role="agent"][data-final="true"] .line-text'
 REP_EMAIL = "nora@example.com"
 REP_PASSWORD = "nora's long password"
 QUESTION = "What are your opening hours?"

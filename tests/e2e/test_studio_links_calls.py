@@ -16,7 +16,6 @@ from .conftest import SCREENSHOTS, Sandbox, wait_until
 from .studio import sign_in, studio_settings, type_a_call
 
 ELEMENT = "itellico-call"
-AGENT_LINE = f'{ELEMENT} [data-role="agent"][data-final="true"] .line-text'
 QUESTION = "Was kostet ein Termin?"
 ANSWER = "Ein normaler Termin kostet neunundvierzig Euro"
 
