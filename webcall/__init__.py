@@ -58,6 +58,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
             settings.sales_password,
             settings.metrics_token,
             settings.webhook_secret,
+            settings.smtp_password,
+            settings.notify_signing_secret,
         ]
     )
     # First of all hooks: whatever runs later in a request may log, and its lines carry the id.
@@ -122,6 +124,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     tasks.init_app(app, ROOT)
     webhooks.init_app(app)
+    from . import notification_log, notification_prefs  # rep notifications out (webcall/notify.py)
+
+    app.register_blueprint(notification_prefs.bp)
+    app.register_blueprint(notification_log.bp)
     security.init_app(app)
     ratelimit.init_app(app)
     cli.demos.add_command(demo_cli.import_command)

@@ -29,6 +29,7 @@ TABLE_MODULES = (
     "webcall.lockout",
     "webcall.logos",
     "webcall.webhook_store",
+    "webcall.notification_store",
 )
 
 

@@ -103,6 +103,13 @@ WEBHOOK_OUTCOMES = (
     "too_large",
     "unqueued",
 )
+NOTIFICATIONS = Counter(
+    "webcall_notifications",
+    "Rep notification attempts (webcall/notify.py), by channel and outcome (sent, retry, failed: the last)",
+    ["channel", "outcome"],
+)
+NOTIFICATION_CHANNELS = ("webhook", "email")
+NOTIFICATION_OUTCOMES = ("sent", "retry", "failed")
 # "max": one series whatever the number of workers (the master sets it; workers report 0).
 BUILD_INFO = Gauge(
     "webcall_build_info",
@@ -164,6 +171,13 @@ def calllog_write_failed(operation: str) -> None:
 
 def webhook_event(outcome: str) -> None:
     WEBHOOK_EVENTS.labels(outcome=outcome if outcome in WEBHOOK_OUTCOMES else "other").inc()
+
+
+def notification(channel: str, outcome: str) -> None:
+    NOTIFICATIONS.labels(
+        channel=channel if channel in NOTIFICATION_CHANNELS else "other",
+        outcome=outcome if outcome in NOTIFICATION_OUTCOMES else "other",
+    ).inc()
 
 
 class UpstreamMetrics:

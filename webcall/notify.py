@@ -1,17 +1,135 @@
-"""Where issue 15's "Out" part (telling a link's owner that their prospect's call ended) plugs in.
+"""Rep notifications (issue 15's "Out" part): when a prospect's call from a rep's link ends, the link's
+owner hears about it by outgoing webhook and/or email, per their preferences (docs/notifications.md).
 
 `on_call_ended` is called exactly once per call: inside the transaction that applies the call's first
-`conversation.ended` webhook and marks it (`webcall_calls.ended_event_at`), so a retried or duplicate
-event, or a worker killed mid-way, never calls it twice or loses it. It must not talk to the network
-here: the "Out" part should write its delivery row on `db` and queue a task (webcall/tasks.py) that
-sends it with retries. Today it does nothing.
+`conversation.ended` webhook and marks it (`webcall_calls.ended_event_at`, webcall/webhook_work.py), so
+a retried or duplicate event, or a worker killed mid-way, never calls it twice or loses it. It talks to
+no network: it writes one delivery row per channel on `db` (webcall/notification_store.py) and notes
+the rows' ids for the task queue, which queues them only after that transaction committed
+(`collecting`, used by webcall/tasks.py): a task never looks for a row that is not there yet.
+
+`attempt` is what the delivery task runs: claim the row, send it (webcall/notification_send.py), write
+the outcome, and say when to try again. Calls without a link, or whose link has no owner with an
+account, notify nobody.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import timedelta
+
+from flask import current_app, has_app_context
+from sqlalchemy import Connection, Engine, select
+
+from . import metrics
+from .accounts import users
+from .calllog import calls, links
+from .notification_send import Failure, Notice, call_notice, host_of, post_webhook, send_email, test_notice
+from .notification_store import Delivery, add, claim, finish, get_prefs
+from .services import EXTENSION
+from .settings import Settings
+
+log = logging.getLogger("webcall.notifications")
+
+_new_rows: ContextVar[list[int] | None] = ContextVar("webcall_notify_new_rows", default=None)
+
+
+@contextmanager
+def collecting() -> Iterator[list[int]]:
+    """Collect the ids of delivery rows written inside the block (queue them once it committed)."""
+    rows: list[int] = []
+    token = _new_rows.set(rows)
+    try:
+        yield rows
+    finally:
+        _new_rows.reset(token)
+
+
+def _email_on() -> bool:
+    # Without SMTP an email row could only fail; the preferences page says email is off too.
+    if not has_app_context() or EXTENSION not in current_app.extensions:
+        return True
+    return bool(current_app.extensions[EXTENSION].settings.smtp_host)
 
 
 def on_call_ended(db: Connection, call_id: str) -> None:
-    """A call in our log has ended (webhook). Deliberately empty until notifications exist."""
-    del db, call_id
+    """A call in our log has ended (webhook): a delivery row per channel its link's owner chose."""
+    owner = db.execute(
+        select(users.c.id, users.c.email)
+        .select_from(calls.join(links, links.c.link_id == calls.c.link_id))
+        .join(users, users.c.email == links.c.owner)
+        .where(calls.c.call_id == call_id, users.c.disabled.is_(False))
+    ).first()
+    if owner is None:
+        return
+    chosen = get_prefs(db, owner.id)
+    targets = {
+        "webhook": chosen.webhook_url,
+        "email": owner.email if chosen.email_on and _email_on() else None,
+    }
+    for channel, target in targets.items():
+        if target is None:
+            continue
+        row = add(db, call_id=call_id, kind="ended", channel=channel, account_id=owner.id, target=target)
+        if row is not None:
+            log.info("notification.queued delivery=%s channel=%s account=%s", row, channel, owner.id)
+            if (collected := _new_rows.get()) is not None:
+                collected.append(row)
+
+
+def lease(settings: Settings) -> timedelta:
+    """How long a claim holds: longer than any one attempt (DNS, connect, TLS, send: each bounded)."""
+    return timedelta(seconds=settings.notify_timeout_seconds * 4 + 30)
+
+
+def attempt(engine: Engine, settings: Settings, delivery_id: int) -> tuple[str, timedelta | None]:
+    """One try at a delivery: its status afterwards (or `skipped` when it was not ours to try: sent,
+    failed, not due, or claimed by another attempt) and the delay before the next try, if any."""
+    delivery = claim(engine, delivery_id, lease(settings))
+    if delivery is None:
+        return "skipped", None
+    failure = _send(engine, settings, delivery)
+    if failure is None:
+        status, delay = finish(engine, delivery, None)
+    else:
+        status, delay = finish(engine, delivery, failure.code, retry=failure.retry)
+    where = host_of(delivery.target) if delivery.channel == "webhook" else "smtp"
+    metrics.notification(delivery.channel, "sent" if status == "sent" else "retry" if delay else "failed")
+    log.info(
+        "notification.%s delivery=%s channel=%s target_host=%s attempt=%d error=%s",
+        "sent" if status == "sent" else "failed" if status == "failed" else "retry",
+        delivery.id,
+        delivery.channel,
+        where,
+        delivery.attempts,
+        failure.code if failure else "-",
+    )
+    return status, delay
+
+
+def _notice(engine: Engine, settings: Settings, delivery: Delivery) -> Notice | None:
+    if delivery.kind == "test":
+        return test_notice(delivery.id)
+    with engine.connect() as db:
+        row = db.execute(
+            select(calls, links.c.label)
+            .select_from(calls.outerjoin(links, links.c.link_id == calls.c.link_id))
+            .where(calls.c.call_id == delivery.call_id)
+        ).first()
+    if row is None:
+        return None
+    base = settings.public_url or ""
+    url = f"{base}/demos/calls/{delivery.call_id}"
+    return call_notice(delivery_id=delivery.id, call=dict(row._mapping), link_label=row.label, call_url=url)
+
+
+def _send(engine: Engine, settings: Settings, delivery: Delivery) -> Failure | None:
+    notice = _notice(engine, settings, delivery)
+    if notice is None:
+        return Failure("no_call", retry=False)
+    if delivery.channel == "webhook":
+        return post_webhook(settings, delivery.target, notice)
+    return send_email(settings, delivery.target, notice)

@@ -94,6 +94,19 @@ class Settings:
     task_queue_url: str = "memory://"
     # Minutes between the background GET-call fallback for calls still open (0: off).
     refresh_minutes: int = 5
+    # Rep notifications (docs/notifications.md): the SMTP server that sends the emails (no host: no
+    # emails), the secret that signs outgoing webhooks (None: sent unsigned), how long one attempt may
+    # take, and whether a rep's webhook may target loopback/private addresses (SSRF; tests and the
+    # sandbox only: built directly, Settings refuse them).
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_from: str | None = None
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_starttls: bool = True
+    notify_signing_secret: str | None = field(default=None, repr=False)
+    notify_timeout_seconds: float = 10.0
+    notify_allow_private_targets: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -173,6 +186,7 @@ class Settings:
             webhook_max_bytes=_optional_int("WEBCALL_WEBHOOK_MAX_BYTES", get, 1024, 16_777_216) or 1_048_576,
             task_queue_url=task_queue_url(get),
             refresh_minutes=_refresh_minutes(get),
+            **_notify_settings(get, environment),
             **extra,
         )
 
@@ -383,3 +397,36 @@ def _refresh_minutes(get: Getter) -> int:
     if not raw.isdigit() or int(raw) > 59 or (int(raw) and 60 % int(raw)):
         raise SettingsError("WEBCALL_REFRESH_MINUTES", f"{raw!r} is not 0 (off) or a divisor of 60 minutes")
     return int(raw)
+
+
+def _notify_settings(get: Getter, environment: str) -> dict[str, object]:
+    """Rep notifications: SMTP for the emails, the outgoing webhooks' secret, timeout and SSRF guard."""
+    host = get("WEBCALL_SMTP_HOST")
+    sender = get("WEBCALL_SMTP_FROM")
+    if host is not None and sender is None:
+        raise SettingsError(
+            "WEBCALL_SMTP_FROM", "is not set; emails need a From address (WEBCALL_SMTP_HOST is)"
+        )
+    if sender is not None and not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+", sender):
+        raise SettingsError("WEBCALL_SMTP_FROM", f"{sender!r} is not an email address")
+    user, password = get("WEBCALL_SMTP_USER"), get("WEBCALL_SMTP_PASSWORD")
+    if (user is None) != (password is None):
+        raise SettingsError("WEBCALL_SMTP_PASSWORD", "and WEBCALL_SMTP_USER go together: set both or neither")
+    secret = get("WEBCALL_NOTIFY_SIGNING_SECRET")
+    if secret is not None and len(secret) < 16:
+        raise SettingsError("WEBCALL_NOTIFY_SIGNING_SECRET", "must be at least 16 characters")
+    private = get("WEBCALL_NOTIFY_ALLOW_PRIVATE_TARGETS")
+    return {
+        "smtp_host": host,
+        "smtp_port": _optional_int("WEBCALL_SMTP_PORT", get, 1, 65535) or 587,
+        "smtp_from": sender,
+        "smtp_user": user,
+        "smtp_password": password,
+        "smtp_starttls": _flag("WEBCALL_SMTP_STARTTLS", lambda n: get(n) or "true"),
+        "notify_signing_secret": secret,
+        "notify_timeout_seconds": _number("WEBCALL_NOTIFY_TIMEOUT_SECONDS", get, 10.0, 1, 60),
+        # Development (`make run`: the sandbox, receivers on 127.0.0.1) allows them unless told otherwise.
+        "notify_allow_private_targets": _flag("WEBCALL_NOTIFY_ALLOW_PRIVATE_TARGETS", get)
+        if private is not None
+        else environment == "development",
+    }

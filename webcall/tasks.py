@@ -22,7 +22,7 @@ from typing import Any
 from flask import Flask
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 
-from . import webhook_work
+from . import notification_store, notify, webhook_work
 from .services import EXTENSION
 from .webhook_store import prune, unprocessed
 
@@ -40,6 +40,16 @@ class TaskQueue:
     process_event: Any  # huey TaskWrapper: process_event(event_id) queues it
     sweep: Any
     refresh: Any | None
+    deliver: Any  # deliver(delivery_id) queues one try at a rep notification (webcall/notify.py)
+
+    def enqueue_delivery(self, delivery_id: int) -> bool:
+        """Queue a notification's delivery; False when the queue is unreachable (the sweep will)."""
+        try:
+            self.deliver(delivery_id)
+        except Exception as error:  # the row is stored; nothing a request does may fail on this
+            log.warning("tasks.enqueue failed delivery=%s error=%s", delivery_id, type(error).__name__)
+            return False
+        return True
 
     def enqueue_event(self, event_id: str) -> bool:
         """Queue the work for a stored event; False when the queue is unreachable (the sweep will)."""
@@ -70,10 +80,23 @@ def init_app(app: Flask, root: Path) -> TaskQueue:
 
     @huey.task(retries=5, retry_delay=10, name="webhook_event")
     def process_event(event_id: str) -> str:
-        with app.app_context():
+        with app.app_context(), notify.collecting() as deliveries:
             outcome = webhook_work.apply(engine, event_id)
+        # Committed: the notification rows the event made exist now, so their tasks can find them.
+        for delivery_id in deliveries:
+            queue.enqueue_delivery(delivery_id)
         log.info("webhook.applied event_id=%s outcome=%s", event_id, outcome)
         return outcome
+
+    @huey.task(name="notification_delivery")
+    def deliver(delivery_id: int) -> str:
+        # Retries are the row's (its next_attempt_at), not Huey's: a try that failed schedules the
+        # next one with backoff, and the claim makes a second run of the same task a no-op.
+        with app.app_context():
+            status, delay = notify.attempt(engine, settings, delivery_id)
+        if delay is not None:
+            deliver.schedule((delivery_id,), delay=delay.total_seconds())
+        return status
 
     @huey.periodic_task(crontab(minute="*"), name="webhook_sweep")
     def sweep() -> int:
@@ -86,7 +109,13 @@ def init_app(app: Flask, root: Path) -> TaskQueue:
             process_event(event_id)
         if ids:
             log.info("webhook.sweep queued=%d", len(ids))
-        return len(ids)
+        # Notifications due this long ago and not being tried have lost their task (or their retry).
+        due = notification_store.due(engine, older_than)
+        for delivery_id in due:
+            deliver(delivery_id)
+        if due:
+            log.info("notification.sweep queued=%d", len(due))
+        return len(ids) + len(due)
 
     refresh = None
     if settings.refresh_minutes:
@@ -96,7 +125,9 @@ def init_app(app: Flask, root: Path) -> TaskQueue:
         def refresh() -> int:
             return refresh_open_calls(app)
 
-    queue = TaskQueue(huey=huey, process_event=process_event, sweep=sweep_now, refresh=refresh)
+    queue = TaskQueue(
+        huey=huey, process_event=process_event, sweep=sweep_now, refresh=refresh, deliver=deliver
+    )
     app.extensions[KEY] = queue
     return queue
 

@@ -1,0 +1,151 @@
+"""`/demos/notifications`: a signed-in rep chooses how they hear that their prospect's call ended (an
+outgoing webhook URL, e.g. Slack's; an email to their account's address) and may send a test.
+
+The URL is checked on save (http/https, a host, no `user:password@`, at most MAX_URL characters; with
+private targets refused, no loopback/private literal address or `localhost`); a refused URL re-renders
+the form with the message next to the field and what was typed kept. The real SSRF check is at send
+time (webcall/notification_send.py), since a name may resolve anywhere later. The test is queued like
+any notification (webcall/tasks.py): the page never waits for a receiver.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    get_flashed_messages,
+    redirect,
+    render_template,
+    url_for,
+)
+from flask_login import current_user
+from wtforms import BooleanField, Field, Form, StringField
+from wtforms.validators import ValidationError
+
+from . import tasks
+from .auth import register_off_handler, rep_required
+from .demo_page import private_headers
+from .forms import StudioForm
+from .notification_send import host_of
+from .notification_store import MAX_URL, Prefs, add, get_prefs, save_prefs
+from .services import services
+
+bp = Blueprint("notifications", __name__)
+log = logging.getLogger("webcall.notifications")
+bp.after_request(private_headers)  # the page shows the rep's webhook URL, a secret for Slack's
+register_off_handler(bp)
+
+
+def check_webhook_url(raw: str, allow_private: bool) -> str | None:
+    """The URL as stored (None: no webhook), or ValueError with the message the rep sees."""
+    url = raw.strip()
+    if not url:
+        return None
+    if len(url) > MAX_URL:
+        raise ValueError(f"That URL is too long (at most {MAX_URL} characters).")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+    except ValueError:
+        raise ValueError("That is not a URL.") from None
+    if parts.scheme not in ("http", "https") or not host or any(c.isspace() for c in url):
+        raise ValueError("Enter an http:// or https:// URL, like https://hooks.slack.com/services/…")
+    if "@" in parts.netloc:
+        raise ValueError("Leave user names and passwords out of the URL.")
+    if not allow_private and _private(host):
+        raise ValueError("That address is on a private network or this server; use a public address.")
+    return url
+
+
+def _private(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return not ipaddress.ip_address(host).is_global
+    except ValueError:
+        return False  # a name: checked when sending, against every address it resolves to
+
+
+class PrefsForm(StudioForm):
+    webhook_url = StringField("Webhook URL")
+    email_on = BooleanField("Email me")
+
+    def validate_webhook_url(self, field: Field) -> None:
+        try:
+            field.data = check_webhook_url(field.data or "", services().settings.notify_allow_private_targets)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+
+def _page(form: Form, status: int = 200) -> tuple[str, int]:
+    settings = services().settings
+    return render_template(
+        "demos_notifications.html",
+        form=form,
+        email_available=bool(settings.smtp_host),
+        signed=bool(settings.notify_signing_secret),
+        done=get_flashed_messages(category_filter=["done"]),
+    ), status
+
+
+@bp.get("/demos/notifications")
+@rep_required
+def preferences() -> tuple[str, int]:
+    me = current_user.account
+    with services().calllog.engine.connect() as db:
+        chosen = get_prefs(db, me.id)
+    return _page(
+        PrefsForm(formdata=None, data={"webhook_url": chosen.webhook_url, "email_on": chosen.email_on})
+    )
+
+
+@bp.post("/demos/notifications")
+@rep_required
+def save() -> Response | tuple[str, int]:
+    form = PrefsForm()
+    if not form.validate():
+        return _page(form, status=400)
+    me = current_user.account
+    save_prefs(
+        services().calllog.engine,
+        me.id,
+        Prefs(webhook_url=form.webhook_url.data, email_on=form.email_on.data),
+    )
+    where = host_of(form.webhook_url.data) if form.webhook_url.data else "-"
+    log.info("notification.prefs account=%s webhook_host=%s email=%s", me.id, where, form.email_on.data)
+    flash("Saved.", "done")
+    return redirect(url_for("notifications.preferences"), 303)
+
+
+@bp.post("/demos/notifications/test")
+@rep_required
+def send_test() -> Response | tuple[str, int]:
+    """Queue a test to each channel the rep saved; it arrives (or shows failed in the log) shortly."""
+    me = current_user.account
+    engine = services().calllog.engine
+    with engine.begin() as db:
+        chosen = get_prefs(db, me.id)
+        targets = {"webhook": chosen.webhook_url, "email": me.email if chosen.email_on else None}
+        rows = [
+            add(db, call_id=None, kind="test", channel=channel, account_id=me.id, target=target)
+            for channel, target in targets.items()
+            if target is not None
+        ]
+    if not rows:
+        flash("Nothing to test yet: save a webhook URL or turn email on first.", "done")
+    for row in rows:
+        if row is not None:
+            tasks.task_queue(current_app).enqueue_delivery(row)
+    if rows:
+        flash(
+            f"Test queued to {len(rows)} channel{'s' if len(rows) != 1 else ''}; it arrives in a moment.",
+            "done",
+        )
+    return redirect(url_for("notifications.preferences"), 303)

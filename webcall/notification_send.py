@@ -1,0 +1,179 @@
+"""Sending one rep notification: what it says (a Slack-compatible `text` plus structured fields), the
+outgoing webhook (signed, pinned to an address we checked) and the email (SMTP).
+
+Each sender returns an error code or None, never raises: `Failure(code, retry)`, where `retry` is False
+for answers that will not change by trying again (a 404 from a deleted Slack webhook, a refused
+recipient, a private address). Every network step has a timeout (WEBCALL_NOTIFY_TIMEOUT_SECONDS, per
+connect/read/write), so a hung receiver holds a worker thread for seconds, not forever.
+
+SSRF: the webhook URL is typed by a rep, so the host is resolved here and every address it resolves to
+must be public unless WEBCALL_NOTIFY_ALLOW_PRIVATE_TARGETS; the request then goes to that checked
+address (the Host header and TLS SNI/certificate check keep the name), so a DNS answer that changes
+between the check and the connect cannot redirect it. Redirects are not followed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import smtplib
+import socket
+import time
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from .settings import Settings
+from .webhooks import signature
+
+SIGNATURE_HEADER = "X-Webcall-Signature"
+TIMESTAMP_HEADER = "X-Webcall-Timestamp"
+DELIVERY_HEADER = "X-Webcall-Delivery"
+USER_AGENT = "itellico-webcall-notifications/1"
+
+
+@dataclass(frozen=True)
+class Failure:
+    code: str  # short, for the delivery log and metrics: http_503, timeout, refused_private, …
+    retry: bool = True
+
+
+@dataclass(frozen=True)
+class Notice:
+    subject: str
+    text: str  # Slack's `text`; the email's body starts with it
+    fields: dict[str, Any]
+
+    def json_body(self) -> bytes:
+        return json.dumps({"text": self.text, **self.fields}, separators=(",", ":")).encode()
+
+
+def duration_text(seconds: int | None) -> str:
+    if seconds is None:
+        return "duration unknown"
+    minutes, rest = divmod(seconds, 60)
+    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+
+
+def call_notice(*, delivery_id: int, call: dict[str, Any], link_label: str | None, call_url: str) -> Notice:
+    label = link_label or call.get("link_id") or "no label"
+    status = call.get("status") or "completed"
+    text = (
+        f"Your prospect's call on demo {call['demo']} (link {label!r}) ended: {status}, "
+        f"{duration_text(call.get('duration_seconds'))}. Details: {call_url}"
+    )
+    fields = {
+        "event": "call.ended",
+        "delivery_id": delivery_id,
+        "call_id": call["call_id"],
+        "demo": call["demo"],
+        "link_id": call.get("link_id"),
+        "link_label": link_label,
+        "status": status,
+        "duration_seconds": call.get("duration_seconds"),
+        "call_url": call_url,
+    }
+    return Notice(subject=f"Call ended: {call['demo']} · {label}", text=text, fields=fields)
+
+
+def test_notice(delivery_id: int) -> Notice:
+    text = "Test notification from itellico web-call: your prospects' ended calls will arrive here."
+    return Notice(
+        subject="Test notification", text=text, fields={"event": "test", "delivery_id": delivery_id}
+    )
+
+
+def host_of(url: str) -> str:
+    """What pages and logs show of a webhook URL: its host (paths and queries carry Slack's secret)."""
+    try:
+        return urlsplit(url).hostname or "?"
+    except ValueError:
+        return "?"
+
+
+def _address(host: str, port: int, allow_private: bool) -> str | Failure:
+    """The address to connect to, after checking every address the name resolves to."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return Failure("dns_error")
+    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    if not addresses:
+        return Failure("dns_error")
+    if not allow_private and not all(address.is_global for address in addresses):
+        return Failure("refused_private", retry=False)
+    return str(addresses[0])
+
+
+def post_webhook(settings: Settings, url: str, notice: Notice) -> Failure | None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return Failure("bad_url", retry=False)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    address = _address(parts.hostname, port, settings.notify_allow_private_targets)
+    if isinstance(address, Failure):
+        return address
+    netloc = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+    pinned = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+    body = notice.json_body()
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "Host": parts.netloc.rpartition("@")[2],
+        DELIVERY_HEADER: str(notice.fields["delivery_id"]),
+    }
+    if settings.notify_signing_secret:
+        stamp = str(int(time.time()))
+        headers[TIMESTAMP_HEADER] = stamp
+        headers[SIGNATURE_HEADER] = "sha256=" + signature(settings.notify_signing_secret, body, stamp)
+    try:
+        with httpx.Client(timeout=settings.notify_timeout_seconds, follow_redirects=False) as client:
+            answer = client.post(
+                pinned, content=body, headers=headers, extensions={"sni_hostname": parts.hostname}
+            )
+    except httpx.TimeoutException:
+        return Failure("timeout")
+    except httpx.ConnectError:
+        return Failure("connect_error")
+    except httpx.HTTPError:
+        return Failure("http_error")
+    if answer.is_success:
+        return None
+    # 408 and 429 are "later"; 5xx may pass; any other 4xx (a deleted Slack hook: 404/410) will not.
+    retry = answer.status_code >= 500 or answer.status_code in (408, 429)
+    return Failure(f"http_{answer.status_code}", retry=retry)
+
+
+def send_email(settings: Settings, to: str, notice: Notice) -> Failure | None:
+    if not settings.smtp_host or not settings.smtp_from:
+        return Failure("smtp_off", retry=False)
+    message = EmailMessage()
+    message["From"] = settings.smtp_from
+    message["To"] = to
+    message["Subject"] = notice.subject
+    lines = [notice.text, ""] + [f"{k}: {v}" for k, v in notice.fields.items() if v is not None]
+    message.set_content("\n".join(lines))
+    timeout = settings.notify_timeout_seconds
+    try:
+        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=timeout) as smtp:
+            if settings.smtp_starttls:
+                smtp.starttls()  # never falls back to plain text: no STARTTLS → an error below
+            if settings.smtp_user and settings.smtp_password:
+                smtp.login(settings.smtp_user, settings.smtp_password)
+            smtp.send_message(message)
+    except smtplib.SMTPNotSupportedError:
+        return Failure("smtp_no_starttls", retry=False)
+    except smtplib.SMTPAuthenticationError:
+        return Failure("smtp_auth", retry=False)
+    except smtplib.SMTPRecipientsRefused:
+        return Failure("smtp_recipient_refused", retry=False)
+    except smtplib.SMTPResponseException as error:
+        return Failure(f"smtp_{error.smtp_code}", retry=error.smtp_code < 500)
+    except TimeoutError:
+        return Failure("timeout")
+    except (smtplib.SMTPException, OSError):
+        return Failure("connect_error")
+    return None

@@ -1,0 +1,226 @@
+"""Rep notifications in the database: each rep's preferences and one delivery row per (call, channel).
+
+The delivery row, not the task queue, is the truth (like the webhook events, webcall/webhook_store.py):
+it is written in the transaction that applies the call's `conversation.ended` (webcall/notify.py), and
+a task only says "try it now". An attempt first *claims* the row: one UPDATE that moves it only while it
+is `pending`, due and not claimed by a live attempt (`claimed_until`, a lease longer than any attempt
+may take), so two workers, or one task run twice, never send it twice. The outcome is then written:
+`sent`, `failed` after MAX_ATTEMPTS, or `pending` again with the next attempt's time (exponential
+backoff). A worker killed mid-attempt leaves a claim that lapses; the sweep queues the row again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from .accounts import users
+from .db import metadata
+
+CHANNELS = ("webhook", "email")
+MAX_URL = 2000  # a Slack incoming-webhook URL is ~80 characters; a bound keeps the column honest
+MAX_ATTEMPTS = 6
+FIRST_RETRY = timedelta(seconds=30)  # then 1, 2, 4, 8 minutes: the last try ~15 minutes after the first
+MAX_RETRY = timedelta(minutes=30)
+
+prefs = Table(
+    "webcall_notify_prefs",
+    metadata,
+    Column("account_id", Integer, ForeignKey("webcall_users.id"), primary_key=True),
+    Column("webhook_url", String(MAX_URL), nullable=True),
+    Column("email_on", Boolean, nullable=False, default=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+deliveries = Table(
+    "webcall_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("call_id", String(64), nullable=True, index=True),  # None for a rep's test
+    Column("kind", String(16), nullable=False),  # ended | test
+    Column("channel", String(16), nullable=False),  # webhook | email
+    Column("account_id", Integer, nullable=False, index=True),
+    # Where it goes, as the rep set it when the call ended (the full URL: it is needed to send; pages
+    # and logs show its host only).
+    Column("target", String(MAX_URL), nullable=False),
+    Column("status", String(16), nullable=False, index=True),  # pending | sent | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("claimed_until", DateTime(timezone=True), nullable=True),
+    Column("last_error", String(64), nullable=True),  # a code (http_503, timeout, refused_private, …)
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("call_id", "kind", "channel", name="uq_webcall_deliveries_call_kind_channel"),
+)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes for what was stored as UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Prefs:
+    webhook_url: str | None = None
+    email_on: bool = False
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    call_id: str | None
+    kind: str
+    channel: str
+    account_id: int
+    target: str
+    status: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    finished_at: datetime | None
+
+
+def _delivery(row: object) -> Delivery:
+    m = row._mapping  # type: ignore[attr-defined]
+    return Delivery(**{name: m[name] for name in Delivery.__dataclass_fields__})
+
+
+def get_prefs(db: Connection, account_id: int) -> Prefs:
+    row = db.execute(select(prefs).where(prefs.c.account_id == account_id)).first()
+    return Prefs() if row is None else Prefs(webhook_url=row.webhook_url, email_on=row.email_on)
+
+
+def save_prefs(engine: Engine, account_id: int, chosen: Prefs) -> None:
+    values = {"webhook_url": chosen.webhook_url, "email_on": chosen.email_on, "updated_at": now()}
+    with engine.begin() as db:
+        changed = db.execute(update(prefs).where(prefs.c.account_id == account_id).values(**values)).rowcount
+        if not changed:
+            db.execute(insert(prefs).values(account_id=account_id, **values))
+
+
+def add(
+    db: Connection, *, call_id: str | None, kind: str, channel: str, account_id: int, target: str
+) -> int | None:
+    """One delivery row, due now; None when (call, kind, channel) already has one (nothing doubled)."""
+    moment = now()
+    try:
+        with db.begin_nested():  # a duplicate must not undo the caller's transaction
+            result = db.execute(
+                insert(deliveries).values(
+                    call_id=call_id,
+                    kind=kind,
+                    channel=channel,
+                    account_id=account_id,
+                    target=target,
+                    status="pending",
+                    attempts=0,
+                    next_attempt_at=moment,
+                    created_at=moment,
+                )
+            )
+    except IntegrityError:
+        return None
+    return int(result.inserted_primary_key[0])
+
+
+def claim(engine: Engine, delivery_id: int, lease: timedelta) -> Delivery | None:
+    """Take the row for one attempt (attempts + 1); None when it is not pending, not due or claimed."""
+    moment = now()
+    with engine.begin() as db:
+        taken = db.execute(
+            update(deliveries)
+            .where(
+                deliveries.c.id == delivery_id,
+                deliveries.c.status == "pending",
+                deliveries.c.next_attempt_at <= moment,
+                or_(deliveries.c.claimed_until.is_(None), deliveries.c.claimed_until < moment),
+            )
+            .values(attempts=deliveries.c.attempts + 1, claimed_until=moment + lease)
+        ).rowcount
+        if taken != 1:
+            return None
+        return _delivery(db.execute(select(deliveries).where(deliveries.c.id == delivery_id)).one())
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long after a failed attempt number `attempts` (1, 2, …) the next one is due."""
+    return min(FIRST_RETRY * 2 ** (attempts - 1), MAX_RETRY)
+
+
+def finish(
+    engine: Engine, delivery: Delivery, error: str | None, retry: bool = True
+) -> tuple[str, timedelta | None]:
+    """Write an attempt's outcome (`retry` False: trying again cannot help); returns the new status
+    and, when it stays pending, the delay to the next try."""
+    moment = now()
+    if error is None:
+        status, delay, values = "sent", None, {"finished_at": moment, "last_error": None}
+    elif not retry or delivery.attempts >= MAX_ATTEMPTS:
+        status, delay, values = "failed", None, {"finished_at": moment, "last_error": error}
+    else:
+        delay = backoff(delivery.attempts)
+        status, values = "pending", {"next_attempt_at": moment + delay, "last_error": error}
+    with engine.begin() as db:
+        db.execute(
+            update(deliveries)
+            .where(deliveries.c.id == delivery.id, deliveries.c.attempts == delivery.attempts)
+            .values(status=status, claimed_until=None, **values)
+        )
+    return status, delay
+
+
+def due(engine: Engine, late: timedelta, limit: int = 1000) -> list[int]:
+    """Pending rows due `late` ago and not claimed by a live attempt: their task was lost."""
+    moment = now()
+    with engine.connect() as db:
+        rows = db.execute(
+            select(deliveries.c.id)
+            .where(
+                deliveries.c.status == "pending",
+                deliveries.c.next_attempt_at <= moment - late,
+                or_(deliveries.c.claimed_until.is_(None), deliveries.c.claimed_until < moment),
+            )
+            .order_by(deliveries.c.id)
+            .limit(limit)
+        ).all()
+    return [row[0] for row in rows]
+
+
+def recent(engine: Engine, limit: int = 200) -> list[tuple[Delivery, str | None]]:
+    """The newest deliveries with their rep's email (None once the account is gone)."""
+    with engine.connect() as db:
+        rows = db.execute(
+            select(deliveries, users.c.email.label("rep"))
+            .select_from(deliveries.outerjoin(users, users.c.id == deliveries.c.account_id))
+            .order_by(deliveries.c.id.desc())
+            .limit(limit)
+        ).all()
+    return [(_delivery(row), row.rep) for row in rows]
+
+
+def get(engine: Engine, delivery_id: int) -> Delivery | None:
+    with engine.connect() as db:
+        row = db.execute(select(deliveries).where(deliveries.c.id == delivery_id)).first()
+    return None if row is None else _delivery(row)
