@@ -26,8 +26,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from . import webhooks  # its module, not its name: webhooks imports the task queue, which imports us
 from .settings import Settings
-from .webhooks import signature
 
 SIGNATURE_HEADER = "X-Webcall-Signature"
 TIMESTAMP_HEADER = "X-Webcall-Timestamp"
@@ -128,7 +128,9 @@ def post_webhook(settings: Settings, url: str, notice: Notice) -> Failure | None
     if settings.notify_signing_secret:
         stamp = str(int(time.time()))
         headers[TIMESTAMP_HEADER] = stamp
-        headers[SIGNATURE_HEADER] = "sha256=" + signature(settings.notify_signing_secret, body, stamp)
+        headers[SIGNATURE_HEADER] = "sha256=" + webhooks.signature(
+            settings.notify_signing_secret, body, stamp
+        )
     try:
         with httpx.Client(timeout=settings.notify_timeout_seconds, follow_redirects=False) as client:
             answer = client.post(
