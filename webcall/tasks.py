@@ -8,7 +8,9 @@
 The web process only enqueues; `python -m webcall.worker` (webcall/worker.py) runs the tasks. A queued
 task is a hint, never the truth: a webhook event is stored before its task is queued
 (webcall/webhook_store.py), and the sweep queues every stored-but-unapplied event again, so a lost
-task (a worker killed mid-way, a queue that was down) costs a delay, never an event.
+task (a worker killed mid-way, a queue that was down) costs a delay, never an event. Rep
+notifications work the same way: a delivery row (webcall/notification_store.py) is written with the
+event that causes it, its task is queued after that commit, and the sweep queues a due row again.
 """
 
 from __future__ import annotations
