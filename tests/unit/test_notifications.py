@@ -390,3 +390,15 @@ def test_the_rep_account_must_exist_and_be_enabled(app, client):
     end(client, call_on_rep_link(app))
     work(app)
     assert rows(app) == []
+
+
+def test_the_hook_run_twice_in_one_transaction_writes_one_row_per_channel(app, client):
+    sign_in(client)
+    set_prefs(client, "https://hooks.example.com/x")
+    call_id = call_on_rep_link(app)
+    with engine(app).begin() as db, notify.collecting() as new:
+        notify.on_call_ended(db, call_id)
+        notify.on_call_ended(db, call_id)  # a duplicate is skipped, the transaction goes on
+        db.execute(update(deliveries).values(last_error="kept"))
+    assert len(new) == 1
+    assert [(r["channel"], r["last_error"]) for r in rows(app)] == [("webhook", "kept")]
