@@ -96,14 +96,14 @@ def attempt(engine: Engine, settings: Settings, delivery_id: int) -> tuple[str, 
         status, delay = finish(engine, delivery, None)
     else:
         status, delay = finish(engine, delivery, failure.code, retry=failure.retry)
-    where = host_of(delivery.target) if delivery.channel == "webhook" else "smtp"
-    metrics.notification(delivery.channel, "sent" if status == "sent" else "retry" if delay else "failed")
+    outcome = "sent" if status == "sent" else "retry" if delay else "failed"
+    metrics.notification(delivery.channel, outcome)
     log.info(
         "notification.%s delivery=%s channel=%s target_host=%s attempt=%d error=%s",
-        "sent" if status == "sent" else "failed" if status == "failed" else "retry",
+        outcome,
         delivery.id,
         delivery.channel,
-        where,
+        host_of(delivery.target) if delivery.channel == "webhook" else "smtp",  # never the URL's path
         delivery.attempts,
         failure.code if failure else "-",
     )
