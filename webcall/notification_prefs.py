@@ -1,5 +1,6 @@
 """`/demos/notifications`: a signed-in rep chooses how they hear that their prospect's call ended (an
-outgoing webhook URL, e.g. Slack's; an email to their account's address) and may send a test.
+outgoing webhook URL, e.g. Slack's; an email to their account's address), whether also when itellico's
+analysis of it is ready (a second message; ticked until they untick it), and may send a test.
 
 The URL is checked on save (http/https, a host, no `user:password@`, at most MAX_URL characters; with
 private targets refused, no loopback/private literal address or `localhost`); a refused URL re-renders
@@ -76,6 +77,7 @@ def _private(host: str) -> bool:
 class PrefsForm(StudioForm):
     webhook_url = StringField("Webhook URL")
     email_on = BooleanField("Email me")
+    analysis_on = BooleanField("Also when the call is analysed")
 
     def validate_webhook_url(self, field: Field) -> None:
         try:
@@ -101,9 +103,8 @@ def preferences() -> tuple[str, int]:
     me = current_user.account
     with services().calllog.engine.connect() as db:
         chosen = get_prefs(db, me.id)
-    return _page(
-        PrefsForm(formdata=None, data={"webhook_url": chosen.webhook_url, "email_on": chosen.email_on})
-    )
+    data = {"webhook_url": chosen.webhook_url, "email_on": chosen.email_on, "analysis_on": chosen.analysis_on}
+    return _page(PrefsForm(formdata=None, data=data))
 
 
 @bp.post("/demos/notifications")
@@ -116,10 +117,20 @@ def save() -> Response | tuple[str, int]:
     save_prefs(
         services().calllog.engine,
         me.id,
-        Prefs(webhook_url=form.webhook_url.data, email_on=form.email_on.data),
+        Prefs(
+            webhook_url=form.webhook_url.data,
+            email_on=form.email_on.data,
+            analysis_on=form.analysis_on.data,
+        ),
     )
     where = host_of(form.webhook_url.data) if form.webhook_url.data else "-"
-    log.info("notification.prefs account=%s webhook_host=%s email=%s", me.id, where, form.email_on.data)
+    log.info(
+        "notification.prefs account=%s webhook_host=%s email=%s analysis=%s",
+        me.id,
+        where,
+        form.email_on.data,
+        form.analysis_on.data,
+    )
     flash("Saved.", "done")
     return redirect(url_for("notifications.preferences"), 303)
 

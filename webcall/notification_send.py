@@ -60,29 +60,35 @@ def duration_text(seconds: int | None) -> str:
     return f"{minutes} min {rest} s" if minutes else f"{rest} s"
 
 
-def call_notice(*, delivery_id: int, call: dict[str, Any], link_label: str | None, call_url: str) -> Notice:
+def call_notice(
+    *, delivery_id: int, call: dict[str, Any], link_label: str | None, call_url: str, kind: str = "ended"
+) -> Notice:
+    """What a call's notification says: `ended` (its status and duration) or `analysed`. itellico's
+    docs describe no field of the analysis event's payload (no summary), so that one says the
+    analysis is ready and links the call; the app keeps nothing of the conversation either way."""
     label = link_label or call.get("link_id") or "no label"
-    status = call.get("status") or "completed"
-    text = (
-        f"Your prospect's call on demo {call['demo']} (link {label!r}) ended: {status}, "
-        f"{duration_text(call.get('duration_seconds'))}. Details: {call_url}"
-    )
-    fields = {
-        "event": "call.ended",
+    where = f"Your prospect's call on demo {call['demo']} (link {label!r})"
+    fields: dict[str, Any] = {
+        "event": f"call.{kind}",
         "delivery_id": delivery_id,
         "call_id": call["call_id"],
         "demo": call["demo"],
         "link_id": call.get("link_id"),
         "link_label": link_label,
-        "status": status,
-        "duration_seconds": call.get("duration_seconds"),
-        "call_url": call_url,
     }
-    return Notice(subject=f"Call ended: {call['demo']} · {label}", text=text, fields=fields)
+    if kind == "analysed":
+        text = f"{where} was analysed: analysis ready. Details: {call_url}"
+        subject = f"Call analysed: {call['demo']} · {label}"
+    else:
+        status = call.get("status") or "completed"
+        text = f"{where} ended: {status}, {duration_text(call.get('duration_seconds'))}. Details: {call_url}"
+        subject = f"Call ended: {call['demo']} · {label}"
+        fields.update(status=status, duration_seconds=call.get("duration_seconds"))
+    return Notice(subject=subject, text=text, fields={**fields, "call_url": call_url})
 
 
 def test_notice(delivery_id: int) -> Notice:
-    text = "Test notification from itellico web-call: your prospects' ended calls will arrive here."
+    text = "Test notification from itellico web-call: your prospects' calls will be announced here."
     return Notice(
         subject="Test notification", text=text, fields={"event": "test", "delivery_id": delivery_id}
     )

@@ -1,12 +1,14 @@
-"""Rep notifications in the database: each rep's preferences and one delivery row per (call, channel).
+"""Rep notifications in the database: each rep's preferences and one delivery row per (call, kind,
+channel), the kind being what happened to the call (`ended`, `analysed`) or a rep's `test`.
 
 The delivery row, not the task queue, is the truth (like the webhook events, webcall/webhook_store.py):
-it is written in the transaction that applies the call's `conversation.ended` (webcall/notify.py), and
-a task only says "try it now". An attempt first *claims* the row: one UPDATE that moves it only while it
-is `pending`, due and not claimed by a live attempt (`claimed_until`, a lease longer than any attempt
-may take), so two workers, or one task run twice, never send it twice. The outcome is then written:
-`sent`, `failed` after MAX_ATTEMPTS, or `pending` again with the next attempt's time (exponential
-backoff). A worker killed mid-attempt leaves a claim that lapses; the sweep queues the row again.
+it is written in the transaction that applies the call's `conversation.ended` or
+`conversation.analysis.completed` (webcall/notify.py), and a task only says "try it now". An attempt
+first *claims* the row: one UPDATE that moves it only while it is `pending`, due and not claimed by a
+live attempt (`claimed_until`, a lease longer than any attempt may take), so two workers, or one task
+run twice, never send it twice. The outcome is then written: `sent`, `failed` after MAX_ATTEMPTS, or
+`pending` again with the next attempt's time (exponential backoff). A worker killed mid-attempt leaves
+a claim that lapses; the sweep queues the row again.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -47,6 +50,8 @@ prefs = Table(
     Column("account_id", Integer, ForeignKey("webcall_users.id"), primary_key=True),
     Column("webhook_url", String(MAX_URL), nullable=True),
     Column("email_on", Boolean, nullable=False, default=False),
+    # Also tell them when itellico's analysis of the call is ready (a second message): on unless unticked.
+    Column("analysis_on", Boolean, nullable=False, default=True, server_default=true()),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
@@ -55,11 +60,11 @@ deliveries = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("call_id", String(64), nullable=True, index=True),  # None for a rep's test
-    Column("kind", String(16), nullable=False),  # ended | test
+    Column("kind", String(16), nullable=False),  # ended | analysed | test
     Column("channel", String(16), nullable=False),  # webhook | email
     Column("account_id", Integer, nullable=False, index=True),
-    # Where it goes, as the rep set it when the call ended (the full URL: it is needed to send; pages
-    # and logs show its host only).
+    # Where it goes, as the rep set it when the row was written (the full URL: it is needed to send;
+    # pages and logs show its host only).
     Column("target", String(MAX_URL), nullable=False),
     Column("status", String(16), nullable=False, index=True),  # pending | sent | failed
     Column("attempts", Integer, nullable=False, default=0),
@@ -85,6 +90,7 @@ def aware(moment: datetime) -> datetime:
 class Prefs:
     webhook_url: str | None = None
     email_on: bool = False
+    analysis_on: bool = True
 
 
 @dataclass(frozen=True)
@@ -109,11 +115,18 @@ def _delivery(row: object) -> Delivery:
 
 def get_prefs(db: Connection, account_id: int) -> Prefs:
     row = db.execute(select(prefs).where(prefs.c.account_id == account_id)).first()
-    return Prefs() if row is None else Prefs(webhook_url=row.webhook_url, email_on=row.email_on)
+    if row is None:
+        return Prefs()
+    return Prefs(webhook_url=row.webhook_url, email_on=row.email_on, analysis_on=row.analysis_on)
 
 
 def save_prefs(engine: Engine, account_id: int, chosen: Prefs) -> None:
-    values = {"webhook_url": chosen.webhook_url, "email_on": chosen.email_on, "updated_at": now()}
+    values = {
+        "webhook_url": chosen.webhook_url,
+        "email_on": chosen.email_on,
+        "analysis_on": chosen.analysis_on,
+        "updated_at": now(),
+    }
     with engine.begin() as db:
         changed = db.execute(update(prefs).where(prefs.c.account_id == account_id).values(**values)).rowcount
         if not changed:

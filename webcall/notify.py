@@ -1,16 +1,20 @@
-"""Rep notifications (issue 15's "Out" part): when a prospect's call from a rep's link ends, the link's
-owner hears about it by outgoing webhook and/or email, per their preferences (docs/notifications.md).
+"""Rep notifications (issue 15's "Out" part): when a prospect's call from a rep's link ends, and again
+when itellico's analysis of it is ready, the link's owner hears about it by outgoing webhook and/or
+email, per their preferences (docs/notifications.md).
 
-`on_call_ended` is called exactly once per call: inside the transaction that applies the call's first
-`conversation.ended` webhook and marks it (`webcall_calls.ended_event_at`, webcall/webhook_work.py), so
-a retried or duplicate event, or a worker killed mid-way, never calls it twice or loses it. It talks to
-no network: it writes one delivery row per channel on `db` (webcall/notification_store.py) and notes
-the rows' ids for the task queue, which queues them only after that transaction committed
-(`collecting`, used by webcall/tasks.py): a task never looks for a row that is not there yet.
+`on_call_ended` and `on_call_analysed` are each called exactly once per call: inside the transaction
+that applies the call's first `conversation.ended` (or first `conversation.analysis.completed`) webhook
+and marks it (`webcall_calls.ended_event_at`, `analysis_at`; webcall/webhook_work.py), so a retried or
+duplicate event, or a worker killed mid-way, never calls them twice or loses one; the two kinds are
+independent, so an analysis that comes before the end changes neither. They talk to no network: they
+write one delivery row per channel and kind on `db` (webcall/notification_store.py; its unique
+(call, kind, channel) is the last guard against a double) and note the rows' ids for the task queue,
+which queues them only after that transaction committed (`collecting`, used by webcall/tasks.py): a
+task never looks for a row that is not there yet.
 
 `attempt` is what the delivery task runs: claim the row, send it (webcall/notification_send.py), write
 the outcome, and say when to try again. Calls without a link, or whose link has no owner with an
-account, notify nobody.
+account, notify nobody; a rep who unticked "also when analysed" gets the `ended` one only.
 """
 
 from __future__ import annotations
@@ -57,6 +61,15 @@ def _email_on() -> bool:
 
 def on_call_ended(db: Connection, call_id: str) -> None:
     """A call in our log has ended (webhook): a delivery row per channel its link's owner chose."""
+    _on_call(db, call_id, "ended")
+
+
+def on_call_analysed(db: Connection, call_id: str) -> None:
+    """itellico's analysis of a call in our log is ready (webhook): the same, unless the owner said no."""
+    _on_call(db, call_id, "analysed")
+
+
+def _on_call(db: Connection, call_id: str, kind: str) -> None:
     owner = db.execute(
         select(users.c.id, users.c.email)
         .select_from(calls.join(links, links.c.link_id == calls.c.link_id))
@@ -66,6 +79,8 @@ def on_call_ended(db: Connection, call_id: str) -> None:
     if owner is None:
         return
     chosen = get_prefs(db, owner.id)
+    if kind == "analysed" and not chosen.analysis_on:
+        return
     targets = {
         "webhook": chosen.webhook_url,
         "email": owner.email if chosen.email_on and _email_on() else None,
@@ -73,9 +88,11 @@ def on_call_ended(db: Connection, call_id: str) -> None:
     for channel, target in targets.items():
         if target is None:
             continue
-        row = add(db, call_id=call_id, kind="ended", channel=channel, account_id=owner.id, target=target)
+        row = add(db, call_id=call_id, kind=kind, channel=channel, account_id=owner.id, target=target)
         if row is not None:
-            log.info("notification.queued delivery=%s channel=%s account=%s", row, channel, owner.id)
+            log.info(
+                "notification.queued delivery=%s kind=%s channel=%s account=%s", row, kind, channel, owner.id
+            )
             if (collected := _new_rows.get()) is not None:
                 collected.append(row)
 
@@ -123,7 +140,13 @@ def _notice(engine: Engine, settings: Settings, delivery: Delivery) -> Notice | 
         return None
     base = settings.public_url or ""
     url = f"{base}/demos/calls/{delivery.call_id}"
-    return call_notice(delivery_id=delivery.id, call=dict(row._mapping), link_label=row.label, call_url=url)
+    return call_notice(
+        delivery_id=delivery.id,
+        kind=delivery.kind,
+        call=dict(row._mapping),
+        link_label=row.label,
+        call_url=url,
+    )
 
 
 def _send(engine: Engine, settings: Settings, delivery: Delivery) -> Failure | None:

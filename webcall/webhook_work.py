@@ -3,14 +3,18 @@
 One transaction claims the event (`processed_at` from NULL to now), applies it and commits: a worker
 killed before the commit leaves the event unprocessed for the sweep; a second run of the same event
 finds it claimed and does nothing. Events may arrive in any order: a `started` never overwrites the
-final status an earlier-delivered `ended` wrote.
+final status an earlier-delivered `ended` wrote, and an analysis applied before its call's `ended`
+marks only itself. The first `ended` and the first analysis of a call each set their own mark on the
+call (`ended_event_at`, `analysis_at`) and, in the same transaction, run their notification hook
+(webcall/notify.py): once each per call, in either order.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from sqlalchemy import Connection, Engine, or_, select, update
+from sqlalchemy import Column, Connection, Engine, or_, select, update
 
 from . import notify
 from .calllog import OPEN_STATUSES, calls
@@ -47,12 +51,8 @@ def apply(engine: Engine, event_id: str) -> str:
             _started(db, call_id)
         elif kind == ENDED:
             _ended(db, call_id, row["status"], row["duration_seconds"])
-        elif kind == ANALYSED:
-            db.execute(
-                update(calls)
-                .where(calls.c.call_id == call_id, calls.c.analysis_at.is_(None))
-                .values(analysis_at=now())
-            )
+        elif kind == ANALYSED and _first(db, call_id, calls.c.analysis_at):
+            notify.on_call_analysed(db, call_id)
     return "applied"
 
 
@@ -88,10 +88,11 @@ def _ended(db: Connection, call_id: str, status: str | None, duration: int | Non
     if duration is not None:
         values["duration_seconds"] = duration
     db.execute(update(calls).where(calls.c.call_id == call_id).values(**values))
-    first = db.execute(
-        update(calls)
-        .where(calls.c.call_id == call_id, calls.c.ended_event_at.is_(None))
-        .values(ended_event_at=now())
-    ).rowcount
-    if first == 1:
+    if _first(db, call_id, calls.c.ended_event_at):
         notify.on_call_ended(db, call_id)
+
+
+def _first(db: Connection, call_id: str, mark: Column[Any]) -> bool:
+    """Set the call's once-only `mark` (a time column) to now; True only for the one run that set it."""
+    marked = db.execute(update(calls).where(calls.c.call_id == call_id, mark.is_(None)).values({mark: now()}))
+    return marked.rowcount == 1

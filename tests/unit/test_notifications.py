@@ -30,15 +30,21 @@ pytestmark = pytest.mark.unit
 SIGNING = "notify-signing-secret-0123456789"
 
 
-@pytest.fixture
-def app(make_sales_app):
+def notify_app(make_sales_app, **changes: Any) -> Any:
+    """The app with webhooks in and notifications out, its receivers on loopback; `changes` add to it."""
     return make_sales_app(
         webhook_secret=SECRET,
         notify_signing_secret=SIGNING,
         notify_allow_private_targets=True,  # the receiver is on loopback
         notify_timeout_seconds=1.0,
         public_url="https://demo.example.com",
+        **changes,
     )
+
+
+@pytest.fixture
+def app(make_sales_app):
+    return notify_app(make_sales_app)
 
 
 @pytest.fixture
@@ -50,10 +56,11 @@ def engine(app) -> Any:
     return app.extensions["webcall"].calllog.engine
 
 
-def set_prefs(client, webhook_url: str = "", email_on: bool = False) -> Any:
+def set_prefs(client, webhook_url: str = "", email_on: bool = False, analysis_on: bool = False) -> Any:
+    """Post the form as a browser does: a ticked box is sent as `y`, an unticked one not at all."""
     token = csrf(client.get("/demos/notifications").get_data(as_text=True))
-    data = {"webhook_url": webhook_url, "csrf": token, **({"email_on": "y"} if email_on else {})}
-    return client.post("/demos/notifications", data=data)
+    ticked = {name: "y" for name, on in (("email_on", email_on), ("analysis_on", analysis_on)) if on}
+    return client.post("/demos/notifications", data={"webhook_url": webhook_url, "csrf": token, **ticked})
 
 
 def call_on_rep_link(app, owner: str = REP_EMAIL, label: str = "Maria, Alpenblick") -> str:
