@@ -3,7 +3,17 @@
 
 PY := .venv/bin/python
 
+# Metrics (docs/operations.md#metrics): the app and its task worker write their samples into one
+# PROMETHEUS_MULTIPROC_DIR, so a scrape of the app's /metrics adds up the worker's counters too
+# (notifications, the GET-call fallback). It is made empty here, before either process imports
+# prometheus_client, and removed once both have stopped (Ctrl-C or SIGTERM to the group, e.g. systemd);
+# one already set in the environment is used as it is and kept. gunicorn.conf.py leaves it alone.
+SHARED_METRICS_DIR = if [ -z "$$PROMETHEUS_MULTIPROC_DIR" ]; then \
+	PROMETHEUS_MULTIPROC_DIR=$$(mktemp -d -t webcall-shared-metrics-XXXXXXXX) && made=$$PROMETHEUS_MULTIPROC_DIR; \
+	fi; export PROMETHEUS_MULTIPROC_DIR; trap 'exit 130' INT; trap 'exit 143' TERM;
+
 run: setup
+	@$(SHARED_METRICS_DIR) trap 'rm -rf "$$made"' EXIT; \
 	$(PY) -m webcall.devserver
 
 # Production serving under gunicorn (gunicorn.conf.py) with the task worker (webcall/worker.py) next
@@ -11,9 +21,11 @@ run: setup
 # is a unit of its own (docs/deployment.md).
 serve: setup
 ifeq ($(SANDBOX),1)
+	@$(SHARED_METRICS_DIR) trap 'rm -rf "$$made"' EXIT; \
 	$(PY) -m webcall.devserver --gunicorn
 else
-	$(PY) -m webcall.worker & worker=$$!; trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; \
+	@$(SHARED_METRICS_DIR) $(PY) -m webcall.worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker; rm -rf "$$made"' EXIT; \
 	$(PY) -m gunicorn -c gunicorn.conf.py app:app
 endif
 

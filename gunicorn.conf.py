@@ -8,9 +8,12 @@ import tempfile
 
 # Metrics (webcall/metrics.py): each worker writes its samples to files in this directory and a scrape
 # adds them up. It must be set before prometheus_client is imported (the app is preloaded right after
-# this file) and be empty at start, so each server start gets a fresh one, removed at exit. An
-# operator's own PROMETHEUS_MULTIPROC_DIR is used as it is (it must be empty at start, e.g. systemd's
-# RuntimeDirectory=). A configuration reload (SIGHUP) keeps the directory: the variable is set by then.
+# this file) and be empty at start, so each server start gets a fresh one, removed at exit. One set
+# in the environment is used as it is and kept: an operator's (empty when the app and its task worker
+# start, e.g. systemd's RuntimeDirectory=, docs/operations.md) or the one `make serve` makes for
+# gunicorn and the task worker together (webcall-shared-metrics-…, the Makefile removes it), where
+# the worker's files are already there. A configuration reload (SIGHUP) keeps the directory: the
+# variable is set by then.
 _METRICS_DIR_PREFIX = "webcall-metrics-"
 if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix=_METRICS_DIR_PREFIX)
@@ -85,9 +88,9 @@ def post_fork(server, worker):  # noqa: ANN001, ANN201 - gunicorn's hook signatu
 
 def child_exit(server, worker):  # noqa: ANN001, ANN201 - gunicorn's hook signature
     # A dead worker's live gauges must stop counting; its counters and histograms stay in the sums.
-    from prometheus_client import multiprocess
+    from webcall.metrics import process_exited
 
-    multiprocess.mark_process_dead(worker.pid)
+    process_exited(worker.pid)
 
 
 def on_exit(server):  # noqa: ANN001, ANN201 - gunicorn's hook signature

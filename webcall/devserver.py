@@ -8,6 +8,10 @@ WEBCALL_SALES_ADMIN_EMAIL is set) whose password is made per run and printed.
 
 Ctrl-C (or SIGTERM) stops everything it started: the app, the stand-in API, every agent
 process and livekit-server.
+
+`make run` and `make serve SANDBOX=1` set PROMETHEUS_MULTIPROC_DIR before this starts, so the app's
+/metrics adds up the task worker's samples with its own (webcall/metrics.py); run directly without
+it, the worker's counters stay in the worker.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from typing import TYPE_CHECKING
 from dotenv import load_dotenv
 from werkzeug.serving import make_server
 
-from . import ROOT, SettingsError, create_app, logs
+from . import ROOT, SettingsError, create_app, logs, metrics
 
 if TYPE_CHECKING:
     from sandbox.stack import SandboxStack
@@ -138,6 +142,7 @@ def _stop_worker(worker: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         worker.kill()
         worker.wait()
+    metrics.process_exited(worker.pid)  # as gunicorn's master does for its workers (gunicorn.conf.py)
 
 
 def _serve(port: int, stack: SandboxStack | None) -> int:

@@ -4,10 +4,15 @@ Every label value comes from a fixed set, never from a request: demos are the co
 (anything else is "unknown"), outcomes are "created" or an `ErrorCode`, upstream operations are the
 client's method names, rate-limit scopes are the five the app attaches. No call id, IP or text.
 
-Under gunicorn, gunicorn.conf.py sets PROMETHEUS_MULTIPROC_DIR before the app is imported, so each
-worker writes its samples to files there and a scrape, whichever worker answers it, adds them all
-up (prometheus_client's multiprocess mode). A single process (`make run`, tests) uses the default
-registry.
+With PROMETHEUS_MULTIPROC_DIR set before prometheus_client is imported, each process writes its
+samples to files there and a scrape, whichever process answers it, adds them all up
+(prometheus_client's multiprocess mode). gunicorn.conf.py makes one when none is set, for gunicorn's
+workers. The task worker (webcall/worker.py) counts too (notifications, the GET-call fallback's
+upstream requests and call-log writes), so `make run` and `make serve` make one directory for the app
+and the worker before starting either, and under systemd both units name the same one
+(docs/operations.md): the operator's existing scrape of /metrics then shows the worker's counters,
+with no second endpoint to protect and scrape. A process without the variable (tests) uses the
+default registry.
 
 `/metrics` is served only with the bearer token (WEBCALL_METRICS_TOKEN) or to a client address in
 WEBCALL_METRICS_ALLOW; with neither configured it is 404 for everyone. The address is the one
@@ -194,6 +199,14 @@ class UpstreamMetrics:
 
 def _operation(operation: str) -> str:
     return operation if operation in UPSTREAM_OPERATIONS else "other"
+
+
+def process_exited(pid: int) -> None:
+    """A process that wrote into the multiprocess directory is gone: its live gauges stop counting,
+    its counters and histograms stay in the sums (gunicorn.conf.py's `child_exit` for gunicorn's
+    workers; the task worker on its way out, and its launcher once it is reaped)."""
+    if MULTIPROCESS:
+        prometheus_multiprocess.mark_process_dead(pid)
 
 
 def set_build_info(root: Path) -> None:

@@ -6,6 +6,12 @@ every stored-but-unapplied event once at start (what a killed worker left), then
 consumer with a few threads. `make run` and `make serve` start it next to the app; under systemd it
 is a unit of its own (docs/deployment.md). SIGINT stops it gracefully, SIGTERM at once: either way
 an event whose transaction did not commit is applied by the next worker.
+
+Its metrics (notification attempts, the fallback's upstream requests and call-log writes) reach the
+app's /metrics through the PROMETHEUS_MULTIPROC_DIR it shares with the app (webcall/metrics.py):
+the scrape an operator already has, rather than a second endpoint of this process's own to protect,
+configure and scrape. Its launcher sets the variable before this starts (`make run`, `make serve`,
+the systemd units in docs/operations.md); without it the samples stay in this process.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import sys
 
 from dotenv import load_dotenv
 
-from . import ROOT, create_app, logs
+from . import ROOT, create_app, logs, metrics
 from .settings import SettingsError
 from .tasks import task_queue
 
@@ -28,6 +34,11 @@ def main() -> int:
     handler = logging.StreamHandler()
     handler.setFormatter(logs.formatter(os.environ.get("WEBCALL_LOG_FORMAT", "").strip().lower()))
     logging.basicConfig(level=logging.INFO, handlers=[handler])
+    metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if metrics_dir and not os.path.isdir(metrics_dir):
+        problem = f"PROMETHEUS_MULTIPROC_DIR={metrics_dir!r}: no such directory"
+        print(f"itellico web-call worker cannot start: {problem}", file=sys.stderr)
+        return 2
     try:
         app = create_app()
     except SettingsError as error:
@@ -41,7 +52,10 @@ def main() -> int:
     # Two threads: the work is short database transactions, and SQLite has one writer anyway.
     consumer = queue.huey.create_consumer(workers=2, worker_type="thread", periodic=True)
     print("itellico web-call worker is running (Ctrl-C stops it)", flush=True)
-    consumer.run()
+    try:
+        consumer.run()
+    finally:
+        metrics.process_exited(os.getpid())  # `make run` does it too once reaped, in case this was killed
     return 0
 
 

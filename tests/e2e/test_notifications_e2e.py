@@ -97,6 +97,32 @@ def worker(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
                 process.wait()
 
 
+def call_on_reps_link(svc: Any) -> str:
+    """A call made on REP's share link 'Maria, Alpenblick' for demo alpenblick; its id."""
+    link = svc.links.issue(svc.demos.get("alpenblick"), {"name": "Maria"}, int(time.time()) + 3600)
+    svc.calllog.add_link(link, "Maria, Alpenblick", created_by="web", owner=REP)
+    call_id = str(uuid.uuid4())
+    svc.calllog.record(
+        demo="alpenblick", mode="voice", outcome="created", call_id=call_id, link_id=link.link_id
+    )
+    return call_id
+
+
+def post_ended(url: str, call_id: str) -> None:
+    """itellico's signed `conversation.ended` for the call (1 min 23 s, completed), accepted by the app."""
+    body = json.dumps(
+        {
+            "event_id": f"evt-{uuid.uuid4()}",
+            "event_type": "conversation.ended",
+            "created": "2026-12-03T05:00:00Z",
+            "data": {"conversation_uuid": call_id, "status": "completed", "duration_seconds": 83},
+        }
+    ).encode()
+    stamp = str(int(time.time()))
+    headers = {"X-Itellico-Signature": signature(WEBHOOK_SECRET, body, stamp), "X-Itellico-Timestamp": stamp}
+    assert httpx.post(f"{url}/webhooks/itellico", content=body, headers=headers).status_code == 202
+
+
 def _sign_in(client: httpx.Client, email: str) -> None:
     token = _csrf(client.get("/demos/login").text)
     answer = client.post("/demos/login", data={"email": email, "password": PASSWORD, "csrf": token})
@@ -134,12 +160,7 @@ def test_a_reps_call_ending_reaches_their_webhook_and_inbox(tmp_path: Path, monk
         app = create_app({"settings": settings})
         svc = app.extensions["webcall"]
         svc.accounts.add(REP, PASSWORD, role="rep")
-        link = svc.links.issue(svc.demos.get("alpenblick"), {"name": "Maria"}, int(time.time()) + 3600)
-        svc.calllog.add_link(link, "Maria, Alpenblick", created_by="web", owner=REP)
-        call_id = str(uuid.uuid4())
-        svc.calllog.record(
-            demo="alpenblick", mode="voice", outcome="created", call_id=call_id, link_id=link.link_id
-        )
+        call_id = call_on_reps_link(svc)
 
         with serve(app) as url, httpx.Client(base_url=url, timeout=10) as rep:
             _sign_in(rep, REP)
@@ -149,20 +170,7 @@ def test_a_reps_call_ending_reaches_their_webhook_and_inbox(tmp_path: Path, monk
             )
             assert saved.status_code == 303
 
-            body = json.dumps(
-                {
-                    "event_id": f"evt-{uuid.uuid4()}",
-                    "event_type": "conversation.ended",
-                    "created": "2026-12-03T05:00:00Z",
-                    "data": {"conversation_uuid": call_id, "status": "completed", "duration_seconds": 83},
-                }
-            ).encode()
-            stamp = str(int(time.time()))
-            headers = {
-                "X-Itellico-Signature": signature(WEBHOOK_SECRET, body, stamp),
-                "X-Itellico-Timestamp": stamp,
-            }
-            assert httpx.post(f"{url}/webhooks/itellico", content=body, headers=headers).status_code == 202
+            post_ended(url, call_id)
 
             env = {k: v for k, v in os.environ.items() if not k.startswith(("ITELLICOAI_", "WEBCALL_"))}
             env.update(
