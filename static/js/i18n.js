@@ -1,23 +1,53 @@
 // Translation lookup: the element's `lang` attribute wins, then the browser's languages, then English.
 // A key missing in a language falls back to English, then to the key itself, so a gap in a
 // catalogue shows up as readable English (or an obvious key), never as "undefined".
+// English ships with the element; another language's catalogue is fetched when a page first needs it
+// (`loadCatalogue`), so a visitor downloads one language, not all (the call-start budget,
+// tests/unit/test_call_start_budget.py, is 180 KB gzip).
 import en from './i18n/en.js';
-import de from './i18n/de.js';
 
-/** One catalogue per language; add a language by adding a file and a line here. */
-export const CATALOGUES = Object.freeze({ en, de });
 export const FALLBACK_LANGUAGE = 'en';
+/** Each language's catalogue; add a language by adding a file and a line here. */
+const LOADERS = Object.freeze({
+  en: async () => en,
+  de: async () => (await import('./i18n/de.js')).default,
+});
+export const LANGUAGES = Object.freeze(Object.keys(LOADERS));
+/** The catalogues loaded so far. @type {Record<string, Record<string, string>>} */
+const loaded = { en };
+
+/**
+ * Fetch a language's catalogue (once). False for an unknown language or a failed download (offline,
+ * blocked): the page stays in English, and the next page load tries again.
+ * @param {string} lang @returns {Promise<boolean>} whether `createTranslator(lang)` now speaks it
+ */
+export async function loadCatalogue(lang) {
+  if (!Object.hasOwn(loaded, lang) && Object.hasOwn(LOADERS, lang)) {
+    try {
+      loaded[lang] = await LOADERS[/** @type {keyof typeof LOADERS} */ (lang)]();
+    } catch {
+      return false;
+    }
+  }
+  return Object.hasOwn(loaded, lang);
+}
+
+/** Every language's catalogue (tests, tools). @returns {Promise<Record<string, Record<string, string>>>} */
+export async function allCatalogues() {
+  await Promise.all(LANGUAGES.map(loadCatalogue));
+  return { ...loaded };
+}
 
 /**
  * Pick the language to use.
  * @param {string|null|undefined} requested the `lang` attribute, e.g. "de" or "de-AT"
  * @param {readonly string[]} [browserLanguages] navigator.languages
- * @param {Record<string, object>} [catalogues]
+ * @param {readonly string[]} [languages]
  */
-export function resolveLanguage(requested, browserLanguages = [], catalogues = CATALOGUES) {
+export function resolveLanguage(requested, browserLanguages = [], languages = LANGUAGES) {
   for (const tag of [requested, ...browserLanguages]) {
     const base = String(tag ?? '').trim().toLowerCase().split(/[-_]/)[0];
-    if (base && Object.hasOwn(catalogues, base)) return base;
+    if (base && languages.includes(base)) return base;
   }
   return FALLBACK_LANGUAGE;
 }
@@ -28,11 +58,12 @@ export function interpolate(template, params = {}) {
 }
 
 /**
- * @param {string} lang a language code, already resolved
+ * @param {string} lang a language code, already resolved; one whose catalogue is not loaded yet
+ *   translates to English (its `lang` says so: load it, then make a new translator)
  * @param {Record<string, Record<string, string>>} [catalogues]
  * @returns {{lang: string, t: (key: string, params?: object) => string, has: (key: string) => boolean}}
  */
-export function createTranslator(lang, catalogues = CATALOGUES) {
+export function createTranslator(lang, catalogues = loaded) {
   const primary = catalogues[lang] ?? {};
   const fallback = catalogues[FALLBACK_LANGUAGE] ?? {};
   const lookup = (key) => (Object.hasOwn(primary, key) ? primary[key] : Object.hasOwn(fallback, key) ? fallback[key] : undefined);

@@ -15,7 +15,7 @@ import { ConsentPrompt } from './consent-prompt.js';
 import { DeviceChoice } from './device-choice.js';
 import { renderTemplate } from './element-template.js';
 import { ElementView } from './element-view.js';
-import { createTranslator, resolveLanguage } from './i18n.js';
+import { createTranslator, loadCatalogue, resolveLanguage } from './i18n.js';
 import { PageListeners, whenRemoved } from './page-listeners.js';
 import { bridgeSession, sessionOptions } from './session-bridge.js';
 import { runTranscriptAction } from './transcript-actions.js';
@@ -264,6 +264,8 @@ export class ItellicoCallElement extends HTMLElement {
   #applyLanguage() {
     const lang = resolveLanguage(this.getAttribute('lang'), globalThis.navigator?.languages ?? []);
     this.#tr = createTranslator(lang);
+    // Its catalogue is on its way: English meanwhile, the language once it is here.
+    if (this.#tr.lang !== lang) loadCatalogue(lang).then((ok) => ok && this.attributeChangedCallback('lang'));
     if (!this.#view) return;
     this.#view.translate(lang, this.#facts(), this.#entries);
   }

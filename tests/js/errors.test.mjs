@@ -2,7 +2,9 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { ERRORS, STEPS, END_REASONS, endReasonForDisconnect, knownCode, micErrorCode } from '../../static/js/errors.js';
 import { describeError, detectBrowser } from '../../static/js/error-messages.js';
-import { CATALOGUES, createTranslator } from '../../static/js/i18n.js';
+import { allCatalogues, createTranslator } from '../../static/js/i18n.js';
+
+const CATALOGUES = await allCatalogues();
 
 const dom = (name) => Object.assign(new Error(name), { name });
 

@@ -1,6 +1,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { CATALOGUES, createTranslator, interpolate, resolveLanguage } from '../../static/js/i18n.js';
+import { allCatalogues, createTranslator, interpolate, resolveLanguage } from '../../static/js/i18n.js';
+
+const CATALOGUES = await allCatalogues();
 
 test('browser languages: de* → de, others → en', () => {
   assert.equal(resolveLanguage(null, ['de-AT', 'en']), 'de');
@@ -49,4 +51,14 @@ test('placeholders match between languages', () => {
   for (const [key, value] of Object.entries(CATALOGUES.en)) {
     if (Object.hasOwn(CATALOGUES.de, key)) assert.equal(names(CATALOGUES.de[key]), names(value), key);
   }
+});
+
+test('German is fetched when first needed: English until it is there, then German', async () => {
+  const fresh = await import('../../static/js/i18n.js?lazy');
+  assert.equal(fresh.createTranslator('de').lang, 'en', 'not loaded yet: English');
+  assert.equal(fresh.createTranslator('de').t('action.start'), 'Start call');
+  assert.equal(await fresh.loadCatalogue('de'), true);
+  assert.equal(fresh.createTranslator('de').lang, 'de');
+  assert.equal(fresh.createTranslator('de').t('action.start'), CATALOGUES.de['action.start']);
+  assert.equal(await fresh.loadCatalogue('xx'), false, 'an unknown language is never loaded');
 });

@@ -5,8 +5,10 @@ import assert from 'node:assert/strict';
 import { createApiClient } from '../../static/js/api-client.js';
 import { CallSession } from '../../static/js/call-session.js';
 import { ErrorPanel } from '../../static/js/error-panel.js';
-import { CATALOGUES, createTranslator } from '../../static/js/i18n.js';
+import { allCatalogues, createTranslator } from '../../static/js/i18n.js';
 import { createResponse, fakeFetch, fakeLivekit, fakeMic, record } from './fakes.mjs';
+
+const CATALOGUES = await allCatalogues();
 
 const ID = '4f1c2b9e8d7a4c3b9e0f1a2b3c4d5e6f';
 const answer = (status, body, headers = {}) => async () =>
