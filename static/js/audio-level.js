@@ -13,22 +13,21 @@ const BANDS = 5;
 export function createLevelMeter(track, { audioContext, onLevel, intervalMs = 60 }) {
   const source = audioContext.createMediaStreamSource(new MediaStream([track]));
   const analyser = audioContext.createAnalyser();
-  analyser.fftSize = 256;
+  analyser.fftSize = 1024; // ~21 ms at 48 kHz: long enough that a pause between words reads as quiet (preconnect-buffer.js)
   analyser.smoothingTimeConstant = 0.7;
   source.connect(analyser);
-  const samples = new Uint8Array(analyser.fftSize);
+  // Floats, not bytes: 8-bit samples put a floor of ±1/128 under silence (a level of ~0.12), which
+  // would hide the pauses the pre-connect recording waits for (preconnect-buffer.js).
+  const samples = new Float32Array(analyser.fftSize);
   const spectrum = new Uint8Array(analyser.frequencyBinCount);
   // Speech sits in the lower part of the spectrum; spreading the bars over all bins would leave most flat.
   const usefulBins = Math.floor(spectrum.length * 0.5);
   const perBand = Math.max(1, Math.floor(usefulBins / BANDS));
 
   const timer = setInterval(() => {
-    analyser.getByteTimeDomainData(samples);
+    analyser.getFloatTimeDomainData(samples);
     let sum = 0;
-    for (const v of samples) {
-      const x = (v - 128) / 128;
-      sum += x * x;
-    }
+    for (const x of samples) sum += x * x;
     const rms = Math.sqrt(sum / samples.length);
     analyser.getByteFrequencyData(spectrum);
     const bands = [];

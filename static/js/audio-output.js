@@ -19,6 +19,7 @@ export class AudioOutput {
   #elements = new Map();
   /** @type {{mic: {stop: () => void}|null, agent: {stop: () => void}|null}} */
   #meters = { mic: null, agent: null };
+  #levels = { mic: 0, agent: 0 };
   #AudioContext;
   #emit;
 
@@ -86,7 +87,13 @@ export class AudioOutput {
     try {
       this.#context ??= new this.#AudioContext();
       const type = which === 'mic' ? CallEvent.MicLevel : CallEvent.AgentLevel;
-      this.#meters[which] = createLevelMeter(mediaStreamTrack, { audioContext: this.#context, onLevel: (sample) => this.#emit(type, sample) });
+      this.#meters[which] = createLevelMeter(mediaStreamTrack, {
+        audioContext: this.#context,
+        onLevel: (sample) => {
+          this.#levels[which] = sample.level;
+          this.#emit(type, sample);
+        },
+      });
     } catch {
       this.#meters[which] = null; // a meter is a nicety; the call works without it
     }
@@ -96,6 +103,12 @@ export class AudioOutput {
   stopMeter(which) {
     this.#meters[which]?.stop();
     this.#meters[which] = null;
+    this.#levels[which] = 0;
+  }
+
+  /** The meter's latest level (0–1); 0 without a meter. @param {'mic'|'agent'} which */
+  level(which) {
+    return this.#levels[which];
   }
 
   /** Stop everything: meters, the context, every agent element, an unused primed element. */

@@ -76,6 +76,7 @@ export class CallSession extends EventTarget {
       mediaDevices: this.#options.mediaDevices,
       permissions: this.#options.permissions,
       onTrack: (track) => this.#audio.startMeter('mic', track),
+      level: () => this.#audio.level('mic'),
     });
     this.#conn = new CallConnection({
       audio: this.#audio,

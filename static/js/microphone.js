@@ -79,15 +79,18 @@ export class Microphone {
   #devices;
   #permissions;
   #onTrack;
+  #level;
 
   /**
-   * @param {{mediaDevices?: MediaDevices, permissions?: Permissions, onTrack: (track: MediaStreamTrack) => void}} options
-   *   onTrack: a (new) microphone track is live, e.g. to measure it
+   * @param {{mediaDevices?: MediaDevices, permissions?: Permissions, onTrack: (track: MediaStreamTrack) => void, level?: () => number}} options
+   *   onTrack: a (new) microphone track is live, e.g. to measure it;
+   *   level: its loudness now (0–1), so the pre-connect recording ends in a pause (preconnect-buffer.js)
    */
-  constructor({ mediaDevices, permissions, onTrack }) {
+  constructor({ mediaDevices, permissions, onTrack, level = () => 0 }) {
     this.#devices = mediaDevices;
     this.#permissions = permissions;
     this.#onTrack = onTrack;
+    this.#level = level;
   }
 
   get isOpen() { return this.#raw !== null; }
@@ -115,6 +118,7 @@ export class Microphone {
     if (!this.#track && this.#raw) {
       const MicTrack = bufferedTrackClass(lk);
       this.#track = new MicTrack(this.#raw, { ...MIC_CONSTRAINTS, deviceId: this.preferred.audioinput }, false);
+      this.#track.levelNow = this.#level;
     }
     return this.#track;
   }
@@ -140,12 +144,17 @@ export class Microphone {
     return Boolean(track.hasPreConnectBuffer);
   }
 
-  /** Publish the open microphone in the Room (with its pre-connect buffer, if one is recording). @param {any} room @param {any} lk */
+  /**
+   * Publish the open microphone in the Room with its pre-connect buffer, if one is recording; the live
+   * audio is held until the recording ends (preconnect-buffer.js, "the seam").
+   * @param {any} room @param {any} lk
+   */
   async publish(room, lk) {
     const track = this.#localTrack(lk);
     if (!track) return;
     if (track.hasPreConnectBuffer) stopBufferOnceSubscribed(room, lk, track);
     await room.localParticipant.publishTrack(track, { source: lk.Track.Source.Microphone });
+    await track.holdLiveAudio?.();
     if (this.muted) await track.mute();
   }
 

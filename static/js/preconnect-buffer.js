@@ -1,24 +1,39 @@
 // The microphone track's pre-connect buffer (livekit-client's recording of what the visitor says before
-// the agent is in the room), with two fixes for livekit-client 2.23 that decide whether the agent hears
-// the first words whole:
+// the agent is in the room), with three fixes for livekit-client 2.23 that decide whether the agent
+// hears the first words whole:
 // 1. The recording ends when the agent subscribes to the track, but livekit-client listens for that only
 //    after `publishTrack` returned; an agent already in the room subscribes sooner, the recording then
 //    runs on for 10 s while the agent gives up waiting for it after 3 s, hearing neither it nor the
 //    live audio in between. We listen from before the publish.
 // 2. Stopping drops the recording's last chunk (up to its 100 ms timeslice): livekit-client's
-//    `dataavailable` listener awaits the chunk's bytes and by then `stop` has closed the stream. That
-//    chunk is the audio just before the agent's subscription, where the agent switches from the
-//    recording to the live track; without it a word there loses a syllable. Our track asks for the
-//    pending chunk and lets livekit-client take it before stopping. Measured in Chromium: 250 ms
-//    recorded → 0.18 s of audio sent with a plain stop, 0.24 s with this one.
+//    `dataavailable` listener awaits the chunk's bytes and by then `stop` has closed the stream. Our
+//    track asks for the pending chunk and lets livekit-client take it before stopping. Measured in
+//    Chromium: 250 ms recorded → 0.18 s of audio sent with a plain stop, 0.24 s with this one.
+// 3. The seam. The agent hears the recording, then its live audio stream, which starts when the
+//    agent's side of the subscription is ready, a moment the page cannot see: the page is told
+//    "subscribed" earlier (measured on loopback: the agent's stream began 80 ms before to 500 ms
+//    after it, mostly 100–250 ms after). Whatever falls between the recording's end and that start
+//    is heard twice or never, and a word across it comes out garbled ("opening hours on saturday" →
+//    "opening our latter day"); holding the live audio instead inserts silence there, which garbles
+//    a word just as well ("opening of dollars"). So the seam is moved to where it costs nothing: the
+//    live audio is held (`pauseUpstream`: nothing is sent, nothing is muted) while the recording
+//    runs, and after the subscription the recording runs on to the visitor's next pause (the level
+//    of the microphone, `levelNow`), at least SEAM.minMs and at most SEAM.maxMs; there the live
+//    audio resumes and the recording ends. The agent then hears the speech once, with the pause a
+//    little longer. Most visitors have finished their first sentence by then: the pause is at once.
 
 const FLUSH_TIMEOUT_MS = 250;
+/** When the recording ends after the agent's subscription: at a pause (a level below quietLevel for
+ * quietMs), not before minMs (past the usual moment the agent's stream starts) nor after maxMs (the
+ * agent waits 3 s for the recording). `level` is the mic meter's (audio-level.js: speech ≈ 0.2–0.7). */
+export const SEAM = Object.freeze({ minMs: 250, maxMs: 2000, quietMs: 150, quietLevel: 0.12, pollMs: 20 });
 const trackClasses = new WeakMap();
 
 /**
  * livekit-client's LocalAudioTrack whose `stopPreConnectBuffer` (called by livekit-client on the
- * agent's subscription, by its 10 s timeout, and by us) keeps the recording's end.
- * `dropPreConnectBuffer` stops at once (hanging up: nothing will be sent).
+ * agent's subscription, by its 10 s timeout, and by us) records on to the visitor's next pause, keeps
+ * the recording's end and resumes there the live audio `holdLiveAudio` held. `dropPreConnectBuffer`
+ * stops at once (hanging up: nothing will be sent).
  * @param {any} lk the livekit-client module
  */
 export function bufferedTrackClass(lk) {
@@ -26,20 +41,50 @@ export function bufferedTrackClass(lk) {
   if (!BufferedTrack) {
     BufferedTrack = class extends lk.LocalAudioTrack {
       /** @type {Promise<void>|null} */ #stopping = null;
+      /** The microphone's level now (0–1); without a meter it reads as quiet: the seam at SEAM.minMs. */
+      levelNow = () => 0;
+      #ending = false; // the recording's last chunk is being taken: too late to hold the live audio
+      #held = false; // a hold was asked for (livekit-client sets isUpstreamPaused only once it holds)
 
       /** @param {any[]} args */
       startPreConnectBuffer(...args) {
         this.#stopping = null;
+        this.#ending = false;
         return super.startPreConnectBuffer(...args);
       }
 
+      /** Send nothing live while the recording runs (call once published); it resumes where the recording ends. */
+      async holdLiveAudio() {
+        if (this.#ending || !this.hasPreConnectBuffer) return;
+        this.#held = true;
+        try {
+          await this.pauseUpstream();
+        } catch { /* not held: the agent may hear a stretch twice */ }
+      }
+
       stopPreConnectBuffer() {
-        if (!canFlush(this.localTrackRecorder)) return super.stopPreConnectBuffer();
-        this.#stopping ??= flushRecorder(this.localTrackRecorder).then(() => super.stopPreConnectBuffer());
+        if (!this.hasPreConnectBuffer) {
+          this.#resumeLiveAudio();
+          return super.stopPreConnectBuffer();
+        }
+        this.#stopping ??= nextPause(() => this.levelNow()).then(() => {
+          this.#ending = true;
+          this.#resumeLiveAudio();
+          return flushRecorder(this.localTrackRecorder).then(() => super.stopPreConnectBuffer());
+        });
       }
 
       dropPreConnectBuffer() {
+        this.#ending = true;
         super.stopPreConnectBuffer();
+        this.#resumeLiveAudio();
+      }
+
+      #resumeLiveAudio() {
+        if (!this.#held) return;
+        this.#held = false;
+        // Queued behind a hold still in progress (livekit-client orders both on one lock).
+        this.resumeUpstream().catch(() => { /* the call is ending */ });
       }
     };
     trackClasses.set(lk, BufferedTrack);
@@ -66,6 +111,28 @@ export function flushRecorder(recorder) {
     } catch {
       resolve(); // it stopped meanwhile
     }
+  });
+}
+
+/**
+ * Resolves at the visitor's next pause: once `level()` has stayed below quietLevel for quietMs, not
+ * before minMs, at the latest at maxMs (see SEAM).
+ * @param {() => number} level @param {typeof SEAM} [seam] @param {() => number} [now]
+ * @returns {Promise<void>}
+ */
+export function nextPause(level, seam = SEAM, now = () => performance.now()) {
+  const { minMs, maxMs, quietMs, quietLevel, pollMs } = seam;
+  const start = now();
+  /** @type {number|null} */ let quietSince = null;
+  return new Promise((resolve) => {
+    const tick = () => {
+      const t = now();
+      quietSince = level() < quietLevel ? (quietSince ?? t) : null;
+      const paused = quietSince !== null && t - quietSince >= quietMs;
+      if (t - start >= maxMs || (t - start >= minMs && paused)) resolve();
+      else setTimeout(tick, pollMs);
+    };
+    tick();
   });
 }
 

@@ -8,11 +8,12 @@ livekit-client are there, the agent's RoomIO feeds the recording to its recognis
 audio, so the question is recognised, answered and shown once. Without the buffer only its tail
 reaches the agent.
 
-Where the recording ends and the live audio begins, the agent gets a few ms of audio twice (the
-recording stops only when the page learns that the agent subscribed, after the live audio has
-started to flow). livekit-client 2.23 also dropped the recording's last chunk there (up to 100 ms),
-which garbled a word across the seam now and then ("opening hours" once came out as "opening up a
-lot of"); static/js/preconnect-buffer.js keeps it, and the last test here holds it to that.
+Where the recording ends the agent goes on with its live stream, which starts when its side of the
+subscription is ready, 100–300 ms after the page is told "subscribed" (measured). Ending the recording
+at "subscribed" lost what was said in between ("opening hours on saturday" came out as "opening our
+latter day" in a CI run); static/js/preconnect-buffer.js holds the live audio while the recording runs
+and ends both at the visitor's next pause, so the agent hears each word once. livekit-client 2.23 also
+dropped the recording's last chunk at that point (up to 100 ms); the last test here holds it to that.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ export function fakeLivekit({ agentJoins = true, connectFails = false, disconnec
     constructor(code, message) { super(message); this.code = code; }
   }
   class LocalAudioTrack {
-    constructor(mst) { this.mediaStreamTrack = mst; this.muted = false; this.stopped = false; this.recorder = undefined; }
+    constructor(mst) { this.mediaStreamTrack = mst; this.muted = false; this.stopped = false; this.recorder = undefined; this.upstream = []; }
     get hasPreConnectBuffer() { return Boolean(this.recorder); }
     startPreConnectBuffer() {
       if (mediaRecorder === 'missing') return;
@@ -42,6 +42,9 @@ export function fakeLivekit({ agentJoins = true, connectFails = false, disconnec
     }
     async mute() { this.muted = true; }
     async unmute() { this.muted = false; }
+    // What the sender did: 'paused' / 'resumed' (livekit-client's pauseUpstream: nothing sent, not muted).
+    async pauseUpstream() { this.upstream.push('paused'); }
+    async resumeUpstream() { this.upstream.push('resumed'); }
     stop() { this.stopped = true; }
   }
   class Room extends EventEmitter {

@@ -5,6 +5,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { CallSession } from '../../static/js/call-session.js';
+import { SEAM, nextPause } from '../../static/js/preconnect-buffer.js';
 import { RoomEvent, createResponse, deferred, fakeFetch, fakeLivekit, fakeMic, fakePermissions, record, until } from './fakes.mjs';
 
 /** A backend whose create answers only when `gate` resolves. */
@@ -66,7 +67,7 @@ test('an agent subscribing while the track is still being published ends the rec
   assert.equal(await session.start(), true);
   const { track } = lk.published[0];
   assert.equal(lk.published[0].withBuffer, true);
-  assert.equal(track.hasPreConnectBuffer, false, 'the recording stopped when the agent subscribed');
+  await until(() => !track.hasPreConnectBuffer, 'the recording stopped after the agent subscribed');
   await session.end();
 });
 
@@ -79,7 +80,7 @@ test('a subscription to another track leaves the recording running', async () =>
   room.emit(RoomEvent.LocalTrackSubscribed, { track: {}, trackSid: 'TR_other' });
   assert.equal(lk.published[0].track.hasPreConnectBuffer, true);
   room.emit(RoomEvent.LocalTrackSubscribed, { track: lk.published[0].track, trackSid: 'TR_mic' });
-  assert.equal(lk.published[0].track.hasPreConnectBuffer, false);
+  await until(() => !lk.published[0].track.hasPreConnectBuffer, 'the recording stopped after our subscription');
   await session.end();
 });
 
@@ -150,6 +151,7 @@ test('stopping the buffer asks the recorder for its pending chunk first, once, h
   track.startPreConnectBuffer();
   track.stopPreConnectBuffer(); // our listener for the agent's subscription
   track.stopPreConnectBuffer(); // livekit-client's own listener for it, right after
+  await until(() => calls.length > 0, 'the recording ends (at the next pause: a silent mic, after SEAM.minMs)');
   assert.deepEqual(calls, ['requestData'], 'nothing stops before the pending chunk was read');
   await until(() => calls.includes('stop'), 'stopped after the chunk');
   assert.deepEqual(calls, ['requestData', 'stop']);
@@ -158,4 +160,57 @@ test('stopping the buffer asks the recorder for its pending chunk first, once, h
   track.startPreConnectBuffer();
   track.dropPreConnectBuffer();
   assert.deepEqual(calls, ['stop']);
+});
+
+test('the live audio is held while the recording runs and resumes where it ends, at the visitor\'s pause', async () => {
+  // The agent hears the recording, then its live stream from the moment its side of the subscription
+  // is ready; held audio makes that stream silent until the recording ends, and ending at a pause puts
+  // that silence between words, not inside one (preconnect-buffer.js, "the seam").
+  const lk = fakeLivekit();
+  const api = fakeFetch(() => [201, createResponse()]);
+  let level = 0.5; // the visitor is talking
+  const session = new CallSession({ loadLivekit: async () => lk, fetch: api.fetch, mediaDevices: fakeMic(), permissions: fakePermissions('granted') });
+  assert.equal(await session.start(), true);
+  const { track } = lk.published[0];
+  track.levelNow = () => level;
+  assert.deepEqual(track.upstream, ['paused'], 'published, then held: the recording carries the speech');
+  lk.rooms[0].emit(RoomEvent.LocalTrackSubscribed, { track, trackSid: 'TR_mic' });
+  await new Promise((r) => setTimeout(r, SEAM.minMs + 2 * SEAM.quietMs));
+  assert.equal(track.hasPreConnectBuffer, true, 'still talking: the recording goes on');
+  assert.deepEqual(track.upstream, ['paused']);
+  level = 0.01; // a pause
+  await until(() => !track.hasPreConnectBuffer, 'the recording ends in the pause');
+  assert.deepEqual(track.upstream, ['paused', 'resumed'], 'and the live audio goes on from there');
+  await session.end();
+});
+
+test('hanging up while the live audio is held drops the recording and lets the audio go', async () => {
+  const lk = fakeLivekit();
+  const api = fakeFetch(() => [201, createResponse()]);
+  const session = new CallSession({ loadLivekit: async () => lk, fetch: api.fetch, mediaDevices: fakeMic(), permissions: fakePermissions('granted') });
+  assert.equal(await session.start(), true);
+  const { track } = lk.published[0];
+  assert.deepEqual(track.upstream, ['paused']);
+  await session.end();
+  assert.equal(track.recorder, undefined, 'nothing more is recorded');
+  assert.deepEqual(track.upstream, ['paused', 'resumed']);
+});
+
+test('nextPause: at once in silence (after minMs), after quietMs of quiet, at maxMs for a visitor who never pauses', async () => {
+  const seam = { ...SEAM, minMs: 30, maxMs: 200, quietMs: 40, pollMs: 5 };
+  const took = async (level) => {
+    const started = performance.now();
+    await nextPause(level, seam);
+    return performance.now() - started;
+  };
+  const silent = await took(() => 0);
+  assert.ok(silent >= 30 && silent < 150, `silent: ${silent} ms`);
+  const talking = await took(() => 0.6);
+  assert.ok(talking >= 200, `never quiet: ${talking} ms`);
+  let t0 = performance.now();
+  const pausesAfter100 = await took(() => (performance.now() - t0 < 100 ? 0.6 : 0.02));
+  assert.ok(pausesAfter100 >= 140 && pausesAfter100 < 200, `a pause from 100 ms: ${pausesAfter100} ms`);
+  t0 = performance.now();
+  const blip = await took(() => (performance.now() - t0 < 20 ? 0.01 : 0.6)); // quiet too short to count
+  assert.ok(blip >= 200, `a dip shorter than quietMs is no pause: ${blip} ms`);
 });
