@@ -9,7 +9,7 @@ audio, so the question is recognised, answered and shown once. Without the buffe
 reaches the agent.
 
 Where the recording ends the agent goes on with its live stream, which starts when its side of the
-subscription is ready, 100–300 ms after the page is told "subscribed" (measured). Ending the recording
+subscription is ready, 100-300 ms after the page is told "subscribed" (measured). Ending the recording
 at "subscribed" lost what was said in between ("opening hours on saturday" came out as "opening our
 latter day" in a CI run); static/js/preconnect-buffer.js holds the live audio while the recording runs
 and ends both at the visitor's next pause, so the agent hears each word once. livekit-client 2.23 also
