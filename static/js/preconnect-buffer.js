@@ -16,7 +16,8 @@
 //    is heard twice or never, and a word across it comes out garbled ("opening hours on saturday" →
 //    "opening our latter day"); holding the live audio instead inserts silence there, which garbles
 //    a word just as well ("opening of dollars"). So the seam is moved to where it costs nothing: the
-//    live audio is held (`pauseUpstream`: nothing is sent, nothing is muted) while the recording
+//    live audio is held (`pauseUpstream`: nothing is sent, and livekit-client reports the track muted
+//    to the server meanwhile; the microphone itself and the recording are not) while the recording
 //    runs, and after the subscription the recording runs on to the visitor's next pause (the level
 //    of the microphone, `levelNow`), at least SEAM.minMs and at most SEAM.maxMs; there the live
 //    audio resumes and the recording ends. The agent then hears the speech once, with the pause a
@@ -75,9 +76,8 @@ export function bufferedTrackClass(lk) {
       }
 
       dropPreConnectBuffer() {
-        this.#ending = true;
+        this.#ending = true; // the call is ending: nothing more is sent, live or recorded
         super.stopPreConnectBuffer();
-        this.#resumeLiveAudio();
       }
 
       #resumeLiveAudio() {

@@ -68,6 +68,57 @@ def test_words_said_before_the_agent_joins_are_answered_and_shown_once(launch, a
         context.close()
 
 
+# Keeps the page's peer connections, so a test can read what the microphone's sender sent.
+PEER_CONNECTIONS = """(() => {
+  window.__pcs = [];
+  const Original = window.RTCPeerConnection;
+  window.RTCPeerConnection = class extends Original {
+    constructor(...args) { super(...args); window.__pcs.push(this); }
+  };
+})()"""
+AUDIO_PACKETS_SENT = """async () => {
+  let sent = 0;
+  for (const pc of window.__pcs) {
+    if (pc.connectionState === 'closed') continue;
+    (await pc.getStats()).forEach((r) => {
+      if (r.type === 'outbound-rtp' && r.kind === 'audio') sent += r.packetsSent;
+    });
+  }
+  return sent;
+}"""
+
+
+def test_while_the_recording_runs_the_live_audio_is_held(launch, serve_app, sandbox, tmp_path):
+    # Published with the recording, the microphone's sender sends nothing until the recording ends
+    # (static/js/preconnect-buffer.js, "the seam"): no agent comes here, the visitor speaks, and the
+    # packets sent stay where they were once the track was published and held. (A hold that never
+    # ends fails test_call.py's voice call: the agent never hears the question asked live.)
+    url = serve_app(agent_join_timeout_seconds=8)
+    sandbox.fault(mode="agent_absent", times=1)
+    wav = spoken_wav(QUESTION, tmp_path, lead_seconds=1.0, tail_seconds=4)
+    context = launch(wav=wav).new_context(permissions=["microphone"])
+    context.add_init_script(RECORDERS)
+    context.add_init_script(PEER_CONNECTIONS)
+    page = context.new_page()
+    try:
+        open_call_page(page, url)
+        start_call(page)
+        expect(page.locator(f'{ELEMENT}[data-state="waiting-for-agent"]')).to_have_count(1, timeout=20_000)
+        connected = "window.__pcs.some((pc) => pc.connectionState === 'connected')"
+        page.wait_for_function(connected, timeout=10_000)
+        held = page.evaluate(AUDIO_PACKETS_SENT)
+        # The question plays for about 1.7 s from 1 s after the microphone opened: with live audio
+        # flowing, Opus sends 50 packets a second of it. Sampled over 2 s of it, nothing more went out.
+        for _ in range(8):
+            page.wait_for_timeout(250)  # the window measured, not a wait for a condition
+            assert page.evaluate(AUDIO_PACKETS_SENT) == held
+        assert page.evaluate("window.__recorders.some((r) => r.state === 'recording')")
+        page.click(f"{ELEMENT} [part=call-button]")
+        expect(page.locator(f'{ELEMENT}[data-state="ended"]')).to_have_count(1, timeout=15_000)
+    finally:
+        context.close()
+
+
 # Counts the page's MediaRecorders, so the test sees the pre-connect buffer record and stop.
 RECORDERS = """(() => {
   window.__recorders = [];

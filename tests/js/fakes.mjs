@@ -42,7 +42,7 @@ export function fakeLivekit({ agentJoins = true, connectFails = false, disconnec
     }
     async mute() { this.muted = true; }
     async unmute() { this.muted = false; }
-    // What the sender did: 'paused' / 'resumed' (livekit-client's pauseUpstream: nothing sent, not muted).
+    // What the sender did: 'paused' / 'resumed' (livekit-client's pauseUpstream: nothing sent, reported muted to the server).
     async pauseUpstream() { this.upstream.push('paused'); }
     async resumeUpstream() { this.upstream.push('resumed'); }
     stop() { this.stopped = true; }

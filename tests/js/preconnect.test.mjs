@@ -184,7 +184,7 @@ test('the live audio is held while the recording runs and resumes where it ends,
   await session.end();
 });
 
-test('hanging up while the live audio is held drops the recording and lets the audio go', async () => {
+test('hanging up while the live audio is held drops the recording and sends nothing more', async () => {
   const lk = fakeLivekit();
   const api = fakeFetch(() => [201, createResponse()]);
   const session = new CallSession({ loadLivekit: async () => lk, fetch: api.fetch, mediaDevices: fakeMic(), permissions: fakePermissions('granted') });
@@ -193,7 +193,8 @@ test('hanging up while the live audio is held drops the recording and lets the a
   assert.deepEqual(track.upstream, ['paused']);
   await session.end();
   assert.equal(track.recorder, undefined, 'nothing more is recorded');
-  assert.deepEqual(track.upstream, ['paused', 'resumed']);
+  assert.deepEqual(track.upstream, ['paused'], 'the track stops held');
+  assert.equal(track.stopped, true);
 });
 
 test('nextPause: at once in silence (after minMs), after quietMs of quiet, at maxMs for a visitor who never pauses', async () => {
