@@ -15,7 +15,7 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -23,6 +23,7 @@ from sqlalchemy import Boolean, Column, DateTime, Engine, Integer, String, Table
 from sqlalchemy.exc import IntegrityError
 
 from .db import metadata
+from .db import now as _now
 
 ROLES = ("admin", "rep")
 MIN_PASSWORD = 10  # the same floor as WEBCALL_SALES_PASSWORD
@@ -114,10 +115,6 @@ def check_role(role: str) -> str:
     if role not in ROLES:
         raise AccountError("role_invalid", "The role is admin or rep.", "role")
     return role
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _account(row: object) -> Account:

@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,9 @@ from sqlalchemy import (
     update,
 )
 
+from .db import aware as _aware
 from .db import metadata, open_database
+from .db import now as _now
 from .links import ShareLink
 
 log = logging.getLogger("webcall.calllog")
@@ -77,17 +79,6 @@ links = Table(
     Column("revoked_at", DateTime(timezone=True), nullable=True),
     Column("revoked_by", String(254), nullable=True),
 )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; everything we store is UTC.
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

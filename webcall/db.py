@@ -8,8 +8,9 @@ migrations (webcall/migrations/env.py) and their test see every table.
 from __future__ import annotations
 
 import importlib
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from alembic.util import CommandError
 from sqlalchemy import Engine, MetaData, create_engine, event
@@ -20,6 +21,23 @@ from sqlalchemy.pool import StaticPool
 from .settings import SettingsError
 
 metadata = MetaData()
+
+
+def now() -> datetime:
+    """The time every table stores: UTC, timezone-aware."""
+    return datetime.now(UTC)
+
+
+@overload
+def aware(value: datetime) -> datetime: ...
+@overload
+def aware(value: None) -> None: ...
+def aware(value: datetime | None) -> datetime | None:
+    """A stored time as UTC: SQLite hands back naive datetimes for what was stored as UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
 
 TABLE_MODULES = (
     "webcall.calllog",

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, select, update
 
 from .calllog import LinkRecord, _link, links
+from .db import aware
 from .links import LinkState
 
 
@@ -38,8 +39,7 @@ class LinkStore:
             ).first()
         if row is None:
             return None
-        expires_at = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
-        return LinkState(exp=int(expires_at.timestamp()), revoked=row.revoked_at is not None)
+        return LinkState(exp=int(aware(row.expires_at).timestamp()), revoked=row.revoked_at is not None)
 
     def revoke(self, link_id: str, by: str) -> LinkRecord:
         """Withdraw a link for good; revoking twice is refused (the first revocation stands)."""

@@ -21,6 +21,7 @@ from sqlalchemy import Column, DateTime, Engine, Integer, String, Table, delete,
 from sqlalchemy.exc import IntegrityError
 
 from .accounts import MAX_EMAIL, AccountError, normalize_email
+from .db import aware as _aware
 from .db import metadata
 
 THROTTLE_AFTER = 3
@@ -44,12 +45,6 @@ class Failures:
     count: int
     last_failed_at: datetime
     locked_until: datetime | None
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
 
 
 def locked_error(until: datetime, now: datetime) -> AccountError:

@@ -14,7 +14,7 @@ a claim that lapses; the sweep queues the row again.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import (
     Boolean,
@@ -36,7 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from .accounts import users
-from .db import metadata
+from .db import metadata, now
 
 CHANNELS = ("webhook", "email")
 MAX_URL = 2000  # a Slack incoming-webhook URL is ~80 characters; a bound keeps the column honest
@@ -75,15 +75,6 @@ deliveries = Table(
     Column("finished_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("call_id", "kind", "channel", name="uq_webcall_deliveries_call_kind_channel"),
 )
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes for what was stored as UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

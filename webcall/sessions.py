@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 
 from .accounts import Account, _account, users
+from .db import aware as _aware
 from .db import metadata
 
 LIFETIME = timedelta(hours=12)  # the cookie's lifetime too (auth.py)
@@ -54,11 +55,6 @@ class SignedIn:
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything stored is UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 class Sessions:

@@ -46,21 +46,22 @@ class TaskQueue:
 
     def enqueue_delivery(self, delivery_id: int) -> bool:
         """Queue a notification's delivery; False when the queue is unreachable (the sweep will)."""
-        try:
-            self.deliver(delivery_id)
-        except Exception as error:  # the row is stored; nothing a request does may fail on this
-            log.warning("tasks.enqueue failed delivery=%s error=%s", delivery_id, type(error).__name__)
-            return False
-        return True
+        return _enqueue(self.deliver, "delivery", delivery_id)
 
     def enqueue_event(self, event_id: str) -> bool:
         """Queue the work for a stored event; False when the queue is unreachable (the sweep will)."""
-        try:
-            self.process_event(event_id)
-        except Exception as error:  # the event is stored; its answer must still be 2xx
-            log.warning("tasks.enqueue failed event_id=%s error=%s", event_id, type(error).__name__)
-            return False
-        return True
+        return _enqueue(self.process_event, "event_id", event_id)
+
+
+def _enqueue(task: Any, name: str, key: object) -> bool:
+    # What the task is for is stored before it is queued (the event, the delivery row): a queue that
+    # is down costs a delay until the sweep, and nothing a request does may fail on it.
+    try:
+        task(key)
+    except Exception as error:
+        log.warning("tasks.enqueue failed %s=%s error=%s", name, key, type(error).__name__)
+        return False
+    return True
 
 
 def make_huey(url: str, root: Path) -> Huey:

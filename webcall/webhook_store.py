@@ -10,12 +10,12 @@ event is applied once, whoever runs it and however often it is queued (webcall/w
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import Column, DateTime, Engine, Integer, String, Table, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from .db import metadata
+from .db import metadata, now
 
 events = Table(
     "webcall_webhook_events",
@@ -42,10 +42,6 @@ class WebhookEvent:
     status: str | None = None
     duration_seconds: int | None = None
     occurred_at: str | None = None
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def store(engine: Engine, event: WebhookEvent) -> bool:
