@@ -30,6 +30,21 @@ from .test_call import AGENT_LINE, ELEMENT, QUESTION, USER_LINE, events, open_ca
 ANY_USER_LINE = f'{ELEMENT} [data-role="user"]'
 
 
+def instances_kept(constructor: str, into: str) -> str:
+    """An init script that keeps every `constructor` object the page makes in `window[into]`."""
+    return f"""(() => {{
+  window.{into} = [];
+  const Original = window.{constructor};
+  window.{constructor} = class extends Original {{
+    constructor(...args) {{ super(...args); window.{into}.push(this); }}
+  }};
+}})()"""
+
+
+# Counts the page's MediaRecorders, so a test sees the pre-connect buffer record and stop.
+RECORDERS = instances_kept("MediaRecorder", "__recorders")
+
+
 def test_words_said_before_the_agent_joins_are_answered_and_shown_once(launch, app_url, sandbox, tmp_path):
     ava = load_agents()[DEFAULT_AGENT_ID]
     wav = spoken_wav(QUESTION, tmp_path, lead_seconds=0.3, tail_seconds=6)
@@ -69,13 +84,7 @@ def test_words_said_before_the_agent_joins_are_answered_and_shown_once(launch, a
 
 
 # Keeps the page's peer connections, so a test can read what the microphone's sender sent.
-PEER_CONNECTIONS = """(() => {
-  window.__pcs = [];
-  const Original = window.RTCPeerConnection;
-  window.RTCPeerConnection = class extends Original {
-    constructor(...args) { super(...args); window.__pcs.push(this); }
-  };
-})()"""
+PEER_CONNECTIONS = instances_kept("RTCPeerConnection", "__pcs")
 AUDIO_PACKETS_SENT = """async () => {
   let sent = 0;
   for (const pc of window.__pcs) {
@@ -117,16 +126,6 @@ def test_while_the_recording_runs_the_live_audio_is_held(launch, serve_app, sand
         expect(page.locator(f'{ELEMENT}[data-state="ended"]')).to_have_count(1, timeout=15_000)
     finally:
         context.close()
-
-
-# Counts the page's MediaRecorders, so the test sees the pre-connect buffer record and stop.
-RECORDERS = """(() => {
-  window.__recorders = [];
-  const Original = window.MediaRecorder;
-  window.MediaRecorder = class extends Original {
-    constructor(...args) { super(...args); window.__recorders.push(this); }
-  };
-})()"""
 
 
 @pytest.mark.parametrize("how", ["hang-up", "no-agent"])
