@@ -22,6 +22,7 @@ import { noteRoomClosed } from './livekit-logs.js';
  * @property {() => void} onDropped     the network lost the call (livekit gave up reconnecting)
  * @property {(reason: import('./call-events.js').EndReason) => void} onClosed  the server ended the Room
  * @property {() => void} onAgentLeft   the agent of the current Room is gone
+ * @property {() => Promise<void>} agentMayTalk  when the agent's audio may be taken (call-room.js)
  */
 
 export class CallConnection {
@@ -72,6 +73,7 @@ export class CallConnection {
         onDeviceError: (code, message) => emit(CallEvent.Error, { code, message, step: STEPS.inCall, fatal: false }),
         // A stream finishing after hang-up must not reopen the transcript.
         onTranscript: (update) => { if (isActive(state())) conversation.applyStream(update); },
+        agentMayTalk: () => this.#hooks.agentMayTalk(),
       },
     });
     this.room = room;

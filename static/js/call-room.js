@@ -18,6 +18,7 @@ import { readTranscriptionStream } from './transcript.js';
  * @property {() => void} onDevicesChanged
  * @property {(code: string, message: string) => void} onDeviceError
  * @property {(update: import('./transcript.js').StreamUpdate) => void} onTranscript
+ * @property {() => Promise<void>} agentMayTalk  resolves when the agent's audio may be taken (never rejects)
  */
 
 /**
@@ -47,6 +48,7 @@ export function createCallRoom(lk, created, { audioOutputDeviceId, hooks }) {
     .on(E.Disconnected, (reason) => hooks.onDisconnected(reason))
     .on(E.MediaDevicesChanged, () => hooks.onDevicesChanged())
     .on(E.MediaDevicesError, (err) => hooks.onDeviceError(micErrorCode(err, lk.MediaDeviceFailure?.getFailure?.(err)), String(err?.message ?? err)));
+  takeAudioWhenAllowed(room, lk, hooks.agentMayTalk);
   room.registerTextStreamHandler('lk.transcription', (reader, info) => {
     // The sender is the transcribed participant: us for our speech, the agent for its own (livekit.md §1.6).
     const role = info?.identity && info.identity === room.localParticipant?.identity ? 'user' : 'agent';
@@ -54,6 +56,36 @@ export function createCallRoom(lk, created, { audioOutputDeviceId, hooks }) {
   });
   room.prepareConnection(created.livekit_url, created.token).catch(() => { /* connect() reports it */ });
   return room;
+}
+
+/**
+ * The Room connects with autoSubscribe off and takes the audio tracks itself (a voice call plays no
+ * video), each once `mayTake` resolves. A LiveKit Agents agent's audio output waits for its track's
+ * first subscription before it sends a frame (livekit-agents 1.8 `room_io/_output.py`,
+ * `capture_frame` awaits `_subscribed_fut`), so holding the subscription back delays its greeting
+ * instead of cutting it (preconnect-buffer.js, item 4). Taken again after a full reconnect, which
+ * makes every publication anew.
+ * @param {any} room @param {any} lk @param {() => Promise<void>} mayTake
+ */
+function takeAudioWhenAllowed(room, lk, mayTake) {
+  const E = lk.RoomEvent;
+  const asked = new WeakSet();
+  const take = (/** @type {any} */ pub) => {
+    if (pub?.kind !== lk.Track.Kind.Audio || pub.isDesired || asked.has(pub)) return;
+    asked.add(pub);
+    mayTake().then(() => {
+      try {
+        pub.setSubscribed(true);
+      } catch { /* the call ended meanwhile */ }
+    });
+  };
+  const takeFrom = (/** @type {any} */ p) => { for (const pub of p?.trackPublications?.values?.() ?? []) take(pub); };
+  const takeAll = () => { for (const p of room.remoteParticipants.values()) takeFrom(p); };
+  room
+    .on(E.TrackPublished, (pub) => take(pub))
+    .on(E.ParticipantConnected, (p) => takeFrom(p))
+    .on(E.Connected, takeAll)
+    .on(E.Reconnected, takeAll);
 }
 
 /**
@@ -65,7 +97,8 @@ export function createCallRoom(lk, created, { audioOutputDeviceId, hooks }) {
  */
 export async function connectCallRoom(room, lk, created, mic, cancelled) {
   try {
-    await room.connect(created.livekit_url, created.token, created.rtc_config ? { rtcConfig: created.rtc_config } : undefined);
+    const options = { autoSubscribe: false, ...(created.rtc_config ? { rtcConfig: created.rtc_config } : {}) };
+    await room.connect(created.livekit_url, created.token, options);
     if (!cancelled()) await mic.publish(room, lk);
   } catch (err) {
     throw new CallError('livekit_unreachable', STEPS.connecting, { cause: err });

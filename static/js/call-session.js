@@ -89,6 +89,7 @@ export class CallSession extends EventTarget {
         this.#finish(reason);
       },
       onAgentLeft: () => this.end(END_REASONS.agentEnded),
+      agentMayTalk: () => this.#mic.agentMayTalk(),
     });
     this.#agent = this.#conn.agent;
     this.#devices = new CallDevices({ mic: this.#mic, room: () => this.#conn.room, active: () => isActive(this.state), emit });

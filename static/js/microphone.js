@@ -158,6 +158,12 @@ export class Microphone {
     if (this.muted) await track.mute();
   }
 
+  /** Resolves when the agent's audio may play: after the visitor's pause if they spoke before the agent
+   * joined (preconnect-buffer.js, item 4), else at once. @returns {Promise<void>} */
+  agentMayTalk() {
+    return this.#track?.agentMayTalk?.() ?? Promise.resolve();
+  }
+
   /** @param {boolean} muted */
   async setMuted(muted) {
     this.muted = muted;

@@ -22,12 +22,21 @@
 //    of the microphone, `levelNow`), at least SEAM.minMs and at most SEAM.maxMs; there the live
 //    audio resumes and the recording ends. The agent then hears the speech once, with the pause a
 //    little longer. Most visitors have finished their first sentence by then: the pause is at once.
+// 4. The agent's first words. An agent that joins while the visitor is talking greets over them, and
+//    the browser's echo canceller, hearing the agent play, damps the visitor's voice in the recording
+//    (measured in the bench: "your" lost in 3 of 6 calls; 0 of 6 with echo cancellation off). So
+//    when the visitor has spoken into the recording, the page takes the agent's audio only where the
+//    recording ends (their pause), `agentMayTalk`; a LiveKit Agents agent waits for that subscription
+//    before it speaks (call-room.js), so its greeting is late, not lost.
 
 const FLUSH_TIMEOUT_MS = 250;
 /** When the recording ends after the agent's subscription: at a pause (a level below quietLevel for
  * quietMs), not before minMs (past the usual moment the agent's stream starts) nor after maxMs (the
  * agent waits 3 s for the recording). `level` is the mic meter's (audio-level.js: speech ≈ 0.2–0.7). */
 export const SEAM = Object.freeze({ minMs: 250, maxMs: 2000, quietMs: 150, quietLevel: 0.12, pollMs: 20 });
+/** The longest the agent's audio waits for a visitor who spoke into the recording: the seam's own
+ * bound after the agent's subscription, plus the moment that subscription takes. */
+export const AGENT_WAIT_MAX_MS = 3000;
 const trackClasses = new WeakMap();
 
 /**
@@ -46,12 +55,46 @@ export function bufferedTrackClass(lk) {
       levelNow = () => 0;
       #ending = false; // the recording's last chunk is being taken: too late to hold the live audio
       #held = false; // a hold was asked for (livekit-client sets isUpstreamPaused only once it holds)
+      #spoke = false; // the visitor spoke while the recording ran
+      /** @type {ReturnType<typeof setInterval>|undefined} */ #listening;
+      /** Resolves when the recording has ended (sent or dropped). */
+      #ended = Promise.resolve();
+      #markEnded = () => {};
 
       /** @param {any[]} args */
       startPreConnectBuffer(...args) {
         this.#stopping = null;
         this.#ending = false;
-        return super.startPreConnectBuffer(...args);
+        this.#spoke = false;
+        this.#ended = new Promise((resolve) => { this.#markEnded = resolve; });
+        try {
+          return super.startPreConnectBuffer(...args);
+        } finally {
+          if (this.hasPreConnectBuffer) this.#listenForSpeech();
+          else this.#recordingEnded();
+        }
+      }
+
+      /**
+       * Resolves when the agent may be heard (item 4 above): at once, unless the visitor has spoken
+       * into a recording still running; then where it ends, at the latest after AGENT_WAIT_MAX_MS.
+       * @returns {Promise<void>}
+       */
+      agentMayTalk() {
+        if (!this.hasPreConnectBuffer || !this.#spoke) return Promise.resolve();
+        return Promise.race([this.#ended, new Promise((resolve) => setTimeout(resolve, AGENT_WAIT_MAX_MS))]);
+      }
+
+      #listenForSpeech() {
+        this.#listening = setInterval(() => {
+          if (this.levelNow() >= SEAM.quietLevel) this.#spoke = true;
+          if (this.#spoke) clearInterval(this.#listening);
+        }, SEAM.pollMs);
+      }
+
+      #recordingEnded() {
+        clearInterval(this.#listening);
+        this.#markEnded();
       }
 
       /** Send nothing live while the recording runs (call once published); it resumes where the recording ends. */
@@ -66,17 +109,19 @@ export function bufferedTrackClass(lk) {
       stopPreConnectBuffer() {
         if (!this.hasPreConnectBuffer) {
           this.#resumeLiveAudio();
+          this.#recordingEnded();
           return super.stopPreConnectBuffer();
         }
         this.#stopping ??= nextPause(() => this.levelNow()).then(() => {
           this.#ending = true;
           this.#resumeLiveAudio();
           return flushRecorder(this.localTrackRecorder).then(() => super.stopPreConnectBuffer());
-        });
+        }).finally(() => this.#recordingEnded());
       }
 
       dropPreConnectBuffer() {
         this.#ending = true; // the call is ending: nothing more is sent, live or recorded
+        this.#recordingEnded();
         super.stopPreConnectBuffer();
       }
 

@@ -128,6 +128,52 @@ def test_while_the_recording_runs_the_live_audio_is_held(launch, serve_app, sand
         context.close()
 
 
+# When the page's recording ended (the first MediaRecorder.stop) and when the agent's first audio
+# bytes arrived (the peer connections' inbound audio, sampled every 20 ms), on the page's clock.
+AGENT_AUDIO_AFTER_RECORDING = """(() => {
+  const stop = MediaRecorder.prototype.stop;
+  MediaRecorder.prototype.stop = function (...args) {
+    window.__recordingEndedAt ??= performance.now();
+    return stop.apply(this, args);
+  };
+  const poll = setInterval(async () => {
+    for (const pc of window.__pcs ?? []) {
+      (await pc.getStats()).forEach((r) => {
+        const audio = r.type === 'inbound-rtp' && r.kind === 'audio' && r.bytesReceived > 0;
+        if (audio) window.__agentAudioAt ??= performance.now();
+      });
+    }
+    if (window.__agentAudioAt !== undefined) clearInterval(poll);
+  }, 20);
+})()"""
+
+
+def test_an_agent_joining_while_the_visitor_talks_waits_for_their_pause(launch, app_url, sandbox, tmp_path):
+    # The question starts 0.3 s after the click and the agent joins during it. Greeting at once, its
+    # audio would play over the visitor and the browser's echo canceller would damp their words in
+    # the recording (the bench lost "your" in 3 of 6 calls). The page takes the agent's audio only
+    # where the recording ends, at the visitor's pause, and the framework agent waits for that
+    # subscription to speak (static/js/preconnect-buffer.js, item 4): its first audio comes after.
+    ava = load_agents()[DEFAULT_AGENT_ID]
+    wav = spoken_wav(QUESTION, tmp_path, lead_seconds=0.3, tail_seconds=6)
+    context = launch(wav=wav).new_context(permissions=["microphone"])
+    context.add_init_script(PEER_CONNECTIONS)
+    context.add_init_script(AGENT_AUDIO_AFTER_RECORDING)
+    page = context.new_page()
+    try:
+        open_call_page(page, app_url)
+        with page.expect_response(lambda r: r.url.endswith("/static/js/livekit-client.js")):
+            page.hover(f"{ELEMENT} [part=call-button]")
+        start_call(page)
+        page.wait_for_function("() => window.__agentAudioAt !== undefined", timeout=40_000)
+        ended, heard = page.evaluate("() => [window.__recordingEndedAt, window.__agentAudioAt]")
+        assert ended is not None and heard >= ended, {"recording ended": ended, "agent audio": heard}
+        expect(page.locator(USER_LINE).first).to_contain_text("opening hours", timeout=40_000)
+        expect(page.locator(AGENT_LINE, has_text=ava.reply_to(QUESTION))).to_have_count(1, timeout=40_000)
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("how", ["hang-up", "no-agent"])
 def test_a_call_that_ends_before_any_agent_came_leaves_no_console_error(launch, serve_app, sandbox, how):
     # The buffer was recording for an agent that never became active: livekit-client gives up on

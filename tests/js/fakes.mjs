@@ -10,7 +10,7 @@ export const RoomEvent = {
   TrackUnsubscribed: 'trackUnsubscribed', AudioPlaybackStatusChanged: 'audioPlaybackChanged',
   Reconnecting: 'reconnecting', SignalReconnecting: 'signalReconnecting', Reconnected: 'reconnected',
   Disconnected: 'disconnected', MediaDevicesChanged: 'mediaDevicesChanged', MediaDevicesError: 'mediaDevicesError',
-  LocalTrackSubscribed: 'localTrackSubscribed',
+  LocalTrackSubscribed: 'localTrackSubscribed', TrackPublished: 'trackPublished', Connected: 'connected',
 };
 
 /**

@@ -184,6 +184,54 @@ test('the live audio is held while the recording runs and resumes where it ends,
   await session.end();
 });
 
+/** A remote audio publication as livekit-client makes it with autoSubscribe off: not wanted until asked. */
+function agentAudio() {
+  return { kind: 'audio', isDesired: false, setSubscribed(v) { this.isDesired = v; this.askedAt = performance.now(); } };
+}
+
+test('a visitor who spoke before the agent joined: its audio is taken only where the recording ends, at their pause', async () => {
+  // The agent greets as soon as it hears the page subscribe; over a talking visitor, the browser's
+  // echo canceller damps their words (preconnect-buffer.js, item 4).
+  const lk = fakeLivekit();
+  const api = fakeFetch(() => [201, createResponse()]);
+  let level = 0.5; // talking
+  const session = new CallSession({ loadLivekit: async () => lk, fetch: api.fetch, mediaDevices: fakeMic(), permissions: fakePermissions('granted') });
+  assert.equal(await session.start(), true);
+  const { track } = lk.published[0];
+  track.levelNow = () => level;
+  await new Promise((r) => setTimeout(r, 3 * SEAM.pollMs)); // the visitor's words reach the recording
+  const room = lk.rooms[0];
+  const greeting = agentAudio();
+  room.emit(RoomEvent.TrackPublished, greeting, room.agent);
+  room.emit(RoomEvent.LocalTrackSubscribed, { track, trackSid: 'TR_mic' });
+  await new Promise((r) => setTimeout(r, SEAM.minMs + 2 * SEAM.quietMs));
+  assert.equal(greeting.isDesired, false, 'still talking: the agent is not taken yet');
+  level = 0.01; // a pause
+  await until(() => greeting.isDesired, 'taken once the recording ends');
+  assert.equal(track.hasPreConnectBuffer, false, 'the recording had ended first');
+  room.emit(RoomEvent.TrackPublished, agentAudio(), room.agent); // later tracks: at once
+  await session.end();
+});
+
+test('a quiet visitor: the agent\'s audio is taken at once; video never', async () => {
+  const lk = fakeLivekit();
+  const api = fakeFetch(() => [201, createResponse()]);
+  const session = new CallSession({ loadLivekit: async () => lk, fetch: api.fetch, mediaDevices: fakeMic(), permissions: fakePermissions('granted') });
+  assert.equal(await session.start(), true);
+  const { track } = lk.published[0];
+  track.levelNow = () => 0.01;
+  await new Promise((r) => setTimeout(r, 3 * SEAM.pollMs));
+  const room = lk.rooms[0];
+  const greeting = agentAudio();
+  const video = { ...agentAudio(), kind: 'video' };
+  room.emit(RoomEvent.TrackPublished, greeting, room.agent);
+  room.emit(RoomEvent.TrackPublished, video, room.agent);
+  await until(() => greeting.isDesired, 'taken while the recording still runs');
+  assert.equal(track.hasPreConnectBuffer, true);
+  assert.equal(video.isDesired, false, 'a voice call takes no video');
+  await session.end();
+});
+
 test('hanging up while the live audio is held drops the recording and sends nothing more', async () => {
   const lk = fakeLivekit();
   const api = fakeFetch(() => [201, createResponse()]);
