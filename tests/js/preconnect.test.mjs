@@ -21,6 +21,15 @@ function heldCreate(gate) {
   return { fetch, requests };
 }
 
+/** A voice call started with the fakes, the microphone granted. @param {object} [options] fakeLivekit's */
+async function startedCall(options) {
+  const lk = fakeLivekit(options);
+  const api = fakeFetch(() => [201, createResponse()]);
+  const session = new CallSession({ loadLivekit: async () => lk, fetch: api.fetch, mediaDevices: fakeMic(), permissions: fakePermissions('granted') });
+  assert.equal(await session.start(), true);
+  return { lk, session };
+}
+
 for (const permission of ['granted', 'prompt']) {
   test(`permission "${permission}": the buffer records before the create answers and before connect; published with it`, async () => {
     const lk = fakeLivekit();
@@ -61,10 +70,7 @@ test('livekit-client arriving after the create still starts the buffer before co
 test('an agent subscribing while the track is still being published ends the recording (so it is sent)', async () => {
   // livekit-client 2.23 stops the recording on the subscription only if it comes after publishTrack
   // returned; an agent already in the room subscribes sooner, and the recording ran on for 10 s.
-  const lk = fakeLivekit({ subscribeDuringPublish: true });
-  const api = fakeFetch(() => [201, createResponse()]);
-  const session = new CallSession({ loadLivekit: async () => lk, fetch: api.fetch, mediaDevices: fakeMic(), permissions: fakePermissions('granted') });
-  assert.equal(await session.start(), true);
+  const { lk, session } = await startedCall({ subscribeDuringPublish: true });
   const { track } = lk.published[0];
   assert.equal(lk.published[0].withBuffer, true);
   await until(() => !track.hasPreConnectBuffer, 'the recording stopped after the agent subscribed');
@@ -72,10 +78,7 @@ test('an agent subscribing while the track is still being published ends the rec
 });
 
 test('a subscription to another track leaves the recording running', async () => {
-  const lk = fakeLivekit();
-  const api = fakeFetch(() => [201, createResponse()]);
-  const session = new CallSession({ loadLivekit: async () => lk, fetch: api.fetch, mediaDevices: fakeMic(), permissions: fakePermissions('granted') });
-  assert.equal(await session.start(), true);
+  const { lk, session } = await startedCall();
   const room = lk.rooms[0];
   room.emit(RoomEvent.LocalTrackSubscribed, { track: {}, trackSid: 'TR_other' });
   assert.equal(lk.published[0].track.hasPreConnectBuffer, true);
@@ -166,11 +169,8 @@ test('the live audio is held while the recording runs and resumes where it ends,
   // The agent hears the recording, then its live stream from the moment its side of the subscription
   // is ready; held audio makes that stream silent until the recording ends, and ending at a pause puts
   // that silence between words, not inside one (preconnect-buffer.js, "the seam").
-  const lk = fakeLivekit();
-  const api = fakeFetch(() => [201, createResponse()]);
   let level = 0.5; // the visitor is talking
-  const session = new CallSession({ loadLivekit: async () => lk, fetch: api.fetch, mediaDevices: fakeMic(), permissions: fakePermissions('granted') });
-  assert.equal(await session.start(), true);
+  const { lk, session } = await startedCall();
   const { track } = lk.published[0];
   track.levelNow = () => level;
   assert.deepEqual(track.upstream, ['paused'], 'published, then held: the recording carries the speech');
@@ -192,11 +192,8 @@ function agentAudio() {
 test('a visitor who spoke before the agent joined: its audio is taken only where the recording ends, at their pause', async () => {
   // The agent greets as soon as it hears the page subscribe; over a talking visitor, the browser's
   // echo canceller damps their words (preconnect-buffer.js, item 4).
-  const lk = fakeLivekit();
-  const api = fakeFetch(() => [201, createResponse()]);
   let level = 0.5; // talking
-  const session = new CallSession({ loadLivekit: async () => lk, fetch: api.fetch, mediaDevices: fakeMic(), permissions: fakePermissions('granted') });
-  assert.equal(await session.start(), true);
+  const { lk, session } = await startedCall();
   const { track } = lk.published[0];
   track.levelNow = () => level;
   await new Promise((r) => setTimeout(r, 3 * SEAM.pollMs)); // the visitor's words reach the recording
@@ -214,10 +211,7 @@ test('a visitor who spoke before the agent joined: its audio is taken only where
 });
 
 test('a quiet visitor: the agent\'s audio is taken at once; video never', async () => {
-  const lk = fakeLivekit();
-  const api = fakeFetch(() => [201, createResponse()]);
-  const session = new CallSession({ loadLivekit: async () => lk, fetch: api.fetch, mediaDevices: fakeMic(), permissions: fakePermissions('granted') });
-  assert.equal(await session.start(), true);
+  const { lk, session } = await startedCall();
   const { track } = lk.published[0];
   track.levelNow = () => 0.01;
   await new Promise((r) => setTimeout(r, 3 * SEAM.pollMs));
@@ -233,10 +227,7 @@ test('a quiet visitor: the agent\'s audio is taken at once; video never', async 
 });
 
 test('hanging up while the live audio is held drops the recording and sends nothing more', async () => {
-  const lk = fakeLivekit();
-  const api = fakeFetch(() => [201, createResponse()]);
-  const session = new CallSession({ loadLivekit: async () => lk, fetch: api.fetch, mediaDevices: fakeMic(), permissions: fakePermissions('granted') });
-  assert.equal(await session.start(), true);
+  const { lk, session } = await startedCall();
   const { track } = lk.published[0];
   assert.deepEqual(track.upstream, ['paused']);
   await session.end();
