@@ -129,7 +129,7 @@ def test_while_the_recording_runs_the_live_audio_is_held(launch, serve_app, sand
 
 
 # When the page's recording ended (the first MediaRecorder.stop) and when the agent's first audio
-# bytes arrived (the peer connections' inbound audio, sampled every 20 ms), on the page's clock.
+# bytes arrived (the element's own counter of them, sampled every 20 ms), on the page's clock.
 AGENT_AUDIO_AFTER_RECORDING = """(() => {
   const stop = MediaRecorder.prototype.stop;
   MediaRecorder.prototype.stop = function (...args) {
@@ -137,13 +137,11 @@ AGENT_AUDIO_AFTER_RECORDING = """(() => {
     return stop.apply(this, args);
   };
   const poll = setInterval(async () => {
-    for (const pc of window.__pcs ?? []) {
-      (await pc.getStats()).forEach((r) => {
-        const audio = r.type === 'inbound-rtp' && r.kind === 'audio' && r.bytesReceived > 0;
-        if (audio) window.__agentAudioAt ??= performance.now();
-      });
+    const stats = await document.querySelector('itellico-call')?.getConnectionStats();
+    if (stats?.inboundAudioBytes > 0) {
+      window.__agentAudioAt ??= performance.now();
+      clearInterval(poll);
     }
-    if (window.__agentAudioAt !== undefined) clearInterval(poll);
   }, 20);
 })()"""
 
@@ -156,7 +154,6 @@ def test_an_agent_joining_while_the_visitor_talks_waits_for_their_pause(launch, 
     # subscription to speak (static/js/preconnect-buffer.js, item 4): its first audio comes after.
     wav = spoken_wav(QUESTION, tmp_path, lead_seconds=0.3, tail_seconds=6)
     context = launch(wav=wav).new_context(permissions=["microphone"])
-    context.add_init_script(PEER_CONNECTIONS)
     context.add_init_script(AGENT_AUDIO_AFTER_RECORDING)
     page = context.new_page()
     try:
