@@ -15,6 +15,7 @@ Environment (nothing else is inherited, see `agent_runner.agent_environment`): `
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import os
 import ssl
@@ -23,7 +24,7 @@ from typing import Any
 
 import httpx
 from livekit import agents
-from livekit.agents import Agent, AgentServer, AgentSession, JobContext, JobProcess, room_io, stt
+from livekit.agents import Agent, AgentServer, AgentSession, JobContext, JobProcess, room_io, stt, tokenize
 from livekit.plugins import silero
 
 from . import speech
@@ -81,6 +82,20 @@ def prewarm(proc: JobProcess) -> None:
     """Runs once per warm job process, before any call: the models load off the call's clock."""
     proc.userdata["vad"] = silero.VAD.load()
     proc.userdata["transcriber"] = speech.Transcriber()
+    load_first_use()
+
+
+def load_first_use() -> None:
+    """Load now what a call would load on first use, on its event loop, between the greeting's
+    synthesis and its first audio: each of these stalled the loop for 100-250 ms there (the
+    framework's loop monitor, "event loop blocked", in the sandbox's worker log): the transcript
+    synchroniser's word tokenizer and hyphenation patterns, and the async HTTP stack (anyio) that the
+    call report's first request imports."""
+    words = tokenize.basic.WordTokenizer(retain_format=True, ignore_punctuation=False, split_character=True)
+    for word in words.tokenize("Hello, how can I help you today?"):
+        tokenize.basic.hyphenate_word(word)
+    for module in ("httpcore._backends.anyio", "anyio._backends._asyncio"):
+        importlib.import_module(module)
 
 
 def this_agent() -> SandboxAgent:
