@@ -1,9 +1,10 @@
-"""Bytes a visitor downloads from us, measured in Chromium from the responses themselves, raw and
-gzip-compressed:
+"""Bytes a visitor downloads from us, measured in Chromium from the responses themselves: raw,
+gzip-compressed (gzip -9 of the same bytes fetched again outside the browser) and as sent (the body
+bytes Chromium received, `encodedBodySize`: the build's zopfli files where the app has them):
 
 - when a call starts (the element, its modules, its stylesheet and livekit-client, as a page pays once
   a call is started or warmed on hover): the minified build (WEBCALL_ASSETS=built) vs the plain modules
-  (WEBCALL_ASSETS=source);
+  (WEBCALL_ASSETS=source), and a German page (its catalogue too) vs an English one;
 - before the first click: the widget loader vs that built call start.
 
     make bench            (or: .venv/bin/python -m bench.widget_bytes)
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from flask import Flask
+from flask import Flask, request
 from playwright.sync_api import Page, sync_playwright
 
 from bench.common import table, write
@@ -33,12 +34,13 @@ WIDGET_HOST = """<!doctype html><html><head><title>host</title></head><body><h1>
 <script src="/widget.js" data-demo="northwind" async></script></body></html>"""
 ELEMENT_HOST = """<!doctype html><html><head><title>host</title>
 <script type="module" src="/static/js/itellico-call.js"></script></head>
-<body><h1>A customer's site</h1><itellico-call demo="northwind"></itellico-call></body></html>"""
+<body><h1>A customer's site</h1>
+<itellico-call demo="northwind" lang="{lang}"></itellico-call></body></html>"""
 
 
-def scripts_loaded(page: Page, url: str, livekit: str | None) -> list[tuple[str, int, int]]:
+def scripts_loaded(page: Page, url: str, livekit: str | None) -> list[tuple[str, int, int, int]]:
     """Every script, stylesheet and fetch the page made (the browser's resource timing), with its
-    size as served, raw and gzip-compressed (the same bytes fetched again outside the browser).
+    size raw, gzip-compressed (the same bytes fetched again outside the browser) and as sent.
     `livekit`: hover the element and wait until this file, the last a call start needs, has arrived."""
     page.goto(url)
     page.wait_for_load_state("networkidle")
@@ -48,15 +50,15 @@ def scripts_loaded(page: Page, url: str, livekit: str | None) -> list[tuple[str,
             "(last) => performance.getEntriesByType('resource').some((e) => e.name.endsWith(last))",
             arg=livekit,
         )
-    names = page.evaluate(
+    entries = page.evaluate(
         """() => performance.getEntriesByType('resource')
             .filter((e) => ['script', 'link', 'css', 'fetch', 'xmlhttprequest'].includes(e.initiatorType))
-            .map((e) => e.name)"""
+            .map((e) => [e.name, e.encodedBodySize])"""
     )
     seen = []
-    for name in dict.fromkeys(names):
+    for name, sent in dict(entries).items():
         body = httpx.get(name).content
-        seen.append((name, len(body), len(gzip.compress(body, 9))))
+        seen.append((name, len(body), len(gzip.compress(body, 9)), sent))
     return seen
 
 
@@ -73,25 +75,28 @@ def bench_app(assets: str) -> Flask:
     )
     app = create_app({"settings": settings})
     app.add_url_rule("/bench-host/widget", "bench_widget", lambda: WIDGET_HOST)
-    app.add_url_rule("/bench-host/element", "bench_element", lambda: ELEMENT_HOST)
+    app.add_url_rule(
+        "/bench-host/element", "bench_element", lambda: ELEMENT_HOST.format(lang=request.args["lang"])
+    )
     return app
 
 
-def totals(seen: list[tuple[str, int, int]]) -> dict[str, object]:
+def totals(seen: list[tuple[str, int, int, int]]) -> dict[str, object]:
     return {
-        "files": [u.split("/", 3)[-1] for u, _, _ in seen],
-        "raw": sum(r for _, r, _ in seen),
-        "gzip": sum(g for _, _, g in seen),
+        "files": [u.split("/", 3)[-1] for u, _, _, _ in seen],
+        "raw": sum(r for _, r, _, _ in seen),
+        "gzip": sum(g for _, _, g, _ in seen),
+        "sent": sum(s for _, _, _, s in seen),
     }
 
 
 def byte_rows(base: dict[str, Any], other: dict[str, Any]) -> list[list[str]]:
-    """Files, raw and gzip bytes of `other` against `base`, as table rows with the ratio."""
+    """Files, raw, gzip and sent bytes of `other` against `base`, as table rows with the ratio."""
     return [
         ["files", str(len(base["files"])), str(len(other["files"])), ""],
         *(
             [label, f"{base[key]:,}", f"{other[key]:,}", f"{other[key] / base[key]:.3f}x"]
-            for label, key in (("raw bytes", "raw"), ("gzip bytes", "gzip"))
+            for label, key in (("raw bytes", "raw"), ("gzip bytes", "gzip"), ("bytes sent", "sent"))
         ),
     ]
 
@@ -110,20 +115,31 @@ def main() -> int:
         # Built: livekit-client is /static/js/livekit-client.js itself; source: that module imports the
         # npm bundle from /vendor/, which arrives last.
         built = scripts_loaded(
-            browser.new_page(), built_url + "/bench-host/element", "/static/js/livekit-client.js"
+            browser.new_page(), built_url + "/bench-host/element?lang=en", "/static/js/livekit-client.js"
+        )
+        german = scripts_loaded(
+            browser.new_page(), built_url + "/bench-host/element?lang=de", "/static/js/livekit-client.js"
         )
         source = scripts_loaded(
-            browser.new_page(), source_url + "/bench-host/element", "/vendor/livekit-client.esm.mjs"
+            browser.new_page(), source_url + "/bench-host/element?lang=en", "/vendor/livekit-client.esm.mjs"
         )
         browser.close()
-    if any("livekit-client" in u for u, _, _ in widget):
+    if any("livekit-client" in u for u, _, _, _ in widget):
         raise SystemExit("the widget loaded livekit-client before any intent")
-    w, b, s = totals(widget), totals(built), totals(source)
+    w, b, s, de = totals(widget), totals(built), totals(source), totals(german)
     print(
         table(
             "Bytes when a call starts (Chromium: the element, its modules and stylesheet, livekit-client)",
             ["measure", "baseline: plain modules (source)", "minified build (built)", "ratio"],
             byte_rows(s, b),
+        )
+    )
+    print()
+    print(
+        table(
+            "Bytes when a call starts, by the page's language (built; a German page fetches its catalogue)",
+            ["measure", "baseline: English page", "German page", "ratio"],
+            byte_rows(b, de),
         )
     )
     print()
@@ -139,6 +155,7 @@ def main() -> int:
         {
             "widget": w,
             "call_start_built": b,
+            "call_start_built_german": de,
             "call_start_source": s,
             "ratio_gzip_built_vs_source": b["gzip"] / s["gzip"],
             "ratio_gzip_widget_vs_call_start": w["gzip"] / b["gzip"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import re
 from pathlib import Path
 
@@ -62,6 +63,29 @@ def test_built_serves_the_build_at_the_same_urls_with_source_maps_and_static_for
     assert client.get("/static/favicon.svg").status_code == 200
     assert client.get("/static/js/../../../pyproject.toml").status_code == 404
     assert client.get("/vendor/livekit-client.esm.mjs").status_code == 200
+
+
+def test_built_scripts_go_gzip_compressed_to_browsers_that_take_it(build):
+    """The build's `<file>.gz` twin, as Content-Encoding: gzip (nothing on the way compresses scripts:
+    docs/deployment.md); the plain file to a client that does not take gzip; a cache keeps both apart."""
+    url = "/static/js/itellico-call.js"
+    plain_bytes = (build / "static" / "js" / "itellico-call.js").read_bytes()
+    (build / "static" / "js" / "itellico-call.js.gz").write_bytes(gzip.compress(plain_bytes))
+    client = create_app({"settings": settings(WEBCALL_ASSETS="built")}).test_client()
+
+    zipped = client.get(url, headers={"Accept-Encoding": "gzip, deflate, br, zstd"})
+    assert zipped.status_code == 200 and zipped.headers["Content-Encoding"] == "gzip"
+    assert zipped.mimetype == "text/javascript" and gzip.decompress(zipped.data) == plain_bytes
+    assert zipped.headers["Access-Control-Allow-Origin"] == "*"
+    assert ".gz" not in zipped.headers.get("Content-Disposition", "")  # the script's own name
+    for headers in ({}, {"Accept-Encoding": "identity"}, {"Accept-Encoding": "br, gzip;q=0"}):
+        plain = client.get(url, headers=headers)
+        assert "Content-Encoding" not in plain.headers and plain.data == plain_bytes, headers
+    for response in (zipped, plain):
+        assert "accept-encoding" in response.headers["Vary"].lower()
+    # A file with no twin (the source map) goes as it is.
+    source_map = client.get(url + ".map", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in source_map.headers and source_map.data == b'{"version":3}'
 
 
 def test_source_serves_the_plain_modules(build):
