@@ -9,7 +9,7 @@ import time
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -75,6 +75,7 @@ def _count(app) -> int:
     skew=st.integers(-1000, 1000),
     junk=st.text(st.characters(blacklist_characters="\r\n", codec="latin-1"), max_size=80),
 )
+@example(body=b"", signed=True, skew=-300, junk="")  # found by hypothesis: the edge of the tolerance
 def test_any_body_and_headers(app, body, signed, skew, junk):
     stamp = str(int(time.time()) + skew)
     sent = signature(SECRET, body, stamp) if signed else junk
@@ -83,7 +84,10 @@ def test_any_body_and_headers(app, body, signed, skew, junk):
     answer = app.test_client().post("/webhooks/itellico", data=body, headers=headers)
     assert answer.status_code < 500
     after = _count(app)
-    if not signed or abs(skew) > 300:
+    # A stamp a whole number of seconds away is older by a fraction more when the app reads the clock:
+    # one at the edge of the 300 s tolerance may fall on either side of it.
+    at_edge = signed and 299 <= abs(skew) <= 301 and answer.status_code == 401
+    if not signed or abs(skew) > 301 or at_edge:
         assert answer.status_code == 401 and after == before
     elif answer.status_code == 202:
         assert after == before + 1
