@@ -4,6 +4,7 @@
 // which news ends the call how: a drop, an end from the server, the agent leaving. The session decides
 // what ending means.
 
+import { AgentEars } from './agent-ears.js';
 import { AgentPresence } from './agent-presence.js';
 import { createCallRoom } from './call-room.js';
 import { CallEvent } from './call-events.js';
@@ -34,6 +35,8 @@ export class CallConnection {
   closing = false;
   /** Who the agent is, waiting for it, noticing that it left. */
   agent;
+  /** Whether the agent can read what we type yet (agent-ears.js); one per Room. */
+  #ears = new AgentEars();
   #hooks;
 
   /** @param {CallConnectionHooks} hooks */
@@ -71,15 +74,25 @@ export class CallConnection {
         onAudioBlocked: (blocked) => emit(CallEvent.AudioBlocked, { blocked }),
         onDevicesChanged: () => emit(CallEvent.DevicesChanged, {}),
         onDeviceError: (code, message) => emit(CallEvent.Error, { code, message, step: STEPS.inCall, fatal: false }),
-        // A stream finishing after hang-up must not reopen the transcript.
-        onTranscript: (update) => { if (isActive(state())) conversation.applyStream(update); },
+        onTranscript: (update) => {
+          if (update.role === 'agent') this.#ears.heard(); // it sends to us: its room lists us
+          // A stream finishing after hang-up must not reopen the transcript.
+          if (isActive(state())) conversation.applyStream(update);
+        },
         agentMayTalk: () => this.#hooks.agentMayTalk(),
       },
     });
     this.room = room;
+    this.#ears = new AgentEars();
+    this.#ears.watch(room, lk);
     // After the Room's own handlers: its Reconnected clears `reconnecting`, which the agent's reads.
     this.agent.wire(room, lk);
     return room;
+  }
+
+  /** Resolves when the agent can read typed text, or after a bound (agent-ears.js). */
+  agentCanRead() {
+    return this.#ears.ready();
   }
 
   /** Hang up: the Disconnected that follows is ours. Resolves when livekit is done (never rejects). */

@@ -181,7 +181,7 @@ export class CallSession extends EventTarget {
   async sendText(text) {
     const message = String(text ?? '').trim();
     if (!message || this.state !== 'in-call' || !this.#conn.room) return false;
-    return this.#conversation.send(this.#conn.room, message);
+    return this.#conversation.send(this.#conn.room, message, this.#conn.agentCanRead());
   }
 
   /** @param {boolean} muted */

@@ -254,9 +254,13 @@ export class ItellicoCallElement extends HTMLElement {
   }
 
   async #submitText() {
-    const text = this.#dom.input.value.trim();
+    const input = this.#dom.input;
+    const text = input.value.trim();
     if (!text) return;
-    if (await this.sendText(text)) this.#dom.input.value = '';
+    // Cleared at once: the line shows in the transcript, and sending may wait for the agent
+    // (conversation.js); put back if it was not sent and nothing new was typed meanwhile.
+    input.value = '';
+    if (!(await this.sendText(text)) && !input.value) input.value = text;
   }
 
   // ── rendering ──────────────────────────────────────────────────────────────

@@ -63,6 +63,23 @@ test('voice call: states, agent state, transcript, typed text, hang-up', async (
   assert.equal(api.requests[1].init.headers['X-Call-Handle'], 'h1');
 });
 
+test('typed text waits until the agent can read it (it subscribed to our microphone), in the order typed', async () => {
+  const lk = fakeLivekit();
+  const api = fakeFetch(() => [201, createResponse()]);
+  const session = new CallSession({ loadLivekit: async () => lk, fetch: api.fetch, mediaDevices: fakeMic() });
+  assert.equal(await session.start(), true);
+  const first = session.sendText('what are your prices');
+  const second = session.sendText('and on Sunday?');
+  await new Promise((r) => setTimeout(r, 20));
+  // A LiveKit Agents agent whose room does not list us yet drops them (agent-ears.js): held, shown.
+  assert.deepEqual(lk.sent, []);
+  assert.deepEqual(session.transcript.map((e) => [e.source, e.text]), [['typed', 'what are your prices'], ['typed', 'and on Sunday?']]);
+  lk.rooms[0].emit(RoomEvent.LocalTrackSubscribed, { trackSid: 'TR_mic' });
+  assert.deepEqual([await first, await second], [true, true]);
+  assert.deepEqual(lk.sent.map((m) => m.text), ['what are your prices', 'and on Sunday?']);
+  await session.end();
+});
+
 test('a second call uses a new Room (text stream handler registered once per Room)', async () => {
   const lk = fakeLivekit();
   const api = fakeFetch(() => [201, createResponse()]);
