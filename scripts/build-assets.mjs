@@ -14,6 +14,7 @@
 //                                             the exports static/js/livekit-client.js names): a file of its
 //                                             own, imported lazily on hover/click, never inlined in the element
 //   build/web/static/css/**.css (+ .map)      every stylesheet, minified
+//   build/web/static/widget.js                the widget loader, as it is (a classic script, not bundled)
 //   build/web/static/js/i18n/<lang>.js        each catalogue but English (which the element carries), a file
 //                                             of its own: i18n.js fetches it for a page in that language
 //   <each script and stylesheet>.gz           the same bytes gzip-compressed with zopfli (~3 % fewer than
@@ -21,7 +22,7 @@
 //                                             (webcall/pages.py); none where gzip would not make it smaller
 // Entry points are the modules that pages and the loaders name, not the modules' internal file list.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -48,6 +49,9 @@ const vendorFromNpm = {
   },
 };
 const TARGET = ['es2022'];
+// The widget loader, a classic script every host page loads before any click: copied as it is (it is
+// small and readable on purpose), so that it is sent compressed like the rest (webcall/embed.py).
+const WIDGET_LOADER = 'static/widget.js';
 
 /** @param {string} dir @returns {string[]} files under dir, relative to ROOT, sorted */
 function walk(dir) {
@@ -62,7 +66,7 @@ function walk(dir) {
 /** A hash over everything the output depends on: sources, the lockfile (esbuild, livekit-client), this script. */
 function inputsHash() {
   const hash = createHash('sha256');
-  const files = [...walk('static/js'), ...walk('static/css'), 'package-lock.json', LIVEKIT, 'scripts/build-assets.mjs'];
+  const files = [...walk('static/js'), ...walk('static/css'), WIDGET_LOADER, 'package-lock.json', LIVEKIT, 'scripts/build-assets.mjs'];
   for (const file of files) {
     hash.update(file + '\0');
     hash.update(readFileSync(join(ROOT, file)));
@@ -96,6 +100,7 @@ async function build() {
     outbase: 'static',
     outdir: join(OUT, 'static'),
   });
+  copyFileSync(join(ROOT, WIDGET_LOADER), join(OUT, WIDGET_LOADER));
   // Code that resolves URLs from import.meta.url must sit at static/js/ depth, as in the source tree.
   const js = relative(ROOT, join(OUT, 'static', 'js'));
   for (const file of walk(js)) {

@@ -39,6 +39,7 @@ from .demo_page import fragment_redirect, link_content, private_headers
 from .demos import DemoProfile
 from .errors import ApiError, ErrorCode
 from .links import LinkStatus
+from .pages import send_built
 from .ratelimit import breached, client_ip, limiter
 from .security import content_security_policy, demo_origins, origin_allowed
 from .services import services
@@ -101,7 +102,8 @@ def widget_settings(slug: str) -> Response | tuple[Response, int]:
 @bp.get("/widget.js")
 def widget_loader() -> Response:
     # Short cache: a fixed URL that host pages never change, so updates must reach them soon.
-    return send_from_directory(
+    built = send_built("widget.js", max_age=300) if services().settings.assets == "built" else None
+    return built or send_from_directory(
         current_app.static_folder or "static", "widget.js", mimetype="text/javascript", max_age=300
     )
 

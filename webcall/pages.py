@@ -41,26 +41,34 @@ def init_assets(app: Flask, settings: Settings) -> None:
         raise SettingsError(
             "WEBCALL_ASSETS", f"is built but {build_dir} has no build: run `make assets` (make setup does)"
         )
-    built_static = build_dir / "static"
     plain_static = app.view_functions["static"]
 
     def static(filename: str) -> Response:
-        if not (built_static / filename).is_file():
-            return plain_static(filename=filename)
-        if filename.endswith(".map"):
-            return send_from_directory(built_static, filename, mimetype="application/json")
-        compressed = filename + ".gz"
-        if request.accept_encodings["gzip"] and (built_static / compressed).is_file():
-            mimetype = mimetypes.guess_type(filename)[0]
-            name = Path(filename).name
-            response = send_from_directory(built_static, compressed, mimetype=mimetype, download_name=name)
-            response.content_encoding = "gzip"
-        else:
-            response = send_from_directory(built_static, filename)
-        response.vary.add("Accept-Encoding")
-        return response
+        return send_built(filename) or plain_static(filename=filename)
 
     app.view_functions["static"] = static
+
+
+def send_built(filename: str, max_age: int | None = None) -> Response | None:
+    """The build's `static/<filename>` (its gz twin to a browser that takes gzip), or None when the
+    build has no such file. Only in built mode (`init_assets`)."""
+    built_static = BUILD_DIR / "static"
+    if not (built_static / filename).is_file():
+        return None
+    if filename.endswith(".map"):
+        return send_from_directory(built_static, filename, mimetype="application/json")
+    compressed = filename + ".gz"
+    if request.accept_encodings["gzip"] and (built_static / compressed).is_file():
+        mimetype = mimetypes.guess_type(filename)[0]
+        name = Path(filename).name
+        response = send_from_directory(
+            built_static, compressed, mimetype=mimetype, download_name=name, max_age=max_age
+        )
+        response.content_encoding = "gzip"
+    else:
+        response = send_from_directory(built_static, filename, max_age=max_age)
+    response.vary.add("Accept-Encoding")
+    return response
 
 
 @bp.get("/")

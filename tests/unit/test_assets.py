@@ -88,6 +88,22 @@ def test_built_scripts_go_gzip_compressed_to_browsers_that_take_it(build):
     assert "Content-Encoding" not in source_map.headers and source_map.data == b'{"version":3}'
 
 
+def test_the_widget_loader_goes_compressed_from_the_build_with_its_short_cache(build):
+    """Every host page loads /widget.js before any click; the build copies it and its gz twin."""
+    loader = (ROOT / "static" / "widget.js").read_bytes()
+    (build / "static" / "widget.js").write_bytes(loader)
+    (build / "static" / "widget.js.gz").write_bytes(gzip.compress(loader))
+    client = create_app({"settings": settings(WEBCALL_ASSETS="built")}).test_client()
+    for url in ("/widget.js", "/static/widget.js"):
+        zipped = client.get(url, headers={"Accept-Encoding": "gzip"})
+        assert zipped.headers["Content-Encoding"] == "gzip" and gzip.decompress(zipped.data) == loader, url
+        assert zipped.mimetype == "text/javascript", url
+        plain = client.get(url)
+        assert "Content-Encoding" not in plain.headers and plain.data == loader, url
+    cache = client.get("/widget.js", headers={"Accept-Encoding": "gzip"}).headers["Cache-Control"]
+    assert "max-age=300" in cache
+
+
 def test_source_serves_the_plain_modules(build):
     client = create_app({"settings": settings(WEBCALL_ASSETS="source")}).test_client()
     entry = client.get("/static/js/itellico-call.js")
