@@ -2,9 +2,10 @@
 
 WEBCALL_ASSETS=built serves the minified bundles of scripts/build-assets.mjs from build/web/static/ at
 the same URLs as the plain modules (/static/…), so the URLs that modules compute from `import.meta.url`
-hold in both modes; a file the build does not make (the widget loader, images) comes from static/ as
-always. Source maps are served next to the files. The built /static/js/livekit-client.js carries
-livekit-client itself; /vendor/ serves the npm bundle that the plain modules import.
+hold in both modes; a file the build does not make (images) comes from static/ as always, and the
+widget loader is the build's unchanged copy of static/widget.js (also at /widget.js, webcall/embed.py).
+Source maps are served next to the files. The built /static/js/livekit-client.js carries livekit-client
+itself; /vendor/ serves the npm bundle that the plain modules import.
 
 The build also writes each script and stylesheet compressed (`<file>.gz`, zopfli); a browser that
 accepts gzip gets those bytes with `Content-Encoding: gzip`. Nothing else compresses them: nginx
