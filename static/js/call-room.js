@@ -103,4 +103,28 @@ export async function connectCallRoom(room, lk, created, mic, cancelled) {
   } catch (err) {
     throw new CallError('livekit_unreachable', STEPS.connecting, { cause: err });
   }
+  if (!cancelled()) announceWithoutMicrophone(room);
+}
+
+/** The name of the data track a visitor without a microphone publishes; nothing is sent on it. */
+export const PRESENCE_TRACK = 'presence';
+
+/**
+ * Make a visitor who publishes no microphone (a text call) known to the agent at once. livekit-server
+ * tells the room about a participant that publishes nothing only in its batch of updates every 3 s
+ * (livekit-server v1.13.5, pkg/rtc/room.go: `subscriberUpdateInterval`, `PushAndDequeueUpdates`), and
+ * a LiveKit Agents agent greets, and reads typed text, only once it knows the visitor: a text visitor
+ * who joined after the agent waited for that batch (greeted 3.5-3.9 s after the click at 300 ms round
+ * trip, tests/e2e/test_networks.py). A publisher is announced at once, and a data track makes one with
+ * the `canPublishData` grant that typed text needs anyway. A server without data tracks refuses it and
+ * the call goes on as before.
+ * @param {any} room
+ */
+export function announceWithoutMicrophone(room) {
+  const me = room.localParticipant;
+  if (me.trackPublications.size > 0) return;
+  // Never a reason to fail the call: a refusal (or no publishDataTrack at all) is only a later greeting.
+  Promise.resolve()
+    .then(() => me.publishDataTrack({ name: PRESENCE_TRACK }))
+    .catch(() => { /* announced on the batch instead */ });
 }

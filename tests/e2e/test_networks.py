@@ -18,6 +18,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -205,6 +206,33 @@ def test_call_completes_with_150_ms_latency_and_jitter_on_api_and_signalling(lab
     assert created["livekit_url"] == f"ws://{lab.signal.address}"  # the browser signals through the proxy
     in_call_with_greeting(page, timeout_ms=90_000)
     wait_for_more_audio(page, 0)
+    hang_up(page)
+    assert errors == []
+
+
+def test_a_text_visitor_behind_latency_is_known_to_the_agent_before_the_rooms_batched_update(
+    lab: Lab, ctx: BrowserContext
+):
+    """livekit-server tells the others about a participant that publishes nothing only on its room's
+    3-second batch of updates (livekit-server v1.13.5, pkg/rtc/room.go: `subscriberUpdateInterval`,
+    `PushAndDequeueUpdates`), and a LiveKit Agents agent greets once it knows the visitor. A text
+    visitor 300 ms of round trip away joins after the agent, publishes no microphone, and so was
+    greeted 3.5-3.9 s after the click instead of 1.5-1.7 s for a voice visitor (2026-12-03). The page
+    now announces itself; the agent's report of the visitor (`started_at`) comes before the room's
+    first batch, which is at the earliest 3 s after the call's creation (the room is made after it)."""
+    lab.api.latency(150)
+    lab.signal.latency(150)
+    page, errors = open_call_page(ctx, f"{lab.app_url}/?mode=text")
+    created = start_call(page)
+    in_call_with_greeting(page, timeout_ms=30_000)
+    headers = {"X-API-Key": lab.stack.api_key}
+    account = httpx.get(f"{lab.stack.base_url}/v1/accounts/current", headers=headers).json()["id"]
+    call = httpx.get(
+        f"{lab.stack.base_url}/v1/accounts/{account}/calls/{created['call_id']}", headers=headers
+    ).json()
+    stamp = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00"))  # noqa: E731
+    known_after = (stamp(call["started_at"]) - stamp(call["created"])).total_seconds()
+    assert known_after < 2.9, f"the agent knew of the visitor {known_after:.2f} s after the create"
     hang_up(page)
     assert errors == []
 

@@ -117,6 +117,37 @@ test('text mode never touches the microphone', async () => {
   await session.end();
 });
 
+test('a text call announces the visitor with a data track; a voice call has its microphone for that', async () => {
+  // livekit-server tells the agent about a participant that publishes nothing only every 3 s
+  // (call-room.js, announceWithoutMicrophone).
+  const text = fakeLivekit();
+  const textCall = new CallSession({ loadLivekit: async () => text, fetch: fakeFetch(() => [201, createResponse()]).fetch, mediaDevices: fakeMic(), mode: 'text' });
+  assert.equal(await textCall.start(), true);
+  assert.deepEqual(text.dataTracks, ['presence']);
+  await textCall.end();
+
+  const voice = fakeLivekit();
+  const voiceCall = new CallSession({ loadLivekit: async () => voice, fetch: fakeFetch(() => [201, createResponse()]).fetch, mediaDevices: fakeMic() });
+  assert.equal(await voiceCall.start(), true);
+  assert.equal(voice.published.length, 1);
+  assert.deepEqual(voice.dataTracks, []);
+  await voiceCall.end();
+});
+
+for (const dataTracks of ['refused', 'missing']) {
+  test(`a text call goes on when data tracks are ${dataTracks} (the agent then learns of us later)`, async () => {
+    const lk = fakeLivekit({ dataTracks });
+    const session = new CallSession({ loadLivekit: async () => lk, fetch: fakeFetch(() => [201, createResponse()]).fetch, mediaDevices: fakeMic(), mode: 'text' });
+    const events = record(session, ['state', 'error']);
+    assert.equal(await session.start(), true);
+    await new Promise((r) => setTimeout(r, 0)); // the refusal settles after the start
+    assert.deepEqual(events.map((e) => e.type === 'error' ? e.code : e.state), ['connecting', 'waiting-for-agent', 'in-call']);
+    await session.sendText('hello');
+    assert.equal(lk.sent.length, 1);
+    await session.end();
+  });
+}
+
 test('agent never joins: agent_join_timeout names the step', async () => {
   const lk = fakeLivekit({ agentJoins: false });
   const api = fakeFetch(() => [201, createResponse({ agent_join_timeout_ms: 30 })]);

@@ -21,8 +21,8 @@ export const RoomEvent = {
  * `lk.log` records 'buffer started', 'connect' and 'publish' in order. `subscribeDuringPublish`: the agent
  * subscribes to the published track before publishTrack returns (RoomEvent.LocalTrackSubscribed).
  */
-export function fakeLivekit({ agentJoins = true, connectFails = false, disconnectGate = null, mediaRecorder = 'ok', subscribeDuringPublish = false } = {}) {
-  const lk = { rooms: [], published: [], sent: [], rpcs: [], log: [] };
+export function fakeLivekit({ agentJoins = true, connectFails = false, disconnectGate = null, mediaRecorder = 'ok', subscribeDuringPublish = false, dataTracks = 'ok' } = {}) {
+  const lk = { rooms: [], published: [], dataTracks: [], sent: [], rpcs: [], log: [] };
   class RpcError extends Error {
     constructor(code, message) { super(message); this.code = code; }
   }
@@ -57,13 +57,20 @@ export function fakeLivekit({ agentJoins = true, connectFails = false, disconnec
       this.disconnected = false;
       this.localParticipant = {
         identity: 'me',
+        trackPublications: new Map(),
         publishTrack: async (track, opts) => {
           if (this.disconnected) throw new Error('cannot publish track when not connected');
           lk.log.push('publish');
           lk.published.push({ track, opts, withBuffer: track.hasPreConnectBuffer });
+          this.localParticipant.trackPublications.set('TR_mic', { track });
           // An agent already in the room subscribes at once: livekit-client reports that while
           // publishTrack is still finishing (before its own listener for it is in place).
           if (subscribeDuringPublish) this.emit(RoomEvent.LocalTrackSubscribed, { track, trackSid: 'TR_mic' });
+        },
+        // `dataTracks`: 'ok', 'refused' (a server without data tracks) or 'missing' (an older livekit-client).
+        publishDataTrack: dataTracks === 'missing' ? undefined : async ({ name }) => {
+          if (dataTracks === 'refused') throw new Error('data tracks are not enabled');
+          lk.dataTracks.push(name);
         },
         sendText: async (text, opts) => { lk.sent.push({ text, opts }); },
         // Like a LiveKit SDK on the other side: every request is acknowledged, and a method nobody
