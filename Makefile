@@ -44,6 +44,7 @@ test: setup
 bench: setup
 	$(PY) -m bench.backend_overhead
 	$(PY) -m bench.click_to_audio
+	$(PY) -m bench.text_greeting
 	$(PY) -m bench.widget_bytes
 
 setup:
