@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from bench.common import summary, table, write
+from bench.common import minimal_page_result, summary, table, write
 from bench.lab import Lab, lab
 from sandbox.speech import parse_wav
 from sandbox.stt_pocketsphinx import TURN_AUDIO_DIR
@@ -96,16 +96,7 @@ OUR_HEARD = f"""async () => {{
   return Promise.race([heard, late]);
 }}"""
 
-MINIMAL_HEARD = f"""async () => {{
-  document.getElementById('call').click();
-  const started = performance.now();
-  for (;;) {{
-    if (window.bench.error) throw new Error(window.bench.error);
-    if (window.bench.heard) return window.bench.heard;
-    if (performance.now() - started > {HEARD_TIMEOUT_MS}) return {{ ms: null, text: '' }};
-    await new Promise((r) => setTimeout(r, 20));
-  }}
-}}"""
+MINIMAL_HEARD = minimal_page_result("window.bench.heard", HEARD_TIMEOUT_MS, "{ ms: null, text: '' }")
 
 PAGES = {
     "ours": ("/", OUR_FIRST_AUDIO, OUR_HEARD),

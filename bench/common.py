@@ -1,4 +1,4 @@
-"""Shared bits for the benchmarks: percentiles, a results table, JSON output."""
+"""Shared bits for the benchmarks: percentiles, a results table, JSON output, the baseline pages' poll."""
 
 from __future__ import annotations
 
@@ -49,3 +49,19 @@ def write(name: str, data: dict[str, Any]) -> Path:
     }
     path.write_text(json.dumps(data, indent=2))
     return path
+
+
+def minimal_page_result(result_js: str, timeout_ms: int, missing_js: str) -> str:
+    """The script that clicks a baseline page's #call button and polls `window.bench` (filled by the
+    page's own script) until `result_js` is truthy, answering `missing_js` after `timeout_ms`."""
+    return f"""async () => {{
+  document.getElementById('call').click();
+  const started = performance.now();
+  for (;;) {{
+    if (window.bench.error) throw new Error(window.bench.error);
+    const result = {result_js};
+    if (result) return result;
+    if (performance.now() - started > {timeout_ms}) return {missing_js};
+    await new Promise((r) => setTimeout(r, 20));
+  }}
+}}"""

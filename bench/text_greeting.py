@@ -18,10 +18,10 @@ import logging
 import tempfile
 from pathlib import Path
 
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, sync_playwright
 
-from bench.click_to_audio import CALL_BUTTON
-from bench.common import summary, table, write
+from bench.click_to_audio import one_call
+from bench.common import minimal_page_result, summary, table, write
 from bench.lab import Lab, lab
 from tests.e2e.harness import CHROMIUM, chromium_args, ensure_built_assets, silent_wav
 
@@ -38,28 +38,11 @@ OURS = f"""async () => {{
   return Promise.race([seen, new Promise((r) => setTimeout(() => r(null), {TIMEOUT_MS}))]);
 }}"""
 
-MINIMAL = f"""async () => {{
-  document.getElementById('call').click();
-  const started = performance.now();
-  for (;;) {{
-    if (window.bench.error) throw new Error(window.bench.error);
-    if (window.bench.greetedAt) return window.bench.greetedAt - window.bench.clickedAt;
-    if (performance.now() - started > {TIMEOUT_MS}) return null;
-    await new Promise((r) => setTimeout(r, 20));
-  }}
-}}"""
+MINIMAL = minimal_page_result(
+    "window.bench.greetedAt && window.bench.greetedAt - window.bench.clickedAt", TIMEOUT_MS, "null"
+)
 
 PAGES = {"ours": ("/?mode=text", OURS), "minimal": ("/bench/minimal_text.html", MINIMAL)}
-
-
-def one_call(page: Page, url: str, script: str) -> float | None:
-    page.goto(url)
-    page.wait_for_load_state("networkidle")
-    if page.locator(CALL_BUTTON).count():  # a visitor's pointer reaches the button before the click
-        page.hover(CALL_BUTTON)
-    result = page.evaluate(script)
-    page.evaluate("() => { document.querySelector('itellico-call')?.end(); window.benchRoom?.disconnect(); }")
-    return result
 
 
 def greetings(browser: Browser, net: Lab, rtt: int, calls: int) -> dict[str, list[float | None]]:
