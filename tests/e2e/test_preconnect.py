@@ -152,12 +152,16 @@ def test_an_agent_joining_while_the_visitor_talks_waits_for_their_pause(launch, 
     # the recording (the bench lost "your" in 3 of 6 calls). The page takes the agent's audio only
     # where the recording ends, at the visitor's pause, and the framework agent waits for that
     # subscription to speak (static/js/preconnect-buffer.js, item 4): its first audio comes after.
+    # The create is answered (and the agent dispatched) 0.6 s late, so the agent joins during the
+    # question: an agent that appears before the visitor's first word is taken at once, as it should
+    # be, and a fast one did in a CI run (agent audio 1.0 s after the page loaded, no recording ended).
     wav = spoken_wav(QUESTION, tmp_path, lead_seconds=0.3, tail_seconds=6)
     context = launch(wav=wav).new_context(permissions=["microphone"])
     context.add_init_script(AGENT_AUDIO_AFTER_RECORDING)
     page = context.new_page()
     try:
         open_call_page(page, app_url)
+        sandbox.fault(mode="latency", endpoint="create", delay_seconds=0.6, times=1)
         with page.expect_response(lambda r: r.url.endswith("/static/js/livekit-client.js")):
             page.hover(f"{ELEMENT} [part=call-button]")
         start_call(page)
