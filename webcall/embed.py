@@ -102,8 +102,7 @@ def widget_settings(slug: str) -> Response | tuple[Response, int]:
 @bp.get("/widget.js")
 def widget_loader() -> Response:
     # Short cache: a fixed URL that host pages never change, so updates must reach them soon.
-    built = send_built("widget.js", max_age=300) if services().settings.assets == "built" else None
-    return built or send_from_directory(
+    return send_built("widget.js", max_age=300) or send_from_directory(
         current_app.static_folder or "static", "widget.js", mimetype="text/javascript", max_age=300
     )
 

@@ -19,7 +19,16 @@ from __future__ import annotations
 import mimetypes
 from pathlib import Path
 
-from flask import Blueprint, Flask, Response, abort, render_template, request, send_from_directory
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    send_from_directory,
+)
 
 from . import ROOT
 from .services import services
@@ -30,6 +39,7 @@ bp = Blueprint("pages", __name__)
 LIVEKIT_BUNDLE = Path("livekit-client") / "dist" / "livekit-client.esm.mjs"
 BUILD_DIR = ROOT / "build" / "web"
 BUILD_STAMP = "inputs.sha256"  # written last by scripts/build-assets.mjs: the build is complete
+BUILT_STATIC = "webcall.built_static"  # app.extensions: the build's static/ in built mode, else absent
 VENDOR_FILES = (LIVEKIT_BUNDLE.name, LIVEKIT_BUNDLE.name + ".map")
 
 
@@ -42,6 +52,7 @@ def init_assets(app: Flask, settings: Settings) -> None:
         raise SettingsError(
             "WEBCALL_ASSETS", f"is built but {build_dir} has no build: run `make assets` (make setup does)"
         )
+    app.extensions[BUILT_STATIC] = build_dir / "static"
     plain_static = app.view_functions["static"]
 
     def static(filename: str) -> Response:
@@ -52,9 +63,9 @@ def init_assets(app: Flask, settings: Settings) -> None:
 
 def send_built(filename: str, max_age: int | None = None) -> Response | None:
     """The build's `static/<filename>` (its gz twin to a browser that takes gzip), or None when the
-    build has no such file. Only in built mode (`init_assets`)."""
-    built_static = BUILD_DIR / "static"
-    if not (built_static / filename).is_file():
+    app serves the plain modules (`init_assets` decides) or the build has no such file."""
+    built_static: Path | None = current_app.extensions.get(BUILT_STATIC)
+    if built_static is None or not (built_static / filename).is_file():
         return None
     if filename.endswith(".map"):
         return send_from_directory(built_static, filename, mimetype="application/json")
