@@ -33,7 +33,7 @@ from sandbox.toxiproxy import Proxy, Toxiproxy
 from webcall import create_app
 from webcall.settings import Settings
 
-from .conftest import ARTIFACTS, BrowserFactory
+from .conftest import ARTIFACTS, BrowserFactory, Sandbox
 from .harness import CHROMIUM, serve
 
 ELEMENT = "itellico-call"
@@ -225,11 +225,7 @@ def test_a_text_visitor_behind_latency_is_known_to_the_agent_before_the_rooms_ba
     page, errors = open_call_page(ctx, f"{lab.app_url}/?mode=text")
     created = start_call(page)
     in_call_with_greeting(page, timeout_ms=30_000)
-    headers = {"X-API-Key": lab.stack.api_key}
-    account = httpx.get(f"{lab.stack.base_url}/v1/accounts/current", headers=headers).json()["id"]
-    call = httpx.get(
-        f"{lab.stack.base_url}/v1/accounts/{account}/calls/{created['call_id']}", headers=headers
-    ).json()
+    call = Sandbox(lab.stack).call(created["call_id"])
     known = datetime.fromisoformat(call["started_at"]) - datetime.fromisoformat(call["created"])
     known_after = known.total_seconds()
     assert known_after < 2.9, f"the agent knew of the visitor {known_after:.2f} s after the create"
