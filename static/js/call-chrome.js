@@ -135,7 +135,7 @@ export class CallChrome {
   renderMicLevel(level, muted) {
     const value = muted ? 0 : Math.round(level * 100);
     // CSSOM custom properties are allowed under a strict CSP (unlike style attributes).
-    this.#parts.meter.style.setProperty('--level', String(value / 100));
+    setLevel(this.#parts.meter, '--level', value / 100);
     const coarse = Math.round(value / 10) * 10; // keep assistive tech from hearing 16 updates a second
     if (coarse !== this.#lastMeterValue) {
       this.#lastMeterValue = coarse;
@@ -148,7 +148,8 @@ export class CallChrome {
     if (this.#reducedMotion?.matches) return; // a still visualizer; the agent-state label carries the meaning
     this.#parts.bars.forEach((bar, i) => {
       const v = bands[i] ?? level ?? 0;
-      bar.style.setProperty('--v', Math.min(1, v * 1.4).toFixed(3));
+      // In 32 steps: each under a pixel of the bar's height, and a level that barely moves writes nothing.
+      setLevel(bar, '--v', Math.round(Math.min(1, v * 1.4) * 32) / 32);
     });
   }
 
@@ -179,4 +180,19 @@ export class CallChrome {
     this.#announcements.clear();
     this.releaseWakeLock();
   }
+}
+
+/** The level last written to each meter and bar. */
+/** @type {WeakMap<HTMLElement, number>} */
+const written = new WeakMap();
+
+/**
+ * Write a level only when it changed: every write restyles the element, and a level often stays put
+ * (silence, a muted microphone, an agent listening).
+ * @param {HTMLElement} el @param {string} name @param {number} value
+ */
+function setLevel(el, name, value) {
+  if (written.get(el) === value) return;
+  written.set(el, value);
+  el.style.setProperty(name, String(value));
 }
