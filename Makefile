@@ -45,6 +45,7 @@ bench: setup
 	$(PY) -m bench.backend_overhead
 	$(PY) -m bench.click_to_audio
 	$(PY) -m bench.text_greeting
+	$(PY) -m bench.page_cpu
 	$(PY) -m bench.widget_bytes
 
 setup:
