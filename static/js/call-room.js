@@ -59,25 +59,29 @@ export function createCallRoom(lk, created, { audioOutputDeviceId, hooks }) {
 }
 
 /**
- * The Room connects with autoSubscribe off and takes the audio tracks itself (a voice call plays no
- * video), each once `mayTake` resolves. A LiveKit Agents agent's audio output waits for its track's
- * first subscription before it sends a frame (livekit-agents 1.8 `room_io/_output.py`,
- * `capture_frame` awaits `_subscribed_fut`), so holding the subscription back delays its greeting
- * instead of cutting it (preconnect-buffer.js, item 4). Taken again after a full reconnect, which
- * makes every publication anew.
+ * The agent's audio, taken when `mayTake` resolves; no video (a voice call plays none). A LiveKit
+ * Agents agent's audio output waits for its track's first subscription before it sends a frame
+ * (livekit-agents 1.8 `room_io/_output.py`, `capture_frame` awaits `_subscribed_fut`), so holding the
+ * subscription back delays its greeting instead of cutting it (preconnect-buffer.js, item 4). With
+ * autoSubscribe on (connectCallRoom: nothing to hold) the server has taken every track already; a
+ * video track is given back. Taken again after a full reconnect, which makes every publication anew.
  * @param {any} room @param {any} lk @param {() => Promise<void>} mayTake
  */
 function takeAudioWhenAllowed(room, lk, mayTake) {
   const E = lk.RoomEvent;
   const asked = new WeakSet();
   const take = (/** @type {any} */ pub) => {
-    if (pub?.kind !== lk.Track.Kind.Audio || pub.isDesired || asked.has(pub)) return;
+    if (!pub || asked.has(pub)) return;
+    const audio = pub.kind === lk.Track.Kind.Audio;
+    if (audio === pub.isDesired) return; // audio already taken, or video not
     asked.add(pub);
-    mayTake().then(() => {
+    const subscribe = (/** @type {boolean} */ wanted) => {
       try {
-        pub.setSubscribed(true);
+        pub.setSubscribed(wanted);
       } catch { /* the call ended meanwhile */ }
-    });
+    };
+    if (audio) mayTake().then(() => subscribe(true));
+    else subscribe(false);
   };
   const takeFrom = (/** @type {any} */ p) => { for (const pub of p?.trackPublications?.values?.() ?? []) take(pub); };
   const takeAll = () => { for (const p of room.remoteParticipants.values()) takeFrom(p); };
@@ -90,14 +94,18 @@ function takeAudioWhenAllowed(room, lk, mayTake) {
 
 /**
  * Join the call's room and publish the microphone (if one is open); either failing is livekit_unreachable.
+ * Taking the agent's audio ourselves costs a signalling round trip before its first frame (the request
+ * goes to the server and back; docs/performance.md), so the Room subscribes itself (autoSubscribe)
+ * unless the page may have to hold the agent: only a pre-connect recording can make it wait.
  * @param {any} room @param {any} lk
  * @param {{livekit_url: string, token: string, rtc_config?: RTCConfiguration}} created
- * @param {{publish: (room: any, lk: any) => Promise<void>}} mic
+ * @param {{publish: (room: any, lk: any) => Promise<void>, mayHoldAgent: () => boolean}} mic
  * @param {() => boolean} cancelled the call was cancelled meanwhile: stop here
  */
 export async function connectCallRoom(room, lk, created, mic, cancelled) {
   try {
-    const options = { autoSubscribe: false, ...(created.rtc_config ? { rtcConfig: created.rtc_config } : {}) };
+    const autoSubscribe = !mic.mayHoldAgent();
+    const options = { autoSubscribe, ...(created.rtc_config ? { rtcConfig: created.rtc_config } : {}) };
     await room.connect(created.livekit_url, created.token, options);
     if (!cancelled()) await mic.publish(room, lk);
   } catch (err) {

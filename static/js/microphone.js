@@ -158,6 +158,12 @@ export class Microphone {
     if (this.muted) await track.mute();
   }
 
+  /** Whether agentMayTalk() can ever wait in this call: a pre-connect recording is running (decided when
+   * the Room connects, call-room.js). @returns {boolean} */
+  mayHoldAgent() {
+    return Boolean(this.#track?.hasPreConnectBuffer);
+  }
+
   /** Resolves when the agent's audio may play: after the visitor's pause if they spoke before the agent
    * joined (preconnect-buffer.js, item 4), else at once. @returns {Promise<void>} */
   agentMayTalk() {

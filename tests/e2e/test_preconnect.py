@@ -251,3 +251,30 @@ def test_the_recording_is_sent_up_to_its_end(page, app_url):
         assert result["sent"] >= 1, result
         last_sent_at = result["produced"][result["sent"] - 1]  # the stream takes the chunks in order
         assert result["stoppedAt"] - last_sent_at <= UNSENT_MAX_MS, (ms, result)
+
+
+def test_without_a_recorder_the_room_takes_the_agents_audio_itself(browser, app_url, sandbox):
+    # A browser whose MediaRecorder cannot record for the agent (as Safari's does not) has nothing to
+    # hold the agent for: the Room then subscribes on its own (autoSubscribe, call-room.js), a
+    # signalling round trip sooner, and the greeting plays.
+    context = browser.new_context(permissions=["microphone"])
+    context.add_init_script("delete window.MediaRecorder;")
+    page = context.new_page()
+    errors = console_errors(page)
+    try:
+        open_call_page(page, app_url)
+        start_call(page)
+        expect(page.locator(f'{ELEMENT}[data-state="in-call"]')).to_have_count(1, timeout=20_000)
+        page.wait_for_function(
+            """async () => {
+                const s = await document.querySelector('itellico-call').getConnectionStats();
+                return s && s.inboundAudioBytes > 2000;
+            }""",
+            polling=250,
+            timeout=20_000,
+        )
+        expect(page.locator(AGENT_LINE).first).to_contain_text("this is Ava", timeout=20_000)
+        assert page.evaluate("typeof window.MediaRecorder") == "undefined"
+        assert errors == []
+    finally:
+        context.close()

@@ -114,6 +114,7 @@ test('text mode: no microphone, no buffer', async () => {
   assert.equal(mic.calls.length, 0);
   assert.deepEqual(lk.log, ['connect']);
   assert.equal(lk.published.length, 0);
+  assert.equal(lk.rooms[0].connectArgs.opts.autoSubscribe, true, 'nothing to hold the agent for');
   await session.end();
 });
 
@@ -222,6 +223,27 @@ test('a quiet visitor: the agent\'s audio is taken at once; video never', async 
   room.emit(RoomEvent.TrackPublished, video, room.agent);
   await until(() => greeting.isDesired, 'taken while the recording still runs');
   assert.equal(track.hasPreConnectBuffer, true);
+  assert.equal(video.isDesired, false, 'a voice call takes no video');
+  await session.end();
+});
+
+test('with a recording the page takes the agent\'s audio itself; without one the Room does, and video is given back', async () => {
+  // Taking it ourselves costs a signalling round trip; only a recording can make the agent wait.
+  const recording = await startedCall();
+  assert.equal(recording.lk.rooms[0].connectArgs.opts.autoSubscribe, false);
+  await recording.session.end();
+
+  const { lk, session } = await startedCall({ mediaRecorder: 'missing' });
+  const room = lk.rooms[0];
+  assert.equal(room.connectArgs.opts.autoSubscribe, true);
+  // As livekit-client makes publications with autoSubscribe on: wanted from the start.
+  const greeting = { ...agentAudio(), isDesired: true };
+  const video = { ...agentAudio(), kind: 'video', isDesired: true };
+  room.emit(RoomEvent.TrackPublished, greeting, room.agent);
+  room.emit(RoomEvent.TrackPublished, video, room.agent);
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(greeting.askedAt, undefined, 'the audio is not asked for again');
+  assert.equal(greeting.isDesired, true);
   assert.equal(video.isDesired, false, 'a voice call takes no video');
   await session.end();
 });
