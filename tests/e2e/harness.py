@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import playwright
 from flask import Flask
@@ -94,6 +95,24 @@ def serve(app: Flask, port: int = 0) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def connection_stats(page: Page) -> dict[str, Any]:
+    """The element's inbound audio counters and selected ICE pair (CallSession#getConnectionStats)."""
+    return page.evaluate("document.querySelector('itellico-call').getConnectionStats()")
+
+
+def wait_for_more_audio(page: Page, than: int, timeout_ms: int = 30_000) -> None:
+    """The agent's audio keeps arriving: inbound RTP bytes grow 2 kB past `than`."""
+    page.wait_for_function(
+        """async (before) => {
+            const s = await document.querySelector('itellico-call').getConnectionStats();
+            return s && s.inboundAudioBytes > before + 2000;
+        }""",
+        arg=than,
+        polling=250,
+        timeout=timeout_ms,
+    )
 
 
 def console_errors(page: Page) -> list[str]:

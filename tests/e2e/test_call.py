@@ -14,7 +14,7 @@ from sandbox.stack import DEFAULT_AGENT_ID
 from sandbox.standin import StandinConfig, create_standin
 
 from .conftest import ARTIFACTS, loaded_scripts, wait_until
-from .harness import console_errors, serve, spoken_wav
+from .harness import connection_stats, console_errors, serve, spoken_wav, wait_for_more_audio
 
 ELEMENT = "itellico-call"
 AGENT_LINE = f'{ELEMENT} [data-role="agent"][data-final="true"] .line-text'
@@ -48,10 +48,6 @@ def start_call(page: Page) -> dict[str, Any]:
     return info.value.json()
 
 
-def connection_stats(page: Page) -> dict[str, Any]:
-    return page.evaluate("document.querySelector('itellico-call').getConnectionStats()")
-
-
 def test_voice_call_greets_hears_the_question_answers_and_ends(launch, app_url, sandbox, tmp_path):
     ava = load_agents()[DEFAULT_AGENT_ID]
     # The question starts 14 s after the microphone opens: after connect and the greeting.
@@ -70,15 +66,7 @@ def test_voice_call_greets_hears_the_question_answers_and_ends(launch, app_url, 
         # The browser really receives the agent's audio, over loopback UDP to livekit-server.
         first = connection_stats(page)
         assert first["selectedPair"]["remoteAddress"] == "127.0.0.1"
-        page.wait_for_function(
-            """async (before) => {
-                const s = await document.querySelector('itellico-call').getConnectionStats();
-                return s && s.inboundAudioBytes > before + 2000;
-            }""",
-            arg=first["inboundAudioBytes"],
-            polling=250,
-            timeout=15_000,
-        )
+        wait_for_more_audio(page, first["inboundAudioBytes"], timeout_ms=15_000)
 
         # The spoken question is recognised by the agent, shown as the person's line, and answered.
         expect(page.locator(USER_LINE).first).to_contain_text("opening hours", timeout=40_000)

@@ -34,7 +34,7 @@ from webcall import create_app
 from webcall.settings import Settings
 
 from .conftest import ARTIFACTS, BrowserFactory, Sandbox
-from .harness import CHROMIUM, serve
+from .harness import CHROMIUM, connection_stats, serve, wait_for_more_audio
 
 ELEMENT = "itellico-call"
 AGENT_LINE = f'{ELEMENT} [data-role="agent"][data-final="true"] .line-text'
@@ -160,23 +160,6 @@ def in_call_with_greeting(page: Page, timeout_ms: int = 60_000) -> None:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "FAILED-networks-call.png"))
         raise AssertionError(f"{error}\nthe element: {element_report(page)}") from None
-
-
-def connection_stats(page: Page) -> dict[str, Any]:
-    return page.evaluate("document.querySelector('itellico-call').getConnectionStats()")
-
-
-def wait_for_more_audio(page: Page, than: int, timeout_ms: int = 30_000) -> None:
-    """The agent's audio keeps arriving: inbound RTP bytes grow past `than`."""
-    page.wait_for_function(
-        """async (before) => {
-            const s = await document.querySelector('itellico-call').getConnectionStats();
-            return s && s.inboundAudioBytes > before + 2000;
-        }""",
-        arg=than,
-        polling=250,
-        timeout=timeout_ms,
-    )
 
 
 def hang_up(page: Page) -> None:

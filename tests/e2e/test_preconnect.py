@@ -24,7 +24,7 @@ from playwright.sync_api import expect
 from sandbox.agents import load_agents
 from sandbox.stack import DEFAULT_AGENT_ID
 
-from .harness import console_errors, spoken_wav
+from .harness import console_errors, spoken_wav, wait_for_more_audio
 from .test_call import AGENT_LINE, ELEMENT, QUESTION, USER_LINE, events, open_call_page, start_call
 
 ANY_USER_LINE = f'{ELEMENT} [data-role="user"]'
@@ -265,14 +265,7 @@ def test_without_a_recorder_the_room_takes_the_agents_audio_itself(browser, app_
         open_call_page(page, app_url)
         start_call(page)
         expect(page.locator(f'{ELEMENT}[data-state="in-call"]')).to_have_count(1, timeout=20_000)
-        page.wait_for_function(
-            """async () => {
-                const s = await document.querySelector('itellico-call').getConnectionStats();
-                return s && s.inboundAudioBytes > 2000;
-            }""",
-            polling=250,
-            timeout=20_000,
-        )
+        wait_for_more_audio(page, 0, timeout_ms=20_000)
         expect(page.locator(AGENT_LINE).first).to_contain_text("this is Ava", timeout=20_000)
         assert page.evaluate("typeof window.MediaRecorder") == "undefined"
         assert errors == []

@@ -30,6 +30,7 @@ from sandbox.stack import DEFAULT_AGENT_ID
 from webcall import ROOT
 
 from .conftest import ARTIFACTS, Sandbox, wait_until
+from .harness import wait_for_more_audio
 from .servers import Gunicorn, _stop, _wait_for_port, gunicorn
 
 NGINX = Path("/usr/sbin/nginx")
@@ -257,14 +258,7 @@ def test_voice_call_through_nginx(
         "this is Ava from the itellico sandbox", timeout=60_000
     )
     # The agent's voice really arrives.
-    page.wait_for_function(
-        """async () => {
-            const s = await document.querySelector('itellico-call').getConnectionStats();
-            return s && s.inboundAudioBytes > 2000;
-        }""",
-        polling=250,
-        timeout=30_000,
-    )
+    wait_for_more_audio(page, 0)
     page.click(f"{ELEMENT} [part=call-button]")
     expect(page.locator(f'{ELEMENT}[data-state="ended"]')).to_have_count(1, timeout=15_000)
     assert errors == []  # no mixed content, CSP or script error on the https page
