@@ -182,8 +182,7 @@ export class CallChrome {
   }
 }
 
-/** The level last written to each meter and bar. */
-/** @type {WeakMap<HTMLElement, number>} */
+/** The level last written to each meter and bar. @type {WeakMap<HTMLElement, number>} */
 const written = new WeakMap();
 
 /**
