@@ -9,15 +9,29 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from playwright.sync_api import Page, expect
+
+from webcall import ROOT
 
 ADMIN_EMAIL = "admin@example.com"
 PASSWORD = "e2e sales password"
 
 
-def studio_settings(**changes: Any) -> dict[str, Any]:
-    """Settings changes that turn the studio on with the ready admin."""
-    return {"sales_password": PASSWORD, "sales_admin_email": ADMIN_EMAIL, **changes}
+def studio_database(tmp_path_factory: pytest.TempPathFactory, name: str) -> str:
+    """The URL of a fresh SQLite database for one test module's studio."""
+    return f"sqlite:///{tmp_path_factory.mktemp(name) / 'studio.sqlite3'}"
+
+
+def studio_settings(database_url: str, **changes: Any) -> dict[str, Any]:
+    """Settings changes that turn the studio on with the ready admin, the repo's demos and `database_url`."""
+    return {
+        "sales_password": PASSWORD,
+        "sales_admin_email": ADMIN_EMAIL,
+        "demos_file": str(ROOT / "demos.toml"),
+        "database_url": database_url,
+        **changes,
+    }
 
 
 def sign_in(page: Page, base: str, email: str = ADMIN_EMAIL, password: str = PASSWORD) -> None:

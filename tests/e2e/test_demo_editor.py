@@ -18,7 +18,7 @@ from webcall.db import open_database
 from ..unit.logo_files import SVG, png
 from .conftest import Sandbox
 from .screens import AXE, no_horizontal_scroll, shoot
-from .studio import PASSWORD, sign_in, studio_settings
+from .studio import PASSWORD, sign_in, studio_database, studio_settings
 
 ELEMENT = "itellico-call"
 AGENT_LINE = f'{ELEMENT} [data-role="agent"][data-final="true"] .line-text'
@@ -29,11 +29,10 @@ SVG_LOGO = re.compile(r"^/logos/[0-9a-f]{64}\.svg$")
 
 @pytest.fixture(scope="module")
 def studio_url(serve_app, tmp_path_factory) -> str:
-    db = tmp_path_factory.mktemp("editor") / "studio.sqlite3"
-    url = f"sqlite:///{db}"
+    url = studio_database(tmp_path_factory, "editor")
     # A ready rep (not an admin), in the database the app then opens.
     Accounts(open_database(url, ROOT)).add(REP_EMAIL, PASSWORD, role="rep")
-    return serve_app(**studio_settings(demos_file=str(ROOT / "demos.toml"), database_url=url))
+    return serve_app(**studio_settings(url))
 
 
 def preview_title(page: Page) -> Any:

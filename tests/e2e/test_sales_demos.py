@@ -16,7 +16,7 @@ from webcall.links import ShareLinks
 from webcall.settings import Settings
 
 from .conftest import SCREENSHOTS, Sandbox, wait_until
-from .studio import ADMIN_EMAIL, sign_in, studio_settings
+from .studio import ADMIN_EMAIL, sign_in, studio_database, studio_settings
 
 ELEMENT = "itellico-call"
 AGENT_LINE = f'{ELEMENT} [data-role="agent"][data-final="true"] .line-text'
@@ -35,8 +35,7 @@ SENT_KEYS = {  # everything the app may send upstream for a demo call; nothing e
 
 @pytest.fixture(scope="module")
 def sales_url(serve_app, tmp_path_factory) -> str:
-    db = tmp_path_factory.mktemp("sales") / "calls.sqlite3"
-    return serve_app(**studio_settings(demos_file=str(ROOT / "demos.toml"), database_url=f"sqlite:///{db}"))
+    return serve_app(**studio_settings(studio_database(tmp_path_factory, "sales")))
 
 
 @pytest.fixture(scope="module")

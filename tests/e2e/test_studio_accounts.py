@@ -10,10 +10,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from webcall import ROOT
-
 from .screens import no_horizontal_scroll, shoot
-from .studio import sign_in, studio_settings
+from .studio import sign_in, studio_database, studio_settings
 
 REP_EMAIL = "rita@example.com"
 REP_PASSWORD = "rita's own password"
@@ -21,8 +19,7 @@ REP_PASSWORD = "rita's own password"
 
 @pytest.fixture(scope="module")
 def studio_url(serve_app, tmp_path_factory) -> str:
-    db = tmp_path_factory.mktemp("accounts") / "studio.sqlite3"
-    return serve_app(**studio_settings(demos_file=str(ROOT / "demos.toml"), database_url=f"sqlite:///{db}"))
+    return serve_app(**studio_settings(studio_database(tmp_path_factory, "accounts")))
 
 
 @pytest.fixture

@@ -12,11 +12,9 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from webcall import ROOT
-
 from ..unit.logo_files import png
 from .conftest import Sandbox, wait_until
-from .studio import sign_in, studio_settings, type_a_call
+from .studio import sign_in, studio_database, studio_settings, type_a_call
 
 ELEMENT = "itellico-call"
 REP_EMAIL = "nora@example.com"
@@ -27,8 +25,7 @@ ANSWER = "We are open Monday to Friday from nine to six"
 
 @pytest.fixture(scope="module")
 def studio_url(serve_app, tmp_path_factory) -> str:
-    db = tmp_path_factory.mktemp("journey") / "studio.sqlite3"
-    return serve_app(**studio_settings(demos_file=str(ROOT / "demos.toml"), database_url=f"sqlite:///{db}"))
+    return serve_app(**studio_settings(studio_database(tmp_path_factory, "journey")))
 
 
 @pytest.fixture

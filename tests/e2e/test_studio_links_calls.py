@@ -10,10 +10,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from webcall import ROOT
-
 from .conftest import SCREENSHOTS, Sandbox, wait_until
-from .studio import sign_in, studio_settings, type_a_call
+from .studio import sign_in, studio_database, studio_settings, type_a_call
 
 ELEMENT = "itellico-call"
 QUESTION = "Was kostet ein Termin?"
@@ -22,8 +20,7 @@ ANSWER = "Ein normaler Termin kostet neunundvierzig Euro"
 
 @pytest.fixture(scope="module")
 def studio_url(serve_app, tmp_path_factory) -> str:
-    db = tmp_path_factory.mktemp("studio") / "calls.sqlite3"
-    return serve_app(**studio_settings(demos_file=str(ROOT / "demos.toml"), database_url=f"sqlite:///{db}"))
+    return serve_app(**studio_settings(studio_database(tmp_path_factory, "studio")))
 
 
 def shot(page: Page, name: str) -> None:
