@@ -1,11 +1,18 @@
-"""Switches that make the stand-in misbehave, so tests can prove the app copes."""
+"""Switches that make the stand-in misbehave, so tests can prove the app copes, and how the stand-in
+answers a request each one takes."""
 
 from __future__ import annotations
 
+import socket
 import threading
+import time
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+from flask import Response, jsonify, request
+
+from .api_errors import api_error
 
 
 class FaultMode(StrEnum):
@@ -75,3 +82,59 @@ class FaultSwitch:
     def describe(self) -> list[dict[str, Any]]:
         with self._lock:
             return [dict(vars(f), mode=f.mode.value) for f in self._faults]
+
+
+# Faults that change what the stand-in does rather than how it answers (the caller acts on them).
+BEHAVIOURS = (FaultMode.AGENT_ABSENT, FaultMode.AGENT_CRASH, FaultMode.MISSING_JOIN)
+
+
+def answer(fault: Fault, api_key: str) -> Response | tuple[Response, int] | None:
+    """How the stand-in answers a request that `fault` took; None: answer normally (after any delay).
+    `api_key`: the key some faults quote back, as careless APIs do."""
+    mode = fault.mode
+    if mode is FaultMode.LATENCY:
+        time.sleep(fault.delay_seconds)
+        return None
+    if mode is FaultMode.RATE_LIMIT:
+        response, status = api_error(429, "rate_limit_exceeded", "Too many requests")
+        if fault.retry_after is not None:
+            response.headers["Retry-After"] = fault.retry_after
+        return response, status
+    if mode is FaultMode.SERVER_ERROR:
+        code = {502: "bad_gateway", 503: "service_unavailable", 504: "gateway_timeout"}.get(
+            fault.status, "internal_error"
+        )
+        return api_error(
+            fault.status,
+            code,
+            "Something failed upstream",
+            detail=f"leaked secret {api_key} must never reach a browser",
+        )
+    if mode is FaultMode.ECHO_KEY:
+        # Some APIs quote the offending header back; the app must not log it (webcall/logs.py).
+        return api_error(
+            422,
+            "validation_error",
+            f"X-API-Key {api_key} is not allowed to do this",
+            detail=f"key={api_key}",
+            errors=[{"field": "agent_id", "message": f"not visible to key {api_key}"}],
+        )
+    if mode is FaultMode.HANG:
+        time.sleep(fault.delay_seconds)
+        return api_error(504, "gateway_timeout", "Hung on purpose")
+    if mode is FaultMode.MALFORMED:
+        return Response("{not json", status=201, mimetype="application/json")
+    if mode is FaultMode.HTML_ERROR:
+        return Response(
+            "<html><body><h1>502 Bad Gateway</h1></body></html>", status=502, mimetype="text/html"
+        )
+    if mode is FaultMode.FASTAPI_ERROR:
+        return jsonify(
+            {"detail": [{"loc": ["body", "agent_id"], "msg": "field required", "type": "missing"}]}
+        ), 422
+    if mode is FaultMode.CLOSE:
+        sock = request.environ.get("werkzeug.socket")
+        if isinstance(sock, socket.socket):
+            sock.shutdown(socket.SHUT_RDWR)
+        return Response("", status=500)
+    return None

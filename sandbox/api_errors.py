@@ -1,0 +1,23 @@
+"""The itellico API's error body as the stand-in answers it: `code`, `message`, and `detail` and
+field `errors` where there are some."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify
+
+
+def api_error(
+    status: int,
+    code: str,
+    message: str,
+    detail: str | None = None,
+    errors: list[dict[str, str]] | None = None,
+) -> tuple[Response, int]:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if detail is not None:
+        body["detail"] = detail
+    if errors is not None:
+        body["errors"] = errors
+    return jsonify(body), status
