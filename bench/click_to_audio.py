@@ -26,11 +26,11 @@ from typing import Any
 import numpy as np
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from bench.common import minimal_page_result, summary, table, write
+from bench.common import minimal_page_result, quiet_chromium, summary, table, write
 from bench.lab import Lab, lab
 from sandbox.speech import parse_wav
 from sandbox.stt_pocketsphinx import TURN_AUDIO_DIR
-from tests.e2e.harness import CHROMIUM, chromium_args, ensure_built_assets, silent_wav, spoken_wav
+from tests.e2e.harness import CHROMIUM, chromium_args, ensure_built_assets, spoken_wav
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "What are your opening hours?"  # in Ava's script (sandbox/agents.toml)
@@ -108,13 +108,22 @@ def words(text: str) -> list[str]:
     return re.findall(r"[a-z']+", text.lower())
 
 
-def one_call(page: Page, url: str, script: str) -> Any:
+HANG_UP = "() => { document.querySelector('itellico-call')?.end(); window.benchRoom?.disconnect(); }"
+
+
+def open_page(page: Page, url: str) -> None:
+    """Load a page; on ours, a visitor's pointer reaches the call button before the click (livekit-client
+    and the permission state load on its hover)."""
     page.goto(url)
     page.wait_for_load_state("networkidle")
-    if page.locator(CALL_BUTTON).count():  # a visitor's pointer reaches the button before the click
+    if page.locator(CALL_BUTTON).count():
         page.hover(CALL_BUTTON)
+
+
+def one_call(page: Page, url: str, script: str) -> Any:
+    open_page(page, url)
     result = page.evaluate(script)
-    page.evaluate("() => { document.querySelector('itellico-call')?.end(); window.benchRoom?.disconnect(); }")
+    page.evaluate(HANG_UP)
     return result
 
 
@@ -156,10 +165,7 @@ def heard(pw: Any, net: Lab, calls: int, turns_dir: Path) -> dict[str, list[dict
                 executable_path=str(CHROMIUM), headless=True, args=chromium_args(wavs[lead])
             )
             page = browser.new_context(permissions=["microphone"]).new_page()
-            page.goto(net.url + path)  # loaded before the click (the WAV starts when the mic opens)
-            page.wait_for_load_state("networkidle")
-            if name == "ours":  # a visitor's pointer reaches the button first: livekit-client loads on hover
-                page.hover(CALL_BUTTON)
+            open_page(page, net.url + path)  # loaded before the click (the WAV starts when the mic opens)
             turns_before = set(turns_dir.glob("*.wav"))
             result = page.evaluate(script)
             browser.close()
@@ -292,12 +298,7 @@ def main() -> int:
     os.environ[TURN_AUDIO_DIR] = str(turns_dir)  # the agent workers started by lab() inherit it
     audio: dict[int, dict[str, list[dict[str, float]]]] = {}
     with lab() as net, sync_playwright() as pw:
-        # A visitor who waits quietly for the greeting: Chromium's own fake microphone beeps, and the
-        # agent's VAD may take a beep for speech (the pre-connect buffer then carries beeps to it too).
-        silence = silent_wav(Path(tempfile.mkdtemp(prefix="bench-silence-")))
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=chromium_args(silence, loop=True)
-        )
+        browser = quiet_chromium(pw)
         for rtt in args.rtt if args.calls else []:
             audio[rtt] = first_audio(browser, net, rtt, args.calls)
         browser.close()

@@ -16,20 +16,18 @@ from __future__ import annotations
 
 import argparse
 import logging
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page, sync_playwright
 
-from bench.click_to_audio import CALL_BUTTON, CREATE_SENT, PAGES
-from bench.common import summary, table, write
+from bench.click_to_audio import CREATE_SENT, HANG_UP, PAGES, open_page
+from bench.common import quiet_chromium, summary, table, write
 from bench.lab import lab
-from tests.e2e.harness import CHROMIUM, chromium_args, ensure_built_assets, silent_wav
+from tests.e2e.harness import ensure_built_assets
 
 ROOT = Path(__file__).resolve().parent.parent
 GREETING_MS = 4000  # the sandbox agent's greeting lasts about 3 s (sandbox/agents.toml)
-HANG_UP = "() => { document.querySelector('itellico-call')?.end(); window.benchRoom?.disconnect(); }"
 
 
 def task_ms(cdp: Any) -> float:
@@ -39,10 +37,7 @@ def task_ms(cdp: Any) -> float:
 
 def one_call(page: Page, cdp: Any, url: str, script: str) -> dict[str, float]:
     """Main-thread ms per second of each stretch of one call."""
-    page.goto(url)
-    page.wait_for_load_state("networkidle")
-    if page.locator(CALL_BUTTON).count():  # a visitor's pointer reaches the button before the click
-        page.hover(CALL_BUTTON)
+    open_page(page, url)
     clicked = task_ms(cdp)
     first_audio_ms = page.evaluate(script)["ms"]
     heard = task_ms(cdp)
@@ -64,10 +59,7 @@ def main() -> int:
     ensure_built_assets()
     results: dict[str, list[dict[str, float]]] = {name: [] for name in PAGES}
     with lab() as net, sync_playwright() as pw:
-        silence = silent_wav(Path(tempfile.mkdtemp(prefix="bench-silence-")))
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=chromium_args(silence, loop=True)
-        )
+        browser = quiet_chromium(pw)
         context = browser.new_context(permissions=["microphone"])
         context.add_init_script(CREATE_SENT)
         page = context.new_page()

@@ -15,15 +15,14 @@ from __future__ import annotations
 
 import argparse
 import logging
-import tempfile
 from pathlib import Path
 
 from playwright.sync_api import Browser, sync_playwright
 
 from bench.click_to_audio import one_call
-from bench.common import minimal_page_result, summary, table, write
+from bench.common import minimal_page_result, quiet_chromium, summary, table, write
 from bench.lab import Lab, lab
-from tests.e2e.harness import CHROMIUM, chromium_args, ensure_built_assets, silent_wav
+from tests.e2e.harness import ensure_built_assets
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT_MS = 15_000
@@ -69,10 +68,7 @@ def main() -> int:
     ensure_built_assets()
     results: dict[int, dict[str, list[float | None]]] = {}
     with lab() as net, sync_playwright() as pw:
-        silence = silent_wav(Path(tempfile.mkdtemp(prefix="bench-silence-")))
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=chromium_args(silence, loop=True)
-        )
+        browser = quiet_chromium(pw)
         for rtt in args.rtt:
             results[rtt] = greetings(browser, net, rtt, args.calls)
         browser.close()
