@@ -21,3 +21,11 @@ def api_error(
     if errors is not None:
         body["errors"] = errors
     return jsonify(body), status
+
+
+def rate_limited(message: str, retry_after: str | None) -> tuple[Response, int]:
+    """429 `rate_limit_exceeded`, with `Retry-After` (seconds) when given, as the API limits calls."""
+    response, status = api_error(429, "rate_limit_exceeded", message)
+    if retry_after is not None:
+        response.headers["Retry-After"] = retry_after
+    return response, status

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-from .api_errors import api_error
+from .api_errors import api_error, rate_limited
 
 
 class FaultMode(StrEnum):
@@ -96,10 +96,7 @@ def answer(fault: Fault, api_key: str) -> Response | tuple[Response, int] | None
         time.sleep(fault.delay_seconds)
         return None
     if mode is FaultMode.RATE_LIMIT:
-        response, status = api_error(429, "rate_limit_exceeded", "Too many requests")
-        if fault.retry_after is not None:
-            response.headers["Retry-After"] = fault.retry_after
-        return response, status
+        return rate_limited("Too many requests", fault.retry_after)
     if mode is FaultMode.SERVER_ERROR:
         code = {502: "bad_gateway", 503: "service_unavailable", 504: "gateway_timeout"}.get(
             fault.status, "internal_error"

@@ -25,7 +25,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import request_ids
 from .agents import SandboxAgent, load_agents
-from .api_errors import api_error
+from .api_errors import api_error, rate_limited
 from .call_request import is_uuid, validate_create
 from .call_store import CallStore, now
 from .dispatch import CallOptions, dispatch
@@ -177,9 +177,7 @@ def create_standin(config: StandinConfig) -> Flask:
         if body["type"] == "phone":
             return api_error(402, "payment_required", "Phone calls are not available in the sandbox")
         if len(store.agent_calls_in_progress()) >= config.max_concurrent_calls:
-            response, status = api_error(429, "rate_limit_exceeded", "Concurrent call limit reached")
-            response.headers["Retry-After"] = "5"
-            return response, status
+            return rate_limited("Concurrent call limit reached", retry_after="5")
 
         call_id = str(uuid.uuid4())
         room = f"call-{call_id}"

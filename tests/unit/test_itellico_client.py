@@ -164,6 +164,29 @@ def test_long_retry_after_is_not_waited_for(itellico, standin, transport):
     assert transport.count("POST", "/calls") == 1
 
 
+def test_the_standins_concurrent_call_limit_answers_as_a_rate_limit(itellico, standin, transport):
+    """The stand-in's own limit (StandinConfig.max_concurrent_calls: calls whose agent is still in
+    them) answers as the API's rate limit does: 429 `rate_limit_exceeded` with a `Retry-After`."""
+    store = standin.app.extensions["standin"]["store"]
+    limit = standin.app.extensions["standin"]["config"].max_concurrent_calls
+    busy = [itellico.create_web_call(web_call()).id for _ in range(limit)]
+    try:
+        for call_id in busy:
+            store.mark_agent_call(call_id)  # as a dispatched agent's call (the unit stand-in starts none)
+        with pytest.raises(UpstreamError) as info:
+            itellico.create_web_call(web_call())
+        assert (info.value.kind, info.value.status, info.value.code) == (
+            UpstreamErrorKind.RATE_LIMITED,
+            429,
+            "rate_limit_exceeded",
+        )
+        assert info.value.retry_after == 5.0
+        assert transport.count("POST", "/calls") == limit + 1  # 5 s is too long to wait for
+    finally:
+        for call_id in busy:
+            store.update(call_id, {"event": "ended", "reason": "participant_left"})
+
+
 def test_503_is_retried_but_500_is_not(itellico, standin, transport):
     standin.fault(mode="server_error", status=503, times=1)
     itellico.create_web_call(web_call())
