@@ -26,7 +26,8 @@ from typing import Any
 import numpy as np
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from bench.common import minimal_page_result, quiet_chromium, summary, table, write
+from bench.browser import minimal_page_result, quiet_chromium
+from bench.common import summary, table, write
 from bench.lab import Lab, lab
 from sandbox.speech import parse_wav
 from sandbox.stt_pocketsphinx import TURN_AUDIO_DIR
