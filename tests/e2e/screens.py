@@ -145,6 +145,28 @@ def tap_targets_at_least_44px(page: Page) -> None:
     assert page.evaluate(SMALL_TARGETS) == []
 
 
+LOOK_ALIKES = f"""(() => {{
+  const seen = new Map(), twins = [];
+  for (const el of {SHADOW}.querySelectorAll('button')) {{
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) continue; // not shown in this state
+    const icon = el.querySelector('[data-icon]')?.dataset.icon ?? '';
+    const look = `${{icon}}|${{el.innerText.trim()}}`;
+    const name = el.getAttribute('part') || el.dataset.action || el.tagName;
+    if (seen.has(look)) twins.push(`${{seen.get(look)}} = ${{name}} (${{look}})`);
+    else seen.set(look, name);
+  }}
+  return twins;
+}})()"""
+
+
+def buttons_look_different(page: Page) -> None:
+    """No two buttons on screen show the same icon and text: an aria-label tells a screen reader
+    which is which, but nothing tells a person looking (a phone has no tooltips)."""
+    twins = page.evaluate(LOOK_ALIKES)
+    assert twins == [], twins
+
+
 def axe_violations(page: Page) -> list[dict[str, Any]]:
     """Serious and critical axe-core violations inside the element (its open shadow root included).
     The page's context must be created with bypass_csp=True so the injected script may run."""

@@ -15,6 +15,7 @@ from .screens import (
     INSTRUMENT,
     SHADOW,
     axe_violations,
+    buttons_look_different,
     catalogue,
     deny_microphone,
     element_state,
@@ -51,6 +52,7 @@ def test_screenshots_of_every_state(pw, browser: Browser, app_url, sandbox, devi
         if phone:
             no_horizontal_scroll(page)
             tap_targets_at_least_44px(page)
+        buttons_look_different(page)
         shoot(page, f"{device}-{lang}-{next(n):02d}-{state}")
 
     try:
