@@ -19,14 +19,41 @@ EL = "document.querySelector('itellico-call')"
 SHADOW = f"{EL}.shadowRoot"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
+# navigator.wakeLock as a recording stand-in (headless Chromium has no screen to keep on): each request
+# and release in `window.__wake`. Whether a frame may ask at all stays Chromium's own permissions policy.
+WAKE_LOCK = """(() => {
+  const wake = window.__wake = [];
+  const sentinel = () => {
+    const s = new EventTarget();
+    s.type = 'screen';
+    s.released = false;
+    s.release = async () => {
+      if (s.released) return;
+      s.released = true;
+      wake.push({ kind: 'release', at: performance.now() });
+      s.dispatchEvent(new Event('release'));
+    };
+    return s;
+  };
+  Object.defineProperty(navigator, 'wakeLock', { configurable: true, value: {
+    request: async (type) => {
+      wake.push({ kind: 'request', type, at: performance.now() });
+      return sentinel();
+    },
+  } });
+})();
+"""
+
 # Recorded in every page before any script of the page runs:
 # - every public itellico-call:* event that reaches `document`, with its time, flags and detail;
 # - getUserMedia calls (constraints, when the microphone went live);
 # - the audio track handed to the peer connection (= the microphone being published) and when;
-# - screen wake lock requests and releases (a stand-in sentinel: headless Chromium has no screen to keep on);
+# - screen wake lock requests and releases (WAKE_LOCK above);
 # - for each interim/final transcript line, the text styling the page gave it at that moment.
-INSTRUMENT = """(() => {
-  const log = window.__log = { events: [], gum: [], published: [], wake: [], styles: [] };
+INSTRUMENT = (
+    WAKE_LOCK
+    + """(() => {
+  const log = window.__log = { events: [], gum: [], published: [], wake: window.__wake, styles: [] };
   for (const type of ['state', 'agent-state', 'transcript', 'error', 'ended']) {
     document.addEventListener('itellico-call:' + type, (e) => {
       log.events.push({ type, at: performance.now(), bubbles: e.bubbles, composed: e.composed,
@@ -60,25 +87,8 @@ INSTRUMENT = """(() => {
     }
     return addTransceiver.call(this, trackOrKind, init);
   };
-  const sentinel = () => {
-    const s = new EventTarget();
-    s.type = 'screen';
-    s.released = false;
-    s.release = async () => {
-      if (s.released) return;
-      s.released = true;
-      log.wake.push({ kind: 'release', at: performance.now() });
-      s.dispatchEvent(new Event('release'));
-    };
-    return s;
-  };
-  Object.defineProperty(navigator, 'wakeLock', { configurable: true, value: {
-    request: async (type) => {
-      log.wake.push({ kind: 'request', type, at: performance.now() });
-      return sentinel();
-    },
-  } });
 })()"""
+)
 
 
 def deny_microphone(error_name: str) -> str:

@@ -24,6 +24,7 @@ from webcall.settings import Settings
 
 from .conftest import SCREENSHOTS, AppFactory, Sandbox, wait_until
 from .harness import serve
+from .screens import WAKE_LOCK
 
 HOSTS = Path(__file__).parent / "hosts"
 AVA = DEFAULT_AGENT_ID
@@ -408,29 +409,19 @@ def message(page: Page, kind: str, **attrs: str):
     return page.locator(f'#message-log li[data-type="{kind}"]{extra}')
 
 
-# navigator.wakeLock as a recording stand-in, in every frame: headless Chromium has no screen to keep
-# on. The permissions policy that decides whether the frame may ask stays Chromium's own.
-WAKE_LOCK_LOG = """(() => {
-  const wake = window.__wake = [];
-  Object.defineProperty(navigator, 'wakeLock', { configurable: true, value: {
-    request: async (type) => {
-      wake.push('request ' + type);
-      const lock = new EventTarget();
-      lock.release = async () => { wake.push('release'); lock.dispatchEvent(new Event('release')); };
-      return lock;
-    },
-  } });
-})()"""
-
-
 def embed_frame(page: Page) -> Frame:
     return next(f for f in page.frames if "/embed/" in f.url)
+
+
+def frame_wake_lock(page: Page) -> list[str]:
+    """The framed page's wake lock requests and releases (screens.WAKE_LOCK, in every frame)."""
+    return [f"{w['kind']} {w.get('type', '')}".strip() for w in embed_frame(page).evaluate("window.__wake")]
 
 
 def test_iframe_with_microphone_calls_and_bridges_events_to_the_parent(page, host, widget_app, sandbox):
     before = len(sandbox.creates())
     rec = Recorder(page)
-    page.context.add_init_script(WAKE_LOCK_LOG)
+    page.context.add_init_script(WAKE_LOCK)
     page.goto(f"{host}/frame/northwind?app={widget_app}&allow=1")  # the snippet of docs/widget.md
     expect(message(page, "ready")).to_have_count(1)
     (ready,) = frame_messages(page, "ready")
@@ -452,12 +443,12 @@ def test_iframe_with_microphone_calls_and_bridges_events_to_the_parent(page, hos
     assert created["audio_input_enabled"] is True
     assert created["test_variables"] == {"company": "Northwind Dental", "name": "Jane"}
     # The snippet's allow="screen-wake-lock": the phone's screen stays on for the call, not after it.
-    wait_until(lambda: embed_frame(page).evaluate("window.__wake") == ["request screen"], 5, "the wake lock")
+    wait_until(lambda: frame_wake_lock(page) == ["request screen"], 5, "the wake lock")
     page.evaluate("window.hostRecord.send({command: 'setMuted', muted: true, id: 2})")
     expect(frame.locator("[part=mute-button]")).to_have_attribute("aria-pressed", "true")
     page.evaluate("window.hostRecord.send({command: 'end'})")
     expect(message(page, "ended")).to_have_count(1, timeout=15_000)
-    assert embed_frame(page).evaluate("window.__wake") == ["request screen", "release"]
+    assert frame_wake_lock(page) == ["request screen", "release"]
     assert all(m["origin"] == widget_app for m in frame_messages(page))
     assert rec.errors == []
     # The framed page ran on the minified build (embed-frame.js and its chunks), not the plain modules.
@@ -467,7 +458,7 @@ def test_iframe_with_microphone_calls_and_bridges_events_to_the_parent(page, hos
 
 def test_iframe_without_microphone_permission_explains_and_offers_text(page, host, widget_app, sandbox):
     before = len(sandbox.creates())
-    page.context.add_init_script(WAKE_LOCK_LOG)
+    page.context.add_init_script(WAKE_LOCK)
     page.goto(f"{host}/frame/northwind?app={widget_app}&allow=0")
     frame = page.frame_locator("#call-frame")
     notice = frame.locator("[data-notice=microphone]")
@@ -481,7 +472,7 @@ def test_iframe_without_microphone_permission_explains_and_offers_text(page, hos
     (created,) = new_creates(sandbox, before)
     assert created["audio_input_enabled"] is False
     # No allow="screen-wake-lock" either: the frame does not ask (asking would log a policy violation).
-    assert embed_frame(page).evaluate("window.__wake") == []
+    assert frame_wake_lock(page) == []
     frame.locator("itellico-call").evaluate("(el) => el.end()")
 
 
