@@ -315,7 +315,7 @@ def create_standin(config: StandinConfig) -> Flask:
         return jsonify({"creates": list(store.creates)})
 
     @app.errorhandler(HTTPException)
-    def httpapi_error(error: HTTPException) -> tuple[Response, int]:
+    def http_error(error: HTTPException) -> tuple[Response, int]:
         codes = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}
         return api_error(error.code or 500, codes.get(error.code or 0, "internal_error"), error.name)
 
