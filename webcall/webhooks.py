@@ -14,7 +14,6 @@ signature (nothing stored); 413 over WEBCALL_WEBHOOK_MAX_BYTES; 400 for a body t
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import logging
@@ -26,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from . import metrics, tasks
 from .services import services
+from .signing import signature
 from .webhook_store import WebhookEvent, store
 from .webhook_work import KNOWN_EVENTS
 
@@ -38,11 +38,6 @@ def init_app(app: Flask) -> None:
 
     csrf.exempt(bp)
     app.register_blueprint(bp)
-
-
-def signature(secret: str, body: bytes, timestamp: str) -> str:
-    """The hex HMAC-SHA256 itellico sends (the stand-in signs with this too)."""
-    return hmac.new(secret.encode(), body + b"." + timestamp.encode(), hashlib.sha256).hexdigest()
 
 
 def _answer(outcome: str, status: int) -> tuple[Response, int]:
