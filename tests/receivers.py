@@ -1,14 +1,18 @@
 """A real HTTP receiver on loopback for the notification tests (unit and e2e): it records each request
-and answers with the next status of a script (then the last one again), optionally after a delay."""
+and answers with the next status of a script (then the last one again), optionally after a delay;
+with a certificate it speaks HTTPS as `localhost` and records the TLS server name each client asked
+for."""
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 
 @dataclass
@@ -24,6 +28,7 @@ class Receiver:
     statuses: list[int] = field(default_factory=lambda: [200])
     delay: float = 0.0
     requests: list[Received] = field(default_factory=list)
+    server_names: list[str | None] = field(default_factory=list)  # TLS SNI of each handshake
     arrived: threading.Condition = field(default_factory=threading.Condition)
 
     def wait_for(self, count: int, timeout: float = 5.0) -> list[Received]:
@@ -35,7 +40,10 @@ class Receiver:
 
 
 @contextmanager
-def webhook_receiver(statuses: list[int] | None = None, delay: float = 0.0) -> Iterator[Receiver]:
+def webhook_receiver(
+    statuses: list[int] | None = None, delay: float = 0.0, tls: tuple[Path, Path] | None = None
+) -> Iterator[Receiver]:
+    """`tls`: (certificate, key) PEM files; the URL then is https://localhost:<port>/…"""
     receiver = Receiver(url="", statuses=list(statuses or [200]), delay=delay)
 
     class Handler(BaseHTTPRequestHandler):
@@ -58,9 +66,18 @@ def webhook_receiver(statuses: list[int] | None = None, delay: float = 0.0) -> I
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
+    if tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*tls)
+        context.sni_callback = lambda _socket, name, _context: receiver.server_names.append(name)
+        # The handshake runs in the request's own thread (not in accept), so a client that fails it
+        # cannot stall the receiver.
+        server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
+        server.handle_error = lambda _request, _address: None  # a refused handshake is a test's point
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    receiver.url = f"http://127.0.0.1:{server.server_port}/services/T000/B000/s3cretPath"
+    origin = f"https://localhost:{server.server_port}" if tls else f"http://127.0.0.1:{server.server_port}"
+    receiver.url = f"{origin}/services/T000/B000/s3cretPath"
     try:
         yield receiver
     finally:

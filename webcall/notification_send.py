@@ -28,8 +28,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from . import webhooks  # its module, not its name: webhooks imports the task queue, which imports us
 from .settings import Settings
+from .signing import signature
 
 SIGNATURE_HEADER = "X-Webcall-Signature"
 TIMESTAMP_HEADER = "X-Webcall-Timestamp"
@@ -122,6 +122,17 @@ def _address(host: str, port: int, allow_private: bool) -> str | Failure:
     return str(addresses[0])
 
 
+def _tls_failed(error: BaseException) -> bool:
+    """Whether the connection failed in its TLS handshake (a certificate not valid for the name, none
+    a trusted authority signed, a receiver not speaking TLS): httpx wraps ssl's error in ConnectError."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, ssl.SSLError):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
 def post_webhook(settings: Settings, url: str, notice: Notice) -> Failure | None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -142,9 +153,7 @@ def post_webhook(settings: Settings, url: str, notice: Notice) -> Failure | None
     if settings.notify_signing_secret:
         stamp = str(int(time.time()))
         headers[TIMESTAMP_HEADER] = stamp
-        headers[SIGNATURE_HEADER] = "sha256=" + webhooks.signature(
-            settings.notify_signing_secret, body, stamp
-        )
+        headers[SIGNATURE_HEADER] = "sha256=" + signature(settings.notify_signing_secret, body, stamp)
     try:
         with httpx.Client(
             timeout=settings.notify_timeout_seconds, follow_redirects=False, verify=_tls()
@@ -154,8 +163,8 @@ def post_webhook(settings: Settings, url: str, notice: Notice) -> Failure | None
             )
     except httpx.TimeoutException:
         return Failure("timeout")
-    except httpx.ConnectError:
-        return Failure("connect_error")
+    except httpx.ConnectError as error:
+        return Failure("tls_error" if _tls_failed(error) else "connect_error")
     except httpx.HTTPError:
         return Failure("http_error")
     if answer.is_success:

@@ -1,0 +1,83 @@
+"""Outgoing webhooks over real TLS (webcall/notification_send.py `post_webhook`): the request goes to the
+address that was checked, yet TLS keeps the URL's name: the receiver is asked for it (SNI) and its
+certificate must be valid for it, never for the bare address; a certificate for another name, or one
+no trusted authority vouches for, fails the delivery as `tls_error`, retried like a connect error.
+
+The receivers are real HTTPS servers on loopback with certificates made by `openssl`; the trust store
+is the one an operator sets for a private CA (`SSL_CERT_FILE`, read by httpx)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from tests.receivers import webhook_receiver
+from webcall import notification_send
+from webcall.notification_send import Failure, post_webhook
+from webcall.settings import Settings
+
+pytestmark = pytest.mark.unit
+
+
+def certificate(folder: Path, name: str) -> tuple[Path, Path]:
+    """A self-signed certificate valid only for the DNS name `name` (no IP address in it)."""
+    cert, key = folder / f"{name}.pem", folder / f"{name}.key"
+    command = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
+    command += ["-subj", f"/CN={name}", "-addext", f"subjectAltName=DNS:{name}"]
+    subprocess.run([*command, "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return cert, key
+
+
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path]]:
+    folder = tmp_path_factory.mktemp("certs")
+    made = {"localhost": certificate(folder, "localhost"), "other": certificate(folder, "other.example")}
+    stranger = folder / "stranger"
+    stranger.mkdir()
+    made["stranger"] = certificate(stranger, "localhost")  # right name, nobody trusts it
+    trusted = folder / "trusted.pem"
+    trusted.write_bytes(made["localhost"][0].read_bytes() + made["other"][0].read_bytes())
+    made["trusted"] = (trusted, trusted)
+    return made
+
+
+@pytest.fixture
+def notify_settings(
+    settings: Settings, certificates: dict[str, tuple[Path, Path]], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Settings]:
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificates["trusted"][0]))
+    notification_send._tls.cache_clear()  # the context is made once per process: make it again here
+    yield replace(settings, notify_allow_private_targets=True, notify_timeout_seconds=2.0)
+    notification_send._tls.cache_clear()
+
+
+def test_a_https_webhook_is_sent_to_the_checked_address_under_its_name(notify_settings, certificates):
+    with webhook_receiver(tls=certificates["localhost"]) as receiver:
+        assert receiver.url.startswith("https://localhost:")
+        assert post_webhook(notify_settings, receiver.url, notification_send.test_notice(7)) is None
+        (got,) = receiver.wait_for(1)
+    assert receiver.server_names == ["localhost"]  # SNI: the name, though the socket went to 127.0.0.1
+    assert got.headers["Host"] == receiver.url.split("/")[2]
+    assert got.path == "/services/T000/B000/s3cretPath"
+    assert json.loads(got.body)["delivery_id"] == 7
+
+
+@pytest.mark.parametrize("served", ["other", "stranger"])
+def test_a_certificate_not_valid_for_the_name_fails_as_tls_error(notify_settings, certificates, served):
+    with webhook_receiver(tls=certificates[served]) as receiver:
+        failure = post_webhook(notify_settings, receiver.url, notification_send.test_notice(8))
+        assert receiver.requests == []
+    assert failure == Failure("tls_error", retry=True)
+
+
+def test_a_plain_http_receiver_behind_an_https_url_fails_as_tls_error(notify_settings):
+    with webhook_receiver() as receiver:
+        url = receiver.url.replace("http://127.0.0.1", "https://localhost")
+        assert post_webhook(notify_settings, url, notification_send.test_notice(9)) == Failure(
+            "tls_error", retry=True
+        )
