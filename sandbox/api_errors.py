@@ -29,3 +29,8 @@ def rate_limited(message: str, retry_after: str | None) -> tuple[Response, int]:
     if retry_after is not None:
         response.headers["Retry-After"] = retry_after
     return response, status
+
+
+def not_found(detail: str | None = None) -> tuple[Response, int]:
+    """404 `not_found`, with what does not exist (`Account … does not exist`) when known."""
+    return api_error(404, "not_found", "Resource not found", detail)

@@ -25,7 +25,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import request_ids
 from .agents import SandboxAgent, load_agents
-from .api_errors import api_error, rate_limited
+from .api_errors import api_error, not_found, rate_limited
 from .call_request import is_uuid, validate_create
 from .call_store import CallStore, now
 from .dispatch import CallOptions, dispatch
@@ -132,7 +132,7 @@ def create_standin(config: StandinConfig) -> Flask:
     @app.get("/v1/accounts/<account_id>/agents")
     def list_agents(account_id: str) -> Response | tuple[Response, int]:
         if not account_ok(account_id, allow_me=True):
-            return api_error(404, "not_found", "Resource not found", f"Account {account_id} does not exist")
+            return not_found(f"Account {account_id} does not exist")
         items = [agent_json(a) for a in agents.values()]
         return jsonify({"count": len(items), "items": items})
 
@@ -140,9 +140,7 @@ def create_standin(config: StandinConfig) -> Flask:
     def get_agent(account_id: str, agent_id: str) -> Response | tuple[Response, int]:
         agent = agents.get(agent_id)
         if not account_ok(account_id, allow_me=True) or agent is None:
-            return api_error(
-                404, "not_found", "Resource not found", f"Agent with UUID {agent_id} does not exist"
-            )
+            return not_found(f"Agent with UUID {agent_id} does not exist")
         return jsonify(agent_json(agent))
 
     # -- calls ---------------------------------------------------------------------------
@@ -151,9 +149,7 @@ def create_standin(config: StandinConfig) -> Flask:
     def create_call(account_id: str) -> Response | tuple[Response, int]:
         if not account_ok(account_id, allow_me=False):
             if is_uuid(account_id):
-                return api_error(
-                    404, "not_found", "Resource not found", f"Account {account_id} does not exist"
-                )
+                return not_found(f"Account {account_id} does not exist")
             return api_error(
                 422,
                 "validation_error",
@@ -171,9 +167,7 @@ def create_standin(config: StandinConfig) -> Flask:
             return api_error(422, "validation_error", "Validation failed", errors=errors)
         agent = agents.get(body["agent_id"])
         if agent is None:
-            return api_error(
-                404, "not_found", "Resource not found", f"Agent with UUID {body['agent_id']} does not exist"
-            )
+            return not_found(f"Agent with UUID {body['agent_id']} does not exist")
         if body["type"] == "phone":
             return api_error(402, "payment_required", "Phone calls are not available in the sandbox")
         if len(store.agent_calls_in_progress()) >= config.max_concurrent_calls:
@@ -247,15 +241,13 @@ def create_standin(config: StandinConfig) -> Flask:
             return problem
         call = store.get(call_id)
         if not account_ok(account_id, allow_me=False) or call is None:
-            return api_error(
-                404, "not_found", "Resource not found", f"Call with UUID {call_id} does not exist"
-            )
+            return not_found(f"Call with UUID {call_id} does not exist")
         return jsonify(call)
 
     @app.get("/v1/accounts/<account_id>/calls")
     def list_calls(account_id: str) -> Response | tuple[Response, int]:
         if not account_ok(account_id, allow_me=False):
-            return api_error(404, "not_found", "Resource not found")
+            return not_found()
         try:
             limit = int(request.args.get("limit", 100))
             offset = int(request.args.get("offset", 0))
