@@ -4,7 +4,8 @@ outgoing webhook (signed, pinned to an address we checked) and the email (SMTP).
 Each sender returns an error code or None, never raises: `Failure(code, retry)`, where `retry` is False
 for answers that will not change by trying again (a 404 from a deleted Slack webhook, a refused
 recipient, a private address). Every network step has a timeout (WEBCALL_NOTIFY_TIMEOUT_SECONDS, per
-connect/read/write), so a hung receiver holds a worker thread for seconds, not forever.
+connect/read/write, and the DNS lookup), so a hung receiver holds a worker thread for seconds, not
+forever.
 
 SSRF: the webhook URL is typed by a rep, so the host is resolved here and every address it resolves to
 must be public unless WEBCALL_NOTIFY_ALLOW_PRIVATE_TARGETS; the request then goes to that checked
@@ -21,6 +22,7 @@ import smtplib
 import socket
 import ssl
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
@@ -108,10 +110,21 @@ def _tls() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def _address(host: str, port: int, allow_private: bool) -> str | Failure:
+# The system resolver has its own timeouts (glibc: 5 s per try and server, twice), long enough for
+# a name whose servers never answer to hold both of the worker's threads for half a minute. The
+# lookup runs here instead and is given up after the notification timeout; a given-up lookup keeps
+# its thread until the resolver returns, and there are only this many (more wait their turn).
+_resolver = ThreadPoolExecutor(max_workers=4, thread_name_prefix="notify-dns")
+
+
+def _address(host: str, port: int, allow_private: bool, timeout: float) -> str | Failure:
     """The address to connect to, after checking every address the name resolves to."""
+    lookup = _resolver.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = lookup.result(timeout=timeout)
+    except TimeoutError:
+        lookup.cancel()  # still queued behind hung lookups: never start it
+        return Failure("dns_timeout")
     except (OSError, UnicodeError):
         return Failure("dns_error")
     addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
@@ -138,7 +151,9 @@ def post_webhook(settings: Settings, url: str, notice: Notice) -> Failure | None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return Failure("bad_url", retry=False)
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    address = _address(parts.hostname, port, settings.notify_allow_private_targets)
+    address = _address(
+        parts.hostname, port, settings.notify_allow_private_targets, settings.notify_timeout_seconds
+    )
     if isinstance(address, Failure):
         return address
     netloc = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"

@@ -1,7 +1,8 @@
-"""Outgoing webhooks over real TLS (webcall/notification_send.py `post_webhook`): the request goes to the
-address that was checked, yet TLS keeps the URL's name: the receiver is asked for it (SNI) and its
-certificate must be valid for it, never for the bare address; a certificate for another name, or one
-no trusted authority vouches for, fails the delivery as `tls_error`, retried like a connect error.
+"""Sending a webhook (webcall/notification_send.py `post_webhook`): its DNS lookup is bounded by the
+notification timeout, and over real TLS the request goes to the address that was checked, yet TLS
+keeps the URL's name: the receiver is asked for it (SNI) and its certificate must be valid for it,
+never for the bare address; a certificate for another name, or one no trusted authority vouches for,
+fails the delivery as `tls_error`, retried like a connect error.
 
 The receivers are real HTTPS servers on loopback with certificates made by `openssl`; the trust store
 is the one an operator sets for a private CA (`SSL_CERT_FILE`, read by httpx)."""
@@ -9,7 +10,9 @@ is the one an operator sets for a private CA (`SSL_CERT_FILE`, read by httpx).""
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -81,3 +84,24 @@ def test_a_plain_http_receiver_behind_an_https_url_fails_as_tls_error(notify_set
         assert post_webhook(notify_settings, url, notification_send.test_notice(9)) == Failure(
             "tls_error", retry=True
         )
+
+
+def test_a_dns_lookup_that_never_answers_is_given_up_after_the_timeout(settings, monkeypatch):
+    """The system resolver's own timeouts can add up to half a minute per lookup (unit: the resolver
+    is the one piece replaced here; no DNS server is reachable from the tests)."""
+    answer = threading.Event()
+    asked: list[str] = []
+
+    def hung_resolver(host: str, *_args: object, **_kwargs: object) -> list[object]:
+        asked.append(host)
+        answer.wait(10)
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(socket, "getaddrinfo", hung_resolver)
+    quick = replace(settings, notify_timeout_seconds=0.2)
+    try:
+        failure = post_webhook(quick, "https://hooks.example.com/x", notification_send.test_notice(10))
+        assert not answer.is_set() and asked == ["hooks.example.com"]  # given up, not answered
+    finally:
+        answer.set()
+    assert failure == Failure("dns_timeout", retry=True)
