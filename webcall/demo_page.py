@@ -17,6 +17,7 @@ nothing after it does). Every page here is `no-store` and sends no Referer.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
@@ -62,12 +63,16 @@ def unavailable(reason: str, status: int, **context: Any) -> tuple[str, int]:
 
 
 def fragment_redirect(endpoint: str, **values: Any) -> Response | None:
-    """An old `?link=` URL: the same page with the token moved into the fragment."""
+    """An old `?link=` URL: the same page with the token moved into the fragment.
+
+    The rest of the query is the visitor's, kept as sent (repeated keys too) and never handed to
+    url_for, whose own keywords (`_scheme`, `_anchor`, the route's `slug`) it could otherwise set. The
+    token is quoted: a valid one is URL-safe already, anything else must not break the Location."""
     token = request.args.get(LINK_PARAM)
     if token is None:
         return None
-    query = {k: v for k, v in request.args.items() if k != LINK_PARAM}
-    target = url_for(endpoint, **values, **query) + fragment(token)
+    rest = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != LINK_PARAM])
+    target = url_for(endpoint, **values) + (f"?{rest}" if rest else "") + fragment(quote(token, safe="-_."))
     return redirect(target, code=303)
 
 

@@ -51,6 +51,35 @@ def test_old_query_links_redirect_to_the_fragment_form(client, svc, old, new):
     assert not revealed(response.get_data(as_text=True))
 
 
+@pytest.mark.parametrize("page", ["/demo/alpenblick", "/embed/alpenblick"])
+@pytest.mark.parametrize(
+    ("query", "kept"),
+    [
+        # url_for's own arguments, names the route uses, and repeated keys are the visitor's query,
+        # kept as typed: never a 500, another scheme or a second fragment.
+        ("slug=x", "slug=x"),
+        ("endpoint=x&_method=POST", "endpoint=x&_method=POST"),
+        ("_anchor=zz&_scheme=https&_external=1", "_anchor=zz&_scheme=https&_external=1"),
+        ("mode=text&mode=voice", "mode=text&mode=voice"),
+        ("q=a%20b%26c", "q=a+b%26c"),
+    ],
+)
+def test_an_old_query_link_keeps_any_other_query_as_typed(client, svc, page, query, kept):
+    token = link_for(svc, name="Maria").token
+    response = client.get(f"{page}?link={token}&{query}")
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"{page}?{kept}#link={token}"
+
+
+@pytest.mark.parametrize("junk", ["%0d%0aSet-Cookie:%20x=1", "a%23b", "%F0%9F%94%97", "a" * 5000])
+def test_an_old_query_link_with_a_junk_token_never_breaks_the_redirect(client, junk):
+    response = client.get(f"/demo/alpenblick?link={junk}")
+    assert response.status_code == 303
+    location = response.headers["Location"]
+    assert location.startswith("/demo/alpenblick#link=") and location.count("#") == 1
+    assert "\r" not in location and "\n" not in location and "Set-Cookie" not in response.headers
+
+
 @pytest.mark.parametrize(
     "url", ["/demo/northwind", "/demo/alpenblick", "/embed/northwind", "/embed/alpenblick"]
 )
