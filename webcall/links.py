@@ -139,7 +139,9 @@ class ShareLinks:
     def check(self, token: str | None, slug: str, now: float | None = None) -> LinkCheck:
         """What a token is worth for demo `slug`. The signature is checked before anything else, so
         nobody can make a forged link look merely expired or revoked; then revocation, then expiry."""
-        if not token or len(token) > MAX_TOKEN_LENGTH:
+        # Tokens are ASCII (base64url and dots); anything else, a lone surrogate included (which
+        # itsdangerous cannot even encode), was never ours.
+        if not token or len(token) > MAX_TOKEN_LENGTH or not token.isascii():
             return LinkCheck(LinkStatus.TAMPERED)
         try:
             payload: Any = self._serializer.loads(token)

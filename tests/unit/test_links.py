@@ -37,6 +37,8 @@ def test_a_changed_token_is_tampered():
     assert links.check(token + "x", "acme", now=NOW).status is LinkStatus.TAMPERED
     assert links.check("", "acme", now=NOW).status is LinkStatus.TAMPERED
     assert links.check("x" * 5000, "acme", now=NOW).status is LinkStatus.TAMPERED
+    assert links.check("\ud800" + token, "acme", now=NOW).status is LinkStatus.TAMPERED  # not UTF-8
+    assert links.check(token.replace(".", "\u2024", 1), "acme", now=NOW).status is LinkStatus.TAMPERED
 
 
 def test_changed_variables_under_the_old_signature_are_tampered():
