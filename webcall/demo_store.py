@@ -25,9 +25,22 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
-from sqlalchemy import Column, DateTime, Engine, Integer, String, Table, Text, delete, select, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    Integer,
+    String,
+    Table,
+    Text,
+    delete,
+    select,
+    update,
+)
 from sqlalchemy.exc import SQLAlchemyError
 
+from .calllog import links
 from .db import metadata
 from .demos import (
     DEFAULT_SLUG,
@@ -57,6 +70,18 @@ demo_revision = Table(
     Column("id", Integer, primary_key=True),  # one row, id 1, made by the migration
     Column("revision", Integer, nullable=False),  # 0: never seeded nor written
 )
+
+
+def _end_links(db: Connection, slugs: set[str], by: str, now: datetime) -> None:
+    """Revoke the share links of demos that are being removed, in the same transaction. A link is
+    signed for a slug, not for one demo: without this, a demo made later under the same slug would
+    accept the old demo's links (with the new demo's agent and content)."""
+    if slugs:
+        db.execute(
+            update(links)
+            .where(links.c.demo.in_(sorted(slugs)), links.c.revoked_at.is_(None))
+            .values(revoked_at=now, revoked_by=f"demo deleted by {by}"[:254])
+        )
 
 
 def _settings_of(model: DemoModel) -> dict[str, Any]:
@@ -179,6 +204,8 @@ class DemoStore:
         now = datetime.now(UTC)
         with self.engine.begin() as db:
             if replace_all:
+                removed = set(db.execute(select(demos.c.slug)).scalars()) - set(tables)
+                _end_links(db, removed, by, now)
                 db.execute(delete(demos))
             else:
                 db.execute(delete(demos).where(demos.c.slug.in_(list(tables))))
@@ -198,10 +225,11 @@ class DemoStore:
             db.execute(update(demo_revision).values(revision=demo_revision.c.revision + 1))
         self._checked_at = float("-inf")  # this process sees its own change at once
 
-    def delete(self, slug: str) -> bool:
+    def delete(self, slug: str, by: str) -> bool:
         with self.engine.begin() as db:
             gone = db.execute(delete(demos).where(demos.c.slug == slug)).rowcount > 0
             if gone:
+                _end_links(db, {slug}, by, datetime.now(UTC))
                 db.execute(update(demo_revision).values(revision=demo_revision.c.revision + 1))
         self._checked_at = float("-inf")
         return gone

@@ -192,7 +192,7 @@ def delete(slug: str) -> Response | str:
         abort(404)
     if request.method == "GET":
         return render_template("demo_delete.html", slug=slug, demo=svc.demos.get(slug))
-    svc.demos.delete(slug)
+    svc.demos.delete(slug, by=current_owner())
     log.info("studio: demo %s deleted by %s", slug, current_owner())
     flash(f"The demo {slug!r} was deleted; its page and links no longer work.", "done")
     return redirect(url_for("sales.index"))

@@ -86,7 +86,7 @@ def test_a_change_reaches_another_process_within_its_check_interval(settings, ur
     assert reader.get("northwind").title == "New title"
     assert reader.get("northwind").language == "de"
 
-    assert writer.delete("northwind")
+    assert writer.delete("northwind", by="rep@example.com")
     clock.now += 1.0
     assert reader.get("northwind") is None
     assert reader.get("default") is not None  # the / page's demo is always there

@@ -246,3 +246,33 @@ def test_links_and_calls_from_before_revision_0002_survive_it(tmp_path):
         assert schema.current(db) == schema.heads()  # through 0002_links to the newest
         assert db.execute(select(links.c.owner)).scalars().all() == ["cli"]
     assert LinkStore(log.engine).revoke("old-link", by="ann@example.com").status == "revoked"
+
+
+# -- a deleted demo ---------------------------------------------------------------------------
+
+
+def test_deleting_a_demo_ends_its_links_even_when_the_slug_comes_back(client, svc, standin):
+    link = stored_link(svc)
+    kept = svc.demos.tables()["alpenblick"]
+    sign_in(client)
+    r = post_form(client, "/demos/alpenblick/delete", page="/demos/alpenblick/delete")
+    assert r.status_code == 302
+    svc.demos.save("alpenblick", kept, by="rep@example.com")  # another demo under the same name
+
+    r = check(client, link.token)
+    assert r.status_code == 410 and r.get_json()["error"]["code"] == "link_revoked"
+    r = create(client, link.token)
+    assert r.status_code == 410 and standin.creates() == []
+    assert LinkStore(svc.calllog.engine).get(link.link_id).revoked_by == "demo deleted by rep@example.com"
+
+
+def test_a_demo_removed_by_an_import_with_replace_ends_its_links(svc):
+    gone = stored_link(svc)
+    kept = link_for(svc, "northwind")  # a link of a demo the import keeps works on
+    svc.calllog.add_link(kept, "Northwind", created_by="web", owner="ann@example.com")
+    tables = svc.demos.tables()
+    svc.demos.write({k: v for k, v in tables.items() if k != "alpenblick"}, "import:a.toml", replace_all=True)
+    svc.demos.write({"alpenblick": tables["alpenblick"]}, "import:b.toml")
+    assert svc.links.check(gone.token, "alpenblick").status.value == "revoked"
+    assert svc.links.check(kept.token, "northwind").status.value == "valid"
+    assert LinkStore(svc.calllog.engine).get(gone.link_id).revoked_by == "demo deleted by import:a.toml"
