@@ -79,9 +79,9 @@ def check_upload(data: bytes, filename: str, declared: str) -> str:
     if not data:
         raise LogoRefused("logo_empty", "The file is empty.")
     if len(data) > MAX_BYTES:
+        # Callers read at most one byte past the limit, so the real size is not known here.
         raise LogoRefused(
-            "logo_too_large",
-            f"The file is {len(data) // 1024} KB; a logo may be at most {MAX_BYTES // 1024} KB.",
+            "logo_too_large", f"The file is too large: a logo may be at most {MAX_BYTES // 1024} KB."
         )
     kind = sniff(data)
     if kind is None:
