@@ -153,6 +153,8 @@ def _register_error_pages(app: Flask) -> None:
             api_error = ApiError(code, status=error.code or 400)
             response = jsonify(api_error.body())
             response.headers["Cache-Control"] = "no-store"
+            # A 405 names the methods the path takes (RFC 9110); Werkzeug's own answer has them.
+            response.headers.extend([(k, v) for k, v in error.get_headers() if k == "Allow"])
             return response, api_error.status
         return error.get_response()
 

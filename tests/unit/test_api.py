@@ -194,7 +194,9 @@ def test_summary_needs_the_handle_of_that_call(client, standin):
 
 def test_unknown_api_paths_and_methods_answer_json(client):
     assert_error(client.get("/api/nothing"), 404, "not_found")
-    assert_error(client.put("/api/calls"), 405, "method_not_allowed")
+    wrong = client.put("/api/calls")
+    assert_error(wrong, 405, "method_not_allowed")
+    assert set(wrong.headers["Allow"].split(", ")) >= {"POST", "OPTIONS"}  # HTTP: a 405 names them
 
 
 def test_page_and_static_files_never_hold_the_key(client, standin, app):
