@@ -259,10 +259,10 @@ def _registry() -> CollectorRegistry:
 
 
 def _token_ok(token: str | None) -> bool:
-    given = request.headers.get("Authorization", "")
-    if not token or not given.startswith("Bearer "):
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if not token or scheme.lower() != "bearer":  # schemes are case-insensitive (RFC 9110, 11.1)
         return False
-    return hmac.compare_digest(given[len("Bearer ") :].strip().encode(), token.encode())
+    return hmac.compare_digest(given.strip().encode(), token.encode())
 
 
 def _address_ok(allowed: tuple[str, ...]) -> bool:

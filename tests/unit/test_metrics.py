@@ -54,6 +54,9 @@ def test_the_bearer_token_opens_metrics_and_nothing_else_does(metrics_app):
         assert b"webcall_" not in refused.data
     # Loopback is not trusted for coming from loopback: every test-client request does.
     assert client.get("/metrics", environ_base={"REMOTE_ADDR": "127.0.0.1"}).status_code == 403
+    for scheme in ("bearer", "BEARER"):  # the scheme's case does not matter (RFC 9110, 11.1)
+        assert client.get("/metrics", headers={"Authorization": f"{scheme} {TOKEN}"}).status_code == 200
+    assert client.get("/metrics", headers={"Authorization": f"Basic {TOKEN}"}).status_code == 403
     response = scrape(client)
     assert response.status_code == 200
     assert response.mimetype == "text/plain" and response.headers["Cache-Control"] == "no-store"
