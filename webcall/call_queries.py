@@ -73,7 +73,13 @@ def parse_filter(args: Mapping[str, str], demos: Collection[str]) -> CallFilter:
         problems.append("There is no such demo; the demo filter was ignored.")
         demo = None
     start, to = day("from"), day("to")
-    end = to + timedelta(days=1) if to else None
+    end = None
+    if to is not None:
+        try:
+            end = to + timedelta(days=1)
+        except OverflowError:
+            # The range ends before the day after `to`, and 9999-12-31 (datetime's last day) has none.
+            problems.append("The 'to' date is out of range and was ignored.")
     if start and end and start >= end:
         problems.append("The date range ends before it starts; the dates were ignored.")
         start = end = None

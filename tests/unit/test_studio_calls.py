@@ -268,3 +268,33 @@ def test_the_from_filter_counts_in_utc_days(client, svc, standin):
     sign_in(client)
     today = datetime.now(UTC).date().isoformat()
     assert listed(client.get(f"/demos/calls?from={today}").get_data(as_text=True)) == []
+
+
+@pytest.mark.parametrize("path", ["/demos/calls", "/demos/calls.csv"])
+@pytest.mark.parametrize(
+    ("query", "kept", "says"),
+    [
+        # 9999-12-31 has no next day to end the range on: the date is refused like an unreadable one.
+        ("to=9999-12-31", ["third", "second", "first"], "out of range"),
+        ("from=0001-01-01&to=9999-12-31", ["third", "second", "first"], "out of range"),
+        ("from=9999-12-31&to=9999-12-31", [], "out of range"),
+        ("from=0001-01-01", ["third", "second", "first"], None),
+        ("from=9999-12-31", [], None),
+        ("to=0001-01-01", [], None),
+        ("to=9999-12-30", ["third", "second", "first"], None),
+        ("from=0001-01-01&to=0001-01-01", [], None),
+    ],
+)
+def test_the_first_and_last_dates_there_are_filter_or_are_refused_never_a_500(
+    client, three_calls, path, query, kept, says
+):
+    sign_in(client)
+    r = client.get(f"{path}?{query}")
+    assert r.status_code == 200, r.get_data(as_text=True)[:2000]
+    body = r.get_data(as_text=True)
+    if path.endswith(".csv"):
+        assert [row["call_id"] for row in csv.DictReader(io.StringIO(body))] == [three_calls[k] for k in kept]
+        return
+    assert listed(body) == [three_calls[k] for k in kept]
+    problems = re.findall(r'<p class="form-error" role="alert">(.*?)</p>', body)
+    assert problems == ([f"The &#39;to&#39; date is {says} and was ignored."] if says else [])
