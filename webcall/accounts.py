@@ -19,7 +19,21 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Boolean, Column, DateTime, Engine, Integer, String, Table, func, insert, select, update
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ColumnElement,
+    DateTime,
+    Engine,
+    Integer,
+    String,
+    Table,
+    false,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from .db import metadata
@@ -30,6 +44,8 @@ MIN_PASSWORD = 10  # the same floor as WEBCALL_SALES_PASSWORD
 MAX_PASSWORD = 200  # argon2 takes any length; a cap keeps a huge body from costing memory
 MAX_EMAIL = 254
 MAX_NAME = 100
+# SQLite's INTEGER is signed 64-bit: a wider Python int cannot even be bound as a parameter.
+_MIN_ID, _MAX_ID = -(2**63), 2**63 - 1
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 users = Table(
@@ -117,6 +133,14 @@ def check_role(role: str) -> str:
     return role
 
 
+def _is_id(account_id: int) -> ColumnElement[bool]:
+    """The condition picking account `account_id`. An id no INTEGER column can hold (one typed into an
+    admin URL) is no account's: SQLite would raise OverflowError binding it, so it is never sent."""
+    if _MIN_ID <= account_id <= _MAX_ID:
+        return users.c.id == account_id
+    return false()
+
+
 def _account(row: object) -> Account:
     return Account(row.id, row.email, row.name, row.role, bool(row.disabled), row.created_at)  # type: ignore[attr-defined]
 
@@ -139,7 +163,7 @@ class Accounts:
 
     def get(self, account_id: int) -> Account | None:
         with self.engine.connect() as connection:
-            row = connection.execute(select(users).where(users.c.id == account_id)).first()
+            row = connection.execute(select(users).where(_is_id(account_id))).first()
         return None if row is None else _account(row)
 
     def by_email(self, email: str) -> Account | None:
@@ -217,7 +241,7 @@ class Accounts:
 
     def _update(self, account_id: int, **values: object) -> None:
         with self.engine.begin() as connection:
-            result = connection.execute(update(users).where(users.c.id == account_id).values(**values))
+            result = connection.execute(update(users).where(_is_id(account_id)).values(**values))
         if result.rowcount == 0:
             raise AccountError("no_such_account", "There is no such account.")
 

@@ -329,3 +329,42 @@ def test_xss_payloads_in_names_and_emails_are_inert(app, svc, admin):
     # What a visitor types into the sign-in form comes back escaped.
     r = post_login(app.test_client(), XSS, "whatever password")
     assert "<script>alert" not in r.get_data(as_text=True)
+
+
+def account_actions(account_id: int | str) -> list[tuple[str, dict[str, str]]]:
+    """The admin page's four forms for one account, each with a valid body."""
+    return [
+        (f"/demos/reps/{account_id}/disable", {}),
+        (f"/demos/reps/{account_id}/enable", {}),
+        (f"/demos/reps/{account_id}/password", {"password": "a long password"}),
+        (f"/demos/reps/{account_id}/role", {"role": "admin"}),
+    ]
+
+
+@pytest.mark.parametrize("account_id", [2**63 - 1, 2**63, 2**64, 10**40])
+def test_an_id_too_large_for_the_database_is_answered_like_an_unknown_id(app, svc, admin, account_id):
+    # 2**63 - 1 is the largest id SQLite stores (not taken: unknown); beyond it SQLite raised OverflowError.
+    rep = ready_account(app)
+    before = svc.accounts.all()
+    token = page_token(admin, "/demos/reps")
+    unknown = {
+        path.split("/")[-1]: admin.post(path, data={**data, "csrf": token})
+        for path, data in account_actions(99999)
+    }
+    for path, data in account_actions(account_id):
+        r = admin.post(path, data={**data, "csrf": token})
+        known = unknown[path.split("/")[-1]]
+        assert (r.status_code, known.status_code) == (400, 400), (path, r.get_data(as_text=True)[-2000:])
+        assert 'id="add-email"' in r.get_data(as_text=True)  # the admin page, as for an unknown id
+    assert svc.accounts.all() == before and svc.accounts.verify(REP_EMAIL, SALES_PASSWORD) is not None
+    assert svc.accounts.get(account_id) is None and svc.accounts.get(rep.id) == rep
+    assert admin.get("/demos/reps").status_code == 200
+
+
+@pytest.mark.parametrize("account_id", ["-1", "-9223372036854775809", "+1", "1e3"])
+def test_a_negative_or_odd_id_is_no_address(app, svc, admin, account_id):
+    before = svc.accounts.all()
+    token = page_token(admin, "/demos/reps")
+    for path, data in account_actions(account_id):
+        assert admin.post(path, data={**data, "csrf": token}).status_code == 404, path
+    assert svc.accounts.all() == before
