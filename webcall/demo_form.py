@@ -21,6 +21,11 @@ from .contrast import accent_problem
 
 DEFAULT_ACCENT = "#2563eb"
 EMPTY_ROWS = 3  # blank rows for variables: enough to add a few without JavaScript
+# Overrides are a few settings, not a tree. Far deeper JSON made json.loads raise RecursionError and
+# the store's model_dump refuse it (a few hundred levels), both a 500: it is refused before parsing.
+MAX_OVERRIDES_DEPTH = 32
+# A JSON string ("…", escapes included) or one bracket: brackets inside strings are text.
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]')
 
 TEXT_FIELDS = (
     "slug",
@@ -144,6 +149,40 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+class _NotJsonNumber(ValueError):
+    """NaN, Infinity or -Infinity: Python's json reads them, JSON has no such numbers (and the
+    store would write them as null)."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NotJsonNumber(name)
+
+
+def _json_depth(text: str) -> int:
+    """How deep the brackets of `text` nest, counted without parsing it (so without recursing)."""
+    depth = deepest = 0
+    for token in _JSON_TOKEN.finditer(text):
+        bracket = token.group()
+        if bracket in ("[", "{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif bracket in ("]", "}"):
+            depth -= 1
+    return deepest
+
+
+def _parsed_overrides(text: str) -> Any:
+    """The overrides JSON as typed; a ValueError says what is wrong with it, for the field."""
+    if _json_depth(text) > MAX_OVERRIDES_DEPTH:
+        raise ValueError(f"nested too deeply: at most {MAX_OVERRIDES_DEPTH} levels of {{ }} and [ ]")
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except _NotJsonNumber as error:
+        raise ValueError(f"{error} is not a number JSON allows: write a number or null") from None
+    except ValueError as error:
+        raise ValueError(f"not valid JSON: {error}") from None
+
+
 def to_table(form: DemoForm, *, stored_overrides: Mapping[str, Any] | None) -> dict[str, Any]:
     """The demo's settings table from the form. `stored_overrides` is not None for a rep: the stored
     overrides are kept whatever was posted (only an admin's form carries them)."""
@@ -175,9 +214,9 @@ def to_table(form: DemoForm, *, stored_overrides: Mapping[str, Any] | None) -> d
             table["overrides"] = dict(stored_overrides)
     elif v("overrides").strip():
         try:
-            table["overrides"] = json.loads(v("overrides"))
+            table["overrides"] = _parsed_overrides(v("overrides"))
         except ValueError as error:
-            form.error("overrides", f"not valid JSON: {error}")
+            form.error("overrides", str(error))
     position = v("widget.position") or "bottom-right"
     if v("widget.label").strip() or position != "bottom-right":
         table["widget"] = {"position": position} | (

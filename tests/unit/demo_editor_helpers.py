@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import io
 import re
+from html.parser import HTMLParser
 from typing import Any
 
 from .conftest import csrf
@@ -60,3 +61,36 @@ def selected(page: str, name: str) -> str | None:
         return None
     option = re.search(r'<option value="([^"]*)" selected>', select.group(1))
     return html.unescape(option.group(1)) if option else None
+
+
+def nested_json(levels: int, kind: str = "object") -> str:
+    """A JSON object nested `levels` deep (the outermost object counts), its innermost value 1:
+    {"a": {"a": 1}} is 2 levels; kind "array" nests lists inside the outer object instead."""
+    if kind == "array":
+        return '{"a": ' + "[" * (levels - 1) + "1" + "]" * (levels - 1) + "}"
+    return '{"a": ' * levels + "1" + "}" * levels
+
+
+def preview_problems(page: str) -> list[str]:
+    """The mistakes the preview frame lists above the page."""
+    listed = re.search(r'<ul class="preview-problems">(.*?)</ul>', page, re.DOTALL)
+    return [html.unescape(m) for m in re.findall(r"<li>(.*?)</li>", listed.group(1))] if listed else []
+
+
+class _Inputs(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[dict[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "input":
+            self.found.append(dict(attrs))
+
+
+def input_attrs(page: str, name: str) -> dict[str, str | None]:
+    """The attributes of the visible <input> named `name` as a browser reads them (values unescaped)."""
+    parser = _Inputs()
+    parser.feed(page)
+    inputs = [a for a in parser.found if a.get("name") == name and a.get("type") != "hidden"]
+    assert len(inputs) == 1, (name, inputs)
+    return inputs[0]

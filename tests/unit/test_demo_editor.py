@@ -6,6 +6,7 @@ list and its failure, delete with confirmation."""
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
@@ -13,7 +14,17 @@ import pytest
 from webcall.itellico import UpstreamError, UpstreamErrorKind
 
 from .conftest import ADMIN_EMAIL, sign_in
-from .demo_editor_helpers import VALID, field_error, input_value, page_token, post_form, selected
+from .demo_editor_helpers import (
+    VALID,
+    field_error,
+    input_attrs,
+    input_value,
+    nested_json,
+    page_token,
+    post_form,
+    preview_problems,
+    selected,
+)
 
 AVA = "3f7c2b1e-8a4d-4c6b-9e2f-1a5d7c9b0e41"
 
@@ -250,3 +261,94 @@ def test_delete_asks_first_then_the_demo_is_gone(rep):
 def test_the_studio_links_to_the_editor(rep):
     index = rep.get("/demos").get_data(as_text=True)
     assert 'href="/demos/new"' in index and 'href="/demos/northwind/edit"' in index
+
+
+BAD_OVERRIDES = [
+    # json.loads itself recursed too deep at ~30,000 levels; pydantic refused to dump ~300 on save.
+    ("300-objects", nested_json(300), "nested too deeply"),
+    ("300-arrays", nested_json(300, "array"), "nested too deeply"),
+    ("30000-objects", nested_json(30_000), "nested too deeply"),
+    ("30000-arrays", nested_json(30_000, "array"), "nested too deeply"),
+    ("33-objects", nested_json(33), "nested too deeply"),
+    # Python's json reads these; JSON has no such numbers, and they were stored as null.
+    ("nan", '{"temperature": NaN}', "NaN is not a number JSON allows"),
+    ("infinity", '{"max_tokens": Infinity}', "Infinity is not a number JSON allows"),
+    ("minus-infinity", '{"a": [1, -Infinity]}', "-Infinity is not a number JSON allows"),
+    ("null", "null", "JSON object"),  # json.loads gives None: still refused, not dropped
+    ("unclosed", '{"a": [1, "]}', "not valid JSON"),
+]
+
+
+@pytest.mark.parametrize("where", ["new", "edit", "preview"])
+@pytest.mark.parametrize(
+    ("overrides", "message"), [b[1:] for b in BAD_OVERRIDES], ids=[b[0] for b in BAD_OVERRIDES]
+)
+def test_overrides_too_deep_or_not_json_numbers_are_refused_next_to_the_field(
+    admin, where, overrides, message
+):
+    fields = {**FULL, "overrides": overrides}
+    if where == "preview":  # the frame lists the mistake instead of failing
+        r = post_form(admin, "/demos/preview", fields=fields, token=page_token(admin))
+        problems = preview_problems(r.get_data(as_text=True))
+        assert r.status_code == 200 and any(message in problem for problem in problems), problems
+        assert "acme" not in tables(admin)
+        return
+    url = "/demos/new"
+    if where == "edit":
+        ok = post_form(admin, fields={**FULL, "overrides": '{"a": 1}'}, token=page_token(admin))
+        assert ok.status_code == 302
+        url = "/demos/acme/edit"
+    r = post_form(admin, url, fields=fields, token=page_token(admin))
+    page = r.get_data(as_text=True)
+    assert r.status_code == 400, page[-2000:]
+    assert message in (field_error(page, "overrides") or ""), field_error(page, "overrides")
+    assert "Nothing was saved" in page  # and the form is kept as typed
+    assert input_value(page, "overrides") == overrides and input_value(page, "title") == FULL["title"]
+    assert tables(admin).get("acme", {}).get("overrides") == ({"a": 1} if where == "edit" else None)
+
+
+def test_overrides_nested_32_levels_deep_are_still_saved(admin):
+    r = post_form(admin, fields={**FULL, "overrides": nested_json(32)}, token=page_token(admin))
+    assert r.status_code == 302, field_error(r.get_data(as_text=True), "overrides")
+    assert json.dumps(tables(admin)["acme"]["overrides"]) == nested_json(32)
+    # 60 brackets and an escaped quote inside a string are text, not nesting.
+    text = '{"temperature": 0.2, "note": "' + "[[[{{{" * 10 + ' NaN Infinity \\\\\\" ]]]"}'
+    r = post_form(admin, "/demos/acme/edit", fields={**FULL, "overrides": text}, token=page_token(admin))
+    assert r.status_code == 302, field_error(r.get_data(as_text=True), "overrides")
+    assert tables(admin)["acme"]["overrides"] == json.loads(text)
+
+
+EDITOR_ATTRS = {
+    "slug": {"autocapitalize": "off", "spellcheck": "false", "maxlength": "63"},
+    "brand.accent": {"spellcheck": "false", "maxlength": "7"},
+    "max_call_minutes": {"inputmode": "numeric"},
+}
+
+
+def test_the_editors_inputs_carry_their_attributes_as_attributes(rep, monkeypatch):
+    page = rep.get("/demos/new").get_data(as_text=True)
+    for name, expected in EDITOR_ATTRS.items():
+        attrs = input_attrs(page, name)
+        assert {key: attrs.get(key) for key in expected} == expected, (name, attrs)
+    tags = re.findall(r"<input\b[^>]*>", page)
+    assert tags and not [tag for tag in tags if "&#34;" in tag or "&quot;" in tag]
+
+    def broken(_self):
+        raise UpstreamError(UpstreamErrorKind.UNAVAILABLE, 503)
+
+    monkeypatch.setattr(type(rep.application.extensions["webcall"].itellico), "list_agents", broken)
+    page = rep.get("/demos/new").get_data(as_text=True)
+    assert input_attrs(page, "agent_id")["spellcheck"] == "false"  # the typed agent id, when the list fails
+    assert not [tag for tag in re.findall(r"<input\b[^>]*>", page) if "&#34;" in tag]
+
+
+def test_what_is_typed_into_an_input_with_attributes_stays_text(rep):
+    payload = '" autofocus onfocus="alert(1)" x="<script>alert(2)</script>'
+    r = post_form(rep, fields={**VALID, "slug": payload, "brand.accent": payload})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 400
+    for name in ("slug", "brand.accent"):
+        attrs = input_attrs(page, name)
+        assert attrs["value"] == payload and "onfocus" not in attrs and "autofocus" not in attrs, attrs
+        assert attrs["spellcheck"] == "false"
+    assert "<script>alert(2)" not in page and 'onfocus="alert(1)"' not in page
