@@ -7,9 +7,11 @@ replayed later (and within the window the `event_id` dedupe catches it). Then th
 (its `event_id` is unique) and its work is queued; the answer does not wait for the work.
 
 Answers: 404 while no secret is set (the endpoint does not exist); 401 for a missing, wrong or stale
-signature (nothing stored); 413 over WEBCALL_WEBHOOK_MAX_BYTES; 400 for a body that is not an event;
-200 `ignored` for an event type we do not handle, 200 `duplicate` for an event already stored,
-202 `accepted` otherwise. Server to server: no CSRF token (exempted here), no cookies, no CORS.
+signature (nothing stored); 413 over WEBCALL_WEBHOOK_MAX_BYTES (1 MiB by default: the app-wide 64 KB
+body limit does not apply here), with a Content-Length or sent chunked; 400 for a body that is not an
+event, or whose kept text cannot be stored (a lone surrogate, NUL); 200 `ignored` for an event type we
+do not handle, 200 `duplicate` for an event already stored, 202 `accepted` otherwise. Server to
+server: no CSRF token (exempted here), no cookies, no CORS.
 """
 
 from __future__ import annotations
@@ -47,16 +49,22 @@ def _answer(outcome: str, status: int) -> tuple[Response, int]:
     return response, status
 
 
+@bp.before_request
+def _body_limit() -> None:
+    # The app-wide MAX_CONTENT_LENGTH (64 KB, webcall/security.py) is sized for browser forms; here it
+    # refused a long `conversation.ended` with Werkzeug's HTML 413 and cut a chunked one at 64 KB (then
+    # a bad signature). This route's cap is WEBCALL_WEBHOOK_MAX_BYTES, applied by `_body`; Werkzeug's
+    # limit is one byte above it so that a chunked body over the cap is seen to be over, not cut at it.
+    request.max_content_length = services().settings.webhook_max_bytes + 1
+
+
 @bp.post("/webhooks/itellico")
 def receive() -> tuple[Response, int]:
     settings = services().settings
     if not settings.webhook_secret:
         abort(404)
-    length = request.content_length
-    if length is not None and length > settings.webhook_max_bytes:
-        return _answer("too_large", 413)
-    body = request.stream.read(settings.webhook_max_bytes + 1)
-    if len(body) > settings.webhook_max_bytes:
+    body = _body(settings.webhook_max_bytes)
+    if body is None:
         return _answer("too_large", 413)
     problem = _check_signature(
         settings.webhook_secret,
@@ -88,6 +96,20 @@ def receive() -> tuple[Response, int]:
     return _answer("accepted", 202)
 
 
+def _body(cap: int) -> bytes | None:
+    """The whole body, or None when it is over `cap` bytes: by its Content-Length (then not read), or,
+    sent chunked, once more than `cap` bytes arrived. Never a body cut short."""
+    if (request.content_length or 0) > cap:
+        return None
+    body = bytearray()
+    while len(body) <= cap:  # a read may return less than asked: only an empty one is the end
+        chunk = request.stream.read(cap + 1 - len(body))
+        if not chunk:
+            break
+        body += chunk
+    return None if len(body) > cap else bytes(body)
+
+
 def _check_signature(secret: str, body: bytes, sent: str, timestamp: str, tolerance: int) -> str | None:
     """None when `sent` signs `body` at a fresh `timestamp`; else why not (bad_signature | stale)."""
     if not sent or not timestamp or not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 16:
@@ -106,7 +128,9 @@ def _check_signature(secret: str, body: bytes, sent: str, timestamp: str, tolera
 def _parse(body: bytes) -> WebhookEvent | None:
     try:
         envelope = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):
+        # ValueError: not JSON, not UTF-8, and also valid JSON with an integer of more than 4,300 digits
+        # (Python's int-from-text limit). Each a 400: a 5xx is what itellico keeps retrying.
         return None
     if not isinstance(envelope, dict):
         return None
@@ -116,7 +140,7 @@ def _parse(body: bytes) -> WebhookEvent | None:
     call_id = data.get("conversation_uuid") or data.get("id") or data.get("call_id")
     duration = data.get("duration_seconds")
     created = envelope.get("created")
-    return WebhookEvent(
+    event = WebhookEvent(
         event_id=event_id,
         event_type=event_type,
         call_id=call_id if _text(call_id, 64) else None,
@@ -125,10 +149,24 @@ def _parse(body: bytes) -> WebhookEvent | None:
         duration_seconds=_seconds(duration),
         occurred_at=str(created)[:64] if created is not None else None,
     )
+    # JSON may carry a lone surrogate ("\ud800"), which cannot be written as UTF-8, and NUL, which
+    # PostgreSQL's text refuses: either in what the event keeps made the store fail (a 5xx, retried
+    # for ever). What is not kept (the messages) may hold anything.
+    if not all(_storable(value) for value in vars(event).values() if isinstance(value, str)):
+        return None
+    return event
 
 
 def _text(value: Any, limit: int) -> bool:
     return isinstance(value, str) and 0 < len(value) <= limit
+
+
+def _storable(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
 
 
 def _seconds(value: Any) -> int | None:

@@ -3,14 +3,18 @@ queue in any order; the secret never shows; CSRF does not apply to it and still 
 
 from __future__ import annotations
 
+import http.client
+import io
 import json
 import logging
+import threading
 import time
 import uuid
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.serving import make_server
 
 from webcall.tasks import run_pending, task_queue
 from webcall.webhook_store import events
@@ -45,17 +49,42 @@ def envelope(event_type: str, call_id: str, event_id: str | None = None, **data:
     }
 
 
-def post(
-    client, body: bytes | dict, *, secret: str = SECRET, timestamp: int | None = None, sig: str | None = None
-):
-    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+def signed_headers(raw: bytes, *, secret: str = SECRET, timestamp: int | None = None, sig: str | None = None):
     stamp = str(int(time.time()) if timestamp is None else timestamp)
-    headers = {
+    return {
         "Content-Type": "application/json",
         "X-Itellico-Timestamp": stamp,
         "X-Itellico-Signature": sig if sig is not None else signature(secret, raw, stamp),
     }
+
+
+def post(client, body: bytes | dict, *, chunked: bool = False, **signing: Any):
+    """Signed `body` (unless `signing` says otherwise); `chunked`: sent without a Content-Length, as a
+    WSGI server hands on a `Transfer-Encoding: chunked` body (it marks the stream terminated)."""
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    headers = signed_headers(raw, **signing)
+    if chunked:
+        environ = {"wsgi.input_terminated": True, "CONTENT_LENGTH": ""}
+        return client.post(URL, input_stream=io.BytesIO(raw), headers=headers, environ_overrides=environ)
     return client.post(URL, data=raw, headers=headers)
+
+
+def sized_event(call_id: str, size: int) -> bytes:
+    """A `conversation.ended` of exactly `size` bytes, most of them a long transcript (real ones can be
+    far beyond the app-wide 64 KB body limit)."""
+    event = envelope(
+        "conversation.ended", call_id, status="completed", messages=[{"role": "user", "message": ""}]
+    )
+    event["data"]["messages"][0]["message"] = "x" * (size - len(json.dumps(event).encode()))
+    raw = json.dumps(event).encode()
+    assert len(raw) == size
+    return raw
+
+
+def too_large_count() -> float:
+    from prometheus_client import REGISTRY
+
+    return REGISTRY.get_sample_value("webcall_webhook_events_total", {"outcome": "too_large"}) or 0.0
 
 
 def stored(app) -> int:
@@ -164,6 +193,54 @@ def test_a_malformed_body_is_400(app, client, body):
     assert stored(app) == 0
 
 
+def _huge_int(event: dict[str, Any]) -> bytes:
+    # Valid JSON that Python will not turn into an int (over 4,300 digits: ValueError, not JSONDecodeError).
+    return json.dumps(event).replace('"HUGE"', "9" * 4301).encode()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        _huge_int(envelope("conversation.ended", "c1", duration_seconds="HUGE")),
+        _huge_int(envelope("conversation.ended", "c1", messages=[{"seconds": "HUGE"}])),
+        # A lone surrogate ("\ud800" is valid JSON) in any text that is kept: SQLite cannot encode it.
+        json.dumps(envelope("conversation.ended", "c1", event_id="\ud800")).encode(),
+        json.dumps(envelope("conversation.ended", "\udfff-c1")).encode(),
+        json.dumps(envelope("conversation.ended", "c1", room_sid="RM_\ud800")).encode(),
+        json.dumps(envelope("conversation.ended", "c1", status="completed\udc00")).encode(),
+        json.dumps({**envelope("conversation.ended", "c1"), "created": "\ud83d"}).encode(),
+        json.dumps(envelope("conversation.transcribed", "c1", event_id="\ud800")).encode(),  # even ignored
+        # NUL: PostgreSQL's text refuses it (a 5xx there, retried for ever).
+        json.dumps(envelope("conversation.ended", "c1", event_id="e\x00")).encode(),
+    ],
+    ids=[
+        "huge-int",
+        "huge-int-in-messages",
+        "surrogate-event-id",
+        "surrogate-call-id",
+        "surrogate-room",
+        "surrogate-status",
+        "surrogate-created",
+        "surrogate-ignored",
+        "nul-event-id",
+    ],
+)
+def test_a_signed_body_that_cannot_be_kept_is_malformed_not_a_5xx(make_sales_app, body):
+    # A 5xx is what itellico retries: these must be a 400 once and for all. The default cap: bodies
+    # with a huge integer are over the `app` fixture's 4096 bytes.
+    app = make_sales_app(webhook_secret=SECRET)
+    answer = post(app.test_client(), body)
+    assert (answer.status_code, answer.get_json()) == (400, {"status": "malformed"})
+    assert stored(app) == 0
+
+
+def test_a_surrogate_where_nothing_is_kept_is_harmless(app, client):
+    # The messages are never stored (nor anything else the event does not keep): a broken emoji in a
+    # transcript does not cost the event.
+    event = envelope("conversation.ended", new_call(app), messages=[{"role": "user", "message": "\ud83d"}])
+    assert post(client, event).status_code == 202
+
+
 def test_an_unknown_event_type_is_2xx_and_ignored(app, client):
     answer = post(client, envelope("conversation.transcribed", new_call(app)))
     assert answer.status_code == 200 and answer.get_json() == {"status": "ignored"}
@@ -266,15 +343,59 @@ def test_webhooks_need_no_csrf_token_but_the_studio_still_does(app, client):
 
 
 def test_a_body_without_a_length_is_read_only_up_to_the_cap(app, client):
-    import io
-
-    raw = json.dumps(envelope("conversation.ended", new_call(app), padding="x" * 5000)).encode()
-    stamp = str(int(time.time()))
-    headers = {"X-Itellico-Timestamp": stamp, "X-Itellico-Signature": signature(SECRET, raw, stamp)}
-    environ = {"wsgi.input_terminated": True, "CONTENT_LENGTH": ""}  # chunked: no Content-Length
-    answer = client.post(URL, input_stream=io.BytesIO(raw), headers=headers, environ_overrides=environ)
+    answer = post(client, envelope("conversation.ended", new_call(app), padding="x" * 5000), chunked=True)
     assert answer.status_code == 413
     assert stored(app) == 0
+
+
+# The default cap (WEBCALL_WEBHOOK_MAX_BYTES, 1 MiB) is far above the app-wide 64 KB body limit
+# (webcall/security.py): these use it, not the 4096 of the `app` fixture, which hid that limit.
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_an_event_up_to_the_default_cap_is_accepted_whole(make_sales_app, chunked):
+    app = make_sales_app(webhook_secret=SECRET)
+    cap = app.extensions["webcall"].settings.webhook_max_bytes
+    assert cap == 1024 * 1024
+    client = app.test_client()
+    for size in (100_000, cap):  # a cut body would fail its signature (401)
+        answer = post(client, sized_event(new_call(app), size), chunked=chunked)
+        assert (answer.status_code, answer.get_json()) == (202, {"status": "accepted"}), size
+    assert stored(app) == 2
+    # The larger cap is the webhook's alone: the rest of the app keeps its 64 KB.
+    assert client.post("/api/calls", data=b"x" * 100_000, content_type="application/json").status_code == 413
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_a_body_over_the_default_cap_is_our_413_and_counted(make_sales_app, chunked):
+    app = make_sales_app(webhook_secret=SECRET)
+    cap = app.extensions["webcall"].settings.webhook_max_bytes
+    before = too_large_count()
+    answer = post(app.test_client(), sized_event(new_call(app), cap + 1), chunked=chunked)
+    assert (answer.status_code, answer.get_json()) == (413, {"status": "too_large"})
+    assert too_large_count() - before == 1
+    assert stored(app) == 0
+
+
+def test_over_real_http_a_chunked_event_is_read_whole_or_refused_as_too_large(make_sales_app):
+    app = make_sales_app(webhook_secret=SECRET)
+    cap = app.extensions["webcall"].settings.webhook_max_bytes
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        for size, status, outcome in ((100_000, 202, "accepted"), (cap + 1, 413, "too_large")):
+            raw = sized_event(new_call(app), size)
+            connection = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=10)
+            chunks = (raw[i : i + 16_384] for i in range(0, len(raw), 16_384))
+            headers = {**signed_headers(raw), "Transfer-Encoding": "chunked"}  # and no Content-Length
+            connection.request("POST", URL, body=chunks, headers=headers, encode_chunked=True)
+            answer = connection.getresponse()
+            assert (answer.status, json.loads(answer.read())) == (status, {"status": outcome}), size
+            connection.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert stored(app) == 1
 
 
 def test_applying_is_claimed_once(app, client):
