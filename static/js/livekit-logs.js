@@ -6,12 +6,15 @@
 // or no agent came), livekit-client 2.23 logs 'error sending preconnect buffer' at error level,
 // although nothing went wrong: there was nobody to send the recording to. Nor is it news when the
 // visitor hangs up while the recording is still on its way to the agent (seen in CI: the send fails
-// as the Room closes). Those cases are logged at debug level instead; every other error (a failed
-// send to an agent in a call that goes on, say) stays an error.
+// as the Room closes). Those cases are logged at debug level instead. An agent not active within 10 s
+// is a warning: livekit-client goes on waiting and still sends the recording to an agent that comes
+// later, and the element's own join timeout (15 s, call-start.js) is the error the visitor sees. Every
+// other error (a failed send to an agent in a call that goes on, say) stays an error.
 
 /** The reasons livekit-client gives when the call ended before any agent could take the recording. */
 const ENDED_BEFORE_AGENT = ['Got disconnected without active agent present', 'Agent disconnected'];
 const BUFFER_NOT_SENT = 'error sending preconnect buffer';
+const AGENT_LATE = 'agent not active within';
 
 /** Names of the Rooms this page has left or is leaving (the last few). */
 const closedRooms = new Set();
@@ -55,8 +58,13 @@ export function adjustLivekitLogs(lk) {
     const write = made(method, level, name);
     if (method !== 'error') return write;
     const quiet = level <= 1 ? made('debug', level, name) : () => {};
-    return (/** @type {unknown} */ message, /** @type {unknown} */ context) => (
-      isBufferLeftUnsent(message, context) ? quiet(message, context) : write(message, context));
+    const warn = made('warn', level, name);
+    return (/** @type {unknown} */ message, /** @type {any} */ context) => {
+      if (isBufferLeftUnsent(message, context)) return quiet(message, context);
+      if (typeof message === 'string' && message.includes(BUFFER_NOT_SENT)
+        && String(context?.error?.message ?? '').includes(AGENT_LATE)) return warn(message, context);
+      return write(message, context);
+    };
   };
   logger.rebuild(); // applies the factory now, without writing the level to the host's localStorage
 }

@@ -12,8 +12,9 @@ const log = lk.getLogger(lk.LoggerNames.Participant);
 /** Every console.error / console.debug / console.log call made while `fn` runs. */
 function consoleCalls(fn) {
   const calls = [];
-  const saved = { error: console.error, debug: console.debug, log: console.log };
+  const saved = { error: console.error, warn: console.warn, debug: console.debug, log: console.log };
   console.error = (...args) => calls.push(['error', ...args]);
+  console.warn = (...args) => calls.push(['warn', ...args]);
   console.debug = (...args) => calls.push(['debug', ...args]);
   console.log = (...args) => calls.push(['log', ...args]);
   try {
@@ -48,7 +49,9 @@ test('after: the unsent buffer is no console error; other errors still are', () 
   });
   assert.deepEqual(calls, [], 'at the default level (info) debug output is dropped');
   calls = consoleCalls(() => unsent('agent not active within 10 seconds'));
-  assert.deepEqual(calls.map((c) => c[0]), ['error'], 'an agent that is late while the call goes on: still an error');
+  // livekit-client keeps waiting after its 10 s and still sends the recording to an agent that comes
+  // later; the element's own join timeout (15 s) is the error a visitor sees. A warning, not red.
+  assert.deepEqual(calls.map((c) => c[0]), ['warn'], 'an agent that is late while the call goes on: a warning');
   calls = consoleCalls(() => log.error('could not publish track', { error: new Error('boom') }));
   assert.deepEqual(calls.map((c) => c[0]), ['error']);
 
