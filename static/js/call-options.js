@@ -18,6 +18,7 @@ import { loadLivekitClient } from './livekit-loader.js';
  * @property {MediaDevices} [mediaDevices] injectable for tests
  * @property {Permissions} [permissions] injectable for tests (navigator.permissions)
  * @property {typeof AudioContext} [AudioContext] injectable for tests
+ * @property {Function} [RTCPeerConnection] injectable for tests: absent, no call can connect
  * @property {() => number} [now]
  */
 
@@ -32,6 +33,7 @@ export function withDefaults(options) {
     mediaDevices: globalThis.navigator?.mediaDevices,
     permissions: globalThis.navigator?.permissions,
     AudioContext: globalThis.AudioContext,
+    RTCPeerConnection: globalThis.RTCPeerConnection,
     now: Date.now,
     ...options,
   };

@@ -130,6 +130,7 @@ export class CallSession extends EventTarget {
     try {
       const room = await runStartSequence(attempt, {
         voice,
+        webrtc: typeof this.#options.RTCPeerConnection === 'function',
         loadLivekit: this.#options.loadLivekit,
         mic: this.#mic,
         agent: this.#agent,

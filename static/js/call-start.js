@@ -34,6 +34,7 @@ export function stepForState(state) {
 /**
  * @typedef {object} StartSteps
  * @property {boolean} voice
+ * @property {boolean} webrtc  the browser has RTCPeerConnection (some extensions and policies remove it)
  * @property {() => Promise<any>} loadLivekit
  * @property {import('./microphone.js').Microphone} mic
  * @property {import('./agent-presence.js').AgentPresence} agent
@@ -51,6 +52,9 @@ export function stepForState(state) {
  */
 export async function runStartSequence(attempt, steps) {
   const { voice, mic, agent } = steps;
+  // Without WebRTC no call (voice or typed) can connect: say so before the microphone prompt and
+  // before anything is created upstream, not as an unreachable server after both.
+  if (!steps.webrtc) throw new CallError('webrtc_unavailable', STEPS.connecting);
   const lkPromise = steps.loadLivekit().catch((err) => {
     throw new CallError('client_load_failed', STEPS.loadingClient, { cause: err });
   });

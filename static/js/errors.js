@@ -49,6 +49,7 @@ export const ERRORS = Object.freeze({
   agent_join_timeout: { retry: true },
   call_dropped: { retry: true },
   unsupported_browser: { retry: false, offerText: true },
+  webrtc_unavailable: { retry: false },
   unknown_error: { retry: true },
 });
 

@@ -135,6 +135,24 @@ def test_granted_microphone_creates_the_call_while_the_mic_opens(context: Browse
     element_state(page, "ended")
 
 
+def test_a_browser_without_webrtc_is_told_so_before_the_microphone_or_a_create(
+    context: BrowserContext, app_url, sandbox
+):
+    """Some privacy extensions and enterprise policies remove RTCPeerConnection: no call can connect,
+    so the page says so at once, not 'server unreachable' after a call was made upstream."""
+    context.add_init_script(INSTRUMENT)
+    context.add_init_script(ORDER)
+    context.add_init_script("delete window.RTCPeerConnection; delete window.webkitRTCPeerConnection")
+    page = context.new_page()
+    open_page(page, app_url)
+    before = len(sandbox.creates())
+    page.click(part("call-button"))
+    expect(page.locator(part("error"))).to_have_attribute("data-code", "webrtc_unavailable", timeout=20_000)
+    expect(page.locator(part("error"))).to_contain_text("WebRTC")
+    assert page.evaluate("window.__order") == [], "the microphone was asked, or a create sent"
+    assert len(sandbox.creates()) == before
+
+
 def test_without_a_permissions_answer_the_microphone_opens_before_the_call_is_created(
     browser: Browser, app_url, sandbox
 ):

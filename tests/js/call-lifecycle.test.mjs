@@ -27,6 +27,23 @@ for (const state of ['prompt', 'denied', 'throws', 'unsupported']) {
   });
 }
 
+for (const mode of ['voice', 'text']) {
+  test(`a browser without WebRTC (${mode}): webrtc_unavailable before the microphone or anything upstream`, async () => {
+    const api = fakeFetch(() => [201, createResponse()]);
+    const mic = fakeMic();
+    const session = new CallSession({
+      mode, loadLivekit: async () => fakeLivekit(), fetch: api.fetch, mediaDevices: mic,
+      permissions: fakePermissions('granted'), RTCPeerConnection: undefined, // removed (an extension, a locked-down browser)
+    });
+    const events = record(session, ['error', 'ended']);
+    assert.equal(await session.start(), false);
+    await settle();
+    assert.equal(creates(api).length, 0, 'POST /api/calls was sent for a call that cannot connect');
+    assert.equal(mic.calls.length, 0, 'the microphone was asked for a call that cannot connect');
+    assert.deepEqual(events.map((e) => [e.type, e.code ?? e.reason]), [['error', 'webrtc_unavailable'], ['ended', 'failed']]);
+  });
+}
+
 test('permission "prompt": the create waits for the microphone, livekit-client loads meanwhile', async () => {
   const log = [];
   const api = fakeFetch(() => [201, createResponse()], { log });

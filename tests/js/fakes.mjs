@@ -2,6 +2,10 @@
 // Web Audio and our backend. They model only what CallSession uses (livekit.md §1), no network.
 import { EventEmitter } from 'node:events';
 
+// The browser these tests stand in for has WebRTC (the sessions check for it before a call starts);
+// the fake Room never uses it. A test of a browser without it passes `RTCPeerConnection: undefined`.
+globalThis.RTCPeerConnection ??= class RTCPeerConnection {};
+
 export const RpcErrorCode = { CONNECTION_TIMEOUT: 1501, RECIPIENT_DISCONNECTED: 1503, RECIPIENT_NOT_FOUND: 1401 };
 
 export const RoomEvent = {
