@@ -98,6 +98,8 @@
 
   function pick(value, allowed, fallback) { return allowed.indexOf(value) >= 0 ? value : fallback; }
 
+  function validColour(value) { return !window.CSS || CSS.supports('color', value); }
+
   /** Length in code points, as the server counts ('😀' is one character, not two UTF-16 units). */
   function codePoints(value) {
     var n = 0;
@@ -152,6 +154,13 @@
     this._rawVariables = options.variables;
     this._call = null;
     this._panelModule = null;
+    this._closes = 0; // how often the panel was closed: a start pending since an earlier open is cancelled
+    // An accent the browser cannot parse is the page's typo: ignore it, so the demo's own accent applies.
+    this._accent = options.accent;
+    if (this._accent && !validColour(this._accent)) {
+      warn('data-accent "' + this._accent + '" is not a CSS colour; the demo\'s accent is used');
+      this._accent = null;
+    }
 
     var host = this.element = document.createElement('itellico-widget');
     host.setAttribute('data-demo', this.demo);
@@ -262,7 +271,7 @@
     var dom = this._dom;
     var cfg = this._config || {};
     var theme = pick(this._o.theme, THEMES, null) || pick(cfg.theme, THEMES, 'auto');
-    var accent = this._o.accent || cfg.accent;
+    var accent = this._accent || cfg.accent;
     var position = this._position();
     var stack = 0;
     for (var i = 0; i < this._siblings.length && this._siblings[i] !== this; i++) if (this._siblings[i]._position() === position) stack++;
@@ -271,7 +280,7 @@
     dom.w.setAttribute('data-position', position);
     dom.w.setAttribute('data-theme', theme);
     dom.w.setAttribute('data-status', this._status);
-    if (accent && window.CSS && CSS.supports('color', accent)) this.element.style.setProperty('--itellico-accent', accent);
+    if (accent && validColour(accent)) this.element.style.setProperty('--itellico-accent', accent);
     var open = !dom.panel.hidden;
     var callState = this._call ? this._call.state : 'idle';
     var inCall = ['requesting-mic', 'connecting', 'waiting-for-agent', 'in-call', 'ending'].indexOf(callState) >= 0;
@@ -326,7 +335,13 @@
 
   /** @returns {Record<string, string>} the page's variables that the demo allows */
   Widget.prototype._acceptedVariables = function () {
-    if (this._accepted === undefined) this._accepted = filterVariables(this._rawVariables, (this._config && this._config.variables) || {}, this.demo);
+    if (!this._config) {
+      // Without the config no name is known to be allowed, and the problem is the config, not the name: the
+      // origin or the demo (warned when it loaded) or a failed load. Not cached: "Try again" checks them.
+      if (this._status === 'failed' && this._rawVariables != null) warn('the widget config of demo "' + this.demo + '" could not be loaded from ' + this._apiBase + '; variables are checked and sent once it loads');
+      return {};
+    }
+    if (this._accepted === undefined) this._accepted = filterVariables(this._rawVariables, this._config.variables || {}, this.demo);
     return this._accepted;
   };
 
@@ -340,6 +355,7 @@
   Widget.prototype.open = function (start) {
     var self = this;
     var dom = this._dom;
+    var closes = this._closes;
     dom.panel.hidden = false;
     this._render();
     dom.panel.focus();
@@ -351,6 +367,8 @@
         dom.loading.hidden = true;
         var el = self._ensureCall();
         self._render();
+        // Closed while the config or the call UI loaded (a slow link): the visitor said no, so no microphone.
+        if (self._closes !== closes) return false;
         return start !== false && el.state === 'idle' ? el.start() : false;
       }, function () {
         dom.loading.hidden = true;
@@ -363,6 +381,7 @@
 
   /** Close (minimise) the panel; a running call goes on, the launcher says so. */
   Widget.prototype.close = function () {
+    this._closes++;
     this._dom.panel.hidden = true;
     this._render();
     this._dom.launcher.focus();
@@ -376,7 +395,8 @@
   /** Open the panel and start a call (after the consent text, when the demo has one). */
   Widget.prototype.start = function () {
     var self = this;
-    return this.open(false).then(function () { return self._call ? self._call.start() : false; });
+    var closes = this._closes;
+    return this.open(false).then(function () { return self._call && self._closes === closes ? self._call.start() : false; });
   };
 
   Widget.prototype.end = function () { return this._call ? this._call.end() : undefined; };
@@ -398,7 +418,20 @@
   // Mount last: everything above (the Widget prototype) must exist first.
   if (script && script.dataset && script.dataset.demo !== undefined) {
     api.mount(optionsFromScript(script));
-  } else if (!script) {
+  } else if (script) {
+    // No data-demo: the page wants only window.ItellicoWebCall, to mount launchers from code (data-demo=""
+    // is the default demo). A forgotten attribute would show nothing at all, so once the page has loaded
+    // and no launcher exists, say what is missing (once per page, however many such tags).
+    var check = function () {
+      setTimeout(function () {
+        if (api.widgets.length || api._toldNoDemo) return;
+        api._toldNoDemo = true;
+        warn('widget.js was loaded without data-demo, so no launcher is shown: add data-demo="your-demo" to its script tag, or call ItellicoWebCall.mount({demo: \'your-demo\'})');
+      });
+    };
+    if (document.readyState === 'complete') check();
+    else window.addEventListener('load', check, { once: true });
+  } else {
     // Loaded in a way that hides document.currentScript: mount every tag that names a demo, once.
     var tags = document.querySelectorAll('script[data-demo][src*="widget.js"]:not([data-itellico-mounted])');
     for (var i = 0; i < tags.length; i++) api.mount(optionsFromScript(tags[i]));

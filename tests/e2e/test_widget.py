@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from flask import Flask, Response, render_template_string, request
-from playwright.sync_api import Browser, Frame, Page, Playwright, expect
+from playwright.sync_api import Browser, Frame, Page, Playwright, Route, expect
 
 from sandbox.stack import DEFAULT_AGENT_ID
 from webcall import ROOT
@@ -94,6 +94,15 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     "hostile": {"widgets": [{"demo": "northwind", "mode": "text"}], "hostile": True},
     "blocked": {"widgets": [{"demo": "elsewhere"}]},
     "inline": {"widgets": [], "inline": "northwind"},
+    # Lena (no consent text) by voice: a start goes straight to the microphone.
+    "voice": {"widgets": [{"demo": "alpen", "mode": "voice"}]},
+    "alpen": {"widgets": [{"demo": "alpen"}]},
+    "bad-accent": {
+        "widgets": [{"demo": "northwind", "mode": "text", "accent": "red; background:url(x.png)"}]
+    },
+    # The loader without data-demo (only the JS API), and with an empty one (the default demo).
+    "no-demo": {"widgets": [{}]},
+    "empty-demo": {"widgets": [{"demo": ""}]},
 }
 
 
@@ -355,6 +364,157 @@ def test_disallowed_origin_gets_a_clear_message_and_no_call(page, host, widget_a
     )
     assert outcome == [403, "origin_not_allowed"]
     assert new_creates(sandbox, before) == []
+    # Variables set there: the origin is the problem (warned above), not the variable's name.
+    assert page.evaluate("ItellicoWebCall.widgets[0].setVariables({name: 'x'})") == {}
+    assert not [w for w in rec.warnings if "variable" in w], rec.warnings
+
+
+def test_variables_set_while_the_config_failed_reach_the_call_after_try_again(
+    page, host, widget_app, sandbox
+):
+    before = len(sandbox.creates())
+    config = "**/api/demos/alpen/widget"
+    page.route(config, lambda route: route.abort())
+    rec = open_site(page, host, widget_app, "alpen")
+    expect(launcher(page, "alpen")).to_be_visible()  # shown once the config load is over, failed or not
+    assert page.evaluate("ItellicoWebCall.get('alpen').setVariables({name: 'Max'})") == {}
+    # The warning names the real problem (the config), not the variable, which the demo does allow.
+    assert not [w for w in rec.warnings if 'variable "name"' in w], rec.warnings
+    assert [w for w in rec.warnings if 'config of demo "alpen" could not be loaded' in w], rec.warnings
+    page.unroute(config)
+    launcher(page, "alpen").click()
+    notice = page.locator(f"{widget('alpen')} [part=notice]")
+    expect(notice).to_have_attribute("data-code", "load_failed")
+    notice.locator("[data-action=retry]").click()
+    expect(page.locator(f'{widget("alpen")}[data-call-state="in-call"]')).to_have_count(1, timeout=20_000)
+    (created,) = new_creates(sandbox, before)
+    assert created["test_variables"] == {"company": "Alpenblick Hotels", "name": "Max"}  # checked once loaded
+    page.evaluate("ItellicoWebCall.get('alpen').end()")
+    expect(page.locator(f'{widget("alpen")}[data-call-state="ended"]')).to_have_count(1, timeout=15_000)
+
+
+GET_USER_MEDIA_SPY = """
+window.__getUserMedia = 0;
+const getUserMedia = MediaDevices.prototype.getUserMedia;
+MediaDevices.prototype.getUserMedia = function (...args) {
+  window.__getUserMedia += 1;
+  return getUserMedia.apply(this, args);
+};
+"""
+
+
+def until(page: Page, condition: Any, what: str, timeout_s: float = 10) -> None:
+    """Wait for a condition on the test's side (a route handler ran), letting Playwright deliver events."""
+    for _ in range(int(timeout_s / 0.02)):
+        if condition():
+            return
+        page.wait_for_timeout(20)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.mark.parametrize(("start", "close"), [("click", "escape"), ("click", "launcher"), ("api", "escape")])
+def test_closing_the_panel_before_the_call_ui_loaded_cancels_the_start(
+    page, host, widget_app, sandbox, start, close
+):
+    """A visitor who clicks (or whose page calls start()), then closes the panel while the call UI still
+    loads (a slow link), said no: the microphone must not go on when the module arrives. Opening the panel
+    again starts the call."""
+    before = len(sandbox.creates())
+    page.add_init_script(GET_USER_MEDIA_SPY)
+    held: list[Route] = []
+    lazy = "**/static/js/widget-panel.js"
+    page.route(lazy, lambda route: held.append(route))  # the lazy module waits until the panel is closed
+    rec = open_site(page, host, widget_app, "voice")
+    button = launcher(page, "alpen")
+    expect(button).to_be_visible()  # the config is there, so a click goes on to load the call UI
+    panel = page.locator(f"{widget('alpen')} [part=panel]")
+    if start == "click":
+        button.click()
+    else:
+        page.evaluate(
+            "() => { ItellicoWebCall.get('alpen').start(); }"
+        )  # not awaited: it waits for the module
+    expect(panel).to_be_visible()
+    until(page, lambda: held, "the request for widget-panel.js")
+    if close == "escape":
+        page.keyboard.press("Escape")
+    else:
+        button.click()
+    expect(panel).to_be_hidden()
+    for route in held:
+        route.continue_()
+    page.unroute(lazy)
+    # The element is made once the module is there; a start would have left `idle` in the same task.
+    expect(page.locator(f"{widget('alpen')} itellico-call")).to_have_count(1)
+    page.wait_for_load_state("networkidle")
+    assert page.locator(widget("alpen")).get_attribute("data-call-state") == "idle"
+    assert host_events(page, "alpen", "state") == []
+    assert page.evaluate("window.__getUserMedia") == 0
+    assert rec.fetched("/api/calls") == [] and new_creates(sandbox, before) == []
+    expect(button).not_to_have_text("Im Gespräch")
+
+    # Opened again, later: the call starts as usual.
+    button.click()
+    expect(panel).to_be_visible()
+    expect(page.locator(f'{widget("alpen")}[data-call-state="in-call"]')).to_have_count(1, timeout=20_000)
+    (created,) = new_creates(sandbox, before)
+    assert created["agent_id"] == LENA and created["audio_input_enabled"] is True
+    assert page.evaluate("window.__getUserMedia") >= 1
+    page.evaluate("ItellicoWebCall.get('alpen').end()")
+    expect(page.locator(f'{widget("alpen")}[data-call-state="ended"]')).to_have_count(1, timeout=15_000)
+
+
+def test_an_invalid_data_accent_is_ignored_and_the_demo_accent_kept(page, host, widget_app):
+    rec = open_site(page, host, widget_app, "bad-accent")
+    button = launcher(page, "northwind")
+    expect(button).to_be_visible()
+    expect(button).to_have_css("background-color", "rgb(15, 118, 110)")  # brand.accent, not the default blue
+    warned = [w for w in rec.warnings if "red; background:url(x.png)" in w]
+    assert len(warned) == 1 and "is not a CSS colour" in warned[0], rec.warnings
+
+
+MOUNT_FROM_CODE = """
+document.addEventListener('load', (e) => {
+  if (e.target instanceof HTMLScriptElement && e.target.src.endsWith('/widget.js')) {
+    window.ItellicoWebCall.mount({ demo: 'northwind', mode: 'text' });
+  }
+}, true);
+"""
+
+
+def next_task(page: Page) -> None:
+    """Let the page run the tasks it queued so far (the loader checks for launchers a task after load)."""
+    page.evaluate("new Promise((resolve) => setTimeout(resolve, 0))")
+
+
+def test_a_script_tag_without_data_demo_loads_only_the_js_api(page, host, widget_app):
+    """Without data-demo the tag mounts nothing: it loads ItellicoWebCall for launchers mounted from code.
+    When none is mounted by the time the page has loaded, the console says what is missing, once."""
+    rec = Recorder(page)
+    with page.expect_console_message(lambda m: "data-demo" in m.text, timeout=10_000) as told:
+        page.goto(f"{host}/site/no-demo?app={widget_app}")
+    assert told.value.type == "warning"
+    assert "no launcher" in told.value.text and "ItellicoWebCall.mount" in told.value.text, told.value.text
+    next_task(page)
+    assert page.locator(WIDGET).count() == 0
+    assert page.evaluate("ItellicoWebCall.widgets.length") == 0
+    assert len([w for w in rec.warnings if "data-demo" in w]) == 1, rec.warnings
+
+    # The page mounts its launcher from code as soon as the script has loaded: no warning.
+    page.add_init_script(MOUNT_FROM_CODE)
+    rec = Recorder(page)
+    page.goto(f"{host}/site/no-demo?app={widget_app}")
+    expect(launcher(page, "northwind")).to_have_text("Talk to Ava")
+    next_task(page)
+    assert not [w for w in rec.warnings if "data-demo" in w], rec.warnings
+    assert rec.errors == []
+
+
+def test_an_empty_data_demo_mounts_the_default_demo(page, host, widget_app):
+    rec = open_site(page, host, widget_app, "empty-demo")
+    expect(page.locator(widget("default"))).to_have_count(1)
+    next_task(page)
+    assert not [w for w in rec.warnings if "data-demo" in w and "no launcher" in w], rec.warnings
 
 
 def test_rate_limited_widget_tells_the_person_to_try_again_shortly(
