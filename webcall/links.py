@@ -21,7 +21,7 @@ import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -106,7 +106,9 @@ def parse_expiry(raw: str, now: float | None = None) -> int:
             day = datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=UTC)
         except ValueError:
             raise LinkError(f"expiry {raw!r}: use e.g. 30m, 12h, 7d, 2w or a date like 2026-12-31") from None
-        exp = int((day + timedelta(days=1)).timestamp()) - 1
+        # The end of that day is the next one's first second, less one. A date so far away that the
+        # next day cannot be made (9999-12-31) is past the longest expiry anyway.
+        exp = int(day.timestamp()) + 86400 - 1
     if exp <= now:
         raise LinkError(f"expiry {raw!r} is not in the future")
     if exp - now > MAX_LINK_DAYS * 86400:

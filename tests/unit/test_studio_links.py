@@ -153,6 +153,9 @@ def test_extend_reports_a_bad_expiry_and_refuses_a_revoked_link(client, svc):
     assert "use e.g. 30m" in client.get("/demos").get_data(as_text=True)
     post_form(client, f"/demos/links/{link.link_id}/extend", expires="999w")
     assert "more than 365 days" in client.get("/demos").get_data(as_text=True)
+    # The last day there is (datetime's): no day after it to end on. Was a 500.
+    assert post_form(client, f"/demos/links/{link.link_id}/extend", expires="9999-12-31").status_code == 302
+    assert "more than 365 days" in client.get("/demos").get_data(as_text=True)
     assert LinkStore(svc.calllog.engine).get(link.link_id).expires_at == before
     post_form(client, f"/demos/links/{link.link_id}/revoke")
     post_form(client, f"/demos/links/{link.link_id}/extend", expires="7d")
