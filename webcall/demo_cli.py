@@ -7,6 +7,7 @@ with --replace, demos that are not in the file are removed. export writes every 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -47,5 +48,13 @@ def export_command(path: Path | None) -> None:
     if path is None:
         click.echo(text, nl=False)
         return
-    path.write_text(text, encoding="utf-8")
+    # Written beside the target and renamed over it: an export that fails half-way (a full disk) leaves
+    # the previous file (often the last backup) whole, not a truncated TOML.
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise click.ClickException(f"cannot write {path}: {error.strerror or error}") from None
     click.echo(f"{path}: {len(services().demos.tables())} demos", err=True)

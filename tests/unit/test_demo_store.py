@@ -160,6 +160,28 @@ def test_export_then_import_round_trips(app, tmp_path):
     assert app.extensions["webcall"].demos.get("northwind").title == "Imported title"
 
 
+def test_an_export_that_cannot_be_written_says_so_and_keeps_the_old_file(app, tmp_path, monkeypatch):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demos", "export", str(tmp_path / "no" / "such" / "dir.toml")])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert "cannot write" in result.output
+    (tmp_path / "backups").mkdir()
+    backup = tmp_path / "backups" / "demos.toml"
+    backup.write_text("kept = true\n")
+
+    def disk_full(self, data, *args, **kwargs):  # what a full disk does: part of it written, then an error
+        with open(self, "w") as half:
+            half.write(data[:10])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", disk_full)
+    result = runner.invoke(args=["demos", "export", str(backup)])
+    monkeypatch.undo()
+    assert result.exit_code == 1 and "No space left on device" in result.output
+    assert backup.read_text() == "kept = true\n"  # the old backup is whole
+    assert [p.name for p in backup.parent.iterdir()] == ["demos.toml"]  # and nothing half-written beside it
+
+
 def test_import_of_a_file_with_a_mistake_changes_nothing(app, tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text('[demos.extra]\ntitle = "fine"\n[demos.northwind]\ntitle = "x"\nlanguage = "fr"\n')
