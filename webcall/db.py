@@ -72,6 +72,10 @@ def all_tables() -> MetaData:
     return metadata
 
 
+# Seconds a PostgreSQL connection may take to be made (libpq's connect_timeout; a URL's own wins).
+CONNECT_TIMEOUT_SECONDS = 10
+
+
 def engine_for(url: str, root: Path) -> Engine:
     """An engine for `url`; a relative SQLite path is under `root`, and its folder is created."""
     try:
@@ -79,6 +83,10 @@ def engine_for(url: str, root: Path) -> Engine:
     except ArgumentError:
         raise SettingsError("WEBCALL_DATABASE_URL", f"{url!r} is not a database URL") from None
     kwargs: dict[str, Any] = {}
+    if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
+        # Without one, a server that takes the TCP connection and then says nothing (stuck, or a
+        # firewall that swallows packets) hangs the start, and later every request, for ever.
+        kwargs.update(connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database in (None, "", ":memory:"):

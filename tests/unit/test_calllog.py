@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import socket
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, select, update
+from sqlalchemy.exc import OperationalError
 
+from webcall import db as database
 from webcall.calllog import CallLog, calls
 from webcall.db import engine_for
 from webcall.demos import DemoProfile
@@ -139,3 +143,25 @@ def test_nothing_of_the_conversation_is_stored(log: CallLog):
     }
     with log.engine.connect() as db:
         assert db.execute(select(calls)).all() == []
+
+
+def test_a_database_server_that_never_answers_fails_the_connect_instead_of_hanging(tmp_path, monkeypatch):
+    """A PostgreSQL address that takes the TCP connection and then says nothing (a stuck server, a
+    firewall that swallows packets, the wrong port behind a proxy) hung the app's start for ever."""
+    monkeypatch.setattr(database, "CONNECT_TIMEOUT_SECONDS", 1)  # the default (10) is long for a test
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)  # the kernel completes the handshake; nobody ever reads or writes
+        engine = engine_for(f"postgresql+psycopg://u:p@127.0.0.1:{silent.getsockname()[1]}/db", tmp_path)
+        failed: list[OperationalError] = []
+
+        def connect() -> None:
+            try:
+                engine.connect().close()
+            except OperationalError as error:
+                failed.append(error)
+
+        attempt = threading.Thread(target=connect, daemon=True)  # daemon: a hang must not hold pytest
+        attempt.start()
+        attempt.join(8)
+        assert failed, "still connecting after 8 s: no connect timeout"
