@@ -98,7 +98,8 @@ def test_expiry_forms():
     day = datetime.fromtimestamp(NOW, UTC).date().replace(year=2027)
     exp = parse_expiry(day.isoformat(), now=NOW)
     assert datetime.fromtimestamp(exp, UTC).strftime("%Y-%m-%d %H:%M:%S") == f"{day.isoformat()} 23:59:59"
-    for bad in ("7", "soon", "0d", "2020-01-01", "400d", "9999-12-31", "0001-01-01"):  # the last days there are
+    # The last two: the first and last days there are (the day after 9999-12-31 cannot be made).
+    for bad in ("7", "soon", "0d", "2020-01-01", "400d", "9999-12-31", "0001-01-01"):
         with pytest.raises(LinkError):
             parse_expiry(bad, now=NOW)
 
