@@ -7,7 +7,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from dotenv import load_dotenv
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
@@ -24,7 +23,7 @@ from .links import ShareLinks
 from .lockout import Lockout
 from .services import EXTENSION, Services
 from .sessions import Sessions
-from .settings import Settings, SettingsError
+from .settings import Settings, SettingsError, load_env_file
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,7 +38,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     transport = test_config.pop("itellico_transport", None)
     client_options = {"sleep": test_config.pop("itellico_sleep")} if "itellico_sleep" in test_config else {}
     if settings is None:
-        load_dotenv(ROOT / ".env")
+        load_env_file(ROOT / ".env")  # not UTF-8: one line (a SettingsError), not a traceback
         settings = Settings.from_env()
 
     app = Flask(

@@ -25,10 +25,10 @@ import sys
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from dotenv import load_dotenv
 from werkzeug.serving import make_server
 
 from . import ROOT, SettingsError, create_app, logs, metrics
+from .settings import load_env_file
 
 if TYPE_CHECKING:
     from sandbox.stack import SandboxStack
@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 
 def _port(name: str, default: int) -> int:
     raw = os.environ.get(name, str(default))
-    if not raw.isdigit() or not 0 < int(raw) < 65536:
+    # ASCII digits only: str.isdigit() is also true for "²" (int() refuses it) and Arabic-Indic digits.
+    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) < 65536:
         raise SystemExit(f"itellico web-call cannot start: setting {name}: {raw!r} is not a port number")
     return int(raw)
 
@@ -60,9 +61,16 @@ def _dev_secret_key() -> None:
     os.environ["WEBCALL_SECRET_KEY"] = DEV_SECRET_FILE.read_text().strip()
 
 
+def _load_env() -> None:
+    try:
+        load_env_file(ROOT / ".env")
+    except SettingsError as error:  # a .env that is not UTF-8: one line, not a traceback
+        raise SystemExit(f"itellico web-call cannot start: {error}") from None
+
+
 def link(args: list[str]) -> int:
     """`flask demos link …` with the local secret; in sandbox mode with the sandbox's agent."""
-    load_dotenv(ROOT / ".env")
+    _load_env()
     _dev_secret_key()
     if not os.environ.get("ITELLICOAI_API_KEY", "").strip():
         from sandbox.stack import DEFAULT_AGENT_ID
@@ -77,7 +85,7 @@ def link(args: list[str]) -> int:
 def main() -> int:
     if sys.argv[1:2] == ["link"]:
         return link(sys.argv[2:])
-    load_dotenv(ROOT / ".env")
+    _load_env()
     _dev_secret_key()
     # One handler for the app's and the sandbox's lines, in the app's format (request ids, JSON if asked).
     handler = logging.StreamHandler()

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 DEFAULT_BASE_URL = "https://api.itellico.ai"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +35,33 @@ class SettingsError(ValueError):
     def __init__(self, name: str, problem: str) -> None:
         super().__init__(f"setting {name}: {problem}")
         self.name = name
+
+
+class EnvFileError(SettingsError):
+    """`.env` cannot be read; `str()` is one line naming the file, never showing its content."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        ValueError.__init__(self, f"{path}: {problem}")
+        self.name = ".env"
+
+
+def load_env_file(path: Path) -> None:
+    """`load_dotenv(path)`, except that a file that is not UTF-8 (or cannot be read) raises EnvFileError
+    instead of a UnicodeDecodeError traceback. A missing file is fine; set variables win, as before."""
+    from dotenv import load_dotenv
+
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise EnvFileError(path, f"cannot be read: {error.strerror or error}") from None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise EnvFileError(path, f"is not UTF-8 text (line {line}): save it as UTF-8") from None
+    load_dotenv(path, encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -116,7 +143,7 @@ class Settings:
             value = env.get(name, "").strip()
             return value or None
 
-        api_key = get("ITELLICOAI_API_KEY")
+        api_key = _header_secret("ITELLICOAI_API_KEY", get("ITELLICOAI_API_KEY"))
         if api_key is None:
             raise SettingsError(
                 "ITELLICOAI_API_KEY", "is not set (run `make run` without it to use the local sandbox)"
@@ -144,7 +171,7 @@ class Settings:
         log_format = (get("WEBCALL_LOG_FORMAT") or "text").lower()
         if log_format not in LOG_FORMATS:
             raise SettingsError("WEBCALL_LOG_FORMAT", f"{log_format!r} is not text or json")
-        metrics_token = get("WEBCALL_METRICS_TOKEN")
+        metrics_token = _header_secret("WEBCALL_METRICS_TOKEN", get("WEBCALL_METRICS_TOKEN"))
         if metrics_token is not None and len(metrics_token) < MIN_METRICS_TOKEN:
             raise SettingsError("WEBCALL_METRICS_TOKEN", f"must be at least {MIN_METRICS_TOKEN} characters")
         sales_password = _password("WEBCALL_SALES_PASSWORD", get("WEBCALL_SALES_PASSWORD"))
@@ -165,7 +192,9 @@ class Settings:
             node_modules_dir=get("WEBCALL_NODE_MODULES_DIR") or "node_modules",
             assets=assets,
             demos_file=_demos_file("WEBCALL_DEMOS_FILE", get("WEBCALL_DEMOS_FILE")),
-            database_url=get("WEBCALL_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            database_url=_database_url(
+                "WEBCALL_DATABASE_URL", get("WEBCALL_DATABASE_URL") or DEFAULT_DATABASE_URL
+            ),
             sales_password=sales_password,
             sales_admin_email=_admin_email(sales_password, get("WEBCALL_SALES_ADMIN_EMAIL")),
             public_url=public_url,
@@ -200,10 +229,60 @@ def _uuid(name: str, value: str | None) -> str | None:
         raise SettingsError(name, f"{value!r} is not a UUID") from None
 
 
+def mask_password(url: str) -> str:
+    """`url` with the password of its userinfo (user:password@host) replaced, for error messages."""
+    return re.sub(r"(^|//)([^/:@]*):[^/]*@", r"\1\2:***@", url, count=1)
+
+
+def _url(name: str, raw: str, what: str) -> SplitResult:
+    """`raw` split, its port checked: every URL setting goes through here, so a malformed one
+    ("http://[::1", "redis://host:abc/0", a port over 65535) stops the start with one line."""
+    try:
+        parts = urlsplit(raw)
+        # ValueError when not a number or out of 0..65535; "h1:26379,h2:26379" (Redis Sentinel) is hosts.
+        port = None if "," in parts.netloc else parts.port
+    except ValueError:
+        raise SettingsError(
+            name, f"{mask_password(raw)!r} is not {what} (malformed host, or a port not in 1..65535)"
+        ) from None
+    if port == 0:
+        raise SettingsError(name, f"{mask_password(raw)!r} is not {what} (port 0)")
+    return parts
+
+
+def _header_secret(name: str, raw: str | None) -> str | None:
+    """A key or token sent or compared in an HTTP header: printable ASCII, no whitespace. A zero-width
+    or non-breaking space copied along with it otherwise fails every request (or crashes the client).
+    The message never shows the value, not even a part of it."""
+    if raw is not None and not re.fullmatch(r"[\x21-\x7e]+", raw):
+        raise SettingsError(
+            name, "has a non-ASCII or whitespace character (probably pasted along with it): copy it again"
+        )
+    return raw
+
+
+def _database_url(name: str, raw: str) -> str:
+    """Parsed as SQLAlchemy will (webcall/db.py), so that a bad port stops the start with one line and
+    the message does not show the URL's password."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    what = (
+        "a database URL like sqlite:///instance/webcall.sqlite3 or postgresql+psycopg://user:password@host/db"
+    )
+    try:
+        port = make_url(raw).port
+    except (ArgumentError, ValueError):
+        raise SettingsError(name, f"{mask_password(raw)!r} is not {what}") from None
+    if port is not None and not 0 < port < 65536:
+        raise SettingsError(name, f"{mask_password(raw)!r}: port {port} is not in 1..65535")
+    return raw
+
+
 def _base_url(name: str, value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise SettingsError(name, f"{value!r} is not an http(s) URL")
+    parts = _url(name, value, "an http(s) URL")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(name, f"{mask_password(value)!r} is not an http(s) URL")
     if parts.query or parts.fragment:
         raise SettingsError(name, "must not carry a query or fragment")
     return value.rstrip("/")
@@ -226,9 +305,15 @@ def _optional_int(name: str, get: Getter, low: int, high: int) -> int | None:
     raw = get(name)
     if raw is None:
         return None
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not _is_digits(raw) or not low <= int(raw) <= high:
         raise SettingsError(name, f"{raw!r} is not a whole number in {low}..{high}")
     return int(raw)
+
+
+def _is_digits(raw: str) -> bool:
+    """ASCII digits only: str.isdigit() is also true for "²" (int() refuses it) and Arabic-Indic digits
+    (int() takes them)."""
+    return raw.isascii() and raw.isdigit()
 
 
 def _flag(name: str, get: Getter) -> bool:
@@ -247,8 +332,8 @@ def _origins(name: str, raw: str | None) -> tuple[str, ...]:
     for item in (part.strip() for part in raw.split(",")):
         if not item:
             continue
-        parts = urlsplit(item)
-        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+        parts = _url(name, item, "an origin like https://www.example.com")
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
             raise SettingsError(name, f"{item!r} is not an origin like https://www.example.com")
         origins.append(f"{parts.scheme}://{parts.netloc}")
     return tuple(origins)
@@ -290,9 +375,10 @@ def _admin_email(password: str | None, raw: str | None) -> str | None:
 def _public_url(name: str, raw: str | None) -> str | None:
     if raw is None:
         return None
-    parts = urlsplit(raw)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        raise SettingsError(name, f"{raw!r} is not a URL like https://demo.example.com")
+    what = "a URL like https://demo.example.com"
+    parts = _url(name, raw, what)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise SettingsError(name, f"{mask_password(raw)!r} is not {what}")
     return raw.rstrip("/")
 
 
@@ -321,8 +407,9 @@ def _rate(name: str, get: Getter, default: str) -> str:
 
 def _storage_uri(name: str, get: Getter) -> str:
     raw = get(name) or "memory://"
-    if urlsplit(raw).scheme not in ("memory", "redis", "rediss", "redis+sentinel", "redis+cluster"):
-        raise SettingsError(name, f"{raw!r} is not memory:// or a redis:// URI")
+    what = "memory:// or a redis:// URI"
+    if _url(name, raw, what).scheme not in ("memory", "redis", "rediss", "redis+sentinel", "redis+cluster"):
+        raise SettingsError(name, f"{mask_password(raw)!r} is not {what}")
     return raw
 
 
@@ -370,6 +457,7 @@ DEFAULT_TASK_QUEUE_URL = "sqlite:///instance/tasks.sqlite3"
 
 
 def _webhook_secret(name: str, raw: str | None) -> str | None:
+    raw = _header_secret(name, raw)
     if raw is not None and len(raw) < 16:
         raise SettingsError(name, "must be at least 16 characters (copy the signing secret from itellico)")
     return raw
@@ -384,9 +472,20 @@ def _header(name: str, get: Getter, default: str) -> str:
 
 def task_queue_url(get: Getter) -> str:
     """WEBCALL_TASK_QUEUE_URL, checked; the worker (webcall/worker.py) reads it through here too."""
-    raw = get("WEBCALL_TASK_QUEUE_URL") or DEFAULT_TASK_QUEUE_URL
-    if urlsplit(raw).scheme not in ("sqlite", "redis", "rediss", "memory"):
-        raise SettingsError("WEBCALL_TASK_QUEUE_URL", f"{raw!r} is not sqlite:///…, redis://… or memory://")
+    name = "WEBCALL_TASK_QUEUE_URL"
+    raw = get(name) or DEFAULT_TASK_QUEUE_URL
+    what = "sqlite:///<file> (relative to the project, or sqlite:////<absolute path>), redis://… or memory://"
+    parts = _url(name, raw, what)
+    if raw == "memory://":
+        return raw
+    # Exactly the spellings webcall.tasks.make_huey serves: anything else fell back to an in-process
+    # queue the worker never sees (sqlite://file, SQLITE:///…), or put a query into the file name.
+    if raw.startswith("sqlite:///"):
+        ok = bool(parts.path.strip("/")) and not parts.query and not parts.fragment and "?" not in raw
+    else:
+        ok = raw.startswith(("redis://", "rediss://")) and bool(parts.hostname)
+    if not ok:
+        raise SettingsError(name, f"{mask_password(raw)!r} is not {what}")
     return raw
 
 
@@ -394,7 +493,7 @@ def _refresh_minutes(get: Getter) -> int:
     raw = get("WEBCALL_REFRESH_MINUTES")
     if raw is None:
         return 5
-    if not raw.isdigit() or int(raw) > 59 or (int(raw) and 60 % int(raw)):
+    if not _is_digits(raw) or int(raw) > 59 or (int(raw) and 60 % int(raw)):
         raise SettingsError("WEBCALL_REFRESH_MINUTES", f"{raw!r} is not 0 (off) or a divisor of 60 minutes")
     return int(raw)
 
@@ -412,7 +511,7 @@ def _notify_settings(get: Getter, environment: str) -> dict[str, object]:
     user, password = get("WEBCALL_SMTP_USER"), get("WEBCALL_SMTP_PASSWORD")
     if (user is None) != (password is None):
         raise SettingsError("WEBCALL_SMTP_PASSWORD", "and WEBCALL_SMTP_USER go together: set both or neither")
-    secret = get("WEBCALL_NOTIFY_SIGNING_SECRET")
+    secret = _header_secret("WEBCALL_NOTIFY_SIGNING_SECRET", get("WEBCALL_NOTIFY_SIGNING_SECRET"))
     if secret is not None and len(secret) < 16:
         raise SettingsError("WEBCALL_NOTIFY_SIGNING_SECRET", "must be at least 16 characters")
     private = get("WEBCALL_NOTIFY_ALLOW_PRIVATE_TARGETS")

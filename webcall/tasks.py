@@ -16,6 +16,7 @@ event that causes it, its task is queued after that commit, and the sweep queues
 from __future__ import annotations
 
 import logging
+import sqlite3
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -26,6 +27,7 @@ from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 
 from . import notification_store, notify, webhook_work
 from .services import EXTENSION
+from .settings import SettingsError
 from .webhook_store import prune, unprocessed
 
 log = logging.getLogger("webcall.tasks")
@@ -65,11 +67,19 @@ def _enqueue(task: Any, name: str, key: object) -> bool:
 
 
 def make_huey(url: str, root: Path) -> Huey:
+    """The queue of `url` (checked by webcall.settings.task_queue_url). An SQLite file that cannot be
+    used (a directory, a path under a file, a file that is no database) is a SettingsError naming
+    WEBCALL_TASK_QUEUE_URL, one line like a bad WEBCALL_DATABASE_URL file; Redis is not reached here."""
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         path = path if path.is_absolute() else root / path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return SqliteHuey("webcall", filename=str(path))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return SqliteHuey("webcall", filename=str(path))
+        except (OSError, sqlite3.Error) as error:
+            raise SettingsError(
+                "WEBCALL_TASK_QUEUE_URL", f"cannot use {path} as the queue's SQLite file: {error}"
+            ) from None
     if url.startswith(("redis://", "rediss://")):
         return RedisHuey("webcall", url=url)
     return MemoryHuey("webcall")

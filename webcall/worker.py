@@ -20,15 +20,17 @@ import logging
 import os
 import sys
 
-from dotenv import load_dotenv
-
 from . import ROOT, create_app, logs, metrics
-from .settings import SettingsError
+from .settings import SettingsError, load_env_file, mask_password
 from .tasks import task_queue
 
 
 def main() -> int:
-    load_dotenv(ROOT / ".env")
+    try:
+        load_env_file(ROOT / ".env")
+    except SettingsError as error:
+        print(f"itellico web-call worker cannot start: {error}", file=sys.stderr)
+        return 2
     # The worker verifies no signature: the webhook secret stays out of this process (and its children).
     os.environ.pop("ITELLICOAI_WEBHOOK_SECRET", None)
     handler = logging.StreamHandler()
@@ -48,6 +50,13 @@ def main() -> int:
     if app.extensions["webcall"].settings.task_queue_url.startswith("memory://"):
         print("itellico web-call worker: WEBCALL_TASK_QUEUE_URL=memory:// has no worker", file=sys.stderr)
         return 2
+    problem = _unreachable(app.extensions["webcall"].settings.task_queue_url)
+    if problem:
+        print(
+            f"itellico web-call worker cannot start: setting WEBCALL_TASK_QUEUE_URL: {problem}",
+            file=sys.stderr,
+        )
+        return 2
     queue.sweep()
     # Two threads: the work is short database transactions, and SQLite has one writer anyway.
     consumer = queue.huey.create_consumer(workers=2, worker_type="thread", periodic=True)
@@ -57,6 +66,23 @@ def main() -> int:
     finally:
         metrics.process_exited(os.getpid())  # `make run` does it too once reaped, in case this was killed
     return 0
+
+
+def _unreachable(url: str) -> str | None:
+    """Why a Redis queue cannot be reached (one PING, a few seconds at most), or None. Without it the
+    worker said "running" and then logged a traceback per poll. An SQLite queue was opened already."""
+    if not url.startswith(("redis://", "rediss://")):
+        return None
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
+    try:
+        client.ping()
+    except (redis.RedisError, OSError) as error:
+        return f"cannot reach the Redis queue at {mask_password(url)}: {type(error).__name__}: {error}"
+    finally:
+        client.close()
+    return None
 
 
 if __name__ == "__main__":
