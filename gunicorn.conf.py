@@ -1,9 +1,12 @@
 """gunicorn settings for `make serve` (production serving). Every value can be overridden by the
-environment variables named below or by gunicorn's own command-line flags."""
+environment variables named below (or `.env`; webcall/serving.py reads and validates HOST, PORT,
+WEB_CONCURRENCY, WEBCALL_THREADS, WEBCALL_GRACEFUL_TIMEOUT, WEBCALL_LOG_LEVEL and WEBCALL_LOG_FORMAT)
+or by gunicorn's own command-line flags."""
 
 import json
 import os
 import shutil
+import sys
 import tempfile
 
 # Metrics (webcall/metrics.py): each worker writes its samples to files in this directory and a scrape
@@ -18,14 +21,39 @@ _METRICS_DIR_PREFIX = "webcall-metrics-"
 if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix=_METRICS_DIR_PREFIX)
 
+# Read by the app when preload_app imports it, right after this file; set before `.env` is read so a
+# development `.env` (WEBCALL_ENV=development, as in .env.example) does not turn production off.
+os.environ.setdefault("WEBCALL_ENV", "production")
+
+# Imported only now: importing webcall loads prometheus_client, which reads the directory above.
+from webcall import ROOT  # noqa: E402
+from webcall.serving import SettingsError, check_free, serving_from_env  # noqa: E402
+from webcall.settings import load_env_file  # noqa: E402
+
+
+def _cannot_start(error: SettingsError) -> None:
+    # One clear line naming the setting, never a traceback; the exit code of app.py for a bad setting.
+    print(f"itellico web-call cannot start: {error}", file=sys.stderr)
+    if os.path.basename(os.environ["PROMETHEUS_MULTIPROC_DIR"]).startswith(_METRICS_DIR_PREFIX):
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+    raise SystemExit(2)
+
+
+# `.env` as the app reads it (the environment wins), so that gunicorn's settings come from it too.
+try:
+    load_env_file(ROOT / ".env")
+    _serving = serving_from_env(os.environ)
+except SettingsError as _error:
+    _cannot_start(_error)
+
 # The app waits on the network (itellico, the database), so threads serve it well; a few processes
 # use both cores and survive a crashed worker.
-bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+bind = _serving.bind
+workers = _serving.workers
 worker_class = "gthread"
-threads = int(os.environ.get("WEBCALL_THREADS", "8"))
+threads = _serving.threads
 # A create may take up to ITELLICOAI_TIMEOUT_SECONDS (15 s): let in-flight ones finish on SIGTERM.
-graceful_timeout = int(os.environ.get("WEBCALL_GRACEFUL_TIMEOUT", "30"))
+graceful_timeout = _serving.graceful_timeout
 timeout = 60
 keepalive = 5
 # Build the app once in the master: a bad setting stops `make serve` with one line, not per worker.
@@ -40,11 +68,13 @@ access_log_format = (
 # second instance on the same host would unlink and take over the first one's. One per address,
 # beside the call log; `--control-socket PATH` or `--no-control-socket` still override it.
 control_socket = os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), "instance", f"gunicorn-{bind.replace(':', '-')}.ctl"
+    os.path.dirname(os.path.abspath(__file__)),
+    "instance",
+    f"gunicorn-{_serving.host.replace(':', '-')}-{_serving.port}.ctl",
 )
 errorlog = "-"
-loglevel = os.environ.get("WEBCALL_LOG_LEVEL", "info")
-_json_logs = os.environ.get("WEBCALL_LOG_FORMAT", "").strip().lower() == "json"
+loglevel = _serving.log_level
+_json_logs = _serving.log_format == "json"
 if _json_logs:
     # gunicorn's own lines (error log, access log) and the app's, one JSON object per line: the root
     # logger prints the app's, so webcall/logs.py adds no handler of its own.
@@ -74,8 +104,17 @@ if workers > 1 and os.environ.get("WEBCALL_RATE_LIMIT_STORAGE_URI", "memory://")
         f"note: with {workers} workers and WEBCALL_RATE_LIMIT_STORAGE_URI=memory:// each worker "
         "counts rate limits for itself; use redis:// for one shared limit"
     )
-# Read by the app when preload_app imports it, right after this file.
-os.environ.setdefault("WEBCALL_ENV", "production")
+
+
+def on_starting(server):  # noqa: ANN001, ANN201 - gunicorn's hook signature
+    # A taken PORT: one line naming it, at once, instead of gunicorn's retries. Only for a first start
+    # on our own address: not for inherited sockets (USR2 upgrade, systemd sockets) or a --bind flag.
+    inherited = server.LISTENERS or "GUNICORN_FD" in os.environ or "LISTEN_FDS" in os.environ
+    if not inherited and not server.cfg.reuse_port and server.cfg.bind == [bind]:
+        try:
+            check_free(_serving)
+        except SettingsError as error:
+            _cannot_start(error)
 
 
 def post_fork(server, worker):  # noqa: ANN001, ANN201 - gunicorn's hook signature

@@ -1,0 +1,115 @@
+"""gunicorn's own settings for `make serve` (gunicorn.conf.py), validated once before it starts.
+
+HOST, PORT, WEB_CONCURRENCY, WEBCALL_THREADS, WEBCALL_GRACEFUL_TIMEOUT, WEBCALL_LOG_LEVEL and
+WEBCALL_LOG_FORMAT come from the environment or `.env` (the environment wins, as for the app's
+settings); an empty value means the default. A bad value raises `SettingsError` naming it, which
+gunicorn.conf.py prints as one line before exiting with 2, as `app.py` does for the app's settings.
+"""
+
+from __future__ import annotations
+
+import errno
+import ipaddress
+import re
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .settings import LOG_FORMATS, SettingsError
+
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")  # gunicorn's; it ignores any other
+_HOST_NAME = re.compile(
+    r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})*"
+)
+
+
+@dataclass(frozen=True)
+class Serving:
+    """Where and how gunicorn serves the app."""
+
+    host: str = "127.0.0.1"
+    port: int = 5000
+    workers: int = 2
+    threads: int = 8
+    graceful_timeout: int = 30
+    log_level: str = "info"
+    log_format: str = "text"
+
+    @property
+    def bind(self) -> str:
+        """gunicorn's `bind`: an IPv6 address in brackets (`[::1]:5000`)."""
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+def serving_from_env(env: Mapping[str, str]) -> Serving:
+    """The validated serving settings of `env`; raises `SettingsError` (one line) for a bad value."""
+
+    def get(name: str) -> str | None:
+        return env.get(name, "").strip() or None
+
+    log_level = (get("WEBCALL_LOG_LEVEL") or "info").lower()
+    if log_level not in LOG_LEVELS:
+        raise SettingsError("WEBCALL_LOG_LEVEL", f"{log_level!r} is not one of {', '.join(LOG_LEVELS)}")
+    log_format = (get("WEBCALL_LOG_FORMAT") or "text").lower()
+    if log_format not in LOG_FORMATS:
+        raise SettingsError("WEBCALL_LOG_FORMAT", f"{log_format!r} is not text or json")
+    return Serving(
+        host=_host(get("HOST")),
+        port=_whole("PORT", get("PORT"), 5000, 1, 65535, "a port number"),
+        workers=_whole("WEB_CONCURRENCY", get("WEB_CONCURRENCY"), 2, 1, 64),
+        threads=_whole("WEBCALL_THREADS", get("WEBCALL_THREADS"), 8, 1, 256),
+        graceful_timeout=_whole("WEBCALL_GRACEFUL_TIMEOUT", get("WEBCALL_GRACEFUL_TIMEOUT"), 30, 0, 3600),
+        log_level=log_level,
+        log_format=log_format,
+    )
+
+
+def _whole(
+    name: str, raw: str | None, default: int, low: int, high: int, what: str = "a whole number"
+) -> int:
+    if raw is None:
+        return default
+    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
+        raise SettingsError(name, f"{raw!r} is not {what} in {low}..{high}")
+    return int(raw)
+
+
+def _host(raw: str | None) -> str:
+    if raw is None:
+        return "127.0.0.1"
+    host = raw[1:-1] if raw.startswith("[") and raw.endswith("]") else raw
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        pass
+    if _HOST_NAME.fullmatch(host) and not host.replace(".", "").isdigit():
+        return host
+    raise SettingsError("HOST", f"{raw!r} is not an IP address or host name (e.g. 127.0.0.1, ::1)")
+
+
+def check_free(serving: Serving) -> None:
+    """Bind HOST:PORT once, as gunicorn is about to, so a taken port stops the start with one line
+    naming PORT; raises `SettingsError`. A port taken right after this still meets gunicorn's retries."""
+    where = f"{serving.host} port {serving.port}"
+    try:
+        # The family gunicorn takes: IPv6 for an IPv6 address, else IPv4 (a host name too).
+        family = socket.AF_INET6 if ":" in serving.host else socket.AF_INET
+        family, kind, proto, _, address = socket.getaddrinfo(
+            serving.host, serving.port, family, socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror:
+        raise SettingsError("HOST", f"{serving.host!r} does not resolve to an address") from None
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+        try:
+            sock.bind(address)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise SettingsError(
+                    "PORT", f"{where} is already in use; set PORT (or HOST) to a free one"
+                ) from None
+            if error.errno == errno.EACCES:
+                raise SettingsError("PORT", f"{where} needs privileges; set PORT to 1024 or above") from None
+            if error.errno == errno.EADDRNOTAVAIL:
+                raise SettingsError("HOST", f"{serving.host!r} is not an address of this machine") from None
+            raise SettingsError("HOST", f"cannot listen on {where}: {error.strerror}") from None
