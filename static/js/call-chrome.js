@@ -59,7 +59,11 @@ export class CallChrome {
     p.statusText.textContent = t(`state.${state}`);
     // The big button: start, cancel while connecting, hang up in a call.
     p.callButton.dataset.variant = active ? 'end' : 'start';
-    p.callButton.disabled = state === 'ending';
+    // Switched off while the call ends, but with aria-disabled, not `disabled`: a disabled button loses
+    // focus (to <body>) just after the person pressed it, and it is their next control ("Call again").
+    // The element ignores its clicks meanwhile.
+    if (state === 'ending') p.callButton.setAttribute('aria-disabled', 'true');
+    else p.callButton.removeAttribute('aria-disabled');
     p.callIcon.innerHTML = active ? ICONS.hangUp : voice ? ICONS.phone : ICONS.chat;
     p.callLabel.textContent = active
       ? t(inCall ? 'action.end' : 'action.cancel')

@@ -41,6 +41,11 @@ export function isActive(state) {
   return ['requesting-mic', 'connecting', 'waiting-for-agent', 'in-call', 'ending'].includes(state);
 }
 
+/** States in which a call is being set up: asked for, but the agent is not there yet. */
+export function isStarting(state) {
+  return ['requesting-mic', 'connecting', 'waiting-for-agent'].includes(state);
+}
+
 /** States from which `start()` may begin a new call. */
 export function canStart(state) {
   return state === 'idle' || state === 'ended' || state === 'error';

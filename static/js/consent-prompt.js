@@ -37,7 +37,11 @@ export class ConsentPrompt {
     this.#parts.callButton.focus();
   }
 
+  /** Hidden with focus inside (on Accept, say), focus goes to the call button, not to <body>. */
   hide() {
-    this.#parts.consent.hidden = true;
+    const { consent, root, callButton } = this.#parts;
+    const hadFocus = consent.contains(root.activeElement);
+    consent.hidden = true;
+    if (hadFocus) callButton.focus();
   }
 }

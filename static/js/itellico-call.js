@@ -10,15 +10,19 @@
 
 import { CallEvent } from './call-events.js';
 import { CallSession, warmUpCall } from './call-session.js';
-import { isActive } from './call-state.js';
+import { isActive, isStarting } from './call-state.js';
 import { ConsentPrompt } from './consent-prompt.js';
 import { DeviceChoice } from './device-choice.js';
 import { renderTemplate } from './element-template.js';
 import { ElementView } from './element-view.js';
 import { createTranslator, loadCatalogue, resolveLanguage } from './i18n.js';
 import { PageListeners, whenRemoved } from './page-listeners.js';
+import { textVariables } from './page-variables.js';
+import { RepeatClickGuard } from './repeat-click.js';
 import { bridgeSession, sessionOptions } from './session-bridge.js';
 import { runTranscriptAction } from './transcript-actions.js';
+
+const warn = (/** @type {string} */ message) => console.warn(`[itellico web-call] ${message}`);
 
 /**
  * @typedef {import('./call-events.js').CallState} CallState
@@ -40,6 +44,7 @@ export class ItellicoCallElement extends HTMLElement {
   #muted = false;
   #tr = createTranslator('en');
   /** @type {Record<string, string>|undefined} */ #variables = undefined;
+  #repeatClicks = new RepeatClickGuard();
   /** @param {string} key @param {object} [params] */
   #t = (key, params) => this.#tr.t(key, params);
   #dom;
@@ -60,7 +65,7 @@ export class ItellicoCallElement extends HTMLElement {
     this.#view = new ElementView(this, dom, this.#t, { speakerLabels: () => this.#speakerLabels(), isError: () => this.#state === 'error' });
     this.#consent = new ConsentPrompt(dom);
     this.#devices = new DeviceChoice(dom, this.#t);
-    dom.root.addEventListener('click', (e) => this.#onClick(e));
+    dom.root.addEventListener('click', (e) => this.#onClick(/** @type {MouseEvent} */ (e)));
     dom.root.addEventListener('change', (e) => this.#devices.onChange(e, this.#session));
     dom.composer.addEventListener('submit', (e) => { e.preventDefault(); this.#submitText(); });
     // Warm up when the person is about to click, not on page load: livekit-client, the permission state.
@@ -101,9 +106,20 @@ export class ItellicoCallElement extends HTMLElement {
   /** The lines so far: [{id, role, text, final, source, timestamp}]. */
   get transcript() { return this.#entries.map((e) => ({ ...e })); }
   get muted() { return this.#muted; }
-  /** Values for the agent's variables (only names the demo allows reach it). Set before start(). */
+  /** Values for the agent's variables, as text (only names the demo allows reach it). Set before start(). */
   get variables() { return this.#variables; }
-  set variables(value) { this.#variables = value && typeof value === 'object' ? { ...value } : undefined; }
+  set variables(value) {
+    if (value == null) {
+      this.#variables = undefined;
+      return;
+    }
+    // The page-variable rule, as the widget and the iframe bridge apply it: the server refuses a whole
+    // call over one value that is not text. Names and lengths only the server knows (the demo's list).
+    const checked = textVariables(value);
+    if (!checked) warn('variables must be an object of names to text; none are sent');
+    for (const r of checked?.rejected ?? []) warn(`variable "${r.name}" was not sent: ${r.reason}`);
+    this.#variables = checked?.accepted;
+  }
 
   /** @returns {'voice'|'text'} */
   get mode() { return this.getAttribute('mode') === 'text' ? 'text' : 'voice'; }
@@ -203,15 +219,20 @@ export class ItellicoCallElement extends HTMLElement {
 
   // ── interaction ────────────────────────────────────────────────────────────
 
-  /** @param {Event} event */
+  /** @param {MouseEvent} event */
   #onClick(event) {
     const button = /** @type {HTMLButtonElement|null} */ (/** @type {Element} */ (event.target).closest?.('[data-action]'));
-    if (!button || button.disabled) return;
+    // aria-disabled: switched off but still focusable (the call button while the call ends), so focus stays.
+    if (!button || button.disabled || button.getAttribute('aria-disabled') === 'true') return;
     switch (button.dataset.action) {
       case 'call':
+        if (this.#repeatClicks.isRepeat(event, isStarting(this.#state))) break;
         // Synchronously into session.start(): it unlocks audio inside this click.
         if (isActive(this.#state)) this.end();
-        else this.start();
+        else {
+          this.start();
+          this.#repeatClicks.acted(event, isActive(this.#state));
+        }
         break;
       case 'accept':
         this.#consent.accept(this.getAttribute('consent-text'));
@@ -275,7 +296,15 @@ export class ItellicoCallElement extends HTMLElement {
   }
 
   #render() {
+    // Drawing a state can hide or switch off the control that has focus ("Try again" as the call starts
+    // again, the mute button or the message box as it ends): the browser would drop focus to <body>, and
+    // a keyboard or screen reader user would start again from the top of the page. The call button is
+    // the next thing to use in every state.
+    const { root, callButton } = this.#dom;
+    const focused = root.activeElement;
     this.#view.render(this.#facts());
+    const now = root.activeElement;
+    if (focused && (now === focused || now === null) && isGone(focused)) callButton.focus();
   }
 
   /** What the view draws. @returns {import('./element-view.js').ViewFacts} */
@@ -301,6 +330,11 @@ export class ItellicoCallElement extends HTMLElement {
   #speakerLabels() {
     return { agent: this.#session?.agentName || this.#t('label.agent'), user: this.#t('label.you') };
   }
+}
+
+/** Hidden (the element hides parts with the `hidden` attribute) or disabled. @param {Element} el */
+function isGone(el) {
+  return el.closest('[hidden]') !== null || el.matches(':disabled');
 }
 
 if (!customElements.get('itellico-call')) customElements.define('itellico-call', ItellicoCallElement);

@@ -161,6 +161,90 @@ def test_voice_call_states_fast_start_agent_states_timer_mute_typing_and_wake_lo
     assert [e["detail"]["state"] for e in events(page, "state")][-2:] == ["ending", "ended"]
 
 
+# getUserMedia held open until the test calls window.__releaseMic(), like a permission prompt nobody has
+# answered yet: the call stays in requesting-mic, where the call button means Cancel.
+HOLD_MIC = """(() => {
+  let release;
+  const held = new Promise((r) => { release = r; });
+  window.__releaseMic = () => release();
+  const md = navigator.mediaDevices;
+  const gum = md.getUserMedia.bind(md);
+  md.getUserMedia = async (constraints) => {
+    const stream = await gum(constraints);
+    await held;
+    return stream;
+  };
+})()"""
+
+
+def test_double_clicking_start_call_starts_one_call_and_a_later_click_hangs_up(ipage: Page, app_url):
+    page = ipage
+    open_page(page, app_url)
+    # The second click of the double-click lands on the same button, which by then means Cancel.
+    page.dblclick(part("call-button"))
+    element_state(page, "in-call")
+    assert [e["detail"]["state"] for e in events(page, "state")] == [
+        "requesting-mic",
+        "connecting",
+        "waiting-for-agent",
+        "in-call",
+    ]
+    assert events(page, "ended") == []
+    page.click(part("call-button"))  # one deliberate click later: hang up
+    element_state(page, "ended")
+    assert [e["detail"]["reason"] for e in events(page, "ended")] == ["hangup"]
+
+
+def test_cancel_while_starting_needs_a_deliberate_click_or_the_keyboard(context: BrowserContext, app_url):
+    context.add_init_script(INSTRUMENT)
+    context.add_init_script(HOLD_MIC)
+    page = context.new_page()
+    open_page(page, app_url)
+
+    def states() -> list[str]:
+        return [e["detail"]["state"] for e in events(page, "state")]
+
+    def reasons() -> list[str]:
+        return [e["detail"]["reason"] for e in events(page, "ended")]
+
+    # A double-click starts the call and nothing else; a click a moment later cancels it.
+    page.dblclick(part("call-button"))
+    assert states() == ["requesting-mic"] and reasons() == []
+    page.wait_for_timeout(1_000)
+    page.click(part("call-button"))
+    element_state(page, "ended")
+    assert reasons() == ["cancelled"]
+
+    # Two single clicks in quick succession (a touch screen's double-tap may not count as one): the same.
+    page.click(part("call-button"))
+    page.click(part("call-button"))
+    assert states()[-1] == "requesting-mic", states()
+    assert reasons() == ["cancelled"], "the second of two quick clicks cancelled the call it had started"
+    page.wait_for_timeout(1_000)
+    page.click(part("call-button"))
+    element_state(page, "ended")
+    assert reasons() == ["cancelled", "cancelled"]
+
+    # The keyboard has no double-click: Enter cancels at once, after a click or after Enter.
+    page.click(part("call-button"))
+    page.keyboard.press("Enter")
+    element_state(page, "ended")
+    assert reasons() == ["cancelled"] * 3
+    page.focus(part("call-button"))
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    element_state(page, "ended")
+    assert reasons() == ["cancelled"] * 4
+    assert states()[-3:] == ["requesting-mic", "ending", "ended"], states()
+
+    # Once the microphone opens, a quickly started call connects.
+    page.evaluate("window.__releaseMic()")
+    page.click(part("call-button"))
+    element_state(page, "in-call")
+    page.evaluate(f"{EL}.end()")
+    element_state(page, "ended")
+
+
 def test_transcript_copy_download_and_auto_scroll_with_jump_to_latest(browser, app_url, sandbox, tmp_path):
     context = browser.new_context(
         viewport={"width": 900, "height": 560}, permissions=["clipboard-read", "clipboard-write"]
@@ -526,6 +610,31 @@ def test_public_api_properties_methods_and_events(ipage: Page, app_url, sandbox)
     (error,) = [e["detail"] for e in record if e["type"] == "error"]
     assert error["code"] == "rate_limited" and error["step"] == "creating-call"
     assert error["fatal"] is True and error["retryAfter"] == 7 and isinstance(error["message"], str)
+
+
+def test_variables_property_follows_the_page_variable_rule(page: Page, app_url, sandbox):
+    """`variables` turns numbers and booleans into text, as the widget and the iframe bridge do, and drops
+    what cannot be text with a console warning: the server would refuse the whole call otherwise."""
+    warnings: list[str] = []
+    page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
+    page.goto(f"{app_url}/demo/northwind")  # allows the variable `name`
+    expect(page.locator(f"{ELEMENT} .card")).to_be_visible()
+
+    assert page.evaluate(f"{EL}.variables = {{ name: {{ first: 'Jane' }} }}, {EL}.variables") == {}
+    assert any('variable "name"' in w and "not sent" in w for w in warnings), warnings
+    assert page.evaluate(f"{EL}.variables = [1, 2], {EL}.variables") is None
+    assert any("variables must be an object" in w for w in warnings), warnings
+    assert page.evaluate(f"{EL}.variables = null, {EL}.variables") is None
+
+    assert page.evaluate(f"{EL}.variables = {{ name: 5 }}, {EL}.variables") == {"name": "5"}
+    before = len(sandbox.creates())
+    page.click(part("call-button"))
+    page.click(f"{ELEMENT} [data-action=accept]")  # the demo's consent text
+    element_state(page, "in-call")
+    (created,) = sandbox.creates()[before:]
+    assert created["test_variables"]["name"] == "5", created
+    page.evaluate(f"{EL}.end()")
+    element_state(page, "ended")
 
 
 def test_dropped_call_shows_the_error_and_the_after_call_panel(page, app_url):

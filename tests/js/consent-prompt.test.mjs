@@ -1,0 +1,43 @@
+// The consent step's focus (static/js/consent-prompt.js): hiding the prompt while focus is on one of its
+// buttons must not leave focus on a hidden button, which the browser then drops to <body>.
+// (The whole flow in Chromium: tests/e2e/test_focus.py.)
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { ConsentPrompt } from '../../static/js/consent-prompt.js';
+
+/** The parts ConsentPrompt uses, with a shadow root that tracks which of them has focus. */
+function fakeParts() {
+  const root = { activeElement: null };
+  const button = (name) => ({ name, focus() { root.activeElement = this; } });
+  const accept = button('accept');
+  const decline = button('decline');
+  const consent = { hidden: true, contains: (el) => el === accept || el === decline };
+  return {
+    root,
+    accept,
+    consent,
+    consentText: { textContent: '' },
+    callButton: button('call-button'),
+    $: (selector) => (selector === '[data-action="accept"]' ? accept : null),
+  };
+}
+
+test('accepting with focus on Accept moves focus to the call button', () => {
+  const parts = fakeParts();
+  const prompt = new ConsentPrompt(/** @type {any} */ (parts));
+  assert.equal(prompt.ask('Calls are recorded.'), true);
+  assert.equal(parts.root.activeElement?.name, 'accept');
+  prompt.accept('Calls are recorded.');
+  assert.equal(parts.consent.hidden, true);
+  assert.equal(parts.root.activeElement?.name, 'call-button');
+});
+
+test('hiding the prompt leaves focus alone when it was not in the prompt', () => {
+  const parts = fakeParts();
+  const prompt = new ConsentPrompt(/** @type {any} */ (parts));
+  prompt.ask('Calls are recorded.');
+  parts.root.activeElement = null; // focus went elsewhere on the page (or a click gave it to nothing)
+  prompt.hide();
+  assert.equal(parts.consent.hidden, true);
+  assert.equal(parts.root.activeElement, null);
+});

@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { REPEAT_CLICK_MS, RepeatClickGuard } from '../../static/js/repeat-click.js';
+
+const click = (timeStamp, detail = 1) => ({ timeStamp, detail });
+
+test('the second click of a double-click is a repeat, whatever the state', () => {
+  const guard = new RepeatClickGuard();
+  assert.equal(guard.isRepeat(click(0, 2), false), true);
+  assert.equal(guard.isRepeat(click(0, 3), true), true);
+});
+
+test('a quick single click after the click that started the call is a repeat only while it starts', () => {
+  const guard = new RepeatClickGuard();
+  guard.acted(click(1000), true);
+  assert.equal(guard.isRepeat(click(1000 + REPEAT_CLICK_MS - 1), true), true);
+  assert.equal(guard.isRepeat(click(1000 + REPEAT_CLICK_MS), true), false, 'a deliberate Cancel later acts');
+  assert.equal(guard.isRepeat(click(1100), false), false, 'once the call is up, End acts at once');
+});
+
+test('keys and click() from code always act, and do not arm the guard', () => {
+  const guard = new RepeatClickGuard();
+  guard.acted(click(1000, 0), true);
+  assert.equal(guard.isRepeat(click(1100), true), false);
+  guard.acted(click(1000), true);
+  assert.equal(guard.isRepeat(click(1100, 0), true), false);
+});
+
+test('a click that only asked for consent does not arm it: a Decline and a new click ask again', () => {
+  const guard = new RepeatClickGuard();
+  guard.acted(click(1000), true);
+  guard.acted(click(1200), false);
+  assert.equal(guard.isRepeat(click(1300), true), false);
+});
