@@ -430,10 +430,26 @@ def _networks(name: str, raw: str | None) -> tuple[str, ...]:
     networks = []
     for item in raw.replace(",", " ").split():
         try:
-            networks.append(str(ipaddress.ip_network(item, strict=False)))
+            network = ipaddress.ip_network(item, strict=False)
         except ValueError:
             raise SettingsError(name, f"{item!r} is not an IP address or network like 10.0.0.0/24") from None
+        networks.append(str(_unmapped(network)))
     return tuple(networks)
+
+
+_V4_MAPPED = ipaddress.ip_network("::ffff:0:0/96")
+
+
+def _unmapped(
+    network: ipaddress.IPv4Network | ipaddress.IPv6Network,
+) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """`::ffff:10.0.0.0/120` as `10.0.0.0/24`: clients' IPv4-mapped addresses are compared as IPv4
+    (webcall/metrics.py), so a mapped entry would never match, and would slip past the loopback check."""
+    if isinstance(network, ipaddress.IPv6Network) and network.subnet_of(_V4_MAPPED):
+        mapped = network.network_address.ipv4_mapped
+        assert mapped is not None  # inside ::ffff:0:0/96
+        return ipaddress.ip_network(f"{mapped}/{network.prefixlen - 96}")
+    return network
 
 
 def _check_metrics_allow(environment: str, networks: tuple[str, ...], hops: int) -> None:

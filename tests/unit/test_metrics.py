@@ -108,6 +108,23 @@ def test_production_refuses_to_allow_loopback_without_trusted_hops():
     assert Settings.from_env({**env, "WEBCALL_METRICS_ALLOW": "10.0.0.5"}).metrics_allow == ("10.0.0.5/32",)
 
 
+def test_ipv4_mapped_entries_are_ipv4_so_they_match_and_loopback_is_still_refused():
+    # The app compares a client's ::ffff:a.b.c.d as a.b.c.d, so an entry written that way never matched,
+    # and the loopback guard let ::ffff:127.0.0.1 through.
+    env = {"ITELLICOAI_API_KEY": "k", "ITELLICOAI_AGENT_ID": AGENT, "WEBCALL_SECRET_KEY": "s" * 32}
+    mapped = {**env, "WEBCALL_METRICS_ALLOW": "::ffff:10.0.0.5, ::ffff:192.168.0.0/112"}
+    assert Settings.from_env(mapped).metrics_allow == ("10.0.0.5/32", "192.168.0.0/16")
+    for loopback in ("::ffff:127.0.0.1", "::ffff:0:0/96"):
+        with pytest.raises(SettingsError) as info:
+            Settings.from_env({**env, "WEBCALL_ENV": "production", "WEBCALL_METRICS_ALLOW": loopback})
+        assert info.value.name == "WEBCALL_METRICS_ALLOW" and "loopback" in str(info.value)
+    settings = Settings.from_env({**mapped, "WEBCALL_METRICS_TOKEN": ""})
+    client = create_app({"settings": settings, "TESTING": True}).test_client()
+    assert client.get("/metrics", environ_base={"REMOTE_ADDR": "10.0.0.5"}).status_code == 200
+    assert client.get("/metrics", environ_base={"REMOTE_ADDR": "::ffff:10.0.0.5"}).status_code == 200
+    assert client.get("/metrics", environ_base={"REMOTE_ADDR": "10.0.0.6"}).status_code != 200
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [
