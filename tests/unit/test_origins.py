@@ -77,9 +77,11 @@ def test_production_with_an_https_public_url_needs_trusted_hops():
     Settings.from_env({**BASE_ENV, "WEBCALL_PUBLIC_URL": "http://10.0.0.5:5000"})
 
 
-def test_gunicorn_binds_loopback_unless_told_otherwise(monkeypatch):
+def test_gunicorn_binds_loopback_unless_told_otherwise(monkeypatch, tmp_path):
     # With trusted hops, X-Forwarded-* from anyone who can reach the port would be believed.
     monkeypatch.delenv("HOST", raising=False)
+    # Or the config makes (and this process keeps) a metrics folder of its own in /tmp.
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
     monkeypatch.setenv("WEBCALL_TRUSTED_PROXY_HOPS", "1")
     monkeypatch.setenv("WEBCALL_ENV", "production")
     assert runpy.run_path("gunicorn.conf.py")["bind"].startswith("127.0.0.1:")
