@@ -92,7 +92,8 @@ def _count(limit: RequestLimit) -> None:
 
 def breached(limit: RequestLimit) -> Response:
     _count(limit)
-    retry_after = max(1, math.ceil(limit.reset_at - time.time()))
+    # The window's own reset time: `reset_at` is rounded a second past it (61 s for a 1-minute limit).
+    retry_after = min(max(1, math.ceil(limit.window[0] - time.time())), limit.limit.get_expiry())
     error = ApiError(ErrorCode.RATE_LIMITED, retry_after=retry_after)
     response = jsonify(error.body())
     response.status_code = error.status
@@ -103,7 +104,8 @@ def breached(limit: RequestLimit) -> Response:
 
 def sign_in_breached(limit: RequestLimit) -> Response:
     _count(limit)
-    retry_after = max(1, math.ceil(limit.reset_at - time.time()))
+    # The window's own reset time: `reset_at` is rounded a second past it (61 s for a 1-minute limit).
+    retry_after = min(max(1, math.ceil(limit.window[0] - time.time())), limit.limit.get_expiry())
     response = Response(
         f"Too many sign-in attempts. Try again in {retry_after} seconds.", status=429, mimetype="text/plain"
     )
