@@ -108,6 +108,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(health.bp)
     app.register_blueprint(metrics.bp)
+    metrics.check_multiprocess_dir()
     metrics.set_build_info(ROOT)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)

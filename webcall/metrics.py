@@ -48,11 +48,13 @@ from werkzeug.exceptions import HTTPException
 from .errors import ApiError, ErrorCode
 from .itellico import UpstreamErrorKind
 from .services import services
+from .settings import SettingsError
 
 bp = Blueprint("metrics", __name__)
 
 # Decided once, when prometheus_client chose how to store values (at its import).
-MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+MULTIPROCESS_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+MULTIPROCESS = MULTIPROCESS_DIR is not None
 # Multiprocess mode has no `_created` series; one process serves the same shape without them.
 disable_created_metrics()
 UNKNOWN = "unknown"
@@ -207,6 +209,18 @@ def process_exited(pid: int) -> None:
     workers; the task worker on its way out, and its launcher once it is reaped)."""
     if MULTIPROCESS:
         prometheus_multiprocess.mark_process_dead(pid)
+
+
+def check_multiprocess_dir() -> None:
+    """prometheus_client writes each process's samples into PROMETHEUS_MULTIPROC_DIR: a folder it
+    cannot use would fail the first metric write (at start, then in requests) with a traceback."""
+    if MULTIPROCESS_DIR is None:
+        return
+    folder = Path(MULTIPROCESS_DIR)
+    if not folder.is_dir():
+        raise SettingsError("PROMETHEUS_MULTIPROC_DIR", f"{MULTIPROCESS_DIR!r} is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise SettingsError("PROMETHEUS_MULTIPROC_DIR", f"{MULTIPROCESS_DIR!r} cannot be written")
 
 
 def set_build_info(root: Path) -> None:

@@ -7,6 +7,9 @@ tests/e2e/test_operations.py.)
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import replace
 
 import pytest
@@ -196,3 +199,23 @@ def test_call_log_write_failures_are_counted_and_the_call_goes_on(metrics_app, s
     before = sample("webcall_calllog_write_failures_total", operation="record")
     assert metrics_app.test_client().post("/api/calls", json={}).status_code == 201
     assert sample("webcall_calllog_write_failures_total", operation="record") - before == 1
+
+
+@pytest.mark.parametrize("kind", ["missing", "a file"])
+def test_a_bad_multiprocess_folder_stops_the_start_with_one_line(tmp_path, kind):
+    # prometheus_client writes each process's samples there: a folder it cannot use failed the first
+    # metric write with a FileNotFoundError traceback, at start and then in requests.
+    folder = tmp_path / "metrics"
+    if kind == "a file":
+        folder.write_text("")
+    ours = ("ITELLICOAI_", "WEBCALL_", "PROMETHEUS_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
+    env.update(ITELLICOAI_API_KEY="k", ITELLICOAI_AGENT_ID=AGENT, WEBCALL_SECRET_KEY="s" * 32)
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    result = subprocess.run(
+        [sys.executable, "-c", "import app"], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("itellico web-call cannot start: setting PROMETHEUS_MULTIPROC_DIR:")
+    assert str(folder) in line
