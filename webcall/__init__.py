@@ -10,10 +10,9 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from . import logs, metrics, request_id
+from . import db, logs, metrics, request_id
 from .accounts import Accounts
 from .calllog import CallLog
-from .db import open_database
 from .demo_store import DemoStore
 from .errors import ApiError, ErrorCode
 from .handles import CallHandles
@@ -83,26 +82,27 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         observer=metrics.UpstreamMetrics(),
         **client_options,
     )
-    database = open_database(settings.database_url, ROOT)
-    sessions = Sessions(database)
-    accounts = Accounts(database)
-    # A new password or a disabled account ends every session of that account.
-    accounts.on_password_or_disable = sessions.end_all
-    app.extensions[EXTENSION] = Services(
-        settings=settings,
-        itellico=itellico,
-        handles=CallHandles(settings.secret_key),
-        demos=DemoStore.open(database, settings),
-        # Revocation and extended expiries live in the links' rows: every token check (demo page,
-        # widget, iframe, POST /api/calls) reads them (webcall/links.py, webcall/link_store.py).
-        links=ShareLinks(settings.secret_key, registry=LinkStore(database).state),
-        calllog=CallLog(database),
-        accounts=accounts,
-        sessions=sessions,
-        lockout=Lockout(database),
-    )
-    if settings.sales_admin_email and settings.sales_password:
-        accounts.first_admin(settings.sales_admin_email, settings.sales_password)
+    database = db.open_database(settings.database_url, ROOT)
+    with db.starting():
+        sessions = Sessions(database)
+        accounts = Accounts(database)
+        # A new password or a disabled account ends every session of that account.
+        accounts.on_password_or_disable = sessions.end_all
+        app.extensions[EXTENSION] = Services(
+            settings=settings,
+            itellico=itellico,
+            handles=CallHandles(settings.secret_key),
+            demos=DemoStore.open(database, settings),
+            # Revocation and extended expiries live in the links' rows: every token check (demo page,
+            # widget, iframe, POST /api/calls) reads them (webcall/links.py, webcall/link_store.py).
+            links=ShareLinks(settings.secret_key, registry=LinkStore(database).state),
+            calllog=CallLog(database),
+            accounts=accounts,
+            sessions=sessions,
+            lockout=Lockout(database),
+        )
+        if settings.sales_admin_email and settings.sales_password:
+            accounts.first_admin(settings.sales_admin_email, settings.sales_password)
 
     from . import admin, api, cli, demo_cli, embed, health, pages, ratelimit, security, studio, users_cli
 

@@ -8,6 +8,8 @@ migrations (webcall/migrations/env.py) and their test see every table.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, overload
@@ -15,7 +17,7 @@ from typing import Any, overload
 from alembic.util import CommandError
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from .settings import SettingsError
@@ -63,6 +65,18 @@ def open_database(url: str, root: Path) -> Engine:
             "WEBCALL_DATABASE_URL", f"cannot migrate the schema: {type(error).__name__}: {error.args[0]}"
         ) from None
     return engine
+
+
+@contextmanager
+def starting() -> Iterator[None]:
+    """Around the start's first reads and writes (seeding demos, the first admin): a database that
+    fails them (locked by another program past the busy timeout, read-only, gone) stops the start with
+    one line naming the setting, as a failed migration does, instead of a traceback."""
+    try:
+        yield
+    except SQLAlchemyError as error:
+        problem = str(error.orig if isinstance(error, DBAPIError) else error).splitlines()[0]
+        raise SettingsError("WEBCALL_DATABASE_URL", f"cannot use it at start: {problem}") from None
 
 
 def all_tables() -> MetaData:

@@ -165,3 +165,23 @@ def test_a_database_server_that_never_answers_fails_the_connect_instead_of_hangi
         attempt.start()
         attempt.join(8)
         assert failed, "still connecting after 8 s: no connect timeout"
+
+
+def test_a_database_locked_at_start_is_one_line_naming_the_setting(settings, tmp_path):
+    # The schema was there, so only the start's first writes (the demos' seed) met the lock: that was
+    # an OperationalError traceback instead of the one line every other database problem gets.
+    import sqlite3
+    from dataclasses import replace
+
+    from webcall import create_app
+
+    url = f"sqlite:///{tmp_path / 'locked.sqlite3'}"
+    database.open_database(url, tmp_path)
+    holder = sqlite3.connect(tmp_path / "locked.sqlite3", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another program writing, and taking its time
+    try:
+        with pytest.raises(SettingsError, match=r"^setting WEBCALL_DATABASE_URL: .*database is locked"):
+            create_app({"settings": replace(settings, database_url=url, demos_file="demos.toml")})
+    finally:
+        holder.rollback()
+        holder.close()
