@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from .cli_params import PUBLIC_URL, TEXT
 from .demos import DemoConfigError, DemoRegistry
 from .itellico import UpstreamError
 from .links import LinkError, parse_expiry
@@ -30,11 +31,19 @@ def _variable(raw: str) -> tuple[str, str]:
 
 
 @demos.command("link")
-@click.argument("slug")
-@click.option("--expires", default="7d", show_default=True, help="30m, 12h, 7d, 2w or a date 2026-12-31")
-@click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="a variable the link sets")
-@click.option("--label", default=None, help="how the call log names this link (default: the values)")
-@click.option("--base-url", default=None, help="the app's public URL (default: WEBCALL_PUBLIC_URL)")
+@click.argument("slug", type=TEXT)
+@click.option(
+    "--expires", type=TEXT, default="7d", show_default=True, help="30m, 12h, 7d, 2w or a date 2026-12-31"
+)
+@click.option(
+    "--var", "variables", type=TEXT, multiple=True, metavar="NAME=VALUE", help="a variable the link sets"
+)
+@click.option(
+    "--label", type=TEXT, default=None, help="how the call log names this link (default: the values)"
+)
+@click.option(
+    "--base-url", type=PUBLIC_URL, default=None, help="the app's public URL (default: WEBCALL_PUBLIC_URL)"
+)
 def link_command(
     slug: str, expires: str, variables: tuple[str, ...], label: str | None, base_url: str | None
 ) -> None:

@@ -35,6 +35,7 @@ class SettingsError(ValueError):
     def __init__(self, name: str, problem: str) -> None:
         super().__init__(f"setting {name}: {problem}")
         self.name = name
+        self.problem = problem
 
 
 class EnvFileError(SettingsError):
@@ -160,7 +161,7 @@ class Settings:
         if secret_key is None and environment == "production":
             raise SettingsError("WEBCALL_SECRET_KEY", "is required in production (WEBCALL_ENV=production)")
         extra = {} if secret_key is None else {"secret_key": secret_key}
-        public_url = _public_url("WEBCALL_PUBLIC_URL", get("WEBCALL_PUBLIC_URL"))
+        public_url = check_public_url("WEBCALL_PUBLIC_URL", get("WEBCALL_PUBLIC_URL"))
         trusted_proxy_hops = _optional_int("WEBCALL_TRUSTED_PROXY_HOPS", get, 0, 5) or 0
         _check_tls_proxy(environment, public_url, trusted_proxy_hops)
         # Production serves the minified build (a call start costs half the bytes); development the plain
@@ -372,7 +373,8 @@ def _admin_email(password: str | None, raw: str | None) -> str | None:
         raise SettingsError(name, f"{raw!r}: {error.message}") from None
 
 
-def _public_url(name: str, raw: str | None) -> str | None:
+def check_public_url(name: str, raw: str | None) -> str | None:
+    """An http(s) address the app is reached at (no query or fragment), without a trailing slash."""
     if raw is None:
         return None
     what = "a URL like https://demo.example.com"

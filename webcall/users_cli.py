@@ -17,15 +17,21 @@ import click
 from flask.cli import AppGroup
 
 from .accounts import ROLES, Account, AccountError
+from .cli_params import TEXT, check_text, not_utf8
 from .services import services
 
 users = AppGroup("users", help="Studio accounts: add, disable, enable, reset, list.")
 
 
 def _password(from_stdin: bool) -> str:
-    if from_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        if from_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    except UnicodeDecodeError:  # stdin decoded strictly (a UTF-8 locale)
+        raise not_utf8("the password") from None
+    return check_text(password, "the password")
 
 
 def _account(email: str) -> Account:
@@ -41,9 +47,9 @@ def _refuse(error: AccountError) -> click.ClickException:
 
 
 @users.command("add")
-@click.argument("email")
+@click.argument("email", type=TEXT)
 @click.option("--role", type=click.Choice(ROLES), default="rep", show_default=True)
-@click.option("--name", default="", help="how the studio shows the account")
+@click.option("--name", type=TEXT, default="", help="how the studio shows the account")
 @click.option("--password-stdin", is_flag=True, help="read the password from the first line of stdin")
 def add_command(email: str, role: str, name: str, password_stdin: bool) -> None:
     """Add an account (the first admin, or any rep)."""
@@ -55,7 +61,7 @@ def add_command(email: str, role: str, name: str, password_stdin: bool) -> None:
 
 
 @users.command("disable")
-@click.argument("email")
+@click.argument("email", type=TEXT)
 def disable_command(email: str) -> None:
     """Disable an account: it cannot sign in, and its open sessions end now."""
     svc = services()
@@ -69,7 +75,7 @@ def disable_command(email: str) -> None:
 
 
 @users.command("enable")
-@click.argument("email")
+@click.argument("email", type=TEXT)
 def enable_command(email: str) -> None:
     """Enable a disabled account."""
     account = _account(email)
@@ -78,7 +84,7 @@ def enable_command(email: str) -> None:
 
 
 @users.command("reset")
-@click.argument("email")
+@click.argument("email", type=TEXT)
 @click.option("--password-stdin", is_flag=True, help="read the password from the first line of stdin")
 def reset_command(email: str, password_stdin: bool) -> None:
     """Set a new password: every open session of the account ends, a lock is lifted."""

@@ -264,6 +264,20 @@ def test_cli_refusals_are_one_line_with_the_code(cli_app):
     )
 
 
+def test_cli_text_that_is_not_utf8_is_one_line_not_a_traceback(cli_app):
+    # A terminal in Latin-1: the argument arrives with a lone surrogate, the piped password as bytes.
+    email = run(cli_app, "add", "r\udcffep@example.com", "--password-stdin", input=f"{PASSWORD}\n")
+    name = run(
+        cli_app, "add", "rep@example.com", "--name", "Jos\udce9", "--password-stdin", input=f"{PASSWORD}\n"
+    )
+    password = run(cli_app, "add", "rep@example.com", "--password-stdin", input=b"long pass\xffword 123\n")
+    for result in (email, name, password):
+        assert result.exit_code in (1, 2) and isinstance(result.exception, SystemExit), result.output
+        assert "is not UTF-8 text" in result.output
+    assert "the password is not UTF-8 text" in password.output
+    assert cli_app.extensions["webcall"].accounts.by_email("rep@example.com") is None
+
+
 def test_a_disabled_account_loads_no_session_even_if_its_rows_survived(store, sessions, engine):
     # Disabling deletes the rows; the loader checks the flag as well (e.g. a row written by a
     # sign-in that raced the disable).

@@ -64,11 +64,17 @@ def test_link_base_url_option_and_label(runner):
         (["alpenblick", "--var", "name=" + "x" * 61], "longer than 60 characters"),
         (["alpenblick", "--var", "nonsense"], "use NAME=VALUE"),
         (["alpenblick", "--expires", "forever"], "use e.g. 30m, 12h, 7d, 2w"),
+        # A terminal in Latin-1 passes bytes that are not UTF-8 as lone surrogates (were tracebacks).
+        (["alpenblick", "--var", "name=Mar\udce9a"], "is not UTF-8 text"),
+        (["alpenblick", "--label", "caf\udce9"], "is not UTF-8 text"),
+        (["alp\udce9nblick"], "is not UTF-8 text"),
+        (["alpenblick", "--base-url", "javascript:alert(1)"], "is not a URL like https://"),
+        (["alpenblick", "--base-url", "https://demo.example.com/?x=1"], "is not a URL like https://"),
     ],
 )
 def test_link_mistakes_are_clear(app, runner, args, message):
     result = runner.invoke(args=["demos", "link", *args])
-    assert result.exit_code != 0
+    assert result.exit_code != 0 and isinstance(result.exception, SystemExit | None), result.exception
     assert message in result.output
     assert app.extensions["webcall"].calllog.links() == []
 
