@@ -7,9 +7,6 @@ tests/e2e/test_operations.py.)
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from dataclasses import replace
 
 import pytest
@@ -18,6 +15,8 @@ from sqlalchemy.exc import OperationalError
 
 from webcall import create_app
 from webcall.settings import Settings, SettingsError
+
+from .process_start import APP, clean_env, start
 
 pytestmark = pytest.mark.unit
 
@@ -208,13 +207,8 @@ def test_a_bad_multiprocess_folder_stops_the_start_with_one_line(tmp_path, kind)
     folder = tmp_path / "metrics"
     if kind == "a file":
         folder.write_text("")
-    ours = ("ITELLICOAI_", "WEBCALL_", "PROMETHEUS_")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
-    env.update(ITELLICOAI_API_KEY="k", ITELLICOAI_AGENT_ID=AGENT, WEBCALL_SECRET_KEY="s" * 32)
-    env["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
-    result = subprocess.run(
-        [sys.executable, "-c", "import app"], env=env, capture_output=True, text=True, timeout=60, check=False
-    )
+    env = clean_env(ITELLICOAI_API_KEY="k", ITELLICOAI_AGENT_ID=AGENT, WEBCALL_SECRET_KEY="s" * 32)
+    result = start(APP, {**env, "PROMETHEUS_MULTIPROC_DIR": str(folder)})
     assert result.returncode == 2, result.stderr
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("itellico web-call cannot start: setting PROMETHEUS_MULTIPROC_DIR:")

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import pytest
 
 from webcall.settings import DEFAULT_BASE_URL, Settings, SettingsError
+
+from .process_start import APP, clean_env, start
 
 pytestmark = pytest.mark.unit
 
@@ -64,11 +64,7 @@ def test_valid_optional_values_are_normalised():
 
 
 def test_app_stops_with_one_line_and_no_traceback(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ITELLICOAI_", "WEBCALL_"))}
-    env.update({"ITELLICOAI_API_KEY": "k", "ITELLICOAI_AGENT_ID": "not-a-uuid"})
-    result = subprocess.run(
-        [sys.executable, "-c", "import app"], env=env, capture_output=True, text=True, timeout=60, check=False
-    )
+    result = start(APP, clean_env(ITELLICOAI_API_KEY="k", ITELLICOAI_AGENT_ID="not-a-uuid"))
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "itellico web-call cannot start: setting ITELLICOAI_AGENT_ID: 'not-a-uuid' is not a UUID"

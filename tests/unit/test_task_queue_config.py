@@ -3,10 +3,7 @@ WEBCALL_TASK_QUEUE_URL, never a traceback (README: Configuration)."""
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +12,8 @@ from huey import RedisHuey, SqliteHuey
 from webcall import ROOT
 from webcall.settings import SettingsError
 from webcall.tasks import make_huey
+
+from .process_start import APP, WORKER, clean_env, start
 
 pytestmark = pytest.mark.unit
 
@@ -52,17 +51,13 @@ def test_a_redis_queue_is_made_without_connecting():
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("ITELLICOAI_", "WEBCALL_", "PROMETHEUS_"))
-    }
-    env.update(
+    return clean_env(
         ITELLICOAI_API_KEY="k",
         ITELLICOAI_AGENT_ID=AGENT,
         WEBCALL_DATABASE_URL=f"sqlite:///{tmp_path}/webcall.sqlite3",
         WEBCALL_SECRET_KEY="0123456789abcdef0123",
         **extra,
     )
-    return env
 
 
 def _closed_port() -> int:
@@ -73,15 +68,7 @@ def _closed_port() -> int:
 
 def test_the_worker_refuses_an_unreachable_redis_queue_with_one_line(tmp_path):
     url = f"redis://:S3cretPW@127.0.0.1:{_closed_port()}/0"
-    result = subprocess.run(
-        [sys.executable, "-m", "webcall.worker"],
-        cwd=ROOT,
-        env=_env(tmp_path, WEBCALL_TASK_QUEUE_URL=url),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = start(WORKER, _env(tmp_path, WEBCALL_TASK_QUEUE_URL=url))
     assert result.returncode == 2
     # The start logs its INFO lines (migrations, demos) first; the refusal is one line, the last.
     lines = result.stderr.strip().splitlines()
@@ -91,15 +78,7 @@ def test_the_worker_refuses_an_unreachable_redis_queue_with_one_line(tmp_path):
 
 
 def test_the_app_refuses_an_unusable_sqlite_queue_with_one_line(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-c", "import app"],
-        cwd=ROOT,
-        env=_env(tmp_path, WEBCALL_TASK_QUEUE_URL=f"sqlite:///{tmp_path}"),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = start(APP, _env(tmp_path, WEBCALL_TASK_QUEUE_URL=f"sqlite:///{tmp_path}"))
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert "Traceback" not in result.stderr, result.stderr
