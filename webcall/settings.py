@@ -194,7 +194,7 @@ class Settings:
             assets=assets,
             demos_file=_demos_file("WEBCALL_DEMOS_FILE", get("WEBCALL_DEMOS_FILE")),
             database_url=_database_url(
-                "WEBCALL_DATABASE_URL", get("WEBCALL_DATABASE_URL") or DEFAULT_DATABASE_URL
+                "WEBCALL_DATABASE_URL", get("WEBCALL_DATABASE_URL") or DEFAULT_DATABASE_URL, environment
             ),
             sales_password=sales_password,
             sales_admin_email=_admin_email(sales_password, get("WEBCALL_SALES_ADMIN_EMAIL")),
@@ -209,8 +209,7 @@ class Settings:
             metrics_token=metrics_token,
             metrics_allow=metrics_allow,
             webhook_secret=_webhook_secret("ITELLICOAI_WEBHOOK_SECRET", get("ITELLICOAI_WEBHOOK_SECRET")),
-            webhook_signature_header=_header("WEBCALL_WEBHOOK_SIGNATURE_HEADER", get, "X-Itellico-Signature"),
-            webhook_timestamp_header=_header("WEBCALL_WEBHOOK_TIMESTAMP_HEADER", get, "X-Itellico-Timestamp"),
+            **_webhook_headers(get),
             webhook_tolerance_seconds=_optional_int("WEBCALL_WEBHOOK_TOLERANCE_SECONDS", get, 10, 3600)
             or 300,
             webhook_max_bytes=_optional_int("WEBCALL_WEBHOOK_MAX_BYTES", get, 1024, 16_777_216) or 1_048_576,
@@ -262,9 +261,9 @@ def _header_secret(name: str, raw: str | None) -> str | None:
     return raw
 
 
-def _database_url(name: str, raw: str) -> str:
+def _database_url(name: str, raw: str, environment: str) -> str:
     """Parsed as SQLAlchemy will (webcall/db.py), so that a bad port stops the start with one line and
-    the message does not show the URL's password."""
+    the message does not show the URL's password. Production keeps its data: no in-memory SQLite."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
@@ -277,6 +276,17 @@ def _database_url(name: str, raw: str) -> str:
         raise SettingsError(name, f"{mask_password(raw)!r} is not {what}") from None
     if port is not None and not 0 < port < 65536:
         raise SettingsError(name, f"{mask_password(raw)!r}: port {port} is not in 1..65535")
+    url = make_url(raw)
+    if (
+        environment == "production"
+        and url.get_backend_name() == "sqlite"
+        and url.database in (None, "", ":memory:")
+    ):
+        raise SettingsError(
+            name,
+            f"{raw!r} is an in-memory database: production would lose every account, demo and call at "
+            "each restart, and each gunicorn worker would have its own. Use a file or PostgreSQL",
+        )
     return raw
 
 
@@ -479,6 +489,16 @@ def _webhook_secret(name: str, raw: str | None) -> str | None:
     if raw is not None and len(raw) < 16:
         raise SettingsError(name, "must be at least 16 characters (copy the signing secret from itellico)")
     return raw
+
+
+def _webhook_headers(get: Getter) -> dict[str, str]:
+    signature = _header("WEBCALL_WEBHOOK_SIGNATURE_HEADER", get, "X-Itellico-Signature")
+    timestamp = _header("WEBCALL_WEBHOOK_TIMESTAMP_HEADER", get, "X-Itellico-Timestamp")
+    if signature.lower() == timestamp.lower():  # HTTP header names ignore case
+        raise SettingsError(
+            "WEBCALL_WEBHOOK_TIMESTAMP_HEADER", f"is the signature's header too ({signature}): name another"
+        )
+    return {"webhook_signature_header": signature, "webhook_timestamp_header": timestamp}
 
 
 def _header(name: str, get: Getter, default: str) -> str:

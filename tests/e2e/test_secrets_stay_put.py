@@ -42,6 +42,10 @@ def standin() -> Iterator[StandinProcess]:
 @contextmanager
 def served(command: list[str], standin: StandinProcess, log: Path, port: int) -> Iterator[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ITELLICOAI_", "WEBCALL_"))}
+    database = log.with_suffix(".sqlite3")
+    database.parent.mkdir(parents=True, exist_ok=True)
+    for stale in database.parent.glob(f"{database.name}*"):  # with -wal and -shm
+        stale.unlink()
     env.update(
         ITELLICOAI_API_KEY=standin.key,
         ITELLICOAI_BASE_URL=standin.url,
@@ -49,7 +53,7 @@ def served(command: list[str], standin: StandinProcess, log: Path, port: int) ->
         WEBCALL_SECRET_KEY=SECRET_KEY,
         WEBCALL_SALES_PASSWORD=SALES_PASSWORD,
         WEBCALL_SALES_ADMIN_EMAIL="admin@example.com",
-        WEBCALL_DATABASE_URL="sqlite://",
+        WEBCALL_DATABASE_URL=f"sqlite:///{database}",  # a file: gunicorn runs in production
         HOST="127.0.0.1",
         PORT=str(port),
         WEB_CONCURRENCY="1",

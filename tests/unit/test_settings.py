@@ -257,3 +257,21 @@ def test_the_dev_server_stops_on_a_non_utf8_env_file_with_one_line(tmp_path, mon
     message = str(info.value.code)
     assert message.startswith("itellico web-call cannot start:") and "UTF-8" in message
     assert "\n" not in message and "caf" not in message
+
+
+@pytest.mark.parametrize("timestamp", ["X-Itellico-Signature", "x-itellico-signature"])
+def test_the_webhook_signature_and_timestamp_headers_must_differ(timestamp):
+    # One header cannot carry both: every signed webhook would be refused, and nothing said why.
+    with pytest.raises(SettingsError) as info:
+        Settings.from_env({**GOOD, "WEBCALL_WEBHOOK_TIMESTAMP_HEADER": timestamp})
+    assert info.value.name == "WEBCALL_WEBHOOK_TIMESTAMP_HEADER" and "X-Itellico-Signature" in str(info.value)
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_production_refuses_an_in_memory_database(url):
+    # Every restart would lose the accounts, demos and call log, and each gunicorn worker has its own.
+    production = {**GOOD, "WEBCALL_ENV": "production", "WEBCALL_SECRET_KEY": "s" * 32}
+    with pytest.raises(SettingsError) as info:
+        Settings.from_env({**production, "WEBCALL_DATABASE_URL": url})
+    assert info.value.name == "WEBCALL_DATABASE_URL" and "memory" in str(info.value)
+    assert Settings.from_env({**GOOD, "WEBCALL_DATABASE_URL": url}).database_url == url  # tests, development
