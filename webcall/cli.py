@@ -58,7 +58,11 @@ def link_command(
     if demo is None or demo.slug != slug:
         known = ", ".join(d.slug for d in svc.demos)
         raise click.ClickException(f"no demo {slug!r} (known: {known})")
-    pairs = dict(_variable(raw) for raw in variables)
+    pairs: dict[str, str] = {}
+    for name, value in map(_variable, variables):
+        if name in pairs:  # the last would silently win
+            raise click.BadParameter(f"variable {name!r} is given twice", param_hint="--var")
+        pairs[name] = value
     try:
         link = svc.links.issue(demo, pairs, parse_expiry(expires))
     except LinkError as error:

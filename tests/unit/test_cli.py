@@ -63,6 +63,7 @@ def test_link_base_url_option_and_label(runner):
         (["alpenblick", "--var", "company=X"], "variable 'company' is not allowed for demo 'alpenblick'"),
         (["alpenblick", "--var", "name=" + "x" * 61], "longer than 60 characters"),
         (["alpenblick", "--var", "nonsense"], "use NAME=VALUE"),
+        (["alpenblick", "--var", "name=Ann", "--var", "name=Bob"], "'name' is given twice"),
         (["alpenblick", "--expires", "forever"], "use e.g. 30m, 12h, 7d, 2w"),
         # A terminal in Latin-1 passes bytes that are not UTF-8 as lone surrogates (were tracebacks).
         (["alpenblick", "--var", "name=Mar\udce9a"], "is not UTF-8 text"),
