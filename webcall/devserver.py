@@ -54,11 +54,23 @@ def _dev_secret_key() -> None:
     """Give local runs a stable WEBCALL_SECRET_KEY unless one is configured."""
     if os.environ.get("WEBCALL_SECRET_KEY", "").strip():
         return
-    if not DEV_SECRET_FILE.exists():
+    try:
+        key = DEV_SECRET_FILE.read_text(encoding="ascii").strip() if DEV_SECRET_FILE.exists() else ""
+    except UnicodeDecodeError:
+        key = ""
+    except OSError as error:  # a folder in its place, no permission
+        raise SystemExit(
+            f"itellico web-call cannot start: {DEV_SECRET_FILE}: {error.strerror or error} (remove it)"
+        ) from None
+    if len(key) < 16:
+        # Missing, empty or cut short (a full disk): the app would take an empty key for none and make a
+        # random one per start, so links from `make link` would never open. A new key only breaks links
+        # that could not have worked.
+        key = secrets.token_hex(32)
         DEV_SECRET_FILE.parent.mkdir(parents=True, exist_ok=True)
-        DEV_SECRET_FILE.write_text(secrets.token_hex(32))
+        DEV_SECRET_FILE.write_text(key)
         DEV_SECRET_FILE.chmod(0o600)
-    os.environ["WEBCALL_SECRET_KEY"] = DEV_SECRET_FILE.read_text().strip()
+    os.environ["WEBCALL_SECRET_KEY"] = key
 
 
 def _load_env() -> None:

@@ -275,3 +275,33 @@ def test_production_refuses_an_in_memory_database(url):
         Settings.from_env({**production, "WEBCALL_DATABASE_URL": url})
     assert info.value.name == "WEBCALL_DATABASE_URL" and "memory" in str(info.value)
     assert Settings.from_env({**GOOD, "WEBCALL_DATABASE_URL": url}).database_url == url  # tests, development
+
+
+@pytest.mark.parametrize("content", [b"", b"\n", b"0123", b"\xff\xfe"])
+def test_the_dev_secret_key_file_is_renewed_when_empty_or_cut_short(tmp_path, monkeypatch, content):
+    # An empty key meant a random one per start: links from `make link` never opened.
+    from webcall import devserver
+
+    key_file = tmp_path / "instance" / "dev-secret-key"
+    key_file.parent.mkdir()
+    key_file.write_bytes(content)
+    monkeypatch.setattr(devserver, "DEV_SECRET_FILE", key_file)
+    monkeypatch.delenv("WEBCALL_SECRET_KEY", raising=False)
+    devserver._dev_secret_key()
+    key = os.environ["WEBCALL_SECRET_KEY"]
+    assert len(key) >= 32 and key_file.read_text() == key
+    monkeypatch.delenv("WEBCALL_SECRET_KEY")
+    devserver._dev_secret_key()
+    assert os.environ["WEBCALL_SECRET_KEY"] == key  # stable from then on
+
+
+def test_a_dev_secret_key_path_that_is_a_folder_is_one_line(tmp_path, monkeypatch):
+    from webcall import devserver
+
+    monkeypatch.setattr(devserver, "DEV_SECRET_FILE", tmp_path)
+    monkeypatch.delenv("WEBCALL_SECRET_KEY", raising=False)
+    with pytest.raises(SystemExit) as info:
+        devserver._dev_secret_key()
+    message = str(info.value.code)
+    assert message.startswith("itellico web-call cannot start:") and str(tmp_path) in message
+    assert "\n" not in message
