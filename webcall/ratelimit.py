@@ -24,11 +24,13 @@ import time
 
 from flask import Flask, Response, g, jsonify, request
 from flask_limiter import Limiter, RequestLimit
+from redis.exceptions import RedisClusterException
 from werkzeug.exceptions import HTTPException
 
 from .errors import ApiError, ErrorCode
 from .metrics import rate_limited
 from .services import EXTENSION, services
+from .settings import SettingsError
 
 # Password guesses at the sales index, per client IP (only POSTs count).
 SIGN_IN_LIMIT = "5/minute;30/hour"
@@ -123,4 +125,10 @@ def init_app(app: Flask) -> None:
     # The one Limiter keeps its last `enabled` as the default for the next app: an app built with
     # RATELIMIT_ENABLED=False (a test) would leave every later app in the process unlimited.
     app.config.setdefault("RATELIMIT_ENABLED", True)
-    limiter.init_app(app)
+    try:
+        limiter.init_app(app)
+    except RedisClusterException as error:
+        # A Redis Cluster client connects while it is made (a plain redis:// one only when first used,
+        # and then falls back to memory): one line, as for any setting the app cannot start with.
+        problem = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise SettingsError("WEBCALL_RATE_LIMIT_STORAGE_URI", f"cannot be reached: {problem}") from None

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from dataclasses import replace
 
@@ -145,3 +146,26 @@ def test_call_summary_is_limited_per_call(settings, standin):
     assert 1 <= int(limited.headers["Retry-After"]) <= window
     other = client.get(f"/api/calls/{second['call_id']}", headers={"X-Call-Handle": second["handle"]})
     assert other.status_code == 200
+
+
+def test_an_unreachable_redis_cluster_at_start_is_one_line(tmp_path):
+    # A plain redis:// storage connects lazily (and falls back to memory); the cluster client connects
+    # while the app is built, so a cluster that is down was a RedisClusterException traceback.
+    from tests.unit.process_start import APP, clean_env, start
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    env = clean_env(
+        ITELLICOAI_API_KEY="k",
+        ITELLICOAI_AGENT_ID="3f7c2b1e-8a4d-4c6b-9e2f-1a5d7c9b0e41",
+        WEBCALL_SECRET_KEY="s" * 32,
+        WEBCALL_DATABASE_URL=f"sqlite:///{tmp_path}/webcall.sqlite3",
+        WEBCALL_RATE_LIMIT_STORAGE_URI=f"redis+cluster://:S3cretPW@127.0.0.1:{port}",
+    )
+    result = start(APP, env)
+    assert result.returncode == 2, result.stderr
+    # The start logs its INFO lines (migrations, demos) first; the refusal is one line, the last.
+    assert "Traceback" not in result.stderr and "S3cretPW" not in result.stderr, result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("itellico web-call cannot start: setting WEBCALL_RATE_LIMIT_STORAGE_URI:")
