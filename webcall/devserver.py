@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from werkzeug.serving import make_server
 
 from . import ROOT, SettingsError, create_app, logs, metrics
+from .setting_values import whole_number
 from .settings import load_env_file
 
 if TYPE_CHECKING:
@@ -35,11 +36,10 @@ if TYPE_CHECKING:
 
 
 def _port(name: str, default: int) -> int:
-    raw = os.environ.get(name, str(default))
-    # ASCII digits only: str.isdigit() is also true for "²" (int() refuses it) and Arabic-Indic digits.
-    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) < 65536:
-        raise SystemExit(f"itellico web-call cannot start: setting {name}: {raw!r} is not a port number")
-    return int(raw)
+    try:
+        return whole_number(name, os.environ.get(name, str(default)), 1, 65535, "a port number")
+    except SettingsError as error:
+        raise SystemExit(f"itellico web-call cannot start: {error}") from None
 
 
 def _stop_on_sigterm(_signum: int, _frame: FrameType | None) -> None:

@@ -15,6 +15,7 @@ import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .setting_values import whole_number
 from .settings import LOG_FORMATS, SettingsError
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")  # gunicorn's; it ignores any other
@@ -67,11 +68,7 @@ def serving_from_env(env: Mapping[str, str]) -> Serving:
 def _whole(
     name: str, raw: str | None, default: int, low: int, high: int, what: str = "a whole number"
 ) -> int:
-    if raw is None:
-        return default
-    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
-        raise SettingsError(name, f"{raw!r} is not {what} in {low}..{high}")
-    return int(raw)
+    return default if raw is None else whole_number(name, raw, low, high, what)
 
 
 def _host(raw: str | None) -> str:

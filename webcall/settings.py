@@ -10,11 +10,28 @@ import ipaddress
 import os
 import re
 import secrets
-import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import SplitResult, urlsplit
+
+from .setting_values import (
+    EnvFileError,
+    Getter,
+    SettingsError,
+    flag,
+    header_name,
+    header_secret,
+    ip_networks,
+    is_digits,
+    load_env_file,
+    mask_password,
+    number,
+    optional_int,
+    url_parts,
+    uuid_value,
+)
+
+__all__ = ["EnvFileError", "Settings", "SettingsError", "load_env_file", "mask_password"]
 
 DEFAULT_BASE_URL = "https://api.itellico.ai"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -25,44 +42,6 @@ MIN_SALES_PASSWORD = 10
 # A bearer token shorter than this is guessable; `secrets.token_urlsafe(32)` makes a good one.
 MIN_METRICS_TOKEN = 16
 LOG_FORMATS = ("text", "json")
-
-Getter = Callable[[str], str | None]
-
-
-class SettingsError(ValueError):
-    """A setting is missing or invalid; `str()` is one line that names it."""
-
-    def __init__(self, name: str, problem: str) -> None:
-        super().__init__(f"setting {name}: {problem}")
-        self.name = name
-        self.problem = problem
-
-
-class EnvFileError(SettingsError):
-    """`.env` cannot be read; `str()` is one line naming the file, never showing its content."""
-
-    def __init__(self, path: Path, problem: str) -> None:
-        ValueError.__init__(self, f"{path}: {problem}")
-        self.name = ".env"
-
-
-def load_env_file(path: Path) -> None:
-    """`load_dotenv(path)`, except that a file that is not UTF-8 (or cannot be read) raises EnvFileError
-    instead of a UnicodeDecodeError traceback. A missing file is fine; set variables win, as before."""
-    from dotenv import load_dotenv
-
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return
-    except OSError as error:
-        raise EnvFileError(path, f"cannot be read: {error.strerror or error}") from None
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise EnvFileError(path, f"is not UTF-8 text (line {line}): save it as UTF-8") from None
-    load_dotenv(path, encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -144,7 +123,7 @@ class Settings:
             value = env.get(name, "").strip()
             return value or None
 
-        api_key = _header_secret("ITELLICOAI_API_KEY", get("ITELLICOAI_API_KEY"))
+        api_key = header_secret("ITELLICOAI_API_KEY", get("ITELLICOAI_API_KEY"))
         if api_key is None:
             raise SettingsError(
                 "ITELLICOAI_API_KEY", "is not set (run `make run` without it to use the local sandbox)"
@@ -162,7 +141,7 @@ class Settings:
             raise SettingsError("WEBCALL_SECRET_KEY", "is required in production (WEBCALL_ENV=production)")
         extra = {} if secret_key is None else {"secret_key": secret_key}
         public_url = check_public_url("WEBCALL_PUBLIC_URL", get("WEBCALL_PUBLIC_URL"))
-        trusted_proxy_hops = _optional_int("WEBCALL_TRUSTED_PROXY_HOPS", get, 0, 5) or 0
+        trusted_proxy_hops = optional_int("WEBCALL_TRUSTED_PROXY_HOPS", get, 0, 5) or 0
         _check_tls_proxy(environment, public_url, trusted_proxy_hops)
         # Production serves the minified build (a call start costs half the bytes); development the plain
         # modules, so an edit shows on reload without a build step.
@@ -172,23 +151,23 @@ class Settings:
         log_format = (get("WEBCALL_LOG_FORMAT") or "text").lower()
         if log_format not in LOG_FORMATS:
             raise SettingsError("WEBCALL_LOG_FORMAT", f"{log_format!r} is not text or json")
-        metrics_token = _header_secret("WEBCALL_METRICS_TOKEN", get("WEBCALL_METRICS_TOKEN"))
+        metrics_token = header_secret("WEBCALL_METRICS_TOKEN", get("WEBCALL_METRICS_TOKEN"))
         if metrics_token is not None and len(metrics_token) < MIN_METRICS_TOKEN:
             raise SettingsError("WEBCALL_METRICS_TOKEN", f"must be at least {MIN_METRICS_TOKEN} characters")
         sales_password = _password("WEBCALL_SALES_PASSWORD", get("WEBCALL_SALES_PASSWORD"))
-        metrics_allow = _networks("WEBCALL_METRICS_ALLOW", get("WEBCALL_METRICS_ALLOW"))
+        metrics_allow = ip_networks("WEBCALL_METRICS_ALLOW", get("WEBCALL_METRICS_ALLOW"))
         _check_metrics_allow(environment, metrics_allow, trusted_proxy_hops)
         return cls(
             api_key=api_key,
-            agent_id=_uuid("ITELLICOAI_AGENT_ID", agent_id),
+            agent_id=uuid_value("ITELLICOAI_AGENT_ID", agent_id),
             base_url=_base_url("ITELLICOAI_BASE_URL", get("ITELLICOAI_BASE_URL") or DEFAULT_BASE_URL),
-            account_id=_uuid("ITELLICOAI_ACCOUNT_ID", get("ITELLICOAI_ACCOUNT_ID")),
+            account_id=uuid_value("ITELLICOAI_ACCOUNT_ID", get("ITELLICOAI_ACCOUNT_ID")),
             secret_key_generated=secret_key is None,
-            connect_timeout_seconds=_number("ITELLICOAI_CONNECT_TIMEOUT_SECONDS", get, 5.0, 0.1, 60),
-            create_timeout_seconds=_number("ITELLICOAI_TIMEOUT_SECONDS", get, 15.0, 1, 120),
-            agent_join_timeout_seconds=_number("WEBCALL_AGENT_JOIN_TIMEOUT_SECONDS", get, 15.0, 1, 300),
-            max_call_seconds=_optional_int("WEBCALL_MAX_CALL_SECONDS", get, 10, 7200),
-            rtc_no_ice_servers=_flag("WEBCALL_RTC_NO_ICE_SERVERS", get),
+            connect_timeout_seconds=number("ITELLICOAI_CONNECT_TIMEOUT_SECONDS", get, 5.0, 0.1, 60),
+            create_timeout_seconds=number("ITELLICOAI_TIMEOUT_SECONDS", get, 15.0, 1, 120),
+            agent_join_timeout_seconds=number("WEBCALL_AGENT_JOIN_TIMEOUT_SECONDS", get, 15.0, 1, 300),
+            max_call_seconds=optional_int("WEBCALL_MAX_CALL_SECONDS", get, 10, 7200),
+            rtc_no_ice_servers=flag("WEBCALL_RTC_NO_ICE_SERVERS", get),
             allowed_origins=_origins("WEBCALL_ALLOWED_ORIGINS", get("WEBCALL_ALLOWED_ORIGINS")),
             node_modules_dir=get("WEBCALL_NODE_MODULES_DIR") or "node_modules",
             assets=assets,
@@ -210,55 +189,13 @@ class Settings:
             metrics_allow=metrics_allow,
             webhook_secret=_webhook_secret("ITELLICOAI_WEBHOOK_SECRET", get("ITELLICOAI_WEBHOOK_SECRET")),
             **_webhook_headers(get),
-            webhook_tolerance_seconds=_optional_int("WEBCALL_WEBHOOK_TOLERANCE_SECONDS", get, 10, 3600)
-            or 300,
-            webhook_max_bytes=_optional_int("WEBCALL_WEBHOOK_MAX_BYTES", get, 1024, 16_777_216) or 1_048_576,
+            webhook_tolerance_seconds=optional_int("WEBCALL_WEBHOOK_TOLERANCE_SECONDS", get, 10, 3600) or 300,
+            webhook_max_bytes=optional_int("WEBCALL_WEBHOOK_MAX_BYTES", get, 1024, 16_777_216) or 1_048_576,
             task_queue_url=task_queue_url(get),
             refresh_minutes=_refresh_minutes(get),
             **_notify_settings(get, environment),
             **extra,
         )
-
-
-def _uuid(name: str, value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        raise SettingsError(name, f"{value!r} is not a UUID") from None
-
-
-def mask_password(url: str) -> str:
-    """`url` with the password of its userinfo (user:password@host) replaced, for error messages."""
-    return re.sub(r"(^|//)([^/:@]*):[^/]*@", r"\1\2:***@", url, count=1)
-
-
-def _url(name: str, raw: str, what: str) -> SplitResult:
-    """`raw` split, its port checked: every URL setting goes through here, so a malformed one
-    ("http://[::1", "redis://host:abc/0", a port over 65535) stops the start with one line."""
-    try:
-        parts = urlsplit(raw)
-        # ValueError when not a number or out of 0..65535; "h1:26379,h2:26379" (Redis Sentinel) is hosts.
-        port = None if "," in parts.netloc else parts.port
-    except ValueError:
-        raise SettingsError(
-            name, f"{mask_password(raw)!r} is not {what} (malformed host, or a port not in 1..65535)"
-        ) from None
-    if port == 0:
-        raise SettingsError(name, f"{mask_password(raw)!r} is not {what} (port 0)")
-    return parts
-
-
-def _header_secret(name: str, raw: str | None) -> str | None:
-    """A key or token sent or compared in an HTTP header: printable ASCII, no whitespace. A zero-width
-    or non-breaking space copied along with it otherwise fails every request (or crashes the client).
-    The message never shows the value, not even a part of it."""
-    if raw is not None and not re.fullmatch(r"[\x21-\x7e]+", raw):
-        raise SettingsError(
-            name, "has a non-ASCII or whitespace character (probably pasted along with it): copy it again"
-        )
-    return raw
 
 
 def _database_url(name: str, raw: str, environment: str) -> str:
@@ -291,49 +228,12 @@ def _database_url(name: str, raw: str, environment: str) -> str:
 
 
 def _base_url(name: str, value: str) -> str:
-    parts = _url(name, value, "an http(s) URL")
+    parts = url_parts(name, value, "an http(s) URL")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise SettingsError(name, f"{mask_password(value)!r} is not an http(s) URL")
     if parts.query or parts.fragment:
         raise SettingsError(name, "must not carry a query or fragment")
     return value.rstrip("/")
-
-
-def _number(name: str, get: Getter, default: float, low: float, high: float) -> float:
-    raw = get(name)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(name, f"{raw!r} is not a number") from None
-    if not low <= value <= high:
-        raise SettingsError(name, f"{raw} is outside {low:g}..{high:g}")
-    return value
-
-
-def _optional_int(name: str, get: Getter, low: int, high: int) -> int | None:
-    raw = get(name)
-    if raw is None:
-        return None
-    if not _is_digits(raw) or not low <= int(raw) <= high:
-        raise SettingsError(name, f"{raw!r} is not a whole number in {low}..{high}")
-    return int(raw)
-
-
-def _is_digits(raw: str) -> bool:
-    """ASCII digits only: str.isdigit() is also true for "²" (int() refuses it) and Arabic-Indic digits
-    (int() takes them)."""
-    return raw.isascii() and raw.isdigit()
-
-
-def _flag(name: str, get: Getter) -> bool:
-    raw = (get(name) or "false").lower()
-    if raw in ("1", "true", "yes", "on"):
-        return True
-    if raw in ("0", "false", "no", "off"):
-        return False
-    raise SettingsError(name, f"{raw!r} is not true/false")
 
 
 def _origins(name: str, raw: str | None) -> tuple[str, ...]:
@@ -343,7 +243,7 @@ def _origins(name: str, raw: str | None) -> tuple[str, ...]:
     for item in (part.strip() for part in raw.split(",")):
         if not item:
             continue
-        parts = _url(name, item, "an origin like https://www.example.com")
+        parts = url_parts(name, item, "an origin like https://www.example.com")
         if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
             raise SettingsError(name, f"{item!r} is not an origin like https://www.example.com")
         origins.append(f"{parts.scheme}://{parts.netloc}")
@@ -388,7 +288,7 @@ def check_public_url(name: str, raw: str | None) -> str | None:
     if raw is None:
         return None
     what = "a URL like https://demo.example.com"
-    parts = _url(name, raw, what)
+    parts = url_parts(name, raw, what)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
         raise SettingsError(name, f"{mask_password(raw)!r} is not {what}")
     return raw.rstrip("/")
@@ -420,7 +320,13 @@ def _rate(name: str, get: Getter, default: str) -> str:
 def _storage_uri(name: str, get: Getter) -> str:
     raw = get(name) or "memory://"
     what = "memory:// or a redis:// URI"
-    if _url(name, raw, what).scheme not in ("memory", "redis", "rediss", "redis+sentinel", "redis+cluster"):
+    if url_parts(name, raw, what).scheme not in (
+        "memory",
+        "redis",
+        "rediss",
+        "redis+sentinel",
+        "redis+cluster",
+    ):
         raise SettingsError(name, f"{mask_password(raw)!r} is not {what}")
     return raw
 
@@ -433,35 +339,6 @@ def _sources(name: str, raw: str | None) -> tuple[str, ...]:
         if not re.fullmatch(r"(wss?|https?)://[A-Za-z0-9.\-\[\]:*]+", source):
             raise SettingsError(name, f"{source!r} is not a ws(s)/http(s) origin")
     return sources
-
-
-def _networks(name: str, raw: str | None) -> tuple[str, ...]:
-    """Addresses or networks, comma- or space-separated ("10.0.0.7, 192.168.1.0/24"), normalised."""
-    if raw is None:
-        return ()
-    networks = []
-    for item in raw.replace(",", " ").split():
-        try:
-            network = ipaddress.ip_network(item, strict=False)
-        except ValueError:
-            raise SettingsError(name, f"{item!r} is not an IP address or network like 10.0.0.0/24") from None
-        networks.append(str(_unmapped(network)))
-    return tuple(networks)
-
-
-_V4_MAPPED = ipaddress.ip_network("::ffff:0:0/96")
-
-
-def _unmapped(
-    network: ipaddress.IPv4Network | ipaddress.IPv6Network,
-) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
-    """`::ffff:10.0.0.0/120` as `10.0.0.0/24`: clients' IPv4-mapped addresses are compared as IPv4
-    (webcall/metrics.py), so a mapped entry would never match, and would slip past the loopback check."""
-    if isinstance(network, ipaddress.IPv6Network) and network.subnet_of(_V4_MAPPED):
-        mapped = network.network_address.ipv4_mapped
-        assert mapped is not None  # inside ::ffff:0:0/96
-        return ipaddress.ip_network(f"{mapped}/{network.prefixlen - 96}")
-    return network
 
 
 def _check_metrics_allow(environment: str, networks: tuple[str, ...], hops: int) -> None:
@@ -485,15 +362,15 @@ DEFAULT_TASK_QUEUE_URL = "sqlite:///instance/tasks.sqlite3"
 
 
 def _webhook_secret(name: str, raw: str | None) -> str | None:
-    raw = _header_secret(name, raw)
+    raw = header_secret(name, raw)
     if raw is not None and len(raw) < 16:
         raise SettingsError(name, "must be at least 16 characters (copy the signing secret from itellico)")
     return raw
 
 
 def _webhook_headers(get: Getter) -> dict[str, str]:
-    signature = _header("WEBCALL_WEBHOOK_SIGNATURE_HEADER", get, "X-Itellico-Signature")
-    timestamp = _header("WEBCALL_WEBHOOK_TIMESTAMP_HEADER", get, "X-Itellico-Timestamp")
+    signature = header_name("WEBCALL_WEBHOOK_SIGNATURE_HEADER", get, "X-Itellico-Signature")
+    timestamp = header_name("WEBCALL_WEBHOOK_TIMESTAMP_HEADER", get, "X-Itellico-Timestamp")
     if signature.lower() == timestamp.lower():  # HTTP header names ignore case
         raise SettingsError(
             "WEBCALL_WEBHOOK_TIMESTAMP_HEADER", f"is the signature's header too ({signature}): name another"
@@ -501,19 +378,12 @@ def _webhook_headers(get: Getter) -> dict[str, str]:
     return {"webhook_signature_header": signature, "webhook_timestamp_header": timestamp}
 
 
-def _header(name: str, get: Getter, default: str) -> str:
-    raw = get(name) or default
-    if not re.fullmatch(r"[A-Za-z0-9-]{1,64}", raw):
-        raise SettingsError(name, f"{raw!r} is not an HTTP header name")
-    return raw
-
-
 def task_queue_url(get: Getter) -> str:
     """WEBCALL_TASK_QUEUE_URL, checked; the worker (webcall/worker.py) reads it through here too."""
     name = "WEBCALL_TASK_QUEUE_URL"
     raw = get(name) or DEFAULT_TASK_QUEUE_URL
     what = "sqlite:///<file> (relative to the project, or sqlite:////<absolute path>), redis://… or memory://"
-    parts = _url(name, raw, what)
+    parts = url_parts(name, raw, what)
     if raw == "memory://":
         return raw
     # Exactly the spellings webcall.tasks.make_huey serves: anything else fell back to an in-process
@@ -531,7 +401,7 @@ def _refresh_minutes(get: Getter) -> int:
     raw = get("WEBCALL_REFRESH_MINUTES")
     if raw is None:
         return 5
-    if not _is_digits(raw) or int(raw) > 59 or (int(raw) and 60 % int(raw)):
+    if not is_digits(raw) or int(raw) > 59 or (int(raw) and 60 % int(raw)):
         raise SettingsError("WEBCALL_REFRESH_MINUTES", f"{raw!r} is not 0 (off) or a divisor of 60 minutes")
     return int(raw)
 
@@ -549,21 +419,21 @@ def _notify_settings(get: Getter, environment: str) -> dict[str, object]:
     user, password = get("WEBCALL_SMTP_USER"), get("WEBCALL_SMTP_PASSWORD")
     if (user is None) != (password is None):
         raise SettingsError("WEBCALL_SMTP_PASSWORD", "and WEBCALL_SMTP_USER go together: set both or neither")
-    secret = _header_secret("WEBCALL_NOTIFY_SIGNING_SECRET", get("WEBCALL_NOTIFY_SIGNING_SECRET"))
+    secret = header_secret("WEBCALL_NOTIFY_SIGNING_SECRET", get("WEBCALL_NOTIFY_SIGNING_SECRET"))
     if secret is not None and len(secret) < 16:
         raise SettingsError("WEBCALL_NOTIFY_SIGNING_SECRET", "must be at least 16 characters")
     private = get("WEBCALL_NOTIFY_ALLOW_PRIVATE_TARGETS")
     return {
         "smtp_host": host,
-        "smtp_port": _optional_int("WEBCALL_SMTP_PORT", get, 1, 65535) or 587,
+        "smtp_port": optional_int("WEBCALL_SMTP_PORT", get, 1, 65535) or 587,
         "smtp_from": sender,
         "smtp_user": user,
         "smtp_password": password,
-        "smtp_starttls": _flag("WEBCALL_SMTP_STARTTLS", lambda n: get(n) or "true"),
+        "smtp_starttls": flag("WEBCALL_SMTP_STARTTLS", lambda n: get(n) or "true"),
         "notify_signing_secret": secret,
-        "notify_timeout_seconds": _number("WEBCALL_NOTIFY_TIMEOUT_SECONDS", get, 10.0, 1, 60),
+        "notify_timeout_seconds": number("WEBCALL_NOTIFY_TIMEOUT_SECONDS", get, 10.0, 1, 60),
         # Development (`make run`: the sandbox, receivers on 127.0.0.1) allows them unless told otherwise.
-        "notify_allow_private_targets": _flag("WEBCALL_NOTIFY_ALLOW_PRIVATE_TARGETS", get)
+        "notify_allow_private_targets": flag("WEBCALL_NOTIFY_ALLOW_PRIVATE_TARGETS", get)
         if private is not None
         else environment == "development",
     }
