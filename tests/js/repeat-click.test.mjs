@@ -3,7 +3,9 @@ import { test } from 'node:test';
 
 import { REPEAT_CLICK_MS, RepeatClickGuard } from '../../static/js/repeat-click.js';
 
-const click = (timeStamp, detail = 1) => ({ timeStamp, detail });
+const tap = (timeStamp, detail = 1) => ({ timeStamp, detail, pointerType: 'touch' });
+const mouse = (timeStamp, detail = 1) => ({ timeStamp, detail, pointerType: 'mouse' });
+const click = (timeStamp, detail = 1) => ({ timeStamp, detail }); // no pointerType: an older browser
 
 test('the second click of a double-click is a repeat, whatever the state', () => {
   const guard = new RepeatClickGuard();
@@ -11,12 +13,21 @@ test('the second click of a double-click is a repeat, whatever the state', () =>
   assert.equal(guard.isRepeat(click(0, 3), true), true);
 });
 
-test('a quick single click after the click that started the call is a repeat only while it starts', () => {
+for (const [kind, make] of [['tap', tap], ['click without pointerType', click]]) {
+  test(`a quick ${kind} after the one that started the call is a repeat only while it starts`, () => {
+    const guard = new RepeatClickGuard();
+    guard.acted(make(1000), true);
+    assert.equal(guard.isRepeat(make(1000 + REPEAT_CLICK_MS - 1), true), true);
+    assert.equal(guard.isRepeat(make(1000 + REPEAT_CLICK_MS), true), false, 'a deliberate Cancel later acts');
+    assert.equal(guard.isRepeat(make(1100), false), false, 'once the call is up, End acts at once');
+  });
+}
+
+test('a single mouse click always acts: a mouse counts its double-clicks', () => {
   const guard = new RepeatClickGuard();
-  guard.acted(click(1000), true);
-  assert.equal(guard.isRepeat(click(1000 + REPEAT_CLICK_MS - 1), true), true);
-  assert.equal(guard.isRepeat(click(1000 + REPEAT_CLICK_MS), true), false, 'a deliberate Cancel later acts');
-  assert.equal(guard.isRepeat(click(1100), false), false, 'once the call is up, End acts at once');
+  guard.acted(mouse(1000), true);
+  assert.equal(guard.isRepeat(mouse(1050), true), false);
+  assert.equal(guard.isRepeat(mouse(1050, 2), true), true);
 });
 
 test('keys and click() from code always act, and do not arm the guard', () => {
