@@ -1,5 +1,6 @@
 """The framework agent workers (sandbox/worker.py) as a platform runs them: a call gets its agent while
-the CPU is busy, a crashed agent ends its call `failed` and the next call still works, and a worker
+the CPU is busy, two visitors at once each get one, a crashed agent ends its call `failed` and the next
+call still works, and a worker
 does not inherit the secrets of the process that starts it."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import psutil
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from sandbox.agent_runner import AgentWorkers
 from sandbox.stack import DEFAULT_AGENT_ID
@@ -71,6 +72,28 @@ def test_a_crashed_agent_fails_its_call_and_the_next_call_works(
     wait_until(
         lambda: sandbox.call(created["call_id"])["status"] == "completed", 30, "the next call to complete"
     )
+
+
+def test_two_visitors_at_once_each_get_an_agent(
+    context: BrowserContext, app_url: str, sandbox: Sandbox
+) -> None:
+    # One warm job process per worker: the second call's process is started while the first call is
+    # taken, and still joins well within the join timeout.
+    pages = [context.new_page() for _ in range(2)]
+    for page in pages:
+        open_call_page(page, f"{app_url}/?mode=text")
+    created = [start_call(page) for page in pages]
+    for page in pages:
+        expect(page.locator(AGENT_LINE).first).to_contain_text("this is Ava", timeout=30_000)
+    assert created[0]["call_id"] != created[1]["call_id"]
+    for page in pages:
+        page.click(f"{ELEMENT} [part=call-button]")
+    for call in created:
+        wait_until(
+            lambda call=call: sandbox.call(call["call_id"])["status"] == "completed",
+            30,
+            "both calls to complete",
+        )
 
 
 def test_the_report_endpoint_wants_its_token_and_survives_junk(sandbox: Sandbox) -> None:
