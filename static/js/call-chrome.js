@@ -8,16 +8,18 @@ import { ICONS } from './icons.js';
 
 /**
  * The M key mutes: only when the person is not typing somewhere, and only for keys aimed at the element
- * or the bare page, so a widget never steals the letter M from a host page's own inputs.
- * @param {KeyboardEvent} event @param {HTMLElement} host the element
+ * or the bare page, so a widget never steals the letter M from a host page's own inputs. A bare-page key
+ * is for one element only, the one whose call started last (`latest`).
+ * @param {KeyboardEvent} event @param {HTMLElement} host the element @param {boolean} [latest]
  */
-export function isMuteShortcut(event, host) {
+export function isMuteShortcut(event, host, latest = true) {
   if (event.key !== 'm' && event.key !== 'M') return false;
   if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return false;
   const path = event.composedPath();
   const target = path[0];
   if (target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName))) return false;
-  return path.includes(host) || target === document.body || target === document.documentElement;
+  if (path.includes(host)) return true;
+  return latest && (target === document.body || target === document.documentElement);
 }
 
 /**

@@ -1,5 +1,5 @@
 // What <itellico-call> listens to on the whole document while it is in it: the M key (mute during a
-// voice call, see isMuteShortcut) and the tab becoming visible again (the browser drops a screen wake
+// voice call, see isMuteShortcut; on the bare page, for the latest call only) and the tab becoming visible again (the browser drops a screen wake
 // lock when the tab is hidden, so it is taken again). And how a removal, not a move, is recognised.
 
 import { isMuteShortcut } from './call-chrome.js';
@@ -11,6 +11,13 @@ import { isMuteShortcut } from './call-chrome.js';
  * @property {() => void} onVisible        the tab is visible again
  */
 
+/**
+ * The element whose call started last, on this page. A key aimed at the bare page (not at any element)
+ * mutes only its call: with two calls up, one M must not mute one and unmute the other.
+ * @type {WeakRef<HTMLElement>|null}
+ */
+let latestCall = null;
+
 export class PageListeners {
   #host;
   #hooks;
@@ -19,6 +26,11 @@ export class PageListeners {
   constructor(host, hooks) {
     this.#host = host;
     this.#hooks = hooks;
+  }
+
+  /** This element's call is the page's latest: a bare-page M key is for it. */
+  noteCallStarted() {
+    latestCall = new WeakRef(this.#host);
   }
 
   attach() {
@@ -33,7 +45,8 @@ export class PageListeners {
 
   /** @param {KeyboardEvent} event */
   #onKeydown = (event) => {
-    if (!this.#hooks.canMuteByKey() || !isMuteShortcut(event, this.#host)) return;
+    const latest = latestCall?.deref() === this.#host;
+    if (!this.#hooks.canMuteByKey() || !isMuteShortcut(event, this.#host, latest)) return;
     event.preventDefault();
     this.#hooks.toggleMute();
   };

@@ -260,6 +260,38 @@ def cancel_while_starting(page: Page, app_url: str) -> None:
     element_state(page, "ended")
 
 
+def test_with_two_calls_on_a_page_a_bare_page_m_mutes_only_the_latest(page: Page, app_url):
+    # One M on the bare page used to toggle every call on it: muting one and unmuting the other.
+    open_page(page, app_url)
+    page.evaluate("""() => {
+      const first = document.querySelector('itellico-call');
+      first.id = 'first';
+      const second = first.cloneNode(true);
+      second.id = 'second';
+      first.after(second);
+    }""")
+    first, second = page.locator("#first"), page.locator("#second")
+    for element in (first, second):
+        element.locator("[part=call-button]").click()
+        expect(element).to_have_attribute("data-state", "in-call", timeout=25_000)
+
+    def muted() -> list[bool]:
+        return page.evaluate("['first', 'second'].map((id) => document.getElementById(id).muted)")
+
+    page.locator("body").click(position={"x": 2, "y": 2})  # focus on the bare page
+    page.keyboard.press("m")
+    expect(second.locator("[part=mute-button]")).to_have_attribute("aria-pressed", "true")
+    assert muted() == [False, True]
+    # A key aimed at an element (focus in it) is for that element.
+    first.locator("[part=call-button]").focus()
+    page.keyboard.press("m")
+    expect(first.locator("[part=mute-button]")).to_have_attribute("aria-pressed", "true")
+    assert muted() == [True, True]
+    for element in (first, second):
+        element.evaluate("(el) => el.end()")
+        expect(element).to_have_attribute("data-state", "ended")
+
+
 def test_transcript_copy_download_and_auto_scroll_with_jump_to_latest(browser, app_url, sandbox, tmp_path):
     context = browser.new_context(
         viewport={"width": 900, "height": 560}, permissions=["clipboard-read", "clipboard-write"]
