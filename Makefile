@@ -19,12 +19,16 @@ run: setup
 # Production serving under gunicorn (gunicorn.conf.py) with the task worker (webcall/worker.py) next
 # to it, stopped with it; `make serve SANDBOX=1` puts the sandbox behind it. Under systemd the worker
 # is a unit of its own (docs/deployment.md).
+# WEB_CONCURRENCY is read by gunicorn itself at import, before gunicorn.conf.py can check it: check the
+# serving settings first (one line for a bad one), and take an empty one as the default, as the others.
+SERVING_CHECK = $(PY) -m webcall.serving || exit 2; if [ -z "$$WEB_CONCURRENCY" ]; then unset WEB_CONCURRENCY; fi;
+
 serve: setup
 ifeq ($(SANDBOX),1)
-	@$(SHARED_METRICS_DIR) trap 'rm -rf "$$made"' EXIT; \
+	@$(SERVING_CHECK) $(SHARED_METRICS_DIR) trap 'rm -rf "$$made"' EXIT; \
 	$(PY) -m webcall.devserver --gunicorn
 else
-	@$(SHARED_METRICS_DIR) $(PY) -m webcall.worker & worker=$$!; \
+	@$(SERVING_CHECK) $(SHARED_METRICS_DIR) $(PY) -m webcall.worker & worker=$$!; \
 	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker; rm -rf "$$made"' EXIT; \
 	$(PY) -m gunicorn -c gunicorn.conf.py app:app
 endif

@@ -110,3 +110,26 @@ def check_free(serving: Serving) -> None:
             if error.errno == errno.EADDRNOTAVAIL:
                 raise SettingsError("HOST", f"{serving.host!r} is not an address of this machine") from None
             raise SettingsError("HOST", f"cannot listen on {where}: {error.strerror}") from None
+
+
+def main() -> int:
+    """`python -m webcall.serving`: check the serving settings (environment, then `.env`) and print
+    one line for a bad one. `make serve` runs it before gunicorn, which reads WEB_CONCURRENCY from the
+    environment when it is imported, before gunicorn.conf.py could check it (a traceback otherwise)."""
+    import os
+    import sys
+
+    from . import ROOT
+    from .settings import load_env_file
+
+    try:
+        load_env_file(ROOT / ".env")
+        serving_from_env(os.environ)
+    except SettingsError as error:
+        print(f"itellico web-call cannot start: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

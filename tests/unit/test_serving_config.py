@@ -295,3 +295,33 @@ def test_a_bad_value_in_dotenv_stops_gunicorn_conf_with_one_line(tmp_path):
     assert result.stderr == (
         "itellico web-call cannot start: setting WEB_CONCURRENCY: 'abc' is not a whole number in 1..64\n"
     )
+
+
+def _make_serve(env: dict[str, str]) -> list[str]:
+    result = subprocess.run(
+        ["make", "-s", "serve"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr, result.stderr
+    return [line for line in result.stderr.splitlines() if line.startswith("itellico web-call")]
+
+
+def test_make_serve_with_a_bad_web_concurrency_in_the_environment_is_one_line(tmp_path):
+    # gunicorn reads WEB_CONCURRENCY when it is imported, before gunicorn.conf.py: a non-number was its
+    # ValueError traceback. `make serve` checks the serving settings before it starts anything.
+    lines = _make_serve(_gunicorn_env(tmp_path, WEB_CONCURRENCY="abc"))
+    assert lines == [
+        "itellico web-call cannot start: setting WEB_CONCURRENCY: 'abc' is not a whole number in 1..64"
+    ]
+
+
+def test_make_serve_takes_an_empty_web_concurrency_as_the_default(tmp_path):
+    # Empty means the default, as for every serving setting; gunicorn's int("") was a traceback. Getting
+    # as far as the port check (a taken port) shows gunicorn read its settings.
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        lines = _make_serve(_gunicorn_env(tmp_path, WEB_CONCURRENCY="", PORT=str(port)))
+    assert lines == [
+        f"itellico web-call cannot start: setting PORT: 127.0.0.1 port {port} is already in use; "
+        "set PORT (or HOST) to a free one"
+    ]
