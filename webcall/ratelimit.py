@@ -92,10 +92,15 @@ def _count(limit: RequestLimit) -> None:
     rate_limited(str(limit.request_args[-1]).rsplit(":", 1)[-1] if limit.request_args else "")
 
 
+def _retry_after(limit: RequestLimit) -> int:
+    """Whole seconds until the limit lets a request through again, within its window. The window's own
+    reset time: `reset_at` is rounded a second past it (61 s for a 1-minute limit)."""
+    return min(max(1, math.ceil(limit.window[0] - time.time())), limit.limit.get_expiry())
+
+
 def breached(limit: RequestLimit) -> Response:
     _count(limit)
-    # The window's own reset time: `reset_at` is rounded a second past it (61 s for a 1-minute limit).
-    retry_after = min(max(1, math.ceil(limit.window[0] - time.time())), limit.limit.get_expiry())
+    retry_after = _retry_after(limit)
     error = ApiError(ErrorCode.RATE_LIMITED, retry_after=retry_after)
     response = jsonify(error.body())
     response.status_code = error.status
@@ -106,8 +111,7 @@ def breached(limit: RequestLimit) -> Response:
 
 def sign_in_breached(limit: RequestLimit) -> Response:
     _count(limit)
-    # The window's own reset time: `reset_at` is rounded a second past it (61 s for a 1-minute limit).
-    retry_after = min(max(1, math.ceil(limit.window[0] - time.time())), limit.limit.get_expiry())
+    retry_after = _retry_after(limit)
     response = Response(
         f"Too many sign-in attempts. Try again in {retry_after} seconds.", status=429, mimetype="text/plain"
     )

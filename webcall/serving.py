@@ -15,8 +15,8 @@ import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .setting_values import whole_number
-from .settings import LOG_FORMATS, SettingsError
+from .setting_values import cannot_start, whole_number
+from .settings import SettingsError, log_format_of
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")  # gunicorn's; it ignores any other
 _HOST_NAME = re.compile(
@@ -51,9 +51,7 @@ def serving_from_env(env: Mapping[str, str]) -> Serving:
     log_level = (get("WEBCALL_LOG_LEVEL") or "info").lower()
     if log_level not in LOG_LEVELS:
         raise SettingsError("WEBCALL_LOG_LEVEL", f"{log_level!r} is not one of {', '.join(LOG_LEVELS)}")
-    log_format = (get("WEBCALL_LOG_FORMAT") or "text").lower()
-    if log_format not in LOG_FORMATS:
-        raise SettingsError("WEBCALL_LOG_FORMAT", f"{log_format!r} is not text or json")
+    log_format = log_format_of(get)
     return Serving(
         host=_host(get("HOST")),
         port=_whole("PORT", get("PORT"), 5000, 1, 65535, "a port number"),
@@ -126,7 +124,7 @@ def main() -> int:
         load_env_file(ROOT / ".env")
         serving_from_env(os.environ)
     except SettingsError as error:
-        print(f"itellico web-call cannot start: {error}", file=sys.stderr)
+        print(cannot_start(error), file=sys.stderr)
         return 2
     return 0
 

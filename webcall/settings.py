@@ -148,9 +148,7 @@ class Settings:
         assets = get("WEBCALL_ASSETS") or ("built" if environment == "production" else "source")
         if assets not in ("built", "source"):
             raise SettingsError("WEBCALL_ASSETS", f"{assets!r} is not built or source")
-        log_format = (get("WEBCALL_LOG_FORMAT") or "text").lower()
-        if log_format not in LOG_FORMATS:
-            raise SettingsError("WEBCALL_LOG_FORMAT", f"{log_format!r} is not text or json")
+        log_format = log_format_of(get)
         metrics_token = header_secret("WEBCALL_METRICS_TOKEN", get("WEBCALL_METRICS_TOKEN"))
         if metrics_token is not None and len(metrics_token) < MIN_METRICS_TOKEN:
             raise SettingsError("WEBCALL_METRICS_TOKEN", f"must be at least {MIN_METRICS_TOKEN} characters")
@@ -198,6 +196,14 @@ class Settings:
         )
 
 
+def log_format_of(get: Getter) -> str:
+    """WEBCALL_LOG_FORMAT, for the app and for gunicorn's own lines (webcall/serving.py)."""
+    log_format = (get("WEBCALL_LOG_FORMAT") or "text").lower()
+    if log_format not in LOG_FORMATS:
+        raise SettingsError("WEBCALL_LOG_FORMAT", f"{log_format!r} is not text or json")
+    return log_format
+
+
 def _database_url(name: str, raw: str, environment: str) -> str:
     """Parsed as SQLAlchemy will (webcall/db.py), so that a bad port stops the start with one line and
     the message does not show the URL's password. Production keeps its data: no in-memory SQLite."""
@@ -208,12 +214,12 @@ def _database_url(name: str, raw: str, environment: str) -> str:
         "a database URL like sqlite:///instance/webcall.sqlite3 or postgresql+psycopg://user:password@host/db"
     )
     try:
-        port = make_url(raw).port
+        url = make_url(raw)
+        port = url.port
     except (ArgumentError, ValueError):
         raise SettingsError(name, f"{mask_password(raw)!r} is not {what}") from None
     if port is not None and not 0 < port < 65536:
         raise SettingsError(name, f"{mask_password(raw)!r}: port {port} is not in 1..65535")
-    url = make_url(raw)
     if (
         environment == "production"
         and url.get_backend_name() == "sqlite"
