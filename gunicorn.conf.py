@@ -28,12 +28,13 @@ os.environ.setdefault("WEBCALL_ENV", "production")
 # Imported only now: importing webcall loads prometheus_client, which reads the directory above.
 from webcall import ROOT  # noqa: E402
 from webcall.serving import SettingsError, check_free, serving_from_env  # noqa: E402
+from webcall.setting_values import cannot_start  # noqa: E402
 from webcall.settings import load_env_file  # noqa: E402
 
 
 def _cannot_start(error: SettingsError) -> None:
     # One clear line naming the setting, never a traceback; the exit code of app.py for a bad setting.
-    print(f"itellico web-call cannot start: {error}", file=sys.stderr)
+    print(cannot_start(error), file=sys.stderr)
     if os.path.basename(os.environ["PROMETHEUS_MULTIPROC_DIR"]).startswith(_METRICS_DIR_PREFIX):
         shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
     raise SystemExit(2)

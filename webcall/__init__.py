@@ -39,6 +39,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if settings is None:
         load_env_file(ROOT / ".env")  # not UTF-8: one line (a SettingsError), not a traceback
         settings = Settings.from_env()
+    # Before anything counts a metric (the database's start may): a bad folder is one line, not a
+    # FileNotFoundError from prometheus_client.
+    metrics.check_multiprocess_dir()
 
     app = Flask(
         __name__,
@@ -108,7 +111,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(health.bp)
     app.register_blueprint(metrics.bp)
-    metrics.check_multiprocess_dir()
     metrics.set_build_info(ROOT)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)

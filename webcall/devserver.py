@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from werkzeug.serving import make_server
 
 from . import ROOT, SettingsError, create_app, logs, metrics
-from .setting_values import whole_number
+from .setting_values import cannot_start, whole_number
 from .settings import load_env_file
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ def _port(name: str, default: int) -> int:
     try:
         return whole_number(name, os.environ.get(name, str(default)), 1, 65535, "a port number")
     except SettingsError as error:
-        raise SystemExit(f"itellico web-call cannot start: {error}") from None
+        raise SystemExit(cannot_start(error)) from None
 
 
 def _stop_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
@@ -59,9 +59,7 @@ def _dev_secret_key() -> None:
     except UnicodeDecodeError:
         key = ""
     except OSError as error:  # a folder in its place, no permission
-        raise SystemExit(
-            f"itellico web-call cannot start: {DEV_SECRET_FILE}: {error.strerror or error} (remove it)"
-        ) from None
+        raise SystemExit(cannot_start(f"{DEV_SECRET_FILE}: {error.strerror or error} (remove it)")) from None
     if len(key) < 16:
         # Missing, empty or cut short (a full disk): the app would take an empty key for none and make a
         # random one per start, so links from `make link` would never open. A new key only breaks links
@@ -77,7 +75,7 @@ def _load_env() -> None:
     try:
         load_env_file(ROOT / ".env")
     except SettingsError as error:  # a .env that is not UTF-8: one line, not a traceback
-        raise SystemExit(f"itellico web-call cannot start: {error}") from None
+        raise SystemExit(cannot_start(error)) from None
 
 
 def link(args: list[str]) -> int:
@@ -128,7 +126,7 @@ def main() -> int:
             ensure_free(port, "PORT")
             stack.start()
         except (PortInUseError, LiveKitError, WorkerStartError) as error:
-            print(f"itellico web-call cannot start: {error}", file=sys.stderr)
+            print(cannot_start(error), file=sys.stderr)
             return 2
         os.environ.update(stack.app_env())
         os.environ.setdefault("WEBCALL_AGENT_JOIN_TIMEOUT_SECONDS", "20")
@@ -137,7 +135,7 @@ def main() -> int:
         try:
             _ready_admin()
         except SettingsError as error:
-            print(f"itellico web-call cannot start: {error}", file=sys.stderr)
+            print(cannot_start(error), file=sys.stderr)
             stack.stop()
             return 2
     if "--gunicorn" in sys.argv[1:]:
@@ -171,10 +169,10 @@ def _serve(port: int, stack: SandboxStack | None) -> int:
             app = create_app()
             server = make_server("127.0.0.1", port, app, threaded=True)
         except SettingsError as error:
-            print(f"itellico web-call cannot start: {error}", file=sys.stderr)
+            print(cannot_start(error), file=sys.stderr)
             return 2
         except OSError as error:
-            print(f"itellico web-call cannot start: port {port} (PORT): {error.strerror}", file=sys.stderr)
+            print(cannot_start(f"port {port} (PORT): {error.strerror}"), file=sys.stderr)
             return 2
         worker = _start_worker()
         mode = "sandbox" if stack else f"itellico API at {app.extensions['webcall'].settings.base_url}"
@@ -227,7 +225,7 @@ def _gunicorn(stack: SandboxStack | None) -> int:
     try:
         create_app()  # migrates and seeds the database once, before gunicorn's workers and the task worker
     except SettingsError as error:
-        print(f"itellico web-call cannot start: {error}", file=sys.stderr)
+        print(cannot_start(error), file=sys.stderr)
         if stack is not None:
             stack.stop()
         return 2

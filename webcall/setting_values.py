@@ -165,3 +165,9 @@ def header_name(name: str, get: Getter, default: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9-]{1,64}", raw):
         raise SettingsError(name, f"{raw!r} is not an HTTP header name")
     return raw
+
+
+def cannot_start(problem: object, program: str = "itellico web-call") -> str:
+    """The one line a refused start prints (and exits with 2): the app, gunicorn, `make run`, the
+    worker. Never a traceback."""
+    return f"{program} cannot start: {problem}"

@@ -21,6 +21,7 @@ import os
 import sys
 
 from . import ROOT, create_app, logs, metrics
+from .setting_values import cannot_start
 from .settings import SettingsError, load_env_file, mask_password
 from .tasks import task_queue
 
@@ -29,34 +30,23 @@ def main() -> int:
     try:
         load_env_file(ROOT / ".env")
     except SettingsError as error:
-        print(f"itellico web-call worker cannot start: {error}", file=sys.stderr)
-        return 2
+        return _refuse(error)
     # The worker verifies no signature: the webhook secret stays out of this process (and its children).
     os.environ.pop("ITELLICOAI_WEBHOOK_SECRET", None)
     handler = logging.StreamHandler()
     handler.setFormatter(logs.formatter(os.environ.get("WEBCALL_LOG_FORMAT", "").strip().lower()))
     logging.basicConfig(level=logging.INFO, handlers=[handler])
-    metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    if metrics_dir and not os.path.isdir(metrics_dir):
-        problem = f"PROMETHEUS_MULTIPROC_DIR={metrics_dir!r}: no such directory"
-        print(f"itellico web-call worker cannot start: {problem}", file=sys.stderr)
-        return 2
     try:
-        app = create_app()
+        app = create_app()  # also refuses a PROMETHEUS_MULTIPROC_DIR it cannot write into
     except SettingsError as error:
-        print(f"itellico web-call worker cannot start: {error}", file=sys.stderr)
-        return 2
+        return _refuse(error)
     queue = task_queue(app)
     if app.extensions["webcall"].settings.task_queue_url.startswith("memory://"):
         print("itellico web-call worker: WEBCALL_TASK_QUEUE_URL=memory:// has no worker", file=sys.stderr)
         return 2
     problem = _unreachable(app.extensions["webcall"].settings.task_queue_url)
     if problem:
-        print(
-            f"itellico web-call worker cannot start: setting WEBCALL_TASK_QUEUE_URL: {problem}",
-            file=sys.stderr,
-        )
-        return 2
+        return _refuse(SettingsError("WEBCALL_TASK_QUEUE_URL", problem))
     queue.sweep()
     # Two threads: the work is short database transactions, and SQLite has one writer anyway.
     consumer = queue.huey.create_consumer(workers=2, worker_type="thread", periodic=True)
@@ -66,6 +56,11 @@ def main() -> int:
     finally:
         metrics.process_exited(os.getpid())  # `make run` does it too once reaped, in case this was killed
     return 0
+
+
+def _refuse(problem: object) -> int:
+    print(cannot_start(problem, "itellico web-call worker"), file=sys.stderr)
+    return 2
 
 
 def _unreachable(url: str) -> str | None:

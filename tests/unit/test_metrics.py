@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 from webcall import create_app
 from webcall.settings import Settings, SettingsError
 
-from .process_start import APP, clean_env, start
+from .process_start import APP, WORKER, clean_env, start
 
 pytestmark = pytest.mark.unit
 
@@ -200,16 +200,19 @@ def test_call_log_write_failures_are_counted_and_the_call_goes_on(metrics_app, s
     assert sample("webcall_calllog_write_failures_total", operation="record") - before == 1
 
 
+@pytest.mark.parametrize(
+    ("what", "program"), [(APP, "itellico web-call"), (WORKER, "itellico web-call worker")]
+)
 @pytest.mark.parametrize("kind", ["missing", "a file"])
-def test_a_bad_multiprocess_folder_stops_the_start_with_one_line(tmp_path, kind):
+def test_a_bad_multiprocess_folder_stops_the_start_with_one_line(tmp_path, kind, what, program):
     # prometheus_client writes each process's samples there: a folder it cannot use failed the first
     # metric write with a FileNotFoundError traceback, at start and then in requests.
     folder = tmp_path / "metrics"
     if kind == "a file":
         folder.write_text("")
     env = clean_env(ITELLICOAI_API_KEY="k", ITELLICOAI_AGENT_ID=AGENT, WEBCALL_SECRET_KEY="s" * 32)
-    result = start(APP, {**env, "PROMETHEUS_MULTIPROC_DIR": str(folder)})
+    result = start(what, {**env, "PROMETHEUS_MULTIPROC_DIR": str(folder)})
     assert result.returncode == 2, result.stderr
     [line] = result.stderr.strip().splitlines()
-    assert line.startswith("itellico web-call cannot start: setting PROMETHEUS_MULTIPROC_DIR:")
+    assert line.startswith(f"{program} cannot start: setting PROMETHEUS_MULTIPROC_DIR:")
     assert str(folder) in line
