@@ -8,7 +8,8 @@ const BANDS = 5;
 /**
  * @param {MediaStreamTrack} track
  * @param {{audioContext: AudioContext, onLevel: (sample: {level: number, bands: number[]}) => void, intervalMs?: number}} options
- * @returns {{stop: () => void}}
+ * @returns {{stop: () => void, read: () => number}} `read`: the level now (the pre-connect recording's
+ *   pause detection polls it faster than the meter's interval, preconnect-buffer.js)
  */
 export function createLevelMeter(track, { audioContext, onLevel, intervalMs = 60 }) {
   const source = audioContext.createMediaStreamSource(new MediaStream([track]));
@@ -24,11 +25,16 @@ export function createLevelMeter(track, { audioContext, onLevel, intervalMs = 60
   const usefulBins = Math.floor(spectrum.length * 0.5);
   const perBand = Math.max(1, Math.floor(usefulBins / BANDS));
 
-  const timer = setInterval(() => {
+  const read = () => {
     analyser.getFloatTimeDomainData(samples);
     let sum = 0;
     for (const x of samples) sum += x * x;
     const rms = Math.sqrt(sum / samples.length);
+    // Normal speech has an RMS of roughly 0.02–0.2; scale so talking fills most of the meter.
+    return Math.min(1, Math.sqrt(rms) * 1.6);
+  };
+  const timer = setInterval(() => {
+    const level = read();
     analyser.getByteFrequencyData(spectrum);
     const bands = [];
     for (let b = 0; b < BANDS; b += 1) {
@@ -36,11 +42,11 @@ export function createLevelMeter(track, { audioContext, onLevel, intervalMs = 60
       for (let i = b * perBand; i < (b + 1) * perBand; i += 1) total += spectrum[i];
       bands.push(total / perBand / 255);
     }
-    // Normal speech has an RMS of roughly 0.02–0.2; scale so talking fills most of the meter.
-    onLevel({ level: Math.min(1, Math.sqrt(rms) * 1.6), bands });
+    onLevel({ level, bands });
   }, intervalMs);
 
   return {
+    read,
     stop() {
       clearInterval(timer);
       try { source.disconnect(); } catch { /* already disconnected */ }

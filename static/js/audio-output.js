@@ -17,9 +17,8 @@ export class AudioOutput {
   #primed = null;
   /** @type {Map<any, HTMLMediaElement>} agent track → the element playing it */
   #elements = new Map();
-  /** @type {{mic: {stop: () => void}|null, agent: {stop: () => void}|null}} */
+  /** @type {{mic: ReturnType<typeof createLevelMeter>|null, agent: ReturnType<typeof createLevelMeter>|null}} */
   #meters = { mic: null, agent: null };
-  #levels = { mic: 0, agent: 0 };
   #AudioContext;
   #emit;
 
@@ -89,10 +88,7 @@ export class AudioOutput {
       const type = which === 'mic' ? CallEvent.MicLevel : CallEvent.AgentLevel;
       this.#meters[which] = createLevelMeter(mediaStreamTrack, {
         audioContext: this.#context,
-        onLevel: (sample) => {
-          this.#levels[which] = sample.level;
-          this.#emit(type, sample);
-        },
+        onLevel: (sample) => this.#emit(type, sample),
       });
     } catch {
       this.#meters[which] = null; // a meter is a nicety; the call works without it
@@ -103,12 +99,11 @@ export class AudioOutput {
   stopMeter(which) {
     this.#meters[which]?.stop();
     this.#meters[which] = null;
-    this.#levels[which] = 0;
   }
 
-  /** The meter's latest level (0–1); 0 without a meter. @param {'mic'|'agent'} which */
+  /** The level now (0–1), read from the meter's analyser; 0 without a meter. @param {'mic'|'agent'} which */
   level(which) {
-    return this.#levels[which];
+    return this.#meters[which]?.read() ?? 0;
   }
 
   /** Stop everything: meters, the context, every agent element, an unused primed element. */

@@ -32,8 +32,10 @@
 const FLUSH_TIMEOUT_MS = 250;
 /** When the recording ends after the agent's subscription: at a pause (a level below quietLevel for
  * quietMs), not before minMs (past the usual moment the agent's stream starts) nor after maxMs (the
- * agent waits 3 s for the recording). `level` is the mic meter's (audio-level.js: speech ≈ 0.2–0.7). */
-export const SEAM = Object.freeze({ minMs: 250, maxMs: 2000, quietMs: 150, quietLevel: 0.12, pollMs: 20 });
+ * agent waits 3 s for the recording). `level` is the mic meter's, read at each poll (audio-level.js:
+ * speech ≈ 0.2–0.7, over the last ~21 ms). Polls further apart than maxGapMs (a busy page runs them
+ * late) leave speech between them unseen: the quiet is counted again from the later one. */
+export const SEAM = Object.freeze({ minMs: 250, maxMs: 2000, quietMs: 150, quietLevel: 0.12, pollMs: 20, maxGapMs: 50 });
 /** The longest the agent's audio waits for a visitor who spoke into the recording: the seam's own
  * bound after the agent's subscription, plus the moment that subscription takes. */
 export const AGENT_WAIT_MAX_MS = 3000;
@@ -160,18 +162,21 @@ export function flushRecorder(recorder) {
 }
 
 /**
- * Resolves at the visitor's next pause: once `level()` has stayed below quietLevel for quietMs, not
- * before minMs, at the latest at maxMs (see SEAM).
+ * Resolves at the visitor's next pause: once `level()` has stayed below quietLevel for quietMs, read
+ * at polls no further apart than maxGapMs, not before minMs, at the latest at maxMs (see SEAM).
  * @param {() => number} level @param {typeof SEAM} [seam] @param {() => number} [now]
  * @returns {Promise<void>}
  */
 export function nextPause(level, seam = SEAM, now = () => performance.now()) {
-  const { minMs, maxMs, quietMs, quietLevel, pollMs } = seam;
+  const { minMs, maxMs, quietMs, quietLevel, pollMs, maxGapMs } = seam;
   const start = now();
   /** @type {number|null} */ let quietSince = null;
+  let last = start;
   return new Promise((resolve) => {
     const tick = () => {
       const t = now();
+      if (t - last > maxGapMs) quietSince = null; // unseen in between: maybe speech
+      last = t;
       quietSince = level() < quietLevel ? (quietSince ?? t) : null;
       const paused = quietSince !== null && t - quietSince >= quietMs;
       if (t - start >= maxMs || (t - start >= minMs && paused)) resolve();

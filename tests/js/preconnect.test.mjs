@@ -276,3 +276,17 @@ test('nextPause: at once in silence (after minMs), after quietMs of quiet, at ma
   const blip = await took(() => (performance.now() - t0 < 20 ? 0.01 : 0.6)); // quiet too short to count
   assert.ok(blip >= 200, `a dip shorter than quietMs is no pause: ${blip} ms`);
 });
+
+test('nextPause: a stall between two quiet readings is no pause (the visitor may have spoken in it)', async () => {
+  // A busy page (a slow phone, a CI box) runs the 20 ms poll late. Two quiet readings 300 ms apart
+  // say nothing of what was said between them: the recording ended there mid-word, and the agent
+  // heard the question cut in two (a CI run: "what are your opening hours on saturday", then "the").
+  const seam = { ...SEAM, minMs: 0, maxMs: 10_000, pollMs: 0 };
+  const times = [0, 0, 300, 320, 340, 360, 380, 400, 420, 440, 460, 480, 500]; // start, then each poll
+  let read = 0;
+  const now = () => times[Math.min(read++, times.length - 1)];
+  await nextPause(() => 0, seam, now);
+  const resolvedAt = times[read - 1];
+  // Quiet is known from the first reading after the stall (300): the pause is quietMs after it.
+  assert.ok(resolvedAt >= 300 + seam.quietMs, `resolved at ${resolvedAt} ms`);
+});
