@@ -99,6 +99,18 @@ export function bufferedTrackClass(lk) {
         this.#markEnded();
       }
 
+      // livekit-client hands the track its sender while publishing, before the negotiation that lets
+      // it send: the live audio is held from here, and `holdLiveAudio` makes that livekit-client's own
+      // hold once published. Held only after the publish returned, the audio of that moment (mid-
+      // question on a busy page) reached an agent already subscribed, who heard it twice.
+      get sender() { return super.sender; }
+      set sender(sender) {
+        super.sender = sender;
+        if (!sender || this.#ending || !this.hasPreConnectBuffer) return;
+        this.#held = true;
+        sender.replaceTrack(null).catch(() => { /* not held: the agent may hear a stretch twice */ });
+      }
+
       /** Send nothing live while the recording runs (call once published); it resumes where the recording ends. */
       async holdLiveAudio() {
         if (this.#ending || !this.hasPreConnectBuffer) return;
@@ -130,8 +142,14 @@ export function bufferedTrackClass(lk) {
       #resumeLiveAudio() {
         if (!this.#held) return;
         this.#held = false;
-        // Queued behind a hold still in progress (livekit-client orders both on one lock).
-        this.resumeUpstream().catch(() => { /* the call is ending */ });
+        // Queued behind a hold still in progress (livekit-client orders both on one lock); a sender held
+        // before livekit-client's own hold began (the recording ended first) gets its track back too.
+        this.resumeUpstream()
+          .then(() => {
+            const sender = this.sender;
+            if (sender && !sender.track && !this.isUpstreamPaused) return sender.replaceTrack(this.mediaStreamTrack);
+          })
+          .catch(() => { /* the call is ending */ });
       }
     };
     trackClasses.set(lk, BufferedTrack);

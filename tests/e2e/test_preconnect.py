@@ -102,19 +102,35 @@ AUDIO_PACKETS_SENT = """async () => {
   }
   return sent;
 }"""
+# Notes, each time the page applies the server's answer, how many audio senders carry a track: the
+# microphone's sender could send from then on (the transport is up before the microphone is published).
+SENDERS_AT_ANSWERS = """(() => {
+  window.__sendingAtAnswers = [];
+  const apply = RTCPeerConnection.prototype.setRemoteDescription;
+  RTCPeerConnection.prototype.setRemoteDescription = function (description, ...rest) {
+    if (description?.type === 'answer') {
+      window.__sendingAtAnswers.push(this.getSenders().filter((s) => s.track?.kind === 'audio').length);
+    }
+    return apply.call(this, description, ...rest);
+  };
+})()"""
 
 
 def test_while_the_recording_runs_the_live_audio_is_held(launch, serve_app, sandbox, tmp_path):
     # Published with the recording, the microphone's sender sends nothing until the recording ends
     # (static/js/preconnect-buffer.js, "the seam"): no agent comes here, the visitor speaks, and the
-    # packets sent stay where they were once the track was published and held. (A hold that never
-    # ends fails test_call.py's voice call: the agent never hears the question asked live.)
+    # packets sent stay where they were once the track was published and held. The hold starts with
+    # the microphone's sender, before the publish's answer lets it send: held after the publish
+    # returned, the live audio of that moment (mid-question on a busy page) reached an agent already
+    # subscribed, which heard it after the recording, a second time. (A hold that never ends fails
+    # test_call.py's voice call: the agent never hears the question asked live.)
     url = serve_app(agent_join_timeout_seconds=8)
     sandbox.fault(mode="agent_absent", times=1)
     wav = spoken_wav(QUESTION, tmp_path, lead_seconds=1.0, tail_seconds=4)
     context = launch(wav=wav).new_context(permissions=["microphone"])
     context.add_init_script(RECORDERS)
     context.add_init_script(PEER_CONNECTIONS)
+    context.add_init_script(SENDERS_AT_ANSWERS)
     page = context.new_page()
     try:
         open_call_page(page, url)
@@ -129,6 +145,9 @@ def test_while_the_recording_runs_the_live_audio_is_held(launch, serve_app, sand
             page.wait_for_timeout(250)  # the window measured, not a wait for a condition
             assert page.evaluate(AUDIO_PACKETS_SENT) == held
         assert page.evaluate("window.__recorders.some((r) => r.state === 'recording')")
+        sending_at_answers = page.evaluate("window.__sendingAtAnswers")
+        assert len(sending_at_answers) >= 1  # the microphone's publish was answered
+        assert sending_at_answers == [0] * len(sending_at_answers)
         page.click(f"{ELEMENT} [part=call-button]")
         expect(page.locator(f'{ELEMENT}[data-state="ended"]')).to_have_count(1, timeout=15_000)
     finally:

@@ -25,7 +25,7 @@ export const RoomEvent = {
  * `lk.log` records 'buffer started', 'connect' and 'publish' in order. `subscribeDuringPublish`: the agent
  * subscribes to the published track before publishTrack returns (RoomEvent.LocalTrackSubscribed).
  */
-export function fakeLivekit({ agentJoins = true, connectFails = false, disconnectGate = null, mediaRecorder = 'ok', subscribeDuringPublish = false, dataTracks = 'ok' } = {}) {
+export function fakeLivekit({ agentJoins = true, connectFails = false, disconnectGate = null, mediaRecorder = 'ok', subscribeDuringPublish = false, publishGate = null, dataTracks = 'ok' } = {}) {
   const lk = { rooms: [], published: [], dataTracks: [], sent: [], rpcs: [], log: [] };
   class RpcError extends Error {
     constructor(code, message) { super(message); this.code = code; }
@@ -46,9 +46,23 @@ export function fakeLivekit({ agentJoins = true, connectFails = false, disconnec
     }
     async mute() { this.muted = true; }
     async unmute() { this.muted = false; }
+    // livekit-client sets it while publishing (see publishTrack below).
+    get sender() { return this._sender; }
+    set sender(sender) { this._sender = sender; }
     // What the sender did: 'paused' / 'resumed' (livekit-client's pauseUpstream: nothing sent, reported muted to the server).
-    async pauseUpstream() { this.upstream.push('paused'); }
-    async resumeUpstream() { this.upstream.push('resumed'); }
+    isUpstreamPaused = false;
+    async pauseUpstream() {
+      if (this.isUpstreamPaused) return;
+      this.upstream.push('paused');
+      this.isUpstreamPaused = true;
+      await this.sender?.replaceTrack(null);
+    }
+    async resumeUpstream() {
+      if (!this.isUpstreamPaused) return;
+      this.upstream.push('resumed');
+      this.isUpstreamPaused = false;
+      await this.sender?.replaceTrack(this.mediaStreamTrack);
+    }
     stop() { this.stopped = true; }
   }
   class Room extends EventEmitter {
@@ -65,11 +79,14 @@ export function fakeLivekit({ agentJoins = true, connectFails = false, disconnec
         publishTrack: async (track, opts) => {
           if (this.disconnected) throw new Error('cannot publish track when not connected');
           lk.log.push('publish');
+          // The sender carries the microphone until something holds it (RTCRtpSender.replaceTrack).
+          track.sender = { track: track.mediaStreamTrack, async replaceTrack(t) { this.track = t; } };
           lk.published.push({ track, opts, withBuffer: track.hasPreConnectBuffer });
           this.localParticipant.trackPublications.set('TR_mic', { track });
           // An agent already in the room subscribes at once: livekit-client reports that while
           // publishTrack is still finishing (before its own listener for it is in place).
           if (subscribeDuringPublish) this.emit(RoomEvent.LocalTrackSubscribed, { track, trackSid: 'TR_mic' });
+          await publishGate?.promise; // a slow publish: the negotiation still going on
         },
         // `dataTracks`: 'ok', 'refused' (a server without data tracks) or 'missing' (an older livekit-client).
         publishDataTrack: dataTracks === 'missing' ? undefined : async ({ name }) => {

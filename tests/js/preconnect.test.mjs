@@ -185,6 +185,27 @@ test('the live audio is held while the recording runs and resumes where it ends,
   await session.end();
 });
 
+test('held from the moment the track has a sender; a recording that ends before a slow publish returns gives the microphone back', async () => {
+  // livekit-client sets the sender before the negotiation that lets it send: held from there. Here the
+  // agent subscribed during the publish and the visitor was quiet: the recording ends at the seam's
+  // minimum while the publish is still negotiating, before livekit-client's own hold could begin.
+  const publishGate = deferred();
+  const lk = fakeLivekit({ subscribeDuringPublish: true, publishGate });
+  const api = fakeFetch(() => [201, createResponse()]);
+  const session = new CallSession({ loadLivekit: async () => lk, fetch: api.fetch, mediaDevices: fakeMic(), permissions: fakePermissions('granted') });
+  const started = session.start();
+  await until(() => lk.published.length === 1, 'published');
+  const { track } = lk.published[0];
+  assert.equal(track.sender.track, null, 'held from the sender');
+  await until(() => !track.hasPreConnectBuffer, 'the recording ends at the seam', { attempts: 2000 });
+  await until(() => track.sender.track === track.mediaStreamTrack, 'the live audio goes on');
+  publishGate.resolve();
+  assert.equal(await started, true);
+  assert.deepEqual(track.upstream, [], 'livekit-client never held it: too late once published');
+  assert.equal(track.sender.track, track.mediaStreamTrack);
+  await session.end();
+});
+
 /** A remote audio publication as livekit-client makes it with autoSubscribe off: not wanted until asked. */
 function agentAudio() {
   return { kind: 'audio', isDesired: false, setSubscribed(v) { this.isDesired = v; this.askedAt = performance.now(); } };
