@@ -1,8 +1,9 @@
 """The sandbox agent's "LLM": its script in agents.toml behind livekit-agents' `llm.LLM` interface.
 
-The reply to the person's last message is the first script line with a keyword in it, else the
-fallback that repeats what was understood (`SandboxAgent.reply_to`); the call's variables are
-rendered in, as in the greeting.
+The reply is to what the person said since the agent last spoke (their last messages, together: the
+recogniser may cut one question in two, and a model would answer the whole): the first script line
+with a keyword in it, else the fallback that repeats what was understood (`SandboxAgent.reply_to`);
+the call's variables are rendered in, as in the greeting.
 """
 
 from __future__ import annotations
@@ -50,18 +51,24 @@ class ScriptLLM(llm.LLM):
         return ScriptStream(self, chat_ctx=chat_ctx, tools=tools or [], conn_options=conn_options)
 
 
-def last_user_text(chat_ctx: llm.ChatContext) -> str:
+def unanswered_user_text(chat_ctx: llm.ChatContext) -> str:
+    """The person's last messages with nothing said by the agent between them, oldest first."""
+    said: list[str] = []
     for item in reversed(chat_ctx.items):
-        if item.type == "message" and item.role == "user":
-            return item.text_content or ""
-    return ""
+        if item.type != "message":
+            continue
+        if item.role == "user":
+            said.append(item.text_content or "")
+        elif said and item.role == "assistant" and (item.text_content or "").strip():
+            break
+    return " ".join(reversed(said))
 
 
 class ScriptStream(llm.LLMStream):
     _llm: ScriptLLM
 
     async def _run(self) -> None:
-        heard = last_user_text(self._chat_ctx)
+        heard = unanswered_user_text(self._chat_ctx)
         if not heard.strip():
             return
         delta = llm.ChoiceDelta(role="assistant", content=self._llm.reply(heard))

@@ -241,6 +241,23 @@ def test_llm_answers_the_last_user_message_from_the_script() -> None:
     assert answer(ScriptLLM(LENA), ("user", "Wann haben Sie geöffnet?")) == LENA.script[0].reply
 
 
+def test_llm_answers_a_question_the_recogniser_cut_in_two() -> None:
+    # A CI run: the agent heard "what are your opening hours on saturday", then "the" a second later,
+    # before it had said anything, and answered "I understood: the".
+    said = answer(
+        ScriptLLM(AVA),
+        ("assistant", "Hello"),
+        ("user", "what are your opening hours on saturday"),
+        ("user", "the"),
+    )
+    assert said == AVA.reply_to("what are your opening hours on saturday")
+    # Once the agent has answered, the next question stands alone.
+    said = answer(
+        ScriptLLM(AVA), ("user", "what are your prices"), ("assistant", "Ten euros."), ("user", "thanks")
+    )
+    assert said == AVA.reply_to("thanks") != AVA.reply_to("what are your prices thanks")
+
+
 def test_llm_falls_back_to_what_it_understood_and_keeps_it_short() -> None:
     assert answer(ScriptLLM(AVA), ("user", "purple elephants")) == (
         "I understood: purple elephants. Ask me about opening hours, prices or booking."
