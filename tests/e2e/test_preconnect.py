@@ -194,9 +194,10 @@ def test_an_agent_joining_while_the_visitor_talks_waits_for_their_pause(launch, 
         page.wait_for_function("() => window.__agentAudioAt !== undefined", timeout=40_000)
         ended, heard = page.evaluate("() => [window.__recordingEndedAt, window.__agentAudioAt]")
         assert ended is not None and heard >= ended, {"recording ended": ended, "agent audio": heard}
-        # The question reached the agent. Its answer is the test above's to check: here, in one CI run of
-        # two, the answer to the whole question did not come within 40 s (not diagnosed; suspected: the
-        # turn split at the seam's pause, so the agent answered a part).
+        # The question reached the agent. Its answer is the first test's to check: here, in one CI run of
+        # two, the answer to the whole question did not come within 40 s (suspected: the turn split at
+        # the seam, and the script answered the part; it now answers the whole unanswered turn, and the
+        # seam no longer ends inside a word on a busy page: docs/performance.md, "the seam").
         expect(page.locator(USER_LINE).first).to_contain_text("opening hours", timeout=40_000)
     finally:
         context.close()
