@@ -60,8 +60,23 @@ export class ElementView {
     dom.stylesheet.addEventListener('error', reveal, { once: true });
   }
 
-  /** @param {ViewFacts} f */
+  /**
+   * Draw the facts. Drawing a state can hide or switch off the control that has focus ("Try again" as
+   * the call starts again, the mute button or the message box as it ends): the browser would drop focus
+   * to <body>, and a keyboard or screen reader user would start again from the top of the page. The
+   * call button is the next thing to use in every state, so focus moves there.
+   * @param {ViewFacts} f
+   */
   render(f) {
+    const { root, callButton } = this.#dom;
+    const focused = root.activeElement;
+    this.#draw(f);
+    const now = root.activeElement;
+    if (focused && (now === focused || now === null) && isGone(focused)) callButton.focus();
+  }
+
+  /** @param {ViewFacts} f */
+  #draw(f) {
     const dom = this.#dom;
     const { state } = f;
     this.#host.dataset.state = state;
@@ -162,4 +177,9 @@ export class ElementView {
 
 function browser() {
   return detectBrowser(globalThis.navigator?.userAgent ?? '');
+}
+
+/** Hidden (the view hides parts with the `hidden` attribute) or disabled. @param {Element} el */
+function isGone(el) {
+  return el.closest('[hidden]') !== null || el.matches(':disabled');
 }

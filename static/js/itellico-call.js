@@ -297,15 +297,7 @@ export class ItellicoCallElement extends HTMLElement {
   }
 
   #render() {
-    // Drawing a state can hide or switch off the control that has focus ("Try again" as the call starts
-    // again, the mute button or the message box as it ends): the browser would drop focus to <body>, and
-    // a keyboard or screen reader user would start again from the top of the page. The call button is
-    // the next thing to use in every state.
-    const { root, callButton } = this.#dom;
-    const focused = root.activeElement;
     this.#view.render(this.#facts());
-    const now = root.activeElement;
-    if (focused && (now === focused || now === null) && isGone(focused)) callButton.focus();
   }
 
   /** What the view draws. @returns {import('./element-view.js').ViewFacts} */
@@ -331,11 +323,6 @@ export class ItellicoCallElement extends HTMLElement {
   #speakerLabels() {
     return { agent: this.#session?.agentName || this.#t('label.agent'), user: this.#t('label.you') };
   }
-}
-
-/** Hidden (the element hides parts with the `hidden` attribute) or disabled. @param {Element} el */
-function isGone(el) {
-  return el.closest('[hidden]') !== null || el.matches(':disabled');
 }
 
 if (!customElements.get('itellico-call')) customElements.define('itellico-call', ItellicoCallElement);
