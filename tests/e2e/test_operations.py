@@ -1,16 +1,20 @@
 """What an operator sees of the production shape: gunicorn with 2 workers, JSON logs, /metrics in
 multiprocess mode, in front of the stand-in API (a process of its own, as in test_serving.py).
 
-One test, one gunicorn start: calls succeed and fail, /metrics is scraped over HTTP until both
-workers have answered and every answer shows the same totals (each worker alone saw only part of
-the calls), and the log is JSON line by line, without the key or a token, with one request id
-leading from the access line to the app's lines and to what the stand-in received.
+One test, one gunicorn start: calls succeed and fail, /metrics is scraped over HTTP from each worker
+in turn and both answers show the same totals (each worker alone saw only part of the calls), and the
+log is JSON line by line, without the key or a token, with one request id leading from the access
+line to the app's lines and to what the stand-in received.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
@@ -78,41 +82,19 @@ def test_metrics_add_up_across_workers_and_json_logs_follow_one_request(tmp_path
             assert create(server.url).status_code == 201
             assert [r.status_code for r in failed] == [502, 502] and rejected.status_code == 502
 
-            answered_by: dict[str, str] = {}
-            for _ in range(40):  # until both workers have answered a scrape
-                samples, scrape_id = scrape(server.url)
-                delta = {
-                    "created": value(samples, "webcall_call_creates_total", demo="default", outcome="created")
-                    - value(before, "webcall_call_creates_total", demo="default", outcome="created"),
-                    "unavailable": value(
-                        samples, "webcall_call_creates_total", demo="default", outcome="upstream_unavailable"
-                    ),
-                    "rejected": value(
-                        samples, "webcall_call_creates_total", demo="default", outcome="upstream_rejected"
-                    ),
-                    "retries": value(
-                        samples,
-                        "webcall_upstream_retries_total",
-                        operation="create_call",
-                        reason="unavailable",
-                    ),
-                    "timed": value(samples, "webcall_call_create_duration_seconds_count", result="created")
-                    - value(before, "webcall_call_create_duration_seconds_count", result="created"),
-                }
-                # Every scrape, whichever worker answers it, has all of them.
-                assert delta == {
-                    "created": CREATED + 1,
-                    "unavailable": 2,
-                    "rejected": 1,
-                    "retries": 1,
-                    "timed": 13,
-                }
-                builds = [key for key in samples if key[0] == "webcall_build_info"]
-                assert len(builds) == 1 and samples[builds[0]] == 1  # one series, not one per worker
-                answered_by[scrape_id] = ""
-                if len(_pids_of(log, answered_by)) == 2:
-                    break
-            assert len(_pids_of(log, answered_by)) == 2, "one worker answered every scrape"
+            # A new connection may go to either worker; the kernel may well give every one to the same
+            # (seen under load: 40 scrapes, one worker). So the worker that answered the first scrape is
+            # paused (SIGSTOP) for the second, which the other worker must take.
+            first, first_id = scrape(server.url)
+            check_totals(first, before)
+            worker = _pid_that_answered(log, first_id)
+            os.kill(worker, signal.SIGSTOP)
+            try:
+                second, second_id = scrape(server.url)
+            finally:
+                os.kill(worker, signal.SIGCONT)
+            check_totals(second, before)  # every scrape, whichever worker answers it, has all of them
+            assert _pid_that_answered(log, second_id) != worker
 
             followed = rejected.json()["error"]["request_id"]
             assert rejected.headers["X-Request-ID"] == followed
@@ -131,12 +113,32 @@ def test_metrics_add_up_across_workers_and_json_logs_follow_one_request(tmp_path
     assert len({line["pid"] for line in one_request}) == 1  # one worker served it, start to end
 
 
-def _pids_of(log, request_ids: dict[str, str]) -> set[int]:
-    """The worker pids that answered these requests, from gunicorn's JSON access lines."""
-    pids = set()
-    for line in log.read_text().splitlines():
-        if '"gunicorn.access"' in line:
-            entry = json.loads(line)
-            if entry.get("request_id") in request_ids:
-                pids.add(entry["pid"])
-    return pids
+def check_totals(samples: dict, before: dict) -> None:
+    """What the calls above added up to, counted by both workers."""
+    delta = {
+        "created": value(samples, "webcall_call_creates_total", demo="default", outcome="created")
+        - value(before, "webcall_call_creates_total", demo="default", outcome="created"),
+        "unavailable": value(
+            samples, "webcall_call_creates_total", demo="default", outcome="upstream_unavailable"
+        ),
+        "rejected": value(samples, "webcall_call_creates_total", demo="default", outcome="upstream_rejected"),
+        "retries": value(
+            samples, "webcall_upstream_retries_total", operation="create_call", reason="unavailable"
+        ),
+        "timed": value(samples, "webcall_call_create_duration_seconds_count", result="created")
+        - value(before, "webcall_call_create_duration_seconds_count", result="created"),
+    }
+    assert delta == {"created": CREATED + 1, "unavailable": 2, "rejected": 1, "retries": 1, "timed": 13}
+    builds = [key for key in samples if key[0] == "webcall_build_info"]
+    assert len(builds) == 1 and samples[builds[0]] == 1  # one series, not one per worker
+
+
+def _pid_that_answered(log: Path, request_id: str) -> int:
+    """The worker pid of this request, from gunicorn's JSON access line (written as the response goes)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for line in log.read_text().splitlines():
+            if '"gunicorn.access"' in line and (entry := json.loads(line)).get("request_id") == request_id:
+                return int(entry["pid"])
+        time.sleep(0.05)  # polling the log file for a condition
+    raise AssertionError(f"no access line for {request_id}")
