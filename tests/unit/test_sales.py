@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 
+from tests.tokens import tampered
 from webcall import ROOT, create_app
 
 from .conftest import REP_EMAIL, SALES_PASSWORD, csrf, link_for, ready_account, sign_in
@@ -115,7 +116,7 @@ def test_link_only_demo_refuses_creates_without_a_valid_link(client, standin, bo
 
 def test_tampered_and_expired_links_create_nothing(client, svc, standin):
     token = link_for(svc, name="Maria").token
-    r = client.post("/api/calls", json={"demo": "alpenblick", "link": token[:-2] + "xx"})
+    r = client.post("/api/calls", json={"demo": "alpenblick", "link": tampered(token)})
     assert r.status_code == 403 and r.get_json()["error"]["code"] == "link_invalid"
     r = client.post("/api/calls", json={"demo": "alpenblick", "link": link_for(svc, exp_in=-1).token})
     assert r.status_code == 410 and r.get_json()["error"]["code"] == "link_expired"
