@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from sandbox.stack import DEFAULT_AGENT_ID
 
-from .conftest import ARTIFACTS
+from .conftest import ARTIFACTS, wait_until
 from .servers import gunicorn, standin_process
 
 TOKEN = "operations-test-metrics-token-7c1"
@@ -136,10 +135,11 @@ def check_totals(samples: dict, before: dict) -> None:
 
 def _pid_that_answered(log: Path, request_id: str) -> int:
     """The worker pid of this request, from gunicorn's JSON access line (written as the response goes)."""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
+
+    def pid() -> int | None:
         for line in log.read_text().splitlines():
             if '"gunicorn.access"' in line and (entry := json.loads(line)).get("request_id") == request_id:
                 return int(entry["pid"])
-        time.sleep(0.05)  # polling the log file for a condition
-    raise AssertionError(f"no access line for {request_id}")
+        return None
+
+    return wait_until(pid, 10, f"the access line of {request_id}", interval=0.05)
