@@ -1,0 +1,93 @@
+"""Every page of the sales studio passes axe-core, in Chromium, with something on it: a rep's whole
+working day is these pages (signing in, the demos with their links, the calls and a transcript, the
+admin's pages), so each is checked with content, every impact counted (the studio is plain HTML:
+nothing to excuse). The call element's own checks are in test_call_screens.py."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from .conftest import Sandbox, wait_until
+from .screens import AXE
+from .studio import ADMIN_EMAIL, sign_in, studio_database, studio_settings, type_a_call
+
+
+@pytest.fixture(scope="module")
+def studio_url(serve_app, tmp_path_factory) -> str:
+    return serve_app(**studio_settings(studio_database(tmp_path_factory, "a11y")))
+
+
+@pytest.fixture
+def axe_page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 860})  # axe is injected
+    yield context.new_page()
+    context.close()
+
+
+def violations(page: Page) -> list[str]:
+    """axe-core's violations on the whole page, any impact, as "rule (impact): where"."""
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(
+        """async () => {
+        const r = await axe.run(document, { resultTypes: ['violations'] });
+        return r.violations.map((v) =>
+          `${v.id} (${v.impact}): ` + v.nodes.map((n) => n.target.join(' ')).join(', '));
+      }"""
+    )
+
+
+def test_every_studio_page_with_content_passes_axe(axe_page: Page, studio_url: str, sandbox: Sandbox):
+    page = axe_page
+    found: dict[str, list[str]] = {}
+
+    def check(name: str) -> None:
+        found[name] = violations(page)
+
+    page.goto(f"{studio_url}/demos/login")
+    check("sign-in")
+    page.fill("#email", ADMIN_EMAIL)
+    page.fill("#password", "not the password")
+    page.click("button[type=submit]")
+    expect(page.locator("[role=alert], .notice").first).to_be_visible()
+    check("sign-in, refused")
+
+    sign_in(page, studio_url)
+    form = page.locator("#demo-alpenblick form.link-form")
+    form.locator('input[name="label"]').fill("Acme")
+    form.locator("button[type=submit]").click()
+    row = page.locator("#demo-alpenblick tr.is-new")
+    expect(row.locator('[data-col="status"]')).to_contain_text("active until")
+    link, link_id = row.locator("input.copy-source").input_value(), row.get_attribute("data-link-id")
+    check("demos, with a link")
+
+    prospect = page.context.new_page()
+    prospect.goto(link)
+    found["demo page, from a link"] = violations(prospect)
+    call_id = type_a_call(prospect, "hier ist Lena", "Was kostet ein Termin?", "Ein normaler Termin kostet")
+    prospect.close()
+    wait_until(lambda: sandbox.call(call_id)["status"] == "completed", 20, "the call to complete")
+
+    page.goto(f"{studio_url}/demos/calls")
+    expect(page.locator(f'tr[data-call-id="{call_id}"]')).to_have_count(1)
+    check("calls")
+    page.goto(f"{studio_url}/demos/calls/{call_id}")
+    expect(page.locator('[data-role="user"]')).not_to_have_count(0)
+    check("call detail, with its transcript")
+
+    for path in (
+        "/demos/new",
+        "/demos/alpenblick/edit",
+        "/demos/alpenblick/delete",
+        f"/demos/links/{link_id}/revoke",
+        "/demos/reps",
+        "/demos/account",
+        "/demos/notifications",
+        "/demos/deliveries",
+    ):
+        page.goto(f"{studio_url}{path}")
+        check(path)
+
+    assert {name: found for name, found in found.items() if found} == {}
