@@ -8,6 +8,8 @@ migrations (webcall/migrations/env.py) and their test see every table.
 from __future__ import annotations
 
 import importlib
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -125,11 +127,26 @@ def engine_for(url: str, root: Path) -> Engine:
     return engine
 
 
+# How often a connection tries to switch a new file to WAL while another process does the same.
+_WAL_TRIES = 50
+_WAL_PAUSE_SECONDS = 0.1
+
+
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     # WAL lets readers and the one writer work at once (threads and gunicorn workers); waiting
     # briefly for the write lock beats failing a visitor's call-log write under load.
     cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
+    for attempt in range(1, _WAL_TRIES + 1):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError as error:
+            # Processes opening a new file together (`make serve`'s web process and task worker) each
+            # switch it to WAL, and SQLite refuses all but one at once, without its busy timeout
+            # (waiting there could deadlock). Once the file is in WAL, the switch is a no-op.
+            if "locked" not in str(error) or attempt == _WAL_TRIES:
+                raise
+            time.sleep(_WAL_PAUSE_SECONDS)
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()

@@ -15,8 +15,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from argon2 import PasswordHasher
 from flask import Flask
+from sqlalchemy import create_engine, make_url
 
-from webcall import accounts, create_app
+from tests.starts import open_together
+from webcall import accounts, create_app, schema
 from webcall.db import all_tables, engine_for
 from webcall.settings import Settings
 
@@ -75,6 +77,21 @@ def test_the_accounts_migration_builds_what_the_code_uses_on_postgresql(instance
     with engine_for(pg_url, Path(".")).connect() as db:
         made = set(db.exec_driver_sql("SELECT tablename FROM pg_tables").scalars())
     assert MY_TABLES <= made
+
+
+def test_instances_starting_together_on_a_new_database_all_start(pg_url: str, tmp_path: Path):
+    # Each instance migrates on start; the advisory lock lets one do it while the others wait.
+    # Released together on a new database, a few times (tests/unit/test_schema.py: the same on SQLite).
+    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    for attempt in range(3):
+        with admin.connect() as db:
+            db.exec_driver_sql(f"CREATE DATABASE race_{attempt}")
+        url = make_url(pg_url).set(database=f"race_{attempt}").render_as_string(hide_password=False)
+        outcomes = open_together(url, tmp_path)
+        assert outcomes == ["ok"] * len(outcomes), f"attempt {attempt}: {outcomes}"
+        with engine_for(url, tmp_path).connect() as db:
+            assert schema.current(db) == schema.heads()
+    admin.dispose()
 
 
 def test_one_admin_and_sessions_shared_by_both_instances(instances):
