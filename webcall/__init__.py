@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from . import db, logs, metrics, request_id
@@ -158,6 +158,8 @@ def _register_error_pages(app: Flask) -> None:
             # A 405 names the methods the path takes (RFC 9110); Werkzeug's own answer has them.
             response.headers.extend([(k, v) for k, v in error.get_headers() if k == "Allow"])
             return response, api_error.status
+        if error.code == 404:
+            return render_template("demo_unavailable.html", reason="not_found"), 404
         return error.get_response()
 
     @app.errorhandler(Exception)
@@ -167,4 +169,8 @@ def _register_error_pages(app: Flask) -> None:
             response = jsonify(ApiError(ErrorCode.INTERNAL_ERROR).body())
             response.headers["Cache-Control"] = "no-store"
             return response, 500
-        return "Something went wrong on our side.", 500
+        try:
+            return render_template("demo_unavailable.html", reason="error"), 500
+        except Exception:  # the page itself failed (a broken install): the words, at least
+            app.logger.exception("the error page failed")
+            return "Something went wrong on our side.", 500
