@@ -318,6 +318,7 @@
       lang: this._lang(),
       theme: pick(this._o.theme, THEMES, null) || pick(cfg.theme, THEMES, 'auto'),
       'title-text': cfg.title,
+      'agent-name': cfg.agent_name,
       'consent-text': cfg.consent_text,
       'max-call-seconds': cfg.max_call_seconds,
       link: this._o.link,

@@ -65,6 +65,7 @@ def widget_config(demo: DemoProfile) -> dict[str, Any]:
     return {
         "demo": demo.slug,
         "title": None if private else demo.display_name or demo.title,
+        "agent_name": None if private else demo.display_name,  # the element's agent-name: heading, labels
         "language": demo.language,
         "mode": demo.default_mode,
         "theme": brand.theme if brand else "auto",

@@ -74,7 +74,9 @@ if (element && link) {
   // A link-only demo's page names nothing until the link is shown to be valid.
   if (body.dataset.access === 'link-only') {
     checkLink(body.dataset.demo, link).then((checked) => {
-      if (checked.ok) element.setAttribute('title-text', checked.data.display_name || checked.data.title);
+      if (!checked.ok) return;
+      element.setAttribute('title-text', checked.data.display_name || checked.data.title);
+      if (checked.data.display_name) element.setAttribute('agent-name', checked.data.display_name);
     });
   }
 }

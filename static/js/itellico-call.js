@@ -33,7 +33,7 @@ const warn = (/** @type {string} */ message) => console.warn(`[itellico web-call
  */
 
 export class ItellicoCallElement extends HTMLElement {
-  static observedAttributes = ['lang', 'mode', 'theme', 'consent-text'];
+  static observedAttributes = ['lang', 'mode', 'theme', 'consent-text', 'agent-name', 'title-text'];
 
   /** @type {CallSession|null} */ #session = null;
   /** @type {CallState} */ #state = 'idle';
@@ -307,7 +307,7 @@ export class ItellicoCallElement extends HTMLElement {
       voice: this.#effectiveMode() === 'voice',
       agentState: this.#agentState,
       muted: this.#muted,
-      title: this.getAttribute('title-text') || this.#session?.agentName || this.#t('title'),
+      title: this.getAttribute('title-text') || this.#agentName() || this.#t('title'),
       session: this.#session,
       lastError: this.#lastError,
       lastEnded: this.#lastEnded,
@@ -321,7 +321,12 @@ export class ItellicoCallElement extends HTMLElement {
   }
 
   #speakerLabels() {
-    return { agent: this.#session?.agentName || this.#t('label.agent'), user: this.#t('label.you') };
+    return { agent: this.#agentName() || this.#t('label.agent'), user: this.#t('label.you') };
+  }
+
+  /** The page's name for the agent (a demo's display name) wins over the agent's own, known once the call is up. */
+  #agentName() {
+    return this.getAttribute('agent-name') || this.#session?.agentName || null;
   }
 }
 

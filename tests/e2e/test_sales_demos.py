@@ -67,7 +67,7 @@ def hang_up_and_wait(page: Page) -> None:
     ("slug", "company", "lang", "start_label"),
     [
         ("northwind", "Northwind Dental", "en", "Start call"),
-        ("alpenblick", "Alpenblick Hotels", "de", "Anruf starten"),
+        ("alpenblick", "Alpenblick Hotels", "de", "Anruf starten"),  # link-only: filled in by demo.js
     ],
 )
 def test_each_example_page_shows_its_brand_and_language(
@@ -84,6 +84,8 @@ def test_each_example_page_shows_its_brand_and_language(
     expect(page.locator(".demo__logo")).to_be_visible()
     expect(page.locator(f'.demo[lang="{lang}"]')).to_have_count(1)
     expect(page.locator(f"{ELEMENT} [part=call-button]")).to_contain_text(start_label)
+    # The demo's name for its agent heads the call before any call (it was the generic title).
+    expect(page.locator(f"{ELEMENT} [part=title]")).to_have_text(demo.display_name)
     accent = page.evaluate(
         "getComputedStyle(document.documentElement).getPropertyValue('--demo-accent').trim()"
     )

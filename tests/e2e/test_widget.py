@@ -42,7 +42,7 @@ def demos_toml(host_origin: str) -> str:
 [demos.northwind]
 title = "Northwind Dental"
 agent_id = "{AVA}"
-display_name = "Ava"
+display_name = "Ava at Northwind"
 language = "en"
 default_mode = "voice"
 allowed_origins = ["{host_origin}"]
@@ -260,6 +260,9 @@ def test_light_until_intent_then_a_cross_origin_call_with_events_and_variables(
     expect(nw.locator('[data-role="agent"][data-final="true"] .line-text').first).to_contain_text(
         "Hello Jane, this is Ava", timeout=20_000
     )
+    # The demo's name for its agent, not the agent's own ("Ava"), heads the call and labels its lines.
+    expect(nw.locator("[part=title]")).to_have_text("Ava at Northwind")
+    expect(nw.locator('[data-role="agent"] .line-who').first).to_have_text("Ava at Northwind")
     (created,) = new_creates(sandbox, before)
     assert created["agent_id"] == AVA
     assert created["test_variables"] == {"company": "Northwind Dental", "name": "Jane"}

@@ -59,6 +59,7 @@ def test_widget_config_for_an_allowed_origin_carries_the_profile_defaults(client
     assert response.get_json() == {
         "demo": "dentist",
         "title": "Ava",
+        "agent_name": "Ava",
         "language": "de",
         "mode": "text",
         "theme": "dark",

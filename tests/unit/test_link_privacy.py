@@ -98,7 +98,8 @@ def test_link_only_demo_pages_do_not_reveal_title_or_company(client):
     config = client.get("/api/demos/alpenblick/widget").get_json()
     assert config["link_only"] is True and not revealed(str(config))
     public = client.get("/api/demos/northwind/widget").get_json()
-    assert public["company"] == "Northwind Dental" and public["title"] == "Ava"
+    assert public["company"] == "Northwind Dental" and public["title"] == public["agent_name"] == "Ava"
+    assert config["agent_name"] is None
 
 
 def check(client, slug, link, **kwargs):

@@ -40,6 +40,7 @@ function fill(content) {
     suggestions.querySelector('ul').append(Object.assign(document.createElement('li'), { textContent: `“${text}”` }));
   }
   suggestions.hidden = !(content.suggestions ?? []).length;
+  if (content.display_name) element.setAttribute('agent-name', content.display_name);
   if (content.consent_text) element.setAttribute('consent-text', content.consent_text);
   if (content.max_call_seconds) element.setAttribute('max-call-seconds', String(content.max_call_seconds));
   document.title = [content.title, content.company, 'itellico'].filter(Boolean).join(' · ');
