@@ -44,6 +44,8 @@ def upgrade(engine: Engine) -> None:
     """Migrate to every head in one transaction, one process at a time (PostgreSQL and SQLite run
     DDL transactionally, so a failed upgrade leaves the schema as it was)."""
     with engine.begin() as connection:
+        if current(connection) == heads():
+            return  # most starts: nothing to change, so no lock to take (or wait for)
         _one_at_a_time(connection)
         cfg = config(connection)
         tables = set(inspect(connection).get_table_names())
@@ -55,8 +57,9 @@ def upgrade(engine: Engine) -> None:
 
 def _one_at_a_time(connection: Connection) -> None:
     """Take the database's lock for this transaction: the processes starting together wait here and
-    then find the schema current. Without it, `make serve`'s web process and task worker both created
-    the tables of a new SQLite file and one of them failed to start (tests/unit/test_schema.py)."""
+    then find the schema current (`upgrade` reads it again under the lock). Without it, `make serve`'s
+    web process and task worker both created the tables of a new SQLite file and one of them failed
+    to start (tests/unit/test_schema.py)."""
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
     elif connection.dialect.name == "sqlite":

@@ -128,3 +128,18 @@ def test_a_connection_refused_the_switch_to_wal_tries_again(monkeypatch: pytest.
     stuck = _Cursor(refusals=webcall_db._WAL_TRIES)
     with pytest.raises(sqlite3.OperationalError, match="locked"):
         webcall_db._sqlite_pragmas(_Connection(stuck), None)
+
+
+def test_a_start_on_a_current_schema_takes_no_write_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    # A restart beside a running instance that is writing: nothing to migrate, so nothing to wait for
+    # (with the lock, this start would wait for the writer; here the wait is cut to 0.1 s to show it).
+    url = f"sqlite:///{tmp_path}/busy.sqlite3"
+    CallLog.open(url, tmp_path)
+    monkeypatch.setattr(schema, "_SQLITE_WAIT_MS", 100)
+    writer = sqlite3.connect(tmp_path / "busy.sqlite3", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # holds the write lock; readers go on (WAL)
+    try:
+        schema.upgrade(engine_for(url, tmp_path))
+    finally:
+        writer.rollback()
+        writer.close()
