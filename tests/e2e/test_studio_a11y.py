@@ -65,6 +65,7 @@ def test_every_studio_page_with_content_passes_axe(axe_page: Page, studio_url: s
 
     prospect = page.context.new_page()
     prospect.goto(link)
+    expect(prospect.locator("itellico-call")).to_be_visible()  # the link checked, the page filled in
     found["demo page, from a link"] = violations(prospect)
     call_id = type_a_call(prospect, "hier ist Lena", "Was kostet ein Termin?", "Ein normaler Termin kostet")
     prospect.close()
@@ -90,4 +91,4 @@ def test_every_studio_page_with_content_passes_axe(axe_page: Page, studio_url: s
         page.goto(f"{studio_url}{path}")
         check(path)
 
-    assert {name: found for name, found in found.items() if found} == {}
+    assert {page_name: problems for page_name, problems in found.items() if problems} == {}
