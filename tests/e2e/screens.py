@@ -177,17 +177,25 @@ def buttons_look_different(page: Page) -> None:
     assert twins == [], twins
 
 
-def axe_violations(page: Page) -> list[dict[str, Any]]:
-    """Serious and critical axe-core violations inside the element (its open shadow root included).
-    The page's context must be created with bypass_csp=True so the injected script may run."""
+# axe-core's context for the element alone (its open shadow root included), and the impacts that fail.
+THE_ELEMENT = {"include": [["itellico-call"]]}
+SERIOUS = ("serious", "critical")
+
+
+def axe_violations(
+    page: Page, where: dict[str, Any] | None = THE_ELEMENT, impacts: tuple[str, ...] | None = SERIOUS
+) -> list[dict[str, Any]]:
+    """axe-core's violations within `where` (an axe context; None: the whole page, with its page-level
+    rules) of the given `impacts` (None: every impact). The page's context must be created with
+    bypass_csp=True so the injected script may run."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        """async () => {
-        const r = await axe.run({ include: [['itellico-call']] }, { resultTypes: ['violations'] });
-        return r.violations.filter((v) => ['serious', 'critical'].includes(v.impact))
+    return page.evaluate(
+        """async ([where, impacts]) => {
+        const r = await axe.run(where ?? document, { resultTypes: ['violations'] });
+        return r.violations.filter((v) => !impacts || impacts.includes(v.impact))
           .map((v) => ({ id: v.id, impact: v.impact,
                          nodes: v.nodes.map((n) => n.target.join(' ') + ': ' + n.failureSummary) }));
-      }"""
+      }""",
+        [where, list(impacts) if impacts else None],
     )
-    return result

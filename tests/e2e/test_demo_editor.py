@@ -17,7 +17,7 @@ from webcall.db import open_database
 
 from ..unit.logo_files import SVG, png
 from .conftest import Sandbox
-from .screens import AXE, no_horizontal_scroll, shoot
+from .screens import axe_violations, no_horizontal_scroll, shoot
 from .studio import PASSWORD, sign_in, studio_database, studio_settings
 
 ELEMENT = "itellico-call"
@@ -164,15 +164,6 @@ def test_the_editor_with_mistakes_passes_axe(browser: Browser, studio_url: str):
         page.get_by_role("button", name="Create the demo").click()
         expect(page.locator('[data-error-for="slug"]')).to_be_visible()
         expect(page.locator("#f-slug")).to_have_attribute("aria-describedby", "f-slug-hint f-slug-error")
-        page.add_script_tag(path=str(AXE))
-        violations = page.evaluate(
-            """async () => {
-            const where = { include: [['main']], exclude: [['iframe']] };
-            const r = await axe.run(where, { resultTypes: ['violations'] });
-            return r.violations.filter((v) => ['serious', 'critical'].includes(v.impact))
-              .map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', '));
-          }"""
-        )
-        assert violations == []
+        assert axe_violations(page, {"include": [["main"]], "exclude": [["iframe"]]}) == []
     finally:
         context.close()

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from .conftest import Sandbox, wait_until
-from .screens import AXE
+from .screens import axe_violations
 from .studio import ADMIN_EMAIL, sign_in, studio_database, studio_settings, type_a_call
 
 
@@ -27,24 +27,12 @@ def axe_page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
-def violations(page: Page) -> list[str]:
-    """axe-core's violations on the whole page, any impact, as "rule (impact): where"."""
-    page.add_script_tag(path=str(AXE))
-    return page.evaluate(
-        """async () => {
-        const r = await axe.run(document, { resultTypes: ['violations'] });
-        return r.violations.map((v) =>
-          `${v.id} (${v.impact}): ` + v.nodes.map((n) => n.target.join(' ')).join(', '));
-      }"""
-    )
-
-
 def test_every_studio_page_with_content_passes_axe(axe_page: Page, studio_url: str, sandbox: Sandbox):
     page = axe_page
     found: dict[str, list[str]] = {}
 
     def check(name: str) -> None:
-        found[name] = violations(page)
+        found[name] = axe_violations(page, where=None, impacts=None)
 
     page.goto(f"{studio_url}/demos/login")
     check("sign-in")
@@ -66,7 +54,7 @@ def test_every_studio_page_with_content_passes_axe(axe_page: Page, studio_url: s
     prospect = page.context.new_page()
     prospect.goto(link)
     expect(prospect.locator("itellico-call")).to_be_visible()  # the link checked, the page filled in
-    found["demo page, from a link"] = violations(prospect)
+    found["demo page, from a link"] = axe_violations(prospect, where=None, impacts=None)
     call_id = type_a_call(prospect, "hier ist Lena", "Was kostet ein Termin?", "Ein normaler Termin kostet")
     prospect.close()
     wait_until(lambda: sandbox.call(call_id)["status"] == "completed", 20, "the call to complete")
