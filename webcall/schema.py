@@ -43,15 +43,16 @@ def current(connection: Connection) -> set[str]:
 def upgrade(engine: Engine) -> None:
     """Migrate to every head in one transaction, one process at a time (PostgreSQL and SQLite run
     DDL transactionally, so a failed upgrade leaves the schema as it was)."""
+    newest = heads()  # read from the migrations folder once
     with engine.begin() as connection:
-        if current(connection) == heads():
+        if current(connection) == newest:
             return  # most starts: nothing to change, so no lock to take (or wait for)
         _one_at_a_time(connection)
         cfg = config(connection)
         tables = set(inspect(connection).get_table_names())
         if "alembic_version" not in tables and _BASELINE_TABLES <= tables:
             command.stamp(cfg, BASELINE)
-        if current(connection) != heads():
+        if current(connection) != newest:
             command.upgrade(cfg, "heads")
 
 
