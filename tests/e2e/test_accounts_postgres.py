@@ -70,12 +70,15 @@ def on(app: Flask, cookie: str) -> Any:
 
 
 def test_the_accounts_migration_builds_what_the_code_uses_on_postgresql(instances, pg_url):
-    with engine_for(pg_url, Path(".")).connect() as db:
-        differences = compare_metadata(MigrationContext.configure(db), all_tables())
+    engine = engine_for(pg_url, Path("."))
+    try:
+        with engine.connect() as db:
+            differences = compare_metadata(MigrationContext.configure(db), all_tables())
+            made = set(db.exec_driver_sql("SELECT tablename FROM pg_tables").scalars())
+    finally:
+        engine.dispose()
     mine = [d for d in differences if MY_TABLES & set(re.findall(r"webcall_\w+", repr(d)))]
     assert mine == []
-    with engine_for(pg_url, Path(".")).connect() as db:
-        made = set(db.exec_driver_sql("SELECT tablename FROM pg_tables").scalars())
     assert MY_TABLES <= made
 
 
@@ -83,15 +86,21 @@ def test_instances_starting_together_on_a_new_database_all_start(pg_url: str, tm
     # Each instance migrates on start; the advisory lock lets one do it while the others wait.
     # Released together on a new database, a few times (tests/unit/test_schema.py: the same on SQLite).
     admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    for attempt in range(3):
-        with admin.connect() as db:
-            db.exec_driver_sql(f"CREATE DATABASE race_{attempt}")
-        url = make_url(pg_url).set(database=f"race_{attempt}").render_as_string(hide_password=False)
-        outcomes = open_together(url, tmp_path)
-        assert outcomes == ["ok"] * len(outcomes), f"attempt {attempt}: {outcomes}"
-        with engine_for(url, tmp_path).connect() as db:
-            assert schema.current(db) == schema.heads()
-    admin.dispose()
+    try:
+        for attempt in range(3):
+            with admin.connect() as db:
+                db.exec_driver_sql(f"CREATE DATABASE race_{attempt}")
+            url = make_url(pg_url).set(database=f"race_{attempt}").render_as_string(hide_password=False)
+            outcomes = open_together(url, tmp_path)
+            assert outcomes == ["ok"] * len(outcomes), f"attempt {attempt}: {outcomes}"
+            engine = engine_for(url, tmp_path)
+            try:
+                with engine.connect() as db:
+                    assert schema.current(db) == schema.heads()
+            finally:
+                engine.dispose()
+    finally:
+        admin.dispose()
 
 
 def test_one_admin_and_sessions_shared_by_both_instances(instances):
