@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import tempfile
@@ -111,6 +112,8 @@ class LiveKitServer:
         self.url = f"ws://127.0.0.1:{ports.http}"
         self._log_path = log_path
         self._process: subprocess.Popen[bytes] | None = None
+        self._config: Path | None = None  # its config file while it runs (removed on stop)
+        self.exit_code: int | None = None  # how its last run ended (-9: it had to be killed)
 
     def start(self, timeout: float = 20.0) -> None:
         exe = binary()
@@ -123,9 +126,11 @@ class LiveKitServer:
             ensure_free(self.turn.udp_port, "the TURN UDP port", udp=True)
         if self.turn and self.turn.tls_port is not None:
             ensure_free(self.turn.tls_port, "the TURN TLS port")
-        config = Path(tempfile.mkstemp(prefix="livekit-", suffix=".yaml")[1])
-        config.write_text(config_yaml(self.ports, self.turn))
-        self._process = launch([str(exe), "--config", str(config)], self._log_path)
+        fd, name = tempfile.mkstemp(prefix="livekit-", suffix=".yaml")
+        self._config = Path(name)
+        with os.fdopen(fd, "w") as config:
+            config.write(config_yaml(self.ports, self.turn))
+        self._process = launch([str(exe), "--config", name], self._log_path)
         try:
             await_ready(
                 self._process,
@@ -142,8 +147,20 @@ class LiveKitServer:
 
     def stop(self) -> None:
         process, self._process = self._process, None
-        # It can take a while to close open rooms (livekit.md §2.7).
+        if process is not None and process.poll() is None:
+            # Its first SIGTERM is a graceful stop: it waits, in 5 s steps, for every participant to
+            # leave (livekit.md §2.7), and it is lost altogether when it comes within ~100 ms after the
+            # server started serving (livekit-server v1.13.5 pkg/service/server.go: Stop returns at once
+            # while Start has not yet set `running`). Its second SIGTERM, from stop_process, forces the
+            # stop, which closes the rooms and tells the participants the server is shutting down.
+            process.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(0.5)
         stop_process(process, timeout=10)
+        self.exit_code = process.returncode if process is not None else self.exit_code
+        config, self._config = self._config, None
+        if config:
+            config.unlink(missing_ok=True)
 
 
 def installed_version(exe: Path | None = None) -> str | None:
