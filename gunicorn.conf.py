@@ -3,6 +3,7 @@ environment variables named below (or `.env`; webcall/serving.py reads and valid
 WEB_CONCURRENCY, WEBCALL_THREADS, WEBCALL_GRACEFUL_TIMEOUT, WEBCALL_LOG_LEVEL and WEBCALL_LOG_FORMAT)
 or by gunicorn's own command-line flags."""
 
+import atexit
 import json
 import os
 import shutil
@@ -16,10 +17,20 @@ import tempfile
 # start, e.g. systemd's RuntimeDirectory=, docs/operations.md) or the one `make serve` makes for
 # gunicorn and the task worker together (webcall-shared-metrics-…, the Makefile removes it), where
 # the worker's files are already there. A configuration reload (SIGHUP) keeps the directory: the
-# variable is set by then.
-_METRICS_DIR_PREFIX = "webcall-metrics-"
+# variable is set by then. Ours is removed when the master exits, however it exits (a stop, a bad
+# setting here, an app that cannot start while it is preloaded), and not when a worker does: forked
+# from the master, workers run the same exit handlers.
+_in_worker = False  # set by post_fork
+
+
+def _remove_own_metrics_dir(path: str) -> None:
+    if not _in_worker:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix=_METRICS_DIR_PREFIX)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="webcall-metrics-")
+    atexit.register(_remove_own_metrics_dir, os.environ["PROMETHEUS_MULTIPROC_DIR"])
 
 # Read by the app when preload_app imports it, right after this file; set before `.env` is read so a
 # development `.env` (WEBCALL_ENV=development, as in .env.example) does not turn production off.
@@ -35,8 +46,6 @@ from webcall.settings import load_env_file  # noqa: E402
 def _cannot_start(error: SettingsError) -> None:
     # One clear line naming the setting, never a traceback; the exit code of app.py for a bad setting.
     print(cannot_start(error), file=sys.stderr)
-    if os.path.basename(os.environ["PROMETHEUS_MULTIPROC_DIR"]).startswith(_METRICS_DIR_PREFIX):
-        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
     raise SystemExit(2)
 
 
@@ -119,6 +128,8 @@ def on_starting(server):  # noqa: ANN001, ANN201 - gunicorn's hook signature
 
 
 def post_fork(server, worker):  # noqa: ANN001, ANN201 - gunicorn's hook signature
+    global _in_worker
+    _in_worker = True
     # Database connections opened in the master must not be shared by forked workers.
     from app import app
 
@@ -131,9 +142,3 @@ def child_exit(server, worker):  # noqa: ANN001, ANN201 - gunicorn's hook signat
     from webcall.metrics import process_exited
 
     process_exited(worker.pid)
-
-
-def on_exit(server):  # noqa: ANN001, ANN201 - gunicorn's hook signature
-    metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"]
-    if os.path.basename(metrics_dir).startswith(_METRICS_DIR_PREFIX):  # ours, not an operator's
-        shutil.rmtree(metrics_dir, ignore_errors=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -190,10 +191,22 @@ def _listening_addresses(port: int) -> set[str]:
     return found
 
 
+def _children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _healthy(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[int, subprocess.Popen[str]]]:
     port = free_port()
-    env = _gunicorn_env(tmp_path, HOST="", PORT=str(port))
+    (tmp_path / "tmp").mkdir()  # where gunicorn.conf.py makes its metrics folder
+    env = _gunicorn_env(tmp_path, HOST="", PORT=str(port), TMPDIR=str(tmp_path / "tmp"))
     log = (tmp_path / "gunicorn.log").open("w")
     process = subprocess.Popen(
         _command(tmp_path), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True
@@ -202,11 +215,8 @@ def served(tmp_path: Path) -> Iterator[tuple[int, subprocess.Popen[str]]]:
         deadline = time.monotonic() + 30
         while True:
             assert process.poll() is None, (tmp_path / "gunicorn.log").read_text()
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
+            if _healthy(port):
+                break
             assert time.monotonic() < deadline, "gunicorn never became healthy"
             time.sleep(0.1)
         yield port, process
@@ -223,6 +233,21 @@ def served(tmp_path: Path) -> Iterator[tuple[int, subprocess.Popen[str]]]:
 def test_gunicorn_with_an_empty_host_listens_on_loopback_only(served):
     port, _ = served
     assert _listening_addresses(port) == {"0100007F"}  # 127.0.0.1, not 00000000 (all interfaces)
+
+
+def test_the_metrics_folder_outlives_a_worker_and_goes_with_the_master(served, tmp_path):
+    port, master = served
+    (metrics,) = (tmp_path / "tmp").iterdir()
+    (worker,) = _children(master.pid)
+    os.kill(worker, signal.SIGTERM)  # a worker that ends (max_requests, a crash) and is replaced
+    deadline = time.monotonic() + 30
+    while _children(master.pid) in ([], [worker]) or not _healthy(port):
+        assert time.monotonic() < deadline, "no new worker"
+        time.sleep(0.1)
+    assert metrics.is_dir() and master.poll() is None
+    master.terminate()
+    master.wait(20)
+    assert not metrics.exists()
 
 
 def test_gunicorn_stops_at_once_on_a_taken_port_with_one_line_naming_it(served, tmp_path):
@@ -243,14 +268,23 @@ def test_gunicorn_stops_at_once_on_a_taken_port_with_one_line_naming_it(served, 
 
 
 @pytest.mark.parametrize(
-    ("name", "value"), [("WEBCALL_THREADS", "0"), ("PORT", "99999"), ("WEBCALL_LOG_LEVEL", "loud")]
+    ("name", "value"),
+    [
+        ("WEBCALL_THREADS", "0"),
+        ("PORT", "99999"),
+        ("WEBCALL_LOG_LEVEL", "loud"),
+        ("WEBCALL_DATABASE_URL", "nonsense"),  # the app's, found when gunicorn loads the app
+    ],
 )
 def test_gunicorn_stops_on_a_bad_value_with_one_line(tmp_path, name, value):
-    result = _run(tmp_path, **{name: value})
+    temp = tmp_path / "tmp"  # where gunicorn.conf.py makes its metrics folder
+    temp.mkdir()
+    result = _run(tmp_path, TMPDIR=str(temp), **{name: value})
     assert result.returncode == 2
     assert result.stdout == ""
     assert len(result.stderr.splitlines()) == 1, result.stderr
     assert result.stderr.startswith(f"itellico web-call cannot start: setting {name}: {value!r} is not ")
+    assert list(temp.iterdir()) == []  # the metrics folder made for this start is gone
 
 
 CONF_PROBE = """
