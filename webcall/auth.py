@@ -37,6 +37,7 @@ from .demo_page import private_headers, unavailable
 from .forms import SignInForm
 from .lockout import locked_error
 from .ratelimit import SIGN_IN_LIMIT, limiter, sign_in_breached
+from .return_to import studio_page, this_page
 from .services import services
 from .sessions import LIFETIME, SignedIn
 
@@ -120,7 +121,12 @@ def check_csrf() -> None:
 
 
 def _csrf_refused(_error: CSRFError) -> tuple[str, int]:
-    return "The form expired. Please reload the page and try again.", 400
+    # A page opened before the rep signed in again (here or in another tab), or open for the whole
+    # session's lifetime. The demo editor keeps what was typed in the tab (static/js/pages/editor-draft.js).
+    message = "The form expired, so nothing was saved. Open the page again and repeat the change."
+    back = this_page() or url_for("sales.index")
+    page = render_template("demo_message.html", title="The form expired", message=message, back=back)
+    return page, 400
 
 
 # -- who is signed in ------------------------------------------------------------------------
@@ -151,7 +157,8 @@ def rep_required(view: Callable[..., Any]) -> Callable[..., Any]:
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         _studio_on()
         if not current_user.is_authenticated:
-            return redirect(url_for("auth.login"))
+            # Back here after signing in (a form posted to a page that opens again with GET: that page).
+            return redirect(url_for("auth.login", next=this_page()))
         if request.method == "POST":
             check_csrf()
         return view(*args, **kwargs)
@@ -210,25 +217,27 @@ def authenticate(email: str, password: str) -> Account:
 def login() -> Response | tuple[str, int, dict[str, str]] | tuple[str, int] | str:
     _studio_on()
     form = SignInForm()
+    back = studio_page(request.args.get("next"))
     if request.method == "GET":
         if current_user.is_authenticated:
-            return redirect(url_for("sales.index"))
-        return render_template("demos_login.html", form=form)
+            return redirect(back or url_for("sales.index"))
+        return render_template("demos_login.html", form=form, back=back)
     check_csrf()
     if not form.validate():
-        return render_template("demos_login.html", form=form), 400
+        return render_template("demos_login.html", form=form, back=back), 400
     try:
         account = authenticate(form.email.data, form.password.data)
     except AccountError as error:
         log.warning("sales.login refused code=%s remote=%s", error.code, request.remote_addr)
         form[error.field or "password"].errors = [error.message]
         headers = {"Retry-After": str(error.retry_after)} if error.retry_after else {}
-        return render_template("demos_login.html", form=form), _STATUS.get(error.code, 401), headers
+        page = render_template("demos_login.html", form=form, back=back)
+        return page, _STATUS.get(error.code, 401), headers
     session.clear()  # a fresh session (and CSRF secret) after signing in
     session.permanent = True
     login_user(StudioUser(SignedIn(services().sessions.start(account.id), account)))
     log.info("sales.login account=%s role=%s", account.id, account.role)
-    return redirect(url_for("sales.index"))
+    return redirect(back or url_for("sales.index"))
 
 
 @bp.post("/demos/logout")

@@ -167,3 +167,91 @@ def test_the_editor_with_mistakes_passes_axe(browser: Browser, studio_url: str):
         assert axe_violations(page, {"include": [["main"]], "exclude": [["iframe"]]}) == []
     finally:
         context.close()
+
+
+def sign_in_here(page: Page) -> None:
+    """Sign in on the sign-in page the browser was sent to (it leads back to the page)."""
+    page.fill("#email", REP_EMAIL)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+
+
+def rows_of(page: Page, table: str) -> list[str]:
+    inputs = page.locator(f'table[data-rows="{table}"] input')
+    return inputs.evaluate_all("(inputs) => inputs.map((input) => input.value)")
+
+
+def test_what_a_rep_typed_survives_a_session_that_ended_and_a_form_that_expired(
+    browser: Browser, serve_app, tmp_path_factory
+):
+    # Its own app: three sign-ins here and the module's others would meet the sign-in rate limit.
+    url = studio_database(tmp_path_factory, "drafts")
+    Accounts(open_database(url, ROOT)).add(REP_EMAIL, PASSWORD, role="rep")
+    studio_url = serve_app(**studio_settings(url))
+    context = browser.new_context(bypass_csp=True)  # for axe-core's script
+    page, elsewhere = context.new_page(), context.new_page()  # two tabs, one browser session
+    try:
+        sign_in(page, studio_url, REP_EMAIL, PASSWORD)
+        page.goto(f"{studio_url}/demos/new")
+        page.fill("#f-slug", "kept-draft")
+        page.fill("#f-title", "Typed before the session ended")
+        page.fill("#f-description", "Two lines\nof description")
+        page.select_option("#f-language", "de")
+        names = page.locator('table[data-rows="variables"] input[name="var_name"]')
+        for _ in range(4 - names.count()):  # one row more than the page starts with
+            page.get_by_role("button", name="Add a row").first.click()
+        for i, (name, most) in enumerate([("name", "40"), ("company", "60"), ("city", "30"), ("plan", "20")]):
+            names.nth(i).fill(name)
+            page.locator('table[data-rows="variables"] input[name="var_max"]').nth(i).fill(most)
+        typed = rows_of(page, "variables")
+
+        # The session ends in the other tab; saving here leads to the sign-in page, then back here.
+        elsewhere.goto(f"{studio_url}/demos")
+        elsewhere.get_by_role("button", name="Sign out").click()
+        page.get_by_role("button", name="Create the demo").click()
+        expect(page).to_have_url(re.compile(r"/demos/login\?next=/demos/new$"))
+        expect(page.locator(".notice")).to_have_text("Sign in to go on where you were.")
+        sign_in_here(page)
+        expect(page).to_have_url(f"{studio_url}/demos/new")
+        expect(page.locator("#f-title")).to_have_value("")
+        offer = page.locator("[data-draft-offer]")
+        expect(offer).to_be_visible()
+        shoot(page, "studio-demo-editor-draft-offer")
+        offer.get_by_role("button", name="Restore them").click()
+        expect(offer).to_be_hidden()
+        expect(page.locator("#f-slug")).to_have_value("kept-draft")
+        expect(page.locator("#f-title")).to_have_value("Typed before the session ended")
+        expect(page.locator("#f-description")).to_have_value("Two lines\nof description")
+        expect(page.locator("#f-language")).to_have_value("de")
+        assert rows_of(page, "variables") == typed
+        expect(preview_title(page)).to_have_text("Typed before the session ended")
+        assert axe_violations(page, where=None) == []
+        page.get_by_role("button", name="Create the demo").click()
+        expect(page).to_have_url(f"{studio_url}/demos/kept-draft/edit")
+        expect(page.locator(".notice--done")).to_contain_text("Saved.")
+        expect(page.locator("[data-draft-offer]")).to_be_hidden()
+        assert rows_of(page, "variables")[:8] == typed
+
+        # Signed in again in the other tab: this tab's form has expired; its page leads back.
+        page.fill("#f-title", "Typed before the form expired")
+        elsewhere.goto(f"{studio_url}/demos")
+        elsewhere.get_by_role("button", name="Sign out").click()
+        sign_in(elsewhere, studio_url, REP_EMAIL, PASSWORD)
+        page.get_by_role("button", name="Save").click()
+        expect(page.locator("h1")).to_have_text("The form expired")
+        page.get_by_role("link", name="Open the page again").click()
+        expect(page).to_have_url(f"{studio_url}/demos/kept-draft/edit")
+        expect(page.locator("#f-title")).to_have_value("Typed before the session ended")
+        page.locator("[data-draft-offer]").get_by_role("button", name="Restore them").click()
+        expect(page.locator("#f-title")).to_have_value("Typed before the form expired")
+        page.get_by_role("button", name="Save").click()
+        expect(page.locator(".notice--done")).to_contain_text("Saved.")
+        expect(page.locator("#f-title")).to_have_value("Typed before the form expired")
+
+        # Saved: neither page offers anything any more.
+        for path in ("/demos/new", "/demos/kept-draft/edit"):
+            page.goto(f"{studio_url}{path}")
+            expect(page.locator("#f-title")).to_be_visible()
+            expect(page.locator("[data-draft-offer]")).to_be_hidden()
+    finally:
+        context.close()

@@ -1,6 +1,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { affectsPreview, debounce, rowLabel } from '../../static/js/pages/demo-editor-logic.js';
+import {
+  affectsPreview, debounce, draftFields, draftKey, parseDraft, rowLabel, sameFields, valuesByName,
+} from '../../static/js/pages/demo-editor-logic.js';
 
 function fakeTimers() {
   let now = 0;
@@ -56,3 +58,39 @@ test('a cloned row is numbered after the last one', () => {
   assert.equal(rowLabel('Name 3', 4), 'Name 4');
   assert.equal(rowLabel('Max length', 1), 'Max length 1');
 });
+
+test('a draft keeps every text field in order, not the token, the button or a file', () => {
+  const file = { name: 'logo.png', size: 3 }; // FormData lists a chosen file as a File, not text
+  const fields = draftFields([
+    ['csrf', 'token'], ['title', 'Acme'], ['var_name', 'name'], ['var_name', ''], ['logo_file', file],
+    ['action', 'save'], ['logo_file', 'a name only'], ['logo_remove', '1'],
+  ]);
+  assert.deepEqual(fields, [['title', 'Acme'], ['var_name', 'name'], ['var_name', ''], ['logo_remove', '1']]);
+});
+
+test('drafts compare field by field, in order', () => {
+  assert.ok(sameFields([['a', '1'], ['b', '']], [['a', '1'], ['b', '']]));
+  assert.ok(!sameFields([['a', '1']], [['a', '1'], ['b', '']]));
+  assert.ok(!sameFields([['a', '1'], ['b', '2']], [['b', '2'], ['a', '1']]));
+  assert.ok(!sameFields([['a', '1']], [['a', '2']]));
+});
+
+test('a field with several rows keeps its values in row order', () => {
+  const byName = valuesByName([['var_name', 'first'], ['var_max', '20'], ['var_name', 'second'], ['var_max', '']]);
+  assert.deepEqual([...byName], [['var_name', ['first', 'second']], ['var_max', ['20', '']]]);
+});
+
+test('drafts are kept per account and page', () => {
+  assert.notEqual(draftKey('1', '/demos/new'), draftKey('2', '/demos/new'));
+  assert.notEqual(draftKey('1', '/demos/new'), draftKey('1', '/demos/acme/edit'));
+});
+
+test('a stored draft is read only when it has our shape', () => {
+  const good = { at: 5, fields: [['title', 'Acme']] };
+  assert.deepEqual(parseDraft(JSON.stringify(good)), good);
+  for (const raw of [null, '', '{', 'null', '[]', '{"at": 5}', '{"at": "5", "fields": []}',
+    '{"at": 5, "fields": [["title"]]}', '{"at": 5, "fields": [["title", 1]]}', '{"at": 5, "fields": "x"}']) {
+    assert.equal(parseDraft(raw), null, raw);
+  }
+});
+

@@ -242,7 +242,7 @@ def test_signed_out_visitors_get_the_sign_in_page(app):
     client = app.test_client()
     for url in ("/demos/new", "/demos/northwind/edit", "/demos/northwind/delete"):
         r = client.get(url)
-        assert r.status_code == 302 and r.headers["Location"] == "/demos/login"
+        assert r.status_code == 302 and r.headers["Location"].partition("?")[0] == "/demos/login"
     assert client.post("/demos/preview", data=VALID).status_code == 302
 
 

@@ -47,3 +47,61 @@ export function affectsPreview(control) {
 export function rowLabel(label, index) {
   return `${label.replace(/\s+\d+$/, '')} ${index}`;
 }
+
+// ── the draft kept in the tab (editor-draft.js) ─────────────────────────────────
+
+/** Never kept: the CSRF token (a new page has its own), the button's name, a chosen file (cannot be put back). */
+const NOT_KEPT = new Set(['csrf', 'action', 'logo_file']);
+
+/**
+ * What a draft keeps of the form's fields, in order.
+ * @param {Iterable<[string, unknown]>} entries   [name, value] of each field, as FormData lists them
+ * @returns {[string, string][]}
+ */
+export function draftFields(entries) {
+  /** @type {[string, string][]} */
+  const kept = [];
+  for (const [name, value] of entries) if (typeof value === 'string' && !NOT_KEPT.has(name)) kept.push([name, value]);
+  return kept;
+}
+
+/** @param {[string, string][]} a @param {[string, string][]} b */
+export function sameFields(a, b) {
+  return a.length === b.length && a.every(([name, value], i) => b[i][0] === name && b[i][1] === value);
+}
+
+/**
+ * A field's values in order (a table's rows share names).
+ * @param {[string, string][]} fields
+ * @returns {Map<string, string[]>}
+ */
+export function valuesByName(fields) {
+  /** @type {Map<string, string[]>} */
+  const byName = new Map();
+  for (const [name, value] of fields) byName.set(name, [...(byName.get(name) ?? []), value]);
+  return byName;
+}
+
+/**
+ * Where a page's draft is kept: per signed-in account (a shared browser tab never offers one rep's
+ * draft to another) and per editor page.
+ * @param {string} owner @param {string} path
+ */
+export const draftKey = (owner, path) => `webcall.editor-draft:${owner}:${path}`;
+
+/**
+ * A stored draft, or null when there is none or it is not one of ours.
+ * @param {string|null} raw
+ * @returns {{at: number, fields: [string, string][]}|null}
+ */
+export function parseDraft(raw) {
+  try {
+    const draft = JSON.parse(raw ?? 'null');
+    const pairs = Array.isArray(draft?.fields) && draft.fields.every(
+      (/** @type {unknown} */ f) => Array.isArray(f) && f.length === 2 && f.every((x) => typeof x === 'string'),
+    );
+    return pairs && typeof draft.at === 'number' ? draft : null;
+  } catch {
+    return null;
+  }
+}

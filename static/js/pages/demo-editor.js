@@ -1,7 +1,9 @@
-// The demo editor: the preview frame follows the form as the rep types (debounced), and variable
-// tables get an "Add a row" button. Without this module the form still works: a few empty rows,
-// and the Preview button posts the form into the frame.
+// The demo editor: the preview frame follows the form as the rep types (debounced), variable
+// tables get an "Add a row" button, and what is typed is kept in the tab until it is saved
+// (editor-draft.js). Without this module the form still works: a few empty rows, and the Preview
+// button posts the form into the frame.
 import { PREVIEW_DELAY_MS, affectsPreview, debounce, rowLabel } from './demo-editor-logic.js';
+import { keepDraft } from './editor-draft.js';
 
 const form = /** @type {HTMLFormElement|null} */ (document.getElementById('demo-form'));
 const previewButton = /** @type {HTMLButtonElement|null} */ (form?.querySelector('[data-preview-button]'));
@@ -53,3 +55,6 @@ for (const button of document.querySelectorAll('button[data-add-row]')) {
     row.querySelector('input')?.focus();
   });
 }
+
+// After the rows' buttons: restoring a draft adds the rows it had.
+if (form) keepDraft(form, document.querySelector('[data-draft-offer]'));

@@ -1,0 +1,116 @@
+// The demo editor keeps what the rep types in this tab (sessionStorage) until it is saved, so nothing
+// is lost when saving does not go through: the session ended (the sign-in page leads back here), the
+// form expired (its page links back here), or the rep left the page. Back on the page, the editor
+// offers the unsaved changes. A chosen logo file cannot be kept; everything else is.
+import { debounce, draftFields, draftKey, parseDraft, sameFields, valuesByName } from './demo-editor-logic.js';
+
+const SUBMITTED = 'webcall.editor-draft.submitted'; // the draft of the page a save was sent from
+const SAVE_DELAY_MS = 300;
+const NOT_FIELDS = ['hidden', 'file', 'submit', 'button', 'reset'];
+
+/** sessionStorage, or null where the browser refuses it (storage off, some private modes). */
+function tabStorage() {
+  try {
+    return globalThis.sessionStorage ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The form's fields a draft keeps, in order.
+ * @param {HTMLFormElement} form
+ * @returns {(HTMLInputElement|HTMLTextAreaElement|HTMLSelectElement)[]}
+ */
+function fieldsOf(form) {
+  /** @type {(HTMLInputElement|HTMLTextAreaElement|HTMLSelectElement)[]} */
+  const fields = [];
+  for (const el of form.elements) {
+    const field = el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement;
+    if (field && el.name !== '' && !el.disabled && !NOT_FIELDS.includes(el.type)) fields.push(el);
+  }
+  return fields;
+}
+
+/** @param {HTMLFormElement} form @returns {[string, string][]} */
+function current(form) {
+  const ticked = (/** @type {Element} */ el) => !(el instanceof HTMLInputElement && el.type === 'checkbox') || el.checked;
+  return draftFields(fieldsOf(form).filter(ticked).map((el) => [el.name, el.value]));
+}
+
+/**
+ * Put the draft's values into the form: a table gets the rows it had, a box its tick.
+ * @param {HTMLFormElement} form @param {[string, string][]} fields
+ */
+function restore(form, fields) {
+  const wanted = valuesByName(fields);
+  for (const button of form.querySelectorAll('button[data-add-row]')) {
+    const body = form.querySelector(`table[data-rows="${/** @type {HTMLElement} */ (button).dataset.addRow}"] tbody`);
+    const names = [...(body?.querySelector('tr[data-row]')?.querySelectorAll('input') ?? [])].map((input) => input.name);
+    const rows = Math.max(0, ...names.map((name) => wanted.get(name)?.length ?? 0));
+    while (body && body.querySelectorAll('tr[data-row]').length < rows) /** @type {HTMLButtonElement} */ (button).click();
+  }
+  /** @type {Map<string, number>} */
+  const seen = new Map();
+  for (const el of fieldsOf(form)) {
+    const values = wanted.get(el.name) ?? [];
+    if (el instanceof HTMLInputElement && el.type === 'checkbox') {
+      el.checked = values.includes(el.value);
+      continue;
+    }
+    const index = seen.get(el.name) ?? 0;
+    seen.set(el.name, index + 1);
+    el.value = values[index] ?? '';
+  }
+  // The preview follows a change of any field (demo-editor.js).
+  fieldsOf(form)[0]?.dispatchEvent(new Event('change', { bubbles: true }));
+}
+
+/**
+ * Keep the form's draft in this tab and offer it back on the next visit of the page.
+ * @param {HTMLFormElement} form   carries data-draft-owner (the account) and data-saved on a page just saved
+ * @param {HTMLElement|null} offer   [data-draft-offer] with [data-draft-when], [data-draft-restore], [data-draft-discard]
+ */
+export function keepDraft(form, offer) {
+  const store = tabStorage();
+  if (!store) return;
+  const key = draftKey(form.dataset.draftOwner ?? '', location.pathname);
+  const write = () => {
+    try {
+      store.setItem(key, JSON.stringify({ at: Date.now(), fields: current(form) }));
+    } catch {
+      // Full or refused: the draft is a convenience, the form works without it.
+    }
+  };
+  if (form.dataset.saved !== undefined) {
+    // Saved: the draft it came from is done with (a new demo's save lands on the demo's own page).
+    store.removeItem(store.getItem(SUBMITTED) ?? key);
+    store.removeItem(SUBMITTED);
+    store.removeItem(key);
+  }
+  const draft = parseDraft(store.getItem(key));
+  if (draft && offer && !sameFields(draft.fields, current(form))) {
+    const when = offer.querySelector('[data-draft-when]');
+    if (when) when.textContent = new Date(draft.at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    const done = () => {
+      offer.hidden = true;
+      /** @type {HTMLElement|undefined} */ (fieldsOf(form)[0])?.focus();
+    };
+    offer.querySelector('[data-draft-restore]')?.addEventListener('click', () => { restore(form, draft.fields); done(); });
+    offer.querySelector('[data-draft-discard]')?.addEventListener('click', () => { store.removeItem(key); done(); });
+    offer.hidden = false;
+  }
+  const later = debounce(write, SAVE_DELAY_MS);
+  form.addEventListener('input', () => later());
+  form.addEventListener('change', () => later());
+  form.addEventListener('submit', (event) => {
+    if (/** @type {SubmitEvent} */ (event).submitter?.hasAttribute('data-preview-button')) return;
+    later.cancel();
+    write();
+    try {
+      store.setItem(SUBMITTED, key);
+    } catch {
+      // As above.
+    }
+  });
+}

@@ -1,0 +1,106 @@
+"""A rep whose session ended, or whose form expired, is taken back to the page they were on
+(webcall/return_to.py, webcall/auth.py), and a crafted `next` takes nobody anywhere else."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from .conftest import REP_EMAIL, SALES_PASSWORD, csrf, sign_in
+from .demo_editor_helpers import VALID, page_token, post_form
+
+
+@pytest.fixture
+def app(make_sales_app):
+    return make_sales_app()
+
+
+@pytest.fixture
+def rep(app):
+    client = app.test_client()
+    sign_in(client)
+    return client
+
+
+def end_sessions(app) -> None:
+    """The rep's sessions end elsewhere (signed out in another tab, or the session ran out)."""
+    svc = app.extensions["webcall"]
+    svc.sessions.end_all(svc.accounts.by_email(REP_EMAIL).id)
+
+
+def next_of(location: str) -> str | None:
+    parts = urlsplit(location)
+    assert parts.path == "/demos/login", location
+    return parse_qs(parts.query).get("next", [None])[0]
+
+
+def sign_in_from(client, location: str):
+    """Sign in on the sign-in page at `location` (as the browser was sent there)."""
+    page = client.get(location).get_data(as_text=True)
+    return client.post(location, data={"email": REP_EMAIL, "password": SALES_PASSWORD, "csrf": csrf(page)})
+
+
+@pytest.mark.parametrize("path", ["/demos/calls?demo=alpenblick", "/demos/alpenblick/edit", "/demos/new"])
+def test_a_rep_signed_out_meanwhile_signs_in_and_is_back_on_the_page(app, rep, path):
+    end_sessions(app)
+    r = rep.get(path)
+    assert r.status_code == 302 and next_of(r.location) == path
+    assert "Sign in to go on where you were." in rep.get(r.location).get_data(as_text=True)
+    signed_in = sign_in_from(rep, r.location)
+    assert signed_in.status_code == 302 and signed_in.location == path
+
+
+def test_a_form_posted_after_the_session_ended_comes_back_to_its_page(app, rep):
+    # The editor's own address opens again with GET, so the rep lands on it after signing in (where
+    # the editor offers what was typed in the tab); an action such as making a link does not.
+    token = page_token(rep, "/demos/alpenblick/edit")
+    end_sessions(app)
+    r = post_form(rep, "/demos/alpenblick/edit", {**VALID, "title": "Typed meanwhile"}, token=token)
+    assert r.status_code == 302 and next_of(r.location) == "/demos/alpenblick/edit"
+    assert sign_in_from(rep, r.location).location == "/demos/alpenblick/edit"
+    end_sessions(app)
+    r = rep.post("/demos/alpenblick/links", data={"csrf": token})
+    assert r.status_code == 302 and next_of(r.location) is None
+
+
+@pytest.mark.parametrize(
+    "crafted",
+    [
+        "https://evil.example/demos",
+        "//evil.example/demos",
+        "/\\evil.example",
+        "/demos\\@evil.example",
+        "/demosx",  # no such page
+        "/demo/alpenblick",  # a page, but not the studio's
+        "/demos/logout",
+        "/demos/login",
+        "/demos/links/abc/extend",  # POST only
+        "/demos/%0d%0aSet-Cookie:x=1",
+        "javascript:alert(1)",
+        "/demos/" + "a" * 3000,
+    ],
+)
+def test_a_crafted_next_leads_only_to_the_studio_index(app, crafted):
+    client = app.test_client()
+    location = f"/demos/login?next={crafted}"
+    page = client.get(location).get_data(as_text=True)
+    assert "evil" not in page and "Sign in to go on" not in page
+    r = client.post(location, data={"email": REP_EMAIL, "password": "wrong", "csrf": csrf(page)})
+    assert "evil" not in r.get_data(as_text=True)
+    sign_in(client)  # a fresh sign-in page and the right password: the same rule
+    r = sign_in_from(client.application.test_client(), location)
+    assert r.status_code == 302 and r.location == "/demos"
+
+
+def test_an_expired_form_is_a_page_that_leads_back(app, rep):
+    # The rep signed in again in another tab: the form's token belongs to the old session.
+    token = page_token(rep, "/demos/alpenblick/edit")
+    end_sessions(app)
+    sign_in(rep)
+    r = post_form(rep, "/demos/alpenblick/edit", {**VALID, "title": "Typed meanwhile"}, token=token)
+    assert r.status_code == 400 and r.mimetype == "text/html"
+    page = r.get_data(as_text=True)
+    assert "<h1>The form expired</h1>" in page and 'href="/demos/alpenblick/edit">Open the page again' in page
+    r = rep.post("/demos/alpenblick/links", data={"csrf": token})
+    assert r.status_code == 400 and 'href="/demos">Open the page again' in r.get_data(as_text=True)
