@@ -166,6 +166,20 @@ def rep_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
+def refused_post() -> int | None:
+    """rep_required's checks for a POST view that answers a refusal itself (the editor's preview
+    frame, where the sign-in page cannot be shown): None for a signed-in rep's POST with the CSRF
+    token, else the status to answer (401 signed out, 400 the form expired)."""
+    _studio_on()
+    if not current_user.is_authenticated:
+        return 401
+    try:
+        check_csrf()
+    except CSRFError:
+        return 400
+    return None
+
+
 def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
     """A view for admins only: a rep gets 403, never the page."""
 

@@ -31,7 +31,7 @@ from flask import (
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from .auth import current_owner, register_off_handler, rep_required
+from .auth import current_owner, refused_post, register_off_handler, rep_required
 from .demo_form import DemoForm, add_problems, blank, check_contrast, from_request, from_table, to_table
 from .demo_page import PAGE_TEXT, private_headers
 from .demos import SLUG_PATTERN, DemoConfigError, DemoProfile, validate_tables
@@ -201,9 +201,25 @@ def delete(slug: str) -> Response | str:
 # -- the live preview --------------------------------------------------------------------------
 
 
+STOPPED = (
+    "The preview stopped: you were signed out, or this page expired. What you typed is kept in this"
+    " tab: press Save (sign in if asked) and restore it."
+)
+
+
+def _framed(html: str, status: int = 200) -> Response:
+    response = Response(html, status=status, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = PREVIEW_CSP
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.post("/demos/preview")
-@rep_required
 def preview() -> Response:
+    refused = refused_post()  # the sign-in page or the expired-form page would not show in the frame
+    if refused:
+        return _framed(render_template("demo_preview.html", demo=None, problems=[STOPPED]), refused)
     form = _posted_form()
     slug = form.get("slug").strip() or "preview"
     stored = services().demos.tables().get(slug)
@@ -224,11 +240,7 @@ def preview() -> Response:
         brand_css=url_for("demo_editor.preview_css", accent=accent if ACCENT.match(accent) else ""),
         problems=[message for messages in form.errors.values() for message in messages],
     )
-    response = Response(html, mimetype="text/html")
-    response.headers["Content-Security-Policy"] = PREVIEW_CSP
-    response.headers["X-Frame-Options"] = "SAMEORIGIN"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return _framed(html)
 
 
 @bp.get("/demos/preview/brand.css")

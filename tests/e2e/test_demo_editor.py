@@ -208,6 +208,9 @@ def test_what_a_rep_typed_survives_a_session_that_ended_and_a_form_that_expired(
         # The session ends in the other tab; saving here leads to the sign-in page, then back here.
         elsewhere.goto(f"{studio_url}/demos")
         elsewhere.get_by_role("button", name="Sign out").click()
+        page.locator("#f-description").press_sequentially("!")  # the preview follows, and says why not
+        frame = page.frame_locator("iframe[name=preview]")
+        expect(frame.locator(".preview-problems")).to_contain_text("The preview stopped: you were signed out")
         page.get_by_role("button", name="Create the demo").click()
         expect(page).to_have_url(re.compile(r"/demos/login\?next=/demos/new$"))
         expect(page.locator(".notice")).to_have_text("Sign in to go on where you were.")
@@ -221,7 +224,7 @@ def test_what_a_rep_typed_survives_a_session_that_ended_and_a_form_that_expired(
         expect(offer).to_be_hidden()
         expect(page.locator("#f-slug")).to_have_value("kept-draft")
         expect(page.locator("#f-title")).to_have_value("Typed before the session ended")
-        expect(page.locator("#f-description")).to_have_value("Two lines\nof description")
+        expect(page.locator("#f-description")).to_have_value("Two lines\nof description!")
         expect(page.locator("#f-language")).to_have_value("de")
         assert rows_of(page, "variables") == typed
         expect(preview_title(page)).to_have_text("Typed before the session ended")

@@ -235,6 +235,11 @@ def test_every_form_needs_its_csrf_token(rep, url, fields):
         r = post_form(rep, url, fields=fields, token=token)
         assert r.status_code == 400
         assert "Changed" not in r.get_data(as_text=True)
+        if url == "/demos/preview":  # a page the editor's frame shows
+            assert (
+                "The preview stopped" in r.get_data(as_text=True)
+                and r.headers["X-Frame-Options"] == "SAMEORIGIN"
+            )
     assert tables(rep) == before
 
 
@@ -243,7 +248,13 @@ def test_signed_out_visitors_get_the_sign_in_page(app):
     for url in ("/demos/new", "/demos/northwind/edit", "/demos/northwind/delete"):
         r = client.get(url)
         assert r.status_code == 302 and r.headers["Location"].partition("?")[0] == "/demos/login"
-    assert client.post("/demos/preview", data=VALID).status_code == 302
+    # The preview frame says so itself: the sign-in page may not be framed.
+    r = client.post("/demos/preview", data=VALID)
+    assert r.status_code == 401 and "The preview stopped: you were signed out" in r.get_data(as_text=True)
+    assert (
+        r.headers["X-Frame-Options"] == "SAMEORIGIN"
+        and "connect-src 'none'" in r.headers["Content-Security-Policy"]
+    )
 
 
 def test_delete_asks_first_then_the_demo_is_gone(rep):
