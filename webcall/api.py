@@ -18,7 +18,8 @@ from . import metrics
 from .demos import DemoProfile, page_variable_problems
 from .errors import ApiError, ErrorCode
 from .handles import HANDLE_HEADER
-from .itellico import UpstreamError, UpstreamErrorKind, WebCallRequest
+from .itellico import WebCallRequest
+from .itellico_errors import UpstreamError, UpstreamErrorKind
 from .links import LinkStatus, ShareLink
 from .ratelimit import (
     SUMMARY_LIMIT,

@@ -16,7 +16,7 @@ from flask.cli import AppGroup
 
 from .cli_params import PUBLIC_URL, TEXT
 from .demos import DemoConfigError, DemoRegistry
-from .itellico import UpstreamError
+from .itellico_errors import UpstreamError
 from .links import LinkError, parse_expiry
 from .services import services
 

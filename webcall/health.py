@@ -19,7 +19,7 @@ from flask import Blueprint, Response, current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from .itellico import UpstreamError
+from .itellico_errors import UpstreamError
 from .services import services
 
 bp = Blueprint("health", __name__)

@@ -1,25 +1,31 @@
 """A small typed client for the parts of the itellico API that web calls use.
 
 One `httpx.Client` per process. Results are dataclasses; every failure is an `UpstreamError`
-with a `kind` the app maps to its own error codes. Each request carries the id of the browser's
-request (`X-Request-ID`, from `request_id`), and an optional `UpstreamObserver` hears each attempt's
-outcome and duration and each retry (webcall/metrics.py counts them). Upstream bodies are parsed defensively:
-itellico's `{code, message, detail, errors}`, a FastAPI-style `{detail}`, or no JSON at all.
+(webcall/itellico_errors.py: what each answer means, read defensively). Each request carries the id
+of the browser's request (`X-Request-ID`, from `request_id`), and an optional `UpstreamObserver`
+hears each attempt's outcome and duration and each retry (webcall/metrics.py counts them).
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import random
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any, Protocol
 
 import httpx
+
+from .itellico_errors import (
+    UpstreamError,
+    UpstreamErrorKind,
+    error_from_response,
+    json_or_none,
+    optional_str,
+    required_str,
+)
 
 log = logging.getLogger(__name__)
 
@@ -27,22 +33,6 @@ USER_AGENT = "itellico-webcall/0.1"
 # Only these answers mean "not processed, try again"; anything else after sending is final.
 RETRYABLE_STATUSES = frozenset({429, 503})
 MAX_RETRY_AFTER_SECONDS = 3.0
-# A Retry-After we pass on to the browser is capped; an hour is already "come back later".
-MAX_RETRY_AFTER_ANSWERED = 3600.0
-# Field errors are for the operator's log line; a flood of them is not.
-MAX_FIELD_ERRORS = 20
-MAX_FIELD_TEXT = 200
-
-
-class UpstreamErrorKind(StrEnum):
-    UNAUTHORIZED = "unauthorized"  # 401: key missing, revoked or expired
-    FORBIDDEN = "forbidden"  # 402/403: plan, billing or permission
-    NOT_FOUND = "not_found"  # 404
-    REJECTED = "rejected"  # 400/409/410/422 and other 4xx: the request itself
-    RATE_LIMITED = "rate_limited"  # 429
-    UNAVAILABLE = "unavailable"  # 5xx, connection refused or reset
-    TIMEOUT = "timeout"  # no answer in time
-    BAD_RESPONSE = "bad_response"  # an answer we cannot use (not JSON, fields missing)
 
 
 class UpstreamObserver(Protocol):
@@ -53,20 +43,6 @@ class UpstreamObserver(Protocol):
 
     def retry(self, operation: str, reason: str) -> None:
         """A failed attempt (reason: an `UpstreamErrorKind` value) is about to be retried."""
-
-
-@dataclass(frozen=True)
-class UpstreamError(Exception):
-    kind: UpstreamErrorKind
-    status: int | None = None
-    code: str | None = None
-    message: str = ""
-    retry_after: float | None = None
-    field_errors: tuple[str, ...] = ()
-
-    def __str__(self) -> str:
-        where = f"HTTP {self.status}" if self.status else "no HTTP answer"
-        return f"itellico {self.kind.value} ({where}, code={self.code}): {self.message}"
 
 
 @dataclass(frozen=True)
@@ -191,7 +167,7 @@ class ItellicoClient:
 
     def current_account(self) -> Account:
         data = self._request("current_account", "GET", "/v1/accounts/current")
-        return Account(id=_str(data, "id"), name=_opt_str(data, "name"))
+        return Account(id=required_str(data, "id"), name=optional_str(data, "name"))
 
     def check(self, timeout: float = 2.0) -> None:
         """Raise UpstreamError unless the API answers an authenticated request within `timeout`."""
@@ -224,12 +200,12 @@ class ItellicoClient:
                 UpstreamErrorKind.BAD_RESPONSE, 201, message="join lacks token or livekit_url"
             )
         return WebCall(
-            id=_str(data, "id"),
-            status=_opt_str(data, "status") or "unknown",
-            agent_id=_opt_str(data, "agent_id"),
-            agent_name=_opt_str(data, "agent_name"),
-            external_id=_opt_str(data, "external_id"),
-            join=JoinInfo(token=token, livekit_url=url, room_sid=_opt_str(join, "room_sid")),
+            id=required_str(data, "id"),
+            status=optional_str(data, "status") or "unknown",
+            agent_id=optional_str(data, "agent_id"),
+            agent_name=optional_str(data, "agent_name"),
+            external_id=optional_str(data, "external_id"),
+            join=JoinInfo(token=token, livekit_url=url, room_sid=optional_str(join, "room_sid")),
         )
 
     def get_call(self, call_id: str) -> CallDetails:
@@ -237,7 +213,9 @@ class ItellicoClient:
         raw_messages = data.get("messages")
         messages = tuple(
             CallMessage(
-                role=m["role"], message=_opt_str(m, "message") or "", timestamp=_opt_str(m, "timestamp")
+                role=m["role"],
+                message=optional_str(m, "message") or "",
+                timestamp=optional_str(m, "timestamp"),
             )
             for m in (raw_messages if isinstance(raw_messages, list) else [])
             if isinstance(m, dict) and isinstance(m.get("role"), str)
@@ -245,17 +223,17 @@ class ItellicoClient:
         duration = data.get("duration_seconds")
         capture = data.get("capture")
         return CallDetails(
-            id=_str(data, "id"),
-            status=_opt_str(data, "status") or "unknown",
-            type=_opt_str(data, "type"),
-            agent_name=_opt_str(data, "agent_name"),
-            started_at=_opt_str(data, "started_at"),
-            ended_at=_opt_str(data, "ended_at"),
+            id=required_str(data, "id"),
+            status=optional_str(data, "status") or "unknown",
+            type=optional_str(data, "type"),
+            agent_name=optional_str(data, "agent_name"),
+            started_at=optional_str(data, "started_at"),
+            ended_at=optional_str(data, "ended_at"),
             duration_seconds=duration
             if isinstance(duration, int) and not isinstance(duration, bool)
             else None,
             messages=messages,
-            recording_url=_opt_str(capture, "recording_url") if isinstance(capture, dict) else None,
+            recording_url=optional_str(capture, "recording_url") if isinstance(capture, dict) else None,
         )
 
     def list_calls(self, **filters: str | int) -> tuple[int, list[dict[str, Any]]]:
@@ -333,7 +311,7 @@ class ItellicoClient:
             # Sent, then the connection broke: the outcome is unknown, so this is never retried.
             raise UpstreamError(UpstreamErrorKind.BAD_RESPONSE, message=type(exc).__name__) from None
         if response.is_success:
-            data = _json_or_none(response)
+            data = json_or_none(response)
             if data is None:
                 raise UpstreamError(
                     UpstreamErrorKind.BAD_RESPONSE, response.status_code, message="answer is not JSON"
@@ -344,100 +322,3 @@ class ItellicoClient:
                 )
             return data
         raise error_from_response(response)
-
-
-def error_from_response(response: httpx.Response) -> UpstreamError:
-    status = response.status_code
-    code, message, field_errors = _parse_error_body(response)
-    return UpstreamError(
-        kind=_kind_for_status(status),
-        status=status,
-        code=code,
-        message=message or response.reason_phrase or "",
-        retry_after=_retry_after(response.headers.get("Retry-After")),
-        field_errors=field_errors,
-    )
-
-
-def _kind_for_status(status: int) -> UpstreamErrorKind:
-    if status < 400:  # a redirect or other non-success: no answer we can use (redirects are not followed)
-        return UpstreamErrorKind.BAD_RESPONSE
-    if status == 401:
-        return UpstreamErrorKind.UNAUTHORIZED
-    if status in (402, 403):
-        return UpstreamErrorKind.FORBIDDEN
-    if status == 404:
-        return UpstreamErrorKind.NOT_FOUND
-    if status == 429:
-        return UpstreamErrorKind.RATE_LIMITED
-    if status >= 500:
-        return UpstreamErrorKind.UNAVAILABLE
-    return UpstreamErrorKind.REJECTED
-
-
-def _parse_error_body(response: httpx.Response) -> tuple[str | None, str, tuple[str, ...]]:
-    """Read whatever error body came back; any shape, never an exception (tests/fuzz)."""
-    data = _json_or_none(response)
-    if not isinstance(data, dict):
-        return None, "", ()
-    code = _opt_str(data, "code")
-    message = _opt_str(data, "message") or ""
-    detail = data.get("detail")
-    fields: list[str] = []
-    for item in _list(data.get("errors")):  # itellico: [{field, message}]
-        if isinstance(item, dict) and isinstance(item.get("field"), str):
-            fields.append(f"{item['field']}: {_text(item.get('message'))}")
-    if isinstance(detail, list):  # FastAPI: [{loc: [...], msg: "..."}]
-        for item in detail:
-            if isinstance(item, dict):
-                loc = ".".join(_text(part) for part in _list(item.get("loc")))
-                fields.append(f"{loc}: {_text(item.get('msg'))}")
-    elif isinstance(detail, str) and not message:
-        message = detail
-    return code, message, tuple(fields[:MAX_FIELD_ERRORS])
-
-
-def _json_or_none(response: httpx.Response) -> Any:
-    # RecursionError: a deeply nested body exhausts the JSON parser's stack; it is not ValueError.
-    try:
-        return response.json()
-    except (ValueError, RecursionError):
-        return None
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _text(value: Any) -> str:
-    """A scalar as short text; anything else (objects, lists) is not worth a log line."""
-    if isinstance(value, str):
-        return value[:MAX_FIELD_TEXT]
-    if isinstance(value, int | float | bool) or value is None:
-        return str(value)
-    return "?"
-
-
-def _retry_after(raw: str | None) -> float | None:
-    if raw is None:
-        return None
-    try:
-        value = float(raw)
-    except ValueError:
-        return None  # an HTTP date: too far off to wait for inside one browser request
-    # "inf", "nan" and "1e400" parse as floats too; none of them is a wait anybody can use.
-    if not math.isfinite(value) or value < 0:
-        return None
-    return min(value, MAX_RETRY_AFTER_ANSWERED)
-
-
-def _str(data: Mapping[str, Any], name: str) -> str:
-    value = data.get(name)
-    if not isinstance(value, str) or not value:
-        raise UpstreamError(UpstreamErrorKind.BAD_RESPONSE, message=f"answer lacks {name}")
-    return value
-
-
-def _opt_str(data: Mapping[str, Any], name: str) -> str | None:
-    value = data.get(name)
-    return value if isinstance(value, str) else None

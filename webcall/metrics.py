@@ -46,7 +46,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from werkzeug.exceptions import HTTPException
 
 from .errors import ApiError, ErrorCode
-from .itellico import UpstreamErrorKind
+from .itellico_errors import UpstreamErrorKind
 from .services import services
 from .settings import SettingsError
 

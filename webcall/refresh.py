@@ -14,7 +14,7 @@ import logging
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
-from .itellico import UpstreamError
+from .itellico_errors import UpstreamError
 from .metrics import calllog_write_failed
 from .services import EXTENSION, Services
 

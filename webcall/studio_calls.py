@@ -20,7 +20,8 @@ from .call_queries import EXPORT_LIMIT, PAGE_LIMIT, call_row, find_calls, parse_
 from .calllog import CallLog
 from .csv_export import calls_csv
 from .demo_page import private_headers
-from .itellico import CallDetails, UpstreamError, UpstreamErrorKind
+from .itellico import CallDetails
+from .itellico_errors import UpstreamError, UpstreamErrorKind
 from .services import services
 
 bp = Blueprint("calls", __name__)

@@ -35,7 +35,7 @@ from .auth import current_owner, refused_post, register_off_handler, rep_require
 from .demo_form import DemoForm, add_problems, blank, check_contrast, from_request, from_table, to_table
 from .demo_page import PAGE_TEXT, private_headers
 from .demos import SLUG_PATTERN, DemoConfigError, DemoProfile, validate_tables
-from .itellico import UpstreamError
+from .itellico_errors import UpstreamError
 from .logos import MAX_BYTES, LogoRefused
 from .logos import store as logo_store
 from .services import services

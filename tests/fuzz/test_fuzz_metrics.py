@@ -15,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from webcall import metrics
 from webcall.errors import ErrorCode
-from webcall.itellico import UpstreamErrorKind
+from webcall.itellico_errors import UpstreamErrorKind
 
 from .rig import fuzz_app
 from .test_fuzz_endpoints import create_bodies

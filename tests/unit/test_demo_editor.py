@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from webcall.itellico import UpstreamError, UpstreamErrorKind
+from webcall.itellico_errors import UpstreamError, UpstreamErrorKind
 
 from .conftest import ADMIN_EMAIL, sign_in
 from .demo_editor_helpers import (

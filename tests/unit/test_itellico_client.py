@@ -9,7 +9,8 @@ import pytest
 
 from sandbox.stack import DEFAULT_AGENT_ID
 from sandbox.standin import SANDBOX_ACCOUNT_ID
-from webcall.itellico import ItellicoClient, UpstreamError, UpstreamErrorKind, WebCallRequest
+from webcall.itellico import ItellicoClient, WebCallRequest
+from webcall.itellico_errors import UpstreamError, UpstreamErrorKind
 
 pytestmark = pytest.mark.unit
 
