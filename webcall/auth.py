@@ -123,6 +123,13 @@ def check_csrf() -> None:
 def _csrf_refused(_error: CSRFError) -> tuple[str, int]:
     # A page opened before the rep signed in again (here or in another tab), or open for the whole
     # session's lifetime. The demo editor keeps what was typed in the tab (static/js/pages/editor-draft.js).
+    if request.endpoint == "auth.logout" and current_user.is_authenticated:
+        # Never let an old page's Sign out look done: say so, with a Sign out that works.
+        message = "That page was out of date, so signing out did not go through."
+        page = render_template(
+            "demo_message.html", title="You are still signed in", message=message, sign_out=True
+        )
+        return page, 400
     message = "The form expired, so nothing was saved. Open the page again and repeat the change."
     back = this_page() or url_for("sales.index")
     page = render_template("demo_message.html", title="The form expired", message=message, back=back)

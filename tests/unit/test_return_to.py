@@ -104,3 +104,19 @@ def test_an_expired_form_is_a_page_that_leads_back(app, rep):
     assert "<h1>The form expired</h1>" in page and 'href="/demos/alpenblick/edit">Open the page again' in page
     r = rep.post("/demos/alpenblick/links", data={"csrf": token})
     assert r.status_code == 400 and 'href="/demos">Open the page again' in r.get_data(as_text=True)
+
+
+def test_a_sign_out_from_an_old_page_offers_a_working_sign_out(app, rep):
+    # Signed in again in another tab: the old page's Sign out carries the old session's token. It must
+    # not look done while the rep is still signed in.
+    token = page_token(rep, "/demos/calls")
+    end_sessions(app)
+    sign_in(rep)
+    r = rep.post("/demos/logout", data={"csrf": token})
+    assert r.status_code == 400
+    page = r.get_data(as_text=True)
+    assert "<h1>You are still signed in</h1>" in page
+    assert rep.get("/demos/calls").status_code == 200  # still signed in, as the page says
+    r = rep.post("/demos/logout", data={"csrf": csrf(page)})  # the page's own Sign out button
+    assert r.status_code == 302
+    assert next_of(rep.get("/demos/calls").location) == "/demos/calls"  # signed out
