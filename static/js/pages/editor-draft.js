@@ -82,10 +82,12 @@ export function keepDraft(form, offer) {
       // Full or refused: the draft is a convenience, the form works without it.
     }
   };
+  // The mark of a save sent speaks of the page that answered it: this one (or the sign-in page first).
+  const submitted = store.getItem(SUBMITTED);
+  store.removeItem(SUBMITTED);
   if (form.dataset.saved !== undefined) {
     // Saved: the draft it came from is done with (a new demo's save lands on the demo's own page).
-    store.removeItem(store.getItem(SUBMITTED) ?? key);
-    store.removeItem(SUBMITTED);
+    if (submitted) store.removeItem(submitted);
     store.removeItem(key);
   }
   const draft = parseDraft(store.getItem(key));
