@@ -158,9 +158,14 @@ def _register_error_pages(app: Flask) -> None:
             # A 405 names the methods the path takes (RFC 9110); Werkzeug's own answer has them.
             response.headers.extend([(k, v) for k, v in error.get_headers() if k == "Allow"])
             return response, api_error.status
-        if error.code == 404:
-            return render_template("demo_unavailable.html", reason="not_found"), 404
-        return error.get_response()
+        status = error.code or 500
+        if status < 400 or status >= 500:  # a redirect (a slash added), or a server-side refusal
+            return error.get_response()
+        reason = {404: "not_found", 403: "forbidden"}.get(status, "refused")
+        response = Response(render_template("demo_unavailable.html", reason=reason), status=status)
+        # A 405 names the methods the path takes (RFC 9110), as on the API.
+        response.headers.extend([(k, v) for k, v in error.get_headers() if k == "Allow"])
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> tuple[Response | str, int]:

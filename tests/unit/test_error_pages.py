@@ -43,3 +43,27 @@ def test_a_fault_on_our_side_is_a_page_and_names_nothing_inside(app: Flask, capl
 def test_the_api_keeps_its_json_errors(client):
     r = client.get("/api/no/such/thing")
     assert r.status_code == 404 and r.get_json()["error"]["code"] == "not_found"
+
+
+def test_other_refusals_outside_the_api_are_pages_too(make_sales_app):
+    # A wrong method on a page (405 keeps its Allow header) and a body over the app's limit (413).
+    client = make_sales_app().test_client()
+    r = client.post("/")
+    assert r.status_code == 405 and "GET" in r.headers["Allow"]
+    html = r.get_data(as_text=True)
+    assert '<main class="page unavailable" data-reason="refused">' in html
+    assert "<h1>This request could not be served</h1>" in html
+    r = client.post("/demos/login", data="x" * 100_000, content_type="application/x-www-form-urlencoded")
+    assert r.status_code == 413 and 'data-reason="refused"' in r.get_data(as_text=True)
+
+
+def test_a_rep_on_an_admin_page_is_told_it_is_for_admins(make_sales_app):
+    from .conftest import sign_in
+
+    rep = make_sales_app().test_client()
+    sign_in(rep)
+    r = rep.get("/demos/reps")
+    assert r.status_code == 403
+    html = r.get_data(as_text=True)
+    assert '<main class="page unavailable" data-reason="forbidden">' in html
+    assert "<h1>This page is for admins</h1>" in html
