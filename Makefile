@@ -42,7 +42,7 @@ test: setup
 	$(PY) -m ruff format --check .
 	node_modules/.bin/tsc -p tsconfig.json
 	node --test tests/js/
-	$(PY) -m pytest
+	@PY=$(PY) bash scripts/pytest-both.sh
 
 # Benchmarks (never part of `make test`): ratios against baselines measured in the same run.
 bench: setup
