@@ -35,13 +35,6 @@ def app(make_sales_app):
 
 
 @pytest.fixture
-def rep(app):
-    client = app.test_client()
-    sign_in(client)
-    return client
-
-
-@pytest.fixture
 def admin(app):
     client = app.test_client()
     sign_in(client, ADMIN_EMAIL, role="admin")

@@ -8,16 +8,13 @@ import re
 
 import pytest
 
-from .conftest import sign_in
 from .demo_editor_helpers import VALID, page_token, post_form
 from .logo_files import png
 
 
 @pytest.fixture
-def rep(make_sales_app):
-    client = make_sales_app().test_client()
-    sign_in(client)
-    return client
+def app(make_sales_app):
+    return make_sales_app()
 
 
 def test_the_preview_draws_unsaved_values_and_saves_nothing(rep, standin):

@@ -11,16 +11,13 @@ import pytest
 from webcall import logos
 from webcall.demos import BrandModel
 
-from .conftest import sign_in
 from .demo_editor_helpers import VALID, field_error, input_value, post_form
 from .logo_files import JPEG, SVG, WEBP, png, svg_with
 
 
 @pytest.fixture
-def rep(make_sales_app):
-    client = make_sales_app().test_client()
-    sign_in(client)
-    return client
+def app(make_sales_app):
+    return make_sales_app()
 
 
 def stored_logo(client, slug: str) -> str | None:

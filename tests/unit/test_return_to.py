@@ -16,13 +16,6 @@ def app(make_sales_app):
     return make_sales_app()
 
 
-@pytest.fixture
-def rep(app):
-    client = app.test_client()
-    sign_in(client)
-    return client
-
-
 def end_sessions(app) -> None:
     """The rep's sessions end elsewhere (signed out in another tab, or the session ran out)."""
     svc = app.extensions["webcall"]
