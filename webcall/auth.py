@@ -28,6 +28,7 @@ from flask import (
     url_for,
 )
 from flask.sessions import SecureCookieSessionInterface
+from flask_limiter import RequestLimit
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from markupsafe import Markup
@@ -36,7 +37,7 @@ from .accounts import Account, AccountError
 from .demo_page import private_headers, unavailable
 from .forms import SignInForm
 from .lockout import locked_error
-from .ratelimit import SIGN_IN_LIMIT, limiter, sign_in_breached
+from .ratelimit import SIGN_IN_LIMIT, counted_breach, limiter
 from .return_to import studio_page, this_page
 from .services import services
 from .sessions import LIFETIME, SignedIn
@@ -233,8 +234,19 @@ def authenticate(email: str, password: str) -> Account:
     return account
 
 
+def _sign_in_breached(limit: RequestLimit) -> Response:
+    # Per client IP (an office behind one address shares it): the sign-in page again, the email kept.
+    retry_after = counted_breach(limit)
+    form = SignInForm()
+    form.password.errors = [
+        f"Too many sign-in attempts from this network. Try again in {retry_after} seconds."
+    ]
+    page = render_template("demos_login.html", form=form, back=studio_page(request.args.get("next")))
+    return Response(page, status=429, headers={"Retry-After": str(retry_after)})
+
+
 @bp.route("/demos/login", methods=["GET", "POST"])
-@limiter.limit(SIGN_IN_LIMIT, methods=["POST"], scope="sign-in", on_breach=sign_in_breached)
+@limiter.limit(SIGN_IN_LIMIT, methods=["POST"], scope="sign-in", on_breach=_sign_in_breached)
 def login() -> Response | tuple[str, int, dict[str, str]] | tuple[str, int] | str:
     _studio_on()
     form = SignInForm()

@@ -109,14 +109,11 @@ def breached(limit: RequestLimit) -> Response:
     return response
 
 
-def sign_in_breached(limit: RequestLimit) -> Response:
+def counted_breach(limit: RequestLimit) -> int:
+    """Count a breach of `limit` (for a view that answers it itself); the seconds until it lets a
+    request through again."""
     _count(limit)
-    retry_after = _retry_after(limit)
-    response = Response(
-        f"Too many sign-in attempts. Try again in {retry_after} seconds.", status=429, mimetype="text/plain"
-    )
-    response.headers["Retry-After"] = str(retry_after)
-    return response
+    return _retry_after(limit)
 
 
 def init_app(app: Flask) -> None:

@@ -115,5 +115,11 @@ def test_sales_sign_in_is_rate_limited_per_ip(settings, standin):
     ]
     assert [r.status_code for r in guesses] == [401] * 5 + [429]
     assert int(guesses[-1].headers["Retry-After"]) >= 1
-    assert "Too many sign-in attempts" in guesses[-1].get_data(as_text=True)
+    # The sign-in page again, the email as typed, the reason beside the password: not a bare line.
+    refused = guesses[-1].get_data(as_text=True)
+    assert guesses[-1].mimetype == "text/html" and '<form class="login__form"' in refused
+    assert 'value="x5@example.com"' in refused
+    assert re.search(
+        r'id="password-error" role="alert">Too many sign-in attempts[^<]* Try again in \d+ seconds', refused
+    )
     assert client.get("/demos/login").status_code == 200  # only POSTs count
