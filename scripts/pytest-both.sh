@@ -3,8 +3,8 @@
 # which mostly wait (browsers, servers, agents speaking in real time), and beside them the unit and
 # fuzz tests, which compute. One after the other they took ~21 minutes on CI's machine kind, side by
 # side ~17 (the end-to-end run itself slows by ~1.5). Every test picks its own free ports and
-# temporary folders, so the two runs share nothing but the machine. The unit and fuzz report is printed once the end-to-end run is done;
-# the exit code is the first failing run's.
+# temporary folders, so the two runs share nothing but the machine. The unit and fuzz report is
+# printed once the end-to-end run is done; the exit code is the first failing run's.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}

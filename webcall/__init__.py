@@ -154,16 +154,15 @@ def _register_error_pages(app: Flask) -> None:
             )
             api_error = ApiError(code, status=error.code or 400)
             response = jsonify(api_error.body())
+            response.status_code = api_error.status
             response.headers["Cache-Control"] = "no-store"
-            # A 405 names the methods the path takes (RFC 9110); Werkzeug's own answer has them.
-            response.headers.extend([(k, v) for k, v in error.get_headers() if k == "Allow"])
-            return response, api_error.status
-        status = error.code or 500
-        if status < 400 or status >= 500:  # a redirect (a slash added), or a server-side refusal
-            return error.get_response()
-        reason = {404: "not_found", 403: "forbidden"}.get(status, "refused")
-        response = Response(render_template("demo_unavailable.html", reason=reason), status=status)
-        # A 405 names the methods the path takes (RFC 9110), as on the API.
+        else:
+            status = error.code or 500
+            if status < 400 or status >= 500:  # a redirect (a slash added), or a server-side refusal
+                return error.get_response()
+            reason = {404: "not_found", 403: "forbidden"}.get(status, "refused")
+            response = Response(render_template("demo_unavailable.html", reason=reason), status=status)
+        # A 405 names the methods the path takes (RFC 9110); Werkzeug's own answer has them.
         response.headers.extend([(k, v) for k, v in error.get_headers() if k == "Allow"])
         return response
 

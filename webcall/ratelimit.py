@@ -99,8 +99,7 @@ def _retry_after(limit: RequestLimit) -> int:
 
 
 def breached(limit: RequestLimit) -> Response:
-    _count(limit)
-    retry_after = _retry_after(limit)
+    retry_after = counted_breach(limit)
     error = ApiError(ErrorCode.RATE_LIMITED, retry_after=retry_after)
     response = jsonify(error.body())
     response.status_code = error.status
