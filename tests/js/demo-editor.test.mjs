@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  affectsPreview, debounce, draftFields, draftKey, parseDraft, rowLabel, sameFields, valuesByName,
+  affectsPreview, debounce, draftKey, keptInDraft, parseDraft, rowLabel, sameFields, valuesByName,
 } from '../../static/js/pages/demo-editor-logic.js';
 
 function fakeTimers() {
@@ -59,13 +59,18 @@ test('a cloned row is numbered after the last one', () => {
   assert.equal(rowLabel('Max length', 1), 'Max length 1');
 });
 
-test('a draft keeps every text field in order, not the token, the button or a file', () => {
-  const file = { name: 'logo.png', size: 3 }; // FormData lists a chosen file as a File, not text
-  const fields = draftFields([
-    ['csrf', 'token'], ['title', 'Acme'], ['var_name', 'name'], ['var_name', ''], ['logo_file', file],
-    ['action', 'save'], ['logo_file', 'a name only'], ['logo_remove', '1'],
-  ]);
-  assert.deepEqual(fields, [['title', 'Acme'], ['var_name', 'name'], ['var_name', ''], ['logo_remove', '1']]);
+test('a draft keeps every field the rep fills in, not the token, a stored value, a file or a button', () => {
+  const controls = [
+    { name: 'csrf', type: 'hidden' }, { name: 'title', type: 'text' }, { name: 'var_name', type: 'text' },
+    { name: 'description', type: 'textarea' }, { name: 'language', type: 'select-one' },
+    { name: 'logo_file', type: 'file' }, { name: 'brand.logo', type: 'hidden' }, { name: 'action', type: 'submit' },
+    { name: 'logo_remove', type: 'checkbox' }, { name: '', type: 'text' }, { name: 'old', type: 'text', disabled: true },
+    { name: 'add', type: 'button' },
+  ];
+  assert.deepEqual(
+    controls.filter(keptInDraft).map((c) => c.name),
+    ['title', 'var_name', 'description', 'language', 'logo_remove'],
+  );
 });
 
 test('drafts compare field by field, in order', () => {

@@ -50,19 +50,16 @@ export function rowLabel(label, index) {
 
 // ── the draft kept in the tab (editor-draft.js) ─────────────────────────────────
 
-/** Never kept: the CSRF token (a new page has its own), the button's name, a chosen file (cannot be put back). */
-const NOT_KEPT = new Set(['csrf', 'action', 'logo_file']);
+/** Never kept: hidden fields (the CSRF token: a new page has its own; the stored logo and slug), a
+ * chosen file (a browser cannot put one back) and buttons. */
+const NOT_KEPT = new Set(['hidden', 'file', 'submit', 'button', 'reset']);
 
 /**
- * What a draft keeps of the form's fields, in order.
- * @param {Iterable<[string, unknown]>} entries   [name, value] of each field, as FormData lists them
- * @returns {[string, string][]}
+ * Whether a draft keeps this form control's value.
+ * @param {{ name?: string, type?: string, disabled?: boolean }} control
  */
-export function draftFields(entries) {
-  /** @type {[string, string][]} */
-  const kept = [];
-  for (const [name, value] of entries) if (typeof value === 'string' && !NOT_KEPT.has(name)) kept.push([name, value]);
-  return kept;
+export function keptInDraft(control) {
+  return Boolean(control.name) && !control.disabled && !NOT_KEPT.has(control.type ?? '');
 }
 
 /** @param {[string, string][]} a @param {[string, string][]} b */

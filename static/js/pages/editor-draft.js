@@ -2,11 +2,10 @@
 // is lost when saving does not go through: the session ended (the sign-in page leads back here), the
 // form expired (its page links back here), or the rep left the page. Back on the page, the editor
 // offers the unsaved changes. A chosen logo file cannot be kept; everything else is.
-import { debounce, draftFields, draftKey, parseDraft, sameFields, valuesByName } from './demo-editor-logic.js';
+import { debounce, draftKey, keptInDraft, parseDraft, sameFields, valuesByName } from './demo-editor-logic.js';
 
 const SUBMITTED = 'webcall.editor-draft.submitted'; // the draft of the page a save was sent from
 const SAVE_DELAY_MS = 300;
-const NOT_FIELDS = ['hidden', 'file', 'submit', 'button', 'reset'];
 
 /** sessionStorage, or null where the browser refuses it (storage off, some private modes). */
 function tabStorage() {
@@ -27,7 +26,7 @@ function fieldsOf(form) {
   const fields = [];
   for (const el of form.elements) {
     const field = el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement;
-    if (field && el.name !== '' && !el.disabled && !NOT_FIELDS.includes(el.type)) fields.push(el);
+    if (field && keptInDraft(el)) fields.push(el);
   }
   return fields;
 }
@@ -35,7 +34,7 @@ function fieldsOf(form) {
 /** @param {HTMLFormElement} form @returns {[string, string][]} */
 function current(form) {
   const ticked = (/** @type {Element} */ el) => !(el instanceof HTMLInputElement && el.type === 'checkbox') || el.checked;
-  return draftFields(fieldsOf(form).filter(ticked).map((el) => [el.name, el.value]));
+  return fieldsOf(form).filter(ticked).map((el) => [el.name, el.value]);
 }
 
 /**
