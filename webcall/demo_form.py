@@ -80,12 +80,16 @@ class DemoForm:
     variables: list[tuple[str, str]] = field(default_factory=list)  # (name, max length)
     test_variables: list[tuple[str, str]] = field(default_factory=list)  # (name, value)
     errors: dict[str, list[str]] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)  # not mistakes: a change saved meanwhile
 
     def get(self, name: str) -> str:
         return self.values.get(name, "")
 
     def error(self, name: str, message: str) -> None:
         self.errors.setdefault(name, []).append(message)
+
+    def note(self, name: str, message: str) -> None:
+        self.notes[name] = message
 
     def rows(self, name: str) -> list[tuple[str, str]]:
         """The rows to show: the entered ones, then blank ones to fill in."""

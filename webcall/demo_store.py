@@ -15,14 +15,16 @@ two (webcall/demo_cli.py).
 
 from __future__ import annotations
 
+import enum
 import json
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import tomli_w
 from sqlalchemy import (
@@ -38,7 +40,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from .calllog import links
 from .db import metadata
@@ -70,6 +72,30 @@ demo_revision = Table(
     Column("id", Integer, primary_key=True),  # one row, id 1, made by the migration
     Column("revision", Integer, nullable=False),  # 0: never seeded nor written
 )
+
+
+class DemoChanged(Exception):
+    """The demo is no longer the version a save was made on (saved or deleted meanwhile)."""
+
+
+class AnyVersion(enum.Enum):
+    VERSION = "any"
+
+
+ANY_VERSION: Literal[AnyVersion.VERSION] = AnyVersion.VERSION  # a save that replaces whatever is stored
+
+
+@dataclass(frozen=True)
+class StoredDemo:
+    """One demo's row: its settings as stored (the text is its version) and who wrote it when."""
+
+    settings: str
+    updated_at: datetime
+    updated_by: str
+
+    @property
+    def table(self) -> dict[str, Any]:
+        return json.loads(self.settings)
 
 
 def _end_links(db: Connection, slugs: set[str], by: str, now: datetime) -> None:
@@ -169,6 +195,17 @@ class DemoStore:
             rows = db.execute(select(demos.c.slug, demos.c.settings).order_by(demos.c.slug)).all()
         return {row.slug: json.loads(row.settings) for row in rows}
 
+    def row(self, slug: str) -> StoredDemo | None:
+        """The stored demo `slug` as it is now, or None."""
+        with self.engine.connect() as db:
+            found = db.execute(
+                select(demos.c.settings, demos.c.updated_at, demos.c.updated_by).where(demos.c.slug == slug)
+            ).first()
+        if found is None:
+            return None
+        at = found.updated_at if found.updated_at.tzinfo else found.updated_at.replace(tzinfo=UTC)  # SQLite
+        return StoredDemo(found.settings, at, found.updated_by)
+
     def get(self, slug: str | None) -> DemoProfile | None:
         return self.registry().get(slug)
 
@@ -193,11 +230,45 @@ class DemoStore:
         models = validate_tables(*load_tables(text, str(path)), str(path))
         return {slug: _settings_of(model) for slug, model in models.items()}
 
-    def save(self, slug: str, table: Mapping[str, Any], by: str) -> DemoProfile:
-        """Create or replace one demo. Raises DemoConfigError naming each mistake."""
+    def save(
+        self,
+        slug: str,
+        table: Mapping[str, Any],
+        by: str,
+        *,
+        expected: str | Literal[AnyVersion.VERSION] | None = ANY_VERSION,
+    ) -> DemoProfile:
+        """Create or replace one demo. Raises DemoConfigError naming each mistake.
+
+        `expected` is the version the change was made on: the stored settings text (`row(slug)`), or
+        None for "no demo stored". If the demo is not that version when it is written (another save or
+        a delete came first, in any process) nothing is written and DemoChanged is raised: the check
+        and the write are one statement, so two saves made on one version never both land."""
         model = validate_tables({slug: table}, [], f"demo {slug}")[slug]
-        self.write({slug: _settings_of(model)}, by)
+        if expected is ANY_VERSION:
+            self.write({slug: _settings_of(model)}, by)
+        else:
+            self._replace(slug, _settings_of(model), by, expected)
         return model.profile(slug, self._agent_id, self._max_seconds)
+
+    def _replace(self, slug: str, table: dict[str, Any], by: str, expected: str | None) -> None:
+        row = {
+            "slug": slug,
+            "settings": json.dumps(table),
+            "updated_at": datetime.now(UTC),
+            "updated_by": by[:254],
+        }
+        try:
+            with self.engine.begin() as db:
+                if expected is not None:
+                    gone = db.execute(delete(demos).where(demos.c.slug == slug, demos.c.settings == expected))
+                    if gone.rowcount != 1:
+                        raise DemoChanged(slug)
+                db.execute(demos.insert(), [row])  # with none expected, a row made meanwhile refuses it
+                db.execute(update(demo_revision).values(revision=demo_revision.c.revision + 1))
+        except IntegrityError:
+            raise DemoChanged(slug) from None
+        self._checked_at = float("-inf")
 
     def write(self, tables: Mapping[str, dict[str, Any]], by: str, *, replace_all: bool = False) -> None:
         """Store already validated tables (one transaction, one revision)."""

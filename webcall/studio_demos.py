@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import replace
-from typing import Any
+from typing import Any, Literal
 
 from flask import (
     Blueprint,
@@ -33,7 +33,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from .auth import current_owner, refused_post, register_off_handler, rep_required
 from .demo_form import DemoForm, add_problems, blank, check_contrast, from_request, from_table, to_table
+from .demo_merge import Conflict, base_of, merge, out_of_date
 from .demo_page import PAGE_TEXT, private_headers
+from .demo_store import ANY_VERSION, AnyVersion, DemoChanged
 from .demos import SLUG_PATTERN, DemoConfigError, DemoProfile, validate_tables
 from .itellico_errors import UpstreamError
 from .logos import MAX_BYTES, LogoRefused
@@ -80,7 +82,14 @@ def _agents() -> tuple[list[tuple[str, str]], str | None]:
         return [], "The agent list could not be loaded from itellico. Enter the agent's id instead."
 
 
-def _render(form: DemoForm, *, slug: str | None, status: int = 200) -> tuple[str, int]:
+def _render(
+    form: DemoForm,
+    *,
+    slug: str | None,
+    status: int = 200,
+    base: str | None = None,
+    conflict: Conflict | None = None,
+) -> tuple[str, int]:
     agents, agents_error = _agents()
     chosen = form.get("agent_id")
     if chosen and chosen not in {agent_id for agent_id, _ in agents} and agents:
@@ -93,6 +102,9 @@ def _render(form: DemoForm, *, slug: str | None, status: int = 200) -> tuple[str
         agents_error=agents_error,
         is_admin=current_user.is_admin,
         max_logo_kb=MAX_BYTES // 1024,
+        base=base,
+        conflict=conflict,
+        you=conflict is not None and conflict.by == current_owner(),
         # "Saved" is shown by the page saved to (the edit page), not by a "New demo" opened meanwhile.
         done=[m for c, m in get_flashed_messages(with_categories=True) if c == "done"] if slug else [],
     )
@@ -159,26 +171,61 @@ def new() -> Response | tuple[str, int]:
 @rep_required
 def edit(slug: str) -> Response | tuple[str, int]:
     svc = services()
-    stored = svc.demos.tables().get(slug)
+    row = svc.demos.row(slug)
     demo = svc.demos.get(slug)
-    if stored is None and (demo is None or demo.slug != slug):
-        abort(404)
+    admin = current_user.is_admin
+    # The demo as the editor shows it now (one served but never stored shows its title), or None.
+    now = None
+    if row is not None:
+        now = from_table(slug, row.table)
+    elif demo is not None and demo.slug == slug:
+        now = from_table(slug, {"title": demo.title})
     if request.method == "GET":
-        return _render(from_table(slug, stored or {"title": demo.title}), slug=slug)
+        if now is None:
+            abort(404)
+        return _render(now, slug=slug, base=base_of(now if row else None, with_overrides=admin))
+    base = request.form.get("base")
+    if now is None and (base is None or not re.fullmatch(SLUG_PATTERN, slug)):
+        abort(404)  # deleted meanwhile, and the form cannot say what it was opened on
     form = _posted_form()
     form.values["slug"] = slug
-    table = _checked(form, slug, stored)
-    return _save(form, slug, table, created=False)
+    table = _checked(form, slug, row.table if row else None)
+    if form.errors:
+        return _render(form, slug=slug, status=400, base=base)
+    if base is None:  # a page opened before forms carried their base: saved as it always was
+        return _save(form, slug, table, created=False)
+    stored = now if row else None
+    if not out_of_date(base, stored, with_overrides=admin):
+        try:
+            return _save(form, slug, table, created=False, expected=row.settings if row else None, base=base)
+        except DemoChanged:  # saved or deleted between the read above and the write
+            row = svc.demos.row(slug)
+            stored = from_table(slug, row.table) if row else None
+    if stored is not None:
+        merge(form, from_table(slug, table), base, stored, with_overrides=admin)
+    log.info("studio: demo %s not saved by %s: changed meanwhile", slug, current_owner())
+    conflict = Conflict(row.updated_by, row.updated_at) if row else Conflict()
+    return _render(form, slug=slug, status=409, base=base_of(stored, with_overrides=admin), conflict=conflict)
 
 
-def _save(form: DemoForm, slug: str, table: dict[str, Any], *, created: bool) -> Response | tuple[str, int]:
+def _save(
+    form: DemoForm,
+    slug: str,
+    table: dict[str, Any],
+    *,
+    created: bool,
+    expected: str | Literal[AnyVersion.VERSION] | None = ANY_VERSION,
+    base: str | None = None,
+) -> Response | tuple[str, int]:
+    """Store the demo and go to its editor; a mistake shows the form again. Raises DemoChanged when
+    the demo is no longer `expected` (webcall/demo_store.py)."""
     if not form.errors:
         try:
-            services().demos.save(slug, table, current_owner())
+            services().demos.save(slug, table, current_owner(), expected=expected)
         except DemoConfigError as error:  # the same rules ran above; this is belt and braces
             add_problems(form, error.problems)
     if form.errors:
-        return _render(form, slug=None if created else slug, status=400)
+        return _render(form, slug=None if created else slug, status=400, base=base)
     log.info("studio: demo %s %s by %s", slug, "created" if created else "saved", current_owner())
     flash(f"Saved. The demo page /demo/{slug} shows it now.", "done")
     return redirect(url_for("demo_editor.edit", slug=slug))

@@ -44,6 +44,18 @@ test('cancel drops the pending call', () => {
   assert.deepEqual(calls, [1]);
 });
 
+test('flush makes a pending call now, once, and nothing when none is pending', () => {
+  const timers = fakeTimers();
+  const calls = [];
+  const later = debounce((value) => calls.push(value), 400, timers);
+  later.flush();
+  assert.deepEqual(calls, []);
+  later('a'); later('ab'); later.flush();
+  assert.deepEqual(calls, ['ab']);
+  timers.advance(1000); later.flush();
+  assert.deepEqual(calls, ['ab']);
+});
+
 test('fields redraw the preview; the CSRF token and buttons do not', () => {
   assert.equal(affectsPreview({ name: 'title', type: 'text' }), true);
   assert.equal(affectsPreview({ name: 'logo_file', type: 'file' }), true);
@@ -59,9 +71,10 @@ test('a cloned row is numbered after the last one', () => {
   assert.equal(rowLabel('Max length', 1), 'Max length 1');
 });
 
-test('a draft keeps every field the rep fills in, not the token, a stored value, a file or a button', () => {
+test('a draft keeps every field the rep fills in and the form\'s base, not the token, a stored value, a file or a button', () => {
   const controls = [
     { name: 'csrf', type: 'hidden' }, { name: 'title', type: 'text' }, { name: 'var_name', type: 'text' },
+    { name: 'base', type: 'hidden', dataset: { draftKeep: '' } },
     { name: 'description', type: 'textarea' }, { name: 'language', type: 'select-one' },
     { name: 'logo_file', type: 'file' }, { name: 'brand.logo', type: 'hidden' }, { name: 'action', type: 'submit' },
     { name: 'logo_remove', type: 'checkbox' }, { name: '', type: 'text' }, { name: 'old', type: 'text', disabled: true },
@@ -69,7 +82,7 @@ test('a draft keeps every field the rep fills in, not the token, a stored value,
   ];
   assert.deepEqual(
     controls.filter(keptInDraft).map((c) => c.name),
-    ['title', 'var_name', 'description', 'language', 'logo_remove'],
+    ['title', 'var_name', 'base', 'description', 'language', 'logo_remove'],
   );
 });
 

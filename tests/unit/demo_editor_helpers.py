@@ -46,6 +46,12 @@ def field_error(page: str, name: str) -> str | None:
     return html.unescape(match.group(1)) if match else None
 
 
+def field_note(page: str, name: str) -> str | None:
+    """The note next to field `name` about a change saved meanwhile, or None."""
+    match = re.search(rf'<p class="form-note" id="[^"]+" data-note-for="{re.escape(name)}">(.*?)</p>', page)
+    return html.unescape(match.group(1)) if match else None
+
+
 def input_value(page: str, name: str) -> str | None:
     """The value an <input> or <textarea> named `name` shows."""
     match = re.search(rf'<input[^>]* name="{re.escape(name)}"[^>]* value="([^"]*)"', page)
@@ -94,3 +100,61 @@ def input_attrs(page: str, name: str) -> dict[str, str | None]:
     inputs = [a for a in parser.found if a.get("name") == name and a.get("type") != "hidden"]
     assert len(inputs) == 1, (name, inputs)
     return inputs[0]
+
+
+class _Form(HTMLParser):
+    """The fields of the editor's form (#demo-form) as a browser submits them untouched."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.fields: list[tuple[str, str]] = []
+        self._in_form = False
+        self._textarea: str | None = None
+        self._select: str | None = None
+        self._options: list[tuple[str, bool]] = []
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {key: value or "" for key, value in attrs}
+        if tag == "form" and a.get("id") == "demo-form":
+            self._in_form = True
+        if not self._in_form:
+            return
+        if tag == "input" and a.get("name") and a.get("type") not in ("file", "submit", "button"):
+            if a.get("type") != "checkbox" or "checked" in a:
+                self.fields.append((a["name"], a.get("value", "")))
+        elif tag == "textarea":
+            self._textarea, self._text = a["name"], []
+        elif tag == "select":
+            self._select, self._options = a["name"], []
+        elif tag == "option" and self._select:
+            self._options.append((a.get("value", ""), "selected" in a))
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._in_form = False
+        elif tag == "textarea" and self._textarea is not None:
+            # A browser sends a textarea's line breaks as CRLF.
+            self.fields.append((self._textarea, "".join(self._text).replace("\n", "\r\n")))
+            self._textarea = None
+        elif tag == "select" and self._select:
+            chosen = [value for value, selected in self._options if selected] or [self._options[0][0]]
+            self.fields.append((self._select, chosen[0]))
+            self._select = None
+
+
+def form_fields(page: str) -> list[tuple[str, str]]:
+    """What the editor page's form posts when nothing is changed (the CSRF token and `base` included)."""
+    parser = _Form()
+    parser.feed(page)
+    return parser.fields
+
+
+def changed(fields: list[tuple[str, str]], **values: str) -> list[tuple[str, str]]:
+    """`fields` with the named single fields set (a name with a dot is written with __: brand__company)."""
+    wanted = {name.replace("__", "."): value for name, value in values.items()}
+    return [(name, wanted.get(name, value)) for name, value in fields]

@@ -9,13 +9,16 @@ export const PREVIEW_DELAY_MS = 400;
  * @param {(...args: A) => void} fn
  * @param {number} wait
  * @param {{ setTimeout: (cb: () => void, ms: number) => unknown, clearTimeout: (id: unknown) => void }} [timers]
- * @returns {((...args: A) => void) & { cancel: () => void }}
+ * @returns {((...args: A) => void) & { cancel: () => void, flush: () => void }}
  */
 export function debounce(fn, wait, timers = { setTimeout: (cb, ms) => setTimeout(cb, ms), clearTimeout: (id) => clearTimeout(/** @type {any} */ (id)) }) {
   /** @type {unknown} */
   let pending = null;
+  /** @type {A | null} */
+  let last = null;
   const debounced = (/** @type {A} */ ...args) => {
     if (pending !== null) timers.clearTimeout(pending);
+    last = args;
     pending = timers.setTimeout(() => {
       pending = null;
       fn(...args);
@@ -24,6 +27,12 @@ export function debounce(fn, wait, timers = { setTimeout: (cb, ms) => setTimeout
   debounced.cancel = () => {
     if (pending !== null) timers.clearTimeout(pending);
     pending = null;
+  };
+  // The pending call now (a page being left has no time to wait for it); nothing if none is pending.
+  debounced.flush = () => {
+    if (pending === null || last === null) return;
+    debounced.cancel();
+    fn(...last);
   };
   return debounced;
 }
@@ -51,15 +60,18 @@ export function rowLabel(label, index) {
 // ── the draft kept in the tab (editor-draft.js) ─────────────────────────────────
 
 /** Never kept: hidden fields (the CSRF token: a new page has its own; the stored logo and slug), a
- * chosen file (a browser cannot put one back) and buttons. */
+ * chosen file (a browser cannot put one back) and buttons. A hidden field marked data-draft-keep is
+ * kept: the form's `base` (what it was opened on), so that a restored draft saved later is checked
+ * against the changes saved since (webcall/demo_merge.py). */
 const NOT_KEPT = new Set(['hidden', 'file', 'submit', 'button', 'reset']);
 
 /**
  * Whether a draft keeps this form control's value.
- * @param {{ name?: string, type?: string, disabled?: boolean }} control
+ * @param {{ name?: string, type?: string, disabled?: boolean, dataset?: { draftKeep?: string } }} control
  */
 export function keptInDraft(control) {
-  return Boolean(control.name) && !control.disabled && !NOT_KEPT.has(control.type ?? '');
+  const kept = !NOT_KEPT.has(control.type ?? '') || control.dataset?.draftKeep !== undefined;
+  return Boolean(control.name) && !control.disabled && kept;
 }
 
 /** @param {[string, string][]} a @param {[string, string][]} b */

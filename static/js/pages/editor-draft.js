@@ -67,7 +67,8 @@ function restore(form, fields) {
 
 /**
  * Keep the form's draft in this tab and offer it back on the next visit of the page.
- * @param {HTMLFormElement} form   carries data-draft-owner (the account) and data-saved on a page just saved
+ * @param {HTMLFormElement} form   carries data-draft-owner (the account), data-saved on a page just saved
+ *   and data-draft-shown on a page that shows the draft itself
  * @param {HTMLElement|null} offer   [data-draft-offer] with [data-draft-when], [data-draft-restore], [data-draft-discard]
  */
 export function keepDraft(form, offer) {
@@ -89,6 +90,9 @@ export function keepDraft(form, offer) {
     if (submitted) store.removeItem(submitted);
     store.removeItem(key);
   }
+  // A page that answers a save made on an out-of-date form shows the rep's values with the change
+  // saved meanwhile merged in: that is the draft now, not something to offer back.
+  if (form.dataset.draftShown !== undefined) write();
   const draft = parseDraft(store.getItem(key));
   if (draft && offer && !sameFields(draft.fields, current(form))) {
     const when = offer.querySelector('[data-draft-when]');
@@ -104,6 +108,11 @@ export function keepDraft(form, offer) {
   const later = debounce(write, SAVE_DELAY_MS);
   form.addEventListener('input', () => later());
   form.addEventListener('change', () => later());
+  // Typed just before the page is left (a link, the tab hidden on a phone): kept all the same.
+  addEventListener('pagehide', () => later.flush());
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'hidden') later.flush();
+  });
   form.addEventListener('submit', (event) => {
     if (/** @type {SubmitEvent} */ (event).submitter?.hasAttribute('data-preview-button')) return;
     later.cancel();
