@@ -110,6 +110,10 @@ def _end_links(db: Connection, slugs: set[str], by: str, now: datetime) -> None:
         )
 
 
+def _row(slug: str, table: Mapping[str, Any], by: str, now: datetime) -> dict[str, Any]:
+    return {"slug": slug, "settings": json.dumps(table), "updated_at": now, "updated_by": by[:254]}
+
+
 def _settings_of(model: DemoModel) -> dict[str, Any]:
     """What is stored (and exported): only the settings that were given, defaults left out."""
     return model.model_dump(mode="json", exclude_unset=True)
@@ -252,19 +256,14 @@ class DemoStore:
         return model.profile(slug, self._agent_id, self._max_seconds)
 
     def _replace(self, slug: str, table: dict[str, Any], by: str, expected: str | None) -> None:
-        row = {
-            "slug": slug,
-            "settings": json.dumps(table),
-            "updated_at": datetime.now(UTC),
-            "updated_by": by[:254],
-        }
         try:
             with self.engine.begin() as db:
                 if expected is not None:
                     gone = db.execute(delete(demos).where(demos.c.slug == slug, demos.c.settings == expected))
                     if gone.rowcount != 1:
                         raise DemoChanged(slug)
-                db.execute(demos.insert(), [row])  # with none expected, a row made meanwhile refuses it
+                # With none expected, a row made meanwhile refuses this one (the slug is the key).
+                db.execute(demos.insert(), [_row(slug, table, by, datetime.now(UTC))])
                 db.execute(update(demo_revision).values(revision=demo_revision.c.revision + 1))
         except IntegrityError:
             raise DemoChanged(slug) from None
@@ -281,18 +280,7 @@ class DemoStore:
             else:
                 db.execute(delete(demos).where(demos.c.slug.in_(list(tables))))
             if tables:
-                db.execute(
-                    demos.insert(),
-                    [
-                        {
-                            "slug": slug,
-                            "settings": json.dumps(table),
-                            "updated_at": now,
-                            "updated_by": by[:254],
-                        }
-                        for slug, table in tables.items()
-                    ],
-                )
+                db.execute(demos.insert(), [_row(slug, table, by, now) for slug, table in tables.items()])
             db.execute(update(demo_revision).values(revision=demo_revision.c.revision + 1))
         self._checked_at = float("-inf")  # this process sees its own change at once
 
@@ -315,15 +303,7 @@ class DemoStore:
             if not claimed:
                 return False
             if tables:
-                rows = [
-                    {
-                        "slug": slug,
-                        "settings": json.dumps(table),
-                        "updated_at": now,
-                        "updated_by": f"seed:{source}"[:254],
-                    }
-                    for slug, table in tables.items()
-                ]
+                rows = [_row(slug, table, f"seed:{source}", now) for slug, table in tables.items()]
                 db.execute(demos.insert(), rows)
         return True
 

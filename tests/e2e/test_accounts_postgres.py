@@ -1,11 +1,12 @@
 """Studio accounts on PostgreSQL, shared by two app instances: the accounts migration builds what
 the code uses there too, a session made on one instance is valid on the other, and signing out or
 disabling on one ends it on both (the sessions and the lockout live in the database, not in a
-process)."""
+process); and the demo editor's version check holds across instances."""
 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from sqlalchemy import create_engine, make_url
 from tests.starts import open_together
 from webcall import accounts, create_app, schema
 from webcall.db import all_tables, engine_for
+from webcall.demo_store import DemoChanged
 from webcall.settings import Settings
 
 from .servers import postgres_server
@@ -130,3 +132,33 @@ def test_failed_sign_ins_count_across_instances(instances):
     a.extensions["webcall"].lockout.record_failure("someone@example.com")
     b.extensions["webcall"].lockout.record_failure("someone@example.com")
     assert a.extensions["webcall"].lockout.get("someone@example.com").count == 2
+
+
+def test_two_saves_made_on_one_version_of_a_demo_land_once_across_instances(instances):
+    # The demo editor's version check (webcall/demo_merge.py) is one statement in the database: two
+    # instances saving on the same version at the same moment store one save, the other is told.
+    first, second = (app.extensions["webcall"].demos for app in instances)
+    first.save("race", {"title": "One"}, ADMIN_EMAIL)
+    version = second.row("race").settings
+    results: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def save(store: Any, title: str) -> None:
+        barrier.wait()
+        try:
+            store.save("race", {"title": title}, ADMIN_EMAIL, expected=version)
+            results.append(title)
+        except DemoChanged:
+            results.append("changed")
+
+    threads = [threading.Thread(target=save, args=pair) for pair in ((first, "Two"), (second, "Three"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) in (["Two", "changed"], ["Three", "changed"])
+    assert first.row("race").table == {"title": next(r for r in results if r != "changed")}
+    first.delete("race", ADMIN_EMAIL)
+    second.save("race", {"title": "Made again"}, ADMIN_EMAIL, expected=None)
+    with pytest.raises(DemoChanged):  # none expected, one there: refused, not a 500
+        first.save("race", {"title": "Twice"}, ADMIN_EMAIL, expected=None)
