@@ -1,4 +1,5 @@
-"""How the studio shows times and durations (Jinja filters `ago` and `duration`)."""
+"""How the studio shows times, durations and a call's status (Jinja filters `ago`, `duration` and
+`call_status`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,28 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["ago"] = ago
     app.jinja_env.filters["duration"] = duration
+    app.jinja_env.filters["call_status"] = call_status
+
+
+# itellico's call statuses (webcall/calllog.py's OPEN_STATUSES and the final ones) as a rep reads them.
+STATUS_WORDS = {
+    "in_progress": "In progress",
+    "queued": "Queued",
+    "ringing": "Ringing",
+    "initiated": "Starting",
+    "waiting": "Waiting",
+    "unknown": "Unknown",
+    "completed": "Completed",
+    "failed": "Failed",
+    "transferred": "Transferred",
+}
+# Why a create failed (the call log's outcome failed:<error code>, webcall/errors.py's codes).
+NOT_STARTED = {
+    "upstream_unavailable": "itellico was unavailable",
+    "upstream_rejected": "itellico refused it",
+    "upstream_timeout": "itellico did not answer in time",
+    "misconfigured": "this app's itellico settings are wrong",
+}
 
 
 def ago(value: datetime | None, now: datetime | None = None) -> str:
@@ -35,3 +58,13 @@ def duration(seconds: int | None) -> str:
         return f"{minutes} min {rest} s" if rest else f"{minutes} min"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes} min"
+
+
+def call_status(status: str | None, outcome: str = "created") -> str:
+    """A call's status in words: itellico's status, else why it did not start, else "Started"."""
+    if outcome.startswith("failed:"):
+        code = outcome.removeprefix("failed:")
+        return f"Did not start: {NOT_STARTED.get(code, code.replace('_', ' '))}"
+    if status:
+        return STATUS_WORDS.get(status, status.replace("_", " ").capitalize())
+    return "Started"

@@ -148,10 +148,10 @@ def test_after_hang_up_the_call_is_on_demos_with_its_duration(page, sales_url, s
     # No webhook worker runs for this app and /demos no longer asks itellico (issue 15): the call's
     # detail page, which reads GET call for the transcript, brings its row up to date.
     sales.goto(f"{sales_url}/demos/calls/{created['call_id']}")
-    expect(sales.locator('[data-fact="status"]')).to_have_text("completed")
+    expect(sales.locator('[data-fact="status"]')).to_have_text("Completed")
     sales.goto(f"{sales_url}/demos")
     row = sales.locator(f'tr[data-call-id="{created["call_id"]}"]')
-    expect(row.locator('[data-col="status"]')).to_have_text("completed")
+    expect(row.locator('[data-col="status"]')).to_have_text("Completed")
     duration = sandbox.call(created["call_id"])["duration_seconds"]
     assert isinstance(duration, int) and duration >= 1
     expect(row.locator('[data-col="duration"]')).to_have_text(shown_duration(duration))

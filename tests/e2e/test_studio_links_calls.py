@@ -62,7 +62,7 @@ def test_link_talk_transcript_revoke_refused(page, browser, pw, studio_url, sand
     shot(page, "studio-calls-desktop")
     listed.locator("a").click()
     expect(page).to_have_url(f"{studio_url}/demos/calls/{call_id}")
-    expect(page.locator('[data-fact="status"]')).to_have_text("completed")
+    expect(page.locator('[data-fact="status"]')).to_have_text("Completed")
     expect(page.locator('[data-role="agent"]').first).to_contain_text("Hallo Maria, hier ist Lena")
     expect(page.locator('[data-role="user"]', has_text=QUESTION)).to_have_count(1)
     expect(page.locator('[data-role="agent"]', has_text=ANSWER)).to_have_count(1)

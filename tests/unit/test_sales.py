@@ -273,3 +273,20 @@ def test_formatting():
         "4 min 5 s",
         "1 h 5 min",
     ]
+
+
+@pytest.mark.parametrize(
+    ("status", "outcome", "shown"),
+    [
+        ("in_progress", "created", "In progress"),
+        ("completed", "created", "Completed"),
+        ("no_answer", "created", "No answer"),  # a status itellico adds later still reads as words
+        (None, "created", "Started"),
+        (None, "failed:upstream_timeout", "Did not start: itellico did not answer in time"),
+        (None, "failed:something_new", "Did not start: something new"),
+    ],
+)
+def test_a_call_status_in_words(status, outcome, shown):
+    from webcall.formatting import call_status
+
+    assert call_status(status, outcome) == shown

@@ -74,7 +74,7 @@ def test_the_call_detail_shows_the_facts_and_the_transcript_from_itellico(client
     assert re.search(
         r'data-fact="link"><a href="[^"]+">Maria at Alpenblick</a> · owner ann@example.com', html
     )
-    assert 'data-fact="status">completed<' in html and "<code>alpenblick</code>" in html
+    assert 'data-fact="status">Completed<' in html and "<code>alpenblick</code>" in html
     assert '<ol class="transcript__lines" lang="de">' in html  # read aloud in the demo's language
     lines = re.findall(r'data-role="(\w+)">.*?<p>(.*?)</p>', html, re.S)
     assert lines == [("agent", "Grüß Gott, wie kann ich helfen?"), ("user", "Do you have a sauna?")]
@@ -213,6 +213,27 @@ def test_the_index_links_each_call_to_its_detail(client, svc, standin):
     sign_in(client)
     assert f'href="/demos/calls/{call_id}"' in client.get("/demos").get_data(as_text=True)
     assert f'href="/demos/calls/{call_id}"' in client.get("/demos/calls").get_data(as_text=True)
+
+
+def test_a_calls_status_reads_as_words_everywhere_the_studio_shows_it(client, svc, standin):
+    # itellico's status codes and our failure codes are for machines (the CSV keeps them as they are).
+    standin.fault(mode="server_error", status=500)
+    assert client.post("/api/calls", json={"demo": "northwind"}).status_code == 502
+    standin.clear()
+    started, done = a_call(client), a_call(client)
+    talk(standin, done, ("user", "Hello"))
+    sign_in(client)
+    client.get(f"/demos/calls/{done}")  # brings its status into the log
+    for page in ("/demos/calls", "/demos"):
+        cells = re.findall(r'data-col="status">([^<]*)<', client.get(page).get_data(as_text=True))
+        assert sorted(cells) == ["Completed", "Did not start: itellico was unavailable", "In progress"], page
+    assert 'data-fact="status">In progress<' in client.get(f"/demos/calls/{started}").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(client.get("/demos/calls.csv").get_data(as_text=True))))
+    assert sorted(row["status"] or row["outcome"] for row in rows) == [
+        "completed",
+        "failed:upstream_unavailable",
+        "in_progress",
+    ]
 
 
 # -- CSV ------------------------------------------------------------------------------------
