@@ -1,18 +1,24 @@
-"""A real HTTP receiver on loopback for the notification tests (unit and e2e): it records each request
-and answers with the next status of a script (then the last one again), optionally after a delay;
-with a certificate it speaks HTTPS as `localhost` and records the TLS server name each client asked
-for."""
+"""Real receivers on loopback for the notification tests (unit and e2e). The HTTP one records each
+request and answers with the next status of a script (then the last one again), optionally after a
+delay; with a certificate it speaks HTTPS as `localhost` and records the TLS server name each client
+asked for. The SMTP one (aiosmtpd) keeps each message it is given."""
 
 from __future__ import annotations
 
+import socket
 import ssl
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
 
 
 @dataclass
@@ -83,3 +89,45 @@ def webhook_receiver(
     finally:
         server.shutdown()
         server.server_close()
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], EmailMessage]] = []
+        self.arrived = threading.Condition()
+
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
+        with self.arrived:
+            self.messages.append(
+                (list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=policy.default))
+            )
+            self.arrived.notify_all()
+        return "250 OK"
+
+    def wait_for_one(self, timeout: float) -> tuple[list[str], EmailMessage]:
+        with self.arrived:
+            assert self.arrived.wait_for(lambda: self.messages, timeout), "no email arrived"
+            return self.messages[0]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def smtp_receiver(tls: tuple[Path, Path] | None = None) -> Iterator[tuple[Inbox, int]]:
+    """An SMTP server on 127.0.0.1; with a certificate and key it offers STARTTLS and requires it."""
+    inbox, port = Inbox(), _free_port()
+    options: dict[str, Any] = {}
+    if tls is not None:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(*tls)
+        options = {"tls_context": context, "require_starttls": True}
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, **options)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()

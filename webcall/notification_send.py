@@ -189,6 +189,24 @@ def post_webhook(settings: Settings, url: str, notice: Notice) -> Failure | None
     return Failure(f"http_{answer.status_code}", retry=retry)
 
 
+class _SMTP(smtplib.SMTP):
+    """smtplib's client, its host's name looked up like a webhook's: given up after the timeout
+    (smtplib asks the system resolver, whose own timeouts add up to half a minute). It connects to the
+    address found; STARTTLS checks the certificate against the name, which smtplib keeps."""
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        address = _address(host, port, True, timeout)  # the operator's own relay may well be local
+        if isinstance(address, Failure):
+            raise _LookupFailed(address)
+        return socket.create_connection((address, port), timeout, self.source_address)
+
+
+class _LookupFailed(OSError):
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(failure.code)
+        self.failure = failure
+
+
 def send_email(settings: Settings, to: str, notice: Notice) -> Failure | None:
     if not settings.smtp_host or not settings.smtp_from:
         return Failure("smtp_off", retry=False)
@@ -200,9 +218,11 @@ def send_email(settings: Settings, to: str, notice: Notice) -> Failure | None:
     message.set_content("\n".join(lines))
     timeout = settings.notify_timeout_seconds
     try:
-        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=timeout) as smtp:
+        with _SMTP(settings.smtp_host, settings.smtp_port, timeout=timeout) as smtp:
             if settings.smtp_starttls:
-                smtp.starttls()  # never falls back to plain text: no STARTTLS → an error below
+                # Never falls back to plain text (no STARTTLS → an error below), and checks the
+                # certificate against the name as a webhook's is (smtplib's own default checks none).
+                smtp.starttls(context=_tls())
             if settings.smtp_user and settings.smtp_password:
                 smtp.login(settings.smtp_user, settings.smtp_password)
             smtp.send_message(message)
@@ -214,6 +234,10 @@ def send_email(settings: Settings, to: str, notice: Notice) -> Failure | None:
         return Failure("smtp_recipient_refused", retry=False)
     except smtplib.SMTPResponseException as error:
         return Failure(f"smtp_{error.smtp_code}", retry=error.smtp_code < 500)
+    except _LookupFailed as error:
+        return error.failure
+    except ssl.SSLError:
+        return Failure("tls_error")
     except TimeoutError:
         return Failure("timeout")
     except (smtplib.SMTPException, OSError):

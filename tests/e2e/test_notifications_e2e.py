@@ -13,25 +13,20 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 
 from sandbox.stack import DEFAULT_AGENT_ID
-from tests.receivers import webhook_receiver
+from tests.receivers import smtp_receiver, webhook_receiver
 from webcall import ROOT, accounts, create_app
 from webcall.settings import Settings
 from webcall.webhooks import signature
@@ -42,42 +37,6 @@ WEBHOOK_SECRET = "e2e-itellico-secret-" + uuid.uuid4().hex
 SIGNING = "e2e-notify-signing-" + uuid.uuid4().hex
 PASSWORD = "correct horse battery staple"
 ADMIN, REP = "admin@example.com", "maria.rep@example.com"
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], EmailMessage]] = []
-        self.arrived = threading.Condition()
-
-    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
-        with self.arrived:
-            self.messages.append(
-                (list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=policy.default))
-            )
-            self.arrived.notify_all()
-        return "250 OK"
-
-    def wait_for_one(self, timeout: float) -> tuple[list[str], EmailMessage]:
-        with self.arrived:
-            assert self.arrived.wait_for(lambda: self.messages, timeout), "no email arrived"
-            return self.messages[0]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def smtp_receiver() -> Iterator[tuple[Inbox, int]]:
-    inbox, port = Inbox(), _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
 
 
 @contextmanager

@@ -1,11 +1,13 @@
-"""Sending a webhook (webcall/notification_send.py `post_webhook`): its DNS lookup is bounded by the
-notification timeout, and over real TLS the request goes to the address that was checked, yet TLS
-keeps the URL's name: the receiver is asked for it (SNI) and its certificate must be valid for it,
-never for the bare address; a certificate for another name, or one no trusted authority vouches for,
-fails the delivery as `tls_error`, retried like a connect error.
+"""Sending a webhook and an email (webcall/notification_send.py `post_webhook`, `send_email`): the DNS
+lookup is bounded by the notification timeout, and over real TLS the connection goes to the address
+that was checked, yet TLS keeps the name: the receiver is asked for it (SNI) and its certificate must
+be valid for it, never for the bare address; a certificate for another name, or one no trusted
+authority vouches for, fails the delivery as `tls_error`, retried like a connect error. The same
+holds for the SMTP server's certificate after STARTTLS.
 
-The receivers are real HTTPS servers on loopback with certificates made by `openssl`; the trust store
-is the one an operator sets for a private CA (`SSL_CERT_FILE`, read by httpx)."""
+The receivers are real HTTPS and SMTP (aiosmtpd) servers on loopback with certificates made by
+`openssl`; the trust store is the one an operator sets for a private CA (`SSL_CERT_FILE`, read by
+httpx)."""
 
 from __future__ import annotations
 
@@ -19,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.receivers import webhook_receiver
+from tests.receivers import smtp_receiver, webhook_receiver
 from webcall import notification_send
-from webcall.notification_send import Failure, post_webhook
+from webcall.notification_send import Failure, post_webhook, send_email
 from webcall.settings import Settings
 
 pytestmark = pytest.mark.unit
@@ -105,3 +107,65 @@ def test_a_dns_lookup_that_never_answers_is_given_up_after_the_timeout(settings,
     finally:
         answer.set()
     assert failure == Failure("dns_timeout", retry=True)
+
+
+def test_the_smtp_hosts_lookup_that_never_answers_is_given_up_after_the_timeout(settings, monkeypatch):
+    """The same bound for email: the SMTP host's name is looked up like a webhook's, not by smtplib."""
+    answer = threading.Event()
+    asked: list[str] = []
+
+    def hung_resolver(host: str, *_args: object, **_kwargs: object) -> list[object]:
+        asked.append(host)
+        answer.wait(10)
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(socket, "getaddrinfo", hung_resolver)
+    quick = replace(
+        settings, smtp_host="mail.example.com", smtp_from="demos@example.com", notify_timeout_seconds=0.2
+    )
+    try:
+        failure = send_email(quick, "rep@example.com", notification_send.test_notice(11))
+        assert not answer.is_set() and asked == ["mail.example.com"]  # given up, not answered
+    finally:
+        answer.set()
+    assert failure == Failure("dns_timeout", retry=True)
+
+
+def test_email_goes_to_the_smtp_host_by_its_name(settings):
+    with smtp_receiver() as (inbox, port):
+        local = replace(
+            settings,
+            smtp_host="localhost",
+            smtp_port=port,
+            smtp_from="demos@example.com",
+            smtp_starttls=False,
+        )
+        assert send_email(local, "rep@example.com", notification_send.test_notice(12)) is None
+        to, message = inbox.wait_for_one(5)
+    assert to == ["rep@example.com"] and message["Subject"] == "Test notification"
+
+
+def test_starttls_checks_the_smtp_hosts_certificate_against_its_name(notify_settings, certificates):
+    email = replace(notify_settings, smtp_host="localhost", smtp_from="demos@example.com")
+    with smtp_receiver(tls=certificates["localhost"]) as (inbox, port):
+        assert (
+            send_email(replace(email, smtp_port=port), "rep@example.com", notification_send.test_notice(13))
+            is None
+        )
+        to, _message = inbox.wait_for_one(5)
+    assert to == ["rep@example.com"]
+
+
+@pytest.mark.parametrize("served", ["other", "stranger"])
+def test_starttls_to_a_certificate_not_valid_for_the_name_fails_as_tls_error(
+    notify_settings, certificates, served
+):
+    # Before, STARTTLS took any certificate (smtplib's default context checks none): whoever sat
+    # between the app and the mail relay could read the notifications and the SMTP password.
+    email = replace(notify_settings, smtp_host="localhost", smtp_from="demos@example.com")
+    with smtp_receiver(tls=certificates[served]) as (inbox, port):
+        failure = send_email(
+            replace(email, smtp_port=port), "rep@example.com", notification_send.test_notice(14)
+        )
+        assert inbox.messages == []
+    assert failure == Failure("tls_error", retry=True)
