@@ -63,6 +63,14 @@ def rep(app: Flask) -> Any:
     return client
 
 
+@pytest.fixture
+def admin(app: Flask) -> Any:
+    """A test client of the module's `app`, signed in to the studio as its admin."""
+    client = app.test_client()
+    sign_in(client, ADMIN_EMAIL, role="admin")
+    return client
+
+
 def link_for(svc: Any, slug: str = "alpenblick", exp_in: int = 3600, **variables: str) -> Any:
     """A share link for `slug` signed by the app's own key, valid for `exp_in` seconds."""
     return svc.links.issue(svc.demos.get(slug), variables, int(time.time()) + exp_in)

@@ -13,7 +13,6 @@ import pytest
 
 from webcall.itellico_errors import UpstreamError, UpstreamErrorKind
 
-from .conftest import ADMIN_EMAIL, sign_in
 from .demo_editor_helpers import (
     VALID,
     field_error,
@@ -32,13 +31,6 @@ AVA = "3f7c2b1e-8a4d-4c6b-9e2f-1a5d7c9b0e41"
 @pytest.fixture
 def app(make_sales_app):
     return make_sales_app()
-
-
-@pytest.fixture
-def admin(app):
-    client = app.test_client()
-    sign_in(client, ADMIN_EMAIL, role="admin")
-    return client
 
 
 def tables(client) -> dict:

@@ -12,20 +12,13 @@ from werkzeug.datastructures import MultiDict
 
 from webcall.demo_store import DemoChanged
 
-from .conftest import ADMIN_EMAIL, REP_EMAIL, csrf, sign_in
+from .conftest import ADMIN_EMAIL, REP_EMAIL, csrf
 from .demo_editor_helpers import VALID, changed, field_note, form_fields, input_value, post_form
 
 
 @pytest.fixture
 def app(make_sales_app):
     return make_sales_app()
-
-
-@pytest.fixture
-def admin(app):
-    client = app.test_client()
-    sign_in(client, ADMIN_EMAIL, role="admin")
-    return client
 
 
 @pytest.fixture

@@ -88,46 +88,40 @@ def test_a_plain_http_receiver_behind_an_https_url_fails_as_tls_error(notify_set
         )
 
 
-def test_a_dns_lookup_that_never_answers_is_given_up_after_the_timeout(settings, monkeypatch):
-    """The system resolver's own timeouts can add up to half a minute per lookup (unit: the resolver
-    is the one piece replaced here; no DNS server is reachable from the tests)."""
+@pytest.fixture
+def hung_resolver(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[list[str], threading.Event]]:
+    """The system resolver made to hang (up to 10 s) and record the names asked; the event answers.
+    The system resolver's own timeouts can add up to half a minute per lookup (unit: the resolver is
+    the one piece replaced here; no DNS server is reachable from the tests)."""
     answer = threading.Event()
     asked: list[str] = []
 
-    def hung_resolver(host: str, *_args: object, **_kwargs: object) -> list[object]:
+    def hung(host: str, *_args: object, **_kwargs: object) -> list[object]:
         asked.append(host)
         answer.wait(10)
         raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
 
-    monkeypatch.setattr(socket, "getaddrinfo", hung_resolver)
+    monkeypatch.setattr(socket, "getaddrinfo", hung)
+    yield asked, answer
+    answer.set()
+
+
+def test_a_dns_lookup_that_never_answers_is_given_up_after_the_timeout(settings, hung_resolver):
+    asked, answer = hung_resolver
     quick = replace(settings, notify_timeout_seconds=0.2)
-    try:
-        failure = post_webhook(quick, "https://hooks.example.com/x", notification_send.test_notice(10))
-        assert not answer.is_set() and asked == ["hooks.example.com"]  # given up, not answered
-    finally:
-        answer.set()
+    failure = post_webhook(quick, "https://hooks.example.com/x", notification_send.test_notice(10))
+    assert not answer.is_set() and asked == ["hooks.example.com"]  # given up, not answered
     assert failure == Failure("dns_timeout", retry=True)
 
 
-def test_the_smtp_hosts_lookup_that_never_answers_is_given_up_after_the_timeout(settings, monkeypatch):
+def test_the_smtp_hosts_lookup_that_never_answers_is_given_up_after_the_timeout(settings, hung_resolver):
     """The same bound for email: the SMTP host's name is looked up like a webhook's, not by smtplib."""
-    answer = threading.Event()
-    asked: list[str] = []
-
-    def hung_resolver(host: str, *_args: object, **_kwargs: object) -> list[object]:
-        asked.append(host)
-        answer.wait(10)
-        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
-
-    monkeypatch.setattr(socket, "getaddrinfo", hung_resolver)
+    asked, answer = hung_resolver
     quick = replace(
         settings, smtp_host="mail.example.com", smtp_from="demos@example.com", notify_timeout_seconds=0.2
     )
-    try:
-        failure = send_email(quick, "rep@example.com", notification_send.test_notice(11))
-        assert not answer.is_set() and asked == ["mail.example.com"]  # given up, not answered
-    finally:
-        answer.set()
+    failure = send_email(quick, "rep@example.com", notification_send.test_notice(11))
+    assert not answer.is_set() and asked == ["mail.example.com"]  # given up, not answered
     assert failure == Failure("dns_timeout", retry=True)
 
 

@@ -27,13 +27,6 @@ def app(make_sales_app):
     return make_sales_app()
 
 
-@pytest.fixture
-def admin(app):
-    client = app.test_client()
-    sign_in(client, ADMIN_EMAIL, role="admin")
-    return client
-
-
 def post_login(client, email: str, password: str, **environ):
     token = csrf(client.get("/demos/login").get_data(as_text=True))
     return client.post(
