@@ -18,6 +18,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from .contrast import accent_problem
+from .demos import DemoModel
 
 DEFAULT_ACCENT = "#2563eb"
 EMPTY_ROWS = 3  # blank rows for variables: enough to add a few without JavaScript
@@ -102,7 +103,8 @@ def from_table(slug: str, table: Mapping[str, Any]) -> DemoForm:
     widget = table.get("widget") or {}
     skip = table.get("skip_greeting_on_initial_text")
     values = {key: str(table.get(key) or "") for key in PLAIN}
-    values |= {key: str(table[key]) for key in CHOICES if key in table}
+    # A choice left out of the table is its default: shown (and compared, webcall/demo_merge.py) as such.
+    values |= {key: str(table.get(key) or DemoModel.model_fields[key].default) for key in CHOICES}
     values |= {
         "slug": slug,
         "agent_id": table.get("agent_id") or "",

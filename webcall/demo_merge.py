@@ -14,6 +14,7 @@ a form: webcall/demo_form.py), so a browser's CRLF line breaks or a blank line a
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -95,5 +96,7 @@ def _shown(name: str, text: str) -> str:
         return "another logo" if text else "no logo"
     if not text.strip():
         return "empty"
+    if name == "overrides":  # shown indented in its field; one line here
+        text = json.dumps(json.loads(text), ensure_ascii=False)
     text = " · ".join(line for line in text.splitlines() if line.strip())
     return f"“{text[:_SHOWN]}…”" if len(text) > _SHOWN else f"“{text}”"

@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from webcall.demo_store import DemoChanged
 
-from .conftest import ADMIN_EMAIL, REP_EMAIL, csrf
+from .conftest import ADMIN_EMAIL, REP_EMAIL, csrf, sign_in
 from .demo_editor_helpers import VALID, changed, field_note, form_fields, input_value, post_form
 
 
@@ -155,3 +155,30 @@ def test_the_store_refuses_a_save_on_a_version_that_is_gone(app):
     store.save("new-one", {"title": "x"}, "a@example.com", expected=None)  # none expected: made
     with pytest.raises(DemoChanged):
         store.save("new-one", {"title": "y"}, "a@example.com", expected=None)  # one exists now
+
+
+def test_an_admins_overrides_change_meanwhile_is_kept_and_never_shown_to_a_rep(rep, admin, acme):
+    form = opened(rep, acme)
+    assert not [name for name, _ in form if name == "overrides"]
+    theirs = changed(opened(admin, acme), overrides='{"temperature": 0.2}')
+    assert save(admin, acme, theirs).status_code == 302
+    # A rep's form has no overrides and a rep's save keeps the stored ones: no conflict to speak of.
+    r = save(rep, acme, changed(form, title="Acme Smiles"))
+    assert r.status_code == 302
+    assert stored(rep)["title"] == "Acme Smiles" and stored(rep)["overrides"] == {"temperature": 0.2}
+
+
+def test_two_admins_changing_the_overrides_see_each_others(admin, app, acme):
+    other = app.test_client()
+    sign_in(other, "second.admin@example.com", role="admin")
+    mine = opened(admin, acme)
+    theirs = changed(opened(other, acme), overrides='{"temperature": 0.2}')
+    assert save(other, acme, theirs).status_code == 302
+    r = save(admin, acme, changed(mine, overrides='{"temperature": 0.9}'))
+    page = r.get_data(as_text=True)
+    assert r.status_code == 409 and "second.admin@example.com saved this demo" in page
+    assert field_note(page, "overrides") == (
+        'Saved meanwhile as “{"temperature": 0.2}”. Save keeps yours, as shown here.'
+    )
+    assert save(admin, acme, form_fields(page)).status_code == 302
+    assert stored(admin)["overrides"] == {"temperature": 0.9}
