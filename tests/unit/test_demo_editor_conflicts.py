@@ -10,7 +10,8 @@ import threading
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from webcall.demo_store import DemoChanged
+from webcall import ROOT
+from webcall.demo_store import DemoChanged, DemoStore
 
 from .conftest import ADMIN_EMAIL, REP_EMAIL, csrf, sign_in
 from .demo_editor_helpers import VALID, changed, field_note, form_fields, input_value, post_form
@@ -182,3 +183,19 @@ def test_two_admins_changing_the_overrides_see_each_others(admin, app, acme):
     )
     assert save(admin, acme, form_fields(page)).status_code == 302
     assert stored(admin)["overrides"] == {"temperature": 0.9}
+
+
+SHIPPED = DemoStore.read_file(ROOT / "demos.toml")
+
+
+@pytest.mark.parametrize("table", [*SHIPPED.values(), {"title": "Only a title"}], ids=[*SHIPPED, "minimal"])
+@pytest.mark.parametrize("who", ["rep", "admin"])
+def test_a_demo_saved_unchanged_is_no_change(request, app, table, who):
+    # What the merge compares: a demo as the editor shows it, and as a browser saves that form untouched
+    # (a minimal demo's language, start mode and access are then written out: that is no change).
+    client = request.getfixturevalue(who)
+    app.extensions["webcall"].demos.save("plain", table, "seed")
+    url = "/demos/plain/edit"
+    form = opened(client, url)
+    assert save(client, url, form).status_code == 302
+    assert dict(opened(client, url))["base"] == dict(form)["base"]
