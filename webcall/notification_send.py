@@ -68,7 +68,9 @@ def call_notice(
     """What a call's notification says: `ended` (its status and duration) or `analysed`. itellico's
     docs describe no field of the analysis event's payload (no summary), so that one says the
     analysis is ready and links the call; the app keeps nothing of the conversation either way."""
-    label = link_label or call.get("link_id") or "no label"
+    # A label is a rep's text: one line here (in an email's Subject a line break is refused, and must
+    # never start a header of its own).
+    label = " ".join(str(link_label or call.get("link_id") or "no label").split())
     where = f"Your prospect's call on demo {call['demo']} (link {label!r})"
     fields: dict[str, Any] = {
         "event": f"call.{kind}",
@@ -211,11 +213,14 @@ def send_email(settings: Settings, to: str, notice: Notice) -> Failure | None:
     if not settings.smtp_host or not settings.smtp_from:
         return Failure("smtp_off", retry=False)
     message = EmailMessage()
-    message["From"] = settings.smtp_from
-    message["To"] = to
-    message["Subject"] = notice.subject
     lines = [notice.text, ""] + [f"{k}: {v}" for k, v in notice.fields.items() if v is not None]
-    message.set_content("\n".join(lines))
+    try:
+        message["From"] = settings.smtp_from
+        message["To"] = to
+        message["Subject"] = notice.subject
+        message.set_content("\n".join(lines))
+    except ValueError:  # a header with a line break: trying again cannot change it
+        return Failure("bad_message", retry=False)
     timeout = settings.notify_timeout_seconds
     try:
         with _SMTP(settings.smtp_host, settings.smtp_port, timeout=timeout) as smtp:

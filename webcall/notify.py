@@ -108,7 +108,12 @@ def attempt(engine: Engine, settings: Settings, delivery_id: int) -> tuple[str, 
     delivery = claim(engine, delivery_id, lease(settings))
     if delivery is None:
         return "skipped", None
-    failure = _send(engine, settings, delivery)
+    try:
+        failure = _send(engine, settings, delivery)
+    except Exception as error:  # a bug, not the receiver: a failed attempt (bounded), not a claim to lapse
+        # Its type only: a message or traceback may quote the webhook's URL, whose path is a secret.
+        log.error("notification.error delivery=%s error=%s", delivery.id, type(error).__name__)
+        failure = Failure("internal_error")
     if failure is None:
         status, delay = finish(engine, delivery, None)
     else:

@@ -163,3 +163,29 @@ def test_starttls_to_a_certificate_not_valid_for_the_name_fails_as_tls_error(
         )
         assert inbox.messages == []
     assert failure == Failure("tls_error", retry=True)
+
+
+def test_a_label_with_line_breaks_is_one_line_in_the_email_and_adds_no_header(settings):
+    # A link label is a rep's text (a crafted form or the CLI can give it line breaks); in a header
+    # it made EmailMessage raise, so the delivery failed on every retry, and it must never add one.
+    label = "Maria\r\nBcc: someone@example.com\nX-Evil: 1"
+    notice = notification_send.call_notice(
+        delivery_id=15,
+        call={"call_id": "c-15", "demo": "northwind", "link_id": "L1", "status": "completed"},
+        link_label=label,
+        call_url="/demos/calls/c-15",
+    )
+    with smtp_receiver() as (inbox, port):
+        local = replace(
+            settings, smtp_host="127.0.0.1", smtp_port=port, smtp_from="d@example.com", smtp_starttls=False
+        )
+        assert send_email(local, "rep@example.com", notice) is None
+        to, message = inbox.wait_for_one(5)
+    assert to == ["rep@example.com"] and message["Bcc"] is None and message["X-Evil"] is None
+    assert message["Subject"] == "Call ended: northwind · Maria Bcc: someone@example.com X-Evil: 1"
+
+
+def test_a_message_that_cannot_be_written_fails_at_once_not_on_every_retry(settings, monkeypatch):
+    bad = notification_send.Notice(subject="fine", text="fine", fields={"delivery_id": 16})
+    local = replace(settings, smtp_host="127.0.0.1", smtp_port=9, smtp_from="bad\nfrom@example.com")
+    assert send_email(local, "rep@example.com", bad) == Failure("bad_message", retry=False)

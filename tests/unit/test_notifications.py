@@ -186,6 +186,29 @@ def test_a_failing_receiver_is_retried_with_backoff_then_failed(app, client):
     assert notify.attempt(engine(app), app.extensions["webcall"].settings, row["id"]) == ("skipped", None)
 
 
+def test_a_send_that_raises_is_retried_then_failed_like_any_failure(app, client, monkeypatch, caplog):
+    # A bug in sending (an exception, not a Failure) left the row claimed and pending: the sweep gave
+    # it a new task every minute, for ever. It now counts as an attempt that failed.
+    def broken(*_args: Any) -> None:
+        raise RuntimeError("a bug in sending")
+
+    monkeypatch.setattr(notify, "post_webhook", broken)
+    sign_in(client)
+    set_prefs(client, "https://hooks.example.com/services/x")
+    end(client, call_on_rep_link(app))
+    with caplog.at_level(logging.ERROR, logger="webcall.notifications"):
+        work(app)
+    (row,) = rows(app)
+    assert (row["status"], row["attempts"], row["last_error"]) == ("pending", 1, "internal_error")
+    assert "error=RuntimeError" in caplog.text and "a bug in sending" not in caplog.text
+    for _ in range(MAX_ATTEMPTS - 1):
+        make_due(app)
+        task_queue(app).deliver(row["id"])
+        work(app)
+    (row,) = rows(app)
+    assert (row["status"], row["attempts"]) == ("failed", MAX_ATTEMPTS)
+
+
 def test_an_answer_that_will_not_change_fails_at_once(app, client):
     sign_in(client)
     with webhook_receiver(statuses=[404]) as receiver:
