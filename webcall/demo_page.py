@@ -76,6 +76,20 @@ def fragment_redirect(endpoint: str, **values: Any) -> Response | None:
     return redirect(target, code=303)
 
 
+def public_base() -> str:
+    """Where visitors reach us: WEBCALL_PUBLIC_URL, else the address this page was opened with."""
+    return services().settings.public_url or request.host_url.rstrip("/")
+
+
+def preview_image(demo: DemoProfile) -> str | None:
+    """The demo's logo as a link preview's image (absolute), unless it is an SVG, which the apps that
+    unfurl links do not show."""
+    logo = demo.brand.logo if demo.brand else None
+    if not logo or logo.lower().endswith(".svg"):
+        return None
+    return logo if logo.startswith("https://") else public_base() + logo
+
+
 @bp.get("/demo/<slug>")
 def page(slug: str) -> Response | str | tuple[str, int]:
     demo = services().demos.get(slug)
@@ -90,6 +104,8 @@ def page(slug: str) -> Response | str | tuple[str, int]:
         shell=demo.link_only,
         text=PAGE_TEXT[demo.language],
         brand_css=url_for("demo.brand_css", slug=demo.slug),
+        page_url=public_base() + url_for("demo.page", slug=demo.slug),
+        preview_image=None if demo.link_only else preview_image(demo),
     )
 
 

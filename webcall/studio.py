@@ -27,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from . import auth, demo_page, formatting, studio_calls
 from .auth import current_owner, rep_required
 from .calllog import CallRecord, LinkRecord, LinkStats
-from .demo_page import private_headers
+from .demo_page import private_headers, public_base
 from .link_store import LinkChangeError, LinkStore
 from .links import LinkError, fragment, parse_expiry
 from .metrics import calllog_write_failed
@@ -182,11 +182,6 @@ def _stored_link(link_id: str) -> LinkRecord:
 
 def default_label(variables: dict[str, str]) -> str:
     return ", ".join(variables.values()) or "link"
-
-
-def public_base() -> str:
-    """Where visitors reach us: WEBCALL_PUBLIC_URL, else the address this page was opened with."""
-    return services().settings.public_url or request.host_url.rstrip("/")
 
 
 def _link_url(link: LinkRecord) -> str:

@@ -40,6 +40,36 @@ def test_a_public_demo_page_shows_its_brand_language_and_element(client):
     assert r.headers["Referrer-Policy"] == "no-referrer"
 
 
+def metas(html: str) -> dict[str, str]:
+    found = re.findall(r'<meta (?:name|property)="([^"]+)" content="([^"]*)">', html)
+    return {key: value for key, value in found if key != "robots" and key != "viewport"}
+
+
+def test_a_shared_public_demo_link_unfurls_with_its_title_and_brand(client, svc):
+    # Slack, Teams, LinkedIn and mail clients show a pasted link from these (Open Graph).
+    demo = svc.demos.get("northwind")
+    assert metas(client.get("/demo/northwind").get_data(as_text=True)) == {
+        "color-scheme": "light dark",
+        "description": demo.description,
+        "og:type": "website",
+        "og:title": demo.title,
+        "og:description": demo.description,
+        "og:site_name": "Northwind Dental",
+        "og:url": "http://localhost/demo/northwind",  # an SVG logo is no preview image: none
+    }
+    table = {"title": "Acme", "brand": {"company": "Acme", "logo": "https://cdn.example.com/acme.png"}}
+    svc.demos.save("acme", table, "test")
+    assert (
+        metas(client.get("/demo/acme").get_data(as_text=True))["og:image"]
+        == "https://cdn.example.com/acme.png"
+    )
+    svc.demos.save("acme", {**table, "brand": {"company": "Acme", "logo": "/static/demos/acme.png"}}, "test")
+    found = metas(client.get("/demo/acme").get_data(as_text=True))
+    assert found["og:image"] == "http://localhost/static/demos/acme.png" and "description" not in found
+    # A link-only demo's page names nothing, in a preview neither.
+    assert metas(client.get("/demo/alpenblick").get_data(as_text=True)) == {"color-scheme": "light dark"}
+
+
 def test_brand_css_carries_the_accent(client):
     r = client.get("/demo/northwind/brand.css")
     assert r.status_code == 200 and r.mimetype == "text/css"
