@@ -37,6 +37,7 @@ const ENTRIES = [
   'static/js/pages/demo.js',
   'static/js/pages/demos.js',
   'static/js/pages/demo-editor.js', // demo_edit.html (the studio's demo editor)
+  'static/js/pages/studio.js', // studio_base.html: every studio page (times in the rep's zone)
   'static/js/livekit-client.js', // livekit-loader.js imports it by URL, lazily
   ...walk('static/js/i18n').filter((file) => !file.endsWith('/en.js')), // i18n.js imports them lazily
 ];

@@ -1,15 +1,17 @@
 """The studio's calls list: filters from a query string, and the calls that match them.
 
 Filters are demo, link, rep (the owner of the call's share link) and a date range (`from`, `to`, whole
-UTC days, both included). A malformed filter is dropped and named in `problems`, so the page still
-shows calls and says which filter it ignored; nothing here raises on user input.
+days, both included) in the rep's time zone (`tz`, an IANA name the page sends from the browser;
+UTC without it). A malformed filter is dropped and named in `problems`, so the page still shows
+calls and says which filter it ignored; nothing here raises on user input.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine, Select, select
 
@@ -25,8 +27,9 @@ class CallFilter:
     demo: str | None = None
     link: str | None = None
     rep: str | None = None
-    start: datetime | None = None  # inclusive
-    end: datetime | None = None  # exclusive (the day after `to`)
+    start: datetime | None = None  # inclusive, in `zone`
+    end: datetime | None = None  # exclusive (the day after `to`), in `zone`
+    zone: str | None = None  # the IANA time zone of the days; None: UTC
     problems: tuple[str, ...] = field(default=(), compare=False)
 
     def args(self) -> dict[str, str]:
@@ -37,6 +40,7 @@ class CallFilter:
             "rep": self.rep,
             "from": self.start.date().isoformat() if self.start else None,
             "to": (self.end - timedelta(days=1)).date().isoformat() if self.end else None,
+            "tz": self.zone,
         }
         return {k: v for k, v in values.items() if v}
 
@@ -58,12 +62,16 @@ def parse_filter(args: Mapping[str, str], demos: Collection[str]) -> CallFilter:
             return None
         return value or None
 
+    zone_name, days_in = _zone(args.get("tz") or "")
+    if zone_name is None and args.get("tz"):
+        problems.append("The browser's time zone is not one this server knows; the dates are UTC days.")
+
     def day(name: str) -> datetime | None:
         value = text(name)
         if value is None:
             return None
         try:
-            return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
+            return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=days_in)
         except ValueError:
             problems.append(f"The {name!r} date is not a date like 2026-12-31 and was ignored.")
             return None
@@ -83,7 +91,18 @@ def parse_filter(args: Mapping[str, str], demos: Collection[str]) -> CallFilter:
     if start and end and start >= end:
         problems.append("The date range ends before it starts; the dates were ignored.")
         start = end = None
-    return CallFilter(demo, text("link"), text("rep"), start, end, tuple(problems))
+    return CallFilter(demo, text("link"), text("rep"), start, end, zone_name, tuple(problems))
+
+
+def _zone(name: str) -> tuple[str | None, tzinfo]:
+    """The zone named `name` (and its name), or UTC (and None) for anything else: too long, unknown,
+    or a path (ZoneInfo reads files under the zone directories and refuses keys that leave them)."""
+    if not name or len(name) > 64:
+        return None, UTC
+    try:
+        return name, ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None, UTC
 
 
 def _query(chosen: CallFilter) -> Select:
@@ -99,9 +118,9 @@ def _query(chosen: CallFilter) -> Select:
     if chosen.rep:
         query = query.where(links.c.owner == chosen.rep)
     if chosen.start:
-        query = query.where(calls.c.created_at >= chosen.start)
+        query = query.where(calls.c.created_at >= chosen.start.astimezone(UTC))
     if chosen.end:
-        query = query.where(calls.c.created_at < chosen.end)
+        query = query.where(calls.c.created_at < chosen.end.astimezone(UTC))
     return query
 
 

@@ -1,14 +1,16 @@
-"""How the studio shows times, durations and a call's status (Jinja filters `ago`, `duration` and
-`call_status`)."""
+"""How the studio shows times, durations and a call's status (Jinja filters `when`, `ago`, `duration`
+and `call_status`)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from flask import Flask
+from markupsafe import Markup
 
 
 def init_app(app: Flask) -> None:
+    app.jinja_env.filters["when"] = when
     app.jinja_env.filters["ago"] = ago
     app.jinja_env.filters["duration"] = duration
     app.jinja_env.filters["call_status"] = call_status
@@ -33,6 +35,19 @@ NOT_STARTED = {
     "upstream_timeout": "itellico did not answer in time",
     "misconfigured": "this app's itellico settings are wrong",
 }
+
+
+# How much of a time `when` writes; static/js/local-time.js shows the same in the rep's own zone.
+_WRITTEN = {"minutes": "%Y-%m-%d %H:%M", "seconds": "%Y-%m-%d %H:%M:%S", "time": "%H:%M"}
+
+
+def when(value: datetime, shown: str = "minutes") -> Markup:
+    """A stored time as the studio writes it: UTC, and saying so, in a <time> element that the page's
+    script (static/js/pages/studio.js) rewrites into the rep's own time zone."""
+    value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+    return Markup('<time datetime="{}" data-local="{}">{} UTC</time>').format(
+        value.isoformat(), shown, value.strftime(_WRITTEN[shown])
+    )
 
 
 def ago(value: datetime | None, now: datetime | None = None) -> str:

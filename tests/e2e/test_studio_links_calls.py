@@ -5,7 +5,10 @@ nothing created upstream. Screenshots of the calls list and the call detail, des
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -29,7 +32,9 @@ def shot(page: Page, name: str) -> None:
 
 
 def phone(browser: Browser, pw_devices: dict[str, Any]) -> Page:
-    return browser.new_context(**pw_devices["Pixel 7"]).new_page()
+    """A phone in Vienna (the page shows the studio's times in the browser's own zone)."""
+    device = pw_devices["Pixel 7"]
+    return browser.new_context(**device, timezone_id="Europe/Vienna", locale="en-GB").new_page()
 
 
 def test_link_talk_transcript_revoke_refused(page, browser, pw, studio_url, sandbox: Sandbox):
@@ -73,7 +78,19 @@ def test_link_talk_transcript_revoke_refused(page, browser, pw, studio_url, sand
         sign_in(mobile, studio_url)
         mobile.goto(f"{studio_url}/demos/calls")
         expect(mobile.locator(f'tr[data-call-id="{call_id}"]')).to_have_count(1)
+        # Its time in Vienna's zone, named; the UTC the server wrote stays as the title.
+        when = mobile.locator(f'tr[data-call-id="{call_id}"] time')
+        expect(when).to_have_text(re.compile(r"^\d{1,2} \w{3} \d{4}, \d\d:\d\d (CET|CEST)$"))
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", when.get_attribute("title") or "")
         shot(mobile, "studio-calls-phone")
+        # The date filter's days are Vienna's too: today there lists the call.
+        today = datetime.now(ZoneInfo("Europe/Vienna")).date().isoformat()
+        expect(mobile.locator("[data-days-zone]")).to_have_text("days in Europe/Vienna")
+        mobile.fill('input[name="from"]', today)
+        mobile.fill('input[name="to"]', today)
+        mobile.get_by_role("button", name="Show").click()
+        expect(mobile).to_have_url(re.compile(r"tz=Europe%2FVienna"))
+        expect(mobile.locator(f'tr[data-call-id="{call_id}"]')).to_have_count(1)
         mobile.goto(f"{studio_url}/demos/calls/{call_id}")
         expect(mobile.locator('[data-role="user"]', has_text=QUESTION)).to_have_count(1)
         shot(mobile, "studio-call-detail-phone")

@@ -52,7 +52,7 @@ def test_the_page_view_asks_itellico_nothing_and_the_fallback_task_completes_cal
     assert refresh_open_calls(app) == 1  # the worker's periodic task (webcall/tasks.py)
     html = client.get("/demos").get_data(as_text=True)
     row = re.search(rf'<tr[^>]*data-call-id="{call_id}".*?</tr>', html, re.S).group(0)
-    assert "completed" in row
+    assert "Completed" in row
 
 
 def test_the_fallback_is_a_periodic_task_of_the_queue(app):

@@ -189,6 +189,48 @@ def test_the_list_filters_by_demo_link_rep_and_dates(client, three_calls):
     assert "Ann&#39;s prospect" in html and "ann@example.com" in html
 
 
+def test_dates_filter_whole_days_of_the_reps_time_zone(client, three_calls):
+    # The page sends the browser's zone (static/js/pages/studio.js): 2026-03-02 23:59 UTC is already
+    # 3 March in Vienna, 2026-03-03 00:00 UTC still 2 March in New York.
+    c = three_calls
+    sign_in(client)
+    get = lambda query: listed(client.get(f"/demos/calls?{query}").get_data(as_text=True))  # noqa: E731
+    assert get("from=2026-03-03&to=2026-03-03&tz=Europe/Vienna") == [c["third"], c["second"]]
+    assert get("from=2026-03-02&to=2026-03-02&tz=America/New_York") == [c["third"], c["second"]]
+    assert get("from=2026-03-02&to=2026-03-02&tz=UTC") == [c["second"]]
+    html = client.get("/demos/calls?from=2026-03-03&tz=Europe/Vienna").get_data(as_text=True)
+    assert 'name="tz" value="Europe/Vienna"' in html and 'value="2026-03-03"' in html
+    assert 'calls.csv?from=2026-03-03&amp;tz=Europe/Vienna"' in html  # the CSV keeps the zone with the dates
+
+
+@pytest.mark.parametrize(
+    "zone", ["Mars/Olympus_Mons", "../../etc/passwd", "/etc/localtime", "x" * 300, "Europe/"]
+)
+def test_an_unknown_time_zone_is_ignored_and_days_are_utc(client, three_calls, zone):
+    sign_in(client)
+    r = client.get("/demos/calls", query_string={"from": "2026-03-02", "to": "2026-03-02", "tz": zone})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "time zone" in html and "UTC days" in html
+    assert listed(html) == [three_calls["second"]]
+
+
+def test_times_are_written_in_utc_and_marked_for_the_reps_zone(client, svc, standin):
+    call_id = a_call(client)
+    made_at(svc, call_id, datetime(2026, 3, 2, 23, 59, 30, tzinfo=UTC))
+    sign_in(client)
+    at = 'datetime="2026-03-02T23:59:30+00:00"'
+    minutes = f'<time {at} data-local="minutes">2026-03-02 23:59 UTC</time>'
+    seconds = f'<time {at} data-local="seconds">2026-03-02 23:59:30 UTC</time>'
+    for page, written in (
+        ("/demos/calls", minutes),
+        ("/demos", minutes),
+        (f"/demos/calls/{call_id}", seconds),
+    ):
+        html = client.get(page).get_data(as_text=True)
+        assert written in html, page
+        assert '<script type="module" src="/static/js/pages/studio.js"></script>' in html
+
+
 @pytest.mark.parametrize(
     ("query", "says"),
     [

@@ -1,0 +1,35 @@
+// The studio writes every time in UTC and says so (webcall/formatting.py `when`); in the browser each
+// is shown in the rep's own time zone instead, named, so "23:19 CET" is never read as UTC or back.
+
+/** @type {Record<string, Intl.DateTimeFormatOptions>} the parts shown, as the server writes them */
+const SHOWN = {
+  minutes: { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' },
+  seconds: { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short' },
+  time: { hour: '2-digit', minute: '2-digit', timeZoneName: 'short' },
+};
+
+/**
+ * A stored time in a time zone (the browser's unless told), or null when it cannot be read.
+ * @param {string} iso  the <time> element's datetime, with its offset
+ * @param {string} shown  minutes | seconds | time
+ * @param {{ locale?: string, timeZone?: string }} [where]
+ */
+export function localText(iso, shown, where = {}) {
+  const at = new Date(iso);
+  const parts = SHOWN[shown];
+  if (!parts || Number.isNaN(at.getTime()) || !/(Z|[+-]\d\d:\d\d)$/.test(iso)) return null;
+  try {
+    return new Intl.DateTimeFormat(where.locale, { ...parts, timeZone: where.timeZone }).format(at);
+  } catch {
+    return null; // an unknown zone or locale: the UTC text stays
+  }
+}
+
+/** The browser's IANA time zone ("Europe/Vienna"), or '' if it does not say. */
+export function browserZone() {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone ?? '';
+  } catch {
+    return '';
+  }
+}

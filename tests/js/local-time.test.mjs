@@ -1,0 +1,24 @@
+import assert from 'node:assert/strict';
+import test from 'node:test';
+
+import { browserZone, localText } from '../../static/js/pages/local-time.js';
+
+test('a UTC time reads in the given zone, named', () => {
+  const where = { locale: 'en-GB', timeZone: 'Europe/Vienna' };
+  assert.equal(localText('2026-03-02T23:59:00+00:00', 'minutes', where), '3 Mar 2026, 00:59 CET');
+  assert.equal(localText('2026-07-02T23:59:05+00:00', 'seconds', where), '3 Jul 2026, 01:59:05 CEST');
+  assert.equal(localText('2026-03-02T23:59:00+00:00', 'time', where), '00:59 CET');
+  assert.equal(localText('2026-03-02T23:59:00Z', 'time', { locale: 'en-GB', timeZone: 'UTC' }), '23:59 UTC');
+});
+
+test('what cannot be read keeps the text the server wrote', () => {
+  const where = { locale: 'en-GB', timeZone: 'Europe/Vienna' };
+  assert.equal(localText('2026-03-02T23:59:00', 'minutes', where), null); // no offset: whose time?
+  assert.equal(localText('not a time', 'minutes', where), null);
+  assert.equal(localText('2026-03-02T23:59:00+00:00', 'weeks', where), null);
+  assert.equal(localText('2026-03-02T23:59:00+00:00', 'minutes', { timeZone: 'Mars/Olympus_Mons' }), null);
+});
+
+test('the browser names its zone', () => {
+  assert.equal(typeof browserZone(), 'string');
+});
