@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, Select, select
 
 from .calllog import CallRecord, _call, calls, links
+from .formatting import zone_named
 
 MAX_FILTER_LENGTH = 254
 PAGE_LIMIT = 500
@@ -62,7 +62,7 @@ def parse_filter(args: Mapping[str, str], demos: Collection[str]) -> CallFilter:
             return None
         return value or None
 
-    zone_name, days_in = _zone(args.get("tz") or "")
+    zone_name, days_in = zone_named(args.get("tz") or "")
     if zone_name is None and args.get("tz"):
         problems.append("The browser's time zone is not one this server knows; the dates are UTC days.")
 
@@ -92,17 +92,6 @@ def parse_filter(args: Mapping[str, str], demos: Collection[str]) -> CallFilter:
         problems.append("The date range ends before it starts; the dates were ignored.")
         start = end = None
     return CallFilter(demo, text("link"), text("rep"), start, end, zone_name, tuple(problems))
-
-
-def _zone(name: str) -> tuple[str | None, tzinfo]:
-    """The zone named `name` (and its name), or UTC (and None) for anything else: too long, unknown,
-    or a path (ZoneInfo reads files under the zone directories and refuses keys that leave them)."""
-    if not name or len(name) > 64:
-        return None, UTC
-    try:
-        return name, ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        return None, UTC
 
 
 def _query(chosen: CallFilter) -> Select:

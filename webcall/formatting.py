@@ -3,7 +3,8 @@ and `call_status`)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
 from markupsafe import Markup
@@ -35,6 +36,18 @@ NOT_STARTED = {
     "upstream_timeout": "itellico did not answer in time",
     "misconfigured": "this app's itellico settings are wrong",
 }
+
+
+def zone_named(name: str) -> tuple[str | None, tzinfo]:
+    """The rep's time zone as a studio page sends it (`tz`, the browser's IANA name) and that name, or
+    UTC and None for anything else: too long, unknown, or a path (ZoneInfo reads files under the zone
+    directories and refuses keys that leave them)."""
+    if not name or len(name) > 64:
+        return None, UTC
+    try:
+        return name, ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None, UTC
 
 
 # How much of a time `when` writes; static/js/local-time.js shows the same in the rep's own zone.

@@ -21,7 +21,7 @@ import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
 
@@ -93,8 +93,9 @@ class LinkCheck:
         return self.status is LinkStatus.VALID
 
 
-def parse_expiry(raw: str, now: float | None = None) -> int:
-    """`30m`, `12h`, `7d`, `2w` from now, or a date `2026-12-31` (end of that day, UTC)."""
+def parse_expiry(raw: str, now: float | None = None, zone: tzinfo = UTC) -> int:
+    """`30m`, `12h`, `7d`, `2w` from now, or a date `2026-12-31` (the end of that day in `zone`: the
+    rep's, from the studio's form)."""
     now = time.time() if now is None else now
     raw = raw.strip()[:MAX_EXPIRY_ECHO]  # errors quote it, and they travel in the session cookie
     match = _DURATION.match(raw)
@@ -103,12 +104,16 @@ def parse_expiry(raw: str, now: float | None = None) -> int:
         exp = int(now) + seconds
     else:
         try:
-            day = datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=UTC)
+            day = datetime.strptime(raw, "%Y-%m-%d")
         except ValueError:
             raise LinkError(f"expiry {raw!r}: use e.g. 30m, 12h, 7d, 2w or a date like 2026-12-31") from None
-        # The end of that day is the next one's first second, less one. A date so far away that the
-        # next day cannot be made (9999-12-31) is past the longest expiry anyway.
-        exp = int(day.timestamp()) + 86400 - 1
+        # The end of that day is the next one's first second, less one (in the zone: a day of a DST
+        # change is 23 or 25 hours). A date so far away that the next day cannot be made (9999-12-31)
+        # is past the longest expiry anyway.
+        try:
+            exp = int((day + timedelta(days=1)).replace(tzinfo=zone).timestamp()) - 1
+        except OverflowError:
+            raise LinkError(f"expiry {raw!r} is more than {MAX_LINK_DAYS} days away") from None
     if exp <= now:
         raise LinkError(f"expiry {raw!r} is not in the future")
     if exp - now > MAX_LINK_DAYS * 86400:

@@ -8,6 +8,7 @@ and CSV export are webcall/studio_calls.py.
 from __future__ import annotations
 
 import logging
+from datetime import tzinfo
 from typing import Any
 
 from flask import (
@@ -28,6 +29,7 @@ from . import auth, demo_page, formatting, studio_calls
 from .auth import current_owner, rep_required
 from .calllog import CallRecord, LinkRecord, LinkStats
 from .demo_page import private_headers, public_base
+from .formatting import zone_named
 from .link_store import LinkChangeError, LinkStore
 from .links import LinkError, fragment, parse_expiry
 from .metrics import calllog_write_failed
@@ -106,7 +108,7 @@ def create_link(slug: str) -> Response:
         if (value := request.form.get(f"var_{name}", "").strip())
     }
     try:
-        exp = parse_expiry(request.form.get("expires", "") or DEFAULT_EXPIRY)
+        exp = parse_expiry(request.form.get("expires", "") or DEFAULT_EXPIRY, zone=_reps_zone())
         link = svc.links.issue(demo, variables, exp)
     except LinkError as error:
         flash(str(error), "error")
@@ -156,7 +158,7 @@ def revoke_link(link_id: str) -> Response:
 def extend_link(link_id: str) -> Response:
     link = _stored_link(link_id)
     try:
-        exp = parse_expiry(request.form.get("expires", "") or DEFAULT_EXPIRY)
+        exp = parse_expiry(request.form.get("expires", "") or DEFAULT_EXPIRY, zone=_reps_zone())
         changed = LinkStore(services().calllog.engine).extend(link_id, exp)
     except (LinkError, LinkChangeError) as error:
         flash(str(error), "error")
@@ -178,6 +180,11 @@ def _stored_link(link_id: str) -> LinkRecord:
     if link is None:
         abort(404)
     return link
+
+
+def _reps_zone() -> tzinfo:
+    """The zone of a date the rep typed: the browser's, sent by the form (static/js/pages/studio.js)."""
+    return zone_named(request.form.get("tz", ""))[1]
 
 
 def default_label(variables: dict[str, str]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import time
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from itsdangerous import URLSafeSerializer
@@ -102,6 +103,15 @@ def test_expiry_forms():
     for bad in ("7", "soon", "0d", "2020-01-01", "400d", "9999-12-31", "0001-01-01"):
         with pytest.raises(LinkError):
             parse_expiry(bad, now=NOW)
+
+
+def test_a_date_ends_at_the_end_of_that_day_in_the_reps_zone():
+    day = datetime.fromtimestamp(NOW, UTC).date().replace(year=2027, month=1, day=15)
+    vienna = ZoneInfo("Europe/Vienna")
+    exp = parse_expiry(day.isoformat(), now=NOW, zone=vienna)
+    assert datetime.fromtimestamp(exp, vienna).strftime("%Y-%m-%d %H:%M:%S") == f"{day.isoformat()} 23:59:59"
+    assert parse_expiry(day.isoformat(), now=NOW) - exp == 3600  # UTC's day ends an hour later
+    assert parse_expiry("7d", now=NOW, zone=vienna) == NOW + 7 * 86400  # a duration is no day
 
 
 def test_real_clock_default():

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -262,6 +264,25 @@ def test_the_link_form_makes_a_working_link(client, svc, standin):
     assert 'class="is-new"' in row
     assert svc.links.check(stored.token, "alpenblick").link.vars == {"name": "Jonas"}
     assert client.post("/api/demos/alpenblick/link", json={"link": stored.token}).status_code == 200
+
+
+def test_a_link_made_to_a_date_ends_with_that_day_in_the_reps_zone(client, svc):
+    # The page sends the browser's zone with the form (static/js/pages/studio.js).
+    sign_in(client)
+    html = client.get("/demos").get_data(as_text=True)
+    assert html.count('name="tz"') >= 2  # the make-link form and each link's extend form
+    day = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
+    form = {"csrf": csrf(html), "label": "Vienna", "var_name": "Jonas", "expires": day, "tz": "Europe/Vienna"}
+    assert client.post("/demos/alpenblick/links", data=form).status_code == 302
+    (stored,) = svc.calllog.links("alpenblick")
+    ends = stored.expires_at.astimezone(ZoneInfo("Europe/Vienna"))
+    assert ends.strftime("%Y-%m-%d %H:%M:%S") == f"{day} 23:59:59"
+    later = (datetime.now(UTC) + timedelta(days=40)).date().isoformat()
+    extend = {"csrf": csrf(html), "expires": later, "tz": "America/New_York"}
+    assert client.post(f"/demos/links/{stored.link_id}/extend", data=extend).status_code in (302, 303)
+    (stored,) = svc.calllog.links("alpenblick")
+    ends = stored.expires_at.astimezone(ZoneInfo("America/New_York"))
+    assert ends.strftime("%Y-%m-%d %H:%M:%S") == f"{later} 23:59:59"
 
 
 def test_the_link_form_refuses_without_csrf_and_reports_bad_expiry(client, svc):

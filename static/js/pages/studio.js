@@ -1,5 +1,5 @@
-// Every studio page: its times in the rep's time zone (the UTC text stays as the title), and the calls
-// filter's days in that zone too (the server reads `tz`: webcall/call_queries.py).
+// Every studio page: its times in the rep's time zone (the UTC text stays as the title), and the days of
+// its date fields in that zone too (the server reads `tz`: webcall/call_queries.py, webcall/studio.py).
 import { browserZone, localText } from './local-time.js';
 
 for (const el of document.querySelectorAll('time[data-local]')) {
@@ -9,10 +9,11 @@ for (const el of document.querySelectorAll('time[data-local]')) {
   el.textContent = text;
 }
 
+// Forms with dates (the calls filter, a link's expiry) send the zone those dates are days of.
 const zone = browserZone();
-const field = /** @type {HTMLInputElement|null} */ (document.querySelector('input[data-time-zone]'));
-if (field && zone && !field.value) {
-  field.value = zone;
-  const said = document.querySelector('[data-days-zone]');
-  if (said) said.textContent = `days in ${zone}`;
+for (const field of document.querySelectorAll('input[data-time-zone]')) {
+  const input = /** @type {HTMLInputElement} */ (field);
+  if (zone && !input.value) input.value = zone;
 }
+const said = document.querySelector('[data-days-zone]');
+if (said && zone && said.textContent === 'UTC days') said.textContent = `days in ${zone}`;
