@@ -32,9 +32,9 @@ def shot(page: Page, name: str) -> None:
 
 
 def phone(browser: Browser, pw_devices: dict[str, Any]) -> Page:
-    """A phone in Vienna (the page shows the studio's times in the browser's own zone)."""
+    """A German phone in Vienna (the studio shows its times in the browser's own zone, in English)."""
     device = pw_devices["Pixel 7"]
-    return browser.new_context(**device, timezone_id="Europe/Vienna", locale="en-GB").new_page()
+    return browser.new_context(**device, timezone_id="Europe/Vienna", locale="de-AT").new_page()
 
 
 def test_link_talk_transcript_revoke_refused(page, browser, pw, studio_url, sandbox: Sandbox):

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 
-import { browserZone, localText } from '../../static/js/pages/local-time.js';
+import { browserZone, localText, pageLocale } from '../../static/js/pages/local-time.js';
 
 test('a UTC time reads in the given zone, named', () => {
   const where = { locale: 'en-GB', timeZone: 'Europe/Vienna' };
@@ -21,4 +21,12 @@ test('what cannot be read keeps the text the server wrote', () => {
 
 test('the browser names its zone', () => {
   assert.equal(typeof browserZone(), 'string');
+});
+
+test('times on an English page are English, in the browser\'s own English if it has one', () => {
+  assert.equal(pageLocale('en', ['de-AT', 'de', 'en-US', 'en']), 'en-US');
+  assert.equal(pageLocale('en', ['de-AT', 'de']), 'en-GB'); // never "4. Dez." on an English page
+  assert.equal(pageLocale('en', ['EN-au']), 'EN-au');
+  assert.equal(pageLocale('de', ['en-US']), 'de');
+  assert.equal(pageLocale('en', []), 'en-GB');
 });

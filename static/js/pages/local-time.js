@@ -25,6 +25,18 @@ export function localText(iso, shown, where = {}) {
   }
 }
 
+/**
+ * The locale to write times in: the browser's own variant of the page's language (en-US, en-GB), else
+ * British English for an English page (a 24-hour clock and "CET"), so that an English page never
+ * shows German month names because the browser is German.
+ * @param {string} lang  the page's language
+ * @param {readonly string[]} languages  the browser's, in order (navigator.languages)
+ */
+export function pageLocale(lang, languages) {
+  const own = languages.find((tag) => tag.toLowerCase().split('-')[0] === lang);
+  return own ?? (lang === 'en' ? 'en-GB' : lang);
+}
+
 /** The browser's IANA time zone ("Europe/Vienna"), or '' if it does not say. */
 export function browserZone() {
   try {

@@ -1,9 +1,11 @@
 // Every studio page: its times in the rep's time zone (the UTC text stays as the title), and the days of
 // its date fields in that zone too (the server reads `tz`: webcall/call_queries.py, webcall/studio.py).
-import { browserZone, localText } from './local-time.js';
+import { browserZone, localText, pageLocale } from './local-time.js';
 
+const locale = pageLocale(document.documentElement.lang || 'en', navigator.languages ?? []);
 for (const el of document.querySelectorAll('time[data-local]')) {
-  const text = localText(el.getAttribute('datetime') ?? '', /** @type {HTMLElement} */ (el).dataset.local ?? '');
+  const shown = /** @type {HTMLElement} */ (el).dataset.local ?? '';
+  const text = localText(el.getAttribute('datetime') ?? '', shown, { locale });
   if (text === null) continue;
   el.setAttribute('title', el.textContent ?? '');
   el.textContent = text;
