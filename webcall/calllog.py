@@ -43,6 +43,8 @@ log = logging.getLogger("webcall.calllog")
 
 # Statuses that may still change; anything else (completed, failed, transferred, …) is final.
 OPEN_STATUSES = frozenset({"in_progress", "queued", "ringing", "initiated", "waiting", "unknown"})
+# How long an open call is asked about (refresh_open); after it nothing will complete it but a webhook.
+REFRESH_WINDOW = timedelta(hours=24)
 
 calls = Table(
     "webcall_calls",
@@ -193,7 +195,7 @@ class CallLog:
         fetch: Callable[[str], tuple[str, int | None]],
         *,
         max_calls: int = 20,
-        newer_than: timedelta = timedelta(hours=24),
+        newer_than: timedelta = REFRESH_WINDOW,
         budget_seconds: float = 5.0,
     ) -> int:
         """Ask `fetch(call_id) -> (status, duration)` about calls still open, newest first, for at

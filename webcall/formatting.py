@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import Flask
 from markupsafe import Markup
 
+from .calllog import OPEN_STATUSES, REFRESH_WINDOW
+
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["when"] = when
@@ -88,11 +90,20 @@ def duration(seconds: int | None) -> str:
     return f"{hours} h {minutes} min"
 
 
-def call_status(status: str | None, outcome: str = "created") -> str:
-    """A call's status in words: itellico's status, else why it did not start, else "Started"."""
+def call_status(
+    status: str | None,
+    outcome: str = "created",
+    created_at: datetime | None = None,
+    now: datetime | None = None,
+) -> str:
+    """A call's status in words: itellico's status, else why it did not start, else "Started". A call
+    still open after the refresh window says that no report came (it is not "in progress" days later)."""
     if outcome.startswith("failed:"):
         code = outcome.removeprefix("failed:")
         return f"Did not start: {NOT_STARTED.get(code, code.replace('_', ' '))}"
+    still_open = status is None or status in OPEN_STATUSES
+    if still_open and created_at is not None and (now or datetime.now(UTC)) - created_at > REFRESH_WINDOW:
+        return "No report from itellico"
     if status:
         return STATUS_WORDS.get(status, status.replace("_", " ").capitalize())
     return "Started"

@@ -341,3 +341,18 @@ def test_a_call_status_in_words(status, outcome, shown):
     from webcall.formatting import call_status
 
     assert call_status(status, outcome) == shown
+
+
+def test_a_call_still_open_after_the_refresh_window_says_no_report_came():
+    # Nothing asks itellico about a call after 24 h (CallLog.refresh_open): "In progress" three days
+    # later was never true (itellico forgot the call, or no webhook came).
+    from webcall.formatting import call_status
+
+    now = datetime(2026, 3, 5, 12, tzinfo=UTC)
+    assert call_status("in_progress", "created", now - timedelta(hours=23), now) == "In progress"
+    assert call_status("in_progress", "created", now - timedelta(hours=25), now) == "No report from itellico"
+    assert call_status(None, "created", now - timedelta(days=3), now) == "No report from itellico"
+    assert call_status("completed", "created", now - timedelta(days=3), now) == "Completed"
+    assert call_status(None, "failed:upstream_timeout", now - timedelta(days=3), now).startswith(
+        "Did not start"
+    )

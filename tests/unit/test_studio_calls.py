@@ -276,6 +276,12 @@ def test_a_calls_status_reads_as_words_everywhere_the_studio_shows_it(client, sv
         "failed:upstream_unavailable",
         "in_progress",
     ]
+    # Days later with no report from itellico (it forgot the call, no webhook came): not in progress.
+    made_at(svc, started, datetime.now(UTC) - timedelta(days=3))
+    for page in ("/demos/calls", "/demos"):
+        assert ">No report from itellico<" in client.get(page).get_data(as_text=True), page
+    # The call's own page asks itellico, and shows what it says.
+    assert 'data-fact="status">In progress<' in client.get(f"/demos/calls/{started}").get_data(as_text=True)
 
 
 # -- CSV ------------------------------------------------------------------------------------
