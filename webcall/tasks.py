@@ -28,7 +28,7 @@ from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 from . import notification_store, notify, webhook_work
 from .services import EXTENSION
 from .settings import SettingsError
-from .webhook_store import prune, unprocessed
+from .webhook_store import give_up, prune, unprocessed
 
 log = logging.getLogger("webcall.tasks")
 
@@ -122,6 +122,11 @@ def init_app(app: Flask, root: Path) -> TaskQueue:
             process_event(event_id)
         if ids:
             log.info("webhook.sweep queued=%d", len(ids))
+        for event_id in give_up(engine):
+            log.warning(
+                "webhook.given_up event_id=%s: not applied within a day (the worker's errors say why)",
+                event_id,
+            )
         # Notifications due this long ago and not being tried have lost their task (or their retry).
         due = notification_store.due(engine, older_than)
         for delivery_id in due:

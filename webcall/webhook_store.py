@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Column, DateTime, Engine, Integer, String, Table, delete, insert, select
+from sqlalchemy import Column, DateTime, Engine, Integer, String, Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .db import metadata, now
@@ -54,17 +54,36 @@ def store(engine: Engine, event: WebhookEvent) -> bool:
     return True
 
 
+# The sweep tries an unapplied event again for this long after it came, then leaves it: an event the
+# worker cannot apply (a bug, data it chokes on) was queued every minute for ever. The refresh fallback
+# (webcall/refresh.py) completes the call's row meanwhile.
+GIVE_UP_AFTER = timedelta(hours=24)
+
+
 def unprocessed(engine: Engine, older_than: timedelta = timedelta(0), limit: int = 5000) -> list[str]:
-    """Event ids kept but not applied yet, oldest first (the sweep queues them again)."""
+    """Event ids kept but not applied yet, oldest first (the sweep queues them again), received more
+    than `older_than` and less than GIVE_UP_AFTER ago."""
     cutoff = now() - older_than
     with engine.connect() as db:
         rows = db.execute(
             select(events.c.event_id)
             .where(events.c.processed_at.is_(None), events.c.received_at <= cutoff)
+            .where(events.c.received_at > now() - GIVE_UP_AFTER)
             .order_by(events.c.id)
             .limit(limit)
         ).all()
     return [row[0] for row in rows]
+
+
+def give_up(engine: Engine) -> list[str]:
+    """Mark the events never applied within GIVE_UP_AFTER as done with (the sweep stops queueing them;
+    they are pruned like applied ones); returns their ids, for the log."""
+    too_old = (events.c.processed_at.is_(None), events.c.received_at <= now() - GIVE_UP_AFTER)
+    with engine.begin() as db:
+        ids = list(db.execute(select(events.c.event_id).where(*too_old).limit(1000)).scalars())
+        if ids:
+            db.execute(update(events).where(*too_old, events.c.event_id.in_(ids)).values(processed_at=now()))
+    return ids
 
 
 # Applied events are kept this long, then dropped: far beyond the signature's timestamp tolerance, so a

@@ -10,10 +10,11 @@ import logging
 import threading
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from werkzeug.serving import make_server
 
 from webcall.tasks import run_pending, task_queue
@@ -317,6 +318,27 @@ def test_the_sweep_queues_what_lost_its_task(app, client, monkeypatch):
     work(app)
     assert app.extensions["webcall"].calllog.call(call_id).status == "completed"
     assert queue.sweep() == 0
+
+
+def test_the_sweep_gives_an_event_a_day_then_leaves_it(app, client, monkeypatch, caplog):
+    # An event the worker cannot apply (a bug, data it chokes on) was queued again every minute for
+    # ever, each time with its task's five retries and their tracebacks.
+    queue = task_queue(app)
+    monkeypatch.setattr(type(queue), "enqueue_event", lambda self, event_id: False)
+    assert post(client, envelope("conversation.ended", new_call(app), status="completed")).status_code == 202
+    engine = app.extensions["webcall"].calllog.engine
+
+    def received(ago: timedelta) -> None:
+        with engine.begin() as db:
+            db.execute(update(events).values(received_at=datetime.now(UTC) - ago))
+
+    received(timedelta(hours=23))
+    assert queue.sweep() == 1
+    received(timedelta(hours=25))
+    with caplog.at_level(logging.WARNING, logger="webcall.tasks"):
+        assert queue.sweep() == 0
+        assert queue.sweep() == 0
+    assert caplog.text.count("webhook.given_up event_id=") == 1  # said once, then done with
 
 
 def test_the_secret_never_shows_in_logs_or_answers(app, client, caplog):
