@@ -210,8 +210,9 @@ class Accounts:
     def set_disabled(self, account_id: int, disabled: bool) -> None:
         account = self._existing(account_id)
         if disabled and account.is_admin and not account.disabled:
-            self._keep_an_admin(account_id)
-        self._update(account_id, disabled=disabled)
+            self._change_an_admin(account_id, disabled=True)
+        else:
+            self._update(account_id, disabled=disabled)
         if disabled:
             self.on_password_or_disable(account_id)
 
@@ -219,8 +220,9 @@ class Accounts:
         role = check_role(role)
         account = self._existing(account_id)
         if account.is_admin and role != "admin":
-            self._keep_an_admin(account_id)
-        self._update(account_id, role=role)
+            self._change_an_admin(account_id, role=role)
+        else:
+            self._update(account_id, role=role)
 
     def _existing(self, account_id: int) -> Account:
         account = self.get(account_id)
@@ -228,16 +230,20 @@ class Accounts:
             raise AccountError("no_such_account", "There is no such account.")
         return account
 
-    def _keep_an_admin(self, account_id: int) -> None:
-        """Nobody could manage reps any more (short of the CLI): refuse to lose the last admin."""
-        with self.engine.connect() as connection:
-            others = connection.execute(
-                select(func.count())
-                .select_from(users)
-                .where(users.c.role == "admin", users.c.disabled.is_(False), users.c.id != account_id)
-            ).scalar_one()
-        if not others:
-            raise AccountError("last_admin", "This is the last active admin; make another admin first.")
+    def _change_an_admin(self, account_id: int, **values: object) -> None:
+        """Demote or disable an active admin, unless nobody could manage reps any more (short of the
+        CLI). The change and the check are one transaction that admin changes take one at a time: two
+        admins demoting each other at once must not both pass a check made before either change."""
+        active_admin = (users.c.role == "admin", users.c.disabled.is_(False))
+        with self.engine.begin() as connection:
+            if connection.dialect.name != "sqlite":
+                # PostgreSQL: wait for any other admin change in flight (its rows are locked till it ends).
+                connection.execute(select(users.c.id).where(*active_admin).with_for_update())
+            # SQLite: this first write of the transaction waits for the one writer, then reads afresh.
+            connection.execute(update(users).where(_is_id(account_id)).values(**values))
+            left = select(func.count()).select_from(users).where(*active_admin)
+            if not connection.execute(left).scalar_one():
+                raise AccountError("last_admin", "This is the last active admin; make another admin first.")
 
     def _update(self, account_id: int, **values: object) -> None:
         with self.engine.begin() as connection:

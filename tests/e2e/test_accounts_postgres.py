@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, make_url
 
 from tests.starts import open_together
 from webcall import accounts, create_app, schema
+from webcall.accounts import AccountError
 from webcall.db import all_tables, engine_for
 from webcall.demo_store import DemoChanged
 from webcall.settings import Settings
@@ -162,3 +163,32 @@ def test_two_saves_made_on_one_version_of_a_demo_land_once_across_instances(inst
     second.save("race", {"title": "Made again"}, ADMIN_EMAIL, expected=None)
     with pytest.raises(DemoChanged):  # none expected, one there: refused, not a 500
         first.save("race", {"title": "Twice"}, ADMIN_EMAIL, expected=None)
+
+
+def test_two_admins_demoting_each_other_on_two_instances_leave_one(instances):
+    # The last-admin check holds across instances: the change and its check are one transaction that
+    # waits for another admin change (rows locked), not a check made before either change.
+    first, second = (app.extensions["webcall"].accounts for app in instances)
+    for attempt in range(3):
+        a = first.add(f"pg-first{attempt}@example.com", PASSWORD, role="admin")
+        b = first.add(f"pg-second{attempt}@example.com", PASSWORD, role="admin")
+        for other in first.all():
+            if other.id not in (a.id, b.id) and other.is_admin:
+                first.set_role(other.id, "rep")
+        barrier = threading.Barrier(2)
+        refused: list[str] = []
+
+        def demote(store: Any, account_id: int, barrier: Any = barrier, refused: list[str] = refused) -> None:
+            barrier.wait()
+            try:
+                store.set_role(account_id, "rep")
+            except AccountError as error:
+                refused.append(error.code)
+
+        threads = [threading.Thread(target=demote, args=pair) for pair in ((first, a.id), (second, b.id))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        admins = [x.email for x in first.all() if x.is_admin and not x.disabled]
+        assert len(admins) == 1 and refused == ["last_admin"], (attempt, admins, refused)

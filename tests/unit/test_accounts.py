@@ -3,6 +3,7 @@ against a real (SQLite) database, migrated as the app migrates it."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -307,3 +308,38 @@ def test_the_first_admin_settings_come_together_and_are_checked():
         SettingsError, match=r"^setting WEBCALL_SALES_ADMIN_EMAIL: 'boss': That is not an email"
     ):
         Settings.from_env({**env, "WEBCALL_SALES_PASSWORD": PASSWORD, "WEBCALL_SALES_ADMIN_EMAIL": "boss"})
+
+
+def demoted_at_once(engine, ids: tuple[int, int]) -> list[str]:
+    """Both accounts demoted to rep by two threads at the same moment; the refusals' codes."""
+    barrier = threading.Barrier(len(ids))
+    refused: list[str] = []
+
+    def demote(account_id: int) -> None:
+        barrier.wait()
+        try:
+            Accounts(engine, cheap_hasher()).set_role(account_id, "rep")
+        except AccountError as error:
+            refused.append(error.code)
+
+    threads = [threading.Thread(target=demote, args=(account_id,)) for account_id in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return refused
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one_admin(engine):
+    # The check ("another admin is left") and the change were two transactions: two admins taking
+    # each other's role at the same moment could both pass the check and leave none.
+    store = Accounts(engine, cheap_hasher())
+    for attempt in range(5):
+        first = store.add(f"first{attempt}@example.com", PASSWORD, role="admin")
+        second = store.add(f"second{attempt}@example.com", PASSWORD, role="admin")
+        for other in store.all():
+            if other.id not in (first.id, second.id) and other.is_admin:
+                store.set_role(other.id, "rep")
+        refused = demoted_at_once(engine, (first.id, second.id))
+        admins = [a.email for a in store.all() if a.is_admin and not a.disabled]
+        assert len(admins) == 1 and refused == ["last_admin"], (attempt, admins, refused)
