@@ -50,6 +50,7 @@ PREVIEW_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
     "connect-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
 )
+_TAKEN = "A demo named {slug!r} exists already; choose another slug."
 ACCENT = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 
 bp.after_request(private_headers)
@@ -162,9 +163,13 @@ def new() -> Response | tuple[str, int]:
             "slug", "Lowercase letters, digits and dashes only (at most 63), starting with a letter or digit."
         )
     elif existing is not None and existing.slug == slug:
-        form.error("slug", f"A demo named {slug!r} exists already; choose another slug.")
+        form.error("slug", _TAKEN.format(slug=slug))
     table = _checked(form, slug, None)
-    return _save(form, slug, table, created=True)
+    try:  # None expected: a demo made under this slug since the check above is refused, not replaced
+        return _save(form, slug, table, created=True, expected=None)
+    except DemoChanged:
+        form.error("slug", _TAKEN.format(slug=slug))
+        return _render(form, slug=None, status=400)
 
 
 @bp.route("/demos/<slug>/edit", methods=["GET", "POST"])

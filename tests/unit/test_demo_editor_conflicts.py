@@ -14,7 +14,7 @@ from webcall import ROOT
 from webcall.demo_store import DemoChanged, DemoStore
 
 from .conftest import ADMIN_EMAIL, REP_EMAIL, csrf, sign_in
-from .demo_editor_helpers import VALID, changed, field_note, form_fields, input_value, post_form
+from .demo_editor_helpers import VALID, changed, field_error, field_note, form_fields, input_value, post_form
 
 
 @pytest.fixture
@@ -199,3 +199,14 @@ def test_a_demo_saved_unchanged_is_no_change(request, app, table, who):
     form = opened(client, url)
     assert save(client, url, form).status_code == 302
     assert dict(opened(client, url))["base"] == dict(form)["base"]
+
+
+def test_two_reps_making_the_same_slug_at_once_do_not_overwrite_each_other(rep, admin, acme, monkeypatch):
+    # The "exists already" check ran before the write, which replaced whatever was stored: a demo
+    # made by someone else between the two was silently overwritten. The write itself now refuses.
+    store = rep.application.extensions["webcall"].demos
+    monkeypatch.setattr(type(store), "get", lambda self, slug: None)  # the check saw no acme yet
+    r = post_form(admin, fields={**VALID, "slug": "acme", "title": "Made by the admin"})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 400 and "exists already" in (field_error(page, "slug") or "")
+    assert stored(rep)["title"] == "Acme Dental" and input_value(page, "title") == "Made by the admin"
