@@ -1,9 +1,12 @@
-"""Processes that open one new database at the same moment, as `make serve`'s web process and task
-worker do, or several instances: each migrates on start (webcall/schema.py)."""
+"""Things started at the same moment: processes that open one new database, as `make serve`'s web
+process and task worker do, or several instances (each migrates on start: webcall/schema.py); and
+threads that make the same change at once (the races of two people saving, on one instance or two)."""
 
 from __future__ import annotations
 
 import multiprocessing
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,3 +38,23 @@ def open_together(url: str, root: Path, processes: int = 4) -> list[str]:
             child.join(timeout=10)
             if child.is_alive():
                 child.kill()
+
+
+def at_once(*actions: Callable[[], object]) -> list[BaseException | None]:
+    """Run each action in a thread of its own, released together; what each raised, or None."""
+    barrier = threading.Barrier(len(actions))
+    raised: list[BaseException | None] = [None] * len(actions)
+
+    def run(index: int) -> None:
+        barrier.wait()
+        try:
+            actions[index]()
+        except BaseException as error:  # the caller asserts on it
+            raised[index] = error
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(actions))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return raised

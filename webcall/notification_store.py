@@ -118,10 +118,15 @@ def save_prefs(engine: Engine, account_id: int, chosen: Prefs) -> None:
         "analysis_on": chosen.analysis_on,
         "updated_at": now(),
     }
-    with engine.begin() as db:
-        changed = db.execute(update(prefs).where(prefs.c.account_id == account_id).values(**values)).rowcount
-        if not changed:
-            db.execute(insert(prefs).values(account_id=account_id, **values))
+    saved = update(prefs).where(prefs.c.account_id == account_id).values(**values)
+    try:
+        with engine.begin() as db:
+            if not db.execute(saved).rowcount:
+                db.execute(insert(prefs).values(account_id=account_id, **values))
+    except IntegrityError:
+        # Made meanwhile by the same rep's other save (a double click, two tabs): this one replaces it.
+        with engine.begin() as db:
+            db.execute(saved)
 
 
 def add(

@@ -1,13 +1,15 @@
 """Studio accounts on PostgreSQL, shared by two app instances: the accounts migration builds what
 the code uses there too, a session made on one instance is valid on the other, and signing out or
 disabling on one ends it on both (the sessions and the lockout live in the database, not in a
-process); and the demo editor's version check holds across instances."""
+process); and what two people (or two clicks) change at the same moment on two instances: a demo
+saved on one version lands once, two admins cannot demote each other to none, a rep's first
+notification settings saved twice are saved."""
 
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,7 @@ from argon2 import PasswordHasher
 from flask import Flask
 from sqlalchemy import create_engine, make_url
 
-from tests.starts import open_together
+from tests.starts import at_once, open_together
 from webcall import accounts, create_app, schema
 from webcall.accounts import AccountError
 from webcall.db import all_tables, engine_for
@@ -141,24 +143,13 @@ def test_two_saves_made_on_one_version_of_a_demo_land_once_across_instances(inst
     first, second = (app.extensions["webcall"].demos for app in instances)
     first.save("race", {"title": "One"}, ADMIN_EMAIL)
     version = second.row("race").settings
-    results: list[str] = []
-    barrier = threading.Barrier(2)
-
-    def save(store: Any, title: str) -> None:
-        barrier.wait()
-        try:
-            store.save("race", {"title": title}, ADMIN_EMAIL, expected=version)
-            results.append(title)
-        except DemoChanged:
-            results.append("changed")
-
-    threads = [threading.Thread(target=save, args=pair) for pair in ((first, "Two"), (second, "Three"))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(results) in (["Two", "changed"], ["Three", "changed"])
-    assert first.row("race").table == {"title": next(r for r in results if r != "changed")}
+    raised = at_once(
+        partial(first.save, "race", {"title": "Two"}, ADMIN_EMAIL, expected=version),
+        partial(second.save, "race", {"title": "Three"}, ADMIN_EMAIL, expected=version),
+    )
+    assert sorted(type(error).__name__ for error in raised) == ["DemoChanged", "NoneType"]
+    landed = "Two" if raised[0] is None else "Three"
+    assert first.row("race").table == {"title": landed}
     first.delete("race", ADMIN_EMAIL)
     second.save("race", {"title": "Made again"}, ADMIN_EMAIL, expected=None)
     with pytest.raises(DemoChanged):  # none expected, one there: refused, not a 500
@@ -175,20 +166,26 @@ def test_two_admins_demoting_each_other_on_two_instances_leave_one(instances):
         for other in first.all():
             if other.id not in (a.id, b.id) and other.is_admin:
                 first.set_role(other.id, "rep")
-        barrier = threading.Barrier(2)
-        refused: list[str] = []
-
-        def demote(store: Any, account_id: int, barrier: Any = barrier, refused: list[str] = refused) -> None:
-            barrier.wait()
-            try:
-                store.set_role(account_id, "rep")
-            except AccountError as error:
-                refused.append(error.code)
-
-        threads = [threading.Thread(target=demote, args=pair) for pair in ((first, a.id), (second, b.id))]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        raised = at_once(partial(first.set_role, a.id, "rep"), partial(second.set_role, b.id, "rep"))
+        refused = [error.code for error in raised if isinstance(error, AccountError)]
+        assert [e for e in raised if e is not None and not isinstance(e, AccountError)] == []
         admins = [x.email for x in first.all() if x.is_admin and not x.disabled]
         assert len(admins) == 1 and refused == ["last_admin"], (attempt, admins, refused)
+
+
+def test_a_reps_first_notification_settings_saved_twice_at_once_are_saved(instances):
+    # A double-clicked Save on two instances (or two tabs): both found no row and both inserted one;
+    # the second insert was refused, a 500.
+    from webcall.notification_store import Prefs, get_prefs, save_prefs
+
+    engines = [app.extensions["webcall"].calllog.engine for app in instances]
+    for attempt in range(3):
+        account = instances[0].extensions["webcall"].accounts.add(f"prefs{attempt}@example.com", PASSWORD)
+        urls = ("https://hooks.example.com/a", "https://hooks.example.com/b")
+        raised = at_once(
+            partial(save_prefs, engines[0], account.id, Prefs(webhook_url=urls[0])),
+            partial(save_prefs, engines[1], account.id, Prefs(webhook_url=urls[1])),
+        )
+        assert raised == [None, None], (attempt, raised)  # a refused second insert was a 500
+        with engines[0].connect() as db:
+            assert get_prefs(db, account.id).webhook_url in urls

@@ -3,13 +3,14 @@ against a real (SQLite) database, migrated as the app migrates it."""
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select, text
 
+from tests.starts import at_once
 from webcall.accounts import AccountError, Accounts, users
 from webcall.db import open_database
 from webcall.lockout import LOCK_AFTER, LOCK_MINUTES, THROTTLE_AFTER, THROTTLE_SECONDS, Lockout
@@ -310,26 +311,6 @@ def test_the_first_admin_settings_come_together_and_are_checked():
         Settings.from_env({**env, "WEBCALL_SALES_PASSWORD": PASSWORD, "WEBCALL_SALES_ADMIN_EMAIL": "boss"})
 
 
-def demoted_at_once(engine, ids: tuple[int, int]) -> list[str]:
-    """Both accounts demoted to rep by two threads at the same moment; the refusals' codes."""
-    barrier = threading.Barrier(len(ids))
-    refused: list[str] = []
-
-    def demote(account_id: int) -> None:
-        barrier.wait()
-        try:
-            Accounts(engine, cheap_hasher()).set_role(account_id, "rep")
-        except AccountError as error:
-            refused.append(error.code)
-
-    threads = [threading.Thread(target=demote, args=(account_id,)) for account_id in ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return refused
-
-
 def test_two_admins_demoting_each_other_at_once_leave_one_admin(engine):
     # The check ("another admin is left") and the change were two transactions: two admins taking
     # each other's role at the same moment could both pass the check and leave none.
@@ -340,6 +321,9 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin(engine):
         for other in store.all():
             if other.id not in (first.id, second.id) and other.is_admin:
                 store.set_role(other.id, "rep")
-        refused = demoted_at_once(engine, (first.id, second.id))
+        one, other = Accounts(engine, cheap_hasher()), Accounts(engine, cheap_hasher())
+        raised = at_once(partial(one.set_role, first.id, "rep"), partial(other.set_role, second.id, "rep"))
+        refused = [error.code for error in raised if isinstance(error, AccountError)]
+        assert [e for e in raised if e is not None and not isinstance(e, AccountError)] == []
         admins = [a.email for a in store.all() if a.is_admin and not a.disabled]
         assert len(admins) == 1 and refused == ["last_admin"], (attempt, admins, refused)
