@@ -1,0 +1,104 @@
+"""The studio's index `/demos` after a year of links and calls: a fixed number of database queries
+whatever the number of links (one per link before: 3,000 links took 1.2-1.8 s on this machine kind),
+and links that ended more than a month ago folded away behind "Show older links" (all 3,000 made a
+4.7 MB page)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import event, insert
+
+from webcall.calllog import calls, links
+
+from .conftest import sign_in
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture
+def app(make_sales_app):
+    return make_sales_app()
+
+
+def made(svc, count: int, *, ended_days_ago: float | None = None) -> list[str]:
+    """`count` links on alpenblick, each with two calls (the later one lasting 60 s); active unless
+    `ended_days_ago` says when they expired."""
+    now = datetime.now(UTC)
+    expires = now + timedelta(days=7) if ended_days_ago is None else now - timedelta(days=ended_days_ago)
+    ids = [uuid.uuid4().hex[:16] for _ in range(count)]
+    link_rows = [
+        dict(
+            link_id=link_id,
+            demo="alpenblick",
+            label=f"Prospect {link_id}",
+            variables="{}",
+            token="t",
+            created_at=expires - timedelta(days=7),
+            expires_at=expires,
+            created_by="web",
+            owner="ann@example.com",
+        )
+        for link_id in ids
+    ]
+    call_rows = [
+        dict(
+            demo="alpenblick",
+            link_id=link_id,
+            call_id=str(uuid.uuid4()),
+            mode="voice",
+            outcome="created",
+            created_at=expires - timedelta(days=6, minutes=minutes),
+            status="completed",
+            duration_seconds=seconds,
+        )
+        for link_id in ids
+        for minutes, seconds in ((10, 300), (5, 60))
+    ]
+    with svc.calllog.engine.begin() as db:
+        db.execute(insert(links), link_rows)
+        db.execute(insert(calls), call_rows)
+    return ids
+
+
+def queries_of(client, svc, url: str) -> tuple[int, str]:
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    event.listen(svc.calllog.engine, "before_cursor_execute", count)
+    try:
+        html = client.get(url).get_data(as_text=True)
+    finally:
+        event.remove(svc.calllog.engine, "before_cursor_execute", count)
+    return len(seen), html
+
+
+def test_the_index_asks_the_database_the_same_few_times_for_5_links_or_50(client, svc):
+    sign_in(client)
+    made(svc, 5)
+    few, html = queries_of(client, svc, "/demos")
+    made(svc, 45)
+    many, html = queries_of(client, svc, "/demos")
+    assert many == few, (few, many)
+    rows = re.findall(r'<tr id="link-.*?</tr>', html, re.S)
+    assert len(rows) == 50
+    # Each link's last call is the later one (60 s), not the longer one.
+    assert all('<td data-col="duration">1 min</td>' in row for row in rows)
+
+
+def test_links_that_ended_a_month_ago_are_folded_away(client, svc):
+    sign_in(client)
+    recent = made(svc, 3, ended_days_ago=29)
+    old = made(svc, 4, ended_days_ago=31)
+    active = made(svc, 2)
+    html = client.get("/demos").get_data(as_text=True)
+    shown = set(re.findall(r'<tr id="link-(\w+)"', html))
+    assert shown == set(recent + active)
+    assert "4 links that ended over 30 days ago" in html and 'href="/demos?older=1#demo-alpenblick"' in html
+    html = client.get("/demos?older=1").get_data(as_text=True)
+    assert set(re.findall(r'<tr id="link-(\w+)"', html)) == set(recent + active + old)
