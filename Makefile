@@ -51,6 +51,7 @@ bench: setup
 	$(PY) -m bench.text_greeting
 	$(PY) -m bench.page_cpu
 	$(PY) -m bench.widget_bytes
+	$(PY) -m bench.studio_index
 
 setup:
 	@bash scripts/setup.sh

@@ -1,0 +1,147 @@
+"""The studio's index `/demos` after a year of share links, against a new team's, in the same run:
+the same app code on two SQLite databases, one with `--links` links (three calls each) made one every
+two hours, the baseline with 100; the median time of the page (Flask's test client, no network),
+its size and its database queries. No itellico is asked (the page reads the call log only).
+
+    make bench            (or: .venv/bin/python -m bench.studio_index --links 3000)
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import event, insert
+
+from bench.common import summary, table, write
+from webcall import accounts, create_app
+from webcall.calllog import calls, links
+from webcall.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN, PASSWORD = "admin@example.com", "bench studio password"
+
+
+def studio(folder: Path, count: int):  # noqa: ANN201 (a Flask app)
+    settings = Settings(
+        api_key="never-used",
+        agent_id="3f7c2b1e-8a4d-4c6b-9e2f-1a5d7c9b0e41",
+        base_url="http://127.0.0.1:9",
+        secret_key="bench-studio-secret-key-0123456789",
+        sales_password=PASSWORD,
+        sales_admin_email=ADMIN,
+        database_url=f"sqlite:///{folder}/studio.sqlite3",
+        demos_file=str(ROOT / "demos.toml"),
+    )
+    app = create_app({"settings": settings, "TESTING": True})
+    now = datetime.now(UTC)
+    link_rows, call_rows = [], []
+    for n in range(count):
+        made = now - timedelta(hours=2 * n)
+        link_id = uuid.uuid4().hex[:16]
+        link_rows.append(
+            {
+                "link_id": link_id,
+                "demo": ("alpenblick", "northwind")[n % 2],
+                "label": f"Prospect {n}",
+                "variables": "{}",
+                "token": "t",
+                "created_at": made,
+                "expires_at": made + timedelta(days=7),
+                "created_by": "web",
+                "owner": ADMIN,
+            }
+        )
+        for minutes in (10, 60, 600):
+            call_rows.append(
+                {
+                    "demo": link_rows[-1]["demo"],
+                    "link_id": link_id,
+                    "call_id": str(uuid.uuid4()),
+                    "mode": "voice",
+                    "outcome": "created",
+                    "created_at": made + timedelta(minutes=minutes),
+                    "status": "completed",
+                    "duration_seconds": 120,
+                }
+            )
+    engine = app.extensions["webcall"].calllog.engine
+    with engine.begin() as db:
+        db.execute(insert(links), link_rows)
+        db.execute(insert(calls), call_rows)
+    return app
+
+
+def signed_in(app):  # noqa: ANN001, ANN201
+    client = app.test_client()
+    page = client.get("/demos/login").get_data(as_text=True)
+    token = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    answer = client.post("/demos/login", data={"email": ADMIN, "password": PASSWORD, "csrf": token})
+    if answer.status_code != 302:
+        raise SystemExit("could not sign in to the bench's studio")
+    return client
+
+
+def measure(app, requests: int) -> dict[str, float]:  # noqa: ANN001
+    client = signed_in(app)
+    queries: list[str] = []
+    engine = app.extensions["webcall"].calllog.engine
+    event.listen(engine, "before_cursor_execute", lambda *args: queries.append(args[2]))
+    client.get("/demos")  # warm: templates compiled, caches filled
+    queries.clear()
+    times, size = [], 0
+    for _ in range(requests):
+        start = time.perf_counter()
+        answer = client.get("/demos")
+        times.append((time.perf_counter() - start) * 1000)
+        size = len(answer.data)
+    return {**summary(times), "bytes": size, "queries": len(queries) / requests}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--links", type=int, default=3000)
+    parser.add_argument("--requests", type=int, default=15)
+    options = parser.parse_args()
+    accounts.make_hasher = lambda: accounts.PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    with tempfile.TemporaryDirectory() as small, tempfile.TemporaryDirectory() as large:
+        base = measure(studio(Path(small), 100), options.requests)
+        year = measure(studio(Path(large), options.links), options.requests)
+    rows = [
+        [
+            "median (ms)",
+            f"{base['median']:.0f}",
+            f"{year['median']:.0f}",
+            f"{year['median'] / base['median']:.2f}x",
+        ],
+        ["p95 (ms)", f"{base['p95']:.0f}", f"{year['p95']:.0f}", f"{year['p95'] / base['p95']:.2f}x"],
+        [
+            "page (KB)",
+            f"{base['bytes'] / 1024:.0f}",
+            f"{year['bytes'] / 1024:.0f}",
+            f"{year['bytes'] / base['bytes']:.2f}x",
+        ],
+        [
+            "queries",
+            f"{base['queries']:.0f}",
+            f"{year['queries']:.0f}",
+            f"{year['queries'] / base['queries']:.2f}x",
+        ],
+    ]
+    print(
+        table(
+            f"/demos with {options.links} links vs 100 (three calls each)",
+            ["measure", "baseline: 100 links", f"{options.links} links", "ratio"],
+            rows,
+        )
+    )
+    print(f"\nresults: {write('studio_index', {'baseline': base, 'year': year, 'links': options.links})}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
