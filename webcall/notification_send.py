@@ -63,7 +63,12 @@ def duration_text(seconds: int | None) -> str:
 
 
 def call_notice(
-    *, delivery_id: int, call: dict[str, Any], link_label: str | None, call_url: str, kind: str = "ended"
+    *,
+    delivery_id: int,
+    call: dict[str, Any],
+    link_label: str | None,
+    call_url: str | None,
+    kind: str = "ended",
 ) -> Notice:
     """What a call's notification says: `ended` (its status and duration) or `analysed`. itellico's
     docs describe no field of the analysis event's payload (no summary), so that one says the
@@ -80,12 +85,13 @@ def call_notice(
         "link_id": call.get("link_id"),
         "link_label": link_label,
     }
+    details = call_url or f"the studio's Calls page, call {call['call_id']}."
     if kind == "analysed":
-        text = f"{where} was analysed: analysis ready. Details: {call_url}"
+        text = f"{where} was analysed: analysis ready. Details: {details}"
         subject = f"Call analysed: {call['demo']} · {label}"
     else:
         status = call.get("status") or "completed"
-        text = f"{where} ended: {status}, {duration_text(call.get('duration_seconds'))}. Details: {call_url}"
+        text = f"{where} ended: {status}, {duration_text(call.get('duration_seconds'))}. Details: {details}"
         subject = f"Call ended: {call['demo']} · {label}"
         fields.update(status=status, duration_seconds=call.get("duration_seconds"))
     return Notice(subject=subject, text=text, fields={**fields, "call_url": call_url})

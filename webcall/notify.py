@@ -132,6 +132,12 @@ def attempt(engine: Engine, settings: Settings, delivery_id: int) -> tuple[str, 
     return status, delay
 
 
+def call_page(settings: Settings, call_id: str | None) -> str | None:
+    """The call's studio page as a full address, or None without WEBCALL_PUBLIC_URL: the worker has
+    no request to take one from, and a bare path is a link to nowhere in Slack or a mail client."""
+    return f"{settings.public_url}/demos/calls/{call_id}" if settings.public_url and call_id else None
+
+
 def _notice(engine: Engine, settings: Settings, delivery: Delivery) -> Notice | None:
     if delivery.kind == "test":
         return test_notice(delivery.id)
@@ -143,14 +149,12 @@ def _notice(engine: Engine, settings: Settings, delivery: Delivery) -> Notice | 
         ).first()
     if row is None:
         return None
-    base = settings.public_url or ""
-    url = f"{base}/demos/calls/{delivery.call_id}"
     return call_notice(
         delivery_id=delivery.id,
         kind=delivery.kind,
         call=dict(row._mapping),
         link_label=row.label,
-        call_url=url,
+        call_url=call_page(settings, delivery.call_id),
     )
 
 

@@ -36,7 +36,8 @@ def init_app(app: Flask) -> None:
     if settings.environment == "production" and not settings.public_url:
         log.warning(
             "OPERATOR: WEBCALL_PUBLIC_URL is not set, so same-origin API calls are judged by the Host "
-            "header; set it to the address visitors use (e.g. https://demo.example.com)"
+            "header and rep notifications carry no link to the call; set it to the address visitors use "
+            "(e.g. https://demo.example.com)"
         )
     if settings.trusted_proxy_hops:
         hops = settings.trusted_proxy_hops

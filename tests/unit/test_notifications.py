@@ -33,12 +33,14 @@ SIGNING = "notify-signing-secret-0123456789"
 def notify_app(make_sales_app, **changes: Any) -> Any:
     """The app with webhooks in and notifications out, its receivers on loopback; `changes` add to it."""
     return make_sales_app(
-        webhook_secret=SECRET,
-        notify_signing_secret=SIGNING,
-        notify_allow_private_targets=True,  # the receiver is on loopback
-        notify_timeout_seconds=1.0,
-        public_url="https://demo.example.com",
-        **changes,
+        **{
+            "webhook_secret": SECRET,
+            "notify_signing_secret": SIGNING,
+            "notify_allow_private_targets": True,  # the receiver is on loopback
+            "notify_timeout_seconds": 1.0,
+            "public_url": "https://demo.example.com",
+            **changes,
+        }
     )
 
 
@@ -403,13 +405,31 @@ def test_the_notice_text_is_plain_for_slack():
         delivery_id=7,
         call={"call_id": "c-1", "demo": "northwind", "link_id": "L1", "status": None, "duration_seconds": 42},
         link_label=None,
-        call_url="/demos/calls/c-1",
+        call_url="https://demo.example.com/demos/calls/c-1",
     )
     body = json.loads(notice.json_body())
     assert body["text"] == (
-        "Your prospect's call on demo northwind (link 'L1') ended: completed, 42 s. Details: /demos/calls/c-1"
+        "Your prospect's call on demo northwind (link 'L1') ended: completed, 42 s."
+        " Details: https://demo.example.com/demos/calls/c-1"
     )
     assert body["link_label"] is None and body["delivery_id"] == 7
+
+
+def test_without_a_public_address_the_notice_names_the_call_instead_of_a_broken_link(make_sales_app):
+    # The task worker has no request to take an address from: "Details: /demos/calls/…" was a link
+    # to nowhere in Slack or a mail client.
+    app = notify_app(make_sales_app, public_url=None)
+    client = app.test_client()
+    sign_in(client)
+    with webhook_receiver() as receiver:
+        set_prefs(client, receiver.url)
+        call_id = call_on_rep_link(app)
+        end(client, call_id)
+        work(app)
+        (got,) = receiver.wait_for(1)
+    body = json.loads(got.body)
+    assert "/demos/calls/" not in body["text"] and body["call_url"] is None
+    assert body["text"].endswith(f"Details: the studio's Calls page, call {call_id}.")
 
 
 def test_the_rep_account_must_exist_and_be_enabled(app, client):

@@ -160,11 +160,11 @@ def test_the_analysed_notice_and_its_email_subject():
             "duration_seconds": None,
         },
         link_label=None,
-        call_url="/demos/calls/c-1",
+        call_url="https://demo.example.com/demos/calls/c-1",
     )
     assert notice.text == (
         "Your prospect's call on demo northwind (link 'L1') was analysed: analysis ready. "
-        "Details: /demos/calls/c-1"
+        "Details: https://demo.example.com/demos/calls/c-1"
     )
     assert notice.subject == "Call analysed: northwind · L1"
     assert json.loads(notice.json_body())["event"] == "call.analysed"
