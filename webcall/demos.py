@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
+from .setting_values import ORIGIN_EXAMPLE, web_origin
 from .settings import Settings, SettingsError
 
 DEFAULT_SLUG = "default"
@@ -184,10 +185,10 @@ class DemoModel(_Strict):
     def _origins(cls, values: list[str]) -> list[str]:
         origins = []
         for item in values:
-            parts = urlsplit(item)
-            if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
-                raise ValueError(f"{item!r} is not an origin like https://www.example.com")
-            origins.append(f"{parts.scheme}://{parts.netloc}")
+            origin = web_origin(item)
+            if origin is None:
+                raise ValueError(f"{item!r} is not {ORIGIN_EXAMPLE}")
+            origins.append(origin)
         return origins
 
     def profile(self, slug: str, default_agent_id: str, default_max_seconds: int | None) -> DemoProfile:

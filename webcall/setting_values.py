@@ -81,6 +81,45 @@ def url_parts(name: str, raw: str, what: str) -> SplitResult:
     return parts
 
 
+ORIGIN_EXAMPLE = "an origin like https://www.example.com"
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def web_origin(raw: str) -> str | None:
+    """`raw` as a browser writes it in an Origin header, or None if it is no http(s) origin: scheme and
+    host in lower case, an international name in punycode, no default port, no slash. The API compares
+    the header with the allowed origins as text, so "https://WWW.Acme.Example:443/" kept as typed
+    allowed nothing (demos' `allowed_origins`, WEBCALL_ALLOWED_ORIGINS)."""
+    try:
+        parts = urlsplit(raw.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    host = parts.hostname
+    if (
+        parts.scheme not in _DEFAULT_PORTS
+        or not host
+        or port == 0
+        or "@" in parts.netloc
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+    ):
+        return None
+    if ":" in host:
+        try:
+            host = f"[{ipaddress.IPv6Address(host)}]"
+        except ValueError:
+            return None
+    else:
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            return None
+    shown_port = f":{port}" if port is not None and port != _DEFAULT_PORTS[parts.scheme] else ""
+    return f"{parts.scheme}://{host}{shown_port}"
+
+
 def header_secret(name: str, raw: str | None) -> str | None:
     """A key or token sent or compared in an HTTP header: printable ASCII, no whitespace. A zero-width
     or non-breaking space copied along with it otherwise fails every request (or crashes the client).

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .setting_values import (
+    ORIGIN_EXAMPLE,
     EnvFileError,
     Getter,
     SettingsError,
@@ -29,6 +30,7 @@ from .setting_values import (
     optional_int,
     url_parts,
     uuid_value,
+    web_origin,
 )
 
 __all__ = ["EnvFileError", "Settings", "SettingsError", "load_env_file", "mask_password"]
@@ -249,10 +251,10 @@ def _origins(name: str, raw: str | None) -> tuple[str, ...]:
     for item in (part.strip() for part in raw.split(",")):
         if not item:
             continue
-        parts = url_parts(name, item, "an origin like https://www.example.com")
-        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
-            raise SettingsError(name, f"{item!r} is not an origin like https://www.example.com")
-        origins.append(f"{parts.scheme}://{parts.netloc}")
+        origin = web_origin(item)
+        if origin is None:
+            raise SettingsError(name, f"{item!r} is not {ORIGIN_EXAMPLE}")
+        origins.append(origin)
     return tuple(origins)
 
 

@@ -14,6 +14,7 @@ from webcall.settings import Settings, SettingsError
 pytestmark = pytest.mark.unit
 
 PUBLIC = "https://demo.example.com"
+KEY = {"ITELLICOAI_API_KEY": "k", "ITELLICOAI_AGENT_ID": "3f7c2b1e-8a4d-4c6b-9e2f-1a5d7c9b0e41"}
 
 
 def production(settings, **changes):
@@ -103,3 +104,55 @@ def test_forwarded_headers_without_trusted_hops_are_reported_once(settings, stan
         trusted = create_app({"settings": replace(settings, trusted_proxy_hops=1)}).test_client()
         trusted.get("/healthz", headers=proxied)
     assert not [r for r in caplog.records if "X-Forwarded" in r.getMessage()]
+
+
+# -- allowed origins as a browser writes them ----------------------------------------------------
+
+# What a website owner types, and the Origin header their visitors' browsers send for that site.
+AS_SENT = [
+    ("https://www.acme.example", "https://www.acme.example"),
+    ("https://www.acme.example/", "https://www.acme.example"),
+    ("HTTPS://WWW.Acme.Example", "https://www.acme.example"),
+    ("https://www.acme.example:443", "https://www.acme.example"),
+    ("http://localhost:80/", "http://localhost"),
+    ("http://localhost:8000", "http://localhost:8000"),
+    ("https://münchen.example", "https://xn--mnchen-3ya.example"),
+    ("http://[::1]:8080", "http://[::1]:8080"),
+    ("  https://shop.acme.example  ", "https://shop.acme.example"),
+]
+NOT_ORIGINS = [
+    "ftp://acme.example",
+    "https://acme.example/shop",
+    "https://user@acme.example",
+    "acme.example",
+    "https://acme.example?x=1",
+    "https://acme.example:0",
+    "https://",
+]
+
+
+@pytest.mark.parametrize(("typed", "sent"), AS_SENT)
+def test_an_allowed_origin_is_kept_as_a_browser_sends_it(settings, standin, typed, sent):
+    # An origin kept as typed ("https://WWW.Acme.Example:443") never equalled the Origin header a
+    # browser sends for that site, so the widget there was refused, with nothing saying why.
+    from webcall.demos import validate_tables
+
+    model = validate_tables({"acme": {"title": "Acme", "allowed_origins": [typed]}}, [], "test")["acme"]
+    assert model.allowed_origins == [sent]
+    allowed = Settings.from_env({**KEY, "WEBCALL_ALLOWED_ORIGINS": typed}).allowed_origins
+    assert allowed == (sent,)
+    client = production(settings, allowed_origins=allowed)  # development takes loopback names as its own
+    preflight = client.options(
+        "/api/calls", headers={"Origin": sent, "Access-Control-Request-Method": "POST"}
+    )
+    assert preflight.status_code == 204 and preflight.headers["Access-Control-Allow-Origin"] == sent
+
+
+@pytest.mark.parametrize("typed", NOT_ORIGINS)
+def test_what_is_not_an_origin_is_refused_by_both(typed):
+    from webcall.demos import DemoConfigError, validate_tables
+
+    with pytest.raises(DemoConfigError, match="is not an origin"):
+        validate_tables({"acme": {"title": "Acme", "allowed_origins": [typed]}}, [], "test")
+    with pytest.raises(SettingsError, match="WEBCALL_ALLOWED_ORIGINS"):
+        Settings.from_env({**KEY, "WEBCALL_ALLOWED_ORIGINS": typed})
