@@ -19,6 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from .demos import DemoProfile
 from .errors import ApiError, ErrorCode
 from .services import EXTENSION, services
+from .setting_values import web_origin
 
 log = logging.getLogger("webcall.security")
 
@@ -98,8 +99,11 @@ def own_origins() -> tuple[str, ...]:
 
 
 def _origin_of(url: str) -> str:
+    """The origin of an address as a browser writes it (WEBCALL_PUBLIC_URL "https://Demo.Example.com:443"
+    is https://demo.example.com: as typed, it matched no Origin header and refused our own pages)."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+    scheme_and_host = f"{parts.scheme}://{parts.netloc}"
+    return web_origin(scheme_and_host) or scheme_and_host
 
 
 def _cross_origin() -> str | None:

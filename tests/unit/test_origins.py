@@ -156,3 +156,11 @@ def test_what_is_not_an_origin_is_refused_by_both(typed):
         validate_tables({"acme": {"title": "Acme", "allowed_origins": [typed]}}, [], "test")
     with pytest.raises(SettingsError, match="WEBCALL_ALLOWED_ORIGINS"):
         Settings.from_env({**KEY, "WEBCALL_ALLOWED_ORIGINS": typed})
+
+
+def test_the_public_address_counts_as_the_browser_writes_it(settings, standin):
+    # WEBCALL_PUBLIC_URL typed with capitals or a default port made every call from our own pages a
+    # 403 origin_not_allowed in production: the browser's Origin header never equalled it.
+    client = production(settings, public_url="https://Demo.Example.com:443")
+    response = client.post("/api/calls", json={}, headers={"Origin": PUBLIC})
+    assert response.status_code == 201, response.get_json()
