@@ -70,6 +70,17 @@ export function createApiClient({ apiBase = '', fetch: fetchImpl = globalThis.fe
     return readResponse(response);
   }
 
+  /**
+   * Why a create from another site failed as a "network error": a browser hides a refused CORS
+   * preflight (this site is in no demo's allowed origins) as one. The widget's config endpoint tells any
+   * page why (webcall/embed.py); the origin_not_allowed error, or null when it says nothing of the kind.
+   * @param {string|undefined} demo
+   */
+  async function refusedOrigin(demo) {
+    const answer = await request(`/api/demos/${encodeURIComponent(demo || 'default')}/widget`, { method: 'GET' });
+    return !answer.ok && answer.error.code === 'origin_not_allowed' ? answer : null;
+  }
+
   return {
     /**
      * POST /api/calls
@@ -86,6 +97,7 @@ export function createApiClient({ apiBase = '', fetch: fetchImpl = globalThis.fe
       if (result.ok && REQUIRED_CREATE_FIELDS.some((f) => typeof result.data[f] !== 'string' || !result.data[f])) {
         return { ok: false, error: { code: 'bad_response', message: 'create response lacks call_id/token/livekit_url', status: 201 } };
       }
+      if (!result.ok && result.error.code === 'network_error' && base) return (await refusedOrigin(body.demo)) ?? result;
       return result;
     },
 

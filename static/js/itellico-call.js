@@ -206,6 +206,10 @@ export class ItellicoCallElement extends HTMLElement {
   /** @param {ErrorDetail} detail */
   #onError(detail) {
     this.#view.showError(detail); // a fatal one arms the panel; others are announced
+    if (detail.code === 'origin_not_allowed') {
+      // For the site's owner, as the script launcher says it (static/widget.js).
+      warn(`calls from ${location.origin} are not allowed for demo "${this.getAttribute('demo') || 'default'}". Add this origin to the demo's allowed_origins (or to WEBCALL_ALLOWED_ORIGINS).`);
+    }
     if (!detail.fatal) return;
     this.#lastError = detail;
     this.#render();

@@ -554,6 +554,22 @@ def test_inline_element_works_in_page_content_on_another_origin(page, host, widg
     assert rec.errors == []
 
 
+def test_an_inline_element_on_a_site_no_demo_allows_says_so(page, host, widget_app, sandbox):
+    # The browser hides the refused preflight as a network error ("No connection"); the element asks
+    # the widget endpoint why, as the launcher does, and tells the visitor and the site's owner.
+    before = len(sandbox.creates())
+    elsewhere = host.replace("localhost", "127.0.0.1")  # the same host server under a name no demo allows
+    rec = Recorder(page)
+    page.goto(f"{elsewhere}/site/inline?app={widget_app}")
+    element = page.locator(".inline-call itellico-call")
+    element.locator("[part=call-button]").click()
+    expect(page.locator('.inline-call itellico-call[data-state="error"]')).to_have_count(1, timeout=15_000)
+    expect(element.locator(".error-step")).to_contain_text("origin_not_allowed")
+    expect(element.locator(".error-title")).to_have_text("Calls are not enabled on this website")
+    assert any(f"calls from {elsewhere} are not allowed" in w for w in rec.warnings), rec.warnings
+    assert new_creates(sandbox, before) == []
+
+
 # ── the iframe embed ──────────────────────────────────────────────────────────────────────────────
 
 

@@ -64,3 +64,26 @@ test('Retry-After as seconds or an HTTP date', () => {
   assert.equal(parseRetryAfter(new Date(10_000).toUTCString(), 0), 10);
   assert.equal(parseRetryAfter('soon'), undefined);
 });
+
+test('a create refused by CORS on another site asks why, and says the origin is not allowed', async () => {
+  // The browser hides a refused preflight as a network error; the widget's config endpoint answers
+  // any page why (Access-Control-Allow-Origin: *), so an inline element can say so too.
+  const asked = [];
+  const refused = async (url, init) => {
+    asked.push([init?.method ?? 'GET', url]);
+    if (init?.method === 'POST') throw new TypeError('Failed to fetch');
+    return json(403, { error: { code: 'origin_not_allowed', message: 'Calls are not allowed from this website.', request_id: 'r1' } });
+  };
+  const r = await createApiClient({ apiBase: 'https://app.example/', fetch: refused }).createCall({ demo: 'north wind' });
+  assert.equal(r.error.code, 'origin_not_allowed');
+  assert.equal(r.error.status, 403);
+  assert.deepEqual(asked, [['POST', 'https://app.example/api/calls'], ['GET', 'https://app.example/api/demos/north%20wind/widget']]);
+
+  // Really offline: the question fails too, and it stays a network error. Our own page asks nothing.
+  const offline = createApiClient({ apiBase: 'https://app.example', fetch: async () => { throw new TypeError('Failed to fetch'); } });
+  assert.equal((await offline.createCall({ demo: 'x' })).error.code, 'network_error');
+  let calls = 0;
+  const own = createApiClient({ fetch: async () => { calls += 1; throw new TypeError('Failed to fetch'); } });
+  assert.equal((await own.createCall({ demo: 'x' })).error.code, 'network_error');
+  assert.equal(calls, 1);
+});
