@@ -28,9 +28,11 @@ from flask import (
     render_template,
     request,
     send_from_directory,
+    url_for,
 )
 
 from . import ROOT
+from .demo_page import preview_image, public_base
 from .services import services
 from .settings import Settings, SettingsError
 
@@ -88,7 +90,13 @@ def index() -> str:
     demo = services().demos.get(None)
     # `?mode=text` opens the page ready to type: a person without a microphone needs no detour.
     mode = request.args.get("mode") if request.args.get("mode") in ("voice", "text") else None
-    return render_template("index.html", demo=demo, mode=mode or demo.default_mode)
+    return render_template(
+        "index.html",
+        demo=demo,
+        mode=mode or demo.default_mode,
+        page_url=public_base() + url_for("pages.index"),
+        preview_image=preview_image(demo),
+    )
 
 
 @bp.get("/vendor/<name>")

@@ -70,6 +70,9 @@ def test_a_shared_public_demo_link_unfurls_with_its_title_and_brand(client, svc)
     assert found["og:image"] == "http://localhost/static/demos/acme.png" and "description" not in found
     # A link-only demo's page names nothing, in a preview neither.
     assert metas(client.get("/demo/alpenblick").get_data(as_text=True)) == {"color-scheme": "light dark"}
+    # The click-to-talk page unfurls as its demo, the default.
+    found = metas(client.get("/").get_data(as_text=True))
+    assert found["og:title"] == svc.demos.get(None).title and found["og:url"] == "http://localhost/"
 
 
 def test_brand_css_carries_the_accent(client):
