@@ -58,3 +58,20 @@ def at_once(*actions: Callable[[], object]) -> list[BaseException | None]:
     for thread in threads:
         thread.join()
     return raised
+
+
+def admins_demoting_each_other(first: Any, second: Any, tag: str) -> tuple[list[str], list[str]]:
+    """Two new admins (made with accounts store `first`), the only active ones, each demoted to rep at
+    the same moment, one through `first`, one through `second` (another engine or instance); the
+    active admins' emails afterwards and the refusals' codes. Anything else raised fails here."""
+    from webcall.accounts import AccountError
+
+    a = first.add(f"first-{tag}@example.com", "a password for the race", role="admin")
+    b = first.add(f"second-{tag}@example.com", "a password for the race", role="admin")
+    for other in first.all():
+        if other.id not in (a.id, b.id) and other.is_admin:
+            first.set_role(other.id, "rep")
+    raised = at_once(lambda: first.set_role(a.id, "rep"), lambda: second.set_role(b.id, "rep"))
+    assert [e for e in raised if e is not None and not isinstance(e, AccountError)] == []
+    admins = [x.email for x in first.all() if x.is_admin and not x.disabled]
+    return admins, [e.code for e in raised if isinstance(e, AccountError)]

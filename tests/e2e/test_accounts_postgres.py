@@ -20,9 +20,8 @@ from argon2 import PasswordHasher
 from flask import Flask
 from sqlalchemy import create_engine, make_url
 
-from tests.starts import at_once, open_together
+from tests.starts import admins_demoting_each_other, at_once, open_together
 from webcall import accounts, create_app, schema
-from webcall.accounts import AccountError
 from webcall.db import all_tables, engine_for
 from webcall.demo_store import DemoChanged
 from webcall.settings import Settings
@@ -161,15 +160,7 @@ def test_two_admins_demoting_each_other_on_two_instances_leave_one(instances):
     # waits for another admin change (rows locked), not a check made before either change.
     first, second = (app.extensions["webcall"].accounts for app in instances)
     for attempt in range(3):
-        a = first.add(f"pg-first{attempt}@example.com", PASSWORD, role="admin")
-        b = first.add(f"pg-second{attempt}@example.com", PASSWORD, role="admin")
-        for other in first.all():
-            if other.id not in (a.id, b.id) and other.is_admin:
-                first.set_role(other.id, "rep")
-        raised = at_once(partial(first.set_role, a.id, "rep"), partial(second.set_role, b.id, "rep"))
-        refused = [error.code for error in raised if isinstance(error, AccountError)]
-        assert [e for e in raised if e is not None and not isinstance(e, AccountError)] == []
-        admins = [x.email for x in first.all() if x.is_admin and not x.disabled]
+        admins, refused = admins_demoting_each_other(first, second, f"pg-{attempt}")
         assert len(admins) == 1 and refused == ["last_admin"], (attempt, admins, refused)
 
 

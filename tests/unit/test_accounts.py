@@ -4,13 +4,12 @@ against a real (SQLite) database, migrated as the app migrates it."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from functools import partial
 
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select, text
 
-from tests.starts import at_once
+from tests.starts import admins_demoting_each_other
 from webcall.accounts import AccountError, Accounts, users
 from webcall.db import open_database
 from webcall.lockout import LOCK_AFTER, LOCK_MINUTES, THROTTLE_AFTER, THROTTLE_SECONDS, Lockout
@@ -314,16 +313,7 @@ def test_the_first_admin_settings_come_together_and_are_checked():
 def test_two_admins_demoting_each_other_at_once_leave_one_admin(engine):
     # The check ("another admin is left") and the change were two transactions: two admins taking
     # each other's role at the same moment could both pass the check and leave none.
-    store = Accounts(engine, cheap_hasher())
     for attempt in range(5):
-        first = store.add(f"first{attempt}@example.com", PASSWORD, role="admin")
-        second = store.add(f"second{attempt}@example.com", PASSWORD, role="admin")
-        for other in store.all():
-            if other.id not in (first.id, second.id) and other.is_admin:
-                store.set_role(other.id, "rep")
         one, other = Accounts(engine, cheap_hasher()), Accounts(engine, cheap_hasher())
-        raised = at_once(partial(one.set_role, first.id, "rep"), partial(other.set_role, second.id, "rep"))
-        refused = [error.code for error in raised if isinstance(error, AccountError)]
-        assert [e for e in raised if e is not None and not isinstance(e, AccountError)] == []
-        admins = [a.email for a in store.all() if a.is_admin and not a.disabled]
+        admins, refused = admins_demoting_each_other(one, other, f"sqlite-{attempt}")
         assert len(admins) == 1 and refused == ["last_admin"], (attempt, admins, refused)
