@@ -52,7 +52,7 @@ def zone_named(name: str) -> tuple[str | None, tzinfo]:
         return None, UTC
 
 
-# How much of a time `when` writes; static/js/local-time.js shows the same in the rep's own zone.
+# How much of a time `when` writes; static/js/pages/local-time.js shows the same in the rep's own zone.
 _WRITTEN = {"minutes": "%Y-%m-%d %H:%M", "seconds": "%Y-%m-%d %H:%M:%S", "time": "%H:%M"}
 
 
