@@ -48,6 +48,18 @@ def test_link_talk_transcript_revoke_refused(page, browser, pw, studio_url, sand
     expect(row.locator('[data-col="status"]')).to_contain_text("active until")
     link = row.locator("input.copy-source").input_value()
     link_id = row.get_attribute("data-link-id")
+    # Copy: the link is on the clipboard, and a screen reader hears so (the button's own text change
+    # is not announced while it has focus). Without the clipboard the link is selected to copy by hand.
+    copied = page.locator("[data-copy-status]")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=studio_url)
+    row.get_by_role("button", name="Copy link").click()
+    expect(copied).to_have_text("Link copied")
+    assert page.evaluate("navigator.clipboard.readText()") == link
+    page.context.clear_permissions()
+    page.evaluate("Object.defineProperty(navigator, 'clipboard', {value: undefined})")
+    row.get_by_role("button", name="Copy link").click()
+    expect(copied).to_have_text(re.compile(r"^The link is selected: press (Ctrl|⌘)-C to copy it\.$"))
+    assert page.evaluate("getSelection().toString() || document.activeElement.value") == link
 
     # The prospect opens it and talks with Lena (typed, so the words are known exactly).
     before = len(sandbox.creates())

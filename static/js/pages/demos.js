@@ -1,4 +1,13 @@
 // Sales index: copy buttons. Each button names the read-only input whose value it copies.
+// What happened is also said in a status region: a focused button's new text is not announced.
+const copyStatus = document.querySelector('[data-copy-status]');
+const say = (/** @type {string} */ text) => {
+  if (!copyStatus) return;
+  copyStatus.textContent = '';
+  requestAnimationFrame(() => { copyStatus.textContent = text; }); // the same words twice are said twice
+};
+const copyKeys = /Mac|iPhone|iPad/.test(navigator.platform) ? '⌘-C' : 'Ctrl-C';
+
 const label = (button, text) => {
   const original = button.dataset.label ?? button.textContent;
   button.dataset.label = original;
@@ -14,11 +23,13 @@ document.addEventListener('click', async (event) => {
   try {
     await navigator.clipboard.writeText(source.value);
     label(button, 'Copied');
+    say('Link copied');
   } catch {
-    // No clipboard permission (plain http, old browser): select it so Ctrl-C works.
+    // No clipboard (plain http, no permission, an old browser): select it so the keys copy it.
     source.focus();
     source.select();
-    label(button, 'Press Ctrl-C');
+    label(button, `Press ${copyKeys}`);
+    say(`The link is selected: press ${copyKeys} to copy it.`);
   }
 });
 
