@@ -184,7 +184,7 @@ def rows_of(page: Page, table: str) -> list[str]:
 def test_what_a_rep_typed_survives_a_session_that_ended_and_a_form_that_expired(
     browser: Browser, serve_app, tmp_path_factory
 ):
-    # Its own app: three sign-ins here and the module's others would meet the sign-in rate limit.
+    # Its own app and database: the drafts it leaves are this test's alone.
     url = studio_database(tmp_path_factory, "drafts")
     Accounts(open_database(url, ROOT)).add(REP_EMAIL, PASSWORD, role="rep")
     studio_url = serve_app(**studio_settings(url))
