@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import summary, table, write
+from bench.common import ratio_row, summary, table, write
 from sandbox.ports import free_port
 from sandbox.stack import DEFAULT_AGENT_ID
 from sandbox.standin import SANDBOX_ACCOUNT_ID
@@ -144,19 +144,9 @@ def main() -> int:
 
     base, ours = summary(base_lat), summary(app_lat)
     rows = [
-        [
-            "median latency (ms)",
-            f"{base['median']:.2f}",
-            f"{ours['median']:.2f}",
-            f"{ours['median'] / base['median']:.2f}x",
-        ],
-        ["p95 latency (ms)", f"{base['p95']:.2f}", f"{ours['p95']:.2f}", f"{ours['p95'] / base['p95']:.2f}x"],
-        [
-            f"creates/s ({args.workers} clients)",
-            f"{base_rps:.0f}",
-            f"{app_rps:.0f}",
-            f"{app_rps / base_rps:.2f}x",
-        ],
+        ratio_row("median latency (ms)", base["median"], ours["median"], digits=2),
+        ratio_row("p95 latency (ms)", base["p95"], ours["p95"], digits=2),
+        ratio_row(f"creates/s ({args.workers} clients)", base_rps, app_rps),
     ]
     print(
         table(

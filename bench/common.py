@@ -29,6 +29,11 @@ def summary(values: list[float]) -> dict[str, float]:
     }
 
 
+def ratio_row(measure: str, base: float, ours: float, digits: int = 0) -> list[str]:
+    """One row of a results table: the measure, the baseline, ours (to `digits` decimals) and the ratio."""
+    return [measure, f"{base:.{digits}f}", f"{ours:.{digits}f}", f"{ours / base:.2f}x"]
+
+
 def table(title: str, header: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(str(c)) for c in column) for column in zip(header, *rows, strict=True)]
     line = "| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import event, insert
 
-from bench.common import summary, table, write
+from bench.common import ratio_row, summary, table, write
 from webcall import accounts, create_app
 from webcall.calllog import calls, links
 from webcall.settings import Settings
@@ -112,25 +112,10 @@ def main() -> int:
         base = measure(studio(Path(small), 100), options.requests)
         year = measure(studio(Path(large), options.links), options.requests)
     rows = [
-        [
-            "median (ms)",
-            f"{base['median']:.0f}",
-            f"{year['median']:.0f}",
-            f"{year['median'] / base['median']:.2f}x",
-        ],
-        ["p95 (ms)", f"{base['p95']:.0f}", f"{year['p95']:.0f}", f"{year['p95'] / base['p95']:.2f}x"],
-        [
-            "page (KB)",
-            f"{base['bytes'] / 1024:.0f}",
-            f"{year['bytes'] / 1024:.0f}",
-            f"{year['bytes'] / base['bytes']:.2f}x",
-        ],
-        [
-            "queries",
-            f"{base['queries']:.0f}",
-            f"{year['queries']:.0f}",
-            f"{year['queries'] / base['queries']:.2f}x",
-        ],
+        ratio_row("median (ms)", base["median"], year["median"]),
+        ratio_row("p95 (ms)", base["p95"], year["p95"]),
+        ratio_row("page (KB)", base["bytes"] / 1024, year["bytes"] / 1024),
+        ratio_row("queries", base["queries"], year["queries"]),
     ]
     print(
         table(
