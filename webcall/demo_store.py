@@ -43,7 +43,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from .calllog import links
-from .db import metadata
+from .db import aware, metadata
 from .demos import (
     DEFAULT_SLUG,
     DemoConfigError,
@@ -207,8 +207,7 @@ class DemoStore:
             ).first()
         if found is None:
             return None
-        at = found.updated_at if found.updated_at.tzinfo else found.updated_at.replace(tzinfo=UTC)  # SQLite
-        return StoredDemo(found.settings, at, found.updated_by)
+        return StoredDemo(found.settings, aware(found.updated_at), found.updated_by)
 
     def get(self, slug: str | None) -> DemoProfile | None:
         return self.registry().get(slug)

@@ -10,6 +10,7 @@ from flask import Flask
 from markupsafe import Markup
 
 from .calllog import OPEN_STATUSES, REFRESH_WINDOW
+from .db import aware
 
 
 def init_app(app: Flask) -> None:
@@ -59,7 +60,7 @@ _WRITTEN = {"minutes": "%Y-%m-%d %H:%M", "seconds": "%Y-%m-%d %H:%M:%S", "time":
 def when(value: datetime, shown: str = "minutes") -> Markup:
     """A stored time as the studio writes it: UTC, and saying so, in a <time> element that the page's
     script (static/js/pages/studio.js) rewrites into the rep's own time zone."""
-    value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+    value = aware(value).astimezone(UTC)
     return Markup('<time datetime="{}" data-local="{}">{} UTC</time>').format(
         value.isoformat(), shown, value.strftime(_WRITTEN[shown])
     )
