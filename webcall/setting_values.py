@@ -85,6 +85,9 @@ ORIGIN_EXAMPLE = "an origin like https://www.example.com"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+_HOST_NAME = re.compile(r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?")
+
+
 def web_origin(raw: str) -> str | None:
     """`raw` as a browser writes it in an Origin header, or None if it is no http(s) origin: scheme and
     host in lower case, an international name in punycode, no default port, no slash. The API compares
@@ -116,6 +119,8 @@ def web_origin(raw: str) -> str | None:
             host = host.encode("idna").decode("ascii")
         except UnicodeError:
             return None
+        if not _HOST_NAME.fullmatch(host):
+            return None  # "acme .example": Python's IDNA codec passes it; no browser's Origin is it
     shown_port = f":{port}" if port is not None and port != _DEFAULT_PORTS[parts.scheme] else ""
     return f"{parts.scheme}://{host}{shown_port}"
 

@@ -299,6 +299,10 @@ def check_public_url(name: str, raw: str | None) -> str | None:
     parts = url_parts(name, raw, what)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
         raise SettingsError(name, f"{mask_password(raw)!r} is not {what}")
+    if web_origin(f"{parts.scheme}://{parts.netloc}") is None:
+        # A user@ part or a host no browser has: no Origin header would ever equal this address, so
+        # production would refuse every call from our own pages (security.own_origins).
+        raise SettingsError(name, f"{mask_password(raw)!r} is not {what} (no user@, a plain host name)")
     return raw.rstrip("/")
 
 

@@ -128,6 +128,10 @@ NOT_ORIGINS = [
     "https://acme.example?x=1",
     "https://acme.example:0",
     "https://",
+    # A host no browser can have: the Origin header never equals it, so the site is never allowed.
+    "https://acme .example",
+    "https://acme..example",
+    "https://<acme>.example",
 ]
 
 

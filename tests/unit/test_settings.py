@@ -122,6 +122,10 @@ BAD_URLS = [
     ("WEBCALL_ALLOWED_ORIGINS", "https://a.example:abc"),
     ("WEBCALL_PUBLIC_URL", "https://[::1"),
     ("WEBCALL_PUBLIC_URL", "https://x.com:abc"),
+    # Addresses a browser's Origin never equals: same-origin checks would refuse our own pages.
+    ("WEBCALL_PUBLIC_URL", "https://user@demo.example.com"),
+    ("WEBCALL_PUBLIC_URL", "https://demo .example.com"),
+    ("WEBCALL_PUBLIC_URL", "https://demo..example.com"),
     ("WEBCALL_RATE_LIMIT_STORAGE_URI", "redis://[::1"),
     ("WEBCALL_RATE_LIMIT_STORAGE_URI", "redis://host:abc/0"),
     ("WEBCALL_TASK_QUEUE_URL", "redis://[::1"),
