@@ -40,6 +40,10 @@ from .db import now as _now
 from .links import ShareLink
 
 log = logging.getLogger("webcall.calllog")
+# Links that ended (expired or revoked) longer ago than this are folded away in the studio (/demos'
+# "Show older links", the calls page's link filter): a year of links made /demos megabytes long and
+# the filter a 3,000-entry list. Their calls stay in /demos/calls.
+FOLD_ENDED_AFTER = timedelta(days=30)
 
 # Statuses that may still change; anything else (completed, failed, transferred, …) is final.
 OPEN_STATUSES = frozenset({"in_progress", "queued", "ringing", "initiated", "waiting", "unknown"})
@@ -123,6 +127,12 @@ class LinkRecord:
         if self.revoked_at is not None:
             return "revoked"
         return "expired" if self.expired else "active"
+
+    @property
+    def long_ended(self) -> bool:
+        """Expired or revoked over FOLD_ENDED_AFTER ago: folded away in the studio's lists."""
+        ended = self.revoked_at if self.revoked_at is not None else self.expires_at
+        return ended < _now() - FOLD_ENDED_AFTER
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ and CSV export are webcall/studio_calls.py.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import tzinfo
 from typing import Any
 
 from flask import (
@@ -72,7 +72,7 @@ def index() -> Response | str:
     older = request.args.get("older") == "1"
     for demo in svc.demos:
         demo_links = [link for link in links if link.demo == demo.slug]
-        shown = demo_links if older else [link for link in demo_links if not _long_ended(link)]
+        shown = demo_links if older else [link for link in demo_links if not link.long_ended]
         demo_calls = [call for call in calls if call.demo == demo.slug]
         by_demo[demo.slug] = {
             "links": [(link, link_stats.get(link.link_id), _link_url(link)) for link in shown],
@@ -188,16 +188,6 @@ def _stored_link(link_id: str) -> LinkRecord:
 def _reps_zone() -> tzinfo:
     """The zone of a date the rep typed: the browser's, sent by the form (static/js/pages/studio.js)."""
     return zone_named(request.form.get("tz", ""))[1]
-
-
-# Links that ended (expired or revoked) longer ago than this are folded away on /demos ("Show older
-# links"): a year of links made the page megabytes long. Their calls stay in /demos/calls.
-FOLD_ENDED_AFTER = timedelta(days=30)
-
-
-def _long_ended(link: LinkRecord) -> bool:
-    ended = link.revoked_at if link.revoked_at is not None else link.expires_at
-    return link.status != "active" and ended < datetime.now(UTC) - FOLD_ENDED_AFTER
 
 
 def default_label(variables: dict[str, str]) -> str:

@@ -50,7 +50,10 @@ def calls_list() -> str:
     try:
         rows = find_calls(svc.calllog.engine, chosen, limit=PAGE_LIMIT)
         owners = reps(svc.calllog.engine)
-        known_links = svc.calllog.links()
+        # As /demos shows them (older ones are there, behind "Show older links"), and the chosen one.
+        known_links = [
+            link for link in svc.calllog.links() if not link.long_ended or link.link_id == chosen.link
+        ]
     except SQLAlchemyError as error:
         log.error("calllog read failed: %s", type(error).__name__)
         rows, owners, known_links = [], [], []

@@ -102,3 +102,20 @@ def test_links_that_ended_a_month_ago_are_folded_away(client, svc):
     assert "4 links that ended over 30 days ago" in html and 'href="/demos?older=1#demo-alpenblick"' in html
     html = client.get("/demos?older=1").get_data(as_text=True)
     assert set(re.findall(r'<tr id="link-(\w+)"', html)) == set(recent + active + old)
+
+
+def test_the_calls_filter_lists_the_links_the_index_shows_and_the_chosen_one(client, svc):
+    # The calls page's link filter listed every link ever made: a year of links made a 3,000-entry
+    # select (a 200 KB page) of mostly long-ended links. It lists what /demos shows unfolded now.
+    sign_in(client)
+    recent = made(svc, 3, ended_days_ago=29)
+    old = made(svc, 4, ended_days_ago=31)
+    active = made(svc, 2)
+    html = client.get("/demos/calls").get_data(as_text=True)
+    listed = set(re.findall(r'<option value="(\w{16})"', html))
+    assert listed == set(recent + active)
+    assert 'href="/demos?older=1"' in html  # where the older links (and their calls) are
+    # A long-ended link chosen from /demos ("calls" of an older link) stays chosen and listed.
+    html = client.get(f"/demos/calls?link={old[0]}").get_data(as_text=True)
+    assert set(re.findall(r'<option value="(\w{16})"', html)) == set(recent + active + old[:1])
+    assert f'<option value="{old[0]}" selected>' in html
