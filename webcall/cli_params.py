@@ -11,7 +11,8 @@ from typing import Any
 
 import click
 
-from .settings import SettingsError, check_public_url
+from .setting_checks import check_public_url
+from .settings import SettingsError
 
 
 def not_utf8(what: str) -> click.ClickException:
@@ -42,7 +43,7 @@ class Text(click.ParamType):
 
 
 class PublicUrl(click.ParamType):
-    """An http(s) address like WEBCALL_PUBLIC_URL, with the same rule (settings.check_public_url)."""
+    """An http(s) address like WEBCALL_PUBLIC_URL, with the same rule (setting_checks.check_public_url)."""
 
     name = "url"
 

@@ -101,10 +101,10 @@ def own_origins() -> tuple[str, ...]:
 def _origin_of(url: str) -> str:
     """The origin of an address as a browser writes it (WEBCALL_PUBLIC_URL "https://Demo.Example.com:443"
     is https://demo.example.com: as typed, it matched no Origin header and refused our own pages).
-    settings.check_public_url refuses a public URL that has none, so there always is one."""
+    setting_checks.check_public_url refuses a public URL that has none, so there always is one."""
     parts = urlsplit(url)
     origin = web_origin(f"{parts.scheme}://{parts.netloc}")
-    assert origin is not None, "WEBCALL_PUBLIC_URL passed settings.check_public_url"
+    assert origin is not None, "WEBCALL_PUBLIC_URL passed setting_checks.check_public_url"
     return origin
 
 

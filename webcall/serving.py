@@ -15,8 +15,9 @@ import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .setting_checks import log_format_of
 from .setting_values import cannot_start, whole_number
-from .settings import SettingsError, log_format_of
+from .settings import SettingsError
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")  # gunicorn's; it ignores any other
 _HOST_NAME = re.compile(

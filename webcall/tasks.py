@@ -67,7 +67,7 @@ def _enqueue(task: Any, name: str, key: object) -> bool:
 
 
 def make_huey(url: str, root: Path) -> Huey:
-    """The queue of `url` (checked by webcall.settings.task_queue_url). An SQLite file that cannot be
+    """The queue of `url` (checked by webcall/setting_checks.py task_queue_url). An SQLite file that cannot be
     used (a directory, a path under a file, a file that is no database) is a SettingsError naming
     WEBCALL_TASK_QUEUE_URL, one line like a bad WEBCALL_DATABASE_URL file; Redis is not reached here."""
     if url.startswith("sqlite:///"):

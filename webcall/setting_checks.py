@@ -1,0 +1,282 @@
+"""The checks of the app's own settings (webcall/settings.py `Settings.from_env`): one function per
+setting or group, each returning the value to keep or raising `SettingsError` with one line naming
+the setting. The value kinds gunicorn and `make run` share are in webcall/setting_values.py.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from pathlib import Path
+
+from .setting_values import (
+    ORIGIN_EXAMPLE,
+    Getter,
+    SettingsError,
+    flag,
+    header_name,
+    header_secret,
+    is_digits,
+    mask_password,
+    number,
+    optional_int,
+    url_parts,
+    web_origin,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Used when WEBCALL_DEMOS_FILE is not set and this file exists (it ships with two example demos).
+DEFAULT_DEMOS_FILE = "demos.toml"
+DEFAULT_TASK_QUEUE_URL = "sqlite:///instance/tasks.sqlite3"
+MIN_SALES_PASSWORD = 10
+LOG_FORMATS = ("text", "json")
+
+
+def log_format_of(get: Getter) -> str:
+    """WEBCALL_LOG_FORMAT, for the app and for gunicorn's own lines (webcall/serving.py)."""
+    log_format = (get("WEBCALL_LOG_FORMAT") or "text").lower()
+    if log_format not in LOG_FORMATS:
+        raise SettingsError("WEBCALL_LOG_FORMAT", f"{log_format!r} is not text or json")
+    return log_format
+
+
+def database_url(name: str, raw: str, environment: str) -> str:
+    """Parsed as SQLAlchemy will (webcall/db.py), so that a bad port stops the start with one line and
+    the message does not show the URL's password. Production keeps its data: no in-memory SQLite."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    what = (
+        "a database URL like sqlite:///instance/webcall.sqlite3 or postgresql+psycopg://user:password@host/db"
+    )
+    try:
+        url = make_url(raw)
+        port = url.port
+    except (ArgumentError, ValueError):
+        raise SettingsError(name, f"{mask_password(raw)!r} is not {what}") from None
+    if port is not None and not 0 < port < 65536:
+        raise SettingsError(name, f"{mask_password(raw)!r}: port {port} is not in 1..65535")
+    if (
+        environment == "production"
+        and url.get_backend_name() == "sqlite"
+        and url.database in (None, "", ":memory:")
+    ):
+        raise SettingsError(
+            name,
+            f"{raw!r} is an in-memory database: production would lose every account, demo and call at "
+            "each restart, and each gunicorn worker would have its own. Use a file or PostgreSQL",
+        )
+    return raw
+
+
+def base_url(name: str, value: str) -> str:
+    parts = url_parts(name, value, "an http(s) URL")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(name, f"{mask_password(value)!r} is not an http(s) URL")
+    if parts.query or parts.fragment:
+        raise SettingsError(name, "must not carry a query or fragment")
+    return value.rstrip("/")
+
+
+def origins(name: str, raw: str | None) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    origins = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        origin = web_origin(item)
+        if origin is None:
+            raise SettingsError(name, f"{item!r} is not {ORIGIN_EXAMPLE}")
+        origins.append(origin)
+    return tuple(origins)
+
+
+def demos_file(name: str, raw: str | None) -> str | None:
+    if raw is None:
+        default = PROJECT_ROOT / DEFAULT_DEMOS_FILE
+        return str(default) if default.is_file() else None
+    path = Path(raw)
+    if not path.is_absolute():
+        path = PROJECT_ROOT / path
+    if not path.is_file():
+        raise SettingsError(name, f"{raw!r}: no such file")
+    return str(path)
+
+
+def sales_password(name: str, raw: str | None) -> str | None:
+    if raw is not None and len(raw) < MIN_SALES_PASSWORD:
+        raise SettingsError(name, f"must be at least {MIN_SALES_PASSWORD} characters")
+    return raw
+
+
+def admin_email(password: str | None, raw: str | None) -> str | None:
+    """The first admin's email; required with WEBCALL_SALES_PASSWORD, which is that admin's password."""
+    from .accounts import AccountError, check_email  # accounts imports db, which imports this module
+
+    name = "WEBCALL_SALES_ADMIN_EMAIL"
+    if raw is None:
+        if password is not None:
+            raise SettingsError(name, "is not set; WEBCALL_SALES_PASSWORD is this first admin's password")
+        return None
+    try:
+        return check_email(raw)
+    except AccountError as error:
+        raise SettingsError(name, f"{raw!r}: {error.message}") from None
+
+
+def check_public_url(name: str, raw: str | None) -> str | None:
+    """An http(s) address the app is reached at (no query or fragment), without a trailing slash."""
+    if raw is None:
+        return None
+    what = "a URL like https://demo.example.com"
+    parts = url_parts(name, raw, what)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise SettingsError(name, f"{mask_password(raw)!r} is not {what}")
+    if web_origin(f"{parts.scheme}://{parts.netloc}") is None:
+        # A user@ part or a host no browser has: no Origin header would ever equal this address, so
+        # production would refuse every call from our own pages (security.own_origins).
+        raise SettingsError(name, f"{mask_password(raw)!r} is not {what} (no user@, a plain host name)")
+    return raw.rstrip("/")
+
+
+def check_tls_proxy(environment: str, public_url: str | None, hops: int) -> None:
+    """An https public address served by gunicorn over plain http means a TLS proxy is in front;
+    without trusting it every visitor shares the proxy's IP (one rate-limit budget for all), cookies
+    lose `Secure` and HSTS is never sent. Refusing to start is visible before any visitor is."""
+    if environment == "production" and public_url and public_url.startswith("https://") and hops == 0:
+        raise SettingsError(
+            "WEBCALL_TRUSTED_PROXY_HOPS",
+            f"is 0, but WEBCALL_PUBLIC_URL is {public_url}: set it to the number of TLS proxies in front of "
+            "the app (usually 1), and keep HOST=127.0.0.1 so nobody can reach the app around them",
+        )
+
+
+def rate(name: str, get: Getter, default: str) -> str:
+    from limits import parse_many
+
+    raw = get(name) or default
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise SettingsError(name, f"{raw!r} is not a rate like 10/minute or 100 per hour") from None
+    return raw
+
+
+def storage_uri(name: str, get: Getter) -> str:
+    raw = get(name) or "memory://"
+    what = "memory:// or a redis:// URI"
+    if url_parts(name, raw, what).scheme not in (
+        "memory",
+        "redis",
+        "rediss",
+        "redis+sentinel",
+        "redis+cluster",
+    ):
+        raise SettingsError(name, f"{mask_password(raw)!r} is not {what}")
+    return raw
+
+
+def csp_sources(name: str, raw: str | None) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    sources = tuple(raw.split())
+    for source in sources:
+        if not re.fullmatch(r"(wss?|https?)://[A-Za-z0-9.\-\[\]:*]+", source):
+            raise SettingsError(name, f"{source!r} is not a ws(s)/http(s) origin")
+    return sources
+
+
+def check_metrics_allow(environment: str, networks: tuple[str, ...], hops: int) -> None:
+    """Production runs behind a reverse proxy (docs/deployment.md). With no trusted hops the app sees
+    the proxy's address for every visitor, so when the proxy is on the same host every request comes
+    from loopback: allowing loopback would serve /metrics to the whole internet. Refuse to start."""
+    if environment != "production" or hops:
+        return
+    for network in networks:
+        parsed = ipaddress.ip_network(network)
+        loopback = ipaddress.ip_network("127.0.0.0/8" if parsed.version == 4 else "::1/128")
+        if parsed.overlaps(loopback):
+            raise SettingsError(
+                "WEBCALL_METRICS_ALLOW",
+                f"allows {network}, but WEBCALL_TRUSTED_PROXY_HOPS is 0: behind a reverse proxy on this host "
+                "every visitor comes from loopback. Set the hops, or scrape with WEBCALL_METRICS_TOKEN",
+            )
+
+
+def webhook_secret(name: str, raw: str | None) -> str | None:
+    raw = header_secret(name, raw)
+    if raw is not None and len(raw) < 16:
+        raise SettingsError(name, "must be at least 16 characters (copy the signing secret from itellico)")
+    return raw
+
+
+def webhook_headers(get: Getter) -> dict[str, str]:
+    signature = header_name("WEBCALL_WEBHOOK_SIGNATURE_HEADER", get, "X-Itellico-Signature")
+    timestamp = header_name("WEBCALL_WEBHOOK_TIMESTAMP_HEADER", get, "X-Itellico-Timestamp")
+    if signature.lower() == timestamp.lower():  # HTTP header names ignore case
+        raise SettingsError(
+            "WEBCALL_WEBHOOK_TIMESTAMP_HEADER", f"is the signature's header too ({signature}): name another"
+        )
+    return {"webhook_signature_header": signature, "webhook_timestamp_header": timestamp}
+
+
+def task_queue_url(get: Getter) -> str:
+    """WEBCALL_TASK_QUEUE_URL, checked; the worker (webcall/worker.py) reads it through here too."""
+    name = "WEBCALL_TASK_QUEUE_URL"
+    raw = get(name) or DEFAULT_TASK_QUEUE_URL
+    what = "sqlite:///<file> (relative to the project, or sqlite:////<absolute path>), redis://… or memory://"
+    parts = url_parts(name, raw, what)
+    if raw == "memory://":
+        return raw
+    # Exactly the spellings webcall.tasks.make_huey serves: anything else fell back to an in-process
+    # queue the worker never sees (sqlite://file, SQLITE:///…), or put a query into the file name.
+    if raw.startswith("sqlite:///"):
+        ok = bool(parts.path.strip("/")) and not parts.query and not parts.fragment and "?" not in raw
+    else:
+        ok = raw.startswith(("redis://", "rediss://")) and bool(parts.hostname)
+    if not ok:
+        raise SettingsError(name, f"{mask_password(raw)!r} is not {what}")
+    return raw
+
+
+def refresh_minutes(get: Getter) -> int:
+    raw = get("WEBCALL_REFRESH_MINUTES")
+    if raw is None:
+        return 5
+    if not is_digits(raw) or int(raw) > 59 or (int(raw) and 60 % int(raw)):
+        raise SettingsError("WEBCALL_REFRESH_MINUTES", f"{raw!r} is not 0 (off) or a divisor of 60 minutes")
+    return int(raw)
+
+
+def notify_settings(get: Getter, environment: str) -> dict[str, object]:
+    """Rep notifications: SMTP for the emails, the outgoing webhooks' secret, timeout and SSRF guard."""
+    host = get("WEBCALL_SMTP_HOST")
+    sender = get("WEBCALL_SMTP_FROM")
+    if host is not None and sender is None:
+        raise SettingsError(
+            "WEBCALL_SMTP_FROM", "is not set; emails need a From address (WEBCALL_SMTP_HOST is)"
+        )
+    if sender is not None and not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+", sender):
+        raise SettingsError("WEBCALL_SMTP_FROM", f"{sender!r} is not an email address")
+    user, password = get("WEBCALL_SMTP_USER"), get("WEBCALL_SMTP_PASSWORD")
+    if (user is None) != (password is None):
+        raise SettingsError("WEBCALL_SMTP_PASSWORD", "and WEBCALL_SMTP_USER go together: set both or neither")
+    secret = header_secret("WEBCALL_NOTIFY_SIGNING_SECRET", get("WEBCALL_NOTIFY_SIGNING_SECRET"))
+    if secret is not None and len(secret) < 16:
+        raise SettingsError("WEBCALL_NOTIFY_SIGNING_SECRET", "must be at least 16 characters")
+    private = get("WEBCALL_NOTIFY_ALLOW_PRIVATE_TARGETS")
+    return {
+        "smtp_host": host,
+        "smtp_port": optional_int("WEBCALL_SMTP_PORT", get, 1, 65535) or 587,
+        "smtp_from": sender,
+        "smtp_user": user,
+        "smtp_password": password,
+        "smtp_starttls": flag("WEBCALL_SMTP_STARTTLS", lambda n: get(n) or "true"),
+        "notify_signing_secret": secret,
+        "notify_timeout_seconds": number("WEBCALL_NOTIFY_TIMEOUT_SECONDS", get, 10.0, 1, 60),
+        # Development (`make run`: the sandbox, receivers on 127.0.0.1) allows them unless told otherwise.
+        "notify_allow_private_targets": flag("WEBCALL_NOTIFY_ALLOW_PRIVATE_TARGETS", get)
+        if private is not None
+        else environment == "development",
+    }
