@@ -11,9 +11,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from .conftest import SCREENSHOTS, Sandbox, wait_until
+from .screens import no_horizontal_scroll
 from .studio import sign_in, studio_database, studio_settings, type_a_call
 
 ELEMENT = "itellico-call"
@@ -29,6 +30,14 @@ def studio_url(serve_app, tmp_path_factory) -> str:
 def shot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def shown_as(cell: Locator) -> str:
+    """A cell's text as a phone shows it: its label (CSS generated, which innerText leaves out) first."""
+    return cell.evaluate(
+        "td => getComputedStyle(td, '::before').content.replace(/^\"|\"$/g, '').replace(/^none$/, '')"
+        " + td.innerText"
+    )
 
 
 def phone(browser: Browser, pw_devices: dict[str, Any]) -> Page:
@@ -106,6 +115,15 @@ def test_link_talk_transcript_revoke_refused(page, browser, pw, studio_url, sand
         mobile.goto(f"{studio_url}/demos/calls/{call_id}")
         expect(mobile.locator('[data-role="user"]', has_text=QUESTION)).to_have_count(1)
         shot(mobile, "studio-call-detail-phone")
+        # /demos on the phone: its tables stack, each figure says what it is ("1" and "never" alone
+        # said nothing), and the recent calls no longer run off the screen's edge.
+        mobile.goto(f"{studio_url}/demos")
+        no_horizontal_scroll(mobile)
+        link_row = mobile.locator(f"#link-{link_id}")
+        recent = mobile.locator(f'#demo-alpenblick .calls tr[data-call-id="{call_id}"]')
+        assert shown_as(link_row.locator('[data-col="calls"]')) == "Calls: 1"
+        assert shown_as(recent.locator('[data-col="status"]')) == "Status: Completed"
+        shot(mobile, "studio-demos-phone")
     finally:
         mobile.context.close()
 
