@@ -80,6 +80,11 @@ def test_the_sign_in_and_admin_pages_on_a_phone(browser: Browser, pw: Any, studi
     context = browser.new_context(**pw.devices["Pixel 7"])
     try:
         phone = context.new_page()
+        # Chromium's own verdict on each form ("[DOM] Password forms should have (optionally hidden)
+        # username fields"): without one a password manager offered to save a rep's new password as
+        # the admin's own, or could not tell whose password a change was.
+        dom_advice: list[str] = []
+        phone.on("console", lambda m: dom_advice.append(m.text) if m.text.startswith("[DOM]") else None)
         phone.goto(f"{studio_url}/demos/login")
         expect(phone.locator("#email")).to_be_visible()
         no_horizontal_scroll(phone)
@@ -89,6 +94,10 @@ def test_the_sign_in_and_admin_pages_on_a_phone(browser: Browser, pw: Any, studi
         expect(phone.locator(".reps__add")).to_be_visible()
         shoot(phone, "studio-reps-phone")
         no_horizontal_scroll(phone)
+        phone.goto(f"{studio_url}/demos/account")
+        expect(phone.locator("#current")).to_be_visible()
+        no_horizontal_scroll(phone)
+        assert dom_advice == []
     finally:
         context.close()
 
