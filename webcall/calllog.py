@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -27,7 +27,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    func,
     insert,
     or_,
     select,
@@ -133,14 +132,6 @@ class LinkRecord:
         """Expired or revoked over FOLD_ENDED_AFTER ago: folded away in the studio's lists."""
         ended = self.revoked_at if self.revoked_at is not None else self.expires_at
         return ended < _now() - FOLD_ENDED_AFTER
-
-
-@dataclass(frozen=True)
-class LinkStats:
-    calls: int
-    last_call_at: datetime | None
-    last_duration_seconds: int | None
-    total_seconds: int
 
 
 class CallLog:
@@ -254,57 +245,6 @@ class CallLog:
             query = query.where(links.c.demo == demo)
         with self.engine.connect() as db:
             return [_link(row._mapping) for row in db.execute(query)]
-
-    def link_stats(self, link_ids: Iterable[str | None] | None = None) -> dict[str | None, LinkStats]:
-        """Per link id (None = calls without a link, per demo use `demo_stats`)."""
-        made = [calls.c.outcome == "created"]
-        if link_ids is not None:
-            made.append(calls.c.link_id.in_([i for i in link_ids if i is not None]))
-        query = select(
-            calls.c.link_id,
-            func.count(calls.c.id),
-            func.max(calls.c.created_at),
-            func.coalesce(func.sum(calls.c.duration_seconds), 0),
-        ).where(*made)
-        query = query.group_by(calls.c.link_id)
-        # Each link's last call's duration in the same read, not one query per link (3,000 links
-        # made /demos take over a second).
-        newest_first = (calls.c.created_at.desc(), calls.c.id.desc())
-        ranked = (
-            select(
-                calls.c.link_id,
-                calls.c.duration_seconds,
-                func.row_number().over(partition_by=calls.c.link_id, order_by=newest_first).label("n"),
-            )
-            .where(*made)
-            .subquery()
-        )
-        with self.engine.connect() as db:
-            rows = db.execute(query).all()
-            last = dict(
-                db.execute(select(ranked.c.link_id, ranked.c.duration_seconds).where(ranked.c.n == 1)).all()
-            )
-        return {
-            link_id: LinkStats(int(count), _aware(last_at), last.get(link_id), int(total))
-            for link_id, count, last_at, total in rows
-        }
-
-    def demo_stats(self) -> dict[str, LinkStats]:
-        query = (
-            select(
-                calls.c.demo,
-                func.count(calls.c.id),
-                func.max(calls.c.created_at),
-                func.coalesce(func.sum(calls.c.duration_seconds), 0),
-            )
-            .where(calls.c.outcome == "created")
-            .group_by(calls.c.demo)
-        )
-        with self.engine.connect() as db:
-            return {
-                demo: LinkStats(int(count), _aware(last), None, int(total))
-                for demo, count, last, total in db.execute(query).all()
-            }
 
 
 def _call(row: Mapping[str, Any]) -> CallRecord:

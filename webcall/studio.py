@@ -25,9 +25,9 @@ from flask import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import auth, demo_page, formatting, studio_calls
+from . import auth, call_stats, demo_page, formatting, studio_calls
 from .auth import current_owner, rep_required
-from .calllog import CallRecord, LinkRecord, LinkStats
+from .calllog import LinkRecord
 from .demo_page import private_headers, public_base
 from .formatting import zone_named
 from .link_store import LinkChangeError, LinkStore
@@ -59,27 +59,28 @@ auth.register_off_handler(bp)
 def index() -> Response | str:
     svc = services()
     # No itellico look-up here: webhooks and the worker's fallback complete the call log (webcall/refresh.py).
+    engine = svc.calllog.engine
     try:
-        calls = svc.calllog.calls(limit=200)
         links = svc.calllog.links()
-        link_stats = svc.calllog.link_stats()
-        demo_stats = svc.calllog.demo_stats()
+        link_stats = call_stats.link_stats(engine)
+        demo_stats = call_stats.demo_stats(engine)
+        unlinked = call_stats.unlinked_stats(engine)
+        recent = call_stats.recent_calls(engine)
     except SQLAlchemyError as error:
         log.error("calllog read failed: %s", type(error).__name__)
-        calls, links, link_stats, demo_stats = [], [], {}, {}
+        links, link_stats, demo_stats, unlinked, recent = [], {}, {}, {}, {}
     by_demo: dict[str, dict[str, Any]] = {}
     labels = {link.link_id: link.label for link in links}
     older = request.args.get("older") == "1"
     for demo in svc.demos:
         demo_links = [link for link in links if link.demo == demo.slug]
         shown = demo_links if older else [link for link in demo_links if not link.long_ended]
-        demo_calls = [call for call in calls if call.demo == demo.slug]
         by_demo[demo.slug] = {
             "links": [(link, link_stats.get(link.link_id), _link_url(link)) for link in shown],
             "folded": len(demo_links) - len(shown),
-            "calls": demo_calls[:20],
+            "calls": recent.get(demo.slug, []),
             "stats": demo_stats.get(demo.slug),
-            "unlinked": _unlinked_stats(demo_calls),
+            "unlinked": unlinked.get(demo.slug),
         }
     flashed = get_flashed_messages(with_categories=True)
     new_links = [message for category, message in flashed if category == "link"]
@@ -196,16 +197,3 @@ def default_label(variables: dict[str, str]) -> str:
 
 def _link_url(link: LinkRecord) -> str:
     return public_base() + url_for("demo.page", slug=link.demo) + fragment(link.token)
-
-
-def _unlinked_stats(demo_calls: list[CallRecord]) -> LinkStats | None:
-    created = [call for call in demo_calls if call.link_id is None and call.outcome == "created"]
-    if not created:
-        return None
-    last = created[0]
-    return LinkStats(
-        len(created),
-        last.created_at,
-        last.duration_seconds,
-        sum(call.duration_seconds or 0 for call in created),
-    )

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import inspect, select, update
 from sqlalchemy.exc import OperationalError
 
+from webcall import call_stats
 from webcall import db as database
 from webcall.calllog import CallLog, calls
 from webcall.db import engine_for
@@ -104,11 +105,12 @@ def test_links_and_their_stats(log: CallLog):
     log.complete("c2", "completed", 240)
     log.record(demo="acme", mode="voice", outcome="failed:upstream_unavailable", link_id=link.link_id)
     log.record(demo="acme", mode="voice", outcome="created", call_id="c3")
-    stats = log.link_stats()
+    stats = call_stats.link_stats(log.engine)
     assert stats[link.link_id].calls == 2 and stats[link.link_id].total_seconds == 340
     assert stats[link.link_id].last_duration_seconds == 240
     assert stats[None].calls == 1
-    assert log.demo_stats()["acme"].calls == 3
+    assert call_stats.demo_stats(log.engine)["acme"].calls == 3
+    assert call_stats.unlinked_stats(log.engine)["acme"].calls == 1
 
 
 def test_nothing_of_the_conversation_is_stored(log: CallLog):

@@ -88,7 +88,7 @@ def test_the_index_asks_the_database_the_same_few_times_for_5_links_or_50(client
     rows = re.findall(r'<tr id="link-.*?</tr>', html, re.S)
     assert len(rows) == 50
     # Each link's last call is the later one (60 s), not the longer one.
-    assert all('<td data-col="duration">1 min</td>' in row for row in rows)
+    assert all('data-col="duration">1 min</td>' in row for row in rows)
 
 
 def test_links_that_ended_a_month_ago_are_folded_away(client, svc):
@@ -119,3 +119,47 @@ def test_the_calls_filter_lists_the_links_the_index_shows_and_the_chosen_one(cli
     html = client.get(f"/demos/calls?link={old[0]}").get_data(as_text=True)
     assert set(re.findall(r'<option value="(\w{16})"', html)) == set(recent + active + old[:1])
     assert f'<option value="{old[0]}" selected>' in html
+
+
+def calls_on(svc, demo: str, count: int, *, days_ago: float, seconds: int = 30) -> list[str]:
+    """`count` calls without a link on `demo`, a minute apart, the newest `days_ago` days ago."""
+    newest = datetime.now(UTC) - timedelta(days=days_ago)
+    rows = [
+        dict(
+            demo=demo,
+            link_id=None,
+            call_id=str(uuid.uuid4()),
+            mode="voice",
+            outcome="created",
+            created_at=newest - timedelta(minutes=n),
+            status="completed",
+            duration_seconds=seconds,
+        )
+        for n in range(count)
+    ]
+    with svc.calllog.engine.begin() as db:
+        db.execute(insert(calls), rows)
+    return [row["call_id"] for row in rows]
+
+
+def card_of(html: str, slug: str) -> str:
+    return html.split(f'id="demo-{slug}"', 1)[1].split('<section class="demo-card"', 1)[0]
+
+
+def test_a_quiet_demo_keeps_its_figures_and_recent_calls_beside_a_busy_one(client, svc):
+    # /demos read the 200 newest calls of all demos and took each demo's recent calls and its
+    # "Without a link" figures from those: a demo whose calls were older than a busy demo's 200 newest
+    # listed none (its header counted them), and a busy demo's count stopped at 200.
+    sign_in(client)
+    quiet = calls_on(svc, "alpenblick", 3, days_ago=2, seconds=45)
+    calls_on(svc, "northwind", 250, days_ago=0)
+    html = client.get("/demos").get_data(as_text=True)
+    alpenblick, northwind = card_of(html, "alpenblick"), card_of(html, "northwind")
+    assert "3 calls, last" in alpenblick
+    assert set(re.findall(r'data-call-id="([\w-]+)"', alpenblick)) == set(quiet)
+    unlinked = re.search(r'<tr data-link-id="">.*?</tr>', alpenblick, re.S)
+    assert unlinked and re.search(r'data-col="calls">3<', unlinked.group(0)), alpenblick
+    assert '<td data-label="Last duration" data-col="duration">45 s</td>' in unlinked.group(0)
+    unlinked = re.search(r'<tr data-link-id="">.*?</tr>', northwind, re.S)
+    assert unlinked and re.search(r'data-col="calls">250<', unlinked.group(0))
+    assert len(re.findall(r"<tr data-call-id=", northwind)) == 20  # the 20 newest
