@@ -3,7 +3,7 @@ the code uses there too, a session made on one instance is valid on the other, a
 disabling on one ends it on both (the sessions and the lockout live in the database, not in a
 process); and what two people (or two clicks) change at the same moment on two instances: a demo
 saved on one version lands once, two admins cannot demote each other to none, a rep's first
-notification settings saved twice are saved."""
+notification settings saved twice are saved. And the studio index's figures (window functions)."""
 
 from __future__ import annotations
 
@@ -180,3 +180,36 @@ def test_a_reps_first_notification_settings_saved_twice_at_once_are_saved(instan
         assert raised == [None, None], (attempt, raised)  # a refused second insert was a 500
         with engines[0].connect() as db:
             assert get_prefs(db, account.id).webhook_url in urls
+
+
+def test_the_studio_index_figures_on_postgresql(instances):
+    # /demos' figures are window-function reads (webcall/call_stats.py): the same answers here as on SQLite.
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import insert
+
+    from webcall import call_stats
+    from webcall.calllog import calls
+
+    engine = instances[0].extensions["webcall"].calllog.engine
+    now = datetime.now(UTC)
+
+    def call(demo: str, minutes: int, seconds: int, link_id: str | None = None) -> dict[str, Any]:
+        created = now - timedelta(minutes=minutes)
+        return dict(demo=demo, link_id=link_id, call_id=f"{demo}-{minutes}", mode="voice", outcome="created",
+                    created_at=created, status="completed", duration_seconds=seconds)  # fmt: skip
+
+    rows = [call("quiet", 3000 + n, 45) for n in range(3)] + [call("busy", n, 60 + n) for n in range(25)]
+    rows += [call("busy", 100, 300, "link-a"), call("busy", 90, 120, "link-a")]
+    with engine.begin() as db:
+        db.execute(insert(calls), rows)
+    unlinked = call_stats.unlinked_stats(engine)
+    assert (unlinked["quiet"].calls, unlinked["busy"].calls) == (3, 25)
+    busy = unlinked["busy"]
+    assert busy.last_duration_seconds == 60 and busy.total_seconds == sum(range(60, 85))
+    link = call_stats.link_stats(engine)["link-a"]
+    assert (link.calls, link.last_duration_seconds, link.total_seconds) == (2, 120, 420)
+    assert call_stats.demo_stats(engine)["busy"].calls == 27
+    recent = call_stats.recent_calls(engine)
+    assert [c.call_id for c in recent["quiet"]] == ["quiet-3000", "quiet-3001", "quiet-3002"]
+    assert [c.call_id for c in recent["busy"]] == [f"busy-{n}" for n in range(20)]
