@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from .call_queries import CallRow
 
@@ -33,15 +33,22 @@ def safe_cell(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def calls_csv(rows: Iterable[CallRow]) -> str:
+def calls_csv(rows: Iterable[CallRow]) -> Iterator[str]:
+    """The file line by line, so a large export streams instead of being built in memory."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(HEADER)
+
+    def line(cells: Iterable[object]) -> str:
+        out.seek(0)
+        out.truncate()
+        writer.writerow(safe_cell(value) for value in cells)
+        return out.getvalue()
+
+    yield line(HEADER)
     for row in rows:
         call = row.call
-        writer.writerow(
-            safe_cell(value)
-            for value in (
+        yield line(
+            (
                 call.created_at.isoformat(),
                 call.call_id,
                 call.demo,
@@ -54,4 +61,3 @@ def calls_csv(rows: Iterable[CallRow]) -> str:
                 call.duration_seconds,
             )
         )
-    return out.getvalue()
