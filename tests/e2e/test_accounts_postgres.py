@@ -213,3 +213,27 @@ def test_the_studio_index_figures_on_postgresql(instances):
     recent = call_stats.recent_calls(engine)
     assert [c.call_id for c in recent["quiet"]] == ["quiet-3000", "quiet-3001", "quiet-3002"]
     assert [c.call_id for c in recent["busy"]] == [f"busy-{n}" for n in range(20)]
+
+
+def test_the_csv_export_reads_every_call_in_chunks_on_postgresql(instances, monkeypatch):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import insert
+
+    from webcall import call_queries
+    from webcall.calllog import calls
+
+    engine = instances[0].extensions["webcall"].calllog.engine
+    at = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    rows = [
+        dict(demo="export", call_id=f"e{n:02d}", mode="voice", outcome="created", created_at=at - timedelta(seconds=n // 3))  # noqa: E501
+        for n in range(20)
+    ]  # fmt: skip
+    with engine.begin() as db:
+        db.execute(insert(calls), rows)
+    monkeypatch.setattr(call_queries, "EXPORT_CHUNK", 4)  # chunk edges fall inside a second's calls
+    chosen = call_queries.parse_filter({"demo": "export"}, ["export"])
+    ids = [row.call.call_id for row in call_queries.each_call(engine, chosen)]
+    # Newest second first; within a second, the later id first.
+    seconds = [range(first, min(first + 3, 20)) for first in range(0, 20, 3)]
+    assert ids == [f"e{n:02d}" for second in seconds for n in reversed(second)]
