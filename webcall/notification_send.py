@@ -15,6 +15,7 @@ between the check and the connect cannot redirect it. Redirects are not followed
 
 from __future__ import annotations
 
+import email.utils
 import functools
 import ipaddress
 import json
@@ -24,6 +25,7 @@ import ssl
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -224,6 +226,10 @@ def send_email(settings: Settings, to: str, notice: Notice) -> Failure | None:
         message["From"] = settings.smtp_from
         message["To"] = to
         message["Subject"] = notice.subject
+        # Required of every message (RFC 5322), and added by a relay only for its own local clients:
+        # Gmail refuses a message without a Message-ID. Its domain is the sender's, not this host's name.
+        message["Date"] = email.utils.format_datetime(datetime.now(UTC))
+        message["Message-ID"] = email.utils.make_msgid(domain=settings.smtp_from.rpartition("@")[2])
         message.set_content("\n".join(lines))
     except ValueError:  # a header with a line break: trying again cannot change it
         return Failure("bad_message", retry=False)

@@ -11,12 +11,15 @@ httpx)."""
 
 from __future__ import annotations
 
+import email.utils
 import json
+import re
 import socket
 import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -137,6 +140,12 @@ def test_email_goes_to_the_smtp_host_by_its_name(settings):
         assert send_email(local, "rep@example.com", notification_send.test_notice(12)) is None
         to, message = inbox.wait_for_one(5)
     assert to == ["rep@example.com"] and message["Subject"] == "Test notification"
+    # The headers RFC 5322 asks of every message: without a Date and a Message-ID, a relay that does
+    # not add them (Postfix adds them only for its local clients) sends a message Gmail refuses or
+    # files as spam.
+    sent = email.utils.parsedate_to_datetime(message["Date"])
+    assert sent.tzinfo is not None and abs((datetime.now(UTC) - sent).total_seconds()) < 60
+    assert re.fullmatch(r"<[^<>@\s]+@example\.com>", message["Message-ID"] or "")
 
 
 def test_starttls_checks_the_smtp_hosts_certificate_against_its_name(notify_settings, certificates):
