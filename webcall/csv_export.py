@@ -3,6 +3,7 @@
 A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is a formula (or can become
 one) in Excel, LibreOffice and Google Sheets: a link label such as `=HYPERLINK(...)` would run when a
 rep opens the file. Such cells get a leading `'`, which spreadsheets show as text (OWASP's advice).
+The file is UTF-8 with a byte order mark, so Excel shows a label's umlauts.
 """
 
 from __future__ import annotations
@@ -44,7 +45,9 @@ def calls_csv(rows: Iterable[CallRow]) -> Iterator[str]:
         writer.writerow(safe_cell(value) for value in cells)
         return out.getvalue()
 
-    yield line(HEADER)
+    # UTF-8's byte order mark: Excel reads a CSV without it in the computer's old code page
+    # ("Müller" came out as "MÃ¼ller"); LibreOffice, Google Sheets and Python's utf-8-sig skip it.
+    yield "\ufeff" + line(HEADER)
     for row in rows:
         call = row.call
         yield line(

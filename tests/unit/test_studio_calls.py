@@ -56,6 +56,11 @@ def made_at(svc, call_id: str, when: datetime) -> None:
         db.execute(update(calls).where(calls.c.call_id == call_id).values(created_at=when))
 
 
+def csv_rows(response) -> list[dict[str, str]]:
+    """The CSV's rows as a spreadsheet reads them: UTF-8 after its byte order mark."""
+    return list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+
+
 def listed(html: str) -> list[str]:
     return re.findall(r'<tr data-call-id="([^"]*)"', html)
 
@@ -270,7 +275,7 @@ def test_a_calls_status_reads_as_words_everywhere_the_studio_shows_it(client, sv
         cells = re.findall(r'data-col="status">([^<]*)<', client.get(page).get_data(as_text=True))
         assert sorted(cells) == ["Completed", "Did not start: itellico was unavailable", "In progress"], page
     assert 'data-fact="status">In progress<' in client.get(f"/demos/calls/{started}").get_data(as_text=True)
-    rows = list(csv.DictReader(io.StringIO(client.get("/demos/calls.csv").get_data(as_text=True))))
+    rows = csv_rows(client.get("/demos/calls.csv"))
     assert sorted(row["status"] or row["outcome"] for row in rows) == [
         "completed",
         "failed:upstream_unavailable",
@@ -293,7 +298,7 @@ def test_the_csv_has_the_filtered_calls(client, three_calls):
     r = client.get("/demos/calls.csv?demo=northwind")
     assert r.status_code == 200 and r.mimetype == "text/csv"
     assert r.headers["Content-Disposition"].startswith('attachment; filename="calls-')
-    rows = list(csv.DictReader(io.StringIO(r.get_data(as_text=True))))
+    rows = csv_rows(r)
     assert [row["call_id"] for row in rows] == [c["third"], c["second"]]
     assert rows[1]["link_label"] == "Bob's prospect" and rows[1]["rep"] == "bob@example.com"
     assert rows[1]["created_at"] == "2026-03-02T23:59:00+00:00" and rows[0]["link_id"] == ""
@@ -321,9 +326,21 @@ def test_the_csv_has_every_call_however_many(client, svc):
         db.execute(insert(calls), rows)
     r = client.get("/demos/calls.csv")
     assert r.status_code == 200 and r.mimetype == "text/csv"
-    ids = [row["call_id"] for row in csv.DictReader(io.StringIO(r.get_data(as_text=True)))]
+    ids = [row["call_id"] for row in csv_rows(r)]
     assert len(ids) == len(set(ids)) == 10_050
     assert ids[:4] == ["c00002", "c00001", "c00000", "c00005"] and ids[-1] == "c10047"
+
+
+def test_the_csv_opens_in_excel_with_its_umlauts(client, svc, standin):
+    # Excel reads a CSV without a byte order mark in the computer's old code page: "Müller, Zürich"
+    # showed as "MÃ¼ller, ZÃ¼rich". The file starts with UTF-8's mark now (LibreOffice, Google Sheets
+    # and Python's utf-8-sig read it too).
+    link = with_link(svc, "Müller, Zürich", "ann@example.com")
+    a_call(client, "alpenblick", link.token)
+    sign_in(client)
+    body = client.get("/demos/calls.csv").get_data()
+    assert body.startswith(b"\xef\xbb\xbfcreated_at,")
+    assert [row["link_label"] for row in csv_rows(client.get("/demos/calls.csv"))] == ["Müller, Zürich"]
 
 
 def test_the_csv_is_safe_against_formula_injection(client, svc, standin):
@@ -331,7 +348,7 @@ def test_the_csv_is_safe_against_formula_injection(client, svc, standin):
         link = with_link(svc, label, "=cmd|'/c calc'!A0")
         a_call(client, "alpenblick", link.token)
     sign_in(client)
-    rows = list(csv.DictReader(io.StringIO(client.get("/demos/calls.csv").get_data(as_text=True))))
+    rows = csv_rows(client.get("/demos/calls.csv"))
     assert len(rows) == 6
     for row in rows:
         assert row["link_label"].startswith("'") and row["rep"] == "'=cmd|'/c calc'!A0"
@@ -387,7 +404,7 @@ def test_the_first_and_last_dates_there_are_filter_or_are_refused_never_a_500(
     assert r.status_code == 200, r.get_data(as_text=True)[:2000]
     body = r.get_data(as_text=True)
     if path.endswith(".csv"):
-        assert [row["call_id"] for row in csv.DictReader(io.StringIO(body))] == [three_calls[k] for k in kept]
+        assert [row["call_id"] for row in csv_rows(r)] == [three_calls[k] for k in kept]
         return
     assert listed(body) == [three_calls[k] for k in kept]
     problems = re.findall(r'<p class="form-error" role="alert">(.*?)</p>', body)
