@@ -51,13 +51,12 @@ def calls_list() -> str:
     try:
         rows = find_calls(svc.calllog.engine, chosen, limit=PAGE_LIMIT)
         owners = reps(svc.calllog.engine)
-        # As /demos shows them (older ones are there, behind "Show older links"), and the chosen one.
-        known_links = [
-            link for link in svc.calllog.links() if not link.long_ended or link.link_id == chosen.link
-        ]
+        every_link = svc.calllog.links()
     except SQLAlchemyError as error:
         log.error("calllog read failed: %s", type(error).__name__)
-        rows, owners, known_links = [], [], []
+        rows, owners, every_link = [], [], []
+    # As /demos shows them (older ones are there, behind "Show older links"), and the chosen one.
+    known_links = [link for link in every_link if not link.long_ended or link.link_id == chosen.link]
     return render_template(
         "calls.html",
         rows=rows,
@@ -66,6 +65,7 @@ def calls_list() -> str:
         demos=list(svc.demos),
         reps=owners,
         links=known_links,
+        folded_links=len(every_link) - len(known_links),
         limit=PAGE_LIMIT,
     )
 

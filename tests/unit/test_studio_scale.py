@@ -109,12 +109,14 @@ def test_the_calls_filter_lists_the_links_the_index_shows_and_the_chosen_one(cli
     # select (a 200 KB page) of mostly long-ended links. It lists what /demos shows unfolded now.
     sign_in(client)
     recent = made(svc, 3, ended_days_ago=29)
-    old = made(svc, 4, ended_days_ago=31)
     active = made(svc, 2)
+    assert "ended over 30 days ago" not in client.get("/demos/calls").get_data(as_text=True)
+    old = made(svc, 4, ended_days_ago=31)
     html = client.get("/demos/calls").get_data(as_text=True)
     listed = set(re.findall(r'<option value="(\w{16})"', html))
     assert listed == set(recent + active)
-    assert 'href="/demos?older=1"' in html  # where the older links (and their calls) are
+    # Where the older links (and their calls) are, said when there are some.
+    assert '4 links that ended over 30 days ago: <a href="/demos?older=1">on Demos</a>' in html
     # A long-ended link chosen from /demos ("calls" of an older link) stays chosen and listed.
     html = client.get(f"/demos/calls?link={old[0]}").get_data(as_text=True)
     assert set(re.findall(r'<option value="(\w{16})"', html)) == set(recent + active + old[:1])
