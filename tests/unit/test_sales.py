@@ -320,8 +320,9 @@ def test_formatting():
     assert ago(now - timedelta(hours=3, minutes=5), now) == "3 h ago"
     assert ago(now - timedelta(seconds=20), now) == "just now"
     assert ago(None) == "never"
+    # No duration is the en dash every studio table shows for "none" (a hyphen stood beside them).
     assert [duration(s) for s in (None, 45, 240, 245, 3900)] == [
-        "-",
+        "–",
         "45 s",
         "4 min",
         "4 min 5 s",
