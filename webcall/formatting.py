@@ -81,7 +81,7 @@ def ago(value: datetime | None, now: datetime | None = None) -> str:
 
 def duration(seconds: int | None) -> str:
     if seconds is None:
-        return "–"
+        return "\N{EN DASH}"  # what the studio's tables show for "none"
     if seconds < 60:
         return f"{seconds} s"
     minutes, rest = divmod(seconds, 60)

@@ -322,7 +322,7 @@ def test_formatting():
     assert ago(None) == "never"
     # No duration is the en dash every studio table shows for "none" (a hyphen stood beside them).
     assert [duration(s) for s in (None, 45, 240, 245, 3900)] == [
-        "–",
+        "\N{EN DASH}",
         "45 s",
         "4 min",
         "4 min 5 s",
