@@ -107,7 +107,20 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         if settings.sales_admin_email and settings.sales_password:
             accounts.first_admin(settings.sales_admin_email, settings.sales_password)
 
-    from . import admin, api, cli, demo_cli, embed, health, pages, ratelimit, security, studio, users_cli
+    from . import (
+        admin,
+        api,
+        backup_cli,
+        cli,
+        demo_cli,
+        embed,
+        health,
+        pages,
+        ratelimit,
+        security,
+        studio,
+        users_cli,
+    )
 
     app.register_blueprint(health.bp)
     app.register_blueprint(metrics.bp)
@@ -136,6 +149,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     cli.demos.add_command(demo_cli.export_command)
     app.cli.add_command(cli.demos)
     app.cli.add_command(users_cli.users)
+    app.cli.add_command(backup_cli.backup_command)
     _register_error_pages(app)
     return app
 

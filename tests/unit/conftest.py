@@ -36,14 +36,13 @@ def make_sales_app(settings: Settings, tmp_path) -> Callable[..., Flask]:
     """The app with demos.toml, the sales index on and its own SQLite call log; `changes` override."""
 
     def make(**changes: Any) -> Flask:
-        changed = replace(
-            settings,
+        defaults: dict[str, Any] = dict(
             demos_file=str(ROOT / "demos.toml"),
             sales_password=SALES_PASSWORD,
             sales_admin_email=ADMIN_EMAIL,
             database_url=f"sqlite:///{tmp_path}/calls.sqlite3",
-            **changes,
         )
+        changed = replace(settings, **(defaults | changes))
         return create_app({"settings": changed, "TESTING": True})
 
     return make

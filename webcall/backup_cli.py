@@ -1,0 +1,58 @@
+"""`flask --app app backup FILE`: a copy of the app's SQLite database (accounts, demos, links, logos,
+the call log, notification settings), taken while the app and the worker run.
+
+Copying the file is not a backup: in WAL mode (webcall/db.py) the newest commits, at first even the
+tables, live in `<file>-wal` until a checkpoint, and a copy made during a write can be torn. SQLite's
+online backup reads one consistent snapshot while writers go on. The copy is checked (`PRAGMA
+integrity_check`) and appears under FILE only when whole; an existing FILE is never overwritten.
+PostgreSQL has its own tool, pg_dump (docs/operations.md#backups).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from .services import services
+
+
+@click.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(target: Path) -> None:
+    """Copy the app's SQLite database to TARGET (a new file) while the app runs."""
+    url = services().calllog.engine.url
+    if url.get_backend_name() != "sqlite":
+        raise click.ClickException(
+            f"the database is {url.get_backend_name()}: back it up with its own tool (pg_dump for "
+            "PostgreSQL; docs/operations.md#backups)"
+        )
+    if url.database in (None, "", ":memory:"):
+        raise click.ClickException("the database is in memory: there is nothing on disk to back up")
+    if target.exists():
+        raise click.ClickException(f"{target} exists; name a new file (a backup never overwrites one)")
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        size = _copy(Path(url.database), partial)
+        os.link(partial, target)  # fails if TARGET appeared meanwhile: nothing is overwritten
+    except (OSError, sqlite3.Error) as error:
+        raise click.ClickException(f"cannot back up to {target}: {error}") from None
+    finally:
+        partial.unlink(missing_ok=True)
+    click.echo(f"backed up {url.database} to {target} ({size // 1024} KB, integrity ok)")
+
+
+def _copy(source: Path, partial: Path) -> int:
+    """SQLite's online backup of `source` into `partial`, checked; returns its size in bytes."""
+    partial.unlink(missing_ok=True)  # left by a backup that was killed
+    with closing(sqlite3.connect(source, timeout=30)) as src, closing(sqlite3.connect(partial)) as dst:
+        src.backup(dst)
+        problem = dst.execute("PRAGMA integrity_check").fetchone()[0]
+        if problem != "ok":
+            raise sqlite3.DatabaseError(f"the copy failed its integrity check: {problem}")
+    return partial.stat().st_size
