@@ -23,6 +23,7 @@ from flask import (
     request,
     url_for,
 )
+from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import auth, call_stats, demo_page, formatting, studio_calls
@@ -167,13 +168,18 @@ def extend_link(link_id: str) -> Response:
     except (LinkError, LinkChangeError) as error:
         flash(str(error), "error")
     else:
-        when = changed.expires_at.strftime("%Y-%m-%d %H:%M UTC")
-        flash(f"The link {link.label!r} now expires {when}.", "done")
+        # A <time>, shown in the rep's zone as every studio time (Flask's session keeps Markup as such).
+        flash(
+            Markup("The link {} now expires {}.").format(
+                repr(link.label), formatting.when(changed.expires_at)
+            ),
+            "done",
+        )
         log.info(
             "share link extended link_id=%s demo=%s expires=%s by=%s",
             link_id,
             link.demo,
-            when,
+            changed.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
             current_owner(),
         )
     return redirect(url_for("sales.index", _anchor=f"link-{link_id}"))

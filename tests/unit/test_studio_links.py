@@ -126,6 +126,19 @@ def test_a_link_whose_revocation_cannot_be_checked_is_refused(client, svc, stand
 # -- extend ---------------------------------------------------------------------------------
 
 
+def test_the_extend_notice_shows_a_label_as_text(client, svc):
+    # The notice is markup now (its time is a <time>); the rep's label in it stays text.
+    link = stored_link(svc, label="<img src=x onerror=alert(1)>")
+    sign_in(client)
+    post_form(client, f"/demos/links/{link.link_id}/extend", expires="2d")
+    notice = re.search(
+        r'<p class="notice notice--done"[^>]*>(.*?)</p>', client.get("/demos").get_data(as_text=True)
+    )
+    assert (
+        notice and "&lt;img src=x onerror=alert(1)&gt;" in notice.group(1) and "<img" not in notice.group(1)
+    )
+
+
 def test_an_extended_link_works_past_the_expiry_in_its_token(client, svc, standin):
     link = stored_link(svc, exp_in=-30)  # its token expired half a minute ago
     assert create(client, link.token).get_json()["error"]["code"] == "link_expired"
@@ -139,6 +152,11 @@ def test_an_extended_link_works_past_the_expiry_in_its_token(client, svc, standi
     assert len(standin.creates()) == 1
     index = client.get("/demos").get_data(as_text=True)
     assert 'data-status="active"' in row(index, link.link_id) and "now expires" in index
+    # The new expiry as every studio time: a <time> the page shows in the rep's zone (it was bare UTC
+    # text beside the row's local time).
+    assert re.search(
+        r'now expires <time datetime="[^"]+\+00:00" data-local="minutes">[^<]+ UTC</time>\.', index
+    )
     # The database's expiry counts both ways: shortened into the past, the link is expired again.
     with svc.calllog.engine.begin() as db:
         db.execute(links.update().values(expires_at=datetime(2020, 1, 1, tzinfo=UTC)))
