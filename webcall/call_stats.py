@@ -21,23 +21,25 @@ _NEWEST_FIRST = (calls.c.created_at.desc(), calls.c.id.desc())
 
 
 @dataclass(frozen=True)
-class LinkStats:
+class CallStats:
+    """The calls made (created upstream) of one link, demo or demo's unlinked calls."""
+
     calls: int
     last_call_at: datetime | None
     last_duration_seconds: int | None
     total_seconds: int
 
 
-def link_stats(engine: Engine) -> dict[str | None, LinkStats]:
+def link_stats(engine: Engine) -> dict[str | None, CallStats]:
     """Per share link id; None is the calls without a link, of all demos (per demo: `unlinked_stats`)."""
     return _stats(engine, calls.c.link_id)
 
 
-def demo_stats(engine: Engine) -> dict[str, LinkStats]:
+def demo_stats(engine: Engine) -> dict[str, CallStats]:
     return _stats(engine, calls.c.demo)
 
 
-def unlinked_stats(engine: Engine) -> dict[str, LinkStats]:
+def unlinked_stats(engine: Engine) -> dict[str, CallStats]:
     """Per demo, its calls made without a share link (from its public page or the widget)."""
     return _stats(engine, calls.c.demo, calls.c.link_id.is_(None))
 
@@ -57,7 +59,7 @@ def recent_calls(engine: Engine, per_demo: int = RECENT_PER_DEMO) -> dict[str, l
     return found
 
 
-def _stats(engine: Engine, key: Any, *where: ColumnElement[bool]) -> dict[Any, LinkStats]:
+def _stats(engine: Engine, key: Any, *where: ColumnElement[bool]) -> dict[Any, CallStats]:
     """The figures of the calls made (`created`) grouped by `key`: two reads, one of them a window
     function for each group's last call's duration."""
     made = (calls.c.outcome == "created", *where)
@@ -84,6 +86,6 @@ def _stats(engine: Engine, key: Any, *where: ColumnElement[bool]) -> dict[Any, L
         rows = db.execute(totals).all()
         last = dict(db.execute(select(ranked.c.key, ranked.c.duration_seconds).where(ranked.c.n == 1)).all())
     return {
-        group: LinkStats(int(count), aware(last_at), last.get(group), int(total))
+        group: CallStats(int(count), aware(last_at), last.get(group), int(total))
         for group, count, last_at, total in rows
     }
