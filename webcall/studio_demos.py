@@ -21,6 +21,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     get_flashed_messages,
     redirect,
@@ -164,12 +165,24 @@ def new() -> Response | tuple[str, int]:
         )
     elif existing is not None and existing.slug == slug:
         form.error("slug", _TAKEN.format(slug=slug))
+    elif slug in _studio_pages():
+        form.error("slug", f"/demos/{slug} is a page of the studio; choose another slug.")
     table = _checked(form, slug, None)
     try:  # None expected: a demo made under this slug since the check above is refused, not replaced
         return _save(form, slug, table, created=True, expected=None)
     except DemoChanged:
         form.error("slug", _TAKEN.format(slug=slug))
         return _render(form, slug=None, status=400)
+
+
+def _studio_pages() -> set[str]:
+    """The studio's own names after /demos/ (calls, reps, new, …): a demo named so has an editor the
+    page takes (/demos/calls/edit was the call detail of a call "edit")."""
+    return {
+        rule.rule.split("/")[2]
+        for rule in current_app.url_map.iter_rules()
+        if rule.rule.startswith("/demos/")
+    }
 
 
 @bp.route("/demos/<slug>/edit", methods=["GET", "POST"])

@@ -348,3 +348,17 @@ def test_what_is_typed_into_an_input_with_attributes_stays_text(rep):
         assert attrs["value"] == payload and "onfocus" not in attrs and "autofocus" not in attrs, attrs
         assert attrs["spellcheck"] == "false"
     assert "<script>alert(2)" not in page and 'onfocus="alert(1)"' not in page
+
+
+def test_a_demo_named_like_a_studio_page_is_refused_next_to_the_slug(rep):
+    # /demos/calls/<call id> is the call detail page, so a demo made with the slug "calls" had an
+    # editor at /demos/calls/edit that said "call not found", and a delete page that did too.
+    for slug in ("calls", "links", "reps", "new", "preview", "notifications", "account", "login"):
+        r = post_form(rep, fields={**FULL, "slug": slug})
+        assert r.status_code == 400 and slug not in tables(rep), slug
+        assert (
+            field_error(r.get_data(as_text=True), "slug")
+            == f"/demos/{slug} is a page of the studio; choose another slug."
+        )
+    assert post_form(rep, fields={**FULL, "slug": "calls-team"}).status_code == 302
+    assert rep.get("/demos/calls-team/edit").status_code == 200
