@@ -1,7 +1,8 @@
 """Settings from the environment (and `.env`), validated once at start.
 
-Every name the app reads is declared here, and `.env.example` documents each one. A bad value
-raises `SettingsError` naming the variable, which `app.py` prints as one line before exiting.
+Every setting the app has is a field of `Settings`, read by `from_env` through the check of each
+(webcall/setting_checks.py), and `.env.example` documents each one. A bad value raises
+`SettingsError` naming the variable, which `app.py` prints as one line before exiting.
 """
 
 from __future__ import annotations
