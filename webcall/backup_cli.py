@@ -35,16 +35,22 @@ def backup_command(target: Path) -> None:
     if url.database in (None, "", ":memory:"):
         raise click.ClickException("the database is in memory: there is nothing on disk to back up")
     if target.exists():
-        raise click.ClickException(f"{target} exists; name a new file (a backup never overwrites one)")
+        raise click.ClickException(_exists(target))
     partial = target.with_name(f".{target.name}.partial")
     try:
         size = _copy(Path(url.database), partial)
-        os.link(partial, target)  # fails if TARGET appeared meanwhile: nothing is overwritten
+        _place(partial, target)
+    except FileExistsError:
+        raise click.ClickException(_exists(target)) from None
     except (OSError, sqlite3.Error) as error:
         raise click.ClickException(f"cannot back up to {target}: {error}") from None
     finally:
         partial.unlink(missing_ok=True)
     click.echo(f"backed up {url.database} to {target} ({size // 1024} KB, integrity ok)")
+
+
+def _exists(target: Path) -> str:
+    return f"{target} exists; name a new file (a backup never overwrites one)"
 
 
 def _copy(source: Path, partial: Path) -> int:
@@ -56,3 +62,16 @@ def _copy(source: Path, partial: Path) -> int:
         if problem != "ok":
             raise sqlite3.DatabaseError(f"the copy failed its integrity check: {problem}")
     return partial.stat().st_size
+
+
+def _place(partial: Path, target: Path) -> None:
+    """`partial` becomes `target`, never over a file there: a hard link fails if one appeared meanwhile.
+    A disk without hard links (exFAT, many network shares) gets a move after one more look."""
+    try:
+        os.link(partial, target)
+    except FileExistsError:
+        raise
+    except OSError:
+        if target.exists():
+            raise FileExistsError(target) from None
+        os.replace(partial, target)

@@ -109,3 +109,16 @@ def test_postgresql_is_pointed_to_pg_dump(make_sales_app, monkeypatch):
     )
     result = app.test_cli_runner().invoke(args=["backup", "out.sqlite3"])
     assert result.exit_code == 1 and "pg_dump" in result.output
+
+
+def test_a_backup_lands_on_a_disk_without_hard_links(app, tmp_path, monkeypatch):
+    # Backup disks are often exFAT or a network share, where a hard link is refused: the backup then
+    # fell over at its last step. It is moved into place instead (still never over an existing file).
+    def refused(*_args: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr("webcall.backup_cli.os.link", refused)
+    result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "usb.sqlite3")])
+    assert result.exit_code == 0, result.output
+    assert rows_in(tmp_path / "usb.sqlite3", "webcall_users") == 1
+    assert not list(tmp_path.glob(".*.partial"))
