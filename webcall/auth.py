@@ -81,6 +81,11 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=LIFETIME,
+        # The cookie only when the session changed (sign-in, a notice, the CSRF token). Re-sent with
+        # every answer, a slow one (the editor's preview, a script) carried the session as it was
+        # when asked, and landing after a save's redirect it took that save's "Saved." away. The
+        # session's end is fixed at sign-in (webcall/sessions.py), so re-sending extended nothing.
+        SESSION_REFRESH_EACH_REQUEST=False,
         # CSRF only where a view asks for it (rep_required, sign-in, sign-out): the JSON API is
         # cross-origin by design and has its own origin checks (webcall/security.py).
         WTF_CSRF_CHECK_DEFAULT=False,
