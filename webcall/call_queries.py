@@ -124,7 +124,7 @@ def find_calls(engine: Engine, chosen: CallFilter, limit: int = PAGE_LIMIT) -> l
 def each_call(engine: Engine, chosen: CallFilter) -> Iterator[CallRow]:
     """Every call that matches, newest first, EXPORT_CHUNK at a time: each read continues after the
     last call of the one before (its time, then its id: calls made in the same second stay apart)."""
-    query = _query(chosen).limit(EXPORT_CHUNK)
+    query = chunk = _query(chosen).limit(EXPORT_CHUNK)
     while True:
         with engine.connect() as db:
             rows = db.execute(query).all()
@@ -133,10 +133,8 @@ def each_call(engine: Engine, chosen: CallFilter) -> Iterator[CallRow]:
         if len(rows) < EXPORT_CHUNK:
             return
         at, last_id = rows[-1].created_at, rows[-1].id
-        query = (
-            _query(chosen)
-            .limit(EXPORT_CHUNK)
-            .where(or_(calls.c.created_at < at, and_(calls.c.created_at == at, calls.c.id < last_id)))
+        query = chunk.where(
+            or_(calls.c.created_at < at, and_(calls.c.created_at == at, calls.c.id < last_id))
         )
 
 
