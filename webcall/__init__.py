@@ -151,6 +151,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.cli.add_command(users_cli.users)
     app.cli.add_command(backup_cli.backup_command)
     _register_error_pages(app)
+    with app.app_context():  # after every blueprint: the studio's page names come from its routes
+        for warning in studio_demos.studio_named(demo.slug for demo in app.extensions[EXTENSION].demos):
+            app.logger.warning("%s", warning)
     return app
 
 

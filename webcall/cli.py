@@ -19,6 +19,7 @@ from .demos import DemoConfigError, DemoRegistry
 from .itellico_errors import UpstreamError
 from .links import LinkError, parse_expiry
 from .services import services
+from .studio_demos import studio_named
 
 demos = AppGroup("demos", help="Sales demos: share links, demos.toml in and out of the database.")
 
@@ -121,4 +122,6 @@ def check_command(path: Path | None, agents: bool) -> None:
         click.echo(problem, err=True)
     if problems:
         raise SystemExit(1)
+    for warning in studio_named(demo.slug for demo in registry):
+        click.echo(f"{source}: warning: {warning}", err=True)
     click.echo(f"{source}: {len(registry)} demos, no mistakes")

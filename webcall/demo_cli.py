@@ -15,6 +15,7 @@ from flask.cli import with_appcontext
 
 from .demos import DemoConfigError
 from .services import services
+from .studio_demos import studio_named
 
 
 @click.command("import")
@@ -37,6 +38,8 @@ def import_command(path: Path, replace_all: bool) -> None:
     for word, slugs in (("added", added), ("replaced", replaced), ("removed", removed)):
         if slugs:
             click.echo(f"{word}: {', '.join(slugs)}")
+    for warning in studio_named(tables):
+        click.echo(f"{path}: warning: {warning}", err=True)
 
 
 @click.command("export")

@@ -26,7 +26,7 @@ from flask import (
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import auth, call_stats, demo_page, formatting, studio_calls
+from . import auth, call_stats, demo_page, formatting, studio_calls, studio_demos
 from .auth import current_owner, rep_required
 from .calllog import LinkRecord
 from .demo_page import private_headers, public_base
@@ -90,6 +90,7 @@ def index() -> Response | str:
     return render_template(
         "demos.html",
         demos=list(svc.demos),
+        studio_named=studio_demos.studio_pages(),  # no editor for these (webcall/studio_demos.py)
         by_demo=by_demo,
         labels=labels,
         new_links=new_links,

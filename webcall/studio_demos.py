@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any, Literal
 
@@ -165,7 +166,7 @@ def new() -> Response | tuple[str, int]:
         )
     elif existing is not None and existing.slug == slug:
         form.error("slug", _TAKEN.format(slug=slug))
-    elif slug in _studio_pages():
+    elif slug in studio_pages():
         form.error("slug", f"/demos/{slug} is a page of the studio; choose another slug.")
     table = _checked(form, slug, None)
     try:  # None expected: a demo made under this slug since the check above is refused, not replaced
@@ -175,7 +176,7 @@ def new() -> Response | tuple[str, int]:
         return _render(form, slug=None, status=400)
 
 
-def _studio_pages() -> set[str]:
+def studio_pages() -> set[str]:
     """The studio's own names after /demos/ (calls, reps, new, …): a demo named so has an editor the
     page takes (/demos/calls/edit was the call detail of a call "edit")."""
     return {
@@ -183,6 +184,18 @@ def _studio_pages() -> set[str]:
         for rule in current_app.url_map.iter_rules()
         if rule.rule.startswith("/demos/")
     }
+
+
+def studio_named(slugs: Iterable[str]) -> list[str]:
+    """A warning for each of `slugs` that the studio cannot edit: the editor refuses these names, but
+    demos.toml and `flask demos import` can still bring one (its public page works)."""
+    pages = studio_pages()
+    return [
+        f"demo {slug!r}: /demos/{slug} is a page of the studio, so the studio cannot open its editor"
+        f" (its page /demo/{slug} works); give it another slug to edit it there"
+        for slug in sorted(slugs)
+        if slug in pages
+    ]
 
 
 @bp.route("/demos/<slug>/edit", methods=["GET", "POST"])

@@ -364,6 +364,17 @@ def test_a_demo_named_like_a_studio_page_is_refused_next_to_the_slug(rep):
     assert rep.get("/demos/calls-team/edit").status_code == 200
 
 
+def test_the_index_offers_no_editor_for_a_demo_named_like_a_studio_page(rep, app):
+    # One brought by demos.toml or `flask demos import` (the editor refuses the name): its "Edit" led
+    # to the call detail page's "call not found"; the card says why it cannot be edited instead.
+    app.extensions["webcall"].demos.save("calls", {"title": "Calls"}, "import:demos.toml")
+    page = rep.get("/demos").get_data(as_text=True)
+    card = re.search(r'<section class="demo-card" id="demo-calls".*?</header>', page, re.S).group(0)
+    assert "/demos/calls/edit" not in card
+    assert "Named like a page of the studio: give it another slug in demos.toml to edit it here." in card
+    assert '/demos/northwind/edit"' in page  # the others keep theirs
+
+
 def test_a_request_of_the_page_still_under_way_does_not_take_the_saved_notice(rep, app):
     # The editor's page loads its preview frame (a POST), scripts and styles; a save clicked while one
     # of them was under way lost its "Saved.": that response carried the session cookie as it was

@@ -199,3 +199,35 @@ def test_import_replace_removes_what_the_file_lacks(app, tmp_path):
     assert result.exit_code == 0, result.output
     assert "added: solo" in result.output and "removed: alpenblick, default, northwind" in result.output
     assert [d.slug for d in app.extensions["webcall"].demos] == ["default", "solo"]
+
+
+STUDIO_NAMED = '[demos.calls]\ntitle = "Calls"\n[demos.solo]\ntitle = "Solo"\n'
+SHADOWED = "demo 'calls': /demos/calls is a page of the studio, so the studio cannot open its editor"
+
+
+def test_import_warns_of_a_demo_named_like_a_studio_page(app, tmp_path):
+    # The editor refuses such a slug; a file can still bring one, and its editor would be the call
+    # detail page (/demos/calls/edit). Imported all the same (its public page works), with a warning.
+    named = tmp_path / "named.toml"
+    named.write_text(STUDIO_NAMED)
+    result = app.test_cli_runner().invoke(args=["demos", "import", str(named)])
+    assert result.exit_code == 0, result.output
+    assert f"{named}: warning: {SHADOWED}" in result.output
+    assert "demo 'solo'" not in result.output
+    assert app.extensions["webcall"].demos.get("calls").title == "Calls"
+
+
+def test_check_warns_of_a_demo_named_like_a_studio_page(app, tmp_path):
+    named = tmp_path / "named.toml"
+    named.write_text(STUDIO_NAMED)
+    result = app.test_cli_runner().invoke(args=["demos", "check", "--file", str(named)])
+    assert result.exit_code == 0, result.output
+    assert f"{named}: warning: {SHADOWED}" in result.output
+
+
+def test_the_start_warns_of_a_stored_demo_named_like_a_studio_page(settings, url, tmp_path, caplog):
+    named = tmp_path / "named.toml"
+    named.write_text(STUDIO_NAMED)
+    with caplog.at_level(logging.WARNING):
+        create_app({"settings": replace(settings, demos_file=str(named), database_url=url), "TESTING": True})
+    assert SHADOWED in caplog.text
