@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy.exc import SQLAlchemyError
 
 from .cli_params import PUBLIC_URL, TEXT
 from .demos import DemoConfigError, DemoRegistry
@@ -70,7 +71,12 @@ def link_command(
         raise click.ClickException(str(error)) from None
     from .studio import default_label
 
-    svc.calllog.add_link(link, label or default_label(pairs), created_by="cli")
+    try:
+        svc.calllog.add_link(link, label or default_label(pairs), created_by="cli")
+    except SQLAlchemyError as error:  # unrecorded, it could never be revoked or counted: not printed
+        raise click.ClickException(
+            f"the link was not made: the database could not record it ({type(error).__name__}); try again"
+        ) from None
     local = f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
     base = (base_url or svc.settings.public_url or local).rstrip("/")
     click.echo(f"{base}{link.path()}")

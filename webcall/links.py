@@ -8,10 +8,11 @@ with the app's secret (itsdangerous, as Flask's sessions are). A changed token f
 ("tampered"); a genuine one past its `exp` is "expired"; only a valid one lets the page call.
 The link id names the link in the call log.
 
-For a link the database knows (webcall/link_registry.py), the database has the last word: a revoked
+For a link the database knows (webcall/link_store.py), the database has the last word: a revoked
 link is "revoked" wherever a token is checked, and its stored expiry replaces the one signed into the
 token, so a rep can extend (or shorten) a link without sending a new URL. A link the database does not
-know (its row could not be written) keeps the token's expiry and cannot be revoked.
+know (its row could not be written: the studio and the CLI no longer hand such a link out) keeps the
+token's expiry and cannot be revoked.
 """
 
 from __future__ import annotations

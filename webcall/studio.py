@@ -8,6 +8,7 @@ and CSV export are webcall/studio_calls.py.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
 
@@ -55,9 +56,23 @@ bp.after_request(private_headers)  # share links are on the index page
 auth.register_off_handler(bp)
 
 
+@dataclass(frozen=True)
+class RefusedLink:
+    """A share link the index's form could not make: which demo's form, what the rep typed (shown
+    again), and why."""
+
+    slug: str
+    values: dict[str, str]
+    error: str
+
+
 @bp.get("/demos")
 @rep_required
 def index() -> Response | str:
+    return _index()
+
+
+def _index(refused: RefusedLink | None = None) -> str:
     svc = services()
     # No itellico look-up here: webhooks and the worker's fallback complete the call log (webcall/refresh.py).
     engine = svc.calllog.engine
@@ -96,6 +111,7 @@ def index() -> Response | str:
         new_links=new_links,
         errors=errors,
         done=done,
+        refused=refused,
         default_expiry=DEFAULT_EXPIRY,
         ephemeral_secret=svc.settings.secret_key_generated,
     )
@@ -103,7 +119,7 @@ def index() -> Response | str:
 
 @bp.post("/demos/<slug>/links")
 @rep_required
-def create_link(slug: str) -> Response:
+def create_link(slug: str) -> Response | tuple[str, int]:
     svc = services()
     demo = svc.demos.get(slug)
     if demo is None or demo.slug != slug:
@@ -113,19 +129,23 @@ def create_link(slug: str) -> Response:
         for name in demo.allowed_variables
         if (value := request.form.get(f"var_{name}", "").strip())
     }
+    typed = {name: request.form.get(name, "") for name in ("label", "expires")}
+    typed |= {f"var_{name}": value for name, value in variables.items()}
     try:
         exp = parse_expiry(request.form.get("expires", "") or DEFAULT_EXPIRY, zone=_reps_zone())
         link = svc.links.issue(demo, variables, exp)
     except LinkError as error:
-        flash(str(error), "error")
-        return redirect(url_for("sales.index", _anchor=f"demo-{slug}"))
+        return _index(RefusedLink(slug, typed, str(error))), 400
     label = request.form.get("label", "").strip() or default_label(variables)
     try:
         svc.calllog.add_link(link, label, created_by="web", owner=current_owner())
     except SQLAlchemyError as error:
+        # Unrecorded, the link could never be revoked, extended or counted (webcall/links.py): the
+        # token is dropped, not handed out.
         calllog_write_failed("add_link")
         log.error("calllog.add_link failed: %s", type(error).__name__)
-        flash("The link was made but could not be saved in the call log.", "error")
+        error_text = "The link was not made: the database could not record it. Try again."
+        return _index(RefusedLink(slug, typed, error_text)), 503
     flash(link.link_id, "link")
     log.info(
         "share link issued link_id=%s demo=%s expires=%s by=%s",

@@ -6,6 +6,7 @@ from dataclasses import replace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from sqlalchemy import text
 
 from webcall import ROOT, create_app
 
@@ -131,3 +132,15 @@ def test_check_agents_asks_itellico(runner, tmp_path, standin):
     assert "demo 'a': agent_id: 00000000-0000-4000-8000-000000000000 is not an agent of this account" in (
         result.stderr
     )
+
+
+def test_a_link_the_database_cannot_record_is_not_printed(app, runner):
+    # Unrecorded, a link could never be revoked, extended or counted: no URL, one line, exit 1.
+    with app.extensions["webcall"].calllog.engine.begin() as db:
+        db.execute(text("ALTER TABLE webcall_links RENAME TO webcall_links_away"))
+    result = runner.invoke(args=["demos", "link", "northwind"])
+    assert result.exit_code == 1, result.output
+    assert "/demo/northwind" not in result.output
+    assert result.output.strip().splitlines() == [
+        "Error: the link was not made: the database could not record it (OperationalError); try again"
+    ]

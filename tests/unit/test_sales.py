@@ -292,10 +292,19 @@ def test_the_link_form_refuses_without_csrf_and_reports_bad_expiry(client, svc):
     sign_in(client)
     assert client.post("/demos/alpenblick/links", data={"var_name": "X"}).status_code == 400
     html = client.get("/demos").get_data(as_text=True)
-    r = client.post("/demos/alpenblick/links", data={"csrf": csrf(html), "expires": "soon"})
-    assert r.status_code == 302
-    assert "use e.g. 30m" in client.get("/demos").get_data(as_text=True)
+    form = {"csrf": csrf(html), "label": "Acme, 12 May", "var_name": "Jonas", "expires": "soon"}
+    r = client.post("/demos/alpenblick/links", data=form)
+    assert r.status_code == 400
+    # Said beside the form it is about, with what the rep typed still in it (it was a redirect that
+    # emptied the form).
+    card = re.search(
+        r'<section class="demo-card" id="demo-alpenblick".*?</form>', r.get_data(as_text=True), re.S
+    )
+    assert "use e.g. 30m" in card.group(0) and 'role="alert"' in card.group(0)
+    for value in ("Acme, 12 May", "Jonas", "soon"):
+        assert f'value="{value}"' in card.group(0), value
     assert svc.calllog.links() == []
+    assert "use e.g. 30m" not in client.get("/demos").get_data(as_text=True)  # said once
 
 
 def test_link_form_is_not_open_without_signing_in(client, svc):

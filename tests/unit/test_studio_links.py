@@ -206,6 +206,24 @@ def test_the_index_shows_owner_status_and_a_made_link_records_its_owner(client, 
     assert "ann@example.com" in html
 
 
+def test_a_link_the_database_cannot_record_is_not_handed_out(client, svc):
+    # It was flashed as "made but could not be saved", with its URL shown nowhere; shared some other
+    # way it could never be revoked, extended or counted. Not made; the rep's typing is not lost.
+    sign_in(client)
+    page = client.get("/demos").get_data(as_text=True)
+    with svc.calllog.engine.begin() as db:
+        db.execute(text("ALTER TABLE webcall_links RENAME TO webcall_links_away"))
+    r = client.post(
+        "/demos/alpenblick/links", data={"csrf": csrf(page), "label": "Made here", "var_name": "Jonas"}
+    )
+    assert r.status_code == 503
+    html = r.get_data(as_text=True)
+    assert "The link was not made: the database could not record it. Try again." in html
+    assert "#link=" not in html and "is-new" not in html
+    form = re.search(r'<form class="link-form"[^>]*action="/demos/alpenblick/links".*?</form>', html, re.S)
+    assert 'value="Made here"' in form.group(0) and 'value="Jonas"' in form.group(0)
+
+
 def test_xss_in_labels_and_variables_is_inert_on_every_studio_page(client, svc, standin):
     link = stored_link(svc, label=XSS, name=XSS[:60])
     created = create(client, link.token).get_json()
