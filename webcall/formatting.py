@@ -12,8 +12,11 @@ from markupsafe import Markup
 from .calllog import OPEN_STATUSES, REFRESH_WINDOW
 from .db import aware
 
+NONE_MARK = "\N{EN DASH}"  # what the studio's tables show for "none": `{{ value or dash }}`
+
 
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals["dash"] = NONE_MARK
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["ago"] = ago
     app.jinja_env.filters["duration"] = duration
@@ -81,7 +84,7 @@ def ago(value: datetime | None, now: datetime | None = None) -> str:
 
 def duration(seconds: int | None) -> str:
     if seconds is None:
-        return "\N{EN DASH}"  # what the studio's tables show for "none"
+        return NONE_MARK
     if seconds < 60:
         return f"{seconds} s"
     minutes, rest = divmod(seconds, 60)
