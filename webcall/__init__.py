@@ -131,9 +131,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(embed.bp)
     studio.init_app(app)
     app.register_blueprint(admin.bp)
-    from . import logos, studio_demos  # the demo editor and the logos it uploads
+    from . import logos, studio_demos, studio_preview  # the demo editor, its preview and its logos
 
     app.register_blueprint(studio_demos.bp)
+    app.register_blueprint(studio_preview.bp)
     app.register_blueprint(logos.bp)
     from . import tasks, webhooks  # itellico's webhooks in, their work through the task queue
 

@@ -5,9 +5,7 @@ within about a second and is held to the same rules as demos.toml (webcall/demo_
 mistakes to the form's fields). Overrides (what is sent upstream beyond the agent) are an admin's:
 a rep's save keeps the stored ones whatever the form posted.
 
-The preview renders the demo page from the form's unsaved values. It is only ever a frame of the
-editor (frame-ancestors 'self'), is never cached, and cannot start a call: its content is `inert`
-and its CSP allows no connection, so unsaved settings never reach itellico.
+The live preview of the form's unsaved values is webcall/studio_preview.py.
 """
 
 from __future__ import annotations
@@ -15,7 +13,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
-from dataclasses import replace
 from typing import Any, Literal
 
 from flask import (
@@ -33,12 +30,12 @@ from flask import (
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from .auth import current_owner, refused_post, register_off_handler, rep_required
+from .auth import current_owner, register_off_handler, rep_required
 from .demo_form import DemoForm, add_problems, blank, check_contrast, from_request, from_table, to_table
 from .demo_merge import Conflict, base_of, merge, out_of_date
-from .demo_page import PAGE_TEXT, private_headers
+from .demo_page import private_headers
 from .demo_store import ANY_VERSION, AnyVersion, DemoChanged
-from .demos import SLUG_PATTERN, DemoConfigError, DemoProfile, validate_tables
+from .demos import SLUG_PATTERN, DemoConfigError, validate_tables
 from .itellico_errors import UpstreamError
 from .logos import MAX_BYTES, LogoRefused
 from .logos import store as logo_store
@@ -48,29 +45,27 @@ bp = Blueprint("demo_editor", __name__)
 log = logging.getLogger("webcall.studio")
 
 MAX_FORM_BYTES = 1024 * 1024  # the editor's form with a logo (the app's default limit is 64 KB)
-PREVIEW_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
-    "connect-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
-)
 _TAKEN = "A demo named {slug!r} exists already; choose another slug."
-ACCENT = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 
 bp.after_request(private_headers)
 register_off_handler(bp)
 
 
-@bp.before_request
-def _larger_bodies() -> None:
+def larger_bodies() -> None:
+    """Before each request of the editor and its preview: their forms carry a logo."""
     request.max_content_length = MAX_FORM_BYTES
 
 
-@bp.errorhandler(RequestEntityTooLarge)
-def _too_large(_error: RequestEntityTooLarge) -> tuple[str, int]:
+def too_large(_error: RequestEntityTooLarge) -> tuple[str, int]:
     message = (
         f"The upload is too large: a logo may be at most {MAX_BYTES // 1024} KB."
         " Go back and pick a smaller file."
     )
     return render_template("demo_message.html", title="Too large", message=message), 413
+
+
+bp.before_request(larger_bodies)
+bp.register_error_handler(RequestEntityTooLarge, too_large)
 
 
 # -- the agent list ----------------------------------------------------------------------------
@@ -114,10 +109,10 @@ def _render(
     return html, status
 
 
-# -- shared by save and preview ------------------------------------------------------------------
+# -- shared by save and preview (webcall/studio_preview.py) ---------------------------------------
 
 
-def _posted_form() -> DemoForm:
+def posted_form() -> DemoForm:
     """The posted form, with an uploaded logo stored (its URL replaces the logo field) or refused."""
     form = from_request(request.form)
     if request.form.get("logo_remove"):
@@ -133,7 +128,7 @@ def _posted_form() -> DemoForm:
     return form
 
 
-def _checked(form: DemoForm, slug: str, stored: dict[str, Any] | None) -> dict[str, Any]:
+def checked(form: DemoForm, slug: str, stored: dict[str, Any] | None) -> dict[str, Any]:
     """The table to store; mistakes go into `form.errors`."""
     keep = None if current_user.is_admin else (stored or {}).get("overrides", {})
     table = to_table(form, stored_overrides=keep)
@@ -154,7 +149,7 @@ def _checked(form: DemoForm, slug: str, stored: dict[str, Any] | None) -> dict[s
 def new() -> Response | tuple[str, int]:
     if request.method == "GET":
         return _render(blank(), slug=None)
-    form = _posted_form()
+    form = posted_form()
     slug = form.get("slug").strip()
     form.values["slug"] = slug
     existing = services().demos.get(slug) if slug else None
@@ -168,7 +163,7 @@ def new() -> Response | tuple[str, int]:
         form.error("slug", _TAKEN.format(slug=slug))
     elif slug in studio_pages():
         form.error("slug", f"/demos/{slug} is a page of the studio; choose another slug.")
-    table = _checked(form, slug, None)
+    table = checked(form, slug, None)
     try:  # None expected: a demo made under this slug since the check above is refused, not replaced
         return _save(form, slug, table, created=True, expected=None)
     except DemoChanged:
@@ -218,9 +213,9 @@ def edit(slug: str) -> Response | tuple[str, int]:
     base = request.form.get("base")
     if now is None and (base is None or not re.fullmatch(SLUG_PATTERN, slug)):
         abort(404)  # deleted meanwhile, and the form cannot say what it was opened on
-    form = _posted_form()
+    form = posted_form()
     form.values["slug"] = slug
-    table = _checked(form, slug, row.table if row else None)
+    table = checked(form, slug, row.table if row else None)
     if form.errors:
         return _render(form, slug=slug, status=400, base=base)
     if base is None:  # a page opened before forms carried their base: saved as it always was
@@ -274,57 +269,3 @@ def delete(slug: str) -> Response | str:
     log.info("studio: demo %s deleted by %s", slug, current_owner())
     flash(f"The demo {slug!r} was deleted; its page and links no longer work.", "done")
     return redirect(url_for("sales.index"))
-
-
-# -- the live preview --------------------------------------------------------------------------
-
-
-STOPPED = (
-    "The preview stopped: you were signed out, or this page expired. What you typed is kept in this"
-    " tab: press Save (sign in if asked) and restore it."
-)
-
-
-def _framed(html: str, status: int = 200) -> Response:
-    response = Response(html, status=status, mimetype="text/html")
-    response.headers["Content-Security-Policy"] = PREVIEW_CSP
-    response.headers["X-Frame-Options"] = "SAMEORIGIN"
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.post("/demos/preview")
-def preview() -> Response:
-    refused = refused_post()  # the sign-in page or the expired-form page would not show in the frame
-    if refused:
-        return _framed(render_template("demo_preview.html", demo=None, problems=[STOPPED]), refused)
-    form = _posted_form()
-    slug = form.get("slug").strip() or "preview"
-    stored = services().demos.tables().get(slug)
-    table = _checked(form, slug, stored)
-    demo: DemoProfile | None = None
-    try:  # shown whenever the page can be drawn (a contrast or slug mistake does not stop it)
-        model = validate_tables({"preview": table}, [], "the form")["preview"]
-        settings = services().settings
-        demo = replace(model.profile(slug, settings.agent_id, settings.max_call_seconds), access="public")
-    except DemoConfigError:
-        demo = None
-    accent = (table.get("brand") or {}).get("accent", "")
-    html = render_template(
-        "demo_preview.html",
-        demo=demo,
-        shell=False,
-        text=PAGE_TEXT[demo.language if demo else "en"],
-        brand_css=url_for("demo_editor.preview_css", accent=accent if ACCENT.match(accent) else ""),
-        problems=[message for messages in form.errors.values() for message in messages],
-    )
-    return _framed(html)
-
-
-@bp.get("/demos/preview/brand.css")
-@rep_required
-def preview_css() -> Response:
-    accent = request.args.get("accent", "")
-    accent = accent if ACCENT.match(accent) else "#2563eb"  # only a colour ever reaches the CSS
-    css = f":root {{\n  --itellico-accent: {accent};\n  --demo-accent: {accent};\n}}\n"
-    return Response(css, mimetype="text/css")
