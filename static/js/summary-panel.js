@@ -1,4 +1,7 @@
 // The after-call panel: why the call ended, its duration and the backend's status (GET /api/calls/<id>).
+// The duration is the page's (call-clock.js: from the agent's answer), the figure the call's clock showed
+// and the `ended` event carries; the backend's counts from the create, a few seconds more, and is the
+// studio's.
 
 import { formatDuration } from './format.js';
 
@@ -49,8 +52,7 @@ export class SummaryPanel {
     const result = await session.summary();
     if (token !== this.#token) return; // a newer call started meanwhile
     if (result.ok) {
-      const { status, duration_seconds: duration } = result.data;
-      if (duration != null) this.#text('[data-summary="duration"]', formatDuration(duration));
+      const { status } = result.data;
       const statusKey = `callStatus.${status}`;
       this.#text('[data-summary="status"]', tr.has(statusKey) ? tr.t(statusKey) : String(status ?? '–'));
       panel.dataset.status = status ?? '';
