@@ -31,6 +31,7 @@ bp = Blueprint("demo", __name__)
 PAGE_TEXT: dict[str, dict[str, str]] = {
     "en": {
         "try_asking": "Try asking",
+        "quotes": "\N{LEFT DOUBLE QUOTATION MARK}\N{RIGHT DOUBLE QUOTATION MARK}",  # around each suggestion
         "summary": "After the call",
         "duration": "Your call lasted",
         "thanks": "Thanks for trying the demo.",
@@ -39,6 +40,7 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
     },
     "de": {
         "try_asking": "Fragen Sie zum Beispiel",
+        "quotes": "\N{DOUBLE LOW-9 QUOTATION MARK}\N{LEFT DOUBLE QUOTATION MARK}",
         "summary": "Nach dem Gespräch",
         "duration": "Ihr Gespräch dauerte",
         "thanks": "Danke, dass Sie die Demo ausprobiert haben.",

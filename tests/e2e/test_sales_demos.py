@@ -84,6 +84,10 @@ def test_each_example_page_shows_its_brand_and_language(
     expect(page.locator(".demo__logo")).to_be_visible()
     expect(page.locator(f'.demo[lang="{lang}"]')).to_have_count(1)
     expect(page.locator(f"{ELEMENT} [part=call-button]")).to_contain_text(start_label)
+    # Each suggestion in its language's quotation marks (German ones were English: “Wann …?”).
+    opens, closes = {"en": ("\u201c", "\u201d"), "de": ("\u201e", "\u201c")}[lang]
+    quoted = [f"{opens}{q}{closes}" for q in demo.suggestions]
+    expect(page.locator(".demo__suggestions li")).to_have_text(quoted)
     # The demo's name for its agent heads the call before any call (it was the generic title).
     expect(page.locator(f"{ELEMENT} [part=title]")).to_have_text(demo.display_name)
     accent = page.evaluate(
