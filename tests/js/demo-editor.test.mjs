@@ -93,6 +93,24 @@ test('drafts compare field by field, in order', () => {
   assert.ok(!sameFields([['a', '1']], [['a', '2']]));
 });
 
+test('blank table rows are no change: a refused save comes back with one more to fill in', () => {
+  // Posted: the blank form's three rows, the first filled in. Shown again (400): the filled row and
+  // three blank ones, the name trimmed. That offered the draft back as "not saved" (an audit found it).
+  const rows = [['var_name', 'var_max'], ['tv_name', 'tv_value']];
+  const posted = [['title', 'Acme'], ['var_name', 'name '], ['var_max', '40'], ['var_name', ''], ['var_max', ''],
+    ['var_name', ''], ['var_max', ''], ['tv_name', ''], ['tv_value', ''], ['accent', '#ffcc00']];
+  const shown = [['title', 'Acme'], ['var_name', 'name'], ['var_max', '40'], ['var_name', ''], ['var_max', ''],
+    ['var_name', ''], ['var_max', ''], ['var_name', ''], ['var_max', ''], ['tv_name', ''], ['tv_value', ''],
+    ['tv_name', ''], ['tv_value', ''], ['tv_name', ''], ['tv_value', ''], ['accent', '#ffcc00']];
+  assert.ok(sameFields(posted, shown, rows));
+  // A row's content still counts, and so does a row moved to a different place in the table.
+  assert.ok(!sameFields(posted, shown.map(([n, v]) => [n, n === 'var_max' && v === '40' ? '41' : v]), rows));
+  const split = [['title', 'Acme'], ['var_name', 'name'], ['var_max', ''], ['var_name', ''], ['var_max', '40'], ['accent', '#ffcc00']];
+  assert.ok(!sameFields(posted, split, rows));
+  // An emptied plain field is a change.
+  assert.ok(!sameFields(posted, shown.map(([n, v]) => [n, n === 'title' ? '' : v]), rows));
+});
+
 test('a field with several rows keeps its values in row order', () => {
   const byName = valuesByName([['var_name', 'first'], ['var_max', '20'], ['var_name', 'second'], ['var_max', '']]);
   assert.deepEqual([...byName], [['var_name', ['first', 'second']], ['var_max', ['20', '']]]);

@@ -74,9 +74,26 @@ export function keptInDraft(control) {
   return Boolean(control.name) && !control.disabled && kept;
 }
 
-/** @param {[string, string][]} a @param {[string, string][]} b */
-export function sameFields(a, b) {
-  return a.length === b.length && a.every(([name, value], i) => b[i][0] === name && b[i][1] === value);
+/**
+ * Whether two drafts say the same. A table's rows (`rows`: each table's column names) compare by
+ * their content: a blank row is no row and a value's outer spaces are none, as the server reads them
+ * (webcall/demo_form.py, which shows a refused form again with its filled rows and blank ones to add).
+ * @param {[string, string][]} a @param {[string, string][]} b @param {string[][]} [rows]
+ */
+export function sameFields(a, b, rows = []) {
+  return JSON.stringify(comparable(a, rows)) === JSON.stringify(comparable(b, rows));
+}
+
+/** @param {[string, string][]} fields @param {string[][]} rows */
+function comparable(fields, rows) {
+  const inRows = new Set(rows.flat());
+  const byName = valuesByName(fields);
+  const tables = rows.map((columns) => {
+    const count = Math.max(0, ...columns.map((name) => byName.get(name)?.length ?? 0));
+    const all = Array.from({ length: count }, (_, i) => columns.map((name) => (byName.get(name)?.[i] ?? '').trim()));
+    return all.filter((row) => row.some(Boolean));
+  });
+  return [fields.filter(([name]) => !inRows.has(name)), tables];
 }
 
 /**

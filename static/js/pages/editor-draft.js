@@ -38,6 +38,15 @@ function current(form) {
 }
 
 /**
+ * Each table's column names (the inputs of its first row): [['var_name', 'var_max'], …].
+ * @param {HTMLFormElement} form @returns {string[][]}
+ */
+function rowColumns(form) {
+  return [...form.querySelectorAll('table[data-rows] tr[data-row]:first-of-type')].map((row) =>
+    [...row.querySelectorAll('input')].map((input) => input.name));
+}
+
+/**
  * Put the draft's values into the form: a table gets the rows it had, a box its tick.
  * @param {HTMLFormElement} form @param {[string, string][]} fields
  */
@@ -94,7 +103,7 @@ export function keepDraft(form, offer) {
   // saved meanwhile merged in: that is the draft now, not something to offer back.
   if (form.dataset.draftShown !== undefined) write();
   const draft = parseDraft(store.getItem(key));
-  if (draft && offer && !sameFields(draft.fields, current(form))) {
+  if (draft && offer && !sameFields(draft.fields, current(form), rowColumns(form))) {
     const when = offer.querySelector('[data-draft-when]');
     if (when) when.textContent = new Date(draft.at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
     const done = () => {
