@@ -15,6 +15,12 @@ from .db import aware
 NONE_MARK = "\N{EN DASH}"  # what the studio's tables show for "none": `{{ value or dash }}`
 
 
+def quoted(text: str) -> str:
+    """A rep's text (a link's label) inside a sentence: in quotation marks, as typed (Python's repr
+    showed a label's own quotes and backslashes escaped)."""
+    return f"\N{LEFT DOUBLE QUOTATION MARK}{text}\N{RIGHT DOUBLE QUOTATION MARK}"
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["dash"] = NONE_MARK
     app.jinja_env.filters["when"] = when

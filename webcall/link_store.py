@@ -15,6 +15,7 @@ from sqlalchemy import Engine, select, update
 
 from .calllog import LinkRecord, _link, links
 from .db import aware
+from .formatting import quoted
 from .links import LinkState
 
 
@@ -67,5 +68,5 @@ class LinkStore:
         if record is None:
             raise LinkChangeError("There is no such link.")
         if not changed:
-            raise LinkChangeError(f"The link {record.label!r} was not changed: {refused_because}.")
+            raise LinkChangeError(f"The link {quoted(record.label)} was not changed: {refused_because}.")
         return record

@@ -31,7 +31,7 @@ from . import auth, call_stats, demo_page, formatting, studio_calls, studio_demo
 from .auth import current_owner, rep_required
 from .calllog import LinkRecord
 from .demo_page import private_headers, public_base
-from .formatting import zone_named
+from .formatting import quoted, zone_named
 from .link_store import LinkChangeError, LinkStore
 from .links import LinkError, fragment, parse_expiry
 from .metrics import calllog_write_failed
@@ -57,13 +57,14 @@ auth.register_off_handler(bp)
 
 
 @dataclass(frozen=True)
-class RefusedLink:
-    """A share link the index's form could not make: which demo's form, what the rep typed (shown
-    again), and why."""
+class Refused:
+    """A form of the index that was refused, shown again where it is with what the rep typed and why:
+    a demo's new-link form (`form` = "new:<slug>") or a link's extend form ("extend:<link id>")."""
 
-    slug: str
+    form: str
     values: dict[str, str]
     error: str
+    link_id: str | None = None  # the link of an extend: its row is shown even when folded away
 
 
 @bp.get("/demos")
@@ -72,7 +73,7 @@ def index() -> Response | str:
     return _index()
 
 
-def _index(refused: RefusedLink | None = None) -> str:
+def _index(refused: Refused | None = None) -> str:
     svc = services()
     # No itellico look-up here: webhooks and the worker's fallback complete the call log (webcall/refresh.py).
     engine = svc.calllog.engine
@@ -90,7 +91,11 @@ def _index(refused: RefusedLink | None = None) -> str:
     older = request.args.get("older") == "1"
     for demo in svc.demos:
         demo_links = [link for link in links if link.demo == demo.slug]
-        shown = demo_links if older else [link for link in demo_links if not link.long_ended]
+        shown = [
+            link
+            for link in demo_links
+            if older or not link.long_ended or (refused and link.link_id == refused.link_id)
+        ]
         by_demo[demo.slug] = {
             "links": [(link, link_stats.get(link.link_id), _link_url(link)) for link in shown],
             "folded": len(demo_links) - len(shown),
@@ -102,6 +107,13 @@ def _index(refused: RefusedLink | None = None) -> str:
     new_links = [message for category, message in flashed if category == "link"]
     errors = [message for category, message in flashed if category == "error"]
     done = [message for category, message in flashed if category == "done"]
+    # What a revoke or an extend answered, said in the link's row the page goes to (webcall's flashes
+    # "done:<link id>" and "error:<link id>"), not at the top, off screen on a phone.
+    row_notes = {
+        category.partition(":")[2]: (category.partition(":")[0], message)
+        for category, message in flashed
+        if category.startswith(("done:", "error:"))
+    }
     return render_template(
         "demos.html",
         demos=list(svc.demos),
@@ -111,6 +123,7 @@ def _index(refused: RefusedLink | None = None) -> str:
         new_links=new_links,
         errors=errors,
         done=done,
+        row_notes=row_notes,
         refused=refused,
         default_expiry=DEFAULT_EXPIRY,
         ephemeral_secret=svc.settings.secret_key_generated,
@@ -135,7 +148,7 @@ def create_link(slug: str) -> Response | tuple[str, int]:
         exp = parse_expiry(request.form.get("expires", "") or DEFAULT_EXPIRY, zone=_reps_zone())
         link = svc.links.issue(demo, variables, exp)
     except LinkError as error:
-        return _index(RefusedLink(slug, typed, str(error))), 400
+        return _index(Refused(f"new:{slug}", typed, str(error))), 400
     label = request.form.get("label", "").strip() or default_label(variables)
     try:
         svc.calllog.add_link(link, label, created_by="web", owner=current_owner())
@@ -145,7 +158,7 @@ def create_link(slug: str) -> Response | tuple[str, int]:
         calllog_write_failed("add_link")
         log.error("calllog.add_link failed: %s", type(error).__name__)
         error_text = "The link was not made: the database could not record it. Try again."
-        return _index(RefusedLink(slug, typed, error_text)), 503
+        return _index(Refused(f"new:{slug}", typed, error_text)), 503
     flash(link.link_id, "link")
     log.info(
         "share link issued link_id=%s demo=%s expires=%s by=%s",
@@ -172,29 +185,31 @@ def revoke_link(link_id: str) -> Response:
     try:
         LinkStore(services().calllog.engine).revoke(link_id, by=current_owner())
     except LinkChangeError as error:
-        flash(str(error), "error")
+        flash(str(error), f"error:{link_id}")
     else:
-        flash(f"The link {link.label!r} is revoked: it opens nothing any more.", "done")
+        flash(f"The link {quoted(link.label)} is revoked: it opens nothing any more.", f"done:{link_id}")
         log.info("share link revoked link_id=%s demo=%s by=%s", link_id, link.demo, current_owner())
     return redirect(url_for("sales.index", _anchor=f"link-{link_id}"))
 
 
 @bp.post("/demos/links/<link_id>/extend")
 @rep_required
-def extend_link(link_id: str) -> Response:
+def extend_link(link_id: str) -> Response | tuple[str, int]:
     link = _stored_link(link_id)
+    typed = {"expires": request.form.get("expires", "")}
     try:
-        exp = parse_expiry(request.form.get("expires", "") or DEFAULT_EXPIRY, zone=_reps_zone())
+        exp = parse_expiry(typed["expires"] or DEFAULT_EXPIRY, zone=_reps_zone())
         changed = LinkStore(services().calllog.engine).extend(link_id, exp)
     except (LinkError, LinkChangeError) as error:
-        flash(str(error), "error")
+        status = 409 if isinstance(error, LinkChangeError) else 400  # revoked meanwhile: a conflict
+        return _index(Refused(f"extend:{link_id}", typed, str(error), link_id=link.link_id)), status
     else:
         # A <time>, shown in the rep's zone as every studio time (Flask's session keeps Markup as such).
         flash(
             Markup("The link {} now expires {}.").format(
-                repr(link.label), formatting.when(changed.expires_at)
+                quoted(link.label), formatting.when(changed.expires_at)
             ),
-            "done",
+            f"done:{link_id}",
         )
         log.info(
             "share link extended link_id=%s demo=%s expires=%s by=%s",
