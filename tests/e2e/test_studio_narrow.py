@@ -1,0 +1,66 @@
+"""The studio on a 320 px screen with what reps really type: a German compound word in a title
+(Donaudampfschifffahrtsgesellschaft), a long link label (the form takes 200 characters). Nothing
+may push the page sideways, and the buttons keep their words on one line."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from .conftest import SCREENSHOTS
+from .screens import no_horizontal_scroll
+from .studio import sign_in, studio_database, studio_settings
+
+TITLE = "Donaudampfschifffahrtsgesellschaft: Ihr KI-Empfang"
+LABEL = ("Meeting with the procurement team of Donaudampfschifffahrtsgesellschaft, Vienna " * 3)[:200]
+
+
+@pytest.fixture(scope="module")
+def studio_url(serve_app, tmp_path_factory) -> str:
+    return serve_app(**studio_settings(studio_database(tmp_path_factory, "narrow")))
+
+
+def shot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def one_line(page: Page, selector: str) -> None:
+    """Each matching button shows its words on one line (a squeezed one wrapped a letter a line)."""
+    heights = page.locator(selector).evaluate_all(
+        "(all) => all.map((b) => [b.textContent, b.getBoundingClientRect().height,"
+        " parseFloat(getComputedStyle(b).lineHeight) || 20])"
+    )
+    assert heights, selector
+    for text, height, line in heights:
+        assert height < 2.5 * line, (text, height)
+
+
+def test_long_words_and_labels_stay_on_a_320_px_screen(browser: Browser, studio_url: str):
+    context = browser.new_context(viewport={"width": 320, "height": 640}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    try:
+        sign_in(page, studio_url)
+        page.goto(f"{studio_url}/demos/new")
+        page.fill("#f-slug", "donau")
+        page.fill("#f-title", TITLE)
+        page.get_by_role("button", name="Create the demo").click()
+        expect(page.locator(".notice--done")).to_contain_text("Saved.")
+        page.goto(f"{studio_url}/demos")
+        form = page.locator("#demo-donau form.link-form")
+        form.locator('input[name="label"]').fill(LABEL)
+        form.locator("button[type=submit]").click()
+        expect(page.locator("#demo-donau tr.is-new")).to_have_count(1)
+        no_horizontal_scroll(page)
+        one_line(page, "button[data-copy]")
+        shot(page, "studio-narrow-demos")
+        page.goto(f"{studio_url}/demo/donau")
+        expect(page.locator("h1")).to_have_text(TITLE)
+        no_horizontal_scroll(page)
+        shot(page, "studio-narrow-demo-page")
+        page.goto(f"{studio_url}/demos/calls")
+        expect(page.locator('select[name="link"] option', has_text=LABEL[:40])).to_have_count(1)
+        no_horizontal_scroll(page)
+        shot(page, "studio-narrow-calls")
+    finally:
+        context.close()
