@@ -153,6 +153,37 @@ def test_the_editor_on_a_phone(browser: Browser, pw, studio_url: str):
         context.close()
 
 
+HIDDEN_BY_THE_BAR = """() => {
+  const bar = document.querySelector('.editor__actions').getBoundingClientRect();
+  const el = document.activeElement;
+  if (!el || el === document.body || el.tagName === 'IFRAME' || el.closest('.editor__actions')) return null;
+  const r = el.getBoundingClientRect();
+  const covered = Math.min(r.bottom, bar.bottom) - Math.max(r.top, bar.top);
+  return covered > 0 ? `${el.name || el.id || el.tagName} under the bar by ${covered}px` : null;
+}"""
+
+
+@pytest.mark.parametrize("size", [(320, 640), (375, 800), (1280, 800)])
+def test_a_field_tabbed_to_is_never_under_the_save_bar(browser: Browser, studio_url: str, size):
+    # The Save/Preview bar sticks to the bottom of the screen; a field the keyboard moved to was
+    # drawn under it (13 of the form's stops at 320 px), where the rep cannot see what they type.
+    width, height = size
+    context = browser.new_context(viewport={"width": width, "height": height})
+    try:
+        page = context.new_page()
+        sign_in(page, studio_url, REP_EMAIL, PASSWORD)
+        page.goto(f"{studio_url}/demos/new")
+        page.locator("#f-slug").focus()
+        hidden = []
+        for _ in range(40):
+            page.keyboard.press("Tab")
+            if (where := page.evaluate(HIDDEN_BY_THE_BAR)) is not None:
+                hidden.append(where)
+        assert hidden == []
+    finally:
+        context.close()
+
+
 def test_the_editor_with_mistakes_passes_axe(browser: Browser, studio_url: str):
     context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 860})  # axe is injected
     try:
