@@ -57,6 +57,7 @@ export class CallChrome {
     p.card.dataset.mode = voice ? 'voice' : 'text';
     p.title.textContent = title;
     p.subtitle.textContent = t(voice ? 'subtitle.voice' : 'subtitle.text');
+    p.subtitle.hidden = active; // an invitation to start a call, not news during one
     p.status.dataset.state = state;
     p.statusText.textContent = t(`state.${state}`);
     // The big button: start, cancel while connecting, hang up in a call.

@@ -59,6 +59,7 @@ def test_screenshots_of_every_state(pw, browser: Browser, app_url, sandbox, devi
         open_page(page, app_url)
         t = catalogue(page, lang)
         expect(page.locator(part("status"))).to_have_text(t["state.idle"])
+        expect(page.locator(part("subtitle"))).to_have_text(t["subtitle.voice"])
         shot("idle")
 
         sandbox.fault(mode="latency", delay_seconds=2.5, times=1)
@@ -72,6 +73,11 @@ def test_screenshots_of_every_state(pw, browser: Browser, app_url, sandbox, devi
         page.press(part("message-input"), "Enter")
         expect(page.locator(AGENT_FINAL)).to_have_count(2, timeout=20_000)
         page.locator(part("message-input")).blur()
+        # In a call the invitation to start one goes ("Start a voice call…" stayed), and the keyboard
+        # hint shows only where there is a keyboard ("Press M" was on a phone).
+        expect(page.locator(part("subtitle"))).to_be_hidden()
+        hint = page.locator(part("shortcut-hint"))
+        expect(hint).to_be_hidden() if phone else expect(hint).to_be_visible()
         shot("in-call")
         page.click(part("mute-button"))
         expect(page.locator(part("mute-button"))).to_have_attribute("aria-pressed", "true")

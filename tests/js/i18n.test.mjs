@@ -62,3 +62,15 @@ test('German is fetched when first needed: English until it is there, then Germa
   assert.equal(fresh.createTranslator('de').t('action.start'), CATALOGUES.de['action.start']);
   assert.equal(await fresh.loadCatalogue('xx'), false, 'an unknown language is never loaded');
 });
+
+test('a button’s visible words are in its accessible name (WCAG 2.5.3: voice control says what it sees)', () => {
+  // The mute button shows a short label and is named by the long one: German "Ton an" was not in
+  // "Mikrofon einschalten", and "Ton an" reads as the speaker's sound, not the microphone.
+  for (const [language, catalogue] of Object.entries(CATALOGUES)) {
+    for (const key of Object.keys(catalogue).filter((k) => k.endsWith('Short'))) {
+      const named = catalogue[key.replace(/Short$/, '')];
+      assert.ok(named, `${language}: ${key} has no long name`);
+      assert.ok(named.toLowerCase().includes(catalogue[key].toLowerCase()), `${language}: "${catalogue[key]}" is not in "${named}"`);
+    }
+  }
+});
