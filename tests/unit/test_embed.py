@@ -110,6 +110,16 @@ def test_embed_page_may_be_framed_only_by_the_demos_origins(client):
     )
 
 
+def test_every_page_names_its_icon(client):
+    # Without one the browser asks for /favicon.ico, a 404 and a red console line on the embed page
+    # opened on its own (the other pages have theirs from base.html).
+    for path in ("/embed/dentist", "/embed/no-such-demo", "/"):
+        html = client.get(path).get_data(as_text=True)
+        icon = re.search(r'<link rel="icon" href="([^"]+)"', html)
+        assert icon, path
+        assert client.get(icon.group(1)).status_code == 200, path
+
+
 def test_embed_page_honours_mode_and_refuses_framing_without_origins(client, settings, tmp_path):
     assert 'mode="voice"' in client.get("/embed/dentist?mode=voice").get_data(as_text=True)
     assert 'mode="text"' in client.get("/embed/dentist?mode=bogus").get_data(as_text=True)
