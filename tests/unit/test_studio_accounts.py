@@ -282,6 +282,17 @@ def test_the_admin_page_lists_adds_and_changes_reps(app, svc, admin):
     assert not svc.accounts.get(ann.id).disabled
 
 
+def test_the_admins_own_row_offers_no_disable(app, svc, admin):
+    # It always answered "You cannot disable your own account."; a button that can only be refused
+    # is not offered (the refusal stays for a form posted anyway).
+    ann = svc.accounts.add("ann@example.com", "ann's password", role="rep")
+    me = svc.accounts.by_email(ADMIN_EMAIL)
+    html = admin.get("/demos/reps").get_data(as_text=True)
+    assert f'action="/demos/reps/{ann.id}/disable"' in html
+    assert f'action="/demos/reps/{me.id}/disable"' not in html
+    assert "active (you)" in html
+
+
 def test_bad_input_on_the_admin_page_is_one_message_next_to_its_field(app, svc, admin):
     token = page_token(admin, "/demos/reps")
     r = admin.post("/demos/reps", data={"csrf": token, "email": "nope", "password": "short", "role": "rep"})
