@@ -25,6 +25,14 @@ def shot(page: Page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
+OUT_OF_ITS_CARD = """() => [...document.querySelectorAll('.demo-card')].flatMap((card) => {
+  const edge = card.getBoundingClientRect().right;
+  return [...card.querySelectorAll('*')]
+    .filter((el) => el.getBoundingClientRect().width > 0 && el.getBoundingClientRect().right > edge + 0.5)
+    .map((el) => `${el.tagName}: ${el.textContent.trim().slice(0, 40)}`);
+})"""
+
+
 def one_line(page: Page, selector: str) -> None:
     """Each matching button shows its words on one line (a squeezed one wrapped a letter a line)."""
     heights = page.locator(selector).evaluate_all(
@@ -62,5 +70,12 @@ def test_long_words_and_labels_stay_on_a_320_px_screen(browser: Browser, studio_
         expect(page.locator('select[name="link"] option', has_text=LABEL[:40])).to_have_count(1)
         no_horizontal_scroll(page)
         shot(page, "studio-narrow-calls")
+        # The reps page's hint names the sign-in address, one long word: it ran out of its card.
+        page.goto(f"{studio_url}/demos/reps")
+        expect(page.get_by_role("heading", name="Add a rep")).to_be_visible()
+        no_horizontal_scroll(page)
+        assert page.evaluate(OUT_OF_ITS_CARD) == []
+        page.goto(f"{studio_url}/demos")
+        assert page.evaluate(OUT_OF_ITS_CARD) == []
     finally:
         context.close()
