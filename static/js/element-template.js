@@ -102,7 +102,7 @@ const TEMPLATE = `
 
   <form class="composer" part="composer" hidden>
     <label class="sr-only" for="message" data-i18n="label.message"></label>
-    <input id="message" class="message" part="message-input" type="text" autocomplete="off" enterkeyhint="send" maxlength="2000">
+    <input id="message" class="message" part="message-input" type="text" dir="auto" autocomplete="off" enterkeyhint="send" maxlength="2000">
     <button type="submit" class="btn primary send" part="send-button" data-i18n-label="action.send"><span class="btn-icon" data-icon="send"></span></button>
   </form>
 

@@ -94,6 +94,7 @@ export class TranscriptView {
     who.textContent = this.#labels()[entry.role];
     const text = document.createElement('p');
     text.className = 'line-text';
+    text.dir = 'auto'; // a line in Arabic or Hebrew reads right to left
     text.textContent = entry.text.trim();
     li.append(who, text);
     return li;

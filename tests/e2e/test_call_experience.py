@@ -324,7 +324,15 @@ def test_transcript_copy_download_and_auto_scroll_with_jump_to_latest(browser, a
         expect(jump).to_be_hidden()
         page.evaluate(f"{SHADOW}.querySelector('.transcript').scrollTop = 0")
         expect(jump).to_be_visible()
-        type_message(page, "thank you")
+        # Typed in a right-to-left script: the box and the line read right to left, the others not.
+        thanks = "\u0634\u0643\u0631\u0627 \u0644\u0643"  # Arabic "thank you"
+        page.fill(part("message-input"), thanks)
+        direction = "(el) => getComputedStyle(el).direction"
+        assert page.locator(part("message-input")).evaluate(direction) == "rtl"
+        page.press(part("message-input"), "Enter")
+        expect(page.locator(USER_FINAL, has_text=thanks)).to_have_count(1)
+        assert page.locator(f"{USER_FINAL} .line-text", has_text=thanks).evaluate(direction) == "rtl"
+        assert page.locator(f"{USER_FINAL} .line-text", has_text=questions[0]).evaluate(direction) == "ltr"
         expect(page.locator(AGENT_FINAL)).to_have_count(len(questions) + 2, timeout=20_000)
         assert page.evaluate(f"{SHADOW}.querySelector('.transcript').scrollTop") == 0
         jump.click()

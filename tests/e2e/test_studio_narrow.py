@@ -12,6 +12,7 @@ from .screens import no_horizontal_scroll
 from .studio import sign_in, studio_database, studio_settings
 
 TITLE = "Donaudampfschifffahrtsgesellschaft: Ihr KI-Empfang"
+HEBREW = "\u05d3\u05d1\u05e8\u05d5 \u05d0\u05d9\u05ea\u05e0\u05d5"  # "talk to us"
 LABEL = ("Meeting with the procurement team of Donaudampfschifffahrtsgesellschaft, Vienna " * 3)[:200]
 
 
@@ -52,6 +53,7 @@ def test_long_words_and_labels_stay_on_a_320_px_screen(browser: Browser, studio_
         page.goto(f"{studio_url}/demos/new")
         page.fill("#f-slug", "donau")
         page.fill("#f-title", TITLE)
+        page.fill("#f-description", HEBREW)
         page.get_by_role("button", name="Create the demo").click()
         expect(page.locator(".notice--done")).to_contain_text("Saved.")
         page.goto(f"{studio_url}/demos")
@@ -65,6 +67,10 @@ def test_long_words_and_labels_stay_on_a_320_px_screen(browser: Browser, studio_
         page.goto(f"{studio_url}/demo/donau")
         expect(page.locator("h1")).to_have_text(TITLE)
         no_horizontal_scroll(page)
+        # A description in a right-to-left script reads right to left; the title beside it does not.
+        direction = "(el) => getComputedStyle(el).direction"
+        assert page.locator(".demo__lead").evaluate(direction) == "rtl"
+        assert page.locator("h1").evaluate(direction) == "ltr"
         shot(page, "studio-narrow-demo-page")
         page.goto(f"{studio_url}/demos/calls")
         expect(page.locator('select[name="link"] option', has_text=LABEL[:40])).to_have_count(1)

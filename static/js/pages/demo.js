@@ -38,7 +38,7 @@ function fill(content) {
   const suggestions = /** @type {HTMLElement} */ (root.querySelector('[data-slot="suggestions"]'));
   const [open, close] = suggestions.dataset.quotes ?? '“”'; // the language's quotation marks (demo_page.py)
   for (const text of content.suggestions ?? []) {
-    suggestions.querySelector('ul').append(Object.assign(document.createElement('li'), { textContent: `${open}${text}${close}` }));
+    suggestions.querySelector('ul').append(Object.assign(document.createElement('li'), { textContent: `${open}${text}${close}`, dir: 'auto' }));
   }
   suggestions.hidden = !(content.suggestions ?? []).length;
   if (content.display_name) element.setAttribute('agent-name', content.display_name);
