@@ -29,7 +29,7 @@ def test_the_preview_draws_unsaved_values_and_saves_nothing(rep, standin):
     r = post_form(rep, "/demos/preview", fields=fields, logo=(png(), "logo.png", "image/png"))
     assert r.status_code == 200
     page = r.get_data(as_text=True)
-    assert '<h1 class="demo__title">Not saved yet</h1>' in page
+    assert '<h1 class="demo__title" dir="auto">Not saved yet</h1>' in page
     assert "Open on Sundays?" in page and 'lang="de"' in page
     assert re.search(r'<img class="demo__logo" src="/logos/[0-9a-f]{64}\.png"', page)
     assert 'href="/demos/preview/brand.css?accent=%230f766e"' in page

@@ -81,7 +81,7 @@ def test_the_call_detail_shows_the_facts_and_the_transcript_from_itellico(client
     )
     assert 'data-fact="status">Completed<' in html and "<code>alpenblick</code>" in html
     assert '<ol class="transcript__lines" lang="de">' in html  # read aloud in the demo's language
-    lines = re.findall(r'data-role="(\w+)">.*?<p>(.*?)</p>', html, re.S)
+    lines = re.findall(r'data-role="(\w+)">.*?<p dir="auto">(.*?)</p>', html, re.S)
     assert lines == [("agent", "Grüß Gott, wie kann ich helfen?"), ("user", "Do you have a sauna?")]
     assert "the call log keeps no part of the conversation" in html
     assert 'data-fact="recording"' not in html  # itellico gave no recording
