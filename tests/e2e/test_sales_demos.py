@@ -17,7 +17,8 @@ from webcall.formatting import duration as shown_duration
 from webcall.links import ShareLinks
 from webcall.settings import Settings
 
-from .conftest import SCREENSHOTS, Sandbox, wait_until
+from .conftest import Sandbox, wait_until
+from .screens import shoot
 from .studio import ADMIN_EMAIL, sign_in, studio_database, studio_settings
 
 ELEMENT = "itellico-call"
@@ -43,11 +44,6 @@ def sales_url(serve_app, tmp_path_factory) -> str:
 @pytest.fixture(scope="module")
 def links(base_settings: Settings) -> tuple[ShareLinks, DemoRegistry]:
     return ShareLinks(base_settings.secret_key), DemoRegistry.load(ROOT / "demos.toml", base_settings)
-
-
-def shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def element_ready(page: Page) -> None:
@@ -94,13 +90,13 @@ def test_each_example_page_shows_its_brand_and_language(
         "getComputedStyle(document.documentElement).getPropertyValue('--demo-accent').trim()"
     )
     assert accent == demo.brand.accent
-    shot(page, f"demo-{slug}-desktop")
+    shoot(page, f"demo-{slug}-desktop")
     mobile = phone(browser, pw.devices)
     try:
         mobile.goto(url)
         element_ready(mobile)
         expect(mobile.locator('[data-brand="company"]')).to_have_text(company)
-        shot(mobile, f"demo-{slug}-phone")
+        shoot(mobile, f"demo-{slug}-phone")
     finally:
         mobile.context.close()
     # (the browser's own /favicon.ico request 404s; everything the page loads is checked above)
@@ -192,10 +188,10 @@ def test_demos_refuses_without_the_password_and_shows_the_index_with_it(page, br
     sign_in(page, sales_url)
     for slug in ("default", "northwind", "alpenblick"):
         expect(page.locator(f"#demo-{slug}")).to_have_count(1)
-    shot(page, "sales-index-desktop")
+    shoot(page, "sales-index-desktop")
     mobile = phone(browser, pw.devices)
     try:
         sign_in(mobile, sales_url)
-        shot(mobile, "sales-index-phone")
+        shoot(mobile, "sales-index-phone")
     finally:
         mobile.context.close()

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from .conftest import SCREENSHOTS, Sandbox, wait_until
-from .screens import no_horizontal_scroll
+from .conftest import Sandbox, wait_until
+from .screens import no_horizontal_scroll, shoot
 from .studio import sign_in, studio_database, studio_settings, type_a_call
 
 ELEMENT = "itellico-call"
@@ -25,11 +25,6 @@ ANSWER = "Ein normaler Termin kostet neunundvierzig Euro"
 @pytest.fixture(scope="module")
 def studio_url(serve_app, tmp_path_factory) -> str:
     return serve_app(**studio_settings(studio_database(tmp_path_factory, "studio")))
-
-
-def shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def shown_as(cell: Locator) -> str:
@@ -85,7 +80,7 @@ def test_link_talk_transcript_revoke_refused(page, browser, pw, studio_url, sand
     page.goto(f"{studio_url}/demos/calls?link={link_id}")
     listed = page.locator(f'tr[data-call-id="{call_id}"]')
     expect(listed.locator('[data-col="link"]')).to_have_text("Maria, Alpenblick <b>VIP</b>")  # as text
-    shot(page, "studio-calls-desktop")
+    shoot(page, "studio-calls-desktop")
     listed.locator("a").click()
     expect(page).to_have_url(f"{studio_url}/demos/calls/{call_id}")
     expect(page.locator('[data-fact="status"]')).to_have_text("Completed")
@@ -93,7 +88,7 @@ def test_link_talk_transcript_revoke_refused(page, browser, pw, studio_url, sand
     expect(page.locator('[data-role="user"]', has_text=QUESTION)).to_have_count(1)
     expect(page.locator('[data-role="agent"]', has_text=ANSWER)).to_have_count(1)
     expect(page.locator("text=the call log keeps no part of the conversation")).to_have_count(1)
-    shot(page, "studio-call-detail-desktop")
+    shoot(page, "studio-call-detail-desktop")
     mobile = phone(browser, pw.devices)
     try:
         sign_in(mobile, studio_url)
@@ -103,7 +98,7 @@ def test_link_talk_transcript_revoke_refused(page, browser, pw, studio_url, sand
         when = mobile.locator(f'tr[data-call-id="{call_id}"] time')
         expect(when).to_have_text(re.compile(r"^\d{1,2} \w{3} \d{4}, \d\d:\d\d (CET|CEST)$"))
         assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", when.get_attribute("title") or "")
-        shot(mobile, "studio-calls-phone")
+        shoot(mobile, "studio-calls-phone")
         # The date filter's days are Vienna's too: today there lists the call.
         today = datetime.now(ZoneInfo("Europe/Vienna")).date().isoformat()
         expect(mobile.locator("[data-days-zone]")).to_have_text("days in Europe/Vienna")
@@ -114,7 +109,7 @@ def test_link_talk_transcript_revoke_refused(page, browser, pw, studio_url, sand
         expect(mobile.locator(f'tr[data-call-id="{call_id}"]')).to_have_count(1)
         mobile.goto(f"{studio_url}/demos/calls/{call_id}")
         expect(mobile.locator('[data-role="user"]', has_text=QUESTION)).to_have_count(1)
-        shot(mobile, "studio-call-detail-phone")
+        shoot(mobile, "studio-call-detail-phone")
         # /demos on the phone: its tables stack, each figure says what it is ("1" and "never" alone
         # said nothing), and the recent calls no longer run off the screen's edge.
         mobile.goto(f"{studio_url}/demos")
@@ -123,7 +118,7 @@ def test_link_talk_transcript_revoke_refused(page, browser, pw, studio_url, sand
         recent = mobile.locator(f'#demo-alpenblick .calls tr[data-call-id="{call_id}"]')
         assert shown_as(link_row.locator('[data-col="calls"]')) == "Calls: 1"
         assert shown_as(recent.locator('[data-col="status"]')) == "Status: Completed"
-        shot(mobile, "studio-demos-phone")
+        shoot(mobile, "studio-demos-phone")
     finally:
         mobile.context.close()
 
@@ -131,7 +126,7 @@ def test_link_talk_transcript_revoke_refused(page, browser, pw, studio_url, sand
     page.goto(f"{studio_url}/demos")
     page.locator(f"#link-{link_id} a", has_text="Revoke").click()
     expect(page.locator("h2")).to_contain_text("Revoke")
-    shot(page, "studio-link-revoke-desktop")
+    shoot(page, "studio-link-revoke-desktop")
     page.click("button.danger")
     expect(page.locator(f'#link-{link_id}[data-status="revoked"]')).to_have_count(1)
 

@@ -7,8 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from .conftest import SCREENSHOTS
-from .screens import no_horizontal_scroll
+from .screens import no_horizontal_scroll, shoot
 from .studio import sign_in, studio_database, studio_settings
 
 TITLE = "Donaudampfschifffahrtsgesellschaft: Ihr KI-Empfang"
@@ -19,11 +18,6 @@ LABEL = ("Meeting with the procurement team of Donaudampfschifffahrtsgesellschaf
 @pytest.fixture(scope="module")
 def studio_url(serve_app, tmp_path_factory) -> str:
     return serve_app(**studio_settings(studio_database(tmp_path_factory, "narrow")))
-
-
-def shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 OUT_OF_ITS_CARD = """() => [...document.querySelectorAll('.demo-card')].flatMap((card) => {
@@ -63,7 +57,7 @@ def test_long_words_and_labels_stay_on_a_320_px_screen(browser: Browser, studio_
         expect(page.locator("#demo-donau tr.is-new")).to_have_count(1)
         no_horizontal_scroll(page)
         one_line(page, "button[data-copy]")
-        shot(page, "studio-narrow-demos")
+        shoot(page, "studio-narrow-demos")
         page.goto(f"{studio_url}/demo/donau")
         expect(page.locator("h1")).to_have_text(TITLE)
         no_horizontal_scroll(page)
@@ -71,11 +65,11 @@ def test_long_words_and_labels_stay_on_a_320_px_screen(browser: Browser, studio_
         direction = "(el) => getComputedStyle(el).direction"
         assert page.locator(".demo__lead").evaluate(direction) == "rtl"
         assert page.locator("h1").evaluate(direction) == "ltr"
-        shot(page, "studio-narrow-demo-page")
+        shoot(page, "studio-narrow-demo-page")
         page.goto(f"{studio_url}/demos/calls")
         expect(page.locator('select[name="link"] option', has_text=LABEL[:40])).to_have_count(1)
         no_horizontal_scroll(page)
-        shot(page, "studio-narrow-calls")
+        shoot(page, "studio-narrow-calls")
         # The reps page's hint names the sign-in address, one long word: it ran out of its card.
         page.goto(f"{studio_url}/demos/reps")
         expect(page.get_by_role("heading", name="Add a rep")).to_be_visible()
