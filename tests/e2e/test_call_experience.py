@@ -142,6 +142,16 @@ def test_voice_call_states_fast_start_agent_states_timer_mute_typing_and_wake_lo
     expect(mute).to_have_attribute("aria-pressed", "true")
     assert page.evaluate("window.__micTrack.enabled") is False
 
+    # The End call button shows the focus ring when the keyboard reaches it, as every control does
+    # (its red glow outranked the ring: it looked the same focused or not).
+    shadow = "(el) => getComputedStyle(el).boxShadow"
+    end_button = page.locator(part("call-button"))
+    resting = end_button.evaluate(shadow)
+    mute.focus()
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate(f"{SHADOW}.activeElement?.getAttribute('part')") == "call-button"
+    assert end_button.evaluate(shadow) != resting
+
     # 8. The screen stays on during the call, and is let go after it.
     wake = log(page)["wake"]
     assert [w["kind"] for w in wake] == ["request"] and wake[0]["type"] == "screen", wake

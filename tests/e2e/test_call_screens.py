@@ -249,3 +249,22 @@ def test_theme_light_dark_and_accent_custom_property(browser: Browser, app_url):
         assert page.evaluate(f"getComputedStyle({button}).backgroundColor") == "rgb(10, 125, 90)" != before
     finally:
         context.close()
+
+
+def test_forced_colors_keep_the_status_dot_in_every_state(browser: Browser, app_url):
+    # Windows high contrast: the state's own dot colour (green in a call, amber while connecting)
+    # outranked the forced-colours rule and was forced to the background colour: the dot vanished.
+    context = browser.new_context(forced_colors="active")
+    page = context.new_page()
+    try:
+        open_page(page, app_url)
+        status = f"{SHADOW}.querySelector('[part=status]')"
+        dot, card = f"{status}.querySelector('.status-dot')", f"{SHADOW}.querySelector('.card')"
+        background = page.evaluate(f"getComputedStyle({card}).backgroundColor")
+        seen = {}
+        for state in ("idle", "connecting", "in-call", "error"):
+            page.evaluate(f"{status}.dataset.state = '{state}'")
+            seen[state] = page.evaluate(f"getComputedStyle({dot}).backgroundColor")
+        assert {state: colour for state, colour in seen.items() if colour == background} == {}
+    finally:
+        context.close()
