@@ -35,6 +35,7 @@ from .demo_page import private_headers
 from .forms import StudioForm
 from .notification_send import host_of
 from .notification_store import MAX_URL, Prefs, add, get_prefs, save_prefs
+from .notify import email_on
 from .services import services
 
 bp = Blueprint("notifications", __name__)
@@ -91,7 +92,7 @@ def _page(form: Form, status: int = 200) -> tuple[str, int]:
     return render_template(
         "demos_notifications.html",
         form=form,
-        email_available=bool(settings.smtp_host),
+        email_available=email_on(),
         signed=bool(settings.notify_signing_secret),
         done=get_flashed_messages(category_filter=["done"]),
     ), status
@@ -143,13 +144,16 @@ def send_test() -> Response | tuple[str, int]:
     engine = services().calllog.engine
     with engine.begin() as db:
         chosen = get_prefs(db, me.id)
-        targets = {"webhook": chosen.webhook_url, "email": me.email if chosen.email_on else None}
+        email = chosen.email_on and email_on()
+        targets = {"webhook": chosen.webhook_url, "email": me.email if email else None}
         rows = [
             add(db, call_id=None, kind="test", channel=channel, account_id=me.id, target=target)
             for channel, target in targets.items()
             if target is not None
         ]
-    if not rows:
+    if chosen.email_on and not email:
+        flash("Email is not set up on this server, so no test email was sent.", "done")
+    if not rows and not chosen.email_on:
         flash("Nothing to test yet: save a webhook URL or turn email on first.", "done")
     for row in rows:
         if row is not None:

@@ -52,8 +52,9 @@ def collecting() -> Iterator[list[int]]:
         _new_rows.reset(token)
 
 
-def _email_on() -> bool:
-    # Without SMTP an email row could only fail; the preferences page says email is off too.
+def email_on() -> bool:
+    """Whether this server sends email (SMTP is set up): without it an email row could only fail, so
+    neither a call nor a test writes one; the preferences page says email is off."""
     if not has_app_context() or EXTENSION not in current_app.extensions:
         return True
     return bool(current_app.extensions[EXTENSION].settings.smtp_host)
@@ -83,7 +84,7 @@ def _on_call(db: Connection, call_id: str, kind: str) -> None:
         return
     targets = {
         "webhook": chosen.webhook_url,
-        "email": owner.email if chosen.email_on and _email_on() else None,
+        "email": owner.email if chosen.email_on and email_on() else None,
     }
     for channel, target in targets.items():
         if target is None:

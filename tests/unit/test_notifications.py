@@ -163,6 +163,27 @@ def test_email_is_written_only_when_smtp_is_set_up(make_sales_app, smtp_host, wr
         assert (rows(app)[0]["status"], rows(app)[0]["last_error"]) == ("pending", "connect_error")
 
 
+@pytest.mark.parametrize(("smtp_host", "written"), [("127.0.0.1", [("email", REP_EMAIL)]), (None, [])])
+def test_a_test_email_is_queued_only_when_smtp_is_set_up(make_sales_app, smtp_host, written):
+    # Without SMTP "Send a test" queued an email that could only fail and said it "arrives in a
+    # moment"; call notifications already skip email there, and so does the test now, saying why.
+    app = make_sales_app(
+        webhook_secret=SECRET, smtp_host=smtp_host, smtp_from="webcall@example.com", smtp_port=9
+    )
+    client = app.test_client()
+    sign_in(client)
+    set_prefs(client, email_on=True)
+    page = client.get("/demos/notifications").get_data(as_text=True)
+    assert client.post("/demos/notifications/test", data={"csrf": csrf(page)}).status_code == 303
+    assert [(r["channel"], r["target"]) for r in rows(app)] == written
+    said = client.get("/demos/notifications").get_data(as_text=True)
+    if written:
+        assert "Test queued to 1 channel" in said
+    else:
+        assert "Test queued" not in said
+        assert "Email is not set up on this server, so no test email was sent." in said
+
+
 def test_a_failing_receiver_is_retried_with_backoff_then_failed(app, client):
     sign_in(client)
     before = metrics.NOTIFICATIONS.labels(channel="webhook", outcome="failed")._value.get()
