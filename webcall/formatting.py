@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["dash"] = NONE_MARK
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["ago"] = ago
+    app.jinja_env.filters["clock"] = clock
     app.jinja_env.filters["duration"] = duration
     app.jinja_env.filters["call_status"] = call_status
 
@@ -63,7 +64,7 @@ def zone_named(name: str) -> tuple[str | None, tzinfo]:
 
 
 # How much of a time `when` writes; static/js/pages/local-time.js shows the same in the rep's own zone.
-_WRITTEN = {"minutes": "%Y-%m-%d %H:%M", "seconds": "%Y-%m-%d %H:%M:%S", "time": "%H:%M"}
+_WRITTEN = {"minutes": "%Y-%m-%d %H:%M", "seconds": "%Y-%m-%d %H:%M:%S", "time": "%H:%M", "clock": "%H:%M:%S"}
 
 
 def when(value: datetime, shown: str = "minutes") -> Markup:
@@ -73,6 +74,17 @@ def when(value: datetime, shown: str = "minutes") -> Markup:
     return Markup('<time datetime="{}" data-local="{}">{} UTC</time>').format(
         value.isoformat(), shown, value.strftime(_WRITTEN[shown])
     )
+
+
+def clock(text: str | None) -> Markup | str:
+    """A transcript line's time (itellico's ISO text) as `when` writes times, to the second: UTC and
+    saying so, shown in the rep's zone by the page. Text that is not such a time is shown as it came;
+    one without an offset is taken as UTC, like the API's other times."""
+    try:
+        value = datetime.fromisoformat(text or "")
+    except ValueError:
+        return text or ""
+    return when(value if value.tzinfo else value.replace(tzinfo=UTC), "clock")
 
 
 def ago(value: datetime | None, now: datetime | None = None) -> str:

@@ -8,6 +8,7 @@ test('a UTC time reads in the given zone, named', () => {
   assert.equal(localText('2026-03-02T23:59:00+00:00', 'minutes', where), '3 Mar 2026, 00:59 CET');
   assert.equal(localText('2026-07-02T23:59:05+00:00', 'seconds', where), '3 Jul 2026, 01:59:05 CEST');
   assert.equal(localText('2026-03-02T23:59:00+00:00', 'time', where), '00:59 CET');
+  assert.equal(localText('2026-03-02T23:59:07.125+00:00', 'clock', where), '00:59:07 CET'); // a transcript line's
   assert.equal(localText('2026-03-02T23:59:00Z', 'time', { locale: 'en-GB', timeZone: 'UTC' }), '23:59 UTC');
 });
 

@@ -83,6 +83,11 @@ def test_the_call_detail_shows_the_facts_and_the_transcript_from_itellico(client
     assert '<ol class="transcript__lines" lang="de">' in html  # read aloud in the demo's language
     lines = re.findall(r'data-role="(\w+)">.*?<p dir="auto">(.*?)</p>', html, re.S)
     assert lines == [("agent", "Grüß Gott, wie kann ich helfen?"), ("user", "Do you have a sauna?")]
+    # Each line's time as every studio time: UTC and saying so, for the page to show in the rep's zone
+    # (it was the bare UTC clock, an hour before the call's own time for a rep in Vienna).
+    times = re.findall(r'<time datetime="([^"]+)" data-local="clock">(\d\d:\d\d:\d\d) UTC</time>', html)
+    assert len(times) == 2 and all(iso.endswith("+00:00") for iso, _ in times), times
+    assert re.search(r"<title>Call \d{4}-\d\d-\d\d \d\d:\d\d UTC ", html)
     assert "the call log keeps no part of the conversation" in html
     assert 'data-fact="recording"' not in html  # itellico gave no recording
     # Reading the call brought the log up to date; the conversation itself was not stored.

@@ -6,6 +6,7 @@ const SHOWN = {
   minutes: { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' },
   seconds: { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short' },
   time: { hour: '2-digit', minute: '2-digit', timeZoneName: 'short' },
+  clock: { hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short' },
 };
 
 /**
