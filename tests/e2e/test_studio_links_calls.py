@@ -107,6 +107,9 @@ def test_link_talk_transcript_revoke_refused(page, browser, pw, studio_url, sand
         mobile.get_by_role("button", name="Show").click()
         expect(mobile).to_have_url(re.compile(r"tz=Europe%2FVienna"))
         expect(mobile.locator(f'tr[data-call-id="{call_id}"]')).to_have_count(1)
+        # A bookmark without the zone lists UTC days, and the page says so (it claimed Vienna's days).
+        mobile.goto(f"{studio_url}/demos/calls?from={today}&to={today}")
+        expect(mobile.locator("[data-days-zone]")).to_have_text("UTC days; Show uses days in Europe/Vienna")
         mobile.goto(f"{studio_url}/demos/calls/{call_id}")
         expect(mobile.locator('[data-role="user"]', has_text=QUESTION)).to_have_count(1)
         shoot(mobile, "studio-call-detail-phone")

@@ -17,5 +17,11 @@ for (const field of document.querySelectorAll('input[data-time-zone]')) {
   const input = /** @type {HTMLInputElement} */ (field);
   if (zone && !input.value) input.value = zone;
 }
+// The server says which days it filtered by. Without a zone (a bookmark, a zone it does not know) they
+// were UTC days: that stays said while dates are applied; the next Show uses the browser's.
 const said = document.querySelector('[data-days-zone]');
-if (said && zone && said.textContent === 'UTC days') said.textContent = `days in ${zone}`;
+if (said && zone && said.textContent === 'UTC days') {
+  const dated = [...document.querySelectorAll('input[type="date"][aria-describedby="days-zone"]')]
+    .some((input) => /** @type {HTMLInputElement} */ (input).value);
+  said.textContent = dated ? `UTC days; Show uses days in ${zone}` : `days in ${zone}`;
+}
