@@ -171,7 +171,11 @@ def rep_required(view: Callable[..., Any]) -> Callable[..., Any]:
         _studio_on()
         if not current_user.is_authenticated:
             # Back here after signing in (a form posted to a page that opens again with GET: that page).
-            return redirect(url_for("auth.login", next=this_page()))
+            # An action posted (make a link, extend, revoke) has no page to go back to: the sign-in
+            # page says it was not done.
+            back = this_page()
+            undone = request.method == "POST" and back is None
+            return redirect(url_for("auth.login", next=back, undone=1 if undone else None))
         if request.method == "POST":
             check_csrf()
         return view(*args, **kwargs)
@@ -267,23 +271,28 @@ def login() -> Response | tuple[str, int, dict[str, str]] | tuple[str, int] | st
     if request.method == "GET":
         if current_user.is_authenticated:
             return redirect(back or url_for("sales.index"))
-        return render_template("demos_login.html", form=form, back=back)
+        return render_template("demos_login.html", form=form, back=back, undone=_undone())
     check_csrf()
     if not form.validate():
-        return render_template("demos_login.html", form=form, back=back), 400
+        return render_template("demos_login.html", form=form, back=back, undone=_undone()), 400
     try:
         account = authenticate(form.email.data, form.password.data)
     except AccountError as error:
         log.warning("sales.login refused code=%s remote=%s", error.code, request.remote_addr)
         form[error.field or "password"].errors = [error.message]
         headers = {"Retry-After": str(error.retry_after)} if error.retry_after else {}
-        page = render_template("demos_login.html", form=form, back=back)
+        page = render_template("demos_login.html", form=form, back=back, undone=_undone())
         return page, _STATUS.get(error.code, 401), headers
     session.clear()  # a fresh session (and CSRF secret) after signing in
     session.permanent = True
     login_user(StudioUser(SignedIn(services().sessions.start(account.id), account)))
     log.info("sales.login account=%s role=%s", account.id, account.role)
     return redirect(back or url_for("sales.index"))
+
+
+def _undone() -> bool:
+    """Whether the rep was sent here by an action posted while signed out (rep_required)."""
+    return request.args.get("undone") == "1"
 
 
 @bp.post("/demos/logout")

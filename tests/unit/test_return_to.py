@@ -55,6 +55,11 @@ def test_a_form_posted_after_the_session_ended_comes_back_to_its_page(app, rep):
     end_sessions(app)
     r = rep.post("/demos/alpenblick/links", data={"csrf": token})
     assert r.status_code == 302 and next_of(r.location) is None
+    # ... but the sign-in page says the action was not done (it was a bare sign-in page: a link the rep
+    # thought made, an extend or a revoke, gone without a word).
+    said = rep.get(r.location).get_data(as_text=True)
+    assert "You were signed out, so that was not done: sign in and do it again." in said
+    assert "Sign in to go on where you were." not in said
 
 
 @pytest.mark.parametrize(
