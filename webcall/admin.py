@@ -165,6 +165,9 @@ def account() -> Response | tuple[str, int]:
         wrong = error.code == "invalid_credentials"
         form.current.errors = ["That is not your current password." if wrong else error.message]
         return render_template("demos_account.html", form=form, done=[]), 400
+    if form.password.data == form.current.data:  # would change nothing but end every other session
+        form.password.errors = ["That is your current password; choose a new one."]
+        return render_template("demos_account.html", form=form, done=[]), 400
     svc.accounts.set_password(me.id, form.password.data)  # ends every session, this one too
     session.clear()
     session.permanent = True

@@ -149,6 +149,16 @@ def test_changing_ones_own_password_ends_every_other_session(app, svc):
     )
     short = here.post("/demos/account", data={"csrf": token, "current": SALES_PASSWORD, "password": "short"})
     assert short.status_code == 400 and 'id="password-error"' in short.get_data(as_text=True)
+    # The same password again changed nothing but signed out every other browser, saying "changed".
+    same = here.post(
+        "/demos/account", data={"csrf": token, "current": SALES_PASSWORD, "password": SALES_PASSWORD}
+    )
+    assert same.status_code == 400
+    assert (
+        'id="password-error" role="alert">That is your current password; choose a new one.<'
+        in same.get_data(as_text=True)
+    )
+    assert elsewhere.get("/demos").status_code == 200
     r = here.post(
         "/demos/account", data={"csrf": token, "current": SALES_PASSWORD, "password": "my new password"}
     )
