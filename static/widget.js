@@ -89,9 +89,7 @@
       },
       /** Mount a launcher from code: ItellicoWebCall.mount({demo, apiBase, ...same options as data-*}). */
       mount: function (options) {
-        var widget = new Widget(options || {}, widgets);
-        widgets.push(widget);
-        return widget;
+        return new Widget(options || {}, widgets); // it joins `widgets` itself, before its ready event
       },
     };
   }
@@ -165,6 +163,9 @@
     var host = this.element = document.createElement('itellico-widget');
     host.setAttribute('data-demo', this.demo);
     this._siblings = siblings;
+    // In ItellicoWebCall.widgets before `itellico-widget:ready` fires (at once when the body exists): a
+    // ready listener's ItellicoWebCall.get(demo) finds this launcher (docs/widget.md's example).
+    siblings.push(this);
     var root = this._root = host.attachShadow({ mode: 'open' });
     var sheet = document.createElement('link');
     sheet.rel = 'stylesheet';

@@ -513,6 +513,27 @@ def test_a_script_tag_without_data_demo_loads_only_the_js_api(page, host, widget
     assert rec.errors == []
 
 
+def test_the_docs_js_api_example_works_with_an_async_script_tag(page, host, widget_app, sandbox):
+    """docs/widget.md's JavaScript API example, as written there, on a page whose tag is `async` at the
+    end of the body (the docs' tag): `ready` fired before the launcher was in ItellicoWebCall.widgets,
+    so `get()` gave undefined and setVariables threw; the call went out without the variable."""
+    example = (ROOT / "docs" / "widget.md").read_text().split("**JavaScript API.**", 1)[1]
+    listener = example.split("```js\n", 1)[1].split("\n// ", 1)[0]  # the listener, not the comment lines
+    assert "itellico-widget:ready" in listener and "setVariables" in listener, listener
+    page.add_init_script(listener)
+    before = len(sandbox.creates())
+    rec = open_site(page, host, widget_app, "text")
+    expect(launcher(page, "northwind")).to_be_visible()
+    launcher(page, "northwind").click()
+    page.locator(f"{widget('northwind')} itellico-call [data-action=accept]").click()  # the consent text
+    expect(page.locator(f'{widget("northwind")}[data-call-state="in-call"]')).to_have_count(1, timeout=20_000)
+    (created,) = new_creates(sandbox, before)
+    assert created["test_variables"].get("name") == "Jane", created["test_variables"]
+    page.evaluate("ItellicoWebCall.get('northwind').end()")
+    expect(page.locator(f'{widget("northwind")}[data-call-state="ended"]')).to_have_count(1, timeout=15_000)
+    assert rec.errors == []
+
+
 def test_an_empty_data_demo_mounts_the_default_demo(page, host, widget_app):
     rec = open_site(page, host, widget_app, "empty-demo")
     expect(page.locator(widget("default"))).to_have_count(1)
