@@ -160,6 +160,10 @@
       this._accent = null;
     }
 
+    if (options.position && POSITIONS.indexOf(options.position) < 0) {
+      warn('data-position "' + options.position + '" is not bottom-right or bottom-left; the demo\'s corner is used');
+    }
+
     var host = this.element = document.createElement('itellico-widget');
     host.setAttribute('data-demo', this.demo);
     this._siblings = siblings;

@@ -98,7 +98,14 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     "voice": {"widgets": [{"demo": "alpen", "mode": "voice"}]},
     "alpen": {"widgets": [{"demo": "alpen"}]},
     "bad-accent": {
-        "widgets": [{"demo": "northwind", "mode": "text", "accent": "red; background:url(x.png)"}]
+        "widgets": [
+            {
+                "demo": "northwind",
+                "mode": "text",
+                "accent": "red; background:url(x.png)",
+                "position": "top-left",
+            }
+        ]
     },
     # The loader without data-demo (only the JS API), and with an empty one (the default demo).
     "no-demo": {"widgets": [{}]},
@@ -474,6 +481,9 @@ def test_an_invalid_data_accent_is_ignored_and_the_demo_accent_kept(page, host, 
     expect(button).to_have_css("background-color", "rgb(15, 118, 110)")  # brand.accent, not the default blue
     warned = [w for w in rec.warnings if "red; background:url(x.png)" in w]
     assert len(warned) == 1 and "is not a CSS colour" in warned[0], rec.warnings
+    # So is a position there is none of (it was ignored without a word): the demo's corner is used.
+    warned = [w for w in rec.warnings if "top-left" in w]
+    assert len(warned) == 1 and "bottom-right or bottom-left" in warned[0], rec.warnings
 
 
 MOUNT_FROM_CODE = """
