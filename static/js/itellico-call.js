@@ -209,6 +209,8 @@ export class ItellicoCallElement extends HTMLElement {
     if (detail.code === 'origin_not_allowed') {
       // For the site's owner, as the script launcher says it (static/widget.js).
       warn(`calls from ${location.origin} are not allowed for demo "${this.getAttribute('demo') || 'default'}". Add this origin to the demo's allowed_origins (or to WEBCALL_ALLOWED_ORIGINS).`);
+    } else if (detail.code === 'invalid_request') {
+      warn(`the call was refused: ${detail.message}`); // e.g. a variable the demo does not take, by name
     }
     if (!detail.fatal) return;
     this.#lastError = detail;

@@ -584,6 +584,14 @@ def test_inline_element_works_in_page_content_on_another_origin(page, host, widg
     expect(page.locator('.inline-call itellico-call[data-state="ended"]')).to_have_count(1, timeout=15_000)
     assert rec.errors == []
 
+    # A variable the demo does not take refuses the call (documented); the console names it for the
+    # site's owner, as the launcher does (it said only "400 (BAD REQUEST)").
+    element.evaluate("(el) => { el.variables = { secret: 'x', name: 'Jane' }; el.start(); }")
+    expect(page.locator('.inline-call itellico-call[data-state="error"]')).to_have_count(1, timeout=15_000)
+    assert len(new_creates(sandbox, before)) == 1
+    warned = [w for w in rec.warnings if "variables.secret" in w]
+    assert len(warned) == 1 and "not allowed" in warned[0], rec.warnings
+
 
 def test_an_inline_element_on_a_site_no_demo_allows_says_so(page, host, widget_app, sandbox):
     # The browser hides the refused preflight as a network error ("No connection"); the element asks
