@@ -148,14 +148,26 @@ def test_a_call_without_a_link_owner_notifies_nobody(app, client):
     assert rows(app) == []
 
 
-@pytest.mark.parametrize(("smtp_host", "written"), [("127.0.0.1", [("email", REP_EMAIL)]), (None, [])])
-def test_email_is_written_only_when_smtp_is_set_up(make_sales_app, smtp_host, written):
+SMTP_OR_NONE = pytest.mark.parametrize(
+    ("smtp_host", "written"), [("127.0.0.1", [("email", REP_EMAIL)]), (None, [])]
+)
+
+
+def email_rep(make_sales_app, smtp_host: str | None) -> tuple[Any, Any]:
+    """An app whose SMTP host is `smtp_host` (None: no email; port 9 refuses) and a client signed in
+    as a rep who turned email on."""
     app = make_sales_app(
         webhook_secret=SECRET, smtp_host=smtp_host, smtp_from="webcall@example.com", smtp_port=9
     )
     client = app.test_client()
     sign_in(client)
     set_prefs(client, email_on=True)
+    return app, client
+
+
+@SMTP_OR_NONE
+def test_email_is_written_only_when_smtp_is_set_up(make_sales_app, smtp_host, written):
+    app, client = email_rep(make_sales_app, smtp_host)
     end(client, call_on_rep_link(app))
     work(app)  # port 9 refuses: the email stays pending for a retry
     assert [(r["channel"], r["target"]) for r in rows(app)] == written
@@ -163,16 +175,11 @@ def test_email_is_written_only_when_smtp_is_set_up(make_sales_app, smtp_host, wr
         assert (rows(app)[0]["status"], rows(app)[0]["last_error"]) == ("pending", "connect_error")
 
 
-@pytest.mark.parametrize(("smtp_host", "written"), [("127.0.0.1", [("email", REP_EMAIL)]), (None, [])])
+@SMTP_OR_NONE
 def test_a_test_email_is_queued_only_when_smtp_is_set_up(make_sales_app, smtp_host, written):
     # Without SMTP "Send a test" queued an email that could only fail and said it "arrives in a
     # moment"; call notifications already skip email there, and so does the test now, saying why.
-    app = make_sales_app(
-        webhook_secret=SECRET, smtp_host=smtp_host, smtp_from="webcall@example.com", smtp_port=9
-    )
-    client = app.test_client()
-    sign_in(client)
-    set_prefs(client, email_on=True)
+    app, client = email_rep(make_sales_app, smtp_host)
     page = client.get("/demos/notifications").get_data(as_text=True)
     assert client.post("/demos/notifications/test", data={"csrf": csrf(page)}).status_code == 303
     assert [(r["channel"], r["target"]) for r in rows(app)] == written
