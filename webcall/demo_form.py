@@ -18,9 +18,8 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from .contrast import accent_problem
-from .demos import DemoModel
+from .demos import ACCENT_PATTERN, DEFAULT_ACCENT, DemoModel
 
-DEFAULT_ACCENT = "#2563eb"
 EMPTY_ROWS = 3  # blank rows for variables: enough to add a few without JavaScript
 # Overrides are a few settings, not a tree. Far deeper JSON made json.loads raise RecursionError and
 # the store's model_dump refuse it (a few hundred levels), both a 500: it is refused before parsing.
@@ -233,7 +232,7 @@ def to_table(form: DemoForm, *, stored_overrides: Mapping[str, Any] | None) -> d
 
 def check_contrast(form: DemoForm, table: Mapping[str, Any]) -> None:
     accent = (table.get("brand") or {}).get("accent", "")
-    if re.fullmatch(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})", accent):
+    if re.fullmatch(ACCENT_PATTERN, accent):
         problem = accent_problem(accent)
         if problem:
             form.error("brand.accent", problem)

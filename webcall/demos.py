@@ -27,6 +27,9 @@ DEFAULT_SLUG = "default"
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 VARIABLE_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
 MAX_VARIABLE_LENGTH = 500
+# A brand's accent: a hex colour, the only thing that reaches a stylesheet (demo pages, the preview).
+ACCENT_PATTERN = r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$"
+DEFAULT_ACCENT = "#2563eb"
 
 Mode = Literal["voice", "text"]
 Language = Literal["en", "de"]
@@ -39,7 +42,7 @@ Position = Literal["bottom-right", "bottom-left"]
 class Brand:
     company: str
     logo: str | None = None  # a path under /static/ or an https URL
-    accent: str = "#2563eb"
+    accent: str = DEFAULT_ACCENT
     theme: Theme = "auto"
 
 
@@ -121,7 +124,7 @@ class _Strict(BaseModel):
 class BrandModel(_Strict):
     company: Text
     logo: str | None = None
-    accent: Annotated[str, StringConstraints(pattern=r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")] = "#2563eb"
+    accent: Annotated[str, StringConstraints(pattern=ACCENT_PATTERN)] = DEFAULT_ACCENT
     theme: Theme = "auto"
 
     @field_validator("logo")

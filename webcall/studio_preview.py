@@ -14,9 +14,8 @@ from flask import Blueprint, Response, render_template, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .auth import refused_post, register_off_handler, rep_required
-from .demo_form import DEFAULT_ACCENT
-from .demo_page import PAGE_TEXT, private_headers
-from .demos import DemoConfigError, DemoProfile, validate_tables
+from .demo_page import PAGE_TEXT, accent_css, private_headers
+from .demos import ACCENT_PATTERN, DEFAULT_ACCENT, DemoConfigError, DemoProfile, validate_tables
 from .services import services
 from .studio_demos import checked, larger_bodies, posted_form, too_large
 
@@ -26,7 +25,7 @@ PREVIEW_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
     "connect-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
 )
-ACCENT = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+ACCENT = re.compile(ACCENT_PATTERN)
 
 bp.after_request(private_headers)
 register_off_handler(bp)
@@ -80,6 +79,4 @@ def preview() -> Response:
 @rep_required
 def preview_css() -> Response:
     accent = request.args.get("accent", "")
-    accent = accent if ACCENT.match(accent) else DEFAULT_ACCENT  # only a colour ever reaches the CSS
-    css = f":root {{\n  --itellico-accent: {accent};\n  --demo-accent: {accent};\n}}\n"
-    return Response(css, mimetype="text/css")
+    return accent_css(accent if ACCENT.match(accent) else DEFAULT_ACCENT)  # only a colour reaches the CSS
