@@ -268,31 +268,27 @@ def login() -> Response | tuple[str, int, dict[str, str]] | tuple[str, int] | st
     _studio_on()
     form = SignInForm()
     back = studio_page(request.args.get("next"))
+    undone = request.args.get("undone") == "1"  # sent here by an action posted while signed out
     if request.method == "GET":
         if current_user.is_authenticated:
             return redirect(back or url_for("sales.index"))
-        return render_template("demos_login.html", form=form, back=back, undone=_undone())
+        return render_template("demos_login.html", form=form, back=back, undone=undone)
     check_csrf()
     if not form.validate():
-        return render_template("demos_login.html", form=form, back=back, undone=_undone()), 400
+        return render_template("demos_login.html", form=form, back=back, undone=undone), 400
     try:
         account = authenticate(form.email.data, form.password.data)
     except AccountError as error:
         log.warning("sales.login refused code=%s remote=%s", error.code, request.remote_addr)
         form[error.field or "password"].errors = [error.message]
         headers = {"Retry-After": str(error.retry_after)} if error.retry_after else {}
-        page = render_template("demos_login.html", form=form, back=back, undone=_undone())
+        page = render_template("demos_login.html", form=form, back=back, undone=undone)
         return page, _STATUS.get(error.code, 401), headers
     session.clear()  # a fresh session (and CSRF secret) after signing in
     session.permanent = True
     login_user(StudioUser(SignedIn(services().sessions.start(account.id), account)))
     log.info("sales.login account=%s role=%s", account.id, account.role)
     return redirect(back or url_for("sales.index"))
-
-
-def _undone() -> bool:
-    """Whether the rep was sent here by an action posted while signed out (rep_required)."""
-    return request.args.get("undone") == "1"
 
 
 @bp.post("/demos/logout")

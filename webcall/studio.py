@@ -109,11 +109,11 @@ def _index(refused: Refused | None = None) -> str:
     done = [message for category, message in flashed if category == "done"]
     # What a revoke or an extend answered, said in the link's row the page goes to (webcall's flashes
     # "done:<link id>" and "error:<link id>"), not at the top, off screen on a phone.
-    row_notes = {
-        category.partition(":")[2]: (category.partition(":")[0], message)
-        for category, message in flashed
-        if category.startswith(("done:", "error:"))
-    }
+    row_notes = {}
+    for category, message in flashed:
+        kind, _, link_id = category.partition(":")
+        if link_id and kind in ("done", "error"):
+            row_notes[link_id] = (kind, message)
     return render_template(
         "demos.html",
         demos=list(svc.demos),
