@@ -64,7 +64,6 @@ class Refused:
     form: str
     values: dict[str, str]
     error: str
-    link_id: str | None = None  # the link of an extend: its row is shown even when folded away
 
 
 @bp.get("/demos")
@@ -94,7 +93,8 @@ def _index(refused: Refused | None = None) -> str:
         shown = [
             link
             for link in demo_links
-            if older or not link.long_ended or (refused and link.link_id == refused.link_id)
+            # a refused extend's row is shown even when folded away: its reason is said there
+            if older or not link.long_ended or (refused and refused.form == f"extend:{link.link_id}")
         ]
         by_demo[demo.slug] = {
             "links": [(link, link_stats.get(link.link_id), _link_url(link)) for link in shown],
@@ -202,7 +202,7 @@ def extend_link(link_id: str) -> Response | tuple[str, int]:
         changed = LinkStore(services().calllog.engine).extend(link_id, exp)
     except (LinkError, LinkChangeError) as error:
         status = 409 if isinstance(error, LinkChangeError) else 400  # revoked meanwhile: a conflict
-        return _index(Refused(f"extend:{link_id}", typed, str(error), link_id=link.link_id)), status
+        return _index(Refused(f"extend:{link.link_id}", typed, str(error))), status
     else:
         # A <time>, shown in the rep's zone as every studio time (Flask's session keeps Markup as such).
         flash(
