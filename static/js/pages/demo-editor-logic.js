@@ -89,11 +89,18 @@ function comparable(fields, rows) {
   const inRows = new Set(rows.flat());
   const byName = valuesByName(fields);
   const tables = rows.map((columns) => {
-    const count = Math.max(0, ...columns.map((name) => byName.get(name)?.length ?? 0));
-    const all = Array.from({ length: count }, (_, i) => columns.map((name) => (byName.get(name)?.[i] ?? '').trim()));
+    const all = Array.from({ length: rowCount(byName, columns) }, (_, i) => columns.map((name) => (byName.get(name)?.[i] ?? '').trim()));
     return all.filter((row) => row.some(Boolean));
   });
   return [fields.filter(([name]) => !inRows.has(name)), tables];
+}
+
+/**
+ * How many rows a table's columns hold: the longest column's values.
+ * @param {Map<string, string[]>} byName  valuesByName's result @param {string[]} columns
+ */
+export function rowCount(byName, columns) {
+  return Math.max(0, ...columns.map((name) => byName.get(name)?.length ?? 0));
 }
 
 /**

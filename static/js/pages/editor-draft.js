@@ -2,7 +2,7 @@
 // is lost when saving does not go through: the session ended (the sign-in page leads back here), the
 // form expired (its page links back here), or the rep left the page. Back on the page, the editor
 // offers the unsaved changes. A chosen logo file cannot be kept; everything else is.
-import { debounce, draftKey, keptInDraft, parseDraft, sameFields, valuesByName } from './demo-editor-logic.js';
+import { debounce, draftKey, keptInDraft, parseDraft, rowCount, sameFields, valuesByName } from './demo-editor-logic.js';
 
 const SUBMITTED = 'webcall.editor-draft.submitted'; // the draft of the page a save was sent from
 const SAVE_DELAY_MS = 300;
@@ -38,12 +38,16 @@ function current(form) {
 }
 
 /**
- * Each table's column names (the inputs of its first row): [['var_name', 'var_max'], …].
- * @param {HTMLFormElement} form @returns {string[][]}
+ * A table's column names, the inputs of its first row: ['var_name', 'var_max'].
+ * @param {Element|null} table @returns {string[]}
  */
+function columnsOf(table) {
+  return [...(table?.querySelector('tr[data-row]')?.querySelectorAll('input') ?? [])].map((input) => /** @type {HTMLInputElement} */ (input).name);
+}
+
+/** Each table's column names: [['var_name', 'var_max'], …]. @param {HTMLFormElement} form */
 function rowColumns(form) {
-  return [...form.querySelectorAll('table[data-rows] tr[data-row]:first-of-type')].map((row) =>
-    [...row.querySelectorAll('input')].map((input) => input.name));
+  return [...form.querySelectorAll('table[data-rows]')].map(columnsOf);
 }
 
 /**
@@ -54,8 +58,7 @@ function restore(form, fields) {
   const wanted = valuesByName(fields);
   for (const button of form.querySelectorAll('button[data-add-row]')) {
     const body = form.querySelector(`table[data-rows="${/** @type {HTMLElement} */ (button).dataset.addRow}"] tbody`);
-    const names = [...(body?.querySelector('tr[data-row]')?.querySelectorAll('input') ?? [])].map((input) => input.name);
-    const rows = Math.max(0, ...names.map((name) => wanted.get(name)?.length ?? 0));
+    const rows = rowCount(wanted, columnsOf(body));
     while (body && body.querySelectorAll('tr[data-row]').length < rows) /** @type {HTMLButtonElement} */ (button).click();
   }
   /** @type {Map<string, number>} */
