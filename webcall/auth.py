@@ -20,6 +20,8 @@ from flask import (
     Flask,
     Response,
     abort,
+    flash,
+    get_flashed_messages,
     has_request_context,
     redirect,
     render_template,
@@ -272,7 +274,8 @@ def login() -> Response | tuple[str, int, dict[str, str]] | tuple[str, int] | st
     if request.method == "GET":
         if current_user.is_authenticated:
             return redirect(back or url_for("sales.index"))
-        return render_template("demos_login.html", form=form, back=back, undone=undone)
+        out = bool(get_flashed_messages(category_filter=["signed-out"]))
+        return render_template("demos_login.html", form=form, back=back, undone=undone, signed_out=out)
     check_csrf()
     if not form.validate():
         return render_template("demos_login.html", form=form, back=back, undone=undone), 400
@@ -299,4 +302,5 @@ def logout() -> Response:
         services().sessions.end(current_user.token)
     logout_user()
     session.clear()
+    flash("You are signed out.", "signed-out")  # in the new session: said once, on the sign-in page
     return redirect(url_for("auth.login"))

@@ -316,7 +316,12 @@ def test_link_form_is_not_open_without_signing_in(client, svc):
 def test_logout(client):
     sign_in(client)
     html = client.get("/demos").get_data(as_text=True)
-    assert client.post("/demos/logout", data={"csrf": csrf(html)}).status_code == 302
+    out = client.post("/demos/logout", data={"csrf": csrf(html)})
+    assert out.status_code == 302
+    # The sign-in page says the sign-out happened (it showed a bare form, as if nothing was done), once.
+    said = client.get(out.headers["Location"]).get_data(as_text=True)
+    assert "You are signed out." in said
+    assert "You are signed out." not in client.get("/demos/login").get_data(as_text=True)
     assert client.get("/demos").status_code == 302
 
 
