@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import struct
 import zlib
 
 
-def png(width: int = 2, height: int = 2, rgb: tuple[int, int, int] = (15, 118, 110)) -> bytes:
-    """A real PNG (browsers draw it)."""
+def png(
+    width: int = 2, height: int = 2, rgb: tuple[int, int, int] = (15, 118, 110), *, noise: bool = False
+) -> bytes:
+    """A real PNG (browsers draw it); with `noise` its pixels are random, so it does not compress and
+    its size is about width x height x 3 bytes."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    rows = b"".join(b"\x00" + (os.urandom(3 * width) if noise else bytes(rgb) * width) for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (
         b"\x89PNG\r\n\x1a\n"
