@@ -148,6 +148,23 @@ def test_call_summary_is_limited_per_call(settings, standin):
     assert other.status_code == 200
 
 
+def test_reads_without_the_calls_handle_do_not_spend_its_summary_limit(settings, standin):
+    # A call id is no secret (the studio, the CSV export, logs and webhooks show it): a stranger's
+    # reads without its handle were counted, so they used up the limit and the visitor's own page got
+    # 429 for its summary.
+    from webcall.ratelimit import SUMMARY_LIMIT
+
+    client = app_with(settings).test_client()
+    call = client.post("/api/calls", json={}).get_json()
+    url = f"/api/calls/{call['call_id']}"
+    allowed = int(SUMMARY_LIMIT.split("/")[0])
+    strangers = [client.get(url, **from_ip(i)).status_code for i in range(allowed + 5)]
+    assert set(strangers) == {403}
+    wrong = {"X-Call-Handle": "not-the-handle"}
+    assert client.get(url, headers=wrong, **from_ip(99)).status_code == 403
+    assert client.get(url, headers={"X-Call-Handle": call["handle"]}).status_code == 200
+
+
 def test_an_unreachable_redis_cluster_at_start_is_one_line(tmp_path):
     # A plain redis:// storage connects lazily (and falls back to memory); the cluster client connects
     # while the app is built, so a cluster that is down was a RedisClusterException traceback.
