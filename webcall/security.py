@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .bodies import MAX_BODY_BYTES
 from .demos import DemoProfile
 from .errors import ApiError, ErrorCode
 from .services import EXTENSION, services
@@ -25,9 +26,6 @@ log = logging.getLogger("webcall.security")
 
 PREFLIGHT_MAX_AGE = "600"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-# The largest legitimate body is a create (~25 KB at its limits) or a sales form; a 100 MB body
-# used to be read whole (370 MB of memory).
-MAX_BODY_BYTES = 64 * 1024
 
 
 def init_app(app: Flask) -> None:

@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 
 from flask import g, request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
-from werkzeug.exceptions import RequestEntityTooLarge
 
+from .bodies import MAX_BODY_BYTES, allow_one_more, whole_body
 from .demos import DemoProfile, page_variable_problems
 from .errors import ApiError, ErrorCode
 
@@ -52,9 +52,9 @@ def json_body() -> object:
 def _parse_json_body() -> tuple[object] | ApiError:
     if request.mimetype != "application/json":
         return ApiError(ErrorCode.INVALID_REQUEST, "Send the body as application/json.", status=415)
-    try:
-        raw = request.get_data(cache=True)
-    except RequestEntityTooLarge:
+    allow_one_more(MAX_BODY_BYTES)
+    raw = whole_body(MAX_BODY_BYTES)
+    if raw is None:
         return ApiError(ErrorCode.INVALID_REQUEST, "The body is too large.", status=413)
     try:
         return (json.loads(raw),)

@@ -26,6 +26,7 @@ from flask import Blueprint, Flask, Response, abort, current_app, jsonify, reque
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import metrics, tasks
+from .bodies import allow_one_more, whole_body
 from .services import services
 from .signing import signature
 from .webhook_store import WebhookEvent, store
@@ -51,11 +52,10 @@ def _answer(outcome: str, status: int) -> tuple[Response, int]:
 
 @bp.before_request
 def _body_limit() -> None:
-    # The app-wide MAX_CONTENT_LENGTH (64 KB, webcall/security.py) is sized for browser forms; here it
-    # refused a long `conversation.ended` with Werkzeug's HTML 413 and cut a chunked one at 64 KB (then
-    # a bad signature). This route's cap is WEBCALL_WEBHOOK_MAX_BYTES, applied by `_body`; Werkzeug's
-    # limit is one byte above it so that a chunked body over the cap is seen to be over, not cut at it.
-    request.max_content_length = services().settings.webhook_max_bytes + 1
+    # The app-wide 64 KB limit (webcall/bodies.py) is sized for browser forms; here it refused a long
+    # `conversation.ended` with Werkzeug's HTML 413. This route's cap is WEBCALL_WEBHOOK_MAX_BYTES, read
+    # whole or refused (never cut) by `whole_body`.
+    allow_one_more(services().settings.webhook_max_bytes)
 
 
 @bp.post("/webhooks/itellico")
@@ -63,7 +63,7 @@ def receive() -> tuple[Response, int]:
     settings = services().settings
     if not settings.webhook_secret:
         abort(404)
-    body = _body(settings.webhook_max_bytes)
+    body = whole_body(settings.webhook_max_bytes)
     if body is None:
         return _answer("too_large", 413)
     problem = _check_signature(
@@ -94,20 +94,6 @@ def receive() -> tuple[Response, int]:
         metrics.webhook_event("unqueued")  # stored: the sweep queues it
     log.info("webhook.accepted event_id=%s event_type=%s", event.event_id, event.event_type)
     return _answer("accepted", 202)
-
-
-def _body(cap: int) -> bytes | None:
-    """The whole body, or None when it is over `cap` bytes: by its Content-Length (then not read), or,
-    sent chunked, once more than `cap` bytes arrived. Never a body cut short."""
-    if (request.content_length or 0) > cap:
-        return None
-    body = bytearray()
-    while len(body) <= cap:  # a read may return less than asked: only an empty one is the end
-        chunk = request.stream.read(cap + 1 - len(body))
-        if not chunk:
-            break
-        body += chunk
-    return None if len(body) > cap else bytes(body)
 
 
 def _check_signature(secret: str, body: bytes, sent: str, timestamp: str, tolerance: int) -> str | None:

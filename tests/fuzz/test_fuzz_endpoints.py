@@ -126,7 +126,7 @@ def test_json_api_refuses_other_content_types(fuzz_app, path, content_type, body
     extra=st.integers(min_value=1, max_value=400_000),
 )
 def test_json_api_refuses_bodies_over_the_limit(fuzz_app, path, content_type, extra):
-    from webcall.security import MAX_BODY_BYTES
+    from webcall.bodies import MAX_BODY_BYTES
 
     raw = b'{"initial_text": "' + b"x" * (MAX_BODY_BYTES + extra) + b'"}'
     response = fuzz_app.test_client().post(path, data=raw, content_type=content_type, **new_ip())

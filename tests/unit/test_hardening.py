@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import replace
 
@@ -43,6 +44,31 @@ def test_a_huge_body_is_refused_with_413_before_it_is_read(client, standin):
     response = client.post("/api/calls", data=huge, content_type="application/json")
     assert_error(response, 413)
     assert standin.creates() == []
+
+
+@pytest.mark.parametrize("padding", ["before", "after"])
+def test_a_chunked_body_over_the_limit_is_refused_not_cut(client, standin, padding):
+    # Without a Content-Length (Transfer-Encoding: chunked; the WSGI server marks the stream
+    # terminated) Werkzeug stopped reading at the 64 KB limit without a word: `{}` and 100,000 spaces
+    # was cut to something that parsed and created a call (201); spaces first were "not valid JSON".
+    spaces = b" " * 100_000
+    raw = b"{}" + spaces if padding == "after" else spaces + b"{}"
+    response = client.post(
+        "/api/calls",
+        input_stream=io.BytesIO(raw),
+        content_type="application/json",
+        environ_overrides={"wsgi.input_terminated": True, "CONTENT_LENGTH": ""},
+    )
+    assert_error(response, 413)
+    assert standin.creates() == []
+    # A chunked body within the limit is read whole, as before.
+    fine = client.post(
+        "/api/calls",
+        input_stream=io.BytesIO(b"{}" + b" " * 60_000),
+        content_type="application/json",
+        environ_overrides={"wsgi.input_terminated": True, "CONTENT_LENGTH": ""},
+    )
+    assert fine.status_code == 201, fine.get_json()
 
 
 def test_deeply_nested_json_is_a_400_not_a_500(client, standin):
