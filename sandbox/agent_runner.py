@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from .processes import kept_environment
+
 log = logging.getLogger("sandbox.agents")
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,12 +43,7 @@ STOP_TIMEOUT_S = 10.0
 
 
 def agent_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    environ = os.environ if environ is None else environ
-    return {
-        name: value
-        for name, value in environ.items()
-        if name in INHERITED_NAMES or name.startswith(INHERITED_PREFIXES)
-    }
+    return kept_environment(INHERITED_NAMES, INHERITED_PREFIXES, environ)
 
 
 @dataclass(frozen=True)

@@ -115,6 +115,10 @@ class LiveKitServer:
         self._config: Path | None = None  # its config file while it runs (removed on stop)
         self.exit_code: int | None = None  # how its last run ended (-9: it had to be killed)
 
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
     def start(self, timeout: float = 20.0) -> None:
         exe = binary()
         if not exe.is_file():

@@ -59,3 +59,24 @@ def test_a_start_that_fails_leaves_no_config_file(private_tmp: Path, monkeypatch
     with pytest.raises(LiveKitError):
         server.start(timeout=5)
     assert list(private_tmp.iterdir()) == []
+
+
+def test_the_server_does_not_inherit_the_apps_secrets(private_tmp: Path, monkeypatch) -> None:
+    # `make run` starts livekit-server from the process that serves the app; it had that process's
+    # whole environment, WEBCALL_SECRET_KEY (it signs sessions, share links and handles) included.
+    secrets = {
+        "ITELLICOAI_API_KEY": "server-test-api-key",
+        "WEBCALL_SECRET_KEY": "server-test-secret-key-0123456789",
+        "WEBCALL_SALES_PASSWORD": "server-test-sales-password",
+    }
+    for name, value in secrets.items():
+        monkeypatch.setenv(name, value)
+    server = LiveKitServer(LiveKitPorts(http=free_port(), tcp=free_port(), udp=free_port(udp=True)))
+    server.start()
+    try:
+        environ = Path(f"/proc/{server.pid}/environ").read_bytes().decode().split("\0")
+    finally:
+        server.stop()
+    assert any(entry.startswith("PATH=") for entry in environ)
+    for name, value in secrets.items():
+        assert not any(entry.startswith(f"{name}=") or value in entry for entry in environ), name
