@@ -28,6 +28,7 @@ class FaultMode(StrEnum):
     AGENT_ABSENT = "agent_absent"  # create succeeds, but no agent ever joins the room
     ECHO_KEY = "echo_key"  # 422 whose message, detail and field errors repeat the caller's API key
     AGENT_CRASH = "agent_crash"  # the agent joins, greets, then fails: the call ends `failed`
+    AGENT_LATE = "agent_late"  # the agent is dispatched `delay_seconds` after the create answered
 
 
 @dataclass
@@ -85,7 +86,7 @@ class FaultSwitch:
 
 
 # Faults that change what the stand-in does rather than how it answers (the caller acts on them).
-BEHAVIOURS = (FaultMode.AGENT_ABSENT, FaultMode.AGENT_CRASH, FaultMode.MISSING_JOIN)
+BEHAVIOURS = (FaultMode.AGENT_ABSENT, FaultMode.AGENT_CRASH, FaultMode.AGENT_LATE, FaultMode.MISSING_JOIN)
 
 
 def answer(fault: Fault, api_key: str) -> Response | tuple[Response, int] | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -92,7 +93,7 @@ def create_standin(config: StandinConfig) -> Flask:
         if fault is None:
             return None
         if fault.mode in BEHAVIOURS:
-            request.environ[f"standin.{fault.mode.value}"] = True
+            request.environ[f"standin.{fault.mode.value}"] = fault
             return None
         return answer(fault, config.api_key)
 
@@ -211,19 +212,27 @@ def create_standin(config: StandinConfig) -> Flask:
                 fail_after_greeting=bool(request.environ.get("standin.agent_crash")),
             )
             store.mark_agent_call(call_id)
-            try:
-                asyncio.run(
-                    dispatch(
-                        config.livekit_api_url or config.livekit_url,
-                        (config.livekit_api_key, config.livekit_api_secret),
-                        agent.dispatch_name,
-                        room,
-                        options,
+
+            def send_agent() -> None:
+                try:
+                    asyncio.run(
+                        dispatch(
+                            config.livekit_api_url or config.livekit_url,
+                            (config.livekit_api_key, config.livekit_api_secret),
+                            agent.dispatch_name,
+                            room,
+                            options,
+                        )
                     )
-                )
-            except Exception as exc:  # livekit-server down: the call cannot get its agent
-                log.warning("dispatching %s to %s failed: %s", agent.dispatch_name, room, exc)
-                store.update(call_id, {"event": "ended", "reason": "error"})
+                except Exception as exc:  # livekit-server down: the call cannot get its agent
+                    log.warning("dispatching %s to %s failed: %s", agent.dispatch_name, room, exc)
+                    store.update(call_id, {"event": "ended", "reason": "error"})
+
+            late = request.environ.get("standin.agent_late")
+            if late:
+                threading.Timer(late.delay_seconds, send_agent).start()
+            else:
+                send_agent()
         answer = {k: v for k, v in call.items() if k not in ("messages", "capture")}
         answer["success"] = True
         if not request.environ.get("standin.missing_join"):

@@ -14,9 +14,10 @@ import { CallDevices } from './call-devices.js';
 import { CallEvent } from './call-events.js';
 import { createCallBody, withDefaults } from './call-options.js';
 import { CallConnection } from './call-connection.js';
-import { CallAttempt, runStartSequence, stepForState } from './call-start.js';
+import { CallAttempt, DEFAULT_AGENT_JOIN_TIMEOUT_MS, runStartSequence, stepForState } from './call-start.js';
 import { CallStateMachine, canStart, isActive } from './call-state.js';
 import { Conversation } from './conversation.js';
+import { hangUpUnanswered } from './hang-up.js';
 import { CallError, END_REASONS, STEPS } from './errors.js';
 import { Microphone, microphoneGranted } from './microphone.js';
 import { loadLivekitClient } from './livekit-loader.js';
@@ -134,7 +135,7 @@ export class CallSession extends EventTarget {
         loadLivekit: this.#options.loadLivekit,
         mic: this.#mic,
         agent: this.#agent,
-        createCall: (signal) => this.#api.createCall(createCallBody(this.#options, this.mode), { signal }),
+        createCall: () => this.#api.createCall(createCallBody(this.#options, this.mode)),
         ensureRoom: (lk, created) => this.#conn.ensure(lk, created, this.#mic.preferred.audiooutput),
         onMicOpen: () => { if (this.state === 'requesting-mic') this.#setState('connecting'); },
         onCreated: (created) => {
@@ -142,6 +143,9 @@ export class CallSession extends EventTarget {
           this.#clock.maxSeconds = created.max_call_seconds ?? null;
         },
         onConnected: () => this.#setState('waiting-for-agent'),
+        hangUp: (lk, created) => {
+          hangUpUnanswered(lk, created, created.agent_join_timeout_ms ?? DEFAULT_AGENT_JOIN_TIMEOUT_MS);
+        },
       });
       if (!room) return false;
       this.#clock.begin();

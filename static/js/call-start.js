@@ -9,15 +9,17 @@ import { CallError, STEPS } from './errors.js';
 
 export const DEFAULT_AGENT_JOIN_TIMEOUT_MS = 15_000;
 
-/** One call being set up. Every await of the sequence checks `done`, so a cancelled start stops quietly. */
+/**
+ * One call being set up. Every await of the sequence checks `done`, so a cancelled start stops quietly.
+ * The create request is never aborted: a call it makes anyway (itellico got the request) must be known
+ * to be hung up (hang-up.js).
+ */
 export class CallAttempt {
-  aborter = new AbortController();
   done = false;
 
-  /** end() or a failure: stale async work sees `done`, the create request is aborted. */
+  /** end() or a failure: stale async work sees `done`. */
   cancel() {
     this.done = true;
-    this.aborter.abort();
   }
 }
 
@@ -38,11 +40,12 @@ export function stepForState(state) {
  * @property {() => Promise<any>} loadLivekit
  * @property {import('./microphone.js').Microphone} mic
  * @property {import('./agent-presence.js').AgentPresence} agent
- * @property {(signal: AbortSignal) => Promise<any>} createCall  `POST /api/calls` (api-client.js result)
+ * @property {() => Promise<any>} createCall  `POST /api/calls` (api-client.js result)
  * @property {(lk: any, created: any) => any} ensureRoom  the call's one Room (the warm-up may make it first)
  * @property {() => void} onMicOpen      the microphone is live
  * @property {(created: any) => void} onCreated  the create response arrived (and everything else is ready)
  * @property {() => void} onConnected    connected and published; the agent is awaited next
+ * @property {(lk: any, created: any) => void} hangUp  end a call cancelled before its agent answered
  */
 
 /**
@@ -77,7 +80,7 @@ export async function runStartSequence(attempt, steps) {
   // usually while the create is still on its way, so words said before the agent joins reach it.
   const startBuffer = (/** @type {any} */ lk) => { if (!attempt.done && voice) steps.mic.startPreConnectBuffer(lk); };
   Promise.all([micPromise, lkPromise]).then(([, lk]) => startBuffer(lk)).catch(() => { /* reported below */ });
-  const createPromise = steps.createCall(attempt.aborter.signal).then((result) => {
+  const createPromise = steps.createCall().then((result) => {
     if (!result.ok) {
       const { code, retryAfter, message, requestId } = result.error;
       throw new CallError(code, STEPS.creatingCall, { retryAfter, message, requestId });
@@ -90,15 +93,22 @@ export async function runStartSequence(attempt, steps) {
     .catch(() => { /* the awaited path below reports it */ });
 
   const [, lk, created] = await Promise.all([micPromise, lkPromise, createPromise]);
-  if (attempt.done) return null;
-  steps.onCreated(created);
-  const room = steps.ensureRoom(lk, created);
-  startBuffer(lk); // already recording, unless the module arrived last: then now, still before connect
+  let answered = false;
+  try {
+    if (attempt.done) return null;
+    steps.onCreated(created);
+    const room = steps.ensureRoom(lk, created);
+    startBuffer(lk); // already recording, unless the module arrived last: then now, still before connect
 
-  await connectCallRoom(room, lk, created, mic, () => attempt.done);
-  if (attempt.done) return null;
+    await connectCallRoom(room, lk, created, mic, () => attempt.done);
+    if (attempt.done) return null;
 
-  steps.onConnected();
-  await agent.waitFor(room, lk, created.agent_join_timeout_ms ?? DEFAULT_AGENT_JOIN_TIMEOUT_MS);
-  return attempt.done ? null : room;
+    steps.onConnected();
+    await agent.waitFor(room, lk, created.agent_join_timeout_ms ?? DEFAULT_AGENT_JOIN_TIMEOUT_MS);
+    answered = true;
+    return attempt.done ? null : room;
+  } finally {
+    // Cancelled once the call existed, before its agent answered: nobody else will end it.
+    if (attempt.done && !answered) steps.hangUp(lk, created);
+  }
 }

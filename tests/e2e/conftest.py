@@ -69,6 +69,17 @@ class Sandbox:
             "creates"
         ]
 
+    def call_ids(self) -> list[str]:
+        """Every call the stand-in has made, oldest first."""
+        r = httpx.get(f"{self.stack.base_url}/v1/accounts/current", headers={"X-API-Key": self.key})
+        account = r.json()["id"]
+        listed = httpx.get(
+            f"{self.stack.base_url}/v1/accounts/{account}/calls",
+            params={"limit": 10_000},
+            headers={"X-API-Key": self.key},
+        ).json()
+        return [item["id"] for item in listed["items"]]
+
     def call(self, call_id: str) -> dict[str, Any]:
         r = httpx.get(f"{self.stack.base_url}/v1/accounts/current", headers={"X-API-Key": self.key})
         account = r.json()["id"]

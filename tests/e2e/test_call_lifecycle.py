@@ -135,6 +135,37 @@ def test_granted_microphone_creates_the_call_while_the_mic_opens(context: Browse
     element_state(page, "ended")
 
 
+@pytest.mark.parametrize("when", ["while the create is on its way", "while waiting for the agent"])
+def test_a_call_cancelled_before_its_agent_answered_is_hung_up(
+    context: BrowserContext, app_url, sandbox, when
+):
+    # itellico has no request that ends a call; the page ends one by leaving its room. A call that
+    # answered after the visitor's Cancel (or was left before its agent came) kept its agent alone in
+    # the room until the agent gave up on the person (a minute here), and ended `failed`.
+    context.add_init_script(INSTRUMENT)
+    page = context.new_page()
+    open_page(page, app_url)
+    before, creates = set(sandbox.call_ids()), len(sandbox.creates())
+    if when == "while the create is on its way":
+        sandbox.fault(mode="latency", endpoint="create", delay_seconds=2.0, times=1)
+        page.click(part("call-button"))
+        wait_until(lambda: len(sandbox.creates()) > creates, 10, "the create at the stand-in")
+        assert page.evaluate(f"{EL}.state") == "connecting"
+    else:
+        sandbox.fault(mode="agent_late", delay_seconds=3.0, times=1)
+        page.click(part("call-button"))
+        element_state(page, "waiting-for-agent")
+    page.click(part("call-button"))  # Cancel
+    element_state(page, "ended")
+    assert [e["detail"]["reason"] for e in events(page, "ended")] == ["cancelled"]
+    new = wait_until(lambda: set(sandbox.call_ids()) - before, 20, "the call the create made")
+    (call_id,) = new
+    call = wait_until(
+        lambda: (c := sandbox.call(call_id))["status"] != "in_progress" and c, 30, "the cancelled call to end"
+    )
+    assert call["status"] == "completed", call
+
+
 def test_a_browser_without_webrtc_is_told_so_before_the_microphone_or_a_create(
     context: BrowserContext, app_url, sandbox
 ):

@@ -2,7 +2,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { CallSession } from '../../static/js/call-session.js';
-import { RoomEvent, createResponse, fakeFetch, fakeLivekit, fakeMic, record, textStream } from './fakes.mjs';
+import { RoomEvent, createResponse, deferred, fakeFetch, fakeLivekit, fakeMic, record, textStream, until } from './fakes.mjs';
 
 test('voice call: states, agent state, transcript, typed text, hang-up', async () => {
   const lk = fakeLivekit();
@@ -208,6 +208,46 @@ test('end() while connecting cancels cleanly', async () => {
   await session.end();
   assert.equal(await started, false);
   assert.deepEqual(events.map((e) => [e.type, e.reason]), [['ended', 'cancelled']]);
+});
+
+// itellico has no request that ends a call: the page ends one by leaving its room once the agent is
+// there. A call that was created after the visitor cancelled (or left before its agent came) kept its
+// agent alone in the room until the agent's own timeout, a minute of a billed call.
+test('a call created after the visitor cancelled is hung up: joined without the microphone, left once the agent came', async () => {
+  const lk = fakeLivekit();
+  const answer = deferred();
+  const fetch = async () => {
+    await answer.promise;
+    return new Response(JSON.stringify(createResponse({ call_id: 'late', token: 'late-token' })), { status: 201, headers: { 'Content-Type': 'application/json' } });
+  };
+  const session = new CallSession({ loadLivekit: async () => lk, fetch, mediaDevices: fakeMic() });
+  const events = record(session, ['ended', 'error']);
+  const started = session.start();
+  await until(() => session.state === 'connecting', 'the create to be on its way');
+  await session.end();
+  assert.deepEqual(events.map((e) => [e.type, e.reason]), [['ended', 'cancelled']]);
+  answer.resolve();
+  assert.equal(await started, false);
+  await until(() => lk.rooms.some((r) => r.connectArgs?.token === 'late-token' && r.disconnected), 'the late call to be joined and left');
+  const room = lk.rooms.find((r) => r.connectArgs?.token === 'late-token');
+  assert.equal(room.connectArgs.opts.autoSubscribe, false);
+  assert.ok(room.agent, 'left only once the agent was there');
+  assert.deepEqual(lk.published, [], 'nothing published: the microphone was released at the cancel');
+  assert.equal(session.state, 'ended');
+});
+
+test('cancelled while waiting for the agent: the call is hung up once the agent comes', async () => {
+  const lk = fakeLivekit({ agentJoins: false });
+  const session = new CallSession({ loadLivekit: async () => lk, fetch: fakeFetch(() => [201, createResponse({ agent_join_timeout_ms: 5000 })]).fetch, mediaDevices: fakeMic() });
+  const started = session.start();
+  await until(() => session.state === 'waiting-for-agent', 'waiting for the agent');
+  await session.end();
+  assert.equal(await started, false);
+  await until(() => lk.rooms.length === 2 && lk.rooms[1].connectArgs, 'the call to be joined again to hang it up');
+  const hangUp = lk.rooms[1];
+  assert.equal(hangUp.disconnected, false, 'still there: the agent has not come yet');
+  hangUp.agentJoins();
+  await until(() => hangUp.disconnected, 'the hang-up to leave once the agent came');
 });
 
 test('max call length: warning, then the call ends itself', async () => {
