@@ -32,15 +32,14 @@ if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="webcall-metrics-")
     atexit.register(_remove_own_metrics_dir, os.environ["PROMETHEUS_MULTIPROC_DIR"])
 
-# Read by the app when preload_app imports it, right after this file; set before `.env` is read so a
-# development `.env` (WEBCALL_ENV=development, as in .env.example) does not turn production off.
-os.environ.setdefault("WEBCALL_ENV", "production")
-
 # Imported only now: importing webcall loads prometheus_client, which reads the directory above.
 from webcall import ROOT  # noqa: E402
 from webcall.serving import SettingsError, check_free, serving_from_env  # noqa: E402
-from webcall.setting_values import cannot_start  # noqa: E402
+from webcall.setting_values import cannot_start, default_environment  # noqa: E402
 from webcall.settings import load_env_file  # noqa: E402
+
+# Read by the app when preload_app imports it, right after this file; before `.env` is read.
+default_environment("production")
 
 
 def _cannot_start(error: SettingsError) -> None:

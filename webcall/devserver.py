@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from werkzeug.serving import make_server
 
 from . import ROOT, SettingsError, create_app, logs, metrics
-from .setting_values import cannot_start, whole_number
+from .setting_values import cannot_start, default_environment, whole_number
 from .settings import load_env_file
 
 if TYPE_CHECKING:
@@ -97,6 +97,12 @@ def main() -> int:
         return link(sys.argv[2:])
     _load_env()
     _dev_secret_key()
+    # What the app and its task worker (a child) read: development, and the address it serves on as the
+    # public one, so share links and rep notifications link to it, unless the environment or .env
+    # says otherwise.
+    default_environment("development")
+    if not os.environ.get("WEBCALL_PUBLIC_URL", "").strip():
+        os.environ["WEBCALL_PUBLIC_URL"] = f"http://127.0.0.1:{_port('PORT', 5000)}"
     # One handler for the app's and the sandbox's lines, in the app's format (request ids, JSON if asked).
     handler = logging.StreamHandler()
     handler.setFormatter(logs.formatter(os.environ.get("WEBCALL_LOG_FORMAT", "").strip().lower()))
@@ -220,7 +226,6 @@ def _ready_admin() -> None:
 
 def _gunicorn(stack: SandboxStack | None) -> int:
     """Run gunicorn with the environment prepared above; stop the sandbox after it exits."""
-    os.environ.setdefault("WEBCALL_ENV", "development")  # a sandbox needs no production secret
     command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "app:app"]
     try:
         create_app()  # migrates and seeds the database once, before gunicorn's workers and the task worker

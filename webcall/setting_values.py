@@ -6,9 +6,10 @@ bad value raises `SettingsError`, one line naming the setting and never showing 
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from pathlib import Path
 from urllib.parse import SplitResult, urlsplit
 
@@ -30,6 +31,16 @@ class EnvFileError(SettingsError):
     def __init__(self, path: Path, problem: str) -> None:
         ValueError.__init__(self, f"{path}: {problem}")
         self.name = ".env"
+
+
+def default_environment(value: str, environ: MutableMapping[str, str] | None = None) -> None:
+    """WEBCALL_ENV of a process that serves: `value` unless this process's own environment names one
+    (an empty value, as `WEBCALL_ENV=` in a systemd EnvironmentFile=, names none). gunicorn
+    (gunicorn.conf.py) and the task worker default to production, before `.env` is read, so a
+    development `.env` (as in .env.example) never turns it off; `make run` to development."""
+    environ = os.environ if environ is None else environ
+    if not environ.get("WEBCALL_ENV", "").strip():
+        environ["WEBCALL_ENV"] = value
 
 
 def load_env_file(path: Path) -> None:

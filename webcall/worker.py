@@ -21,12 +21,14 @@ import os
 import sys
 
 from . import ROOT, create_app, logs, metrics
-from .setting_values import cannot_start
+from .setting_values import cannot_start, default_environment
 from .settings import SettingsError, load_env_file, mask_password
 from .tasks import task_queue
 
 
 def main() -> int:
+    # As gunicorn: `make serve` and a systemd unit start it without WEBCALL_ENV.
+    default_environment("production")
     try:
         load_env_file(ROOT / ".env")
     except SettingsError as error:

@@ -28,6 +28,13 @@ def _children(pid: int) -> set[int]:
     return found
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
@@ -61,6 +68,7 @@ def test_launcher_serves_the_sandbox_and_ctrl_c_leaves_no_process_behind():
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,  # its own process group, as a terminal gives it
     )
     try:
         assert process.stdout is not None
@@ -85,7 +93,17 @@ def test_launcher_serves_the_sandbox_and_ctrl_c_leaves_no_process_behind():
         assert created.json()["rtc_config"] == {"iceServers": []}
         descendants = _children(process.pid)
         assert descendants, "livekit-server and the agent should be running"
-        process.send_signal(signal.SIGINT)
+        # The task worker runs as the app does (development: make run sets it, as the worker's own
+        # default is production) and knows the public address, so rep notifications link to the call
+        # (without it they said "the studio's Calls page" and the email had no link).
+        (worker,) = [p for p in descendants if b"webcall.worker" in _cmdline(p)]
+        worker_env = dict(
+            e.split("=", 1) for e in Path(f"/proc/{worker}/environ").read_text().split("\0") if "=" in e
+        )
+        assert worker_env["WEBCALL_ENV"] == "development"
+        assert worker_env["WEBCALL_PUBLIC_URL"] == base
+        # Ctrl-C in a terminal signals the whole foreground process group, children included.
+        os.killpg(process.pid, signal.SIGINT)
         assert process.wait(timeout=30) == 0
         assert not [pid for pid in descendants if _alive(pid)]
         # One line per event: the app's lines used to print twice (its own handler and the root's).

@@ -140,7 +140,10 @@ def test_a_reps_call_ending_reaches_their_webhook_and_inbox(tmp_path: Path, monk
                 WEBCALL_DATABASE_URL=database,
                 WEBCALL_TASK_QUEUE_URL=queue,
                 WEBCALL_REFRESH_MINUTES="0",
+                # A production worker, as `make serve` and systemd start it (behind a TLS proxy).
+                WEBCALL_SECRET_KEY="e2e-notify-secret-key-0123456789",
                 WEBCALL_PUBLIC_URL="https://demo.example.com",
+                WEBCALL_TRUSTED_PROXY_HOPS="1",
                 WEBCALL_SMTP_HOST="127.0.0.1",
                 WEBCALL_SMTP_PORT=str(smtp_port),
                 WEBCALL_SMTP_FROM="demos@example.com",

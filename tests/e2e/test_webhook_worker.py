@@ -104,6 +104,7 @@ def test_a_burst_survives_a_worker_killed_half_way(tmp_path: Path) -> None:
         WEBCALL_DATABASE_URL=database,
         WEBCALL_TASK_QUEUE_URL=queue,
         WEBCALL_REFRESH_MINUTES="0",
+        WEBCALL_SECRET_KEY="burst-test-secret-key-0123456789",  # a production worker, as deployed
         PYTHONPATH=str(ROOT),
     )
     first = _worker(tmp_path, env, "worker-1.log")

@@ -83,3 +83,19 @@ def test_every_file_the_code_and_docs_name_is_there():
             if not (ROOT / target).exists():
                 missing.add(f"{name}: {target}")
     assert sorted(missing) == []
+
+
+def test_the_systemd_units_in_the_docs_are_what_systemd_reads():
+    # systemd takes a `#` only at the start of a line as a comment (systemd.syntax(7)): after a value it
+    # is part of the value. The documented units had comments there: KillSignal=SIGINT with one was
+    # refused (the worker then got SIGTERM and stopped mid-task), EnvironmentFile= named a file with
+    # the comment in its path, RuntimeDirectory= made a directory per word.
+    blocks = []
+    for page in ("deployment.md", "operations.md"):
+        text = (ROOT / "docs" / page).read_text()
+        blocks += [(page, b) for b in re.findall(r"```ini\n(.*?)```", text, re.S) if "systemd" in b]
+    assert len(blocks) >= 3
+    for page, block in blocks:
+        for line in block.splitlines():
+            if "=" in line and not line.lstrip().startswith(("#", ";")):
+                assert "#" not in line, f"{page}: {line}"

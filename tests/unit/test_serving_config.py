@@ -317,6 +317,16 @@ def test_gunicorn_conf_reads_dotenv_the_environment_wins_and_production_stays(tm
     }
 
 
+def test_an_empty_webcall_env_in_the_environment_is_production_for_gunicorn(tmp_path):
+    # systemd's EnvironmentFile= makes every line of the file real environment: `WEBCALL_ENV=` (empty,
+    # "the default") was kept as it was by setdefault and then read as development.
+    env = _gunicorn_env(tmp_path, PROMETHEUS_MULTIPROC_DIR=str(tmp_path), WEBCALL_ENV="")
+    command = [sys.executable, "-c", CONF_PROBE, str(tmp_path)]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1])["env"] == "production"
+
+
 def test_a_bad_value_in_dotenv_stops_gunicorn_conf_with_one_line(tmp_path):
     # In the environment WEB_CONCURRENCY=abc never reaches gunicorn.conf.py: gunicorn itself reads it
     # when it is imported (docs/deployment.md); from `.env` it is ours to check.

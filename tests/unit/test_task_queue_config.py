@@ -83,3 +83,20 @@ def test_the_app_refuses_an_unusable_sqlite_queue_with_one_line(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert "Traceback" not in result.stderr, result.stderr
     assert lines[-1].startswith("itellico web-call cannot start: setting WEBCALL_TASK_QUEUE_URL:")
+
+
+@pytest.mark.parametrize("webcall_env", [None, ""], ids=["unset", "empty"])
+def test_the_worker_is_production_unless_its_environment_says_development(tmp_path, webcall_env):
+    # `make serve` and the documented systemd unit start the worker without WEBCALL_ENV; only
+    # gunicorn.conf.py made production the default, so the worker ran as development: a random secret
+    # key and, worse, reps' webhooks allowed to internal addresses (WEBCALL_NOTIFY_ALLOW_PRIVATE_TARGETS).
+    env = _env(tmp_path)
+    env.pop("WEBCALL_SECRET_KEY")
+    if webcall_env is not None:
+        env["WEBCALL_ENV"] = webcall_env
+    result = start(WORKER, env)
+    assert result.returncode == 2, result.stderr[-500:]
+    assert result.stderr.strip().splitlines()[-1] == (
+        "itellico web-call worker cannot start: setting WEBCALL_SECRET_KEY: "
+        "is required in production (WEBCALL_ENV=production)"
+    )
