@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import socket
 from urllib.parse import urlsplit
 
 from flask import (
@@ -33,7 +34,7 @@ from . import tasks
 from .auth import register_off_handler, rep_required
 from .demo_page import private_headers
 from .forms import StudioForm
-from .notification_send import host_of
+from .notification_send import ascii_url, host_of
 from .notification_store import MAX_URL, Prefs, add, get_prefs, save_prefs
 from .notify import email_on
 from .services import services
@@ -45,7 +46,8 @@ register_off_handler(bp)
 
 
 def check_webhook_url(raw: str, allow_private: bool) -> str | None:
-    """The URL as stored (None: no webhook), or ValueError with the message the rep sees."""
+    """The URL as stored (None: no webhook), or ValueError with the message the rep sees. A host name in
+    other scripts (or fullwidth letters) is stored in its ASCII (IDNA) form, as a browser sends it."""
     url = raw.strip()
     if not url:
         return None
@@ -57,21 +59,31 @@ def check_webhook_url(raw: str, allow_private: bool) -> str | None:
         parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
     except ValueError:
         raise ValueError("That is not a URL.") from None
-    if parts.scheme not in ("http", "https") or not host or any(c.isspace() for c in url):
+    # Control and invisible characters (a zero-width space) were saved and then failed every send.
+    if parts.scheme not in ("http", "https") or not host or not url.isprintable() or " " in url:
         raise ValueError("Enter an http:// or https:// URL, like https://hooks.slack.com/services/…")
     if "@" in parts.netloc:
         raise ValueError("Leave user names and passwords out of the URL.")
+    ascii_form = ascii_url(url)
+    if ascii_form is None:
+        raise ValueError("That is not a URL.")
+    url, host = ascii_form, urlsplit(ascii_form).hostname or host
     if not allow_private and _private(host):
         raise ValueError("That address is on a private network or this server; use a public address.")
     return url
 
 
 def _private(host: str) -> bool:
+    host = host.rstrip(".")
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
         return not ipaddress.ip_address(host).is_global
     except ValueError:
+        pass
+    try:  # the forms the resolver also takes: 127.1, 2130706433, 0x7f000001, 0
+        return not ipaddress.ip_address(socket.inet_aton(host)).is_global
+    except OSError:
         return False  # a name: checked when sending, against every address it resolves to
 
 

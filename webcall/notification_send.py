@@ -106,6 +106,20 @@ def test_notice(delivery_id: int) -> Notice:
     )
 
 
+def ascii_url(url: str) -> str | None:
+    """The URL with its host name in ASCII (IDNA: fullwidth letters and other scripts, as a browser
+    sends them; a Host header is ASCII), or None when the name has no such form."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if host.isascii():
+        return url
+    try:
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return None
+    return urlunsplit(parts._replace(netloc=f"{host}:{parts.port}" if parts.port is not None else host))
+
+
 def host_of(url: str) -> str:
     """What pages and logs show of a webhook URL: its host (paths and queries carry Slack's secret)."""
     try:
@@ -157,7 +171,10 @@ def _tls_failed(error: BaseException) -> bool:
 
 
 def post_webhook(settings: Settings, url: str, notice: Notice) -> Failure | None:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(ascii_url(url) or "")
+    except ValueError:  # saved before the check on save refused it (a port that is not a number)
+        return Failure("bad_url", retry=False)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return Failure("bad_url", retry=False)
     port = parts.port or (443 if parts.scheme == "https" else 80)

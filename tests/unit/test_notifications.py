@@ -345,10 +345,49 @@ def test_a_bad_webhook_url_is_refused_next_to_the_field_and_kept(app, client, ty
     assert rows(app) == [] and "Saved." not in client.get("/demos/notifications").get_data(as_text=True)
 
 
+def test_a_host_name_in_other_scripts_is_stored_and_sent_as_ascii(app, client):
+    # An internationalised name was stored as typed and every send failed as internal_error
+    # (UnicodeEncodeError: a Host header is ASCII); browsers send such names in their IDNA form.
+    account = sign_in(client)
+    with webhook_receiver() as receiver:
+        fullwidth = "\uff4c\uff4f\uff43\uff41\uff4c\uff48\uff4f\uff53\uff54"  # "localhost", fullwidth
+        assert set_prefs(client, receiver.url.replace("127.0.0.1", fullwidth)).status_code == 303
+        from webcall.notification_store import get_prefs
+
+        with engine(app).connect() as db:
+            stored = get_prefs(db, account.id).webhook_url
+        assert stored == receiver.url.replace("127.0.0.1", "localhost")
+        end(client, call_on_rep_link(app))
+        work(app)
+        assert len(receiver.requests) == 1
+        # One saved before this check (as typed) is sent under its ASCII name too.
+        from webcall.notification_store import Prefs, save_prefs
+
+        save_prefs(engine(app), account.id, Prefs(webhook_url=receiver.url.replace("127.0.0.1", fullwidth)))
+        end(client, call_on_rep_link(app))
+        work(app)
+        assert len(receiver.requests) == 2
+    assert [row["status"] for row in rows(app)] == ["sent", "sent"]
+
+
+@pytest.mark.parametrize(
+    "typed", ["http://example.com/a\x01b", "http://example.com/a\x7fb", "http://exa\u200bmple.com/"]
+)
+def test_a_url_with_control_or_invisible_characters_is_refused_on_save(app, client, typed):
+    # Saved, then every send failed (httpx: InvalidURL) as a bug in sending.
+    sign_in(client)
+    answer = set_prefs(client, typed)
+    assert answer.status_code == 400 and "Enter an http:// or https:// URL" in answer.get_data(as_text=True)
+
+
 def test_loopback_urls_are_refused_on_save_when_private_targets_are(make_sales_app):
     client = make_sales_app(notify_allow_private_targets=False).test_client()
     sign_in(client)
-    for url in ("http://127.0.0.1:8080/x", "http://localhost/x", "http://[::1]/x", "http://10.0.0.5/x"):
+    loopback = ("http://127.0.0.1:8080/x", "http://localhost/x", "http://[::1]/x", "http://10.0.0.5/x")
+    # Other spellings of the same addresses (the send-time check caught them, but as a retried failure
+    # the rep never saw): inet_aton's short and numeric forms, a trailing dot, fullwidth letters.
+    others = ("http://127.1/", "http://2130706433/", "http://0x7f000001/", "http://0/", "http://localhost./")
+    for url in (*loopback, *others, "http://\uff4c\uff4f\uff43\uff41\uff4c\uff48\uff4f\uff53\uff54/x"):
         answer = set_prefs(client, url)
         assert answer.status_code == 400 and "private network" in answer.get_data(as_text=True), url
 
