@@ -235,6 +235,9 @@ def test_https_is_what_the_app_sees_and_http_redirects(deployment: Deployment, s
         redirect = http.get(f"{deployment.http_url}/demos", follow_redirects=False)
         assert redirect.status_code == 301
         assert redirect.headers["Location"].startswith("https://127.0.0.1")
+        # The request id is nginx's, never the client's (the app believes one from a trusted hop).
+        chosen = http.get(f"{deployment.url}/healthz", headers={"X-Request-ID": "visitor-chosen-id"})
+        assert re.fullmatch(r"[0-9a-f]{32}", chosen.headers["X-Request-ID"]), chosen.headers
         # The app's own page may create calls: its Origin is the public https origin.
         created = http.post(
             f"{deployment.url}/api/calls", json={"mode": "text"}, headers={"Origin": deployment.url}
