@@ -35,6 +35,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from markupsafe import Markup
 
+from . import known_browsers
 from .accounts import Account, AccountError
 from .demo_page import private_headers, unavailable
 from .forms import SignInForm
@@ -231,17 +232,18 @@ def authenticate(email: str, password: str) -> Account:
     """The account, or an AccountError: `account_locked`, `throttled`, `invalid_credentials`,
     `account_disabled`. Unknown emails take the same path as known ones (lockout included)."""
     svc = services()
-    svc.lockout.check(email)
+    counted = known_browsers.lockout_key(email)  # a browser that signed in as `email` counts on its own
+    svc.lockout.check(counted)
     account = svc.accounts.verify(email, password)
     if account is None:
-        failures = svc.lockout.record_failure(email)
+        failures = svc.lockout.record_failure(counted)
         if failures.locked_until is not None:
             raise locked_error(failures.locked_until, failures.last_failed_at)
         raise AccountError("invalid_credentials", "That email and password do not match.", "password")
     if account.disabled:
         disabled = "This account is disabled. Ask an admin to enable it."
         raise AccountError("account_disabled", disabled, "email")
-    svc.lockout.clear(email)
+    svc.lockout.clear(counted)
     return account
 
 
@@ -291,7 +293,9 @@ def login() -> Response | tuple[str, int, dict[str, str]] | tuple[str, int] | st
     session.permanent = True
     login_user(StudioUser(SignedIn(services().sessions.start(account.id), account)))
     log.info("sales.login account=%s role=%s", account.id, account.role)
-    return redirect(back or url_for("sales.index"))
+    signed_in = redirect(back or url_for("sales.index"))
+    known_browsers.remember(signed_in, account.email)
+    return signed_in
 
 
 @bp.post("/demos/logout")

@@ -11,6 +11,7 @@ import pytest
 from flask_login import login_user
 
 from webcall.auth import StudioUser, current_owner
+from webcall.known_browsers import COOKIE as KNOWN_COOKIE
 from webcall.lockout import LOCK_AFTER, LOCK_MINUTES, THROTTLE_SECONDS
 from webcall.sessions import SignedIn
 
@@ -211,6 +212,35 @@ def test_signing_in_clears_the_failures(app, svc):
     svc.lockout.record_failure(REP_EMAIL)
     assert post_login(app.test_client(), REP_EMAIL, SALES_PASSWORD).status_code == 302
     assert svc.lockout.get(REP_EMAIL) is None
+
+
+def test_a_stranger_who_locks_an_account_does_not_lock_out_its_reps_own_browser(app, svc):
+    # Anyone who knows a rep's email (no secret) could lock the account for good: five wrong passwords
+    # from a few addresses, one more every 15 minutes. A browser that signed in as that rep before is
+    # known (a signed cookie) and keeps its own count, so the rep at their desk still signs in.
+    ready_account(app)
+    desk = app.test_client()
+    assert post_login(desk, REP_EMAIL, SALES_PASSWORD).status_code == 302
+    desk.post("/demos/logout", data={"csrf": page_token(desk)})
+    earlier = datetime.now(UTC) - timedelta(minutes=1)
+    for email in (REP_EMAIL, ADMIN_EMAIL):  # the stranger's guesses, from addresses of its own
+        for _ in range(LOCK_AFTER - 1):
+            svc.lockout.record_failure(email, earlier)
+        guess = post_login(app.test_client(), email, "one more guess", REMOTE_ADDR="203.0.113.7")
+        assert guess.status_code == 429 and "locked" in guess.get_data(as_text=True)
+    # An unknown browser is locked out, even with the right password...
+    stranger = post_login(app.test_client(), REP_EMAIL, SALES_PASSWORD, REMOTE_ADDR="203.0.113.99")
+    assert stranger.status_code == 429
+    # ...the rep's own browser is not; and its cookie is no key to another account.
+    assert post_login(desk, ADMIN_EMAIL, SALES_PASSWORD).status_code == 429
+    assert post_login(desk, REP_EMAIL, SALES_PASSWORD).status_code == 302
+    # A known browser's own failures count on their own, with the same throttle and lock.
+    desk.post("/demos/logout", data={"csrf": page_token(desk)})
+    known = desk.get_cookie(KNOWN_COOKIE, path="/demos/login")
+    assert known is not None and known.http_only and known.path == "/demos/login"
+    answers = [post_login(desk, REP_EMAIL, f"typo {i}").status_code for i in range(LOCK_AFTER)]
+    assert answers[:3] == [401, 401, 401] and answers[-1] == 429, answers
+    assert post_login(desk, REP_EMAIL, SALES_PASSWORD).status_code == 429
 
 
 # -- CSRF on every accounts form -----------------------------------------------------------

@@ -1,0 +1,55 @@
+"""Browsers that signed in to an account before ("device cookies", as OWASP's authentication cheat
+sheet describes them): the per-account lockout (webcall/lockout.py) does not apply to them.
+
+Anyone who knows a rep's email (no secret: it is on their emails) could lock the account for good:
+five wrong passwords from a few addresses, then one more every 15 minutes. A signed cookie, given to a
+browser when it signs in, names the account it signed in to; from such a browser the failures count
+under the browser's own key, with the same throttle and lock, so a stranger's guesses lock out only
+browsers that never signed in as that rep, never the rep at their own desk. The cookie is no key by
+itself: the password is still checked, and a cookie made for one account means nothing for another.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Response, current_app, request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from .accounts import normalize_email
+
+COOKIE = "webcall_known_browser"
+MAX_AGE_SECONDS = 180 * 24 * 3600
+_SALT = "webcall.known-browser"
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt=_SALT)  # type: ignore[arg-type]
+
+
+def lockout_key(email: str) -> str:
+    """The key this sign-in's failures count under: the browser's own when it signed in to `email`
+    before, else the email (every unknown browser shares the account's count)."""
+    raw = request.cookies.get(COOKIE)
+    if raw:
+        try:
+            known = _serializer().loads(raw, max_age=MAX_AGE_SECONDS)
+        except BadSignature:
+            known = None
+        if isinstance(known, dict) and known.get("email") == normalize_email(email):
+            return f"browser:{known.get('id')}"
+    return email
+
+
+def remember(response: Response, email: str) -> None:
+    """After a sign-in: this browser is known for `email` (a new id each time)."""
+    value = _serializer().dumps({"email": normalize_email(email), "id": secrets.token_hex(8)})
+    response.set_cookie(
+        COOKIE,
+        value,
+        max_age=MAX_AGE_SECONDS,
+        path="/demos/login",  # sent only where it is read
+        secure=request.is_secure,
+        httponly=True,
+        samesite="Lax",
+    )
