@@ -30,6 +30,8 @@ export const CallEvent = Object.freeze({
   MaxCallWarning: 'max-call-warning',
   /** A device was plugged in or removed. */
   DevicesChanged: 'devices-changed',
+  /** true: the microphone stopped mid-call and could not be restarted (the agent hears nothing); false: it is back. */
+  MicLost: 'mic-lost',
 });
 
 /** @typedef {typeof CallEvent[keyof typeof CallEvent]} CallEventName */
@@ -76,6 +78,7 @@ export const ELEMENT_EVENT_PREFIX = 'itellico-call:';
  *   'reconnecting': {},
  *   'reconnected': {},
  *   'audio-blocked': {blocked: boolean},
+ *   'mic-lost': {lost: boolean},
  *   'agent-audio': {element: HTMLMediaElement, attached: boolean},
  *   'mic-level': LevelSample,
  *   'agent-level': LevelSample,

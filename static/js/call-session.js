@@ -78,6 +78,7 @@ export class CallSession extends EventTarget {
       permissions: this.#options.permissions,
       onTrack: (track) => this.#audio.startMeter('mic', track),
       level: () => this.#audio.level('mic'),
+      onLost: (lost) => this.#emit(CallEvent.MicLost, { lost }),
     });
     this.#conn = new CallConnection({
       audio: this.#audio,
@@ -192,6 +193,11 @@ export class CallSession extends EventTarget {
   /** @param {boolean} muted */
   setMuted(muted) {
     return this.#devices.setMuted(muted);
+  }
+
+  /** Try a microphone that stopped mid-call again (`mic-lost`). @returns {Promise<boolean>} whether it is back */
+  retryMicrophone() {
+    return this.#mic.retry();
   }
 
   /** Resume blocked agent audio. Call straight from a click/tap handler (autoplay rules). */

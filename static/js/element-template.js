@@ -42,6 +42,10 @@ const TEMPLATE = `
 
   <div class="banner warn" part="reconnecting" role="alert" hidden data-i18n="banner.reconnecting"></div>
   <div class="banner warn" part="max-warning" hidden></div>
+  <div class="banner warn" part="mic-lost" role="alert" hidden>
+    <span data-i18n="banner.micLost"></span>
+    <button type="button" class="btn primary" data-action="retry-mic"><span class="btn-icon" data-icon="mic"></span><span data-i18n="action.retryMic"></span></button>
+  </div>
   <div class="banner info" part="audio-blocked" hidden>
     <span data-i18n="banner.audioBlocked"></span>
     <button type="button" class="btn primary" data-action="start-audio"><span class="btn-icon" data-icon="speaker"></span><span data-i18n="action.tapToHear"></span></button>
@@ -147,6 +151,7 @@ export function renderTemplate(root) {
     reconnecting: $('[part="reconnecting"]'),
     maxWarning: $('[part="max-warning"]'),
     audioBlocked: $('[part="audio-blocked"]'),
+    micLost: $('[part="mic-lost"]'),
     error: $('[part="error"]'),
     summary: $('[part="summary"]'),
     controls: $('[part="controls"]'),

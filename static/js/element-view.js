@@ -148,6 +148,7 @@ export class ElementView {
   ended(detail, session, tr, entries) {
     this.#dom.reconnecting.hidden = true;
     this.#dom.audioBlocked.hidden = true;
+    this.#dom.micLost.hidden = true;
     this.#dom.maxWarning.hidden = true;
     this.transcript.render(entries);
     if (detail.reason !== 'failed' && session) this.#summaryPanel.load(detail, session, tr);
@@ -161,6 +162,7 @@ export class ElementView {
       [CallEvent.Reconnecting]: () => { dom.reconnecting.hidden = false; },
       [CallEvent.Reconnected]: () => { dom.reconnecting.hidden = true; chrome.announce(this.#t('banner.reconnected')); },
       [CallEvent.AudioBlocked]: (d) => { dom.audioBlocked.hidden = !d.blocked; },
+      [CallEvent.MicLost]: (d) => { dom.micLost.hidden = !d.lost; },
       [CallEvent.AgentAudio]: (d) => { if (d.attached) dom.sink.append(d.element); },
       [CallEvent.MicLevel]: (d) => chrome.renderMicLevel(d.level, muted()),
       [CallEvent.AgentLevel]: (d) => chrome.renderAgentLevel(d),

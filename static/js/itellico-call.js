@@ -265,6 +265,9 @@ export class ItellicoCallElement extends HTMLElement {
       case 'mute':
         this.setMuted(!this.#muted);
         break;
+      case 'retry-mic':
+        this.#session?.retryMicrophone();
+        break;
       case 'copy':
       case 'download-text':
       case 'download-json':

@@ -4,4 +4,4 @@
 // file *is* livekit-client, bundled with only these exports, so its unused parts are left out.
 // Every name the app reads from the livekit module must be listed here (in both modes alike).
 // @ts-ignore: a URL the app serves (webcall/pages.py), not a file tsc can resolve
-export { LocalAudioTrack, LoggerNames, MediaDeviceFailure, ParticipantKind, Room, RoomEvent, RpcError, Track, getLogger } from '../../vendor/livekit-client.esm.mjs';
+export { LocalAudioTrack, LoggerNames, MediaDeviceFailure, ParticipantKind, Room, RoomEvent, RpcError, Track, TrackEvent, getLogger } from '../../vendor/livekit-client.esm.mjs';

@@ -80,17 +80,22 @@ export class Microphone {
   #permissions;
   #onTrack;
   #level;
+  #onLost;
+  /** The capture ended and livekit-client could not restart it: the agent hears nothing. */
+  lost = false;
 
   /**
-   * @param {{mediaDevices?: MediaDevices, permissions?: Permissions, onTrack: (track: MediaStreamTrack) => void, level?: () => number}} options
+   * @param {{mediaDevices?: MediaDevices, permissions?: Permissions, onTrack: (track: MediaStreamTrack) => void, level?: () => number, onLost?: (lost: boolean) => void}} options
    *   onTrack: a (new) microphone track is live, e.g. to measure it;
-   *   level: its loudness now (0–1), so the pre-connect recording ends in a pause (preconnect-buffer.js)
+   *   level: its loudness now (0–1), so the pre-connect recording ends in a pause (preconnect-buffer.js);
+   *   onLost: the microphone stopped mid-call (true) or is back (false)
    */
-  constructor({ mediaDevices, permissions, onTrack, level = () => 0 }) {
+  constructor({ mediaDevices, permissions, onTrack, level = () => 0, onLost = () => {} }) {
     this.#devices = mediaDevices;
     this.#permissions = permissions;
     this.#onTrack = onTrack;
     this.#level = level;
+    this.#onLost = onLost;
   }
 
   get isOpen() { return this.#raw !== null; }
@@ -119,8 +124,49 @@ export class Microphone {
       const MicTrack = bufferedTrackClass(lk);
       this.#track = new MicTrack(this.#raw, { ...MIC_CONSTRAINTS, deviceId: this.preferred.audioinput }, false);
       this.#track.levelNow = this.#level;
+      this.#watch(lk, this.#track);
     }
     return this.#track;
+  }
+
+  /**
+   * When the capture ends (the device unplugged, the permission revoked), livekit-client restarts the
+   * track on another microphone, or, when it cannot, mutes it: the page then still said "In call" while
+   * the agent heard nothing. Say it (`onLost`) until a restart brings it back.
+   * @param {any} lk @param {any} track
+   */
+  #watch(lk, track) {
+    const E = lk.TrackEvent;
+    if (!E || typeof track.on !== 'function') return;
+    let ended = false;
+    track.on(E.Ended, () => { ended = true; });
+    track.on(E.Muted, () => { if (ended) this.#setLost(true); });
+    track.on(E.Restarted, () => {
+      ended = false;
+      if (track.mediaStreamTrack) this.#onTrack(track.mediaStreamTrack); // measure the new capture
+      this.#setLost(false);
+    });
+  }
+
+  /** @param {boolean} lost */
+  #setLost(lost) {
+    if (this.lost === lost) return;
+    this.lost = lost;
+    this.#onLost(lost);
+  }
+
+  /**
+   * Try the lost microphone again (livekit-client restarts its capture when it unmutes it), e.g. after
+   * the visitor plugged one in or allowed it again. @returns {Promise<boolean>} whether it is back
+   */
+  async retry() {
+    if (!this.#track || !this.lost) return !this.lost;
+    try {
+      await this.#track.unmute();
+    } catch {
+      return false; // still no microphone, or still not allowed
+    }
+    return !this.lost;
   }
 
   /**
@@ -205,6 +251,7 @@ export class Microphone {
   }
 
   release() {
+    this.lost = false;
     try { this.#track?.dropPreConnectBuffer?.(); } catch { /* nothing was recording */ }
     this.#track?.stop();
     this.#raw?.stop();

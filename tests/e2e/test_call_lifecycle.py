@@ -263,6 +263,38 @@ def test_agent_removed_mid_call_ends_the_call(context: BrowserContext, app_url, 
     assert_ended_by_agent(page)
 
 
+def test_a_microphone_lost_mid_call_is_shown_and_can_be_tried_again(bare_context: BrowserContext, app_url):
+    # Chromium ends the microphone's capture when its permission is revoked mid-call; livekit-client
+    # then mutes the track. The page said "In call" with Mute unpressed while the agent heard nothing.
+    bare_context.add_init_script(INSTRUMENT)
+    page = bare_context.new_page()
+    cdp = bare_context.new_cdp_session(page)
+    context_id = cdp.send("Target.getTargetInfo")["targetInfo"]["browserContextId"]
+
+    def microphone(setting: str) -> None:
+        permission = {"name": "microphone"}
+        where = {"origin": app_url.rstrip("/"), "browserContextId": context_id}
+        cdp.send("Browser.setPermission", {"permission": permission, "setting": setting, **where})
+
+    microphone("granted")
+    start_call(page, app_url)
+    lost = page.locator(part("mic-lost"))
+    expect(lost).to_be_hidden()
+    microphone("denied")
+    expect(lost).to_be_visible(timeout=10_000)
+    expect(lost).to_have_attribute("role", "alert")
+    assert page.evaluate(f"{EL}.state") == "in-call"  # the call goes on: typing still works
+    # Still not allowed: trying again changes nothing.
+    lost.locator('[data-action="retry-mic"]').click()
+    expect(lost).to_be_visible()
+    # Allowed again: the microphone is back (hidden only once livekit-client restarted the capture).
+    microphone("granted")
+    lost.locator('[data-action="retry-mic"]').click()
+    expect(lost).to_be_hidden(timeout=10_000)
+    page.evaluate(f"{EL}.end()")
+    element_state(page, "ended")
+
+
 def test_agent_removed_while_the_browser_is_offline_ends_the_call_after_the_reconnect(
     context: BrowserContext, app_url, sandbox
 ):

@@ -250,6 +250,30 @@ test('cancelled while waiting for the agent: the call is hung up once the agent 
   await until(() => hangUp.disconnected, 'the hang-up to leave once the agent came');
 });
 
+// The microphone ending mid-call (unplugged with no other device, permission revoked): livekit-client
+// mutes the track when it cannot restart it, and the page still said "In call" while the agent heard
+// nothing. The session says so until the microphone is back.
+test('a microphone lost mid-call is said, and a retry that gets it back says so', async () => {
+  const lk = fakeLivekit({ micRestartFails: true });
+  const session = new CallSession({ loadLivekit: async () => lk, fetch: fakeFetch(() => [201, createResponse()]).fetch, mediaDevices: fakeMic() });
+  const events = record(session, ['mic-lost', 'ended', 'error']);
+  assert.equal(await session.start(), true);
+  const { track } = lk.published[0];
+  await track.loseCapture();
+  assert.deepEqual(events, [{ type: 'mic-lost', lost: true }]);
+  assert.equal(session.state, 'in-call', 'the call goes on: the visitor may type');
+  assert.equal(await session.retryMicrophone(), false, 'still no microphone');
+  assert.deepEqual(events.map((e) => e.type), ['mic-lost']);
+  const fixed = fakeLivekit();
+  track.unmute = fixed.LocalAudioTrack.prototype.unmute.bind(track);
+  assert.equal(await session.retryMicrophone(), true);
+  assert.deepEqual(events.at(-1), { type: 'mic-lost', lost: false });
+  // The visitor's own mute is not a lost microphone.
+  await session.setMuted(true);
+  assert.deepEqual(events.map((e) => e.type), ['mic-lost', 'mic-lost']);
+  await session.end();
+});
+
 test('max call length: warning, then the call ends itself', async () => {
   const lk = fakeLivekit();
   const session = new CallSession({ loadLivekit: async () => lk, fetch: fakeFetch(() => [201, createResponse({ max_call_seconds: 0.05 })]).fetch, mediaDevices: fakeMic() });

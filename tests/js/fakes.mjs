@@ -25,13 +25,13 @@ export const RoomEvent = {
  * `lk.log` records 'buffer started', 'connect' and 'publish' in order. `subscribeDuringPublish`: the agent
  * subscribes to the published track before publishTrack returns (RoomEvent.LocalTrackSubscribed).
  */
-export function fakeLivekit({ agentJoins = true, connectFails = false, disconnectGate = null, mediaRecorder = 'ok', subscribeDuringPublish = false, publishGate = null, dataTracks = 'ok' } = {}) {
+export function fakeLivekit({ agentJoins = true, connectFails = false, disconnectGate = null, mediaRecorder = 'ok', subscribeDuringPublish = false, publishGate = null, dataTracks = 'ok', micRestartFails = false } = {}) {
   const lk = { rooms: [], published: [], dataTracks: [], sent: [], rpcs: [], log: [] };
   class RpcError extends Error {
     constructor(code, message) { super(message); this.code = code; }
   }
-  class LocalAudioTrack {
-    constructor(mst) { this.mediaStreamTrack = mst; this.muted = false; this.stopped = false; this.recorder = undefined; this.upstream = []; }
+  class LocalAudioTrack extends EventEmitter {
+    constructor(mst) { super(); this.mediaStreamTrack = mst; this.muted = false; this.stopped = false; this.recorder = undefined; this.upstream = []; }
     get hasPreConnectBuffer() { return Boolean(this.recorder); }
     startPreConnectBuffer() {
       if (mediaRecorder === 'missing') return;
@@ -44,8 +44,24 @@ export function fakeLivekit({ agentJoins = true, connectFails = false, disconnec
       if (this.recorder) this.recorder.stopped = true;
       this.recorder = undefined;
     }
-    async mute() { this.muted = true; }
-    async unmute() { this.muted = false; }
+    // Like livekit-client: muting emits `muted`; unmuting a microphone whose capture ended restarts it
+    // first (`micRestartFails`: no device or no permission, it throws and stays muted).
+    async mute() { this.muted = true; this.emit('muted', this); }
+    async unmute() {
+      if (this.mediaStreamTrack?.readyState === 'ended') {
+        if (micRestartFails) throw new DOMException('Permission denied', 'NotAllowedError');
+        this.mediaStreamTrack = { kind: 'audio', readyState: 'live', enabled: true, stop() {} };
+        this.emit('restarted', this);
+      }
+      this.muted = false;
+      this.emit('unmuted', this);
+    }
+    /** The capture ended (device unplugged, permission revoked); livekit-client could not restart it, so it mutes it. */
+    async loseCapture() {
+      this.mediaStreamTrack = { ...this.mediaStreamTrack, readyState: 'ended' };
+      this.emit('ended', this);
+      await this.mute();
+    }
     // livekit-client sets it while publishing (see publishTrack below).
     get sender() { return this._sender; }
     set sender(sender) { this._sender = sender; }
@@ -151,6 +167,7 @@ export function fakeLivekit({ agentJoins = true, connectFails = false, disconnec
   RpcError.ErrorCode = { ...RpcErrorCode, UNSUPPORTED_METHOD: 1400 };
   Object.assign(lk, {
     Room, LocalAudioTrack, RoomEvent, RpcError,
+    TrackEvent: { Ended: 'ended', Muted: 'muted', Unmuted: 'unmuted', Restarted: 'restarted' },
     Track: { Kind: { Audio: 'audio' }, Source: { Microphone: 'microphone' } },
     ParticipantKind: { AGENT: 4 },
   });

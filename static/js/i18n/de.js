@@ -42,6 +42,7 @@ export default {
   'action.downloadJson': 'JSON',
   'action.downloadJsonLabel': 'Gesprächsverlauf als JSON herunterladen',
   'action.tapToHear': 'Tippen, um den Agenten zu hören',
+  'action.retryMic': 'Mikrofon erneut versuchen',
   'action.accept': 'Zustimmen und starten',
   'action.settings': 'Audio-Einstellungen',
 
@@ -64,6 +65,7 @@ export default {
   'banner.reconnecting': 'Verbindung unterbrochen. Neuer Versuch…',
   'banner.reconnected': 'Wieder verbunden.',
   'banner.audioBlocked': 'Ihr Browser hat die Stimme des Agenten angehalten.',
+  'banner.micLost': 'Ihr Mikrofon ist ausgefallen: Der Agent hört Sie nicht. Schließen Sie ein Mikrofon an oder erlauben Sie es und versuchen Sie es erneut, oder schreiben Sie unten.',
   'banner.maxLength': 'Das Gespräch endet in {seconds} s (maximale Gesprächsdauer).',
 
   'consent.title': 'Bevor Sie starten',

@@ -43,6 +43,7 @@ export default {
   'action.downloadJson': 'JSON',
   'action.downloadJsonLabel': 'Download transcript as JSON',
   'action.tapToHear': 'Tap to hear the agent',
+  'action.retryMic': 'Try the microphone again',
   'action.accept': 'Accept and start',
   'action.settings': 'Audio settings',
 
@@ -65,6 +66,7 @@ export default {
   'banner.reconnecting': 'Connection lost. Reconnecting…',
   'banner.reconnected': 'Reconnected.',
   'banner.audioBlocked': 'Your browser paused the agent’s voice.',
+  'banner.micLost': 'Your microphone stopped: the agent cannot hear you. Connect or allow a microphone and try again, or type below.',
   'banner.maxLength': 'This call ends in {seconds} s (maximum call length).',
 
   'consent.title': 'Before you start',
