@@ -151,7 +151,7 @@ export class ElementView {
     this.#dom.micLost.hidden = true;
     this.#dom.maxWarning.hidden = true;
     this.transcript.render(entries);
-    if (detail.reason !== 'failed' && session) this.#summaryPanel.load(detail, session, tr);
+    if (detail.reason !== 'failed' && session) this.#summaryPanel.load(detail, session, tr, { lines: entries.length });
   }
 
   /** The session's events that only draw. @param {() => boolean} muted @returns {SessionHandlers} */

@@ -6,6 +6,8 @@ that no state scrolls sideways and every control is a large enough tap target.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -91,6 +93,8 @@ def test_screenshots_of_every_state(pw, browser: Browser, app_url, sandbox, devi
         element_state(page, "ended")
         context.set_offline(False)
         expect(page.locator(part("summary"))).to_have_attribute("data-loaded", "true", timeout=20_000)
+        # Asked for while offline, the record is asked for again once back online (it stayed a dash).
+        expect(page.locator(part("summary"))).to_have_attribute("data-status", re.compile(r".+"))
         shot("summary")
 
         denied = context.new_page()

@@ -75,7 +75,9 @@ export default {
   'summary.duration': 'Dauer',
   'summary.status': 'Status',
   'summary.loading': 'Zusammenfassung wird geladen…',
-  'summary.unavailable': 'Die Zusammenfassung ist gerade nicht verfügbar. Ihr Gesprächsverlauf steht unten.',
+  'summary.unavailable': 'Die Zusammenfassung ist gerade nicht verfügbar.',
+  'summary.transcriptBelow': 'Ihr Gesprächsverlauf steht unten.',
+  'summary.noCall': 'Das Gespräch hat nicht begonnen.',
 
   'ended.hangup': 'Sie haben aufgelegt.',
   'ended.agent-ended': 'Der Agent hat das Gespräch beendet.',

@@ -76,7 +76,9 @@ export default {
   'summary.duration': 'Duration',
   'summary.status': 'Status',
   'summary.loading': 'Loading the summary…',
-  'summary.unavailable': 'The summary is not available right now. Your transcript is below.',
+  'summary.unavailable': 'The summary is not available right now.',
+  'summary.transcriptBelow': 'Your transcript is below.',
+  'summary.noCall': 'The call did not start.',
 
   'ended.hangup': 'You ended the call.',
   'ended.agent-ended': 'The agent ended the call.',
