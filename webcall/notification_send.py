@@ -32,6 +32,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from .formatting import quoted
 from .settings import Settings
 from .signing import signature
 
@@ -54,7 +55,10 @@ class Notice:
     fields: dict[str, Any]
 
     def json_body(self) -> bytes:
-        return json.dumps({"text": self.text, **self.fields}, separators=(",", ":")).encode()
+        # Slack reads <…> in `text` as a mention or link (a label "<!channel>" pinged the channel) and
+        # asks for exactly these three escaped; the structured fields stay as typed.
+        slack_text = self.text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return json.dumps({"text": slack_text, **self.fields}, separators=(",", ":")).encode()
 
 
 def duration_text(seconds: int | None) -> str:
@@ -78,7 +82,7 @@ def call_notice(
     # A label is a rep's text: one line here (in an email's Subject a line break is refused, and must
     # never start a header of its own).
     label = " ".join(str(link_label or call.get("link_id") or "no label").split())
-    where = f"Your prospect's call on demo {call['demo']} (link {label!r})"
+    where = f"Your prospect's call on demo {call['demo']} (link {quoted(label)})"
     fields: dict[str, Any] = {
         "event": f"call.{kind}",
         "delivery_id": delivery_id,

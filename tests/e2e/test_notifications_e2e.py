@@ -28,6 +28,7 @@ import pytest
 from sandbox.stack import DEFAULT_AGENT_ID
 from tests.receivers import smtp_receiver, webhook_receiver
 from webcall import ROOT, accounts, create_app
+from webcall.formatting import quoted
 from webcall.settings import Settings
 from webcall.webhooks import signature
 
@@ -169,7 +170,8 @@ def test_a_reps_call_ending_reaches_their_webhook_and_inbox(tmp_path: Path, monk
     details = f"https://demo.example.com/demos/calls/{call_id}"
     payload = json.loads(got.body)
     assert payload["text"] == (
-        f"Your prospect's call on demo alpenblick (link 'Maria, Alpenblick') ended: completed, 1 min 23 s. "
+        f"Your prospect's call on demo alpenblick (link {quoted('Maria, Alpenblick')}) "
+        "ended: completed, 1 min 23 s. "
         f"Details: {details}"
     )
     assert (payload["call_id"], payload["link_label"], payload["duration_seconds"]) == (

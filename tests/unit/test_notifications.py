@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 
 from tests.receivers import webhook_receiver
 from webcall import metrics, notify
+from webcall.formatting import quoted
 from webcall.notification_send import call_notice
 from webcall.notification_store import MAX_ATTEMPTS, backoff, deliveries, now
 from webcall.tasks import run_pending, task_queue
@@ -118,7 +119,9 @@ def test_a_call_on_a_reps_link_notifies_them_once_signed_and_slack_shaped(app, c
         time.sleep(0.05)
         assert len(receiver.requests) == 1
     body = json.loads(got.body)
-    assert body["text"].startswith("Your prospect's call on demo alpenblick (link 'Maria, Alpenblick') ended")
+    assert body["text"].startswith(
+        f"Your prospect's call on demo alpenblick (link {quoted('Maria, Alpenblick')}) ended"
+    )
     assert "2 min 5 s" in body["text"] and f"https://demo.example.com/demos/calls/{call_id}" in body["text"]
     assert (
         body["call_id"] == call_id
@@ -476,10 +479,29 @@ def test_the_notice_text_is_plain_for_slack():
     )
     body = json.loads(notice.json_body())
     assert body["text"] == (
-        "Your prospect's call on demo northwind (link 'L1') ended: completed, 42 s."
+        f"Your prospect's call on demo northwind (link {quoted('L1')}) ended: completed, 42 s."
         " Details: https://demo.example.com/demos/calls/c-1"
     )
     assert body["link_label"] is None and body["delivery_id"] == 7
+
+
+def test_a_label_is_quoted_as_typed_and_cannot_mention_a_slack_channel():
+    # Python's repr showed a label's backslashes doubled and \u202e as an escape; `<!channel>` in a
+    # label pinged the whole channel (Slack reads <…> as a mention or link; & < > are to be escaped).
+    label = "Bob <!channel> & Back\\slash"
+    call = {
+        "call_id": "c-2",
+        "demo": "northwind",
+        "link_id": "L2",
+        "status": "completed",
+        "duration_seconds": 5,
+    }
+    notice = call_notice(delivery_id=8, call=call, link_label=label, call_url=None)
+    text = json.loads(notice.json_body())["text"]
+    assert f"(link {quoted('Bob &lt;!channel&gt; &amp; Back' + chr(92) + 'slash')})" in text
+    assert "<" not in text
+    assert json.loads(notice.json_body())["link_label"] == label  # the structured field is as typed
+    assert "Bob <!channel> & Back\\slash" in notice.text  # the email's text is plain
 
 
 def test_without_a_public_address_the_notice_names_the_call_instead_of_a_broken_link(make_sales_app):

@@ -15,6 +15,7 @@ from sqlalchemy import select, text
 from tests.receivers import webhook_receiver
 from webcall import notify, schema
 from webcall.db import engine_for
+from webcall.formatting import quoted
 from webcall.notification_send import call_notice
 from webcall.notification_store import prefs
 from webcall.tasks import task_queue
@@ -61,7 +62,8 @@ def test_an_analysed_call_notifies_its_reps_channels_once_each(app, client):
     details = f"https://demo.example.com/demos/calls/{call_id}"
     body = json.loads(got.body)
     assert body["text"] == (
-        "Your prospect's call on demo alpenblick (link 'Maria, Alpenblick') was analysed: analysis ready. "
+        f"Your prospect's call on demo alpenblick (link {quoted('Maria, Alpenblick')}) "
+        "was analysed: analysis ready. "
         f"Details: {details}"
     )
     assert (body["event"], body["call_id"], body["call_url"]) == ("call.analysed", call_id, details)
@@ -163,7 +165,7 @@ def test_the_analysed_notice_and_its_email_subject():
         call_url="https://demo.example.com/demos/calls/c-1",
     )
     assert notice.text == (
-        "Your prospect's call on demo northwind (link 'L1') was analysed: analysis ready. "
+        f"Your prospect's call on demo northwind (link {quoted('L1')}) was analysed: analysis ready. "
         "Details: https://demo.example.com/demos/calls/c-1"
     )
     assert notice.subject == "Call analysed: northwind · L1"
