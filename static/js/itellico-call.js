@@ -18,7 +18,7 @@ import { ElementView } from './element-view.js';
 import { createTranslator, loadCatalogue, resolveLanguage } from './i18n.js';
 import { PageListeners, whenRemoved } from './page-listeners.js';
 import { textVariables } from './page-variables.js';
-import { RepeatClickGuard } from './repeat-click.js';
+import { RepeatClickGuard, isHeldKey } from './repeat-click.js';
 import { bridgeSession, sessionOptions } from './session-bridge.js';
 import { runTranscriptAction } from './transcript-actions.js';
 
@@ -66,6 +66,7 @@ export class ItellicoCallElement extends HTMLElement {
     this.#consent = new ConsentPrompt(dom);
     this.#devices = new DeviceChoice(dom, this.#t);
     dom.root.addEventListener('click', (e) => this.#onClick(/** @type {MouseEvent} */ (e)));
+    dom.root.addEventListener('keydown', (e) => { if (isHeldKey(/** @type {KeyboardEvent} */ (e))) e.preventDefault(); });
     dom.root.addEventListener('change', (e) => this.#devices.onChange(e, this.#session));
     dom.composer.addEventListener('submit', (e) => { e.preventDefault(); this.#submitText(); });
     // Warm up when the person is about to click, not on page load: livekit-client, the permission state.

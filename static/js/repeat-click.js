@@ -17,6 +17,15 @@ export const REPEAT_CLICK_MS = 500;
  * @typedef {{detail: number, timeStamp: number, pointerType?: string}} ClickLike
  */
 
+/**
+ * A key held down on a button: the browser repeats its keydown, and each Enter clicks again, so holding
+ * Enter on the call button started, cancelled, started and cancelled a call. Only the first press acts.
+ * @param {{repeat: boolean, key: string}} event a keydown
+ */
+export function isHeldKey(event) {
+  return event.repeat && (event.key === 'Enter' || event.key === ' ');
+}
+
 export class RepeatClickGuard {
   #startedAt = -Infinity;
 

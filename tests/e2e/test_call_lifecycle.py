@@ -166,6 +166,24 @@ def test_a_call_cancelled_before_its_agent_answered_is_hung_up(
     assert call["status"] == "completed", call
 
 
+def test_holding_enter_on_the_call_button_starts_one_call(context: BrowserContext, app_url, sandbox):
+    # The browser repeats a held key's keydown and each Enter clicked again: start, cancel, start,
+    # cancel; the call ended `cancelled`.
+    context.add_init_script(INSTRUMENT)
+    page = context.new_page()
+    open_page(page, app_url)
+    creates = len(sandbox.creates())
+    page.locator(part("call-button")).focus()
+    for _ in range(4):  # one press and three repeats (Playwright marks a second down as a repeat)
+        page.keyboard.down("Enter")
+    page.keyboard.up("Enter")
+    element_state(page, "in-call")
+    assert events(page, "ended") == []
+    assert len(sandbox.creates()) == creates + 1
+    page.evaluate(f"{EL}.end()")
+    element_state(page, "ended")
+
+
 def test_a_browser_without_webrtc_is_told_so_before_the_microphone_or_a_create(
     context: BrowserContext, app_url, sandbox
 ):

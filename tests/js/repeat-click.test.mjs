@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { REPEAT_CLICK_MS, RepeatClickGuard } from '../../static/js/repeat-click.js';
+import { REPEAT_CLICK_MS, RepeatClickGuard, isHeldKey } from '../../static/js/repeat-click.js';
 
 const tap = (timeStamp, detail = 1) => ({ timeStamp, detail, pointerType: 'touch' });
 const mouse = (timeStamp, detail = 1) => ({ timeStamp, detail, pointerType: 'mouse' });
@@ -43,4 +43,11 @@ test('a click that only asked for consent does not arm it: a Decline and a new c
   guard.acted(click(1000), true);
   guard.acted(click(1200), false);
   assert.equal(guard.isRepeat(click(1300), true), false);
+});
+
+test('a held Enter or Space acts once: its repeated keydowns are not presses', () => {
+  assert.equal(isHeldKey({ repeat: false, key: 'Enter' }), false);
+  assert.equal(isHeldKey({ repeat: true, key: 'Enter' }), true);
+  assert.equal(isHeldKey({ repeat: true, key: ' ' }), true);
+  assert.equal(isHeldKey({ repeat: true, key: 'Tab' }), false);
 });
