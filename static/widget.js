@@ -334,6 +334,13 @@
     });
     el.variables = this._acceptedVariables();
     el.addEventListener('itellico-call:state', function () { self._render(); });
+    el.addEventListener('itellico-call:ended', function (e) {
+      // A call that ended by itself while minimised (the connection dropped, the agent hung up, the
+      // maximum length) shows why: the launcher only turned back into "Talk to us", unnoticed. Not
+      // the visitor's or the page's own hang-up or cancel. Focus stays where the visitor is.
+      var reason = e.detail && e.detail.reason;
+      if (self._dom.panel.hidden && reason !== 'hangup' && reason !== 'cancelled') self._reveal();
+    });
     this._dom.slot.appendChild(el);
     this._call = el;
     return el;
@@ -383,6 +390,13 @@
         return false;
       });
     });
+  };
+
+  /** Show the panel without moving focus (the call UI is there already). */
+  Widget.prototype._reveal = function () {
+    this._dom.panel.hidden = false;
+    this._render();
+    this.element.dispatchEvent(new CustomEvent('itellico-widget:open', { bubbles: true, detail: { demo: this.demo } }));
   };
 
   /** Close (minimise) the panel; a running call goes on, the launcher says so. */

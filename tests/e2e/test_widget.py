@@ -25,6 +25,7 @@ from webcall.settings import Settings
 from .conftest import SCREENSHOTS, AppFactory, Sandbox, wait_until
 from .harness import serve
 from .screens import WAKE_LOCK
+from .test_call_lifecycle import kick_agent
 
 HOSTS = Path(__file__).parent / "hosts"
 AVA = DEFAULT_AGENT_ID
@@ -350,7 +351,14 @@ def test_hostile_host_css_leaves_the_launcher_visible_and_keyboard_usable(page, 
     page.keyboard.press("Escape")
     expect(panel).to_be_hidden()
     expect(button).to_have_text("In call")  # minimised, the call goes on
-    page.evaluate("ItellicoWebCall.get('northwind').end()")
+    # The call ends by itself while minimised (here the agent leaves): the panel shows why. It only
+    # turned back into "Talk to us", and the visitor never learned the call was over.
+    call_id = page.locator(f"{widget('northwind')} itellico-call").evaluate("(el) => el.callId")
+    kick_agent(sandbox, call_id)
+    expect(panel).to_be_visible(timeout=20_000)
+    expect(page.locator(f"{widget('northwind')} itellico-call [part=summary]")).to_be_visible()
+    assert [e["detail"]["reason"] for e in host_events(page, "northwind", "ended")] == ["agent-ended"]
+    expect(button).to_be_focused()  # focus stayed where the visitor was (Escape put it there)
     assert rec.errors == []
 
 
