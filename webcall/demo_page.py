@@ -37,6 +37,8 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         "thanks": "Thanks for trying the demo.",
         "powered": "Voice agent by itellico",
         "checking": "Opening your demo…",
+        # Inside <itellico-call> until its script defines it: shown only while it loads, or if it fails.
+        "loading_call": "Loading the call… If nothing appears, reload the page.",
     },
     "de": {
         "try_asking": "Fragen Sie zum Beispiel",
@@ -46,8 +48,15 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         "thanks": "Danke, dass Sie die Demo ausprobiert haben.",
         "powered": "Sprachagent von itellico",
         "checking": "Ihre Demo wird geöffnet …",
+        "loading_call": "Der Anruf wird geladen … Erscheint nichts, laden Sie die Seite neu.",
     },
 }
+
+
+@bp.app_template_global()
+def page_text(lang: str) -> dict[str, str]:
+    """The page's own words in `lang` (English for a language it does not have)."""
+    return PAGE_TEXT.get(lang, PAGE_TEXT["en"])
 
 
 def private_headers(response: Response) -> Response:

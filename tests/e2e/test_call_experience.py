@@ -763,3 +763,28 @@ def test_chosen_microphone_is_remembered_across_page_loads(ipage: Page, app_url)
     expect(picker).to_have_value(choice)
     page.click(part("call-button"))
     element_state(page, "ended")
+
+
+# The scripts that define <itellico-call> on each page (the embed page's bundles the element).
+SCRIPTS = re.compile(r".*/(itellico-call|embed-frame)(\.[0-9a-f]+)?\.js.*")
+
+
+@pytest.mark.parametrize(
+    ("path", "words"),
+    [
+        ("/", "Loading the call"),
+        ("/demo/northwind", "Loading the call"),
+        ("/embed/northwind?lang=de", "Der Anruf"),
+    ],
+)
+def test_a_page_whose_call_script_fails_says_so_instead_of_showing_nothing(page: Page, app_url, path, words):
+    # With itellico-call.js slow or failing to load, the page said "Press the button and talk" with no
+    # button (and the embed page was blank). The element's own content shows until it is defined.
+    page.route(SCRIPTS, lambda route: route.abort())
+    page.goto(app_url.rstrip("/") + path)
+    expect(page.locator("itellico-call .call-fallback")).to_be_visible()
+    expect(page.locator("itellico-call .call-fallback")).to_contain_text(words)
+    page.unroute(SCRIPTS)
+    page.reload()
+    expect(page.locator(f"{ELEMENT} [part=call-button]")).to_be_visible()
+    expect(page.locator("itellico-call .call-fallback")).to_be_hidden()  # the defined element hides it
