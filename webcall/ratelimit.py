@@ -19,6 +19,7 @@ app; where tests build several, they share the Limiter: the last app built sets 
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 
@@ -40,7 +41,18 @@ _UPSTREAM_FLAG = "create_went_upstream"
 
 
 def client_ip() -> str:
-    return request.remote_addr or "unknown"
+    """The client as the per-IP limits count it: an IPv4 address, or an IPv6 address's /64. One IPv6
+    connection gets a whole /64 (2^64 addresses), so counted per address one visitor had no limit."""
+    address = request.remote_addr or "unknown"
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return address
 
 
 limiter = Limiter(

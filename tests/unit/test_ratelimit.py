@@ -69,6 +69,20 @@ def test_the_per_ip_limit_counts_every_request(settings, standin):
     assert client.post("/api/calls", json={}, **from_ip(9)).status_code == 201
 
 
+def test_an_ipv6_client_is_one_client_across_its_64_addresses(settings, standin):
+    # One IPv6 connection gets a /64 (2^64 addresses): keyed by the full address, each of them had a
+    # budget of its own, so one visitor had no per-IP limit at all.
+    client = app_with(settings, rate_limit_per_ip="2/minute").test_client()
+
+    def create(address: str) -> int:
+        return client.post("/api/calls", json={}, environ_base={"REMOTE_ADDR": address}).status_code
+
+    assert [create("2001:db8:1:2::1"), create("2001:db8:1:2::2")] == [201, 201]
+    assert create("2001:db8:1:2:ffff:ffff:ffff:ffff") == 429  # the same /64
+    assert create("2001:db8:1:3::1") == 201  # the next /64 is someone else
+    assert create("::ffff:192.0.2.7") == 201 and create("192.0.2.8") == 201  # IPv4 stays per address
+
+
 def test_an_app_without_limits_does_not_switch_them_off_for_the_next_app(settings, standin):
     create_app({"settings": settings, "TESTING": True, "RATELIMIT_ENABLED": False})
     client = app_with(settings, rate_limit_per_ip="1/minute").test_client()
