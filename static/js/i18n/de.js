@@ -152,7 +152,7 @@ export default {
   'error.origin_not_allowed.message': 'Diese Website steht nicht auf der Liste der Seiten, die Anrufe starten dürfen.',
   'error.origin_not_allowed.next': 'Der Betreiber der Website muss sie freischalten; Sie können nichts tun.',
   'error.rate_limited.title': 'Gerade zu viele Anrufe',
-  'error.rate_limited.message': 'Im Moment gehen sehr viele Anrufe ein.',
+  'error.rate_limited.message': 'Anrufe sind auf wenige pro Minute begrenzt, je Netzwerk und insgesamt.',
   'error.rate_limited.next': 'Bitte versuchen Sie es in {seconds} Sekunden erneut.',
   'error.rate_limited.nextNow': 'Sie können es jetzt erneut versuchen.',
   'error.rate_limited.nextUnknown': 'Bitte versuchen Sie es in einer Minute erneut.',

@@ -153,7 +153,7 @@ export default {
   'error.origin_not_allowed.message': 'This website is not on the list of sites allowed to start calls.',
   'error.origin_not_allowed.next': 'The site’s owner must add this website to the allowed origins; there is nothing you can do.',
   'error.rate_limited.title': 'Too many calls right now',
-  'error.rate_limited.message': 'We are getting a lot of calls at the moment.',
+  'error.rate_limited.message': 'Calls are limited to a few a minute, from each network and in total.',
   'error.rate_limited.next': 'Please try again in {seconds} seconds.',
   'error.rate_limited.nextNow': 'You can try again now.',
   'error.rate_limited.nextUnknown': 'Please try again in a minute.',
