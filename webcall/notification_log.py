@@ -8,7 +8,7 @@ from flask import Blueprint, render_template
 
 from .auth import admin_required, register_off_handler
 from .demo_page import private_headers
-from .notification_send import host_of
+from .notification_send import shown_target
 from .notification_store import recent
 from .services import services
 
@@ -26,7 +26,7 @@ def deliveries() -> tuple[str, int]:
         {
             "delivery": delivery,
             "rep": rep or f"account {delivery.account_id}",
-            "target": host_of(delivery.target) if delivery.channel == "webhook" else delivery.target,
+            "target": shown_target(delivery.channel, delivery.target),
         }
         for delivery, rep in recent(services().calllog.engine, SHOWN)
     ]

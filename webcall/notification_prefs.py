@@ -34,8 +34,8 @@ from . import tasks
 from .auth import register_off_handler, rep_required
 from .demo_page import private_headers
 from .forms import StudioForm
-from .notification_send import ascii_url, host_of
-from .notification_store import MAX_URL, Prefs, add, get_prefs, save_prefs
+from .notification_send import ascii_url, host_of, shown_target
+from .notification_store import MAX_URL, Prefs, add, get_prefs, latest, save_prefs
 from .notify import email_on
 from .services import services
 
@@ -101,12 +101,19 @@ class PrefsForm(StudioForm):
 
 def _page(form: Form, status: int = 200) -> tuple[str, int]:
     settings = services().settings
+    # How the rep's latest notifications went: a receiver that stopped answering (a deleted Slack hook)
+    # was visible to admins only, and the rep simply heard nothing any more.
+    recent = [
+        {"delivery": d, "target": shown_target(d.channel, d.target)}
+        for d in latest(services().calllog.engine, current_user.account.id)
+    ]
     return render_template(
         "demos_notifications.html",
         form=form,
         email_available=email_on(),
         signed=bool(settings.notify_signing_secret),
         done=get_flashed_messages(category_filter=["done"]),
+        latest=recent,
     ), status
 
 

@@ -124,6 +124,11 @@ def ascii_url(url: str) -> str | None:
     return urlunsplit(parts._replace(netloc=f"{host}:{parts.port}" if parts.port is not None else host))
 
 
+def shown_target(channel: str, target: str) -> str:
+    """Where a delivery went, as pages show it: a webhook's host (host_of), an email's address."""
+    return host_of(target) if channel == "webhook" else target
+
+
 def host_of(url: str) -> str:
     """What pages and logs show of a webhook URL: its host (paths and queries carry Slack's secret)."""
     try:

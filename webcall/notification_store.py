@@ -229,6 +229,21 @@ def recent(engine: Engine, limit: int = 200) -> list[tuple[Delivery, str | None]
     return [(_delivery(row), row.rep) for row in rows]
 
 
+def latest(engine: Engine, account_id: int) -> list[Delivery]:
+    """A rep's newest delivery per channel (webhook first), for their notifications page."""
+    with engine.connect() as db:
+        rows = db.execute(
+            select(deliveries)
+            .where(deliveries.c.account_id == account_id)
+            .order_by(deliveries.c.id.desc())
+            .limit(50)
+        ).all()
+    newest: dict[str, Delivery] = {}
+    for row in rows:
+        newest.setdefault(row.channel, _delivery(row))
+    return [newest[channel] for channel in ("webhook", "email") if channel in newest]
+
+
 def get(engine: Engine, delivery_id: int) -> Delivery | None:
     with engine.connect() as db:
         row = db.execute(select(deliveries).where(deliveries.c.id == delivery_id)).first()

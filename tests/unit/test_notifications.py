@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import time
 import uuid
 from datetime import timedelta
@@ -217,6 +218,34 @@ def test_a_failing_receiver_is_retried_with_backoff_then_failed(app, client):
     assert backoff(20) == timedelta(minutes=30)
     # Failed is final: a late task does nothing.
     assert notify.attempt(engine(app), app.extensions["webcall"].settings, row["id"]) == ("skipped", None)
+
+
+def test_the_rep_sees_how_their_latest_deliveries_went(app, client):
+    # A rep whose receiver stopped answering (a deleted Slack hook: 410) heard nothing from then on and
+    # the page looked as before: only admins could see the delivery log.
+    sign_in(client)
+    assert "Latest deliveries" not in client.get("/demos/notifications").get_data(as_text=True)
+    with webhook_receiver(statuses=[410]) as receiver:
+        set_prefs(client, receiver.url)
+        end(client, call_on_rep_link(app))
+        work(app)
+        receiver.wait_for(1)
+    page = client.get("/demos/notifications").get_data(as_text=True)
+    latest = re.search(r'<section class="demo-card" id="latest".*?</section>', page, re.S)
+    assert latest, page
+    assert "failed" in latest.group(0) and "http_410" in latest.group(0) and "127.0.0.1" in latest.group(0)
+    assert "/services/" not in latest.group(0)  # the host only: a Slack URL's path is its secret
+    with webhook_receiver() as receiver:
+        set_prefs(client, receiver.url)
+        end(client, call_on_rep_link(app))
+        work(app)
+        receiver.wait_for(1)
+    latest = re.search(
+        r'<section class="demo-card" id="latest".*?</section>',
+        client.get("/demos/notifications").get_data(as_text=True),
+        re.S,
+    )
+    assert "sent" in latest.group(0) and "http_410" not in latest.group(0)  # the newest one per channel
 
 
 def test_a_send_that_raises_is_retried_then_failed_like_any_failure(app, client, monkeypatch, caplog):
