@@ -26,6 +26,7 @@ from flask import (
     render_template,
     url_for,
 )
+from flask_limiter import RequestLimit
 from flask_login import current_user
 from wtforms import BooleanField, Field, Form, StringField
 from wtforms.validators import ValidationError
@@ -37,6 +38,7 @@ from .forms import StudioForm
 from .notification_send import ascii_url, host_of, shown_target
 from .notification_store import MAX_URL, Prefs, add, get_prefs, latest, save_prefs
 from .notify import email_on
+from .ratelimit import SEND_TEST_LIMIT, client_ip, counted_breach, limiter
 from .services import services
 
 bp = Blueprint("notifications", __name__)
@@ -120,11 +122,13 @@ def _page(form: Form, status: int = 200) -> tuple[str, int]:
 @bp.get("/demos/notifications")
 @rep_required
 def preferences() -> tuple[str, int]:
-    me = current_user.account
+    return _page(PrefsForm(formdata=None, data=_saved(current_user.account.id)))
+
+
+def _saved(account_id: int) -> dict[str, object]:
     with services().calllog.engine.connect() as db:
-        chosen = get_prefs(db, me.id)
-    data = {"webhook_url": chosen.webhook_url, "email_on": chosen.email_on, "analysis_on": chosen.analysis_on}
-    return _page(PrefsForm(formdata=None, data=data))
+        chosen = get_prefs(db, account_id)
+    return {"webhook_url": chosen.webhook_url, "email_on": chosen.email_on, "analysis_on": chosen.analysis_on}
 
 
 @bp.post("/demos/notifications")
@@ -155,7 +159,25 @@ def save() -> Response | tuple[str, int]:
     return redirect(url_for("notifications.preferences"), 303)
 
 
+def _rep_key() -> str:
+    # Checked before the view (and its sign-in check): a visitor who is not signed in counts by address.
+    account = getattr(current_user, "account", None)
+    return f"rep:{account.id}" if account is not None else f"ip:{client_ip()}"
+
+
+def _too_many_tests(limit: RequestLimit) -> Response:
+    retry_after = counted_breach(limit)
+    headers = {"Retry-After": str(retry_after)}
+    account = getattr(current_user, "account", None)
+    if account is None:  # not signed in: nothing to show but the refusal
+        return Response("Too many requests.", status=429, headers=headers, mimetype="text/plain")
+    flash(f"Too many tests: try again in {retry_after} seconds.", "done")
+    page, _status = _page(PrefsForm(formdata=None, data=_saved(account.id)))
+    return Response(page, status=429, headers=headers)
+
+
 @bp.post("/demos/notifications/test")
+@limiter.limit(SEND_TEST_LIMIT, key_func=_rep_key, scope="send-test", on_breach=_too_many_tests)
 @rep_required
 def send_test() -> Response | tuple[str, int]:
     """Queue a test to each channel the rep saved; it arrives (or shows failed in the log) shortly."""

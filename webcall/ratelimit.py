@@ -6,6 +6,7 @@
   The per-IP limit is checked first; the per-demo one is only tested before the view runs.
 - The call summary, per call: a handle cannot be used to spend the account's upstream rate limit.
 - Sign-in at the sales index, per client IP (only POSTs count).
+- A rep's test notifications, per rep.
 
 Counters live in memory by default; `WEBCALL_RATE_LIMIT_STORAGE_URI=redis://…` shares them between
 app instances. Over a limit the browser gets `429 rate_limited` with `Retry-After`, and nothing goes
@@ -37,6 +38,8 @@ from .settings import SettingsError
 SIGN_IN_LIMIT = "5/minute;30/hour"
 # Summary reads per call: the page polls a few times after hang-up (backoff over ~10 s).
 SUMMARY_LIMIT = "20/minute"
+# A rep's "Send a test" (each one a webhook and an email): ten clicks sent ten of each.
+SEND_TEST_LIMIT = "5/minute"
 _UPSTREAM_FLAG = "create_went_upstream"
 
 

@@ -455,6 +455,25 @@ def test_the_delivery_log_is_for_admins_and_shows_hosts_only(app, client):
     assert "s3cretPath" not in page and "/services/" not in page
 
 
+def test_send_a_test_is_limited_per_rep(app, client):
+    # Ten clicks sent ten webhooks and ten emails, and pushed real failures out of the admins' log.
+    from webcall.ratelimit import SEND_TEST_LIMIT
+
+    sign_in(client)
+    with webhook_receiver() as receiver:
+        set_prefs(client, receiver.url)
+        allowed = int(SEND_TEST_LIMIT.split("/")[0])
+        token = csrf(client.get("/demos/notifications").get_data(as_text=True))
+        answers = [client.post("/demos/notifications/test", data={"csrf": token}) for _ in range(allowed + 2)]
+        assert [a.status_code for a in answers] == [303] * allowed + [429, 429]
+        assert "Too many tests" in answers[-1].get_data(as_text=True)
+        assert answers[-1].headers["Retry-After"].isdigit()
+    assert len([row for row in rows(app) if row["kind"] == "test"]) == allowed
+    stranger = app.test_client()  # not signed in: refused, never an error
+    codes = {stranger.post("/demos/notifications/test").status_code for _ in range(allowed + 2)}
+    assert codes <= {302, 400, 429}, codes
+
+
 def test_a_test_notification_is_queued_and_never_fails_the_request(app, client, monkeypatch):
     sign_in(client)
     page = client.get("/demos/notifications").get_data(as_text=True)
