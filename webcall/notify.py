@@ -159,10 +159,27 @@ def _notice(engine: Engine, settings: Settings, delivery: Delivery) -> Notice | 
     )
 
 
+def _current_target(engine: Engine, delivery: Delivery) -> str | Failure:
+    """Where this attempt goes: the rep's target now, not the one copied into the row when it was
+    written (a rep who fixed a dead URL saw the old one retried; a disabled rep still got retries)."""
+    with engine.connect() as db:
+        rep = db.execute(
+            select(users.c.email, users.c.disabled).where(users.c.id == delivery.account_id)
+        ).first()
+        if rep is None or rep.disabled:
+            return Failure("rep_disabled", retry=False)
+        chosen = get_prefs(db, delivery.account_id)
+    target = chosen.webhook_url if delivery.channel == "webhook" else rep.email if chosen.email_on else None
+    return target if target else Failure("channel_off", retry=False)
+
+
 def _send(engine: Engine, settings: Settings, delivery: Delivery) -> Failure | None:
+    target = _current_target(engine, delivery)
+    if isinstance(target, Failure):
+        return target
     notice = _notice(engine, settings, delivery)
     if notice is None:
         return Failure("no_call", retry=False)
     if delivery.channel == "webhook":
-        return post_webhook(settings, delivery.target, notice)
-    return send_email(settings, delivery.target, notice)
+        return post_webhook(settings, target, notice)
+    return send_email(settings, target, notice)

@@ -248,6 +248,50 @@ def test_the_rep_sees_how_their_latest_deliveries_went(app, client):
     assert "sent" in latest.group(0) and "http_410" not in latest.group(0)  # the newest one per channel
 
 
+def test_a_retry_goes_where_the_rep_now_wants_it_and_stops_when_they_are_gone(app, client):
+    # The target was copied into the row when it was written: a rep who fixed a dead URL saw the old
+    # one retried for a quarter of an hour; a disabled rep's receiver still got the retries.
+    account = sign_in(client)
+    with webhook_receiver(statuses=[503]) as dead, webhook_receiver() as fixed:
+        set_prefs(client, dead.url)
+        end(client, call_on_rep_link(app))
+        work(app)
+        dead.wait_for(1)
+        set_prefs(client, fixed.url)
+        make_due(app)
+        task_queue(app).deliver(rows(app)[0]["id"])
+        work(app)
+        fixed.wait_for(1)
+        assert len(dead.requests) == 1
+    assert rows(app)[0]["status"] == "sent"
+    with webhook_receiver(statuses=[503]) as receiver:
+        set_prefs(client, receiver.url)
+        end(client, call_on_rep_link(app))
+        work(app)
+        receiver.wait_for(1)
+        app.extensions["webcall"].accounts.set_disabled(account.id, True)
+        make_due(app)
+        task_queue(app).deliver(rows(app)[-1]["id"])
+        work(app)
+        assert len(receiver.requests) == 1
+    assert (rows(app)[-1]["status"], rows(app)[-1]["last_error"]) == ("failed", "rep_disabled")
+
+
+def test_a_retry_stops_when_the_rep_turned_the_channel_off(app, client):
+    sign_in(client)
+    with webhook_receiver(statuses=[503]) as receiver:
+        set_prefs(client, receiver.url)
+        end(client, call_on_rep_link(app))
+        work(app)
+        receiver.wait_for(1)
+        set_prefs(client, "")
+        make_due(app)
+        task_queue(app).deliver(rows(app)[0]["id"])
+        work(app)
+        assert len(receiver.requests) == 1
+    assert (rows(app)[0]["status"], rows(app)[0]["last_error"]) == ("failed", "channel_off")
+
+
 def test_a_send_that_raises_is_retried_then_failed_like_any_failure(app, client, monkeypatch, caplog):
     # A bug in sending (an exception, not a Failure) left the row claimed and pending: the sweep gave
     # it a new task every minute, for ever. It now counts as an attempt that failed.
