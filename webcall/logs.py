@@ -22,7 +22,8 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -143,6 +144,32 @@ class JsonFormatter(logging.Formatter):
         if record.stack_info:
             line["stack"] = redact(record.stack_info)
         return json.dumps(line, ensure_ascii=False, default=str)
+
+
+class OncePerInterval(logging.Filter):
+    """On a logger: the first record of each message passes, then at most one per `seconds`, saying how
+    many like it were held back. With its Redis queue gone, Huey's worker logged a traceback per poll
+    (40 in 10 s), drowning every other line."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self._seconds = seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._seen: dict[tuple[str, object], tuple[float, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = (record.name, record.msg)
+        now = self._clock()
+        with self._lock:
+            last, held = self._seen.get(key, (None, 0))
+            if last is not None and now - last < self._seconds:
+                self._seen[key] = (last, held + 1)
+                return False
+            self._seen[key] = (now, 0)
+        if held and last is not None and isinstance(record.msg, str):
+            record.msg = f"{record.msg} ({held} more like it in the last {round(now - last)} s)"
+        return True
 
 
 def formatter(log_format: str = "text") -> logging.Formatter:

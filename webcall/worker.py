@@ -38,6 +38,9 @@ def main() -> int:
     handler = logging.StreamHandler()
     handler.setFormatter(logs.formatter(os.environ.get("WEBCALL_LOG_FORMAT", "").strip().lower()))
     logging.basicConfig(level=logging.INFO, handlers=[handler])
+    # A queue that went away fails every poll: its error once a minute, with a count, not per poll.
+    for name in ("huey.consumer.Worker", "huey.consumer.Scheduler"):
+        logging.getLogger(name).addFilter(logs.OncePerInterval(60))
     try:
         app = create_app()  # also refuses a PROMETHEUS_MULTIPROC_DIR it cannot write into
     except SettingsError as error:

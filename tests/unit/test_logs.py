@@ -72,3 +72,29 @@ def test_app_lines_get_a_handler_when_nothing_prints_them(monkeypatch):
     monkeypatch.setattr(webcall_logger, "handlers", [])
     logs.configure()
     assert len(webcall_logger.handlers) == 1
+
+
+def test_a_failure_repeated_every_poll_is_logged_once_a_minute_with_a_count():
+    # With its Redis queue gone, the task worker logged Huey's "Error reading from queue" traceback
+    # about four times a second (40 in 10 s), drowning every other line.
+    from webcall.logs import OncePerInterval
+
+    clock = {"now": 0.0}
+    logger = logging.getLogger("test.repeats")
+    logger.propagate = False
+    kept: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            kept.append(record)
+
+    logger.addHandler(Keep())
+    logger.addFilter(OncePerInterval(60, clock=lambda: clock["now"]))
+    for _ in range(40):
+        logger.error("Error reading from queue")
+        clock["now"] += 0.25
+    logger.error("something else")
+    assert [r.getMessage() for r in kept] == ["Error reading from queue", "something else"]
+    clock["now"] = 61.0
+    logger.error("Error reading from queue")
+    assert kept[-1].getMessage() == "Error reading from queue (39 more like it in the last 61 s)"
