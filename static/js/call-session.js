@@ -16,7 +16,7 @@ import { createCallBody, withDefaults } from './call-options.js';
 import { CallConnection } from './call-connection.js';
 import { CallAttempt, DEFAULT_AGENT_JOIN_TIMEOUT_MS, runStartSequence, stepForState } from './call-start.js';
 import { CallStateMachine, canStart, isActive } from './call-state.js';
-import { Conversation } from './conversation.js';
+import { Conversation, MAX_MESSAGE_CHARS } from './conversation.js';
 import { hangUpUnanswered } from './hang-up.js';
 import { CallError, END_REASONS, STEPS } from './errors.js';
 import { Microphone, microphoneGranted } from './microphone.js';
@@ -186,7 +186,7 @@ export class CallSession extends EventTarget {
    */
   async sendText(text) {
     const message = String(text ?? '').trim();
-    if (!message || this.state !== 'in-call' || !this.#conn.room) return false;
+    if (!message || message.length > MAX_MESSAGE_CHARS || this.state !== 'in-call' || !this.#conn.room) return false;
     return this.#conversation.send(this.#conn.room, message, this.#conn.agentCanRead());
   }
 

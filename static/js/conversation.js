@@ -9,6 +9,9 @@ import { Transcript } from './transcript.js';
 
 /** @typedef {import('./call-connection.js').Emit} Emit */
 
+/** The longest typed message: the message box's maxlength, the iframe bridge's and sendText()'s limit. */
+export const MAX_MESSAGE_CHARS = 2000;
+
 export class Conversation {
   #transcript;
   #emit;

@@ -1,6 +1,7 @@
 // The markup of <itellico-call> (one shadow root, styled by one stylesheet loaded by URL so a strict CSP
 // without 'unsafe-inline' works) and the handles to its parts.
 
+import { MAX_MESSAGE_CHARS } from './conversation.js';
 import { ICONS } from './icons.js';
 
 const STYLESHEET_URL = new URL('../css/itellico-call.css', import.meta.url).href;
@@ -106,7 +107,7 @@ const TEMPLATE = `
 
   <form class="composer" part="composer" hidden>
     <label class="sr-only" for="message" data-i18n="label.message"></label>
-    <input id="message" class="message" part="message-input" type="text" dir="auto" autocomplete="off" enterkeyhint="send" maxlength="2000">
+    <input id="message" class="message" part="message-input" type="text" dir="auto" autocomplete="off" enterkeyhint="send" maxlength="${MAX_MESSAGE_CHARS}">
     <button type="submit" class="btn primary send" part="send-button" data-i18n-label="action.send"><span class="btn-icon" data-icon="send"></span></button>
   </form>
 

@@ -9,6 +9,7 @@
 //   parent's origin where to send events). Accepted only from window.parent, only from an allowed
 //   origin; anything else is ignored.
 
+import { MAX_MESSAGE_CHARS } from './conversation.js';
 import { filterVariables } from './page-variables.js';
 
 // The one browser copy of the page-variable rule; re-exported for callers of the bridge.
@@ -17,7 +18,6 @@ export { filterVariables };
 export const SOURCE = 'itellico-call';
 export const COMMANDS = Object.freeze(['ping', 'start', 'end', 'sendText', 'setMuted', 'setVariables']);
 export const FORWARDED_EVENTS = Object.freeze(['state', 'agent-state', 'transcript', 'error', 'ended']);
-const MAX_TEXT = 2000;
 
 const originOf = (url) => {
   try {
@@ -44,7 +44,7 @@ export function parseCommand(data) {
   if (!COMMANDS.includes(command)) return null;
   const base = { command, id: typeof id === 'string' || typeof id === 'number' ? id : undefined };
   if (command === 'sendText') {
-    if (typeof data.text !== 'string' || !data.text.trim() || data.text.length > MAX_TEXT) return null;
+    if (typeof data.text !== 'string' || !data.text.trim() || data.text.length > MAX_MESSAGE_CHARS) return null;
     return { ...base, text: data.text };
   }
   if (command === 'setMuted') {

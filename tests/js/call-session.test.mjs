@@ -2,6 +2,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { CallSession } from '../../static/js/call-session.js';
+import { MAX_MESSAGE_CHARS } from '../../static/js/conversation.js';
 import { RoomEvent, createResponse, deferred, fakeFetch, fakeLivekit, fakeMic, record, textStream, until } from './fakes.mjs';
 
 test('voice call: states, agent state, transcript, typed text, hang-up', async () => {
@@ -271,6 +272,17 @@ test('a microphone lost mid-call is said, and a retry that gets it back says so'
   // The visitor's own mute is not a lost microphone.
   await session.setMuted(true);
   assert.deepEqual(events.map((e) => e.type), ['mic-lost', 'mic-lost']);
+  await session.end();
+});
+
+test('a typed message longer than the message box allows is refused, not sent', async () => {
+  // The box stops at MAX_MESSAGE_CHARS, the iframe bridge refused longer, but sendText() sent 5,000.
+  const lk = fakeLivekit();
+  const session = new CallSession({ loadLivekit: async () => lk, fetch: fakeFetch(() => [201, createResponse()]).fetch, mediaDevices: fakeMic() });
+  await session.start();
+  assert.equal(await session.sendText('x'.repeat(MAX_MESSAGE_CHARS + 1)), false);
+  assert.equal(await session.sendText('x'.repeat(MAX_MESSAGE_CHARS)), true);
+  assert.deepEqual(lk.sent.map((m) => m.text.length), [MAX_MESSAGE_CHARS]);
   await session.end();
 });
 
