@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,10 +14,10 @@ import pytest
 
 from sandbox.ports import free_port
 from sandbox.stack import DEFAULT_AGENT_ID
-from webcall import ROOT
 
 from .conftest import wait_until
 from .servers import _stop, _wait_for_port
+from .test_notifications_e2e import worker
 
 pytestmark = pytest.mark.e2e
 
@@ -47,29 +45,19 @@ def test_a_lost_queue_is_one_error_line_not_one_per_poll(tmp_path: Path) -> None
         WEBCALL_REFRESH_MINUTES="0",
     )
     log = tmp_path / "worker.log"
-    worker = None
     try:
         _wait_for_port(port, redis, "redis-server")
-        with log.open("wb") as out:
-            command = [sys.executable, "-m", "webcall.worker"]
-            worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        wait_until(lambda: "worker is running" in log.read_text(), 60, "the worker to run")
-        redis.kill()  # the queue goes away while the worker runs
-        redis.wait()
-        wait_until(lambda: FAILURE in log.read_text(), 30, "the worker to notice the queue is gone")
-        # Then it keeps failing every poll (Huey backs off to a few seconds at most): watch a while.
-        noticed = time.monotonic()
-        wait_until(lambda: time.monotonic() - noticed > 8, 10, "eight seconds of failing polls")
-        text = log.read_text()
+        with worker(env, log):
+            wait_until(lambda: "worker is running" in log.read_text(), 60, "the worker to run")
+            redis.kill()  # the queue goes away while the worker runs
+            redis.wait()
+            wait_until(lambda: FAILURE in log.read_text(), 30, "the worker to notice the queue is gone")
+            # Then it keeps failing every poll (Huey backs off to a few seconds at most): watch a while.
+            noticed = time.monotonic()
+            wait_until(lambda: time.monotonic() - noticed > 8, 10, "eight seconds of failing polls")
+            text = log.read_text()
         assert text.count(FAILURE) == 1, text[-3000:]
         errors = [line for line in text.splitlines() if " ERROR " in line]
         assert len(errors) <= 2, errors  # the worker's and the scheduler's, once each
     finally:
         _stop(redis)
-        if worker is not None:
-            worker.send_signal(signal.SIGINT)
-            try:
-                worker.wait(15)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
