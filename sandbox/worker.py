@@ -175,6 +175,19 @@ async def converse(ctx: JobContext, agent: SandboxAgent, options: CallOptions, r
     reporter.emit("participant_joined", identity=person.identity)
     log.info("call %s: %s joined", options.call_id, person.identity)
 
+    # The session closes when its linked person leaves; one who left before it linked them (a page
+    # hanging up a call it had cancelled, right as the agent came) was never seen to leave, and the
+    # agent talked to an empty room until the job was killed.
+    @ctx.room.on("participant_disconnected")
+    def _left(participant: Any) -> None:
+        if participant.identity == person.identity:
+            reporter.emit("ended", reason="participant_left", detail="the person left")
+            ctx.shutdown(reason="participant left")
+
+    if person.identity not in ctx.room.remote_participants:
+        _left(person)
+        return
+
     if not (options.initial_text and options.skip_greeting_on_initial_text):
         greeting = session.say(render(agent.first_message, options.test_variables))
         log.info("call %s: greeting", options.call_id)

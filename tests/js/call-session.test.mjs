@@ -211,6 +211,12 @@ test('end() while connecting cancels cleanly', async () => {
   assert.deepEqual(events.map((e) => [e.type, e.reason]), [['ended', 'cancelled']]);
 });
 
+/** The agent handles the call (it greets): it has taken the page in and sees it leave. */
+function agentRuns(room) {
+  room.agent.attributes['lk.agent.state'] = 'speaking';
+  room.emit(RoomEvent.ParticipantAttributesChanged, { 'lk.agent.state': 'speaking' }, room.agent);
+}
+
 // itellico has no request that ends a call: the page ends one by leaving its room once the agent is
 // there. A call that was created after the visitor cancelled (or left before its agent came) kept its
 // agent alone in the room until the agent's own timeout, a minute of a billed call.
@@ -229,10 +235,13 @@ test('a call created after the visitor cancelled is hung up: joined without the 
   assert.deepEqual(events.map((e) => [e.type, e.reason]), [['ended', 'cancelled']]);
   answer.resolve();
   assert.equal(await started, false);
-  await until(() => lk.rooms.some((r) => r.connectArgs?.token === 'late-token' && r.disconnected), 'the late call to be joined and left');
+  await until(() => lk.rooms.some((r) => r.connectArgs?.token === 'late-token' && r.agent), 'the late call to be joined, its agent there');
   const room = lk.rooms.find((r) => r.connectArgs?.token === 'late-token');
   assert.equal(room.connectArgs.opts.autoSubscribe, false);
-  assert.ok(room.agent, 'left only once the agent was there');
+  assert.equal(room.disconnected, false, 'still there: the agent has not taken the page in yet');
+  assert.deepEqual(lk.dataTracks, ['presence'], 'made known to the agent at once');
+  agentRuns(room);
+  await until(() => room.disconnected, 'the hang-up to leave once the agent runs');
   assert.deepEqual(lk.published, [], 'nothing published: the microphone was released at the cancel');
   assert.equal(session.state, 'ended');
 });
@@ -248,6 +257,7 @@ test('cancelled while waiting for the agent: the call is hung up once the agent 
   const hangUp = lk.rooms[1];
   assert.equal(hangUp.disconnected, false, 'still there: the agent has not come yet');
   hangUp.agentJoins();
+  agentRuns(hangUp);
   await until(() => hangUp.disconnected, 'the hang-up to leave once the agent came');
 });
 
