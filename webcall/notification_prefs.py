@@ -185,14 +185,13 @@ def send_test() -> Response | tuple[str, int]:
     engine = services().calllog.engine
     with engine.begin() as db:
         chosen = get_prefs(db, me.id)
-        email = chosen.email_on and email_on()
-        targets = {"webhook": chosen.webhook_url, "email": me.email if email else None}
+        smtp = email_on()
         rows = [
             add(db, call_id=None, kind="test", channel=channel, account_id=me.id, target=target)
-            for channel, target in targets.items()
+            for channel, target in chosen.targets(me.email if smtp else None).items()
             if target is not None
         ]
-    if chosen.email_on and not email:
+    if chosen.email_on and not smtp:
         flash("Email is not set up on this server, so no test email was sent.", "done")
     if not rows and not chosen.email_on:
         flash("Nothing to test yet: save a webhook URL or turn email on first.", "done")

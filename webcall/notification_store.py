@@ -83,6 +83,11 @@ class Prefs:
     email_on: bool = False
     analysis_on: bool = True
 
+    def targets(self, email: str | None) -> dict[str, str | None]:
+        """Where the rep's notifications go, per channel (None: that channel is off); `email` is the
+        rep's address, or None where no email can be sent."""
+        return {"webhook": self.webhook_url, "email": email if self.email_on else None}
+
 
 @dataclass(frozen=True)
 class Delivery:

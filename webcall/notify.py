@@ -82,11 +82,7 @@ def _on_call(db: Connection, call_id: str, kind: str) -> None:
     chosen = get_prefs(db, owner.id)
     if kind == "analysed" and not chosen.analysis_on:
         return
-    targets = {
-        "webhook": chosen.webhook_url,
-        "email": owner.email if chosen.email_on and email_on() else None,
-    }
-    for channel, target in targets.items():
+    for channel, target in chosen.targets(owner.email if email_on() else None).items():
         if target is None:
             continue
         row = add(db, call_id=call_id, kind=kind, channel=channel, account_id=owner.id, target=target)
@@ -169,7 +165,7 @@ def _current_target(engine: Engine, delivery: Delivery) -> str | Failure:
         if rep is None or rep.disabled:
             return Failure("rep_disabled", retry=False)
         chosen = get_prefs(db, delivery.account_id)
-    target = chosen.webhook_url if delivery.channel == "webhook" else rep.email if chosen.email_on else None
+    target = chosen.targets(rep.email)[delivery.channel]
     return target if target else Failure("channel_off", retry=False)
 
 
