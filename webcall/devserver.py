@@ -71,6 +71,13 @@ def _dev_secret_key() -> None:
     os.environ["WEBCALL_SECRET_KEY"] = key
 
 
+def _local_public_url() -> None:
+    """The address `make run` serves on as WEBCALL_PUBLIC_URL, unless the environment or .env names one:
+    share links (`make link` too) and rep notifications link to it."""
+    if not os.environ.get("WEBCALL_PUBLIC_URL", "").strip():
+        os.environ["WEBCALL_PUBLIC_URL"] = f"http://127.0.0.1:{_port('PORT', 5000)}"
+
+
 def _load_env() -> None:
     try:
         load_env_file(ROOT / ".env")
@@ -87,7 +94,7 @@ def link(args: list[str]) -> int:
 
         # Signing a link calls nothing upstream; the app only needs valid settings to start.
         os.environ.update(ITELLICOAI_API_KEY="sandbox-link-only", ITELLICOAI_AGENT_ID=DEFAULT_AGENT_ID)
-    os.environ.setdefault("WEBCALL_PUBLIC_URL", f"http://127.0.0.1:{_port('PORT', 5000)}")
+    _local_public_url()
     command = [sys.executable, "-m", "flask", "--app", "app", "demos", "link", *args]
     return subprocess.run(command, cwd=ROOT, check=False).returncode
 
@@ -101,8 +108,7 @@ def main() -> int:
     # public one, so share links and rep notifications link to it, unless the environment or .env
     # says otherwise.
     default_environment("development")
-    if not os.environ.get("WEBCALL_PUBLIC_URL", "").strip():
-        os.environ["WEBCALL_PUBLIC_URL"] = f"http://127.0.0.1:{_port('PORT', 5000)}"
+    _local_public_url()
     # One handler for the app's and the sandbox's lines, in the app's format (request ids, JSON if asked).
     handler = logging.StreamHandler()
     handler.setFormatter(logs.formatter(os.environ.get("WEBCALL_LOG_FORMAT", "").strip().lower()))
