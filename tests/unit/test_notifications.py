@@ -83,10 +83,13 @@ def rows(app) -> list[Any]:
         return [row._mapping for row in db.execute(select(deliveries).order_by(deliveries.c.id)).all()]
 
 
-def make_due(app) -> None:
-    """Time travel: the pending rows' next attempt is now (the backoff itself is checked separately)."""
+def retry_now(app, delivery_id: int) -> None:
+    """The next attempt of a delivery, now: time travel (the pending rows' next attempt is due; the
+    backoff itself is checked separately), its task queued and run."""
     with engine(app).begin() as db:
         db.execute(update(deliveries).values(next_attempt_at=now() - timedelta(seconds=1)))
+    task_queue(app).deliver(delivery_id)
+    work(app)
 
 
 def work(app) -> int:
@@ -207,9 +210,7 @@ def test_a_failing_receiver_is_retried_with_backoff_then_failed(app, client):
         assert 25 <= (scheduled.eta - huey._get_timestamp()).total_seconds() <= 31
         delivery_id = rows(app)[0]["id"]
         for _ in range(MAX_ATTEMPTS - 1):
-            make_due(app)
-            task_queue(app).deliver(delivery_id)
-            work(app)
+            retry_now(app, delivery_id)
         receiver.wait_for(MAX_ATTEMPTS)
     (row,) = rows(app)
     assert (row["status"], row["attempts"], row["last_error"]) == ("failed", MAX_ATTEMPTS, "http_503")
@@ -258,9 +259,7 @@ def test_a_retry_goes_where_the_rep_now_wants_it_and_stops_when_they_are_gone(ap
         work(app)
         dead.wait_for(1)
         set_prefs(client, fixed.url)
-        make_due(app)
-        task_queue(app).deliver(rows(app)[0]["id"])
-        work(app)
+        retry_now(app, rows(app)[0]["id"])
         fixed.wait_for(1)
         assert len(dead.requests) == 1
     assert rows(app)[0]["status"] == "sent"
@@ -270,9 +269,7 @@ def test_a_retry_goes_where_the_rep_now_wants_it_and_stops_when_they_are_gone(ap
         work(app)
         receiver.wait_for(1)
         app.extensions["webcall"].accounts.set_disabled(account.id, True)
-        make_due(app)
-        task_queue(app).deliver(rows(app)[-1]["id"])
-        work(app)
+        retry_now(app, rows(app)[-1]["id"])
         assert len(receiver.requests) == 1
     assert (rows(app)[-1]["status"], rows(app)[-1]["last_error"]) == ("failed", "rep_disabled")
 
@@ -285,9 +282,7 @@ def test_a_retry_stops_when_the_rep_turned_the_channel_off(app, client):
         work(app)
         receiver.wait_for(1)
         set_prefs(client, "")
-        make_due(app)
-        task_queue(app).deliver(rows(app)[0]["id"])
-        work(app)
+        retry_now(app, rows(app)[0]["id"])
         assert len(receiver.requests) == 1
     assert (rows(app)[0]["status"], rows(app)[0]["last_error"]) == ("failed", "channel_off")
 
@@ -308,9 +303,7 @@ def test_a_send_that_raises_is_retried_then_failed_like_any_failure(app, client,
     assert (row["status"], row["attempts"], row["last_error"]) == ("pending", 1, "internal_error")
     assert "error=RuntimeError" in caplog.text and "a bug in sending" not in caplog.text
     for _ in range(MAX_ATTEMPTS - 1):
-        make_due(app)
-        task_queue(app).deliver(row["id"])
-        work(app)
+        retry_now(app, row["id"])
     (row,) = rows(app)
     assert (row["status"], row["attempts"]) == ("failed", MAX_ATTEMPTS)
 
@@ -553,9 +546,7 @@ def test_logs_carry_the_host_never_the_url_or_the_secrets(app, client, caplog):
         set_prefs(client, receiver.url)
         end(client, call_on_rep_link(app))
         work(app)
-        make_due(app)
-        task_queue(app).deliver(rows(app)[0]["id"])
-        work(app)
+        retry_now(app, rows(app)[0]["id"])
         receiver.wait_for(2)
     text = caplog.text
     assert "notification.retry" in text and "notification.sent" in text and "target_host=127.0.0.1" in text
