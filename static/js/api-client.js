@@ -84,15 +84,14 @@ export function createApiClient({ apiBase = '', fetch: fetchImpl = globalThis.fe
   return {
     /**
      * POST /api/calls
+     * Never aborted: a create that reached the server made a call, which must then be hung up (hang-up.js).
      * @param {{demo?: string, mode?: 'voice'|'text', initial_text?: string, variables?: Record<string,string>}} body
-     * @param {{signal?: AbortSignal}} [options]
      */
-    async createCall(body, { signal } = {}) {
+    async createCall(body) {
       const result = await request('/api/calls', {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
         body: JSON.stringify(body),
-        signal,
       });
       if (result.ok && REQUIRED_CREATE_FIELDS.some((f) => typeof result.data[f] !== 'string' || !result.data[f])) {
         return { ok: false, error: { code: 'bad_response', message: 'create response lacks call_id/token/livekit_url', status: 201 } };
