@@ -93,6 +93,15 @@ function takeAudioWhenAllowed(room, lk, mayTake) {
 }
 
 /**
+ * `room.connect`'s options for a created call: whether the Room subscribes itself, and the server's RTC
+ * configuration when the create names one (the sandbox: no ICE servers).
+ * @param {{rtc_config?: RTCConfiguration}} created @param {boolean} autoSubscribe
+ */
+export function connectOptions(created, autoSubscribe) {
+  return { autoSubscribe, ...(created.rtc_config ? { rtcConfig: created.rtc_config } : {}) };
+}
+
+/**
  * Join the call's room and publish the microphone (if one is open); either failing is livekit_unreachable.
  * Taking the agent's audio ourselves costs a signalling round trip before its first frame (the request
  * goes to the server and back; docs/performance.md), so the Room subscribes itself (autoSubscribe)
@@ -104,9 +113,7 @@ function takeAudioWhenAllowed(room, lk, mayTake) {
  */
 export async function connectCallRoom(room, lk, created, mic, cancelled) {
   try {
-    const autoSubscribe = !mic.mayHoldAgent();
-    const options = { autoSubscribe, ...(created.rtc_config ? { rtcConfig: created.rtc_config } : {}) };
-    await room.connect(created.livekit_url, created.token, options);
+    await room.connect(created.livekit_url, created.token, connectOptions(created, !mic.mayHoldAgent()));
     if (!cancelled()) await mic.publish(room, lk);
   } catch (err) {
     throw new CallError('livekit_unreachable', STEPS.connecting, { cause: err });

@@ -9,7 +9,7 @@
 // that never saw the page arrive may never see it leave.
 
 import { findAgent, isAgentParticipant } from './agent-presence.js';
-import { announceWithoutMicrophone } from './call-room.js';
+import { announceWithoutMicrophone, connectOptions } from './call-room.js';
 
 /** How long an agent that came is given to show it took the page in, before the page leaves anyway. */
 const TAKE_IN_MS = 3500;
@@ -44,7 +44,7 @@ export async function hangUpUnanswered(lk, created, timeoutMs) {
     room.on(lk.RoomEvent.ParticipantAttributesChanged, check);
   });
   try {
-    const options = { autoSubscribe: false, ...(created.rtc_config ? { rtcConfig: created.rtc_config } : {}) };
+    const options = connectOptions(created, false);
     try {
       await room.connect(created.livekit_url, created.token, options);
     } catch {
