@@ -144,10 +144,12 @@ async def converse(ctx: JobContext, agent: SandboxAgent, options: CallOptions, r
             role = "user" if item.role == "user" else "agent"
             reporter.emit("message", role=role, message=item.text_content, timestamp=utc_now())
 
+    person_left = False
+
     @session.on("close")
     def _on_close(event: Any) -> None:
         left = str(event.reason.value if hasattr(event.reason, "value") else event.reason)
-        if left == "participant_disconnected":
+        if left == "participant_disconnected" or person_left:
             reporter.emit("ended", reason="participant_left", detail="the person left")
         else:
             reporter.emit("ended", reason="error", detail=f"session closed: {left} {event.error or ''}")
@@ -177,12 +179,22 @@ async def converse(ctx: JobContext, agent: SandboxAgent, options: CallOptions, r
 
     # The session closes when its linked person leaves; one who left before it linked them (a page
     # hanging up a call it had cancelled, right as the agent came) was never seen to leave, and the
-    # agent talked to an empty room until the job was killed.
+    # agent talked to an empty room until the job was killed. Closing the session (again: it waits
+    # for a close already under way) adds what the agent said up to now to the history, and its
+    # close event reports the end after those words; ending first had dropped them from the report.
+    async def close_after_leaving() -> None:
+        nonlocal person_left
+        person_left = True
+        await session.aclose()
+        reporter.emit("ended", reason="participant_left", detail="the person left")  # if not yet
+        ctx.shutdown(reason="participant left")
+
+    closing: list[asyncio.Task[None]] = []  # a reference, so the task is not collected mid-way
+
     @ctx.room.on("participant_disconnected")
     def _left(participant: Any) -> None:
-        if participant.identity == person.identity:
-            reporter.emit("ended", reason="participant_left", detail="the person left")
-            ctx.shutdown(reason="participant left")
+        if participant.identity == person.identity and not closing:
+            closing.append(asyncio.create_task(close_after_leaving(), name="close-after-leaving"))
 
     if person.identity not in ctx.room.remote_participants:
         _left(person)

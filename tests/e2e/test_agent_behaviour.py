@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 from sandbox.agents import load_agents
 from sandbox.stack import DEFAULT_AGENT_ID
 
+from .conftest import wait_until
 from .test_call import AGENT_LINE, ELEMENT, open_call_page, start_call
 
 AVA = load_agents()[DEFAULT_AGENT_ID]
@@ -73,3 +74,18 @@ def test_test_variables_reach_the_greeting(page, demo_app, sandbox):
     start_call(page)
     expect(page.locator(AGENT_LINE).first).to_contain_text("Hello Quentin, this is Ava", timeout=30_000)
     assert sandbox.creates()[-1]["test_variables"] == {"name": "Quentin"}
+
+
+def test_hanging_up_while_the_agent_speaks_keeps_what_it_said_in_the_report(page, app_url, sandbox):
+    """The call's messages hold what the agent said up to the hang-up. Once, the agent reported the
+    end the moment the person left, before its session had added the words being spoken; they were
+    dropped (a rep read a transcript without the answer the prospect had just heard)."""
+    open_call_page(page, f"{app_url}/?mode=text")
+    call_id = start_call(page)["call_id"]
+    speaking = page.locator(f'{ELEMENT} [data-role="agent"] .line-text', has_text="this is Ava")
+    expect(speaking).to_have_count(1, timeout=30_000)
+    page.click(f"{ELEMENT} [part=call-button]")  # hang up mid-greeting
+    expect(page.locator(f'{ELEMENT}[data-state="ended"]')).to_have_count(1, timeout=15_000)
+    done = wait_until(lambda: (c := sandbox.call(call_id))["status"] == "completed" and c, 20, "the end")
+    said = [m["message"] for m in done["messages"] if m["role"] == "agent"]
+    assert any("this is Ava" in m for m in said), done["messages"]
