@@ -40,6 +40,10 @@ export class ElementView {
   #t;
   #errorPanel;
   #summaryPanel;
+  /** livekit-client is rebuilding the connection (its Reconnecting until Reconnected). */
+  #reconnecting = false;
+  /** @type {CallState} the state last drawn */
+  #state = 'idle';
 
   /**
    * @param {HTMLElement} host @param {import('./element-template.js').ElementParts} dom
@@ -52,7 +56,7 @@ export class ElementView {
     this.#t = t;
     this.chrome = new CallChrome(dom, t);
     this.transcript = new TranscriptView(dom, speakerLabels);
-    this.#errorPanel = new ErrorPanel(dom.error, t, isError);
+    this.#errorPanel = new ErrorPanel(dom.error, dom.callButton, t, isError);
     this.#summaryPanel = new SummaryPanel(dom.summary);
     // Show the card only once its stylesheet is in, so there is no flash of unstyled controls.
     const reveal = () => { dom.card.hidden = false; };
@@ -89,10 +93,21 @@ export class ElementView {
     const afterCall = state === 'ended' || (state === 'error' && f.lastEnded?.reason === 'dropped');
     dom.summary.hidden = !afterCall;
     if (afterCall && f.lastEnded) this.#summaryPanel.showReason(f.lastEnded, f.tr);
-    if (!isActive(state)) dom.reconnecting.hidden = true;
+    this.#state = state;
+    if (!isActive(state)) this.#reconnecting = false;
+    this.#drawConnection();
     this.chrome.renderMute(f.muted);
     this.renderAgentState(state, f.agentState);
     this.renderClock(f.session, state);
+  }
+
+  /**
+   * "Connection lost" while livekit reconnects, and at once when the browser knows it is offline:
+   * livekit-client notices only at its ping timeout (~15 s), and "In call" meanwhile said nothing.
+   */
+  #drawConnection() {
+    const offline = this.#state === 'in-call' && globalThis.navigator?.onLine === false;
+    this.#dom.reconnecting.hidden = !(this.#reconnecting || offline);
   }
 
   /** @param {CallState} state @param {AgentState|null} agentState */
@@ -146,7 +161,8 @@ export class ElementView {
    * @param {import('./transcript.js').TranscriptEntry[]} entries
    */
   ended(detail, session, tr, entries) {
-    this.#dom.reconnecting.hidden = true;
+    this.#reconnecting = false;
+    this.#drawConnection();
     this.#dom.audioBlocked.hidden = true;
     this.#dom.micLost.hidden = true;
     this.#dom.maxWarning.hidden = true;
@@ -159,8 +175,12 @@ export class ElementView {
     const chrome = this.chrome;
     const dom = this.#dom;
     return {
-      [CallEvent.Reconnecting]: () => { dom.reconnecting.hidden = false; },
-      [CallEvent.Reconnected]: () => { dom.reconnecting.hidden = true; chrome.announce(this.#t('banner.reconnected')); },
+      [CallEvent.Reconnecting]: () => { this.#reconnecting = true; this.#drawConnection(); },
+      [CallEvent.Reconnected]: () => {
+        this.#reconnecting = false;
+        this.#drawConnection();
+        chrome.announce(this.#t('banner.reconnected'));
+      },
       [CallEvent.AudioBlocked]: (d) => { dom.audioBlocked.hidden = !d.blocked; },
       [CallEvent.MicLost]: (d) => { dom.micLost.hidden = !d.lost; },
       [CallEvent.AgentAudio]: (d) => { if (d.attached) dom.sink.append(d.element); },

@@ -17,12 +17,17 @@ export class ErrorPanel {
   /** @type {ReturnType<typeof setInterval>|null} */
   #ticker = null;
   #panel;
+  #callButton;
   #t;
   #isShowing;
 
-  /** @param {HTMLElement} panel @param {Translate} t @param {() => boolean} isShowing the element is in its error state */
-  constructor(panel, t, isShowing) {
+  /**
+   * @param {HTMLElement} panel @param {HTMLButtonElement} callButton held with "Try again" while counting down
+   * @param {Translate} t @param {() => boolean} isShowing the element is in its error state
+   */
+  constructor(panel, callButton, t, isShowing) {
     this.#panel = panel;
+    this.#callButton = callButton;
     this.#t = t;
     this.#isShowing = isShowing;
   }
@@ -59,7 +64,11 @@ export class ErrorPanel {
     this.#renderRetry();
   }
 
-  /** Busy (rate limited): count down from Retry-After; "Try again" stays disabled until it ends. */
+  /**
+   * Busy (rate limited): count down from Retry-After; "Try again" stays disabled until it ends, and the
+   * big button, which would start the same refused call, is held with aria-disabled (it keeps focus; the
+   * element ignores its clicks). Out of the error state the button is the state's (CallChrome).
+   */
   #renderRetry() {
     const retry = this.#button('retry');
     const next = /** @type {HTMLElement} */ (this.#panel.querySelector('.error-next'));
@@ -71,6 +80,8 @@ export class ErrorPanel {
       this.stop();
       return;
     }
+    if (left > 0) this.#callButton.setAttribute('aria-disabled', 'true');
+    else this.#callButton.removeAttribute('aria-disabled');
     // The first text is read with the alert; the ticking that follows stays silent.
     if (next.textContent) { next.setAttribute('aria-live', 'off'); retry.setAttribute('aria-live', 'off'); }
     next.textContent = left > 0 ? this.#t('error.rate_limited.next', { seconds: left }) : this.#t('error.rate_limited.nextNow');

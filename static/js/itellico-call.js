@@ -56,6 +56,7 @@ export class ItellicoCallElement extends HTMLElement {
     toggleMute: () => this.setMuted(!this.#muted),
     // The browser drops a wake lock when the tab is hidden; take it again when the person comes back.
     onVisible: () => { if (this.#state === 'in-call') this.#view.chrome.acquireWakeLock(); },
+    onNetwork: () => this.#render(),
   });
 
   constructor() {

@@ -1,6 +1,7 @@
-// What <itellico-call> listens to on the whole document while it is in it: the M key (mute during a
-// voice call, see isMuteShortcut; on the bare page, for the latest call only) and the tab becoming visible again (the browser drops a screen wake
-// lock when the tab is hidden, so it is taken again). And how a removal, not a move, is recognised.
+// What <itellico-call> listens to on the whole page while it is in it: the M key (mute during a voice
+// call, see isMuteShortcut; on the bare page, for the latest call only), the tab becoming visible again
+// (the browser drops a screen wake lock when the tab is hidden, so it is taken again) and the browser
+// going offline or online. And how a removal, not a move, is recognised.
 
 import { isMuteShortcut } from './call-chrome.js';
 
@@ -9,6 +10,7 @@ import { isMuteShortcut } from './call-chrome.js';
  * @property {() => boolean} canMuteByKey  a voice call is up
  * @property {() => void} toggleMute
  * @property {() => void} onVisible        the tab is visible again
+ * @property {() => void} onNetwork        the browser went offline or online (navigator.onLine)
  */
 
 /**
@@ -36,11 +38,15 @@ export class PageListeners {
   attach() {
     document.addEventListener('keydown', this.#onKeydown);
     document.addEventListener('visibilitychange', this.#onVisibility);
+    window.addEventListener('offline', this.#onNetwork);
+    window.addEventListener('online', this.#onNetwork);
   }
 
   detach() {
     document.removeEventListener('keydown', this.#onKeydown);
     document.removeEventListener('visibilitychange', this.#onVisibility);
+    window.removeEventListener('offline', this.#onNetwork);
+    window.removeEventListener('online', this.#onNetwork);
   }
 
   /** @param {KeyboardEvent} event */
@@ -50,6 +56,8 @@ export class PageListeners {
     event.preventDefault();
     this.#hooks.toggleMute();
   };
+
+  #onNetwork = () => this.#hooks.onNetwork();
 
   #onVisibility = () => {
     if (document.visibilityState === 'visible') this.#hooks.onVisible();

@@ -315,6 +315,24 @@ def test_a_microphone_lost_mid_call_is_shown_and_can_be_tried_again(bare_context
     element_state(page, "ended")
 
 
+def test_going_offline_mid_call_says_so_at_once_and_the_call_goes_on_when_back(
+    context: BrowserContext, app_url
+) -> None:
+    """The browser knows at once that it is offline; livekit-client notices only at its ping timeout
+    (about 14 s here, longer on real networks). Once, "In call" stayed on with nothing said meanwhile."""
+    context.add_init_script(INSTRUMENT)
+    page = context.new_page()
+    start_call(page, app_url)
+    banner = page.locator(part("reconnecting"))
+    context.set_offline(True)
+    expect(banner).to_be_visible(timeout=3_000)
+    context.set_offline(False)
+    expect(banner).to_be_hidden(timeout=30_000)
+    assert page.evaluate(f"{EL}.state") == "in-call"
+    page.evaluate(f"{EL}.end()")
+    element_state(page, "ended")
+
+
 def test_agent_removed_while_the_browser_is_offline_ends_the_call_after_the_reconnect(
     context: BrowserContext, app_url, sandbox
 ):

@@ -56,7 +56,7 @@ test('the error panel shows "Reference: <id>" in its small print, in every langu
     const { t } = createTranslator(lang);
     assert.match(CATALOGUES[lang]['error.reference'], /\{id\}/, lang);
     const panel = fakePanel();
-    const view = new ErrorPanel(/** @type {any} */ (panel), t, () => true);
+    const view = new ErrorPanel(/** @type {any} */ (panel), /** @type {any} */ ({ setAttribute() {}, removeAttribute() {} }), t, () => true);
     view.render({ code: 'upstream_unavailable', message: '', step: 'creating-call', requestId: ID, fatal: true }, { t, browser: 'chrome', canSwitchToText: true });
     const reference = panel.elements.get('.error-ref');
     assert.equal(reference.textContent, t('error.reference', { id: ID }), lang);
