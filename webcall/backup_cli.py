@@ -5,6 +5,9 @@ Copying the file is not a backup: in WAL mode (webcall/db.py) the newest commits
 tables, live in `<file>-wal` until a checkpoint, and a copy made during a write can be torn. SQLite's
 online backup reads one consistent snapshot while writers go on. The copy is checked (`PRAGMA
 integrity_check`) and appears under FILE only when whole; an existing FILE is never overwritten.
+A database with no studio account and no call is refused: it is almost surely not the app's (a
+mistyped WEBCALL_DATABASE_URL, or cron without the app's environment, where the app made a new empty
+one as it started), and its nightly backup would say "integrity ok" for ever.
 PostgreSQL has its own tool, pg_dump (docs/operations.md#backups).
 """
 
@@ -18,6 +21,8 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from .accounts import users
+from .calllog import calls
 from .services import services
 
 
@@ -38,7 +43,13 @@ def backup_command(target: Path) -> None:
         raise click.ClickException(_exists(target))
     partial = target.with_name(f".{target.name}.partial")
     try:
-        size = _copy(Path(url.database), partial)
+        size, (accounts, calls) = _copy(Path(url.database), partial)
+        if not accounts and not calls:
+            raise click.ClickException(
+                f"{url.database} has no studio accounts and no calls: not backed up. Is it the app's "
+                "database? Run backup with the app's environment (WEBCALL_DATABASE_URL)"
+            )
+        held = f"{_count(accounts, 'studio account')}, {_count(calls, 'call')}"
         _place(partial, target)
     except FileExistsError:
         raise click.ClickException(_exists(target)) from None
@@ -46,22 +57,30 @@ def backup_command(target: Path) -> None:
         raise click.ClickException(f"cannot back up to {target}: {error}") from None
     finally:
         partial.unlink(missing_ok=True)
-    click.echo(f"backed up {url.database} to {target} ({size // 1024} KB, integrity ok)")
+    click.echo(f"backed up {url.database} to {target} ({size // 1024} KB, integrity ok; {held})")
 
 
 def _exists(target: Path) -> str:
     return f"{target} exists; name a new file (a backup never overwrites one)"
 
 
-def _copy(source: Path, partial: Path) -> int:
-    """SQLite's online backup of `source` into `partial`, checked; returns its size in bytes."""
+def _copy(source: Path, partial: Path) -> tuple[int, tuple[int, int]]:
+    """SQLite's online backup of `source` into `partial`, checked; returns its size in bytes and how
+    many studio accounts and calls it holds."""
     partial.unlink(missing_ok=True)  # left by a backup that was killed
     with closing(sqlite3.connect(source, timeout=30)) as src, closing(sqlite3.connect(partial)) as dst:
         src.backup(dst)
         problem = dst.execute("PRAGMA integrity_check").fetchone()[0]
         if problem != "ok":
             raise sqlite3.DatabaseError(f"the copy failed its integrity check: {problem}")
-    return partial.stat().st_size
+        accounts, calls_held = (
+            dst.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0] for table in (users, calls)
+        )
+    return partial.stat().st_size, (accounts, calls_held)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _place(partial: Path, target: Path) -> None:

@@ -122,3 +122,23 @@ def test_a_backup_lands_on_a_disk_without_hard_links(app, tmp_path, monkeypatch)
     assert result.exit_code == 0, result.output
     assert rows_in(tmp_path / "usb.sqlite3", "webcall_users") == 1
     assert not list(tmp_path.glob(".*.partial"))
+
+
+def test_a_database_without_accounts_or_calls_is_refused_as_not_the_apps(make_sales_app, tmp_path):
+    """A mistyped WEBCALL_DATABASE_URL, or a cron job without the app's environment: the app makes a new,
+    empty database there as it starts, and its backup had "succeeded" every night (integrity ok)."""
+    app = make_sales_app(
+        sales_password=None, sales_admin_email=None, database_url=f"sqlite:///{tmp_path}/mistyped.sqlite3"
+    )
+    result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "backup.sqlite3")])
+    assert result.exit_code == 1, result.output
+    assert "mistyped.sqlite3" in result.output and "no studio accounts and no calls" in result.output
+    assert "WEBCALL_DATABASE_URL" in result.output
+    assert list(tmp_path.glob("*backup*")) == []
+
+
+def test_the_backup_says_what_it_holds(app, svc, tmp_path):
+    svc.calllog.record(demo="northwind", mode="voice", outcome="created")
+    result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "backup.sqlite3")])
+    assert result.exit_code == 0, result.output
+    assert "integrity ok; 1 studio account, 1 call)" in result.output
