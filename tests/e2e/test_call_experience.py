@@ -523,7 +523,7 @@ def test_reconnect_after_going_offline_and_the_call_goes_on(ipage: Page, context
 
 
 def test_busy_server_counts_down_retry_after_with_retry_disabled(page, app_url, sandbox):
-    sandbox.fault(mode="rate_limit", retry_after="3")
+    sandbox.fault(mode="rate_limit", retry_after="4")
     open_page(page, app_url)
     en = catalogue(page)
     page.click(part("call-button"))
@@ -532,9 +532,9 @@ def test_busy_server_counts_down_retry_after_with_retry_disabled(page, app_url, 
     expect(panel.locator(".error-title")).to_have_text(en["error.rate_limited.title"])
     retry = panel.locator('[data-action="retry"]')
     next_step = panel.locator(".error-next")
-    expect(next_step).to_have_text(en["error.rate_limited.next"].replace("{seconds}", "3"))
+    expect(next_step).to_have_text(en["error.rate_limited.next"].replace("{seconds}", "4"))
     expect(retry).to_be_disabled()
-    expect(retry).to_have_text(en["action.tryAgainIn"].replace("{seconds}", "3"))
+    expect(retry).to_have_text(en["action.tryAgainIn"].replace("{seconds}", "4"))
     # The big button would start the same refused call: held too, but focusable (aria-disabled).
     call_button = page.locator(part("call-button"))
     expect(call_button).to_have_attribute("aria-disabled", "true")
