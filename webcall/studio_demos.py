@@ -56,11 +56,11 @@ def larger_bodies() -> None:
     request.max_content_length = MAX_FORM_BYTES
 
 
+TOO_LARGE = f"The upload is too large: a logo may be at most {MAX_BYTES // 1024} KB."
+
+
 def too_large(_error: RequestEntityTooLarge) -> tuple[str, int]:
-    message = (
-        f"The upload is too large: a logo may be at most {MAX_BYTES // 1024} KB."
-        " Go back and pick a smaller file."
-    )
+    message = f"{TOO_LARGE} Go back and pick a smaller file."
     return render_template("demo_message.html", title="Too large", message=message), 413
 
 

@@ -17,7 +17,7 @@ from .auth import refused_post, register_off_handler, rep_required
 from .demo_page import PAGE_TEXT, accent_css, private_headers
 from .demos import ACCENT_PATTERN, DEFAULT_ACCENT, DemoConfigError, DemoProfile, validate_tables
 from .services import services
-from .studio_demos import checked, larger_bodies, posted_form, too_large
+from .studio_demos import TOO_LARGE, checked, larger_bodies, posted_form
 
 bp = Blueprint("demo_preview", __name__)
 
@@ -30,7 +30,6 @@ ACCENT = re.compile(ACCENT_PATTERN)
 bp.after_request(private_headers)
 register_off_handler(bp)
 bp.before_request(larger_bodies)
-bp.register_error_handler(RequestEntityTooLarge, too_large)
 
 
 STOPPED = (
@@ -45,6 +44,14 @@ def _framed(html: str, status: int = 200) -> Response:
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(_error: RequestEntityTooLarge) -> Response:
+    """In the frame, as the preview's other problems are: the studio's "Too large" page carries the
+    app's frame-ancestors 'none', and the frame showed only the browser's own error."""
+    html = render_template("demo_preview.html", demo=None, problems=[f"{TOO_LARGE} Pick a smaller file."])
+    return _framed(html, 413)
 
 
 @bp.post("/demos/preview")

@@ -100,6 +100,28 @@ def test_a_rep_builds_a_demo_with_a_logo_and_a_prospect_calls_it(
     shoot(prospect, "studio-demo-editor-result-desktop")
 
 
+def test_a_logo_over_the_limit_is_refused_at_the_field_and_the_preview_goes_on(page: Page, studio_url: str):
+    """Once, a file over the form's 1 MiB limit broke the preview frame ("refused to connect") with no
+    word at the field, was posted again on every key, and Save left the editor for a "Too large" page."""
+    sign_in(page, studio_url, REP_EMAIL, PASSWORD)
+    page.goto(f"{studio_url}/demos/new")
+    page.fill("#f-title", "Big logo")
+    expect(preview_title(page)).to_have_text("Big logo")
+    logo = page.locator("#f-logo-file")
+    logo.set_input_files({"name": "huge.png", "mimeType": "image/png", "buffer": png() + bytes(2_000_000)})
+    error = page.locator('[data-error-for="brand.logo"]')
+    expect(error).to_have_text("huge.png is 1953 KB: a logo may be at most 512 KB. Pick a smaller file.")
+    expect(logo).to_have_attribute("aria-invalid", "true")
+    assert "f-brand-logo-error" in (logo.get_attribute("aria-describedby") or "")
+    assert logo.evaluate("(input) => input.files.length") == 0  # nothing that large is posted
+    page.fill("#f-title", "Big logo, smaller now")
+    expect(preview_title(page)).to_have_text("Big logo, smaller now")
+    # A file that fits takes the message away.
+    logo.set_input_files({"name": "small.png", "mimeType": "image/png", "buffer": png()})
+    expect(error).to_have_count(0)
+    expect(logo).not_to_have_attribute("aria-invalid", "true")
+
+
 def test_the_preview_cannot_start_a_call(page: Page, studio_url: str, sandbox: Sandbox):
     sign_in(page, studio_url, REP_EMAIL, PASSWORD)
     page.goto(f"{studio_url}/demos/new")  # no consent text: a click would start the call at once

@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  affectsPreview, debounce, draftKey, keptInDraft, parseDraft, rowLabel, sameFields, valuesByName,
+  affectsPreview, debounce, draftKey, logoTooLarge, keptInDraft, parseDraft, rowLabel, sameFields, valuesByName,
 } from '../../static/js/pages/demo-editor-logic.js';
 
 function fakeTimers() {
@@ -130,3 +130,9 @@ test('a stored draft is read only when it has our shape', () => {
   }
 });
 
+
+test('a logo file over the limit is refused with its size and the limit in KB; one that fits is not', () => {
+  assert.equal(logoTooLarge({ name: 'huge.png', size: 2_000_070 }, 524_288), 'huge.png is 1953 KB: a logo may be at most 512 KB. Pick a smaller file.');
+  assert.equal(logoTooLarge({ name: 'ok.png', size: 524_288 }, 524_288), null);
+  assert.equal(logoTooLarge({ name: 'any.png', size: 9_999_999 }, Number.NaN), null); // no limit known: the server decides
+});

@@ -128,3 +128,14 @@ def test_hostile_slug_and_logo_values_are_refused_not_echoed(rep):
         rep, "/demos/preview", fields={**VALID, "brand.logo": '"><script>alert(1)</script>'}, token=token
     )
     assert_inert(r.get_data(as_text=True), "the preview")
+
+
+def test_a_form_over_the_upload_limit_says_so_inside_the_frame(rep):
+    """A logo over the editor's 1 MiB form limit: the preview answered the studio's "Too large" page with
+    the app's `frame-ancestors 'none'`, and the frame showed only Chromium's "refused to connect"."""
+    big = (png() + bytes(1_100_000), "big.png", "image/png")
+    r = post_form(rep, "/demos/preview", fields=VALID, logo=big)
+    assert r.status_code == 413
+    assert "frame-ancestors 'self'" in r.headers["Content-Security-Policy"]
+    page = r.get_data(as_text=True)
+    assert 'class="preview-problems"' in page and "a logo may be at most 512 KB" in page

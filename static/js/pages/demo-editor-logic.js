@@ -138,3 +138,16 @@ export function parseDraft(raw) {
     return null;
   }
 }
+
+/**
+ * Why a chosen logo file is refused before it is sent, or null: over the upload limit it would fail
+ * the whole form (413), the preview included, so it never leaves the browser. The server checks the
+ * rest (type, content, its own copy of the limit: webcall/logos.py).
+ * @param {{name: string, size: number}} file @param {number} maxBytes
+ * @returns {string|null}
+ */
+export function logoTooLarge(file, maxBytes) {
+  if (!(maxBytes > 0) || file.size <= maxBytes) return null;
+  const kb = (/** @type {number} */ bytes) => Math.round(bytes / 1024);
+  return `${file.name} is ${kb(file.size)} KB: a logo may be at most ${kb(maxBytes)} KB. Pick a smaller file.`;
+}

@@ -2,7 +2,7 @@
 // tables get an "Add a row" button, and what is typed is kept in the tab until it is saved
 // (editor-draft.js). Without this module the form still works: a few empty rows, and the Preview
 // button posts the form into the frame.
-import { PREVIEW_DELAY_MS, affectsPreview, debounce, rowLabel } from './demo-editor-logic.js';
+import { PREVIEW_DELAY_MS, affectsPreview, debounce, logoTooLarge, rowLabel } from './demo-editor-logic.js';
 import { keepDraft } from './editor-draft.js';
 
 const form = /** @type {HTMLFormElement|null} */ (document.getElementById('demo-form'));
@@ -55,6 +55,38 @@ for (const button of document.querySelectorAll('button[data-add-row]')) {
     row.querySelector('input')?.focus();
   });
 }
+
+/**
+ * A logo file over the limit is taken out of the form at once, and the field says why (as the server's
+ * mistakes do: role=alert, described-by, aria-invalid). Listened to on the input, so it runs before the
+ * form's change handler schedules the preview.
+ * @param {HTMLInputElement} input
+ */
+function checkLogoSize(input) {
+  const field = input.closest('[data-field]');
+  const name = field?.getAttribute('data-field') ?? '';
+  const file = input.files?.[0];
+  const problem = file ? logoTooLarge(file, Number(input.dataset.maxBytes)) : null;
+  field?.querySelector(`[data-error-for="${name}"]`)?.remove(); // about a file no longer chosen
+  const id = `f-${name.replaceAll('.', '-')}-error`; // the template's ids (fid in demo_edit.html)
+  const described = (input.getAttribute('aria-describedby') ?? '').split(' ').filter((d) => d && d !== id);
+  if (problem) {
+    input.value = '';
+    const error = document.createElement('p');
+    Object.assign(error, { className: 'form-error', id, textContent: problem });
+    error.setAttribute('role', 'alert');
+    error.dataset.errorFor = name;
+    field?.append(error);
+    described.push(id);
+    input.setAttribute('aria-invalid', 'true');
+  } else {
+    input.removeAttribute('aria-invalid');
+  }
+  input.setAttribute('aria-describedby', described.join(' '));
+}
+
+const logoFile = /** @type {HTMLInputElement|null} */ (form?.querySelector('input[type=file][data-max-bytes]'));
+logoFile?.addEventListener('change', () => checkLogoSize(logoFile));
 
 // After the rows' buttons: restoring a draft adds the rows it had.
 if (form) keepDraft(form, document.querySelector('[data-draft-offer]'));
