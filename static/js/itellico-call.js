@@ -129,6 +129,12 @@ export class ItellicoCallElement extends HTMLElement {
 
   /** Start a call (asks for consent first when a consent text is set and not yet accepted). */
   async start() {
+    // Out of the document nothing shows the call or can end it (a page that swapped its <body> ran a
+    // whole voice call, microphone live, unseen): removing the element ends its call, so none starts.
+    if (!this.isConnected) {
+      warn('start() on an element that is not in the document: no call is started');
+      return false;
+    }
     if (isActive(this.#state) || this.#consent.ask(this.getAttribute('consent-text'))) return false;
     return this.#startSession();
   }
