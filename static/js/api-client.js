@@ -54,12 +54,33 @@ const wait = (ms, signal) => new Promise((resolve) => {
 });
 
 /**
+ * Where our backend is: '' (this page's origin), a path on it, or an absolute http(s) URL, without a
+ * trailing slash; null for anything else. `api-base="127.0.0.1:5301"` (no scheme) was fetched as a path
+ * of the host page, and its 501 blamed "our server".
+ * @param {string} apiBase
+ * @returns {string|null}
+ */
+export function checkedApiBase(apiBase) {
+  const base = apiBase.trim().replace(/\/+$/, '');
+  if (base === '' || base.startsWith('/')) return base;
+  try {
+    return /^https?:$/.test(new URL(base).protocol) ? base : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * @param {{apiBase?: string, fetch?: typeof fetch}} [options]
  */
 export function createApiClient({ apiBase = '', fetch: fetchImpl = globalThis.fetch?.bind(globalThis) } = {}) {
-  const base = apiBase.replace(/\/+$/, '');
+  const base = checkedApiBase(apiBase);
+  const badBase = `api-base "${apiBase}" is not an http(s) URL like https://call.example.com, nor a path`;
+  if (base === null) console.warn(`[itellico web-call] ${badBase}: no request is sent`);
 
   async function request(path, init) {
+    // The site owner's mistake, said as one (the error panel: "the site owner must fix this").
+    if (base === null) return { ok: false, error: { code: 'misconfigured', message: badBase, status: 0 } };
     let response;
     try {
       response = await fetchImpl(`${base}${path}`, { credentials: 'same-origin', ...init });

@@ -87,3 +87,29 @@ test('a create refused by CORS on another site asks why, and says the origin is 
   assert.equal((await own.createCall({ demo: 'x' })).error.code, 'network_error');
   assert.equal(calls, 1);
 });
+
+test('an api-base that is not a URL or a path is the site owner\'s mistake: nothing is sent, misconfigured', async () => {
+  const seen = [];
+  const fetch = async (url) => { seen.push(url); return new Response('{}', { status: 501 }); };
+  const warnings = [];
+  const warn = console.warn;
+  console.warn = (message) => warnings.push(message);
+  try {
+    for (const apiBase of ['127.0.0.1:5301', 'call.example.com', 'localhost:5301', 'ftp://call.example.com', 'javascript:alert(1)']) {
+      const result = await createApiClient({ apiBase, fetch }).createCall({ mode: 'text' });
+      assert.equal(result.ok, false, apiBase);
+      assert.equal(result.error.code, 'misconfigured', apiBase);
+      assert.match(result.error.message, /api-base/, apiBase);
+    }
+  } finally {
+    console.warn = warn;
+  }
+  assert.deepEqual(seen, []);
+  assert.ok(warnings.some((w) => /api-base "127\.0\.0\.1:5301"/.test(w)), warnings.join('\n'));
+  // What is allowed: same origin, a path on it, an absolute http(s) URL.
+  for (const [apiBase, url] of [['', '/api/calls'], ['/webcall/', '/webcall/api/calls'], ['https://call.example.com', 'https://call.example.com/api/calls'], ['http://127.0.0.1:5301/', 'http://127.0.0.1:5301/api/calls']]) {
+    seen.length = 0;
+    await createApiClient({ apiBase, fetch }).createCall({ mode: 'text' });
+    assert.deepEqual(seen, [url], apiBase);
+  }
+});
