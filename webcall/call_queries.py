@@ -9,7 +9,7 @@ calls and says which filter it ignored; nothing here raises on user input.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, Select, and_, or_, select
@@ -94,6 +94,18 @@ def parse_filter(args: Mapping[str, str], demos: Collection[str]) -> CallFilter:
         problems.append("The date range ends before it starts; the dates were ignored.")
         start = end = None
     return CallFilter(demo, text("link"), text("rep"), start, end, zone_name, tuple(problems))
+
+
+def unknown(chosen: CallFilter, link_ids: Collection[str], owners: Collection[str]) -> CallFilter:
+    """The filter, with a word for a link or rep filter that names nothing the call log knows: they
+    are kept (an export of "that link's calls" must not become every call), but a typo in a shared
+    filter address looked like "no calls"."""
+    notes = []
+    if chosen.link and chosen.link not in link_ids:
+        notes.append("No share link has that id, so no call matches the link filter.")
+    if chosen.rep and chosen.rep not in owners:
+        notes.append(f"No share link belongs to {chosen.rep}, so no call matches the rep filter.")
+    return replace(chosen, problems=(*chosen.problems, *notes)) if notes else chosen
 
 
 def _query(chosen: CallFilter) -> Select:

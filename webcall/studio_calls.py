@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from . import auth
 from .auth import rep_required
-from .call_queries import PAGE_LIMIT, call_row, each_call, find_calls, parse_filter, reps
+from .call_queries import PAGE_LIMIT, call_row, each_call, find_calls, parse_filter, reps, unknown
 from .calllog import CallLog
 from .csv_export import calls_csv
 from .demo_page import private_headers
@@ -55,6 +55,8 @@ def calls_list() -> str:
     except SQLAlchemyError as error:
         log.error("calllog read failed: %s", type(error).__name__)
         rows, owners, every_link = [], [], []
+    else:
+        chosen = unknown(chosen, {link.link_id for link in every_link}, owners)
     # As /demos shows them (older ones are there, behind "Show older links"), and the chosen one.
     known_links = [link for link in every_link if not link.long_ended or link.link_id == chosen.link]
     return render_template(
@@ -105,6 +107,8 @@ def call_detail(call_id: str) -> tuple[str, int] | str:
         transcript=[m for m in details.messages if m.role in TRANSCRIPT_ROLES] if details else [],
         recording=_recording(details),
         language=demo.language if demo else None,  # what was said is in the demo's language
+        # Opened from a filtered list (its links carry the filters): back to that list.
+        back=parse_filter(request.args, [d.slug for d in svc.demos]).args(),
     )
 
 

@@ -82,7 +82,8 @@ def test_link_talk_transcript_revoke_refused(page, browser, pw, studio_url, sand
     expect(listed.locator('[data-col="link"]')).to_have_text("Maria, Alpenblick <b>VIP</b>")  # as text
     shoot(page, "studio-calls-desktop")
     listed.locator("a").click()
-    expect(page).to_have_url(f"{studio_url}/demos/calls/{call_id}")
+    detail = f"{studio_url}/demos/calls/{call_id}?link={link_id}"  # the list's filter goes along
+    expect(page).to_have_url(re.compile(rf"^{re.escape(detail)}(&|$)"))
     expect(page.locator('[data-fact="status"]')).to_have_text("Completed")
     expect(page.locator('[data-role="agent"]').first).to_contain_text("Hallo Maria, hier ist Lena")
     expect(page.locator('[data-role="user"]', has_text=QUESTION)).to_have_count(1)

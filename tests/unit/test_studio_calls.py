@@ -260,6 +260,20 @@ def test_malformed_filters_are_ignored_with_a_message(client, three_calls, query
     assert len(listed(html)) == 3  # the ignored filter filters nothing
 
 
+@pytest.mark.parametrize(
+    ("query", "says"),
+    [
+        ("link=doesnotexist", "No share link has that id"),
+        ("rep=nobody%40example.com", "No share link belongs to nobody@example.com"),
+    ],
+)
+def test_a_filter_that_matches_nothing_known_says_so(client, three_calls, query, says):
+    """A typo in a shared filter address looked like "no calls" (an unknown demo said so already)."""
+    sign_in(client)
+    html = client.get(f"/demos/calls?{query}").get_data(as_text=True)
+    assert says in html and listed(html) == []
+
+
 def test_the_index_links_each_call_to_its_detail(client, svc, standin):
     call_id = a_call(client)
     sign_in(client)
@@ -414,3 +428,19 @@ def test_the_first_and_last_dates_there_are_filter_or_are_refused_never_a_500(
     assert listed(body) == [three_calls[k] for k in kept]
     problems = re.findall(r'<p class="form-error" role="alert">(.*?)</p>', body)
     assert problems == ([f"The &#39;to&#39; date is {says} and was ignored."] if says else [])
+
+
+def test_a_call_opened_from_a_filtered_list_leads_back_to_that_list(client, three_calls):
+    """The "← All calls" link of a call's page dropped the filters the rep had chosen."""
+    sign_in(client)
+    html = client.get("/demos/calls?demo=northwind&tz=Europe/Vienna").get_data(as_text=True)
+    (detail,) = re.findall(r'href="(/demos/calls/[^"?]+\?[^"]*)"', html)[:1]
+    assert "demo=northwind" in detail and "tz=Europe" in detail
+    page = client.get(detail.replace("&amp;", "&")).get_data(as_text=True)
+    back = re.search(r'<a href="([^"]*)">← ([^<]*)</a>', page)
+    assert back is not None
+    assert back.group(1).replace("&amp;", "&") == "/demos/calls?demo=northwind&tz=Europe/Vienna"
+    assert back.group(2) == "Back to the filtered calls"
+    # Opened from anywhere else (the index, a shared address): all calls.
+    plain = client.get(detail.split("?")[0]).get_data(as_text=True)
+    assert '<a href="/demos/calls">← All calls</a>' in plain
