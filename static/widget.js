@@ -36,23 +36,49 @@
       retry: 'Erneut versuchen',
     },
   };
-  var ICON_CALL = '<svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><path d="M12 2a3 3 0 0 0-3 3v7a3 3 0 0 0 6 0V5a3 3 0 0 0-3-3Z"/><path d="M19 10v2a7 7 0 0 1-14 0v-2"/><path d="M12 19v3"/></svg>';
-  var ICON_CLOSE = '<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"><path d="M18 6 6 18M6 6l12 12"/></svg>';
+  // The launcher's markup is made with DOM calls, not innerHTML: a host page with Trusted Types
+  // (`require-trusted-types-for 'script'`) refuses a plain string there. The element's modules use a
+  // policy (static/js/trusted-html.js); this classic script cannot import it, and a policy of its own would
+  // be made again by every script tag (each runs this file anew) and throw where the host lists policy
+  // names without 'allow-duplicates'. DOM calls need no policy, so the host lists only the element's.
+  var SVG_NS = 'http://www.w3.org/2000/svg';
 
-  var TEMPLATE =
-    '<div class="w" part="widget" hidden>' +
-      '<div class="panel" part="panel" role="dialog" hidden tabindex="-1">' +
-        '<div class="head"><span class="head-title" id="t"></span>' +
-        '<button type="button" class="close" part="close-button" data-action="close"></button></div>' +
-        '<div class="notice" part="notice" role="alert" hidden><p class="notice-title"></p><p class="notice-text"></p>' +
-        '<button type="button" class="retry" data-action="retry" hidden></button></div>' +
-        '<p class="loading" part="loading" role="status" hidden></p>' +
-        '<div class="slot"></div>' +
-      '</div>' +
-      '<button type="button" class="launcher" part="launcher" aria-expanded="false" data-action="toggle">' +
-        '<span class="icon"></span><span class="label"></span><span class="dot" aria-hidden="true"></span>' +
-      '</button>' +
-    '</div>';
+  /** An element with attributes and children (svg and path in the SVG namespace). */
+  function h(tag, attrs, children) {
+    var node = tag === 'svg' || tag === 'path' ? document.createElementNS(SVG_NS, tag) : document.createElement(tag);
+    Object.keys(attrs).forEach(function (name) { node.setAttribute(name, attrs[name]); });
+    (children || []).forEach(function (child) { node.appendChild(child); });
+    return node;
+  }
+
+  /** A decorative line icon (its button carries a label). */
+  function icon(size, paths) {
+    return h('svg', { viewBox: '0 0 24 24', width: size, height: size, 'aria-hidden': 'true', focusable: 'false', fill: 'none',
+      stroke: 'currentColor', 'stroke-width': '2', 'stroke-linecap': 'round', 'stroke-linejoin': 'round' },
+    paths.map(function (d) { return h('path', { d: d }); }));
+  }
+  function callIcon() { return icon('22', ['M12 2a3 3 0 0 0-3 3v7a3 3 0 0 0 6 0V5a3 3 0 0 0-3-3Z', 'M19 10v2a7 7 0 0 1-14 0v-2', 'M12 19v3']); }
+  function closeIcon() { return icon('20', ['M18 6 6 18M6 6l12 12']); }
+
+  function template() {
+    return h('div', { class: 'w', part: 'widget', hidden: '' }, [
+      h('div', { class: 'panel', part: 'panel', role: 'dialog', hidden: '', tabindex: '-1' }, [
+        h('div', { class: 'head' }, [
+          h('span', { class: 'head-title', id: 't' }),
+          h('button', { type: 'button', class: 'close', part: 'close-button', 'data-action': 'close' }, [closeIcon()]),
+        ]),
+        h('div', { class: 'notice', part: 'notice', role: 'alert', hidden: '' }, [
+          h('p', { class: 'notice-title' }), h('p', { class: 'notice-text' }),
+          h('button', { type: 'button', class: 'retry', 'data-action': 'retry', hidden: '' }),
+        ]),
+        h('p', { class: 'loading', part: 'loading', role: 'status', hidden: '' }),
+        h('div', { class: 'slot' }),
+      ]),
+      h('button', { type: 'button', class: 'launcher', part: 'launcher', 'aria-expanded': 'false', 'data-action': 'toggle' }, [
+        h('span', { class: 'icon' }), h('span', { class: 'label' }), h('span', { class: 'dot', 'aria-hidden': 'true' }),
+      ]),
+    ]);
+  }
 
   var script = /** @type {HTMLScriptElement | null} */ (document.currentScript);
   var loaderOrigin = script && script.src ? new URL(script.src, location.href).origin : location.origin;
@@ -92,6 +118,19 @@
         return new Widget(options || {}, widgets); // it joins `widgets` itself, before its ready event
       },
     };
+  }
+
+  /**
+   * The console hint for a refused origin. It names the origin the browser sent (window.origin, which is
+   * self.origin), not the URL's (location.origin): in <iframe sandbox> without allow-same-origin the page's
+   * origin is opaque, the browser sends `Origin: null`, and no list can allow that: say what to change.
+   */
+  function refusedOrigin(demo, apiBase) {
+    if (window.origin === 'null') {
+      return 'calls are not allowed for demo "' + demo + '": this page is sandboxed without allow-same-origin (<iframe sandbox> or a CSP sandbox), so its origin is ' +
+        'opaque and the browser sends Origin: null, which no allowed_origins can allow. Add allow-same-origin to the sandbox, or put the widget on a page that is not sandboxed.';
+    }
+    return 'calls from ' + window.origin + ' are not allowed for demo "' + demo + '". Add this origin to the demo\'s allowed_origins (or to WEBCALL_ALLOWED_ORIGINS) on ' + apiBase + '.';
   }
 
   function pick(value, allowed, fallback) { return allowed.indexOf(value) >= 0 ? value : fallback; }
@@ -175,14 +214,12 @@
     sheet.rel = 'stylesheet';
     sheet.href = this._apiBase + '/static/css/widget.css';
     root.appendChild(sheet);
-    var box = document.createElement('div');
-    box.innerHTML = TEMPLATE;
-    root.appendChild(box.firstChild);
+    root.appendChild(template());
     var $ = function (sel) { return root.querySelector(sel); };
     this._dom = { w: $('.w'), panel: $('.panel'), title: $('.head-title'), close: $('.close'), notice: $('.notice'),
       loading: $('.loading'), slot: $('.slot'), launcher: $('.launcher'), label: $('.label'), icon: $('.launcher .icon'), retry: $('.retry') };
     this._dom.panel.setAttribute('aria-labelledby', 't');
-    this._dom.close.innerHTML = ICON_CLOSE;
+    this._icons = { call: callIcon(), close: closeIcon() }; // the launcher's two, swapped as it opens and closes
     this._dom.panel.id = 'panel';
     this._dom.launcher.setAttribute('aria-controls', 'panel');
 
@@ -242,7 +279,7 @@
             self._acceptedVariables(); // warn about refused variables now, where the site owner looks
           } else if (code === 'origin_not_allowed') {
             self._status = 'blocked';
-            warn('calls from ' + location.origin + ' are not allowed for demo "' + self.demo + '". Add this origin to the demo\'s allowed_origins (or to WEBCALL_ALLOWED_ORIGINS) on ' + self._apiBase + '.');
+            warn(refusedOrigin(self.demo, self._apiBase));
           } else if (code === 'unknown_demo') {
             self._status = 'unknown';
             warn('there is no demo "' + self.demo + '" on ' + self._apiBase + '; check data-demo.');
@@ -295,7 +332,8 @@
     dom.launcher.setAttribute('aria-expanded', String(open));
     dom.label.textContent = inCall && !open ? this._t('inCall') : (this._o.label || cfg.label || this._t('label'));
     dom.launcher.setAttribute('aria-label', open ? this._t('close') : dom.label.textContent);
-    dom.icon.innerHTML = open ? ICON_CLOSE : ICON_CALL;
+    var shown = open ? this._icons.close : this._icons.call;
+    if (dom.icon.firstChild !== shown) { dom.icon.textContent = ''; dom.icon.appendChild(shown); }
     dom.close.setAttribute('aria-label', this._t('close'));
     dom.close.title = this._t('close');
     dom.title.textContent = cfg.company || cfg.title || dom.label.textContent;

@@ -5,6 +5,7 @@
 import { isActive } from './call-state.js';
 import { formatDuration } from './format.js';
 import { ICONS } from './icons.js';
+import { trustedHTML } from './trusted-html.js';
 
 /**
  * The M key mutes: only when the person is not typing somewhere, and only for keys aimed at the element
@@ -67,7 +68,8 @@ export class CallChrome {
     // The element ignores its clicks meanwhile.
     if (state === 'ending') p.callButton.setAttribute('aria-disabled', 'true');
     else p.callButton.removeAttribute('aria-disabled');
-    p.callIcon.innerHTML = active ? ICONS.hangUp : voice ? ICONS.phone : ICONS.chat;
+    // Our constant icons (trusted-html.js: a host page with Trusted Types refuses a plain string).
+    p.callIcon.innerHTML = trustedHTML(active ? ICONS.hangUp : voice ? ICONS.phone : ICONS.chat);
     p.callLabel.textContent = active
       ? t(inCall ? 'action.end' : 'action.cancel')
       : t(state === 'ended' ? 'action.callAgain' : voice ? 'action.start' : 'action.startText');
@@ -134,7 +136,7 @@ export class CallChrome {
     muteButton.setAttribute('aria-pressed', String(muted));
     muteButton.setAttribute('aria-label', this.#t(muted ? 'action.unmute' : 'action.mute'));
     /** @type {HTMLElement} */ (muteButton.querySelector('.mute-label')).textContent = this.#t(muted ? 'action.unmuteShort' : 'action.muteShort');
-    /** @type {HTMLElement} */ (muteButton.querySelector('.mute-icon')).innerHTML = muted ? ICONS.micOff : ICONS.mic;
+    /** @type {HTMLElement} */ (muteButton.querySelector('.mute-icon')).innerHTML = trustedHTML(muted ? ICONS.micOff : ICONS.mic);
     card.dataset.muted = String(muted);
   }
 

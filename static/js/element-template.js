@@ -3,11 +3,13 @@
 
 import { MAX_MESSAGE_CHARS } from './conversation.js';
 import { ICONS } from './icons.js';
+import { trustedHTML } from './trusted-html.js';
 
 const STYLESHEET_URL = new URL('../css/itellico-call.css', import.meta.url).href;
 
+// Constant markup only (it passes our Trusted Types policy, trusted-html.js): the stylesheet's URL, which
+// depends on where the page loaded us from, is set as a property, and every text goes in with textContent.
 const TEMPLATE = `
-<link rel="stylesheet" href="${STYLESHEET_URL}">
 <section class="card" part="card" hidden>
   <header class="head">
     <div class="head-text">
@@ -123,16 +125,18 @@ let template;
  * @param {ShadowRoot} root
  */
 export function renderTemplate(root) {
-  template ??= Object.assign(document.createElement('template'), { innerHTML: TEMPLATE });
-  root.append(template.content.cloneNode(true));
+  template ??= Object.assign(document.createElement('template'), { innerHTML: trustedHTML(TEMPLATE) });
+  const stylesheet = Object.assign(document.createElement('link'), { rel: 'stylesheet', href: STYLESHEET_URL });
+  root.append(stylesheet, template.content.cloneNode(true));
   /** @template {Element} [T=HTMLElement] @param {string} sel @returns {T} */
   const $ = (sel) => /** @type {T} */ (/** @type {unknown} */ (root.querySelector(sel)));
-  $('.hint-icon').innerHTML = ICONS.headphones;
-  $('.error-icon').innerHTML = ICONS.alert;
-  for (const el of root.querySelectorAll('[data-icon]')) el.innerHTML = ICONS[/** @type {HTMLElement} */ (el).dataset.icon ?? ''];
+  // Icons are our constants too; data-icon names come from the template above (an unknown one: no icon).
+  $('.hint-icon').innerHTML = trustedHTML(ICONS.headphones);
+  $('.error-icon').innerHTML = trustedHTML(ICONS.alert);
+  for (const el of root.querySelectorAll('[data-icon]')) el.innerHTML = trustedHTML(ICONS[/** @type {HTMLElement} */ (el).dataset.icon ?? ''] ?? '');
   return {
     root, $,
-    /** @type {HTMLLinkElement} */ stylesheet: $('link'),
+    stylesheet,
     card: $('.card'),
     status: $('[part="status"]'),
     statusText: $('.status-text'),

@@ -215,8 +215,12 @@ export class ItellicoCallElement extends HTMLElement {
   #onError(detail) {
     this.#view.showError(detail); // a fatal one arms the panel; others are announced
     if (detail.code === 'origin_not_allowed') {
-      // For the site's owner, as the script launcher says it (static/widget.js).
-      warn(`calls from ${location.origin} are not allowed for demo "${this.getAttribute('demo') || 'default'}". Add this origin to the demo's allowed_origins (or to WEBCALL_ALLOWED_ORIGINS).`);
+      // For the site's owner, as the script launcher says it (static/widget.js, refusedOrigin): the origin
+      // the browser sent, which is 'null' in a sandboxed frame whatever its address says.
+      const demo = this.getAttribute('demo') || 'default';
+      warn(self.origin === 'null'
+        ? `calls are not allowed for demo "${demo}": this page is sandboxed without allow-same-origin, so the browser sends Origin: null, which no allowed_origins can allow. Add allow-same-origin to the sandbox.`
+        : `calls from ${self.origin} are not allowed for demo "${demo}". Add this origin to the demo's allowed_origins (or to WEBCALL_ALLOWED_ORIGINS).`);
     } else if (detail.code === 'invalid_request') {
       warn(`the call was refused: ${detail.message}`); // e.g. a variable the demo does not take, by name
     }

@@ -111,14 +111,24 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     # The loader without data-demo (only the JS API), and with an empty one (the default demo).
     "no-demo": {"widgets": [{}]},
     "empty-demo": {"widgets": [{"demo": ""}]},
+    # The documented CSP plus Trusted Types: two launchers (the loader runs once per tag) and an inline
+    # element, so the element's modules are loaded both by the launcher and by the page.
+    "trusted-types": {
+        "widgets": [{"demo": "northwind", "mode": "text"}, {"demo": "alpen"}],
+        "inline": "northwind",
+        "trusted_types": True,
+    },
 }
+
+# What docs/widget.md tells a host with Trusted Types to add to the CSP above (checked against the docs).
+TRUSTED_TYPES = "require-trusted-types-for 'script'; trusted-types itellico-call"
 
 
 def host_app(settings: Settings) -> Flask:
     """The sample host site (`?app=` picks the app); its CSP allows exactly what docs/widget.md lists."""
     app = Flask(__name__, static_folder=str(HOSTS), static_url_path="/assets")
 
-    def csp(app_url: str) -> str:
+    def csp(app_url: str, trusted_types: bool = False) -> str:
         livekit = " ".join(settings.extra_connect_src)  # the LiveKit ws:// URL (and its http:// twin)
         return "; ".join(
             (
@@ -131,22 +141,35 @@ def host_app(settings: Settings) -> Flask:
                 f"frame-src {app_url}",
                 "object-src 'none'",
                 "base-uri 'none'",
+                *([TRUSTED_TYPES] if trusted_types else []),
             )
         )
 
-    def page(name: str, **context: Any) -> Response:
+    def page(name: str, trusted_types: bool = False, **context: Any) -> Response:
         app_url = request.args["app"]
         html = render_template_string((HOSTS / name).read_text(), app=app_url, **context)
         response = Response(html, mimetype="text/html")
-        response.headers["Content-Security-Policy"] = csp(app_url)
+        response.headers["Content-Security-Policy"] = csp(app_url, trusted_types)
         return response
 
     @app.get("/site/<scenario>")
     def site(scenario: str) -> Response:
         s = SCENARIOS[scenario]
         return page(
-            "widget-host.html", widgets=s["widgets"], hostile=s.get("hostile"), inline=s.get("inline")
+            "widget-host.html",
+            trusted_types=s.get("trusted_types", False),
+            widgets=s["widgets"],
+            hostile=s.get("hostile"),
+            inline=s.get("inline"),
         )
+
+    @app.get("/sandboxed/<scenario>")
+    def sandboxed(scenario: str) -> Response:
+        # A site that frames its own page in a sandbox without allow-same-origin: that page's origin
+        # is opaque, and its requests say `Origin: null`, whatever its URL.
+        html = '<!doctype html><title>Framed</title><iframe sandbox="allow-scripts" src="{{ src }}"></iframe>'
+        src = f"/site/{scenario}?app={request.args['app']}"
+        return Response(render_template_string(html, src=src), mimetype="text/html")
 
     @app.get("/frame/<demo>")
     def frame(demo: str) -> Response:
@@ -387,6 +410,23 @@ def test_disallowed_origin_gets_a_clear_message_and_no_call(page, host, widget_a
     assert not [w for w in rec.warnings if "variable" in w], rec.warnings
 
 
+def test_a_sandboxed_page_is_told_its_origin_is_opaque_not_a_wrong_origin(page, host, widget_app, sandbox):
+    """In <iframe sandbox="allow-scripts"> the page's origin is opaque: the browser sends `Origin: null`,
+    so even a page whose URL's origin the demo allows is refused. The console hint named the URL's
+    origin ("Add this origin", which is allowed already); it must say why instead."""
+    before = len(sandbox.creates())
+    rec = Recorder(page)
+    page.goto(f"{host}/sandboxed/text?app={widget_app}")
+    frame = page.frame_locator("iframe")
+    frame.locator(f"{widget('northwind')} [part=launcher]").click()
+    notice = frame.locator(f"{widget('northwind')} [part=notice]")
+    expect(notice).to_have_attribute("data-code", "origin_not_allowed")
+    hints = [w for w in rec.warnings if "are not allowed for demo" in w]
+    assert len(hints) == 1, rec.warnings
+    assert host not in hints[0] and "sandbox" in hints[0] and "allow-same-origin" in hints[0], hints[0]
+    assert new_creates(sandbox, before) == []
+
+
 def test_variables_set_while_the_config_failed_reach_the_call_after_try_again(
     page, host, widget_app, sandbox
 ):
@@ -615,6 +655,35 @@ def test_an_inline_element_on_a_site_no_demo_allows_says_so(page, host, widget_a
     expect(element.locator(".error-title")).to_have_text("Calls are not enabled on this website")
     assert any(f"calls from {elsewhere} are not allowed" in w for w in rec.warnings), rec.warnings
     assert new_creates(sandbox, before) == []
+
+
+def test_a_host_with_trusted_types_gets_its_launchers_a_text_call_and_the_inline_element(
+    page, host, widget_app, sandbox
+):
+    """The documented strict CSP plus `require-trusted-types-for 'script'` and the policy name the docs
+    give: a plain string into innerHTML throws there, so without our policy there was no launcher and
+    the inline element stayed empty."""
+    before = len(sandbox.creates())
+    rec = open_site(page, host, widget_app, "trusted-types")
+    expect(launcher(page, "northwind")).to_have_text("Talk to Ava")
+    expect(launcher(page, "alpen")).to_have_text("Mit uns sprechen")  # the loader's second run, too
+    inline = page.locator(".inline-call itellico-call")
+    expect(inline.locator("[part=call-button]")).to_be_visible()
+    expect(inline.locator("[part=call-button] .call-icon svg")).to_have_count(1)
+
+    launcher(page, "northwind").click()
+    nw = page.locator(f"{widget('northwind')} itellico-call")
+    nw.locator("[data-action=accept]").click()  # the consent text
+    expect(page.locator(f'{widget("northwind")}[data-call-state="in-call"]')).to_have_count(1, timeout=20_000)
+    expect(nw.locator('[data-role="agent"][data-final="true"] .line-text').first).to_contain_text(
+        "this is Ava", timeout=20_000
+    )
+    (created,) = new_creates(sandbox, before)
+    assert created["agent_id"] == AVA and created["audio_input_enabled"] is False
+    page.evaluate("ItellicoWebCall.get('northwind').end()")
+    expect(page.locator(f'{widget("northwind")}[data-call-state="ended"]')).to_have_count(1, timeout=15_000)
+    assert rec.errors == []  # no Trusted Types violation, no script error
+    assert f"\n{TRUSTED_TYPES}\n" in (ROOT / "docs" / "widget.md").read_text()  # what the docs tell hosts
 
 
 # ── the iframe embed ──────────────────────────────────────────────────────────────────────────────
