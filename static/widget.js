@@ -104,20 +104,40 @@
 
   function createNamespace() {
     var widgets = [];
+    // A launcher its page took out (Turbo Drive or htmx swap <body> and run its scripts again) is gone
+    // for good: listed, get() returned it, and its start() ran a call nobody could see or end.
+    function prune() {
+      for (var i = widgets.length - 1; i >= 0; i--) {
+        if (widgets[i]._attached && !widgets[i].element.isConnected) widgets.splice(i, 1);
+      }
+    }
     return {
       version: '1',
       widgets: widgets,
       /** The first widget for a demo slug (or by index). */
       get: function (key) {
+        prune();
         if (typeof key === 'number') return widgets[key];
         for (var i = 0; i < widgets.length; i++) if (widgets[i].demo === key) return widgets[i];
         return undefined;
       },
       /** Mount a launcher from code: ItellicoWebCall.mount({demo, apiBase, ...same options as data-*}). */
       mount: function (options) {
+        prune();
         return new Widget(options || {}, widgets); // it joins `widgets` itself, before its ready event
       },
     };
+  }
+
+  /** A script tag's launcher, unless its demo has one on the page (a theme and a plugin both add the tag). */
+  function mountScript(tag) {
+    var options = optionsFromScript(tag);
+    var demo = String(options.demo || 'default');
+    if (api.get(demo)) {
+      warn('a launcher for demo "' + demo + '" is already on this page, so this script tag adds none (one tag per demo)');
+      return;
+    }
+    api.mount(options);
   }
 
   /**
@@ -206,6 +226,7 @@
     var host = this.element = document.createElement('itellico-widget');
     host.setAttribute('data-demo', this.demo);
     this._siblings = siblings;
+    this._attached = false; // in the page once; out of it after that: gone (createNamespace, prune)
     // In ItellicoWebCall.widgets before `itellico-widget:ready` fires (at once when the body exists): a
     // ready listener's ItellicoWebCall.get(demo) finds this launcher (docs/widget.md's example).
     siblings.push(this);
@@ -249,6 +270,7 @@
     this._render();
     var attach = function () {
       (document.body || document.documentElement).appendChild(host);
+      self._attached = true;
       host.dispatchEvent(new CustomEvent('itellico-widget:ready', { bubbles: true, detail: { demo: self.demo } }));
     };
     if (document.body) attach();
@@ -475,7 +497,7 @@
 
   // Mount last: everything above (the Widget prototype) must exist first.
   if (script && script.dataset && script.dataset.demo !== undefined) {
-    api.mount(optionsFromScript(script));
+    mountScript(script);
   } else if (script) {
     // No data-demo: the page wants only window.ItellicoWebCall, to mount launchers from code (data-demo=""
     // is the default demo). A forgotten attribute would show nothing at all, so once the page has loaded
@@ -492,6 +514,6 @@
   } else {
     // Loaded in a way that hides document.currentScript: mount every tag that names a demo, once.
     var tags = document.querySelectorAll('script[data-demo][src*="widget.js"]:not([data-itellico-mounted])');
-    for (var i = 0; i < tags.length; i++) api.mount(optionsFromScript(tags[i]));
+    for (var i = 0; i < tags.length; i++) mountScript(tags[i]);
   }
 })();

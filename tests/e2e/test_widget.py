@@ -111,6 +111,8 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     # The loader without data-demo (only the JS API), and with an empty one (the default demo).
     "no-demo": {"widgets": [{}]},
     "empty-demo": {"widgets": [{"demo": ""}]},
+    # One demo's script tag twice (a theme and a plugin each add it).
+    "twice": {"widgets": [{"demo": "alpen"}, {"demo": "alpen"}]},
     # The documented CSP plus Trusted Types: two launchers (the loader runs once per tag) and an inline
     # element, so the element's modules are loaded both by the launcher and by the page.
     "trusted-types": {
@@ -815,3 +817,38 @@ def test_screenshots_closed_open_in_call_and_error(
         shot(page, f"widget-error-{device}")
     finally:
         context.close()
+
+
+def test_a_page_that_swaps_its_body_gets_a_working_launcher_again_and_no_dead_one(page, host, widget_app):
+    """Turbo Drive and htmx swap <body> and run its scripts again. The swapped-out launcher stayed in
+    ItellicoWebCall.widgets and get() returned it (its start() then ran a call nobody could see), and the
+    new script tag's launcher came second."""
+    open_site(page, host, widget_app, "alpen")
+    expect(launcher(page, "alpen")).to_be_visible()
+    app = widget_app
+    swapped = page.evaluate(
+        """(app) => new Promise((resolve) => {
+        const body = document.createElement('body');
+        document.body.replaceWith(body);
+        const gone = window.ItellicoWebCall.get('alpen');
+        document.addEventListener('itellico-widget:ready', () => {
+          const api = window.ItellicoWebCall;
+          const live = api.get('alpen')?.element.isConnected;
+          resolve({gone: gone === undefined, count: api.widgets.length, live});
+        }, {once: true});
+        const tag = Object.assign(document.createElement('script'), {src: app + '/widget.js'});
+        tag.dataset.demo = 'alpen';
+        body.append(tag);
+      })""",
+        app,
+    )
+    assert swapped == {"gone": True, "count": 1, "live": True}
+    expect(launcher(page, "alpen")).to_be_visible()
+
+
+def test_the_same_demos_script_tag_twice_shows_one_launcher_and_says_why(page, host, widget_app):
+    rec = open_site(page, host, widget_app, "twice")
+    expect(launcher(page, "alpen")).to_be_visible()
+    page.wait_for_load_state("load")
+    expect(page.locator(widget("alpen"))).to_have_count(1)
+    assert any("already" in w and "alpen" in w for w in rec.warnings), rec.warnings
