@@ -111,6 +111,8 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     # The loader without data-demo (only the JS API), and with an empty one (the default demo).
     "no-demo": {"widgets": [{}]},
     "empty-demo": {"widgets": [{"demo": ""}]},
+    # Two launchers in one corner (stacked).
+    "one-corner": {"widgets": [{"demo": "northwind"}, {"demo": "alpen", "position": "bottom-right"}]},
     # One demo's script tag twice (a theme and a plugin each add it).
     "twice": {"widgets": [{"demo": "alpen"}, {"demo": "alpen"}]},
     # The documented CSP plus Trusted Types: two launchers (the loader runs once per tag) and an inline
@@ -852,3 +854,20 @@ def test_the_same_demos_script_tag_twice_shows_one_launcher_and_says_why(page, h
     page.wait_for_load_state("load")
     expect(page.locator(widget("alpen"))).to_have_count(1)
     assert any("already" in w and "alpen" in w for w in rec.warnings), rec.warnings
+
+
+def test_an_open_panel_is_above_the_other_launchers_in_its_corner(page, host, widget_app):
+    """Two launchers in one corner: the second, stacked above the first, was drawn over the first one's
+    open panel."""
+    open_site(page, host, widget_app, "one-corner")
+    second = launcher(page, "alpen")
+    expect(second).to_be_visible()
+    page.evaluate("window.ItellicoWebCall.get('northwind').open(false)")
+    expect(page.locator(f"{widget('northwind')} [part=panel]")).to_be_visible()
+    box = second.bounding_box()
+    assert box is not None
+    on_top = page.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y)?.getAttribute('data-demo')",
+        [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
+    )
+    assert on_top == "northwind"
