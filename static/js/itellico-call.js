@@ -351,4 +351,10 @@ export class ItellicoCallElement extends HTMLElement {
   }
 }
 
-if (!customElements.get('itellico-call')) customElements.define('itellico-call', ItellicoCallElement);
+// Defined once per page. Another definition first (the page's own element of that name, or this module
+// from a second address): that one is used, and a page showing nothing that works is told why.
+const defined = customElements.get('itellico-call');
+if (!defined) customElements.define('itellico-call', ItellicoCallElement);
+else if (defined !== ItellicoCallElement) {
+  warn('<itellico-call> is already defined on this page by another script (or this one from a second address): that definition is used, not this one');
+}

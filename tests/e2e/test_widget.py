@@ -871,3 +871,12 @@ def test_an_open_panel_is_above_the_other_launchers_in_its_corner(page, host, wi
         [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
     )
     assert on_top == "northwind"
+
+
+def test_a_page_with_its_own_itellico_call_element_is_told_ours_is_not_used(page, host, widget_app):
+    """The page (or another script) defined `itellico-call` first: the launcher's panel and the inline
+    element showed the page's element and nothing said why."""
+    page.add_init_script("customElements.define('itellico-call', class extends HTMLElement {})")
+    rec = open_site(page, host, widget_app, "inline")
+    page.wait_for_load_state("networkidle")
+    assert any("itellico-call" in w and "already defined" in w for w in rec.warnings), rec.warnings
