@@ -1,5 +1,5 @@
-"""The demo editor's form: its values to a demo's settings table and back, and the store's mistakes
-mapped to the form's fields.
+"""The demo editor's form: its values to a demo's settings table and back (the words it shows, and
+the store's mistakes mapped to its fields: webcall/demo_form_words.py).
 
 The rules are the demo store's (webcall/demos.py, the same as demos.toml): this module only turns
 text inputs into the table's types (a number that is not one is passed on as text so that the model
@@ -53,23 +53,6 @@ TEXT_FIELDS = (
 # Keys of the table that are plain text, copied when not blank.
 PLAIN = ("title", "description", "display_name", "initial_text", "consent_text")
 CHOICES = ("language", "default_mode", "access")
-
-PROBLEM = re.compile(r"^demo '(?P<slug>[^']*)': (?P<rest>.*)$", re.DOTALL)
-FRIENDLY = (
-    (re.compile(r"^is required$"), "required: fill this in"),
-    (re.compile(r"^String should have at least 1 character$"), "must not be empty"),
-    (re.compile(r"^String should have at most (\d+) characters?$"), r"must be at most \1 characters"),
-    (re.compile(r"^Input should be a valid integer.*$"), "must be a whole number"),
-    (re.compile(r"^Input should be greater than or equal to (\d+)$"), r"must be at least \1"),
-    (re.compile(r"^Input should be less than or equal to (\d+)$"), r"must be at most \1"),
-    (re.compile(r"^List should have at most (\d+) items.*$"), r"at most \1 lines"),
-    (re.compile(r"^Input should be a valid dictionary.*$"), "must be a JSON object { … }"),
-)
-PATTERNS = {
-    "brand.accent": "must be a colour like #2563eb (# and 3 or 6 hex digits)",
-    "variables": "a name starts with a letter or _ and has only letters, digits and _ (at most 64)",
-    "test_variables": "a name starts with a letter or _ and has only letters, digits and _ (at most 64)",
-}
 
 
 @dataclass
@@ -236,47 +219,3 @@ def check_contrast(form: DemoForm, table: Mapping[str, Any]) -> None:
         problem = accent_problem(accent)
         if problem:
             form.error("brand.accent", problem)
-
-
-def _field_of(path: list[str]) -> tuple[str, list[str]]:
-    """The form field a dotted path belongs to, and the rest of the path (a row, a line)."""
-    if path[0] in ("brand", "widget") and len(path) > 1:
-        return ".".join(path[:2]), path[2:]
-    return path[0], path[1:]
-
-
-def _reworded(key: str, rest: list[str], message: str) -> str:
-    if message.startswith("String should match pattern"):
-        message = PATTERNS.get(key, "is not in the expected form")
-    for pattern, replacement in FRIENDLY:
-        if pattern.match(message):
-            message = pattern.sub(replacement, message)
-            break
-    rest = [part for part in rest if part != "[key]"]
-    if rest and key in ("suggestions", "allowed_origins"):
-        return f"line {int(rest[0]) + 1}: {message}" if rest[0].isdigit() else message
-    if rest and key == "brand":
-        return message
-    return f"{'.'.join(rest)}: {message}" if rest else message
-
-
-def add_problems(form: DemoForm, problems: list[str]) -> None:
-    """Each of the store's problem lines ("demo 'x': brand.accent: <message>") next to its field."""
-    for line in problems:
-        match = PROBLEM.match(line)
-        rest = match.group("rest") if match else line
-        if rest.startswith("the slug"):
-            form.error("slug", rest[0].upper() + rest[1:])
-            continue
-        where, sep, message = rest.partition(": ")
-        if not sep or where == "(table)":
-            form.error("_form", rest)
-            continue
-        key, tail = _field_of(where.split("."))
-        if key == "brand" and not tail and "required" in message:
-            key = "brand.company"
-        if key not in TEXT_FIELDS and key not in ("variables", "test_variables"):
-            form.error("_form", rest)
-            continue
-        text = _reworded(key, tail, message)
-        form.error(key, text if tail else text[0].upper() + text[1:])

@@ -27,7 +27,9 @@ from .services import services
 
 bp = Blueprint("demo", __name__)
 
-# The few words the demo page itself says, in the demo's language (the element has its own).
+# The few words the demo page itself says, in the demo's language (the element has its own); each
+# `<reason>.title`/`.lead` pair is a notice the page shows instead of the demo when its share link does
+# not open it (templates/_unavailable.html draws it; pages outside a demo keep their notices there).
 PAGE_TEXT: dict[str, dict[str, str]] = {
     "en": {
         "try_asking": "Try asking",
@@ -39,6 +41,19 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         "checking": "Opening your demo…",
         # Inside <itellico-call> until its script defines it: shown only while it loads, or if it fails.
         "loading_call": "Loading the call… If nothing appears, reload the page.",
+        "link_only.title": "This demo opens from your personal link",
+        "link_only.lead": "Please use the complete link from your invitation. If you cannot find it, ask your"
+        " contact for a new one.",
+        "tampered.title": "This link is not valid",
+        "tampered.lead": "It looks changed or incomplete, so we cannot start the demo. Copy the whole link"
+        " from your invitation, or ask your contact for a new one.",
+        "expired.title": "This link has expired",
+        "expired.lead": "Demo links are valid for a limited time. Please ask your contact for a new one.",
+        "revoked.title": "This link was withdrawn",
+        "revoked.lead": "The person who sent it has withdrawn this demo link. Please ask your contact for a"
+        " new one.",
+        "failed.title": "The demo could not be opened",
+        "failed.lead": "Please check your connection and reload the page.",
     },
     "de": {
         "try_asking": "Fragen Sie zum Beispiel",
@@ -49,14 +64,35 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         "powered": "Sprachagent von itellico",
         "checking": "Ihre Demo wird geöffnet …",
         "loading_call": "Der Anruf wird geladen … Erscheint nichts, laden Sie die Seite neu.",
+        "link_only.title": "Diese Demo öffnet sich über Ihren persönlichen Link",
+        "link_only.lead": "Bitte verwenden Sie den vollständigen Link aus Ihrer Einladung. Wenn Sie ihn nicht"
+        " finden, bitten Sie Ihren Kontakt um einen neuen.",
+        "tampered.title": "Dieser Link ist ungültig",
+        "tampered.lead": "Er wirkt verändert oder unvollständig, daher können wir die Demo nicht starten."
+        " Kopieren Sie den ganzen Link aus Ihrer Einladung oder bitten Sie Ihren Kontakt um einen neuen.",
+        "expired.title": "Dieser Link ist abgelaufen",
+        "expired.lead": "Demo-Links gelten nur für begrenzte Zeit. Bitten Sie Ihren Kontakt um einen neuen"
+        " Link.",
+        "revoked.title": "Dieser Link wurde zurückgezogen",
+        "revoked.lead": "Wer ihn geschickt hat, hat diesen Demo-Link zurückgezogen. Bitten Sie Ihren Kontakt"
+        " um einen neuen Link.",
+        "failed.title": "Die Demo konnte nicht geöffnet werden",
+        "failed.lead": "Bitte prüfen Sie Ihre Verbindung und laden Sie die Seite neu.",
     },
 }
 
 
 @bp.app_template_global()
+def page_language(lang: str) -> str:
+    """The language the page's own words are in for a demo in `lang`: `lang`, or English for a
+    language they are not written in (what a `lang` attribute around them must say)."""
+    return lang if lang in PAGE_TEXT else "en"
+
+
+@bp.app_template_global()
 def page_text(lang: str) -> dict[str, str]:
     """The page's own words in `lang` (English for a language it does not have)."""
-    return PAGE_TEXT.get(lang, PAGE_TEXT["en"])
+    return PAGE_TEXT[page_language(lang)]
 
 
 def private_headers(response: Response) -> Response:
@@ -113,7 +149,7 @@ def page(slug: str) -> Response | str | tuple[str, int]:
         "demo.html",
         demo=demo,
         shell=demo.link_only,
-        text=PAGE_TEXT[demo.language],
+        text=page_text(demo.language),
         brand_css=url_for("demo.brand_css", slug=demo.slug),
         page_url=public_base() + url_for("demo.page", slug=demo.slug),
         preview_image=None if demo.link_only else preview_image(demo),

@@ -160,6 +160,9 @@ def create_link(slug: str) -> Response | tuple[str, int]:
         error_text = "The link was not made: the database could not record it. Try again."
         return _index(Refused(f"new:{slug}", typed, error_text)), 503
     flash(link.link_id, "link")
+    # Said in the new link's row, as an extend or a revoke is (a status a screen reader reads out: the
+    # highlight and the jump to the row say nothing to it).
+    flash(f"The link {quoted(label)} is made: copy it below and send it.", f"done:{link.link_id}")
     log.info(
         "share link issued link_id=%s demo=%s expires=%s by=%s",
         link.link_id,

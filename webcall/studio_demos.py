@@ -1,7 +1,7 @@
 """The demo editor of the sales studio: make, edit, preview and delete demos in the browser.
 
 Each save goes through the demo store (webcall/demo_store.py), so a change is live on every process
-within about a second and is held to the same rules as demos.toml (webcall/demo_form.py maps the
+within about a second and is held to the same rules as demos.toml (webcall/demo_form_words.py maps the
 mistakes to the form's fields). Overrides (what is sent upstream beyond the agent) are an admin's:
 a rep's save keeps the stored ones whatever the form posted.
 
@@ -31,7 +31,8 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .auth import current_owner, register_off_handler, rep_required
-from .demo_form import DemoForm, add_problems, blank, check_contrast, from_request, from_table, to_table
+from .demo_form import DemoForm, blank, check_contrast, from_request, from_table, to_table
+from .demo_form_words import add_problems
 from .demo_merge import Conflict, base_of, merge, out_of_date
 from .demo_page import private_headers
 from .demo_store import ANY_VERSION, AnyVersion, DemoChanged

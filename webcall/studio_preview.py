@@ -14,12 +14,14 @@ from flask import Blueprint, Response, render_template, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .auth import refused_post, register_off_handler, rep_required
-from .demo_page import PAGE_TEXT, accent_css, private_headers
+from .demo_form_words import field_label, labelled_errors
+from .demo_page import accent_css, page_text, private_headers
 from .demos import ACCENT_PATTERN, DEFAULT_ACCENT, DemoConfigError, DemoProfile, validate_tables
 from .services import services
 from .studio_demos import TOO_LARGE, checked, larger_bodies, posted_form
 
 bp = Blueprint("demo_preview", __name__)
+bp.add_app_template_global(field_label)  # the editor's labels (templates/demo_edit.html)
 
 PREVIEW_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
@@ -75,9 +77,9 @@ def preview() -> Response:
         "demo_preview.html",
         demo=demo,
         shell=False,
-        text=PAGE_TEXT[demo.language if demo else "en"],
+        text=page_text(demo.language if demo else "en"),
         brand_css=url_for("demo_preview.preview_css", accent=accent if ACCENT.match(accent) else ""),
-        problems=[message for messages in form.errors.values() for message in messages],
+        problems=labelled_errors(form),  # each led by its field's label: the banner is not beside them
     )
     return _framed(html)
 

@@ -108,6 +108,6 @@ def test_an_old_query_link_is_moved_to_the_fragment_at_once(page: Page, demos_ur
 def test_a_changed_link_shows_its_notice_and_names_nothing(page: Page, demos_url, issue):
     link = issue("alpenblick")
     page.goto(f"{demos_url}{replace(link, token=tampered(link.token)).path()}")
-    expect(page.locator('[data-reason="tampered"] h1')).to_have_text("This link is not valid")
+    expect(page.locator('[data-reason="tampered"] h1')).to_have_text("Dieser Link ist ungültig")  # German
     expect(page.locator(ELEMENT)).to_have_count(0)
     assert "Alpenblick" not in page.content()

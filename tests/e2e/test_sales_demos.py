@@ -165,11 +165,11 @@ def test_tampered_and_expired_links_show_their_page_and_create_nothing(page, sal
     before = len(sandbox.creates())
     good = signer.issue(demo, {"name": "Maria"}, int(time.time()) + 3600)
     page.goto(f"{sales_url}{replace(good, token=tampered(good.token)).path()}")
-    expect(page.locator('[data-reason="tampered"] h1')).to_have_text("This link is not valid")
+    expect(page.locator('[data-reason="tampered"] h1')).to_have_text("Dieser Link ist ungültig")  # German
     expect(page.locator(ELEMENT)).to_have_count(0)
     expired = signer.issue(demo, {"name": "Maria"}, int(time.time()) - 60)
     page.goto(f"{sales_url}{expired.path()}")
-    expect(page.locator('[data-reason="expired"] h1')).to_have_text("This link has expired")
+    expect(page.locator('[data-reason="expired"] h1')).to_have_text("Dieser Link ist abgelaufen")
     expect(page.locator(ELEMENT)).to_have_count(0)
     page.goto(f"{sales_url}/demo/alpenblick")
     expect(page.locator('[data-reason="link_only"]')).to_have_count(1)

@@ -50,6 +50,11 @@ def test_link_talk_transcript_revoke_refused(page, browser, pw, studio_url, sand
     form.locator("button[type=submit]").click()
     row = page.locator("#demo-alpenblick tr.is-new")
     expect(row.locator('[data-col="status"]')).to_contain_text("active until")
+    # Said, not only highlighted: the row's status names the new link.
+    expect(row.get_by_role("status")).to_have_text(
+        "The link \N{LEFT DOUBLE QUOTATION MARK}Maria, Alpenblick <b>VIP</b>\N{RIGHT DOUBLE QUOTATION MARK}"
+        " is made: copy it below and send it."
+    )
     link = row.locator("input.copy-source").input_value()
     link_id = row.get_attribute("data-link-id")
     # Copy: the link is on the clipboard, and a screen reader hears so (the button's own text change
@@ -136,7 +141,7 @@ def test_link_talk_transcript_revoke_refused(page, browser, pw, studio_url, sand
 
     # The prospect's next visit is refused, and nothing reaches itellico.
     prospect.reload()
-    expect(prospect.locator('[data-reason="revoked"] h1')).to_have_text("This link was withdrawn")
+    expect(prospect.locator('[data-reason="revoked"] h1')).to_have_text("Dieser Link wurde zurückgezogen")
     expect(prospect.locator(ELEMENT)).to_have_count(0)
     token = link.split("#link=", 1)[1]
     status, code = prospect.evaluate(

@@ -139,7 +139,7 @@ MISTAKES = [
     ("default_mode", {"default_mode": "video"}, "'voice' or 'text'"),
     ("access", {"access": "secret"}, "'public' or 'link-only'"),
     ("initial_text", {"initial_text": "x" * 2001}, "at most 2000"),
-    ("brand.company", {"brand.company": ""}, "Must not be empty"),
+    ("brand.company", {"brand.company": ""}, "A company name is needed with a logo, colour or theme"),
     ("brand.accent", {"brand.accent": "teal"}, "a colour like #2563eb"),
     ("brand.accent", {"brand.accent": "#ffcc00"}, "contrast of 1.5:1; it needs at least 4.5:1"),
     ("brand.theme", {"brand.theme": "neon"}, "'light', 'dark' or 'auto'"),

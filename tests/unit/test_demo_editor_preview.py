@@ -48,7 +48,7 @@ def test_the_preview_of_a_form_with_mistakes_lists_them(rep):
     r = post_form(rep, "/demos/preview", fields={**VALID, "title": "", "brand.accent": "#ffff00"})
     page = r.get_data(as_text=True)
     assert r.status_code == 200
-    assert "Required: fill this in" in page and 'class="demo__title"' not in page
+    assert "Title: required: fill this in" in page and 'class="demo__title"' not in page
     r = post_form(rep, "/demos/preview", fields={**VALID, "brand.accent": "#ffff00"})
     page = r.get_data(as_text=True)
     assert "contrast of 1.0:1" in page and 'class="demo__title"' in page  # drawn, with the warning

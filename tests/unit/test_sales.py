@@ -97,8 +97,8 @@ def test_link_only_demo_page_is_a_neutral_shell_with_its_notices(client, standin
     assert re.search(r"<itellico-call[^>]* hidden", html)
     for reason in ("link_only", "tampered", "expired"):
         assert (
-            f'<template data-unavailable="{reason}"><main class="page unavailable" data-reason="{reason}">'
-            in html
+            f'<template data-unavailable="{reason}"><main class="page unavailable" data-reason="{reason}"'
+            ' lang="de">' in html  # in the demo's language (tests/unit/test_demo_link_notices.py)
         )
     assert "/static/js/pages/demo.js" in html
 

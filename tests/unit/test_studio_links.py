@@ -70,7 +70,7 @@ def test_a_revoked_link_is_refused_everywhere_and_nothing_goes_upstream(client, 
     r = check(client, link.token)
     assert r.status_code == 410 and r.get_json()["error"]["code"] == "link_revoked"
     page = client.get("/demo/alpenblick").get_data(as_text=True)
-    assert '<template data-unavailable="revoked">' in page and "This link was withdrawn" in page
+    assert '<template data-unavailable="revoked">' in page and "Dieser Link wurde zurückgezogen" in page
     # The create: refused before anything goes upstream, and logged as nothing at all.
     r = create(client, link.token)
     assert r.status_code == 410 and r.get_json()["error"]["code"] == "link_revoked"
