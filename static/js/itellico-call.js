@@ -52,7 +52,8 @@ export class ItellicoCallElement extends HTMLElement {
   #consent;
   #devices;
   #page = new PageListeners(this, {
-    canMuteByKey: () => this.#state === 'in-call' && this.#effectiveMode() === 'voice',
+    // Only a call in sight: in a launcher's closed panel, M muted or unmuted it with nothing on screen.
+    canMuteByKey: () => this.#state === 'in-call' && this.#effectiveMode() === 'voice' && (this.checkVisibility?.() ?? true),
     toggleMute: () => this.setMuted(!this.#muted),
     // The browser drops a wake lock when the tab is hidden; take it again when the person comes back.
     onVisible: () => { if (this.#state === 'in-call') this.#view.chrome.acquireWakeLock(); },

@@ -880,3 +880,26 @@ def test_a_page_with_its_own_itellico_call_element_is_told_ours_is_not_used(page
     rec = open_site(page, host, widget_app, "inline")
     page.wait_for_load_state("networkidle")
     assert any("itellico-call" in w and "already defined" in w for w in rec.warnings), rec.warnings
+
+
+def test_the_m_key_mutes_a_launchers_call_only_while_its_panel_is_open(page, host, widget_app, sandbox):
+    """With the panel closed ("In call" on the launcher), M on the page muted or unmuted the call with
+    nothing on screen to say so."""
+    open_site(page, host, widget_app, "voice")
+    button = launcher(page, "alpen")
+    expect(button).to_be_visible()
+    button.click()
+    expect(page.locator(f'{widget("alpen")}[data-call-state="in-call"]')).to_have_count(1, timeout=20_000)
+    element = f"document.querySelector('{WIDGET}').shadowRoot.querySelector('itellico-call')"
+    page.keyboard.press("Escape")  # the panel closes; the call goes on
+    expect(page.locator(f"{widget('alpen')} [part=panel]")).to_be_hidden()
+    page.evaluate("document.activeElement?.blur()")
+    page.keyboard.press("m")
+    assert page.evaluate(f"{element}.muted") is False
+    button.click()  # open again: the call is in sight, and M mutes it
+    expect(page.locator(f"{widget('alpen')} [part=panel]")).to_be_visible()
+    page.evaluate("document.activeElement?.blur()")
+    page.keyboard.press("m")
+    page.wait_for_function(f"{element}.muted === true")
+    page.evaluate("ItellicoWebCall.get('alpen').end()")
+    expect(page.locator(f'{widget("alpen")}[data-call-state="ended"]')).to_have_count(1, timeout=15_000)
