@@ -23,10 +23,11 @@ const TEMPLATE = `
 
   <div class="consent panel" part="consent" hidden>
     <h3 class="panel-title" data-i18n="consent.title"></h3>
-    <p class="consent-text"></p>
+    <p class="consent-text" id="consent-text"></p>
     <p class="fine" data-i18n="consent.remembered"></p>
     <div class="row">
-      <button type="button" class="btn primary" data-action="accept" data-i18n="action.accept"></button>
+      <!-- Focus lands here when consent is asked: the text it accepts is its description (read with it). -->
+      <button type="button" class="btn primary" data-action="accept" data-i18n="action.accept" aria-describedby="consent-text"></button>
       <button type="button" class="btn ghost" data-action="decline" data-i18n="action.cancel"></button>
     </div>
   </div>

@@ -169,7 +169,12 @@ export class ItellicoCallElement extends HTMLElement {
     bridgeSession(session, this, () => this.#session === session, {
       [CallEvent.State]: (d) => this.#onState(d.state),
       [CallEvent.AgentState]: (d) => { this.#agentState = d.agentState; this.#view.renderAgentState(this.#state, this.#agentState); },
-      [CallEvent.Transcript]: (d) => { this.#entries = d.entries; this.#view.transcript.render(this.#entries); },
+      [CallEvent.Transcript]: (d) => {
+        this.#entries = d.entries;
+        this.#view.transcript.render(this.#entries);
+        // The box being typed in stays in sight as lines grow above it (a phone's keyboard leaves little room).
+        if (this.#dom.root.activeElement === this.#dom.input) this.#dom.input.scrollIntoView({ block: 'nearest' });
+      },
       [CallEvent.Error]: (d) => this.#onError(d),
       [CallEvent.Ended]: (d) => this.#onEnded(d),
       [CallEvent.Muted]: (d) => { this.#muted = d.muted; this.#view.chrome.renderMute(this.#muted); },

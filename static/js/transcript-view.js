@@ -69,7 +69,11 @@ export class TranscriptView {
         else list.prepend(fresh);
         li = fresh;
       } else {
-        /** @type {HTMLElement} */ (li.querySelector('.line-text')).textContent = entry.text.trim();
+        // Only a line whose words changed: writing the same text again makes a new text node, which the
+        // log region may announce as an addition (every earlier line, on each word of a new one).
+        const text = /** @type {HTMLElement} */ (li.querySelector('.line-text'));
+        const words = entry.text.trim();
+        if (text.textContent !== words) text.textContent = words;
       }
       previous = li;
     }

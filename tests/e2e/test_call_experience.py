@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from sandbox.agents import load_agents
 from sandbox.stack import DEFAULT_AGENT_ID
+from webcall.contrast import contrast_ratio
 
 from .harness import CHROMIUM, chromium_args
 from .screens import (
@@ -605,6 +606,8 @@ def test_consent_is_asked_once_remembered_across_reload_and_call_again_works(pag
     consent = page.locator(part("consent"))
     expect(consent).to_be_visible()
     expect(consent.locator(".consent-text")).to_have_text(CONSENT)
+    # Focus moves to "Accept and start": a screen reader hears what is accepted, not only the button.
+    expect(consent.locator('[data-action="accept"]')).to_have_accessible_description(CONSENT)
     assert page.evaluate(f"{EL}.state") == "idle"
     assert not any(c for c in sandbox.creates() if False)
     creates_before = len(sandbox.creates())
@@ -808,3 +811,81 @@ def test_on_a_right_to_left_page_the_call_ui_reads_left_to_right(page: Page, app
     direction = page.evaluate(f"getComputedStyle({SHADOW}.querySelector('.card')).direction")
     assert direction == "ltr"
     assert page.evaluate(f"{SHADOW}.querySelector('[part=message-input]').dir") == "auto"
+
+
+def test_a_final_line_is_left_alone_while_later_lines_arrive(page: Page, app_url):
+    """The transcript (role=log, additions announced) wrote every earlier line's text again on each word
+    of the agent's next line: a new text node each time, which a screen reader may read as new."""
+    open_page(page, f"{app_url}/?mode=text")
+    page.click(part("call-button"))
+    greeting = page.locator(AGENT_FINAL).first
+    expect(greeting).to_contain_text(GREETING, timeout=20_000)
+    page.evaluate(
+        f"""() => {{
+        window.__rewrites = 0;
+        const line = {SHADOW}.querySelector('[data-role="agent"][data-final="true"] .line-text');
+        new MutationObserver((m) => {{ window.__rewrites += m.length; }})
+          .observe(line, {{childList: true, characterData: true, subtree: true}});
+      }}"""
+    )
+    type_message(page, QUESTION)
+    expect(page.locator(AGENT_FINAL, has_text=reply_to(QUESTION))).to_have_count(1, timeout=20_000)
+    assert page.evaluate("window.__rewrites") == 0
+    page.evaluate(f"{EL}.end()")
+    element_state(page, "ended")
+
+
+def test_the_message_box_stays_in_sight_on_a_phone_with_its_keyboard_open(browser: Browser, app_url):
+    """On a phone the keyboard leaves little room: each answer grew the transcript above the box being
+    typed in and pushed it below the screen."""
+    context = browser.new_context(viewport={"width": 390, "height": 400}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    try:
+        open_page(page, f"{app_url}/?mode=text")
+        page.click(part("call-button"))
+        expect(page.locator(AGENT_FINAL).first).to_contain_text(GREETING, timeout=20_000)
+        box = page.locator(part("message-input"))
+        box.focus()
+        for question in (QUESTION, "what are your opening hours"):
+            type_message(page, question)
+            expect(page.locator(AGENT_FINAL, has_text=reply_to(question))).to_have_count(1, timeout=20_000)
+            page.wait_for_function(
+                f"() => {{ const r = {SHADOW}.querySelector('[part=message-input]').getBoundingClientRect();"
+                " return r.top >= 0 && r.bottom <= innerHeight; }",
+                timeout=5_000,
+            )
+        page.evaluate(f"{EL}.end()")
+        element_state(page, "ended")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_message_box_and_its_placeholder_are_readable_in_both_themes(browser: Browser, app_url, scheme):
+    """WCAG 1.4.3 and 1.4.11: the placeholder was 3.94:1 on the dark card (the browser's own grey), and
+    the box's outline, its only edge, 1.38:1 (light) and 1.61:1 (dark)."""
+    context = browser.new_context(color_scheme=scheme)
+    page = context.new_page()
+    try:
+        open_page(page, f"{app_url}/?mode=text")
+        page.click(part("call-button"))
+        element_state(page, "in-call")
+        colours = page.evaluate(
+            f"""(() => {{ const box = {SHADOW}.querySelector('[part=message-input]');
+            const card = {SHADOW}.querySelector('.card');
+            return [getComputedStyle(box, '::placeholder').color, getComputedStyle(box).borderTopColor,
+                    getComputedStyle(card).backgroundColor]; }})()"""
+        )
+        placeholder, border, card = (hex_of(c) for c in colours)
+        assert contrast_ratio(placeholder, card) >= 4.5, (scheme, placeholder, card)
+        assert contrast_ratio(border, card) >= 3, (scheme, border, card)
+        page.evaluate(f"{EL}.end()")
+        element_state(page, "ended")
+    finally:
+        context.close()
+
+
+def hex_of(rgb: str) -> str:
+    """#rrggbb of a computed colour like rgb(117, 117, 117)."""
+    r, g, b = (int(float(x)) for x in rgb[rgb.index("(") + 1 : rgb.index(")")].replace(",", " ").split()[:3])
+    return f"#{r:02x}{g:02x}{b:02x}"
