@@ -43,13 +43,13 @@ def backup_command(target: Path) -> None:
         raise click.ClickException(_exists(target))
     partial = target.with_name(f".{target.name}.partial")
     try:
-        size, (accounts, calls) = _copy(Path(url.database), partial)
-        if not accounts and not calls:
+        size, (accounts, calls_held) = _copy(Path(url.database), partial)
+        if not accounts and not calls_held:
             raise click.ClickException(
                 f"{url.database} has no studio accounts and no calls: not backed up. Is it the app's "
                 "database? Run backup with the app's environment (WEBCALL_DATABASE_URL)"
             )
-        held = f"{_count(accounts, 'studio account')}, {_count(calls, 'call')}"
+        held = f"{_count(accounts, 'studio account')}, {_count(calls_held, 'call')}"
         _place(partial, target)
     except FileExistsError:
         raise click.ClickException(_exists(target)) from None

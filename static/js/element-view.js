@@ -42,8 +42,6 @@ export class ElementView {
   #summaryPanel;
   /** livekit-client is rebuilding the connection (its Reconnecting until Reconnected). */
   #reconnecting = false;
-  /** @type {CallState} the state last drawn */
-  #state = 'idle';
 
   /**
    * @param {HTMLElement} host @param {import('./element-template.js').ElementParts} dom
@@ -93,7 +91,6 @@ export class ElementView {
     const afterCall = state === 'ended' || (state === 'error' && f.lastEnded?.reason === 'dropped');
     dom.summary.hidden = !afterCall;
     if (afterCall && f.lastEnded) this.#summaryPanel.showReason(f.lastEnded, f.tr);
-    this.#state = state;
     if (!isActive(state)) this.#reconnecting = false;
     this.#drawConnection();
     this.chrome.renderMute(f.muted);
@@ -106,7 +103,8 @@ export class ElementView {
    * livekit-client notices only at its ping timeout (~15 s), and "In call" meanwhile said nothing.
    */
   #drawConnection() {
-    const offline = this.#state === 'in-call' && globalThis.navigator?.onLine === false;
+    // The state last drawn is the host's data-state (#draw).
+    const offline = this.#host.dataset.state === 'in-call' && globalThis.navigator?.onLine === false;
     this.#dom.reconnecting.hidden = !(this.#reconnecting || offline);
   }
 
