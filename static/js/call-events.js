@@ -45,7 +45,7 @@ export const ELEMENT_EVENT_PREFIX = 'itellico-call:';
 /**
  * @typedef {'idle'|'requesting-mic'|'connecting'|'waiting-for-agent'|'in-call'|'ending'|'ended'|'error'} CallState
  * @typedef {'initializing'|'idle'|'listening'|'thinking'|'speaking'} AgentState
- * @typedef {'hangup'|'agent-ended'|'max-duration'|'dropped'|'cancelled'|'failed'} EndReason
+ * @typedef {'hangup'|'agent-ended'|'max-duration'|'dropped'|'cancelled'|'failed'|'removed'} EndReason
  * @typedef {import('./transcript.js').TranscriptEntry} TranscriptEntry
  * @typedef {{level: number, bands: number[]}} LevelSample
  *

@@ -111,7 +111,7 @@ const TEMPLATE = `
   <form class="composer" part="composer" hidden>
     <label class="sr-only" for="message" data-i18n="label.message"></label>
     <input id="message" class="message" part="message-input" type="text" dir="auto" autocomplete="off" enterkeyhint="send" maxlength="${MAX_MESSAGE_CHARS}">
-    <button type="submit" class="btn primary send" part="send-button" data-i18n-label="action.send"><span class="btn-icon" data-icon="send"></span></button>
+    <button type="submit" class="btn primary send" part="send-button" data-i18n-label="action.send" aria-disabled="true"><span class="btn-icon" data-icon="send"></span></button>
   </form>
 
   <p class="sr-only" aria-live="polite" data-announcer></p>
@@ -171,6 +171,7 @@ export function renderTemplate(root) {
     tools: $('.tools'),
     /** @type {HTMLFormElement} */ composer: $('[part="composer"]'),
     /** @type {HTMLInputElement} */ input: $('[part="message-input"]'),
+    send: $('[part="send-button"]'),
     announcer: $('[data-announcer]'),
     sink: $('.sink'),
   };

@@ -26,10 +26,8 @@ export function describeError(error, t, { browser = 'other' } = {}) {
   let next;
   if (code === 'mic_denied') {
     next = t(`error.mic_denied.next.${browser}`);
-  } else if (code === 'rate_limited') {
-    next = error.retryAfter > 0
-      ? t('error.rate_limited.next', { seconds: Math.ceil(error.retryAfter) })
-      : t('error.rate_limited.nextUnknown');
+  } else if (info.countdown && error.retryAfter > 0) {
+    next = t('error.retry.in', { seconds: Math.ceil(error.retryAfter) });
   } else {
     next = t(`error.${code}.next`);
   }

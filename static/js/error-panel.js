@@ -4,6 +4,7 @@
 // (an operator finds that id in the app's log lines and itellico's).
 
 import { describeError } from './error-messages.js';
+import { errorInfo, knownCode } from './errors.js';
 import { secondsUntil } from './format.js';
 
 /**
@@ -35,7 +36,8 @@ export class ErrorPanel {
   /** A new fatal error: start the busy countdown when the server said when to come back. @param {ErrorDetail} detail */
   arm(detail) {
     this.stop();
-    this.#retryAt = detail.code === 'rate_limited' && detail.retryAfter && detail.retryAfter > 0 ? Date.now() + detail.retryAfter * 1000 : 0;
+    const counts = errorInfo(knownCode(detail.code)).countdown && detail.retryAfter && detail.retryAfter > 0;
+    this.#retryAt = counts ? Date.now() + detail.retryAfter * 1000 : 0;
     if (this.#retryAt) this.#ticker = setInterval(() => this.#renderRetry(), 250);
   }
 
@@ -84,7 +86,7 @@ export class ErrorPanel {
     else this.#callButton.removeAttribute('aria-disabled');
     // The first text is read with the alert; the ticking that follows stays silent.
     if (next.textContent) { next.setAttribute('aria-live', 'off'); retry.setAttribute('aria-live', 'off'); }
-    next.textContent = left > 0 ? this.#t('error.rate_limited.next', { seconds: left }) : this.#t('error.rate_limited.nextNow');
+    next.textContent = left > 0 ? this.#t('error.retry.in', { seconds: left }) : this.#t('error.retry.now');
     if (left === 0) {
       this.stop();
       this.#retryAt = 0;

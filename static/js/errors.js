@@ -18,14 +18,15 @@ export const STEPS = Object.freeze({
  * retry: a new attempt may work (show "Try again").
  * offerText: the problem is the microphone, so a typed conversation still works.
  * ownerMustFix: nothing the person can do; the site's owner has to act.
+ * countdown: the server may say when to come back (Retry-After); the panel counts down to it.
  */
 export const ERRORS = Object.freeze({
   // server codes
   invalid_request: { retry: false, ownerMustFix: true },
   unknown_demo: { retry: false, ownerMustFix: true },
   origin_not_allowed: { retry: false, ownerMustFix: true },
-  rate_limited: { retry: true },
-  upstream_unavailable: { retry: true },
+  rate_limited: { retry: true, countdown: true },
+  upstream_unavailable: { retry: true, countdown: true }, // a 503 from itellico: Retry-After 5 (webcall/api.py)
   upstream_rejected: { retry: false, ownerMustFix: true },
   upstream_timeout: { retry: true },
   misconfigured: { retry: false, ownerMustFix: true },
@@ -92,6 +93,7 @@ export const END_REASONS = Object.freeze({
   dropped: 'dropped', // the connection was lost and could not be restored
   cancelled: 'cancelled', // ended before the agent answered
   failed: 'failed', // an error stopped the call from starting
+  removed: 'removed', // the page took the element out of the document mid-call (page-listeners.js, whenRemoved)
 });
 
 /**

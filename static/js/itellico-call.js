@@ -15,6 +15,7 @@ import { ConsentPrompt } from './consent-prompt.js';
 import { DeviceChoice } from './device-choice.js';
 import { renderTemplate } from './element-template.js';
 import { ElementView } from './element-view.js';
+import { END_REASONS } from './errors.js';
 import { createTranslator, loadCatalogue, resolveLanguage } from './i18n.js';
 import { PageListeners, whenRemoved } from './page-listeners.js';
 import { textVariables } from './page-variables.js';
@@ -71,6 +72,7 @@ export class ItellicoCallElement extends HTMLElement {
     dom.root.addEventListener('keydown', (e) => { if (isHeldKey(/** @type {KeyboardEvent} */ (e))) e.preventDefault(); });
     dom.root.addEventListener('change', (e) => this.#devices.onChange(e, this.#session));
     dom.composer.addEventListener('submit', (e) => { e.preventDefault(); this.#submitText(); });
+    dom.input.addEventListener('input', () => this.#syncSend());
     // Warm up when the person is about to click, not on page load: livekit-client, the permission state.
     for (const type of ['pointerenter', 'focus']) {
       dom.callButton.addEventListener(type, () => warmUpCall(), { once: true });
@@ -86,9 +88,10 @@ export class ItellicoCallElement extends HTMLElement {
   disconnectedCallback() {
     this.#page.detach();
     // Moved (single-page apps re-parent elements): the call goes on. Removed: no live microphone, wake
-    // lock or ticking timer stays behind.
+    // lock or ticking timer stays behind. The page ended it, not the person ("You ended the call." met an
+    // element an SPA put back).
     whenRemoved(this, () => {
-      this.#session?.end();
+      this.#session?.end(END_REASONS.removed);
       this.#view.stop();
     });
   }
@@ -309,7 +312,14 @@ export class ItellicoCallElement extends HTMLElement {
     // Cleared at once: the line shows in the transcript, and sending may wait for the agent
     // (conversation.js); put back if it was not sent and nothing new was typed meanwhile.
     input.value = '';
+    this.#syncSend();
     if (!(await this.sendText(text)) && !input.value) input.value = text;
+    this.#syncSend();
+  }
+
+  /** Send says when the box holds nothing to send; aria-disabled, so it keeps focus (a submit is a no-op then). */
+  #syncSend() {
+    this.#dom.send.setAttribute('aria-disabled', String(!this.#dom.input.value.trim()));
   }
 
   // ── rendering ──────────────────────────────────────────────────────────────

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -119,9 +120,16 @@ def test_text_mode_never_asks_for_the_microphone(browser, app_url, serve_app, sa
         start_call(page)
         expect(page.locator(f'{ELEMENT}[data-state="in-call"]')).to_have_count(1, timeout=20_000)
         expect(page.locator(AGENT_LINE).first).to_contain_text("Ava", timeout=20_000)
+        # Send says when there is nothing to send (it stays focusable: aria-disabled, not disabled).
+        send = page.locator(f"{ELEMENT} [part=send-button]")
+        expect(send).to_have_attribute("aria-disabled", "true")
+        page.fill(f"{ELEMENT} [part=message-input]", "   ")
+        expect(send).to_have_attribute("aria-disabled", "true")
         page.fill(f"{ELEMENT} [part=message-input]", "how much does it cost")
+        expect(send).to_have_attribute("aria-disabled", "false")
         page.press(f"{ELEMENT} [part=message-input]", "Enter")
         expect(page.locator(USER_LINE, has_text="how much does it cost")).to_have_count(1)
+        expect(send).to_have_attribute("aria-disabled", "true")  # the box was emptied as the line went
         reply = load_agents()[DEFAULT_AGENT_ID].reply_to("how much does it cost")
         expect(page.locator(AGENT_LINE, has_text=reply)).to_have_count(1, timeout=20_000)
         assert page.evaluate("window.__micRequests") == 0
@@ -166,6 +174,7 @@ def test_unreachable_livekit_server_is_a_clear_connection_error(page, serve_app,
     ("fault", "code"),
     [
         ({"mode": "server_error", "status": 500}, "upstream_unavailable"),
+        ({"mode": "server_error", "status": 503}, "upstream_unavailable"),
         ({"mode": "rate_limit"}, "rate_limited"),
     ],
 )
@@ -180,4 +189,15 @@ def test_stand_in_failure_shows_the_translated_api_error(page, app_url, sandbox,
     assert panel.get_attribute("data-code") == code
     title = page.evaluate(f"import('/static/js/i18n/en.js').then((m) => m.default['error.{code}.title'])")
     expect(panel.locator(".error-title")).to_have_text(title)
+    # The next step is the server's Retry-After when it gave one (itellico's 503 and our 429: counted down
+    # in seconds; the 503 once said "in a few minutes" over a Retry-After of 5), else the code's own words.
+    retry_after = info.value.headers.get("retry-after")
+    words = page.evaluate("import('/static/js/i18n/en.js').then((m) => m.default)")
+    if retry_after:
+        expect(panel.locator(".error-next")).to_have_text(
+            re.compile(words["error.retry.in"].replace("{seconds}", r"\d+"))
+        )
+    else:
+        expect(panel.locator(".error-next")).to_have_text(words[f"error.{code}.next"])
+    assert (retry_after is not None) == (fault.get("status") != 500), retry_after
     assert sandbox.key not in page.content()

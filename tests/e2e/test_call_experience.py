@@ -535,7 +535,7 @@ def test_busy_server_counts_down_retry_after_with_retry_disabled(page, app_url, 
     expect(panel.locator(".error-title")).to_have_text(en["error.rate_limited.title"])
     retry = panel.locator('[data-action="retry"]')
     next_step = panel.locator(".error-next")
-    expect(next_step).to_have_text(en["error.rate_limited.next"].replace("{seconds}", "4"))
+    expect(next_step).to_have_text(en["error.retry.in"].replace("{seconds}", "4"))
     expect(retry).to_be_disabled()
     expect(retry).to_have_text(en["action.tryAgainIn"].replace("{seconds}", "4"))
     # The big button would start the same refused call: held too, but focusable (aria-disabled).
@@ -544,12 +544,12 @@ def test_busy_server_counts_down_retry_after_with_retry_disabled(page, app_url, 
     posts: list[str] = []
     page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
     call_button.click(force=True)  # force: Playwright itself waits for an aria-disabled button
-    expect(next_step).to_have_text(en["error.rate_limited.next"].replace("{seconds}", "2"))
+    expect(next_step).to_have_text(en["error.retry.in"].replace("{seconds}", "2"))
     assert posts == [] and page.locator(f'{ELEMENT}[data-state="error"]').count() == 1
-    expect(next_step).to_have_text(en["error.rate_limited.next"].replace("{seconds}", "1"))
+    expect(next_step).to_have_text(en["error.retry.in"].replace("{seconds}", "1"))
     expect(retry).to_be_enabled(timeout=3_000)
     expect(retry).to_have_text(en["action.tryAgain"])
-    expect(next_step).to_have_text(en["error.rate_limited.nextNow"])
+    expect(next_step).to_have_text(en["error.retry.now"])
     expect(call_button).not_to_have_attribute("aria-disabled", "true")
     sandbox.clear()
     retry.click()  # the server has room again: now the call goes through

@@ -412,7 +412,13 @@ def test_moving_the_element_keeps_the_call_and_removing_it_ends_it(context: Brow
       }}"""
     )
     page.wait_for_function("() => window.__removed.state === 'ended'", timeout=20_000)
-    assert page.evaluate("window.__removedEnded.reason") == "hangup"
+    # The page ended it, not the person: put back (an SPA's route back), it said "You ended the call."
+    assert page.evaluate("window.__removedEnded.reason") == "removed"
+    page.evaluate("document.body.append(window.__removed)")
+    en = page.evaluate("import('/static/js/i18n/en.js').then((m) => m.default['ended.removed'])")
+    assert en, "no words for the end reason 'removed'"
+    expect(page.locator(f"{ELEMENT} .ended-reason")).to_have_text(en)
+    page.evaluate("window.__removed.remove()")
     assert page.evaluate("window.__elementIntervals.size") == 0, "a timer of the removed element still ticks"
     # Out of the document it starts nothing: once, start() on it (a widget whose page swapped its
     # <body>) ran a whole voice call, live microphone included, with nothing on screen to end it.

@@ -79,6 +79,13 @@ test('describeError: rate limited says when to retry; misconfigured says the own
   assert.equal(m.step, 'Fehler beim Anlegen des Anrufs.');
 });
 
+test('describeError: an unavailable service says when to retry as its Retry-After does, not "in a few minutes"', () => {
+  // The server answers an upstream 503 with Retry-After: 5 (webcall/api.py); the page said "a few minutes".
+  const { t } = createTranslator('en');
+  assert.equal(describeError({ code: 'upstream_unavailable', retryAfter: 5 }, t).next, 'Please try again in 5 seconds.');
+  assert.equal(describeError({ code: 'upstream_unavailable' }, t).next, t('error.upstream_unavailable.next'));
+});
+
 test('describeError: unknown code still reads well', () => {
   const { t } = createTranslator('en');
   const d = describeError({ code: 'brand_new_code' }, t);

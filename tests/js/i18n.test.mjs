@@ -36,7 +36,7 @@ test('unknown language → English translator', () => {
 test('placeholders are filled, unknown ones stay visible', () => {
   assert.equal(interpolate('in {seconds} s', { seconds: 5 }), 'in 5 s');
   assert.equal(interpolate('in {x} s', {}), 'in {x} s');
-  assert.equal(createTranslator('de').t('error.rate_limited.next', { seconds: 30 }), 'Bitte versuchen Sie es in 30 Sekunden erneut.');
+  assert.equal(createTranslator('de').t('error.retry.in', { seconds: 30 }), 'Bitte versuchen Sie es in 30 Sekunden erneut.');
 });
 
 test('catalogues: German covers every English key and adds none of its own', () => {

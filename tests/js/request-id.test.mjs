@@ -66,3 +66,21 @@ test('the error panel shows "Reference: <id>" in its small print, in every langu
     assert.equal(reference.textContent, '', lang);
   }
 });
+
+test('the error panel counts down from Retry-After for an unavailable service too, holding Try again', () => {
+  const { t } = createTranslator('en');
+  const panel = fakePanel();
+  const held = new Map();
+  const callButton = { setAttribute: (k, v) => held.set(k, v), removeAttribute: (k) => held.delete(k) };
+  const view = new ErrorPanel(/** @type {any} */ (panel), /** @type {any} */ (callButton), t, () => true);
+  const error = { code: 'upstream_unavailable', message: '', step: 'creating-call', retryAfter: 5, fatal: true };
+  view.arm(error);
+  try {
+    view.render(error, { t, browser: 'chrome', canSwitchToText: true });
+    assert.equal(panel.elements.get('[data-action="retry"]').disabled, true);
+    assert.equal(panel.elements.get('.error-next').textContent, 'Please try again in 5 seconds.');
+    assert.equal(held.get('aria-disabled'), 'true');
+  } finally {
+    view.stop();
+  }
+});
