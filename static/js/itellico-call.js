@@ -6,7 +6,8 @@
 // leak in. livekit-client is not loaded until the person shows intent (hover/focus warms it, click starts).
 // Parts: session-bridge.js (making and hearing the session), element-view.js (drawing: call-chrome.js,
 // transcript-view.js, error-panel.js, summary-panel.js), transcript-actions.js, consent-prompt.js,
-// device-choice.js + device-picker.js, page-listeners.js (keys, visibility, removal).
+// device-choice.js + device-picker.js, page-listeners.js (keys, visibility, removal), owner-hints.js (the
+// console lines for the site's owner).
 
 import { CallEvent } from './call-events.js';
 import { CallSession, warmUpCall } from './call-session.js';
@@ -18,12 +19,11 @@ import { ElementView } from './element-view.js';
 import { END_REASONS } from './errors.js';
 import { createTranslator, loadCatalogue, resolveLanguage } from './i18n.js';
 import { PageListeners, whenRemoved } from './page-listeners.js';
+import { hintRefusedCall, warn } from './owner-hints.js';
 import { textVariables } from './page-variables.js';
 import { RepeatClickGuard, isHeldKey } from './repeat-click.js';
 import { bridgeSession, sessionOptions } from './session-bridge.js';
 import { runTranscriptAction } from './transcript-actions.js';
-
-const warn = (/** @type {string} */ message) => console.warn(`[itellico web-call] ${message}`);
 
 /**
  * @typedef {import('./call-events.js').CallState} CallState
@@ -223,16 +223,7 @@ export class ItellicoCallElement extends HTMLElement {
   /** @param {ErrorDetail} detail */
   #onError(detail) {
     this.#view.showError(detail); // a fatal one arms the panel; others are announced
-    if (detail.code === 'origin_not_allowed') {
-      // For the site's owner, as the script launcher says it (static/widget.js, refusedOrigin): the origin
-      // the browser sent, which is 'null' in a sandboxed frame whatever its address says.
-      const demo = this.getAttribute('demo') || 'default';
-      warn(self.origin === 'null'
-        ? `calls are not allowed for demo "${demo}": this page is sandboxed without allow-same-origin, so the browser sends Origin: null, which no allowed_origins can allow. Add allow-same-origin to the sandbox.`
-        : `calls from ${self.origin} are not allowed for demo "${demo}". Add this origin to the demo's allowed_origins (or to WEBCALL_ALLOWED_ORIGINS).`);
-    } else if (detail.code === 'invalid_request') {
-      warn(`the call was refused: ${detail.message}`); // e.g. a variable the demo does not take, by name
-    }
+    hintRefusedCall(detail, this.getAttribute('demo') || 'default');
     if (!detail.fatal) return;
     this.#lastError = detail;
     this.#render();
