@@ -17,6 +17,7 @@
   var TEXT = {
     en: {
       label: 'Talk to us', close: 'Close', inCall: 'In call', loading: 'Loading…',
+      minimised: 'In call. The call goes on with the panel closed.',
       blockedTitle: 'Calls are not available on this website',
       blockedText: 'This website is not set up for voice calls with us yet. Please let the site owner know.',
       unknownTitle: 'This assistant is not available',
@@ -27,6 +28,7 @@
     },
     de: {
       label: 'Mit uns sprechen', close: 'Schließen', inCall: 'Im Gespräch', loading: 'Wird geladen …',
+      minimised: 'Im Gespräch. Das Gespräch läuft bei geschlossenem Fenster weiter.',
       blockedTitle: 'Anrufe sind auf dieser Website nicht verfügbar',
       blockedText: 'Diese Website ist noch nicht für Sprachanrufe mit uns eingerichtet. Bitte sagen Sie dem Betreiber Bescheid.',
       unknownTitle: 'Dieser Assistent ist nicht verfügbar',
@@ -77,6 +79,7 @@
       h('button', { type: 'button', class: 'launcher', part: 'launcher', 'aria-expanded': 'false', 'data-action': 'toggle' }, [
         h('span', { class: 'icon' }), h('span', { class: 'label' }), h('span', { class: 'dot', 'aria-hidden': 'true' }),
       ]),
+      h('p', { class: 'announce', part: 'announce', role: 'status' }),
     ]);
   }
 
@@ -238,7 +241,12 @@
     root.appendChild(template());
     var $ = function (sel) { return root.querySelector(sel); };
     this._dom = { w: $('.w'), panel: $('.panel'), title: $('.head-title'), close: $('.close'), notice: $('.notice'),
-      loading: $('.loading'), slot: $('.slot'), launcher: $('.launcher'), label: $('.label'), icon: $('.launcher .icon'), retry: $('.retry') };
+      loading: $('.loading'), slot: $('.slot'), launcher: $('.launcher'), label: $('.label'), icon: $('.launcher .icon'),
+      retry: $('.retry'), announce: $('.announce') };
+    // The status line is for screen readers only: hidden by CSSOM (a strict CSP allows it; widget.css has no rule).
+    var hide = { position: 'absolute', width: '1px', height: '1px', margin: '0', overflow: 'hidden',
+      'clip-path': 'inset(50%)', 'white-space': 'nowrap' };
+    Object.keys(hide).forEach(function (name) { self._dom.announce.style.setProperty(name, hide[name]); });
     this._dom.panel.setAttribute('aria-labelledby', 't');
     this._icons = { call: callIcon(), close: closeIcon() }; // the launcher's two, swapped as it opens and closes
     this._dom.panel.id = 'panel';
@@ -249,7 +257,7 @@
       sheet.addEventListener('error', resolve, { once: true });
     });
     this._configured = this._loadConfig();
-    Promise.all([styled, this._configured]).then(function () { self._dom.w.hidden = false; });
+    Promise.all([styled, this._configured]).then(function () { self._dom.w.hidden = false; self._fit(); });
 
     root.addEventListener('click', function (e) {
       var clicked = /** @type {Element} */ (e.target);
@@ -267,6 +275,7 @@
     ['pointerenter', 'focus'].forEach(function (type) {
       self._dom.launcher.addEventListener(type, function () { self._warm(); });
     });
+    window.addEventListener('resize', function () { if (!self._dom.panel.hidden && host.isConnected) self._fit(); });
     this._render();
     var attach = function () {
       (document.body || document.documentElement).appendChild(host);
@@ -351,9 +360,18 @@
     dom.w.setAttribute('data-call-state', callState);
     this.element.setAttribute('data-state', open ? 'open' : 'closed');
     this.element.setAttribute('data-call-state', callState);
+    // The WAI-ARIA disclosure pattern: the launcher keeps its name (aria-label: open, the label is hidden);
+    // aria-expanded + aria-controls say what it does. Named "Close" when open, it doubled the panel's Close.
     dom.launcher.setAttribute('aria-expanded', String(open));
-    dom.label.textContent = inCall && !open ? this._t('inCall') : (this._o.label || cfg.label || this._t('label'));
-    dom.launcher.setAttribute('aria-label', open ? this._t('close') : dom.label.textContent);
+    var minimised = inCall && !open;
+    dom.label.textContent = minimised ? this._t('inCall') : (this._o.label || cfg.label || this._t('label'));
+    dom.launcher.setAttribute('aria-label', dom.label.textContent);
+    // "In call" is a change of name, which screen readers do not read out (the launcher that closed the panel
+    // keeps the focus): a polite status says it once per closing, not on each call state, emptied after.
+    if (minimised !== this._minimised) {
+      this._minimised = minimised;
+      dom.announce.textContent = minimised ? this._t('minimised') : '';
+    }
     var shown = open ? this._icons.close : this._icons.call;
     if (dom.icon.firstChild !== shown) { dom.icon.textContent = ''; dom.icon.appendChild(shown); }
     dom.close.setAttribute('aria-label', this._t('close'));
@@ -368,6 +386,33 @@
       dom.notice.setAttribute('data-code', problem === 'blocked' ? 'origin_not_allowed' : problem === 'unknown' ? 'unknown_demo' : 'load_failed');
       dom.notice.querySelector('.notice-title').textContent = this._t(problem + 'Title');
       dom.notice.querySelector('.notice-text').textContent = this._t(problem + 'Text');
+    }
+    this._fit();
+  };
+
+  /**
+   * The open panel within the window on a host page with CSS zoom (`html { zoom: 1.5 }`). Viewport units are
+   * zoomed too (there 100vh is 1.5 × the window's height, every viewport unit, in a shadow root too), so
+   * widget.css's `calc(100vh - …)` ran the panel and its Close button off the top (and `100vw` off the side).
+   * No CSS unit escapes the zoom: the limits come from where the panel is on screen, the room above its
+   * bottom edge (and beside its corner) divided by the zoom. Without zoom the stylesheet alone applies.
+   */
+  Widget.prototype._fit = function () {
+    var panel = this._dom.panel;
+    var style = panel.style;
+    style.removeProperty('max-height');
+    style.removeProperty('max-width');
+    if (panel.hidden) return;
+    var box = panel.getBoundingClientRect();
+    var css = /** @type {any} */ (panel).currentCSSZoom; // where the browser has it; else measured
+    var zoom = typeof css === 'number' ? css : panel.offsetWidth ? box.width / panel.offsetWidth : 1;
+    if (!zoom || Math.abs(zoom - 1) < 0.01) return;
+    var margin = 24; // the panel's px from the window's edge, as widget.css keeps above it
+    var stylesheet = parseFloat(getComputedStyle(panel).maxHeight) || Infinity; // its 680px cap (unzoomed px)
+    style.setProperty('max-height', Math.max(0, Math.min(stylesheet, box.bottom / zoom - margin)) + 'px');
+    if (box.left < 0 || box.right > window.innerWidth) {
+      var room = this._position() === 'bottom-left' ? window.innerWidth - box.left : box.right;
+      style.setProperty('max-width', Math.max(0, room / zoom - margin) + 'px');
     }
   };
 

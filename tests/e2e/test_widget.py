@@ -93,6 +93,8 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     },
     "text": {"widgets": [{"demo": "northwind", "mode": "text"}]},
     "hostile": {"widgets": [{"demo": "northwind", "mode": "text"}], "hostile": True},
+    # `html { zoom: 1.5 }` (tests/e2e/hosts/zoom.css): viewport units inside the launcher are zoomed too.
+    "zoomed": {"widgets": [{"demo": "northwind", "mode": "text"}], "zoom": True},
     "blocked": {"widgets": [{"demo": "elsewhere"}]},
     "inline": {"widgets": [], "inline": "northwind"},
     # Lena (no consent text) by voice: a start goes straight to the microphone.
@@ -164,6 +166,7 @@ def host_app(settings: Settings) -> Flask:
             trusted_types=s.get("trusted_types", False),
             widgets=s["widgets"],
             hostile=s.get("hostile"),
+            zoom=s.get("zoom"),
             inline=s.get("inline"),
         )
 
