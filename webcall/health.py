@@ -4,54 +4,133 @@
 valid (or it would not have started), the itellico API answers within a short timeout, and the call
 log's database answers. Each check reports a word, never an error text.
 
-The upstream answer is kept for a few seconds per process: a load balancer (or anyone) asking
-`/readyz` in a loop must not spend the account's itellico rate limit.
+It also reports the task queue (`task_queue`: a PING to its Redis, or a read of the embedded SQLite
+queue's file) and, when rate limits are shared through Redis, that Redis (`rate_limits`). Neither fails
+readiness: with them down, calls still work. A dead queue delays itellico's webhooks and rep
+notifications (both are stored first, and the worker's sweep queues them once the queue is back:
+webcall/tasks.py); a dead rate-limit Redis makes each instance limit in memory (webcall/ratelimit.py).
+Every instance shares the same Redis, so a 503 for it would let a load balancer that checks `/readyz`
+take all of them out at once when Redis blinks, stopping calls to report a problem that does not stop
+them. Such an answer is `200` with status `degraded` and the check's word, for the operator's alert.
+
+The upstream and queue answers are kept for a few seconds per process: a load balancer (or anyone)
+asking `/readyz` in a loop must not spend the account's itellico rate limit or open a Redis
+connection per request. A Redis probe has a short timeout to connect and to read (one timeout for a
+Redis that takes the connection and never answers), so the answer never hangs. A `task_queue` or
+`rate_limits` check that changes its word logs one line with the error's type (never its message,
+never the URL).
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
+from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Flask, Response, current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from . import redis_ping
 from .itellico_errors import UpstreamError
 from .services import services
+from .tasks import task_queue
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger("webcall.health")
 
 UPSTREAM_CHECK_TIMEOUT_SECONDS = 2.0
 UPSTREAM_CHECK_CACHE_SECONDS = 5.0
-_PROBE = "webcall.upstream_probe"
+# A Redis on the same network answers a PING in about a millisecond (the SQLite queue's read uses it too).
+REDIS_CHECK_TIMEOUT_SECONDS = 1.0
+REDIS_CHECK_CACHE_SECONDS = 5.0
+# Reported, but not failing readiness (the module's docstring says why).
+SOFT_CHECKS = frozenset({"task_queue", "rate_limits"})
+_PROBES = "webcall.readiness_probes"
+
+# A probe's word ("ok" or the failure) and, for the log, the error's type ("" when ok).
+Outcome = tuple[str, str]
 
 
 @dataclass
-class _UpstreamProbe:
-    """The last upstream check of this app in this process; one probe at a time."""
+class _CachedProbe:
+    """The last answer of one check of this app in this process; one probe at a time."""
 
+    name: str
+    probe: Callable[[], Outcome]
+    cache_seconds: float
+    log_changes: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
     result: str = ""
     checked_at: float = float("-inf")
 
     def result_now(self) -> str:
         with self.lock:  # concurrent askers wait for the one probe instead of sending their own
-            if time.monotonic() - self.checked_at >= UPSTREAM_CHECK_CACHE_SECONDS:
-                self.result = _probe_upstream()
+            if time.monotonic() - self.checked_at >= self.cache_seconds:
+                word, why = self.probe()
+                if self.log_changes and word != self.result:
+                    if word != "ok":
+                        log.warning("readiness: %s %s (%s)", self.name, word, why)
+                    elif self.result:
+                        log.info("readiness: %s ok again", self.name)
+                self.result = word
                 self.checked_at = time.monotonic()
             return self.result
 
 
-def _probe_upstream() -> str:
+def _probe_upstream() -> Outcome:
     try:
         services().itellico.check(timeout=UPSTREAM_CHECK_TIMEOUT_SECONDS)
     except UpstreamError as error:
-        return error.kind.value
-    return "ok"
+        return error.kind.value, error.kind.value
+    return "ok", ""
+
+
+def _redis_outcome(error: Exception | None) -> Outcome:
+    return ("ok", "") if error is None else ("unavailable", type(error).__name__)
+
+
+def _queue_probe(app: Flask) -> Callable[[], Outcome]:
+    url = services().settings.task_queue_url
+    if url.startswith(("redis://", "rediss://")):
+        return lambda: _redis_outcome(redis_ping.ping_failure(url, REDIS_CHECK_TIMEOUT_SECONDS))
+    if not url.startswith("sqlite:///"):
+        return lambda: ("ok", "")  # memory:// (tests): the queue is in this process
+    # A fresh connection each time: the queue's own ones stay open and read their cached pages, so they
+    # notice neither a removed file nor one that another program ruined.
+    file_uri = Path(task_queue(app).huey.storage.filename).absolute().as_uri() + "?mode=rw"
+
+    def probe() -> Outcome:
+        try:
+            with closing(sqlite3.connect(file_uri, uri=True, timeout=REDIS_CHECK_TIMEOUT_SECONDS)) as db:
+                db.execute("SELECT 1 FROM task LIMIT 1").fetchall()
+        except sqlite3.Error as error:
+            return "unavailable", type(error).__name__
+        return "ok", ""
+
+    return probe
+
+
+def _probes(app: Flask) -> dict[str, _CachedProbe]:
+    """The app's cached checks, made once: which ones depends on its settings."""
+    probes = {
+        "upstream": _CachedProbe("upstream", _probe_upstream, UPSTREAM_CHECK_CACHE_SECONDS),
+        "task_queue": _CachedProbe("task_queue", _queue_probe(app), REDIS_CHECK_CACHE_SECONDS, True),
+    }
+    limits_uri = services().settings.rate_limit_storage_uri
+    if limits_uri != "memory://":
+        probes["rate_limits"] = _CachedProbe(
+            "rate_limits",
+            lambda: _redis_outcome(redis_ping.storage_failure(limits_uri, REDIS_CHECK_TIMEOUT_SECONDS)),
+            REDIS_CHECK_CACHE_SECONDS,
+            True,
+        )
+    return probes
 
 
 @bp.after_request
@@ -68,13 +147,18 @@ def healthz() -> Response:
 @bp.get("/readyz")
 def readyz() -> tuple[Response, int]:
     svc = services()
-    probe: _UpstreamProbe = current_app.extensions.setdefault(_PROBE, _UpstreamProbe())
-    checks = {"settings": "ok", "upstream": probe.result_now(), "database": "ok"}
+    probes = current_app.extensions.get(_PROBES) or current_app.extensions.setdefault(
+        _PROBES, _probes(current_app)
+    )
+    checks = {"settings": "ok", "upstream": probes["upstream"].result_now(), "database": "ok"}
     try:
         with svc.calllog.engine.connect() as db:
             db.execute(text("SELECT 1"))
     except SQLAlchemyError as error:
         checks["database"] = "unavailable"
         log.warning("readiness: database unavailable (%s)", type(error).__name__)
-    ready = all(value == "ok" for value in checks.values())
-    return jsonify({"status": "ready" if ready else "not_ready", "checks": checks}), 200 if ready else 503
+    checks |= {name: probe.result_now() for name, probe in probes.items() if name in SOFT_CHECKS}
+    if any(value != "ok" for name, value in checks.items() if name not in SOFT_CHECKS):
+        return jsonify({"status": "not_ready", "checks": checks}), 503
+    status = "ready" if all(value == "ok" for value in checks.values()) else "degraded"
+    return jsonify({"status": status, "checks": checks}), 200

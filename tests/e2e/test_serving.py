@@ -89,7 +89,16 @@ def test_both_instances_are_healthy_and_ready(shape):
         assert httpx.get(instance.url + "/healthz").json() == {"status": "ok"}
         ready = httpx.get(instance.url + "/readyz")
         assert ready.status_code == 200, ready.text
-        assert ready.json()["checks"] == {"settings": "ok", "upstream": "ok", "database": "ok"}
+        assert ready.json() == {
+            "status": "ready",
+            "checks": {
+                "settings": "ok",
+                "upstream": "ok",
+                "database": "ok",
+                "task_queue": "ok",  # the default SQLite queue's file
+                "rate_limits": "ok",  # the shared Redis answers PING
+            },
+        }
 
 
 def test_each_instance_answers_on_its_own_control_socket(shape):
