@@ -52,6 +52,7 @@ TABLE_MODULES = (
     "webcall.logos",
     "webcall.webhook_store",
     "webcall.notification_store",
+    "webcall.link_opens",
 )
 
 

@@ -38,6 +38,7 @@ from flask import (
 from .demo_page import fragment_redirect, link_content, private_headers
 from .demos import DemoProfile
 from .errors import ApiError, ErrorCode
+from .link_opens import note_refused_open
 from .links import LinkStatus
 from .pages import send_built
 from .ratelimit import breached, client_ip, limiter
@@ -125,6 +126,8 @@ def check_link(slug: str) -> Response | tuple[Response, int]:
     except ApiError as error:
         return _error(error)
     checked = svc.links.check(token, demo.slug)
+    # An expired or revoked link that a page opened: its rep sees it on /demos (webcall/link_opens.py).
+    note_refused_open(svc.calllog.engine, checked, request.headers)
     if checked.status is LinkStatus.REVOKED:
         return _error(ApiError(ErrorCode.LINK_REVOKED))
     if checked.status is LinkStatus.EXPIRED:

@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, delete, select, update
 
 from .calllog import LinkRecord, _link, links
 from .db import aware
 from .formatting import quoted
+from .link_opens import refusals
 from .links import LinkState
 
 
@@ -54,13 +55,17 @@ class LinkStore:
 
     def extend(self, link_id: str, exp: int) -> LinkRecord:
         """Set a new expiry (`exp`, seconds since the epoch, already checked by `parse_expiry`).
-        A revoked link stays revoked: extending it is refused."""
+        A revoked link stays revoked: extending it is refused. An extended link's refused opens are
+        forgotten (webcall/link_opens.py): the rep has answered them, and if it ends again, the
+        studio's "opened … since it ended" counts from that end."""
         with self.engine.begin() as db:
             changed = db.execute(
                 update(links)
                 .where(links.c.link_id == link_id, links.c.revoked_at.is_(None))
                 .values(expires_at=datetime.fromtimestamp(exp, UTC))
             ).rowcount
+            if changed:
+                db.execute(delete(refusals).where(refusals.c.link_id == link_id))
         return self._changed(link_id, changed, "it is revoked")
 
     def _changed(self, link_id: str, changed: int, refused_because: str) -> LinkRecord:

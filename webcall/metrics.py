@@ -124,7 +124,7 @@ BUILD_INFO = Gauge(
     ["version", "commit"],
     multiprocess_mode="max",
 )
-CALLLOG_OPERATIONS = ("record", "complete", "refresh", "add_link")
+CALLLOG_OPERATIONS = ("record", "complete", "refresh", "add_link", "link_refusal")
 _OUTCOMES = frozenset({"created", *(code.value for code in ErrorCode)})
 _UPSTREAM_OUTCOMES = frozenset({"ok", *(kind.value for kind in UpstreamErrorKind)})
 

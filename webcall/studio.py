@@ -27,7 +27,7 @@ from flask import (
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import auth, call_stats, demo_page, formatting, studio_calls, studio_demos
+from . import auth, call_stats, demo_page, formatting, link_opens, studio_calls, studio_demos
 from .auth import current_owner, rep_required
 from .calllog import LinkRecord
 from .demo_page import private_headers, public_base
@@ -85,6 +85,11 @@ def _index(refused: Refused | None = None) -> str:
     except SQLAlchemyError as error:
         log.error("calllog read failed: %s", type(error).__name__)
         links, link_stats, demo_stats, unlinked, recent = [], {}, {}, {}, {}
+    try:
+        tried = link_opens.refused_opens(engine)  # "opened 2 times since it ended"
+    except SQLAlchemyError as error:  # the links are shown all the same, without it
+        log.error("refused opens read failed: %s", type(error).__name__)
+        tried = {}
     by_demo: dict[str, dict[str, Any]] = {}
     labels = {link.link_id: link.label for link in links}
     older = request.args.get("older") == "1"
@@ -93,11 +98,18 @@ def _index(refused: Refused | None = None) -> str:
         shown = [
             link
             for link in demo_links
-            # a refused extend's row is shown even when folded away: its reason is said there
-            if older or not link.long_ended or (refused and refused.form == f"extend:{link.link_id}")
+            # a refused extend's row is shown even when folded away: its reason is said there; so is a
+            # link someone tried lately, however long ago it ended
+            if older
+            or not link.long_ended
+            or (refused and refused.form == f"extend:{link.link_id}")
+            or link_opens.lately(tried.get(link.link_id))
         ]
         by_demo[demo.slug] = {
-            "links": [(link, link_stats.get(link.link_id), _link_url(link)) for link in shown],
+            "links": [
+                (link, link_stats.get(link.link_id), _link_url(link), tried.get(link.link_id))
+                for link in shown
+            ],
             "folded": len(demo_links) - len(shown),
             "calls": recent.get(demo.slug, []),
             "stats": demo_stats.get(demo.slug),
