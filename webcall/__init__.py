@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map
 
 from . import db, logs, metrics, request_id
 from .accounts import Accounts
@@ -29,6 +30,19 @@ ROOT = Path(__file__).resolve().parent.parent
 __all__ = ["ROOT", "SettingsError", "create_app"]
 
 
+class _Routes(Map):
+    """Werkzeug answers `//` in a path with a redirect to the merged path, an absolute URL built from the
+    request's Host header (and a 308 is cacheable): `Host: evil.example` became `Location:
+    http://evil.example/demo/…`. No page of ours has such an address, so it is a 404."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **{"merge_slashes": False, **kwargs})
+
+
+class _App(Flask):
+    url_map_class = _Routes  # used as Flask() makes its map, before the static route is added
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. `test_config` may hold `settings` (a Settings), `itellico_transport`
     (an httpx transport), `itellico_sleep` (the retry back-off's sleep) and plain Flask config keys."""
@@ -43,7 +57,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # FileNotFoundError from prometheus_client.
     metrics.check_multiprocess_dir()
 
-    app = Flask(
+    app = _App(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),

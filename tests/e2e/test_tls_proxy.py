@@ -57,6 +57,8 @@ def render_site_config(*, app_port: int, https_port: int, http_port: int, cert: 
         "server 127.0.0.1:5000;": f"server 127.0.0.1:{app_port};",
         "listen 80;": f"listen 127.0.0.1:{http_port};",
         "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl http2;",
+        "listen 80 default_server;": f"listen 127.0.0.1:{http_port} default_server;",
+        "listen 443 ssl default_server;": f"listen 127.0.0.1:{https_port} ssl default_server;",
         "server_name webcall.example.com;": "server_name 127.0.0.1;",
         "/etc/ssl/webcall/fullchain.pem": str(cert),
         "/etc/ssl/webcall/privkey.pem": str(key),
@@ -235,6 +237,11 @@ def test_https_is_what_the_app_sees_and_http_redirects(deployment: Deployment, s
         redirect = http.get(f"{deployment.http_url}/demos", follow_redirects=False)
         assert redirect.status_code == 301
         assert redirect.headers["Location"].startswith("https://127.0.0.1")
+        # A name nginx does not serve gets no answer, over either port: a Host header a client made up
+        # never reaches the app's addresses (the plain port redirected to https://<that name>/…).
+        for url in (deployment.url, deployment.http_url):
+            with pytest.raises(httpx.RemoteProtocolError):
+                http.get(f"{url}/demo//northwind", headers={"Host": "evil.example"}, follow_redirects=False)
         # The request id is nginx's, never the client's (the app believes one from a trusted hop).
         chosen = http.get(f"{deployment.url}/healthz", headers={"X-Request-ID": "visitor-chosen-id"})
         assert re.fullmatch(r"[0-9a-f]{32}", chosen.headers["X-Request-ID"]), chosen.headers
