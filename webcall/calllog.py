@@ -168,12 +168,23 @@ class CallLog:
             )
 
     def complete(self, call_id: str, status: str, duration_seconds: int | None) -> None:
-        query = update(calls).where(calls.c.call_id == call_id)
+        """What itellico's `GET call` says now (the call's page, the refresh fallback). Once a
+        `conversation.ended` webhook completed the call (`ended_event_at`), its status and duration are
+        the ones the rep's notification told (webcall/webhook_work.py): a look-up then only fills in a
+        duration that end did not have."""
+        this_call = calls.c.call_id == call_id
+        query = update(calls).where(this_call, calls.c.ended_event_at.is_(None))
         if status in OPEN_STATUSES:
             # A look-up that lags behind a webhook's final status must not reopen the call.
             query = query.where(or_(calls.c.status.is_(None), calls.c.status.in_(OPEN_STATUSES)))
         with self.engine.begin() as db:
             db.execute(query.values(status=status, duration_seconds=duration_seconds, checked_at=_now()))
+            if duration_seconds is not None:
+                db.execute(
+                    update(calls)
+                    .where(this_call, calls.c.ended_event_at.is_not(None), calls.c.duration_seconds.is_(None))
+                    .values(duration_seconds=duration_seconds, checked_at=_now())
+                )
 
     def add_link(self, link: ShareLink, label: str, created_by: str, owner: str | None = None) -> None:
         with self.engine.begin() as db:

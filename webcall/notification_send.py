@@ -3,9 +3,10 @@ outgoing webhook (signed, pinned to an address we checked) and the email (SMTP).
 
 Each sender returns an error code or None, never raises: `Failure(code, retry)`, where `retry` is False
 for answers that will not change by trying again (a 404 from a deleted Slack webhook, a refused
-recipient, a private address). Every network step has a timeout (WEBCALL_NOTIFY_TIMEOUT_SECONDS, per
-connect/read/write, and the DNS lookup), so a hung receiver holds a worker thread for seconds, not
-forever.
+recipient, a private address). A webhook attempt as a whole (DNS lookup, connect, TLS, request,
+answer) ends within WEBCALL_NOTIFY_TIMEOUT_SECONDS, its connect within CONNECT_SECONDS, so a receiver
+that stalls or answers a byte at a time holds a worker thread for that long at most; an email's every
+step (the lookup, each SMTP command) has that timeout.
 
 SSRF: the webhook URL is typed by a rep, so the host is resolved here and every address it resolves to
 must be public unless WEBCALL_NOTIFY_ALLOW_PRIVATE_TARGETS; the request then goes to that checked
@@ -33,6 +34,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from .formatting import quoted
+from .notification_deadline import RequestDeadline
 from .settings import Settings
 from .signing import signature
 
@@ -68,6 +70,15 @@ def duration_text(seconds: int | None) -> str:
     return f"{minutes} min {rest} s" if minutes else f"{rest} s"
 
 
+def prospect_said(lines: int | None) -> str:
+    """The `ended` text's note on the prospect's part: nothing when it is not known."""
+    if lines is None:
+        return ""
+    if lines == 0:
+        return "; the prospect said nothing"
+    return f"; the prospect spoke ({lines} line{'' if lines == 1 else 's'})"
+
+
 def call_notice(
     *,
     delivery_id: int,
@@ -75,10 +86,13 @@ def call_notice(
     link_label: str | None,
     call_url: str | None,
     kind: str = "ended",
+    prospect_lines: int | None = None,
 ) -> Notice:
-    """What a call's notification says: `ended` (its status and duration) or `analysed`. itellico's
-    docs describe no field of the analysis event's payload (no summary), so that one says the
-    analysis is ready and links the call; the app keeps nothing of the conversation either way."""
+    """What a call's notification says: `ended` (its status and duration, and how many lines the
+    prospect said, when known: a call they only listened to must not read like a conversation) or
+    `analysed`. itellico's docs describe no field of the analysis event's payload (no summary), so that
+    one says the analysis is ready and links the call. Never the prospect's words: the message goes to
+    a Slack channel or a mailbox, the transcript stays behind the studio's sign-in (the call's page)."""
     # A label is a rep's text: one line here (in an email's Subject a line break is refused, and must
     # never start a header of its own).
     label = " ".join(str(link_label or call.get("link_id") or "no label").split())
@@ -97,9 +111,16 @@ def call_notice(
         subject = f"Call analysed: {call['demo']} · {label}"
     else:
         status = call.get("status") or "completed"
-        text = f"{where} ended: {status}, {duration_text(call.get('duration_seconds'))}. Details: {details}"
-        subject = f"Call ended: {call['demo']} · {label}"
-        fields.update(status=status, duration_seconds=call.get("duration_seconds"))
+        facts = f"{status}, {duration_text(call.get('duration_seconds'))}{prospect_said(prospect_lines)}"
+        text = f"{where} ended: {facts}. Details: {details}"
+        silent = ", the prospect said nothing" if prospect_lines == 0 else ""
+        subject = f"Call ended{silent}: {call['demo']} · {label}"
+        fields.update(
+            status=status,
+            duration_seconds=call.get("duration_seconds"),
+            prospect_spoke=None if prospect_lines is None else prospect_lines > 0,
+            prospect_lines=prospect_lines,
+        )
     return Notice(subject=subject, text=text, fields={**fields, "call_url": call_url})
 
 
@@ -179,6 +200,11 @@ def _tls_failed(error: BaseException) -> bool:
     return False
 
 
+# A receiver that does not accept a connection within this is not going to (Slack's take well under a
+# second): the rest of the attempt's time is not spent waiting for it.
+CONNECT_SECONDS = 3.0
+
+
 def post_webhook(settings: Settings, url: str, notice: Notice) -> Failure | None:
     try:
         parts = urlsplit(ascii_url(url) or "")
@@ -187,6 +213,8 @@ def post_webhook(settings: Settings, url: str, notice: Notice) -> Failure | None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return Failure("bad_url", retry=False)
     port = parts.port or (443 if parts.scheme == "https" else 80)
+    # The whole attempt (lookup, connect, TLS, request, answer) ends by this time.
+    deadline = time.monotonic() + settings.notify_timeout_seconds
     address = _address(
         parts.hostname, port, settings.notify_allow_private_targets, settings.notify_timeout_seconds
     )
@@ -205,19 +233,27 @@ def post_webhook(settings: Settings, url: str, notice: Notice) -> Failure | None
         stamp = str(int(time.time()))
         headers[TIMESTAMP_HEADER] = stamp
         headers[SIGNATURE_HEADER] = "sha256=" + signature(settings.notify_signing_secret, body, stamp)
+    left = deadline - time.monotonic()
+    if left <= 0:
+        return Failure("timeout")
+    timeout = httpx.Timeout(left, connect=min(CONNECT_SECONDS, left))
+    cut_off = RequestDeadline(left)
     try:
-        with httpx.Client(
-            timeout=settings.notify_timeout_seconds, follow_redirects=False, verify=_tls()
-        ) as client:
+        with httpx.Client(timeout=timeout, follow_redirects=False, verify=_tls()) as client, cut_off:
             answer = client.post(
-                pinned, content=body, headers=headers, extensions={"sni_hostname": parts.hostname}
+                pinned,
+                content=body,
+                headers=headers,
+                extensions={"sni_hostname": parts.hostname, "trace": cut_off.trace},
             )
     except httpx.TimeoutException:
         return Failure("timeout")
     except httpx.ConnectError as error:
+        if cut_off.passed:
+            return Failure("timeout")
         return Failure("tls_error" if _tls_failed(error) else "connect_error")
     except httpx.HTTPError:
-        return Failure("http_error")
+        return Failure("timeout" if cut_off.passed else "http_error")
     if answer.is_success:
         return None
     # 408 and 429 are "later"; 5xx may pass; any other 4xx (a deleted Slack hook: 404/410) will not.

@@ -178,6 +178,26 @@ def claim(engine: Engine, delivery_id: int, lease: timedelta) -> Delivery | None
         return _delivery(db.execute(select(deliveries).where(deliveries.c.id == delivery_id)).one())
 
 
+def postpone(engine: Engine, delivery_id: int, delay: timedelta) -> bool:
+    """Move a row that is due and not claimed to `delay` from now, no attempt counted (its lane is
+    busy, webcall/notify.py); False when it was not ours to move (sent, failed, not due, claimed)."""
+    moment = now()
+    with engine.begin() as db:
+        return (
+            db.execute(
+                update(deliveries)
+                .where(
+                    deliveries.c.id == delivery_id,
+                    deliveries.c.status == "pending",
+                    deliveries.c.next_attempt_at <= moment,
+                    or_(deliveries.c.claimed_until.is_(None), deliveries.c.claimed_until < moment),
+                )
+                .values(next_attempt_at=moment + delay)
+            ).rowcount
+            == 1
+        )
+
+
 def backoff(attempts: int) -> timedelta:
     """How long after a failed attempt number `attempts` (1, 2, …) the next one is due."""
     return min(FIRST_RETRY * 2 ** (attempts - 1), MAX_RETRY)

@@ -13,13 +13,17 @@ which queues them only after that transaction committed (`collecting`, used by w
 task never looks for a row that is not there yet.
 
 `attempt` is what the delivery task runs: claim the row, send it (webcall/notification_send.py), write
-the outcome, and say when to try again. Calls without a link, or whose link has no owner with an
-account, notify nobody; a rep who unticked "also when analysed" gets the `ended` one only.
+the outcome, and say when to try again; while the delivery's lane is full (the same rep's webhook
+being tried, or two emails) it waits without holding a worker thread. Calls without a link, or whose
+link has no owner with an account, notify nobody; a rep who unticked "also when analysed" gets the
+`ended` one only.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -31,8 +35,9 @@ from sqlalchemy import Connection, Engine, select
 from . import metrics
 from .accounts import users
 from .calllog import calls, links
+from .itellico_errors import UpstreamError
 from .notification_send import Failure, Notice, call_notice, host_of, post_webhook, send_email, test_notice
-from .notification_store import Delivery, add, claim, finish, get_prefs
+from .notification_store import Delivery, add, claim, finish, get, get_prefs, postpone
 from .services import EXTENSION
 from .settings import Settings
 
@@ -95,13 +100,68 @@ def _on_call(db: Connection, call_id: str, kind: str) -> None:
 
 
 def lease(settings: Settings) -> timedelta:
-    """How long a claim holds: longer than any one attempt (DNS, connect, TLS, send: each bounded)."""
-    return timedelta(seconds=settings.notify_timeout_seconds * 4 + 30)
+    """How long a claim holds: longer than any one attempt (itellico's GET call for the prospect's
+    lines, within ITELLICOAI_TIMEOUT_SECONDS, then a webhook within the notification timeout, or an
+    email's steps: each bounded)."""
+    return timedelta(seconds=settings.create_timeout_seconds + settings.notify_timeout_seconds * 4 + 30)
+
+
+# While a lane is full, a delivery in it waits this long (its row is postponed, no attempt counted)
+# and is tried again: the attempt ahead of it ends within WEBCALL_NOTIFY_TIMEOUT_SECONDS.
+BUSY_DELAY = timedelta(seconds=5)
+EMAIL_LANE_WIDTH = 2
+
+
+class _Lanes:
+    """How many attempts of each lane this process has under way. A rep's webhook is a lane of one:
+    a receiver that never answers holds one of the worker's threads, not all of them (its other
+    deliveries wait their turn, not in a thread). Email is one lane of EMAIL_LANE_WIDTH: every rep's
+    email goes to the one SMTP server, and one that stalls must not take every thread either."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._busy: Counter[tuple[str, int]] = Counter()
+
+    def enter(self, lane: tuple[str, int], width: int) -> bool:
+        with self._lock:
+            if self._busy[lane] >= width:
+                return False
+            self._busy[lane] += 1
+            return True
+
+    def leave(self, lane: tuple[str, int]) -> None:
+        with self._lock:
+            self._busy[lane] -= 1
+            if not self._busy[lane]:
+                del self._busy[lane]
+
+
+_lanes = _Lanes()
+
+
+def _lane(delivery: Delivery) -> tuple[tuple[str, int], int]:
+    if delivery.channel == "email":
+        return ("email", 0), EMAIL_LANE_WIDTH
+    return (delivery.channel, delivery.account_id), 1
 
 
 def attempt(engine: Engine, settings: Settings, delivery_id: int) -> tuple[str, timedelta | None]:
     """One try at a delivery: its status afterwards (or `skipped` when it was not ours to try: sent,
-    failed, not due, or claimed by another attempt) and the delay before the next try, if any."""
+    failed, not due, or claimed by another attempt; `busy` when its lane is full: postponed by
+    BUSY_DELAY, no attempt counted) and the delay before the next try, if any."""
+    ahead = get(engine, delivery_id)
+    if ahead is None or ahead.status != "pending":
+        return "skipped", None
+    lane, width = _lane(ahead)
+    if not _lanes.enter(lane, width):
+        return ("busy", BUSY_DELAY) if postpone(engine, delivery_id, BUSY_DELAY) else ("skipped", None)
+    try:
+        return _attempt(engine, settings, delivery_id)
+    finally:
+        _lanes.leave(lane)
+
+
+def _attempt(engine: Engine, settings: Settings, delivery_id: int) -> tuple[str, timedelta | None]:
     delivery = claim(engine, delivery_id, lease(settings))
     if delivery is None:
         return "skipped", None
@@ -152,7 +212,22 @@ def _notice(engine: Engine, settings: Settings, delivery: Delivery) -> Notice | 
         call=dict(row._mapping),
         link_label=row.label,
         call_url=call_page(settings, delivery.call_id),
+        prospect_lines=prospect_lines(row.call_id) if delivery.kind == "ended" else None,
     )
+
+
+def prospect_lines(call_id: str) -> int | None:
+    """How many lines the prospect said in the call (not blank), from itellico's `GET call` as the
+    call's page reads it: the app stores nothing of a conversation. None when itellico cannot tell
+    now: the notification then goes without it, never later for it."""
+    if not has_app_context() or EXTENSION not in current_app.extensions:
+        return None
+    try:
+        details = current_app.extensions[EXTENSION].itellico.get_call(call_id)
+    except UpstreamError as error:
+        log.info("notification.no_transcript call_id=%s upstream=%s", call_id, error.kind.value)
+        return None
+    return sum(1 for message in details.messages if message.role == "user" and message.message.strip())
 
 
 def _current_target(engine: Engine, delivery: Delivery) -> str | Failure:

@@ -6,7 +6,9 @@ finds it claimed and does nothing. Events may arrive in any order: a `started` n
 final status an earlier-delivered `ended` wrote, and an analysis applied before its call's `ended`
 marks only itself. The first `ended` and the first analysis of a call each set their own mark on the
 call (`ended_event_at`, `analysis_at`) and, in the same transaction, run their notification hook
-(webcall/notify.py): once each per call, in either order.
+(webcall/notify.py): once each per call, in either order. The first `ended` also writes the call's
+final status and duration, the ones its notification tells the rep; a later `ended` only fills in a
+duration the first lacked (so does a later `GET call`, webcall/calllog.py `complete`).
 """
 
 from __future__ import annotations
@@ -83,13 +85,23 @@ def _started(db: Connection, call_id: str) -> None:
 
 
 def _ended(db: Connection, call_id: str, status: str | None, duration: int | None) -> None:
+    this_call = calls.c.call_id == call_id
+    if not _first(db, call_id, calls.c.ended_event_at):
+        # The end the rep was told about stays the call's: a later `ended` (a replay, another with
+        # other facts) only fills in a duration the first did not say.
+        if duration is not None:
+            db.execute(
+                update(calls)
+                .where(this_call, calls.c.duration_seconds.is_(None))
+                .values(duration_seconds=duration, checked_at=now())
+            )
+        return
     final = status if status in FINAL_STATUSES else "completed"
     values: dict[str, object] = {"status": final, "checked_at": now()}
     if duration is not None:
         values["duration_seconds"] = duration
-    db.execute(update(calls).where(calls.c.call_id == call_id).values(**values))
-    if _first(db, call_id, calls.c.ended_event_at):
-        notify.on_call_ended(db, call_id)
+    db.execute(update(calls).where(this_call).values(**values))
+    notify.on_call_ended(db, call_id)
 
 
 def _first(db: Connection, call_id: str, mark: Column[Any]) -> bool:

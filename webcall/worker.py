@@ -20,9 +20,13 @@ import logging
 import os
 import sys
 
+from huey import Huey
+from huey.consumer import Consumer
+
 from . import ROOT, create_app, logs, metrics
+from .redis_ping import unreachable
 from .setting_values import cannot_start, default_environment
-from .settings import SettingsError, load_env_file, mask_password
+from .settings import SettingsError, load_env_file
 from .tasks import task_queue
 
 
@@ -49,40 +53,34 @@ def main() -> int:
     if app.extensions["webcall"].settings.task_queue_url.startswith("memory://"):
         print("itellico web-call worker: WEBCALL_TASK_QUEUE_URL=memory:// has no worker", file=sys.stderr)
         return 2
-    problem = _unreachable(app.extensions["webcall"].settings.task_queue_url)
+    problem = unreachable(app.extensions["webcall"].settings.task_queue_url)
     if problem:
         return _refuse(SettingsError("WEBCALL_TASK_QUEUE_URL", problem))
     queue.sweep()
-    # Two threads: the work is short database transactions, and SQLite has one writer anyway.
-    consumer = queue.huey.create_consumer(workers=2, worker_type="thread", periodic=True)
+    tasks = consumer(queue.huey)
     print("itellico web-call worker is running (Ctrl-C stops it)", flush=True)
     try:
-        consumer.run()
+        tasks.run()
     finally:
         metrics.process_exited(os.getpid())  # `make run` does it too once reaped, in case this was killed
     return 0
 
 
+# Threads for the tasks. Applying an event is a short database transaction, but a notification's
+# attempt mostly waits for a receiver (up to WEBCALL_NOTIFY_TIMEOUT_SECONDS): with two, two slow
+# receivers held up every event and every other rep's notification. One rep's webhook takes at most
+# one of them at a time, all email together two (webcall/notify.py), so the rest keep moving.
+THREADS = 8
+
+
+def consumer(huey: Huey) -> Consumer:
+    """Huey's consumer as this worker runs it (tests run the same one)."""
+    return huey.create_consumer(workers=THREADS, worker_type="thread", periodic=True)
+
+
 def _refuse(problem: object) -> int:
     print(cannot_start(problem, "itellico web-call worker"), file=sys.stderr)
     return 2
-
-
-def _unreachable(url: str) -> str | None:
-    """Why a Redis queue cannot be reached (one PING, a few seconds at most), or None. Without it the
-    worker said "running" and then logged a traceback per poll. An SQLite queue was opened already."""
-    if not url.startswith(("redis://", "rediss://")):
-        return None
-    import redis
-
-    client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
-    try:
-        client.ping()
-    except (redis.RedisError, OSError) as error:
-        return f"cannot reach the Redis queue at {mask_password(url)}: {type(error).__name__}: {error}"
-    finally:
-        client.close()
-    return None
 
 
 if __name__ == "__main__":

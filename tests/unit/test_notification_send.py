@@ -1,5 +1,6 @@
 """Sending a webhook and an email (webcall/notification_send.py `post_webhook`, `send_email`): the DNS
-lookup is bounded by the notification timeout, and over real TLS the connection goes to the address
+lookup is bounded by the notification timeout, so is a whole webhook attempt whose answer trickles in,
+and over real TLS the connection goes to the address
 that was checked, yet TLS keeps the name: the receiver is asked for it (SNI) and its certificate must
 be valid for it, never for the bare address; a certificate for another name, or one no trusted
 authority vouches for, fails the delivery as `tls_error`, retried like a connect error. The same
@@ -15,11 +16,15 @@ import email.utils
 import json
 import re
 import socket
+import ssl
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -198,3 +203,79 @@ def test_a_message_that_cannot_be_written_fails_at_once_not_on_every_retry(setti
     bad = notification_send.Notice(subject="fine", text="fine", fields={"delivery_id": 16})
     local = replace(settings, smtp_host="127.0.0.1", smtp_port=9, smtp_from="bad\nfrom@example.com")
     assert send_email(local, "rep@example.com", bad) == Failure("bad_message", retry=False)
+
+
+class _Dripping(BaseHTTPRequestHandler):
+    """Answers a byte at a time, each well within the per-step timeout: the answer takes half an hour."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"x" * 10_000:
+            try:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+            except OSError:
+                return
+            time.sleep(0.2)
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize("tls", [False, True])
+def test_an_answer_trickling_in_a_byte_at_a_time_is_given_up_at_the_timeout(
+    notify_settings, certificates, tls
+):
+    # httpx's timeouts are per step (each read), so an answer that kept trickling in was never timed
+    # out: one rep's receiver could hold a worker thread for as long as it liked.
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Dripping)
+    server.daemon_threads = True
+    if tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*certificates["localhost"])
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"{'https' if tls else 'http'}://localhost:{server.server_port}/hook"
+    outcome: list[object] = []
+    sender = threading.Thread(
+        target=lambda: outcome.append(post_webhook(notify_settings, url, notification_send.test_notice(1))),
+        daemon=True,
+    )
+    try:
+        sender.start()
+        sender.join(timeout=15.0)  # several times the timeout (2 s); the whole answer would take 30 min
+        assert outcome, "the attempt was still waiting long after its timeout"
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert outcome == [Failure("timeout")]
+
+
+@contextmanager
+def full_listener() -> Iterator[int]:
+    """A port whose accept queue is full (nothing accepts): the kernel drops further connection
+    attempts, as a receiver behind a black hole does; yields the port."""
+    listener = socket.create_server(("127.0.0.1", 0), backlog=0)
+    port = listener.getsockname()[1]
+    held = [socket.socket() for _ in range(8)]
+    for sock in held:
+        sock.setblocking(False)
+        sock.connect_ex(("127.0.0.1", port))
+    try:
+        yield port
+    finally:
+        for sock in held:
+            sock.close()
+        listener.close()
+
+
+def test_a_receiver_that_never_takes_the_connection_is_given_up_long_before_the_timeout(settings):
+    # The connect had the whole timeout (10 s by default, 30 here); a receiver that has not taken the
+    # connection after a few seconds will not, and the worker's thread has other reps' work.
+    slow = replace(settings, notify_allow_private_targets=True, notify_timeout_seconds=30.0)
+    with full_listener() as port:
+        started = time.monotonic()
+        failure = post_webhook(slow, f"http://127.0.0.1:{port}/hook", notification_send.test_notice(1))
+        waited = time.monotonic() - started
+    assert failure == Failure("timeout")
+    assert waited < slow.notify_timeout_seconds / 3, waited

@@ -103,9 +103,8 @@ def apply_event_only(app) -> None:
 
 
 def end(client, call_id: str, **data: Any) -> Any:
-    answer = post(
-        client, envelope("conversation.ended", call_id, status="completed", duration_seconds=125, **data)
-    )
+    facts = {"status": "completed", "duration_seconds": 125, **data}  # `data` may change them
+    answer = post(client, envelope("conversation.ended", call_id, **facts))
     assert answer.status_code == 202
     return answer
 

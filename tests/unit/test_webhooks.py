@@ -492,5 +492,10 @@ def test_a_lagging_get_call_never_reopens_what_a_webhook_ended(app, client):
     calllog = app.extensions["webcall"].calllog
     calllog.complete(call_id, "in_progress", None)  # e.g. the summary's GET call, a moment behind
     assert (calllog.call(call_id).status, calllog.call(call_id).duration_seconds) == ("completed", 12)
-    calllog.complete(call_id, "failed", 13)  # a final answer still wins
-    assert calllog.call(call_id).status == "failed"
+    # Nor does a final one: the webhook's end is the one the rep's notification told
+    # (tests/unit/test_notifications_first_end.py). Without a webhook's end, GET call's is the call's.
+    calllog.complete(call_id, "failed", 13)
+    assert (calllog.call(call_id).status, calllog.call(call_id).duration_seconds) == ("completed", 12)
+    unended = new_call(app)
+    calllog.complete(unended, "failed", 13)
+    assert (calllog.call(unended).status, calllog.call(unended).duration_seconds) == ("failed", 13)
