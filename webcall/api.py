@@ -21,17 +21,7 @@ from .handles import HANDLE_HEADER
 from .itellico import WebCallRequest
 from .itellico_errors import UpstreamError, UpstreamErrorKind
 from .links import LinkStatus, ShareLink
-from .ratelimit import (
-    SUMMARY_LIMIT,
-    breached,
-    demo_key,
-    limiter,
-    mark_upstream,
-    per_demo_limit,
-    per_ip_limit,
-    summary_key,
-    went_upstream,
-)
+from .ratelimit import limit_creates, limit_summaries, mark_upstream
 from .security import allowed_api_origins, demo_origins, origin_allowed
 from .services import services
 from .validation import allowed_variables, json_body, parse_create_body
@@ -55,12 +45,7 @@ def api_error(error: ApiError) -> tuple[Response, int, dict[str, str]]:
 
 
 @bp.post("/calls")
-# Flask-Limiter checks limits of one granularity in the order they were attached, innermost first:
-# the per-IP limit (every request counts) before the per-demo one (only upstream creates count).
-@limiter.limit(
-    per_demo_limit, key_func=demo_key, scope="create-demo", deduct_when=went_upstream, on_breach=breached
-)
-@limiter.limit(per_ip_limit, scope="create-ip", on_breach=breached)
+@limit_creates
 @metrics.count_create
 def create_call() -> tuple[Response, int]:
     started = time.monotonic()
@@ -119,15 +104,7 @@ def create_call() -> tuple[Response, int]:
 
 
 @bp.get("/calls/<call_id>")
-@limiter.limit(
-    SUMMARY_LIMIT,
-    key_func=summary_key,
-    scope="summary",
-    on_breach=breached,
-    # Only reads that showed the call's handle count: a call id is no secret (the studio, CSV, logs),
-    # and a stranger's refused reads used up the limit the visitor's own page needs.
-    deduct_when=lambda response: response.status_code != 403,
-)
+@limit_summaries
 def call_summary(call_id: str) -> Response:
     svc = services()
     _check_origin(allowed_api_origins())

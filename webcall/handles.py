@@ -9,6 +9,10 @@ from __future__ import annotations
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 HANDLE_HEADER = "X-Call-Handle"
+# The page reads the summary right after the hang-up, so a handle must outlive the longest call, and
+# calls have no length limit unless WEBCALL_MAX_CALL_SECONDS or a demo sets one. What a client can make
+# us ask itellico does not grow with the handles it holds: summary reads are limited per client IP
+# (webcall/ratelimit.py).
 HANDLE_MAX_AGE_SECONDS = 24 * 3600
 
 

@@ -60,7 +60,15 @@ disable_created_metrics()
 UNKNOWN = "unknown"
 # Seconds: a create is ~0.1-1 s when itellico is well; the timeout is 15 s.
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 15.0, 30.0)
-RATE_LIMIT_SCOPES = ("create-ip", "create-demo", "summary", "link-check", "sign-in")
+RATE_LIMIT_SCOPES = (
+    "create-ip",
+    "create-demo",
+    "create-link",
+    "summary",
+    "summary-ip",
+    "link-check",
+    "sign-in",
+)
 UPSTREAM_OPERATIONS = ("current_account", "create_call", "get_call", "list_calls", "list_agents")
 
 CREATES = Counter(

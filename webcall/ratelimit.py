@@ -1,10 +1,16 @@
-"""Rate limits (Flask-Limiter), attached to the views with `@limiter.limit(...)`.
+"""Rate limits (Flask-Limiter), attached to the views with `@limiter.limit(...)` (the browser API's
+through `limit_creates` and `limit_summaries` below).
 
 - Call creation, per client IP: every request counts, valid or not (it is the sender's own budget).
-- Call creation, per demo, all clients together: only creates that really went upstream count
-  (`deduct_when`), so bogus links or bad bodies from many addresses cannot lock a demo for everyone.
-  The per-IP limit is checked first; the per-demo one is only tested before the view runs.
-- The call summary, per call: a handle cannot be used to spend the account's upstream rate limit.
+- Call creation, per demo, all anonymous clients together (the demo's pool): only creates that really
+  went upstream count (`deduct_when`), so bogus links or bad bodies from many addresses cannot lock a
+  demo for everyone. The per-IP limit is checked first; the per-demo one is only tested before the view
+  runs.
+- Call creation through a share link signed for the demo (only signed-in reps make them): a budget per
+  link (the per-IP one) instead of the pool, so anonymous traffic that uses the pool up does not shut a
+  prospect out. Spend stays bounded: the pool plus one client's budget for each link reps made.
+- The call summary, per call and per client IP: every read with a handle is an itellico GET, and
+  handles pile up (one per create), so per call alone one address reached hundreds a minute.
 - Sign-in at the sales index, per client IP (only POSTs count).
 - A rep's test notifications, per rep.
 
@@ -23,7 +29,10 @@ from __future__ import annotations
 import ipaddress
 import math
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
+import limits
 from flask import Flask, Response, g, jsonify, request
 from flask_limiter import Limiter, RequestLimit
 from redis.exceptions import RedisClusterException
@@ -38,9 +47,14 @@ from .settings import SettingsError
 SIGN_IN_LIMIT = "5/minute;30/hour"
 # Summary reads per call: the page polls a few times after hang-up (backoff over ~10 s).
 SUMMARY_LIMIT = "20/minute"
+# Summary reads per client IP, each one an itellico GET, per call the client may create: the page reads
+# at most five times after a hang-up (static/js/api-client.js pollCall), one more to spare.
+SUMMARY_READS_PER_CALL = 6
 # A rep's "Send a test" (each one a webhook and an email): ten clicks sent ten of each.
 SEND_TEST_LIMIT = "5/minute"
 _UPSTREAM_FLAG = "create_went_upstream"
+_LINK_FLAG = "create_signed_link"
+View = TypeVar("View", bound=Callable[..., object])
 
 
 def client_ip() -> str:
@@ -70,6 +84,13 @@ def per_ip_limit() -> str:
     return services().settings.rate_limit_per_ip
 
 
+def per_ip_summary_limit() -> str:
+    """SUMMARY_READS_PER_CALL for each create WEBCALL_RATE_LIMIT_PER_IP allows, in the same windows
+    (10/minute: 60/minute), so an office behind one address that may make its calls can read them."""
+    items = limits.parse_many(per_ip_limit())
+    return ";".join(str(type(item)(item.amount * SUMMARY_READS_PER_CALL, item.multiples)) for item in items)
+
+
 def per_demo_limit() -> str:
     return services().settings.rate_limit_per_demo
 
@@ -85,6 +106,47 @@ def demo_key() -> str:
         return "demo:-"
     demo = body.get("demo") if isinstance(body, dict) else None
     return f"demo:{demo}" if isinstance(demo, str) and demo.isascii() and len(demo) <= 63 else "demo:default"
+
+
+def signed_link_id() -> str | None:
+    """The id of the share link a create sends, if it is signed for the demo the body names, else None.
+    Expired and revoked links count as signed: the view refuses them before anything goes upstream, so
+    they never deduct. Only the signature is checked (no database read), once per request."""
+    if _LINK_FLAG not in g:
+        setattr(g, _LINK_FLAG, _signed_link_id())
+    return g.get(_LINK_FLAG)
+
+
+def _signed_link_id() -> str | None:
+    from .demos import DEFAULT_SLUG
+    from .links import ShareLinks
+    from .validation import json_body
+
+    try:
+        body = json_body()
+    except (ApiError, HTTPException):
+        return None
+    if not isinstance(body, dict):
+        return None
+    token, slug = body.get("link"), body.get("demo") or DEFAULT_SLUG
+    if not isinstance(token, str) or not isinstance(slug, str):
+        return None
+    # The app's own links service also reads revocation from the database; the signature is enough
+    # here (a forged token cannot name a link), and a database error must not look like a limit's.
+    link = ShareLinks(services().settings.secret_key).check(token, slug).link
+    return link.link_id if link is not None else None
+
+
+def has_signed_link() -> bool:
+    return signed_link_id() is not None
+
+
+def anonymous_create() -> bool:
+    return signed_link_id() is None
+
+
+def link_key() -> str:
+    return f"link:{signed_link_id()}"
 
 
 def mark_upstream() -> None:
@@ -147,3 +209,42 @@ def init_app(app: Flask) -> None:
         # and then falls back to memory): one line, as for any setting the app cannot start with.
         problem = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise SettingsError("WEBCALL_RATE_LIMIT_STORAGE_URI", f"cannot be reached: {problem}") from None
+
+
+def limit_creates(view: View) -> View:
+    """The limits of `POST /api/calls`. Flask-Limiter checks limits of one granularity in the order they
+    were attached, innermost first: the per-IP limit (every request counts) before the demo's pool or
+    the link's budget (only upstream creates count). A create with a link signed for its demo spends
+    its link's budget, any other the pool."""
+    view = limiter.limit(per_ip_limit, scope="create-ip", on_breach=breached)(view)
+    view = limiter.limit(
+        per_demo_limit,
+        key_func=demo_key,
+        scope="create-demo",
+        deduct_when=went_upstream,
+        exempt_when=has_signed_link,
+        on_breach=breached,
+    )(view)
+    return limiter.limit(
+        per_ip_limit,  # a link may create as many calls as one client IP
+        key_func=link_key,
+        scope="create-link",
+        deduct_when=went_upstream,
+        exempt_when=anonymous_create,
+        on_breach=breached,
+    )(view)
+
+
+def limit_summaries(view: View) -> View:
+    """The limits of `GET /api/calls/<id>`. Per client IP every read counts (the sender's own budget),
+    checked first: it bounds the itellico GETs one address can cause however many handles it holds."""
+    view = limiter.limit(per_ip_summary_limit, scope="summary-ip", on_breach=breached)(view)
+    return limiter.limit(
+        SUMMARY_LIMIT,
+        key_func=summary_key,
+        scope="summary",
+        on_breach=breached,
+        # Only reads that showed the call's handle count: a call id is no secret (the studio, CSV,
+        # logs), and a stranger's refused reads used up the limit the visitor's own page needs.
+        deduct_when=lambda response: response.status_code != 403,
+    )(view)
