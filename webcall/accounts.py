@@ -47,6 +47,9 @@ MAX_NAME = 100
 # SQLite's INTEGER is signed 64-bit: a wider Python int cannot even be bound as a parameter.
 _MIN_ID, _MAX_ID = -(2**63), 2**63 - 1
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# C0, DEL and C1. PostgreSQL refuses a NUL in text (the statement fails: a 500 with the value in the
+# log); none of them belongs in an email or a name.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 users = Table(
     "webcall_users",
@@ -103,7 +106,7 @@ def check_email(raw: str) -> str:
     email = normalize_email(raw)
     if not email:
         raise AccountError("email_missing", "Enter an email address.", "email")
-    if len(email) > MAX_EMAIL or not _EMAIL.fullmatch(email):
+    if len(email) > MAX_EMAIL or not _EMAIL.fullmatch(email) or _CONTROL.search(email):
         raise AccountError("email_invalid", "That is not an email address like name@example.com.", "email")
     return email
 
@@ -124,6 +127,8 @@ def check_name(raw: str) -> str:
     name = " ".join(raw.split())
     if len(name) > MAX_NAME:
         raise AccountError("name_too_long", f"The name may have at most {MAX_NAME} characters.", "name")
+    if _CONTROL.search(name):
+        raise AccountError("name_invalid", "The name may not contain control characters.", "name")
     return name
 
 

@@ -30,20 +30,20 @@ from flask import (
     url_for,
 )
 from flask.sessions import SecureCookieSessionInterface
-from flask_limiter import RequestLimit
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from markupsafe import Markup
 
 from . import known_browsers
-from .accounts import Account, AccountError
+from .accounts import MAX_PASSWORD, Account, AccountError, check_email
 from .demo_page import private_headers, unavailable
 from .forms import SignInForm
 from .lockout import locked_error
-from .ratelimit import SIGN_IN_LIMIT, counted_breach, limiter
+from .metrics import rate_limited
 from .return_to import studio_page, this_page
 from .services import services
 from .sessions import LIFETIME, SignedIn
+from .sign_in_limit import give_back, take_place, verification_slot
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger("webcall.sales")
@@ -225,21 +225,32 @@ register_off_handler(bp)
 
 # -- sign-in and sign-out --------------------------------------------------------------------
 
-_STATUS = {"account_locked": 429, "throttled": 429, "account_disabled": 403}
+_STATUS = {"account_locked": 429, "throttled": 429, "account_disabled": 403, "busy": 429}
+_NO_MATCH = "That email and password do not match."
 
 
 def authenticate(email: str, password: str) -> Account:
     """The account, or an AccountError: `account_locked`, `throttled`, `invalid_credentials`,
-    `account_disabled`. Unknown emails take the same path as known ones (lockout included)."""
+    `account_disabled`, `busy` (no password-check slot free: webcall/sign_in_limit.py). Unknown emails
+    take the same path as known ones (lockout included)."""
+    try:
+        check_email(email)
+    except AccountError:
+        # No account has this email (accounts are made through the same check), so there is nothing to
+        # look up, count or lock; a NUL sent on to PostgreSQL failed the statement (a 500, logged).
+        raise AccountError("invalid_credentials", _NO_MATCH, "password") from None
+    if len(password) > MAX_PASSWORD:  # no account has a longer one; argon2 would still take it all
+        raise AccountError("invalid_credentials", _NO_MATCH, "password")
     svc = services()
     counted = known_browsers.lockout_key(email)  # a browser that signed in as `email` counts on its own
     svc.lockout.check(counted)
-    account = svc.accounts.verify(email, password)
+    with verification_slot():
+        account = svc.accounts.verify(email, password)
     if account is None:
         failures = svc.lockout.record_failure(counted)
         if failures.locked_until is not None:
             raise locked_error(failures.locked_until, failures.last_failed_at)
-        raise AccountError("invalid_credentials", "That email and password do not match.", "password")
+        raise AccountError("invalid_credentials", _NO_MATCH, "password")
     if account.disabled:
         disabled = "This account is disabled. Ask an admin to enable it."
         raise AccountError("account_disabled", disabled, "email")
@@ -247,9 +258,9 @@ def authenticate(email: str, password: str) -> Account:
     return account
 
 
-def _sign_in_breached(limit: RequestLimit) -> Response:
+def _sign_in_refused(retry_after: int) -> Response:
     # Per client IP (an office behind one address shares it): the sign-in page again, the email kept.
-    retry_after = counted_breach(limit)
+    rate_limited("sign-in")
     form = SignInForm()
     form.password.errors = [
         f"Too many sign-in attempts from this network. Try again in {retry_after} seconds."
@@ -259,15 +270,6 @@ def _sign_in_breached(limit: RequestLimit) -> Response:
 
 
 @bp.route("/demos/login", methods=["GET", "POST"])
-@limiter.limit(
-    SIGN_IN_LIMIT,
-    methods=["POST"],
-    scope="sign-in",
-    on_breach=_sign_in_breached,
-    # Only attempts that did not sign in count: an office's reps behind one address all sign in at
-    # 9:00, and the sixth was refused. Guessing still meets the limit (and the per-account lockout).
-    deduct_when=lambda response: response.status_code != 302,
-)
 def login() -> Response | tuple[str, int, dict[str, str]] | tuple[str, int] | str:
     _studio_on()
     form = SignInForm()
@@ -278,17 +280,26 @@ def login() -> Response | tuple[str, int, dict[str, str]] | tuple[str, int] | st
             return redirect(back or url_for("sales.index"))
         out = bool(get_flashed_messages(category_filter=["signed-out"]))
         return render_template("demos_login.html", form=form, back=back, undone=undone, signed_out=out)
+    # Per client IP, counted as the POST arrives (guesses sent together were all checked when each
+    # counted only once answered); a sign-in that works gives its place back, so an office's reps
+    # behind one address all sign in at 9:00. Before the CSRF check: a refused form counts too.
+    retry_after = take_place()
+    if retry_after is not None:
+        return _sign_in_refused(retry_after)
     check_csrf()
     if not form.validate():
         return render_template("demos_login.html", form=form, back=back, undone=undone), 400
     try:
         account = authenticate(form.email.data, form.password.data)
     except AccountError as error:
+        if error.code == "busy":
+            give_back()  # no password was checked
         log.warning("sales.login refused code=%s remote=%s", error.code, request.remote_addr)
         form[error.field or "password"].errors = [error.message]
         headers = {"Retry-After": str(error.retry_after)} if error.retry_after else {}
         page = render_template("demos_login.html", form=form, back=back, undone=undone)
         return page, _STATUS.get(error.code, 401), headers
+    give_back()
     session.clear()  # a fresh session (and CSRF secret) after signing in
     session.permanent = True
     login_user(StudioUser(SignedIn(services().sessions.start(account.id), account)))

@@ -14,7 +14,7 @@ from flask_wtf import FlaskForm
 from wtforms import Field, Form, PasswordField, SelectField, StringField
 from wtforms.validators import InputRequired, ValidationError
 
-from .accounts import MAX_PASSWORD, ROLES, AccountError, check_email, check_name, check_password
+from .accounts import ROLES, AccountError, check_email, check_name, check_password
 
 
 def _rule(check: Callable[[str], str]) -> Callable[[Form, Field], None]:
@@ -35,12 +35,12 @@ class StudioForm(FlaskForm):
 
 
 class SignInForm(StudioForm):
+    """Only asks for both fields: what no account can have (a NUL, which PostgreSQL refuses in text; an
+    email or a password longer than any stored) is answered like a wrong password by `authenticate`
+    (webcall/auth.py), which every password check goes through, before anything reaches the database."""
+
     email = StringField("Email", [InputRequired("Enter your email address.")])
     password = PasswordField("Password", [InputRequired("Enter your password.")])
-
-    def validate_password(self, field: Field) -> None:
-        if len(field.data or "") > MAX_PASSWORD:
-            raise ValidationError("That email and password do not match.")
 
 
 class AddRepForm(StudioForm):

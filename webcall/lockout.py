@@ -7,8 +7,9 @@ throttled and locked exactly like a real one, so the answers tell nobody which e
 - At LOCK_AFTER failures in a row the email is locked for LOCK_MINUTES; every further failure
   locks it again. A successful sign-in or an admin's password reset clears the count.
 
-Per client IP the sign-in form has its own limit (webcall/ratelimit.py, Flask-Limiter). The counts
-live in the database, so every worker and instance sees the same ones.
+Per client IP the sign-in form has its own limit (webcall/sign_in_limit.py). The counts live in the
+database, so every worker and instance sees the same ones; a failure is added in one statement, so
+failures landing at the same moment all count.
 """
 
 from __future__ import annotations
@@ -17,7 +18,20 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Column, DateTime, Engine, Integer, String, Table, delete, insert, select, update
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    String,
+    Table,
+    case,
+    delete,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from .accounts import MAX_EMAIL, AccountError, normalize_email
@@ -90,27 +104,31 @@ class Lockout:
                 )
 
     def record_failure(self, email: str, now: datetime | None = None) -> Failures:
+        """Count one more failure for `email` (the first after a day of none starts again at 1). One
+        statement adds it to whatever is stored, so failures landing at the same moment all count: read,
+        then written back one higher, they overwrote each other."""
         now = now or datetime.now(UTC)
         key = _key(email)
-        state = self.get(email)
-        count = 1 if state is None or now - state.last_failed_at > FORGET_AFTER else state.count + 1
-        locked_until = now + timedelta(minutes=LOCK_MINUTES) if count >= LOCK_AFTER else None
-        values = {"count": count, "last_failed_at": now, "locked_until": locked_until}
-        if state is not None:
-            with self.engine.begin() as connection:
-                connection.execute(update(failures).where(failures.c.email == key).values(**values))
-            return Failures(count, now, locked_until)
-        try:
-            with self.engine.begin() as connection:
-                connection.execute(insert(failures).values(email=key, **values))
-        except IntegrityError:  # another request inserted it first: count on top of that one
-            with self.engine.begin() as connection:
-                connection.execute(
-                    update(failures)
-                    .where(failures.c.email == key)
-                    .values(count=failures.c.count + 1, last_failed_at=now)
-                )
-        return Failures(count, now, locked_until)
+        counted = case((failures.c.last_failed_at < now - FORGET_AFTER, 1), else_=failures.c.count + 1)
+        lock = now + timedelta(minutes=LOCK_MINUTES)
+        locked = case((counted >= LOCK_AFTER, literal(lock, failures.c.locked_until.type)), else_=None)
+        add_one = (
+            update(failures)
+            .where(failures.c.email == key)
+            .values(count=counted, last_failed_at=now, locked_until=locked)
+            .returning(failures.c.count, failures.c.locked_until)
+        )
+        with self.engine.begin() as connection:
+            row = connection.execute(add_one).first()
+        if row is None:
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(insert(failures).values(email=key, count=1, last_failed_at=now))
+                return Failures(1, now, None)
+            except IntegrityError:  # another request inserted it first: count on top of that one
+                with self.engine.begin() as connection:
+                    row = connection.execute(add_one).one()
+        return Failures(row.count, now, _aware(row.locked_until))
 
     def clear(self, email: str) -> None:
         with self.engine.begin() as connection:

@@ -20,6 +20,7 @@ from argon2 import PasswordHasher
 from flask import Flask
 from sqlalchemy import create_engine, make_url
 
+from tests.sign_in_races import failures_at_once
 from tests.starts import admins_demoting_each_other, at_once, open_together
 from webcall import accounts, create_app, schema
 from webcall.db import all_tables, engine_for
@@ -237,3 +238,58 @@ def test_the_csv_export_reads_every_call_in_chunks_on_postgresql(instances, monk
     # Newest second first; within a second, the later id first.
     seconds = [range(first, min(first + 3, 20)) for first in range(0, 20, 3)]
     assert ids == [f"e{n:02d}" for second in seconds for n in reversed(second)]
+
+
+# -- what strangers type at the sign-in page (PostgreSQL refuses a NUL in text) ----------------
+
+
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [
+        ("a\x00@x.example", "x"),  # a NUL: PostgreSQL refuses it in text; that was a 500
+        ("\x00", "x"),
+        ("a@x.example\x00", "x"),
+        ("a\x01b@x.example", "x"),
+        ("a" * 300 + "@x.example", "x"),  # longer than any account's email
+        (ADMIN_EMAIL, "pass\x00word"),  # a NUL in the password reaches only argon2
+    ],
+)
+def test_a_nul_or_other_odd_sign_in_input_is_a_wrong_password_not_a_500(instances, caplog, email, password):
+    app = instances[0]
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as served: an error is a 500 page, not an exception here
+    client = app.test_client()
+    token = CSRF.search(client.get("/demos/login").get_data(as_text=True)).group(1)
+    r = client.post("/demos/login", data={"email": email, "password": password, "csrf": token})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 401, html[:300]
+    assert 'id="password-error" role="alert">That email and password do not match.<' in html
+    assert "Traceback" not in caplog.text and "[parameters:" not in caplog.text
+    assert "\x00" not in caplog.text
+
+
+@pytest.mark.parametrize("field", ["email", "name"])
+def test_a_nul_on_the_admin_page_is_a_message_next_to_its_field_not_a_500(instances, field):
+    app = instances[0]
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    store = app.extensions["webcall"].accounts
+    store.set_role(store.by_email(ADMIN_EMAIL).id, "admin")  # the admins' race above leaves other admins
+    admin = signed_in(app)
+    before = len(store.all())
+    token = CSRF.search(admin.get("/demos/reps").get_data(as_text=True)).group(1)
+    data = {"email": "new-rep@example.com", "name": "New Rep", "password": PASSWORD, "role": "rep"}
+    data[field] = {"email": "new-\x00rep@example.com", "name": "New\x00Rep"}[field]
+    r = admin.post("/demos/reps", data={**data, "csrf": token})
+    assert r.status_code == 400, r.get_data(as_text=True)[:300]
+    assert f'id="add-{field}-error" role="alert">' in r.get_data(as_text=True)
+    assert len(store.all()) == before
+
+
+def test_failures_recorded_at_the_same_moment_on_two_instances_all_count(instances):
+    # Eight wrong passwords for one email at once, half on each instance: the count was read, then
+    # written back one higher, so failures landing together overwrote each other (an audit saw 6 of 16
+    # counted). Here every request reaches the table only once all of them have come that far.
+    lockouts = [app.extensions["webcall"].lockout for app in instances]
+    for attempt in range(2):
+        email = f"raced-{attempt}@example.com"
+        counted = failures_at_once(lockouts, email, 8)
+        assert counted == 9, (attempt, counted)  # one before, eight at once

@@ -102,6 +102,8 @@ def test_the_production_hasher_upgrades_a_weaker_hash_on_sign_in(engine):
         ("", PASSWORD, "rep", "email_missing", "email"),
         ("not-an-email", PASSWORD, "rep", "email_invalid", "email"),
         ("a@b.c" + "x" * 260, PASSWORD, "rep", "email_invalid", "email"),
+        ("a\x00b@example.com", PASSWORD, "rep", "email_invalid", "email"),  # PostgreSQL: a 500
+        ("ann@example.com\x1b", PASSWORD, "rep", "email_invalid", "email"),
         ("ann@example.com", "short", "rep", "password_too_short", "password"),
         ("ann@example.com", "x" * 201, "rep", "password_too_long", "password"),
         ("ann@example.com", PASSWORD, "owner", "role_invalid", "role"),
@@ -111,6 +113,15 @@ def test_bad_input_is_one_error_value_with_its_field(store, email, password, rol
     with pytest.raises(AccountError) as refused:
         store.add(email, password, role=role)
     assert (refused.value.code, refused.value.field) == (code, field) and refused.value.message
+    assert store.all() == []
+
+
+@pytest.mark.parametrize("name", ["Ann\x00", "Ann\x07 Smith", "\x9bAnn"])
+def test_a_name_with_a_control_character_is_refused(store, name):
+    # A NUL in text is refused by PostgreSQL (a 500 on the admin page); the others show as nothing.
+    with pytest.raises(AccountError) as refused:
+        store.add("ann@example.com", PASSWORD, name=name)
+    assert (refused.value.code, refused.value.field) == ("name_invalid", "name")
     assert store.all() == []
 
 
