@@ -36,8 +36,9 @@ from . import metrics
 from .accounts import users
 from .calllog import calls, links
 from .itellico_errors import UpstreamError
-from .notification_send import Failure, Notice, call_notice, host_of, post_webhook, send_email, test_notice
+from .notification_send import Failure, host_of, post_webhook, send_email
 from .notification_store import Delivery, add, claim, finish, get, get_prefs, postpone
+from .notification_text import Notice, call_notice, test_notice
 from .services import EXTENSION
 from .settings import Settings
 

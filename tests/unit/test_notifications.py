@@ -20,8 +20,8 @@ from sqlalchemy import select, update
 from tests.receivers import webhook_receiver
 from webcall import metrics, notify
 from webcall.formatting import quoted
-from webcall.notification_send import call_notice
 from webcall.notification_store import MAX_ATTEMPTS, backoff, deliveries, now
+from webcall.notification_text import call_notice
 from webcall.tasks import run_pending, task_queue
 
 from .conftest import REP_EMAIL, csrf, link_for, ready_account, sign_in

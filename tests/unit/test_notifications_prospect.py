@@ -15,7 +15,7 @@ import pytest
 from tests.receivers import webhook_receiver
 from webcall import notify
 from webcall.formatting import quoted
-from webcall.notification_send import call_notice
+from webcall.notification_text import call_notice
 
 from .conftest import REP_EMAIL, link_for, sign_in
 from .test_notifications import call_on_rep_link, end, notify_app, set_prefs, work
