@@ -36,7 +36,9 @@ from typing import TypeVar
 import limits
 from flask import Flask, Response, g, jsonify, request
 from flask_limiter import Limiter, RequestLimit
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisClusterException
+from redis.retry import Retry
 from werkzeug.exceptions import HTTPException
 
 from .errors import ApiError, ErrorCode
@@ -193,6 +195,22 @@ def counted_breach(limit: RequestLimit) -> int:
     return _retry_after(limit)
 
 
+# A Redis on the same network answers in about a millisecond.
+STORAGE_TIMEOUT_SECONDS = 1.0
+
+
+def _bounded_storage(uri: str) -> dict[str, object]:
+    bounded: dict[str, object] = {
+        "socket_connect_timeout": STORAGE_TIMEOUT_SECONDS,
+        "socket_timeout": STORAGE_TIMEOUT_SECONDS,
+        "retry": Retry(NoBackoff(), 0),
+    }
+    if uri.startswith("redis+sentinel"):
+        # `limits` hands the Sentinels themselves only `sentinel_kwargs` (by default none: no timeout).
+        return {**bounded, "sentinel_kwargs": dict(bounded)}
+    return bounded
+
+
 def init_app(app: Flask) -> None:
     settings = app.extensions[EXTENSION].settings
     app.config.setdefault("RATELIMIT_STORAGE_URI", settings.rate_limit_storage_uri)
@@ -200,9 +218,17 @@ def init_app(app: Flask) -> None:
     app.config.setdefault(
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", settings.rate_limit_storage_uri != "memory://"
     )
+    if settings.rate_limit_storage_uri != "memory://":
+        # A Redis that takes the connection and never answers is "down" only once a read times out:
+        # without a timeout each limited request waited for it (5-10 s, measured), with one it falls back
+        # to memory in STORAGE_TIMEOUT_SECONDS. No retries: a retry is one more timeout.
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", _bounded_storage(settings.rate_limit_storage_uri))
     # The one Limiter keeps its last `enabled` as the default for the next app: an app built with
     # RATELIMIT_ENABLED=False (a test) would leave every later app in the process unlimited.
     app.config.setdefault("RATELIMIT_ENABLED", True)
+    # Likewise its finding that the last app's storage was dead: the next app would limit in memory
+    # without ever trying its own (Flask-Limiter sets the flag in __init__ only).
+    limiter._storage_dead = False
     try:
         limiter.init_app(app)
     except RedisClusterException as error:
