@@ -4,7 +4,8 @@ the call log, notification settings), taken while the app and the worker run.
 Copying the file is not a backup: in WAL mode (webcall/db.py) the newest commits, at first even the
 tables, live in `<file>-wal` until a checkpoint, and a copy made during a write can be torn. SQLite's
 online backup reads one consistent snapshot while writers go on. The copy is checked (`PRAGMA
-integrity_check`) and appears under FILE only when whole; an existing FILE is never overwritten.
+integrity_check`) and appears under FILE only when whole; an existing FILE is never overwritten. It is
+made readable by its owner only (0600): it holds password hashes, sessions and the call log.
 A database with no studio account and no call is refused: it is almost surely not the app's (a
 mistyped WEBCALL_DATABASE_URL, or cron without the app's environment, where the app made a new empty
 one as it started), and its nightly backup would say "integrity ok" for ever.
@@ -24,6 +25,8 @@ from flask.cli import with_appcontext
 from .accounts import users
 from .calllog import calls
 from .services import services
+
+OWNER_ONLY = 0o600
 
 
 @click.command("backup")
@@ -68,6 +71,9 @@ def _copy(source: Path, partial: Path) -> tuple[int, tuple[int, int]]:
     """SQLite's online backup of `source` into `partial`, checked; returns its size in bytes and how
     many studio accounts and calls it holds."""
     partial.unlink(missing_ok=True)  # left by a backup that was killed
+    # SQLite makes a new database file 0644 (less the umask): world-readable. Made here first, owner-only,
+    # SQLite writes into it (an empty file is an empty database) and gives its journal the same mode.
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OWNER_ONLY))
     with closing(sqlite3.connect(source, timeout=30)) as src, closing(sqlite3.connect(partial)) as dst:
         src.backup(dst)
         problem = dst.execute("PRAGMA integrity_check").fetchone()[0]

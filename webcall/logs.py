@@ -109,7 +109,15 @@ def _access_log_request_id(record: logging.LogRecord) -> str | None:
 
 
 class TextFormatter(logging.Formatter):
-    """LOG_FORMAT, with ` request_id=…` after the message of a line logged while serving a request."""
+    """LOG_FORMAT, with ` request_id=…` after the message of a line logged while serving a request.
+
+    Times are UTC, ISO 8601 with a `Z` (`2026-05-04T09:12:03.418Z`), as in the JSON lines. The standard
+    library's local time carries no offset: with TZ=Asia/Kolkata a line read 21:45 at 16:15 UTC, next to
+    lines of other processes and the JSON ones in UTC (an operator's audit)."""
+
+    converter = time.gmtime
+    default_time_format = "%Y-%m-%dT%H:%M:%S"
+    default_msec_format = "%s.%03dZ"
 
     def __init__(self) -> None:
         super().__init__(LOG_FORMAT)

@@ -28,6 +28,7 @@ app; where tests build several, they share the Limiter: the last app built sets 
 from __future__ import annotations
 
 import ipaddress
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -43,6 +44,7 @@ from werkzeug.exceptions import HTTPException
 
 from .errors import ApiError, ErrorCode
 from .metrics import rate_limited
+from .redis_ping import storage_failure
 from .services import EXTENSION, services
 from .settings import SettingsError
 
@@ -58,6 +60,7 @@ SEND_TEST_LIMIT = "5/minute"
 _UPSTREAM_FLAG = "create_went_upstream"
 _LINK_FLAG = "create_signed_link"
 View = TypeVar("View", bound=Callable[..., object])
+log = logging.getLogger("webcall.ratelimit")
 
 
 def client_ip() -> str:
@@ -229,6 +232,9 @@ def init_app(app: Flask) -> None:
     # Likewise its finding that the last app's storage was dead: the next app would limit in memory
     # without ever trying its own (Flask-Limiter sets the flag in __init__ only).
     limiter._storage_dead = False
+    # And its storage options: init_app adds each app's to those it holds, so a Sentinel app's
+    # `sentinel_kwargs` reached the next app's plain Redis client (a TypeError at its first use).
+    limiter._storage_options = {}
     try:
         limiter.init_app(app)
     except RedisClusterException as error:
@@ -236,6 +242,26 @@ def init_app(app: Flask) -> None:
         # and then falls back to memory): one line, as for any setting the app cannot start with.
         problem = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise SettingsError("WEBCALL_RATE_LIMIT_STORAGE_URI", f"cannot be reached: {problem}") from None
+    if settings.rate_limit_storage_uri != "memory://":
+        _say_if_unreachable(settings.rate_limit_storage_uri)
+
+
+def _say_if_unreachable(uri: str) -> None:
+    """One PING at start. A plain redis:// storage connects only when first used and then falls back to
+    each process's memory without a word: with two gunicorn workers one address got 12 creates through a
+    10/minute limit (an operator's audit). Calls still work without it, so the app starts and says so;
+    the task worker, which cannot work without its Redis, refuses to (webcall/worker.py)."""
+    failure = storage_failure(uri, STORAGE_TIMEOUT_SECONDS)
+    if failure is None:
+        return
+    # The setting's name and the error's type, as /readyz logs it (webcall/health.py): never the URI, which
+    # may carry a password in its query as well as before the host.
+    log.warning(
+        "OPERATOR: cannot reach the rate-limit Redis of WEBCALL_RATE_LIMIT_STORAGE_URI (%s): calls still "
+        "work, but until it answers each process counts the rate limits in its own memory, so together "
+        "they allow more than WEBCALL_RATE_LIMIT_PER_IP",
+        type(failure).__name__,
+    )
 
 
 def limit_creates(view: View) -> View:

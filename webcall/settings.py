@@ -2,16 +2,21 @@
 
 Every setting the app has is a field of `Settings`, read by `from_env` through the check of each
 (webcall/setting_checks.py), and `.env.example` documents each one. A bad value raises
-`SettingsError` naming the variable, which `app.py` prints as one line before exiting.
+`SettingsError` naming the variable, which `app.py` prints as one line before exiting. `NAMES` lists
+every name read from the environment, also by gunicorn.conf.py; a name like ours that is not in it is a
+misspelling, said at start (`check_names`).
 """
 
 from __future__ import annotations
 
+import difflib
+import logging
 import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from . import logs
 from . import setting_checks as check
 from .setting_values import (
     EnvFileError,
@@ -32,6 +37,65 @@ DEFAULT_BASE_URL = "https://api.itellico.ai"
 DEFAULT_DATABASE_URL = "sqlite:///instance/webcall.sqlite3"
 # A bearer token shorter than this is guessable; `secrets.token_urlsafe(32)` makes a good one.
 MIN_METRICS_TOKEN = 16
+# Every WEBCALL_/ITELLICOAI_ name read from the environment: the settings below and gunicorn's
+# (webcall/serving.py); tests/unit/test_unknown_settings.py finds each name the code reads in here.
+NAMES = tuple(
+    """
+    ITELLICOAI_API_KEY ITELLICOAI_BASE_URL ITELLICOAI_ACCOUNT_ID ITELLICOAI_AGENT_ID
+    ITELLICOAI_CONNECT_TIMEOUT_SECONDS ITELLICOAI_TIMEOUT_SECONDS ITELLICOAI_WEBHOOK_SECRET
+    WEBCALL_ENV WEBCALL_SECRET_KEY WEBCALL_AGENT_JOIN_TIMEOUT_SECONDS WEBCALL_MAX_CALL_SECONDS
+    WEBCALL_ALLOWED_ORIGINS WEBCALL_RTC_NO_ICE_SERVERS WEBCALL_NODE_MODULES_DIR WEBCALL_ASSETS
+    WEBCALL_DEMOS_FILE WEBCALL_DATABASE_URL WEBCALL_SALES_ADMIN_EMAIL WEBCALL_SALES_PASSWORD
+    WEBCALL_PUBLIC_URL WEBCALL_RATE_LIMIT_PER_IP WEBCALL_RATE_LIMIT_PER_DEMO WEBCALL_RATE_LIMIT_STORAGE_URI
+    WEBCALL_TRUSTED_PROXY_HOPS WEBCALL_CSP_CONNECT_SRC WEBCALL_LOG_FORMAT WEBCALL_METRICS_TOKEN
+    WEBCALL_METRICS_ALLOW WEBCALL_WEBHOOK_SIGNATURE_HEADER WEBCALL_WEBHOOK_TIMESTAMP_HEADER
+    WEBCALL_WEBHOOK_TOLERANCE_SECONDS WEBCALL_WEBHOOK_MAX_BYTES WEBCALL_TASK_QUEUE_URL
+    WEBCALL_REFRESH_MINUTES WEBCALL_SMTP_HOST WEBCALL_SMTP_PORT WEBCALL_SMTP_FROM WEBCALL_SMTP_USER
+    WEBCALL_SMTP_PASSWORD WEBCALL_SMTP_STARTTLS WEBCALL_NOTIFY_SIGNING_SECRET
+    WEBCALL_NOTIFY_TIMEOUT_SECONDS WEBCALL_NOTIFY_ALLOW_PRIVATE_TARGETS
+    WEBCALL_THREADS WEBCALL_GRACEFUL_TIMEOUT WEBCALL_LOG_LEVEL
+    """.split()
+)
+
+
+# Names that look like one of ours, in any case (environment names are case-sensitive: a lower-case
+# one is not read either).
+OUR_PREFIXES = ("WEBCALL_", "ITELLICOAI_")
+log = logging.getLogger("webcall.settings")
+
+
+def check_names(env: Mapping[str, str], environment: str, log_format: str) -> None:
+    """A name in `env` like ours that is no setting is a misspelling the app would silently do without:
+    an operator's misspelt database URL name started production on a new, empty SQLite database, and a
+    misspelt metrics token name left /metrics off without a line. Each is named with the closest setting;
+    its value never (it may be a secret). An empty value is left out: empty means the default.
+
+    Production refuses to start, as it does for a bad value (one line): a typo there swaps the database
+    or turns a protection off, and is found only when someone misses the data. Development warns and
+    goes on, so that `make run` and the CLI keep working while `.env` is being edited."""
+    found = [
+        (name, difflib.get_close_matches(name.upper(), NAMES, n=1))
+        for name in sorted(env)
+        if name.upper().startswith(OUR_PREFIXES) and name not in NAMES and env[name].strip()
+    ]
+    said = [
+        (name, f"(did you mean {close[0]}?)" if close else "(.env.example lists them)")
+        for name, close in found
+    ]
+    if not said:
+        return
+    if environment == "production":
+        (name, hint), rest = said[0], said[1:]
+        also = "".join(f"; also {other} {other_hint}" for other, other_hint in rest)
+        raise SettingsError(
+            name,
+            f"is not a setting {hint}{also}. Production refuses names it does not know: correct or remove "
+            f"{'them' if rest else 'it'}",
+        )
+    # The app configures its logging only after reading its settings; these lines come first.
+    logs.configure(log_format=log_format)
+    for name, hint in said:
+        log.warning("%s is not a setting %s; it is ignored (production refuses to start with it)", name, hint)
 
 
 @dataclass(frozen=True)
@@ -113,6 +177,12 @@ class Settings:
             value = env.get(name, "").strip()
             return value or None
 
+        environment = get("WEBCALL_ENV") or "development"
+        if environment not in ("development", "production"):
+            raise SettingsError("WEBCALL_ENV", f"{environment!r} is not development or production")
+        log_format = check.log_format_of(get)
+        # Before any other check: a misspelt API key name is better said as itself than as a missing key.
+        check_names(env, environment, log_format)
         api_key = header_secret("ITELLICOAI_API_KEY", get("ITELLICOAI_API_KEY"))
         if api_key is None:
             raise SettingsError(
@@ -121,9 +191,6 @@ class Settings:
         agent_id = get("ITELLICOAI_AGENT_ID")
         if agent_id is None:
             raise SettingsError("ITELLICOAI_AGENT_ID", "is not set; it names the agent of the / page")
-        environment = get("WEBCALL_ENV") or "development"
-        if environment not in ("development", "production"):
-            raise SettingsError("WEBCALL_ENV", f"{environment!r} is not development or production")
         secret_key = get("WEBCALL_SECRET_KEY")
         if secret_key is not None and len(secret_key) < 16:
             raise SettingsError("WEBCALL_SECRET_KEY", "must be at least 16 characters")
@@ -138,7 +205,6 @@ class Settings:
         assets = get("WEBCALL_ASSETS") or ("built" if environment == "production" else "source")
         if assets not in ("built", "source"):
             raise SettingsError("WEBCALL_ASSETS", f"{assets!r} is not built or source")
-        log_format = check.log_format_of(get)
         metrics_token = header_secret("WEBCALL_METRICS_TOKEN", get("WEBCALL_METRICS_TOKEN"))
         if metrics_token is not None and len(metrics_token) < MIN_METRICS_TOKEN:
             raise SettingsError("WEBCALL_METRICS_TOKEN", f"must be at least {MIN_METRICS_TOKEN} characters")

@@ -4,8 +4,10 @@ what is still in its write-ahead log (WAL mode: the newest commits live in `-wal
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
+import stat
 import threading
 from pathlib import Path
 
@@ -142,3 +144,28 @@ def test_the_backup_says_what_it_holds(app, svc, tmp_path):
     result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "backup.sqlite3")])
     assert result.exit_code == 0, result.output
     assert "integrity ok; 1 studio account, 1 call)" in result.output
+
+
+def test_the_backup_file_is_readable_by_its_owner_only(app, tmp_path):
+    # It holds password hashes, sessions and the call log: it was made 0644, readable by every user.
+    old_umask = os.umask(0o022)  # the usual one, under which a plain new file is world-readable
+    try:
+        result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "backup.sqlite3")])
+    finally:
+        os.umask(old_umask)
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE((tmp_path / "backup.sqlite3").stat().st_mode) == 0o600
+
+
+def test_the_backup_is_owner_only_on_a_disk_without_hard_links(app, tmp_path, monkeypatch):
+    def refused(*_args: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr("webcall.backup_cli.os.link", refused)
+    old_umask = os.umask(0o022)
+    try:
+        result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "usb.sqlite3")])
+    finally:
+        os.umask(old_umask)
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE((tmp_path / "usb.sqlite3").stat().st_mode) == 0o600

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import io
 import logging
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
 
 import pytest
 
-from webcall import logs
+from webcall import ROOT, logs
 
 pytestmark = pytest.mark.unit
 
@@ -98,3 +102,28 @@ def test_a_failure_repeated_every_poll_is_logged_once_a_minute_with_a_count():
     clock["now"] = 61.0
     logger.error("Error reading from queue")
     assert kept[-1].getMessage() == "Error reading from queue (39 more like it in the last 61 s)"
+
+
+_LOG_ONE_LINE = """
+import logging, time
+from webcall import logs
+logs.configure()
+print(time.time(), flush=True)
+logging.getLogger("webcall.tz").warning("one line")
+"""
+
+
+def test_text_lines_carry_utc_times_whatever_the_machine_zone():
+    # An operator's audit: with TZ=Asia/Kolkata text lines read 21:45:31 while UTC was 16:15, next to
+    # Huey's lines in UTC and JSON lines in UTC. A time without its zone cannot be put next to others.
+    env = {**os.environ, "TZ": "Asia/Kolkata"}
+    result = subprocess.run(
+        [sys.executable, "-c", _LOG_ONE_LINE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    logged_at = float(result.stdout.strip())
+    (line,) = [line for line in result.stderr.splitlines() if line.endswith("WARNING webcall.tz one line")]
+    stamp = line.split(" ", 1)[0]
+    assert stamp.endswith("Z"), line
+    when = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    assert abs(when.timestamp() - logged_at) < 5, (line, datetime.fromtimestamp(logged_at, UTC))
