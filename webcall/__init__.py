@@ -126,6 +126,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         api,
         backup_cli,
         cli,
+        db_cli,
         demo_cli,
         embed,
         health,
@@ -164,6 +165,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     cli.demos.add_command(demo_cli.export_command)
     app.cli.add_command(cli.demos)
     app.cli.add_command(users_cli.users)
+    app.cli.add_command(db_cli.db)
     app.cli.add_command(backup_cli.backup_command)
     _register_error_pages(app)
     with app.app_context():  # after every blueprint: the studio's page names come from its routes

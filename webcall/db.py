@@ -58,14 +58,16 @@ TABLE_MODULES = (
 
 def open_database(url: str, root: Path) -> Engine:
     """An engine for `url` whose schema has been migrated to the newest revision."""
-    from . import schema  # the migrations' environment imports this module
+    from . import db_wait, schema  # the migrations' environment imports this module
 
     engine = engine_for(url, root)
+    db_wait.wait_for(engine)  # a server not up yet (booting with the app): waited for, a while
     try:
         schema.upgrade(engine)
     except (SQLAlchemyError, CommandError) as error:
+        problem = str(error.args[0]).strip().splitlines()[0]  # psycopg's run over two lines
         raise SettingsError(
-            "WEBCALL_DATABASE_URL", f"cannot migrate the schema: {type(error).__name__}: {error.args[0]}"
+            "WEBCALL_DATABASE_URL", f"cannot migrate the schema: {type(error).__name__}: {problem}"
         ) from None
     return engine
 
@@ -100,6 +102,12 @@ def engine_for(url: str, root: Path) -> Engine:
     except ArgumentError:
         raise SettingsError("WEBCALL_DATABASE_URL", f"{url!r} is not a database URL") from None
     kwargs: dict[str, Any] = {}
+    if parsed.get_backend_name() != "sqlite":
+        # A pooled connection outlives the server process it talks to: after a database restart (or
+        # a server that ends idle sessions) each one failed its next request with a 500. The pool
+        # now checks a connection as it hands it out (a round trip) and replaces a dead one
+        # (tests/e2e/test_database_start.py). SQLite's connections are to a file: nothing to check.
+        kwargs.update(pool_pre_ping=True)
     if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
         # Without one, a server that takes the TCP connection and then says nothing (stuck, or a
         # firewall that swallows packets) hangs the start, and later every request, for ever.

@@ -4,6 +4,7 @@ before the migrations keeps its call log, and the migrations build exactly what 
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,13 +12,16 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from click.testing import Result
+from flask import Flask
 from sqlalchemy import Engine, insert, inspect, select, text
 
 from tests.starts import open_together
+from webcall import create_app, schema
 from webcall import db as webcall_db
-from webcall import schema
 from webcall.calllog import CallLog, calls
 from webcall.db import all_tables, engine_for
+from webcall.settings import SettingsError
 
 pytestmark = pytest.mark.unit
 
@@ -143,3 +147,137 @@ def test_a_start_on_a_current_schema_takes_no_write_lock(tmp_path: Path, monkeyp
     finally:
         writer.rollback()
         writer.close()
+
+
+# -- a database a newer release migrated (a rolling upgrade's old instances, a rollback) ----------
+
+FUTURE = "0099_future"  # a revision this release does not know
+
+
+def newer_release(url: str, tmp_path: Path, *changes: str) -> None:
+    """What a later release's migrations leave: `changes` to the schema, and their revision."""
+    webcall_db.open_database(url, tmp_path)
+    with engine_for(url, tmp_path).begin() as db:
+        for change in changes:
+            db.exec_driver_sql(change)
+        db.exec_driver_sql(f"UPDATE alembic_version SET version_num = '{FUTURE}'")
+
+
+def test_a_database_a_newer_release_migrated_starts_with_one_warning(settings, tmp_path, caplog):
+    # Before: `cannot migrate the schema: CommandError: Can't locate revision identified by …`, exit 2:
+    # the previous release could not run beside the new one, nor be rolled back to.
+    url = f"sqlite:///{tmp_path}/newer.sqlite3"
+    newer_release(
+        url,
+        tmp_path,
+        "CREATE TABLE webcall_future (id INTEGER PRIMARY KEY, note TEXT NOT NULL)",
+        "ALTER TABLE webcall_calls ADD COLUMN region TEXT",
+        "ALTER TABLE webcall_calls ADD COLUMN tier INTEGER NOT NULL DEFAULT 0",
+    )
+    [head] = schema.heads()
+    with caplog.at_level("WARNING", logger="webcall.schema"):
+        app = create_app({"settings": replace(settings, database_url=url), "TESTING": True})
+    warnings = [r.getMessage() for r in caplog.records if r.name == "webcall.schema"]
+    assert warnings == [
+        f"OPERATOR: the database is at revision {FUTURE}, newer than this release's {head} (a newer release "
+        "migrated it): running on it; if this release is to stay, take the schema back with the newer "
+        f"release's `flask --app app db downgrade {head}`"
+    ]
+    log = app.extensions["webcall"].calllog
+    log.record(demo="acme", mode="text", outcome="created", call_id="c-old-code")  # inserts still work
+    assert [c.call_id for c in log.calls()] == ["c-old-code"]
+    with log.engine.connect() as db:
+        assert schema.current(db) == {FUTURE}  # left as the newer release made it
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ("ALTER TABLE webcall_calls ADD COLUMN tier INTEGER NOT NULL DEFAULT 0", None),
+        (
+            "ALTER TABLE webcall_calls ADD COLUMN region TEXT NOT NULL DEFAULT 'eu'",
+            None,
+        ),
+        ("DROP TABLE webcall_link_refusals", "table webcall_link_refusals is gone"),
+        ("ALTER TABLE webcall_calls DROP COLUMN mode", "column webcall_calls.mode is gone"),
+    ],
+)
+def test_what_a_newer_schema_may_have_changed(tmp_path, change, problem):
+    # Only what breaks this release's reads and writes stops its start; the rest it lives with.
+    url = f"sqlite:///{tmp_path}/newer.sqlite3"
+    newer_release(url, tmp_path, change)
+    if problem is None:
+        webcall_db.open_database(url, tmp_path)
+        return
+    with pytest.raises(SettingsError) as refused:
+        webcall_db.open_database(url, tmp_path)
+    [head] = schema.heads()
+    assert str(refused.value) == (
+        f"setting WEBCALL_DATABASE_URL: the database is at revision {FUTURE}, newer than this release's "
+        f"{head}, and this release cannot run on it: {problem}; run the newer release, or take the "
+        f"schema back with the newer release's `flask --app app db downgrade {head}`"
+    )
+
+
+def test_a_new_column_this_releases_inserts_leave_empty_stops_the_start(tmp_path):
+    # SQLite cannot add a NOT NULL column without a default to a table, but a newer release's batch
+    # migration can (it rebuilds the table): made here the same way, a new table in the old one's place.
+    url = f"sqlite:///{tmp_path}/newer.sqlite3"
+    webcall_db.open_database(url, tmp_path)
+    with engine_for(url, tmp_path).begin() as db:
+        db.exec_driver_sql("DROP TABLE webcall_link_refusals")
+        db.exec_driver_sql(
+            "CREATE TABLE webcall_link_refusals (link_id VARCHAR(32) PRIMARY KEY, opens INTEGER NOT NULL,"
+            " first_at DATETIME NOT NULL, last_at DATETIME NOT NULL, reason TEXT NOT NULL)"
+        )
+        db.exec_driver_sql(f"UPDATE alembic_version SET version_num = '{FUTURE}'")
+    with pytest.raises(
+        SettingsError, match=r"webcall_link_refusals\.reason needs a value this release does not give"
+    ):
+        webcall_db.open_database(url, tmp_path)
+
+
+def _db_command(app: Flask, *args: str) -> Result:
+    assert "db" in app.cli.commands, "create_app registers `flask db`"
+    return app.test_cli_runner().invoke(args=["db", *args])
+
+
+def test_the_downgrade_command_takes_the_schema_back_one_revision(settings, tmp_path):
+    url = f"sqlite:///{tmp_path}/down.sqlite3"
+    app = create_app({"settings": replace(settings, database_url=url), "TESTING": True})
+    [head] = schema.heads()
+    current = _db_command(app, "current")
+    assert current.exit_code == 0, current.output
+    previous = current.output.split("the one before: ")[1].rstrip(")\n")
+    assert current.output == f"database: {head}\nthis release: {head} (the one before: {previous})\n"
+
+    result = _db_command(app, "downgrade", previous)
+
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == f"database: {head} -> {previous}"
+    engine = engine_for(url, tmp_path)
+    with engine.connect() as db:
+        assert schema.current(db) == {previous}
+        assert "webcall_link_refusals" not in inspect(db).get_table_names()  # 0008's table
+    webcall_db.open_database(url, tmp_path)  # this release's next start migrates it forward again
+    with engine.connect() as db:
+        assert schema.current(db) == {head}
+
+
+def test_the_downgrade_command_refuses_what_it_cannot_do(settings, tmp_path):
+    url = f"sqlite:///{tmp_path}/down.sqlite3"
+    newer_release(url, tmp_path)
+    app = create_app({"settings": replace(settings, database_url=url), "TESTING": True})
+    result = _db_command(app, "downgrade", "0007_notify_analysis")
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: the database is at {FUTURE}, which this release does not know: run the downgrade with the "
+        "release that migrated it\n"
+    )
+    with engine_for(url, tmp_path).begin() as db:
+        db.exec_driver_sql(f"UPDATE alembic_version SET version_num = '{schema.heads().pop()}'")
+    result = _db_command(app, "downgrade", "0042_nothing")
+    assert (result.exit_code, result.output) == (
+        1,
+        "Error: no revision '0042_nothing' in this release (`db current` names them)\n",
+    )

@@ -1,0 +1,87 @@
+"""`flask --app app db …`: the database's schema revision, for upgrades and rollbacks.
+
+flask --app app db current               the database's revision and this release's newest
+flask --app app db upgrade               migrate to this release's newest (every start does it too)
+flask --app app db downgrade REVISION    take the schema back to REVISION, e.g. the previous release's
+
+A downgrade drops what the later migrations added (their tables, with their rows): back up first
+(docs/operations.md#backups). Only the release that made a revision knows how to undo it, so run the
+downgrade with the newer release, then start the older one (docs/deployment.md#upgrades-and-rollback).
+Every `flask --app app` command builds the app, and building it migrates: the newer release's
+commands after a downgrade take the schema forward again.
+"""
+
+from __future__ import annotations
+
+import click
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from flask.cli import AppGroup
+from sqlalchemy.exc import SQLAlchemyError
+
+from . import schema
+from .cli_params import TEXT
+from .services import services
+
+db = AppGroup("db", help="The database's schema: its revision, upgrade, downgrade.")
+
+
+def _names(revisions: set[str]) -> str:
+    return ", ".join(sorted(revisions)) or "none"
+
+
+def _previous() -> str:
+    """The revisions this release's heads were made on: the previous release's newest, usually."""
+    scripts = ScriptDirectory.from_config(schema.config())
+    before: set[str] = set()
+    for head in schema.heads():
+        down = scripts.get_revision(head).down_revision  # one revision, several (a merge) or none
+        before.update([down] if isinstance(down, str) else down or ())
+    return _names(before)
+
+
+@db.command("current")
+def current_command() -> None:
+    """Print the database's revision and this release's newest."""
+    with services().calllog.engine.connect() as connection:
+        at = schema.current(connection)
+    click.echo(f"database: {_names(at)}")
+    click.echo(f"this release: {_names(schema.heads())} (the one before: {_previous()})")
+
+
+@db.command("upgrade")
+def upgrade_command() -> None:
+    """Migrate the schema to this release's newest revision (every start does it too)."""
+    engine = services().calllog.engine
+    schema.upgrade(engine)  # the app's start has already done it; this says where it stands
+    with engine.connect() as connection:
+        click.echo(f"database: {_names(schema.current(connection))}")
+
+
+@db.command("downgrade")
+@click.argument("revision", type=TEXT)
+def downgrade_command(revision: str) -> None:
+    """Take the schema back to REVISION, dropping what the later migrations added."""
+    engine = services().calllog.engine
+    with engine.connect() as connection:
+        unknown = schema.current(connection) - schema.known()
+    if unknown:
+        raise click.ClickException(
+            f"the database is at {_names(unknown)}, which this release does not know: run the downgrade "
+            "with the release that migrated it"
+        )
+    if revision not in schema.known():
+        raise click.ClickException(f"no revision {revision!r} in this release (`db current` names them)")
+    try:
+        before, after = schema.downgrade(engine, revision)
+    except (CommandError, SQLAlchemyError) as error:
+        raise click.ClickException(
+            f"the downgrade failed, nothing changed: {str(error).splitlines()[0]}"
+        ) from None
+    if before == after:
+        click.echo(f"database: {_names(after)} (nothing to take back)")
+        return
+    click.echo(f"database: {_names(before)} -> {_names(after)}")
+    click.echo(
+        "start the release whose newest revision that is; this release's start migrates it forward again"
+    )
