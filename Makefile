@@ -1,5 +1,5 @@
 # The two commands: `make run` (the app; the local sandbox when no API key is set) and `make test`.
-.PHONY: run serve link test setup assets lint unit e2e bench
+.PHONY: run serve link test setup serve-setup assets lint unit e2e bench
 
 PY := .venv/bin/python
 
@@ -17,20 +17,21 @@ run: setup
 	$(PY) -m webcall.devserver
 
 # Production serving under gunicorn (gunicorn.conf.py) with the task worker (webcall/worker.py) next
-# to it, stopped with it; `make serve SANDBOX=1` puts the sandbox behind it. Under systemd the worker
-# is a unit of its own (docs/deployment.md).
+# to it, supervised together by scripts/serve.sh: either one exiting stops the other and `make serve`
+# exits non-zero. It installs only what serving needs (`serve-setup`: no Debian packages, no Go builds);
+# `make serve SANDBOX=1` puts the sandbox behind it and so needs the full `setup`. Under systemd the
+# worker is a unit of its own (docs/deployment.md).
 # WEB_CONCURRENCY is read by gunicorn itself at import, before gunicorn.conf.py can check it: check the
 # serving settings first (one line for a bad one), and take an empty one as the default, as the others.
 SERVING_CHECK = $(PY) -m webcall.serving || exit 2; if [ -z "$$WEB_CONCURRENCY" ]; then unset WEB_CONCURRENCY; fi;
 
-serve: setup
 ifeq ($(SANDBOX),1)
+serve: setup
 	@$(SERVING_CHECK) $(SHARED_METRICS_DIR) trap 'rm -rf "$$made"' EXIT; \
 	$(PY) -m webcall.devserver --gunicorn
 else
-	@$(SERVING_CHECK) $(SHARED_METRICS_DIR) $(PY) -m webcall.worker & worker=$$!; \
-	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker; rm -rf "$$made"' EXIT; \
-	$(PY) -m gunicorn -c gunicorn.conf.py app:app
+serve: serve-setup
+	@PY=$(PY) exec bash scripts/serve.sh
 endif
 
 # A share link for a demo, signed with the local key: make link DEMO=alpenblick ARGS="--var name=Maria"
@@ -55,6 +56,11 @@ bench: setup
 
 setup:
 	@bash scripts/setup.sh
+
+# What `make serve` needs on a production host: the app's Python packages, the npm packages and the
+# built browser assets (scripts/setup.sh --serve).
+serve-setup:
+	@bash scripts/setup.sh --serve
 
 # The minified browser assets in build/web/ (setup builds them when stale; this always rebuilds).
 assets:

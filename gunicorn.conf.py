@@ -15,7 +15,7 @@ import tempfile
 # this file) and be empty at start, so each server start gets a fresh one, removed at exit. One set
 # in the environment is used as it is and kept: an operator's (empty when the app and its task worker
 # start, e.g. systemd's RuntimeDirectory=, docs/operations.md) or the one `make serve` makes for
-# gunicorn and the task worker together (webcall-shared-metrics-…, the Makefile removes it), where
+# gunicorn and the task worker together (webcall-shared-metrics-…, scripts/serve.sh removes it), where
 # the worker's files are already there. A configuration reload (SIGHUP) keeps the directory: the
 # variable is set by then. Ours is removed when the master exits, however it exits (a stop, a bad
 # setting here, an app that cannot start while it is preloaded), and not when a worker does: forked

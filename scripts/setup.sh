@@ -1,8 +1,19 @@
 #!/usr/bin/env bash
 # Installs everything `make run` and `make test` need. Safe to run again: each step checks first
 # and skips what is already in place. Needs root (or sudo) only for the Debian packages.
+#
+# `--serve` (`make serve`): only what serving needs on a production host: the app's Python packages
+# (no sandbox or test tools), the npm packages and the built browser assets the app serves
+# (node_modules/livekit-client, build/web/). No Debian packages and no Go builds: those are the
+# sandbox's and the tests' (chromium, espeak-ng, livekit-server, toxiproxy, …).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+SERVE_ONLY=0
+case "${1:-}" in
+  "") ;;
+  --serve) SERVE_ONLY=1 ;;
+  *) echo "usage: $0 [--serve]" >&2; exit 2 ;;
+esac
 
 LIVEKIT_VERSION="1.13.5"          # pinned; see ../shared/reference/livekit.md §2.1
 BIN_DIR=".cache/bin"
@@ -18,9 +29,9 @@ command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
 step() { printf '\n==> %s\n' "$*"; }
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 
-# 1. Debian packages.
+# 1. Debian packages (not for --serve).
 missing=()
-for pkg in "${APT_PACKAGES[@]}"; do have_pkg "$pkg" || missing+=("$pkg"); done
+((SERVE_ONLY)) || for pkg in "${APT_PACKAGES[@]}"; do have_pkg "$pkg" || missing+=("$pkg"); done
 if ((${#missing[@]})); then
   step "Installing Debian packages: ${missing[*]} (first time: about 1-3 minutes)"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -28,9 +39,19 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# 2. Python virtual environment with the app, sandbox and test packages (pinned in pyproject.toml).
-stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
-if [ ! -f "$stamp" ]; then
+# 2. Python virtual environment with the app, sandbox and test packages (pinned in pyproject.toml);
+#    --serve: the app's packages only (its own stamp; the full install covers it too).
+hash="$(sha256sum pyproject.toml | cut -c1-16)"
+stamp=".venv/.installed-$hash"
+if ((SERVE_ONLY)); then
+  if [ ! -f "$stamp" ] && [ ! -f ".venv/.installed-app-$hash" ]; then
+    step "Installing the app's Python packages into .venv (first time: up to a minute)"
+    [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+    .venv/bin/python -m pip install -q --upgrade pip
+    .venv/bin/python -m pip install -q -e .
+    rm -f .venv/.installed-app-*; touch ".venv/.installed-app-$hash"
+  fi
+elif [ ! -f "$stamp" ]; then
   step "Installing Python packages into .venv (first time: about 1 minute)"
   [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
   .venv/bin/python -m pip install -q --upgrade pip
@@ -52,6 +73,9 @@ if ! node scripts/build-assets.mjs --check; then
   step "Building minified browser assets into build/web/ with esbuild (a few seconds)"
   node scripts/build-assets.mjs
 fi
+
+# The rest is the sandbox's and the tests': not needed to serve.
+((SERVE_ONLY)) && exit 0
 
 # 4. livekit-server, built from source through the Go module proxy (no prebuilt downloads here).
 if [ "$("$BIN_DIR/server" --version 2>/dev/null | awk '{print $NF}')" != "$LIVEKIT_VERSION" ]; then

@@ -5,7 +5,9 @@ It builds the app from the same settings as the web process (same database, same
 every stored-but-unapplied event once at start (what a killed worker left), then runs Huey's
 consumer with a few threads. `make run` and `make serve` start it next to the app; under systemd it
 is a unit of its own (docs/deployment.md). SIGINT stops it gracefully, SIGTERM at once: either way
-an event whose transaction did not commit is applied by the next worker.
+an event whose transaction did not commit is applied by the next worker. SIGHUP restarts it: the
+running tasks finish, then the process starts again in place (same pid, command line, folder and
+starting environment), so it runs the code and `.env` that are on disk now.
 
 Its metrics (notification attempts, the fallback's upstream requests and call-log writes) reach the
 app's /metrics through the PROMETHEUS_MULTIPROC_DIR it shares with the app (webcall/metrics.py):
@@ -18,7 +20,9 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+from types import FrameType
 
 from huey import Huey
 from huey.consumer import Consumer
@@ -31,6 +35,9 @@ from .tasks import task_queue
 
 
 def main() -> int:
+    # What a restart (SIGHUP) starts with again: before `.env` and the defaults below are added to it,
+    # so that a changed `.env` is read as at a first start (set variables win over it).
+    started_env = dict(os.environ)
     # As gunicorn: `make serve` and a systemd unit start it without WEBCALL_ENV.
     default_environment("production")
     try:
@@ -63,6 +70,8 @@ def main() -> int:
         tasks.run()
     finally:
         metrics.process_exited(os.getpid())  # `make run` does it too once reaped, in case this was killed
+    if tasks.hung_up:
+        _start_again(started_env)
     return 0
 
 
@@ -73,9 +82,34 @@ def main() -> int:
 THREADS = 8
 
 
-def consumer(huey: Huey) -> Consumer:
+class WorkerConsumer(Consumer):
+    """Huey's consumer, except what follows its stop on SIGHUP. Huey stops gracefully and then re-execs
+    `sys.executable *sys.argv`; for `python -m webcall.worker` argv[0] is this file's path, run as a
+    plain script, whose relative imports fail: the worker died on the first SIGHUP ("attempted relative
+    import with no known parent package", an operator's audit). It still stops as Huey does; main()
+    then starts the worker again with the command line it was started with."""
+
+    hung_up = False
+
+    def _handle_signal(self, signum: int, frame: FrameType | None) -> None:
+        super()._handle_signal(signum, frame)
+        # The last signal decides: a SIGINT or SIGTERM while the tasks finish after a SIGHUP stops it.
+        self.hung_up = signum == signal.SIGHUP
+        self._restart = False  # not Huey's re-exec: _start_again's, once the tasks have finished
+
+
+def consumer(huey: Huey) -> WorkerConsumer:
     """Huey's consumer as this worker runs it (tests run the same one)."""
-    return huey.create_consumer(workers=THREADS, worker_type="thread", periodic=True)
+    return WorkerConsumer(huey, workers=THREADS, worker_type="thread", periodic=True)
+
+
+def _start_again(env: dict[str, str]) -> None:
+    """Replace this process with a fresh worker: the same interpreter, options and arguments
+    (`-m webcall.worker …`, sys.orig_argv), the same folder (exec keeps it) and environment it started
+    with. The pid stays, so a supervisor (`make serve`, systemd) sees no exit."""
+    print("itellico web-call worker: SIGHUP, starting again", flush=True)
+    sys.stderr.flush()
+    os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], env)
 
 
 def _refuse(problem: object) -> int:

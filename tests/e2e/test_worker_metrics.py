@@ -1,10 +1,11 @@
 """The task worker's counters in the scrape an operator already does: the real launchers (`make serve`:
-the worker and gunicorn with 2 workers; `make run`: the dev server and the worker) started through the
-Makefile, a signed `conversation.ended` for a call on a rep's link posted to the app, the real worker
-(`python -m webcall.worker`) sending the rep's webhook to a local receiver, and then the app's
-`/metrics` scraped over HTTP with the bearer token shows `webcall_notifications_total{channel="webhook",
-outcome="sent"} 1.0`, counted by the worker, whichever web process answers. One Ctrl-C (SIGINT to the
-process group) stops everything and removes the metrics directory the Makefile made for both.
+the worker and gunicorn with 2 workers, scripts/serve.sh; `make run`: the dev server and the worker)
+started through the Makefile, a signed `conversation.ended` for a call on a rep's link posted to the
+app, the real worker (`python -m webcall.worker`) sending the rep's webhook to a local receiver, and
+then the app's `/metrics` scraped over HTTP with the bearer token shows
+`webcall_notifications_total{channel="webhook", outcome="sent"} 1.0`, counted by the worker, whichever
+web process answers. One Ctrl-C (SIGINT to the process group) stops everything and removes the metrics
+directory the Makefile made for both.
 
 No sandbox (an API key is set; itellico is never asked), no browser: a few seconds per launcher."""
 
@@ -116,7 +117,7 @@ def test_the_workers_notification_counter_reaches_the_apps_scrape(tmp_path: Path
         )
         with log.open("wb") as out:
             make = subprocess.Popen(
-                ["make", "-s", "-o", "setup", target],
+                ["make", "-s", "-o", "setup", "-o", "serve-setup", target],
                 cwd=ROOT,
                 env=env,
                 stdout=out,
