@@ -2,7 +2,8 @@
 
 Every label value comes from a fixed set, never from a request: demos are the configured demo slugs
 (anything else is "unknown"), outcomes are "created" or an `ErrorCode`, upstream operations are the
-client's method names, rate-limit scopes are the five the app attaches. No call id, IP or text.
+client's method names, rate-limit scopes are those the app attaches (RATE_LIMIT_SCOPES). No call id,
+IP or text.
 
 With PROMETHEUS_MULTIPROC_DIR set before prometheus_client is imported, each process writes its
 samples to files there and a scrape, whichever process answers it, adds them all up

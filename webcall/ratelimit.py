@@ -11,7 +11,7 @@ through `limit_creates` and `limit_summaries` below).
   prospect out. Spend stays bounded: the pool plus one client's budget for each link reps made.
 - The call summary, per call and per client IP: every read with a handle is an itellico GET, and
   handles pile up (one per create), so per call alone one address reached hundreds a minute.
-- Sign-in at the sales index, per client IP (only POSTs count): SIGN_IN_LIMIT, held by
+- Sign-in (`POST /demos/login`), per client IP (only POSTs count): SIGN_IN_LIMIT, held by
   webcall/sign_in_limit.py in this limiter's storage (counted as each POST arrives, not by a decorator).
 - A rep's test notifications, per rep.
 
