@@ -34,6 +34,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.dml import Update
 
 from .accounts import users
 from .db import metadata, now
@@ -164,14 +165,9 @@ def claim(engine: Engine, delivery_id: int, lease: timedelta) -> Delivery | None
     moment = now()
     with engine.begin() as db:
         taken = db.execute(
-            update(deliveries)
-            .where(
-                deliveries.c.id == delivery_id,
-                deliveries.c.status == "pending",
-                deliveries.c.next_attempt_at <= moment,
-                or_(deliveries.c.claimed_until.is_(None), deliveries.c.claimed_until < moment),
+            _up_for_an_attempt(delivery_id, moment).values(
+                attempts=deliveries.c.attempts + 1, claimed_until=moment + lease
             )
-            .values(attempts=deliveries.c.attempts + 1, claimed_until=moment + lease)
         ).rowcount
         if taken != 1:
             return None
@@ -183,19 +179,18 @@ def postpone(engine: Engine, delivery_id: int, delay: timedelta) -> bool:
     busy, webcall/notify.py); False when it was not ours to move (sent, failed, not due, claimed)."""
     moment = now()
     with engine.begin() as db:
-        return (
-            db.execute(
-                update(deliveries)
-                .where(
-                    deliveries.c.id == delivery_id,
-                    deliveries.c.status == "pending",
-                    deliveries.c.next_attempt_at <= moment,
-                    or_(deliveries.c.claimed_until.is_(None), deliveries.c.claimed_until < moment),
-                )
-                .values(next_attempt_at=moment + delay)
-            ).rowcount
-            == 1
-        )
+        moved = db.execute(_up_for_an_attempt(delivery_id, moment).values(next_attempt_at=moment + delay))
+        return moved.rowcount == 1
+
+
+def _up_for_an_attempt(delivery_id: int, moment: datetime) -> Update:
+    """An update of the row if it is pending, due and not claimed at `moment` (claim and postpone)."""
+    return update(deliveries).where(
+        deliveries.c.id == delivery_id,
+        deliveries.c.status == "pending",
+        deliveries.c.next_attempt_at <= moment,
+        or_(deliveries.c.claimed_until.is_(None), deliveries.c.claimed_until < moment),
+    )
 
 
 def backoff(attempts: int) -> timedelta:
