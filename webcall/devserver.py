@@ -22,6 +22,8 @@ import secrets
 import signal
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
 from types import FrameType
 from typing import TYPE_CHECKING
 
@@ -163,6 +165,32 @@ def _start_worker() -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "webcall.worker"], cwd=ROOT, env=env)
 
 
+class _WorkerWatch:
+    """A task worker that exits while the app serves (killed, crashed) stops the app too, with one line,
+    as `make serve` does (scripts/serve.sh): the app served on alone, taking itellico's webhooks that
+    nothing applied. A SIGHUP restarts the worker in place (webcall/worker.py): no exit, nothing to do."""
+
+    def __init__(self, worker: subprocess.Popen[bytes], stop_app: Callable[[], None]) -> None:
+        self.worker = worker
+        self.died = False
+        self._stopping = threading.Event()
+        self._stop_app = stop_app
+        threading.Thread(target=self._watch, name="worker-watch", daemon=True).start()
+
+    def _watch(self) -> None:
+        status = self.worker.wait()
+        if self._stopping.is_set():
+            return
+        self.died = True
+        print(f"\nthe task worker exited (status {status}); stopping the app", file=sys.stderr, flush=True)
+        self._stop_app()
+
+    def stop(self) -> None:
+        """Stop the worker as the app stops (not a death)."""
+        self._stopping.set()
+        _stop_worker(self.worker)
+
+
 def _stop_worker(worker: subprocess.Popen[bytes]) -> None:
     # SIGTERM stops Huey's consumer at once; an event it was applying rolls back and is swept next start.
     if worker.poll() is None:
@@ -186,7 +214,7 @@ def _serve(port: int, stack: SandboxStack | None) -> int:
         except OSError as error:
             print(cannot_start(f"port {port} (PORT): {error.strerror}"), file=sys.stderr)
             return 2
-        worker = _start_worker()
+        watch = _WorkerWatch(_start_worker(), server.shutdown)
         mode = "sandbox" if stack else f"itellico API at {app.extensions['webcall'].settings.base_url}"
         print(f"\n  itellico web-call ({mode}) is running at http://127.0.0.1:{port}/  (Ctrl-C stops it)")
         demos = [d.slug for d in app.extensions["webcall"].demos if d.slug != "default"]
@@ -203,11 +231,11 @@ def _serve(port: int, stack: SandboxStack | None) -> int:
             print("\nStopping…")
         finally:
             server.server_close()
-            _stop_worker(worker)
+            watch.stop()
     finally:
         if stack is not None:
             stack.stop()
-    return 0
+    return 1 if watch.died else 0
 
 
 def _ready_admin() -> None:
@@ -240,17 +268,18 @@ def _gunicorn(stack: SandboxStack | None) -> int:
         if stack is not None:
             stack.stop()
         return 2
-    worker = _start_worker()
     process = subprocess.Popen(command, cwd=ROOT)
+    watch = _WorkerWatch(_start_worker(), process.terminate)
     try:
-        return process.wait()
+        status = process.wait()
     except KeyboardInterrupt:
         process.terminate()
-        return process.wait()
+        status = process.wait()
     finally:
-        _stop_worker(worker)
+        watch.stop()
         if stack is not None:
             stack.stop()
+    return 1 if watch.died else status
 
 
 if __name__ == "__main__":

@@ -133,3 +133,43 @@ def test_a_taken_port_is_named_in_one_clear_line():
     assert "Traceback" not in result.stderr
     taken_port = ports["LIVEKIT_PORT"]
     assert f"port {taken_port}/TCP on 127.0.0.1 is already in use; set LIVEKIT_PORT" in result.stderr
+
+
+def test_a_task_worker_that_dies_stops_the_launcher_with_one_line():
+    """As `make serve` does (scripts/serve.sh): a dead worker left the app serving alone, taking
+    itellico's webhooks that nothing applied and rep notifications that nothing sent."""
+    ports = _ports()
+    env = _launcher_env(**ports)
+    # Against an API (nothing listens there: no create is made), so no sandbox to start and stop.
+    env.update(
+        ITELLICOAI_API_KEY="devserver-test-key",
+        ITELLICOAI_AGENT_ID="3f7c2b1e-8a4d-4c6b-9e2f-1a5d7c9b0e41",
+        ITELLICOAI_BASE_URL="http://127.0.0.1:9",
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "webcall.devserver"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert process.stdout is not None
+        banner = ""
+        for line in process.stdout:  # ends when the launcher says it runs, or dies
+            banner += line
+            if "is running at" in line:
+                break
+        assert "is running at" in banner, banner
+        (worker,) = [p for p in _children(process.pid) if b"webcall.worker" in _cmdline(p)]
+        os.kill(worker, signal.SIGKILL)
+        assert process.wait(timeout=30) != 0
+        output = process.stdout.read()
+        assert "the task worker exited" in output, output
+        assert "Traceback" not in output, output
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
