@@ -118,6 +118,7 @@ WEBHOOK_OUTCOMES = (
     "malformed",
     "too_large",
     "unqueued",
+    "store_failed",
 )
 NOTIFICATIONS = Counter(
     "webcall_notifications",

@@ -87,7 +87,7 @@ def receive() -> tuple[Response, int]:
     except SQLAlchemyError as error:
         # Not stored: a 5xx makes itellico deliver it again later.
         log.error("webhook.store failed: %s", type(error).__name__)
-        abort(503)
+        return _answer("store_failed", 503)
     if not fresh:
         return _answer("duplicate", 200)
     if not tasks.task_queue(current_app).enqueue_event(event.event_id):
