@@ -3,8 +3,10 @@ outgoing webhook URL, e.g. Slack's; an email to their account's address), whethe
 analysis of it is ready (a second message; ticked until they untick it), and may send a test.
 
 The URL is checked on save (http/https, a host, no `user:password@`, at most MAX_URL characters; with
-private targets refused, no loopback/private literal address or `localhost`); a refused URL re-renders
-the form with the message next to the field and what was typed kept. The real SSRF check is at send
+private targets refused, no loopback/private literal address or `localhost`; in production no plain
+http:// but to an internal address, webcall/notification_send.py `plain_http_refused`); a refused URL
+re-renders the form with the message next to the field and what was typed kept, and a saved URL the
+rules now refuse (saved before them) shows the message when the page opens. The real SSRF check is at send
 time (webcall/notification_send.py), since a name may resolve anywhere later. The test is queued like
 any notification (webcall/tasks.py): the page never waits for a receiver.
 """
@@ -35,11 +37,12 @@ from . import tasks
 from .auth import register_off_handler, rep_required
 from .demo_page import private_headers
 from .forms import StudioForm
-from .notification_send import ascii_url, host_of, shown_target
+from .notification_send import IPAddress, ascii_url, host_of, plain_http_refused, shown_target
 from .notification_store import MAX_URL, Prefs, add, get_prefs, latest, save_prefs
 from .notify import email_on
 from .ratelimit import SEND_TEST_LIMIT, client_ip, counted_breach, limiter
 from .services import services
+from .settings import Settings
 
 bp = Blueprint("notifications", __name__)
 log = logging.getLogger("webcall.notifications")
@@ -47,7 +50,13 @@ bp.after_request(private_headers)  # the page shows the rep's webhook URL, a sec
 register_off_handler(bp)
 
 
-def check_webhook_url(raw: str, allow_private: bool) -> str | None:
+PLAIN_HTTP = (
+    "Use an https:// URL: over plain http:// anyone on the way could read the call's details. "
+    "Slack's and most receivers' addresses start with https://."
+)
+
+
+def check_webhook_url(raw: str, settings: Settings) -> str | None:
     """The URL as stored (None: no webhook), or ValueError with the message the rep sees. A host name in
     other scripts (or fullwidth letters) is stored in its ASCII (IDNA) form, as a browser sends it."""
     url = raw.strip()
@@ -70,23 +79,28 @@ def check_webhook_url(raw: str, allow_private: bool) -> str | None:
     if ascii_form is None:
         raise ValueError("That is not a URL.")
     url, host = ascii_form, urlsplit(ascii_form).hostname or host
-    if not allow_private and _private(host):
+    address = _literal(host)
+    if not settings.notify_allow_private_targets and address is not None and not address.is_global:
         raise ValueError("That address is on a private network or this server; use a public address.")
+    if parts.scheme == "http" and plain_http_refused(settings, address):
+        raise ValueError(PLAIN_HTTP)
     return url
 
 
-def _private(host: str) -> bool:
+def _literal(host: str) -> IPAddress | None:
+    """The address a host names literally (`localhost` as loopback), or None for a name: that one is
+    checked when sending, against every address it resolves to."""
     host = host.rstrip(".")
     if host == "localhost" or host.endswith(".localhost"):
-        return True
+        return ipaddress.ip_address("127.0.0.1")
     try:
-        return not ipaddress.ip_address(host).is_global
+        return ipaddress.ip_address(host)
     except ValueError:
         pass
     try:  # the forms the resolver also takes: 127.1, 2130706433, 0x7f000001, 0
-        return not ipaddress.ip_address(socket.inet_aton(host)).is_global
+        return ipaddress.ip_address(socket.inet_aton(host))
     except OSError:
-        return False  # a name: checked when sending, against every address it resolves to
+        return None
 
 
 class PrefsForm(StudioForm):
@@ -96,7 +110,7 @@ class PrefsForm(StudioForm):
 
     def validate_webhook_url(self, field: Field) -> None:
         try:
-            field.data = check_webhook_url(field.data or "", services().settings.notify_allow_private_targets)
+            field.data = check_webhook_url(field.data or "", services().settings)
         except ValueError as error:
             raise ValidationError(str(error)) from None
 
@@ -122,7 +136,15 @@ def _page(form: Form, status: int = 200) -> tuple[str, int]:
 @bp.get("/demos/notifications")
 @rep_required
 def preferences() -> tuple[str, int]:
-    return _page(PrefsForm(formdata=None, data=_saved(current_user.account.id)))
+    form = PrefsForm(formdata=None, data=_saved(current_user.account.id))
+    if form.webhook_url.data:
+        # Saved before a rule that now refuses it (a plain http:// URL in production): its deliveries
+        # fail, and the rep is told here, next to the field, not only in Latest deliveries.
+        try:
+            check_webhook_url(form.webhook_url.data, services().settings)
+        except ValueError as error:
+            form.webhook_url.errors = [str(error)]
+    return _page(form)
 
 
 def _saved(account_id: int) -> dict[str, object]:

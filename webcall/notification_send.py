@@ -1,5 +1,5 @@
 """Sending one rep notification (its words: webcall/notification_text.py): the outgoing webhook (signed,
-pinned to an address we checked) and the email (SMTP).
+pinned to an address we checked) and the email (SMTP; the message itself: webcall/notification_email.py).
 
 Each sender returns an error code or None, never raises: `Failure(code, retry)`, where `retry` is False
 for answers that will not change by trying again (a 404 from a deleted Slack webhook, a refused
@@ -12,11 +12,17 @@ SSRF: the webhook URL is typed by a rep, so the host is resolved here and every 
 must be public unless WEBCALL_NOTIFY_ALLOW_PRIVATE_TARGETS; the request then goes to that checked
 address (the Host header and TLS SNI/certificate check keep the name), so a DNS answer that changes
 between the check and the connect cannot redirect it. Redirects are not followed.
+
+Plain http://: a notification carries the prospect's call facts and a link to the call, and over plain
+HTTP anyone on the way reads (and could change) it; the signature helps only receivers that check it.
+`plain_http_refused` is the one rule, used here when sending and by the form on save
+(webcall/notification_prefs.py): development takes it (make run, receivers on loopback); production
+only towards an address that is not public, which the SSRF guard lets through only with
+WEBCALL_NOTIFY_ALLOW_PRIVATE_TARGETS (receivers on the internal network).
 """
 
 from __future__ import annotations
 
-import email.utils
 import functools
 import ipaddress
 import smtplib
@@ -25,13 +31,12 @@ import ssl
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.message import EmailMessage
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
 from .notification_deadline import RequestDeadline
+from .notification_email import compose
 from .notification_text import Notice
 from .settings import Settings
 from .signing import signature
@@ -40,6 +45,9 @@ SIGNATURE_HEADER = "X-Webcall-Signature"
 TIMESTAMP_HEADER = "X-Webcall-Timestamp"
 DELIVERY_HEADER = "X-Webcall-Delivery"
 USER_AGENT = "itellico-webcall-notifications/1"
+
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,17 @@ def ascii_url(url: str) -> str | None:
     except UnicodeError:
         return None
     return urlunsplit(parts._replace(netloc=f"{host}:{parts.port}" if parts.port is not None else host))
+
+
+def plain_http_refused(settings: Settings, address: IPAddress | None) -> bool:
+    """Whether a plain http:// webhook to `address` (None: a name not looked up yet, as on save) is
+    refused: in production, unless it goes to an address that is not public and private targets are
+    allowed (then it never leaves the internal network)."""
+    if settings.environment != "production":
+        return False
+    if not settings.notify_allow_private_targets:
+        return True
+    return address is not None and address.is_global
 
 
 def shown_target(channel: str, target: str) -> str:
@@ -130,6 +149,9 @@ def post_webhook(settings: Settings, url: str, notice: Notice) -> Failure | None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return Failure("bad_url", retry=False)
     port = parts.port or (443 if parts.scheme == "https" else 80)
+    plain = parts.scheme == "http"
+    if plain and plain_http_refused(settings, None):  # refused whatever the name resolves to
+        return Failure("refused_plain_http", retry=False)
     # The whole attempt (lookup, connect, TLS, request, answer) ends by this time.
     deadline = time.monotonic() + settings.notify_timeout_seconds
     address = _address(
@@ -137,6 +159,8 @@ def post_webhook(settings: Settings, url: str, notice: Notice) -> Failure | None
     )
     if isinstance(address, Failure):
         return address
+    if plain and plain_http_refused(settings, ipaddress.ip_address(address)):  # where it would go
+        return Failure("refused_plain_http", retry=False)
     netloc = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
     pinned = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
     body = notice.json_body()
@@ -144,7 +168,9 @@ def post_webhook(settings: Settings, url: str, notice: Notice) -> Failure | None
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
         "Host": parts.netloc.rpartition("@")[2],
-        DELIVERY_HEADER: str(notice.fields["delivery_id"]),
+        # The delivery's uid, the same on a repeat (at least once): what receivers de-duplicate on.
+        # Not its row's number, which restarts at 1 on a new database.
+        DELIVERY_HEADER: str(notice.fields["delivery_uid"]),
     }
     if settings.notify_signing_secret:
         stamp = str(int(time.time()))
@@ -199,17 +225,8 @@ class _LookupFailed(OSError):
 def send_email(settings: Settings, to: str, notice: Notice) -> Failure | None:
     if not settings.smtp_host or not settings.smtp_from:
         return Failure("smtp_off", retry=False)
-    message = EmailMessage()
-    lines = [notice.text, ""] + [f"{k}: {v}" for k, v in notice.fields.items() if v is not None]
     try:
-        message["From"] = settings.smtp_from
-        message["To"] = to
-        message["Subject"] = notice.subject
-        # Required of every message (RFC 5322), and added by a relay only for its own local clients:
-        # Gmail refuses a message without a Message-ID. Its domain is the sender's, not this host's name.
-        message["Date"] = email.utils.format_datetime(datetime.now(UTC))
-        message["Message-ID"] = email.utils.make_msgid(domain=settings.smtp_from.rpartition("@")[2])
-        message.set_content("\n".join(lines))
+        message = compose(settings, to, notice)
     except ValueError:  # a header with a line break: trying again cannot change it
         return Failure("bad_message", retry=False)
     timeout = settings.notify_timeout_seconds

@@ -9,10 +9,17 @@ live attempt (`claimed_until`, a lease longer than any attempt may take), so two
 run twice, never send it twice. The outcome is then written: `sent`, `failed` after MAX_ATTEMPTS, or
 `pending` again with the next attempt's time (exponential backoff). A worker killed mid-attempt leaves
 a claim that lapses; the sweep queues the row again.
+
+A row's `id` is a number for people (the admins' log); it restarts at 1 on a new database (a restore,
+a fresh install), so receivers are given its `uid` instead (a random UUID, the same on every attempt):
+one that de-duplicates on the number dropped a new install's notifications as repeats. A row written
+without one (by the previous release during a rolling upgrade: the column may be empty for that) gets
+one when it is claimed.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -27,6 +34,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    func,
     insert,
     or_,
     select,
@@ -60,6 +68,8 @@ deliveries = Table(
     "webcall_deliveries",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
+    # What receivers de-duplicate on (X-Webcall-Delivery): unique across databases, unlike `id`.
+    Column("uid", String(36), nullable=True, unique=True, index=True),
     Column("call_id", String(64), nullable=True, index=True),  # None for a rep's test
     Column("kind", String(16), nullable=False),  # ended | analysed | test
     Column("channel", String(16), nullable=False),  # webhook | email
@@ -93,6 +103,7 @@ class Prefs:
 @dataclass(frozen=True)
 class Delivery:
     id: int
+    uid: str | None  # set once the row is claimed (a row from the previous release may lack it before)
     call_id: str | None
     kind: str
     channel: str
@@ -144,6 +155,7 @@ def add(
         with db.begin_nested():  # a duplicate must not undo the caller's transaction
             result = db.execute(
                 insert(deliveries).values(
+                    uid=str(uuid.uuid4()),
                     call_id=call_id,
                     kind=kind,
                     channel=channel,
@@ -166,7 +178,9 @@ def claim(engine: Engine, delivery_id: int, lease: timedelta) -> Delivery | None
     with engine.begin() as db:
         taken = db.execute(
             _up_for_an_attempt(delivery_id, moment).values(
-                attempts=deliveries.c.attempts + 1, claimed_until=moment + lease
+                attempts=deliveries.c.attempts + 1,
+                claimed_until=moment + lease,
+                uid=func.coalesce(deliveries.c.uid, str(uuid.uuid4())),
             )
         ).rowcount
         if taken != 1:

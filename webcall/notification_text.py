@@ -19,6 +19,9 @@ class Notice:
     subject: str
     text: str  # Slack's `text`; the email's body starts with it
     fields: dict[str, Any]
+    # The text without its "Details: <call_url>" ending, for the HTML email (its link is a button
+    # there); empty when the text has no such ending.
+    summary: str = ""
 
     def json_body(self) -> bytes:
         # Slack reads <…> in `text` as a mention or link (a label "<!channel>" pinged the channel) and
@@ -46,6 +49,7 @@ def prospect_said(lines: int | None) -> str:
 def call_notice(
     *,
     delivery_id: int,
+    delivery_uid: str,
     call: dict[str, Any],
     link_label: str | None,
     call_url: str | None,
@@ -64,6 +68,7 @@ def call_notice(
     fields: dict[str, Any] = {
         "event": f"call.{kind}",
         "delivery_id": delivery_id,
+        "delivery_uid": delivery_uid,
         "call_id": call["call_id"],
         "demo": call["demo"],
         "link_id": call.get("link_id"),
@@ -71,12 +76,12 @@ def call_notice(
     }
     details = call_url or f"the studio's Calls page, call {call['call_id']}."
     if kind == "analysed":
-        text = f"{where} was analysed: analysis ready. Details: {details}"
+        summary = f"{where} was analysed: analysis ready."
         subject = f"Call analysed: {call['demo']} · {label}"
     else:
         status = call.get("status") or "completed"
         facts = f"{status}, {duration_text(call.get('duration_seconds'))}{prospect_said(prospect_lines)}"
-        text = f"{where} ended: {facts}. Details: {details}"
+        summary = f"{where} ended: {facts}."
         silent = ", the prospect said nothing" if prospect_lines == 0 else ""
         subject = f"Call ended{silent}: {call['demo']} · {label}"
         fields.update(
@@ -85,11 +90,15 @@ def call_notice(
             prospect_spoke=None if prospect_lines is None else prospect_lines > 0,
             prospect_lines=prospect_lines,
         )
-    return Notice(subject=subject, text=text, fields={**fields, "call_url": call_url})
-
-
-def test_notice(delivery_id: int) -> Notice:
-    text = "Test notification from itellico web-call: your prospects' calls will be announced here."
     return Notice(
-        subject="Test notification", text=text, fields={"event": "test", "delivery_id": delivery_id}
+        subject=subject,
+        text=f"{summary} Details: {details}",
+        fields={**fields, "call_url": call_url},
+        summary=summary if call_url else "",
     )
+
+
+def test_notice(delivery_id: int, delivery_uid: str) -> Notice:
+    text = "Test notification from itellico web-call: your prospects' calls will be announced here."
+    fields = {"event": "test", "delivery_id": delivery_id, "delivery_uid": delivery_uid}
+    return Notice(subject="Test notification", text=text, fields=fields)

@@ -197,8 +197,9 @@ def call_page(settings: Settings, call_id: str | None) -> str | None:
 
 
 def _notice(engine: Engine, settings: Settings, delivery: Delivery) -> Notice | None:
+    uid = delivery.uid or ""  # a claimed row has one (notification_store.claim)
     if delivery.kind == "test":
-        return test_notice(delivery.id)
+        return test_notice(delivery.id, uid)
     with engine.connect() as db:
         row = db.execute(
             select(calls, links.c.label)
@@ -209,6 +210,7 @@ def _notice(engine: Engine, settings: Settings, delivery: Delivery) -> Notice | 
         return None
     return call_notice(
         delivery_id=delivery.id,
+        delivery_uid=uid,
         kind=delivery.kind,
         call=dict(row._mapping),
         link_label=row.label,

@@ -2,7 +2,8 @@
 and sets a webhook URL and email on `/demos/notifications`, a signed `conversation.ended` for a call on
 their link posted to `/webhooks/itellico`, and the real task worker (`python -m webcall.worker`, Huey on
 SQLite) that applies it and sends both: to a local HTTP receiver (signed, Slack-shaped) and a local
-SMTP server (aiosmtpd). Then the admins' delivery log shows both sent, with the webhook's host only.
+SMTP server (aiosmtpd: plain text and HTML). Then the admins' delivery log shows both sent, with the
+webhook's host only.
 No browser, no sandbox: a few seconds."""
 
 from __future__ import annotations
@@ -185,8 +186,14 @@ def test_a_reps_call_ending_reaches_their_webhook_and_inbox(tmp_path: Path, monk
 
     assert recipients == [REP] and email["To"] == REP and email["From"] == "demos@example.com"
     assert email["Subject"] == "Call ended: alpenblick · Maria, Alpenblick"
-    text = email.get_content()
+    assert email.get_content_type() == "multipart/alternative"
+    text = email.get_body(("plain",)).get_content()
     assert "1 min 23 s" in text and details in text
+    html = email.get_body(("html",)).get_content()
+    assert '<html lang="en">' in html and f'<a href="{details}"' in html and "1 min 23 s" in html
+    # Each delivery's identity, unique across databases: the webhook's header, the email's Message-ID.
+    assert str(uuid.UUID(got.headers["X-Webcall-Delivery"])) == payload["delivery_uid"]
+    assert re.fullmatch(r"<[0-9a-f-]{36}@example\.com>", email["Message-ID"])
 
     rows = re.findall(r'<tr id="delivery-\d+" data-status="(\w+)">(.*?)</tr>', log_page, re.S)
     assert [status for status, _ in rows] == ["sent", "sent"]

@@ -72,7 +72,7 @@ def notify_settings(
 def test_a_https_webhook_is_sent_to_the_checked_address_under_its_name(notify_settings, certificates):
     with webhook_receiver(tls=certificates["localhost"]) as receiver:
         assert receiver.url.startswith("https://localhost:")
-        assert post_webhook(notify_settings, receiver.url, notification_text.test_notice(7)) is None
+        assert post_webhook(notify_settings, receiver.url, notification_text.test_notice(7, "uid-7")) is None
         (got,) = receiver.wait_for(1)
     assert receiver.server_names == ["localhost"]  # SNI: the name, though the socket went to 127.0.0.1
     assert got.headers["Host"] == receiver.url.split("/")[2]
@@ -83,7 +83,7 @@ def test_a_https_webhook_is_sent_to_the_checked_address_under_its_name(notify_se
 @pytest.mark.parametrize("served", ["other", "stranger"])
 def test_a_certificate_not_valid_for_the_name_fails_as_tls_error(notify_settings, certificates, served):
     with webhook_receiver(tls=certificates[served]) as receiver:
-        failure = post_webhook(notify_settings, receiver.url, notification_text.test_notice(8))
+        failure = post_webhook(notify_settings, receiver.url, notification_text.test_notice(8, "uid-8"))
         assert receiver.requests == []
     assert failure == Failure("tls_error", retry=True)
 
@@ -91,7 +91,7 @@ def test_a_certificate_not_valid_for_the_name_fails_as_tls_error(notify_settings
 def test_a_plain_http_receiver_behind_an_https_url_fails_as_tls_error(notify_settings):
     with webhook_receiver() as receiver:
         url = receiver.url.replace("http://127.0.0.1", "https://localhost")
-        assert post_webhook(notify_settings, url, notification_text.test_notice(9)) == Failure(
+        assert post_webhook(notify_settings, url, notification_text.test_notice(9, "uid-9")) == Failure(
             "tls_error", retry=True
         )
 
@@ -117,7 +117,7 @@ def hung_resolver(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[list[str], 
 def test_a_dns_lookup_that_never_answers_is_given_up_after_the_timeout(settings, hung_resolver):
     asked, answer = hung_resolver
     quick = replace(settings, notify_timeout_seconds=0.2)
-    failure = post_webhook(quick, "https://hooks.example.com/x", notification_text.test_notice(10))
+    failure = post_webhook(quick, "https://hooks.example.com/x", notification_text.test_notice(10, "uid-10"))
     assert not answer.is_set() and asked == ["hooks.example.com"]  # given up, not answered
     assert failure == Failure("dns_timeout", retry=True)
 
@@ -128,7 +128,7 @@ def test_the_smtp_hosts_lookup_that_never_answers_is_given_up_after_the_timeout(
     quick = replace(
         settings, smtp_host="mail.example.com", smtp_from="demos@example.com", notify_timeout_seconds=0.2
     )
-    failure = send_email(quick, "rep@example.com", notification_text.test_notice(11))
+    failure = send_email(quick, "rep@example.com", notification_text.test_notice(11, "uid-11"))
     assert not answer.is_set() and asked == ["mail.example.com"]  # given up, not answered
     assert failure == Failure("dns_timeout", retry=True)
 
@@ -142,7 +142,7 @@ def test_email_goes_to_the_smtp_host_by_its_name(settings):
             smtp_from="demos@example.com",
             smtp_starttls=False,
         )
-        assert send_email(local, "rep@example.com", notification_text.test_notice(12)) is None
+        assert send_email(local, "rep@example.com", notification_text.test_notice(12, "uid-12")) is None
         to, message = inbox.wait_for_one(5)
     assert to == ["rep@example.com"] and message["Subject"] == "Test notification"
     # The headers RFC 5322 asks of every message: without a Date and a Message-ID, a relay that does
@@ -157,7 +157,9 @@ def test_starttls_checks_the_smtp_hosts_certificate_against_its_name(notify_sett
     email = replace(notify_settings, smtp_host="localhost", smtp_from="demos@example.com")
     with smtp_receiver(tls=certificates["localhost"]) as (inbox, port):
         assert (
-            send_email(replace(email, smtp_port=port), "rep@example.com", notification_text.test_notice(13))
+            send_email(
+                replace(email, smtp_port=port), "rep@example.com", notification_text.test_notice(13, "uid-13")
+            )
             is None
         )
         to, _message = inbox.wait_for_one(5)
@@ -173,7 +175,7 @@ def test_starttls_to_a_certificate_not_valid_for_the_name_fails_as_tls_error(
     email = replace(notify_settings, smtp_host="localhost", smtp_from="demos@example.com")
     with smtp_receiver(tls=certificates[served]) as (inbox, port):
         failure = send_email(
-            replace(email, smtp_port=port), "rep@example.com", notification_text.test_notice(14)
+            replace(email, smtp_port=port), "rep@example.com", notification_text.test_notice(14, "uid-14")
         )
         assert inbox.messages == []
     assert failure == Failure("tls_error", retry=True)
@@ -185,6 +187,7 @@ def test_a_label_with_line_breaks_is_one_line_in_the_email_and_adds_no_header(se
     label = "Maria\r\nBcc: someone@example.com\nX-Evil: 1"
     notice = notification_text.call_notice(
         delivery_id=15,
+        delivery_uid="uid-15",
         call={"call_id": "c-15", "demo": "northwind", "link_id": "L1", "status": "completed"},
         link_label=label,
         call_url="/demos/calls/c-15",
@@ -238,7 +241,9 @@ def test_an_answer_trickling_in_a_byte_at_a_time_is_given_up_at_the_timeout(
     url = f"{'https' if tls else 'http'}://localhost:{server.server_port}/hook"
     outcome: list[object] = []
     sender = threading.Thread(
-        target=lambda: outcome.append(post_webhook(notify_settings, url, notification_text.test_notice(1))),
+        target=lambda: outcome.append(
+            post_webhook(notify_settings, url, notification_text.test_notice(1, "uid-1"))
+        ),
         daemon=True,
     )
     try:
@@ -275,7 +280,9 @@ def test_a_receiver_that_never_takes_the_connection_is_given_up_long_before_the_
     slow = replace(settings, notify_allow_private_targets=True, notify_timeout_seconds=30.0)
     with full_listener() as port:
         started = time.monotonic()
-        failure = post_webhook(slow, f"http://127.0.0.1:{port}/hook", notification_text.test_notice(1))
+        failure = post_webhook(
+            slow, f"http://127.0.0.1:{port}/hook", notification_text.test_notice(1, "uid-1")
+        )
         waited = time.monotonic() - started
     assert failure == Failure("timeout")
     assert waited < slow.notify_timeout_seconds / 3, waited

@@ -138,7 +138,7 @@ def test_a_call_on_a_reps_link_notifies_them_once_signed_and_slack_shaped(app, c
     assert abs(int(stamp) - time.time()) < 60
     expected = hmac.new(SIGNING.encode(), got.body + b"." + stamp.encode(), hashlib.sha256).hexdigest()
     assert got.headers["X-Webcall-Signature"] == f"sha256={expected}"
-    assert got.headers["X-Webcall-Delivery"] == str(body["delivery_id"])
+    assert got.headers["X-Webcall-Delivery"] == body["delivery_uid"] == rows(app)[0]["uid"]
     assert [(r["channel"], r["status"], r["attempts"]) for r in rows(app)] == [("webhook", "sent", 1)]
 
 
@@ -555,6 +555,7 @@ def test_logs_carry_the_host_never_the_url_or_the_secrets(app, client, caplog):
 def test_the_notice_text_is_plain_for_slack():
     notice = call_notice(
         delivery_id=7,
+        delivery_uid="uid-7",
         call={"call_id": "c-1", "demo": "northwind", "link_id": "L1", "status": None, "duration_seconds": 42},
         link_label=None,
         call_url="https://demo.example.com/demos/calls/c-1",
@@ -578,7 +579,7 @@ def test_a_label_is_quoted_as_typed_and_cannot_mention_a_slack_channel():
         "status": "completed",
         "duration_seconds": 5,
     }
-    notice = call_notice(delivery_id=8, call=call, link_label=label, call_url=None)
+    notice = call_notice(delivery_id=8, delivery_uid="uid-8", call=call, link_label=label, call_url=None)
     text = json.loads(notice.json_body())["text"]
     assert f"(link {quoted('Bob &lt;!channel&gt; &amp; Back' + chr(92) + 'slash')})" in text
     assert "<" not in text

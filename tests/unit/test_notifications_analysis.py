@@ -153,6 +153,7 @@ def test_the_hook_run_twice_in_one_transaction_writes_one_row_per_channel(app, c
 def test_the_analysed_notice_and_its_email_subject():
     notice = call_notice(
         delivery_id=9,
+        delivery_uid="uid-9",
         kind="analysed",
         call={
             "call_id": "c-1",

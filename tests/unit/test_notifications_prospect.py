@@ -106,9 +106,13 @@ def test_the_email_subject_says_at_once_that_the_prospect_said_nothing():
         "status": "completed",
         "duration_seconds": 9,
     }
-    silent = call_notice(delivery_id=1, call=call, link_label="Bob", call_url=None, prospect_lines=0)
+    silent = call_notice(
+        delivery_id=1, delivery_uid="uid-1", call=call, link_label="Bob", call_url=None, prospect_lines=0
+    )
     assert silent.subject == "Call ended, the prospect said nothing: northwind · Bob"
-    once = call_notice(delivery_id=2, call=call, link_label="Bob", call_url=None, prospect_lines=1)
+    once = call_notice(
+        delivery_id=2, delivery_uid="uid-2", call=call, link_label="Bob", call_url=None, prospect_lines=1
+    )
     assert once.subject == "Call ended: northwind · Bob" and "the prospect spoke (1 line)." in once.text
 
 
