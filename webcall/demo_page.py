@@ -17,12 +17,12 @@ nothing after it does). Every page here is `no-store` and sends no Referer.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
 from .demos import DEFAULT_ACCENT, DemoProfile
-from .links import LINK_PARAM, fragment
+from .links import LINK_PARAM, clean_token, fragment
 from .services import services
 
 bp = Blueprint("demo", __name__)
@@ -109,17 +109,26 @@ def unavailable(reason: str, status: int, **context: Any) -> tuple[str, int]:
     return render_template("demo_unavailable.html", reason=reason, **context), status
 
 
-def fragment_redirect(endpoint: str, **values: Any) -> Response | None:
-    """An old `?link=` URL: the same page with the token moved into the fragment.
+def fragment_redirect(endpoint: str, slug: str) -> Response | None:
+    """An old `?link=` URL, or one whose `#` a redirector encoded as `%23` (Flask then hands us the slug
+    `alpenblick#link=…`): the same page with the token in the fragment.
 
-    The rest of the query is the visitor's, kept as sent (repeated keys too) and never handed to
-    url_for, whose own keywords (`_scheme`, `_anchor`, the route's `slug`) it could otherwise set. The
-    token is quoted: a valid one is URL-safe already, anything else must not break the Location."""
+    The token is cleaned up as the page's script would (`clean_token`: a dot or bracket glued to it,
+    a line break in it) and quoted: a valid one is URL-safe already, anything else must not break the
+    Location. The rest of the query is the visitor's, kept as sent (repeated keys too) and never handed
+    to url_for, whose own keywords (`_scheme`, `_anchor`, the route's `slug`) it could otherwise set."""
+    slug, hashed, after_hash = slug.partition("#")
     token = request.args.get(LINK_PARAM)
-    if token is None:
+    if hashed:
+        token = dict(parse_qsl(after_hash)).get(LINK_PARAM, token)
+    elif token is None:
+        return None
+    if not slug:
         return None
     rest = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != LINK_PARAM])
-    target = url_for(endpoint, **values) + (f"?{rest}" if rest else "") + fragment(quote(token, safe="-_."))
+    target = url_for(endpoint, slug=slug) + (f"?{rest}" if rest else "")
+    if token is not None:
+        target += fragment(quote(clean_token(token), safe="-_."))
     return redirect(target, code=303)
 
 
@@ -141,7 +150,9 @@ def preview_image(demo: DemoProfile) -> str | None:
 def page(slug: str) -> Response | str | tuple[str, int]:
     demo = services().demos.get(slug)
     if demo is None or slug != demo.slug:
-        return unavailable("unknown", 404)
+        # `/demo/<slug>%23link=…` (a redirector encoded the `#`): the page, its token in the fragment.
+        moved = fragment_redirect("demo.page", slug=slug) if "#" in slug else None
+        return moved or unavailable("unknown", 404)
     moved = fragment_redirect("demo.page", slug=slug)
     if moved is not None:
         return moved

@@ -150,6 +150,10 @@ def embed_page(slug: str) -> Response | tuple[str, int] | str:
     svc = services()
     demo = svc.demos.get(slug)
     if demo is None or demo.slug != slug:
+        # `/embed/<slug>%23link=…` (a redirector encoded the `#`): the page, its token in the fragment.
+        moved = fragment_redirect("embed.embed_page", slug=slug) if "#" in slug else None
+        if moved is not None:
+            return moved
         g.csp = content_security_policy("'none'")
         return render_template("embed.html", demo=None), 404
     moved = fragment_redirect("embed.embed_page", slug=slug)

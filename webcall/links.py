@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
+from urllib.parse import unquote
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -36,6 +37,8 @@ MAX_LINK_DAYS = 365
 MAX_EXPIRY_ECHO = 40
 _DURATION = re.compile(r"^(\d{1,4})\s*([mhdw])$")
 _UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_GAPS = re.compile(r"\s+|%20")
+_TOKEN_END = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")  # base64url
 
 
 class LinkError(ValueError):
@@ -82,6 +85,19 @@ class ShareLink:
 def fragment(token: str) -> str:
     """`#link=<token>` (tokens are URL-safe: base64url and dots, no quoting needed)."""
     return f"#{LINK_PARAM}={token}"
+
+
+def clean_token(raw: str) -> str:
+    """A token as a prospect's mail or chat client hands it over, made whole again: percent-encoding
+    decoded, whitespace and `%20` (a line break) dropped anywhere, and anything after the last
+    base64url character dropped (a dot or bracket glued to the link's end: a token always ends in its
+    signature's base64url). Only the signature decides whether the result opens anything. The browser
+    applies the same rule (`cleanToken` in static/js/share-link.js): change both together."""
+    token = _GAPS.sub("", unquote(raw) if "%" in raw else raw)
+    end = len(token)  # a loop, not a regex: `[^…]+$` backtracks quadratically on a run of dots
+    while end and token[end - 1] not in _TOKEN_END:
+        end -= 1
+    return token[:end]
 
 
 @dataclass(frozen=True)
@@ -146,7 +162,9 @@ class ShareLinks:
 
     def check(self, token: str | None, slug: str, now: float | None = None) -> LinkCheck:
         """What a token is worth for demo `slug`. The signature is checked before anything else, so
-        nobody can make a forged link look merely expired or revoked; then revocation, then expiry."""
+        nobody can make a forged link look merely expired or revoked; then revocation, then expiry.
+        The token is cleaned up first (`clean_token`), so an API client's `TOKEN.` opens too."""
+        token = clean_token(token) if token and len(token) <= MAX_TOKEN_LENGTH else token
         # Tokens are ASCII (base64url and dots); anything else, a lone surrogate included (which
         # itsdangerous cannot even encode), was never ours.
         if not token or len(token) > MAX_TOKEN_LENGTH or not token.isascii():

@@ -7,13 +7,38 @@ import { readResponse } from './api-client.js';
 const MAX_TOKEN = 4000;
 
 /**
- * The share-link token in a URL fragment such as `#link=abc.def`, or null.
- * @param {string} hash location.hash
+ * A token as a prospect's mail or chat client hands it over, made whole again: percent-encoding
+ * decoded, whitespace and `%20` (a line break) dropped anywhere, and anything after the last
+ * base64url character dropped (a dot or bracket glued to the link's end; a token always ends in one).
+ * Only the server's signature check decides whether the result opens anything. The server applies
+ * the same rule (`clean_token` in webcall/links.py): change both together.
+ * @param {string} raw
+ * @returns {string}
+ */
+export function cleanToken(raw) {
+  // Each run of `%XX` on its own (as Python's unquote does): a stray `%` elsewhere does not stop it.
+  const decoded = String(raw).replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run; // not UTF-8: the signature refuses it
+    }
+  });
+  const token = decoded.replace(/\s+|%20/g, '');
+  let end = token.length; // a loop, not a regex: `[^…]+$` backtracks quadratically on a run of dots
+  while (end && !/[A-Za-z0-9_-]/.test(token[end - 1])) end -= 1;
+  return token.slice(0, end);
+}
+
+/**
+ * The share-link token in a URL fragment such as `#link=abc.def` (cleaned up), or null.
+ * @param {string|null|undefined} hash location.hash
  * @returns {string|null}
  */
 export function linkFromFragment(hash) {
   const params = new URLSearchParams(String(hash ?? '').replace(/^#/, ''));
-  const token = params.get('link');
+  const raw = params.get('link');
+  const token = raw === null ? '' : cleanToken(raw);
   return token && token.length <= MAX_TOKEN ? token : null;
 }
 

@@ -12,7 +12,7 @@ from itsdangerous import URLSafeSerializer
 
 from tests.tokens import tampered
 from webcall.demos import DemoProfile
-from webcall.links import LinkError, LinkStatus, ShareLinks, parse_expiry
+from webcall.links import LinkError, LinkStatus, ShareLinks, clean_token, parse_expiry
 
 pytestmark = pytest.mark.unit
 
@@ -129,3 +129,28 @@ def test_a_changed_last_character_can_still_verify_so_tests_change_the_first():
             break
     assert links.check(token[:-1] + "x", "acme", now=NOW).status is LinkStatus.VALID
     assert links.check(tampered(token), "acme", now=NOW).status is LinkStatus.TAMPERED
+
+
+# Mail and chat clients glue punctuation to a link and break long lines: the token still opens the demo.
+GLUED = ["{t}.", "{t}).", "{t}>", "{t},", "{t}%20", " {t} ", "{a}%20{b}", "{a} {b}", "{a}\n{b}"]
+GLUED += ["{t}%2E", "{t}%2E%"]
+
+
+@pytest.mark.parametrize("glued", GLUED)
+def test_a_genuine_token_with_punctuation_or_a_line_break_is_still_valid(glued):
+    links = ShareLinks(SECRET)
+    token = links.issue(DEMO, {"name": "Maria"}, NOW + 3600).token
+    sent = glued.format(t=token, a=token[:20], b=token[20:])
+    assert clean_token(sent) == token
+    checked = links.check(sent, "acme", now=NOW)
+    assert checked.status is LinkStatus.VALID and checked.link.token == token
+
+
+@pytest.mark.parametrize("glued", GLUED)
+def test_a_tampered_token_with_punctuation_stays_tampered(glued):
+    links = ShareLinks(SECRET)
+    token = tampered(links.issue(DEMO, {"name": "Maria"}, NOW + 3600).token)
+    sent = glued.format(t=token, a=token[:20], b=token[20:])
+    assert links.check(sent, "acme", now=NOW).status is LinkStatus.TAMPERED
+    assert links.check(".", "acme", now=NOW).status is LinkStatus.TAMPERED
+    assert links.check(" %20 ", "acme", now=NOW).status is LinkStatus.TAMPERED
