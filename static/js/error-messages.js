@@ -2,11 +2,20 @@
 import { errorInfo, knownCode } from './errors.js';
 
 /**
+ * Apps whose links open in their own built-in browser, by the marker each puts in its user agent
+ * (`; wv)` is any Android WebView). Such a browser has no address bar icon or site settings to change,
+ * and many cannot use the microphone at all: the way out is opening the page in Safari or Chrome.
+ * The Google app (GSA) is left out: it is a browser of its own with a microphone setting.
+ */
+const IN_APP = /; wv\)|\bInstagram\b|\bFBAN\/|\bFBAV\/|\[LinkedInApp\]|\bWhatsApp\/|\bLine\/|\bSnapchat\/|\bTikTok\/|\bmusical_ly_|\bBytedanceWebview\//;
+
+/**
  * Which browser's steps to show for "microphone blocked". Edge and other Chromium browsers share Chrome's UI.
  * @param {string} userAgent
- * @returns {'chrome'|'firefox'|'safari'|'other'}
+ * @returns {'chrome'|'firefox'|'safari'|'inapp'|'other'}
  */
 export function detectBrowser(userAgent = '') {
+  if (IN_APP.test(userAgent)) return 'inapp';
   if (/Firefox\/|FxiOS\//.test(userAgent)) return 'firefox';
   if (/Edg\/|Chrome\/|Chromium\/|CriOS\//.test(userAgent)) return 'chrome';
   if (/Safari\//.test(userAgent) && /Version\//.test(userAgent)) return 'safari';

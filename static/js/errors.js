@@ -42,6 +42,7 @@ export const ERRORS = Object.freeze({
   network_error: { retry: true },
   bad_response: { retry: true },
   mic_denied: { retry: true, offerText: true },
+  mic_dismissed: { retry: true, offerText: true }, // Chrome: the prompt was closed, not answered; it shows again
   mic_not_found: { retry: true, offerText: true },
   mic_in_use: { retry: true, offerText: true },
   mic_failed: { retry: true, offerText: true },
@@ -73,6 +74,11 @@ export function knownCode(code) {
  */
 export function micErrorCode(err, failure) {
   const name = /** @type {any} */ (err)?.name ?? '';
+  // Only Chrome tells a closed prompt ("Permission dismissed") from a refusal ("Permission denied");
+  // Firefox and Safari say the same for both, so those stay mic_denied.
+  if (name === 'NotAllowedError' && /\bdismissed\b/i.test(String(/** @type {any} */ (err)?.message ?? ''))) {
+    return 'mic_dismissed';
+  }
   if (failure === 'PermissionDenied' || name === 'NotAllowedError' || name === 'PermissionDeniedError' || name === 'SecurityError') {
     return 'mic_denied';
   }

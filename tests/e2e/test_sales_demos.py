@@ -78,6 +78,9 @@ def test_each_example_page_shows_its_brand_and_language(
     element_ready(page)
     expect(page.locator('[data-brand="company"]')).to_have_text(company)
     expect(page.locator(".demo__logo")).to_be_visible()
+    # The logo sits beside the company's name: decorative, or a screen reader says the name twice.
+    expect(page.locator(".demo__logo")).to_have_attribute("alt", "")
+    expect(page.get_by_role("img")).to_have_count(0)
     expect(page.locator(f'.demo[lang="{lang}"]')).to_have_count(1)
     expect(page.locator(f"{ELEMENT} [part=call-button]")).to_contain_text(start_label)
     # Each suggestion in its language's quotation marks (German ones were English: “Wann …?”).

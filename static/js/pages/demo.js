@@ -4,6 +4,12 @@
 // suggestions. A missing, changed or expired link replaces the page with its notice.
 import { checkLink, linkFromFragment } from '../share-link.js';
 
+// An async script (templates/demo.html, so the check need not wait for the element's code) may run
+// before the page is parsed: wait for the end of parsing, which comes before the deferred scripts run
+// (DOMContentLoaded would wait for them).
+if (document.readyState === 'loading') {
+  await new Promise((resolve) => document.addEventListener('readystatechange', resolve, { once: true }));
+}
 const root = /** @type {HTMLElement|null} */ (document.querySelector('.demo'));
 const element = root?.querySelector('itellico-call');
 const shell = root?.dataset.access === 'link-only';
@@ -27,7 +33,8 @@ function fill(content) {
   const header = root.querySelector('.demo__brand');
   if (content.company) {
     if (content.logo) {
-      const logo = Object.assign(document.createElement('img'), { className: 'demo__logo', src: content.logo, alt: content.company });
+      // Decorative: the company's name follows it (a screen reader said the name twice).
+      const logo = Object.assign(document.createElement('img'), { className: 'demo__logo', src: content.logo, alt: '' });
       logo.height = 40;
       header.append(logo);
     }

@@ -1,0 +1,66 @@
+"""A link-only demo page on a slow phone network: its link check must not wait for the call UI's
+code (it did: pages/demo.js ran after the whole element, so the page showed only "checking" for
+seconds). The order of the requests is asserted, never their times (docs/sales.md has the measured
+figures)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from webcall import ROOT
+from webcall.demos import DemoRegistry
+from webcall.links import ShareLinks
+from webcall.settings import Settings
+
+from .studio import studio_database, studio_settings
+
+BUTTON = "itellico-call [part=call-button]"
+# Slow 3G-like: 400 ms round trip, 50 KB/s each way.
+SLOW_3G = {"offline": False, "latency": 400, "downloadThroughput": 50 * 1024, "uploadThroughput": 50 * 1024}
+# Resource Timing of what the page fetched, relative to the navigation's start (ms).
+ENTRIES = """() => performance.getEntriesByType('resource').map((e) => ({
+  path: new URL(e.name).pathname, start: e.startTime, end: e.responseEnd }))"""
+
+
+@pytest.fixture(scope="module")
+def link_url(serve_app, tmp_path_factory, base_settings: Settings) -> str:
+    url = serve_app(**studio_settings(studio_database(tmp_path_factory, "loading")))
+    demo = DemoRegistry.load(ROOT / "demos.toml", base_settings).get("alpenblick")
+    assert demo.link_only
+    link = ShareLinks(base_settings.secret_key).issue(demo, {"name": "Maria"}, int(time.time()) + 3600)
+    return url + link.path()
+
+
+def load_slowly(browser: Browser, url: str) -> tuple[Page, list[dict]]:
+    context = browser.new_context()  # a fresh cache each time
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", SLOW_3G)
+    page.goto(url)
+    expect(page.locator(BUTTON)).to_be_visible(timeout=60_000)
+    page.set_default_timeout(60_000)
+    return page, page.evaluate(ENTRIES)
+
+
+def test_the_link_check_is_sent_while_the_call_ui_still_loads(browser: Browser, link_url: str):
+    page, entries = load_slowly(browser, link_url)
+    try:
+        (check,) = [e for e in entries if e["path"] == "/api/demos/alpenblick/link"]
+        chunks = [e for e in entries if e["path"].startswith("/static/js/chunk-")]
+        assert chunks, entries  # built mode: the element's code comes in shared chunks
+        last_chunk = max(e["end"] for e in chunks)
+        assert check["start"] < last_chunk, (check, chunks)
+        # The element's stylesheet and the page language's catalogue are asked for from the HTML.
+        css = next(e for e in entries if e["path"] == "/static/css/itellico-call.css")
+        de = next(e for e in entries if e["path"] == "/static/js/i18n/de.js")
+        assert css["start"] < last_chunk and de["start"] < last_chunk, (css, de, chunks)
+        # ... and each is fetched once: the element takes the preloaded response.
+        paths = [e["path"] for e in entries]
+        assert paths.count(css["path"]) == 1 and paths.count(de["path"]) == 1, paths
+        expect(page.locator('[data-brand="company"]')).to_have_text("Alpenblick Hotels")
+    finally:
+        page.context.close()
