@@ -72,10 +72,43 @@ export class ElementView {
   render(f) {
     const { root, callButton } = this.#dom;
     const focused = root.activeElement;
+    const before = this.#host.dataset.state;
     this.#draw(f);
     const now = root.activeElement;
     if (focused && (now === focused || now === null) && isGone(focused)) callButton.focus();
+    if (f.state !== before) this.#bringIntoView(f);
   }
+
+  /**
+   * The part the person needs next, scrolled into sight if it is off screen: the call's controls as it
+   * starts (mute, or the message box in text mode; the call button sits just above them), the summary as
+   * it ends. On a phone the summary started below the fold (y=674 of 844). Focus stays where render() put it.
+   * @param {ViewFacts} f
+   */
+  #bringIntoView(f) {
+    const dom = this.#dom;
+    const target = f.state === 'in-call' ? (f.voice ? dom.controls : dom.composer)
+      : dom.summary.hidden ? null : dom.summary;
+    if (!target || target.hidden || typeof target.scrollIntoView !== 'function') return;
+    const reduce = globalThis.matchMedia?.('(prefers-reduced-motion: reduce)').matches ?? false;
+    target.scrollIntoView({ block: 'nearest', behavior: reduce ? 'auto' : 'smooth' });
+  }
+
+  /**
+   * The phone turned mid-call: the page kept its scroll offset, which in landscape could leave the call
+   * button above the screen. The controls, then the call button, come back into sight (at once: the turn
+   * itself was a jump). Only on a turn, not on every resize: a phone's address bar resizes the page as
+   * the person scrolls, and they would be pulled back while reading.
+   */
+  #onTurn = () => {
+    const { card, controls, composer, callButton } = this.#dom;
+    if (this.#host.dataset.state !== 'in-call') return;
+    const next = card.dataset.mode === 'voice' ? controls : composer;
+    if (!next.hidden) next.scrollIntoView({ block: 'nearest' });
+    callButton.scrollIntoView({ block: 'nearest' });
+  };
+
+  #orientation = globalThis.matchMedia?.('(orientation: portrait)');
 
   /** @param {ViewFacts} f */
   #draw(f) {
@@ -134,11 +167,13 @@ export class ElementView {
   callUp(renderClock) {
     this.chrome.startClock(renderClock);
     this.chrome.acquireWakeLock();
+    this.#orientation?.addEventListener('change', this.#onTurn);
   }
 
   callDown() {
     this.chrome.stopClock();
     this.chrome.releaseWakeLock();
+    this.#orientation?.removeEventListener('change', this.#onTurn);
   }
 
   /** A new call: no countdown of the last error, an empty transcript. */
@@ -191,6 +226,7 @@ export class ElementView {
   /** The element was removed: no timer keeps ticking, no lock is held. */
   stop() {
     this.chrome.stop();
+    this.#orientation?.removeEventListener('change', this.#onTurn);
     this.#errorPanel.stop();
   }
 }
