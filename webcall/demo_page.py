@@ -54,6 +54,15 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         " new one.",
         "failed.title": "The demo could not be opened",
         "failed.lead": "Please check your connection and reload the page.",
+        # A genuine link's rep (webcall/link_contact.py): `{contact}` becomes a mailto link to them.
+        "expired.lead_contact": "Demo links are valid for a limited time. Please ask {contact} for a new"
+        " one.",
+        "revoked.lead_contact": "The person who sent it has withdrawn this demo link. Please ask {contact}"
+        " for a new one.",
+        "thanks_agent": "Thanks for talking with {agent}.",  # after a call; `thanks` when no name is known
+        "thanks_contact": "Questions? Write to {contact}.",
+        "contact.subject_new_link": "New link for the {demo} demo",
+        "contact.subject_questions": "Questions about the {demo} demo",
     },
     "de": {
         "try_asking": "Fragen Sie zum Beispiel",
@@ -78,6 +87,16 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         " um einen neuen Link.",
         "failed.title": "Die Demo konnte nicht geöffnet werden",
         "failed.lead": "Bitte prüfen Sie Ihre Verbindung und laden Sie die Seite neu.",
+        "expired.lead_contact": "Demo-Links gelten nur für begrenzte Zeit. Bitten Sie {contact} um einen"
+        " neuen Link.",
+        "revoked.lead_contact": "Wer ihn geschickt hat, hat diesen Demo-Link zurückgezogen. Bitten Sie"
+        " {contact} um einen neuen Link.",
+        "thanks_agent": "Danke für das Gespräch mit {agent}.",
+        "thanks_contact": "Fragen? Schreiben Sie {contact}.",
+        "contact.subject_new_link": "Neuer Link für die Demo \N{DOUBLE LOW-9 QUOTATION MARK}{demo}"
+        "\N{LEFT DOUBLE QUOTATION MARK}",
+        "contact.subject_questions": "Fragen zur Demo \N{DOUBLE LOW-9 QUOTATION MARK}{demo}"
+        "\N{LEFT DOUBLE QUOTATION MARK}",
     },
 }
 

@@ -12,7 +12,8 @@
   fragment (`/embed/<slug>#link=…`), never the query; `?link=` is redirected to that form.
 - `POST /api/demos/<slug>/link` `{"link": token}`: same-origin only (our demo and embed pages); for a
   valid link, what a link-only page may show (title, brand, suggestions), else `link_invalid` /
-  `link_expired`. A link-only demo names nothing (title, company) anywhere without it.
+  `link_expired` / `link_revoked`; a genuinely signed link's answer also names its rep (`contact`,
+  webcall/link_contact.py). A link-only demo names nothing (title, company) anywhere without it.
 - Our static scripts and styles, and livekit-client, answer `Access-Control-Allow-Origin: *`: a host page
   on another origin loads them as ES modules, which browsers fetch in CORS mode. They are public files and
   are fetched without credentials, so this exposes nothing.
@@ -38,7 +39,9 @@ from flask import (
 from .demo_page import fragment_redirect, link_content, private_headers
 from .demos import DemoProfile
 from .errors import ApiError, ErrorCode
+from .link_contact import link_contact
 from .link_opens import note_refused_open
+from .link_store import LinkStore
 from .links import LinkStatus
 from .pages import send_built
 from .ratelimit import breached, client_ip, limiter
@@ -128,19 +131,22 @@ def check_link(slug: str) -> Response | tuple[Response, int]:
     checked = svc.links.check(token, demo.slug)
     # An expired or revoked link that a page opened: its rep sees it on /demos (webcall/link_opens.py).
     note_refused_open(svc.calllog.engine, checked, request.headers)
+    # A genuinely signed link's rep, whom its holder may ask (only the signature decides: link_contact.py).
+    contact = link_contact(checked, demo, LinkStore(svc.calllog.engine), svc.accounts)
+    named = {"contact": contact} if contact else {}
     if checked.status is LinkStatus.REVOKED:
-        return _error(ApiError(ErrorCode.LINK_REVOKED))
+        return _error(ApiError(ErrorCode.LINK_REVOKED), named)
     if checked.status is LinkStatus.EXPIRED:
-        return _error(ApiError(ErrorCode.LINK_EXPIRED))
+        return _error(ApiError(ErrorCode.LINK_EXPIRED), named)
     if not checked.valid:
         return _error(ApiError(ErrorCode.LINK_INVALID))
-    response = jsonify(link_content(demo))
+    response = jsonify(link_content(demo) | named)
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-def _error(error: ApiError) -> tuple[Response, int]:
-    response = jsonify(error.body())
+def _error(error: ApiError, extra: dict[str, Any] | None = None) -> tuple[Response, int]:
+    response = jsonify(error.body() | (extra or {}))
     response.headers["Cache-Control"] = "no-store"
     return response, error.status
 

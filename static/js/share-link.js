@@ -44,9 +44,12 @@ export function linkFromFragment(hash) {
 
 /**
  * Ask the app whether `link` opens demo `slug`: {ok: true, data: {title, company, …}} or
- * {ok: false, error: {code: 'link_invalid'|'link_expired'|…}} (never throws).
+ * {ok: false, error: {code: 'link_invalid'|'link_expired'|…}} (never throws). Either may carry
+ * `contact`, the rep who owns a genuinely signed link, an expired or withdrawn one's too
+ * (webcall/link_contact.py): `{name, email, subject}`, else null.
  * @param {string} slug @param {string} link
  * @param {{fetch?: typeof fetch}} [options]
+ * @returns {Promise<{ok: boolean, data?: any, error?: {code: string, message: string, status: number}, contact: any}>}
  */
 export async function checkLink(slug, link, { fetch: fetchImpl = globalThis.fetch.bind(globalThis) } = {}) {
   try {
@@ -56,8 +59,9 @@ export async function checkLink(slug, link, { fetch: fetchImpl = globalThis.fetc
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
       body: JSON.stringify({ link }),
     });
-    return await readResponse(response);
+    const contact = await response.clone().json().then((body) => body?.contact ?? null, () => null);
+    return { ...(await readResponse(response)), contact };
   } catch (err) {
-    return { ok: false, error: { code: 'network_error', message: String(err?.message ?? err), status: 0 } };
+    return { ok: false, error: { code: 'network_error', message: String(err?.message ?? err), status: 0 }, contact: null };
   }
 }

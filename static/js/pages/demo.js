@@ -15,10 +15,36 @@ const element = root?.querySelector('itellico-call');
 const shell = root?.dataset.access === 'link-only';
 const REASONS = { link_invalid: 'tampered', link_expired: 'expired', link_revoked: 'revoked', link_required: 'link_only' };
 
-function showUnavailable(reason) {
+/**
+ * The rep who owns a genuinely signed link, as the link check names them (webcall/link_contact.py).
+ * @typedef {{name: string, email: string, subject: string}} Contact
+ */
+
+/** @returns {Contact|null} */
+function readContact(value) {
+  if (!value || typeof value.email !== 'string' || !value.email.includes('@')) return null;
+  return { name: typeof value.name === 'string' ? value.name : '', email: value.email, subject: String(value.subject ?? '') };
+}
+
+/** `sentence` with its `{contact}` as a mailto link to the rep (text only: textContent, no markup). */
+function sayWithContact(target, sentence, /** @type {Contact} */ contact) {
+  const [before, after = ''] = sentence.split('{contact}');
+  const mail = document.createElement('a');
+  mail.href = `mailto:${encodeURIComponent(contact.email).replace(/%40/g, '@')}?subject=${encodeURIComponent(contact.subject)}`;
+  mail.textContent = contact.name || contact.email;
+  mail.dataset.contact = '';
+  target.replaceChildren(before, mail, after);
+}
+
+/** @param {string} reason @param {Contact|null} [contact] the link's rep: the notice asks them by name */
+function showUnavailable(reason, contact = null) {
   const template = /** @type {HTMLTemplateElement|null} */ (document.querySelector(`template[data-unavailable="${reason}"]`));
   if (!template || !root) return;
-  root.replaceWith(template.content.cloneNode(true));
+  const notice = /** @type {DocumentFragment} */ (template.content.cloneNode(true));
+  const named = /** @type {HTMLTemplateElement|null} */ (document.querySelector(`template[data-lead-contact="${reason}"]`));
+  const lead = notice.querySelector('.page__lead');
+  if (contact && named && lead) sayWithContact(lead, named.content.textContent ?? '', contact);
+  root.replaceWith(notice);
   document.title = `${template.content.querySelector('h1')?.textContent ?? ''} · itellico`;
 }
 
@@ -63,13 +89,26 @@ async function main() {
     return;
   }
   element.setAttribute('link', link);
-  const checked = await checkLink(root.dataset.demo, link);
+  const checked = await checkLink(root.dataset.demo ?? '', link);
+  const contact = readContact(checked.contact);
   if (!checked.ok) {
-    showUnavailable(REASONS[checked.error.code] ?? 'failed');
+    showUnavailable(REASONS[checked.error.code] ?? 'failed', contact);
     return;
   }
   root.dataset.link = 'valid';
   if (shell) fill(checked.data);
+  if (contact) element.addEventListener('itellico-call:ended', () => thank(contact));
+}
+
+/** After a call on a link's page: thanks, and whom to write to with questions (the link's rep). */
+function thank(/** @type {Contact} */ contact) {
+  const line = /** @type {HTMLElement|null} */ (root?.querySelector('[data-slot="thanks"]'));
+  if (!line || !element) return;
+  const agent = element.getAttribute('agent-name') || root?.querySelector('[data-brand="company"]')?.textContent;
+  const thanks = agent ? (line.dataset.thanksAgent ?? '').replace('{agent}', agent) : line.dataset.thanks ?? '';
+  const questions = document.createElement('span');
+  sayWithContact(questions, line.dataset.thanksContact ?? '', contact);
+  line.replaceChildren(`${thanks} `, ...questions.childNodes);
 }
 
 main();

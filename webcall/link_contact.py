@@ -1,0 +1,53 @@
+"""Whom the holder of a share link can ask: the rep who owns the link, named in the link check's answer.
+
+A prospect whose link expired or was withdrawn read "ask your contact" and was at a dead end; after a
+call nothing said whom to write to. The link check (`POST /api/demos/<slug>/link`, webcall/embed.py)
+now answers `contact: {name, email, subject}` for a genuinely signed link (valid, expired or revoked:
+`ShareLinks.check` has verified the signature; a forged token never reaches here). The holder received
+the link from that rep, so the rep's own name and email tell them nothing new. Nobody is named for a
+link without a row, a row whose owner is no account ("cli", "web" before reps signed in), or an owner
+account that is disabled or gone.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from .accounts import Accounts
+from .demo_page import page_text
+from .demos import DemoProfile
+from .link_store import LinkStore
+from .links import LinkCheck, LinkStatus
+
+log = logging.getLogger("webcall.links")
+
+# The mail's subject (PAGE_TEXT) by what the prospect is likely to write about.
+SUBJECTS = {
+    LinkStatus.VALID: "contact.subject_questions",
+    LinkStatus.EXPIRED: "contact.subject_new_link",
+    LinkStatus.REVOKED: "contact.subject_new_link",
+}
+
+
+def link_contact(checked: LinkCheck, demo: DemoProfile, store: LinkStore, accounts: Accounts) -> dict | None:
+    """`{name, email, subject}` of the rep who owns the checked link, or None (see the module's doc)."""
+    if checked.link is None or checked.status not in SUBJECTS:
+        return None
+    try:
+        record = store.get(checked.link.link_id)
+        owner = record.owner if record is not None else None
+        account = accounts.by_email(owner) if owner and "@" in owner else None
+    except SQLAlchemyError as error:  # the page and its notice matter more than the name on it
+        log.warning("link contact not read link_id=%s error=%s", checked.link.link_id, type(error).__name__)
+        return None
+    if account is None or account.disabled:
+        return None
+    text = page_text(demo.language)
+    about = demo.brand.company if demo.brand else demo.title
+    return {
+        "name": account.name,
+        "email": account.email,
+        "subject": text[SUBJECTS[checked.status]].format(demo=about),
+    }
