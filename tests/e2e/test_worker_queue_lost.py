@@ -57,7 +57,10 @@ def test_a_lost_queue_is_one_error_line_not_one_per_poll(tmp_path: Path) -> None
             wait_until(lambda: time.monotonic() - noticed > 8, 10, "eight seconds of failing polls")
             text = log.read_text()
         assert text.count(FAILURE) == 1, text[-3000:]
-        errors = [line for line in text.splitlines() if " ERROR " in line]
-        assert len(errors) <= 2, errors  # the worker's and the scheduler's, once each
+        # Each kind of failure once, never once per poll: the worker's read of the queue, and the
+        # scheduler's read and periodic enqueue as they happen to meet the outage (a clean-clone run saw
+        # all three in one second; the periodic enqueue had mostly fallen outside the watched seconds).
+        errors = [line.split(" ERROR ", 1)[1] for line in text.splitlines() if " ERROR " in line]
+        assert len(errors) == len(set(errors)) and len(errors) <= 3, errors
     finally:
         _stop(redis)
