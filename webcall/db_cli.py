@@ -26,10 +26,6 @@ from .services import services
 db = AppGroup("db", help="The database's schema: its revision, upgrade, downgrade.")
 
 
-def _names(revisions: set[str]) -> str:
-    return ", ".join(sorted(revisions)) or "none"
-
-
 def _previous() -> str:
     """The revisions this release's heads were made on: the previous release's newest, usually."""
     scripts = ScriptDirectory.from_config(schema.config())
@@ -37,7 +33,7 @@ def _previous() -> str:
     for head in schema.heads():
         down = scripts.get_revision(head).down_revision  # one revision, several (a merge) or none
         before.update([down] if isinstance(down, str) else down or ())
-    return _names(before)
+    return schema.names(before)
 
 
 @db.command("current")
@@ -45,8 +41,8 @@ def current_command() -> None:
     """Print the database's revision and this release's newest."""
     with services().calllog.engine.connect() as connection:
         at = schema.current(connection)
-    click.echo(f"database: {_names(at)}")
-    click.echo(f"this release: {_names(schema.heads())} (the one before: {_previous()})")
+    click.echo(f"database: {schema.names(at)}")
+    click.echo(f"this release: {schema.names(schema.heads())} (the one before: {_previous()})")
 
 
 @db.command("upgrade")
@@ -55,7 +51,7 @@ def upgrade_command() -> None:
     engine = services().calllog.engine
     schema.upgrade(engine)  # the app's start has already done it; this says where it stands
     with engine.connect() as connection:
-        click.echo(f"database: {_names(schema.current(connection))}")
+        click.echo(f"database: {schema.names(schema.current(connection))}")
 
 
 @db.command("downgrade")
@@ -67,8 +63,8 @@ def downgrade_command(revision: str) -> None:
         unknown = schema.current(connection) - schema.known()
     if unknown:
         raise click.ClickException(
-            f"the database is at {_names(unknown)}, which this release does not know: run the downgrade "
-            "with the release that migrated it"
+            f"the database is at {schema.names(unknown)}, which this release does not know: run the "
+            "downgrade with the release that migrated it"
         )
     if revision not in schema.known():
         raise click.ClickException(f"no revision {revision!r} in this release (`db current` names them)")
@@ -79,9 +75,9 @@ def downgrade_command(revision: str) -> None:
             f"the downgrade failed, nothing changed: {str(error).splitlines()[0]}"
         ) from None
     if before == after:
-        click.echo(f"database: {_names(after)} (nothing to take back)")
+        click.echo(f"database: {schema.names(after)} (nothing to take back)")
         return
-    click.echo(f"database: {_names(before)} -> {_names(after)}")
+    click.echo(f"database: {schema.names(before)} -> {schema.names(after)}")
     click.echo(
         "start the release whose newest revision that is; this release's start migrates it forward again"
     )

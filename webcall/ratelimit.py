@@ -37,14 +37,12 @@ from typing import TypeVar
 import limits
 from flask import Flask, Response, g, jsonify, request
 from flask_limiter import Limiter, RequestLimit
-from redis.backoff import NoBackoff
 from redis.exceptions import RedisClusterException
-from redis.retry import Retry
 from werkzeug.exceptions import HTTPException
 
 from .errors import ApiError, ErrorCode
 from .metrics import rate_limited
-from .redis_ping import storage_failure
+from .redis_ping import bounded, storage_failure
 from .services import EXTENSION, services
 from .settings import SettingsError
 
@@ -203,15 +201,11 @@ STORAGE_TIMEOUT_SECONDS = 1.0
 
 
 def _bounded_storage(uri: str) -> dict[str, object]:
-    bounded: dict[str, object] = {
-        "socket_connect_timeout": STORAGE_TIMEOUT_SECONDS,
-        "socket_timeout": STORAGE_TIMEOUT_SECONDS,
-        "retry": Retry(NoBackoff(), 0),
-    }
+    options = bounded(STORAGE_TIMEOUT_SECONDS)
     if uri.startswith("redis+sentinel"):
         # `limits` hands the Sentinels themselves only `sentinel_kwargs` (by default none: no timeout).
-        return {**bounded, "sentinel_kwargs": dict(bounded)}
-    return bounded
+        return {**options, "sentinel_kwargs": dict(options)}
+    return options
 
 
 def init_app(app: Flask) -> None:

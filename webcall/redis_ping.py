@@ -26,7 +26,7 @@ _DEFAULT_PORTS = {"redis+sentinel": 26379, "redis+cluster": 6379}
 def ping_failure(url: str, timeout: float) -> Exception | None:
     """The error of one PING to the Redis at `url` (redis:// or rediss://), or None when it answered."""
     try:
-        client = redis.Redis.from_url(url, **_bounded(timeout))
+        client = redis.Redis.from_url(url, **bounded(timeout))
     except ValueError as error:  # a query option redis-py cannot read
         return error
     return _ping(client)
@@ -49,7 +49,7 @@ def storage_failure(uri: str, timeout: float) -> Exception | None:
             port=where.port or _DEFAULT_PORTS[scheme],
             username=unquote(parts.username) if parts.username else None,
             password=unquote(parts.password) if parts.password else None,
-            **_bounded(timeout / len(hosts)),
+            **bounded(timeout / len(hosts)),
         )
         failure = _ping(client)
         if failure is None:
@@ -69,7 +69,9 @@ def unreachable(url: str, timeout: float = 5.0) -> str | None:
     return f"cannot reach the Redis queue at {mask_password(url)}: {type(error).__name__}: {error}"
 
 
-def _bounded(timeout: float) -> dict[str, Any]:
+def bounded(timeout: float) -> dict[str, Any]:
+    """A redis-py client's options for `timeout` to connect and to read each reply, and no retries
+    (also the rate limiter's storage: webcall/ratelimit.py)."""
     return {"socket_connect_timeout": timeout, "socket_timeout": timeout, "retry": Retry(NoBackoff(), 0)}
 
 

@@ -58,7 +58,8 @@ def current(connection: Connection) -> set[str]:
     return set(MigrationContext.configure(connection).get_current_heads())
 
 
-def _names(revisions: set[str]) -> str:
+def names(revisions: set[str]) -> str:
+    """Revisions as a line says them (also `flask db`: webcall/db_cli.py)."""
     return ", ".join(sorted(revisions)) or "none"
 
 
@@ -116,17 +117,17 @@ def _run_on_newer(connection: Connection, at: set[str], newest: set[str]) -> Non
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise SettingsError(
             "WEBCALL_DATABASE_URL",
-            f"the database is at revision {_names(at)}, newer than this release's {_names(newest)}, "
+            f"the database is at revision {names(at)}, newer than this release's {names(newest)}, "
             f"and this release cannot run on it: {problems[0]}{more}; run the newer release, or take "
-            f"the schema back with the newer release's `flask --app app db downgrade {_names(newest)}`",
+            f"the schema back with the newer release's `flask --app app db downgrade {names(newest)}`",
         )
     log.warning(
         "OPERATOR: the database is at revision %s, newer than this release's %s (a newer release "
         "migrated it): running on it; if this release is to stay, take the schema back with the newer "
         "release's `flask --app app db downgrade %s`",
-        _names(at),
-        _names(newest),
-        _names(newest),
+        names(at),
+        names(newest),
+        names(newest),
     )
 
 

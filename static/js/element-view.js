@@ -87,7 +87,7 @@ export class ElementView {
    */
   #bringIntoView(f) {
     const dom = this.#dom;
-    const target = f.state === 'in-call' ? (f.voice ? dom.controls : dom.composer)
+    const target = f.state === 'in-call' ? this.#callControls(f.voice)
       : dom.summary.hidden ? null : dom.summary;
     if (!target || target.hidden || typeof target.scrollIntoView !== 'function') return;
     const reduce = globalThis.matchMedia?.('(prefers-reduced-motion: reduce)').matches ?? false;
@@ -101,12 +101,17 @@ export class ElementView {
    * the person scrolls, and they would be pulled back while reading.
    */
   #onTurn = () => {
-    const { card, controls, composer, callButton } = this.#dom;
+    const { card, callButton } = this.#dom;
     if (this.#host.dataset.state !== 'in-call') return;
-    const next = card.dataset.mode === 'voice' ? controls : composer;
+    const next = this.#callControls(card.dataset.mode === 'voice');
     if (!next.hidden) next.scrollIntoView({ block: 'nearest' });
     callButton.scrollIntoView({ block: 'nearest' });
   };
+
+  /** What a call is used by, under the call button: mute and the meters, or the message box. @param {boolean} voice */
+  #callControls(voice) {
+    return voice ? this.#dom.controls : this.#dom.composer;
+  }
 
   #orientation = globalThis.matchMedia?.('(orientation: portrait)');
 

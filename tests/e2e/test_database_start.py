@@ -14,14 +14,14 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect, make_url
+from sqlalchemy import create_engine, make_url
 
 from sandbox.ports import free_port
+from tests.schema_shape import tables_and_columns
 from webcall import ROOT, create_app, schema
 from webcall.db import engine_for, open_database
 from webcall.settings import Settings
@@ -222,11 +222,6 @@ def test_a_refusal_waiting_cannot_fix_stops_the_start_at_once_in_one_line(pg: Po
     ), line
     assert took < 15, f"{took:.0f} s: it waited for a database that had answered"
     assert "not-the-right-one" not in done.stderr + done.stdout
-
-
-def tables_and_columns(db: Any) -> set[str]:
-    found = inspect(db)
-    return {f"{t}.{c['name']}" for t in found.get_table_names() for c in found.get_columns(t)}
 
 
 def test_a_database_a_newer_release_migrated_is_run_on_and_taken_back(pg: Postgres, tmp_path: Path, caplog):

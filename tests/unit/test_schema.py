@@ -7,7 +7,6 @@ import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from alembic import command
@@ -17,6 +16,7 @@ from click.testing import Result
 from flask import Flask
 from sqlalchemy import Engine, insert, inspect, select, text
 
+from tests.schema_shape import tables_and_columns
 from tests.starts import open_together
 from webcall import create_app, schema
 from webcall import db as webcall_db
@@ -238,11 +238,6 @@ def test_a_new_column_this_releases_inserts_leave_empty_stops_the_start(tmp_path
         webcall_db.open_database(url, tmp_path)
 
 
-def _tables_and_columns(db: Any) -> set[str]:
-    found = inspect(db)
-    return {f"{t}.{c['name']}" for t in found.get_table_names() for c in found.get_columns(t)}
-
-
 def _db_command(app: Flask, *args: str) -> Result:
     assert "db" in app.cli.commands, "create_app registers `flask db`"
     return app.test_cli_runner().invoke(args=["db", *args])
@@ -259,14 +254,14 @@ def test_the_downgrade_command_takes_the_schema_back_one_revision(settings, tmp_
 
     engine = engine_for(url, tmp_path)
     with engine.connect() as db:
-        at_head = _tables_and_columns(db)
+        at_head = tables_and_columns(db)
     result = _db_command(app, "downgrade", previous)
 
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0] == f"database: {head} -> {previous}"
     with engine.connect() as db:
         assert schema.current(db) == {previous}
-        assert _tables_and_columns(db) < at_head  # what the newest migration added is gone
+        assert tables_and_columns(db) < at_head  # what the newest migration added is gone
     webcall_db.open_database(url, tmp_path)  # this release's next start migrates it forward again
     with engine.connect() as db:
         assert schema.current(db) == {head}
