@@ -15,13 +15,13 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import metrics
+from .api_limits import limit_creates, limit_summaries, mark_upstream
 from .demos import DemoProfile, page_variable_problems
 from .errors import ApiError, ErrorCode
 from .handles import HANDLE_HEADER
 from .itellico import WebCallRequest
 from .itellico_errors import UpstreamError, UpstreamErrorKind
 from .links import LinkStatus, ShareLink
-from .ratelimit import limit_creates, limit_summaries, mark_upstream
 from .security import allowed_api_origins, demo_origins, origin_allowed
 from .services import services
 from .validation import allowed_variables, json_body, parse_create_body

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -93,6 +93,37 @@ def all_tables() -> MetaData:
 
 # Seconds a PostgreSQL connection may take to be made (libpq's connect_timeout; a URL's own wins).
 CONNECT_TIMEOUT_SECONDS = 10
+# TCP keepalives of every PostgreSQL connection (libpq's parameters; a URL's own win). A firewall or
+# NAT that forgets an idle connection drops its packets without a word, and the next request's
+# pre-ping waited for TCP's retransmissions to give up: about 15 minutes on Linux. libpq turns
+# keepalives on by itself, but with the kernel's timings: a first probe after two hours. A probe every
+# KEEPALIVES_IDLE_SECONDS of quiet keeps such a device's entry alive (their idle timeouts are minutes),
+# and a connection whose probes go unanswered is closed by the kernel while it waits in the pool
+# (within about a minute), so the pre-ping finds it dead at once and the pool replaces it
+# (tests/e2e/test_database_keepalive.py).
+KEEPALIVES_IDLE_SECONDS = 30
+KEEPALIVES_INTERVAL_SECONDS = 10
+KEEPALIVES_COUNT = 3
+# Milliseconds what we sent may stay unacknowledged before the kernel gives the connection up: a
+# request that meets a connection gone dead since its last probe fails in this time, not in ~15
+# minutes. A slow statement is no matter: the server's kernel acknowledges it at once.
+TCP_USER_TIMEOUT_MS = 30_000
+
+
+def _postgresql_connect_args(query: Mapping[str, object]) -> dict[str, Any]:
+    """libpq's connection parameters of ours that `query` (the URL's) does not set itself. psycopg (3),
+    the driver of `postgresql+psycopg://`, hands them to libpq as they are."""
+    ours = {
+        # Without one, a server that takes the TCP connection and then says nothing (stuck, or a
+        # firewall that swallows packets) hangs the start, and later every request, for ever.
+        "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+        "keepalives": 1,
+        "keepalives_idle": KEEPALIVES_IDLE_SECONDS,
+        "keepalives_interval": KEEPALIVES_INTERVAL_SECONDS,
+        "keepalives_count": KEEPALIVES_COUNT,
+        "tcp_user_timeout": TCP_USER_TIMEOUT_MS,
+    }
+    return {name: value for name, value in ours.items() if name not in query}
 
 
 def engine_for(url: str, root: Path) -> Engine:
@@ -108,10 +139,8 @@ def engine_for(url: str, root: Path) -> Engine:
         # now checks a connection as it hands it out (a round trip) and replaces a dead one
         # (tests/e2e/test_database_start.py). SQLite's connections are to a file: nothing to check.
         kwargs.update(pool_pre_ping=True)
-    if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
-        # Without one, a server that takes the TCP connection and then says nothing (stuck, or a
-        # firewall that swallows packets) hangs the start, and later every request, for ever.
-        kwargs.update(connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+    if parsed.get_backend_name() == "postgresql":
+        kwargs.update(connect_args=_postgresql_connect_args(parsed.query))
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database in (None, "", ":memory:"):

@@ -13,6 +13,13 @@ Every instance shares the same Redis, so a 503 for it would let a load balancer 
 take all of them out at once when Redis blinks, stopping calls to report a problem that does not stop
 them. Such an answer is `200` with status `degraded` and the check's word, for the operator's alert.
 
+When the app keeps files on this host (an SQLite database, the SQLite queue), `disk` says whether
+their folders have LOW_DISK_BYTES free. The probes above only read, so a full disk, which fails every
+write (call-log writes, stored webhooks: `store_failed`), left `/readyz` saying ready. A full disk does
+not fail readiness either: a visitor's create writes the call log only after itellico answered and
+carries on when the write fails, and these files are on one host, so there is no other instance a
+balancer could send visitors to (docs/operations.md, readiness).
+
 The upstream and queue answers are kept for a few seconds per process: a load balancer (or anyone)
 asking `/readyz` in a loop must not spend the account's itellico rate limit or open a Redis
 connection per request. A Redis probe has a short timeout to connect and to read (one timeout for a
@@ -24,6 +31,7 @@ never the URL).
 from __future__ import annotations
 
 import logging
+import shutil
 import sqlite3
 import threading
 import time
@@ -49,8 +57,13 @@ UPSTREAM_CHECK_CACHE_SECONDS = 5.0
 # A Redis on the same network answers a PING in about a millisecond (the SQLite queue's read uses it too).
 REDIS_CHECK_TIMEOUT_SECONDS = 1.0
 REDIS_CHECK_CACHE_SECONDS = 5.0
+# Free space below which `disk` says "low": a fixed amount, not a share of the disk, because what a
+# write needs is an amount (SQLite's WAL grows by up to about 4 MiB between checkpoints), while 1 % is
+# 20 GB of a 2 TB disk and 10 MiB of a 1 GB volume (docs/operations.md, readiness).
+LOW_DISK_BYTES = 100 * 1024 * 1024
+DISK_CHECK_CACHE_SECONDS = 5.0
 # Reported, but not failing readiness (the module's docstring says why).
-SOFT_CHECKS = frozenset({"task_queue", "rate_limits"})
+SOFT_CHECKS = frozenset({"task_queue", "rate_limits", "disk"})
 _PROBES = "webcall.readiness_probes"
 
 # A probe's word ("ok" or the failure) and, for the log, the error's type ("" when ok).
@@ -116,6 +129,34 @@ def _queue_probe(app: Flask) -> Callable[[], Outcome]:
     return probe
 
 
+def _written_folders(app: Flask) -> tuple[Path, ...]:
+    """The folders of this host where the app writes its files: the SQLite database's (the path
+    webcall/db.py resolved) and the SQLite queue's (webcall/tasks.py's). PostgreSQL and Redis keep their
+    data on their own hosts."""
+    folders: list[Path] = []
+    database = services().calllog.engine.url
+    if database.get_backend_name() == "sqlite" and database.database not in (None, "", ":memory:"):
+        folders.append(Path(database.database).parent)
+    if services().settings.task_queue_url.startswith("sqlite:///"):
+        folders.append(Path(task_queue(app).huey.storage.filename).absolute().parent)
+    return tuple(dict.fromkeys(folders))
+
+
+def _disk_probe(folders: tuple[Path, ...]) -> Callable[[], Outcome]:
+    def probe() -> Outcome:
+        for folder in folders:
+            try:
+                # What the app's (unprivileged) user may still write: without a file system's root reserve.
+                free = shutil.disk_usage(folder).free
+            except OSError as error:
+                return "unavailable", type(error).__name__
+            if free < LOW_DISK_BYTES:
+                return "low", f"{free // (1024 * 1024)} MiB free in {folder}"
+        return "ok", ""
+
+    return probe
+
+
 def _probes(app: Flask) -> dict[str, _CachedProbe]:
     """The app's cached checks, made once: which ones depends on its settings."""
     probes = {
@@ -130,6 +171,9 @@ def _probes(app: Flask) -> dict[str, _CachedProbe]:
             REDIS_CHECK_CACHE_SECONDS,
             True,
         )
+    folders = _written_folders(app)
+    if folders:
+        probes["disk"] = _CachedProbe("disk", _disk_probe(folders), DISK_CHECK_CACHE_SECONDS, True)
     return probes
 
 

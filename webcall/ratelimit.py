@@ -1,19 +1,9 @@
-"""Rate limits (Flask-Limiter), attached to the views with `@limiter.limit(...)` (the browser API's
-through `limit_creates` and `limit_summaries` below).
-
-- Call creation, per client IP: every request counts, valid or not (it is the sender's own budget).
-- Call creation, per demo, all anonymous clients together (the demo's pool): only creates that really
-  went upstream count (`deduct_when`), so bogus links or bad bodies from many addresses cannot lock a
-  demo for everyone. The per-IP limit is checked first; the per-demo one is only tested before the view
-  runs.
-- Call creation through a share link signed for the demo (only signed-in reps make them): a budget per
-  link (the per-IP one) instead of the pool, so anonymous traffic that uses the pool up does not shut a
-  prospect out. Spend stays bounded: the pool plus one client's budget for each link reps made.
-- The call summary, per call and per client IP: every read with a handle is an itellico GET, and
-  handles pile up (one per create), so per call alone one address reached hundreds a minute.
-- Sign-in (`POST /demos/login`), per client IP (only POSTs count): SIGN_IN_LIMIT, held by
-  webcall/sign_in_limit.py in this limiter's storage (counted as each POST arrives, not by a decorator).
-- A rep's test notifications, per rep.
+"""Rate limits (Flask-Limiter): the one Limiter, its storage, every limit's amount and the 429 answer.
+The limits are attached to the views with `@limiter.limit(...)` where the views are: the browser API's
+in webcall/api_limits.py (call creation per client IP, per demo and per share link; the call summary),
+the share-link check in webcall/embed.py, a rep's test notifications in webcall/notification_prefs.py,
+and the sign-in's SIGN_IN_LIMIT in webcall/sign_in_limit.py (held in this limiter's storage, counted
+as each POST arrives, not by a decorator).
 
 Counters live in memory by default; `WEBCALL_RATE_LIMIT_STORAGE_URI=redis://…` shares them between
 app instances. Over a limit the browser gets `429 rate_limited` with `Retry-After`, and nothing goes
@@ -31,14 +21,11 @@ import ipaddress
 import logging
 import math
 import time
-from collections.abc import Callable
-from typing import TypeVar
 
 import limits
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, jsonify, request
 from flask_limiter import Limiter, RequestLimit
 from redis.exceptions import RedisClusterException
-from werkzeug.exceptions import HTTPException
 
 from .errors import ApiError, ErrorCode
 from .metrics import rate_limited
@@ -55,9 +42,6 @@ SUMMARY_LIMIT = "20/minute"
 SUMMARY_READS_PER_CALL = 6
 # A rep's "Send a test" (each one a webhook and an email): ten clicks sent ten of each.
 SEND_TEST_LIMIT = "5/minute"
-_UPSTREAM_FLAG = "create_went_upstream"
-_LINK_FLAG = "create_signed_link"
-View = TypeVar("View", bound=Callable[..., object])
 log = logging.getLogger("webcall.ratelimit")
 
 
@@ -97,74 +81,6 @@ def per_ip_summary_limit() -> str:
 
 def per_demo_limit() -> str:
     return services().settings.rate_limit_per_demo
-
-
-def demo_key() -> str:
-    """The demo a create names. Only creates that went upstream count, so a body that fails
-    validation may land on any key: it never deducts."""
-    from .validation import json_body  # validation imports demos; keep this module light at import
-
-    try:
-        body = json_body()
-    except (ApiError, HTTPException):
-        return "demo:-"
-    demo = body.get("demo") if isinstance(body, dict) else None
-    return f"demo:{demo}" if isinstance(demo, str) and demo.isascii() and len(demo) <= 63 else "demo:default"
-
-
-def signed_link_id() -> str | None:
-    """The id of the share link a create sends, if it is signed for the demo the body names, else None.
-    Expired and revoked links count as signed: the view refuses them before anything goes upstream, so
-    they never deduct. Only the signature is checked (no database read), once per request."""
-    if _LINK_FLAG not in g:
-        setattr(g, _LINK_FLAG, _signed_link_id())
-    return g.get(_LINK_FLAG)
-
-
-def _signed_link_id() -> str | None:
-    from .demos import DEFAULT_SLUG
-    from .links import ShareLinks
-    from .validation import json_body
-
-    try:
-        body = json_body()
-    except (ApiError, HTTPException):
-        return None
-    if not isinstance(body, dict):
-        return None
-    token, slug = body.get("link"), body.get("demo") or DEFAULT_SLUG
-    if not isinstance(token, str) or not isinstance(slug, str):
-        return None
-    # The app's own links service also reads revocation from the database; the signature is enough
-    # here (a forged token cannot name a link), and a database error must not look like a limit's.
-    link = ShareLinks(services().settings.secret_key).check(token, slug).link
-    return link.link_id if link is not None else None
-
-
-def has_signed_link() -> bool:
-    return signed_link_id() is not None
-
-
-def anonymous_create() -> bool:
-    return signed_link_id() is None
-
-
-def link_key() -> str:
-    return f"link:{signed_link_id()}"
-
-
-def mark_upstream() -> None:
-    """Called by the view right before it asks itellico: from here on the create costs the demo."""
-    setattr(g, _UPSTREAM_FLAG, True)
-
-
-def went_upstream(_response: Response) -> bool:
-    return bool(g.get(_UPSTREAM_FLAG, False))
-
-
-def summary_key() -> str:
-    call_id = (request.view_args or {}).get("call_id", "")
-    return f"call:{str(call_id)[:100]}"
 
 
 def _count(limit: RequestLimit) -> None:
@@ -256,42 +172,3 @@ def _say_if_unreachable(uri: str) -> None:
         "they allow more than WEBCALL_RATE_LIMIT_PER_IP",
         type(failure).__name__,
     )
-
-
-def limit_creates(view: View) -> View:
-    """The limits of `POST /api/calls`. Flask-Limiter checks limits of one granularity in the order they
-    were attached, innermost first: the per-IP limit (every request counts) before the demo's pool or
-    the link's budget (only upstream creates count). A create with a link signed for its demo spends
-    its link's budget, any other the pool."""
-    view = limiter.limit(per_ip_limit, scope="create-ip", on_breach=breached)(view)
-    view = limiter.limit(
-        per_demo_limit,
-        key_func=demo_key,
-        scope="create-demo",
-        deduct_when=went_upstream,
-        exempt_when=has_signed_link,
-        on_breach=breached,
-    )(view)
-    return limiter.limit(
-        per_ip_limit,  # a link may create as many calls as one client IP
-        key_func=link_key,
-        scope="create-link",
-        deduct_when=went_upstream,
-        exempt_when=anonymous_create,
-        on_breach=breached,
-    )(view)
-
-
-def limit_summaries(view: View) -> View:
-    """The limits of `GET /api/calls/<id>`. Per client IP every read counts (the sender's own budget),
-    checked first: it bounds the itellico GETs one address can cause however many handles it holds."""
-    view = limiter.limit(per_ip_summary_limit, scope="summary-ip", on_breach=breached)(view)
-    return limiter.limit(
-        SUMMARY_LIMIT,
-        key_func=summary_key,
-        scope="summary",
-        on_breach=breached,
-        # Only reads that showed the call's handle count: a call id is no secret (the studio, CSV,
-        # logs), and a stranger's refused reads used up the limit the visitor's own page needs.
-        deduct_when=lambda response: response.status_code != 403,
-    )(view)
