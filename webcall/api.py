@@ -67,7 +67,7 @@ def create_call() -> tuple[Response, int]:
         audio_output_enabled=True,
         skip_greeting_on_initial_text=demo.skip_greeting_on_initial_text,
         device_fingerprint=_device_fingerprint(),
-        # The demo's fixed variables, then allowed page variables, then the signed link's.
+        # The demo's fixed variables, then allowed page variables, then the link's (from its row).
         test_variables={
             **demo.test_variables,
             **allowed_variables(demo, body.variables),
@@ -175,7 +175,7 @@ def _share_link(demo: DemoProfile, token: str | None) -> ShareLink | None:
         if demo.link_only:
             raise ApiError(ErrorCode.LINK_REQUIRED)
         return None
-    checked = services().links.check(token, demo.slug)  # revocation and stored expiry included
+    checked = services().links.check(token, demo.slug)  # its row: variables, expiry, revocation
     if checked.status is LinkStatus.REVOKED:
         raise ApiError(ErrorCode.LINK_REVOKED)
     if checked.status is LinkStatus.EXPIRED:

@@ -73,7 +73,7 @@ def link_command(
 
     try:
         svc.calllog.add_link(link, label or default_label(pairs), created_by="cli")
-    except SQLAlchemyError as error:  # unrecorded, it could never be revoked or counted: not printed
+    except SQLAlchemyError as error:  # unrecorded, it could never open or be revoked: not printed
         raise click.ClickException(
             f"the link was not made: the database could not record it ({type(error).__name__}); try again"
         ) from None

@@ -41,7 +41,6 @@ from .demos import DemoProfile
 from .errors import ApiError, ErrorCode
 from .link_contact import link_contact
 from .link_opens import note_refused_open
-from .link_store import LinkStore
 from .links import LinkStatus
 from .pages import send_built
 from .ratelimit import breached, client_ip, limiter
@@ -132,7 +131,7 @@ def check_link(slug: str) -> Response | tuple[Response, int]:
     # An expired or revoked link that a page opened: its rep sees it on /demos (webcall/link_opens.py).
     note_refused_open(svc.calllog.engine, checked, request.headers)
     # A genuinely signed link's rep, whom its holder may ask (only the signature decides: link_contact.py).
-    contact = link_contact(checked, demo, LinkStore(svc.calllog.engine), svc.accounts)
+    contact = link_contact(checked, demo, svc.accounts)
     named = {"contact": contact} if contact else {}
     if checked.status is LinkStatus.REVOKED:
         return _error(ApiError(ErrorCode.LINK_REVOKED), named)

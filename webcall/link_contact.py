@@ -6,7 +6,8 @@ now answers `contact: {name, email, subject}` for a genuinely signed link (valid
 `ShareLinks.check` has verified the signature; a forged token never reaches here). The holder received
 the link from that rep, so the rep's own name and email tell them nothing new. Nobody is named for a
 link without a row, a row whose owner is no account ("cli", "web" before reps signed in), or an owner
-account that is disabled or gone.
+account that is disabled or gone. The owner comes with the check (`LinkCheck.owner`, from the row the
+check read): the link's row is not read a second time.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from .accounts import Accounts
 from .demo_page import page_text
 from .demos import DemoProfile
-from .link_store import LinkStore
 from .links import LinkCheck, LinkStatus
 
 log = logging.getLogger("webcall.links")
@@ -31,13 +31,13 @@ SUBJECTS = {
 }
 
 
-def link_contact(checked: LinkCheck, demo: DemoProfile, store: LinkStore, accounts: Accounts) -> dict | None:
-    """`{name, email, subject}` of the rep who owns the checked link, or None (see the module's doc)."""
+def link_contact(checked: LinkCheck, demo: DemoProfile, accounts: Accounts) -> dict | None:
+    """`{name, email, subject}` of the rep who owns the checked link (the check read it from the link's
+    row), or None (see the module's doc)."""
     if checked.link is None or checked.status not in SUBJECTS:
         return None
+    owner = checked.owner
     try:
-        record = store.get(checked.link.link_id)
-        owner = record.owner if record is not None else None
         account = accounts.by_email(owner) if owner and "@" in owner else None
     except SQLAlchemyError as error:  # the page and its notice matter more than the name on it
         log.warning("link contact not read link_id=%s error=%s", checked.link.link_id, type(error).__name__)

@@ -1,13 +1,16 @@
 """The studio's changes to a stored share link (revoke, extend) and the state every link check reads.
 
-A share link's token is signed and cannot change once sent, so what a rep decides later lives in the
-link's row (webcall/calllog.py `webcall_links`): `revoked_at` withdraws it, `expires_at` is its expiry.
+A share link's token names the link and cannot change once sent; what the link holds and what a rep
+decides later live in its row (webcall/calllog.py `webcall_links`): `variables`, `expires_at` its
+expiry, `revoked_at` withdraws it, `owner` whom its holder may ask (webcall/link_contact.py).
 `ShareLinks.check` (webcall/links.py) asks `state` on every path that accepts a token (demo page's
-link check, widget and iframe, `POST /api/calls`), so a decision takes effect at once everywhere.
+link check, widget and iframe, `POST /api/calls`), one read per check, so a decision takes effect at
+once everywhere.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -34,14 +37,18 @@ class LinkStore:
         return None if row is None else _link(row._mapping)
 
     def state(self, link_id: str) -> LinkState | None:
-        """What a link check goes by, or None for a link the database does not know."""
+        """What a link check goes by (in one read), or None for a link the database does not know."""
+        columns = links.c.expires_at, links.c.revoked_at, links.c.variables, links.c.owner
         with self.engine.connect() as db:
-            row = db.execute(
-                select(links.c.expires_at, links.c.revoked_at).where(links.c.link_id == link_id)
-            ).first()
+            row = db.execute(select(*columns).where(links.c.link_id == link_id)).first()
         if row is None:
             return None
-        return LinkState(exp=int(aware(row.expires_at).timestamp()), revoked=row.revoked_at is not None)
+        return LinkState(
+            exp=int(aware(row.expires_at).timestamp()),
+            revoked=row.revoked_at is not None,
+            vars=json.loads(row.variables),
+            owner=row.owner,
+        )
 
     def revoke(self, link_id: str, by: str) -> LinkRecord:
         """Withdraw a link for good; revoking twice is refused (the first revocation stands)."""

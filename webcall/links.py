@@ -1,18 +1,25 @@
-"""Signed share links: a demo, per-prospect variables and an expiry that the prospect cannot change.
+"""Share links: a demo, per-prospect variables and an expiry that the prospect cannot change.
 
 A link is `/demo/<slug>#link=<token>`: the token rides in the URL fragment, which browsers never
 send to a server (not in the request line, so not in access logs; not in Referer headers). The page's
 script hands it to the element, which sends it in the create body. Old `?link=` URLs still open: the
-server redirects them to the fragment form. The token is the payload `{slug, link_id, vars, exp}` signed
-with the app's secret (itsdangerous, as Flask's sessions are). A changed token fails the signature
-("tampered"); a genuine one past its `exp` is "expired"; only a valid one lets the page call.
-The link id names the link in the call log.
+server redirects them to the fragment form.
 
-For a link the database knows (webcall/link_store.py), the database has the last word: a revoked
-link is "revoked" wherever a token is checked, and its stored expiry replaces the one signed into the
-token, so a rep can extend (or shorten) a link without sending a new URL. A link the database does not
-know (its row could not be written: the studio and the CLI no longer hand such a link out) keeps the
-token's expiry and cannot be revoked.
+The token names the link and nothing else: `[1, slug, link_id]` (1: the form's version) signed with
+the app's secret (itsdangerous, as Flask's sessions are), about 70 characters. The link's variables
+(the prospect's name, …) and its expiry are in its database row (webcall/calllog.py `webcall_links`,
+read through webcall/link_store.py), so whoever sees the URL (a forwarded mail, a chat preview) reads
+no more than the demo's slug, which the path shows anyway. A changed token fails the signature
+("tampered"); a signed token whose row does not exist can never be valid and is refused the same way;
+a revoked row is "revoked", one past its `expires_at` "expired"; only a valid one lets the page call.
+A rep extends (or shortens) a link by changing its row, without sending a new URL.
+
+Links made before this form signed everything into the token: `{slug, link_id, vars, exp}` (same key,
+same salt). They keep working as they did: their variables come from the token; if the database knows
+the link, its row decides revocation and expiry, else the token's expiry holds and it cannot be revoked.
+
+A `ShareLinks` without a database (the rate limiter's signature-only look at a create's link) can say
+that a token of the current form is ours and which link it names, never that it is valid (`UNCHECKED`).
 """
 
 from __future__ import annotations
@@ -35,6 +42,8 @@ LINK_PARAM = "link"
 MAX_TOKEN_LENGTH = 4000
 MAX_LINK_DAYS = 365
 MAX_EXPIRY_ECHO = 40
+TOKEN_FORM = 1  # the first item of a current token's payload; old tokens are JSON objects
+SALT = "webcall.share-link"  # both forms: one signature check tells them apart by shape, not by key
 _DURATION = re.compile(r"^(\d{1,4})\s*([mhdw])$")
 _UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _GAPS = re.compile(r"\s+|%20")
@@ -50,15 +59,20 @@ class LinkStatus(StrEnum):
     TAMPERED = "tampered"
     EXPIRED = "expired"
     REVOKED = "revoked"
+    # Signed by us for this demo, but checked without a database, which alone holds a current link's
+    # state: never valid (only a `ShareLinks` without a registry answers it).
+    UNCHECKED = "unchecked"
 
 
 @dataclass(frozen=True)
 class LinkState:
-    """What the database says about a link: its expiry (seconds since the epoch) and whether a rep
-    withdrew it."""
+    """What the database says about a link (its row, in one read): its expiry (seconds since the
+    epoch), whether a rep withdrew it, its variables and the rep it belongs to."""
 
     exp: int
     revoked: bool
+    vars: Mapping[str, str] = field(default_factory=dict)
+    owner: str | None = None
 
 
 # link_id -> its state, or None for a link the database does not know. A database error propagates:
@@ -104,6 +118,7 @@ def clean_token(raw: str) -> str:
 class LinkCheck:
     status: LinkStatus
     link: ShareLink | None = None
+    owner: str | None = None  # the owner its row names (webcall/link_contact.py); None without a row
 
     @property
     def valid(self) -> bool:
@@ -150,20 +165,22 @@ def check_variables(demo: DemoProfile, variables: Mapping[str, str]) -> dict[str
 
 class ShareLinks:
     def __init__(self, secret_key: str, registry: LinkRegistry | None = None) -> None:
-        self._serializer = URLSafeSerializer(secret_key, salt="webcall.share-link")
+        self._serializer = URLSafeSerializer(secret_key, salt=SALT)
         self._registry = registry
 
     def issue(self, demo: DemoProfile, variables: Mapping[str, str], exp: int) -> ShareLink:
+        """A new link: its token names it, its variables and expiry are for its row (the caller writes
+        it, `CallLog.add_link`; until then the token opens nothing)."""
         checked = check_variables(demo, variables)
         link_id = secrets.token_urlsafe(9)
-        payload = {"slug": demo.slug, "link_id": link_id, "vars": checked, "exp": int(exp)}
-        token = self._serializer.dumps(payload)
+        token = self._serializer.dumps([TOKEN_FORM, demo.slug, link_id])
         return ShareLink(demo.slug, link_id, checked, int(exp), token)
 
     def check(self, token: str | None, slug: str, now: float | None = None) -> LinkCheck:
         """What a token is worth for demo `slug`. The signature is checked before anything else, so
         nobody can make a forged link look merely expired or revoked; then revocation, then expiry.
-        The token is cleaned up first (`clean_token`), so an API client's `TOKEN.` opens too."""
+        The token is cleaned up first (`clean_token`), so an API client's `TOKEN.` opens too. The
+        database is read once, for a genuinely signed token only."""
         token = clean_token(token) if token and len(token) <= MAX_TOKEN_LENGTH else token
         # Tokens are ASCII (base64url and dots); anything else, a lone surrogate included (which
         # itsdangerous cannot even encode), was never ours.
@@ -173,20 +190,46 @@ class ShareLinks:
             payload: Any = self._serializer.loads(token)
         except BadSignature:
             return LinkCheck(LinkStatus.TAMPERED)
-        link = _from_payload(payload, token)
-        if link is None or link.slug != slug:
+        old = _from_payload(payload, token)
+        named = (old.slug, old.link_id) if old is not None else _current_payload(payload)
+        if named is None or named[0] != slug:  # not a link's payload, or another demo's link
             return LinkCheck(LinkStatus.TAMPERED)
-        state = self._registry(link.link_id) if self._registry is not None else None
-        if state is not None:
-            link = replace(link, exp=state.exp)
-            if state.revoked:
-                return LinkCheck(LinkStatus.REVOKED, link)
-        if link.exp <= (time.time() if now is None else now):
-            return LinkCheck(LinkStatus.EXPIRED, link)
-        return LinkCheck(LinkStatus.VALID, link)
+        link_id = named[1]
+        if self._registry is None:
+            if old is None:
+                return LinkCheck(LinkStatus.UNCHECKED, ShareLink(slug, link_id, {}, 0, token))
+            return _judge(old, None, now)
+        state = self._registry(link_id)
+        if old is not None:  # an old token's variables are its own; its row (if any) decides the rest
+            return _judge(old if state is None else replace(old, exp=state.exp), state, now)
+        if state is None:  # signed, but no row: it was never handed out, so it can never be valid
+            return LinkCheck(LinkStatus.TAMPERED)
+        return _judge(ShareLink(slug, link_id, dict(state.vars), state.exp, token), state, now)
+
+
+def _judge(link: ShareLink, state: LinkState | None, now: float | None) -> LinkCheck:
+    owner = state.owner if state is not None else None
+    if state is not None and state.revoked:
+        return LinkCheck(LinkStatus.REVOKED, link, owner)
+    if link.exp <= (time.time() if now is None else now):
+        return LinkCheck(LinkStatus.EXPIRED, link, owner)
+    return LinkCheck(LinkStatus.VALID, link, owner)
+
+
+def _current_payload(payload: Any) -> tuple[str, str] | None:
+    """(slug, link_id) of a current token's payload `[1, slug, link_id]`, else None."""
+    if not isinstance(payload, list) or len(payload) != 3:
+        return None
+    form, slug, link_id = payload
+    if type(form) is not int or form != TOKEN_FORM:  # `True == 1`: the type, not just the value
+        return None
+    if not (isinstance(slug, str) and isinstance(link_id, str) and link_id):
+        return None
+    return slug, link_id
 
 
 def _from_payload(payload: Any, token: str) -> ShareLink | None:
+    """An old token's link (`{slug, link_id, vars, exp}`, everything signed into it), else None."""
     if not isinstance(payload, dict) or set(payload) != {"slug", "link_id", "vars", "exp"}:
         return None
     slug, link_id, variables, exp = payload["slug"], payload["link_id"], payload["vars"], payload["exp"]

@@ -165,8 +165,8 @@ def create_link(slug: str) -> Response | tuple[str, int]:
     try:
         svc.calllog.add_link(link, label, created_by="web", owner=current_owner())
     except SQLAlchemyError as error:
-        # Unrecorded, the link could never be revoked, extended or counted (webcall/links.py): the
-        # token is dropped, not handed out.
+        # Unrecorded, the link could never open, nor be revoked, extended or counted (webcall/links.py):
+        # the token is dropped, not handed out.
         calllog_write_failed("add_link")
         log.error("calllog.add_link failed: %s", type(error).__name__)
         error_text = "The link was not made: the database could not record it. Try again."

@@ -10,9 +10,9 @@ import time
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.share_links import RecordingSigner
 from webcall import ROOT
 from webcall.demos import DemoRegistry
-from webcall.links import ShareLinks
 from webcall.settings import Settings
 
 from .studio import studio_database, studio_settings
@@ -27,10 +27,12 @@ ENTRIES = """() => performance.getEntriesByType('resource').map((e) => ({
 
 @pytest.fixture(scope="module")
 def link_url(serve_app, tmp_path_factory, base_settings: Settings) -> str:
-    url = serve_app(**studio_settings(studio_database(tmp_path_factory, "loading")))
+    database = studio_database(tmp_path_factory, "loading")
+    url = serve_app(**studio_settings(database))
     demo = DemoRegistry.load(ROOT / "demos.toml", base_settings).get("alpenblick")
     assert demo.link_only
-    link = ShareLinks(base_settings.secret_key).issue(demo, {"name": "Maria"}, int(time.time()) + 3600)
+    signer = RecordingSigner(base_settings.secret_key, database)
+    link = signer.issue(demo, {"name": "Maria"}, int(time.time()) + 3600)
     return url + link.path()
 
 

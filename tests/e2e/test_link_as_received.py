@@ -10,23 +10,28 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.share_links import RecordingSigner
 from tests.tokens import tampered
 from webcall import ROOT
 from webcall.demos import DemoRegistry
-from webcall.links import ShareLinks
 from webcall.settings import Settings
 
 
 @pytest.fixture(scope="module")
-def demos_url(serve_app, tmp_path_factory) -> str:
-    db = tmp_path_factory.mktemp("as-received") / "calls.sqlite3"
-    return serve_app(demos_file=str(ROOT / "demos.toml"), database_url=f"sqlite:///{db}")
+def database(tmp_path_factory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('as-received') / 'calls.sqlite3'}"
 
 
 @pytest.fixture(scope="module")
-def token(base_settings: Settings) -> str:
+def demos_url(serve_app, database) -> str:
+    return serve_app(demos_file=str(ROOT / "demos.toml"), database_url=database)
+
+
+@pytest.fixture(scope="module")
+def token(base_settings: Settings, database, demos_url) -> str:
     demo = DemoRegistry.load(ROOT / "demos.toml", base_settings).get("alpenblick")
-    return ShareLinks(base_settings.secret_key).issue(demo, {"name": "Maria"}, int(time.time()) + 3600).token
+    signer = RecordingSigner(base_settings.secret_key, database)  # demos_url: the database is migrated
+    return signer.issue(demo, {"name": "Maria"}, int(time.time()) + 3600).token
 
 
 @pytest.mark.parametrize(

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field, replace
 import pytest
 from playwright.sync_api import BrowserContext, Page, Request, expect
 
+from tests.share_links import RecordingSigner
 from tests.tokens import tampered
 from webcall import ROOT
 from webcall.demos import DemoRegistry
-from webcall.links import ShareLink, ShareLinks
+from webcall.links import ShareLink
 from webcall.settings import Settings
 
 ELEMENT = "itellico-call"
@@ -39,14 +40,18 @@ class Seen:
 
 
 @pytest.fixture(scope="module")
-def demos_url(serve_app, tmp_path_factory) -> str:
-    db = tmp_path_factory.mktemp("privacy") / "calls.sqlite3"
-    return serve_app(demos_file=str(ROOT / "demos.toml"), database_url=f"sqlite:///{db}")
+def database(tmp_path_factory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('privacy') / 'calls.sqlite3'}"
 
 
 @pytest.fixture(scope="module")
-def issue(base_settings: Settings):
-    signer = ShareLinks(base_settings.secret_key)
+def demos_url(serve_app, database) -> str:
+    return serve_app(demos_file=str(ROOT / "demos.toml"), database_url=database)
+
+
+@pytest.fixture(scope="module")
+def issue(base_settings: Settings, database, demos_url):
+    signer = RecordingSigner(base_settings.secret_key, database)  # demos_url: the database is migrated
     demos = DemoRegistry.load(ROOT / "demos.toml", base_settings)
 
     def make(slug: str) -> ShareLink:

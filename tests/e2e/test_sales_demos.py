@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.share_links import RecordingSigner, decoded
 from tests.tokens import tampered
 from webcall import ROOT
 from webcall.demos import DemoRegistry
 from webcall.formatting import duration as shown_duration
-from webcall.links import ShareLinks
 from webcall.settings import Settings
 
 from .conftest import Sandbox, wait_until
@@ -37,13 +37,20 @@ SENT_KEYS = {  # everything the app may send upstream for a demo call; nothing e
 
 
 @pytest.fixture(scope="module")
-def sales_url(serve_app, tmp_path_factory) -> str:
-    return serve_app(**studio_settings(studio_database(tmp_path_factory, "sales")))
+def database(tmp_path_factory) -> str:
+    return studio_database(tmp_path_factory, "sales")
 
 
 @pytest.fixture(scope="module")
-def links(base_settings: Settings) -> tuple[ShareLinks, DemoRegistry]:
-    return ShareLinks(base_settings.secret_key), DemoRegistry.load(ROOT / "demos.toml", base_settings)
+def sales_url(serve_app, database) -> str:
+    return serve_app(**studio_settings(database))
+
+
+@pytest.fixture(scope="module")
+def links(base_settings: Settings, database, sales_url) -> tuple[RecordingSigner, DemoRegistry]:
+    # Signed and recorded as the studio does (sales_url: the database is migrated).
+    signer = RecordingSigner(base_settings.secret_key, database)
+    return signer, DemoRegistry.load(ROOT / "demos.toml", base_settings)
 
 
 def element_ready(page: Page) -> None:
@@ -117,6 +124,7 @@ def test_a_signed_link_call_greets_the_prospect_by_name(page, sales_url, sandbox
     expect(row).to_contain_text("Maria, Alpenblick")
     link = row.locator("input.copy-source").input_value()
     assert link.startswith(f"{sales_url}/demo/alpenblick#link=")
+    assert "Maria" not in decoded(link.split("#link=", 1)[1])  # the name is in the link's row, not its URL
 
     before = len(sandbox.creates())
     prospect = page.context.new_page()

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.share_links import recorded
 from tests.tokens import tampered
-
-from .conftest import link_for
 
 pytestmark = pytest.mark.unit
 
@@ -20,7 +19,7 @@ def app(make_sales_app):
 
 @pytest.mark.parametrize("glued", ["{t}.", "{t}).", "{a}%20{b}", "{t}%2E%29"])
 def test_the_check_endpoint_takes_a_token_with_punctuation(client, svc, glued):
-    token = link_for(svc, name="Maria").token
+    token = recorded(svc, name="Maria").token
     sent = glued.format(t=token, a=token[:20], b=token[20:])
     ok = client.post("/api/demos/alpenblick/link", json={"link": sent})
     assert ok.status_code == 200, ok.get_json()
@@ -33,7 +32,7 @@ def test_the_check_endpoint_takes_a_token_with_punctuation(client, svc, glued):
 @pytest.mark.parametrize("page", ["/demo/alpenblick", "/embed/alpenblick"])
 @pytest.mark.parametrize("glued", ["{t}.", "{t}).", "{a}%20{b}", "{t}%2E"])
 def test_an_old_query_link_with_punctuation_redirects_to_the_clean_token(client, svc, page, glued):
-    token = link_for(svc, name="Maria").token
+    token = recorded(svc, name="Maria").token
     response = client.get(f"{page}?link=" + glued.format(t=token, a=token[:20], b=token[20:]))
     assert response.status_code == 303
     assert response.headers["Location"] == f"{page}#link={token}"
@@ -51,7 +50,7 @@ def test_an_old_query_link_with_punctuation_redirects_to_the_clean_token(client,
     ],
 )
 def test_an_encoded_hash_redirects_to_the_fragment_form(client, svc, page, sent, location):
-    token = link_for(svc, name="Maria").token
+    token = recorded(svc, name="Maria").token
     response = client.get(page + sent.format(t=token))
     assert response.status_code == 303, response.get_data(as_text=True)[:200]
     assert response.headers["Location"] == page + location.format(t=token)
@@ -61,7 +60,7 @@ def test_an_encoded_hash_redirects_to_the_fragment_form(client, svc, page, sent,
 
 @pytest.mark.parametrize("page", ["/demo/", "/embed/"])
 def test_an_unknown_demo_with_an_encoded_hash_is_still_unknown(client, svc, page):
-    token = link_for(svc, name="Maria").token
+    token = recorded(svc, name="Maria").token
     for sent in (f"nosuch%23link={token}", f"%23link={token}"):
         response = client.get(page + sent)
         assert response.status_code in (303, 404)

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import pytest
 
+from tests.share_links import recorded
 from tests.tokens import tampered
 from webcall import create_app
 
@@ -107,7 +108,7 @@ def check(client, slug, link, **kwargs):
 
 
 def test_a_valid_link_unlocks_the_demo_content(client, svc):
-    link = link_for(svc, name="Maria")
+    link = recorded(svc, name="Maria")
     response = check(client, "alpenblick", link.token)
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     body = response.get_json()
@@ -118,10 +119,10 @@ def test_a_valid_link_unlocks_the_demo_content(client, svc):
 
 
 def test_bad_links_get_their_error_and_reveal_nothing(client, svc):
-    good = link_for(svc, name="Maria").token
+    good = recorded(svc, name="Maria").token
     cases = [
         (tampered(good), "alpenblick", 403, "link_invalid"),
-        (link_for(svc, exp_in=-5).token, "alpenblick", 410, "link_expired"),
+        (recorded(svc, exp_in=-5).token, "alpenblick", 410, "link_expired"),
         (good, "northwind", 403, "link_invalid"),  # one demo's link does not open another
         ("garbage", "alpenblick", 403, "link_invalid"),
         ("\ud800" + good, "alpenblick", 403, "link_invalid"),  # a lone surrogate: was a 500

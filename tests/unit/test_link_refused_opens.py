@@ -6,6 +6,7 @@ of reloads), only the page's own link check counts, and nothing about the visito
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from alembic import command
 from prometheus_client import REGISTRY
 from sqlalchemy import DateTime, column, event, func, inspect, select, table, text, update
 
+from tests.share_links import old_token
 from tests.tokens import tampered
 from webcall import schema
 from webcall.calllog import CallLog, links
@@ -167,12 +169,14 @@ def test_a_link_that_ended_long_ago_stays_on_the_index_while_it_is_tried(client,
 
 def test_tokens_that_name_no_known_link_record_nothing(client, svc):
     good = stored_link(svc)
-    unknown_expired = link_for(svc, exp_in=-60, name="Maria")  # genuine, but its row was never written
+    unknown = link_for(svc, exp_in=-60, name="Maria")  # genuine, but its row was never written
+    old_unknown = old_token(svc.settings.secret_key, "alpenblick", {"name": "Maria"}, int(time.time()) - 60)
     cases = [
         (tampered(good.token), "alpenblick", 403),
         ("garbage", "alpenblick", 403),
         (good.token, "northwind", 403),  # one demo's link does not open another
-        (unknown_expired.token, "alpenblick", 410),
+        (unknown.token, "alpenblick", 403),  # a token names its row: without one it is never valid
+        (old_unknown, "alpenblick", 410),  # an old token carries its expiry, but names no row
     ]
     for token, slug, status in cases:
         assert check(client, token, slug).status_code == status

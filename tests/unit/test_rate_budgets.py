@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from dataclasses import replace
 
 import httpx
@@ -22,6 +21,7 @@ import limits
 import pytest
 from prometheus_client import REGISTRY
 
+from tests.share_links import recorded
 from webcall import create_app
 from webcall.ratelimit import SUMMARY_LIMIT, SUMMARY_READS_PER_CALL, per_ip_summary_limit
 
@@ -148,8 +148,7 @@ def test_a_refused_summary_read_says_when_to_come_back_and_costs_no_upstream_rea
 
 
 def link_token(app, slug: str = "northwind", exp_in: int = 3600) -> str:
-    svc = app.extensions["webcall"]
-    return svc.links.issue(svc.demos.get(slug), {}, int(time.time()) + exp_in).token
+    return recorded(app.extensions["webcall"], slug, exp_in).token  # signed and recorded, as reps' are
 
 
 def test_anonymous_creates_cannot_shut_a_prospects_link_out(settings, standin):

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.share_links import recorded
 from tests.tokens import tampered
 from webcall import ROOT, create_app
 
@@ -107,7 +108,7 @@ def test_link_only_demo_page_is_a_neutral_shell_with_its_notices(client, standin
 
 
 def test_a_call_from_a_link_sends_the_demo_agent_and_fixed_plus_link_variables(client, svc, standin):
-    link = link_for(svc, name="Maria")
+    link = recorded(svc, name="Maria")
     r = client.post("/api/calls", json={"demo": "alpenblick", "link": link.token})
     assert r.status_code == 201, r.get_json()
     (sent,) = standin.creates()
@@ -120,7 +121,7 @@ def test_a_call_from_a_link_sends_the_demo_agent_and_fixed_plus_link_variables(c
 
 
 def test_page_variables_cannot_override_the_link(client, svc, standin):
-    link = link_for(svc, slug="northwind", name="Maria")
+    link = recorded(svc, slug="northwind", name="Maria")
     r = client.post(
         "/api/calls", json={"demo": "northwind", "link": link.token, "variables": {"name": "Evil"}}
     )
@@ -150,10 +151,10 @@ def test_link_only_demo_refuses_creates_without_a_valid_link(client, standin, bo
 
 
 def test_tampered_and_expired_links_create_nothing(client, svc, standin):
-    token = link_for(svc, name="Maria").token
+    token = recorded(svc, name="Maria").token
     r = client.post("/api/calls", json={"demo": "alpenblick", "link": tampered(token)})
     assert r.status_code == 403 and r.get_json()["error"]["code"] == "link_invalid"
-    r = client.post("/api/calls", json={"demo": "alpenblick", "link": link_for(svc, exp_in=-1).token})
+    r = client.post("/api/calls", json={"demo": "alpenblick", "link": recorded(svc, exp_in=-1).token})
     assert r.status_code == 410 and r.get_json()["error"]["code"] == "link_expired"
     r = client.post("/api/calls", json={"demo": "northwind", "link": token})  # another demo's link
     assert r.status_code == 403
