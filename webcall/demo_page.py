@@ -38,6 +38,9 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         "duration": "Your call lasted",
         "thanks": "Thanks for trying the demo.",
         "powered": "Voice agent by itellico",
+        # The footer's links to the deployer's legal pages (templates/_legal.html; unset: none).
+        "imprint": "Imprint",
+        "privacy": "Privacy",
         "checking": "Opening your demo…",
         # Inside <itellico-call> until its script defines it: shown only while it loads, or if it fails.
         "loading_call": "Loading the call… If nothing appears, reload the page.",
@@ -73,6 +76,8 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         "powered": "Sprachagent von itellico",
         "checking": "Ihre Demo wird geöffnet …",
         "loading_call": "Der Anruf wird geladen … Erscheint nichts, laden Sie die Seite neu.",
+        "imprint": "Impressum",
+        "privacy": "Datenschutz",
         "link_only.title": "Diese Demo öffnet sich über Ihren persönlichen Link",
         "link_only.lead": "Bitte verwenden Sie den vollständigen Link aus Ihrer Einladung. Wenn Sie ihn nicht"
         " finden, bitten Sie Ihren Kontakt um einen neuen.",

@@ -32,7 +32,7 @@ from flask import (
 )
 
 from . import ROOT
-from .demo_page import preview_image, public_base
+from .demo_page import page_text, preview_image, public_base
 from .services import services
 from .settings import Settings, SettingsError
 
@@ -83,6 +83,15 @@ def send_built(filename: str, max_age: int | None = None) -> Response | None:
         response = send_from_directory(built_static, filename, max_age=max_age)
     response.vary.add("Accept-Encoding")
     return response
+
+
+@bp.app_template_global()
+def legal_urls(lang: str) -> list[tuple[str, str]]:
+    """The imprint and privacy policy links of our own pages (templates/_legal.html), each labelled in
+    `lang` (the page words' fallback: English); empty when neither setting is set."""
+    settings, text = services().settings, page_text(lang)
+    links = (("imprint", settings.imprint_url), ("privacy", settings.privacy_url))
+    return [(text[key], url) for key, url in links if url]
 
 
 @bp.get("/")

@@ -140,6 +140,24 @@ def check_public_url(name: str, raw: str | None) -> str | None:
     return raw.rstrip("/")
 
 
+def page_link(name: str, raw: str | None, environment: str) -> str | None:
+    """An address our public pages link to (the imprint, the privacy policy): absolute http(s) with a host,
+    kept as given. No `user@` part (every visitor would read it) and no whitespace (a pasted line break).
+    Production links only over https, but to a loopback host, as a visitor's browser would otherwise
+    open the deployer's legal pages unencrypted."""
+    if raw is None:
+        return None
+    what = "an absolute https URL like https://www.example.com/imprint"
+    parts = url_parts(name, raw, what)
+    host = parts.hostname or ""
+    if parts.scheme not in ("http", "https") or not host or "@" in parts.netloc or re.search(r"\s", raw):
+        raise SettingsError(name, f"{mask_password(raw)!r} is not {what}")
+    loopback = host == "localhost" or host.endswith(".localhost") or host in ("127.0.0.1", "::1")
+    if parts.scheme == "http" and environment == "production" and not loopback:
+        raise SettingsError(name, f"{raw!r} is plain http: production links to https only (http: localhost)")
+    return raw
+
+
 def check_tls_proxy(environment: str, public_url: str | None, hops: int) -> None:
     """An https public address served by gunicorn over plain http means a TLS proxy is in front;
     without trusting it every visitor shares the proxy's IP (one rate-limit budget for all), cookies

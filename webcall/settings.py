@@ -53,6 +53,7 @@ NAMES = tuple(
     WEBCALL_REFRESH_MINUTES WEBCALL_SMTP_HOST WEBCALL_SMTP_PORT WEBCALL_SMTP_FROM WEBCALL_SMTP_USER
     WEBCALL_SMTP_PASSWORD WEBCALL_SMTP_STARTTLS WEBCALL_NOTIFY_SIGNING_SECRET
     WEBCALL_NOTIFY_TIMEOUT_SECONDS WEBCALL_NOTIFY_ALLOW_PRIVATE_TARGETS
+    WEBCALL_IMPRINT_URL WEBCALL_PRIVACY_URL
     WEBCALL_THREADS WEBCALL_GRACEFUL_TIMEOUT WEBCALL_LOG_LEVEL
     """.split()
 )
@@ -168,6 +169,10 @@ class Settings:
     notify_signing_secret: str | None = field(default=None, repr=False)
     notify_timeout_seconds: float = 10.0
     notify_allow_private_targets: bool = False
+    # The deployer's imprint and privacy policy, linked from a footer of our own public pages (None: no
+    # link; neither: no footer). Not on the embed page or the widget: they sit in the host site's page.
+    imprint_url: str | None = None
+    privacy_url: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -250,5 +255,7 @@ class Settings:
             task_queue_url=check.task_queue_url(get),
             refresh_minutes=check.refresh_minutes(get),
             **check.notify_settings(get, environment),
+            imprint_url=check.page_link("WEBCALL_IMPRINT_URL", get("WEBCALL_IMPRINT_URL"), environment),
+            privacy_url=check.page_link("WEBCALL_PRIVACY_URL", get("WEBCALL_PRIVACY_URL"), environment),
             **extra,
         )
