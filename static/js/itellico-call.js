@@ -19,6 +19,7 @@ import { ElementView } from './element-view.js';
 import { END_REASONS } from './errors.js';
 import { createTranslator, loadCatalogue, resolveLanguage } from './i18n.js';
 import { PageListeners, whenRemoved } from './page-listeners.js';
+import { CONFIRM_LEAVE, LeaveGuard } from './leave-guard.js';
 import { hintRefusedCall, warn } from './owner-hints.js';
 import { textVariables } from './page-variables.js';
 import { RepeatClickGuard, isHeldKey } from './repeat-click.js';
@@ -34,7 +35,7 @@ import { runTranscriptAction } from './transcript-actions.js';
  */
 
 export class ItellicoCallElement extends HTMLElement {
-  static observedAttributes = ['lang', 'mode', 'theme', 'consent-text', 'agent-name', 'title-text'];
+  static observedAttributes = ['lang', 'mode', 'theme', 'consent-text', 'agent-name', 'title-text', CONFIRM_LEAVE];
 
   /** @type {CallSession|null} */ #session = null;
   /** @type {CallState} */ #state = 'idle';
@@ -46,6 +47,7 @@ export class ItellicoCallElement extends HTMLElement {
   #tr = createTranslator('en');
   /** @type {Record<string, string>|undefined} */ #variables = undefined;
   #repeatClicks = new RepeatClickGuard();
+  #leave = new LeaveGuard(this); // confirm-leave: the browser asks before a reload ends the call
   /** @param {string} key @param {object} [params] */
   #t = (key, params) => this.#tr.t(key, params);
   #dom;
@@ -98,6 +100,7 @@ export class ItellicoCallElement extends HTMLElement {
 
   attributeChangedCallback(/** @type {string} */ name) {
     if (name === 'lang') this.#applyLanguage();
+    this.#leave.sync(this.#state);
     if (this.#dom) this.#render();
   }
 
@@ -206,6 +209,7 @@ export class ItellicoCallElement extends HTMLElement {
   /** @param {CallState} state */
   #onState(state) {
     this.#state = state;
+    this.#leave.sync(state);
     if (state === 'in-call') {
       this.#view.callUp(() => this.#view.renderClock(this.#session, this.#state));
       this.#devices.fill(this.#session, this.mode);
