@@ -57,6 +57,8 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         " new one.",
         "failed.title": "The demo could not be opened",
         "failed.lead": "Please check your connection and reload the page.",
+        # A public demo's changed, expired or withdrawn link: its notice offers the demo as anyone sees it.
+        "without_link": "Try the demo without the link",
         # A genuine link's rep (webcall/link_contact.py): `{contact}` becomes a mailto link to them.
         "expired.lead_contact": "Demo links are valid for a limited time. Please ask {contact} for a new"
         " one.",
@@ -74,10 +76,10 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         "duration": "Ihr Gespräch dauerte",
         "thanks": "Danke, dass Sie die Demo ausprobiert haben.",
         "powered": "Sprachagent von itellico",
-        "checking": "Ihre Demo wird geöffnet …",
-        "loading_call": "Der Anruf wird geladen … Erscheint nichts, laden Sie die Seite neu.",
         "imprint": "Impressum",
         "privacy": "Datenschutz",
+        "checking": "Ihre Demo wird geöffnet …",
+        "loading_call": "Der Anruf wird geladen … Erscheint nichts, laden Sie die Seite neu.",
         "link_only.title": "Diese Demo öffnet sich über Ihren persönlichen Link",
         "link_only.lead": "Bitte verwenden Sie den vollständigen Link aus Ihrer Einladung. Wenn Sie ihn nicht"
         " finden, bitten Sie Ihren Kontakt um einen neuen.",
@@ -92,6 +94,7 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         " um einen neuen Link.",
         "failed.title": "Die Demo konnte nicht geöffnet werden",
         "failed.lead": "Bitte prüfen Sie Ihre Verbindung und laden Sie die Seite neu.",
+        "without_link": "Die Demo ohne den Link ausprobieren",
         "expired.lead_contact": "Demo-Links gelten nur für begrenzte Zeit. Bitten Sie {contact} um einen"
         " neuen Link.",
         "revoked.lead_contact": "Wer ihn geschickt hat, hat diesen Demo-Link zurückgezogen. Bitten Sie"

@@ -1,7 +1,8 @@
 // /demo/<slug>: hands the share link from the URL fragment to <itellico-call> (which sends it in the
 // create body) and, when there is a link, checks it first. A link-only demo arrives as a neutral shell
 // (the server cannot see the fragment, so it names nothing); a valid link fills in its title, brand and
-// suggestions. A missing, changed or expired link replaces the page with its notice.
+// suggestions. A missing, changed or expired link replaces the page with its notice; on a public demo a
+// changed, expired or withdrawn link's notice also offers the demo without the link, as any visitor sees it.
 import { checkLink, linkFromFragment } from '../share-link.js';
 
 // An async script (templates/demo.html, so the check need not wait for the element's code) may run
@@ -13,6 +14,7 @@ if (document.readyState === 'loading') {
 const root = /** @type {HTMLElement|null} */ (document.querySelector('.demo'));
 const element = root?.querySelector('itellico-call');
 const shell = root?.dataset.access === 'link-only';
+const pageTitle = document.title;
 const REASONS = { link_invalid: 'tampered', link_expired: 'expired', link_revoked: 'revoked', link_required: 'link_only' };
 
 /**
@@ -36,16 +38,46 @@ function sayWithContact(target, sentence, /** @type {Contact} */ contact) {
   target.replaceChildren(before, mail, after);
 }
 
-/** @param {string} reason @param {Contact|null} [contact] the link's rep: the notice asks them by name */
+/**
+ * @param {string} reason @param {Contact|null} [contact] the link's rep: the notice asks them by name
+ * @returns {ChildNode[]} the notice's nodes, now in the page where the demo was
+ */
 function showUnavailable(reason, contact = null) {
   const template = /** @type {HTMLTemplateElement|null} */ (document.querySelector(`template[data-unavailable="${reason}"]`));
-  if (!template || !root) return;
+  if (!template || !root) return [];
   const notice = /** @type {DocumentFragment} */ (template.content.cloneNode(true));
   const named = /** @type {HTMLTemplateElement|null} */ (document.querySelector(`template[data-lead-contact="${reason}"]`));
   const lead = notice.querySelector('.page__lead');
   if (contact && named && lead) sayWithContact(lead, named.content.textContent ?? '', contact);
+  const shown = [...notice.childNodes];
   root.replaceWith(notice);
   document.title = `${template.content.querySelector('h1')?.textContent ?? ''} · itellico`;
+  return shown;
+}
+
+/**
+ * A public demo's page opened with an ended or changed link: a button under the notice drops the link from the URL
+ * (no reload, no history entry) and shows the demo as any visitor sees it, without the link's variables.
+ * The server renders its template only for a public demo. @param {ChildNode[]} shown the notice's nodes
+ */
+function offerWithoutLink(shown) {
+  const template = /** @type {HTMLTemplateElement|null} */ (document.querySelector('template[data-without-link]'));
+  const notice = shown.find((node) => node instanceof HTMLElement && node.matches('.unavailable'));
+  if (!(notice instanceof HTMLElement)) return;
+  const button = template?.content.querySelector('button')?.cloneNode(true);
+  if (!root || !element || !(button instanceof HTMLButtonElement)) return;
+  notice.append(button);
+  button.addEventListener('click', () => {
+    history.replaceState(history.state, '', `${location.pathname}${location.search}`);
+    element.removeAttribute('link');
+    shown[0].before(root);
+    for (const node of shown) node.remove();
+    document.title = pageTitle;
+    // The button is gone: the focus goes to the demo's heading, not back to the top of the page.
+    const title = /** @type {HTMLElement|null} */ (root.querySelector('.demo__title'));
+    title?.setAttribute('tabindex', '-1');
+    title?.focus();
+  }, { once: true });
 }
 
 /** Fill the shell with what the valid link unlocked (text only: textContent and attributes). */
@@ -92,7 +124,10 @@ async function main() {
   const checked = await checkLink(root.dataset.demo ?? '', link);
   const contact = readContact(checked.contact);
   if (!checked.ok) {
-    showUnavailable(REASONS[checked.error.code] ?? 'failed', contact);
+    const reason = REASONS[checked.error.code] ?? 'failed';
+    const shown = showUnavailable(reason, contact);
+    // Not when the check itself failed (network): trying again is the way there, with the link.
+    if (!shell && reason !== 'failed') offerWithoutLink(shown);
     return;
   }
   root.dataset.link = 'valid';
