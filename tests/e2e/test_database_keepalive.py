@@ -68,7 +68,9 @@ def test_a_connection_whose_packets_are_lost_is_replaced_not_waited_for():
     assert seen["idle_closed_after"] is not None, seen
     assert seen["idle_closed_after"] < 8, seen
     assert seen["next_request"] == {"ended": "ok", "seconds": seen["next_request"]["seconds"]}, seen
-    assert seen["next_request"]["seconds"] < 2, seen
+    # At once, not after a dead connection's wait: a bound far under the "hung" one (15 s) with room for a
+    # busy CI machine to make the new connection.
+    assert seen["next_request"]["seconds"] < 5, seen
     # The busy one: it fails (the new connection cannot get through either) within the user timeout
     # and the reconnect's, instead of hanging.
     assert seen["request_while_lost"]["ended"] == "error", seen

@@ -1,6 +1,7 @@
-"""A public demo opened with an expired, withdrawn or cut-short share link is no dead end: the notice offers "Try the
-demo without the link" (German on a German demo), which drops the link from the URL and shows the demo as
-any visitor sees it (static/js/pages/demo.js). A link-only demo's notice offers nothing of the kind."""
+"""A public demo opened with an expired, withdrawn or cut-short share link is no dead end: the notice
+offers "Try the demo without the link" (German on a German demo), which drops the link from the URL and
+shows the demo as any visitor sees it (static/js/pages/demo.js). A link-only demo's notice offers nothing
+of the kind."""
 
 from __future__ import annotations
 
