@@ -21,8 +21,9 @@ LABELS = {
     "access": "Access",
     "agent_id": "Agent",
     "display_name": "Agent's name on the page",
-    "initial_text": "Greeting (initial_text)",
-    "skip_greeting_on_initial_text": "Skip the agent's own greeting",
+    # Not a greeting: itellico sends it as the visitor's first message and the agent answers it.
+    "initial_text": "First message (sent for the visitor)",
+    "skip_greeting_on_initial_text": "Skip the agent's own greeting when there is a first message",
     "brand.company": "Company",
     "brand.logo": "Logo",
     "brand.accent": "Accent colour",

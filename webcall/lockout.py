@@ -62,12 +62,14 @@ class Failures:
 
 
 def locked_error(until: datetime, now: datetime) -> AccountError:
+    """Said as a wait, not a clock time: the sign-in page does not know the rep's time zone, and "19:43
+    UTC" was the one time in the studio not in it. Minutes rounded up, so trying again then works."""
     seconds = max(1, math.ceil((until - now).total_seconds()))
-    minutes = max(1, round(seconds / 60))
+    minutes = math.ceil(seconds / 60)
     return AccountError(
         "account_locked",
         f"This account is locked after {LOCK_AFTER} failed sign-ins. "
-        f"It unlocks at {until:%H:%M} UTC (in {minutes} minute{'s' if minutes != 1 else ''}).",
+        f"It unlocks in {minutes} minute{'s' if minutes != 1 else ''}.",
         "email",
         retry_after=seconds,
     )

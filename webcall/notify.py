@@ -22,6 +22,7 @@ link has no owner with an account, notify nobody; a rep who unticked "also when 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -215,22 +216,43 @@ def _notice(engine: Engine, settings: Settings, delivery: Delivery) -> Notice | 
         call=dict(row._mapping),
         link_label=row.label,
         call_url=call_page(settings, delivery.call_id),
-        prospect_lines=prospect_lines(row.call_id) if delivery.kind == "ended" else None,
+        prospect_lines=prospect_lines(row.call_id, row.demo) if delivery.kind == "ended" else None,
     )
 
 
-def prospect_lines(call_id: str) -> int | None:
+def prospect_lines(call_id: str, demo: str | None = None) -> int | None:
     """How many lines the prospect said in the call (not blank), from itellico's `GET call` as the
     call's page reads it: the app stores nothing of a conversation. None when itellico cannot tell
-    now: the notification then goes without it, never later for it."""
+    now: the notification then goes without it, never later for it. The demo's first message
+    (`initial_text`) is sent for the visitor and is in the transcript as their first line: it is not
+    something they said, so a call in which they said nothing was told as "the prospect spoke"."""
     if not has_app_context() or EXTENSION not in current_app.extensions:
         return None
+    svc = current_app.extensions[EXTENSION]
     try:
-        details = current_app.extensions[EXTENSION].itellico.get_call(call_id)
+        details = svc.itellico.get_call(call_id)
     except UpstreamError as error:
         log.info("notification.no_transcript call_id=%s upstream=%s", call_id, error.kind.value)
         return None
-    return sum(1 for message in details.messages if message.role == "user" and message.message.strip())
+    said = [m.message for m in details.messages if m.role == "user" and m.message.strip()]
+    profile = svc.demos.get(demo) if demo else None
+    first = profile.initial_text if profile is not None and profile.slug == demo else None
+    if said and first and is_first_message(said[0], first):
+        said = said[1:]
+    return len(said)
+
+
+# The parts of a first message that itellico may fill in before the agent reads it (Jinja2 variables
+# and tags, as in an agent's greeting): either way the line is the one sent for the visitor.
+_TEMPLATE_PART = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
+
+
+def is_first_message(line: str, initial_text: str) -> bool:
+    """Whether a transcript line is the call's first message (`initial_text`) as sent, or with its
+    variables filled in; spacing aside."""
+    line = " ".join(line.split())
+    parts = [re.escape(" ".join(part.split())) for part in _TEMPLATE_PART.split(initial_text.strip())]
+    return re.fullmatch(".*?".join(parts), line, re.DOTALL) is not None
 
 
 def _current_target(engine: Engine, delivery: Delivery) -> str | Failure:

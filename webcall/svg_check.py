@@ -40,8 +40,57 @@ PROCESSING_INSTRUCTION = re.compile(rb"<\?(?!xml[\s?])", re.IGNORECASE)
 URL_FUNCTION = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.IGNORECASE)
 
 
+# What a rep can do about any refused SVG. Most refusals are a design program's export, not an attack
+# (Illustrator writes CSS styles, Inkscape its own <sodipodi:namedview> and style="…"): both can save a
+# plain drawing, and a PNG always works. Illustrator's "Export As" SVG writes no styles with "Styling:
+# Presentation Attributes"; Inkscape's "Plain SVG" keeps its style="…" attributes, its "Optimized SVG"
+# (Scour) turns them into attributes and leaves out its own data, and drops <metadata> when asked to.
+ADVICE = (
+    "Save it as a plain SVG (Illustrator: File > Export > Export As > SVG, Styling: Presentation"
+    " Attributes; Inkscape: File > Save As > Optimized SVG, Remove metadata ticked) or upload a PNG instead"
+)
+# Why, in words, before the detail; by what the detail is about.
+STYLED = "it is styled with CSS (a style or class attribute, or <style>)"
+EDITOR_DATA = "it holds its drawing program's own data"
+NOT_DRAWING = "it holds more than a drawing (a script, a link, or an embedded page or image)"
+FEATURE = "it uses something a logo may not (only shapes, paths, text, gradients, clip paths and masks)"
+# What runs, loads or links: said as NOT_DRAWING; any other element or attribute off the lists is FEATURE.
+ACTIVE_ELEMENTS = frozenset(
+    "script foreignObject image a iframe embed object audio video animate set animateMotion feImage".split()
+)
+UNREADABLE = "the file is not a readable SVG image"
+# Elements and attributes that drawing programs write for themselves (Inkscape's <sodipodi:namedview>,
+# <metadata>, Illustrator's i:/x: data): their namespaces, and <metadata> itself.
+EDITOR_NAMESPACES = (
+    "inkscape",
+    "sodipodi",
+    "adobe",
+    "purl.org/dc",
+    "creativecommons",
+    "w3.org/1999/02/22-rdf",
+)
+
+
 class SvgRefused(ValueError):
-    """Why the SVG is refused, in words a rep can act on."""
+    """Why the SVG is refused, in words a rep can act on: why, what to do, then the technical detail
+    (what the check found) short at the end."""
+
+    def __init__(self, detail: str, why: str = NOT_DRAWING) -> None:
+        super().__init__(f"{why}. {ADVICE}. Detail: {detail}")
+        self.detail = detail
+
+
+def _why(tag: str) -> str:
+    """Whether an element or attribute not allowed is a styling, an editor's own data or anything else."""
+    namespace = tag[1:].partition("}")[0] if tag.startswith("{") else ""
+    name = tag.rpartition("}")[2]
+    if name in ("style", "class"):
+        return STYLED
+    if name == "metadata" or any(part in namespace for part in EDITOR_NAMESPACES):
+        return EDITOR_DATA
+    if name in ACTIVE_ELEMENTS or name.lower().startswith("on"):
+        return NOT_DRAWING
+    return FEATURE
 
 
 def _local_name(tag: str, allowed_ns: tuple[str, ...]) -> str | None:
@@ -65,33 +114,32 @@ def _check_element(node: Element) -> None:
     element = _local_name(node.tag, (SVG_NS,)) if isinstance(node.tag, str) else None
     if element is None or element not in ELEMENTS:
         shown = node.tag.rpartition("}")[2] if isinstance(node.tag, str) else "?"
-        raise SvgRefused(f"the SVG contains <{shown}>, which a logo may not (only drawing elements)")
+        why = _why(node.tag) if isinstance(node.tag, str) else NOT_DRAWING
+        raise SvgRefused(f"the SVG contains <{shown}>", why)
     for raw, value in node.attrib.items():
         name = _local_name(raw, (XLINK_NS, XML_NS))
         if raw in ("href", f"{{{XLINK_NS}}}href"):
             if element != "use" or not LOCAL_REFERENCE.match(value.strip()):
-                raise SvgRefused(f"<{element}> has a link ({value[:60]!r}); a logo may not refer to anything")
+                raise SvgRefused(f"<{element}> has a link ({value[:60]!r})")
             continue
         if raw == f"{{{XML_NS}}}space":
             continue
         if name is None or name not in ATTRIBUTES:
-            raise SvgRefused(
-                f"<{element}> has the attribute {raw.rpartition('}')[2]!r}, which a logo may not"
-            )
+            raise SvgRefused(f"<{element}> has the attribute {raw.rpartition('}')[2]!r}", _why(raw))
         _check_value(element, name, value)
 
 
 def check_svg(data: bytes) -> None:
     """Raise SvgRefused unless `data` is an SVG document of drawing elements only."""
     if PROCESSING_INSTRUCTION.search(data):
-        raise SvgRefused("the SVG contains a processing instruction (<?...?>), which a logo may not")
+        raise SvgRefused("the SVG contains a processing instruction (<?...?>)")
     try:
         root = fromstring(data)
     except DefusedXmlException:
-        raise SvgRefused("the SVG declares a DTD or entities, which a logo may not") from None
+        raise SvgRefused("the SVG declares a DTD or entities") from None
     except (ParseError, ValueError) as error:
-        raise SvgRefused(f"the SVG is not well-formed XML ({error})") from None
+        raise SvgRefused(f"the SVG is not well-formed XML ({error})", UNREADABLE) from None
     if root.tag != f"{{{SVG_NS}}}svg":
-        raise SvgRefused("the file is not an SVG image (its root element is not <svg>)")
+        raise SvgRefused("its root element is not <svg>", UNREADABLE)
     for node in root.iter():
         _check_element(node)

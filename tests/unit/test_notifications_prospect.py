@@ -87,6 +87,34 @@ def test_a_call_in_which_the_prospect_spoke_counts_their_lines_and_never_quotes_
     assert FIRST_WORDS.encode() not in raw and b"Great, thanks" not in raw  # Slack is not the transcript
 
 
+FIRST_MESSAGE = "Guten Tag {{ name }}, schön dass Sie da sind!"
+
+
+@pytest.mark.parametrize("as_read", ["as sent", "filled in"])
+def test_the_first_message_sent_for_the_visitor_is_not_a_line_they_said(app, client, standin, as_read):
+    # A rep wrote a greeting into the demo's first message (initial_text); the call sent it for the
+    # visitor, and the transcript has it as their first line: a prospect who then said nothing was
+    # told as "the prospect spoke (1 line)".
+    svc = app.extensions["webcall"]
+    table = svc.demos.tables()["alpenblick"]
+    svc.demos.save("alpenblick", {**table, "initial_text": FIRST_MESSAGE}, "test")
+    sign_in(client)
+    store = standin.app.extensions["standin"]["store"]
+    line = FIRST_MESSAGE if as_read == "as sent" else "Guten Tag Maria,  schön dass Sie da sind!"
+    greeting = ("agent", "Hallo Maria, hier ist Lena.")
+    silent = prospect_call(app, client, standin, greeting, ("user", line), ("agent", "Ich habe verstanden."))
+    assert store.creates[-1]["initial_text"] == FIRST_MESSAGE  # what the create sent for the visitor
+    body, _raw = notified(app, client, silent, duration_seconds=12)
+    assert "; the prospect said nothing. Details: " in body["text"], body["text"]
+    assert body["prospect_spoke"] is False and body["prospect_lines"] == 0
+    # Who then speaks is counted; a line like the first message later on is theirs too.
+    spoke = prospect_call(
+        app, client, standin, greeting, ("user", line), ("user", FIRST_WORDS + "?"), ("user", line)
+    )
+    body, _raw = notified(app, client, spoke)
+    assert body["prospect_lines"] == 2, body["text"]
+
+
 def test_a_call_itellico_cannot_tell_about_is_notified_without_the_count(app, client):
     sign_in(client)
     call_id = call_on_rep_link(app)  # in the call log, unknown to the stand-in: GET call answers 404

@@ -19,6 +19,20 @@ function refresh() {
 
 const later = debounce(refresh, PREVIEW_DELAY_MS);
 
+/**
+ * Pressing Preview shows the preview: on a phone the frame sits under the whole form (about 2600 px
+ * down at 390 px wide), so the button seemed to do nothing. Scrolled to only when less than half of
+ * it can be seen (beside the form on a wide screen it already is); the frame is what Preview draws.
+ * @param {HTMLElement} preview
+ */
+function showPreview(preview) {
+  const box = preview.getBoundingClientRect();
+  const seen = Math.min(box.bottom, window.innerHeight) - Math.max(box.top, 0);
+  if (seen >= Math.min(box.height, window.innerHeight) / 2) return;
+  const still = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+  preview.scrollIntoView({ block: 'start', behavior: still ? 'auto' : 'smooth' });
+}
+
 if (form && previewButton && frame) {
   form.addEventListener('input', (event) => {
     if (affectsPreview(/** @type {HTMLInputElement} */ (event.target))) later();
@@ -30,6 +44,8 @@ if (form && previewButton && frame) {
     // A real save: no preview may race it.
     if (/** @type {SubmitEvent} */ (event).submitter !== previewButton) later.cancel();
   });
+  // A press (mouse, touch or keyboard); the refreshes while typing submit without one.
+  previewButton.addEventListener('click', () => showPreview(frame.closest('section') ?? frame));
   frame.addEventListener('load', () => {
     if (status) status.textContent = 'unsaved settings · calls are off';
     frame.dataset.loadedAt = String(Date.now());
