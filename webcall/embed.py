@@ -61,6 +61,10 @@ def frame_ancestors(demo: DemoProfile) -> str:
     return " ".join(demo_origins(demo)) or "'none'"
 
 
+# Who may frame the embed page's 404 ("There is no such demo"): anyone, see embed_page.
+NOT_FOUND_FRAME_ANCESTORS = "*"
+# The longest `?privacy_url=` the embed page takes (a policy's address, not a document).
+PRIVACY_URL_MAX_CHARS = 2048
 def widget_config(demo: DemoProfile) -> dict[str, Any]:
     brand = demo.brand
     # A link-only demo is private to the prospects it was sent to: no title or company here.
@@ -159,7 +163,10 @@ def embed_page(slug: str) -> Response | tuple[str, int] | str:
         moved = fragment_redirect("embed.embed_page", slug=slug) if "#" in slug else None
         if moved is not None:
             return moved
-        g.csp = content_security_policy("'none'")
+        # Any site may frame this page: it says only "There is no such demo" (no script, no link, no
+        # control to trick a click onto), so an iframe with a mistyped slug shows that, not the browser's
+        # "refused to connect", which the docs explain as a demo without origins.
+        g.csp = content_security_policy(NOT_FOUND_FRAME_ANCESTORS)
         return render_template("embed.html", demo=None), 404
     moved = fragment_redirect("embed.embed_page", slug=slug)
     if moved is not None:

@@ -20,10 +20,10 @@ from playwright.sync_api import Browser, Frame, Page, Playwright, Route, expect
 
 from sandbox.stack import DEFAULT_AGENT_ID
 from webcall import ROOT
-from webcall.settings import Settings
 
 from .conftest import SCREENSHOTS, AppFactory, Sandbox, wait_until
 from .harness import serve
+from .host_csp import documented_sources, header, merge
 from .screens import WAKE_LOCK
 from .test_call_lifecycle import kick_agent
 
@@ -130,26 +130,36 @@ SCENARIOS: dict[str, dict[str, Any]] = {
 TRUSTED_TYPES = "require-trusted-types-for 'script'; trusted-types itellico-call"
 
 
-def host_app(settings: Settings) -> Flask:
+# The sample host page's own policy, before the widget: its own files only (the icon is a data: URL).
+HOST_OWN = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "media-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+}
+
+
+def host_policy(app_url: str, livekit_url: str, trusted_types: bool = False) -> str:
+    """The host page's CSP: its own, plus exactly what docs/widget.md's table tells an owner to add."""
+    policy = header(merge(HOST_OWN, documented_sources(app_url, livekit_url)))
+    return f"{policy}; {TRUSTED_TYPES}" if trusted_types else policy
+
+
+def livekit_url(sandbox: Sandbox) -> str:
+    """The LiveKit URL the stand-in hands to browsers (the create's `livekit_url`)."""
+    return sandbox.stack.public_livekit_url or sandbox.stack.livekit.url
+
+
+def host_app(livekit: str) -> Flask:
     """The sample host site (`?app=` picks the app); its CSP allows exactly what docs/widget.md lists."""
     app = Flask(__name__, static_folder=str(HOSTS), static_url_path="/assets")
 
     def csp(app_url: str, trusted_types: bool = False) -> str:
-        livekit = " ".join(settings.extra_connect_src)  # the LiveKit ws:// URL (and its http:// twin)
-        return "; ".join(
-            (
-                "default-src 'self'",
-                f"script-src 'self' {app_url}",
-                f"style-src 'self' {app_url}",
-                f"img-src 'self' {app_url} data:",
-                f"connect-src 'self' {app_url} {livekit}",
-                "media-src 'self' blob: mediastream:",
-                f"frame-src {app_url}",
-                "object-src 'none'",
-                "base-uri 'none'",
-                *([TRUSTED_TYPES] if trusted_types else []),
-            )
-        )
+        return host_policy(app_url, livekit, trusted_types)
 
     def page(name: str, trusted_types: bool = False, **context: Any) -> Response:
         app_url = request.args["app"]
@@ -186,8 +196,8 @@ def host_app(settings: Settings) -> Flask:
 
 
 @pytest.fixture(scope="module")
-def host(base_settings: Settings) -> Iterator[str]:
-    with serve(host_app(base_settings)) as url:
+def host(sandbox: Sandbox) -> Iterator[str]:
+    with serve(host_app(livekit_url(sandbox))) as url:
         # Same server, another origin: the page is http://localhost:A, the app http://127.0.0.1:B.
         yield url.replace("127.0.0.1", "localhost")
 
