@@ -33,6 +33,7 @@ const STAMP = join(OUT, 'inputs.sha256');
 const ENTRIES = [
   'static/js/itellico-call.js', // index.html, demo.html: the element
   'static/js/widget-panel.js', // static/widget.js imports it on intent
+  'static/js/widget-hints.js', // static/widget.js imports it only with a mistake to name
   'static/js/embed-frame.js', // embed.html
   'static/js/pages/demo.js',
   'static/js/pages/demos.js',

@@ -92,6 +92,11 @@
 
   function warn(message) { console.warn(PREFIX + ' ' + message); }
 
+  /** An owner's mistake, in words fetched only then (static/js/widget-hints.js, from where this file came). */
+  function hint(name, args) {
+    import(loaderOrigin + '/static/js/widget-hints.js').then(function (m) { m[name].apply(null, args); }, function () {});
+  }
+
   function optionsFromScript(tag) {
     tag.setAttribute('data-itellico-mounted', '');
     var d = tag.dataset;
@@ -99,11 +104,14 @@
     if (d.variables) {
       try { variables = JSON.parse(d.variables); } catch (e) { warn('data-variables is not valid JSON; no variables are sent'); }
     }
-    return {
+    var options = {
       demo: d.demo, apiBase: d.apiBase || new URL(tag.src, location.href).origin, position: d.position, label: d.label,
       theme: d.theme, accent: d.accent, lang: d.lang, mode: d.mode, variables: variables, link: d.link, initialText: d.initialText,
     };
   }
+    var other = Object.keys(d).filter(function (key) { return !(key in options) && key !== 'itellicoMounted'; });
+    if (other.length) hint('typos', [other, Object.keys(options)]);
+    return options;
 
   function createNamespace() {
     var widgets = [];
@@ -111,7 +119,8 @@
     // for good: listed, get() returned it, and its start() ran a call nobody could see or end.
     function prune() {
       for (var i = widgets.length - 1; i >= 0; i--) {
-        if (widgets[i]._attached && !widgets[i].element.isConnected) widgets.splice(i, 1);
+        var w = widgets[i]; // its element, or the body it went with, is out of the page
+        if (w._attached && !(w.element.isConnected && w._body.isConnected)) widgets.splice(i, 1)[0].element.remove();
       }
     }
     return {
@@ -226,11 +235,16 @@
       warn('data-position "' + options.position + '" is not bottom-right or bottom-left; the demo\'s corner is used');
     }
 
+    var choices = { theme: THEMES, mode: MODES, lang: Object.keys(TEXT) };
+    if (Object.keys(choices).some(function (n) { return options[n] && choices[n].indexOf(n === 'lang' ? String(options.lang).slice(0, 2).toLowerCase() : options[n]) < 0; })) {
+      hint('values', [options, choices]);
+    }
     var host = this.element = document.createElement('itellico-widget');
     host.setAttribute('data-demo', this.demo);
     this._siblings = siblings;
     this._attached = false; // in the page once; out of it after that: gone (createNamespace, prune)
     // In ItellicoWebCall.widgets before `itellico-widget:ready` fires (at once when the body exists): a
+    this._body = null; // the <body> it came with (attach)
     // ready listener's ItellicoWebCall.get(demo) finds this launcher (docs/widget.md's example).
     siblings.push(this);
     var root = this._root = host.attachShadow({ mode: 'open' });
@@ -278,7 +292,10 @@
     window.addEventListener('resize', function () { if (!self._dom.panel.hidden && host.isConnected) self._fit(); });
     this._render();
     var attach = function () {
-      (document.body || document.documentElement).appendChild(host);
+      // Beside <body>, whose `transform` would hold `position: fixed`; gone with it (a swapped <body>).
+      var body = self._body = document.body;
+      document.documentElement.appendChild(host);
+      new MutationObserver(function () { if (!body.isConnected) host.remove(); }).observe(document.documentElement, { childList: true });
       self._attached = true;
       host.dispatchEvent(new CustomEvent('itellico-widget:ready', { bubbles: true, detail: { demo: self.demo } }));
     };
@@ -291,8 +308,10 @@
   };
 
   Widget.prototype._lang = function () {
-    var lang = (this._o.lang || (this._config && this._config.language) || document.documentElement.lang || 'en').slice(0, 2).toLowerCase();
-    return TEXT[lang] ? lang : 'en';
+  /** data-lang, the demo's, the page's: the first it speaks (data-lang="fr" is the demo's, not English). */
+    var langs = [this._o.lang, this._config && this._config.language, document.documentElement.lang, 'en'];
+    for (var i = 0; !TEXT[String(langs[i]).slice(0, 2).toLowerCase()]; i++);
+    return String(langs[i]).slice(0, 2).toLowerCase();
   };
 
   Widget.prototype._t = function (key) { return TEXT[this._lang()][key]; };
@@ -317,9 +336,13 @@
           } else {
             self._status = 'failed';
           }
+            if (!code) hint('unloaded', [self.demo, url, response.status]);
         });
       })
-      .catch(function () { self._status = 'failed'; })
+      .catch(function () {
+        self._status = 'failed';
+        hint('unloaded', [self.demo, url]);
+      })
       .then(function () { self._render(); });
   };
 

@@ -1,7 +1,11 @@
 // Talking to our own backend. Every outcome is a value, never a throw:
-//   {ok: true, data} | {ok: false, error: {code, message, status, retryAfter?, requestId?}}
+//   {ok: true, data} | {ok: false, error: {code, message, status, retryAfter?, requestId?}, foreign?: true}
 // so callers handle failures in one place and every failure carries a code the UI can translate, and,
 // when our server answered, the request id a visitor can quote (the error panel's "Reference: …").
+// `foreign`: the answer was not the app's (no JSON in its shape), e.g. a host page's server asked by
+// mistake; the site's owner is told which URL answered what (owner-hints.js).
+
+import { warnOnce, watchConnections } from './owner-hints.js';
 
 /**
  * Seconds from a Retry-After header (delta-seconds or an HTTP date); undefined when absent or unreadable.
@@ -42,7 +46,7 @@ export async function readResponse(response) {
     : response.status === 502 || response.status === 503 ? 'upstream_unavailable'
     : response.status === 504 ? 'upstream_timeout'
     : response.ok ? 'bad_response' : 'internal_error';
-  return { ok: false, error: { code, message: `HTTP ${response.status}`, status: response.status, retryAfter, requestId } };
+  return { ok: false, error: { code, message: `HTTP ${response.status}`, status: response.status, retryAfter, requestId }, foreign: true };
 }
 
 /** Fields the create response must carry for us to join; anything else missing is tolerated. */
@@ -70,6 +74,22 @@ export function checkedApiBase(apiBase) {
   }
 }
 
+/** @param {string} url as the page resolves it (the console line must name where the request went) */
+const absolute = (url) => (globalThis.location ? new URL(url, globalThis.location.href).href : url);
+
+/**
+ * An answer that is not the app's. Nothing like the API at that URL (404, 405, 501: the host page's own
+ * server posted to by an element without a working api-base) is the site owner's to fix, as the visitor
+ * is told; a proxy's 502 keeps its meaning. Either way the console names the URL and its answer.
+ * @param {{code: string, status: number}} error the answer's (its code becomes misconfigured there)
+ * @param {string} tried the request, as `METHOD URL`
+ */
+function foreignAnswer(error, tried) {
+  const { status } = error;
+  warnOnce(`${tried} answered HTTP ${status} without the web-call app's JSON: api-base must be the app's address, like https://call.example.com (or a proxy in front of the app answered)`);
+  if ([404, 405, 501].includes(status)) error.code = 'misconfigured';
+}
+
 /**
  * @param {{apiBase?: string, fetch?: typeof fetch}} [options]
  */
@@ -77,6 +97,7 @@ export function createApiClient({ apiBase = '', fetch: fetchImpl = globalThis.fe
   const base = checkedApiBase(apiBase);
   const badBase = `api-base "${apiBase}" is not an http(s) URL like https://call.example.com, nor a path`;
   if (base === null) console.warn(`[itellico web-call] ${badBase}: no request is sent`);
+  else if (/^https?:/i.test(base)) watchConnections([base], 'the web-call app');
 
   async function request(path, init) {
     // The site owner's mistake, said as one (the error panel: "the site owner must fix this").
@@ -88,7 +109,9 @@ export function createApiClient({ apiBase = '', fetch: fetchImpl = globalThis.fe
       if (err?.name === 'AbortError') return { ok: false, error: { code: 'cancelled', message: 'aborted', status: 0 } };
       return { ok: false, error: { code: 'network_error', message: String(err?.message ?? err), status: 0 } };
     }
-    return readResponse(response);
+    const result = await readResponse(response);
+    if (result.foreign) foreignAnswer(result.error, `${init.method ?? 'GET'} ${absolute(`${base}${path}`)}`);
+    return result;
   }
 
   /**
@@ -116,6 +139,11 @@ export function createApiClient({ apiBase = '', fetch: fetchImpl = globalThis.fe
       });
       if (result.ok && REQUIRED_CREATE_FIELDS.some((f) => typeof result.data[f] !== 'string' || !result.data[f])) {
         return { ok: false, error: { code: 'bad_response', message: 'create response lacks call_id/token/livekit_url', status: 201 } };
+      }
+      // The LiveKit URL and its http(s) twin (livekit-client fetches both) before anything connects there.
+      if (result.ok) {
+        const url = result.data.livekit_url;
+        watchConnections([url, url.replace(/^ws/i, 'http'), url.replace(/^http/i, 'ws')], 'the call\'s voice server (LiveKit)');
       }
       if (!result.ok && result.error.code === 'network_error' && base) return (await refusedOrigin(body.demo)) ?? result;
       return result;

@@ -20,10 +20,10 @@ import { END_REASONS } from './errors.js';
 import { createTranslator, loadCatalogue, resolveLanguage } from './i18n.js';
 import { PageListeners, whenRemoved } from './page-listeners.js';
 import { CONFIRM_LEAVE, LeaveGuard } from './leave-guard.js';
-import { hintRefusedCall, warn } from './owner-hints.js';
+import { hintAttributes, hintRefusedCall, warn } from './owner-hints.js';
 import { textVariables } from './page-variables.js';
 import { RepeatClickGuard, isHeldKey } from './repeat-click.js';
-import { bridgeSession, sessionOptions } from './session-bridge.js';
+import { apiBaseOf, bridgeSession, sessionOptions } from './session-bridge.js';
 import { runTranscriptAction } from './transcript-actions.js';
 
 /**
@@ -84,6 +84,7 @@ export class ItellicoCallElement extends HTMLElement {
   connectedCallback() {
     this.#applyLanguage();
     this.#page.attach();
+    hintAttributes(this); // `data-demo` and the like: read by nothing, said once
     this.#render();
   }
 
@@ -227,7 +228,7 @@ export class ItellicoCallElement extends HTMLElement {
   /** @param {ErrorDetail} detail */
   #onError(detail) {
     this.#view.showError(detail); // a fatal one arms the panel; others are announced
-    hintRefusedCall(detail, this.getAttribute('demo') || 'default');
+    hintRefusedCall(detail, this.getAttribute('demo') || 'default', apiBaseOf(this) || self.origin);
     if (!detail.fatal) return;
     this.#lastError = detail;
     this.#render();

@@ -11,6 +11,27 @@ import { CallEvent, ELEMENT_EVENT_PREFIX, PUBLIC_EVENTS, onCallEvent } from './c
  */
 
 /**
+ * Where the element calls without `api-base`: the app that served this module ('' when that is the page's
+ * own origin, as on the app's own pages). Before, it was always the page's origin, so an element put on
+ * another site as docs/widget.md's first snippet shows posted to that site's server, and the visitor read
+ * "Something went wrong on our side". The app serves the module, so its origin is the app's (a copy of
+ * the module served from elsewhere needs `api-base`).
+ * @param {string} moduleUrl @param {string} pageOrigin
+ */
+export function defaultApiBase(moduleUrl, pageOrigin) {
+  const { origin } = new URL(moduleUrl);
+  return origin === pageOrigin ? '' : origin;
+}
+
+/**
+ * The app the element calls: its api-base, else where its module came from.
+ * @param {Element} host
+ */
+export function apiBaseOf(host) {
+  return host.getAttribute('api-base') ?? defaultApiBase(import.meta.url, globalThis.location?.origin);
+}
+
+/**
  * The CallSession options of the element's attributes (and its `variables` property).
  * @param {HTMLElement} host @param {'voice'|'text'} mode @param {Record<string, string>|undefined} variables
  * @returns {import('./call-options.js').CallSessionOptions}
@@ -18,7 +39,7 @@ import { CallEvent, ELEMENT_EVENT_PREFIX, PUBLIC_EVENTS, onCallEvent } from './c
 export function sessionOptions(host, mode, variables) {
   const maxAttr = Number(host.getAttribute('max-call-seconds'));
   return {
-    apiBase: host.getAttribute('api-base') ?? '',
+    apiBase: apiBaseOf(host),
     demo: host.getAttribute('demo') ?? undefined,
     mode,
     initialText: host.getAttribute('initial-text') ?? undefined,
