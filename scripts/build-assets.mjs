@@ -15,8 +15,8 @@
 //                                             own, imported lazily on hover/click, never inlined in the element
 //   build/web/static/css/**.css (+ .map)      every stylesheet, minified
 //   build/web/static/widget.js                the widget loader, as it is (a classic script, not bundled)
-//   build/web/static/js/i18n/<lang>.js        each catalogue but English (which the element carries), a file
-//                                             of its own: i18n.js fetches it for a page in that language
+//   build/web/static/js/i18n/<lang>.js        each catalogue, English too, a file of its own: i18n.js fetches
+//                                             the one a page's language needs (a visitor downloads one)
 //   <each script and stylesheet>.gz           the same bytes gzip-compressed with zopfli (~3 % fewer than
 //                                             gzip -9), which the app sends to browsers that take gzip
 //                                             (webcall/pages.py); none where gzip would not make it smaller
@@ -40,7 +40,7 @@ const ENTRIES = [
   'static/js/pages/demo-editor.js', // demo_edit.html (the studio's demo editor)
   'static/js/pages/studio.js', // studio_base.html: every studio page (times in the rep's zone)
   'static/js/livekit-client.js', // livekit-loader.js imports it by URL, lazily
-  ...walk('static/js/i18n').filter((file) => !file.endsWith('/en.js')), // i18n.js imports them lazily
+  ...walk('static/js/i18n'), // i18n.js imports them lazily
 ];
 const LIVEKIT = 'node_modules/livekit-client/dist/livekit-client.esm.mjs';
 // The browser fetches livekit-client from the app's /vendor/ URL; the build takes the same npm file.

@@ -107,11 +107,12 @@
     var options = {
       demo: d.demo, apiBase: d.apiBase || new URL(tag.src, location.href).origin, position: d.position, label: d.label,
       theme: d.theme, accent: d.accent, lang: d.lang, mode: d.mode, variables: variables, link: d.link, initialText: d.initialText,
+      privacyUrl: d.privacyUrl,
     };
-  }
     var other = Object.keys(d).filter(function (key) { return !(key in options) && key !== 'itellicoMounted'; });
     if (other.length) hint('typos', [other, Object.keys(options)]);
     return options;
+  }
 
   function createNamespace() {
     var widgets = [];
@@ -234,17 +235,17 @@
     if (options.position && POSITIONS.indexOf(options.position) < 0) {
       warn('data-position "' + options.position + '" is not bottom-right or bottom-left; the demo\'s corner is used');
     }
-
     var choices = { theme: THEMES, mode: MODES, lang: Object.keys(TEXT) };
     if (Object.keys(choices).some(function (n) { return options[n] && choices[n].indexOf(n === 'lang' ? String(options.lang).slice(0, 2).toLowerCase() : options[n]) < 0; })) {
       hint('values', [options, choices]);
     }
+
     var host = this.element = document.createElement('itellico-widget');
     host.setAttribute('data-demo', this.demo);
     this._siblings = siblings;
     this._attached = false; // in the page once; out of it after that: gone (createNamespace, prune)
-    // In ItellicoWebCall.widgets before `itellico-widget:ready` fires (at once when the body exists): a
     this._body = null; // the <body> it came with (attach)
+    // In ItellicoWebCall.widgets before `itellico-widget:ready` fires (at once when the body exists): a
     // ready listener's ItellicoWebCall.get(demo) finds this launcher (docs/widget.md's example).
     siblings.push(this);
     var root = this._root = host.attachShadow({ mode: 'open' });
@@ -307,8 +308,8 @@
     return pick(this._o.position, POSITIONS, null) || (this._config && this._config.position) || 'bottom-right';
   };
 
-  Widget.prototype._lang = function () {
   /** data-lang, the demo's, the page's: the first it speaks (data-lang="fr" is the demo's, not English). */
+  Widget.prototype._lang = function () {
     var langs = [this._o.lang, this._config && this._config.language, document.documentElement.lang, 'en'];
     for (var i = 0; !TEXT[String(langs[i]).slice(0, 2).toLowerCase()]; i++);
     return String(langs[i]).slice(0, 2).toLowerCase();
@@ -335,8 +336,8 @@
             warn('there is no demo "' + self.demo + '" on ' + self._apiBase + '; check data-demo.');
           } else {
             self._status = 'failed';
-          }
             if (!code) hint('unloaded', [self.demo, url, response.status]);
+          }
         });
       })
       .catch(function () {
@@ -456,6 +457,8 @@
       'max-call-seconds': cfg.max_call_seconds,
       link: this._o.link,
       'initial-text': this._o.initialText,
+      // The site's own privacy policy, linked where the visitor decides to talk (the element checks it).
+      'privacy-url': this._o.privacyUrl,
     };
     Object.keys(attrs).forEach(function (name) {
       if (attrs[name] != null && attrs[name] !== '') el.setAttribute(name, String(attrs[name]));

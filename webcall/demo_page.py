@@ -191,6 +191,7 @@ def page(slug: str) -> Response | str | tuple[str, int]:
         brand_css=url_for("demo.brand_css", slug=demo.slug),
         page_url=public_base() + url_for("demo.page", slug=demo.slug),
         preview_image=None if demo.link_only else preview_image(demo),
+        privacy_url=services().settings.privacy_url,  # also at the call: the element's privacy-url
     )
 
 

@@ -9,7 +9,11 @@
   clearly why it cannot call, and no call is ever created.
 - `GET /embed/<slug>`: a page made to be framed, with `Content-Security-Policy: frame-ancestors`
   listing only the demo's origins (none: it cannot be framed anywhere). A share link rides in the
-  fragment (`/embed/<slug>#link=…`), never the query; `?link=` is redirected to that form.
+  fragment (`/embed/<slug>#link=…`), never the query; `?link=` is redirected to that form. Its options
+  are query parameters (`mode`, `theme`, `lang`, `privacy_url`: the website owner's privacy policy, shown
+  at the call); a value that is not one of them is ignored.
+  A slug that names no demo gets a 404 that any site may frame (it says only "There is no such demo"),
+  so a mistyped slug shows as one.
 - `POST /api/demos/<slug>/link` `{"link": token}`: same-origin only (our demo and embed pages); for a
   valid link, what a link-only page may show (title, brand, suggestions), else `link_invalid` /
   `link_expired` / `link_revoked`; a genuinely signed link's answer also names its rep (`contact`,
@@ -22,7 +26,9 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -55,16 +61,35 @@ WIDGET_CONFIG_MAX_AGE = 60
 LINK_CHECK_LIMIT = "30/minute"
 # Public, credential-free assets a host page on another origin loads as modules or stylesheets.
 SHARED_ASSET_PREFIXES = ("/static/js/", "/static/css/", "/static/widget.js", "/vendor/", "/widget.js")
+# Who may frame the embed page's 404 ("There is no such demo"): anyone, see embed_page.
+NOT_FOUND_FRAME_ANCESTORS = "*"
+# The longest `?privacy_url=` the embed page takes (a policy's address, not a document).
+PRIVACY_URL_MAX_CHARS = 2048
 
 
 def frame_ancestors(demo: DemoProfile) -> str:
     return " ".join(demo_origins(demo)) or "'none'"
 
 
-# Who may frame the embed page's 404 ("There is no such demo"): anyone, see embed_page.
-NOT_FOUND_FRAME_ANCESTORS = "*"
-# The longest `?privacy_url=` the embed page takes (a policy's address, not a document).
-PRIVACY_URL_MAX_CHARS = 2048
+def owner_privacy_url(raw: str | None) -> str | None:
+    """The embed page's `?privacy_url=`: the website owner's privacy policy, for the element's `privacy-url`.
+    An absolute http(s) URL with a host, as the element's own rule (static/js/privacy-link.js) takes it;
+    no `user@` part (every visitor would read it), no whitespace or control character (a pasted line
+    break). Anything else is None: no link, as a bad `?mode=` is the demo's mode."""
+    if not raw or len(raw) > PRIVACY_URL_MAX_CHARS or not raw.isprintable() or re.search(r"\s", raw):
+        return None
+    if not re.match(r"https?://", raw, re.IGNORECASE):
+        return None
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 (a port out of range raises here)
+    except ValueError:
+        return None
+    if not parts.hostname or "@" in parts.netloc:
+        return None
+    return raw
+
+
 def widget_config(demo: DemoProfile) -> dict[str, Any]:
     brand = demo.brand
     # A link-only demo is private to the prospects it was sent to: no title or company here.
@@ -182,6 +207,7 @@ def embed_page(slug: str) -> Response | tuple[str, int] | str:
         mode=mode if mode in ("voice", "text") else demo.default_mode,
         theme=theme if theme in ("light", "dark", "auto") else (brand.theme if brand else "auto"),
         lang=lang if lang in ("en", "de") else demo.language,
+        privacy_url=owner_privacy_url(request.args.get("privacy_url")),
         private=demo.link_only,
         brand_css=url_for("demo.brand_css", slug=demo.slug) if brand else None,
         parent_origins=json.dumps(list(demo_origins(demo))),

@@ -105,6 +105,7 @@ def index() -> str:
         mode=mode or demo.default_mode,
         page_url=public_base() + url_for("pages.index"),
         preview_image=preview_image(demo),
+        privacy_url=services().settings.privacy_url,  # also at the call: the element's privacy-url
     )
 
 

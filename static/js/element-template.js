@@ -9,6 +9,7 @@ const STYLESHEET_URL = new URL('../css/itellico-call.css', import.meta.url).href
 
 // Constant markup only (it passes our Trusted Types policy, trusted-html.js): the stylesheet's URL, which
 // depends on where the page loaded us from, is set as a property, and every text goes in with textContent.
+// The privacy policy's two links (privacy-url, privacy-link.js) open a new tab: leaving would end a call.
 const TEMPLATE = `
 <section class="card" part="card" hidden>
   <header class="head">
@@ -24,6 +25,7 @@ const TEMPLATE = `
   <div class="consent panel" part="consent" hidden>
     <h3 class="panel-title" data-i18n="consent.title"></h3>
     <p class="consent-text" id="consent-text"></p>
+    <p class="fine consent-privacy" hidden><a class="privacy-link" part="consent-privacy-link" target="_blank" rel="noopener noreferrer"><span data-i18n="privacy.link"></span> <span class="sr-only" data-i18n="privacy.newTab"></span></a></p>
     <p class="fine" data-i18n="consent.remembered"></p>
     <div class="row">
       <!-- Focus lands here when consent is asked: the text it accepts is its description (read with it). -->
@@ -42,6 +44,7 @@ const TEMPLATE = `
       <span class="call-icon"></span><span class="call-label"></span>
     </button>
     <p class="hint" part="hint"><span class="hint-icon"></span><span class="hint-text" data-i18n="hint.headphones"></span></p>
+    <p class="fine privacy" part="privacy" hidden><a class="privacy-link" part="privacy-link" target="_blank" rel="noopener noreferrer"><span data-i18n="privacy.link"></span> <span class="sr-only" data-i18n="privacy.newTab"></span></a></p>
   </div>
 
   <div class="banner warn" part="reconnecting" role="alert" hidden data-i18n="banner.reconnecting"></div>
@@ -154,6 +157,10 @@ export function renderTemplate(root) {
     callIcon: $('.call-icon'),
     callLabel: $('.call-label'),
     hint: $('[part="hint"]'),
+    privacy: $('[part="privacy"]'),
+    privacyLink: $('[part="privacy-link"]'),
+    consentPrivacy: $('.consent-privacy'),
+    consentPrivacyLink: $('[part="consent-privacy-link"]'),
     reconnecting: $('[part="reconnecting"]'),
     maxWarning: $('[part="max-warning"]'),
     audioBlocked: $('[part="audio-blocked"]'),

@@ -1,7 +1,8 @@
 // Draws <itellico-call> from the facts the element keeps about its call (state, agent state, mode,
 // mute, last error, last end): the call chrome for the state, the error and after-call panels, the
-// agent-state label and visualizer, the clock, the banners that belong to one call, and the session's
-// purely visual events (levels, banners, the agent's audio element). The element decides; this draws.
+// privacy policy's links (privacy-url), the agent-state label and visualizer, the clock, the banners
+// that belong to one call, and the session's purely visual events (levels, banners, the agent's audio
+// element). The element decides; this draws.
 
 import { CallChrome } from './call-chrome.js';
 import { CallEvent } from './call-events.js';
@@ -9,6 +10,7 @@ import { isActive } from './call-state.js';
 import { translateParts } from './element-template.js';
 import { ErrorPanel } from './error-panel.js';
 import { describeError, detectBrowser } from './error-messages.js';
+import { PRIVACY_URL, PrivacyLinks } from './privacy-link.js';
 import { SummaryPanel } from './summary-panel.js';
 import { TranscriptView } from './transcript-view.js';
 
@@ -40,8 +42,11 @@ export class ElementView {
   #t;
   #errorPanel;
   #summaryPanel;
+  #privacy;
   /** livekit-client is rebuilding the connection (its Reconnecting until Reconnected). */
   #reconnecting = false;
+  /** What the card waits for before it first shows. @type {Set<Promise<unknown>>} */
+  #awaited = new Set();
 
   /**
    * @param {HTMLElement} host @param {import('./element-template.js').ElementParts} dom
@@ -56,10 +61,23 @@ export class ElementView {
     this.transcript = new TranscriptView(dom, speakerLabels);
     this.#errorPanel = new ErrorPanel(dom.error, dom.callButton, t, isError);
     this.#summaryPanel = new SummaryPanel(dom.summary);
-    // Show the card only once its stylesheet is in, so there is no flash of unstyled controls.
-    const reveal = () => { dom.card.hidden = false; };
-    dom.stylesheet.addEventListener('load', reveal, { once: true });
-    dom.stylesheet.addEventListener('error', reveal, { once: true });
+    this.#privacy = new PrivacyLinks(dom);
+    // Show the card only once its stylesheet is in (no flash of unstyled controls) and its words
+    // (showAfter: no flash of keys, or of English before the page's language).
+    this.showAfter(new Promise((loaded) => {
+      dom.stylesheet.addEventListener('load', loaded, { once: true });
+      dom.stylesheet.addEventListener('error', loaded, { once: true });
+    }));
+  }
+
+  /** Show the card once `arrival` has settled too (a card already shown stays so). @param {Promise<unknown>} arrival */
+  showAfter(arrival) {
+    this.#awaited.add(arrival);
+    const settled = () => {
+      this.#awaited.delete(arrival);
+      if (this.#awaited.size === 0) this.#dom.card.hidden = false;
+    };
+    arrival.then(settled, settled);
   }
 
   /**
@@ -121,6 +139,7 @@ export class ElementView {
     const { state } = f;
     this.#host.dataset.state = state;
     this.chrome.renderState(state, { voice: f.voice, title: f.title, hadCall: Boolean(f.session?.startedAt) });
+    this.#privacy.render(this.#host.getAttribute(PRIVACY_URL), state);
     if (state === 'error' && f.lastError) {
       this.#errorPanel.render(f.lastError, { t: this.#t, browser: browser(), canSwitchToText: f.session?.mode !== 'text' });
     }

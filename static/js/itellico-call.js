@@ -1,13 +1,13 @@
 // <itellico-call>: the click-to-talk UI over CallSession. Importing this module defines the element.
 //
 // Configuration is by attributes (demo, mode, lang, theme, api-base, consent-text, max-call-seconds, link,
-// initial-text); the public API is properties, methods and bubbling, composed `itellico-call:*` events
-// (see docs/widget.md). Everything lives in an open shadow root (element-template.js) so host CSS cannot
-// leak in. livekit-client is not loaded until the person shows intent (hover/focus warms it, click starts).
-// Parts: session-bridge.js (making and hearing the session), element-view.js (drawing: call-chrome.js,
-// transcript-view.js, error-panel.js, summary-panel.js), transcript-actions.js, consent-prompt.js,
-// device-choice.js + device-picker.js, page-listeners.js (keys, visibility, removal), owner-hints.js (the
-// console lines for the site's owner).
+// initial-text, privacy-url); the public API is properties, methods and bubbling, composed `itellico-call:*`
+// events (see docs/widget.md). Everything lives in an open shadow root (element-template.js) so host CSS
+// cannot leak in. livekit-client is not loaded until the person shows intent (hover/focus warms it, click
+// starts). Parts: session-bridge.js (making and hearing the session), element-view.js (drawing:
+// call-chrome.js, transcript-view.js, error-panel.js, summary-panel.js, privacy-link.js),
+// transcript-actions.js, consent-prompt.js, device-choice.js + device-picker.js, page-listeners.js (keys,
+// visibility, removal), owner-hints.js (the console lines for the site's owner).
 
 import { CallEvent } from './call-events.js';
 import { CallSession, warmUpCall } from './call-session.js';
@@ -17,7 +17,7 @@ import { DeviceChoice } from './device-choice.js';
 import { renderTemplate } from './element-template.js';
 import { ElementView } from './element-view.js';
 import { END_REASONS } from './errors.js';
-import { createTranslator, loadCatalogue, resolveLanguage } from './i18n.js';
+import { createTranslator, loadLanguage, resolveLanguage } from './i18n.js';
 import { PageListeners, whenRemoved } from './page-listeners.js';
 import { CONFIRM_LEAVE, LeaveGuard } from './leave-guard.js';
 import { hintAttributes, hintRefusedCall, warn } from './owner-hints.js';
@@ -35,7 +35,7 @@ import { runTranscriptAction } from './transcript-actions.js';
  */
 
 export class ItellicoCallElement extends HTMLElement {
-  static observedAttributes = ['lang', 'mode', 'theme', 'consent-text', 'agent-name', 'title-text', CONFIRM_LEAVE];
+  static observedAttributes = ['lang', 'mode', 'theme', 'consent-text', 'agent-name', 'title-text', 'privacy-url', CONFIRM_LEAVE];
 
   /** @type {CallSession|null} */ #session = null;
   /** @type {CallState} */ #state = 'idle';
@@ -78,13 +78,15 @@ export class ItellicoCallElement extends HTMLElement {
     // Warm up when the person is about to click, not on page load: livekit-client, the permission state.
     for (const type of ['pointerenter', 'focus']) {
       dom.callButton.addEventListener(type, () => warmUpCall(), { once: true });
+      // A catalogue that could not be fetched (offline) is tried again then, as livekit-client is.
+      dom.callButton.addEventListener(type, () => { if (!this.#tr.ready) this.#applyLanguage(); });
     }
   }
 
   connectedCallback() {
+    hintAttributes(this); // `data-demo` and the like: read by nothing, said once
     this.#applyLanguage();
     this.#page.attach();
-    hintAttributes(this); // `data-demo` and the like: read by nothing, said once
     this.#render();
   }
 
@@ -143,6 +145,7 @@ export class ItellicoCallElement extends HTMLElement {
       warn('start() on an element that is not in the document: no call is started');
       return false;
     }
+    if (!this.#tr.ready) this.#applyLanguage(); // its catalogue did not come (offline): once more
     if (isActive(this.#state) || this.#consent.ask(this.getAttribute('consent-text'))) return false;
     return this.#startSession();
   }
@@ -320,13 +323,18 @@ export class ItellicoCallElement extends HTMLElement {
 
   // ── rendering ──────────────────────────────────────────────────────────────
 
-  #applyLanguage() {
+  /** @param {boolean} [load] fetch the language's catalogue if it is not here yet */
+  #applyLanguage(load = true) {
     const lang = resolveLanguage(this.getAttribute('lang'), globalThis.navigator?.languages ?? []);
     this.#tr = createTranslator(lang);
-    // Its catalogue is on its way: English meanwhile, the language once it is here.
-    if (this.#tr.lang !== lang) loadCatalogue(lang).then((ok) => ok && this.attributeChangedCallback('lang'));
-    if (!this.#view) return;
-    this.#view.translate(lang, this.#facts(), this.#entries);
+    // Fetched now, alongside the element's stylesheet; the card shows once both are in (element-view.js).
+    if (load && !this.#tr.ready) {
+      this.#view.showAfter(loadLanguage(lang).then(() => {
+        this.#applyLanguage(false);
+        this.#render();
+      }));
+    }
+    this.#view.translate(this.#tr.lang, this.#facts(), this.#entries);
   }
 
   #render() {

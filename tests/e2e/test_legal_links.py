@@ -82,7 +82,7 @@ def test_the_index_links_imprint_and_privacy_and_they_open_in_a_new_tab(browser:
         ]
         assert axe_violations(page, {"include": [["footer"]]}, impacts=None) == []
         with context.expect_page() as opened:
-            page.get_by_role("link", name="Privacy").click()
+            page.get_by_role("contentinfo").get_by_role("link", name="Privacy").click()
         assert opened.value.url == PRIVACY
         assert page.url == f"{legal_url}/"  # the call page stays where it was
     finally:

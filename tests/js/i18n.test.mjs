@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { allCatalogues, createTranslator, interpolate, resolveLanguage } from '../../static/js/i18n.js';
+import { CORE, allCatalogues, createTranslator, interpolate, resolveLanguage } from '../../static/js/i18n.js';
 
 const CATALOGUES = await allCatalogues();
 
@@ -39,11 +39,17 @@ test('placeholders are filled, unknown ones stay visible', () => {
   assert.equal(createTranslator('de').t('error.retry.in', { seconds: 30 }), 'Bitte versuchen Sie es in 30 Sekunden erneut.');
 });
 
-test('catalogues: German covers every English key and adds none of its own', () => {
+test('catalogues: each covers every English key and adds none of its own (a page fetches one, never English for a gap)', () => {
   const en = Object.keys(CATALOGUES.en);
-  const de = new Set(Object.keys(CATALOGUES.de));
-  assert.deepEqual(en.filter((k) => !de.has(k)), []);
-  assert.deepEqual([...de].filter((k) => !Object.hasOwn(CATALOGUES.en, k)), []);
+  for (const [language, catalogue] of Object.entries(CATALOGUES)) {
+    assert.deepEqual(en.filter((k) => !Object.hasOwn(catalogue, k)), [], `${language} lacks these`);
+    assert.deepEqual(Object.keys(catalogue).filter((k) => !Object.hasOwn(CATALOGUES.en, k)), [], `${language} adds these`);
+  }
+});
+
+test('CORE, the words of a page that got no catalogue, are English’s own', () => {
+  assert.ok(Object.keys(CORE).length >= 10);
+  for (const [key, value] of Object.entries(CORE)) assert.equal(value, CATALOGUES.en[key], key);
 });
 
 test('placeholders match between languages', () => {
@@ -53,14 +59,21 @@ test('placeholders match between languages', () => {
   }
 });
 
-test('German is fetched when first needed: English until it is there, then German', async () => {
+test('a language is fetched when first needed, and only it: CORE’s English until it is there', async () => {
   const fresh = await import('../../static/js/i18n.js?lazy');
-  assert.equal(fresh.createTranslator('de').lang, 'en', 'not loaded yet: English');
-  assert.equal(fresh.createTranslator('de').t('action.start'), 'Start call');
+  const before = fresh.createTranslator('de');
+  assert.equal(before.lang, 'en', 'not loaded yet: English');
+  assert.equal(before.ready, false);
+  assert.equal(before.t('action.start'), 'Start call');
   assert.equal(await fresh.loadCatalogue('de'), true);
   assert.equal(fresh.createTranslator('de').lang, 'de');
+  assert.equal(fresh.createTranslator('de').ready, true);
   assert.equal(fresh.createTranslator('de').t('action.start'), CATALOGUES.de['action.start']);
+  assert.equal(fresh.createTranslator('en').ready, false, 'German brought no English with it');
+  assert.equal(await fresh.loadLanguage('en'), 'en');
+  assert.equal(fresh.createTranslator('en').t('label.micLevel'), CATALOGUES.en['label.micLevel']);
   assert.equal(await fresh.loadCatalogue('xx'), false, 'an unknown language is never loaded');
+  assert.equal(await fresh.loadLanguage('xx'), 'en', 'an unknown language: English');
 });
 
 test('a button’s visible words are in its accessible name (WCAG 2.5.3: voice control says what it sees)', () => {

@@ -5,9 +5,9 @@ The build is made fresh from the current sources into a temporary directory (scr
 (the element, the widget's lazy panel, the embed page's module and stylesheet), every module it imports
 statically, what those modules load from `new URL('…', import.meta.url)` when a call starts:
 livekit-client (a file of its own, static/js/livekit-client.js, imported lazily) and the element's
-stylesheet, and the largest catalogue of a language other than English (static/js/i18n.js fetches it
-for a visitor in that language). Each file counts as the app sends it to a browser that takes gzip:
-the build's `<file>.gz` (webcall/pages.py), else the file itself.
+stylesheet, and one language's catalogue (static/js/i18n.js fetches the visitor's language, English
+included): the worst case over the languages, which is the largest catalogue. Each file counts as the
+app sends it to a browser that takes gzip: the build's `<file>.gz` (webcall/pages.py), else the file itself.
 bench/widget_bytes.py measures the same thing as Chromium fetches it.
 """
 
@@ -75,19 +75,28 @@ def served_size(paths: set[Path]) -> int:
     return sum(len(served(p)) for p in paths)
 
 
-def other_languages(built: Path) -> set[Path]:
-    """The largest catalogue a page fetches for a visitor in a language other than English."""
-    catalogues = [p for p in (built / "static" / "js" / "i18n").glob("*.js") if p.stem != "en"]
-    assert catalogues, "the build has no catalogue of its own for a language other than English"
-    return {max(catalogues, key=lambda p: len(served(p)))}
+def catalogues(built: Path) -> dict[str, Path]:
+    """Each language's catalogue in the build: a file of its own, which a page fetches for its language."""
+    return {p.stem: p for p in sorted((built / "static" / "js" / "i18n").glob("*.js"))}
+
+
+def largest_catalogue(built: Path) -> set[Path]:
+    """The worst case over the languages: a visitor fetches one catalogue, at most the largest."""
+    return {max(catalogues(built).values(), key=lambda p: len(served(p)))}
 
 
 def call_start(built: Path, entry: str) -> tuple[set[Path], set[Path]]:
     """(what the page loads eagerly: the entry, its static imports, what it links; what the call start
-    adds: livekit-client, the element's stylesheet, the largest other language's catalogue)."""
+    adds: livekit-client, the element's stylesheet, the largest catalogue)."""
     eager, on_call = call_start_files(built / "static" / "js" / entry)
     linked = {built / "static" / css for css in LINKED.get(entry, [])}
-    return eager | linked, on_call | other_languages(built)
+    return eager | linked, on_call | largest_catalogue(built)
+
+
+def catalogue_words(path: Path) -> set[str]:
+    """A catalogue's longer plain-ASCII texts, as they appear in minified code (esbuild escapes the rest)."""
+    values = re.findall(r"""^\s*'[^']+':\s*'((?:[^'\\]|\\.)*)',?$""", path.read_text(), re.MULTILINE)
+    return {v for v in values if len(v) >= 12 and v.isascii() and "\\" not in v}
 
 
 def test_the_pages_link_what_the_budget_counts():
@@ -109,6 +118,22 @@ def test_a_call_start_downloads_at_most_180_kb_gzip(built, entry):
     assert all(p.is_file() for p in eager | on_call), names
     size = served_size(eager | on_call)
     assert size <= BUDGET, f"{size:,} bytes gzip when a call starts (budget {BUDGET:,}): {names}"
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_a_visitor_downloads_one_catalogue_their_own(built, entry):
+    """No catalogue travels with the code (English did: a German visitor paid for two), so each
+    visitor's call start is the code plus their language's file, and the budget's worst case holds."""
+    found = catalogues(built)
+    assert {"en", "de"} <= found.keys(), sorted(found)
+    eager, on_call = call_start_files(built / "static" / "js" / entry)
+    code = "\n".join(p.read_text() for p in eager | on_call if p.suffix == ".js")
+    for lang, path in found.items():
+        assert path not in eager | on_call, (entry, lang)
+        words = catalogue_words(ROOT / "static" / "js" / "i18n" / path.name)
+        carried = sorted(w for w in words if w in code)
+        # Only static/js/i18n.js's CORE, a few English words for a page that gets no catalogue (offline).
+        assert len(words) > 50 and len(carried) < len(words) // 5, (entry, lang, len(carried), carried[:5])
 
 
 def test_the_budget_fails_with_livekit_client_unminified(built):

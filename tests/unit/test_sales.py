@@ -43,6 +43,14 @@ def test_a_public_demo_page_shows_its_brand_language_and_element(client):
     assert r.headers["Referrer-Policy"] == "no-referrer"
 
 
+@pytest.mark.parametrize(("slug", "language"), [("northwind", "en"), ("alpenblick", "de")])
+def test_a_demo_page_preloads_its_languages_catalogue(client, slug, language):
+    # The element fetches only its language's catalogue, English included (static/js/i18n.js): asked
+    # for from the HTML, it loads alongside the element's code instead of one round trip after it.
+    html = client.get(f"/demo/{slug}").get_data(as_text=True)
+    assert f'<link rel="modulepreload" href="/static/js/i18n/{language}.js">' in html
+
+
 def metas(html: str) -> dict[str, str]:
     found = re.findall(r'<meta (?:name|property)="([^"]+)" content="([^"]*)">', html)
     return {key: value for key, value in found if key != "robots" and key != "viewport"}

@@ -70,6 +70,8 @@ export default {
 
   'consent.title': 'Bevor Sie starten',
   'consent.remembered': 'Ihre Zustimmung wird auf diesem Gerät gespeichert.',
+  'privacy.link': 'Datenschutzerklärung',
+  'privacy.newTab': '(öffnet in einem neuen Tab)',
 
   'summary.title': 'Zusammenfassung',
   'summary.duration': 'Dauer',

@@ -71,6 +71,9 @@ export default {
 
   'consent.title': 'Before you start',
   'consent.remembered': 'We remember your choice on this device.',
+  // The site's privacy policy (privacy-url), at the call button and in the consent step; a new tab.
+  'privacy.link': 'Privacy policy',
+  'privacy.newTab': '(opens in a new tab)',
 
   'summary.title': 'Call summary',
   'summary.duration': 'Duration',
