@@ -26,9 +26,7 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -52,6 +50,7 @@ from .pages import send_built
 from .ratelimit import breached, client_ip, limiter
 from .security import content_security_policy, demo_origins, origin_allowed
 from .services import services
+from .setting_values import web_page
 from .validation import json_body
 
 bp = Blueprint("embed", __name__)
@@ -72,20 +71,10 @@ def frame_ancestors(demo: DemoProfile) -> str:
 
 
 def owner_privacy_url(raw: str | None) -> str | None:
-    """The embed page's `?privacy_url=`: the website owner's privacy policy, for the element's `privacy-url`.
-    An absolute http(s) URL with a host, as the element's own rule (static/js/privacy-link.js) takes it;
-    no `user@` part (every visitor would read it), no whitespace or control character (a pasted line
-    break). Anything else is None: no link, as a bad `?mode=` is the demo's mode."""
-    if not raw or len(raw) > PRIVACY_URL_MAX_CHARS or not raw.isprintable() or re.search(r"\s", raw):
-        return None
-    if not re.match(r"https?://", raw, re.IGNORECASE):
-        return None
-    try:
-        parts = urlsplit(raw)
-        parts.port  # noqa: B018 (a port out of range raises here)
-    except ValueError:
-        return None
-    if not parts.hostname or "@" in parts.netloc:
+    """The embed page's `?privacy_url=`: the website owner's privacy policy, for the element's `privacy-url`,
+    by the rule of our pages' own links (`web_page`). Anything else is None: no link, as a bad `?mode=`
+    is the demo's mode."""
+    if not raw or len(raw) > PRIVACY_URL_MAX_CHARS or web_page(raw) is None:
         return None
     return raw
 

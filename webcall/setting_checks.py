@@ -22,6 +22,7 @@ from .setting_values import (
     optional_int,
     url_parts,
     web_origin,
+    web_page,
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -141,17 +142,17 @@ def check_public_url(name: str, raw: str | None) -> str | None:
 
 
 def page_link(name: str, raw: str | None, environment: str) -> str | None:
-    """An address our public pages link to (the imprint, the privacy policy): absolute http(s) with a host,
-    kept as given. No `user@` part (every visitor would read it) and no whitespace (a pasted line break).
-    Production links only over https, but to a loopback host, as a visitor's browser would otherwise
-    open the deployer's legal pages unencrypted."""
+    """An address our public pages link to (the imprint, the privacy policy), kept as given: the rule
+    of `web_page`. Production links only over https, but to a loopback host, as a visitor's browser
+    would otherwise open the deployer's legal pages unencrypted."""
     if raw is None:
         return None
     what = "an absolute https URL like https://www.example.com/imprint"
-    parts = url_parts(name, raw, what)
-    host = parts.hostname or ""
-    if parts.scheme not in ("http", "https") or not host or "@" in parts.netloc or re.search(r"\s", raw):
+    url_parts(name, raw, what)  # a malformed host or port: said as for every URL setting
+    parts = web_page(raw)
+    if parts is None:
         raise SettingsError(name, f"{mask_password(raw)!r} is not {what}")
+    host = parts.hostname or ""
     loopback = host == "localhost" or host.endswith(".localhost") or host in ("127.0.0.1", "::1")
     if parts.scheme == "http" and environment == "production" and not loopback:
         raise SettingsError(name, f"{raw!r} is plain http: production links to https only (http: localhost)")

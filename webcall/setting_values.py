@@ -136,6 +136,23 @@ def web_origin(raw: str) -> str | None:
     return f"{parts.scheme}://{host}{shown_port}"
 
 
+def web_page(raw: str) -> SplitResult | None:
+    """`raw` split if it is an address a link on our pages may point to (the imprint, a privacy policy:
+    WEBCALL_IMPRINT_URL, the embed page's `?privacy_url=`), else None: absolute http(s) with a host and a
+    valid port, no `user@` part (every visitor would read it), no whitespace or control character (a
+    pasted line break). The element's own check is static/js/privacy-link.js."""
+    if not raw.isprintable() or re.search(r"\s", raw) or not re.match(r"https?://", raw, re.IGNORECASE):
+        return None
+    try:
+        parts = urlsplit(raw)
+        port = parts.port
+    except ValueError:
+        return None
+    if not parts.hostname or "@" in parts.netloc or port == 0:
+        return None
+    return parts
+
+
 def header_secret(name: str, raw: str | None) -> str | None:
     """A key or token sent or compared in an HTTP header: printable ASCII, no whitespace. A zero-width
     or non-breaking space copied along with it otherwise fails every request (or crashes the client).
