@@ -97,6 +97,14 @@ def serve(app: Flask, port: int = 0) -> Iterator[str]:
         server.server_close()
 
 
+@contextmanager
+def serve_elsewhere(app: Flask) -> Iterator[str]:
+    """`serve`, addressed as http://localhost:PORT: a website owner's page on another origin than the
+    app's (http://127.0.0.1:PORT), on the same machine."""
+    with serve(app) as url:
+        yield url.replace("127.0.0.1", "localhost")
+
+
 def connection_stats(page: Page) -> dict[str, Any]:
     """The element's inbound audio counters and selected ICE pair (CallSession#getConnectionStats)."""
     return page.evaluate("document.querySelector('itellico-call').getConnectionStats()")

@@ -23,7 +23,7 @@ from sandbox.stack import DEFAULT_AGENT_ID
 from webcall import ROOT
 
 from .conftest import AppFactory, Sandbox
-from .harness import serve
+from .harness import serve_elsewhere
 
 AVA = DEFAULT_AGENT_ID
 LENA = "7d2e9a40-5b1c-4f3e-8c6d-2b9f0e1a7c53"
@@ -47,8 +47,8 @@ def host_app() -> Flask:
 
 @pytest.fixture(scope="module")
 def host() -> Iterator[str]:
-    with serve(host_app()) as url:
-        yield url.replace("127.0.0.1", "localhost")  # another origin than the app's
+    with serve_elsewhere(host_app()) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 from webcall import ROOT
 
 from .conftest import AppFactory
-from .harness import serve
+from .harness import serve_elsewhere
 from .screens import SHADOW, axe_violations, no_horizontal_scroll, shoot
 
 PRIVACY = "https://legal.example.com/datenschutz"  # the deployment's (WEBCALL_PRIVACY_URL)
@@ -47,8 +47,8 @@ def host_app() -> Flask:
 
 @pytest.fixture(scope="module")
 def host() -> Iterator[str]:
-    with serve(host_app()) as url:
-        yield url.replace("127.0.0.1", "localhost")  # another origin than the app's
+    with serve_elsewhere(host_app()) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

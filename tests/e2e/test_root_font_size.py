@@ -18,7 +18,7 @@ from flask import Flask, Response, render_template_string, request
 from playwright.sync_api import Page, expect
 
 from .conftest import AppFactory
-from .harness import serve
+from .harness import serve_elsewhere
 
 DEMO = "rootsize"
 
@@ -59,8 +59,8 @@ def host_app() -> Flask:
 
 @pytest.fixture(scope="module")
 def host() -> Iterator[str]:
-    with serve(host_app()) as url:
-        yield url.replace("127.0.0.1", "localhost")  # another origin than the app's 127.0.0.1
+    with serve_elsewhere(host_app()) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

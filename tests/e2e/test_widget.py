@@ -22,7 +22,7 @@ from sandbox.stack import DEFAULT_AGENT_ID
 from webcall import ROOT
 
 from .conftest import SCREENSHOTS, AppFactory, Sandbox, wait_until
-from .harness import serve
+from .harness import serve_elsewhere
 from .host_csp import documented_sources, header, merge
 from .screens import WAKE_LOCK
 from .test_call_lifecycle import kick_agent
@@ -197,9 +197,8 @@ def host_app(livekit: str) -> Flask:
 
 @pytest.fixture(scope="module")
 def host(sandbox: Sandbox) -> Iterator[str]:
-    with serve(host_app(livekit_url(sandbox))) as url:
-        # Same server, another origin: the page is http://localhost:A, the app http://127.0.0.1:B.
-        yield url.replace("127.0.0.1", "localhost")
+    with serve_elsewhere(host_app(livekit_url(sandbox))) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

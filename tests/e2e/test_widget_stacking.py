@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 
 from . import test_widget
 from .conftest import AppFactory, Sandbox
-from .harness import serve
+from .harness import serve_elsewhere
 from .test_widget import host_policy, launcher, livekit_url, widget
 
 # The widget tests' demos file (northwind, allowed for test_widget's host only: this host is allowed
@@ -65,8 +65,8 @@ def owner_site(livekit: str) -> Flask:
 
 @pytest.fixture(scope="module")
 def owner_host(sandbox: Sandbox) -> Iterator[str]:
-    with serve(owner_site(livekit_url(sandbox))) as url:
-        yield url.replace("127.0.0.1", "localhost")
+    with serve_elsewhere(owner_site(livekit_url(sandbox))) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

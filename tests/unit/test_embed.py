@@ -125,7 +125,7 @@ def test_embed_page_honours_mode_and_refuses_framing_without_origins(client, set
     assert 'mode="text"' in client.get("/embed/dentist?mode=bogus").get_data(as_text=True)
     closed = client.get("/embed/closed")
     assert "frame-ancestors 'none'" in closed.headers["Content-Security-Policy"]
-    # An unknown slug says so inside the owner's frame (nothing on it to click: test_embed_not_found.py).
+    # An unknown slug says so inside the owner's frame (nothing on it to click: below).
     missing = client.get("/embed/nope")
     assert missing.status_code == 404 and "frame-ancestors *" in missing.headers["Content-Security-Policy"]
     # Origins allowed for every demo (WEBCALL_ALLOWED_ORIGINS) may frame every demo.
@@ -165,3 +165,29 @@ def test_widget_defaults_are_validated_like_every_other_setting():
     assert "demo 'x': widget.colour: unknown setting" in problems
     profile = parse_profiles('[demos.x]\ntitle = "X"\n', "demos.toml", AGENT)["x"]
     assert profile.widget.label is None and profile.widget.position == "bottom-right"
+
+
+def frame_ancestors(response) -> str:
+    return re.search(r"frame-ancestors ([^;]+)", response.headers["Content-Security-Policy"]).group(1)
+
+
+def test_a_slug_that_names_no_demo_may_be_framed_anywhere_and_offers_nothing_to_click(client):
+    # A typo in an iframe's slug was answered with `frame-ancestors 'none'`: the frame showed "refused to
+    # connect", which the docs explain as a demo without origins. Framing it anywhere is safe only while
+    # it stays a page of words: nothing to click, nothing about any demo.
+    missing = client.get("/embed/dentist-typo")
+    assert missing.status_code == 404
+    assert frame_ancestors(missing) == "*"
+    html = missing.get_data(as_text=True)
+    assert "There is no such demo." in html
+    assert not re.search(r"<(script|a|form|button|input|iframe|itellico-call)\b", html), html
+    assert "Dental receptionist" not in html and "dentist" not in html.replace("dentist-typo", "")
+    # As every embed URL (it may carry a share link): no Referer leaves it, no cache keeps it.
+    assert missing.headers["Referrer-Policy"] == "no-referrer"
+    assert missing.headers["Cache-Control"] == "no-store"
+
+
+def test_real_demos_keep_their_own_frame_ancestors(client):
+    assert frame_ancestors(client.get("/embed/dentist")) == f"{SITE} {OTHER}"
+    assert frame_ancestors(client.get("/embed/closed")) == "'none'"  # a demo without origins
+    assert frame_ancestors(client.get("/")) == "'none'"  # our other pages
