@@ -29,7 +29,9 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def lockout_key(email: str) -> str:
     """The key this sign-in's failures count under: the browser's own when it signed in to `email`
-    before, else the email (every unknown browser shares the account's count)."""
+    before, else the email (every unknown browser shares the account's count). A browser's key begins
+    with the email (`<email>#browser:<id>`), so an admin's password reset, which lifts the account's
+    locks, lifts its browsers' too (webcall/lockout.py `clear`)."""
     raw = request.cookies.get(COOKIE)
     if raw:
         try:
@@ -37,7 +39,7 @@ def lockout_key(email: str) -> str:
         except BadSignature:
             known = None
         if isinstance(known, dict) and known.get("email") == normalize_email(email):
-            return f"browser:{known.get('id')}"
+            return f"{normalize_email(email)}#browser:{known.get('id')}"
     return email
 
 

@@ -5,7 +5,8 @@ throttled and locked exactly like a real one, so the answers tell nobody which e
 
 - From the THROTTLE_AFTER-th failure in a row, the next attempt must wait THROTTLE_SECONDS.
 - At LOCK_AFTER failures in a row the email is locked for LOCK_MINUTES; every further failure
-  locks it again. A successful sign-in or an admin's password reset clears the count.
+  locks it again. A successful sign-in or an admin's password reset clears the count (a reset: the
+  account's known browsers' counts too, webcall/known_browsers.py).
 
 Per client IP the sign-in form has its own limit (webcall/sign_in_limit.py). The counts live in the
 database, so every worker and instance sees the same ones; a failure is added in one statement, so
@@ -29,6 +30,7 @@ from sqlalchemy import (
     delete,
     insert,
     literal,
+    or_,
     select,
     update,
 )
@@ -133,8 +135,16 @@ class Lockout:
         return Failures(row.count, now, _aware(row.locked_until))
 
     def clear(self, email: str) -> None:
+        """Forget the failures counted under `email`, and under the browsers that signed in to it
+        (webcall/known_browsers.py: their keys are `<email>#browser:<id>`; no email has a `#` after its
+        `@`). A browser's own key clears only itself."""
+        key = _key(email)
         with self.engine.begin() as connection:
-            connection.execute(delete(failures).where(failures.c.email == _key(email)))
+            connection.execute(
+                delete(failures).where(
+                    or_(failures.c.email == key, failures.c.email.startswith(key + "#", autoescape=True))
+                )
+            )
 
 
 def _key(email: str) -> str:
