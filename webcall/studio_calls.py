@@ -21,8 +21,10 @@ from .call_queries import PAGE_LIMIT, call_row, each_call, find_calls, parse_fil
 from .calllog import CallLog
 from .csv_export import calls_csv
 from .demo_page import private_headers
-from .itellico import CallDetails
+from .demos import DemoProfile
+from .itellico import CallDetails, CallMessage
 from .itellico_errors import UpstreamError, UpstreamErrorKind
+from .notify import is_first_message
 from .services import services
 
 bp = Blueprint("calls", __name__)
@@ -98,18 +100,30 @@ def call_detail(call_id: str) -> tuple[str, int] | str:
     details, notice = _fetch(call_id)
     if details is not None:
         _complete(svc.calllog, details)
+    transcript = [m for m in details.messages if m.role in TRANSCRIPT_ROLES] if details else []
     return render_template(
         "call_detail.html",
         row=row,
         call=row.call,
         details=details,
         notice=notice,
-        transcript=[m for m in details.messages if m.role in TRANSCRIPT_ROLES] if details else [],
+        transcript=transcript,
+        first_message=_first_message(transcript, demo),
         recording=_recording(details),
         language=demo.language if demo else None,  # what was said is in the demo's language
         # Opened from a filtered list (its links carry the filters): back to that list.
         back=parse_filter(request.args, [d.slug for d in svc.demos]).args(),
     )
+
+
+def _first_message(transcript: list[CallMessage], demo: DemoProfile | None) -> int | None:
+    """The index of the line that is the demo's first message (`initial_text`), sent for the visitor and
+    returned as their first line: not something the prospect said (the notification does not count it
+    either, webcall/notify.py). Judged by the demo's first message now."""
+    first = next((i for i, m in enumerate(transcript) if m.role == "user" and m.message.strip()), None)
+    if first is None or demo is None or not demo.initial_text:
+        return None
+    return first if is_first_message(transcript[first].message, demo.initial_text) else None
 
 
 def _fetch(call_id: str) -> tuple[CallDetails | None, str | None]:

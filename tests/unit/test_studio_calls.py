@@ -94,6 +94,26 @@ def test_the_call_detail_shows_the_facts_and_the_transcript_from_itellico(client
     assert svc.calllog.call(call_id).status == "completed"
 
 
+def test_the_first_message_sent_for_the_visitor_is_not_labelled_as_the_prospects(client, svc, standin):
+    # The demo's first message (initial_text) is sent for the visitor and comes back as their first
+    # line: the page called it "Prospect", as if they had said it (the notification no longer counts it).
+    table = svc.demos.tables()["northwind"]
+    svc.demos.save("northwind", {**table, "initial_text": "Hello {{ name }}, I have a question."}, "test")
+    call_id = a_call(client, "northwind")
+    talk(
+        standin,
+        call_id,
+        ("agent", "Hi, this is Ava."),
+        ("user", "Hello Maria, I have a question."),
+        ("agent", "Sure, go ahead."),
+        ("user", "Hello Maria, I have a question."),  # said again: theirs
+    )
+    sign_in(client)
+    html = client.get(f"/demos/calls/{call_id}").get_data(as_text=True)
+    who = re.findall(r'<span class="transcript__who">(.*?)</span>', html)
+    assert who == ["Ava", "First message (sent for the visitor)", "Ava", "Prospect"], who
+
+
 def test_the_transcript_is_asked_of_itellico_each_time(client, svc, standin):
     call_id = a_call(client)
     sign_in(client)
