@@ -196,7 +196,11 @@ def embed_page(slug: str) -> Response | tuple[str, int] | str:
         mode=mode if mode in ("voice", "text") else demo.default_mode,
         theme=theme if theme in ("light", "dark", "auto") else (brand.theme if brand else "auto"),
         lang=lang if lang in ("en", "de") else demo.language,
-        privacy_url=owner_privacy_url(request.args.get("privacy_url")),
+        # Only in a frame (a site the demo allows, by frame-ancestors): opened in a tab, the address would
+        # be whoever wrote the URL's. Browsers without fetch metadata send no Sec-Fetch-Dest.
+        privacy_url=owner_privacy_url(request.args.get("privacy_url"))
+        if request.headers.get("Sec-Fetch-Dest", "iframe") == "iframe"
+        else None,
         private=demo.link_only,
         brand_css=url_for("demo.brand_css", slug=demo.slug) if brand else None,
         parent_origins=json.dumps(list(demo_origins(demo))),

@@ -73,3 +73,14 @@ def test_the_embed_page_ignores_a_privacy_url_that_is_not_an_absolute_http_url(m
     page = client.get("/embed/northwind", query_string={"privacy_url": raw})
     assert page.status_code == 200
     assert privacy_attribute(page.get_data(as_text=True)) == []
+
+
+def test_the_embed_page_shows_an_owners_privacy_url_only_in_a_frame(make_sales_app):
+    # The address comes from whoever wrote the URL: framed, that is a site the demo allows
+    # (frame-ancestors); opened in a tab, anyone could put a "Privacy policy" link of theirs on our page.
+    client = make_sales_app().test_client()
+    query = {"privacy_url": OWNER}
+    for dest, shown in (("iframe", [OWNER]), ("document", []), (None, [OWNER])):  # None: an older browser
+        headers = {"Sec-Fetch-Dest": dest} if dest else {}
+        page = client.get("/embed/northwind", query_string=query, headers=headers)
+        assert privacy_attribute(page.get_data(as_text=True)) == shown, dest
