@@ -1,5 +1,6 @@
 // livekit-client's console output, fitted to a widget that lives on other people's websites: an
-// ordinary hang-up must not leave a red error in the host page's console.
+// ordinary hang-up must not leave a red error in the host page's console, and a call writes no info
+// lines there (`quietByDefault`).
 //
 // The microphone's pre-connect buffer (microphone.js) waits for an agent to become active before it
 // sends the recording. When the call ends first (the visitor hung up while the agent was on its way,
@@ -44,14 +45,30 @@ export function isBufferLeftUnsent(message, context) {
 }
 
 /**
- * Log the pre-connect buffer left unsent at the end of a call as debug, not error. Harmless on a
- * livekit-client without named loggers (the fakes of the unit tests) and when called again.
+ * Warnings and errors only, by default: livekit-client logs at info level ("connection state changed",
+ * "room connected", … about ten lines a call) into the console of the page it is a guest on. A
+ * default, not a setting: a developer's own level in localStorage (`loglevel:livekit`, loglevel's)
+ * still holds, for every livekit logger (livekit-client gives each the main logger's level).
+ * @param {any} lk the livekit-client module
+ */
+function quietByDefault(lk) {
+  const main = lk.getLogger(lk.LoggerNames.Default);
+  main.setDefaultLevel('warn');
+  const level = main.getLevel();
+  for (const name of Object.values(lk.LoggerNames)) lk.getLogger(name).setDefaultLevel(level);
+}
+
+/**
+ * Log the pre-connect buffer left unsent at the end of a call as debug, not error, and lower
+ * livekit-client's default level to warn (`quietByDefault`). Harmless on a livekit-client without
+ * named loggers (the fakes of the unit tests) and when called again.
  * @param {any} lk the livekit-client module
  */
 export function adjustLivekitLogs(lk) {
   const logger = lk.getLogger?.(lk.LoggerNames?.Participant);
   if (!logger || adjusted.has(logger)) return;
   adjusted.add(logger);
+  if (lk.LoggerNames.Default && logger.setDefaultLevel) quietByDefault(lk);
   const made = logger.methodFactory;
   // loglevel asks the factory for each method at or above the logger's level whenever it rebuilds.
   logger.methodFactory = (/** @type {string} */ method, /** @type {number} */ level, /** @type {string} */ name) => {
