@@ -162,7 +162,10 @@ def _start_worker() -> subprocess.Popen[bytes]:
     Started once the app has been made here, so the database is migrated and seeded by one process."""
     # It verifies no signature, so the webhook secret stays in the web process only.
     env = {k: v for k, v in os.environ.items() if k != "ITELLICOAI_WEBHOOK_SECRET"}
-    return subprocess.Popen([sys.executable, "-m", "webcall.worker"], cwd=ROOT, env=env)
+    # A process group of its own: Ctrl-C in the terminal signals the whole foreground group, and a
+    # worker that exited on it before this process stopped it looked like a death ("the task worker
+    # exited (status 0); stopping the app", make's Error 1). This process stops it (_WorkerWatch.stop).
+    return subprocess.Popen([sys.executable, "-m", "webcall.worker"], cwd=ROOT, env=env, process_group=0)
 
 
 class _WorkerWatch:

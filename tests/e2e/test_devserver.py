@@ -108,6 +108,7 @@ def test_launcher_serves_the_sandbox_and_ctrl_c_leaves_no_process_behind():
         assert not [pid for pid in descendants if _alive(pid)]
         # One line per event: the app's lines used to print twice (its own handler and the root's).
         output = process.stdout.read()
+        assert "the task worker exited" not in output, output  # stopped by the launcher, not dead
         assert output.count(f"call.create outcome=created call_id={created.json()['call_id']}") == 1, output
     finally:
         if process.poll() is None:
