@@ -16,17 +16,26 @@ Bounded: one row per link (`webcall_link_refusals`, revision 0008): how many ope
 last; a thousand reloads change three values, never add rows. Nothing about the visitor: no IP, user
 agent, referrer or token. Extending a link starts its count again (webcall/link_store.py), so the
 count is always of the opens since the link's current end.
+
+The rep is told, too (webcall/notify.py `on_link_opened_after_end`, by webhook and/or email as they
+chose): once per ending, by the open that makes the link's refusal row, in the same transaction; the
+2nd…nth open only counts (a stranger reloading a thousand times sends one message), and a link extended
+and ended again is told again (its row was deleted). Never for a forged token (no link) or a link
+without a row. The open does not wait for a receiver (the delivery is queued after the commit), and a
+notification that cannot be written or queued is logged, never the open's failure.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import (
     Column,
+    Connection,
     DateTime,
     Engine,
     ForeignKey,
@@ -83,26 +92,69 @@ def note_refused_open(engine: Engine, checked: LinkCheck, headers: Mapping[str, 
     more than the count, so a failed write is logged and counted as a failed call-log write."""
     if checked.status not in REFUSED or checked.link is None or prefetched(headers):
         return
+    from . import notify  # here: notify's imports reach back to the link modules
+
     try:
-        record(engine, checked.link.link_id)
+        with notify.collecting() as deliveries:
+            record(engine, checked.link.link_id, first=_tell_owner)
     except SQLAlchemyError as error:
         calllog_write_failed("link_refusal")
         log.warning(
             "refused open not recorded link_id=%s error=%s", checked.link.link_id, type(error).__name__
         )
+        return
+    _queue(deliveries)
 
 
-def record(engine: Engine, link_id: str, at: datetime | None = None) -> None:
-    """One more refused open of `link_id`, if the database knows that link (else nothing)."""
+def _tell_owner(db: Connection, link_id: str) -> None:
+    """The first refused open since the link ended: its owner's notification rows (webcall/notify.py),
+    in a savepoint, so that one that cannot be written costs the message, not the count."""
+    from . import notify
+
+    try:
+        with db.begin_nested():
+            notify.on_link_opened_after_end(db, link_id)
+    except Exception as error:  # a bug here must not fail the prospect's open either
+        log.warning("link_open notification not written link_id=%s error=%s", link_id, type(error).__name__)
+
+
+def _queue(deliveries: list[int]) -> None:
+    """Queue the committed rows' deliveries; a queue that is down costs a delay until the sweep."""
+    if not deliveries:
+        return
+    from . import tasks
+
+    try:
+        queue = tasks.task_queue(current_app)
+    except (KeyError, RuntimeError) as error:  # no queue in this process: the sweep sends them
+        log.warning("link_open notification not queued error=%s", type(error).__name__)
+        return
+    for delivery_id in deliveries:
+        queue.enqueue_delivery(delivery_id)  # logs and returns False when the queue is down
+
+
+def record(
+    engine: Engine,
+    link_id: str,
+    at: datetime | None = None,
+    first: Callable[[Connection, str], None] | None = None,
+) -> None:
+    """One more refused open of `link_id`, if the database knows that link (else nothing). `first` is
+    called, in the transaction that makes it, when this open made the link's row (the first since the
+    link ended); never for an open counted on top of another's row."""
     at = at or now()
     if _count(engine, link_id, at):
         return
     when = literal(at, DateTime(timezone=True))
     # Made from the link's own row, so a link the database does not know gets none.
-    first = select(links.c.link_id, literal(1), when, when).where(links.c.link_id == link_id)
+    made = select(links.c.link_id, literal(1), when, when).where(links.c.link_id == link_id)
     try:
         with engine.begin() as db:
-            db.execute(insert(refusals).from_select(["link_id", "opens", "first_at", "last_at"], first))
+            rows = db.execute(
+                insert(refusals).from_select(["link_id", "opens", "first_at", "last_at"], made)
+            ).rowcount
+            if rows and first is not None:
+                first(db, link_id)
     except IntegrityError:  # another request made the row first: count on top of it
         _count(engine, link_id, at)
 

@@ -57,14 +57,17 @@ def compose(settings: Settings, to: str, notice: Notice) -> EmailMessage:
 
 
 def html(notice: Notice) -> str:
+    # A call's page, or for an ended link's open the studio's links page (its Extend is there).
     call_url = notice.fields.get("call_url")
+    url = call_url or notice.fields.get("studio_url")
     template = _templates().get_template("notification_email.html")
     return template.render(
         subject=notice.subject,
         # With a link, the sentence without its "Details: <address>" (the button says it); without one,
         # the whole text, which names the call instead.
-        sentence=notice.summary if call_url and notice.summary else notice.text,
-        call_url=call_url,
+        sentence=notice.summary if url and notice.summary else notice.text,
+        call_url=url,
+        button="Open the call" if call_url else "Open the studio",
         facts=facts(notice.fields),
     )
 

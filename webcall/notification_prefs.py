@@ -1,6 +1,8 @@
 """`/demos/notifications`: a signed-in rep chooses how they hear that their prospect's call ended (an
 outgoing webhook URL, e.g. Slack's; an email to their account's address), whether also when itellico's
-analysis of it is ready (a second message; ticked until they untick it), and may send a test.
+analysis of it is ready (a second message; ticked until they untick it), whether when a prospect opens
+one of their links after it ended (webcall/link_opens.py; ticked until they untick it), and may send a
+test.
 
 The URL is checked on save (http/https, a host, no `user:password@`, at most MAX_URL characters; with
 private targets refused, no loopback/private literal address or `localhost`; in production no plain
@@ -107,6 +109,7 @@ class PrefsForm(StudioForm):
     webhook_url = StringField("Webhook URL")
     email_on = BooleanField("Email me")
     analysis_on = BooleanField("Also when the call is analysed")
+    link_opens_on = BooleanField("Also when a prospect opens a link that has ended")
 
     def validate_webhook_url(self, field: Field) -> None:
         try:
@@ -150,7 +153,12 @@ def preferences() -> tuple[str, int]:
 def _saved(account_id: int) -> dict[str, object]:
     with services().calllog.engine.connect() as db:
         chosen = get_prefs(db, account_id)
-    return {"webhook_url": chosen.webhook_url, "email_on": chosen.email_on, "analysis_on": chosen.analysis_on}
+    return {
+        "webhook_url": chosen.webhook_url,
+        "email_on": chosen.email_on,
+        "analysis_on": chosen.analysis_on,
+        "link_opens_on": chosen.link_opens_on,
+    }
 
 
 @bp.post("/demos/notifications")
@@ -167,15 +175,17 @@ def save() -> Response | tuple[str, int]:
             webhook_url=form.webhook_url.data,
             email_on=form.email_on.data,
             analysis_on=form.analysis_on.data,
+            link_opens_on=form.link_opens_on.data,
         ),
     )
     where = host_of(form.webhook_url.data) if form.webhook_url.data else "-"
     log.info(
-        "notification.prefs account=%s webhook_host=%s email=%s analysis=%s",
+        "notification.prefs account=%s webhook_host=%s email=%s analysis=%s link_opens=%s",
         me.id,
         where,
         form.email_on.data,
         form.analysis_on.data,
+        form.link_opens_on.data,
     )
     flash("Saved.", "done")
     return redirect(url_for("notifications.preferences"), 303)

@@ -1,5 +1,7 @@
 """Rep notifications in the database: each rep's preferences and one delivery row per (call, kind,
-channel), the kind being what happened to the call (`ended`, `analysed`) or a rep's `test`.
+channel), the kind being what happened to the call (`ended`, `analysed`) or a rep's `test`; or one per
+(kind, channel) and ending of a share link that a prospect opened after it ended (`opened_after_end`:
+`link_id` set, no call; once per ending by webcall/link_opens.py, whose refusal row is made once).
 
 The delivery row, not the task queue, is the truth (like the webhook events, webcall/webhook_store.py):
 it is written in the transaction that applies the call's `conversation.ended` or
@@ -61,6 +63,8 @@ prefs = Table(
     Column("email_on", Boolean, nullable=False, default=False),
     # Also tell them when itellico's analysis of the call is ready (a second message): on unless unticked.
     Column("analysis_on", Boolean, nullable=False, default=True, server_default=true()),
+    # Also tell them when a prospect opens one of their links after it ended: on unless unticked.
+    Column("link_opens_on", Boolean, nullable=False, default=True, server_default=true()),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
@@ -70,8 +74,10 @@ deliveries = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     # What receivers de-duplicate on (X-Webcall-Delivery): unique across databases, unlike `id`.
     Column("uid", String(36), nullable=True, unique=True, index=True),
-    Column("call_id", String(64), nullable=True, index=True),  # None for a rep's test
-    Column("kind", String(16), nullable=False),  # ended | analysed | test
+    Column("call_id", String(64), nullable=True, index=True),  # None for a rep's test and a link's
+    Column("kind", String(16), nullable=False),  # ended | analysed | test | opened_after_end
+    # The share link of an `opened_after_end` (revision 0010); None for the other kinds.
+    Column("link_id", String(32), nullable=True),
     Column("channel", String(16), nullable=False),  # webhook | email
     Column("account_id", Integer, nullable=False, index=True),
     # Where it goes, as the rep set it when the row was written (the full URL: it is needed to send;
@@ -93,6 +99,7 @@ class Prefs:
     webhook_url: str | None = None
     email_on: bool = False
     analysis_on: bool = True
+    link_opens_on: bool = True
 
     def targets(self, email: str | None) -> dict[str, str | None]:
         """Where the rep's notifications go, per channel (None: that channel is off); `email` is the
@@ -114,6 +121,7 @@ class Delivery:
     last_error: str | None
     created_at: datetime
     finished_at: datetime | None
+    link_id: str | None = None  # an `opened_after_end`'s link
 
 
 def _delivery(row: object) -> Delivery:
@@ -125,7 +133,12 @@ def get_prefs(db: Connection, account_id: int) -> Prefs:
     row = db.execute(select(prefs).where(prefs.c.account_id == account_id)).first()
     if row is None:
         return Prefs()
-    return Prefs(webhook_url=row.webhook_url, email_on=row.email_on, analysis_on=row.analysis_on)
+    return Prefs(
+        webhook_url=row.webhook_url,
+        email_on=row.email_on,
+        analysis_on=row.analysis_on,
+        link_opens_on=row.link_opens_on,
+    )
 
 
 def save_prefs(engine: Engine, account_id: int, chosen: Prefs) -> None:
@@ -133,6 +146,7 @@ def save_prefs(engine: Engine, account_id: int, chosen: Prefs) -> None:
         "webhook_url": chosen.webhook_url,
         "email_on": chosen.email_on,
         "analysis_on": chosen.analysis_on,
+        "link_opens_on": chosen.link_opens_on,
         "updated_at": now(),
     }
     saved = update(prefs).where(prefs.c.account_id == account_id).values(**values)
@@ -147,7 +161,14 @@ def save_prefs(engine: Engine, account_id: int, chosen: Prefs) -> None:
 
 
 def add(
-    db: Connection, *, call_id: str | None, kind: str, channel: str, account_id: int, target: str
+    db: Connection,
+    *,
+    call_id: str | None,
+    kind: str,
+    channel: str,
+    account_id: int,
+    target: str,
+    link_id: str | None = None,
 ) -> int | None:
     """One delivery row, due now; None when (call, kind, channel) already has one (nothing doubled)."""
     moment = now()
@@ -157,6 +178,7 @@ def add(
                 insert(deliveries).values(
                     uid=str(uuid.uuid4()),
                     call_id=call_id,
+                    link_id=link_id,
                     kind=kind,
                     channel=channel,
                     account_id=account_id,

@@ -98,6 +98,44 @@ def call_notice(
     )
 
 
+def link_notice(
+    *,
+    delivery_id: int,
+    delivery_uid: str,
+    link_id: str,
+    label: str | None,
+    demo: str,
+    ended: str,
+    studio_url: str | None,
+) -> Notice:
+    """What a rep hears when a prospect opened one of their links after it ended (`ended`: `expired` or
+    `revoked`): the moment to extend it or send a new one, with the studio's links page where they can.
+    Nothing about the visitor (no address, no browser): the rep's label says who the link was for."""
+    who = " ".join(str(label or link_id).split())  # one line, as the call notices' label
+    # A revoked link cannot be extended (webcall/link_store.py): only a new link helps there.
+    if ended == "revoked":
+        summary = f"{who} opened the demo link after it was revoked — send a new one if they should have it."
+    else:
+        summary = f"{who} opened the demo link after it expired — extend it or send a new one."
+    fields: dict[str, Any] = {
+        "event": "link.opened_after_end",
+        "delivery_id": delivery_id,
+        "delivery_uid": delivery_uid,
+        "demo": demo,
+        "link_id": link_id,
+        "link_label": label,
+        "ended": ended,
+        "studio_url": studio_url,
+    }
+    where = studio_url or f"the studio's Demos page, link {link_id}."
+    return Notice(
+        subject=f"Ended link opened: {demo} · {who}",
+        text=f"{summary} Studio: {where}",
+        fields=fields,
+        summary=summary if studio_url else "",
+    )
+
+
 def test_notice(delivery_id: int, delivery_uid: str) -> Notice:
     text = "Test notification from itellico web-call: your prospects' calls will be announced here."
     fields = {"event": "test", "delivery_id": delivery_id, "delivery_uid": delivery_uid}

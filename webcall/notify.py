@@ -16,13 +16,13 @@ task never looks for a row that is not there yet.
 the outcome, and say when to try again; while the delivery's lane is full (the same rep's webhook
 being tried, or two emails) it waits without holding a worker thread. Calls without a link, or whose
 link has no owner with an account, notify nobody; a rep who unticked "also when analysed" gets the
-`ended` one only.
+`ended` one only. `on_link_opened_after_end` is the same for a share link a prospect opened after it
+ended (webcall/link_opens.py calls it once per ending): kind `opened_after_end`, no call.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -31,15 +31,15 @@ from contextvars import ContextVar
 from datetime import timedelta
 
 from flask import current_app, has_app_context
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, Row, select
 
 from . import metrics
 from .accounts import users
 from .calllog import calls, links
-from .itellico_errors import UpstreamError
 from .notification_send import Failure, host_of, post_webhook, send_email
-from .notification_store import Delivery, add, claim, finish, get, get_prefs, postpone
-from .notification_text import Notice, call_notice, test_notice
+from .notification_store import Delivery, Prefs, add, claim, finish, get, get_prefs, postpone
+from .notification_text import Notice, call_notice, link_notice, test_notice
+from .prospect_lines import prospect_lines
 from .services import EXTENSION
 from .settings import Settings
 
@@ -89,10 +89,46 @@ def _on_call(db: Connection, call_id: str, kind: str) -> None:
     chosen = get_prefs(db, owner.id)
     if kind == "analysed" and not chosen.analysis_on:
         return
+    _write(db, owner, chosen, kind, call_id=call_id)
+
+
+def on_link_opened_after_end(db: Connection, link_id: str) -> None:
+    """A prospect opened a share link after it expired or was revoked, for the first time since it
+    ended (webcall/link_opens.py calls this once per ending, in the transaction that made the link's
+    refusal row): a delivery row per channel of the link's owner, unless they unticked it. Nobody for
+    a link whose owner is no account ("cli", "web") or a disabled one, as webcall/link_contact.py."""
+    owner = db.execute(
+        select(users.c.id, users.c.email)
+        .select_from(links.join(users, users.c.email == links.c.owner))
+        .where(links.c.link_id == link_id, users.c.disabled.is_(False))
+    ).first()
+    if owner is None:
+        return
+    chosen = get_prefs(db, owner.id)
+    if chosen.link_opens_on:
+        _write(db, owner, chosen, "opened_after_end", link_id=link_id)
+
+
+def _write(
+    db: Connection,
+    owner: Row,
+    chosen: Prefs,
+    kind: str,
+    call_id: str | None = None,
+    link_id: str | None = None,
+) -> None:
     for channel, target in chosen.targets(owner.email if email_on() else None).items():
         if target is None:
             continue
-        row = add(db, call_id=call_id, kind=kind, channel=channel, account_id=owner.id, target=target)
+        row = add(
+            db,
+            call_id=call_id,
+            link_id=link_id,
+            kind=kind,
+            channel=channel,
+            account_id=owner.id,
+            target=target,
+        )
         if row is not None:
             log.info(
                 "notification.queued delivery=%s kind=%s channel=%s account=%s", row, kind, channel, owner.id
@@ -201,6 +237,8 @@ def _notice(engine: Engine, settings: Settings, delivery: Delivery) -> Notice | 
     uid = delivery.uid or ""  # a claimed row has one (notification_store.claim)
     if delivery.kind == "test":
         return test_notice(delivery.id, uid)
+    if delivery.kind == "opened_after_end":
+        return _link_notice(engine, settings, delivery, uid)
     with engine.connect() as db:
         row = db.execute(
             select(calls, links.c.label)
@@ -220,39 +258,22 @@ def _notice(engine: Engine, settings: Settings, delivery: Delivery) -> Notice | 
     )
 
 
-def prospect_lines(call_id: str, demo: str | None = None) -> int | None:
-    """How many lines the prospect said in the call (not blank), from itellico's `GET call` as the
-    call's page reads it: the app stores nothing of a conversation. None when itellico cannot tell
-    now: the notification then goes without it, never later for it. The demo's first message
-    (`initial_text`) is sent for the visitor and is in the transcript as their first line: it is not
-    something they said, so a call in which they said nothing was told as "the prospect spoke"."""
-    if not has_app_context() or EXTENSION not in current_app.extensions:
+def _link_notice(engine: Engine, settings: Settings, delivery: Delivery, uid: str) -> Notice | None:
+    with engine.connect() as db:
+        link = db.execute(select(links).where(links.c.link_id == delivery.link_id)).first()
+    if link is None:  # deleted meanwhile
         return None
-    svc = current_app.extensions[EXTENSION]
-    try:
-        details = svc.itellico.get_call(call_id)
-    except UpstreamError as error:
-        log.info("notification.no_transcript call_id=%s upstream=%s", call_id, error.kind.value)
-        return None
-    said = [m.message for m in details.messages if m.role == "user" and m.message.strip()]
-    profile = svc.demos.get(demo) if demo else None
-    first = profile.initial_text if profile is not None and profile.slug == demo else None
-    if said and first and is_first_message(said[0], first):
-        said = said[1:]
-    return len(said)
-
-
-# The parts of a first message that itellico may fill in before the agent reads it (Jinja2 variables
-# and tags, as in an agent's greeting): either way the line is the one sent for the visitor.
-_TEMPLATE_PART = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
-
-
-def is_first_message(line: str, initial_text: str) -> bool:
-    """Whether a transcript line is the call's first message (`initial_text`) as sent, or with its
-    variables filled in; spacing aside."""
-    line = " ".join(line.split())
-    parts = [re.escape(" ".join(part.split())) for part in _TEMPLATE_PART.split(initial_text.strip())]
-    return re.fullmatch(".*?".join(parts), line, re.DOTALL) is not None
+    # The studio's links page, at the link's row (its Extend is there); a full address, as call_page.
+    studio = f"{settings.public_url}/demos#link-{link.link_id}" if settings.public_url else None
+    return link_notice(
+        delivery_id=delivery.id,
+        delivery_uid=uid,
+        link_id=link.link_id,
+        label=link.label,
+        demo=link.demo,
+        ended="revoked" if link.revoked_at is not None else "expired",
+        studio_url=studio,
+    )
 
 
 def _current_target(engine: Engine, delivery: Delivery) -> str | Failure:

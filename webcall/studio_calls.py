@@ -24,7 +24,7 @@ from .demo_page import private_headers
 from .demos import DemoProfile
 from .itellico import CallDetails, CallMessage
 from .itellico_errors import UpstreamError, UpstreamErrorKind
-from .notify import is_first_message
+from .prospect_lines import is_first_message
 from .services import services
 
 bp = Blueprint("calls", __name__)
@@ -119,7 +119,7 @@ def call_detail(call_id: str) -> tuple[str, int] | str:
 def _first_message(transcript: list[CallMessage], demo: DemoProfile | None) -> int | None:
     """The index of the line that is the demo's first message (`initial_text`), sent for the visitor and
     returned as their first line: not something the prospect said (the notification does not count it
-    either, webcall/notify.py). Judged by the demo's first message now."""
+    either, webcall/prospect_lines.py). Judged by the demo's first message now."""
     first = next((i for i, m in enumerate(transcript) if m.role == "user" and m.message.strip()), None)
     if first is None or demo is None or not demo.initial_text:
         return None
