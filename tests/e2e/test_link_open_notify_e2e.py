@@ -57,8 +57,8 @@ def test_a_revoked_link_opened_in_the_browser_reaches_its_reps_webhook(
     body = json.loads(got.body)
     studio = f"https://demo.example.com/demos#link-{link.link_id}"
     assert body["text"] == (
-        "Maria (Alpenblick) opened the demo link after it was revoked — extend it or send a new one. "
-        f"Studio: {studio}"
+        "Maria (Alpenblick) opened the demo link after it was revoked — send a new one if they should "
+        f"have it. Studio: {studio}"
     )
     assert (body["event"], body["ended"], body["link_id"]) == (
         "link.opened_after_end",
