@@ -308,8 +308,12 @@ def test_a_microphone_lost_mid_call_is_shown_and_can_be_tried_again(bare_context
     lost.locator('[data-action="retry-mic"]').click()
     expect(lost).to_be_visible()
     # Allowed again: the microphone is back (hidden only once livekit-client restarted the capture).
+    # The try above may still be asking when the permission comes back and bring the microphone back
+    # itself (a clean-clone run under load: the notice hid before a click could reach it): the click
+    # is dispatched, not waited on for the button to be visible; a try with the microphone back is
+    # harmless.
     microphone("granted")
-    lost.locator('[data-action="retry-mic"]').click()
+    lost.locator('[data-action="retry-mic"]').dispatch_event("click")
     expect(lost).to_be_hidden(timeout=10_000)
     page.evaluate(f"{EL}.end()")
     element_state(page, "ended")
