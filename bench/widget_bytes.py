@@ -137,7 +137,7 @@ def main() -> int:
     print()
     print(
         table(
-            "Bytes when a call starts, by the page's language (built; a German page fetches its catalogue)",
+            "Bytes when a call starts, by the page's language (built; each fetches its own catalogue)",
             ["measure", "baseline: English page", "German page", "ratio"],
             byte_rows(b, de),
         )

@@ -23,9 +23,11 @@ from sqlalchemy import (
     Boolean,
     Column,
     ColumnElement,
+    Connection,
     DateTime,
     Engine,
     Integer,
+    Row,
     String,
     Table,
     false,
@@ -144,6 +146,16 @@ def _is_id(account_id: int) -> ColumnElement[bool]:
     if _MIN_ID <= account_id <= _MAX_ID:
         return users.c.id == account_id
     return false()
+
+
+def link_owner(db: Connection, owner: str | None) -> Row | None:
+    """The account a share link's notices name: an enabled account whose email is the link's `owner`.
+    One rule for the prospect's contact (webcall/link_contact.py) and the rep told of an ended link's
+    open (webcall/notify.py); None for owners that are no account ("cli", "web") or a disabled one."""
+    if not owner or "@" not in owner:
+        return None
+    where = users.c.email == normalize_email(owner), users.c.disabled.is_(False)
+    return db.execute(select(users).where(*where)).first()
 
 
 def _account(row: object) -> Account:

@@ -16,7 +16,7 @@ import logging
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from .accounts import Accounts
+from .accounts import Accounts, link_owner
 from .demo_page import page_text
 from .demos import DemoProfile
 from .links import LinkCheck, LinkStatus
@@ -36,13 +36,13 @@ def link_contact(checked: LinkCheck, demo: DemoProfile, accounts: Accounts) -> d
     row), or None (see the module's doc)."""
     if checked.link is None or checked.status not in SUBJECTS:
         return None
-    owner = checked.owner
     try:
-        account = accounts.by_email(owner) if owner and "@" in owner else None
+        with accounts.engine.connect() as db:
+            account = link_owner(db, checked.owner)
     except SQLAlchemyError as error:  # the page and its notice matter more than the name on it
         log.warning("link contact not read link_id=%s error=%s", checked.link.link_id, type(error).__name__)
         return None
-    if account is None or account.disabled:
+    if account is None:
         return None
     text = page_text(demo.language)
     about = demo.brand.company if demo.brand else demo.title

@@ -34,7 +34,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import Connection, Engine, Row, select
 
 from . import metrics
-from .accounts import users
+from .accounts import link_owner, users
 from .calllog import calls, links
 from .notification_send import Failure, host_of, post_webhook, send_email
 from .notification_store import Delivery, Prefs, add, claim, finish, get, get_prefs, postpone
@@ -78,12 +78,8 @@ def on_call_analysed(db: Connection, call_id: str) -> None:
 
 
 def _on_call(db: Connection, call_id: str, kind: str) -> None:
-    owner = db.execute(
-        select(users.c.id, users.c.email)
-        .select_from(calls.join(links, links.c.link_id == calls.c.link_id))
-        .join(users, users.c.email == links.c.owner)
-        .where(calls.c.call_id == call_id, users.c.disabled.is_(False))
-    ).first()
+    of_call = select(links.c.owner).join(calls, calls.c.link_id == links.c.link_id)
+    owner = link_owner(db, db.execute(of_call.where(calls.c.call_id == call_id)).scalar())
     if owner is None:
         return
     chosen = get_prefs(db, owner.id)
@@ -96,12 +92,8 @@ def on_link_opened_after_end(db: Connection, link_id: str) -> None:
     """A prospect opened a share link after it expired or was revoked, for the first time since it
     ended (webcall/link_opens.py calls this once per ending, in the transaction that made the link's
     refusal row): a delivery row per channel of the link's owner, unless they unticked it. Nobody for
-    a link whose owner is no account ("cli", "web") or a disabled one, as webcall/link_contact.py."""
-    owner = db.execute(
-        select(users.c.id, users.c.email)
-        .select_from(links.join(users, users.c.email == links.c.owner))
-        .where(links.c.link_id == link_id, users.c.disabled.is_(False))
-    ).first()
+    a link whose owner is no account ("cli", "web") or a disabled one (accounts.link_owner)."""
+    owner = link_owner(db, db.execute(select(links.c.owner).where(links.c.link_id == link_id)).scalar())
     if owner is None:
         return
     chosen = get_prefs(db, owner.id)

@@ -110,10 +110,10 @@ def test_a_signed_link_the_database_does_not_know_names_nobody(client, svc, owne
 def test_a_contact_that_cannot_be_read_leaves_the_notice_unnamed(client, svc, owner, monkeypatch, caplog):
     from sqlalchemy.exc import OperationalError
 
-    def fails(_email):
+    def fails(_db, _owner):
         raise OperationalError("SELECT", {}, Exception("database is locked"))
 
-    monkeypatch.setattr(svc.accounts, "by_email", fails)
+    monkeypatch.setattr("webcall.link_contact.link_owner", fails)
     r = check(client, stored_link(svc, exp_in=-60).token)
     assert r.status_code == 410 and r.json["error"]["code"] == "link_expired"  # not a 500
     assert "contact" not in r.json
