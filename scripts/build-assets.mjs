@@ -39,6 +39,7 @@ const ENTRIES = [
   'static/js/pages/demos.js',
   'static/js/pages/demo-editor.js', // demo_edit.html (the studio's demo editor)
   'static/js/pages/studio.js', // studio_base.html: every studio page (times in the rep's zone)
+  'static/js/pages/posted.js', // base.html: a page answering a POST (webcall/history.py)
   'static/js/livekit-client.js', // livekit-loader.js imports it by URL, lazily
   ...walk('static/js/i18n'), // i18n.js imports them lazily
 ];

@@ -130,6 +130,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         demo_cli,
         embed,
         health,
+        history,
         pages,
         ratelimit,
         security,
@@ -142,6 +143,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     metrics.set_build_info(ROOT)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    app.add_template_global(history.history_address)  # templates/base.html, for pages answering a POST
     pages.init_assets(app, settings)
     app.register_blueprint(embed.bp)
     studio.init_app(app)
