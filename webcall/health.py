@@ -45,7 +45,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import redis_ping
-from .itellico_errors import UpstreamError
+from .itellico_errors import UpstreamError, UpstreamErrorKind
 from .services import services
 from .tasks import task_queue
 
@@ -63,7 +63,7 @@ REDIS_CHECK_CACHE_SECONDS = 5.0
 LOW_DISK_BYTES = 100 * 1024 * 1024
 DISK_CHECK_CACHE_SECONDS = 5.0
 # Reported, but not failing readiness (the module's docstring says why).
-SOFT_CHECKS = frozenset({"task_queue", "rate_limits", "disk"})
+SOFT_CHECKS = frozenset({"agent", "task_queue", "rate_limits", "disk"})
 _PROBES = "webcall.readiness_probes"
 
 # A probe's word ("ok" or the failure) and, for the log, the error's type ("" when ok).
@@ -96,12 +96,31 @@ class _CachedProbe:
             return self.result
 
 
-def _probe_upstream() -> Outcome:
-    try:
-        services().itellico.check(timeout=UPSTREAM_CHECK_TIMEOUT_SECONDS)
-    except UpstreamError as error:
-        return error.kind.value, error.kind.value
-    return "ok", ""
+class _UpstreamProbe:
+    """The itellico API, asked for the agent of the `/` page (ITELLICOAI_AGENT_ID): one authenticated
+    request says both whether the API answers and whether it knows that agent. A mistyped or deleted
+    agent answered ready while every call of that page failed `misconfigured`, and the OPERATOR line
+    came only with the first visitor's call. It stays a soft check (`agent: unknown`): demo pages name
+    agents of their own and still work, so taking every instance out of a balancer would stop them."""
+
+    def __init__(self) -> None:
+        self.agent = "ok"
+
+    def __call__(self) -> Outcome:
+        svc = services()
+        try:
+            svc.itellico.check(timeout=UPSTREAM_CHECK_TIMEOUT_SECONDS, agent_id=svc.settings.agent_id)
+        except UpstreamError as error:
+            if error.kind is not UpstreamErrorKind.NOT_FOUND:
+                return error.kind.value, error.kind.value
+            if self.agent == "ok":
+                log.error("OPERATOR: itellico does not know ITELLICOAI_AGENT_ID: calls of the / page fail")
+            self.agent = "unknown"
+            return "ok", ""
+        if self.agent != "ok":
+            log.info("readiness: agent ok again")
+        self.agent = "ok"
+        return "ok", ""
 
 
 def _redis_outcome(error: Exception | None) -> Outcome:
@@ -160,7 +179,7 @@ def _disk_probe(folders: tuple[Path, ...]) -> Callable[[], Outcome]:
 def _probes(app: Flask) -> dict[str, _CachedProbe]:
     """The app's cached checks, made once: which ones depends on its settings."""
     probes = {
-        "upstream": _CachedProbe("upstream", _probe_upstream, UPSTREAM_CHECK_CACHE_SECONDS),
+        "upstream": _CachedProbe("upstream", _UpstreamProbe(), UPSTREAM_CHECK_CACHE_SECONDS),
         "task_queue": _CachedProbe("task_queue", _queue_probe(app), REDIS_CHECK_CACHE_SECONDS, True),
     }
     limits_uri = services().settings.rate_limit_storage_uri
@@ -194,13 +213,16 @@ def readyz() -> tuple[Response, int]:
     probes = current_app.extensions.get(_PROBES) or current_app.extensions.setdefault(
         _PROBES, _probes(current_app)
     )
-    checks = {"settings": "ok", "upstream": probes["upstream"].result_now(), "database": "ok"}
+    upstream = probes["upstream"]
+    checks = {"settings": "ok", "upstream": upstream.result_now(), "database": "ok"}
     try:
         with svc.calllog.engine.connect() as db:
             db.execute(text("SELECT 1"))
     except SQLAlchemyError as error:
         checks["database"] = "unavailable"
         log.warning("readiness: database unavailable (%s)", type(error).__name__)
+    if checks["upstream"] == "ok" and isinstance(upstream.probe, _UpstreamProbe):
+        checks["agent"] = upstream.probe.agent
     checks |= {name: probe.result_now() for name, probe in probes.items() if name in SOFT_CHECKS}
     if any(value != "ok" for name, value in checks.items() if name not in SOFT_CHECKS):
         return jsonify({"status": "not_ready", "checks": checks}), 503

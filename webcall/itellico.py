@@ -169,10 +169,12 @@ class ItellicoClient:
         data = self._request("current_account", "GET", "/v1/accounts/current")
         return Account(id=required_str(data, "id"), name=optional_str(data, "name"))
 
-    def check(self, timeout: float = 2.0) -> None:
-        """Raise UpstreamError unless the API answers an authenticated request within `timeout`."""
+    def check(self, timeout: float = 2.0, agent_id: str | None = None) -> None:
+        """Raise UpstreamError unless the API answers an authenticated request within `timeout` (with
+        `agent_id`: unless it knows that agent; a 404 is `not_found`). Once, never retried."""
+        path = "/v1/accounts/current" if agent_id is None else f"/v1/accounts/me/agents/{agent_id}"
         try:
-            response = self._http.get("/v1/accounts/current", timeout=timeout, headers=self._headers())
+            response = self._http.get(path, timeout=timeout, headers=self._headers())
         except httpx.TimeoutException:
             raise UpstreamError(UpstreamErrorKind.TIMEOUT, message="readiness check") from None
         except httpx.HTTPError:

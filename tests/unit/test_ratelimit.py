@@ -126,7 +126,7 @@ def test_readyz_probes_upstream_at_most_once_per_cache_window(settings, standin)
     client = app.test_client()
     answers = [client.get("/readyz") for _ in range(30)]
     assert all(r.status_code == 200 for r in answers)
-    assert transport.paths.count("/v1/accounts/current") == 1
+    assert transport.paths.count(f"/v1/accounts/me/agents/{settings.agent_id}") == 1  # the readiness request
 
 
 def test_readyz_probes_again_after_the_cache_window(settings, standin, monkeypatch):
@@ -139,7 +139,7 @@ def test_readyz_probes_again_after_the_cache_window(settings, standin, monkeypat
     client.get("/readyz")
     clock["now"] += health.UPSTREAM_CHECK_CACHE_SECONDS + 0.1
     client.get("/readyz")
-    assert transport.paths.count("/v1/accounts/current") == 2
+    assert transport.paths.count(f"/v1/accounts/me/agents/{settings.agent_id}") == 2
 
 
 def test_call_summary_is_limited_per_call(settings, standin):

@@ -75,7 +75,14 @@ def test_plenty_of_space_where_the_database_is_says_ok(settings, standin, tmp_pa
     assert ready.status_code == 200, ready.text
     assert ready.get_json() == {
         "status": "ready",
-        "checks": {"settings": "ok", "upstream": "ok", "database": "ok", "task_queue": "ok", "disk": "ok"},
+        "checks": {
+            "settings": "ok",
+            "upstream": "ok",
+            "database": "ok",
+            "agent": "ok",
+            "task_queue": "ok",
+            "disk": "ok",
+        },
     }
     assert disk.asked == [tmp_path]
 
@@ -86,7 +93,14 @@ def test_little_space_where_the_database_is_is_degraded_not_503(settings, standi
     assert ready.status_code == 200, ready.text
     assert ready.get_json() == {
         "status": "degraded",
-        "checks": {"settings": "ok", "upstream": "ok", "database": "ok", "task_queue": "ok", "disk": "low"},
+        "checks": {
+            "settings": "ok",
+            "upstream": "ok",
+            "database": "ok",
+            "agent": "ok",
+            "task_queue": "ok",
+            "disk": "low",
+        },
     }
 
 
