@@ -45,6 +45,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import redis_ping
+from .backlog import worker_word
 from .itellico_errors import UpstreamError, UpstreamErrorKind
 from .services import services
 from .tasks import task_queue
@@ -63,7 +64,7 @@ REDIS_CHECK_CACHE_SECONDS = 5.0
 LOW_DISK_BYTES = 100 * 1024 * 1024
 DISK_CHECK_CACHE_SECONDS = 5.0
 # Reported, but not failing readiness (the module's docstring says why).
-SOFT_CHECKS = frozenset({"agent", "task_queue", "rate_limits", "disk"})
+SOFT_CHECKS = frozenset({"agent", "worker", "task_queue", "rate_limits", "disk"})
 _PROBES = "webcall.readiness_probes"
 
 # A probe's word ("ok" or the failure) and, for the log, the error's type ("" when ok).
@@ -123,6 +124,13 @@ class _UpstreamProbe:
         return "ok", ""
 
 
+def _probe_worker() -> Outcome:
+    try:
+        return worker_word(services().calllog.engine)
+    except SQLAlchemyError as error:  # the `database` check says so too
+        return "unavailable", type(error).__name__
+
+
 def _redis_outcome(error: Exception | None) -> Outcome:
     return ("ok", "") if error is None else ("unavailable", type(error).__name__)
 
@@ -180,6 +188,7 @@ def _probes(app: Flask) -> dict[str, _CachedProbe]:
     """The app's cached checks, made once: which ones depends on its settings."""
     probes = {
         "upstream": _CachedProbe("upstream", _UpstreamProbe(), UPSTREAM_CHECK_CACHE_SECONDS),
+        "worker": _CachedProbe("worker", _probe_worker, REDIS_CHECK_CACHE_SECONDS, True),
         "task_queue": _CachedProbe("task_queue", _queue_probe(app), REDIS_CHECK_CACHE_SECONDS, True),
     }
     limits_uri = services().settings.rate_limit_storage_uri

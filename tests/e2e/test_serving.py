@@ -96,6 +96,7 @@ def test_both_instances_are_healthy_and_ready(shape):
                 "upstream": "ok",
                 "database": "ok",
                 "agent": "ok",  # itellico knows ITELLICOAI_AGENT_ID
+                "worker": "ok",  # no webhook or notification waits
                 "task_queue": "ok",  # the default SQLite queue's file
                 "rate_limits": "ok",  # the shared Redis answers PING
                 "disk": "ok",  # the SQLite queue's folder has room

@@ -38,6 +38,7 @@ def test_an_agent_itellico_does_not_know_is_degraded_with_one_operator_line(sett
         "upstream": "ok",
         "database": "ok",
         "agent": "unknown",
+        "worker": "ok",
         "task_queue": "ok",
     }
     # The visitor's side of it: the / page's call fails for this reason.

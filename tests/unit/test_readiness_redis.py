@@ -101,7 +101,14 @@ def test_the_default_memory_queue_is_ok_and_memory_rate_limits_are_not_reported(
     assert ready.status_code == 200
     assert ready.get_json() == {
         "status": "ready",
-        "checks": {"settings": "ok", "upstream": "ok", "database": "ok", "agent": "ok", "task_queue": "ok"},
+        "checks": {
+            "settings": "ok",
+            "upstream": "ok",
+            "database": "ok",
+            "agent": "ok",
+            "worker": "ok",
+            "task_queue": "ok",
+        },
     }
 
 
@@ -115,6 +122,7 @@ def test_redis_up_reports_the_task_queue_and_rate_limits_ok(settings, standin, r
         "upstream": "ok",
         "database": "ok",
         "agent": "ok",
+        "worker": "ok",
         "task_queue": "ok",
         "rate_limits": "ok",
     }
@@ -139,6 +147,7 @@ def test_redis_stopped_is_unavailable_at_once_and_does_not_fail_readiness(
             "upstream": "ok",
             "database": "ok",
             "agent": "ok",
+            "worker": "ok",
             "task_queue": "unavailable",
             "rate_limits": "unavailable",
         },
