@@ -133,9 +133,10 @@ export class CallChrome {
   /** @param {boolean} muted */
   renderMute(muted) {
     const { muteButton, card } = this.#parts;
+    // One name, its state in aria-pressed: a name that swapped to "Unmute" as it was pressed read as the opposite.
     muteButton.setAttribute('aria-pressed', String(muted));
-    muteButton.setAttribute('aria-label', this.#t(muted ? 'action.unmute' : 'action.mute'));
-    /** @type {HTMLElement} */ (muteButton.querySelector('.mute-label')).textContent = this.#t(muted ? 'action.unmuteShort' : 'action.muteShort');
+    muteButton.setAttribute('aria-label', this.#t('action.mute'));
+    /** @type {HTMLElement} */ (muteButton.querySelector('.mute-label')).textContent = this.#t('action.muteShort');
     /** @type {HTMLElement} */ (muteButton.querySelector('.mute-icon')).innerHTML = trustedHTML(muted ? ICONS.micOff : ICONS.mic);
     card.dataset.muted = String(muted);
   }

@@ -21,8 +21,26 @@ export class ConsentPrompt {
     if (!text || hasConsented(text, storage())) return false;
     this.#parts.consent.hidden = false;
     this.#parts.consentText.textContent = text;
-    this.#parts.$('[data-action="accept"]').focus();
+    // Accept is read with its description, the consent text; focus also scrolls it into a short panel's
+    // view (a phone in landscape: below the fold). Not if the prompt went meanwhile.
+    this.#whenShown(() => { if (!this.#parts.consent.hidden) this.#parts.$('[data-action="accept"]').focus(); });
     return true;
+  }
+
+  /**
+   * Run `then` once the card shows. A new element keeps it hidden until its stylesheet and words are in
+   * (element-view.js): the launcher's first open asks at once, and a hidden Accept takes no focus.
+   * @param {() => void} then
+   */
+  #whenShown(then) {
+    const { card } = this.#parts;
+    if (!card.hidden) return then();
+    const watch = new MutationObserver(() => {
+      if (card.hidden) return;
+      watch.disconnect();
+      then();
+    });
+    watch.observe(card, { attributeFilter: ['hidden'] });
   }
 
   /** Accept: remembered, so the next call starts at once. @param {string|null} text */

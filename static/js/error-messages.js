@@ -36,7 +36,8 @@ export function describeError(error, t, { browser = 'other' } = {}) {
   if (code === 'mic_denied') {
     next = t(`error.mic_denied.next.${browser}`);
   } else if (info.countdown && error.retryAfter > 0) {
-    next = t('error.retry.in', { seconds: Math.ceil(error.retryAfter) });
+    const seconds = Math.ceil(error.retryAfter);
+    next = t(seconds === 1 ? 'error.retry.inOne' : 'error.retry.in', { seconds });
   } else {
     next = t(`error.${code}.next`);
   }

@@ -86,7 +86,8 @@ export class ErrorPanel {
     else this.#callButton.removeAttribute('aria-disabled');
     // The first text is read with the alert; the ticking that follows stays silent.
     if (next.textContent) { next.setAttribute('aria-live', 'off'); retry.setAttribute('aria-live', 'off'); }
-    next.textContent = left > 0 ? this.#t('error.retry.in', { seconds: left }) : this.#t('error.retry.now');
+    const inKey = left === 1 ? 'error.retry.inOne' : 'error.retry.in'; // "1 second", not "1 seconds"
+    next.textContent = left > 0 ? this.#t(inKey, { seconds: left }) : this.#t('error.retry.now');
     if (left === 0) {
       this.stop();
       this.#retryAt = 0;

@@ -44,6 +44,8 @@ export class ItellicoCallElement extends HTMLElement {
   /** @type {ErrorDetail|null} */ #lastError = null;
   /** @type {EndedDetail|null} */ #lastEnded = null;
   #muted = false;
+  /** The visitor chose typing after a microphone error: the next call after that chat is by voice. */
+  #typingInstead = false;
   #tr = createTranslator('en');
   /** @type {Record<string, string>|undefined} */ #variables = undefined;
   #repeatClicks = new RepeatClickGuard();
@@ -57,7 +59,11 @@ export class ItellicoCallElement extends HTMLElement {
   #page = new PageListeners(this, {
     // Only a call in sight: in a launcher's closed panel, M muted or unmuted it with nothing on screen.
     canMuteByKey: () => this.#state === 'in-call' && this.#effectiveMode() === 'voice' && (this.checkVisibility?.() ?? true),
-    toggleMute: () => this.setMuted(!this.#muted),
+    // Focus is elsewhere, so nothing reads the button's new state: say it.
+    toggleMute: async () => {
+      await this.setMuted(!this.#muted);
+      this.#view.chrome.announce(this.#t(this.#muted ? 'announce.muted' : 'announce.unmuted'));
+    },
     // The browser drops a wake lock when the tab is hidden; take it again when the person comes back.
     onVisible: () => { if (this.#state === 'in-call') this.#view.chrome.acquireWakeLock(); },
     onNetwork: () => this.#render(),
@@ -240,6 +246,12 @@ export class ItellicoCallElement extends HTMLElement {
   /** @param {EndedDetail} detail */
   #onEnded(detail) {
     this.#lastEnded = detail;
+    // The chat "Continue by typing" started is over: "Call again" is by voice, the microphone may be
+    // allowed by now (it stayed text for good). A failed one keeps typing for its "Try again".
+    if (this.#typingInstead && detail.reason !== 'failed') {
+      this.#typingInstead = false;
+      this.mode = 'voice';
+    }
     this.#view.ended(detail, this.#session, this.#tr, this.#entries);
     this.#render();
   }
@@ -276,6 +288,7 @@ export class ItellicoCallElement extends HTMLElement {
         break;
       case 'switch-to-text':
         this.mode = 'text';
+        this.#typingInstead = true;
         this.start();
         break;
       case 'start-audio':

@@ -67,7 +67,11 @@ export class SummaryPanel {
     note.hidden = false;
     note.textContent = tr.t('summary.loading');
     panel.dataset.loaded = 'false';
-    if (!session.callId) { // cancelled before the call existed: nothing to ask about
+    // Cancelled before the agent answered: no call took place, whatever the backend says of the call the
+    // create made and the page hung up (hang-up.js): "completed". Still read once, as every call with an
+    // id is: the server gives a client's open-call place back on that read (webcall/open_calls.py).
+    if (!session.callId || ended.reason === 'cancelled') {
+      if (session.callId) session.summary();
       this.#text('[data-summary="status"]', '–');
       note.textContent = tr.t('summary.noCall');
       panel.dataset.loaded = 'true';

@@ -16,6 +16,7 @@ function fakeParts() {
     root,
     accept,
     consent,
+    card: { hidden: false },
     consentText: { textContent: '' },
     callButton: button('call-button'),
     $: (selector) => (selector === '[data-action="accept"]' ? accept : null),

@@ -160,6 +160,9 @@ test('describeError: rate limited says when to retry; misconfigured says the own
   const { t } = createTranslator('de');
   assert.equal(describeError({ code: 'rate_limited', retryAfter: 12.2 }, t).next, 'Bitte versuchen Sie es in 13 Sekunden erneut.');
   assert.equal(describeError({ code: 'rate_limited' }, t).next, 'Bitte versuchen Sie es in einer Minute erneut.');
+  // One second is singular ("1 Sekunden" / "1 seconds" before).
+  assert.equal(describeError({ code: 'rate_limited', retryAfter: 0.4 }, t).next, 'Bitte versuchen Sie es in 1 Sekunde erneut.');
+  assert.equal(describeError({ code: 'rate_limited', retryAfter: 1 }, createTranslator('en').t).next, 'Please try again in 1 second.');
   const m = describeError({ code: 'misconfigured', step: 'creating-call' }, t);
   assert.equal(m.retry, false);
   assert.equal(m.ownerMustFix, true);

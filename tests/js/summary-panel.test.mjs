@@ -68,3 +68,18 @@ test('a summary asked for while offline (a dropped call) is asked again once the
   assert.equal(panel.parts['[data-summary="status"]'].textContent, 'callStatus.completed');
   assert.equal(panel.dataset.loaded, 'true');
 });
+
+test('a cancelled call says it did not start, never the backend\'s "Completed" (its hang-up, hang-up.js)', async () => {
+  // "The call was cancelled." stood next to "Status: Completed": the create had made the call, and the
+  // page's own hang-up of it is what the backend recorded as completed.
+  const panel = fakePanel();
+  let asked = 0;
+  const session = { callId: 'c5', summary: async () => { asked += 1; return { ok: true, data: { status: 'completed' } }; } };
+  await new SummaryPanel(/** @type {any} */ (panel)).load({ reason: 'cancelled', callId: 'c5', durationSeconds: null }, session, tr, { lines: 0 });
+  assert.equal(panel.parts['.ended-reason'].textContent, 'ended.cancelled');
+  assert.equal(panel.parts['[data-summary="status"]'].textContent, '–');
+  assert.equal(panel.parts['.summary-note'].textContent, 'summary.noCall');
+  assert.equal(panel.parts['.summary-note'].hidden, false);
+  assert.equal(panel.dataset.loaded, 'true');
+  assert.equal(asked, 1, 'the call is still read once, as every call with an id');
+});
