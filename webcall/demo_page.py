@@ -42,6 +42,9 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         "imprint": "Imprint",
         "privacy": "Privacy",
         "checking": "Opening your demo…",
+        # The `/` page's line under its heading (templates/index.html), by the mode it opens in.
+        "index.lead": "Press the button and talk. You can also type.",
+        "index.lead_text": "Press the button and type your message.",
         # Inside <itellico-call> until its script defines it: shown only while it loads, or if it fails.
         "loading_call": "Loading the call… If nothing appears, reload the page.",
         "link_only.title": "This demo opens from your personal link",
@@ -79,6 +82,8 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         "imprint": "Impressum",
         "privacy": "Datenschutz",
         "checking": "Ihre Demo wird geöffnet …",
+        "index.lead": "Drücken Sie den Knopf und sprechen Sie. Sie können auch tippen.",
+        "index.lead_text": "Drücken Sie den Knopf und schreiben Sie Ihre Nachricht.",
         "loading_call": "Der Anruf wird geladen … Erscheint nichts, laden Sie die Seite neu.",
         "link_only.title": "Diese Demo öffnet sich über Ihren persönlichen Link",
         "link_only.lead": "Bitte verwenden Sie den vollständigen Link aus Ihrer Einladung. Wenn Sie ihn nicht"

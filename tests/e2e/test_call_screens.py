@@ -59,6 +59,9 @@ def test_screenshots_of_every_state(pw, browser: Browser, app_url, sandbox, devi
 
     try:
         open_page(page, app_url)
+        # `/` speaks its demo's language (English); the German card is the element's own, as an owner's
+        # page without `lang` shows it to a German browser.
+        page.evaluate(f"{EL}.removeAttribute('lang')")
         t = catalogue(page, lang)
         expect(page.locator(part("status"))).to_have_text(t["state.idle"])
         expect(page.locator(part("subtitle"))).to_have_text(t["subtitle.voice"])
@@ -102,6 +105,7 @@ def test_screenshots_of_every_state(pw, browser: Browser, app_url, sandbox, devi
         page.close()
         page = denied
         open_page(page, app_url)
+        page.evaluate(f"{EL}.removeAttribute('lang')")
         page.click(part("call-button"))
         expect(page.locator(part("error"))).to_have_attribute("data-code", "mic_denied", timeout=10_000)
         expect(page.locator(f"{ELEMENT} .error-title")).to_have_text(t["error.mic_denied.title"])
@@ -131,8 +135,11 @@ def test_languages_from_the_browser_and_the_lang_attribute(browser: Browser, app
         page = context.new_page()
         try:
             open_page(page, app_url)
+            # `/` gives its element the demo's `lang`: without one (an owner's page), the browser's.
             if lang_attr:
                 page.evaluate(f"{EL}.setAttribute('lang', '{lang_attr}')")
+            else:
+                page.evaluate(f"{EL}.removeAttribute('lang')")
             t = catalogue(page, expected)
             expect(page.locator(part("status"))).to_have_text(t["state.idle"])
             expect(page.locator(f"{ELEMENT} .call-label")).to_have_text(t["action.start"])
