@@ -30,6 +30,7 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from werkzeug.security import safe_join
 
 from . import ROOT
 from .demo_page import page_text, preview_image, public_base
@@ -67,12 +68,12 @@ def send_built(filename: str, max_age: int | None = None) -> Response | None:
     """The build's `static/<filename>` (its gz twin to a browser that takes gzip), or None when the
     app serves the plain modules (`init_assets` decides) or the build has no such file."""
     built_static: Path | None = current_app.extensions.get(BUILT_STATIC)
-    if built_static is None or not (built_static / filename).is_file():
+    if built_static is None or not _is_file(built_static, filename):
         return None
     if filename.endswith(".map"):
         return send_from_directory(built_static, filename, mimetype="application/json")
     compressed = filename + ".gz"
-    if request.accept_encodings["gzip"] and (built_static / compressed).is_file():
+    if request.accept_encodings["gzip"] and _is_file(built_static, compressed):
         mimetype = mimetypes.guess_type(filename)[0]
         name = Path(filename).name
         response = send_from_directory(
@@ -83,6 +84,16 @@ def send_built(filename: str, max_age: int | None = None) -> Response | None:
         response = send_from_directory(built_static, filename, max_age=max_age)
     response.vary.add("Accept-Encoding")
     return response
+
+
+def _is_file(directory: Path, filename: str) -> bool:
+    """Whether `filename` is a file inside `directory`. The name comes from the URL: one the file system
+    cannot take (256 letters: OSError "File name too long") is no file, as is one that climbs out."""
+    path = safe_join(str(directory), filename)
+    try:
+        return path is not None and Path(path).is_file()
+    except (OSError, ValueError):
+        return False
 
 
 @bp.app_template_global()

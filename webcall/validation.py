@@ -6,7 +6,7 @@ import json
 from typing import Annotated, Literal
 
 from flask import g, request
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from .bodies import MAX_BODY_BYTES, allow_one_more, whole_body
 from .demos import DemoProfile, page_variable_problems
@@ -17,6 +17,20 @@ MAX_LINK_TOKEN = 4000
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 
 
+def _sendable(text: str) -> str:
+    # JSON may carry a lone surrogate ("\ud800"), which no UTF-8 encoder takes: in a variable's value
+    # httpx failed to encode the create, a 500 after the demo's pool was spent. Pydantic refuses one in
+    # the constrained text fields below (demo, initial_text, a variable's name), not in a plain `str`.
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        raise ValueError("not valid text (a lone surrogate)") from None
+    return text
+
+
+VariableValue = Annotated[str, AfterValidator(_sendable)]
+
+
 class CreateCallBody(BaseModel):
     # Unknown fields (agent_id, overrides, …) are refused: the browser never chooses those.
     model_config = ConfigDict(extra="forbid", strict=True)
@@ -24,7 +38,7 @@ class CreateCallBody(BaseModel):
     demo: Slug | None = None
     mode: Literal["voice", "text"] | None = None
     initial_text: Annotated[str, StringConstraints(max_length=MAX_INITIAL_TEXT)] | None = None
-    variables: dict[Annotated[str, StringConstraints(max_length=64)], str] = Field(
+    variables: dict[Annotated[str, StringConstraints(max_length=64)], VariableValue] = Field(
         default_factory=dict, max_length=32
     )
     # A signed share link (webcall/links.py): its variables are the link's, not the browser's.
