@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from sqlalchemy import Engine
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map
 
-from . import db, logs, metrics, request_id
+from . import cli_start, db, logs, metrics, request_id, studio_unavailable
 from .accounts import Accounts
 from .calllog import CallLog
 from .demo_store import DemoStore
@@ -42,6 +44,10 @@ class _Routes(Map):
 class _App(Flask):
     url_map_class = _Routes  # used as Flask() makes its map, before the static route is added
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.cli = cli_start.Commands(self.name)  # `flask backup`, `flask db` run without the start
+
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. `test_config` may hold `settings` (a Settings), `itellico_transport`
@@ -62,7 +68,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    app.config.from_mapping(SECRET_KEY=settings.secret_key, JSON_SORT_KEYS=False)
+    # Flask's session cookie verifies with the fallbacks too (Flask ≥ 3.1); Flask-WTF's CSRF tokens do not.
+    app.config.from_mapping(
+        SECRET_KEY=settings.secret_key,
+        SECRET_KEY_FALLBACKS=list(settings.secret_key_fallbacks),
+        JSON_SORT_KEYS=False,
+    )
     app.config.update(test_config)
     logs.configure(log_format=settings.log_format)
     # From here on no log line of this process carries these, whoever logs it (webcall/logs.py).
@@ -70,9 +81,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         [
             settings.api_key,
             settings.secret_key,
+            *settings.secret_key_fallbacks,
             settings.sales_password,
             settings.metrics_token,
             settings.webhook_secret,
+            settings.webhook_secret_previous,
             settings.smtp_password,
             settings.notify_signing_secret,
         ]
@@ -99,7 +112,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         observer=metrics.UpstreamMetrics(),
         **client_options,
     )
-    database = db.open_database(settings.database_url, ROOT)
+    database = db.open_database(settings.database_url, ROOT, migrate=False)  # by _start_database
     with db.starting():
         sessions = Sessions(database)
         accounts = Accounts(database)
@@ -108,18 +121,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.extensions[EXTENSION] = Services(
             settings=settings,
             itellico=itellico,
-            handles=CallHandles(settings.secret_key),
-            demos=DemoStore.open(database, settings),
+            handles=CallHandles(settings.secret_key, settings.secret_key_fallbacks),
+            demos=DemoStore(database, settings),  # seeded and read by _start_database
             # Revocation and extended expiries live in the links' rows: every token check (demo page,
             # widget, iframe, POST /api/calls) reads them (webcall/links.py, webcall/link_store.py).
-            links=ShareLinks(settings.secret_key, registry=LinkStore(database).state),
+            links=ShareLinks(
+                settings.secret_key, LinkStore(database).state, fallbacks=settings.secret_key_fallbacks
+            ),
             calllog=CallLog(database),
             accounts=accounts,
             sessions=sessions,
             lockout=Lockout(database),
         )
-        if settings.sales_admin_email and settings.sales_password:
-            accounts.first_admin(settings.sales_admin_email, settings.sales_password)
 
     from . import (
         admin,
@@ -170,10 +183,25 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.cli.add_command(db_cli.db)
     app.cli.add_command(backup_cli.backup_command)
     _register_error_pages(app)
+    cli_start.start(app, partial(_start_database, app, database))  # now, or once `flask` knows its command
+    return app
+
+
+def _start_database(app: Flask, database: Engine) -> None:
+    """A start's work in the database: migrate the schema, seed and read the demos, make the first
+    admin. `flask --app app backup|db …` run without it, on the database as it is (webcall/cli_start.py)."""
+    from . import studio_demos
+
+    svc = app.extensions[EXTENSION]
+    settings = svc.settings
+    db.migrate_schema(database)
+    with db.starting():
+        app.extensions[EXTENSION] = replace(svc, demos=DemoStore.open(database, settings))
+        if settings.sales_admin_email and settings.sales_password:
+            svc.accounts.first_admin(settings.sales_admin_email, settings.sales_password)
     with app.app_context():  # after every blueprint: the studio's page names come from its routes
         for warning in studio_demos.studio_named(demo.slug for demo in app.extensions[EXTENSION].demos):
             app.logger.warning("%s", warning)
-    return app
 
 
 def _register_error_pages(app: Flask) -> None:
@@ -197,13 +225,21 @@ def _register_error_pages(app: Flask) -> None:
             if status < 400 or status >= 500:  # a redirect (a slash added), or a server-side refusal
                 return error.get_response()
             reason = {404: "not_found", 403: "forbidden"}.get(status, "refused")
+            studio_unavailable.error_page()  # drawn without asking the database for the rep
             response = Response(render_template("demo_unavailable.html", reason=reason), status=status)
         # A 405 names the methods the path takes (RFC 9110); Werkzeug's own answer has them.
         response.headers.extend([(k, v) for k, v in error.get_headers() if k == "Allow"])
         return response
 
     @app.errorhandler(Exception)
-    def unexpected(error: Exception) -> tuple[Response | str, int]:
+    def unexpected(error: Exception) -> Response | tuple[Response | str, int]:
+        # The error page never asks the database for the rep: a database that failed the request
+        # failed its error page too (two tracebacks). A studio page with the database unavailable:
+        # one 503 page and one line (webcall/studio_unavailable.py).
+        studio_unavailable.error_page()
+        down = studio_unavailable.answer(error)
+        if down is not None:
+            return down
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         if wants_json():
             response = jsonify(ApiError(ErrorCode.INTERNAL_ERROR).body())

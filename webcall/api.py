@@ -14,7 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import metrics
+from . import metrics, open_calls
 from .api_limits import limit_creates, limit_summaries, mark_upstream
 from .demos import DemoProfile, page_variable_problems
 from .errors import ApiError, ErrorCode
@@ -83,6 +83,7 @@ def create_call() -> tuple[Response, int]:
         _log_create(demo, mode, f"failed:{api_error.code.value}", started, upstream=error)
         _record(demo, mode, f"failed:{api_error.code.value}", link=link)
         raise api_error from None
+    open_calls.opened(call.id)
     _log_create(demo, mode, "created", started, call_id=call.id)
     _record(demo, mode, "created", link=link, call_id=call.id, status=call.status)
     settings = svc.settings
@@ -118,6 +119,7 @@ def call_summary(call_id: str) -> Response:
         log.warning("call.summary failed call_id=%s upstream=%s", call_id, error.kind.value)
         raise _browser_error(error, None) from None
     _complete(call.id, call.status, call.duration_seconds)
+    open_calls.seen(call.id, call.status)
     return jsonify(
         {
             "call_id": call.id,

@@ -9,22 +9,39 @@ against which limit, under which key. The limiter, its storage and the amounts a
 - Call creation through a share link signed for the demo (only signed-in reps make them): a budget per
   link (the per-IP one) instead of the pool, so anonymous traffic that uses the pool up does not shut a
   prospect out. Spend stays bounded: the pool plus one client's budget for each link reps made.
+- Calls started and not yet over, per client IP or, for a create with a share link signed for its demo,
+  per link (as the budgets above): at most WEBCALL_OPEN_CALLS_PER_IP at once, taken after the limits
+  above let the create through and given back when the call is over (webcall/open_calls.py). One
+  address within its rate used to hold every concurrent call of the account.
 - The call summary, per call and per client IP: every read with a handle is an itellico GET, and
   handles pile up (one per create), so per call alone one address reached hundreds a minute.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from .errors import ApiError
-from .ratelimit import SUMMARY_LIMIT, breached, limiter, per_demo_limit, per_ip_limit, per_ip_summary_limit
+from . import open_calls
+from .errors import ApiError, ErrorCode
+from .metrics import rate_limited
+from .ratelimit import (
+    SUMMARY_LIMIT,
+    breached,
+    client_ip,
+    limiter,
+    per_demo_limit,
+    per_ip_limit,
+    per_ip_summary_limit,
+    refusal,
+)
 from .services import services
 
+OPEN_CALLS_SCOPE = "create-open"
 _UPSTREAM_FLAG = "create_went_upstream"
 _LINK_FLAG = "create_signed_link"
 View = TypeVar("View", bound=Callable[..., object])
@@ -68,7 +85,8 @@ def _signed_link_id() -> str | None:
         return None
     # The app's own links service also reads revocation from the database; the signature is enough
     # here (a forged token cannot name a link), and a database error must not look like a limit's.
-    link = ShareLinks(services().settings.secret_key).check(token, slug).link
+    settings = services().settings  # a link made before a key rotation is still a link here
+    link = ShareLinks(settings.secret_key, fallbacks=settings.secret_key_fallbacks).check(token, slug).link
     return link.link_id if link is not None else None
 
 
@@ -102,7 +120,9 @@ def limit_creates(view: View) -> View:
     """The limits of `POST /api/calls`. Flask-Limiter checks limits of one granularity in the order they
     were attached, innermost first: the per-IP limit (every request counts) before the demo's pool or
     the link's budget (only upstream creates count). A create with a link signed for its demo spends
-    its link's budget, any other the pool."""
+    its link's budget, any other the pool. Then, once all of them let it through, it takes an open-call
+    place (`hold_open_call`)."""
+    view = hold_open_call(view)
     view = limiter.limit(per_ip_limit, scope="create-ip", on_breach=breached)(view)
     view = limiter.limit(
         per_demo_limit,
@@ -120,6 +140,39 @@ def limit_creates(view: View) -> View:
         exempt_when=anonymous_create,
         on_breach=breached,
     )(view)
+
+
+def open_calls_owner() -> str:
+    """Whose open-call places a create takes: its share link's (signed for the demo it names), else its
+    client IP's. A prospect is not refused for what others behind the same address hold."""
+    return link_key() if has_signed_link() else f"ip:{client_ip()}"
+
+
+def hold_open_call(view: View) -> View:
+    """One of the owner's open-call places for the create (webcall/open_calls.py); none free: 429 before
+    the view, nothing upstream. The view names the call it made (`open_calls.opened`); a create that made
+    none gives the place back, unless it timed out (itellico may have made the call)."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        settings = services().settings
+        if settings.open_calls_per_ip is None or not limiter.enabled:
+            return view(*args, **kwargs)
+        cap, hold = settings.open_calls_per_ip, settings.open_call_hold_seconds
+        wait = open_calls.take(open_calls_owner(), cap, hold)
+        if wait is not None:
+            rate_limited(OPEN_CALLS_SCOPE)
+            return refusal(wait)
+        keep = False
+        try:
+            return view(*args, **kwargs)
+        except ApiError as error:
+            keep = error.code is ErrorCode.UPSTREAM_TIMEOUT
+            raise
+        finally:
+            open_calls.settle(keep)
+
+    return cast(View, wrapper)
 
 
 def limit_summaries(view: View) -> View:

@@ -7,8 +7,11 @@ online backup reads one consistent snapshot while writers go on. The copy is che
 integrity_check`) and appears under FILE only when whole; an existing FILE is never overwritten. It is
 made readable by its owner only (0600): it holds password hashes, sessions and the call log.
 A database with no studio account and no call is refused: it is almost surely not the app's (a
-mistyped WEBCALL_DATABASE_URL, or cron without the app's environment, where the app made a new empty
-one as it started), and its nightly backup would say "integrity ok" for ever.
+mistyped WEBCALL_DATABASE_URL, or cron without the app's environment), and its nightly backup would say
+"integrity ok" for ever. So is a file that is not there (no empty one is made in its place).
+The database is copied as it is: this command leaves out the start's work (webcall/cli_start.py), which
+migrates, so a backup taken before an upgrade, with the new release on disk, holds the old schema and
+the live database keeps it too.
 PostgreSQL has its own tool, pg_dump (docs/operations.md#backups).
 """
 
@@ -24,11 +27,13 @@ from flask.cli import with_appcontext
 
 from .accounts import users
 from .calllog import calls
+from .cli_start import keeps_schema
 from .services import services
 
 OWNER_ONLY = 0o600
 
 
+@keeps_schema
 @click.command("backup")
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
@@ -42,6 +47,11 @@ def backup_command(target: Path) -> None:
         )
     if url.database in (None, "", ":memory:"):
         raise click.ClickException("the database is in memory: there is nothing on disk to back up")
+    if not Path(url.database).is_file():
+        raise click.ClickException(
+            f"{url.database} does not exist: not backed up. Run backup with the app's environment "
+            "(WEBCALL_DATABASE_URL)"
+        )
     if target.exists():
         raise click.ClickException(_exists(target))
     partial = target.with_name(f".{target.name}.partial")
@@ -79,8 +89,10 @@ def _copy(source: Path, partial: Path) -> tuple[int, tuple[int, int]]:
         problem = dst.execute("PRAGMA integrity_check").fetchone()[0]
         if problem != "ok":
             raise sqlite3.DatabaseError(f"the copy failed its integrity check: {problem}")
+        there = {name for (name,) in dst.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         accounts, calls_held = (
-            dst.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0] for table in (users, calls)
+            dst.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0] if table.name in there else 0
+            for table in (users, calls)
         )
     return partial.stat().st_size, (accounts, calls_held)
 

@@ -56,12 +56,22 @@ TABLE_MODULES = (
 )
 
 
-def open_database(url: str, root: Path) -> Engine:
-    """An engine for `url` whose schema has been migrated to the newest revision."""
-    from . import db_wait, schema  # the migrations' environment imports this module
+def open_database(url: str, root: Path, *, migrate: bool = True) -> Engine:
+    """An engine for `url` whose schema has been migrated to the newest revision (`migrate=False`: as
+    it is, for the app's start to migrate when it knows it should: webcall/cli_start.py)."""
+    from . import db_wait  # the migrations' environment imports this module
 
     engine = engine_for(url, root)
     db_wait.wait_for(engine)  # a server not up yet (booting with the app): waited for, a while
+    if migrate:
+        migrate_schema(engine)
+    return engine
+
+
+def migrate_schema(engine: Engine) -> None:
+    """Migrate to the newest revision; a failure is a SettingsError (one line naming the setting)."""
+    from . import schema  # the migrations' environment imports this module
+
     try:
         schema.upgrade(engine)
     except (SQLAlchemyError, CommandError) as error:
@@ -69,7 +79,6 @@ def open_database(url: str, root: Path) -> Engine:
         raise SettingsError(
             "WEBCALL_DATABASE_URL", f"cannot migrate the schema: {type(error).__name__}: {problem}"
         ) from None
-    return engine
 
 
 @contextmanager

@@ -7,8 +7,9 @@ flask --app app db downgrade REVISION    take the schema back to REVISION, e.g. 
 A downgrade drops what the later migrations added (their tables, with their rows): back up first
 (docs/operations.md#backups). Only the release that made a revision knows how to undo it, so run the
 downgrade with the newer release, then start the older one (docs/deployment.md#upgrades-and-rollback).
-Every `flask --app app` command builds the app, and building it migrates: the newer release's
-commands after a downgrade take the schema forward again.
+These commands (and `flask backup`) run on the database as it is: they leave out the start's work,
+which migrates (webcall/cli_start.py). The newer release's other commands after a downgrade (`users`,
+`demos`) take the schema forward again, as its start does.
 """
 
 from __future__ import annotations
@@ -21,9 +22,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from . import schema
 from .cli_params import TEXT
+from .cli_start import keeps_schema
+from .db import migrate_schema
 from .services import services
+from .settings import SettingsError
 
-db = AppGroup("db", help="The database's schema: its revision, upgrade, downgrade.")
+db = keeps_schema(AppGroup("db", help="The database's schema: its revision, upgrade, downgrade."))
 
 
 def _previous() -> str:
@@ -49,7 +53,10 @@ def current_command() -> None:
 def upgrade_command() -> None:
     """Migrate the schema to this release's newest revision (every start does it too)."""
     engine = services().calllog.engine
-    schema.upgrade(engine)  # the app's start has already done it; this says where it stands
+    try:
+        migrate_schema(engine)
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
     with engine.connect() as connection:
         click.echo(f"database: {schema.names(schema.current(connection))}")
 

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from werkzeug.serving import make_server
 
 from . import ROOT, SettingsError, create_app, logs, metrics
+from .secret_rotation import WEBHOOK_SECRET_NAMES
 from .setting_values import cannot_start, default_environment, whole_number
 from .settings import load_env_file
 
@@ -160,8 +161,8 @@ def main() -> int:
 def _start_worker() -> subprocess.Popen[bytes]:
     """The task worker (webcall/worker.py) with the app's environment: webhook events, the fallback.
     Started once the app has been made here, so the database is migrated and seeded by one process."""
-    # It verifies no signature, so the webhook secret stays in the web process only.
-    env = {k: v for k, v in os.environ.items() if k != "ITELLICOAI_WEBHOOK_SECRET"}
+    # It verifies no signature, so the webhook secrets stay in the web process only.
+    env = {k: v for k, v in os.environ.items() if k not in WEBHOOK_SECRET_NAMES}
     # A process group of its own: Ctrl-C in the terminal signals the whole foreground group, and a
     # worker that exited on it before this process stopped it looked like a death ("the task worker
     # exited (status 0); stopping the app", make's Error 1). This process stops it (_WorkerWatch.stop).

@@ -17,6 +17,7 @@ from flask import Response, current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from .accounts import normalize_email
+from .secret_rotation import signing_keys
 
 COOKIE = "webcall_known_browser"
 MAX_AGE_SECONDS = 180 * 24 * 3600
@@ -24,7 +25,10 @@ _SALT = "webcall.known-browser"
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt=_SALT)  # type: ignore[arg-type]
+    # Signs with the current key, verifies with earlier ones too (WEBCALL_SECRET_KEY_FALLBACKS): a
+    # rotation does not make every rep's own browser a stranger to the sign-in's lock.
+    keys = signing_keys(str(current_app.secret_key), current_app.config.get("SECRET_KEY_FALLBACKS") or ())
+    return URLSafeTimedSerializer(keys, salt=_SALT)
 
 
 def lockout_key(email: str) -> str:

@@ -20,6 +20,9 @@ the link, its row decides revocation and expiry, else the token's expiry holds a
 
 A `ShareLinks` without a database (the rate limiter's signature-only look at a create's link) can say
 that a token of the current form is ours and which link it names, never that it is valid (`UNCHECKED`).
+
+New tokens are signed with the current key; a token signed with one of `fallbacks` (the keys before it,
+WEBCALL_SECRET_KEY_FALLBACKS) still verifies, so links already sent survive a key rotation.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
@@ -37,6 +40,7 @@ from urllib.parse import unquote
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from .demos import DemoProfile, page_variable_problems
+from .secret_rotation import signing_keys
 
 LINK_PARAM = "link"
 MAX_TOKEN_LENGTH = 4000
@@ -164,8 +168,10 @@ def check_variables(demo: DemoProfile, variables: Mapping[str, str]) -> dict[str
 
 
 class ShareLinks:
-    def __init__(self, secret_key: str, registry: LinkRegistry | None = None) -> None:
-        self._serializer = URLSafeSerializer(secret_key, salt=SALT)
+    def __init__(
+        self, secret_key: str, registry: LinkRegistry | None = None, fallbacks: Sequence[str] = ()
+    ) -> None:
+        self._serializer = URLSafeSerializer(signing_keys(secret_key, fallbacks), salt=SALT)
         self._registry = registry
 
     def issue(self, demo: DemoProfile, variables: Mapping[str, str], exp: int) -> ShareLink:

@@ -65,6 +65,7 @@ RATE_LIMIT_SCOPES = (
     "create-ip",
     "create-demo",
     "create-link",
+    "create-open",
     "summary",
     "summary-ip",
     "link-check",

@@ -1,6 +1,7 @@
 """Rate limits (Flask-Limiter): the one Limiter, its storage, every limit's amount and the 429 answer.
 The limits are attached to the views with `@limiter.limit(...)` where the views are: the browser API's
-in webcall/api_limits.py (call creation per client IP, per demo and per share link; the call summary),
+in webcall/api_limits.py (call creation per client IP, per demo and per share link; the call summary;
+and, in this limiter's storage, the calls a client has open at once: webcall/open_calls.py),
 the share-link check in webcall/embed.py, a rep's test notifications in webcall/notification_prefs.py,
 and the sign-in's SIGN_IN_LIMIT in webcall/sign_in_limit.py (held in this limiter's storage, counted
 as each POST arrives, not by a decorator).
@@ -96,7 +97,11 @@ def _retry_after(limit: RequestLimit) -> int:
 
 
 def breached(limit: RequestLimit) -> Response:
-    retry_after = counted_breach(limit)
+    return refusal(counted_breach(limit))
+
+
+def refusal(retry_after: int) -> Response:
+    """The 429 of every limit of the browser API (also webcall/open_calls.py's)."""
     error = ApiError(ErrorCode.RATE_LIMITED, retry_after=retry_after)
     response = jsonify(error.body())
     response.status_code = error.status

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from . import logs
 from . import setting_checks as check
+from .secret_rotation import secret_key_fallbacks
 from .setting_values import (
     EnvFileError,
     SettingsError,
@@ -43,10 +44,12 @@ NAMES = tuple(
     """
     ITELLICOAI_API_KEY ITELLICOAI_BASE_URL ITELLICOAI_ACCOUNT_ID ITELLICOAI_AGENT_ID
     ITELLICOAI_CONNECT_TIMEOUT_SECONDS ITELLICOAI_TIMEOUT_SECONDS ITELLICOAI_WEBHOOK_SECRET
+    ITELLICOAI_WEBHOOK_SECRET_PREVIOUS WEBCALL_SECRET_KEY_FALLBACKS
     WEBCALL_ENV WEBCALL_SECRET_KEY WEBCALL_AGENT_JOIN_TIMEOUT_SECONDS WEBCALL_MAX_CALL_SECONDS
     WEBCALL_ALLOWED_ORIGINS WEBCALL_RTC_NO_ICE_SERVERS WEBCALL_NODE_MODULES_DIR WEBCALL_ASSETS
     WEBCALL_DEMOS_FILE WEBCALL_DATABASE_URL WEBCALL_SALES_ADMIN_EMAIL WEBCALL_SALES_PASSWORD
     WEBCALL_PUBLIC_URL WEBCALL_RATE_LIMIT_PER_IP WEBCALL_RATE_LIMIT_PER_DEMO WEBCALL_RATE_LIMIT_STORAGE_URI
+    WEBCALL_OPEN_CALLS_PER_IP WEBCALL_OPEN_CALL_HOLD_SECONDS
     WEBCALL_TRUSTED_PROXY_HOPS WEBCALL_CSP_CONNECT_SRC WEBCALL_LOG_FORMAT WEBCALL_METRICS_TOKEN
     WEBCALL_METRICS_ALLOW WEBCALL_WEBHOOK_SIGNATURE_HEADER WEBCALL_WEBHOOK_TIMESTAMP_HEADER
     WEBCALL_WEBHOOK_TOLERANCE_SECONDS WEBCALL_WEBHOOK_MAX_BYTES WEBCALL_TASK_QUEUE_URL
@@ -107,6 +110,9 @@ class Settings:
     account_id: str | None = None
     secret_key: str = field(default_factory=lambda: secrets.token_hex(32), repr=False)
     secret_key_generated: bool = False
+    # Keys used before WEBCALL_SECRET_KEY (WEBCALL_SECRET_KEY_FALLBACKS): what they signed still
+    # verifies, nothing new is signed with them (webcall/secret_rotation.py).
+    secret_key_fallbacks: tuple[str, ...] = field(default=(), repr=False)
     connect_timeout_seconds: float = 5.0
     create_timeout_seconds: float = 15.0
     agent_join_timeout_seconds: float = 15.0
@@ -131,6 +137,11 @@ class Settings:
     rate_limit_per_ip: str = "10/minute"
     rate_limit_per_demo: str = "120/minute"
     rate_limit_storage_uri: str = "memory://"
+    # Calls a client IP (a share link: per link) may have started and not yet over at once, and how long
+    # a call counts when its end is never heard of (webcall/open_calls.py). None: no such cap, what
+    # Settings built directly (tests) get; from the environment 2.
+    open_calls_per_ip: int | None = None
+    open_call_hold_seconds: int = 90
     # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (ProxyFix).
     trusted_proxy_hops: int = 0
     # "production" refuses to start without WEBCALL_SECRET_KEY (`make serve` sets it).
@@ -147,6 +158,8 @@ class Settings:
     # the header names (not in the stored docs: confirm them in itellico's dashboard), how old a
     # signed timestamp may be (replays), and the largest body read.
     webhook_secret: str | None = field(default=None, repr=False)
+    # The secret before it (ITELLICOAI_WEBHOOK_SECRET_PREVIOUS), accepted too while itellico changes over.
+    webhook_secret_previous: str | None = field(default=None, repr=False)
     webhook_signature_header: str = "X-Itellico-Signature"
     webhook_timestamp_header: str = "X-Itellico-Timestamp"
     webhook_tolerance_seconds: int = 300
@@ -222,6 +235,9 @@ class Settings:
             base_url=check.base_url("ITELLICOAI_BASE_URL", get("ITELLICOAI_BASE_URL") or DEFAULT_BASE_URL),
             account_id=uuid_value("ITELLICOAI_ACCOUNT_ID", get("ITELLICOAI_ACCOUNT_ID")),
             secret_key_generated=secret_key is None,
+            secret_key_fallbacks=secret_key_fallbacks(
+                "WEBCALL_SECRET_KEY_FALLBACKS", get("WEBCALL_SECRET_KEY_FALLBACKS")
+            ),
             connect_timeout_seconds=number("ITELLICOAI_CONNECT_TIMEOUT_SECONDS", get, 5.0, 0.1, 60),
             create_timeout_seconds=number("ITELLICOAI_TIMEOUT_SECONDS", get, 15.0, 1, 120),
             agent_join_timeout_seconds=number("WEBCALL_AGENT_JOIN_TIMEOUT_SECONDS", get, 15.0, 1, 300),
@@ -241,6 +257,8 @@ class Settings:
             rate_limit_per_ip=check.rate("WEBCALL_RATE_LIMIT_PER_IP", get, "10/minute"),
             rate_limit_per_demo=check.rate("WEBCALL_RATE_LIMIT_PER_DEMO", get, "120/minute"),
             rate_limit_storage_uri=check.storage_uri("WEBCALL_RATE_LIMIT_STORAGE_URI", get),
+            open_calls_per_ip=optional_int("WEBCALL_OPEN_CALLS_PER_IP", get, 1, 1000) or 2,
+            open_call_hold_seconds=optional_int("WEBCALL_OPEN_CALL_HOLD_SECONDS", get, 10, 3600) or 90,
             trusted_proxy_hops=trusted_proxy_hops,
             extra_connect_src=check.csp_sources("WEBCALL_CSP_CONNECT_SRC", get("WEBCALL_CSP_CONNECT_SRC")),
             log_format=log_format,
@@ -248,6 +266,9 @@ class Settings:
             metrics_allow=metrics_allow,
             webhook_secret=check.webhook_secret(
                 "ITELLICOAI_WEBHOOK_SECRET", get("ITELLICOAI_WEBHOOK_SECRET")
+            ),
+            webhook_secret_previous=check.webhook_secret(
+                "ITELLICOAI_WEBHOOK_SECRET_PREVIOUS", get("ITELLICOAI_WEBHOOK_SECRET_PREVIOUS")
             ),
             **check.webhook_headers(get),
             webhook_tolerance_seconds=optional_int("WEBCALL_WEBHOOK_TOLERANCE_SECONDS", get, 10, 3600) or 300,

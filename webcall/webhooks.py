@@ -7,11 +7,12 @@ replayed later (and within the window the `event_id` dedupe catches it). Then th
 (its `event_id` is unique) and its work is queued; the answer does not wait for the work.
 
 Answers: 404 while no secret is set (the endpoint does not exist); 401 for a missing, wrong or stale
-signature (nothing stored); 413 over WEBCALL_WEBHOOK_MAX_BYTES (1 MiB by default: the app-wide 64 KB
-body limit does not apply here), with a Content-Length or sent chunked; 400 for a body that is not an
-event, or whose kept text cannot be stored (a lone surrogate, NUL); 200 `ignored` for an event type we
-do not handle, 200 `duplicate` for an event already stored, 202 `accepted` otherwise. Server to
-server: no CSRF token (exempted here), no cookies, no CORS.
+signature (nothing stored), 429 once a client IP is over REFUSALS_PER_IP of those; 413 over
+WEBCALL_WEBHOOK_MAX_BYTES (1 MiB by default: the app-wide 64 KB body limit does not apply here), with a
+Content-Length or sent chunked; 400 for a body that is not an event, or whose kept text cannot be
+stored (a lone surrogate, NUL); 200 `ignored` for an event type we do not handle, 200 `duplicate` for
+an event already stored, 202 `accepted` otherwise (counted as `unqueued` when the task queue was
+unreachable). Server to server: no CSRF token (exempted here), no cookies, no CORS.
 """
 
 from __future__ import annotations
@@ -19,14 +20,19 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import math
 import time
 from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, request
+from limits import parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter, RateLimiter
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import metrics, tasks
 from .bodies import allow_one_more, whole_body
+from .ratelimit import client_ip, limiter
 from .services import services
 from .signing import signature
 from .webhook_store import WebhookEvent, store
@@ -34,6 +40,12 @@ from .webhook_work import KNOWN_EVENTS
 
 bp = Blueprint("webhooks", __name__)
 log = logging.getLogger("webcall.webhooks")
+# Refused deliveries (401) per client IP, in the limiter's storage (webcall/ratelimit.py). Each cost a
+# read of up to WEBCALL_WEBHOOK_MAX_BYTES, an HMAC and a WARNING line, without limit. Counted once the
+# signature is refused, so itellico's signed deliveries never count and are never limited.
+REFUSALS_PER_IP = "10/minute"
+_REFUSALS_SCOPE = "webhook-refused"
+_fallback = MovingWindowRateLimiter(MemoryStorage())  # only while the limiter's storage cannot be reached
 
 
 def init_app(app: Flask) -> None:
@@ -43,9 +55,10 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-def _answer(outcome: str, status: int) -> tuple[Response, int]:
+def _answer(outcome: str, status: int, *, body: str | None = None) -> tuple[Response, int]:
+    """The answer, with `outcome` counted once; `body`: what itellico is told, when it differs."""
     metrics.webhook_event(outcome)
-    response = jsonify({"status": outcome})
+    response = jsonify({"status": body or outcome})
     response.headers["Cache-Control"] = "no-store"
     return response, status
 
@@ -67,13 +80,19 @@ def receive() -> tuple[Response, int]:
     if body is None:
         return _answer("too_large", 413)
     problem = _check_signature(
-        settings.webhook_secret,
+        (settings.webhook_secret, settings.webhook_secret_previous),
         body,
         request.headers.get(settings.webhook_signature_header, ""),
         request.headers.get(settings.webhook_timestamp_header, ""),
         settings.webhook_tolerance_seconds,
     )
     if problem:
+        retry_after = _refusal_over_limit()
+        if retry_after is not None:
+            metrics.rate_limited(_REFUSALS_SCOPE)
+            response, status = _answer(problem, 429, body="rate_limited")
+            response.headers["Retry-After"] = str(retry_after)
+            return response, status
         log.warning("webhook.refused reason=%s", problem)
         return _answer(problem, 401)
     event = _parse(body)
@@ -90,18 +109,47 @@ def receive() -> tuple[Response, int]:
         return _answer("store_failed", 503)
     if not fresh:
         return _answer("duplicate", 200)
-    if not tasks.task_queue(current_app).enqueue_event(event.event_id):
-        metrics.webhook_event("unqueued")  # stored: the sweep queues it
-    log.info("webhook.accepted event_id=%s event_type=%s", event.event_id, event.event_type)
-    return _answer("accepted", 202)
+    # One outcome per request: stored and queued (`accepted`), or stored with the queue unreachable
+    # (`unqueued`: the worker's sweep queues it). To itellico both are delivered.
+    outcome = "accepted" if tasks.task_queue(current_app).enqueue_event(event.event_id) else "unqueued"
+    log.info("webhook.%s event_id=%s event_type=%s", outcome, event.event_id, event.event_type)
+    return _answer(outcome, 202, body="accepted")
 
 
-def _check_signature(secret: str, body: bytes, sent: str, timestamp: str, tolerance: int) -> str | None:
-    """None when `sent` signs `body` at a fresh `timestamp`; else why not (bad_signature | stale)."""
+def _refusal_over_limit() -> int | None:
+    """Count this refused delivery against its client IP: None, or, over REFUSALS_PER_IP, the seconds
+    until the address has a refusal left. Counted as it is refused, in one step of the storage (a
+    Flask-Limiter decorator tests a limit before the view, so it would also hold back a signed delivery
+    from an address whose refusals are used up)."""
+    if not limiter.enabled:
+        return None
+    strategy: RateLimiter = limiter.limiter  # Flask-Limiter's: its in-memory fallback once Redis failed
+    try:
+        return _hit(strategy)
+    except strategy.storage.base_exceptions:
+        return _hit(_fallback)
+
+
+def _hit(strategy: RateLimiter) -> int | None:
+    ip = client_ip()
+    for item in parse_many(REFUSALS_PER_IP):
+        if not strategy.hit(item, "webcall", ip, _REFUSALS_SCOPE):
+            reset = strategy.get_window_stats(item, "webcall", ip, _REFUSALS_SCOPE).reset_time
+            return min(max(1, math.ceil(reset - time.time())), item.get_expiry())
+    return None
+
+
+def _check_signature(
+    secrets: tuple[str | None, ...], body: bytes, sent: str, timestamp: str, tolerance: int
+) -> str | None:
+    """None when `sent` signs `body` at a fresh `timestamp` with one of `secrets` (the current one and,
+    during a rotation, ITELLICOAI_WEBHOOK_SECRET_PREVIOUS); else why not (bad_signature | stale)."""
     if not sent or not timestamp or not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 16:
         return "bad_signature"
-    sent = sent.strip().removeprefix("sha256=").removeprefix("v1=")
-    if not hmac.compare_digest(sent.encode(errors="replace"), signature(secret, body, timestamp).encode()):
+    sent_bytes = sent.strip().removeprefix("sha256=").removeprefix("v1=").encode(errors="replace")
+    # Every secret is compared (a list, not any()'s early exit): the time taken does not say which matched.
+    matches = [hmac.compare_digest(sent_bytes, signature(s, body, timestamp).encode()) for s in secrets if s]
+    if not any(matches):
         return "bad_signature"
     seconds = int(timestamp)
     if seconds > 10**11:  # milliseconds

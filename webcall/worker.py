@@ -29,6 +29,7 @@ from huey.consumer import Consumer
 
 from . import ROOT, create_app, logs, metrics
 from .redis_ping import unreachable
+from .secret_rotation import WEBHOOK_SECRET_NAMES
 from .setting_values import cannot_start, default_environment
 from .settings import SettingsError, load_env_file
 from .tasks import task_queue
@@ -44,8 +45,9 @@ def main() -> int:
         load_env_file(ROOT / ".env")
     except SettingsError as error:
         return _refuse(error)
-    # The worker verifies no signature: the webhook secret stays out of this process (and its children).
-    os.environ.pop("ITELLICOAI_WEBHOOK_SECRET", None)
+    # The worker verifies no signature: the webhook secrets stay out of this process (and its children).
+    for name in WEBHOOK_SECRET_NAMES:
+        os.environ.pop(name, None)
     handler = logging.StreamHandler()
     handler.setFormatter(logs.formatter(os.environ.get("WEBCALL_LOG_FORMAT", "").strip().lower()))
     logging.basicConfig(level=logging.INFO, handlers=[handler])

@@ -123,6 +123,7 @@ def base_settings(sandbox: Sandbox) -> Settings:
     # Every e2e test calls from 127.0.0.1; the rate-limit tests start their own stricter app.
     env["WEBCALL_RATE_LIMIT_PER_IP"] = "1000/minute"
     env["WEBCALL_RATE_LIMIT_PER_DEMO"] = "1000/minute"
+    env["WEBCALL_OPEN_CALLS_PER_IP"] = "1000"  # every page's calls come from one address
     return Settings.from_env(env)
 
 

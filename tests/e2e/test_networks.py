@@ -97,6 +97,7 @@ def lab() -> Iterator[Lab]:
                 "WEBCALL_SECRET_KEY": "networks-secret-key-0123456789abcdef",
                 "WEBCALL_RATE_LIMIT_PER_IP": "1000/minute",
                 "WEBCALL_RATE_LIMIT_PER_DEMO": "1000/minute",
+                "WEBCALL_OPEN_CALLS_PER_IP": "1000",
             }
             slow_env = env | {"ITELLICOAI_TIMEOUT_SECONDS": str(API_TIMEOUT_SECONDS)}
             with (

@@ -65,6 +65,7 @@ def test_metrics_add_up_across_workers_and_json_logs_follow_one_request(tmp_path
             "WEBCALL_LOG_FORMAT": "json",
             "WEB_CONCURRENCY": "2",
             "WEBCALL_RATE_LIMIT_PER_IP": "1000/minute",
+            "WEBCALL_OPEN_CALLS_PER_IP": "1000",
         }
         with gunicorn(env, log) as server:
             before, _ = scrape(server.url)

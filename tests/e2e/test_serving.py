@@ -65,6 +65,7 @@ def shape() -> Iterator[Shape]:
             "WEBCALL_DATABASE_URL": pg.url,
             "WEBCALL_RATE_LIMIT_STORAGE_URI": redis_url,
             "WEBCALL_RATE_LIMIT_PER_IP": f"{PER_IP_LIMIT}/minute",
+            "WEBCALL_OPEN_CALLS_PER_IP": "1000",  # the creates below come from one address
             "WEBCALL_RATE_LIMIT_PER_DEMO": "10000/minute",
             "WEBCALL_THREADS": "16",
         }

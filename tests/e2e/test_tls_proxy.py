@@ -172,6 +172,7 @@ def deployment(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> It
         "WEBCALL_DATABASE_URL": f"sqlite:///{folder / 'calls.sqlite3'}",
         "WEBCALL_RATE_LIMIT_PER_IP": "1000/minute",
         "WEBCALL_RATE_LIMIT_PER_DEMO": "1000/minute",
+        "WEBCALL_OPEN_CALLS_PER_IP": "1000",
         "ITELLICOAI_WEBHOOK_SECRET": WEBHOOK_SECRET,
     }
     with gunicorn(env, logs / "tls-gunicorn.log") as app:
@@ -522,6 +523,27 @@ def test_the_large_bodies_the_app_takes_pass_nginx(deployment: Deployment) -> No
         )
         assert logo_url, "the demo page shows no logo"
         assert http.get(f"{deployment.url}{logo_url.group(1)}").content == logo
+
+
+def test_an_api_body_over_the_apps_limit_gets_the_apps_own_answer(deployment: Deployment) -> None:
+    """docs/api.md promises `413 invalid_request` with a request id for a body over 64 KB. nginx's
+    own limit stopped such a body first: its HTML 413 naming its version, without a CORS header, so the
+    widget on another site saw only a network error."""
+    body = json.dumps({"demo": HOST_DEMO, "initial_text": "x" * 70_000}).encode()
+    assert 64 * 1024 < len(body) < 72 * 1024
+    headers = {"Content-Type": "application/json", "Origin": deployment.host_url}
+    with client() as http:
+        r = http.post(f"{deployment.url}/api/calls", content=body, headers=headers)
+        assert r.status_code == 413, r.text[:200]
+        assert r.headers["content-type"].startswith("application/json"), r.text[:200]
+        error = r.json()["error"]
+        assert error["code"] == "invalid_request" and error["request_id"] == r.headers["X-Request-ID"]
+        assert r.headers["Access-Control-Allow-Origin"] == deployment.host_url  # the widget can read it
+        # No nginx version anywhere: not on the app's answers, nor on nginx's own (a redirect).
+        redirect = http.get(f"{deployment.http_url}/", follow_redirects=False)
+        assert redirect.status_code == 301
+        for answer in (r, redirect, http.get(f"{deployment.url}/healthz")):
+            assert re.search(r"nginx/\d", answer.headers.get("server", "") + answer.text) is None, answer
 
 
 def _csrf(page: str) -> str:

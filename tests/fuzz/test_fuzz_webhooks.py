@@ -4,6 +4,7 @@ envelope of a known event, at most once per event_id; applying what was stored n
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 
@@ -71,6 +72,17 @@ def app():
     return fuzz_app(lambda _request: httpx.Response(404), webhook_secret=SECRET)
 
 
+# Refusals are limited per client IP (webcall/webhooks.py REFUSALS_PER_IP): each example comes from an
+# address of its own, so every refusal here is the 401 it is (tests/unit/test_webhook_refusal_limit.py
+# tests the limit).
+_ADDRESSES = itertools.count(1)
+
+
+def _new_address() -> dict[str, str]:
+    n = next(_ADDRESSES)
+    return {"REMOTE_ADDR": f"10.{n // 62500 % 250}.{n // 250 % 250}.{n % 250}"}
+
+
 def _count(app) -> int:
     with app.extensions["webcall"].calllog.engine.connect() as db:
         return db.execute(select(func.count()).select_from(events)).scalar()
@@ -102,7 +114,9 @@ def test_any_body_and_headers(app, body, signed, skew, junk):
     sent = signature(SECRET, body, stamp) if signed else junk
     headers = {"X-Itellico-Signature": sent, "X-Itellico-Timestamp": stamp if signed else junk}
     before = _count(app)
-    answer = app.test_client().post("/webhooks/itellico", data=body, headers=headers)
+    answer = app.test_client().post(
+        "/webhooks/itellico", data=body, headers=headers, environ_base=_new_address()
+    )
     assert answer.status_code < 500
     after = _count(app)
     # A stamp a whole number of seconds away is older by a fraction more when the app reads the clock:
