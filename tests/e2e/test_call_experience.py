@@ -546,7 +546,7 @@ def test_busy_server_counts_down_retry_after_with_retry_disabled(page, app_url, 
     call_button.click(force=True)  # force: Playwright itself waits for an aria-disabled button
     expect(next_step).to_have_text(en["error.retry.in"].replace("{seconds}", "2"))
     assert posts == [] and page.locator(f'{ELEMENT}[data-state="error"]').count() == 1
-    expect(next_step).to_have_text(en["error.retry.in"].replace("{seconds}", "1"))
+    expect(next_step).to_have_text(en["error.retry.inOne"].replace("{seconds}", "1"))  # "1 second"
     expect(retry).to_be_enabled(timeout=3_000)
     expect(retry).to_have_text(en["action.tryAgain"])
     expect(next_step).to_have_text(en["error.retry.now"])
