@@ -26,8 +26,10 @@ from flask import Flask
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 
 from . import notification_store, notify, webhook_work
+from .db_wait import reason
 from .services import EXTENSION
 from .settings import SettingsError
+from .studio_unavailable import UNAVAILABLE
 from .webhook_store import give_up, prune, unprocessed
 
 log = logging.getLogger("webcall.tasks")
@@ -113,10 +115,21 @@ def init_app(app: Flask, root: Path) -> TaskQueue:
 
     @huey.periodic_task(crontab(minute="*"), name="webhook_sweep")
     def sweep() -> int:
-        prune(engine)
-        return sweep_now(older_than=SWEEP_AFTER)
+        return sweep_now(older_than=SWEEP_AFTER, prune_applied=True)
 
-    def sweep_now(older_than: timedelta = timedelta(0)) -> int:
+    def sweep_now(older_than: timedelta = timedelta(0), prune_applied: bool = False) -> int:
+        # The database down (PostgreSQL restarting): one line a minute, not huey's "Unhandled exception
+        # in task" traceback; the next sweep after it is back does the work. Other errors are bugs.
+        try:
+            if prune_applied:
+                prune(engine)
+            return _sweep(older_than)
+        except UNAVAILABLE as error:
+            why = f"{type(error).__name__}: {reason(error)}"
+            log.warning("sweep skipped: the database is unavailable (%s)", why)
+            return 0
+
+    def _sweep(older_than: timedelta) -> int:
         ids = unprocessed(engine, older_than)
         for event_id in ids:
             process_event(event_id)

@@ -499,3 +499,24 @@ def test_a_lagging_get_call_never_reopens_what_a_webhook_ended(app, client):
     unended = new_call(app)
     calllog.complete(unended, "failed", 13)
     assert (calllog.call(unended).status, calllog.call(unended).duration_seconds) == ("failed", 13)
+
+
+def test_the_sweep_with_the_database_down_is_one_line_not_a_traceback(app, monkeypatch, caplog):
+    # The worker's minute sweep met a stopped PostgreSQL with huey's "Unhandled exception in task" and a
+    # full traceback every minute (an operator audit). Now: one warning line, nothing raised.
+    from sqlalchemy.exc import OperationalError
+
+    def down(*_args, **_kwargs):
+        raise OperationalError("SELECT", {}, Exception("connection to server failed: Connection refused"))
+
+    monkeypatch.setattr("webcall.tasks.prune", down)
+    monkeypatch.setattr("webcall.tasks.unprocessed", down)
+    queue = task_queue(app)
+    with caplog.at_level(logging.WARNING, logger="webcall.tasks"):
+        assert queue.sweep() == 0
+        due = queue.huey.read_periodic(datetime.now())  # every minute's tasks: the sweep
+        periodic = next(task for task in due if task.name == "webhook_sweep")
+        assert queue.huey.execute(periodic) == 0  # as the worker runs it
+    lines = [r.getMessage() for r in caplog.records if r.name == "webcall.tasks"]
+    assert lines == ["sweep skipped: the database is unavailable (OperationalError: Connection refused)"] * 2
+    assert not any(r.exc_info for r in caplog.records)
