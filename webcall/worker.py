@@ -22,6 +22,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from types import FrameType
 
 from huey import Huey
@@ -39,6 +40,9 @@ def main() -> int:
     # What a restart (SIGHUP) starts with again: before `.env` and the defaults below are added to it,
     # so that a changed `.env` is read as at a first start (set variables win over it).
     started_env = dict(os.environ)
+    # Until the consumer's own handlers are set (the last thing Huey's start does), a SIGHUP would meet
+    # the default action and end the worker: it is kept for the consumer instead.
+    signal.signal(signal.SIGHUP, _hung_up_while_starting)
     # As gunicorn: `make serve` and a systemd unit start it without WEBCALL_ENV.
     default_environment("production")
     try:
@@ -67,7 +71,6 @@ def main() -> int:
         return _refuse(SettingsError("WEBCALL_TASK_QUEUE_URL", problem))
     queue.sweep()
     tasks = consumer(queue.huey)
-    print("itellico web-call worker is running (Ctrl-C stops it)", flush=True)
     try:
         tasks.run()
     finally:
@@ -93,11 +96,26 @@ class WorkerConsumer(Consumer):
 
     hung_up = False
 
+    def start(self) -> None:
+        super().start()
+        # Only now does a signal reach the consumer: "running" is said after it, for supervisors and
+        # tests that signal once they read it.
+        if _hangup_pending.is_set():
+            self._handle_signal(signal.SIGHUP, None)
+        print("itellico web-call worker is running (Ctrl-C stops it)", flush=True)
+
     def _handle_signal(self, signum: int, frame: FrameType | None) -> None:
         super()._handle_signal(signum, frame)
         # The last signal decides: a SIGINT or SIGTERM while the tasks finish after a SIGHUP stops it.
         self.hung_up = signum == signal.SIGHUP
         self._restart = False  # not Huey's re-exec: _start_again's, once the tasks have finished
+
+
+_hangup_pending = threading.Event()
+
+
+def _hung_up_while_starting(signum: int, frame: FrameType | None) -> None:
+    _hangup_pending.set()
 
 
 def consumer(huey: Huey) -> WorkerConsumer:
