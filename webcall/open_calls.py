@@ -14,7 +14,10 @@ A place is given back
   keeps it (itellico may have made the call);
 - when a read of the call's summary (`GET /api/calls/<id>`, which needs the call's handle) finds the call
   over: the page reads it right after its hang-up (static/js/summary-panel.js);
-- at the latest WEBCALL_OPEN_CALL_HOLD_SECONDS after it was taken: a page closed mid-call says nothing.
+- when itellico's signed `conversation.ended` for the call arrives (webcall/webhooks.py): a page closed
+  mid-call, or a call that failed after its create, reads no summary. With memory:// only the process
+  that receives it gives the place back (the one that took it when the app runs as one process);
+- at the latest WEBCALL_OPEN_CALL_HOLD_SECONDS after it was taken: a call whose end is never heard of.
 
 The places live in the rate limits' storage (webcall/ratelimit.py): with Redis, one sorted set per client
 (members its places, scores when each frees) and one key per call naming its place, so every instance
@@ -23,7 +26,6 @@ counts the same places; with memory://, and while the Redis cannot be reached, i
 
 from __future__ import annotations
 
-import logging
 import math
 import secrets
 import threading
@@ -34,12 +36,10 @@ from typing import Any, Protocol, TypeVar
 from weakref import WeakKeyDictionary
 
 from flask import g
-from limits.storage import RedisStorage
+from limits.storage import RedisStorage, Storage
 
 from .calllog import OPEN_STATUSES
-from .ratelimit import limiter
-
-log = logging.getLogger("webcall.ratelimit")
+from .ratelimit import in_limit_storage, limiter
 
 # What "now" is; tests set their own.
 clock: Callable[[], float] = time.time
@@ -164,28 +164,21 @@ class RedisPlaces:
 
 _lock = threading.Lock()
 # Per storage of the one Limiter: each app built gets its own (for memory://, fresh places, as the
-# limiter's counters are), and the limiter's in-memory fallback its own.
+# limiter's counters are), Flask-Limiter's in-memory fallback its own, and in_limit_storage's own.
 _stores: WeakKeyDictionary[Any, Places] = WeakKeyDictionary()
-_fallback = MemoryPlaces()  # while the Redis cannot be reached
 
 
-def _use(operation: Callable[[Places], T]) -> T:
-    storage = limiter.limiter.storage  # Flask-Limiter's current one: its fallback once it found Redis down
+def _places(storage: Storage) -> Places:
     with _lock:
         places = _stores.get(storage)
         if places is None:
             places = RedisPlaces(storage) if isinstance(storage, RedisStorage) else MemoryPlaces()
             _stores[storage] = places
-    if not isinstance(places, RedisPlaces):
-        return operation(places)
-    try:
-        return operation(places)
-    except storage.base_exceptions as error:
-        log.warning(
-            "open calls: the rate-limit storage cannot be reached (%s); counting in this process",
-            type(error).__name__,
-        )
-        return operation(_fallback)
+    return places
+
+
+def _use(operation: Callable[[Places], T]) -> T:
+    return in_limit_storage(lambda storage: operation(_places(storage)), "open calls")
 
 
 def take(owner: str, cap: int, hold_seconds: int) -> int | None:
@@ -217,5 +210,11 @@ def settle(keep: bool) -> None:
 
 def seen(call_id: str, status: str) -> None:
     """A read of the call (with its handle) found it in `status`: once over, its place is given back."""
-    if status not in OPEN_STATUSES and limiter.enabled:
+    if status not in OPEN_STATUSES:
+        ended(call_id)
+
+
+def ended(call_id: str) -> None:
+    """`call_id` is over: the place it holds, if any, is given back (once: a second time finds none)."""
+    if limiter.enabled:
         _use(lambda places: places.call_over(call_id))

@@ -22,10 +22,13 @@ import ipaddress
 import logging
 import math
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import limits
 from flask import Flask, Response, jsonify, request
 from flask_limiter import Limiter, RequestLimit
+from limits.storage import MemoryStorage, Storage
 from redis.exceptions import RedisClusterException
 
 from .errors import ApiError, ErrorCode
@@ -44,6 +47,7 @@ SUMMARY_READS_PER_CALL = 6
 # A rep's "Send a test" (each one a webhook and an email): ten clicks sent ten of each.
 SEND_TEST_LIMIT = "5/minute"
 log = logging.getLogger("webcall.ratelimit")
+T = TypeVar("T")
 
 
 def client_ip() -> str:
@@ -67,6 +71,31 @@ limiter = Limiter(
     key_prefix="webcall",
     headers_enabled=False,
 )
+
+
+# Counts of in_limit_storage while the limiter's storage cannot be reached: this process's own.
+_fallback = MemoryStorage()
+
+
+def in_limit_storage(operation: Callable[[Storage], T], name: str | None = None) -> T:
+    """`operation` on the limiter's storage as it is now (Flask-Limiter's in-memory one once its own check
+    found the Redis down); when that storage cannot be reached (it raises its `base_exceptions`), on this
+    process's fallback instead, with a warning naming `name` (None: no line).
+
+    For what is counted outside Flask-Limiter's decorators (webcall/sign_in_limit.py, webcall/webhooks.py,
+    webcall/open_calls.py): Flask-Limiter turns to memory only when one of its own checks fails, so without
+    this a Redis that went away made each of them a 500 while the decorated limits still worked."""
+    storage = limiter.limiter.storage
+    try:
+        return operation(storage)
+    except storage.base_exceptions as error:
+        if name is not None:
+            log.warning(
+                "%s: the rate-limit storage cannot be reached (%s); counting in this process",
+                name,
+                type(error).__name__,
+            )
+        return operation(_fallback)
 
 
 def per_ip_limit() -> str:

@@ -21,7 +21,6 @@ limit (`busy`, 429) and gives its place back (no password was checked).
 
 from __future__ import annotations
 
-import logging
 import math
 import threading
 import time
@@ -31,12 +30,9 @@ from typing import Any
 
 from flask import g
 from limits import RateLimitItem, parse_many
-from limits.storage import MemoryStorage
 
 from .accounts import AccountError
-from .ratelimit import SIGN_IN_LIMIT, client_ip, limiter
-
-log = logging.getLogger("webcall.sales")
+from .ratelimit import SIGN_IN_LIMIT, client_ip, in_limit_storage, limiter
 
 GIVE_BACK_MARGIN = 5  # seconds
 GIVE_BACK_CAP = 1000
@@ -47,12 +43,6 @@ verifying = threading.BoundedSemaphore(VERIFY_SLOTS)
 
 _KEY_PREFIX = "webcall"  # the Limiter's own (webcall/ratelimit.py)
 _ARRIVED = "sign_in_arrived"
-_fallback = MemoryStorage()  # used only while the limiter's storage cannot be reached
-
-
-def _storage() -> Any:
-    # Flask-Limiter's current strategy: its in-memory fallback once it found the main storage down.
-    return limiter.limiter.storage
 
 
 def take_place() -> int | None:
@@ -60,12 +50,7 @@ def take_place() -> int | None:
     or the seconds until a place frees when the limit is full."""
     if not limiter.enabled:
         return None
-    storage = _storage()
-    try:
-        refused = _take(storage)
-    except storage.base_exceptions:
-        log.warning("sign-in limit: the rate-limit storage cannot be reached; counting in this process")
-        refused = _take(_fallback)
+    refused = in_limit_storage(_take, "sign-in limit")
     if refused is None:
         g.setdefault(_ARRIVED, time.monotonic())
     return refused
@@ -76,11 +61,7 @@ def give_back() -> None:
     arrived = g.pop(_ARRIVED, None)
     if arrived is None or time.monotonic() - arrived >= GIVE_BACK_MARGIN:
         return
-    storage = _storage()
-    try:
-        _give_back(storage)
-    except storage.base_exceptions:
-        _give_back(_fallback)
+    in_limit_storage(_give_back)
 
 
 @contextmanager

@@ -26,17 +26,17 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, request
 from limits import parse_many
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter, RateLimiter
+from limits.storage import Storage
+from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import metrics, tasks
+from . import metrics, open_calls, tasks
 from .bodies import allow_one_more, whole_body
-from .ratelimit import client_ip, limiter
+from .ratelimit import client_ip, in_limit_storage, limiter
 from .services import services
 from .signing import signature
 from .webhook_store import WebhookEvent, store
-from .webhook_work import KNOWN_EVENTS
+from .webhook_work import ENDED, KNOWN_EVENTS
 
 bp = Blueprint("webhooks", __name__)
 log = logging.getLogger("webcall.webhooks")
@@ -45,7 +45,6 @@ log = logging.getLogger("webcall.webhooks")
 # signature is refused, so itellico's signed deliveries never count and are never limited.
 REFUSALS_PER_IP = "10/minute"
 _REFUSALS_SCOPE = "webhook-refused"
-_fallback = MovingWindowRateLimiter(MemoryStorage())  # only while the limiter's storage cannot be reached
 
 
 def init_app(app: Flask) -> None:
@@ -101,6 +100,11 @@ def receive() -> tuple[Response, int]:
     if event.event_type not in KNOWN_EVENTS:
         log.info("webhook.ignored event_type=%.64s", event.event_type)
         return _answer("ignored", 200)
+    if event.event_type == ENDED and event.call_id:
+        # A closed tab or a call that failed after its create reads no summary: without this its client's
+        # open-call place stayed taken for the whole hold. Given back here, in a web process (the one that
+        # took it, with memory:// limits), not by the task worker, which sees only Redis-kept places.
+        open_calls.ended(event.call_id)
     try:
         fresh = store(services().calllog.engine, event)
     except SQLAlchemyError as error:
@@ -123,14 +127,11 @@ def _refusal_over_limit() -> int | None:
     from an address whose refusals are used up)."""
     if not limiter.enabled:
         return None
-    strategy: RateLimiter = limiter.limiter  # Flask-Limiter's: its in-memory fallback once Redis failed
-    try:
-        return _hit(strategy)
-    except strategy.storage.base_exceptions:
-        return _hit(_fallback)
+    return in_limit_storage(_hit)
 
 
-def _hit(strategy: RateLimiter) -> int | None:
+def _hit(storage: Storage) -> int | None:
+    strategy = MovingWindowRateLimiter(storage)  # the Limiter's strategy (webcall/ratelimit.py)
     ip = client_ip()
     for item in parse_many(REFUSALS_PER_IP):
         if not strategy.hit(item, "webcall", ip, _REFUSALS_SCOPE):

@@ -202,6 +202,23 @@ def test_an_unreachable_redis_limits_in_the_process_instead_of_failing(make_sale
     assert "sign-in limit: the rate-limit storage cannot be reached" in caplog.text
 
 
+def test_an_unreachable_redis_gives_sign_ins_their_places_back_in_the_process(make_sales_app, monkeypatch):
+    # As with its counts in Redis: a sign-in that signed in frees its place, here in this process's count.
+    monkeypatch.setattr(sign_in_limit, "verifying", threading.BoundedSemaphore(16))
+    app = make_sales_app(rate_limit_storage_uri=f"redis://127.0.0.1:{free_port()}/0")  # nobody listens
+    ready_account(app)
+    environ = {"REMOTE_ADDR": "198.51.100.9"}
+    for _ in range(3):
+        sign_in = {"data": {"email": REP_EMAIL, "password": SALES_PASSWORD}, "environ": environ}
+        assert statuses(burst(app, [sign_in])[1]) == [302]
+    guesses = [
+        {"data": {"email": f"guess{n}@example.com", "password": "a guess"}, "environ": environ}
+        for n in range(8)
+    ]
+    hasher, answers = burst(app, guesses)
+    assert hasher.checked == 5 and statuses(answers) == [401] * 5 + [429] * 3
+
+
 @pytest.mark.parametrize(
     ("email", "password"),
     [

@@ -11,6 +11,7 @@ import logging
 import limits
 import pytest
 
+from tests.e2e.servers import free_port
 from webcall.webhooks import REFUSALS_PER_IP
 
 from .test_webhooks import SECRET, envelope, new_call, signed_headers, stored
@@ -63,3 +64,17 @@ def test_signed_deliveries_never_count_against_the_budget(app):
     for _ in range(budget + 5):
         assert send(client, envelope("conversation.started", new_call(app)), ATTACKER).status_code == 202
     assert send(client, envelope("conversation.started", "x"), ATTACKER, sig="0" * 64).status_code == 401
+
+
+def test_an_unreachable_redis_still_limits_refusals_in_the_process(make_sales_app, caplog):
+    # WEBCALL_RATE_LIMIT_STORAGE_URI down: each refusal is counted in this process instead, not let through
+    # unlimited and not a 500.
+    app = make_sales_app(webhook_secret=SECRET, rate_limit_storage_uri=f"redis://127.0.0.1:{free_port()}/0")
+    client = app.test_client()
+    budget = limits.parse(REFUSALS_PER_IP).amount
+    with caplog.at_level(logging.WARNING, logger="webcall.webhooks"):
+        answers = [
+            send(client, envelope("conversation.ended", "x"), ATTACKER, sig="0" * 64) for _ in range(20)
+        ]
+    assert [a.status_code for a in answers] == [401] * budget + [429] * (20 - budget)
+    assert caplog.text.count("webhook.refused") == budget
