@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from . import metrics, open_calls
 from .api_limits import limit_creates, limit_summaries, mark_upstream
+from .db_wait import UNAVAILABLE
 from .demos import DemoProfile, page_variable_problems
 from .errors import ApiError, ErrorCode
 from .handles import HANDLE_HEADER
@@ -24,6 +25,7 @@ from .itellico_errors import UpstreamError, UpstreamErrorKind
 from .links import LinkStatus, ShareLink
 from .security import allowed_api_origins, demo_origins, origin_allowed
 from .services import services
+from .studio_unavailable import database_down_error
 from .validation import allowed_variables, json_body, parse_create_body
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -177,7 +179,10 @@ def _share_link(demo: DemoProfile, token: str | None) -> ShareLink | None:
         if demo.link_only:
             raise ApiError(ErrorCode.LINK_REQUIRED)
         return None
-    checked = services().links.check(token, demo.slug)  # its row: variables, expiry, revocation
+    try:
+        checked = services().links.check(token, demo.slug)  # its row: variables, expiry, revocation
+    except UNAVAILABLE as error:  # a link whose revocation cannot be read opens nothing: 503
+        raise database_down_error(log, "share link not checked", error) from None
     if checked.status is LinkStatus.REVOKED:
         raise ApiError(ErrorCode.LINK_REVOKED)
     if checked.status is LinkStatus.EXPIRED:

@@ -10,6 +10,10 @@ database unreachable. A server that answered with a refusal that will not change
 password, an unknown database or role, no pg_hba.conf entry) stops the start at once, with one line.
 SQLite is a file: there is nothing to wait for.
 
+While the app runs, UNAVAILABLE names the errors of a database that cannot be reached or answer now, which
+the studio's 503 page (webcall/studio_unavailable.py), the public paths that read the database and the
+task worker's sweep (webcall/tasks.py) answer without a traceback.
+
 Lines name the database as host:port/name, never the URL (it may carry the password).
 """
 
@@ -19,7 +23,8 @@ import logging
 import time
 
 from sqlalchemy import URL, Engine
-from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from .settings import SettingsError
 
@@ -31,6 +36,11 @@ log = logging.getLogger(__name__)
 WAIT_SECONDS = 60.0
 PAUSE_SECONDS = 1.0
 LOG_EVERY_SECONDS = 10.0
+
+# The database cannot be reached or cannot answer now (a server stopped, starting or out of connection
+# slots, an SQLite file that cannot be opened or stays locked, no pooled connection free in time).
+# Other database errors are bugs: a 500 with their traceback.
+UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
 
 # A server's answer that waiting may change (PostgreSQL's "the database system is starting up",
 # "… is shutting down", "… is in recovery mode"; connection slots used up).
@@ -68,6 +78,11 @@ def reason(error: SQLAlchemyError) -> str:
     lines = str(cause).strip().splitlines() or [type(cause).__name__]
     text = lines[0].rpartition("failed: ")[2] or lines[0]
     return text.removeprefix("FATAL:").strip()
+
+
+def described(error: SQLAlchemyError) -> str:
+    """The error's type and the driver's message, for a line: "OperationalError: Connection refused"."""
+    return f"{type(error).__name__}: {reason(error)}"
 
 
 def may_pass(error: OperationalError) -> bool:

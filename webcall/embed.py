@@ -26,6 +26,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from flask import (
@@ -40,6 +41,7 @@ from flask import (
     url_for,
 )
 
+from .db_wait import UNAVAILABLE
 from .demo_page import fragment_redirect, link_content, private_headers
 from .demos import DemoProfile
 from .errors import ApiError, ErrorCode
@@ -51,9 +53,11 @@ from .ratelimit import breached, client_ip, limiter
 from .security import content_security_policy, demo_origins, origin_allowed
 from .services import services
 from .setting_values import web_page
+from .studio_unavailable import database_down_error
 from .validation import json_body
 
 bp = Blueprint("embed", __name__)
+log = logging.getLogger("webcall.links")
 
 WIDGET_CONFIG_MAX_AGE = 60
 # Link checks per client IP: a page load makes one; tokens are signed, so this only bounds work.
@@ -145,7 +149,10 @@ def check_link(slug: str) -> Response | tuple[Response, int]:
             raise ApiError(ErrorCode.INVALID_REQUEST, "link: a share-link token is required")
     except ApiError as error:
         return _error(error)
-    checked = svc.links.check(token, demo.slug)
+    try:
+        checked = svc.links.check(token, demo.slug)
+    except UNAVAILABLE as error:  # its row (revocation, expiry) cannot be read: 503, the page says so
+        return _error(database_down_error(log, "share link not checked", error))
     # An expired or revoked link that a page opened: its rep sees it on /demos (webcall/link_opens.py).
     note_refused_open(svc.calllog.engine, checked, request.headers)
     # A genuinely signed link's rep, whom its holder may ask (only the signature decides: link_contact.py).

@@ -21,7 +21,9 @@ from sqlalchemy import Column, DateTime, Engine, LargeBinary, String, Table, ins
 from sqlalchemy.exc import IntegrityError
 
 from .db import metadata
+from .db_wait import UNAVAILABLE
 from .services import services
+from .studio_unavailable import answered_503
 from .svg_check import SvgRefused, check_svg
 
 log = logging.getLogger("webcall.logos")
@@ -163,7 +165,12 @@ def serve(name: str) -> Response:
     sha256, _, ext = name.partition(".")
     if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
         abort(404)
-    logo = store().get(sha256)
+    try:
+        logo = store().get(sha256)
+    except UNAVAILABLE as error:
+        # The database down: one line, not a traceback per logo; the page around it draws without it.
+        answered_503(log, "logo not served", error)
+        return Response(status=503, headers={"Cache-Control": "no-store"})
     if logo is None or TYPES[logo.content_type][0] != ext:
         abort(404)
     etag = f'"{sha256}"'

@@ -8,6 +8,11 @@ tracebacks a request. Now, when the session cannot be read, a public page serves
 for that request (one warning line; the session stays, and the next request finds them signed in), a
 studio page (/demos…) answers `studio_unavailable.html` with 503 (one line), and an error page never
 asks the database for the rep.
+
+The public paths that read the database themselves answer 503 with one line too (`answered_503`): a
+demo's logo without a body (webcall/logos.py; its page draws without it), a share link's check in the
+JSON API's error shape (`database_down_error`: webcall/embed.py, webcall/api.py); a link is never taken
+unchecked.
 """
 
 from __future__ import annotations
@@ -15,19 +20,15 @@ from __future__ import annotations
 import logging
 
 from flask import Response, g, render_template, request
-from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import SQLAlchemyError
 
-from .db_wait import reason
+from .db_wait import UNAVAILABLE, described
+from .errors import ApiError, ErrorCode
 from .services import services
 from .sessions import SignedIn
 
 log = logging.getLogger("webcall.sales")
 
-# The database cannot be reached or cannot answer now (a server stopped, starting or out of connection
-# slots, an SQLite file that cannot be opened or stays locked, no pooled connection free in time).
-# Other database errors are bugs: a 500 with their traceback.
-UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
 _ERROR_PAGE = "webcall_error_page"  # on flask.g: this request answers with an error page
 
 
@@ -80,6 +81,27 @@ def answer(error: Exception) -> Response | None:
     return Response(page, status=503, headers={"Cache-Control": "no-store"})
 
 
+def answered_503(logger: logging.Logger, what: str, error: SQLAlchemyError) -> None:
+    """The one line of a public request answered 503 because the database is unavailable; `what`: what
+    was not done ("logo not served")."""
+    logger.warning(
+        "%s: the database is unavailable (%s): %s %s answered 503",
+        what,
+        described(error),
+        request.method,
+        request.path,
+    )
+
+
+def database_down_error(logger: logging.Logger, what: str, error: SQLAlchemyError) -> ApiError:
+    """A JSON API's answer (and its line) when the database is unavailable: 503 with `internal_error`, a
+    code the page and the element already translate ("try again"; static/js/errors.js)."""
+    answered_503(logger, what, error)
+    return ApiError(
+        ErrorCode.INTERNAL_ERROR, "This service is unavailable right now. Please try again shortly.", 503
+    )
+
+
 def _described(error: Exception) -> str:
     # The driver's message in one line (never the URL: psycopg names host and port, not the password).
-    return f"{type(error).__name__}: {reason(error)}" if isinstance(error, SQLAlchemyError) else repr(error)
+    return described(error) if isinstance(error, SQLAlchemyError) else repr(error)

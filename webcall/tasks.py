@@ -26,10 +26,9 @@ from flask import Flask
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 
 from . import notification_store, notify, webhook_work
-from .db_wait import reason
+from .db_wait import UNAVAILABLE, reason
 from .services import EXTENSION
 from .settings import SettingsError
-from .studio_unavailable import UNAVAILABLE
 from .webhook_store import give_up, prune, unprocessed
 
 log = logging.getLogger("webcall.tasks")

@@ -124,7 +124,7 @@ def test_a_link_whose_revocation_cannot_be_checked_is_refused(client, svc, stand
     with svc.calllog.engine.begin() as db:  # the links table is gone: nobody can say it is not revoked
         db.execute(text("ALTER TABLE webcall_links RENAME TO webcall_links_away"))
     r = create(client, link.token)
-    assert r.status_code == 500 and r.get_json()["error"]["code"] == "internal_error"
+    assert r.status_code == 503 and r.get_json()["error"]["code"] == "internal_error"
     assert standin.creates() == []
 
 
