@@ -22,7 +22,8 @@ A `ShareLinks` without a database (the rate limiter's signature-only look at a c
 that a token of the current form is ours and which link it names, never that it is valid (`UNCHECKED`).
 
 New tokens are signed with the current key; a token signed with one of `fallbacks` (the keys before it,
-WEBCALL_SECRET_KEY_FALLBACKS) still verifies, so links already sent survive a key rotation.
+WEBCALL_SECRET_KEY_FALLBACKS) still verifies, so links already sent survive a key rotation. A token
+whose key is in neither opens nothing (TAMPERED); the studio says so in the link's row (`signed`).
 """
 
 from __future__ import annotations
@@ -181,6 +182,17 @@ class ShareLinks:
         link_id = secrets.token_urlsafe(9)
         token = self._serializer.dumps([TOKEN_FORM, demo.slug, link_id])
         return ShareLink(demo.slug, link_id, checked, int(exp), token)
+
+    def signed(self, token: str) -> bool:
+        """Whether a stored token's signature still verifies under the current key or a fallback. The
+        studio shows a link by it (webcall/studio.py): once its key is removed from the fallbacks, a
+        link opens nothing whatever its row says. One HMAC per key and no database read; a token is
+        signed, not encrypted, so nothing is opened to check it."""
+        try:
+            self._serializer.loads(token)
+        except BadSignature:
+            return False
+        return True
 
     def check(self, token: str | None, slug: str, now: float | None = None) -> LinkCheck:
         """What a token is worth for demo `slug`. The signature is checked before anything else, so

@@ -33,7 +33,7 @@ from .calllog import LinkRecord
 from .demo_page import private_headers, public_base
 from .formatting import quoted, zone_named
 from .link_store import LinkChangeError, LinkStore
-from .links import LinkError, fragment, parse_expiry
+from .links import LinkError, ShareLinks, fragment, parse_expiry
 from .metrics import calllog_write_failed
 from .services import services
 
@@ -41,6 +41,9 @@ bp = Blueprint("sales", __name__)
 log = logging.getLogger("webcall.sales")
 
 DEFAULT_EXPIRY = "7d"
+# A link's status when no key verifies its token any more: its key was removed from
+# WEBCALL_SECRET_KEY_FALLBACKS (docs/operations.md, "Rotating secrets"), so it opens nothing.
+KEY_CHANGED = "key_changed"
 
 
 def init_app(app: Flask) -> None:
@@ -107,7 +110,13 @@ def _index(refused: Refused | None = None) -> str:
         ]
         by_demo[demo.slug] = {
             "links": [
-                (link, link_stats.get(link.link_id), _link_url(link), tried.get(link.link_id))
+                (
+                    link,
+                    shown_status(link, svc.links),
+                    link_stats.get(link.link_id),
+                    _link_url(link),
+                    tried.get(link.link_id),
+                )
                 for link in shown
             ],
             "folded": len(demo_links) - len(shown),
@@ -212,6 +221,9 @@ def revoke_link(link_id: str) -> Response:
 def extend_link(link_id: str) -> Response | tuple[str, int]:
     link = _stored_link(link_id)
     typed = {"expires": request.form.get("expires", "")}
+    if shown_status(link, services().links) == KEY_CHANGED:  # a new expiry would not make it open
+        said = f"The link {quoted(link.label)} was not changed: the site's key changed, so it opens nothing"
+        return _index(Refused(f"extend:{link.link_id}", typed, f"{said}. Make a new link.")), 409
     try:
         exp = parse_expiry(typed["expires"] or DEFAULT_EXPIRY, zone=_reps_zone())
         changed = LinkStore(services().calllog.engine).extend(link_id, exp)
@@ -234,6 +246,16 @@ def extend_link(link_id: str) -> Response | tuple[str, int]:
             current_owner(),
         )
     return redirect(url_for("sales.index", _anchor=f"link-{link_id}"))
+
+
+def shown_status(link: LinkRecord, share_links: ShareLinks) -> str:
+    """A link's status as its holder meets it: its row's (active, expired, revoked), or KEY_CHANGED
+    when its token's signature no longer verifies (one HMAC per key, no database read). Revoked
+    wins: the rep's decision, and nothing more can be done to the link. A changed key wins over
+    active and expired: the row says nothing about the key, and extending it cannot help."""
+    if link.status == "revoked" or share_links.signed(link.token):
+        return link.status
+    return KEY_CHANGED
 
 
 def _stored_link(link_id: str) -> LinkRecord:
