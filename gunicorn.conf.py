@@ -67,6 +67,11 @@ timeout = 60
 keepalive = 5
 # Build the app once in the master: a bad setting stops `make serve` with one line, not per worker.
 preload_app = True
+# No peer is trusted with forwarded headers by gunicorn itself: the app believes X-Forwarded-* only from
+# WEBCALL_TRUSTED_PROXY_HOPS proxies (ProxyFix, webcall/security.py). gunicorn's default (127.0.0.1, ::1)
+# made a loopback request's `X-Forwarded-Proto: https` https with hops 0 too (HSTS, secure cookies).
+# The access line's client is what ProxyFix left in REMOTE_ADDR: the visitor behind a trusted proxy.
+forwarded_allow_ips = ""
 accesslog = "-"
 # gunicorn's default line, plus the worker's pid and the request id the app answered with
 # (webcall/request_id.py), so an access line leads to the app's lines of the same request.

@@ -113,26 +113,26 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         **client_options,
     )
     database = db.open_database(settings.database_url, ROOT, migrate=False)  # by _start_database
-    with db.starting():
-        sessions = Sessions(database)
-        accounts = Accounts(database)
-        # A new password or a disabled account ends every session of that account.
-        accounts.on_password_or_disable = sessions.end_all
-        app.extensions[EXTENSION] = Services(
-            settings=settings,
-            itellico=itellico,
-            handles=CallHandles(settings.secret_key, settings.secret_key_fallbacks),
-            demos=DemoStore(database, settings),  # seeded and read by _start_database
-            # Revocation and extended expiries live in the links' rows: every token check (demo page,
-            # widget, iframe, POST /api/calls) reads them (webcall/links.py, webcall/link_store.py).
-            links=ShareLinks(
-                settings.secret_key, LinkStore(database).state, fallbacks=settings.secret_key_fallbacks
-            ),
-            calllog=CallLog(database),
-            accounts=accounts,
-            sessions=sessions,
-            lockout=Lockout(database),
-        )
+    # Constructors only: the start's reads and writes are _start_database's, under db.starting().
+    sessions = Sessions(database)
+    accounts = Accounts(database)
+    # A new password or a disabled account ends every session of that account.
+    accounts.on_password_or_disable = sessions.end_all
+    app.extensions[EXTENSION] = Services(
+        settings=settings,
+        itellico=itellico,
+        handles=CallHandles(settings.secret_key, settings.secret_key_fallbacks),
+        demos=DemoStore(database, settings),  # seeded and read by _start_database
+        # Revocation and extended expiries live in the links' rows: every token check (demo page,
+        # widget, iframe, POST /api/calls) reads them (webcall/links.py, webcall/link_store.py).
+        links=ShareLinks(
+            settings.secret_key, LinkStore(database).state, fallbacks=settings.secret_key_fallbacks
+        ),
+        calllog=CallLog(database),
+        accounts=accounts,
+        sessions=sessions,
+        lockout=Lockout(database),
+    )
 
     from . import (
         admin,

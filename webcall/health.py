@@ -39,6 +39,7 @@ from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Generic, NamedTuple, TypeVar
 
 from flask import Blueprint, Flask, Response, current_app, jsonify
 from sqlalchemy import text
@@ -69,32 +70,45 @@ _PROBES = "webcall.readiness_probes"
 
 # A probe's word ("ok" or the failure) and, for the log, the error's type ("" when ok).
 Outcome = tuple[str, str]
+# What a probe answers: a word, or the upstream probe's two (_Upstream).
+Answer = TypeVar("Answer")
+
+
+class _Upstream(NamedTuple):
+    """The upstream probe's answer: the API's word and, when the API answered, the agent's."""
+
+    api: str
+    agent: str | None = None  # None: not known, the API did not answer
+
+    def soft_words(self) -> dict[str, str]:
+        return {} if self.agent is None else {"agent": self.agent}
 
 
 @dataclass
-class _CachedProbe:
+class _CachedProbe(Generic[Answer]):
     """The last answer of one check of this app in this process; one probe at a time."""
 
     name: str
-    probe: Callable[[], Outcome]
+    probe: Callable[[], tuple[Answer, str]]
     cache_seconds: float
     log_changes: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
-    result: str = ""
+    result: Answer | None = None
     checked_at: float = float("-inf")
 
-    def result_now(self) -> str:
+    def result_now(self) -> Answer:
         with self.lock:  # concurrent askers wait for the one probe instead of sending their own
-            if time.monotonic() - self.checked_at >= self.cache_seconds:
-                word, why = self.probe()
-                if self.log_changes and word != self.result:
-                    if word != "ok":
-                        log.warning("readiness: %s %s (%s)", self.name, word, why)
-                    elif self.result:
+            result = self.result
+            if result is None or time.monotonic() - self.checked_at >= self.cache_seconds:
+                result, why = self.probe()
+                if self.log_changes and result != self.result:
+                    if result != "ok":
+                        log.warning("readiness: %s %s (%s)", self.name, result, why)
+                    elif self.result is not None:
                         log.info("readiness: %s ok again", self.name)
-                self.result = word
+                self.result = result
                 self.checked_at = time.monotonic()
-            return self.result
+            return result
 
 
 class _UpstreamProbe:
@@ -102,26 +116,29 @@ class _UpstreamProbe:
     request says both whether the API answers and whether it knows that agent. A mistyped or deleted
     agent answered ready while every call of that page failed `misconfigured`, and the OPERATOR line
     came only with the first visitor's call. It stays a soft check (`agent: unknown`): demo pages name
-    agents of their own and still work, so taking every instance out of a balancer would stop them."""
+    agents of their own and still work, so taking every instance out of a balancer would stop them.
+    Both words are its answer; what it keeps is only the agent's last word, to log its changes once."""
 
     def __init__(self) -> None:
-        self.agent = "ok"
+        self._agent_before = "ok"
 
-    def __call__(self) -> Outcome:
+    def __call__(self) -> tuple[_Upstream, str]:
         svc = services()
         try:
             svc.itellico.check(timeout=UPSTREAM_CHECK_TIMEOUT_SECONDS, agent_id=svc.settings.agent_id)
         except UpstreamError as error:
             if error.kind is not UpstreamErrorKind.NOT_FOUND:
-                return error.kind.value, error.kind.value
-            if self.agent == "ok":
+                return _Upstream(error.kind.value), error.kind.value
+            agent = "unknown"
+        else:
+            agent = "ok"
+        if agent != self._agent_before:
+            if agent == "unknown":
                 log.error("OPERATOR: itellico does not know ITELLICOAI_AGENT_ID: calls of the / page fail")
-            self.agent = "unknown"
-            return "ok", ""
-        if self.agent != "ok":
-            log.info("readiness: agent ok again")
-        self.agent = "ok"
-        return "ok", ""
+            else:
+                log.info("readiness: agent ok again")
+        self._agent_before = agent
+        return _Upstream("ok", agent), ""
 
 
 def _probe_worker() -> Outcome:
@@ -184,10 +201,17 @@ def _disk_probe(folders: tuple[Path, ...]) -> Callable[[], Outcome]:
     return probe
 
 
-def _probes(app: Flask) -> dict[str, _CachedProbe]:
+@dataclass(frozen=True)
+class _Probes:
+    """The app's cached checks: itellico's (failing readiness), and the soft ones (SOFT_CHECKS)."""
+
+    upstream: _CachedProbe[_Upstream]
+    soft: dict[str, _CachedProbe[str]]
+
+
+def _probes(app: Flask) -> _Probes:
     """The app's cached checks, made once: which ones depends on its settings."""
     probes = {
-        "upstream": _CachedProbe("upstream", _UpstreamProbe(), UPSTREAM_CHECK_CACHE_SECONDS),
         "worker": _CachedProbe("worker", _probe_worker, REDIS_CHECK_CACHE_SECONDS, True),
         "task_queue": _CachedProbe("task_queue", _queue_probe(app), REDIS_CHECK_CACHE_SECONDS, True),
     }
@@ -202,7 +226,7 @@ def _probes(app: Flask) -> dict[str, _CachedProbe]:
     folders = _written_folders(app)
     if folders:
         probes["disk"] = _CachedProbe("disk", _disk_probe(folders), DISK_CHECK_CACHE_SECONDS, True)
-    return probes
+    return _Probes(_CachedProbe("upstream", _UpstreamProbe(), UPSTREAM_CHECK_CACHE_SECONDS), probes)
 
 
 @bp.after_request
@@ -219,20 +243,19 @@ def healthz() -> Response:
 @bp.get("/readyz")
 def readyz() -> tuple[Response, int]:
     svc = services()
-    probes = current_app.extensions.get(_PROBES) or current_app.extensions.setdefault(
+    probes: _Probes = current_app.extensions.get(_PROBES) or current_app.extensions.setdefault(
         _PROBES, _probes(current_app)
     )
-    upstream = probes["upstream"]
-    checks = {"settings": "ok", "upstream": upstream.result_now(), "database": "ok"}
+    upstream = probes.upstream.result_now()
+    checks = {"settings": "ok", "upstream": upstream.api, "database": "ok"}
     try:
         with svc.calllog.engine.connect() as db:
             db.execute(text("SELECT 1"))
     except SQLAlchemyError as error:
         checks["database"] = "unavailable"
         log.warning("readiness: database unavailable (%s)", type(error).__name__)
-    if checks["upstream"] == "ok" and isinstance(upstream.probe, _UpstreamProbe):
-        checks["agent"] = upstream.probe.agent
-    checks |= {name: probe.result_now() for name, probe in probes.items() if name in SOFT_CHECKS}
+    checks |= upstream.soft_words()
+    checks |= {name: probe.result_now() for name, probe in probes.soft.items()}
     if any(value != "ok" for name, value in checks.items() if name not in SOFT_CHECKS):
         return jsonify({"status": "not_ready", "checks": checks}), 503
     status = "ready" if all(value == "ok" for value in checks.values()) else "degraded"

@@ -35,6 +35,8 @@ from .setting_values import cannot_start, default_environment
 from .settings import SettingsError, load_env_file
 from .tasks import task_queue
 
+log = logging.getLogger("webcall.worker")
+
 
 def main() -> int:
     # What a restart (SIGHUP) starts with again: before `.env` and the defaults below are added to it,
@@ -99,10 +101,11 @@ class WorkerConsumer(Consumer):
     def start(self) -> None:
         super().start()
         # Only now does a signal reach the consumer: "running" is said after it, for supervisors and
-        # tests that signal once they read it.
+        # tests that signal once they read it. A log record, not a print: with WEBCALL_LOG_FORMAT=json it
+        # is a JSON line like the rest (a plain line among them stopped a log shipper's parser).
         if _hangup_pending.is_set():
             self._handle_signal(signal.SIGHUP, None)
-        print("itellico web-call worker is running (Ctrl-C stops it)", flush=True)
+        log.info("itellico web-call worker is running (Ctrl-C stops it)")
 
     def _handle_signal(self, signum: int, frame: FrameType | None) -> None:
         super()._handle_signal(signum, frame)
@@ -127,7 +130,8 @@ def _start_again(env: dict[str, str]) -> None:
     """Replace this process with a fresh worker: the same interpreter, options and arguments
     (`-m webcall.worker …`, sys.orig_argv), the same folder (exec keeps it) and environment it started
     with. The pid stays, so a supervisor (`make serve`, systemd) sees no exit."""
-    print("itellico web-call worker: SIGHUP, starting again", flush=True)
+    log.info("itellico web-call worker: SIGHUP, starting again")  # its handler writes it out at once
+    sys.stdout.flush()
     sys.stderr.flush()
     os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], env)
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -204,9 +205,17 @@ def _healthy(port: int) -> bool:
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[int, subprocess.Popen[str]]]:
+    with gunicorn_serving(tmp_path, HOST="") as started:
+        yield started
+
+
+@contextmanager
+def gunicorn_serving(tmp_path: Path, **settings: str) -> Iterator[tuple[int, subprocess.Popen[str]]]:
+    """gunicorn with gunicorn.conf.py on a free port, once it answers /healthz; its output in
+    tmp_path/gunicorn.log."""
     port = free_port()
     (tmp_path / "tmp").mkdir()  # where gunicorn.conf.py makes its metrics folder
-    env = _gunicorn_env(tmp_path, HOST="", PORT=str(port), TMPDIR=str(tmp_path / "tmp"))
+    env = _gunicorn_env(tmp_path, **{"PORT": str(port), "TMPDIR": str(tmp_path / "tmp"), **settings})
     log = (tmp_path / "gunicorn.log").open("w")
     process = subprocess.Popen(
         _command(tmp_path), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True
@@ -295,7 +304,8 @@ conf = runpy.run_path("gunicorn.conf.py")
 import json
 import os
 print(json.dumps({"bind": conf["bind"], "workers": conf["workers"], "threads": conf["threads"],
-                  "loglevel": conf["loglevel"], "env": os.environ["WEBCALL_ENV"]}))
+                  "loglevel": conf["loglevel"], "env": os.environ["WEBCALL_ENV"],
+                  "forwarded_allow_ips": conf["forwarded_allow_ips"]}))
 """
 
 
@@ -314,6 +324,9 @@ def test_gunicorn_conf_reads_dotenv_the_environment_wins_and_production_stays(tm
         "threads": 2,
         "loglevel": "debug",
         "env": "production",  # a development .env does not turn `make serve`'s production off
+        # gunicorn trusts no peer's X-Forwarded-*: ProxyFix does, for trusted hops only
+        # (tests/unit/test_serving_forwarded.py)
+        "forwarded_allow_ips": "",
     }
 
 

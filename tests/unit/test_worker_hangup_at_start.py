@@ -34,8 +34,11 @@ OURS = ("ITELLICOAI_", "WEBCALL_", "PROMETHEUS_")
 
 
 @contextmanager
-def worker(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], queue.Queue[str | None]]]:
-    """The worker with its output read line by line as it comes, each line put on the queue."""
+def worker(
+    tmp_path: Path, **more_env: str
+) -> Iterator[tuple[subprocess.Popen[str], queue.Queue[str | None]]]:
+    """The worker (`more_env` added to its environment) with its output read line by line as it comes,
+    each line put on the queue."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(OURS)}
     env.update(
         ITELLICOAI_API_KEY="unit-hangup-key",
@@ -47,6 +50,7 @@ def worker(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], queue.Queue[
         WEBCALL_REFRESH_MINUTES="0",
         PYTHONUNBUFFERED="1",
     )
+    env.update(more_env)
     process = subprocess.Popen(
         [sys.executable, "-m", "webcall.worker"],
         cwd=ROOT,
