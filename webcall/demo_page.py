@@ -27,9 +27,10 @@ from .services import services
 
 bp = Blueprint("demo", __name__)
 
-# The few words the demo page itself says, in the demo's language (the element has its own); each
-# `<reason>.title`/`.lead` pair is a notice the page shows instead of the demo when its share link does
-# not open it (templates/_unavailable.html draws it; pages outside a demo keep their notices there).
+# The few words our public pages say themselves, in the demo's language (the element has its own); each
+# `<reason>.title`/`.lead` pair is a notice (templates/_unavailable.html draws it): one a demo page shows
+# instead of the demo when its share link does not open it, or a page of its own for an address that
+# is not there or a request that failed, in the language webcall/pages.py `notice_language` picks.
 PAGE_TEXT: dict[str, dict[str, str]] = {
     "en": {
         "try_asking": "Try asking",
@@ -71,6 +72,22 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         "thanks_contact": "Questions? Write to {contact}.",
         "contact.subject_new_link": "New link for the {demo} demo",
         "contact.subject_questions": "Questions about the {demo} demo",
+        # Pages of their own: an unknown demo or address, a refused request, a fault on our side.
+        "unknown.title": "There is no demo here",
+        "unknown.lead": "The address may be mistyped, or the demo has been taken down. Please check the link"
+        " you were sent.",
+        "not_found.title": "There is no page here",
+        "not_found.lead": "The address may be mistyped, or the page has moved.",
+        "refused.title": "This request could not be served",
+        "refused.lead": "Please go back and try again.",
+        "error.title": "Something went wrong on our side",
+        "error.lead": "Please try again in a moment.",
+        # The iframe page (templates/embed.html) of a slug that names no demo: its title and its one line.
+        "embed.missing.title": "Not found",
+        "embed.missing": "There is no such demo.",
+        # The `/` page's call card's heading: the page's h1 is the demo's title (the shipped default
+        # demo's is the card's own heading, and a heading list would read it twice).
+        "index.call_title": "Your conversation",
     },
     "de": {
         "try_asking": "Fragen Sie zum Beispiel",
@@ -110,6 +127,18 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         "\N{LEFT DOUBLE QUOTATION MARK}",
         "contact.subject_questions": "Fragen zur Demo \N{DOUBLE LOW-9 QUOTATION MARK}{demo}"
         "\N{LEFT DOUBLE QUOTATION MARK}",
+        "unknown.title": "Hier gibt es keine Demo",
+        "unknown.lead": "Vielleicht ist die Adresse falsch geschrieben, oder die Demo wurde entfernt. Bitte"
+        " prüfen Sie den Link, den Sie erhalten haben.",
+        "not_found.title": "Diese Seite gibt es nicht",
+        "not_found.lead": "Vielleicht ist die Adresse falsch geschrieben, oder die Seite ist umgezogen.",
+        "refused.title": "Diese Anfrage konnte nicht bearbeitet werden",
+        "refused.lead": "Bitte gehen Sie zurück und versuchen Sie es noch einmal.",
+        "error.title": "Bei uns ist etwas schiefgelaufen",
+        "error.lead": "Bitte versuchen Sie es gleich noch einmal.",
+        "embed.missing.title": "Nicht gefunden",
+        "embed.missing": "Diese Demo gibt es nicht.",
+        "index.call_title": "Ihr Gespräch",
     },
 }
 

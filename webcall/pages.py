@@ -1,4 +1,5 @@
-"""HTML pages, the livekit-client bundle they load, and which browser assets are served.
+"""HTML pages, the livekit-client bundle they load, which browser assets are served, and the language
+of a notice that is a page of its own (`notice_language`).
 
 WEBCALL_ASSETS=built serves the minified bundles of scripts/build-assets.mjs from build/web/static/ at
 the same URLs as the plain modules (/static/…), so the URLs that modules compute from `import.meta.url`
@@ -25,6 +26,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    g,
     render_template,
     request,
     send_from_directory,
@@ -32,8 +34,9 @@ from flask import (
 )
 from werkzeug.security import safe_join
 
-from . import ROOT
-from .demo_page import page_text, preview_image, public_base
+from . import ROOT, studio_unavailable
+from .demo_page import PAGE_TEXT, page_language, page_text, preview_image, public_base
+from .demos import DemoProfile
 from .services import services
 from .settings import Settings, SettingsError
 
@@ -44,6 +47,8 @@ BUILD_DIR = ROOT / "build" / "web"
 BUILD_STAMP = "inputs.sha256"  # written last by scripts/build-assets.mjs: the build is complete
 BUILT_STATIC = "webcall.built_static"  # app.extensions: the build's static/ in built mode, else absent
 VENDOR_FILES = (LIVEKIT_BUNDLE.name, LIVEKIT_BUNDLE.name + ".map")
+BY_BROWSER = "webcall.notice_by_browser"  # on flask.g: this answer's language came from Accept-Language
+DEMO_ADDRESSES = ("demo", "embed")  # /demo/<slug>…, /embed/<slug>…: addresses that name a demo
 
 
 def init_assets(app: Flask, settings: Settings) -> None:
@@ -103,6 +108,47 @@ def legal_urls(lang: str) -> list[tuple[str, str]]:
     settings, text = services().settings, page_text(lang)
     links = (("imprint", settings.imprint_url), ("privacy", settings.privacy_url))
     return [(text[key], url) for key, url in links if url]
+
+
+@bp.app_template_global()
+def notice_language() -> str:
+    """The language of a notice that is a page of its own (templates/demo_unavailable.html: an unknown
+    demo or address, a refused request, a fault on our side; the iframe page of an unknown demo).
+
+    The studio (/demos…) is the reps' tool, in English. The iframe page takes the site owner's `?lang=`,
+    as its call does (webcall/embed.py). An address that names a demo (`/`, `/demo/<slug>…`,
+    `/embed/<slug>…`) takes that demo's, as its page does. Any other takes the browser's first language
+    the pages are written in (Accept-Language), English by default; the answer then says it varies by it."""
+    if studio_unavailable.on_studio_page():
+        return "en"
+    asked = request.args.get("lang")
+    if request.path.startswith("/embed/") and asked in PAGE_TEXT:
+        return asked
+    demo = demo_of_address(request.path)
+    if demo is not None:
+        return page_language(demo.language)
+    setattr(g, BY_BROWSER, True)
+    return request.accept_languages.best_match(list(PAGE_TEXT), default="en")
+
+
+def demo_of_address(path: str) -> DemoProfile | None:
+    """The demo whose page `path` is or lies under: `/` is the default demo's. A slug must be the demo's
+    own, as its page requires (webcall/demo_page.py), or the address names none."""
+    parts = path.split("/")  # "/demo/alpenblick/x": ["", "demo", "alpenblick", "x"]
+    if path == "/":
+        return services().demos.get(None)
+    if len(parts) < 3 or parts[1] not in DEMO_ADDRESSES or not parts[2]:
+        return None
+    demo = services().demos.get(parts[2])
+    return demo if demo is not None and demo.slug == parts[2] else None
+
+
+@bp.after_app_request
+def vary_by_browser_language(response: Response) -> Response:
+    # A page whose words the browser's Accept-Language chose must not be handed to another browser.
+    if g.get(BY_BROWSER, False):
+        response.vary.add("Accept-Language")
+    return response
 
 
 @bp.get("/")
