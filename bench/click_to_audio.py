@@ -24,9 +24,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, sync_playwright
 
-from bench.browser import minimal_page_result, quiet_chromium
+from bench.browser import quiet_chromium
+from bench.call_pages import CREATE_SENT, PAGES, one_call, open_page
 from bench.common import summary, table, write
 from bench.lab import Lab, lab
 from sandbox.speech import parse_wav
@@ -35,97 +36,10 @@ from tests.e2e.harness import CHROMIUM, chromium_args, ensure_built_assets, spok
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "What are your opening hours?"  # in Ava's script (sandbox/agents.toml)
-HEARD_TIMEOUT_MS = 30_000
-CALL_BUTTON = (
-    "itellico-call [part=call-button]"  # our page warms up (livekit-client, permission) on its hover
-)
-
-# Each returns {ms: click → first agent audio bytes, ready: click → connected with the microphone
-# published (from then on the page only waits for the agent), create: click → POST /api/calls sent
-# (the agent's dispatch starts with it; CREATE_SENT marks it alike in both pages)}.
-CREATE_SENT = """(() => {
-  const fetch = window.fetch;
-  window.fetch = (url, init) => {
-    const first = String(url).endsWith('/api/calls') && window.__createSentAt === undefined;
-    if (first) window.__createSentAt = performance.now();
-    return fetch(url, init);
-  };
-})()"""
-OUR_FIRST_AUDIO = """async () => {
-  const el = document.querySelector('itellico-call');
-  const clickedAt = performance.now();
-  let ready = null;
-  el.addEventListener('itellico-call:state', (e) => {
-    if (e.detail.state === 'waiting-for-agent' || (e.detail.state === 'in-call' && ready === null)) {
-      ready = performance.now() - clickedAt;
-    }
-  });
-  el.shadowRoot.querySelector('[part=call-button]').click();
-  let heardAt = null; // the agent's audio can come before the microphone's publication is confirmed
-  for (;;) {
-    const s = heardAt === null ? await el.getConnectionStats() : null;
-    if (s && s.inboundAudioBytes > 0) heardAt = performance.now() - clickedAt;
-    const create = window.__createSentAt - clickedAt;
-    if (heardAt !== null && ready !== null) return { ms: heardAt, ready, create };
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}"""
-
-MINIMAL_FIRST_AUDIO = """async () => {
-  document.getElementById('call').click();
-  for (;;) {
-    if (window.bench.error) throw new Error(window.bench.error);
-    if (window.bench.firstAudioAt) {
-      const { clickedAt, firstAudioAt, marks } = window.bench;
-      const create = window.__createSentAt - clickedAt;
-      return { ms: firstAudioAt - clickedAt, ready: marks.published, create };
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}"""
-
-OUR_HEARD = f"""async () => {{
-  const el = document.querySelector('itellico-call');
-  const clickedAt = performance.now();
-  const heard = new Promise((resolve) => el.addEventListener('itellico-call:transcript', (e) => {{
-    const line = e.detail.entry;
-    const ms = performance.now() - clickedAt;
-    if (line.role === 'user' && line.final && line.text.trim()) resolve({{ ms, text: line.text }});
-  }}));
-  el.shadowRoot.querySelector('[part=call-button]').click();
-  const late = new Promise((r) => setTimeout(() => r({{ ms: null, text: '' }}), {HEARD_TIMEOUT_MS}));
-  return Promise.race([heard, late]);
-}}"""
-
-MINIMAL_HEARD = minimal_page_result("window.bench.heard", HEARD_TIMEOUT_MS, "{ ms: null, text: '' }")
-
-PAGES = {
-    "ours": ("/", OUR_FIRST_AUDIO, OUR_HEARD),
-    "minimal": ("/bench/minimal.html", MINIMAL_FIRST_AUDIO, MINIMAL_HEARD),
-}
 
 
 def words(text: str) -> list[str]:
     return re.findall(r"[a-z']+", text.lower())
-
-
-HANG_UP = "() => { document.querySelector('itellico-call')?.end(); window.benchRoom?.disconnect(); }"
-
-
-def open_page(page: Page, url: str) -> None:
-    """Load a page; on ours, a visitor's pointer reaches the call button before the click (livekit-client
-    and the permission state load on its hover)."""
-    page.goto(url)
-    page.wait_for_load_state("networkidle")
-    if page.locator(CALL_BUTTON).count():
-        page.hover(CALL_BUTTON)
-
-
-def one_call(page: Page, url: str, script: str) -> Any:
-    open_page(page, url)
-    result = page.evaluate(script)
-    page.evaluate(HANG_UP)
-    return result
 
 
 def first_audio(browser: Browser, net: Lab, rtt: int, calls: int) -> dict[str, list[dict[str, float]]]:

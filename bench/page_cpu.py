@@ -22,7 +22,7 @@ from typing import Any
 from playwright.sync_api import Page, sync_playwright
 
 from bench.browser import quiet_chromium
-from bench.click_to_audio import CREATE_SENT, HANG_UP, PAGES, open_page
+from bench.call_pages import CREATE_SENT, HANG_UP, PAGES, open_page
 from bench.common import summary, table, write
 from bench.lab import lab
 from tests.e2e.harness import ensure_built_assets

@@ -20,7 +20,7 @@ from pathlib import Path
 from playwright.sync_api import Browser, sync_playwright
 
 from bench.browser import minimal_page_result, quiet_chromium
-from bench.click_to_audio import one_call
+from bench.call_pages import one_call
 from bench.common import summary, table, write
 from bench.lab import Lab, lab
 from tests.e2e.harness import ensure_built_assets

@@ -1,42 +1,35 @@
 """A local stand-in for the itellico API: the endpoints web calls use, with their documented
 shapes, statuses and error bodies. It mints real LiveKit tokens for the local livekit-server and
-dispatches the call's agent to its room (livekit-api `AgentDispatchService`), as a platform does; the
-agent workers (sandbox/worker.py) report the conversation back on `/_sandbox/agent-events/<call_id>`,
-authenticated with a per-run report token, not the API key.
+dispatches the call's agent to its room (livekit-api `AgentDispatchService`), as a platform does
+(sandbox/call_room.py); the agent workers (sandbox/worker.py) report the conversation back on
+`/_sandbox/agent-events/<call_id>`, authenticated with a per-run report token, not the API key.
 
-Test controls live under `/_sandbox/` (same key): faults to inject, and the create bodies and
-request ids (`X-Request-ID`, sandbox/request_ids.py) seen.
+Test controls live under `/_sandbox/` (same key): faults to inject, and the create bodies
+(sandbox/controls.py) and request ids (`X-Request-ID`, sandbox/request_ids.py) seen.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import secrets
-import threading
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
-from livekit import api as lkapi
 from werkzeug.exceptions import HTTPException
 
-from . import request_ids
+from . import controls, request_ids
 from .agents import SandboxAgent, load_agents
 from .api_errors import api_error, not_found, rate_limited
 from .call_request import is_uuid, validate_create
+from .call_room import join_token, send_agent
 from .call_store import CallStore, now
-from .dispatch import CallOptions, dispatch
-from .faults import BEHAVIOURS, Fault, FaultSwitch, answer
+from .dispatch import CallOptions
+from .faults import BEHAVIOURS, FaultSwitch, answer
 from .webhooks import WebhookSender
 
-log = logging.getLogger("sandbox.standin")
-
 SANDBOX_ACCOUNT_ID = "5a1d0b6e-2c4f-4e8a-9b3d-7f6e1c2a9d10"
-USER_TOKEN_TTL_SECONDS = 15 * 60
 REPORT_PATH = "/_sandbox/agent-events/"
 
 
@@ -212,32 +205,21 @@ def create_standin(config: StandinConfig) -> Flask:
                 fail_after_greeting=bool(request.environ.get("standin.agent_crash")),
             )
             store.mark_agent_call(call_id)
-
-            def send_agent() -> None:
-                try:
-                    asyncio.run(
-                        dispatch(
-                            config.livekit_api_url or config.livekit_url,
-                            (config.livekit_api_key, config.livekit_api_secret),
-                            agent.dispatch_name,
-                            room,
-                            options,
-                        )
-                    )
-                except Exception as exc:  # livekit-server down: the call cannot get its agent
-                    log.warning("dispatching %s to %s failed: %s", agent.dispatch_name, room, exc)
-                    store.update(call_id, {"event": "ended", "reason": "error"})
-
             late = request.environ.get("standin.agent_late")
-            if late:
-                threading.Timer(late.delay_seconds, send_agent).start()
-            else:
-                send_agent()
+            send_agent(
+                config.livekit_api_url or config.livekit_url,
+                (config.livekit_api_key, config.livekit_api_secret),
+                agent.dispatch_name,
+                room,
+                options,
+                failed=lambda: store.update(call_id, {"event": "ended", "reason": "error"}),
+                delay=late.delay_seconds if late else None,
+            )
         answer = {k: v for k, v in call.items() if k not in ("messages", "capture")}
         answer["success"] = True
         if not request.environ.get("standin.missing_join"):
             answer["join"] = {
-                "token": _token(config, user_identity, room),
+                "token": join_token(config.livekit_api_key, config.livekit_api_secret, user_identity, room),
                 "livekit_url": config.livekit_url,
                 "room_sid": room_sid,
             }
@@ -284,24 +266,7 @@ def create_standin(config: StandinConfig) -> Flask:
         ]
         return jsonify({"count": len(items), "items": page})
 
-    # -- test controls -------------------------------------------------------------------
-
-    @app.post("/_sandbox/faults")
-    def set_fault() -> tuple[Response, int]:
-        try:
-            faults.set(Fault.from_json(request.get_json(force=True)))
-        except (KeyError, TypeError, ValueError) as exc:
-            return api_error(400, "bad_request", f"bad fault: {exc}")
-        return jsonify({"faults": faults.describe()}), 200
-
-    @app.get("/_sandbox/faults")
-    def list_faults() -> Response:
-        return jsonify({"faults": faults.describe()})
-
-    @app.delete("/_sandbox/faults")
-    def clear_faults() -> tuple[Response, int]:
-        faults.clear()
-        return jsonify({"faults": []}), 200
+    controls.init_app(app, store, faults)  # /_sandbox/faults, /_sandbox/creates
 
     @app.post(REPORT_PATH + "<call_id>")
     def agent_event(call_id: str) -> tuple[Response, int]:
@@ -311,27 +276,9 @@ def create_standin(config: StandinConfig) -> Flask:
         store.update(call_id, event)
         return jsonify({"ok": True}), 200
 
-    @app.get("/_sandbox/creates")
-    def creates() -> Response:
-        return jsonify({"creates": list(store.creates)})
-
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[Response, int]:
         codes = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}
         return api_error(error.code or 500, codes.get(error.code or 0, "internal_error"), error.name)
 
     return app
-
-
-def _token(config: StandinConfig, identity: str, room: str) -> str:
-    grants = lkapi.VideoGrants(
-        room_join=True, room=room, can_publish=True, can_subscribe=True, can_publish_data=True
-    )
-    return (
-        lkapi.AccessToken(config.livekit_api_key, config.livekit_api_secret)
-        .with_identity(identity)
-        .with_name("Web caller")
-        .with_grants(grants)
-        .with_ttl(timedelta(seconds=USER_TOKEN_TTL_SECONDS))
-        .to_jwt()
-    )

@@ -64,7 +64,7 @@ def admins_demoting_each_other(first: Any, second: Any, tag: str) -> tuple[list[
     """Two new admins (made with accounts store `first`), the only active ones, each demoted to rep at
     the same moment, one through `first`, one through `second` (another engine or instance); the
     active admins' emails afterwards and the refusals' codes. Anything else raised fails here."""
-    from webcall.accounts import AccountError
+    from webcall.account_fields import AccountError
 
     a = first.add(f"first-{tag}@example.com", "a password for the race", role="admin")
     b = first.add(f"second-{tag}@example.com", "a password for the race", role="admin")

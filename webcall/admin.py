@@ -21,8 +21,9 @@ from flask import (
 )
 from flask_login import current_user, login_user
 
-from .accounts import AccountError
-from .auth import StudioUser, admin_required, authenticate, register_off_handler, rep_required
+from .account_fields import AccountError
+from .auth import StudioUser, admin_required, register_off_handler, rep_required
+from .credentials import authenticate
 from .demo_page import private_headers
 from .forms import AddRepForm, OwnPasswordForm, PasswordForm, RoleForm
 from .services import services

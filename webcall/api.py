@@ -20,8 +20,8 @@ from .db_wait import UNAVAILABLE
 from .demos import DemoProfile, page_variable_problems
 from .errors import ApiError, ErrorCode
 from .handles import HANDLE_HEADER
-from .itellico import WebCallRequest
 from .itellico_errors import UpstreamError, UpstreamErrorKind
+from .itellico_types import WebCallRequest
 from .links import LinkStatus, ShareLink
 from .security import allowed_api_origins, demo_origins, origin_allowed
 from .services import services

@@ -35,15 +35,16 @@ from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from markupsafe import Markup
 
 from . import known_browsers, studio_unavailable
-from .accounts import MAX_PASSWORD, Account, AccountError, check_email
+from .account_fields import AccountError
+from .accounts import Account
+from .credentials import authenticate
 from .demo_page import private_headers, unavailable
 from .forms import SignInForm
-from .lockout import locked_error
 from .metrics import rate_limited
 from .return_to import studio_page, this_page
 from .services import services
 from .sessions import LIFETIME, SignedIn
-from .sign_in_limit import give_back, take_place, verification_slot
+from .sign_in_limit import give_back, take_place
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger("webcall.sales")
@@ -226,36 +227,6 @@ register_off_handler(bp)
 # -- sign-in and sign-out --------------------------------------------------------------------
 
 _STATUS = {"account_locked": 429, "throttled": 429, "account_disabled": 403, "busy": 429}
-_NO_MATCH = "That email and password do not match."
-
-
-def authenticate(email: str, password: str) -> Account:
-    """The account, or an AccountError: `account_locked`, `throttled`, `invalid_credentials`,
-    `account_disabled`, `busy` (no password-check slot free: webcall/sign_in_limit.py). Unknown emails
-    take the same path as known ones (lockout included)."""
-    try:
-        check_email(email)
-    except AccountError:
-        # No account has this email (accounts are made through the same check), so there is nothing to
-        # look up, count or lock; a NUL sent on to PostgreSQL failed the statement (a 500, logged).
-        raise AccountError("invalid_credentials", _NO_MATCH, "password") from None
-    if len(password) > MAX_PASSWORD:  # no account has a longer one; argon2 would still take it all
-        raise AccountError("invalid_credentials", _NO_MATCH, "password")
-    svc = services()
-    counted = known_browsers.lockout_key(email)  # a browser that signed in as `email` counts on its own
-    svc.lockout.check(counted)
-    with verification_slot():
-        account = svc.accounts.verify(email, password)
-    if account is None:
-        failures = svc.lockout.record_failure(counted)
-        if failures.locked_until is not None:
-            raise locked_error(failures.locked_until, failures.last_failed_at)
-        raise AccountError("invalid_credentials", _NO_MATCH, "password")
-    if account.disabled:
-        disabled = "This account is disabled. Ask an admin to enable it."
-        raise AccountError("account_disabled", disabled, "email")
-    svc.lockout.clear(counted)
-    return account
 
 
 def _sign_in_refused(retry_after: int) -> Response:

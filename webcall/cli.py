@@ -16,7 +16,8 @@ from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
 
 from .cli_params import PUBLIC_URL, TEXT
-from .demos import DemoConfigError, DemoRegistry
+from .demo_registry import DemoRegistry
+from .demos import DemoConfigError
 from .itellico_errors import UpstreamError
 from .links import LinkError, parse_expiry
 from .services import services

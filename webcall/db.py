@@ -51,6 +51,7 @@ TABLE_MODULES = (
     "webcall.lockout",
     "webcall.logos",
     "webcall.webhook_store",
+    "webcall.notification_prefs_store",
     "webcall.notification_store",
     "webcall.link_opens",
 )

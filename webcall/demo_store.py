@@ -44,15 +44,8 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from .calllog import links
 from .db import aware, metadata
-from .demos import (
-    DEFAULT_SLUG,
-    DemoConfigError,
-    DemoModel,
-    DemoProfile,
-    DemoRegistry,
-    load_tables,
-    validate_tables,
-)
+from .demo_registry import DemoRegistry
+from .demos import DEFAULT_SLUG, DemoConfigError, DemoModel, DemoProfile, load_tables, validate_tables
 from .settings import Settings
 
 log = logging.getLogger("webcall.demos")

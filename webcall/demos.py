@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import tomllib
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
 from .setting_values import ORIGIN_EXAMPLE, web_origin
-from .settings import Settings, SettingsError
+from .settings import SettingsError
 
 DEFAULT_SLUG = "default"
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
@@ -283,42 +283,3 @@ def validate_tables(tables: Mapping[str, Any], problems: list[str], source: str)
     if problems:
         raise DemoConfigError(source, problems)
     return models
-
-
-class DemoRegistry:
-    def __init__(self, profiles: Mapping[str, DemoProfile], source: str | None = None) -> None:
-        self._profiles = dict(profiles)
-        self.source = source
-
-    @classmethod
-    def single(cls, agent_id: str, max_call_seconds: int | None = None) -> DemoRegistry:
-        return cls({DEFAULT_SLUG: DemoProfile(DEFAULT_SLUG, agent_id, max_call_seconds=max_call_seconds)})
-
-    @classmethod
-    def load(cls, path: Path | str | None, settings: Settings) -> DemoRegistry:
-        """Profiles from `path`; with no path, the single default demo. Raises DemoConfigError."""
-        agent_id, max_call_seconds = settings.agent_id, settings.max_call_seconds
-        if path is None:
-            return cls.single(agent_id, max_call_seconds)
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise DemoConfigError(path, [f"cannot be read: {error}"]) from None
-        profiles = parse_profiles(text, str(path), agent_id, max_call_seconds)
-        default = DemoProfile(DEFAULT_SLUG, agent_id, max_call_seconds=max_call_seconds)
-        profiles.setdefault(DEFAULT_SLUG, default)
-        return cls(profiles, source=str(path))
-
-    def get(self, slug: str | None) -> DemoProfile | None:
-        return self._profiles.get(slug or DEFAULT_SLUG)
-
-    def __iter__(self) -> Iterator[DemoProfile]:
-        return iter(sorted(self._profiles.values(), key=lambda d: (d.slug != DEFAULT_SLUG, d.slug)))
-
-    def __len__(self) -> int:
-        return len(self._profiles)
-
-    def all_origins(self) -> tuple[str, ...]:
-        """Every origin some demo allows (the widget may embed those demos there)."""
-        return tuple(sorted({origin for demo in self._profiles.values() for origin in demo.allowed_origins}))

@@ -1,6 +1,6 @@
 """The studio's account forms (Flask-WTF / WTForms).
 
-The field rules are the account store's own checks (webcall/accounts.py), so the form, the CLI and
+The field rules are the account store's own checks (webcall/account_fields.py), so the form, the CLI and
 the store refuse the same input with the same message. CSRF is checked once per POST by
 `rep_required` / the sign-in view (Flask-WTF's CSRFProtect, webcall/auth.py) before any form is
 read, so the forms themselves carry no second token.
@@ -14,7 +14,7 @@ from flask_wtf import FlaskForm
 from wtforms import Field, Form, PasswordField, SelectField, StringField
 from wtforms.validators import InputRequired, ValidationError
 
-from .accounts import ROLES, AccountError, check_email, check_name, check_password
+from .account_fields import ROLES, AccountError, check_email, check_name, check_password
 
 
 def _rule(check: Callable[[str], str]) -> Callable[[Form, Field], None]:

@@ -1,9 +1,10 @@
 """A small typed client for the parts of the itellico API that web calls use.
 
-One `httpx.Client` per process. Results are dataclasses; every failure is an `UpstreamError`
-(webcall/itellico_errors.py: what each answer means, read defensively). Each request carries the id
-of the browser's request (`X-Request-ID`, from `request_id`), and an optional `UpstreamObserver`
-hears each attempt's outcome and duration and each retry (webcall/metrics.py counts them).
+One `httpx.Client` per process. Results are dataclasses (webcall/itellico_types.py); every failure
+is an `UpstreamError` (webcall/itellico_errors.py: what each answer means, read defensively). Each
+request carries the id of the browser's request (`X-Request-ID`, from `request_id`), and an optional
+`UpstreamObserver` hears each attempt's outcome and duration and each retry (webcall/metrics.py
+counts them).
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import httpx
@@ -26,6 +26,7 @@ from .itellico_errors import (
     optional_str,
     required_str,
 )
+from .itellico_types import Account, Agent, CallDetails, CallMessage, JoinInfo, WebCall, WebCallRequest
 
 log = logging.getLogger(__name__)
 
@@ -43,91 +44,6 @@ class UpstreamObserver(Protocol):
 
     def retry(self, operation: str, reason: str) -> None:
         """A failed attempt (reason: an `UpstreamErrorKind` value) is about to be retried."""
-
-
-@dataclass(frozen=True)
-class JoinInfo:
-    token: str = field(repr=False)
-    livekit_url: str
-    room_sid: str | None
-
-
-@dataclass(frozen=True)
-class WebCall:
-    id: str
-    status: str
-    agent_id: str | None
-    agent_name: str | None
-    external_id: str | None
-    join: JoinInfo
-
-
-@dataclass(frozen=True)
-class CallMessage:
-    role: str
-    message: str
-    timestamp: str | None
-
-
-@dataclass(frozen=True)
-class CallDetails:
-    id: str
-    status: str
-    type: str | None
-    agent_name: str | None
-    started_at: str | None
-    ended_at: str | None
-    duration_seconds: int | None
-    messages: tuple[CallMessage, ...]
-    # `capture.recording_url` (documented: "URL or path of the recording, when there is one").
-    recording_url: str | None = None
-
-
-@dataclass(frozen=True)
-class Agent:
-    id: str
-    name: str
-
-
-@dataclass(frozen=True)
-class Account:
-    id: str
-    name: str | None
-
-
-@dataclass(frozen=True)
-class WebCallRequest:
-    """The documented create-call body for `type: web`; None fields are left out."""
-
-    agent_id: str
-    external_id: str
-    initial_text: str | None = None
-    audio_input_enabled: bool | None = None
-    audio_output_enabled: bool | None = None
-    skip_greeting_on_initial_text: bool | None = None
-    device_fingerprint: str | None = None
-    test_variables: Mapping[str, str] | None = None
-    overrides: Mapping[str, Any] | None = None
-
-    def body(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"type": "web"}
-        for name in (
-            "agent_id",
-            "external_id",
-            "initial_text",
-            "audio_input_enabled",
-            "audio_output_enabled",
-            "skip_greeting_on_initial_text",
-            "device_fingerprint",
-        ):
-            value = getattr(self, name)
-            if value is not None:
-                body[name] = value
-        if self.test_variables:
-            body["test_variables"] = dict(self.test_variables)
-        if self.overrides:
-            body["overrides"] = dict(self.overrides)
-        return body
 
 
 class ItellicoClient:

@@ -16,7 +16,7 @@ import secrets
 from flask import Response, current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from .accounts import normalize_email
+from .account_fields import normalize_email
 from .secret_rotation import signing_keys
 
 COOKIE = "webcall_known_browser"

@@ -36,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from .accounts import MAX_EMAIL, AccountError, normalize_email
+from .account_fields import MAX_EMAIL, AccountError, normalize_email
 from .db import aware as _aware
 from .db import metadata
 

@@ -28,7 +28,6 @@ import ipaddress
 import os
 import time
 from collections.abc import Callable
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -48,6 +47,7 @@ from werkzeug.exceptions import HTTPException
 
 from .errors import ApiError, ErrorCode
 from .itellico_errors import UpstreamErrorKind
+from .release import git_commit, package_version
 from .services import services
 from .settings import SettingsError
 
@@ -235,29 +235,7 @@ def check_multiprocess_dir() -> None:
 
 
 def set_build_info(root: Path) -> None:
-    try:
-        package_version = version("itellico-webcall")
-    except PackageNotFoundError:
-        package_version = UNKNOWN
-    BUILD_INFO.labels(version=package_version, commit=git_commit(root)).set(1)
-
-
-def git_commit(root: Path) -> str:
-    """The checked-out commit (12 hex digits) read from .git without running git; "unknown" if none."""
-    git = root / ".git"
-    try:
-        head = (git / "HEAD").read_text().strip()
-        if head.startswith("ref: "):
-            ref = head[5:]
-            ref_file = git / ref
-            if ref_file.is_file():
-                head = ref_file.read_text().strip()
-            else:  # packed by `git gc`
-                lines = (git / "packed-refs").read_text().splitlines()
-                head = next(line.split()[0] for line in lines if line.endswith(f" {ref}"))
-    except (OSError, StopIteration, IndexError):
-        return UNKNOWN
-    return head[:12] if len(head) >= 12 and all(c in "0123456789abcdef" for c in head) else UNKNOWN
+    BUILD_INFO.labels(version=package_version(), commit=git_commit(root)).set(1)
 
 
 # -- serving ------------------------------------------------------------------------------------

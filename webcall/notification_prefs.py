@@ -39,8 +39,9 @@ from . import tasks
 from .auth import register_off_handler, rep_required
 from .demo_page import private_headers
 from .forms import StudioForm
+from .notification_prefs_store import MAX_URL, Prefs, get_prefs, save_prefs
 from .notification_send import IPAddress, ascii_url, host_of, plain_http_refused, shown_target
-from .notification_store import MAX_URL, Prefs, add, get_prefs, latest, save_prefs
+from .notification_store import add, latest
 from .notify import email_on
 from .ratelimit import SEND_TEST_LIMIT, client_ip, counted_breach, limiter
 from .services import services

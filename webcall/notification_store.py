@@ -1,7 +1,8 @@
-"""Rep notifications in the database: each rep's preferences and one delivery row per (call, kind,
-channel), the kind being what happened to the call (`ended`, `analysed`) or a rep's `test`; or one per
-(kind, channel) and ending of a share link that a prospect opened after it ended (`opened_after_end`:
-`link_id` set, no call; once per ending by webcall/link_opens.py, whose refusal row is made once).
+"""Rep notifications in the database: one delivery row per (call, kind, channel), the kind being what
+happened to the call (`ended`, `analysed`) or a rep's `test`; or one per (kind, channel) and ending of
+a share link that a prospect opened after it ended (`opened_after_end`: `link_id` set, no call; once
+per ending by webcall/link_opens.py, whose refusal row is made once). Each rep's preferences are
+webcall/notification_prefs_store.py's.
 
 The delivery row, not the task queue, is the truth (like the webhook events, webcall/webhook_store.py):
 it is written in the transaction that applies the call's `conversation.ended` or
@@ -26,12 +27,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import (
-    Boolean,
     Column,
     Connection,
     DateTime,
     Engine,
-    ForeignKey,
     Integer,
     String,
     Table,
@@ -40,7 +39,6 @@ from sqlalchemy import (
     insert,
     or_,
     select,
-    true,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -48,25 +46,12 @@ from sqlalchemy.sql.dml import Update
 
 from .accounts import users
 from .db import metadata, now
+from .notification_prefs_store import MAX_URL
 
 CHANNELS = ("webhook", "email")
-MAX_URL = 2000  # a Slack incoming-webhook URL is ~80 characters; a bound keeps the column honest
 MAX_ATTEMPTS = 6
 FIRST_RETRY = timedelta(seconds=30)  # then 1, 2, 4, 8 minutes: the last try ~15 minutes after the first
 MAX_RETRY = timedelta(minutes=30)
-
-prefs = Table(
-    "webcall_notify_prefs",
-    metadata,
-    Column("account_id", Integer, ForeignKey("webcall_users.id"), primary_key=True),
-    Column("webhook_url", String(MAX_URL), nullable=True),
-    Column("email_on", Boolean, nullable=False, default=False),
-    # Also tell them when itellico's analysis of the call is ready (a second message): on unless unticked.
-    Column("analysis_on", Boolean, nullable=False, default=True, server_default=true()),
-    # Also tell them when a prospect opens one of their links after it ended: on unless unticked.
-    Column("link_opens_on", Boolean, nullable=False, default=True, server_default=true()),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-)
 
 deliveries = Table(
     "webcall_deliveries",
@@ -95,19 +80,6 @@ deliveries = Table(
 
 
 @dataclass(frozen=True)
-class Prefs:
-    webhook_url: str | None = None
-    email_on: bool = False
-    analysis_on: bool = True
-    link_opens_on: bool = True
-
-    def targets(self, email: str | None) -> dict[str, str | None]:
-        """Where the rep's notifications go, per channel (None: that channel is off); `email` is the
-        rep's address, or None where no email can be sent."""
-        return {"webhook": self.webhook_url, "email": email if self.email_on else None}
-
-
-@dataclass(frozen=True)
 class Delivery:
     id: int
     uid: str | None  # set once the row is claimed (a row from the previous release may lack it before)
@@ -127,37 +99,6 @@ class Delivery:
 def _delivery(row: object) -> Delivery:
     m = row._mapping  # type: ignore[attr-defined]
     return Delivery(**{name: m[name] for name in Delivery.__dataclass_fields__})
-
-
-def get_prefs(db: Connection, account_id: int) -> Prefs:
-    row = db.execute(select(prefs).where(prefs.c.account_id == account_id)).first()
-    if row is None:
-        return Prefs()
-    return Prefs(
-        webhook_url=row.webhook_url,
-        email_on=row.email_on,
-        analysis_on=row.analysis_on,
-        link_opens_on=row.link_opens_on,
-    )
-
-
-def save_prefs(engine: Engine, account_id: int, chosen: Prefs) -> None:
-    values = {
-        "webhook_url": chosen.webhook_url,
-        "email_on": chosen.email_on,
-        "analysis_on": chosen.analysis_on,
-        "link_opens_on": chosen.link_opens_on,
-        "updated_at": now(),
-    }
-    saved = update(prefs).where(prefs.c.account_id == account_id).values(**values)
-    try:
-        with engine.begin() as db:
-            if not db.execute(saved).rowcount:
-                db.execute(insert(prefs).values(account_id=account_id, **values))
-    except IntegrityError:
-        # Made meanwhile by the same rep's other save (a double click, two tabs): this one replaces it.
-        with engine.begin() as db:
-            db.execute(saved)
 
 
 def add(

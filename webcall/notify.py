@@ -36,8 +36,9 @@ from sqlalchemy import Connection, Engine, Row, select
 from . import metrics
 from .accounts import link_owner, users
 from .calllog import calls, links
+from .notification_prefs_store import Prefs, get_prefs
 from .notification_send import Failure, host_of, post_webhook, send_email
-from .notification_store import Delivery, Prefs, add, claim, finish, get, get_prefs, postpone
+from .notification_store import Delivery, add, claim, finish, get, postpone
 from .notification_text import Notice, call_notice, link_notice, test_notice
 from .prospect_lines import prospect_lines
 from .services import EXTENSION

@@ -9,6 +9,7 @@ import ipaddress
 import re
 from pathlib import Path
 
+from .account_fields import AccountError, check_email
 from .setting_values import (
     ORIGIN_EXAMPLE,
     Getter,
@@ -113,8 +114,6 @@ def sales_password(name: str, raw: str | None) -> str | None:
 
 def admin_email(password: str | None, raw: str | None) -> str | None:
     """The first admin's email; required with WEBCALL_SALES_PASSWORD, which is that admin's password."""
-    from .accounts import AccountError, check_email  # accounts imports db, which imports this module
-
     name = "WEBCALL_SALES_ADMIN_EMAIL"
     if raw is None:
         if password is not None:

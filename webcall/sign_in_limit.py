@@ -31,7 +31,7 @@ from typing import Any
 from flask import g
 from limits import RateLimitItem, parse_many
 
-from .accounts import AccountError
+from .account_fields import AccountError
 from .ratelimit import SIGN_IN_LIMIT, client_ip, in_limit_storage, limiter
 
 GIVE_BACK_MARGIN = 5  # seconds

@@ -197,9 +197,10 @@ def create_link(slug: str) -> Response | tuple[str, int]:
 @bp.get("/demos/links/<link_id>/revoke")
 @rep_required
 def confirm_revoke(link_id: str) -> str:
-    """Revoking cannot be undone, so the index links here and this page asks once (no script needed)."""
+    """Revoking cannot be undone, so the index links here and this page asks once (no script needed).
+    The link's status reads as its row on the index says it (a stopped link is not "active")."""
     link = _stored_link(link_id)
-    return render_template("link_revoke.html", link=link, url=_link_url(link))
+    return render_template("link_revoke.html", link=link, status=shown_status(link, services().links))
 
 
 @bp.post("/demos/links/<link_id>/revoke")

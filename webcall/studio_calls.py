@@ -9,6 +9,8 @@ notice in place of the transcript, never an error page.
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from itertools import chain
 
@@ -22,8 +24,8 @@ from .calllog import CallLog
 from .csv_export import calls_csv
 from .demo_page import private_headers
 from .demos import DemoProfile
-from .itellico import CallDetails, CallMessage
 from .itellico_errors import UpstreamError, UpstreamErrorKind
+from .itellico_types import CallDetails, CallMessage
 from .prospect_lines import is_first_message
 from .services import services
 
@@ -66,7 +68,7 @@ def calls_list() -> str:
         rows=rows,
         chosen=chosen,
         filter_args=chosen.args(),
-        demos=list(svc.demos),
+        demos=demo_choices(svc.demos),
         reps=owners,
         links=known_links,
         folded_links=len(every_link) - len(known_links),
@@ -114,6 +116,21 @@ def call_detail(call_id: str) -> tuple[str, int] | str:
         # Opened from a filtered list (its links carry the filters): back to that list.
         back=parse_filter(request.args, [d.slug for d in svc.demos]).args(),
     )
+
+
+def demo_choices(demos: Iterable[DemoProfile]) -> list[tuple[str, str]]:
+    """The demo filter's options: each demo's slug and its title, followed by its slug when another
+    demo's title reads the same (case and spacing aside), so that no two options look alike."""
+    listed = list(demos)
+    seen = Counter(_as_read(demo.title) for demo in listed)
+    return [
+        (demo.slug, f"{demo.title} ({demo.slug})" if seen[_as_read(demo.title)] > 1 else demo.title)
+        for demo in listed
+    ]
+
+
+def _as_read(title: str) -> str:
+    return " ".join(title.split()).casefold()
 
 
 def _first_message(transcript: list[CallMessage], demo: DemoProfile | None) -> int | None:

@@ -16,7 +16,8 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from .accounts import ROLES, Account, AccountError
+from .account_fields import ROLES, AccountError
+from .accounts import Account
 from .cli_params import TEXT, check_text, not_utf8
 from .services import services
 

@@ -168,7 +168,7 @@ def test_two_admins_demoting_each_other_on_two_instances_leave_one(instances):
 def test_a_reps_first_notification_settings_saved_twice_at_once_are_saved(instances):
     # A double-clicked Save on two instances (or two tabs): both found no row and both inserted one;
     # the second insert was refused, a 500.
-    from webcall.notification_store import Prefs, get_prefs, save_prefs
+    from webcall.notification_prefs_store import Prefs, get_prefs, save_prefs
 
     engines = [app.extensions["webcall"].calllog.engine for app in instances]
     for attempt in range(3):

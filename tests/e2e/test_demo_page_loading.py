@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.share_links import RecordingSigner
 from webcall import ROOT
-from webcall.demos import DemoRegistry
+from webcall.demo_registry import DemoRegistry
 from webcall.settings import Settings
 
 from .studio import studio_database, studio_settings

@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 from webcall import ROOT
 from webcall.calllog import CallLog
 from webcall.db import engine_for
-from webcall.demos import DemoRegistry
+from webcall.demo_registry import DemoRegistry
 from webcall.link_store import LinkStore
 from webcall.links import ShareLink, ShareLinks
 from webcall.settings import Settings

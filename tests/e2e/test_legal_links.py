@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from webcall import ROOT
 from webcall.calllog import CallLog
 from webcall.db import engine_for
-from webcall.demos import DemoRegistry
+from webcall.demo_registry import DemoRegistry
 from webcall.links import ShareLinks
 from webcall.settings import Settings
 

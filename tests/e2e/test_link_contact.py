@@ -14,7 +14,7 @@ from webcall import ROOT
 from webcall.accounts import Accounts
 from webcall.calllog import CallLog
 from webcall.db import engine_for
-from webcall.demos import DemoRegistry
+from webcall.demo_registry import DemoRegistry
 from webcall.links import ShareLink, ShareLinks
 from webcall.settings import Settings
 

@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 from tests.receivers import webhook_receiver
 from webcall import create_app
 from webcall.link_store import LinkStore
-from webcall.notification_store import Prefs, save_prefs
+from webcall.notification_prefs_store import Prefs, save_prefs
 from webcall.settings import Settings
 from webcall.tasks import run_pending, task_queue
 

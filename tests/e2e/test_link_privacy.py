@@ -13,7 +13,7 @@ from playwright.sync_api import BrowserContext, Page, Request, expect
 from tests.share_links import RecordingSigner
 from tests.tokens import tampered
 from webcall import ROOT
-from webcall.demos import DemoRegistry
+from webcall.demo_registry import DemoRegistry
 from webcall.links import ShareLink
 from webcall.settings import Settings
 

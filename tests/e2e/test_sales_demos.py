@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.share_links import RecordingSigner, decoded
 from tests.tokens import tampered
 from webcall import ROOT
-from webcall.demos import DemoRegistry
+from webcall.demo_registry import DemoRegistry
 from webcall.formatting import duration as shown_duration
 from webcall.settings import Settings
 

@@ -18,7 +18,7 @@ import pytest
 from sandbox.stack import DEFAULT_AGENT_ID
 from tests.receivers import webhook_receiver
 from webcall import ROOT, create_app
-from webcall.notification_store import Prefs, save_prefs
+from webcall.notification_prefs_store import Prefs, save_prefs
 from webcall.settings import Settings
 
 from .conftest import wait_until

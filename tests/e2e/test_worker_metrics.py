@@ -26,7 +26,7 @@ from sandbox.ports import free_port
 from sandbox.stack import DEFAULT_AGENT_ID
 from tests.receivers import webhook_receiver
 from webcall import ROOT, create_app
-from webcall.notification_store import Prefs, save_prefs
+from webcall.notification_prefs_store import Prefs, save_prefs
 from webcall.settings import Settings
 
 from .test_notifications_e2e import PASSWORD, REP, WEBHOOK_SECRET, call_on_reps_link, post_ended

@@ -13,7 +13,7 @@ from argon2 import PasswordHasher
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from webcall import accounts
+from webcall import account_fields, accounts
 
 from .rig import ADMIN_EMAIL, CSRF, STUDIO_PASSWORD, sign_in, studio_app
 
@@ -78,13 +78,15 @@ def test_sign_in(studio, email, password, ip):
 @given(email=emails, name=st.text(max_size=120), role=roles, password=passwords, keep_csrf=st.booleans())
 @example(email="Abcdefghij@x.example", name="", role="owner", password="abcdefghij@x.example", keep_csrf=True)
 @example(email="000000000 ", name="", role="admin", password="000000000 ", keep_csrf=True)
+@example(email="", name="00000000\x1b\r", role="admin", password="00000000\x1b\r", keep_csrf=True)
 def test_add_a_rep(studio, email, name, role, password, keep_csrf):
     form = {"email": email, "name": name, "role": role, "password": password}
     if keep_csrf:
         form["csrf"] = studio["token"]
     # The add form keeps what was typed (as typed when refused, normalised when valid): a password
-    # equal to one of those is no leak ("000000000 " typed in both fields failed this check once).
-    echoed = {email, email.strip(), accounts.normalize_email(email), " ".join(name.split())}
+    # equal to one of those is no leak ("000000000 " typed in both fields failed this check once, and
+    # "00000000\x1b\r", a refused name kept as typed).
+    echoed = {email, email.strip(), account_fields.normalize_email(email), name, " ".join(name.split())}
     check(studio["admin"].post("/demos/reps", data=form), *([password] if password not in echoed else []))
 
 

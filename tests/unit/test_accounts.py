@@ -10,7 +10,8 @@ from argon2 import PasswordHasher
 from sqlalchemy import select, text
 
 from tests.starts import admins_demoting_each_other
-from webcall.accounts import AccountError, Accounts, users
+from webcall.account_fields import AccountError
+from webcall.accounts import Accounts, users
 from webcall.db import open_database
 from webcall.lockout import LOCK_AFTER, LOCK_MINUTES, THROTTLE_AFTER, THROTTLE_SECONDS, Lockout
 from webcall.sessions import Sessions

@@ -14,8 +14,9 @@ from sqlalchemy import select
 
 from webcall import ROOT, create_app
 from webcall.db import engine_for, open_database
+from webcall.demo_registry import DemoRegistry
 from webcall.demo_store import DemoStore, demos
-from webcall.demos import DemoConfigError, DemoRegistry
+from webcall.demos import DemoConfigError
 from webcall.settings import Settings
 
 pytestmark = pytest.mark.unit

@@ -9,7 +9,8 @@ import pytest
 
 from sandbox.stack import DEFAULT_AGENT_ID
 from webcall import ROOT, create_app
-from webcall.demos import DEFAULT_SLUG, DemoConfigError, DemoRegistry, parse_profiles
+from webcall.demo_registry import DemoRegistry
+from webcall.demos import DEFAULT_SLUG, DemoConfigError, parse_profiles
 from webcall.settings import Settings, SettingsError
 
 pytestmark = pytest.mark.unit

@@ -9,8 +9,9 @@ import pytest
 
 from sandbox.stack import DEFAULT_AGENT_ID
 from sandbox.standin import SANDBOX_ACCOUNT_ID
-from webcall.itellico import ItellicoClient, WebCallRequest
+from webcall.itellico import ItellicoClient
 from webcall.itellico_errors import UpstreamError, UpstreamErrorKind
+from webcall.itellico_types import WebCallRequest
 
 pytestmark = pytest.mark.unit
 

@@ -369,7 +369,7 @@ def test_a_private_target_is_refused_at_send_time_unless_allowed(make_sales_app)
     account = sign_in(client)
     with webhook_receiver() as receiver:
         # Saved directly: the form refuses a literal loopback address, a name may still resolve to one.
-        from webcall.notification_store import Prefs, save_prefs
+        from webcall.notification_prefs_store import Prefs, save_prefs
 
         save_prefs(engine(app), account.id, Prefs(webhook_url=receiver.url.replace("127.0.0.1", "localhost")))
         end(client, call_on_rep_link(app))
@@ -420,7 +420,7 @@ def test_a_host_name_in_other_scripts_is_stored_and_sent_as_ascii(app, client):
     with webhook_receiver() as receiver:
         fullwidth = "\uff4c\uff4f\uff43\uff41\uff4c\uff48\uff4f\uff53\uff54"  # "localhost", fullwidth
         assert set_prefs(client, receiver.url.replace("127.0.0.1", fullwidth)).status_code == 303
-        from webcall.notification_store import get_prefs
+        from webcall.notification_prefs_store import get_prefs
 
         with engine(app).connect() as db:
             stored = get_prefs(db, account.id).webhook_url
@@ -429,7 +429,7 @@ def test_a_host_name_in_other_scripts_is_stored_and_sent_as_ascii(app, client):
         work(app)
         assert len(receiver.requests) == 1
         # One saved before this check (as typed) is sent under its ASCII name too.
-        from webcall.notification_store import Prefs, save_prefs
+        from webcall.notification_prefs_store import Prefs, save_prefs
 
         save_prefs(engine(app), account.id, Prefs(webhook_url=receiver.url.replace("127.0.0.1", fullwidth)))
         end(client, call_on_rep_link(app))

@@ -16,7 +16,7 @@ from tests.receivers import webhook_receiver
 from webcall import notify, schema
 from webcall.db import engine_for
 from webcall.formatting import quoted
-from webcall.notification_store import prefs
+from webcall.notification_prefs_store import prefs
 from webcall.notification_text import call_notice
 from webcall.tasks import task_queue
 

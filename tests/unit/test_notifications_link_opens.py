@@ -20,7 +20,7 @@ from tests.tokens import tampered
 from webcall import schema
 from webcall.db import engine_for
 from webcall.link_store import LinkStore
-from webcall.notification_store import prefs as notify_prefs
+from webcall.notification_prefs_store import prefs as notify_prefs
 from webcall.tasks import task_queue
 
 from .conftest import REP_EMAIL, csrf, link_for, ready_account, sign_in

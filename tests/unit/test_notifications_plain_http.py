@@ -15,8 +15,8 @@ import pytest
 
 from tests.receivers import webhook_receiver
 from webcall import notification_text
+from webcall.notification_prefs_store import Prefs, save_prefs
 from webcall.notification_send import Failure, post_webhook
-from webcall.notification_store import Prefs, save_prefs
 
 from .conftest import sign_in
 from .test_notifications import call_on_rep_link, end, engine, notify_app, rows, set_prefs, work

@@ -16,7 +16,7 @@ import pytest
 
 from tests.receivers import webhook_receiver
 from webcall import worker
-from webcall.notification_store import Prefs, save_prefs
+from webcall.notification_prefs_store import Prefs, save_prefs
 from webcall.tasks import task_queue
 
 from .conftest import ready_account, sign_in

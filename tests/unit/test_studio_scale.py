@@ -26,23 +26,26 @@ def app(make_sales_app):
 
 def made(svc, count: int, *, ended_days_ago: float | None = None) -> list[str]:
     """`count` links on alpenblick, each with two calls (the later one lasting 60 s); active unless
-    `ended_days_ago` says when they expired."""
+    `ended_days_ago` says when they expired. Each token is signed by the app (`ShareLinks.issue`): the
+    index checks every listed token's signature, and a token that does not verify shows as stopped."""
     now = datetime.now(UTC)
     expires = now + timedelta(days=7) if ended_days_ago is None else now - timedelta(days=ended_days_ago)
-    ids = [uuid.uuid4().hex[:16] for _ in range(count)]
+    demo = svc.demos.get("alpenblick")
+    issued = [svc.links.issue(demo, {}, int(expires.timestamp())) for _ in range(count)]
+    ids = [link.link_id for link in issued]
     link_rows = [
         dict(
-            link_id=link_id,
+            link_id=link.link_id,
             demo="alpenblick",
-            label=f"Prospect {link_id}",
+            label=f"Prospect {link.link_id}",
             variables="{}",
-            token="t",
+            token=link.token,
             created_at=expires - timedelta(days=7),
             expires_at=expires,
             created_by="web",
             owner="ann@example.com",
         )
-        for link_id in ids
+        for link in issued
     ]
     call_rows = [
         dict(
@@ -91,6 +94,8 @@ def test_the_index_asks_the_database_the_same_few_times_for_5_links_or_50(client
     assert many == few, (few, many)
     rows = re.findall(r'<tr id="link-.*?</tr>', html, re.S)
     assert len(rows) == 50
+    # Rows as a rep's links are: active, with their URL to copy (an unsigned token is a stopped row).
+    assert all('data-status="active"' in row and "Copy link" in row for row in rows)
     # Each link's last call is the later one (60 s), not the longer one.
     assert all('data-col="duration">1 min</td>' in row for row in rows)
 
@@ -101,11 +106,11 @@ def test_links_that_ended_a_month_ago_are_folded_away(client, svc):
     old = made(svc, 4, ended_days_ago=31)
     active = made(svc, 2)
     html = client.get("/demos").get_data(as_text=True)
-    shown = set(re.findall(r'<tr id="link-(\w+)"', html))
-    assert shown == set(recent + active)
+    shown = dict(re.findall(r'<tr id="link-([\w-]+)" data-link-id="[\w-]+" data-status="(\w+)"', html))
+    assert shown == {link_id: "expired" for link_id in recent} | {link_id: "active" for link_id in active}
     assert "4 links that ended over 30 days ago" in html and 'href="/demos?older=1#demo-alpenblick"' in html
     html = client.get("/demos?older=1").get_data(as_text=True)
-    assert set(re.findall(r'<tr id="link-(\w+)"', html)) == set(recent + active + old)
+    assert set(re.findall(r'<tr id="link-([\w-]+)"', html)) == set(recent + active + old)
 
 
 def test_the_calls_filter_lists_the_links_the_index_shows_and_the_chosen_one(client, svc):
@@ -117,14 +122,19 @@ def test_the_calls_filter_lists_the_links_the_index_shows_and_the_chosen_one(cli
     assert "ended over 30 days ago" not in client.get("/demos/calls").get_data(as_text=True)
     old = made(svc, 4, ended_days_ago=31)
     html = client.get("/demos/calls").get_data(as_text=True)
-    listed = set(re.findall(r'<option value="(\w{16})"', html))
-    assert listed == set(recent + active)
+    assert link_options(html) == set(recent + active)
     # Where the older links (and their calls) are, said when there are some.
     assert '4 links that ended over 30 days ago: <a href="/demos?older=1">on Demos</a>' in html
     # A long-ended link chosen from /demos ("calls" of an older link) stays chosen and listed.
     html = client.get(f"/demos/calls?link={old[0]}").get_data(as_text=True)
-    assert set(re.findall(r'<option value="(\w{16})"', html)) == set(recent + active + old[:1])
+    assert link_options(html) == set(recent + active + old[:1])
     assert f'<option value="{old[0]}" selected>' in html
+
+
+def link_options(html: str) -> set[str]:
+    """The link ids the calls page's link filter offers ("all" aside)."""
+    select = html.split('<select name="link">', 1)[1].split("</select>", 1)[0]
+    return set(re.findall(r'<option value="([\w-]+)"', select))
 
 
 def calls_on(svc, demo: str, count: int, *, days_ago: float, seconds: int = 30) -> list[str]:

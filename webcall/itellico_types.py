@@ -1,0 +1,95 @@
+"""What the itellico client (webcall/itellico.py) sends and returns: the documented create-call body
+for a web call and the answers it reads, as frozen dataclasses, so that their users (webcall/api.py,
+webcall/studio_calls.py) need no client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class JoinInfo:
+    token: str = field(repr=False)
+    livekit_url: str
+    room_sid: str | None
+
+
+@dataclass(frozen=True)
+class WebCall:
+    id: str
+    status: str
+    agent_id: str | None
+    agent_name: str | None
+    external_id: str | None
+    join: JoinInfo
+
+
+@dataclass(frozen=True)
+class CallMessage:
+    role: str
+    message: str
+    timestamp: str | None
+
+
+@dataclass(frozen=True)
+class CallDetails:
+    id: str
+    status: str
+    type: str | None
+    agent_name: str | None
+    started_at: str | None
+    ended_at: str | None
+    duration_seconds: int | None
+    messages: tuple[CallMessage, ...]
+    # `capture.recording_url` (documented: "URL or path of the recording, when there is one").
+    recording_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Agent:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    name: str | None
+
+
+@dataclass(frozen=True)
+class WebCallRequest:
+    """The documented create-call body for `type: web`; None fields are left out."""
+
+    agent_id: str
+    external_id: str
+    initial_text: str | None = None
+    audio_input_enabled: bool | None = None
+    audio_output_enabled: bool | None = None
+    skip_greeting_on_initial_text: bool | None = None
+    device_fingerprint: str | None = None
+    test_variables: Mapping[str, str] | None = None
+    overrides: Mapping[str, Any] | None = None
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"type": "web"}
+        for name in (
+            "agent_id",
+            "external_id",
+            "initial_text",
+            "audio_input_enabled",
+            "audio_output_enabled",
+            "skip_greeting_on_initial_text",
+            "device_fingerprint",
+        ):
+            value = getattr(self, name)
+            if value is not None:
+                body[name] = value
+        if self.test_variables:
+            body["test_variables"] = dict(self.test_variables)
+        if self.overrides:
+            body["overrides"] = dict(self.overrides)
+        return body
