@@ -117,7 +117,7 @@
   function createNamespace() {
     var widgets = [];
     // A launcher its page took out (Turbo Drive or htmx swap <body> and run its scripts again) is gone
-    // for good: listed, get() returned it, and its start() ran a call nobody could see or end.
+    // for good: `widgets` and get() listed it (now pruned on each use), its start() ran a call nobody saw.
     function prune() {
       for (var i = widgets.length - 1; i >= 0; i--) {
         var w = widgets[i]; // its element, or the body it went with, is out of the page
@@ -126,7 +126,7 @@
     }
     return {
       version: '1',
-      widgets: widgets,
+      get widgets() { prune(); return widgets; },
       /** The first widget for a demo slug (or by index). */
       get: function (key) {
         prune();

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from flask import Flask, Response, render_template_string, request
+from flask import Flask, Response, render_template_string, request, url_for
 from playwright.sync_api import Browser, Frame, Page, Playwright, Route, expect
 
 from sandbox.stack import DEFAULT_AGENT_ID
@@ -23,7 +23,7 @@ from webcall import ROOT
 
 from .conftest import SCREENSHOTS, AppFactory, Sandbox, wait_until
 from .harness import serve_elsewhere
-from .host_csp import documented_sources, header, merge
+from .host_csp import DOCS_APP, documented_sources, header, merge
 from .screens import WAKE_LOCK
 from .test_call_lifecycle import kick_agent
 
@@ -149,6 +149,14 @@ def host_policy(app_url: str, livekit_url: str, trusted_types: bool = False) -> 
     return f"{policy}; {TRUSTED_TYPES}" if trusted_types else policy
 
 
+def docs_iframe_embed(app_url: str) -> tuple[str, str]:
+    """docs/widget.md's iframe tag and its postMessage snippet, as written there, for the app at app_url."""
+    section = (ROOT / "docs" / "widget.md").read_text().split("### 3. Iframe", 1)[1].split("\n### ", 1)[0]
+    tag = section.split("```html\n", 1)[1].split("```", 1)[0]
+    snippet = section.split("**postMessage bridge.**", 1)[1].split("```js\n", 1)[1].split("```", 1)[0]
+    return tag.replace(DOCS_APP, app_url), snippet.replace(DOCS_APP, app_url)
+
+
 def livekit_url(sandbox: Sandbox) -> str:
     """The LiveKit URL the stand-in hands to browsers (the create's `livekit_url`)."""
     return sandbox.stack.public_livekit_url or sandbox.stack.livekit.url
@@ -187,6 +195,26 @@ def host_app(livekit: str) -> Flask:
         html = '<!doctype html><title>Framed</title><iframe sandbox="allow-scripts" src="{{ src }}"></iframe>'
         src = f"/site/{scenario}?app={request.args['app']}"
         return Response(render_template_string(html, src=src), mimetype="text/html")
+
+    @app.get("/docs-frame")
+    def docs_frame() -> Response:
+        # The docs' iframe tag, then their snippet as the page's own script right after it (the CSP allows
+        # no inline script); host.js only records the frame's messages for the test.
+        app_url = request.args["app"]
+        tag, _ = docs_iframe_embed(app_url)
+        snippet = url_for("docs_snippet", app=app_url)
+        html = (
+            '<!doctype html><html lang="en"><title>Docs iframe</title><link rel="icon" href="data:,">'
+            '<script src="/assets/host.js"></script>'
+            f'<body>{tag}<script src="{snippet}"></script></body></html>'
+        )
+        response = Response(html, mimetype="text/html")
+        response.headers["Content-Security-Policy"] = csp(app_url)
+        return response
+
+    @app.get("/docs-snippet.js")
+    def docs_snippet() -> Response:
+        return Response(docs_iframe_embed(request.args["app"])[1], mimetype="text/javascript")
 
     @app.get("/frame/<demo>")
     def frame(demo: str) -> Response:
@@ -787,6 +815,30 @@ def test_iframe_without_microphone_permission_explains_and_offers_text(page, hos
     frame.locator("itellico-call").evaluate("(el) => el.end()")
 
 
+def test_the_docs_iframe_snippet_as_written_sets_variables_and_starts(page, host, widget_app, sandbox):
+    """docs/widget.md's iframe tag and postMessage snippet, copied verbatim onto a page. The snippet sent
+    its commands as soon as it ran, before the frame's page (and its listener) existed: Chromium refused
+    them (target origin vs the frame's about:blank), no `result` came and no call started."""
+    before = len(sandbox.creates())
+    rec = Recorder(page)
+    page.goto(f"{host}/docs-frame?app={widget_app}")
+    expect(message(page, "result", id="1")).to_have_count(1, timeout=15_000)
+    (result,) = [m for m in frame_messages(page, "result") if m["data"]["detail"].get("id") == 1]
+    assert result["data"]["detail"]["command"] == "setVariables"
+    assert result["data"]["detail"]["value"] == {"accepted": ["name"], "rejected": []}
+    frame = page.frame_locator("iframe")
+    frame.locator("[data-action=accept]").click()  # the demo's consent text, then the call
+    expect(message(page, "state", state="in-call")).to_have_count(1, timeout=20_000)
+    expect(message(page, "result", id="")).to_have_count(1, timeout=15_000)  # `start` has no id
+    (started,) = [m for m in frame_messages(page, "result") if m["data"]["detail"]["command"] == "start"]
+    assert started["data"]["detail"]["ok"] is True, started
+    (created,) = new_creates(sandbox, before)
+    assert created["test_variables"].get("name") == "Jane", created["test_variables"]
+    frame.locator("itellico-call").evaluate("(el) => el.end()")
+    expect(message(page, "ended")).to_have_count(1, timeout=15_000)
+    assert rec.errors == [], rec.errors
+
+
 def test_a_disallowed_parent_cannot_frame_the_embed_page(page, host, widget_app):
     rec = Recorder(page)
     page.goto(f"{host}/frame/elsewhere?app={widget_app}&allow=1")
@@ -836,7 +888,7 @@ def test_screenshots_closed_open_in_call_and_error(
 def test_a_page_that_swaps_its_body_gets_a_working_launcher_again_and_no_dead_one(page, host, widget_app):
     """Turbo Drive and htmx swap <body> and run its scripts again. The swapped-out launcher stayed in
     ItellicoWebCall.widgets and get() returned it (its start() then ran a call nobody could see), and the
-    new script tag's launcher came second."""
+    new script tag's launcher came second. `widgets` listed it until a get() or mount() ran."""
     open_site(page, host, widget_app, "alpen")
     expect(launcher(page, "alpen")).to_be_visible()
     app = widget_app
@@ -844,11 +896,12 @@ def test_a_page_that_swaps_its_body_gets_a_working_launcher_again_and_no_dead_on
         """(app) => new Promise((resolve) => {
         const body = document.createElement('body');
         document.body.replaceWith(body);
+        const listed = window.ItellicoWebCall.widgets.length; // read first: get() below prunes
         const gone = window.ItellicoWebCall.get('alpen');
         document.addEventListener('itellico-widget:ready', () => {
           const api = window.ItellicoWebCall;
           const live = api.get('alpen')?.element.isConnected;
-          resolve({gone: gone === undefined, count: api.widgets.length, live});
+          resolve({listed, gone: gone === undefined, count: api.widgets.length, live});
         }, {once: true});
         const tag = Object.assign(document.createElement('script'), {src: app + '/widget.js'});
         tag.dataset.demo = 'alpen';
@@ -856,7 +909,7 @@ def test_a_page_that_swaps_its_body_gets_a_working_launcher_again_and_no_dead_on
       })""",
         app,
     )
-    assert swapped == {"gone": True, "count": 1, "live": True}
+    assert swapped == {"listed": 0, "gone": True, "count": 1, "live": True}
     expect(launcher(page, "alpen")).to_be_visible()
 
 
