@@ -7,7 +7,6 @@ import atexit
 import json
 import os
 import shutil
-import sys
 import tempfile
 
 # Metrics (webcall/metrics.py): each worker writes its samples to files in this directory and a scrape
@@ -35,7 +34,7 @@ if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
 # Imported only now: importing webcall loads prometheus_client, which reads the directory above.
 from webcall import ROOT  # noqa: E402
 from webcall.serving import SettingsError, check_free, serving_from_env  # noqa: E402
-from webcall.setting_values import cannot_start, default_environment  # noqa: E402
+from webcall.setting_values import default_environment, say_cannot_start  # noqa: E402
 from webcall.settings import load_env_file  # noqa: E402
 
 # Read by the app when preload_app imports it, right after this file; before `.env` is read.
@@ -44,7 +43,7 @@ default_environment("production")
 
 def _cannot_start(error: SettingsError) -> None:
     # One clear line naming the setting, never a traceback; the exit code of app.py for a bad setting.
-    print(cannot_start(error), file=sys.stderr)
+    say_cannot_start(error)
     raise SystemExit(2)
 
 

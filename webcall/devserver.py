@@ -31,7 +31,7 @@ from werkzeug.serving import make_server
 
 from . import ROOT, SettingsError, create_app, logs, metrics
 from .secret_rotation import WEBHOOK_SECRET_NAMES
-from .setting_values import cannot_start, default_environment, whole_number
+from .setting_values import cannot_start, default_environment, say_cannot_start, whole_number
 from .settings import load_env_file
 
 if TYPE_CHECKING:
@@ -141,7 +141,7 @@ def main() -> int:
             ensure_free(port, "PORT")
             stack.start()
         except (PortInUseError, LiveKitError, WorkerStartError) as error:
-            print(cannot_start(error), file=sys.stderr)
+            say_cannot_start(error)
             return 2
         os.environ.update(stack.app_env())
         os.environ.setdefault("WEBCALL_AGENT_JOIN_TIMEOUT_SECONDS", "20")
@@ -150,7 +150,7 @@ def main() -> int:
         try:
             _ready_admin()
         except SettingsError as error:
-            print(cannot_start(error), file=sys.stderr)
+            say_cannot_start(error)
             stack.stop()
             return 2
     if "--gunicorn" in sys.argv[1:]:
@@ -213,10 +213,10 @@ def _serve(port: int, stack: SandboxStack | None) -> int:
             app = create_app()
             server = make_server("127.0.0.1", port, app, threaded=True)
         except SettingsError as error:
-            print(cannot_start(error), file=sys.stderr)
+            say_cannot_start(error)
             return 2
         except OSError as error:
-            print(cannot_start(f"port {port} (PORT): {error.strerror}"), file=sys.stderr)
+            say_cannot_start(f"port {port} (PORT): {error.strerror}")
             return 2
         watch = _WorkerWatch(_start_worker(), server.shutdown)
         mode = "sandbox" if stack else f"itellico API at {app.extensions['webcall'].settings.base_url}"
@@ -268,7 +268,7 @@ def _gunicorn(stack: SandboxStack | None) -> int:
     try:
         create_app()  # migrates and seeds the database once, before gunicorn's workers and the task worker
     except SettingsError as error:
-        print(cannot_start(error), file=sys.stderr)
+        say_cannot_start(error)
         if stack is not None:
             stack.stop()
         return 2

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .setting_checks import log_format_of
-from .setting_values import cannot_start, whole_number
+from .setting_values import say_cannot_start, whole_number
 from .settings import SettingsError
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")  # gunicorn's; it ignores any other
@@ -116,7 +116,6 @@ def main() -> int:
     one line for a bad one. `make serve` runs it before gunicorn, which reads WEB_CONCURRENCY from the
     environment when it is imported, before gunicorn.conf.py could check it (a traceback otherwise)."""
     import os
-    import sys
 
     from . import ROOT
     from .settings import load_env_file
@@ -125,7 +124,7 @@ def main() -> int:
         load_env_file(ROOT / ".env")
         serving_from_env(os.environ)
     except SettingsError as error:
-        print(cannot_start(error), file=sys.stderr)
+        say_cannot_start(error)
         return 2
     return 0
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+import sys
 import uuid
 from collections.abc import Callable, MutableMapping
 from pathlib import Path
@@ -243,3 +244,10 @@ def cannot_start(problem: object, program: str = "itellico web-call") -> str:
     """The one line a refused start prints (and exits with 2): the app, gunicorn, `make run`, the
     worker. Never a traceback."""
     return f"{program} cannot start: {problem}"
+
+
+def say_cannot_start(problem: object, program: str = "itellico web-call") -> None:
+    """Write cannot_start's line to stderr in one write. print() writes the line and its newline apart,
+    and `make serve`'s gunicorn and task worker share one stderr: another line landed in between."""
+    sys.stderr.write(cannot_start(problem, program) + "\n")
+    sys.stderr.flush()

@@ -31,7 +31,7 @@ from huey.consumer import Consumer
 from . import ROOT, create_app, logs, metrics
 from .redis_ping import unreachable
 from .secret_rotation import WEBHOOK_SECRET_NAMES
-from .setting_values import cannot_start, default_environment
+from .setting_values import default_environment, say_cannot_start
 from .settings import SettingsError, load_env_file
 from .tasks import task_queue
 
@@ -137,7 +137,7 @@ def _start_again(env: dict[str, str]) -> None:
 
 
 def _refuse(problem: object) -> int:
-    print(cannot_start(problem, "itellico web-call worker"), file=sys.stderr)
+    say_cannot_start(problem, "itellico web-call worker")
     return 2
 
 
