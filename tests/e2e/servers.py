@@ -1,5 +1,5 @@
 """Real backing services for the serving tests, each on a free loopback port and stopped after:
-Redis, PostgreSQL (run as the unprivileged `postgres` user), the stand-in API and gunicorn."""
+Redis, PostgreSQL (run as the unprivileged `postgres` user), the stand-in API, gunicorn and nginx."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from sandbox.ports import free_port
 from webcall import ROOT
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
+NGINX = Path("/usr/sbin/nginx")
 
 
 def _wait_for_port(port: int, process: subprocess.Popen[bytes], what: str, timeout: float = 30) -> None:
@@ -195,3 +196,32 @@ def gunicorn(env: dict[str, str], log: Path) -> Iterator[Gunicorn]:
         yield Gunicorn(url=url, process=process, log=log)
     finally:
         _stop(process, timeout=40)
+
+
+@contextmanager
+def nginx_server(folder: Path, port: int, what: str, logs_to: Path) -> Iterator[None]:
+    """Debian's nginx running `folder`/nginx.conf as a non-daemon child (it stops with the test, and its
+    master is the process held), with its prefix and error log in `folder`, until it listens on `port`.
+    Its error and access logs are copied to `logs_to`-error.log and -access.log after it stops."""
+    command = [
+        str(NGINX),
+        "-p",
+        str(folder),
+        "-e",
+        str(folder / "error.log"),
+        "-c",
+        str(folder / "nginx.conf"),
+    ]
+    check = subprocess.run([*command, "-t"], capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stderr
+    process = subprocess.Popen(
+        [*command, "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        _wait_for_port(port, process, what)
+        yield
+    finally:
+        _stop(process, timeout=10)  # SIGTERM: nginx's fast shutdown
+        for log in ("error.log", "access.log"):
+            if (folder / log).exists():
+                shutil.copy(folder / log, f"{logs_to}-{log}")

@@ -14,8 +14,6 @@ the app saw every visitor as 127.0.0.1: one budget for all, so one visitor shut 
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,8 +27,8 @@ from sandbox.stack import DEFAULT_AGENT_ID
 from tests.conftest import Standin
 
 from .conftest import ARTIFACTS, wait_until
-from .servers import Gunicorn, _stop, _wait_for_port, gunicorn
-from .test_tls_proxy import NGINX, TEMPLATE, render_site_config, self_signed
+from .servers import NGINX, Gunicorn, gunicorn, nginx_server
+from .test_tls_proxy import TEMPLATE, render_site_config, self_signed
 
 BALANCER = "127.0.0.10"  # the address the balancer connects to nginx from (its proxy_bind)
 VISITOR, OTHER_VISITOR = "127.0.0.2", "127.0.0.3"
@@ -104,28 +102,8 @@ def nginx(folder: Path, site: str, port: int, name: str) -> Iterator[None]:
     """Debian's nginx as a non-daemon child with its own prefix, logs and temp dirs in `folder`."""
     folder.mkdir()
     (folder / "nginx.conf").write_text(main_config(folder, site))
-    command = [
-        str(NGINX),
-        "-p",
-        str(folder),
-        "-e",
-        str(folder / "error.log"),
-        "-c",
-        str(folder / "nginx.conf"),
-    ]
-    check = subprocess.run([*command, "-t"], capture_output=True, text=True, check=False)
-    assert check.returncode == 0, check.stderr
-    process = subprocess.Popen(
-        [*command, "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        _wait_for_port(port, process, name)
+    with nginx_server(folder, port, name, ARTIFACTS / "logs" / f"balancer-test-{name}"):
         yield
-    finally:
-        _stop(process, timeout=10)  # SIGTERM: nginx's fast shutdown
-        for log in ("error.log", "access.log"):
-            if (folder / log).exists():
-                shutil.copy(folder / log, ARTIFACTS / "logs" / f"balancer-test-{name}-{log}")
 
 
 @dataclass

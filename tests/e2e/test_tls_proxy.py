@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import socket
 import ssl
 import subprocess
@@ -37,9 +36,8 @@ from webcall.signing import signature
 from ..unit.logo_files import png
 from .conftest import ARTIFACTS, Sandbox, wait_until
 from .harness import wait_for_more_audio
-from .servers import Gunicorn, _stop, _wait_for_port, gunicorn
+from .servers import NGINX, Gunicorn, gunicorn, nginx_server
 
-NGINX = Path("/usr/sbin/nginx")
 TEMPLATE = ROOT / "deploy" / "nginx" / "webcall.conf"
 SALES_PASSWORD = "tls proxy sales password"
 WEBHOOK_SECRET = "tls-proxy-itellico-webhook-secret"
@@ -183,29 +181,8 @@ def deployment(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> It
             )
         )
         (folder / "nginx.conf").write_text(main_config(folder, host_port=host_port, cert=cert, key=key))
-        command = [
-            str(NGINX),
-            "-p",
-            str(folder),
-            "-e",
-            str(folder / "error.log"),
-            "-c",
-            str(folder / "nginx.conf"),
-        ]
-        check = subprocess.run([*command, "-t"], capture_output=True, text=True, check=False)
-        assert check.returncode == 0, check.stderr
-        # A non-daemon child: it stops with the test, and its master is the process we hold.
-        process = subprocess.Popen(
-            [*command, "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
-        try:
-            _wait_for_port(https_port, process, "nginx")
+        with nginx_server(folder, https_port, "nginx", logs / "tls-nginx"):
             yield Deployment(url, f"http://127.0.0.1:{http_port}", host_url, https_port, app, folder)
-        finally:
-            _stop(process, timeout=10)  # SIGTERM: nginx's fast shutdown
-            for name in ("error.log", "access.log"):
-                if (folder / name).exists():
-                    shutil.copy(folder / name, logs / f"tls-nginx-{name}")
 
 
 @pytest.fixture
