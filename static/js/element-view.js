@@ -94,20 +94,18 @@ export class ElementView {
     this.#draw(f);
     const now = root.activeElement;
     if (focused && (now === focused || now === null) && isGone(focused)) callButton.focus();
-    if (f.state !== before) this.#bringIntoView(f);
+    if (f.state !== before && f.state === 'in-call') this.#bringIntoView(this.#callControls(f.voice));
   }
 
   /**
    * The part the person needs next, scrolled into sight if it is off screen: the call's controls as it
    * starts (mute, or the message box in text mode; the call button sits just above them), the summary as
-   * it ends. On a phone the summary started below the fold (y=674 of 844). Focus stays where render() put it.
-   * @param {ViewFacts} f
+   * it ends (ended() below). On a phone the summary started below the fold (y=674 of 844). Focus stays
+   * where render() put it.
+   * @param {HTMLElement} target
    */
-  #bringIntoView(f) {
-    const dom = this.#dom;
-    const target = f.state === 'in-call' ? this.#callControls(f.voice)
-      : dom.summary.hidden ? null : dom.summary;
-    if (!target || target.hidden || typeof target.scrollIntoView !== 'function') return;
+  #bringIntoView(target) {
+    if (target.hidden || typeof target.scrollIntoView !== 'function') return;
     const reduce = globalThis.matchMedia?.('(prefers-reduced-motion: reduce)').matches ?? false;
     target.scrollIntoView({ block: 'nearest', behavior: reduce ? 'auto' : 'smooth' });
   }
@@ -225,6 +223,9 @@ export class ElementView {
     this.#dom.maxWarning.hidden = true;
     this.transcript.render(entries);
     if (detail.reason !== 'failed' && session) this.#summaryPanel.load(detail, session, tr, { lines: entries.length });
+    // Only now, filled (its facts, "Loading…"): brought into view as the state turned, before, it grew
+    // under the fold by a line (a phone in landscape, hung up from the top of the page).
+    if (this.#host.dataset.state === 'ended') this.#bringIntoView(this.#dom.summary);
   }
 
   /** The session's events that only draw. @param {() => boolean} muted @returns {SessionHandlers} */
