@@ -34,6 +34,9 @@ import { TranscriptView } from './transcript-view.js';
  * @property {Translator} tr
  */
 
+/** Ends a screen reader hears the reason of (ended.* in the catalogues). */
+const ANNOUNCED_ENDS = new Set(['agent-ended', 'max-duration', 'removed']);
+
 export class ElementView {
   chrome;
   transcript;
@@ -223,6 +226,9 @@ export class ElementView {
     this.#dom.maxWarning.hidden = true;
     this.transcript.render(entries);
     if (detail.reason !== 'failed' && session) this.#summaryPanel.load(detail, session, tr, { lines: entries.length });
+    // The status says only "Call ended": why is news when the person did not end it themselves (the
+    // error panel, an alert, speaks for a dropped or failed call).
+    if (ANNOUNCED_ENDS.has(detail.reason)) this.chrome.announce(tr.t(`ended.${detail.reason}`));
     // Only now, filled (its facts, "Loading…"): brought into view as the state turned, before, it grew
     // under the fold by a line (a phone in landscape, hung up from the top of the page).
     if (this.#host.dataset.state === 'ended') this.#bringIntoView(this.#dom.summary);

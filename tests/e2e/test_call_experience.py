@@ -589,6 +589,7 @@ def test_max_call_length_warns_then_ends_the_call(page, app_url):
     (ended,) = page.evaluate("window.__ended")
     assert ended["reason"] == "max-duration" and 7 <= ended["durationSeconds"] <= 10, ended
     expect(page.locator(f"{ELEMENT} .ended-reason")).to_have_text(en["ended.max-duration"])
+    expect(page.locator(f"{ELEMENT} [data-announcer]")).to_have_text(en["ended.max-duration"])
     expect(warning).to_be_hidden()
 
 

@@ -269,9 +269,10 @@ def assert_ended_by_agent(page: Page) -> None:
     element_state(page, "ended", timeout=30_000)
     (ended,) = [e["detail"] for e in events(page, "ended")]
     assert ended["reason"] == "agent-ended", ended
-    expect(page.locator(f"{ELEMENT} .ended-reason")).to_have_text(
-        page.evaluate("import('/static/js/i18n/en.js').then((m) => m.default['ended.agent-ended'])")
-    )
+    said = page.evaluate("import('/static/js/i18n/en.js').then((m) => m.default['ended.agent-ended'])")
+    expect(page.locator(f"{ELEMENT} .ended-reason")).to_have_text(said)
+    # A screen reader hears why, not only the status's "Call ended" (the live region, polite).
+    expect(page.locator(f"{ELEMENT} [data-announcer]")).to_have_text(said)
     assert page.locator(f'{ELEMENT}[data-agent-state="listening"]').count() == 0
 
 
