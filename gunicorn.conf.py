@@ -86,6 +86,7 @@ control_socket = os.path.join(
     f"gunicorn-{_serving.host.replace(':', '-')}-{_serving.port}.ctl",
 )
 errorlog = "-"
+# gunicorn's own lines; the app's (webcall.*) follow the same WEBCALL_LOG_LEVEL (webcall/logs.py configure).
 loglevel = _serving.log_level
 _json_logs = _serving.log_format == "json"
 if _json_logs:

@@ -75,7 +75,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.config.update(test_config)
-    logs.configure(log_format=settings.log_format)
+    logs.configure(settings.log_level, settings.log_format)
     # From here on no log line of this process carries these, whoever logs it (webcall/logs.py).
     logs.add_secrets(
         [

@@ -82,6 +82,14 @@ def link_command(
     base = (base_url or svc.settings.public_url or local).rstrip("/")
     click.echo(f"{base}{link.path()}")
     click.echo(f"link {link.link_id} for demo {slug}, expires {link.expires_at:%Y-%m-%d %H:%M} UTC", err=True)
+    if not (base_url or svc.settings.public_url):
+        # Still printed (it opens on this machine, e.g. beside a bare `flask run`), but a rep on a server
+        # would otherwise send a prospect a link to the prospect's own computer.
+        click.echo(
+            f"warning: this link points at {local}, this machine: a prospect cannot open it. Set "
+            "WEBCALL_PUBLIC_URL (the address visitors use, as the app has it) or pass --base-url",
+            err=True,
+        )
 
 
 @demos.command("list")

@@ -185,8 +185,9 @@ def formatter(log_format: str = "text") -> logging.Formatter:
     return JsonFormatter() if log_format == "json" else TextFormatter()
 
 
-def configure(level: int = logging.INFO, log_format: str = "text") -> None:
-    """Give the app's loggers a handler unless one up the hierarchy already prints them.
+def configure(level: str = "info", log_format: str = "text") -> None:
+    """Give the app's loggers a handler unless one up the hierarchy already prints them, and their level
+    (WEBCALL_LOG_LEVEL's name, checked in webcall/setting_checks.py: gunicorn's lines follow it too).
 
     `make run` configures the root logger (for the sandbox's lines too); gunicorn configures only
     its own loggers (and, for JSON, the root: gunicorn.conf.py); pytest captures at the root. Adding
@@ -201,7 +202,7 @@ def configure(level: int = logging.INFO, log_format: str = "text") -> None:
         # A Python warning would otherwise be a plain-text line in a stream of JSON.
         logging.captureWarnings(True)
     if logger.level == logging.NOTSET:
-        logger.setLevel(level)
+        logger.setLevel(logging.getLevelNamesMapping()[level.upper()])
     # httpx logs each request URL at INFO; keep it quiet (URLs are harmless, but noise is not).
     logging.getLogger("httpx").setLevel(logging.WARNING)
 

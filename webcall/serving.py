@@ -15,11 +15,10 @@ import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .setting_checks import log_format_of
+from .setting_checks import log_format_of, log_level_of
 from .setting_values import say_cannot_start, whole_number
 from .settings import SettingsError
 
-LOG_LEVELS = ("debug", "info", "warning", "error", "critical")  # gunicorn's; it ignores any other
 _HOST_NAME = re.compile(
     r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})*"
 )
@@ -49,9 +48,7 @@ def serving_from_env(env: Mapping[str, str]) -> Serving:
     def get(name: str) -> str | None:
         return env.get(name, "").strip() or None
 
-    log_level = (get("WEBCALL_LOG_LEVEL") or "info").lower()
-    if log_level not in LOG_LEVELS:
-        raise SettingsError("WEBCALL_LOG_LEVEL", f"{log_level!r} is not one of {', '.join(LOG_LEVELS)}")
+    log_level = log_level_of(get)
     log_format = log_format_of(get)
     return Serving(
         host=_host(get("HOST")),

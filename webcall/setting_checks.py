@@ -42,6 +42,17 @@ def log_format_of(get: Getter) -> str:
     return log_format
 
 
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")  # gunicorn's; it ignores any other
+
+
+def log_level_of(get: Getter) -> str:
+    """WEBCALL_LOG_LEVEL: gunicorn's level (webcall/serving.py) and the app's loggers' (webcall/logs.py)."""
+    log_level = (get("WEBCALL_LOG_LEVEL") or "info").lower()
+    if log_level not in LOG_LEVELS:
+        raise SettingsError("WEBCALL_LOG_LEVEL", f"{log_level!r} is not one of {', '.join(LOG_LEVELS)}")
+    return log_level
+
+
 def database_url(name: str, raw: str, environment: str) -> str:
     """Parsed as SQLAlchemy will (webcall/db.py), so that a bad port stops the start with one line and
     the message does not show the URL's password. Production keeps its data: no in-memory SQLite."""
@@ -258,12 +269,20 @@ def task_queue_url(get: Getter) -> str:
     return raw
 
 
+# The GET-call fallback is Huey's crontab(minute="*/N") (webcall/tasks.py): evenly spaced in every hour
+# only for a divisor of 60; 60 itself is minute 0 of each hour, hourly.
+REFRESH_MINUTES = (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)
+
+
 def refresh_minutes(get: Getter) -> int:
     raw = get("WEBCALL_REFRESH_MINUTES")
     if raw is None:
         return 5
-    if not is_digits(raw) or int(raw) > 59 or (int(raw) and 60 % int(raw)):
-        raise SettingsError("WEBCALL_REFRESH_MINUTES", f"{raw!r} is not 0 (off) or a divisor of 60 minutes")
+    if not is_digits(raw) or (int(raw) and int(raw) not in REFRESH_MINUTES):
+        allowed = ", ".join(map(str, REFRESH_MINUTES[:-1])) + f" or {REFRESH_MINUTES[-1]}"
+        raise SettingsError(
+            "WEBCALL_REFRESH_MINUTES", f"{raw!r} is not 0 (off) or a divisor of 60 minutes ({allowed})"
+        )
     return int(raw)
 
 

@@ -68,7 +68,7 @@ OUR_PREFIXES = ("WEBCALL_", "ITELLICOAI_")
 log = logging.getLogger("webcall.settings")
 
 
-def check_names(env: Mapping[str, str], environment: str, log_format: str) -> None:
+def check_names(env: Mapping[str, str], environment: str, log_format: str, log_level: str = "info") -> None:
     """A name in `env` like ours that is no setting is a misspelling the app would silently do without:
     an operator's misspelt database URL name started production on a new, empty SQLite database, and a
     misspelt metrics token name left /metrics off without a line. Each is named with the closest setting;
@@ -97,7 +97,7 @@ def check_names(env: Mapping[str, str], environment: str, log_format: str) -> No
             f"{'them' if rest else 'it'}",
         )
     # The app configures its logging only after reading its settings; these lines come first.
-    logs.configure(log_format=log_format)
+    logs.configure(log_level, log_format)
     for name, hint in said:
         log.warning("%s is not a setting %s; it is ignored (production refuses to start with it)", name, hint)
 
@@ -150,6 +150,7 @@ class Settings:
     extra_connect_src: tuple[str, ...] = ()
     # "text" (default) or "json": one JSON object per log line (webcall/logs.py).
     log_format: str = "text"
+    log_level: str = "info"
     # GET /metrics is served with this bearer token, or to a client address in `metrics_allow`
     # (networks, e.g. "10.0.0.7/32"); with neither it is refused to everyone (webcall/metrics.py).
     metrics_token: str | None = field(default=None, repr=False)
@@ -199,8 +200,9 @@ class Settings:
         if environment not in ("development", "production"):
             raise SettingsError("WEBCALL_ENV", f"{environment!r} is not development or production")
         log_format = check.log_format_of(get)
+        log_level = check.log_level_of(get)
         # Before any other check: a misspelt API key name is better said as itself than as a missing key.
-        check_names(env, environment, log_format)
+        check_names(env, environment, log_format, log_level)
         api_key = header_secret("ITELLICOAI_API_KEY", get("ITELLICOAI_API_KEY"))
         if api_key is None:
             raise SettingsError(
@@ -262,6 +264,7 @@ class Settings:
             trusted_proxy_hops=trusted_proxy_hops,
             extra_connect_src=check.csp_sources("WEBCALL_CSP_CONNECT_SRC", get("WEBCALL_CSP_CONNECT_SRC")),
             log_format=log_format,
+            log_level=log_level,
             metrics_token=metrics_token,
             metrics_allow=metrics_allow,
             webhook_secret=check.webhook_secret(

@@ -140,11 +140,7 @@ def test_the_docs_first_element_snippet_calls_the_app_it_was_loaded_from(page, h
     docs = (ROOT / "docs" / "widget.md").read_text()
     snippet = re.search(r"```html\n(<itellico-call .*?)```", docs, re.S)
     assert snippet, "docs/widget.md lost its first element snippet"
-    html = (
-        snippet.group(1)
-        .replace('src="/static/', f'src="{app}/static/')
-        .replace('demo="dentist"', 'demo="northwind"')
-    )
+    html = snippet.group(1).replace('src="/static/', f'src="{app}/static/')
     assert "api-base" not in html, html
     before = len(sandbox.creates())
     warnings = open_page(page, host, f"<!doctype html><title>Shop</title>{html}")
