@@ -147,7 +147,7 @@ class DemoStore:
         if seed is not None and store.tables() != seed:
             log.warning(
                 "WEBCALL_DEMOS_FILE %s differs from the demos in the database; the database's are served"
-                " (`flask demos import %s` loads the file)",
+                " (`flask demos import %s` loads it, replacing the demos it names, studio edits included)",
                 settings.demos_file,
                 settings.demos_file,
             )
