@@ -74,8 +74,9 @@ class CallStore:
                 )
             elif kind == "recording":  # the documented `capture` field; the offline agent records nothing
                 call["capture"] = {"recording_url": event.get("url")}
-            elif kind == "ended":
-                self._finish(call, "completed" if event.get("reason") == "participant_left" else "failed")
+            elif kind == "ended":  # the person left, or the agent ended the call at its longest length
+                ended_well = event.get("reason") in ("participant_left", "max_duration")
+                self._finish(call, "completed" if ended_well else "failed")
             elif kind == "exited" and call["status"] == "in_progress":
                 self._finish(call, "failed")
 

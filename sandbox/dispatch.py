@@ -25,6 +25,8 @@ class CallOptions:
     language: str = "en"
     join_timeout_seconds: float = 60.0
     fail_after_greeting: bool = False  # the stand-in's `agent_crash` fault
+    # `overrides.agent.max_duration_seconds`: the agent ends the call this long after the person joined.
+    max_duration_seconds: int | None = None
 
     def to_metadata(self) -> str:
         return json.dumps(asdict(self))
@@ -44,7 +46,12 @@ class CallOptions:
             language=str(data.get("language") or "en"),
             join_timeout_seconds=float(data.get("join_timeout_seconds") or 60.0),
             fail_after_greeting=data.get("fail_after_greeting") is True,
+            max_duration_seconds=_seconds(data.get("max_duration_seconds")),
         )
+
+
+def _seconds(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else None
 
 
 async def dispatch(

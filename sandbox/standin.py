@@ -22,7 +22,7 @@ from werkzeug.exceptions import HTTPException
 from . import controls, request_ids
 from .agents import SandboxAgent, load_agents
 from .api_errors import api_error, not_found, rate_limited
-from .call_request import is_uuid, validate_create
+from .call_request import is_uuid, max_duration_seconds, validate_create
 from .call_room import join_token, send_agent
 from .call_store import CallStore, now
 from .dispatch import CallOptions
@@ -203,6 +203,7 @@ def create_standin(config: StandinConfig) -> Flask:
                 language=agent.language,
                 join_timeout_seconds=config.agent_wait_for_person_seconds,
                 fail_after_greeting=bool(request.environ.get("standin.agent_crash")),
+                max_duration_seconds=max_duration_seconds(body),
             )
             store.mark_agent_call(call_id)
             late = request.environ.get("standin.agent_late")

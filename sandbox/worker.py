@@ -200,6 +200,23 @@ async def converse(ctx: JobContext, agent: SandboxAgent, options: CallOptions, r
         _left(person)
         return
 
+    # `overrides.agent.max_duration_seconds`, as itellico's agent setting: the call ends that long after
+    # the person joined, whatever their page does. The end is reported at once, so the call's record
+    # lasts the limit (reported after the session's close, it lasted ~2 s more on a busy box; words
+    # the agent was still saying are left out), then the room is deleted (livekit-api, the job's
+    # credentials), which disconnects everyone in it, the page too.
+    async def end_at_longest(seconds: int) -> None:
+        await asyncio.sleep(seconds)
+        log.info("call %s: ended at its longest length, %d s", options.call_id, seconds)
+        reporter.emit("ended", reason="max_duration", detail="the call reached its longest length")
+        await ctx.delete_room()
+        await session.aclose()
+        ctx.shutdown(reason="max duration")
+
+    if options.max_duration_seconds is not None:
+        longest = asyncio.create_task(end_at_longest(options.max_duration_seconds), name="max-duration")
+        ctx.add_shutdown_callback(lambda: _cancel(longest))  # a call over sooner takes its timer along
+
     if not (options.initial_text and options.skip_greeting_on_initial_text):
         greeting = session.say(render(agent.first_message, options.test_variables))
         log.info("call %s: greeting", options.call_id)
@@ -208,6 +225,10 @@ async def converse(ctx: JobContext, agent: SandboxAgent, options: CallOptions, r
         raise RuntimeError("agent_crash fault: failing on purpose after the greeting")
     if options.initial_text:
         session.generate_reply(user_input=options.initial_text)
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
 
 
 def build_server() -> AgentServer:

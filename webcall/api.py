@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import math
 import secrets
 import time
 import uuid
@@ -32,6 +33,8 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 log = logging.getLogger("webcall.calls")
 
 DEVICE_COOKIE = "webcall_device"
+# How much later than the page itellico ends a limited call (below).
+UPSTREAM_LIMIT_SLACK_SECONDS = 5
 
 
 @bp.after_request
@@ -76,6 +79,7 @@ def create_call() -> tuple[Response, int]:
             **(link.vars if link else {}),
         },
         overrides=demo.overrides,
+        max_duration_seconds=upstream_limit(demo.max_call_seconds),  # the demo's: never the browser's
     )
     mark_upstream()
     try:
@@ -227,6 +231,18 @@ def _complete(call_id: str, status: str, duration_seconds: int | None) -> None:
     except SQLAlchemyError as error:
         metrics.calllog_write_failed("complete")
         log.error("calllog.complete failed call_id=%s error=%s", call_id, type(error).__name__)
+
+
+def upstream_limit(max_call_seconds: int | None) -> int | None:
+    """The demo's longest call as itellico is told it: later than the page ends it. The page counts from
+    the agent's answer, which may come up to the agent join timeout after the create, and ends the call
+    itself with its own words ("reached its maximum length"); itellico may count from the create, and
+    ending first it read as "The agent ended the call." (1 of 3 sandbox calls). Its end binds a page
+    that ignores its clock."""
+    if max_call_seconds is None:
+        return None
+    join = math.ceil(services().settings.agent_join_timeout_seconds)
+    return max_call_seconds + join + UPSTREAM_LIMIT_SLACK_SECONDS
 
 
 def _device_fingerprint() -> str | None:

@@ -60,6 +60,11 @@ class Account:
     name: str | None
 
 
+# The longest call itellico takes: Agent PATCH's `max_duration_seconds` (max 7200), the shape of a
+# create's `overrides.agent` (../shared/reference/itellico-api.md §3.1.2, §5.3, §5.4).
+MAX_DURATION_SECONDS = 7200
+
+
 @dataclass(frozen=True)
 class WebCallRequest:
     """The documented create-call body for `type: web`; None fields are left out."""
@@ -73,6 +78,9 @@ class WebCallRequest:
     device_fingerprint: str | None = None
     test_variables: Mapping[str, str] | None = None
     overrides: Mapping[str, Any] | None = None
+    # The demo's longest call, sent as `overrides.agent.max_duration_seconds` so that itellico ends
+    # the call: the page's clock (static/js/call-clock.js) binds only a page that keeps it.
+    max_duration_seconds: int | None = None
 
     def body(self) -> dict[str, Any]:
         body: dict[str, Any] = {"type": "web"}
@@ -90,6 +98,25 @@ class WebCallRequest:
                 body[name] = value
         if self.test_variables:
             body["test_variables"] = dict(self.test_variables)
-        if self.overrides:
-            body["overrides"] = dict(self.overrides)
+        overrides = with_max_duration(self.overrides, self.max_duration_seconds)
+        if overrides:
+            body["overrides"] = overrides
         return body
+
+
+def with_max_duration(overrides: Mapping[str, Any] | None, limit: int | None) -> dict[str, Any]:
+    """`overrides` (a copy) with `limit` merged in as `agent.max_duration_seconds`: every other key
+    kept; the smaller of `limit` and a length the overrides already set wins; never above
+    MAX_DURATION_SECONDS. An `agent` that is no object, or a set length that is no whole number ≥ 1,
+    gives way to `limit` (itellico would refuse it). No limit: the overrides as they are."""
+    merged = dict(overrides or {})
+    if limit is None:
+        return merged
+    agent = merged.get("agent")
+    agent = dict(agent) if isinstance(agent, Mapping) else {}
+    own = agent.get("max_duration_seconds")
+    if isinstance(own, int) and not isinstance(own, bool) and own >= 1:
+        limit = min(limit, own)
+    agent["max_duration_seconds"] = max(1, min(limit, MAX_DURATION_SECONDS))
+    merged["agent"] = agent
+    return merged
