@@ -377,6 +377,7 @@
     dom.w.setAttribute('data-position', position);
     dom.w.setAttribute('data-theme', theme);
     dom.w.setAttribute('data-status', this._status);
+    dom.w.lang = this._lang(); // our words' language, not the page's: a screen reader's voice
     if (accent && validColour(accent)) this.element.style.setProperty('--itellico-accent', accent);
     var open = !dom.panel.hidden;
     var callState = this._call ? this._call.state : 'idle';

@@ -47,9 +47,10 @@ export class CallChrome {
   /**
    * The status line, the big button, the hints, the controls and the composer for a call state.
    * @param {import('./call-events.js').CallState} state
-   * @param {{voice: boolean, title: string, hadCall: boolean}} context hadCall: the agent answered (a duration to show)
+   * @param {{voice: boolean, title: string, hadCall: boolean, dropped?: boolean}} context hadCall: the agent
+   *   answered (a duration to show); dropped: the call ended with reason `dropped` (its error says so)
    */
-  renderState(state, { voice, title, hadCall }) {
+  renderState(state, { voice, title, hadCall, dropped = false }) {
     const p = this.#parts;
     const t = this.#t;
     const active = isActive(state);
@@ -60,7 +61,9 @@ export class CallChrome {
     p.subtitle.textContent = t(voice ? 'subtitle.voice' : 'subtitle.text');
     p.subtitle.hidden = active; // an invitation to start a call, not news during one
     p.status.dataset.state = state;
-    p.statusText.textContent = t(`state.${state}`);
+    // A dropped call is an error too, but "Call failed" under panels that say the connection dropped
+    // named two different things: the status says it dropped.
+    p.statusText.textContent = t(state === 'error' && dropped ? 'state.dropped' : `state.${state}`);
     // The big button: start, cancel while connecting, hang up in a call.
     p.callButton.dataset.variant = active ? 'end' : 'start';
     // Switched off while the call ends, but with aria-disabled, not `disabled`: a disabled button loses

@@ -139,14 +139,15 @@ export class ElementView {
     const dom = this.#dom;
     const { state } = f;
     this.#host.dataset.state = state;
-    this.chrome.renderState(state, { voice: f.voice, title: f.title, hadCall: Boolean(f.session?.startedAt) });
+    const dropped = f.lastEnded?.reason === 'dropped';
+    this.chrome.renderState(state, { voice: f.voice, title: f.title, hadCall: Boolean(f.session?.startedAt), dropped });
     this.#privacy.render(this.#host.getAttribute(PRIVACY_URL), state);
     if (state === 'error' && f.lastError) {
       this.#errorPanel.render(f.lastError, { t: this.#t, browser: browser(), canSwitchToText: f.session?.mode !== 'text' });
     }
     dom.error.hidden = state !== 'error';
     // After a dropped call the after-call panel shows too, under the error (its summary may be unavailable).
-    const afterCall = state === 'ended' || (state === 'error' && f.lastEnded?.reason === 'dropped');
+    const afterCall = state === 'ended' || (state === 'error' && dropped);
     dom.summary.hidden = !afterCall;
     if (afterCall && f.lastEnded) this.#summaryPanel.showReason(f.lastEnded, f.tr);
     if (!isActive(state)) this.#reconnecting = false;

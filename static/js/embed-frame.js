@@ -11,7 +11,7 @@ const TEXT = {
     'mic.text': 'This website did not allow the microphone here, so you can type to the agent instead.',
   },
   de: {
-    'mic.title': 'Sprache ist in diesem Rahmen aus',
+    'mic.title': 'Sprachanrufe sind hier nicht möglich',
     'mic.text': 'Diese Website hat das Mikrofon hier nicht erlaubt. Sie können dem Agenten stattdessen schreiben.',
   },
 };

@@ -739,6 +739,8 @@ def test_dropped_call_shows_the_error_and_the_after_call_panel(page, app_url):
     panel = page.locator(part("error"))
     expect(panel).to_have_attribute("data-code", "call_dropped")
     expect(panel.locator(".error-title")).to_have_text(en["error.call_dropped.title"])
+    # The status line says the same as the panels ("The call dropped"), not "Call failed".
+    expect(page.locator(part("status"))).to_have_text(en["state.dropped"])
     summary = page.locator(part("summary"))
     expect(summary).to_be_visible()
     expect(summary.locator(".ended-reason")).to_have_text(en["ended.dropped"])

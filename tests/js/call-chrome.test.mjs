@@ -1,6 +1,9 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { CallChrome } from '../../static/js/call-chrome.js';
+import { allCatalogues } from '../../static/js/i18n.js';
+
+const CATALOGUES = await allCatalogues();
 
 /** An element that records the custom properties written to it. */
 function fakeElement() {
@@ -32,4 +35,35 @@ test('the mic meter writes its level only when it changed, and a muted microphon
   c.renderMicLevel(0.6, true);
   c.renderMicLevel(0.3, true);
   assert.deepEqual(parts.meter.writes, [['--level', '0.42'], ['--level', '0']]);
+});
+
+/** Every part renderState() draws, as plain objects that keep what is written to them. */
+function stateParts() {
+  const el = () => ({
+    dataset: {}, textContent: '', hidden: false, disabled: false, innerHTML: '', attributes: {},
+    setAttribute(name, value) { this.attributes[name] = value; },
+    removeAttribute(name) { delete this.attributes[name]; },
+  });
+  const names = ['card', 'title', 'subtitle', 'status', 'statusText', 'callButton', 'callIcon', 'callLabel', 'timer',
+    'hint', 'controls', 'shortcutHint', 'composer', 'input'];
+  const parts = Object.fromEntries(names.map((n) => [n, el()]));
+  const hintText = el();
+  return { ...parts, $: () => hintText };
+}
+
+test('a dropped call’s status says it dropped, in every language; another failed call says it failed', () => {
+  // The status said "Call failed" ("Anruf fehlgeschlagen") while the panels under it said the connection dropped.
+  for (const [language, catalogue] of Object.entries(CATALOGUES)) {
+    const parts = stateParts();
+    const t = (/** @type {string} */ key) => catalogue[key] ?? key;
+    const c = new CallChrome(/** @type {any} */ (parts), t);
+    c.renderState('error', { voice: true, title: 'Ava', hadCall: true, dropped: true });
+    assert.equal(parts.status.dataset.state, 'error', language);
+    assert.equal(parts.statusText.textContent, catalogue['state.dropped'], language);
+    assert.ok(catalogue['state.dropped'] && catalogue['state.dropped'] !== catalogue['state.error'], language);
+    c.renderState('error', { voice: true, title: 'Ava', hadCall: false, dropped: false });
+    assert.equal(parts.statusText.textContent, catalogue['state.error'], language);
+    c.renderState('ended', { voice: true, title: 'Ava', hadCall: true, dropped: true }); // only an error says so
+    assert.equal(parts.statusText.textContent, catalogue['state.ended'], language);
+  }
 });

@@ -87,3 +87,15 @@ test('a button’s visible words are in its accessible name (WCAG 2.5.3: voice c
     }
   }
 });
+
+test('each catalogue types its ellipsis one way: German " …" as the server and the launcher do, English "word…"', () => {
+  // German had "Verbindung wird aufgebaut…" beside the launcher's "Wird geladen …" and the demo page's
+  // "Ihre Demo wird geöffnet …" (webcall/demo_page.py, static/widget.js): the spaced DIN 5008 form.
+  const otherWay = { de: /(^|[^ ])…/, en: /(^|\s)…/ }; // an ellipsis not as the language types it
+  for (const [language, catalogue] of Object.entries(CATALOGUES)) {
+    assert.ok(otherWay[language], `how does ${language} type an ellipsis? (a new catalogue: add it here)`);
+    const odd = Object.entries(catalogue).filter(([, text]) => otherWay[language].test(text));
+    assert.deepEqual(odd, [], `${language}: an ellipsis typed another way`);
+  }
+  assert.ok(Object.values(CATALOGUES.de).some((text) => text.includes(' …')), 'German has ellipses at all');
+});

@@ -13,6 +13,8 @@ export default {
   'state.ending': 'Ending the call…',
   'state.ended': 'Call ended',
   'state.error': 'Call failed',
+  // An error state whose call ended with reason `dropped` (element-view.js): as the panels under it say.
+  'state.dropped': 'Call dropped',
 
   'agent.initializing': 'Agent is getting ready',
   'agent.idle': 'Agent is idle',

@@ -1,0 +1,112 @@
+"""The language of the launcher's own words (static/widget.js), as a screen reader takes it, in Chromium.
+
+The launcher and its panel carried no `lang`: on an English host page (`<html lang="en">`) a German
+demo's "Mit uns sprechen" and "Schließen" were exposed as English, so a screen reader spoke German words
+with an English voice (and the reverse on a German page with an English demo). The demos are
+test_widget.py's (northwind speaks English, alpen German); the host page here, in either language, runs
+under the documented CSP (tests/e2e/host_csp.py) on another origin than the app. Also the German words
+of the iframe page's own notice (static/js/embed-frame.js), on test_widget.py's iframe host page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask, Response, request
+from markupsafe import escape
+from playwright.sync_api import Page, expect
+
+from . import test_widget
+from .conftest import AppFactory, Sandbox
+from .harness import serve_elsewhere
+from .test_widget import host_policy, launcher, livekit_url, widget
+
+host = test_widget.host
+demos_file = test_widget.demos_file
+widget_app = test_widget.widget_app
+
+# The language a node is in: its own or its nearest ancestor's `lang`, across shadow roots (as the
+# accessibility tree inherits it), and whether the browser's own `:lang()` agrees.
+LANGUAGE = """(el) => {
+  let node = el;
+  while (node && !(node.nodeType === Node.ELEMENT_NODE && node.hasAttribute('lang'))) {
+    node = node.parentNode instanceof ShadowRoot ? node.parentNode.host : node.parentNode;
+  }
+  const lang = node ? node.getAttribute('lang') : '';
+  return { lang, matches: lang !== '' && el.matches(`:lang(${lang})`) };
+}"""
+
+
+def site(livekit: str) -> Flask:
+    """A host page in the language of `?lang=`, with a launcher for each `?demo=`."""
+    app = Flask(__name__)
+
+    @app.get("/page")
+    def page() -> Response:
+        base = request.args["app"]
+        tags = "".join(
+            f'<script src="{escape(base)}/widget.js" data-demo="{escape(d)}" data-mode="text" async></script>'
+            for d in request.args.getlist("demo")
+        )
+        html = (
+            f'<!doctype html><html lang="{escape(request.args["lang"])}"><meta charset="utf-8">'
+            f'<title>Acme</title><link rel="icon" href="data:,"><h1>Acme Dental</h1>{tags}</html>'
+        )
+        response = Response(html, mimetype="text/html")
+        response.headers["Content-Security-Policy"] = host_policy(base, livekit)
+        return response
+
+    return app
+
+
+@pytest.fixture(scope="module")
+def lang_host(sandbox: Sandbox) -> Iterator[str]:
+    with serve_elsewhere(site(livekit_url(sandbox))) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def lang_app(serve_app: AppFactory, demos_file: str, lang_host: str) -> str:
+    return serve_app(demos_file=demos_file, allowed_origins=(lang_host,))
+
+
+def language(page: Page, demo: str, part: str) -> dict:
+    return page.locator(f"{widget(demo)} [part={part}]").evaluate(LANGUAGE)
+
+
+def test_a_german_demo_on_an_english_page_marks_its_words_german(page: Page, lang_host, lang_app):
+    page.goto(f"{lang_host}/page?app={lang_app}&lang=en&demo=alpen&demo=northwind")
+    expect(launcher(page, "alpen")).to_have_accessible_name("Mit uns sprechen")
+    expect(launcher(page, "northwind")).to_have_accessible_name("Talk to Ava")
+    page.evaluate("ItellicoWebCall.get('alpen').open(false)")  # the panel and its Close button
+    expect(page.locator(f"{widget('alpen')} [part=close-button]")).to_have_accessible_name("Schließen")
+    for part in ("launcher", "close-button", "panel", "announce"):
+        assert language(page, "alpen", part) == {"lang": "de", "matches": True}, part
+    assert language(page, "northwind", "launcher") == {"lang": "en", "matches": True}
+    assert page.console_errors == []
+
+
+def test_an_english_demo_on_a_german_page_marks_its_words_english(page: Page, lang_host, lang_app):
+    page.goto(f"{lang_host}/page?app={lang_app}&lang=de&demo=northwind")
+    expect(launcher(page, "northwind")).to_have_accessible_name("Talk to Ava")
+    page.evaluate("ItellicoWebCall.get('northwind').open(false)")
+    expect(page.locator(f"{widget('northwind')} [part=close-button]")).to_have_accessible_name("Close")
+    for part in ("launcher", "close-button", "panel"):
+        assert language(page, "northwind", part) == {"lang": "en", "matches": True}, part
+    assert page.console_errors == []
+
+
+def test_a_german_iframe_without_the_microphone_says_so_in_plain_german(page: Page, host, widget_app):
+    """The framed page's notice read "Sprache ist in diesem Rahmen aus": "Sprache" is language as much as
+    voice, and "Rahmen" is no word a visitor uses for an embedded page (static/js/embed-frame.js)."""
+    page.goto(f"{host}/frame/alpen?app={widget_app}&allow=0")  # an <iframe> without allow="microphone"
+    frame = page.frame_locator("#call-frame")
+    notice = frame.locator("[data-notice=microphone]")
+    expect(notice).to_be_visible()
+    assert frame.locator("html").get_attribute("lang") == "de"
+    expect(notice.locator(".embed__notice-title")).to_have_text("Sprachanrufe sind hier nicht möglich")
+    expect(notice.locator(".embed__notice-text")).to_have_text(
+        "Diese Website hat das Mikrofon hier nicht erlaubt. Sie können dem Agenten stattdessen schreiben."
+    )
+    expect(frame.locator('itellico-call[mode="text"]')).to_have_count(1)  # and it offers text
