@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
+from .itellico_types import MAX_DURATION_SECONDS
 from .setting_values import ORIGIN_EXAMPLE, web_origin
 from .settings import SettingsError
 
@@ -193,6 +194,22 @@ class DemoModel(_Strict):
                 raise ValueError(f"{item!r} is not {ORIGIN_EXAMPLE}")
             origins.append(origin)
         return origins
+
+    @field_validator("overrides")
+    @classmethod
+    def _overrides(cls, value: dict[str, Any]) -> dict[str, Any]:
+        """The one part of an admin's overrides the app reads (itellico_types.with_max_duration): a
+        longest call itellico would refuse made every call of the demo fail upstream, visitor by visitor."""
+        agent = value.get("agent")
+        if agent is None:
+            return value
+        if not isinstance(agent, dict):
+            raise ValueError("agent must be a table (the shape of itellico's Agent PATCH)")
+        longest = agent.get("max_duration_seconds")
+        whole = isinstance(longest, int) and not isinstance(longest, bool)
+        if longest is not None and not (whole and 1 <= longest <= MAX_DURATION_SECONDS):
+            raise ValueError(f"agent.max_duration_seconds: {longest!r} is not 1..{MAX_DURATION_SECONDS}")
+        return value
 
     def profile(self, slug: str, default_agent_id: str, default_max_seconds: int | None) -> DemoProfile:
         brand = self.brand

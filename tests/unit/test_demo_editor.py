@@ -201,6 +201,11 @@ def test_overrides_are_an_admins_a_reps_post_changes_nothing(rep, admin):
     assert r.status_code == 400 and "not valid JSON" in field_error(r.get_data(as_text=True), "overrides")
     r = post_form(admin, "/demos/acme/edit", fields={**FULL, "overrides": "[1, 2]"}, token=page_token(admin))
     assert "JSON object" in field_error(r.get_data(as_text=True), "overrides")
+    # A longest call itellico refuses would fail every call of the demo: said next to it, not saved.
+    too_long = json.dumps({"agent": {"max_duration_seconds": 9000}})
+    r = post_form(admin, "/demos/acme/edit", fields={**FULL, "overrides": too_long}, token=page_token(admin))
+    assert r.status_code == 400
+    assert "max_duration_seconds: 9000 is not 1..7200" in field_error(r.get_data(as_text=True), "overrides")
     r = post_form(admin, "/demos/acme/edit", fields={**FULL, "overrides": ""}, token=page_token(admin))
     assert r.status_code == 302 and "overrides" not in tables(admin)["acme"]
 

@@ -163,3 +163,32 @@ def test_settings_default_to_the_shipped_file_and_name_a_missing_one():
     with pytest.raises(SettingsError, match="WEBCALL_PUBLIC_URL"):
         Settings.from_env({**env, "WEBCALL_PUBLIC_URL": "demo.example.com"})
     assert Settings.from_env(env).database_url == "sqlite:///instance/webcall.sqlite3"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "said"),
+    [
+        ('agent = "fast"', "overrides: agent must be a table (the shape of itellico's Agent PATCH)"),
+        (
+            "agent = { max_duration_seconds = 9000 }",
+            "overrides: agent.max_duration_seconds: 9000 is not 1..7200",
+        ),
+        ("agent = { max_duration_seconds = 0 }", "overrides: agent.max_duration_seconds: 0 is not 1..7200"),
+        (
+            'agent = { max_duration_seconds = "1h" }',
+            "overrides: agent.max_duration_seconds: '1h' is not 1..7200",
+        ),
+    ],
+)
+def test_an_overrides_longest_call_itellico_would_refuse_is_refused_on_save(overrides, said):
+    # Saved as it was, every call of the demo was refused upstream (upstream_rejected), each one a visitor.
+    text = f'[demos.one]\ntitle = "One"\n[demos.one.overrides]\n{overrides}\n'
+    assert f"demo 'one': {said}" in problems(text)
+
+
+def test_an_overrides_longest_call_in_range_is_kept():
+    text = (
+        '[demos.one]\ntitle = "One"\n[demos.one.overrides]\nagent = { max_duration_seconds = 600, x = 1 }\n'
+    )
+    demo = parse_profiles(text, "demos.toml", ENV_AGENT)["one"]
+    assert demo.overrides == {"agent": {"max_duration_seconds": 600, "x": 1}}
