@@ -33,6 +33,7 @@ SENT_KEYS = {  # everything the app may send upstream for a demo call; nothing e
     "audio_output_enabled",
     "device_fingerprint",
     "test_variables",
+    "overrides",  # the demo's longest call (webcall/api.py upstream_limit), below
 }
 
 
@@ -139,6 +140,9 @@ def test_a_signed_link_call_greets_the_prospect_by_name(page, sales_url, sandbox
     assert body["agent_id"] == LENA and body["type"] == "web"
     assert body["test_variables"] == {"company": "Alpenblick Hotels", "name": "Maria"}
     assert set(body) <= SENT_KEYS, set(body) - SENT_KEYS
+    # alpenblick has no admin overrides: only its longest call (5 minutes, itellico's end a little later).
+    (longest,) = body["overrides"]["agent"].values()
+    assert set(body["overrides"]) == {"agent"} and 300 < longest <= 330, body["overrides"]
     hang_up_and_wait(prospect)
 
 

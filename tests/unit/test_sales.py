@@ -13,6 +13,7 @@ import pytest
 from tests.share_links import recorded
 from tests.tokens import tampered
 from webcall import ROOT, create_app
+from webcall.api import UPSTREAM_LIMIT_SLACK_SECONDS
 
 from .conftest import REP_EMAIL, SALES_PASSWORD, csrf, link_for, ready_account, sign_in
 
@@ -122,7 +123,8 @@ def test_a_call_from_a_link_sends_the_demo_agent_and_fixed_plus_link_variables(c
     (sent,) = standin.creates()
     assert sent["agent_id"] == LENA
     assert sent["test_variables"] == {"company": "Alpenblick Hotels", "name": "Maria"}
-    assert "overrides" not in sent or sent["overrides"] == {}
+    # No admin overrides: only the demo's longest call (5 minutes; itellico's end a little later).
+    assert sent["overrides"] == {"agent": {"max_duration_seconds": 300 + 15 + UPSTREAM_LIMIT_SLACK_SECONDS}}
     record = svc.calllog.call(r.get_json()["call_id"])
     assert record.demo == "alpenblick" and record.link_id == link.link_id and record.mode == "voice"
     assert record.outcome == "created"
