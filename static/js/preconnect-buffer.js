@@ -1,6 +1,6 @@
 // The microphone track's pre-connect buffer (livekit-client's recording of what the visitor says before
-// the agent is in the room), with three fixes for livekit-client 2.23 that decide whether the agent
-// hears the first words whole:
+// the agent is in the room), with what it takes on livekit-client 2.23 for the agent to hear the first
+// words whole (1-4) and for a hang-up while they are sent to leave no error on the page (5):
 // 1. The recording ends when the agent subscribes to the track, but livekit-client listens for that only
 //    after `publishTrack` returned; an agent already in the room subscribes sooner, the recording then
 //    runs on for 10 s while the agent gives up waiting for it after 3 s, hearing neither it nor the
@@ -28,6 +28,12 @@
 //    when the visitor has spoken into the recording, the page takes the agent's audio only where the
 //    recording ends (their pause), `agentMayTalk`; a LiveKit Agents agent waits for that subscription
 //    before it speaks (call-room.js), so its greeting is late, not lost.
+// 5. A send broken off. When the page hangs up while the recording is on its way to the agent, the
+//    write fails and livekit-client's loop stops reading, which cancels the recorder's stream. Its
+//    cancel then throws (close() on a stream being cancelled) before it marks the stream closed, and a
+//    chunk the recorder was handing over is enqueued: an uncaught "Cannot enqueue a chunk into a closed
+//    readable stream" on the host page (a clean-clone run). livekit-client gets a stream of ours; its
+//    cancel stops only ours, and the recorder's stream ends as it always does, when recording stops.
 
 const FLUSH_TIMEOUT_MS = 250;
 /** When the recording ends after the agent's subscription: at a pause (a level below quietLevel for
@@ -58,6 +64,7 @@ export function bufferedTrackClass(lk) {
       #ending = false; // the recording's last chunk is being taken: too late to hold the live audio
       #held = false; // a hold was asked for (livekit-client sets isUpstreamPaused only once it holds)
       #spoke = false; // the visitor spoke while the recording ran
+      /** @type {{recording: ReadableStream, stream: ReadableStream}|undefined} */ #sent;
       /** @type {ReturnType<typeof setInterval>|undefined} */ #listening;
       /** Resolves when the recording has ended (sent or dropped). */
       #ended = Promise.resolve();
@@ -118,6 +125,21 @@ export function bufferedTrackClass(lk) {
         try {
           await this.pauseUpstream();
         } catch { /* not held: the agent may hear a stretch twice */ }
+      }
+
+      /**
+       * The recording as livekit-client sends it to the agent: through a stream of its own, whose cancel
+       * does not reach the recorder's (item 5 above). The same one on every call for one recording.
+       */
+      getPreConnectBuffer() {
+        const recording = super.getPreConnectBuffer();
+        if (!recording || typeof TransformStream === 'undefined') return recording;
+        if (this.#sent?.recording !== recording) {
+          const passed = new TransformStream();
+          recording.pipeTo(passed.writable, { preventCancel: true }).catch(() => { /* the send broke off */ });
+          this.#sent = { recording, stream: passed.readable };
+        }
+        return this.#sent.stream;
       }
 
       stopPreConnectBuffer() {
