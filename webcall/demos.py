@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
-from .itellico_types import MAX_DURATION_SECONDS
+from .itellico_types import MAX_DURATION_SECONDS, is_call_length
 from .setting_values import ORIGIN_EXAMPLE, web_origin
 from .settings import SettingsError
 
@@ -206,8 +206,7 @@ class DemoModel(_Strict):
         if not isinstance(agent, dict):
             raise ValueError("agent must be a table (the shape of itellico's Agent PATCH)")
         longest = agent.get("max_duration_seconds")
-        whole = isinstance(longest, int) and not isinstance(longest, bool)
-        if longest is not None and not (whole and 1 <= longest <= MAX_DURATION_SECONDS):
+        if longest is not None and not is_call_length(longest):
             raise ValueError(f"agent.max_duration_seconds: {longest!r} is not 1..{MAX_DURATION_SECONDS}")
         return value
 

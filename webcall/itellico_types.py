@@ -65,6 +65,11 @@ class Account:
 MAX_DURATION_SECONDS = 7200
 
 
+def is_call_length(value: object) -> bool:
+    """Whether itellico takes `value` as a call's `max_duration_seconds`: a whole number in 1..7200."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_DURATION_SECONDS
+
+
 @dataclass(frozen=True)
 class WebCallRequest:
     """The documented create-call body for `type: web`; None fields are left out."""
@@ -107,15 +112,15 @@ class WebCallRequest:
 def with_max_duration(overrides: Mapping[str, Any] | None, limit: int | None) -> dict[str, Any]:
     """`overrides` (a copy) with `limit` merged in as `agent.max_duration_seconds`: every other key
     kept; the smaller of `limit` and a length the overrides already set wins; never above
-    MAX_DURATION_SECONDS. An `agent` that is no object, or a set length that is no whole number ≥ 1,
-    gives way to `limit` (itellico would refuse it). No limit: the overrides as they are."""
+    MAX_DURATION_SECONDS. An `agent` that is no object, or a set length itellico would refuse
+    (`is_call_length`), gives way to `limit`. No limit: the overrides as they are."""
     merged = dict(overrides or {})
     if limit is None:
         return merged
     agent = merged.get("agent")
     agent = dict(agent) if isinstance(agent, Mapping) else {}
     own = agent.get("max_duration_seconds")
-    if isinstance(own, int) and not isinstance(own, bool) and own >= 1:
+    if is_call_length(own):
         limit = min(limit, own)
     agent["max_duration_seconds"] = max(1, min(limit, MAX_DURATION_SECONDS))
     merged["agent"] = agent
