@@ -17,6 +17,9 @@ SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 ELEMENT = "itellico-call"
 EL = "document.querySelector('itellico-call')"
 SHADOW = f"{EL}.shadowRoot"
+# For a wait that may start before the page has parsed the element (goto's wait_until="commit"): a
+# predicate that throws fails the wait at once, one that returns null is asked again.
+SHADOW_IF_PARSED = f"{EL}?.shadowRoot"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 # navigator.wakeLock as a recording stand-in (headless Chromium has no screen to keep on): each request
