@@ -102,6 +102,8 @@ def list_command() -> None:
         if demo.allowed_variables:
             allowed = ", ".join(f"{n} (≤ {m})" for n, m in demo.allowed_variables.items())
             click.echo(f"{'':<20} link/page variables: {allowed}")
+    for slug, problems in svc.demos.refused().items():  # webcall/demo_store.py
+        click.echo(f"{slug:<20} refused by this release, mend it: {'; '.join(problems)}", err=True)
     seed = f", seeded from {svc.demos.source}" if svc.demos.source else ""
     click.echo(f"from the database{seed}", err=True)
 

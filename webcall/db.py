@@ -45,7 +45,7 @@ def aware(value: datetime | None) -> datetime | None:
 
 TABLE_MODULES = (
     "webcall.calllog",
-    "webcall.demo_store",
+    "webcall.demo_rows",
     "webcall.accounts",
     "webcall.sessions",
     "webcall.lockout",

@@ -14,9 +14,17 @@ from .settings import Settings
 
 
 class DemoRegistry:
-    def __init__(self, profiles: Mapping[str, DemoProfile], source: str | None = None) -> None:
+    def __init__(
+        self,
+        profiles: Mapping[str, DemoProfile],
+        source: str | None = None,
+        refused: Mapping[str, list[str]] | None = None,
+    ) -> None:
         self._profiles = dict(profiles)
         self.source = source
+        # Stored demos this release's rules refuse (webcall/demo_store.py), with their mistakes: the
+        # studio lists them to be mended.
+        self.refused = dict(refused or {})
 
     @classmethod
     def single(cls, agent_id: str, max_call_seconds: int | None = None) -> DemoRegistry:

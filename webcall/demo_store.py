@@ -15,96 +15,43 @@ two (webcall/demo_cli.py).
 
 from __future__ import annotations
 
-import enum
 import json
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 import tomli_w
-from sqlalchemy import (
-    Column,
-    Connection,
-    DateTime,
-    Engine,
-    Integer,
-    String,
-    Table,
-    Text,
-    delete,
-    select,
-    update,
-)
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from .calllog import links
-from .db import aware, metadata
+from .db import aware
 from .demo_registry import DemoRegistry
-from .demos import DEFAULT_SLUG, DemoConfigError, DemoModel, DemoProfile, load_tables, validate_tables
+from .demo_rows import (
+    ANY_VERSION,
+    AnyVersion,
+    DemoChanged,
+    StoredDemo,
+    demo_revision,
+    demos,
+    end_links,
+    row_of,
+)
+from .demos import (
+    DEFAULT_SLUG,
+    DemoConfigError,
+    DemoModel,
+    DemoProfile,
+    check_tables,
+    load_tables,
+    validate_tables,
+)
 from .settings import Settings
 
 log = logging.getLogger("webcall.demos")
-
-demos = Table(
-    "webcall_demos",
-    metadata,
-    Column("slug", String(63), primary_key=True),
-    Column("settings", Text, nullable=False),  # JSON: the demo's table as in demos.toml
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    Column("updated_by", String(254), nullable=False),
-)
-
-demo_revision = Table(
-    "webcall_demo_revision",
-    metadata,
-    Column("id", Integer, primary_key=True),  # one row, id 1, made by the migration
-    Column("revision", Integer, nullable=False),  # 0: never seeded nor written
-)
-
-
-class DemoChanged(Exception):
-    """The demo is no longer the version a save was made on (saved or deleted meanwhile)."""
-
-
-class AnyVersion(enum.Enum):
-    VERSION = "any"
-
-
-ANY_VERSION: Literal[AnyVersion.VERSION] = AnyVersion.VERSION  # a save that replaces whatever is stored
-
-
-@dataclass(frozen=True)
-class StoredDemo:
-    """One demo's row: its settings as stored (the text is its version) and who wrote it when."""
-
-    settings: str
-    updated_at: datetime
-    updated_by: str
-
-    @property
-    def table(self) -> dict[str, Any]:
-        return json.loads(self.settings)
-
-
-def _end_links(db: Connection, slugs: set[str], by: str, now: datetime) -> None:
-    """Revoke the share links of demos that are being removed, in the same transaction. A link is
-    signed for a slug, not for one demo: without this, a demo made later under the same slug would
-    accept the old demo's links (with the new demo's agent and content)."""
-    if slugs:
-        db.execute(
-            update(links)
-            .where(links.c.demo.in_(sorted(slugs)), links.c.revoked_at.is_(None))
-            .values(revoked_at=now, revoked_by=f"demo deleted by {by}"[:254])
-        )
-
-
-def _row(slug: str, table: Mapping[str, Any], by: str, now: datetime) -> dict[str, Any]:
-    return {"slug": slug, "settings": json.dumps(table), "updated_at": now, "updated_by": by[:254]}
 
 
 def _settings_of(model: DemoModel) -> dict[str, Any]:
@@ -171,7 +118,7 @@ class DemoStore:
                         rows = db.execute(select(demos.c.slug, demos.c.settings)).all()
                         self._snapshot = self._registry({row.slug: json.loads(row.settings) for row in rows})
                         self._revision = revision
-            except (SQLAlchemyError, ValueError, DemoConfigError) as error:
+            except (SQLAlchemyError, ValueError) as error:
                 if self._revision < 0:
                     raise
                 log.error("demos: cannot reload from the database (%s); serving the last ones", error)
@@ -179,12 +126,26 @@ class DemoStore:
         return self._snapshot
 
     def _registry(self, tables: Mapping[str, Any]) -> DemoRegistry:
-        models = validate_tables(tables, [], "the database")
+        # Each demo on its own: one stored under rules this release has tightened since (or written by
+        # an older release during an upgrade) is not served, and the others are. A demo this process
+        # served before keeps its last version until it is mended in the studio.
+        models, refused = check_tables(tables)
         profiles = {slug: m.profile(slug, self._agent_id, self._max_seconds) for slug, m in models.items()}
+        for slug, problems in refused.items():
+            last = self._snapshot.get(slug)
+            if last is not None:
+                profiles[slug] = last
+            log.error(
+                "demo %s %s: this release refuses its stored settings (mend it in the studio's editor,"
+                " or export, edit and import): %s",
+                slug,
+                "keeps its last version" if last else "is not served",
+                "; ".join(problems),
+            )
         profiles.setdefault(
             DEFAULT_SLUG, DemoProfile(DEFAULT_SLUG, self._agent_id, max_call_seconds=self._max_seconds)
         )
-        return DemoRegistry(profiles, source=self.source)
+        return DemoRegistry(profiles, source=self.source, refused=refused)
 
     def tables(self) -> dict[str, dict[str, Any]]:
         """Every stored demo's settings table, by slug."""
@@ -213,6 +174,10 @@ class DemoStore:
 
     def all_origins(self) -> tuple[str, ...]:
         return self.registry().all_origins()
+
+    def refused(self) -> dict[str, list[str]]:
+        """The stored demos this release refuses, with their mistakes (see `_registry`)."""
+        return self.registry().refused
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -255,7 +220,7 @@ class DemoStore:
                     if gone.rowcount != 1:
                         raise DemoChanged(slug)
                 # With none expected, a row made meanwhile refuses this one (the slug is the key).
-                db.execute(demos.insert(), [_row(slug, table, by, datetime.now(UTC))])
+                db.execute(demos.insert(), [row_of(slug, table, by, datetime.now(UTC))])
                 db.execute(update(demo_revision).values(revision=demo_revision.c.revision + 1))
         except IntegrityError:
             raise DemoChanged(slug) from None
@@ -267,12 +232,12 @@ class DemoStore:
         with self.engine.begin() as db:
             if replace_all:
                 removed = set(db.execute(select(demos.c.slug)).scalars()) - set(tables)
-                _end_links(db, removed, by, now)
+                end_links(db, removed, by, now)
                 db.execute(delete(demos))
             else:
                 db.execute(delete(demos).where(demos.c.slug.in_(list(tables))))
             if tables:
-                db.execute(demos.insert(), [_row(slug, table, by, now) for slug, table in tables.items()])
+                db.execute(demos.insert(), [row_of(slug, table, by, now) for slug, table in tables.items()])
             db.execute(update(demo_revision).values(revision=demo_revision.c.revision + 1))
         self._checked_at = float("-inf")  # this process sees its own change at once
 
@@ -280,7 +245,7 @@ class DemoStore:
         with self.engine.begin() as db:
             gone = db.execute(delete(demos).where(demos.c.slug == slug)).rowcount > 0
             if gone:
-                _end_links(db, {slug}, by, datetime.now(UTC))
+                end_links(db, {slug}, by, datetime.now(UTC))
                 db.execute(update(demo_revision).values(revision=demo_revision.c.revision + 1))
         self._checked_at = float("-inf")
         return gone
@@ -295,7 +260,7 @@ class DemoStore:
             if not claimed:
                 return False
             if tables:
-                rows = [_row(slug, table, f"seed:{source}", now) for slug, table in tables.items()]
+                rows = [row_of(slug, table, f"seed:{source}", now) for slug, table in tables.items()]
                 db.execute(demos.insert(), rows)
         return True
 

@@ -277,25 +277,35 @@ def load_tables(text: str, source: str) -> tuple[dict[str, Any], list[str]]:
 def validate_tables(tables: Mapping[str, Any], problems: list[str], source: str) -> dict[str, DemoModel]:
     """Each demo's settings checked; raises DemoConfigError listing `problems` and every mistake
     of every demo."""
-    problems = list(problems)
+    models, refused = check_tables(tables)
+    problems = [*problems, *(line for lines in refused.values() for line in lines)]
+    if problems:
+        raise DemoConfigError(source, problems)
+    return models
+
+
+def check_tables(tables: Mapping[str, Any]) -> tuple[dict[str, DemoModel], dict[str, list[str]]]:
+    """Each demo's settings checked on its own: the models of the valid ones, the mistakes of the
+    others by slug (the database's demos are served one by one: webcall/demo_store.py)."""
     models: dict[str, DemoModel] = {}
+    refused: dict[str, list[str]] = {}
     for slug, table in tables.items():
         if not re.match(SLUG_PATTERN, slug):
-            problems.append(f"demo {slug!r}: the slug must be lowercase letters, digits and dashes (≤ 63)")
+            refused[slug] = [f"demo {slug!r}: the slug must be lowercase letters, digits and dashes (≤ 63)"]
             continue
         if not isinstance(table, dict):
-            problems.append(f"demo {slug!r}: must be a table ([demos.{slug}])")
+            refused[slug] = [f"demo {slug!r}: must be a table ([demos.{slug}])"]
             continue
         try:
             model = DemoModel.model_validate(table)
         except ValidationError as error:
-            problems.extend(_problem(slug, e) for e in error.errors())
+            refused[slug] = [_problem(slug, e) for e in error.errors()]
             continue
-        for name in sorted(set(model.test_variables) & set(model.variables)):
-            problems.append(
+        if shared := sorted(set(model.test_variables) & set(model.variables)):
+            refused[slug] = [
                 f"demo {slug!r}: variables.{name}: also a fixed test_variable; a fixed one cannot be set"
-            )
+                for name in shared
+            ]
+            continue
         models[slug] = model
-    if problems:
-        raise DemoConfigError(source, problems)
-    return models
+    return models, refused

@@ -138,6 +138,7 @@ def _index(refused: Refused | None = None) -> str:
     return render_template(
         "demos.html",
         demos=list(svc.demos),
+        refused_demos=svc.demos.refused(),
         studio_named=studio_demos.studio_pages(),  # no editor for these (webcall/studio_demos.py)
         by_demo=by_demo,
         labels=labels,

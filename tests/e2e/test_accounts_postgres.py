@@ -24,7 +24,7 @@ from tests.sign_in_races import failures_at_once
 from tests.starts import admins_demoting_each_other, at_once, open_together
 from webcall import accounts, create_app, schema
 from webcall.db import all_tables, engine_for
-from webcall.demo_store import DemoChanged
+from webcall.demo_rows import DemoChanged
 from webcall.settings import Settings
 
 from .servers import postgres_server

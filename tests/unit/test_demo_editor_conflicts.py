@@ -12,7 +12,8 @@ from werkzeug.datastructures import MultiDict
 
 from tests.starts import at_once
 from webcall import ROOT
-from webcall.demo_store import DemoChanged, DemoStore
+from webcall.demo_rows import DemoChanged
+from webcall.demo_store import DemoStore
 
 from .conftest import ADMIN_EMAIL, REP_EMAIL, csrf, sign_in
 from .demo_editor_helpers import VALID, changed, field_error, field_note, form_fields, input_value, post_form
