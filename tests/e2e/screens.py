@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from webcall import ROOT
 
@@ -114,6 +114,24 @@ def element_state(page: Page, state: str, timeout: float = 20_000) -> None:
 def open_page(page: Page, url: str) -> None:
     page.goto(url)
     expect(page.locator(f"{ELEMENT} .card")).to_be_visible()
+
+
+def hold_the_create(page: Page) -> list[Route]:
+    """Hold the page's POST /api/calls in the browser (the call stays "connecting", a Cancel comes
+    first) until `let_the_create_through`: a condition, where a delay upstream is a race against it."""
+    held: list[Route] = []
+    page.route("**/api/calls", lambda r: held.append(r) if r.request.method == "POST" else r.fallback())
+    return held
+
+
+def let_the_create_through(page: Page, held: list[Route]) -> None:
+    for _ in range(100):  # Playwright runs the route's handler while the test waits on the page
+        if held:
+            break
+        page.wait_for_timeout(100)
+    (create,) = held
+    create.continue_()
+    page.unroute("**/api/calls")
 
 
 def log(page: Page) -> dict[str, Any]:

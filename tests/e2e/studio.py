@@ -49,7 +49,7 @@ def type_a_call(prospect: Page, greeting: str, question: str, answer: str) -> st
     are exact), wait for `answer`, hang up and wait for the end. Returns the call id."""
     element = "itellico-call"
     agent_line = f'{element} [data-role="agent"][data-final="true"] .line-text'
-    prospect.wait_for_function("customElements.get('itellico-call') !== undefined")
+    prospect.wait_for_function("() => customElements.get('itellico-call') !== undefined")
     with prospect.expect_response(
         lambda r: r.url.endswith("/api/calls") and r.request.method == "POST"
     ) as info:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
@@ -172,6 +173,10 @@ def test_voice_call_states_fast_start_agent_states_timer_mute_typing_and_wake_lo
     assert [e["detail"]["state"] for e in events(page, "state")][-2:] == ["ending", "ended"]
 
 
+# How soon a second tap on the starting call button is taken as the rest of a double-tap, not as Cancel
+# (REPEAT_CLICK_MS in static/js/repeat-click.js).
+REPEAT_CLICK_MS = 500
+
 # getUserMedia held open until the test calls window.__releaseMic(), like a permission prompt nobody has
 # answered yet: the call stays in requesting-mic, where the call button means Cancel.
 HOLD_MIC = """(() => {
@@ -235,9 +240,34 @@ def cancel_while_starting(page: Page, app_url: str) -> None:
     element_state(page, "ended")
     assert reasons() == ["cancelled"]
 
-    # A double-tap (a touch screen may not count it as a double-click): the same.
-    page.tap(part("call-button"))
-    page.tap(part("call-button"))
+    # A double-tap that the touch screen does not count (event.detail stays 1): the same, by the time
+    # between the taps (REPEAT_CLICK_MS, measured on the events' time stamps). The taps carry the times a
+    # person's fingers gave them, 150 ms apart: sent with page.tap, each after its actionability checks,
+    # the second came over 500 ms after the first on a busy machine (and even back to back a busy page
+    # acknowledges each touch late). 80 px apart, both on the button: Chromium counts taps within 20 px
+    # and 400 ms as a double-tap (detail 2), which the guard takes as a mouse's double-click.
+    button = page.locator(part("call-button"))
+    expect(button).to_be_enabled()
+    page.evaluate(
+        f"""() => {{ window.__taps = [];
+        {SHADOW}.querySelector('[part=call-button]').addEventListener('click',
+          (e) => window.__taps.push({{ at: e.timeStamp, pointer: e.pointerType, detail: e.detail }})); }}"""
+    )
+    box = button.bounding_box()
+    assert box and box["width"] > 120, box
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    cdp = page.context.new_cdp_session(page)
+    first = time.time()
+    for at, dx in ((first, -40), (first + 0.15, 40)):
+        touch = {"touchPoints": [{"x": x + dx, "y": y}], "timestamp": at}
+        cdp.send("Input.dispatchTouchEvent", {**touch, "type": "touchStart"})
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": [], "timestamp": at + 0.05})
+    cdp.detach()
+    # Both taps reached the button, as single touches close enough to be one double-tap: else the test
+    # would prove nothing (a tap beside the button), or something else (a counted double-tap, a Cancel).
+    taps = page.wait_for_function("() => window.__taps.length >= 2 && window.__taps").json_value()
+    assert [(t["pointer"], t["detail"]) for t in taps] == [("touch", 1), ("touch", 1)], taps
+    assert taps[1]["at"] - taps[0]["at"] < REPEAT_CLICK_MS, taps
     assert states()[-1] == "requesting-mic", states()
     assert reasons() == ["cancelled"], "the second tap of a double-tap cancelled the call it had started"
     page.wait_for_timeout(1_000)
@@ -320,9 +350,9 @@ def test_transcript_copy_download_and_auto_scroll_with_jump_to_latest(browser, a
         assert transcript.get_attribute("role") == "log" and transcript.get_attribute("aria-live") == "polite"
 
         scroller = f"{SHADOW}.querySelector('.transcript')"
-        overflowing = f"(() => {{ const t = {scroller}; return t.scrollHeight > t.clientHeight + 40; }})()"
+        overflowing = f"() => {{ const t = {scroller}; return t.scrollHeight > t.clientHeight + 40; }}"
         gap = "t.scrollHeight - t.scrollTop - t.clientHeight"
-        at_bottom = f"(() => {{ const t = {scroller}; return {gap} < 4; }})()"
+        at_bottom = f"() => {{ const t = {scroller}; return {gap} < 4; }}"
         questions = ["what are your opening hours on saturday", QUESTION, "where are you located"]
         for i, q in enumerate(questions):
             type_message(page, q)
@@ -360,7 +390,7 @@ def test_transcript_copy_download_and_auto_scroll_with_jump_to_latest(browser, a
         # Copy: the whole conversation, in order, on the clipboard.
         expect(tools).to_be_visible()
         page.click(f'{ELEMENT} [data-action="copy"]')
-        page.wait_for_function("navigator.clipboard.readText().then((t) => t.length > 0)")
+        page.wait_for_function("() => navigator.clipboard.readText().then((t) => t.length > 0)")
         copied = page.evaluate("navigator.clipboard.readText()")
         positions = [copied.index(line) for line in lines]
         assert positions == sorted(positions), copied
@@ -487,11 +517,12 @@ def test_autoplay_blocked_shows_tap_to_hear_and_a_tap_clears_it(launch, app_url)
         page.click(f'{ELEMENT} [data-action="start-audio"]')
         expect(banner).to_be_hidden()
         page.wait_for_function(
-            f"[...{SHADOW}.querySelectorAll('.sink audio')].some((a) => !a.paused)", timeout=10_000
+            f"() => [...{SHADOW}.querySelectorAll('.sink audio')].some((a) => !a.paused)", timeout=10_000
         )
         page.evaluate(f"{EL}.end()")
     finally:
         context.close()
+        browser.close()  # a browser of its own: else it stays open, playing nothing, to the session's end
 
 
 def test_reconnect_after_going_offline_and_the_call_goes_on(ipage: Page, context: BrowserContext, app_url):
@@ -525,32 +556,80 @@ def test_reconnect_after_going_offline_and_the_call_goes_on(ipage: Page, context
     element_state(page, "ended")
 
 
+# What the error panel shows as it counts down, recorded by the page at each change: its next-step line,
+# "Try again" (words, disabled) and whether the big call button is held (aria-disabled); `heldAtClick`:
+# whether it was held when clicked. Each number shows for one second only: none has to be caught live.
+COUNTDOWN_LOG = """(root) => {
+  const log = window.__countdown = { shown: [], heldAtClick: [] };
+  const next = root.querySelector('[part=error] .error-next');
+  const retry = root.querySelector('[part=error] [data-action=retry]');
+  const call = root.querySelector('[part=call-button]');
+  const held = () => call.getAttribute('aria-disabled') === 'true';
+  new MutationObserver(() => {
+    const now = { next: next.textContent, retry: retry.textContent, retryDisabled: retry.disabled,
+                  callHeld: held() };
+    if (now.next && JSON.stringify(now) !== JSON.stringify(log.shown.at(-1))) log.shown.push(now);
+  }).observe(root, { subtree: true, childList: true, characterData: true, attributes: true });
+  call.addEventListener('click', () => log.heldAtClick.push(held()), true);
+}"""
+
+
 def test_busy_server_counts_down_retry_after_with_retry_disabled(page, app_url, sandbox):
     sandbox.fault(mode="rate_limit", retry_after="4")
     open_page(page, app_url)
     en = catalogue(page)
+
+    def shown_at(seconds: int) -> dict[str, object]:
+        """The panel with `seconds` left of the server's Retry-After (0: the wait is over)."""
+        if not seconds:
+            return {
+                "next": en["error.retry.now"],
+                "retry": en["action.tryAgain"],
+                "retryDisabled": False,
+                "callHeld": False,
+            }
+        key = "error.retry.inOne" if seconds == 1 else "error.retry.in"  # "1 second", not "1 seconds"
+        words = {"next": en[key], "retry": en["action.tryAgainIn"]}
+        return {k: v.replace("{seconds}", str(seconds)) for k, v in words.items()} | {
+            "retryDisabled": True,
+            "callHeld": True,  # the big button would start the same refused call: held too (aria-disabled)
+        }
+
+    def until_shown(seconds: int) -> None:
+        page.wait_for_function(
+            "(s) => window.__countdown.shown.some((x) => x.next === s)", arg=shown_at(seconds)["next"]
+        )
+
+    page.evaluate(f"({COUNTDOWN_LOG})({SHADOW})")
     page.click(part("call-button"))
     panel = page.locator(part("error"))
     expect(panel).to_have_attribute("data-code", "rate_limited", timeout=10_000)
     expect(panel.locator(".error-title")).to_have_text(en["error.rate_limited.title"])
     retry = panel.locator('[data-action="retry"]')
     next_step = panel.locator(".error-next")
-    expect(next_step).to_have_text(en["error.retry.in"].replace("{seconds}", "4"))
-    expect(retry).to_be_disabled()
-    expect(retry).to_have_text(en["action.tryAgainIn"].replace("{seconds}", "4"))
-    # The big button would start the same refused call: held too, but focusable (aria-disabled).
+    # It counts down from the server's Retry-After (4 s), the first thing the panel showed.
+    until_shown(4)
+    assert page.evaluate("window.__countdown.shown[0]") == shown_at(4)
     call_button = page.locator(part("call-button"))
-    expect(call_button).to_have_attribute("aria-disabled", "true")
     posts: list[str] = []
     page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
     call_button.click(force=True)  # force: Playwright itself waits for an aria-disabled button
-    expect(next_step).to_have_text(en["error.retry.in"].replace("{seconds}", "2"))
+    assert page.evaluate("window.__countdown.heldAtClick") == [False, True]  # the start, then while held
+    until_shown(2)
     assert posts == [] and page.locator(f'{ELEMENT}[data-state="error"]').count() == 1
-    expect(next_step).to_have_text(en["error.retry.inOne"].replace("{seconds}", "1"))  # "1 second"
+    until_shown(1)
     expect(retry).to_be_enabled(timeout=3_000)
     expect(retry).to_have_text(en["action.tryAgain"])
     expect(next_step).to_have_text(en["error.retry.now"])
     expect(call_button).not_to_have_attribute("aria-disabled", "true")
+    assert posts == []  # the click while held started nothing, then or later
+    # Every step as shown: down a second at a time (a stalled page may skip one), each with its "Try
+    # again" and held button, to "You can try again now" with both released.
+    steps = [shown_at(n) for n in (4, 3, 2, 1, 0)]
+    shown = page.evaluate("window.__countdown.shown")
+    assert all(s in steps for s in shown), shown
+    order = [steps.index(s) for s in shown]
+    assert order == sorted(set(order)) and {0, 2, 3, 4} <= set(order), shown
     sandbox.clear()
     retry.click()  # the server has room again: now the call goes through
     element_state(page, "in-call")
@@ -761,6 +840,8 @@ def test_chosen_microphone_is_remembered_across_page_loads(ipage: Page, app_url)
     element_state(page, "in-call")
     page.click(f"{ELEMENT} [part=devices] summary")
     picker = page.locator(f'{ELEMENT} select[data-device="audioinput"]')
+    # The pickers fill once the browser has listed its devices (async, after the call is up).
+    expect(picker.locator('option:not([value="default"])')).not_to_have_count(0)
     options = picker.locator("option").evaluate_all("(all) => all.map((o) => o.value)")
     choice = [v for v in options if v != "default"][-1]
     picker.select_option(choice)

@@ -17,13 +17,24 @@ from typing import Any
 
 import pytest
 from livekit import api
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, expect
 
 from sandbox.livekit_server import API_KEY, API_SECRET
 
 from .conftest import Sandbox, wait_until
 from .harness import CHROMIUM, chromium_args
-from .screens import EL, ELEMENT, INSTRUMENT, SHADOW, element_state, events, open_page, part
+from .screens import (
+    EL,
+    ELEMENT,
+    INSTRUMENT,
+    SHADOW,
+    element_state,
+    events,
+    hold_the_create,
+    let_the_create_through,
+    open_page,
+    part,
+)
 
 GREETING = "this is Ava from the itellico sandbox"
 AGENT_FINAL = f'{ELEMENT} [data-role="agent"][data-final="true"]'
@@ -146,13 +157,17 @@ def test_a_call_cancelled_before_its_agent_answered_is_hung_up(
     page = context.new_page()
     open_page(page, app_url)
     before = set(sandbox.call_ids())
+    held: list[Route] = []
     if when == "while the create is on its way":
-        # The stand-in holds the create 4 s (and records it only then): the Cancel comes well before.
-        sandbox.fault(mode="latency", endpoint="create", delay_seconds=4.0, times=1)
+        # The create is held in the browser until the Cancel has landed: it reaches the stand-in, and
+        # answers, only after it (a delay upstream left the Cancel a race against that delay).
+        held = hold_the_create(page)
         page.click(part("call-button"))
         element_state(page, "connecting")
     else:
-        sandbox.fault(mode="agent_late", delay_seconds=3.0, times=1)
+        # The agent comes 8 s after the create answered: the Cancel, once the page waits for it, comes
+        # well before (the page's hang-up then waits for the agent to come and see it leave).
+        sandbox.fault(mode="agent_late", delay_seconds=8.0, times=1)
         page.click(part("call-button"))
         element_state(page, "waiting-for-agent")
     page.click(part("call-button"))  # Cancel
@@ -160,6 +175,7 @@ def test_a_call_cancelled_before_its_agent_answered_is_hung_up(
     assert [e["detail"]["reason"] for e in events(page, "ended")] == ["cancelled"]
     if when == "while the create is on its way":
         assert page.evaluate(f"{EL}.callId") is None  # cancelled before the create answered
+        let_the_create_through(page, held)
     new = wait_until(lambda: set(sandbox.call_ids()) - before, 20, "the call the create made")
     (call_id,) = new
     call = wait_until(

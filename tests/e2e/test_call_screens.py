@@ -21,6 +21,8 @@ from .screens import (
     catalogue,
     deny_microphone,
     element_state,
+    hold_the_create,
+    let_the_create_through,
     no_horizontal_scroll,
     open_page,
     part,
@@ -67,11 +69,15 @@ def test_screenshots_of_every_state(pw, browser: Browser, app_url, sandbox, devi
         expect(page.locator(part("subtitle"))).to_have_text(t["subtitle.voice"])
         shot("idle")
 
-        sandbox.fault(mode="latency", delay_seconds=2.5, times=1)
+        # The create is held in the browser until the screenshot is taken: the call stays "connecting"
+        # (a delay upstream made it last only that delay minus the microphone's opening).
+        held = hold_the_create(page)
         page.click(part("call-button"))
         element_state(page, "connecting")
         expect(page.locator(part("status"))).to_have_text(t["state.connecting"])
         shot("connecting")
+        assert page.locator(f'{ELEMENT}[data-state="connecting"]').count() == 1  # what the shot shows
+        let_the_create_through(page, held)
         element_state(page, "in-call")
         expect(page.locator(AGENT_FINAL).first).to_be_visible(timeout=20_000)
         page.fill(part("message-input"), "what are your opening hours on saturday")

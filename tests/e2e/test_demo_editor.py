@@ -90,8 +90,8 @@ def test_a_rep_builds_a_demo_with_a_logo_and_a_prospect_calls_it(
     # Decorative: the company's name is written beside it (a screen reader said it twice).
     expect(logo).to_have_attribute("alt", "")
     expect(prospect.locator('[data-brand="company"]')).to_have_text("Acme Dental Care")
-    prospect.wait_for_function("document.querySelector('img.demo__logo').naturalWidth > 0")
-    prospect.wait_for_function("customElements.get('itellico-call') !== undefined")
+    prospect.wait_for_function("() => document.querySelector('img.demo__logo').naturalWidth > 0")
+    prospect.wait_for_function("() => customElements.get('itellico-call') !== undefined")
     before = len(sandbox.creates())
     prospect.click(f"{ELEMENT} [part=call-button]")
     expect(prospect.locator(AGENT_LINE).first).to_contain_text("this is Ava", timeout=25_000)
@@ -130,11 +130,14 @@ def test_the_preview_cannot_start_a_call(page: Page, studio_url: str, sandbox: S
     page.fill("#f-title", "Nothing to call")
     frame = page.frame_locator("iframe[name=preview]")
     expect(frame.locator("h1.demo__title")).to_have_text("Nothing to call")
-    page.locator("#f-title").blur()  # its `change` redraws the preview once more: let that settle first
-    page.wait_for_timeout(1_500)
-    before = len(sandbox.creates())
     preview = page.frame(name="preview")
     assert preview is not None
+    # The blur's `change` redraws the preview once more (debounced, then posted into the frame): wait for
+    # that page to have loaded, or it could replace the one instrumented below. The typed title shows, so
+    # the page the typing posted is in: the next navigation of the frame is the blur's.
+    with preview.expect_navigation(wait_until="load"):
+        page.locator("#f-title").blur()
+    before = len(sandbox.creates())
     # Every click and key press that reaches something of the demo page inside the frame is counted.
     preview.evaluate("""() => {
       window.__reached = [];

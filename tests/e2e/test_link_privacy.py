@@ -92,7 +92,7 @@ def test_a_link_only_demo_page_and_its_call_never_put_the_token_in_a_url_or_head
 def test_an_embed_page_never_puts_the_token_in_a_url_or_header(page: Page, demos_url, issue, seen):
     link = issue("northwind")
     page.goto(f"{demos_url}/embed/northwind?mode=text#link={link.token}")
-    page.wait_for_function("customElements.get('itellico-call') !== undefined")
+    page.wait_for_function("() => customElements.get('itellico-call') !== undefined")
     expect(page.locator(ELEMENT)).to_have_attribute("link", link.token)
     page.wait_for_load_state("networkidle")
     assert len(seen.requests) > 5

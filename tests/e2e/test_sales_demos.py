@@ -55,7 +55,7 @@ def links(base_settings: Settings, database, sales_url) -> tuple[RecordingSigner
 
 
 def element_ready(page: Page) -> None:
-    page.wait_for_function("customElements.get('itellico-call') !== undefined")
+    page.wait_for_function("() => customElements.get('itellico-call') !== undefined")
 
 
 def phone(browser: Browser, pw_devices: dict[str, Any]) -> Page:

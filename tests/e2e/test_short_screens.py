@@ -95,7 +95,7 @@ def test_voice_call_on_the_demo_page_in_landscape_keeps_hang_up_and_mute_on_scre
         # the summary comes into view there too, whole. It grows as the call's end fills it (its facts,
         # "Loading…"); brought into view before that, its facts stayed under the fold (a CI run: 60%).
         page.evaluate("scrollTo(0, 0)")
-        page.wait_for_function("scrollY === 0")
+        page.wait_for_function("() => scrollY === 0")
         page.tap(part("call-button"))
         element_state(page, "ended")
         summary_in_view(page)

@@ -90,7 +90,7 @@ def test_a_rep_builds_a_demo_shares_it_reads_the_call_and_revokes_the_link(
     before = len(sandbox.creates())
     prospect.goto(link)
     expect(prospect.locator("h1.demo__title")).to_have_text("Harbour Clinic: ask Ava")
-    prospect.wait_for_function("document.querySelector('img.demo__logo')?.naturalWidth > 0")
+    prospect.wait_for_function("() => document.querySelector('img.demo__logo')?.naturalWidth > 0")
     call_id = type_a_call(prospect, "Hello Jonas, this is Ava", QUESTION, ANSWER)
     wait_until(lambda: sandbox.call(call_id)["status"] == "completed", 20, "the call to complete")
     assert len(sandbox.creates()) == before + 1

@@ -235,7 +235,7 @@ def test_voice_call_through_nginx(
 ) -> None:
     page, errors = recorded_page(tls_context)
     page.goto(deployment.url + "/")
-    page.wait_for_function("customElements.get('itellico-call') !== undefined")
+    page.wait_for_function("() => customElements.get('itellico-call') !== undefined")
     assert page.evaluate("location.protocol + isSecureContext") == "https:true"
     with page.expect_response(lambda r: r.url.endswith("/api/calls") and r.request.method == "POST") as info:
         page.click(f"{ELEMENT} [part=call-button]")
@@ -289,7 +289,7 @@ def test_scripts_and_stylesheets_reach_the_browser_compressed(
     compresses only text/html by itself): once, livekit-client arrived whole, 572 KB instead of 145 KB."""
     page, errors = recorded_page(tls_context)
     page.goto(deployment.url + "/")
-    page.wait_for_function("customElements.get('itellico-call') !== undefined")
+    page.wait_for_function("() => customElements.get('itellico-call') !== undefined")
     page.hover(f"{ELEMENT} [part=call-button]")  # the element fetches livekit-client on hover
 
     def loaded() -> list[Any] | None:  # a string predicate would need eval, which the page's CSP forbids

@@ -23,6 +23,23 @@ from .test_call import AGENT_LINE, ELEMENT, open_call_page, start_call
 SECRET = "e2e-webhook-secret-0123456789abcdef"
 
 
+class CallWebhooks(WebhookSender):
+    """The stand-in's sender, knowing which call each post was about: the session's stand-in sends the
+    events of every call that changes meanwhile, another test's call ending during this one too."""
+
+    def __init__(self, url: str, secret: str) -> None:
+        super().__init__(url, secret)
+        self.calls: list[str] = []  # the call of each event queued; its one thread posts them in order
+
+    def send(self, event_type: str, call: dict[str, Any]) -> None:
+        self.calls.append(call["id"])
+        super().send(event_type, call)
+
+    def sent_for(self, call_id: str) -> list[tuple[str, int]]:
+        """(event type, status) of each post about `call_id`, in order."""
+        return [post for post, about in zip(self.sent, self.calls, strict=False) if about == call_id]
+
+
 def test_a_text_call_is_completed_by_the_standins_webhooks(browser, base_settings, sandbox, tmp_path):
     changed = replace(
         base_settings,
@@ -33,12 +50,13 @@ def test_a_text_call_is_completed_by_the_standins_webhooks(browser, base_setting
     app = create_app({"settings": changed})
     with serve(app) as url:
         call_id, sender = _call(browser, sandbox, url)
-    assert [kind for kind, _ in sender.sent] == [
+    sent = sender.sent_for(call_id)
+    assert [kind for kind, _ in sent] == [
         "conversation.started",
         "conversation.ended",
         "conversation.analysis.completed",
     ]
-    assert {status for _, status in sender.sent} == {202}
+    assert {status for _, status in sent} == {202}
     run_pending(task_queue(app).huey)
     engine = app.extensions["webcall"].calllog.engine
     with engine.connect() as db:
@@ -56,10 +74,10 @@ def test_a_text_call_is_completed_by_the_standins_webhooks(browser, base_setting
     assert all(processed is not None for _, processed in stored)
 
 
-def _call(browser: Any, sandbox: Any, url: str) -> tuple[str, WebhookSender]:
+def _call(browser: Any, sandbox: Any, url: str) -> tuple[str, CallWebhooks]:
     """One typed call through the page, with the stand-in's webhooks pointed at `url`."""
     store = sandbox.stack.standin.extensions["standin"]["store"]
-    sender = WebhookSender(f"{url}/webhooks/itellico", SECRET)
+    sender = CallWebhooks(f"{url}/webhooks/itellico", SECRET)
     store.send_webhooks(sender)
     context = browser.new_context()
     page = context.new_page()
@@ -72,7 +90,7 @@ def _call(browser: Any, sandbox: Any, url: str) -> tuple[str, WebhookSender]:
         expect(page.locator(f'{ELEMENT}[data-state="ended"]')).to_have_count(1, timeout=15_000)
         context.close()
         # The stand-in ends the call once the agent reports the visitor gone, then sends the webhooks.
-        wait_until(lambda: len(sender.sent) >= 3 or None, 30, "the stand-in's three webhooks")
+        wait_until(lambda: len(sender.sent_for(call_id)) >= 3 or None, 30, "the stand-in's three webhooks")
     finally:
         context.close()
         store.send_webhooks(None)

@@ -966,6 +966,6 @@ def test_the_m_key_mutes_a_launchers_call_only_while_its_panel_is_open(page, hos
     expect(page.locator(f"{widget('alpen')} [part=panel]")).to_be_visible()
     page.evaluate("document.activeElement?.blur()")
     page.keyboard.press("m")
-    page.wait_for_function(f"{element}.muted === true")
+    page.wait_for_function(f"() => {element}.muted === true")
     page.evaluate("ItellicoWebCall.get('alpen').end()")
     expect(page.locator(f'{widget("alpen")}[data-call-state="ended"]')).to_have_count(1, timeout=15_000)
