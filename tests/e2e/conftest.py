@@ -6,7 +6,6 @@ A missing binary is a failure, never a skip.
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -89,12 +88,6 @@ class Sandbox:
         ).json()
 
 
-def worker_logs() -> Path:
-    """The shared sandbox's log folder: one per pytest-xdist worker (scripts/pytest-both.sh runs two,
-    each with a sandbox of its own), so the two do not write into one livekit.log."""
-    return ARTIFACTS / "logs" / os.environ.get("PYTEST_XDIST_WORKER", "")
-
-
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[Sandbox]:
     for tool in (CHROMIUM, Path(shutil.which("espeak-ng") or "/missing/espeak-ng")):
@@ -104,7 +97,7 @@ def sandbox() -> Iterator[Sandbox]:
     stack = SandboxStack(
         livekit_ports=LiveKitPorts(http=free_port(), tcp=free_port(), udp=free_port(udp=True)),
         api_port=free_port(),
-        log_dir=worker_logs(),
+        log_dir=ARTIFACTS / "logs",
     )
     stack.start()
     yield Sandbox(stack)
