@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from livekit import api
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
 
 from sandbox.livekit_server import API_KEY, API_SECRET
 
@@ -157,7 +157,6 @@ def test_a_call_cancelled_before_its_agent_answered_is_hung_up(
     page = context.new_page()
     open_page(page, app_url)
     before = set(sandbox.call_ids())
-    held: list[Route] = []
     if when == "while the create is on its way":
         # The create is held in the browser until the Cancel has landed: it reaches the stand-in, and
         # answers, only after it (a delay upstream left the Cancel a race against that delay).
