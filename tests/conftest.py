@@ -26,6 +26,18 @@ STANDIN_KEY = "sandbox-unit-test-key-7Qx2vPz9"
 SECRET_KEY = "unit-test-secret-key-0123456789abcdef"
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own, which reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # `make test` runs the suite in two processes, one per core of CI's two (pytest-xdist,
+    # `--dist loadgroup`): one after the other the end-to-end tests, which mostly wait (browsers, agents
+    # speaking in real time), and the unit and fuzz tests, which compute, took ~28 minutes. Each test
+    # file is one unit of work, so its module fixtures are made once; a file marked with an
+    # `xdist_group` shares one unit with the other files of that group: they never run at the same time.
+    for item in items:
+        if not any(item.iter_markers("xdist_group")):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
 @dataclass
 class Standin:
     url: str

@@ -6,6 +6,7 @@ A missing binary is a failure, never a skip.
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -88,6 +89,12 @@ class Sandbox:
         ).json()
 
 
+def worker_logs() -> Path:
+    """The shared sandbox's log folder: one per pytest-xdist process (`make test` runs two, each with a
+    sandbox of its own, tests/conftest.py), so the two do not write into one livekit.log."""
+    return ARTIFACTS / "logs" / os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[Sandbox]:
     for tool in (CHROMIUM, Path(shutil.which("espeak-ng") or "/missing/espeak-ng")):
@@ -97,7 +104,7 @@ def sandbox() -> Iterator[Sandbox]:
     stack = SandboxStack(
         livekit_ports=LiveKitPorts(http=free_port(), tcp=free_port(), udp=free_port(udp=True)),
         api_port=free_port(),
-        log_dir=ARTIFACTS / "logs",
+        log_dir=worker_logs(),
     )
     stack.start()
     yield Sandbox(stack)
