@@ -6,7 +6,7 @@ rules are webcall/demos.py's.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from .demos import DEFAULT_SLUG, DemoConfigError, DemoProfile, parse_profiles
@@ -19,12 +19,15 @@ class DemoRegistry:
         profiles: Mapping[str, DemoProfile],
         source: str | None = None,
         refused: Mapping[str, list[str]] | None = None,
+        kept: Iterable[str] = (),
     ) -> None:
         self._profiles = dict(profiles)
         self.source = source
         # Stored demos this release's rules refuse (webcall/demo_store.py), with their mistakes: the
-        # studio lists them to be mended.
+        # studio lists them to be mended. Those in `kept` are served as this process last accepted
+        # them; `default` otherwise as the settings' agent; any other not at all.
         self.refused = dict(refused or {})
+        self.kept = frozenset(kept)
 
     @classmethod
     def single(cls, agent_id: str, max_call_seconds: int | None = None) -> DemoRegistry:

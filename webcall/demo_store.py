@@ -131,21 +131,30 @@ class DemoStore:
         # served before keeps its last version until it is mended in the studio.
         models, refused = check_tables(tables)
         profiles = {slug: m.profile(slug, self._agent_id, self._max_seconds) for slug, m in models.items()}
+        before = self._snapshot
+        kept = set()
         for slug, problems in refused.items():
-            last = self._snapshot.get(slug)
-            if last is not None:
+            # What was served before is a version of this demo unless it was refused then too and not
+            # kept: the settings' agent standing in for `default`.
+            last = before.get(slug)
+            if last is not None and (slug not in before.refused or slug in before.kept):
                 profiles[slug] = last
+                kept.add(slug)
             log.error(
                 "demo %s %s: this release refuses its stored settings (mend it in the studio's editor,"
                 " or export, edit and import): %s",
                 slug,
-                "keeps its last version" if last else "is not served",
+                "keeps its last version"
+                if slug in kept
+                else "is served as the settings' agent (ITELLICOAI_AGENT_ID)"
+                if slug == DEFAULT_SLUG
+                else "is not served",
                 "; ".join(problems),
             )
         profiles.setdefault(
             DEFAULT_SLUG, DemoProfile(DEFAULT_SLUG, self._agent_id, max_call_seconds=self._max_seconds)
         )
-        return DemoRegistry(profiles, source=self.source, refused=refused)
+        return DemoRegistry(profiles, source=self.source, refused=refused, kept=kept)
 
     def tables(self) -> dict[str, dict[str, Any]]:
         """Every stored demo's settings table, by slug."""

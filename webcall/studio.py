@@ -96,7 +96,8 @@ def _index(refused: Refused | None = None) -> str:
     by_demo: dict[str, dict[str, Any]] = {}
     labels = {link.link_id: link.label for link in links}
     older = request.args.get("older") == "1"
-    for demo in svc.demos:
+    registry = svc.demos.registry()  # one snapshot: the cards, their links and the refused agree
+    for demo in registry:
         demo_links = [link for link in links if link.demo == demo.slug]
         shown = [
             link
@@ -137,8 +138,12 @@ def _index(refused: Refused | None = None) -> str:
             row_notes[link_id] = (kind, message)
     return render_template(
         "demos.html",
-        demos=list(svc.demos),
-        refused_demos=svc.demos.refused(),
+        demos=list(registry),
+        # Stored demos this release refuses (webcall/demo_store.py): served ones say what visitors
+        # get meanwhile (`kept_demos`: the version served before; else `default`, the settings' agent).
+        refused_demos={slug: why for slug, why in registry.refused.items() if registry.get(slug)},
+        unserved_demos={slug: why for slug, why in registry.refused.items() if not registry.get(slug)},
+        kept_demos=registry.kept,
         studio_named=studio_demos.studio_pages(),  # no editor for these (webcall/studio_demos.py)
         by_demo=by_demo,
         labels=labels,

@@ -5,6 +5,7 @@ fields in its editor, until it is mended (webcall/demo_store.py)."""
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 from dataclasses import replace
@@ -88,3 +89,30 @@ def test_the_studio_lists_it_and_its_editor_shows_the_mistake_until_it_is_mended
     assert fresh.refused() == {}
     assert admin.get("/demo/alpenblick").status_code == 200
     assert "refuses" not in admin.get("/demos").get_data(as_text=True)
+
+
+def test_a_refused_default_demo_says_visitors_get_the_settings_agent_until_it_is_mended(
+    make_sales_app, app, caplog
+):
+    # `/` serves the demo `default`; refused at start, it is the settings' agent that visitors reach
+    # (ITELLICOAI_AGENT_ID), not a version of the demo served before: the studio and the log say so, and
+    # on later reloads too (the snapshot then holds that stand-in, not a version of the demo).
+    store_as_an_older_release(app.extensions["webcall"].demos, "default", overrides=TOO_LONG)
+    with caplog.at_level(logging.ERROR, logger="webcall.demos"):
+        restarted = make_sales_app()
+        store = restarted.extensions["webcall"].demos
+        store_as_an_older_release(store, "northwind", title="")  # a reload while default stays refused
+        store._checked_at = float("-inf")  # the next read reloads now, not after `check_every`
+        assert "northwind" in store.refused()
+    [line] = [r.getMessage() for r in caplog.records if "demo default" in r.getMessage()][-1:]
+    assert "is served as the settings' agent (ITELLICOAI_AGENT_ID)" in line, line
+    assert restarted.test_client().get("/").status_code == 200
+    admin = restarted.test_client()
+    sign_in(admin, "admin@example.com", role="admin")
+    listing = html.unescape(admin.get("/demos").get_data(as_text=True))
+    card = listing[listing.index('id="demo-default"') :]
+    card = card[: card.index("</section>")]
+    assert "visitors get the settings' agent (ITELLICOAI_AGENT_ID) until" in card
+    assert "the version served before" not in card
+    northwind = listing[listing.index('id="demo-northwind"') :]
+    assert "visitors get the version served before until" in northwind[: northwind.index("</section>")]
