@@ -11,8 +11,6 @@ so the two meet in the middle and end together. A unit of work is a test file, o
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 from xdist.scheduler import LoadGroupScheduling
 from xdist.workermanage import WorkerController
 
@@ -25,16 +23,13 @@ class Lanes(LoadGroupScheduling):
     order), so the few-test files, mostly short, are what the other process takes at the end."""
 
     def _assign_work_unit(self, node: WorkerController) -> None:
-        assert self.workqueue
         waits = node.gateway.id == "gw0"
         scopes = list(self.workqueue)
         mine = [s for s in scopes if self._is_e2e(s) == waits]
         # Own lane from the front; else the other lane's last unit, smallest work left at the end.
-        scope = mine[0] if mine else scopes[-1]
-        work_unit = self.workqueue.pop(scope)
-        self.assigned_work.setdefault(node, OrderedDict())[scope] = work_unit
-        collection = self.registered_collections[node]
-        node.send_runtest_some([collection.index(nodeid) for nodeid, done in work_unit.items() if not done])
+        # pytest-xdist assigns the queue's first unit: put the chosen one there.
+        self.workqueue.move_to_end(mine[0] if mine else scopes[-1], last=False)
+        super()._assign_work_unit(node)
 
     def _is_e2e(self, scope: str) -> bool:
         return next(iter(self.workqueue[scope])).startswith(E2E)

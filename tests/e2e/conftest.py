@@ -91,7 +91,7 @@ class Sandbox:
 
 def worker_logs() -> Path:
     """The shared sandbox's log folder: one per pytest-xdist process (`make test` runs two, each with a
-    sandbox of its own, tests/conftest.py), so the two do not write into one livekit.log."""
+    sandbox of its own, tests/lanes.py), so the two do not write into one livekit.log."""
     return ARTIFACTS / "logs" / os.environ.get("PYTEST_XDIST_WORKER", "")
 
 
