@@ -30,6 +30,7 @@ from flask import (
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from . import saved_drafts
 from .auth import current_owner, register_off_handler, rep_required
 from .demo_form import DemoForm, blank, check_contrast, from_request, from_table, to_table
 from .demo_form_words import add_problems
@@ -106,6 +107,7 @@ def _render(
         you=conflict is not None and conflict.by == current_owner(),
         # "Saved" is shown by the page saved to (the edit page), not by a "New demo" opened meanwhile.
         done=[m for c, m in get_flashed_messages(with_categories=True) if c == "done"] if slug else [],
+        saved_drafts=saved_drafts.saved(),
     )
     return html, status
 
@@ -257,7 +259,9 @@ def _save(
         return _render(form, slug=None if created else slug, status=400, base=base)
     log.info("studio: demo %s %s by %s", slug, "created" if created else "saved", current_owner())
     flash(f"Saved. The demo page /demo/{slug} shows it now.", "done")
-    return redirect(url_for("demo_editor.edit", slug=slug))
+    saved = redirect(url_for("demo_editor.edit", slug=slug))
+    saved_drafts.remember(saved, request.form.get("draft"))
+    return saved
 
 
 @bp.route("/demos/<slug>/delete", methods=["GET", "POST"])

@@ -125,7 +125,8 @@ export const draftKey = (owner, path) => `webcall.editor-draft:${owner}:${path}`
 /**
  * A stored draft, or null when there is none or it is not one of ours.
  * @param {string|null} raw
- * @returns {{at: number, fields: [string, string][]}|null}
+ * @returns {{at: number, id?: string, fields: [string, string][]}|null}  `id`: the editor visit's
+ *   (editor-draft.js); a draft kept before drafts had one has none
  */
 export function parseDraft(raw) {
   try {

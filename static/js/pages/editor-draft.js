@@ -4,8 +4,16 @@
 // offers the unsaved changes. A chosen logo file cannot be kept; everything else is.
 import { debounce, draftKey, keptInDraft, parseDraft, rowCount, sameFields, valuesByName } from './demo-editor-logic.js';
 
-const SUBMITTED = 'webcall.editor-draft.submitted'; // the draft of the page a save was sent from
 const SAVE_DELAY_MS = 300;
+
+/**
+ * This visit's draft id, posted with a save: the server names the drafts it saved on every editor
+ * page (webcall/saved_drafts.py), so a saved draft is never offered back, even when the page the save
+ * landed on never ran this script. 12 random bytes in hex (getRandomValues works over plain HTTP too).
+ */
+function visitId() {
+  return Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
 
 /** sessionStorage, or null where the browser refuses it (storage off, some private modes). */
 function tabStorage() {
@@ -79,29 +87,32 @@ function restore(form, fields) {
 
 /**
  * Keep the form's draft in this tab and offer it back on the next visit of the page.
- * @param {HTMLFormElement} form   carries data-draft-owner (the account), data-saved on a page just saved
- *   and data-draft-shown on a page that shows the draft itself
+ * @param {HTMLFormElement} form   carries data-draft-owner (the account), data-saved-drafts (the ids of
+ *   the drafts saved), [data-draft-id] (the field a save posts this visit's id in) and data-draft-shown
+ *   on a page that shows the draft itself
  * @param {HTMLElement|null} offer   [data-draft-offer] with [data-draft-when], [data-draft-restore], [data-draft-discard]
  */
 export function keepDraft(form, offer) {
   const store = tabStorage();
   if (!store) return;
   const key = draftKey(form.dataset.draftOwner ?? '', location.pathname);
+  let id = visitId();
+  // Back into this page from the browser's cache after a save: what is typed now is a new draft.
+  addEventListener('pageshow', (event) => {
+    if (event.persisted) id = visitId();
+  });
   const write = () => {
     try {
-      store.setItem(key, JSON.stringify({ at: Date.now(), fields: current(form) }));
+      store.setItem(key, JSON.stringify({ at: Date.now(), id, fields: current(form) }));
     } catch {
       // Full or refused: the draft is a convenience, the form works without it.
     }
   };
-  // The mark of a save sent speaks of the page that answered it: this one (or the sign-in page first).
-  const submitted = store.getItem(SUBMITTED);
-  store.removeItem(SUBMITTED);
-  if (form.dataset.saved !== undefined) {
-    // Saved: the draft it came from is done with (a new demo's save lands on the demo's own page).
-    if (submitted) store.removeItem(submitted);
-    store.removeItem(key);
-  }
+  // Saved from this page's address, here or in an earlier visit: done with (a new demo's save lands
+  // on the demo's own page, so "New demo" learns it on its next visit).
+  const saved = (form.dataset.savedDrafts ?? '').split(' ').filter(Boolean);
+  const kept = parseDraft(store.getItem(key))?.id;
+  if (kept && saved.includes(kept)) store.removeItem(key);
   // A page that answers a save made on an out-of-date form shows the rep's values with the change
   // saved meanwhile merged in: that is the draft now, not something to offer back.
   if (form.dataset.draftShown !== undefined) write();
@@ -129,10 +140,7 @@ export function keepDraft(form, offer) {
     if (/** @type {SubmitEvent} */ (event).submitter?.hasAttribute('data-preview-button')) return;
     later.cancel();
     write();
-    try {
-      store.setItem(SUBMITTED, key);
-    } catch {
-      // As above.
-    }
+    const posted = form.querySelector('[data-draft-id]');
+    if (posted instanceof HTMLInputElement) posted.value = id;
   });
 }
