@@ -43,7 +43,7 @@ test: setup
 	$(PY) -m ruff format --check .
 	node_modules/.bin/tsc -p tsconfig.json
 	node --test tests/js/
-	$(PY) -m pytest -n 2 --dist loadgroup
+	$(PY) -m pytest -n 2 --dist loadfile
 
 # Benchmarks (never part of `make test`): ratios against baselines measured in the same run.
 bench: setup

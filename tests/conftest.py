@@ -19,27 +19,12 @@ from werkzeug.serving import make_server
 
 from sandbox.stack import DEFAULT_AGENT_ID
 from sandbox.standin import StandinConfig, create_standin
-from tests.lanes import Lanes
+from tests.lanes import pytest_xdist_make_scheduler  # noqa: F401  (make test's two processes)
 from webcall import create_app
 from webcall.settings import Settings
 
 STANDIN_KEY = "sandbox-unit-test-key-7Qx2vPz9"
 SECRET_KEY = "unit-test-secret-key-0123456789abcdef"
-
-
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own, which reads the groups
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # `make test` runs the suite in two processes, one per core of CI's two (tests/lanes.py). Each test
-    # file is one unit of work, so its module fixtures are made once; a file marked with an
-    # `xdist_group` shares one unit with the other files of that group: they never run at the same time.
-    for item in items:
-        if not any(item.iter_markers("xdist_group")):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
-
-
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own
-def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Lanes | None:
-    return Lanes(config, log) if config.getvalue("dist") == "loadgroup" else None
 
 
 @dataclass

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import playwright
-import pytest
 from flask import Flask
 from playwright.sync_api import Page
 from werkzeug.serving import make_server
@@ -70,13 +69,6 @@ def silent_wav(folder: Path) -> Path:
     path = folder / "silence.wav"
     subprocess.run(["sox", "-n", "-r", "48000", "-c", "1", str(path), "trim", "0", "10"], check=True)
     return path
-
-
-# The files whose agent must recognise what a WAV says (`pytestmark = SPEECH`): `make test` never runs
-# two of them at once (tests/conftest.py). In a run with three test processes on two cores (load
-# average 12-15) the slow phone's pre-connect recording reached the agent after LiveKit Agents' 3 s
-# for it and the question was never heard.
-SPEECH = pytest.mark.xdist_group("speech")
 
 
 def spoken_wav(text: str, folder: Path, lead_seconds: float = 2.0, tail_seconds: float = 4.0) -> Path:

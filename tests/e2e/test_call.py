@@ -15,9 +15,7 @@ from sandbox.stack import DEFAULT_AGENT_ID
 from sandbox.standin import StandinConfig, create_standin
 
 from .conftest import ARTIFACTS, loaded_scripts, wait_until
-from .harness import SPEECH, connection_stats, console_errors, serve, spoken_wav, wait_for_more_audio
-
-pytestmark = SPEECH
+from .harness import connection_stats, console_errors, serve, spoken_wav, wait_for_more_audio
 
 ELEMENT = "itellico-call"
 AGENT_LINE = f'{ELEMENT} [data-role="agent"][data-final="true"] .line-text'

@@ -26,10 +26,8 @@ from playwright.sync_api import expect
 from sandbox.agents import load_agents
 from sandbox.stack import DEFAULT_AGENT_ID
 
-from .harness import SPEECH, console_errors, spoken_wav, wait_for_more_audio
+from .harness import console_errors, spoken_wav, wait_for_more_audio
 from .test_call import AGENT_LINE, ELEMENT, QUESTION, USER_LINE, events, open_call_page, start_call
-
-pytestmark = SPEECH
 
 ANY_USER_LINE = f'{ELEMENT} [data-role="user"]'
 

@@ -2,14 +2,21 @@
 and a process with none of its own left takes the other kind's last file (tests/lanes.py).
 
 Driven through pytest-xdist's scheduler interface (add nodes, their collections, schedule, complete
-tests) with two stand-in workers that finish their tests one at a time, in turn."""
+tests) with two stand-in workers that finish their tests one at a time, in turn; and once with real
+pytest processes, as `make test` runs them (pytest-xdist's own grouping broke that way: silently)."""
 
 from __future__ import annotations
 
+import itertools
+import json
+import subprocess
+import sys
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from tests.lanes import E2E, Lanes
+from tests.lanes import E2E, TOGETHER, Lanes
+from webcall import ROOT
 
 UNIT, FUZZ = "tests/unit/", "tests/fuzz/"  # made-up files in these folders: test_docs checks cited ones
 
@@ -28,7 +35,7 @@ class Worker:
 
 
 def config() -> Any:
-    values = {"tx": ["2*popen"], "dist": "loadgroup"}
+    values = {"tx": ["2*popen"], "dist": "loadfile"}
     return SimpleNamespace(getvalue=values.get, option=SimpleNamespace(loadscopereorder=True))
 
 
@@ -52,11 +59,11 @@ def run(collection: list[str]) -> dict[str, list[str]]:
 
 
 def files(tests: list[str]) -> list[str]:
-    return list(dict.fromkeys(t.split("::")[0].split("@")[0] for t in tests))
+    return list(dict.fromkeys(t.split("::")[0] for t in tests))
 
 
-def some_tests(path: str, n: int, group: str | None = None) -> list[str]:
-    return [f"{path}::test_{i}@{group or path}" for i in range(n)]
+def some_tests(path: str, n: int) -> list[str]:
+    return [f"{path}::test_{i}" for i in range(n)]
 
 
 def test_each_process_keeps_to_its_lane_while_it_has_files_of_its_own() -> None:
@@ -79,9 +86,58 @@ def test_a_process_out_of_files_takes_the_other_kinds_last_ones() -> None:
     assert f"{E2E}test_0.py" in files(ran["gw0"])
 
 
-def test_a_group_of_files_is_one_unit_run_by_one_process() -> None:
-    speech = some_tests(f"{E2E}test_x.py", 2, "speech") + some_tests(f"{E2E}test_y.py", 2, "speech")
-    ran = run(speech + some_tests(f"{E2E}test_z.py", 1) + some_tests(f"{UNIT}test_u.py", 1))
-    holders = [name for name, tests in ran.items() if any("@speech" in t for t in tests)]
+def test_files_together_are_one_unit_run_by_one_process() -> None:
+    together = [t for path in TOGETHER for t in some_tests(path, 2)]
+    assert len(set(TOGETHER.values())) == 1 and len(together) == 4
+    ran = run(together + some_tests(f"{E2E}test_z.py", 1) + some_tests(f"{UNIT}test_u.py", 1))
+    holders = [name for name, tests in ran.items() if set(tests) & set(together)]
     assert len(holders) == 1
-    assert [t for t in ran[holders[0]] if "@speech" in t] == speech
+    assert [t for t in ran[holders[0]] if t in together] == together
+
+
+# Each made-up test notes which process ran it, and when, into the file named by its environment.
+NOTE = """
+import json, os, time
+
+def note(name):
+    started = time.monotonic()
+    time.sleep(0.2)
+    with open(os.environ["LANES_NOTES"], "a") as out:
+        out.write(json.dumps([os.environ["PYTEST_XDIST_WORKER"], name, started, time.monotonic()]) + "\\n")
+"""
+
+
+def test_real_processes_run_each_file_whole_and_in_order(tmp_path: Path) -> None:
+    # The project's own scheduler, registered as tests/conftest.py does, in a folder of made-up files.
+    (tmp_path / "conftest.py").write_text(
+        "import importlib.util\n"
+        f"spec = importlib.util.spec_from_file_location('lanes', {str(ROOT / 'tests' / 'lanes.py')!r})\n"
+        "lanes = importlib.util.module_from_spec(spec)\n"
+        "spec.loader.exec_module(lanes)\n"
+        "pytest_xdist_make_scheduler = lanes.pytest_xdist_make_scheduler\n" + NOTE
+    )
+    counts = {f"{E2E}test_big.py": 6, f"{UNIT}test_u.py": 1, **{path: 3 for path in TOGETHER}}
+    for path, n in counts.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        tests = [f"def test_{i}():\n    note({f'{path}::test_{i}'!r})\n" for i in range(n)]
+        (tmp_path / path).write_text("from conftest import note\n\n" + "\n".join(tests))
+    notes = tmp_path / "notes.jsonl"
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-n", "2", "--dist", "loadfile", "-p", "no:cacheprovider"],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "LANES_NOTES": str(notes), "PYTHONDONTWRITEBYTECODE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    ran = [json.loads(line) for line in notes.read_text().splitlines()]
+    assert len(ran) == sum(counts.values())
+    for path, n in counts.items():
+        mine = [r for r in ran if r[1].startswith(f"{path}::")]
+        assert len({r[0] for r in mine}) == 1, f"{path} was split between processes: {mine}"
+        assert [r[1] for r in sorted(mine, key=lambda r: r[2])] == [f"{path}::test_{i}" for i in range(n)]
+    spoken = sorted((r for r in ran if r[1].split("::")[0] in TOGETHER), key=lambda r: r[2])
+    assert len({r[0] for r in spoken}) == 1  # one process: never two at once
+    assert all(a[3] <= b[2] for a, b in itertools.pairwise(spoken))
+    assert {r[0] for r in ran if r[1].startswith(f"{E2E}test_big.py::")} == {"gw0"}
