@@ -9,10 +9,10 @@ so the two meet in the middle and end together.
 
 A unit of work is a test file (`--dist loadfile`): one process runs its tests in order and makes its
 module fixtures once. The files in TOGETHER share one unit. The grouping is this scheduler's own, from
-the test ids alone: pytest-xdist's `xdist_group` marks (`--dist loadgroup`) are silently ignored with
-pytest 9.2 (pytest-xdist issue 1386: the group was written into a node id field pytest 9.2 no longer
-reads), which split files test by test between the processes: each made the module's fixtures again,
-and the second ran its share from the last test back (tests/unit/test_lanes.py runs real processes).
+the test ids alone: pytest-xdist 3.8's `xdist_group` marks (`--dist loadgroup`) are silently ignored
+with pytest 9.2 (it writes the group into a node id field pytest 9.2 no longer reads), which split
+files test by test between the processes: each made the module's fixtures again, and the second ran
+its share from the last test back. tests/unit/test_lanes.py checks this with real processes.
 """
 
 from __future__ import annotations
