@@ -154,6 +154,10 @@ def shoot(page: Page, name: str) -> Path:
 
 
 def no_horizontal_scroll(page: Page) -> None:
+    # Measured on the page as drawn: a page a click led to can be there, its HTML parsed, before its
+    # stylesheets and fonts (on a busy machine), and unstyled a table is wider than any phone.
+    page.wait_for_load_state("load")
+    page.evaluate("document.fonts.ready.then(() => true)")
     sizes = page.evaluate(
         "({scroll: document.scrollingElement.scrollWidth, client: document.scrollingElement.clientWidth})"
     )

@@ -44,6 +44,13 @@ def sign_in(page: Page, base: str, email: str = ADMIN_EMAIL, password: str = PAS
     expect(page).to_have_url(f"{base}/demos")
 
 
+def editor_ready(page: Page) -> None:
+    """Wait until the demo editor's script has run: it offers a draft (or not) before it loads the
+    preview, so a check that no draft is offered means something only after this (a busy machine can
+    run the script well after the page's HTML is there)."""
+    page.wait_for_function("() => document.querySelector('iframe[name=preview]')?.dataset.loadedAt")
+
+
 def type_a_call(prospect: Page, greeting: str, question: str, answer: str) -> str:
     """On an open demo page: start a call, wait for `greeting`, type `question` (typed, so the words
     are exact), wait for `answer`, hang up and wait for the end. Returns the call id."""

@@ -18,7 +18,7 @@ from webcall.db import open_database
 from ..unit.logo_files import SVG, png
 from .conftest import Sandbox
 from .screens import axe_violations, no_horizontal_scroll, shoot
-from .studio import PASSWORD, sign_in, studio_database, studio_settings
+from .studio import PASSWORD, editor_ready, sign_in, studio_database, studio_settings
 
 ELEMENT = "itellico-call"
 AGENT_LINE = f'{ELEMENT} [data-role="agent"][data-final="true"] .line-text'
@@ -240,12 +240,6 @@ def sign_in_here(page: Page) -> None:
     page.click("button[type=submit]")
 
 
-def editor_ready(page: Page) -> None:
-    """Wait until the editor's script has run: it offers a draft (or not) before it loads the preview, so
-    a check that no draft is offered means something only after this."""
-    page.wait_for_function("() => document.querySelector('iframe[name=preview]')?.dataset.loadedAt")
-
-
 def rows_of(page: Page, table: str) -> list[str]:
     inputs = page.locator(f'table[data-rows="{table}"] input')
     return inputs.evaluate_all("(inputs) => inputs.map((input) => input.value)")
@@ -286,9 +280,9 @@ def test_what_a_rep_typed_survives_a_session_that_ended_and_a_form_that_expired(
         expect(page.locator(".notice")).to_have_text("Sign in to go on where you were.")
         sign_in_here(page)
         expect(page).to_have_url(f"{studio_url}/demos/new")
-        expect(page.locator("#f-title")).to_have_value("")
         offer = page.locator("[data-draft-offer]")
-        expect(offer).to_be_visible()
+        expect(offer).to_be_visible()  # the editor's script ran: it did not fill the form by itself
+        expect(page.locator("#f-title")).to_have_value("")
         shoot(page, "studio-demo-editor-draft-offer")
         offer.get_by_role("button", name="Restore them").click()
         expect(offer).to_be_hidden()
@@ -315,6 +309,7 @@ def test_what_a_rep_typed_survives_a_session_that_ended_and_a_form_that_expired(
         expect(page.locator("h1")).to_have_text("The form expired")
         page.get_by_role("link", name="Open the page again").click()
         expect(page).to_have_url(f"{studio_url}/demos/kept-draft/edit")
+        expect(page.locator("[data-draft-offer]")).to_be_visible()
         expect(page.locator("#f-title")).to_have_value("Typed before the session ended")
         page.locator("[data-draft-offer]").get_by_role("button", name="Restore them").click()
         expect(page.locator("#f-title")).to_have_value("Typed before the form expired")

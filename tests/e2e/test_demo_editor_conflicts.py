@@ -15,7 +15,7 @@ from webcall.accounts import Accounts
 from webcall.db import open_database
 
 from .screens import axe_violations, shoot
-from .studio import ADMIN_EMAIL, PASSWORD, sign_in, studio_database, studio_settings
+from .studio import ADMIN_EMAIL, PASSWORD, editor_ready, sign_in, studio_database, studio_settings
 
 REP_EMAIL = "erin@example.com"
 EDIT = "/demos/northwind/edit"
@@ -69,6 +69,7 @@ def test_a_save_on_an_out_of_date_editor_merges_instead_of_overwriting(people, s
     expect(note).to_have_text("Changed meanwhile: this is the saved value now.")
     expect(rep.locator("#f-title")).to_have_attribute("aria-describedby", "f-title-note")
     expect(rep.locator("#f-description")).to_have_value("Typed by the rep.")
+    editor_ready(rep)
     expect(rep.locator("[data-draft-offer]")).to_be_hidden()  # the page shows the draft itself
     assert axe_violations(rep, {"include": [["main"]], "exclude": [["iframe"]]}) == []
     shoot(rep, "studio-demo-editor-conflict-desktop")

@@ -21,7 +21,7 @@ from webcall.links import SALT, TOKEN_FORM
 
 from .conftest import Sandbox, wait_until
 from .screens import axe_violations
-from .studio import ADMIN_EMAIL, sign_in, studio_database, studio_settings, type_a_call
+from .studio import ADMIN_EMAIL, editor_ready, sign_in, studio_database, studio_settings, type_a_call
 
 # Neither the app's key nor a fallback: a key an operator removed from WEBCALL_SECRET_KEY_FALLBACKS.
 REMOVED_KEY = "a-removed-secret-key-0123456789abcdef"
@@ -138,6 +138,7 @@ def test_every_studio_page_with_content_passes_axe(
     page.goto(f"{studio_url}/demos/new")
     page.get_by_role("button", name="Create the demo").click()
     expect(page.locator('[data-error-for="slug"]')).to_be_visible()
+    editor_ready(page)  # what its script adds (rows' buttons, the preview's status) is checked too
     check("/demos/new with mistakes, dark")
     page.goto(f"{studio_url}/demos")
     form = page.locator("#demo-alpenblick form.link-form")

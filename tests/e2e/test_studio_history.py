@@ -25,6 +25,13 @@ def studio_url(serve_app, tmp_path_factory) -> str:
     return serve_app(**studio_settings(url))
 
 
+def answered(page: Page) -> None:
+    """Wait until the page answering the POST has run its scripts: a module script (posted.js) runs
+    before DOMContentLoaded, and only then is its history entry a visit. Left earlier (a busy machine
+    can run it late), Back lands on the resubmission error whatever the page does."""
+    page.wait_for_load_state("domcontentloaded")
+
+
 def back_opens(page: Page, url: str) -> None:
     """Back lands on `url` as a page, not on Chromium's resubmission error."""
     page.go_back()
@@ -37,7 +44,8 @@ def test_back_after_a_refused_sign_in_opens_the_sign_in_page(page: Page, studio_
     page.fill("#email", REP_EMAIL)
     page.fill("#password", "not the password")
     page.click("button[type=submit]")
-    expect(page.locator("#password")).to_be_visible()  # refused: the form again
+    expect(page.locator("#password-error")).to_be_visible()  # refused: the form again, with why
+    answered(page)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     expect(page).to_have_url(f"{studio_url}/demos")
@@ -56,6 +64,7 @@ def test_back_after_a_refused_save_opens_the_editor(page: Page, studio_url: str)
     page.fill("#f-title", "History demo")
     page.click("button[name=action][value=save]")
     expect(page.locator("#f-slug")).to_have_attribute("aria-invalid", "true")
+    answered(page)
     page.fill("#f-slug", "history-demo")
     page.click("button[name=action][value=save]")
     expect(page).to_have_url(f"{studio_url}/demos/history-demo/edit")
@@ -77,6 +86,7 @@ def test_back_after_a_refused_share_link_opens_the_demos_page(page: Page, studio
     form.locator("input[name=expires]").fill("9999d")  # the page's pattern allows it; the server does not
     form.get_by_role("button", name="Make link").click()
     expect(page.locator(".form-error")).to_contain_text("days away")
+    expect(page).to_have_url(f"{studio_url}/demos")  # posted to /demos/<slug>/links: its entry is a visit now
     form = page.locator(f"form[action='/demos/{DEMO}/links']")
     form.locator("input[name=expires]").fill("7d")
     form.get_by_role("button", name="Make link").click()
