@@ -9,10 +9,13 @@ export function formatDuration(seconds) {
   return h ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
 }
 
-/** A file name for a transcript download, e.g. "transcript-call_123-2026-11-25.txt". */
-export function transcriptFileName(callId, extension, date = new Date()) {
-  const safeId = String(callId ?? 'call').replace(/[^\w-]+/g, '_').slice(0, 60);
-  return `transcript-${safeId}-${date.toISOString().slice(0, 10)}.${extension}`;
+/**
+ * A file name for a transcript download, e.g. "transcript-call_123-2026-11-25.txt"; `name` is the word
+ * in the person's language (i18n's 'transcript.fileName'), cut to letters, digits, _ and -.
+ */
+export function transcriptFileName(callId, extension, date = new Date(), name = 'transcript') {
+  const safe = (/** @type {unknown} */ text) => String(text).replace(/[^\w-]+/g, '_').slice(0, 60);
+  return `${safe(name || 'transcript')}-${safe(callId ?? 'call')}-${date.toISOString().slice(0, 10)}.${extension}`;
 }
 
 /** Whole seconds left until `endsAt` (ms since epoch), never negative: for countdowns. */

@@ -23,8 +23,10 @@ export function runTranscriptAction(action, { entries, labels, callId, sink, ann
       () => announce(t('action.copyFailed')),
     );
   } else if (action === 'download-text') {
-    downloadFile(sink, transcriptFileName(callId, 'txt'), 'text/plain', transcriptToText(entries, labels));
+    const name = transcriptFileName(callId, 'txt', new Date(), t('transcript.fileName'));
+    downloadFile(sink, name, 'text/plain', transcriptToText(entries, labels));
   } else {
-    downloadFile(sink, transcriptFileName(callId, 'json'), 'application/json', transcriptToJSON(entries, { callId }));
+    const name = transcriptFileName(callId, 'json', new Date(), t('transcript.fileName'));
+    downloadFile(sink, name, 'application/json', transcriptToJSON(entries, { callId }));
   }
 }

@@ -401,7 +401,7 @@ def test_transcript_copy_download_and_auto_scroll_with_jump_to_latest(browser, a
             page.click(f'{ELEMENT} [data-action="download-text"]')
         text_file = tmp_path / "t.txt"
         info.value.save_as(text_file)
-        assert info.value.suggested_filename.endswith(".txt")
+        assert re.fullmatch(r"transcript-[\w-]+-\d{4}-\d{2}-\d{2}\.txt", info.value.suggested_filename)
         assert text_file.read_text() == copied
         with page.expect_download() as info:
             page.click(f'{ELEMENT} [data-action="download-json"]')

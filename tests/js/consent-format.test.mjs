@@ -2,6 +2,8 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { consentKey, hasConsented, hashText, rememberConsent } from '../../static/js/consent.js';
 import { formatDuration, transcriptFileName } from '../../static/js/format.js';
+import de from '../../static/js/i18n/de.js';
+import en from '../../static/js/i18n/en.js';
 
 const memoryStorage = () => {
   const m = new Map();
@@ -36,4 +38,10 @@ test('durations and file names', () => {
   assert.equal(formatDuration(-3), '0:00');
   assert.equal(formatDuration(null), '0:00');
   assert.equal(transcriptFileName('call/1 x', 'txt', new Date('2026-11-25T10:00:00Z')), 'transcript-call_1_x-2026-11-25.txt');
+  // Named in the person's language (i18n's 'transcript.fileName'), kept to what every file system takes.
+  const day = new Date('2026-11-25T10:00:00Z');
+  assert.equal(transcriptFileName('c1', 'json', day, de['transcript.fileName']), 'gespraechsverlauf-c1-2026-11-25.json');
+  assert.equal(transcriptFileName('c1', 'txt', day, en['transcript.fileName']), 'transcript-c1-2026-11-25.txt');
+  assert.equal(transcriptFileName('c1', 'txt', day, '../Verlauf äöü'), '_Verlauf_-c1-2026-11-25.txt');
+  assert.equal(transcriptFileName('c1', 'txt', day, ''), 'transcript-c1-2026-11-25.txt');
 });

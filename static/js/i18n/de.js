@@ -42,6 +42,7 @@ export default {
   'action.downloadTextLabel': 'Gesprächsverlauf als Text herunterladen',
   'action.downloadJson': 'JSON',
   'action.downloadJsonLabel': 'Gesprächsverlauf als JSON herunterladen',
+  'transcript.fileName': 'gespraechsverlauf',
   'action.tapToHear': 'Tippen, um den Agenten zu hören',
   'action.retryMic': 'Mikrofon erneut versuchen',
   'action.accept': 'Zustimmen und starten',

@@ -44,6 +44,7 @@ export default {
   'action.downloadTextLabel': 'Download transcript as text',
   'action.downloadJson': 'JSON',
   'action.downloadJsonLabel': 'Download transcript as JSON',
+  'transcript.fileName': 'transcript', // a downloaded transcript's file name: letters, digits, - only
   'action.tapToHear': 'Tap to hear the agent',
   'action.retryMic': 'Try the microphone again',
   'action.accept': 'Accept and start',
