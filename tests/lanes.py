@@ -56,6 +56,6 @@ class Lanes(LoadFileScheduling):
         return next(iter(self.workqueue[scope])).startswith(E2E)
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own; tests/conftest.py registers it
+@pytest.hookimpl(tryfirst=True, optionalhook=True)  # before xdist's own; none without it (-p no:xdist)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Lanes | None:
     return Lanes(config, log) if config.getvalue("dist") == "loadfile" else None
