@@ -22,11 +22,12 @@ export function runTranscriptAction(action, { entries, labels, callId, sink, ann
       () => announce(t('action.copied')),
       () => announce(t('action.copyFailed')),
     );
-  } else if (action === 'download-text') {
-    const name = transcriptFileName(callId, 'txt', new Date(), t('transcript.fileName'));
-    downloadFile(sink, name, 'text/plain', transcriptToText(entries, labels));
+    return;
+  }
+  const fileName = (/** @type {string} */ extension) => transcriptFileName(callId, extension, new Date(), t('transcript.fileName'));
+  if (action === 'download-text') {
+    downloadFile(sink, fileName('txt'), 'text/plain', transcriptToText(entries, labels));
   } else {
-    const name = transcriptFileName(callId, 'json', new Date(), t('transcript.fileName'));
-    downloadFile(sink, name, 'application/json', transcriptToJSON(entries, { callId }));
+    downloadFile(sink, fileName('json'), 'application/json', transcriptToJSON(entries, { callId }));
   }
 }
