@@ -18,6 +18,7 @@ text/html unless told otherwise, so without this a visitor fetched livekit-clien
 from __future__ import annotations
 
 import mimetypes
+import re
 from pathlib import Path
 
 from flask import (
@@ -48,6 +49,10 @@ BUILD_STAMP = "inputs.sha256"  # written last by scripts/build-assets.mjs: the b
 BUILT_STATIC = "webcall.built_static"  # app.extensions: the build's static/ in built mode, else absent
 VENDOR_FILES = (LIVEKIT_BUNDLE.name, LIVEKIT_BUNDLE.name + ".map")
 BY_BROWSER = "webcall.notice_by_browser"  # on flask.g: this answer's language came from Accept-Language
+# A shared chunk of the build is named by a hash of its bytes (scripts/build-assets.mjs `chunkNames`):
+# a browser may keep it for good and never ask again. Every other file keeps its name across releases.
+HASHED = re.compile(r"js/chunk-[A-Z0-9]{8}\.js")
+FOREVER = 365 * 24 * 3600  # seconds: HTTP's customary "never expires"
 DEMO_ADDRESSES = ("demo", "embed")  # /demo/<slug>…, /embed/<slug>…: addresses that name a demo
 
 
@@ -71,10 +76,14 @@ def init_assets(app: Flask, settings: Settings) -> None:
 
 def send_built(filename: str, max_age: int | None = None) -> Response | None:
     """The build's `static/<filename>` (its gz twin to a browser that takes gzip), or None when the
-    app serves the plain modules (`init_assets` decides) or the build has no such file."""
+    app serves the plain modules (`init_assets` decides) or the build has no such file. Without
+    `max_age`, a shared chunk is kept for good and anything else is asked for again on each use (ETag)."""
     built_static: Path | None = current_app.extensions.get(BUILT_STATIC)
     if built_static is None or not _is_file(built_static, filename):
         return None
+    kept = max_age is None and HASHED.fullmatch(filename) is not None
+    if kept:
+        max_age = FOREVER
     if filename.endswith(".map"):
         return send_from_directory(built_static, filename, mimetype="application/json")
     compressed = filename + ".gz"
@@ -88,6 +97,7 @@ def send_built(filename: str, max_age: int | None = None) -> Response | None:
     else:
         response = send_from_directory(built_static, filename, max_age=max_age)
     response.vary.add("Accept-Encoding")
+    response.cache_control.immutable = kept
     return response
 
 

@@ -14,6 +14,7 @@ from webcall.settings import Settings
 
 pytestmark = pytest.mark.unit
 
+JS = "/static/js/"  # where the build's scripts are served
 ENV = {"ITELLICOAI_API_KEY": "k", "ITELLICOAI_AGENT_ID": DEFAULT_AGENT_ID}
 
 
@@ -134,3 +135,27 @@ def test_every_module_a_page_loads_is_built():
     }
     assert loaded, "no page loads a module: the pattern above no longer matches the templates"
     assert loaded <= entries, sorted(loaded - entries)
+
+
+def test_shared_chunks_are_cached_for_good_and_the_rest_asked_again(build):
+    """A chunk's name is a hash of its bytes (scripts/build-assets.mjs `chunkNames`): a browser may keep
+    it without asking again. An entry, a stylesheet or a catalogue keeps its name across releases, so
+    each use asks whether it changed (ETag), as before."""
+    chunk = build / "static" / "js" / "chunk-XQCZ3QY4.js"  # esbuild's hash form
+    chunk.write_text("export const a=1;")
+    chunk.with_name(chunk.name + ".gz").write_bytes(gzip.compress(chunk.read_bytes()))
+    (build / "static" / "js" / "chunk-notahash.js").write_text("export const b=2;")
+    client = create_app({"settings": settings(WEBCALL_ASSETS="built")}).test_client()
+    for headers in ({}, {"Accept-Encoding": "gzip"}):
+        kept = client.get(JS + chunk.name, headers=headers)
+        assert kept.status_code == 200, headers
+        assert kept.cache_control.immutable and kept.cache_control.max_age == pages.FOREVER, headers
+        assert kept.cache_control.public and not kept.cache_control.no_cache, headers
+    for url in (JS + "itellico-call.js", JS + "chunk-notahash.js"):
+        asked = client.get(url, headers={"Accept-Encoding": "gzip"})
+        assert asked.status_code == 200 and asked.headers["ETag"], url
+        assert asked.cache_control.no_cache and not asked.cache_control.immutable, url
+        assert asked.cache_control.max_age is None, url
+    # The plain modules of development mode are never kept: they change with every edit.
+    source = create_app({"settings": settings(WEBCALL_ASSETS="source")}).test_client()
+    assert not source.get("/static/js/itellico-call.js").cache_control.immutable

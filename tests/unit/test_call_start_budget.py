@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from webcall import ROOT
+from webcall import ROOT, pages
 
 pytestmark = pytest.mark.unit
 
@@ -203,3 +203,12 @@ def test_every_livekit_name_the_app_reads_is_exported_by_livekit_client_js():
     )
     assert bundle_exports
     assert exported <= {n.split(" as ")[-1].strip() for n in bundle_exports.group(1).split(",")}
+
+
+def test_every_shared_chunk_is_named_by_its_bytes(built: Path):
+    """webcall/pages.py lets browsers keep files of the chunks' name form for good: the build must
+    still name them so (a renamed pattern would leave them revalidated, a hashless one stale)."""
+    chunks = sorted((built / "static" / "js").glob("chunk-*.js"))
+    assert chunks, "the build has no shared chunks"
+    for chunk in chunks:
+        assert pages.HASHED.fullmatch(chunk.relative_to(built / "static").as_posix()), chunk.name
