@@ -249,7 +249,9 @@ def login() -> Response | tuple[str, int, dict[str, str]] | tuple[str, int] | st
     if request.method == "GET":
         if current_user.is_authenticated:
             return redirect(back or url_for("sales.index"))
-        out = bool(get_flashed_messages(category_filter=["signed-out"]))
+        # "You are signed out." belongs to the tab that signed out (sent here without `next`); a page
+        # sent here from another tab meanwhile says where the rep goes on, and leaves the notice.
+        out = not (back or undone) and bool(get_flashed_messages(category_filter=["signed-out"]))
         return render_template("demos_login.html", form=form, back=back, undone=undone, signed_out=out)
     # Per client IP, counted as the POST arrives (guesses sent together were all checked when each
     # counted only once answered); a sign-in that works gives its place back, so an office's reps

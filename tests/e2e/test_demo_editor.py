@@ -272,7 +272,7 @@ def test_what_a_rep_typed_survives_a_session_that_ended_and_a_form_that_expired(
         # The session ends in the other tab; saving here leads to the sign-in page, then back here.
         elsewhere.goto(f"{studio_url}/demos")
         elsewhere.get_by_role("button", name="Sign out").click()
-        # The tab signed out in says so (the notice is said once, to the first page that asks).
+        # The tab signed out in says so; a page sent to sign in from here says where it goes on.
         expect(elsewhere.locator(".notice")).to_have_text("You are signed out.")
         page.locator("#f-description").press_sequentially("!")  # the preview follows, and says why not
         frame = page.frame_locator("iframe[name=preview]")

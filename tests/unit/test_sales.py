@@ -336,6 +336,17 @@ def test_logout(client):
     assert client.get("/demos").status_code == 302
 
 
+def test_a_page_sent_to_sign_in_says_so_and_leaves_the_sign_out_notice_to_its_own_page(client):
+    """Another tab's page (a save, a link) that lands on the sign-in page just after a sign-out says
+    where the rep will go on; "You are signed out." stays for the tab that signed out."""
+    sign_in(client)
+    html = client.get("/demos").get_data(as_text=True)
+    out = client.post("/demos/logout", data={"csrf": csrf(html)})
+    elsewhere = client.get("/demos/login?next=/demos/new").get_data(as_text=True)
+    assert "Sign in to go on where you were." in elsewhere and "You are signed out." not in elsewhere
+    assert "You are signed out." in client.get(out.headers["Location"]).get_data(as_text=True)
+
+
 def test_formatting():
     from datetime import UTC, datetime, timedelta
 
