@@ -2,7 +2,7 @@
 
 `/embed/acme-typo` answered 404 with `frame-ancestors 'none'`, so the frame showed Chromium's refusal
 and the console named frame-ancestors, which docs/widget.md explains as a demo without allowed origins:
-the site's owner went and edited the origins. Host page and fixtures are test_widget.py's (the sample
+the site's owner went and edited the origins. Host page and fixtures are widget_site.py's (the sample
 host site on http://localhost:<A> under the documented CSP, the app on http://127.0.0.1:<B>).
 """
 
@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from . import test_widget
-from .test_widget import Recorder, frame_messages
+from . import widget_site
+from .widget_site import Recorder, frame_messages
 
 # The widget tests' module fixtures (the sample host site, its demos, the app serving them).
-host = test_widget.host
-demos_file = test_widget.demos_file
-widget_app = test_widget.widget_app
+host = widget_site.host
+demos_file = widget_site.demos_file
+widget_app = widget_site.widget_app
 
 
 def test_a_frame_with_a_slug_that_names_no_demo_says_there_is_no_such_demo(page, host, widget_app):

@@ -22,7 +22,7 @@ from .harness import serve_elsewhere
 
 DEMO = "rootsize"
 
-# No CSP of its own (test_widget.py covers the strict one): the page's root size is an inline <style>.
+# No CSP of its own (widget_site.py's host has the strict one): the page's root size is an inline <style>.
 HOST_PAGE = """<!doctype html>
 <html lang="en">
 <head>

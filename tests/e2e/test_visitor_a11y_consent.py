@@ -4,21 +4,21 @@ The demo `northwind` has a consent text. On the first open the call UI is new: i
 until its stylesheet and language are in (static/js/element-view.js), so the consent step's Accept,
 focused at once, could not take the focus: it stayed on the panel, the consent text unread, and in a
 landscape phone window Accept was below the panel's fold. Host page and app on two origins, as in
-tests/e2e/test_widget.py (whose fixtures these are).
+tests/e2e/widget_site.py (whose fixtures these are).
 """
 
 from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from . import test_widget
-from .test_widget import WIDGET, launcher, open_site, widget
+from . import widget_site
+from .widget_site import WIDGET, launcher, open_site, widget
 
-host = test_widget.host
-demos_file = test_widget.demos_file
-widget_app = test_widget.widget_app
+host = widget_site.host
+demos_file = widget_site.demos_file
+widget_app = widget_site.widget_app
 
-CONSENT = "This demo call is processed by an AI agent."  # test_widget.demos_toml's northwind
+CONSENT = "This demo call is processed by an AI agent."  # widget_site.demos_toml's northwind
 
 # The focused control through every shadow root: what a screen reader is on.
 DEEP_FOCUS = """() => {

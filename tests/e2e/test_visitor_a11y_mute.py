@@ -4,19 +4,19 @@ M muted and unmuted in silence (focus is not on the mute button, so its state ch
 nothing), and the button's name swapped to "Unmute microphone" while aria-pressed flipped too: a
 pressed "Unmute" reads as the opposite of what it is. Now M is announced and the button keeps one
 name, its state in aria-pressed. A German launcher (`alpen`, no consent text) by voice, on a host page
-on another origin (tests/e2e/test_widget.py's fixtures).
+on another origin (tests/e2e/widget_site.py's fixtures).
 """
 
 from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from . import test_widget
-from .test_widget import launcher, open_site, widget
+from . import widget_site
+from .widget_site import launcher, open_site, widget
 
-host = test_widget.host
-demos_file = test_widget.demos_file
-widget_app = test_widget.widget_app
+host = widget_site.host
+demos_file = widget_site.demos_file
+widget_app = widget_site.widget_app
 
 
 def test_the_m_key_says_muted_and_on_and_the_mute_button_keeps_its_name(page: Page, host, widget_app):

@@ -17,17 +17,17 @@ import pytest
 from flask import Flask, Response, request
 from playwright.sync_api import Page, expect
 
-from . import test_widget
+from . import widget_site
 from .conftest import Sandbox
 from .harness import serve
 from .host_csp import DOCS_APP, DOCS_LIVEKIT, documented_line, documented_sources, fill, https_twin, parse
 from .host_csp import section as docs_section
-from .test_widget import Recorder, launcher, livekit_url, new_creates, open_site, widget
+from .widget_site import Recorder, launcher, livekit_url, new_creates, open_site, widget
 
 # The widget tests' module fixtures (the sample host site, its demos, the app serving them).
-host = test_widget.host
-demos_file = test_widget.demos_file
-widget_app = test_widget.widget_app
+host = widget_site.host
+demos_file = widget_site.demos_file
+widget_app = widget_site.widget_app
 
 # Every CSP violation the page's documents report, from the first byte on (composed: shadow roots too).
 RECORD_VIOLATIONS = """
@@ -48,7 +48,7 @@ def csp_errors(rec: Recorder) -> list[str]:
 
 
 def test_a_voice_call_under_the_documented_policy_reports_no_csp_violation(page, host, widget_app, sandbox):
-    """Exactly the docs' table (tests/e2e/test_widget.py's host page): a call from the launcher, start to
+    """Exactly the docs' table (tests/e2e/widget_site.py's host page): a call from the launcher, start to
     hang-up, with nothing refused. With `connect-src APP LIVEKIT` alone Chromium refused the HEAD request
     to the LiveKit URL's http(s) twin ("Connecting to 'http://127.0.0.1:…/' violates … connect-src",
     then livekit-client's "could not prepare connection")."""
@@ -101,7 +101,7 @@ def strict_host(sandbox: Sandbox) -> Iterator[str]:
         return nonce_page(kind, request.args["app"], livekit_url(sandbox))
 
     with serve(site) as url:
-        # The origin the demos file allows (test_widget.host's), served by another server: the port
+        # The origin the demos file allows (widget_site.host's), served by another server: the port
         # differs, so allow it through the app's own setting instead.
         yield url.replace("127.0.0.1", "localhost")
 

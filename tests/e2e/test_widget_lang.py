@@ -3,9 +3,9 @@
 The launcher and its panel carried no `lang`: on an English host page (`<html lang="en">`) a German
 demo's "Mit uns sprechen" and "Schließen" were exposed as English, so a screen reader spoke German words
 with an English voice (and the reverse on a German page with an English demo). The demos are
-test_widget.py's (northwind speaks English, alpen German); the host page here, in either language, runs
+widget_site.py's (northwind speaks English, alpen German); the host page here, in either language, runs
 under the documented CSP (tests/e2e/host_csp.py) on another origin than the app. Also the German words
-of the iframe page's own notice (static/js/embed-frame.js), on test_widget.py's iframe host page.
+of the iframe page's own notice (static/js/embed-frame.js), on widget_site.py's iframe host page.
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ from flask import Flask, Response, request
 from markupsafe import escape
 from playwright.sync_api import Page, expect
 
-from . import test_widget
+from . import widget_site
 from .conftest import AppFactory, Sandbox
 from .harness import serve_elsewhere
-from .test_widget import host_policy, launcher, livekit_url, widget
+from .widget_site import host_policy, launcher, livekit_url, widget
 
-host = test_widget.host
-demos_file = test_widget.demos_file
-widget_app = test_widget.widget_app
+host = widget_site.host
+demos_file = widget_site.demos_file
+widget_app = widget_site.widget_app
 
 # The language a node is in: its own or its nearest ancestor's `lang`, across shadow roots (as the
 # accessibility tree inherits it), and whether the browser's own `:lang()` agrees.

@@ -1,6 +1,6 @@
 """The floating launcher (static/widget.js) for people who zoom, and for screen-reader users, in Chromium.
 
-Host pages, scenarios and fixtures are test_widget.py's: the sample host site on http://localhost:<A>
+Host pages, scenarios and fixtures are widget_site.py's: the sample host site on http://localhost:<A>
 under its strict CSP, the app on http://127.0.0.1:<B>, calls to the stand-in and its agents.
 """
 
@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, Route, expect
 
-from . import test_widget
-from .test_widget import launcher, open_site, until, widget
+from . import widget_site
+from .widget_site import launcher, open_site, until, widget
 
 # The widget tests' module fixtures (the host site, its demos, the app serving them), for this module too.
-host = test_widget.host
-demos_file = test_widget.demos_file
-widget_app = test_widget.widget_app
+host = widget_site.host
+demos_file = widget_site.demos_file
+widget_app = widget_site.widget_app
 
 WIDGET_WORDS = {"en": "In call. The call goes on with the panel closed."}  # static/widget.js
 

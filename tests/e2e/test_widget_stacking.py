@@ -15,15 +15,15 @@ import pytest
 from flask import Flask, Response, request
 from playwright.sync_api import Page, expect
 
-from . import test_widget
+from . import widget_site
 from .conftest import AppFactory, Sandbox, wait_until
 from .harness import serve_elsewhere
-from .test_widget import host_policy, launcher, livekit_url, widget
+from .widget_site import host_policy, launcher, livekit_url, widget
 
-# The widget tests' demos file (northwind, allowed for test_widget's host only: this host is allowed
+# The widget tests' demos file (northwind, allowed for widget_site's host only: this host is allowed
 # through the app's own setting).
-host = test_widget.host
-demos_file = test_widget.demos_file
+host = widget_site.host
+demos_file = widget_site.demos_file
 
 DEFAULT = 2147483000  # static/css/widget.css
 MAX = 2147483647  # the largest z-index: cookie banners' favourite
