@@ -96,7 +96,7 @@ def test_screenshots_of_every_state(pw, browser: Browser, app_url, sandbox, devi
         context.set_offline(True)
         expect(page.locator(part("reconnecting"))).to_be_visible(timeout=20_000)
         shot("reconnecting")
-        # Hang up while still offline (recovery itself is proven in test_call_experience.py; waiting for it
+        # Hang up while still offline (recovery itself is proven in test_call_trouble.py; waiting for it
         # here would cost ~20 s per screenshot set), then come back so the summary can load.
         page.click(part("call-button"))
         element_state(page, "ended")

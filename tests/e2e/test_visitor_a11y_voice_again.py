@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, expect
 
+from . import call_page
 from .screens import EL, INSTRUMENT, catalogue, element_state, log, open_page, part
-from .test_call_experience import browser_that_denies  # noqa: F401 (a fixture: no microphone permission)
+
+browser_that_denies = call_page.browser_that_denies  # a fixture: no microphone permission
 
 
 def test_after_typing_because_the_microphone_was_refused_the_next_call_is_by_voice(
-    browser_that_denies: Browser,  # noqa: F811
+    browser_that_denies: Browser,
     app_url,
 ):
     context = browser_that_denies.new_context()  # the microphone is refused
