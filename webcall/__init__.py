@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask.globals import request_ctx
 from sqlalchemy import Engine
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map
@@ -226,6 +227,10 @@ def _register_error_pages(app: Flask) -> None:
                 return error.get_response()
             reason = {404: "not_found", 403: "forbidden"}.get(status, "refused")
             studio_unavailable.error_page()  # drawn without asking the database for the rep
+            if request_ctx.url_adapter is None:
+                # A Host Werkzeug cannot read (BadHost: a label over 63 letters, an empty one) leaves
+                # the request without URLs; the page's links are paths, so any name binds them.
+                request_ctx.url_adapter = app.url_map.bind("host.invalid", request.script_root or "/")
             response = Response(render_template("demo_unavailable.html", reason=reason), status=status)
         # A 405 names the methods the path takes (RFC 9110); Werkzeug's own answer has them.
         response.headers.extend([(k, v) for k, v in error.get_headers() if k == "Allow"])
