@@ -6,6 +6,8 @@ import { hasConsented, rememberConsent } from './consent.js';
 
 export class ConsentPrompt {
   #parts;
+  /** @type {((outcome: boolean | Promise<boolean>) => void)[]} what start() calls made while it shows wait for */
+  #waiting = [];
 
   /** @param {import('./element-template.js').ElementParts} parts */
   constructor(parts) {
@@ -49,10 +51,27 @@ export class ConsentPrompt {
     this.hide();
   }
 
-  /** Decline: back to the call button, nothing starts. */
+  /** Decline: back to the call button, nothing starts (start() calls waiting resolve false). */
   decline() {
     this.hide();
     this.#parts.callButton.focus();
+    this.settle(false);
+  }
+
+  /**
+   * What a start() call made while the prompt shows resolves to, once the person chooses.
+   * @returns {Promise<boolean>}
+   */
+  outcome() {
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  /**
+   * The choice is made: each waiting start() resolves with `outcome` (after Accept: the started call's).
+   * @param {boolean | Promise<boolean>} outcome
+   */
+  settle(outcome) {
+    for (const resolve of this.#waiting.splice(0)) resolve(outcome);
   }
 
   /** Hidden with focus inside (on Accept, say), focus goes to the call button, not to <body>. */

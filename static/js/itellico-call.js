@@ -102,6 +102,7 @@ export class ItellicoCallElement extends HTMLElement {
     // lock or ticking timer stays behind. The page ended it, not the person ("You ended the call." met an
     // element an SPA put back).
     whenRemoved(this, () => {
+      this.#consent.settle(false); // a start() waiting for the consent step: no call comes
       this.#session?.end(END_REASONS.removed);
       this.#view.stop();
     });
@@ -152,7 +153,9 @@ export class ItellicoCallElement extends HTMLElement {
       return false;
     }
     if (!this.#tr.ready) this.#applyLanguage(); // its catalogue did not come (offline): once more
-    if (isActive(this.#state) || this.#consent.ask(this.getAttribute('consent-text'))) return false;
+    if (isActive(this.#state)) return false;
+    // The consent step shows: the call starts from its Accept (inside that click), not from here.
+    if (this.#consent.ask(this.getAttribute('consent-text'))) return this.#consent.outcome();
     return this.#startSession();
   }
 
@@ -275,7 +278,7 @@ export class ItellicoCallElement extends HTMLElement {
         break;
       case 'accept':
         this.#consent.accept(this.getAttribute('consent-text'));
-        this.#startSession();
+        this.#consent.settle(this.#startSession());
         break;
       case 'decline':
         this.#consent.decline();

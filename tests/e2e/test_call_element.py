@@ -47,12 +47,20 @@ def test_consent_is_asked_once_remembered_across_reload_and_call_again_works(pag
     assert page.evaluate(f"{EL}.state") == "idle"
     assert not any(c for c in sandbox.creates() if False)
     creates_before = len(sandbox.creates())
+    # start() from the page while the step shows resolves with the person's choice (it said false at
+    # once, though Accept then started a call): false after Decline, true once the agent answered.
+    # (Not awaited here: evaluate would wait for the promise, which waits for the click below.)
+    outcomes = f"() => {{ window.__outcomes ??= []; {EL}.start().then((r) => __outcomes.push(r)); }}"
+    page.evaluate(outcomes)
     consent.locator('[data-action="decline"]').click()
     expect(consent).to_be_hidden()
     assert len(sandbox.creates()) == creates_before  # declining starts nothing
-    page.click(part("call-button"))
+    page.wait_for_function("window.__outcomes.length === 1")
+    page.evaluate(outcomes)
     consent.locator('[data-action="accept"]').click()
     element_state(page, "in-call")
+    page.wait_for_function("window.__outcomes.length === 2")
+    assert page.evaluate("window.__outcomes") == [False, True]
     page.click(part("call-button"))
     element_state(page, "ended")
 

@@ -42,3 +42,22 @@ test('hiding the prompt leaves focus alone when it was not in the prompt', () =>
   assert.equal(parts.consent.hidden, true);
   assert.equal(parts.root.activeElement, null);
 });
+
+// start() while the prompt shows resolves with what the person chooses (docs/widget.md): the call's own
+// outcome after Accept, false after Decline. It resolved false at once, though Accept then started a call.
+test('what start() waits for: the started call after Accept, false after Decline', async () => {
+  const parts = fakeParts();
+  const prompt = new ConsentPrompt(/** @type {any} */ (parts));
+  prompt.ask('Calls are recorded.');
+  const declined = prompt.outcome();
+  prompt.decline();
+  assert.equal(await declined, false);
+
+  prompt.ask('Calls are recorded.');
+  const first = prompt.outcome();
+  const second = prompt.outcome(); // start() twice while it shows
+  prompt.accept('Calls are recorded.');
+  prompt.settle(Promise.resolve(true)); // the call Accept started: the agent answered
+  assert.deepEqual(await Promise.all([first, second]), [true, true]);
+  prompt.settle(false); // nobody waits any more: nothing happens
+});
