@@ -96,7 +96,7 @@ function foreignAnswer(error, tried) {
 export function createApiClient({ apiBase = '', fetch: fetchImpl = globalThis.fetch?.bind(globalThis) } = {}) {
   const base = checkedApiBase(apiBase);
   const badBase = `api-base "${apiBase}" is not an http(s) URL like https://call.example.com, nor a path`;
-  if (base === null) console.warn(`[itellico web-call] ${badBase}: no request is sent`);
+  if (base === null) warnOnce(`${badBase}: no request is sent`); // a client per attempt: said once
   else if (/^https?:/i.test(base)) watchConnections([base], 'the web-call app');
 
   async function request(path, init) {

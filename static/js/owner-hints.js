@@ -25,11 +25,11 @@ export function warnOnce(message) {
  */
 export function hintRefusedCall(detail, demo, app = self.origin) {
   if (detail.code === 'origin_not_allowed') {
-    warn(self.origin === 'null'
+    warnOnce(self.origin === 'null'
       ? `calls are not allowed for demo "${demo}": this page is sandboxed without allow-same-origin, so the browser sends Origin: null, which no allowed_origins can allow. Add allow-same-origin to the sandbox.`
       : `calls from ${self.origin} are not allowed for demo "${demo}". Add this origin to the demo's allowed_origins (or to WEBCALL_ALLOWED_ORIGINS).`);
   } else if (detail.code === 'invalid_request') {
-    warn(`the call was refused: ${detail.message}`);
+    warnOnce(`the call was refused: ${detail.message}`);
   } else if (detail.code === 'unknown_demo') {
     warnOnce(`there is no demo "${demo}" on ${app}; check the demo attribute.`);
   }

@@ -111,3 +111,20 @@ test('a connection the page\'s policy blocks: its directive and every origin to 
   assert.equal(blockedHint({ blockedURI: 'https://call.example.com/static/css/itellico-call.css', effectiveDirective: 'style-src-elem' }), null);
   assert.equal(blockedHint({ blockedURI: 'inline', effectiveDirective: 'script-src-elem' }), null);
 });
+
+// docs/widget.md: one warning per cause, not again on a new attempt (the call button) or a second element.
+test('a refused origin, a refused request and a bad api-base are each said once', async (t) => {
+  globalThis.self = /** @type {any} */ ({ origin: 'https://www.shop.example' }); // the page's (a browser's global)
+  t.after(() => { delete globalThis.self; });
+  const lines = await warnings(async () => {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      hintRefusedCall({ code: 'origin_not_allowed', message: '' }, 'once-origin');
+      hintRefusedCall({ code: 'invalid_request', message: 'variable "x" is not allowed (once)' }, 'once');
+      createApiClient({ apiBase: 'ftp://once.example' });
+    }
+  });
+  assert.equal(lines.length, 3, lines.join('\n'));
+  assert.match(lines[0], /calls from https:\/\/www.shop.example are not allowed for demo "once-origin"/);
+  assert.match(lines[1], /the call was refused: variable "x" is not allowed \(once\)/);
+  assert.match(lines[2], /api-base "ftp:\/\/once.example" is not an http\(s\) URL/);
+});
