@@ -125,6 +125,11 @@ class DemoStore:
             self._checked_at = now
         return self._snapshot
 
+    def expire(self) -> None:
+        """The next read asks the database, not after `check_every`: this process sees its own change at
+        once (another process within `check_every`)."""
+        self._checked_at = float("-inf")
+
     def _registry(self, tables: Mapping[str, Any]) -> DemoRegistry:
         # Each demo on its own: one stored under rules this release has tightened since (or written by
         # an older release during an upgrade) is not served, and the others are. A demo this process
@@ -233,7 +238,7 @@ class DemoStore:
                 db.execute(update(demo_revision).values(revision=demo_revision.c.revision + 1))
         except IntegrityError:
             raise DemoChanged(slug) from None
-        self._checked_at = float("-inf")
+        self.expire()
 
     def write(self, tables: Mapping[str, dict[str, Any]], by: str, *, replace_all: bool = False) -> None:
         """Store already validated tables (one transaction, one revision)."""
@@ -248,7 +253,7 @@ class DemoStore:
             if tables:
                 db.execute(demos.insert(), [row_of(slug, table, by, now) for slug, table in tables.items()])
             db.execute(update(demo_revision).values(revision=demo_revision.c.revision + 1))
-        self._checked_at = float("-inf")  # this process sees its own change at once
+        self.expire()
 
     def delete(self, slug: str, by: str) -> bool:
         with self.engine.begin() as db:
@@ -256,7 +261,7 @@ class DemoStore:
             if gone:
                 end_links(db, {slug}, by, datetime.now(UTC))
                 db.execute(update(demo_revision).values(revision=demo_revision.c.revision + 1))
-        self._checked_at = float("-inf")
+        self.expire()
         return gone
 
     def _seed(self, tables: Mapping[str, dict[str, Any]], source: str) -> bool:

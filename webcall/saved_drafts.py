@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, request
+from flask import request
+from werkzeug.wrappers import Response  # flask's and what `redirect` returns alike
 
 COOKIE = "webcall_saved_drafts"
 KEPT = 8  # the newest saves; an older draft of a tab is overwritten by its later visits anyway

@@ -102,7 +102,7 @@ def test_a_refused_default_demo_says_visitors_get_the_settings_agent_until_it_is
         restarted = make_sales_app()
         store = restarted.extensions["webcall"].demos
         store_as_an_older_release(store, "northwind", title="")  # a reload while default stays refused
-        store._checked_at = float("-inf")  # the next read reloads now, not after `check_every`
+        store.expire()  # the next read reloads now, not after `check_every`
         assert "northwind" in store.refused()
     [line] = [r.getMessage() for r in caplog.records if "demo default" in r.getMessage()][-1:]
     assert "is served as the settings' agent (ITELLICOAI_AGENT_ID)" in line, line
