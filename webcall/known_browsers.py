@@ -21,6 +21,8 @@ from .secret_rotation import signing_keys
 
 COOKIE = "webcall_known_browser"
 MAX_AGE_SECONDS = 180 * 24 * 3600
+PATH = "/demos"
+OLD_PATH = "/demos/login"  # before 2026-12-06: the account page's check did not get the cookie
 _SALT = "webcall.known-browser"
 
 
@@ -36,12 +38,13 @@ def lockout_key(email: str) -> str:
     before, else the email (every unknown browser shares the account's count). A browser's key begins
     with the email (`<email>#browser:<id>`), so an admin's password reset, which lifts the account's
     locks, lifts its browsers' too (webcall/lockout.py `clear`)."""
-    raw = request.cookies.get(COOKIE)
-    if raw:
+    # Each value the browser sends: one made before this release was kept at path /demos/login and
+    # comes along with the current one there until it expires or the next sign-in deletes it.
+    for raw in request.cookies.getlist(COOKIE):
         try:
             known = _serializer().loads(raw, max_age=MAX_AGE_SECONDS)
         except BadSignature:
-            known = None
+            continue
         if isinstance(known, dict) and known.get("email") == normalize_email(email):
             return f"{normalize_email(email)}#browser:{known.get('id')}"
     return email
@@ -54,8 +57,10 @@ def remember(response: Response, email: str) -> None:
         COOKIE,
         value,
         max_age=MAX_AGE_SECONDS,
-        path="/demos/login",  # sent only where it is read
+        # Where a password is checked: the sign-in, and the current password on the account page.
+        path=PATH,
         secure=request.is_secure,
         httponly=True,
         samesite="Lax",
     )
+    response.delete_cookie(COOKIE, path=OLD_PATH, secure=request.is_secure, httponly=True, samesite="Lax")

@@ -129,7 +129,7 @@ def test_a_reps_own_browser_stays_known_to_the_sign_in_lock(make_sales_app):
     """The known-browser cookie (failed sign-ins counted per browser, webcall/known_browsers.py)."""
     client = make_sales_app(secret_key=OLD_KEY).test_client()
     sign_in(client)
-    cookie = client.get_cookie(known_browsers.COOKIE, path="/demos/login").value
+    cookie = client.get_cookie(known_browsers.COOKIE, path=known_browsers.PATH).value
     for app, known in ((rotated(make_sales_app), True), (make_sales_app(secret_key=NEW_KEY), False)):
         with app.test_request_context(
             "/demos/login", headers={"Cookie": f"{known_browsers.COOKIE}={cookie}"}

@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask_login import login_user
 
+from webcall import known_browsers
 from webcall.auth import StudioUser, current_owner
 from webcall.known_browsers import COOKIE as KNOWN_COOKIE
-from webcall.lockout import LOCK_AFTER, LOCK_MINUTES, THROTTLE_SECONDS
+from webcall.lockout import LOCK_AFTER, LOCK_MINUTES, THROTTLE_AFTER, THROTTLE_SECONDS
 from webcall.sessions import SignedIn
 
 from .conftest import ADMIN_EMAIL, REP_EMAIL, SALES_PASSWORD, csrf, ready_account, sign_in
@@ -269,11 +270,72 @@ def test_a_stranger_who_locks_an_account_does_not_lock_out_its_reps_own_browser(
     assert post_login(desk, REP_EMAIL, SALES_PASSWORD).status_code == 302
     # A known browser's own failures count on their own, with the same throttle and lock.
     desk.post("/demos/logout", data={"csrf": page_token(desk)})
-    known = desk.get_cookie(KNOWN_COOKIE, path="/demos/login")
-    assert known is not None and known.http_only and known.path == "/demos/login"
+    known = desk.get_cookie(KNOWN_COOKIE, path="/demos")
+    assert known is not None and known.http_only and known.path == "/demos"  # the sign-in, the account page
     answers = [post_login(desk, REP_EMAIL, f"typo {i}").status_code for i in range(LOCK_AFTER)]
     assert answers[:3] == [401, 401, 401] and answers[-1] == 429, answers
     assert post_login(desk, REP_EMAIL, SALES_PASSWORD).status_code == 429
+
+
+# The account page checks the current password as the sign-in does, with the same lock; the known
+# browser's cookie was sent only to /demos/login, so there the rep's own browser counted under the email
+# like a stranger's: locked by strangers' guesses, and its own typos held every other browser.
+
+
+def test_a_stranger_who_locks_an_account_does_not_stop_its_rep_changing_their_password(app, svc):
+    ready_account(app)
+    desk = app.test_client()
+    assert post_login(desk, REP_EMAIL, SALES_PASSWORD).status_code == 302
+    earlier = datetime.now(UTC) - timedelta(minutes=1)
+    for _ in range(LOCK_AFTER - 1):  # a stranger's guesses, from addresses of its own
+        svc.lockout.record_failure(REP_EMAIL, earlier)
+    guess = post_login(app.test_client(), REP_EMAIL, "one more guess", REMOTE_ADDR="203.0.113.7")
+    assert guess.status_code == 429 and "locked" in guess.get_data(as_text=True)
+    changed = desk.post(
+        "/demos/account",
+        data={
+            "csrf": page_token(desk, "/demos/account"),
+            "current": SALES_PASSWORD,
+            "password": "a new one!",
+        },
+    )
+    assert changed.status_code == 303, changed.get_data(as_text=True)[-400:]
+    assert svc.accounts.verify(REP_EMAIL, "a new one!") is not None
+
+
+def test_a_reps_typos_on_the_account_page_count_against_their_own_browser_only(app, svc):
+    ready_account(app)
+    desk = app.test_client()
+    assert post_login(desk, REP_EMAIL, SALES_PASSWORD).status_code == 302
+    token = page_token(desk, "/demos/account")
+    for i in range(THROTTLE_AFTER):
+        typo = desk.post(
+            "/demos/account", data={"csrf": token, "current": f"typo {i}", "password": "my new password"}
+        )
+        assert "That is not your current password." in typo.get_data(as_text=True)
+    # The desk is held by them, as its own failures count on its own...
+    held = desk.post(
+        "/demos/account", data={"csrf": token, "current": SALES_PASSWORD, "password": "my new password"}
+    )
+    assert held.status_code == 400 and "Try again in" in held.get_data(as_text=True)
+    # ...another browser is not (it was throttled: the typos counted under the email).
+    other = post_login(app.test_client(), REP_EMAIL, SALES_PASSWORD, REMOTE_ADDR="192.0.2.8")
+    assert other.status_code == 302
+
+
+def test_a_browser_known_before_the_cookie_moved_stays_known_and_gets_the_new_one(app, svc):
+    # Until 2026-12-06 the cookie lived at /demos/login only; such a browser is still the rep's own.
+    ready_account(app)
+    desk = app.test_client()
+    with app.test_request_context():
+        old = known_browsers._serializer().dumps({"email": REP_EMAIL, "id": "0123456789abcdef"})
+    desk.set_cookie(KNOWN_COOKIE, old, path=known_browsers.OLD_PATH)
+    earlier = datetime.now(UTC) - timedelta(minutes=1)
+    for _ in range(LOCK_AFTER):  # strangers locked the email
+        svc.lockout.record_failure(REP_EMAIL, earlier)
+    assert post_login(desk, REP_EMAIL, SALES_PASSWORD).status_code == 302
+    assert desk.get_cookie(KNOWN_COOKIE, path=known_browsers.OLD_PATH) is None  # gone with the sign-in
+    assert desk.get_cookie(KNOWN_COOKIE, path=known_browsers.PATH) is not None
 
 
 # -- CSRF on every accounts form -----------------------------------------------------------
