@@ -92,9 +92,18 @@ def webhook_receiver(
 
 
 class Inbox:
-    def __init__(self) -> None:
+    def __init__(self, rcpt_answer: str | None = None) -> None:
         self.messages: list[tuple[list[str], EmailMessage]] = []
         self.arrived = threading.Condition()
+        self.rcpt_answer = rcpt_answer  # e.g. a greylisting server's "450 4.7.1 …" to every recipient
+
+    async def handle_RCPT(
+        self, _server: Any, _session: Any, envelope: Any, address: str, _options: Any
+    ) -> str:
+        if self.rcpt_answer is not None:
+            return self.rcpt_answer
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
         with self.arrived:
@@ -117,9 +126,12 @@ def _free_port() -> int:
 
 
 @contextmanager
-def smtp_receiver(tls: tuple[Path, Path] | None = None) -> Iterator[tuple[Inbox, int]]:
-    """An SMTP server on 127.0.0.1; with a certificate and key it offers STARTTLS and requires it."""
-    inbox, port = Inbox(), _free_port()
+def smtp_receiver(
+    tls: tuple[Path, Path] | None = None, rcpt_answer: str | None = None
+) -> Iterator[tuple[Inbox, int]]:
+    """An SMTP server on 127.0.0.1; with a certificate and key it offers STARTTLS and requires it; with
+    `rcpt_answer` it answers every recipient so (a refusal)."""
+    inbox, port = Inbox(rcpt_answer), _free_port()
     options: dict[str, Any] = {}
     if tls is not None:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

@@ -243,8 +243,10 @@ def send_email(settings: Settings, to: str, notice: Notice) -> Failure | None:
         return Failure("smtp_no_starttls", retry=False)
     except smtplib.SMTPAuthenticationError:
         return Failure("smtp_auth", retry=False)
-    except smtplib.SMTPRecipientsRefused:
-        return Failure("smtp_recipient_refused", retry=False)
+    except smtplib.SMTPRecipientsRefused as error:
+        # A 4xx is "not now" (greylisting refuses an unknown sender's first tries); a 5xx is for good.
+        later = all(code < 500 for code, _ in error.recipients.values())
+        return Failure("smtp_recipient_refused", retry=later)
     except smtplib.SMTPResponseException as error:
         return Failure(f"smtp_{error.smtp_code}", retry=error.smtp_code < 500)
     except _LookupFailed as error:

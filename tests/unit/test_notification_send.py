@@ -153,6 +153,27 @@ def test_email_goes_to_the_smtp_host_by_its_name(settings):
     assert re.fullmatch(r"<[^<>@\s]+@example\.com>", message["Message-ID"] or "")
 
 
+@pytest.mark.parametrize(
+    ("answer", "failure"),
+    [
+        # Greylisting: a server refuses an unknown sender's first try for a while; trying later passes.
+        ("450 4.7.1 Greylisted, try again later", Failure("smtp_recipient_refused", retry=True)),
+        ("550 5.1.1 No such user", Failure("smtp_recipient_refused", retry=False)),
+    ],
+)
+def test_a_recipient_refused_for_now_is_tried_again_and_for_good_is_not(settings, answer, failure):
+    with smtp_receiver(rcpt_answer=answer) as (inbox, port):
+        local = replace(
+            settings,
+            smtp_host="127.0.0.1",
+            smtp_port=port,
+            smtp_from="demos@example.com",
+            smtp_starttls=False,
+        )
+        assert send_email(local, "rep@example.com", notification_text.test_notice(13, "uid-13")) == failure
+    assert inbox.messages == []
+
+
 def test_starttls_checks_the_smtp_hosts_certificate_against_its_name(notify_settings, certificates):
     email = replace(notify_settings, smtp_host="localhost", smtp_from="demos@example.com")
     with smtp_receiver(tls=certificates["localhost"]) as (inbox, port):
