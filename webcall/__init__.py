@@ -78,19 +78,26 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(test_config)
     logs.configure(settings.log_level, settings.log_format)
     # From here on no log line of this process carries these, whoever logs it (webcall/logs.py).
-    logs.add_secrets(
-        [
-            settings.api_key,
-            settings.secret_key,
-            *settings.secret_key_fallbacks,
-            settings.sales_password,
-            settings.metrics_token,
-            settings.webhook_secret,
-            settings.webhook_secret_previous,
-            settings.smtp_password,
-            settings.notify_signing_secret,
-        ]
-    )
+    secrets = {
+        "ITELLICOAI_API_KEY": [settings.api_key],
+        "WEBCALL_SECRET_KEY": [settings.secret_key],
+        "WEBCALL_SECRET_KEY_FALLBACKS": list(settings.secret_key_fallbacks),
+        "WEBCALL_SALES_PASSWORD": [settings.sales_password],
+        "WEBCALL_METRICS_TOKEN": [settings.metrics_token],
+        "ITELLICOAI_WEBHOOK_SECRET": [settings.webhook_secret],
+        "ITELLICOAI_WEBHOOK_SECRET_PREVIOUS": [settings.webhook_secret_previous],
+        "WEBCALL_SMTP_PASSWORD": [settings.smtp_password],
+        "WEBCALL_NOTIFY_SIGNING_SECRET": [settings.notify_signing_secret],
+    }
+    logs.add_secrets(value for values in secrets.values() for value in values)
+    if settings.environment == "production":
+        for name in logs.too_short(secrets):
+            app.logger.warning(
+                "OPERATOR: %s is shorter than %d characters, too short to tell from ordinary words, so "
+                "log lines cannot hide it: use a longer one",
+                name,
+                logs.MIN_SECRET_LENGTH,
+            )
     # First of all hooks: whatever runs later in a request may log, and its lines carry the id.
     request_id.init_app(app, settings.trusted_proxy_hops)
     if settings.secret_key_generated:

@@ -32,7 +32,8 @@ REDACTED = "[redacted]"
 # LiveKit tokens are JWTs: three base64url parts, the first an encoded JSON header ("eyJ…").
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*")
 SHARE_LINK = re.compile(r"(\blink=)[^&\s\"'#]+")
-# Shorter strings would redact ordinary words; every secret the app holds is longer (settings.py).
+# Shorter strings would redact ordinary words. Most secrets have a longer minimum (settings.py); an
+# SMTP password or API key does not, and a short one is named at start (webcall/__init__.py).
 MIN_SECRET_LENGTH = 8
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 # The id of the request this thread is serving; webcall/request_id.py sets and clears it.
@@ -64,6 +65,11 @@ def add_secrets(values: Iterable[str | None]) -> None:
         ordered = sorted(_secrets, key=len, reverse=True)
         _pattern = re.compile("|".join(re.escape(s) for s in ordered)) if ordered else None
     install()
+
+
+def too_short(secrets: Mapping[str, Iterable[str | None]]) -> list[str]:
+    """The names whose set values are too short for `add_secrets` to hide: their lines show them."""
+    return [name for name, values in secrets.items() if any(v and len(v) < MIN_SECRET_LENGTH for v in values)]
 
 
 def install() -> None:

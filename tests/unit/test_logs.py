@@ -127,3 +127,31 @@ def test_text_lines_carry_utc_times_whatever_the_machine_zone():
     assert stamp.endswith("Z"), line
     when = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
     assert abs(when.timestamp() - logged_at) < 5, (line, datetime.fromtimestamp(logged_at, UTC))
+
+
+@pytest.mark.parametrize("environment", ["production", "development"])
+def test_a_secret_too_short_to_redact_is_named_at_start_in_production(settings, caplog, environment):
+    """Log lines hide secrets of 8 characters or more (shorter ones would hide ordinary words too); an
+    SMTP password or API key has no minimum length of its own, so a short one would show in a line."""
+    from dataclasses import replace
+
+    from webcall import create_app
+
+    short = replace(
+        settings,
+        environment=environment,
+        public_url="https://demo.example.com",
+        smtp_host="mail.example.com",
+        smtp_from="demos@example.com",
+        smtp_user="demos",
+        smtp_password="hunter2",
+    )
+    with caplog.at_level(logging.WARNING):
+        create_app({"settings": short})
+    named = [r.getMessage() for r in caplog.records if "WEBCALL_SMTP_PASSWORD" in r.getMessage()]
+    if environment == "production":
+        assert len(named) == 1 and named[0].startswith("OPERATOR:") and "hunter2" not in named[0], named
+        assert f"shorter than {logs.MIN_SECRET_LENGTH} characters" in named[0]
+    else:
+        assert named == []  # `make run`, tests: no such password reaches a real mail server
+    assert not any("ITELLICOAI_API_KEY" in r.getMessage() for r in caplog.records)  # the sandbox's is long
