@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+
+from webcall.settings import Settings
 
 
 @dataclass
@@ -143,3 +145,9 @@ def smtp_receiver(
         yield inbox, port
     finally:
         controller.stop()
+
+
+def plain_smtp(settings: Settings, port: int, host: str = "127.0.0.1") -> Settings:
+    """`settings` sending email to an `smtp_receiver()` at `port`, without STARTTLS."""
+    sender = "demos@example.com"
+    return replace(settings, smtp_host=host, smtp_port=port, smtp_from=sender, smtp_starttls=False)

@@ -6,13 +6,12 @@ and read back as a mail client does."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from email.message import EmailMessage
 from html.parser import HTMLParser
 
 import pytest
 
-from tests.receivers import smtp_receiver
+from tests.receivers import plain_smtp, smtp_receiver
 from webcall import notification_email, notification_text
 from webcall.notification_send import send_email
 from webcall.settings import Settings
@@ -48,14 +47,7 @@ class Page(HTMLParser):
 
 def sent(settings: Settings, notice: notification_text.Notice) -> EmailMessage:
     with smtp_receiver() as (inbox, port):
-        local = replace(
-            settings,
-            smtp_host="127.0.0.1",
-            smtp_port=port,
-            smtp_from="demos@example.com",
-            smtp_starttls=False,
-        )
-        assert send_email(local, "rep@example.com", notice) is None
+        assert send_email(plain_smtp(settings, port), "rep@example.com", notice) is None
         _to, message = inbox.wait_for_one(5)
     return message
 

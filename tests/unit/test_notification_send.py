@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.receivers import smtp_receiver, webhook_receiver
+from tests.receivers import plain_smtp, smtp_receiver, webhook_receiver
 from webcall import notification_send, notification_text
 from webcall.notification_send import Failure, post_webhook, send_email
 from webcall.settings import Settings
@@ -135,13 +135,7 @@ def test_the_smtp_hosts_lookup_that_never_answers_is_given_up_after_the_timeout(
 
 def test_email_goes_to_the_smtp_host_by_its_name(settings):
     with smtp_receiver() as (inbox, port):
-        local = replace(
-            settings,
-            smtp_host="localhost",
-            smtp_port=port,
-            smtp_from="demos@example.com",
-            smtp_starttls=False,
-        )
+        local = plain_smtp(settings, port, host="localhost")
         assert send_email(local, "rep@example.com", notification_text.test_notice(12, "uid-12")) is None
         to, message = inbox.wait_for_one(5)
     assert to == ["rep@example.com"] and message["Subject"] == "Test notification"
@@ -163,13 +157,7 @@ def test_email_goes_to_the_smtp_host_by_its_name(settings):
 )
 def test_a_recipient_refused_for_now_is_tried_again_and_for_good_is_not(settings, answer, failure):
     with smtp_receiver(rcpt_answer=answer) as (inbox, port):
-        local = replace(
-            settings,
-            smtp_host="127.0.0.1",
-            smtp_port=port,
-            smtp_from="demos@example.com",
-            smtp_starttls=False,
-        )
+        local = plain_smtp(settings, port)
         assert send_email(local, "rep@example.com", notification_text.test_notice(13, "uid-13")) == failure
     assert inbox.messages == []
 
@@ -214,10 +202,7 @@ def test_a_label_with_line_breaks_is_one_line_in_the_email_and_adds_no_header(se
         call_url="/demos/calls/c-15",
     )
     with smtp_receiver() as (inbox, port):
-        local = replace(
-            settings, smtp_host="127.0.0.1", smtp_port=port, smtp_from="d@example.com", smtp_starttls=False
-        )
-        assert send_email(local, "rep@example.com", notice) is None
+        assert send_email(plain_smtp(settings, port), "rep@example.com", notice) is None
         to, message = inbox.wait_for_one(5)
     assert to == ["rep@example.com"] and message["Bcc"] is None and message["X-Evil"] is None
     assert message["Subject"] == "Call ended: northwind · Maria Bcc: someone@example.com X-Evil: 1"
