@@ -1,6 +1,7 @@
-"""A deadline for one HTTP request made with httpx, whatever it is waiting for (webcall/notification_send.py
-gives each webhook attempt one). httpx's timeouts are per step: each read may take the whole timeout,
-so a receiver answering a byte every few seconds was never timed out.
+"""A deadline for one HTTP request made with httpx or one SMTP conversation, whatever it is waiting for
+(webcall/notification_send.py gives each webhook and email attempt one). httpx's and smtplib's timeouts
+are per step: each read may take the whole timeout, so a receiver answering a byte every few seconds
+was never timed out.
 """
 
 from __future__ import annotations
@@ -36,7 +37,10 @@ class RequestDeadline:
         if name not in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
             return
         stream = info.get("return_value")
-        sock = stream.get_extra_info("socket") if stream is not None else None
+        self.watch(stream.get_extra_info("socket") if stream is not None else None)
+
+    def watch(self, sock: socket.socket | None) -> None:
+        """The socket the conversation reads now (a TLS one after STARTTLS): shut down at the deadline."""
         with self._lock:
             self._socket = sock
             if self.passed:

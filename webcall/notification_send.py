@@ -31,6 +31,8 @@ import ssl
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -139,6 +141,7 @@ def _tls_failed(error: BaseException) -> bool:
 # A receiver that does not accept a connection within this is not going to (Slack's take well under a
 # second): the rest of the attempt's time is not spent waiting for it.
 CONNECT_SECONDS = 3.0
+EMAIL_TIMEOUTS = 3  # an email attempt as a whole: this many WEBCALL_NOTIFY_TIMEOUT_SECONDS
 
 
 def post_webhook(settings: Settings, url: str, notice: Notice) -> Failure | None:
@@ -207,13 +210,25 @@ def post_webhook(settings: Settings, url: str, notice: Notice) -> Failure | None
 class _SMTP(smtplib.SMTP):
     """smtplib's client, its host's name looked up like a webhook's: given up after the timeout
     (smtplib asks the system resolver, whose own timeouts add up to half a minute). It connects to the
-    address found; STARTTLS checks the certificate against the name, which smtplib keeps."""
+    address found; STARTTLS checks the certificate against the name, which smtplib keeps. Each socket it
+    reads is shut down at `cut_off`'s deadline."""
+
+    def __init__(self, host: str, port: int, timeout: float, cut_off: RequestDeadline) -> None:
+        self._cut_off = cut_off  # before smtplib's constructor, which connects
+        super().__init__(host, port, timeout=timeout)
 
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
         address = _address(host, port, True, timeout)  # the operator's own relay may well be local
         if isinstance(address, Failure):
             raise _LookupFailed(address)
-        return socket.create_connection((address, port), timeout, self.source_address)
+        sock = socket.create_connection((address, port), timeout, self.source_address)
+        self._cut_off.watch(sock)
+        return sock
+
+    def starttls(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        answer = super().starttls(*args, **kwargs)
+        self._cut_off.watch(self.sock)  # the TLS socket replaces the plain one
+        return answer
 
 
 class _LookupFailed(OSError):
@@ -230,8 +245,19 @@ def send_email(settings: Settings, to: str, notice: Notice) -> Failure | None:
     except ValueError:  # a header with a line break: trying again cannot change it
         return Failure("bad_message", retry=False)
     timeout = settings.notify_timeout_seconds
+    # A dozen steps (greeting, EHLO, STARTTLS, login, the envelope, the message), each within `timeout`,
+    # and the whole within a few of them: well inside the delivery's claim (webcall/notify.py `lease`).
+    cut_off = RequestDeadline(timeout * EMAIL_TIMEOUTS)
+    with cut_off:
+        failure = _converse(settings, settings.smtp_host, message, timeout, cut_off)
+    return Failure("timeout") if failure is not None and cut_off.passed else failure
+
+
+def _converse(
+    settings: Settings, host: str, message: EmailMessage, timeout: float, cut_off: RequestDeadline
+) -> Failure | None:
     try:
-        with _SMTP(settings.smtp_host, settings.smtp_port, timeout=timeout) as smtp:
+        with _SMTP(host, settings.smtp_port, timeout, cut_off) as smtp:
             if settings.smtp_starttls:
                 # Never falls back to plain text (no STARTTLS → an error below), and checks the
                 # certificate against the name as a webhook's is (smtplib's own default checks none).

@@ -133,7 +133,7 @@ def _write(
 def lease(settings: Settings) -> timedelta:
     """How long a claim holds: longer than any one attempt (itellico's GET call for the prospect's
     lines, within ITELLICOAI_TIMEOUT_SECONDS, then a webhook within the notification timeout, or an
-    email's steps: each bounded)."""
+    email within EMAIL_TIMEOUTS of it: webcall/notification_send.py)."""
     return timedelta(seconds=settings.create_timeout_seconds + settings.notify_timeout_seconds * 4 + 30)
 
 

@@ -13,6 +13,7 @@ httpx)."""
 from __future__ import annotations
 
 import email.utils
+import itertools
 import json
 import re
 import socket
@@ -292,3 +293,56 @@ def test_a_receiver_that_never_takes_the_connection_is_given_up_long_before_the_
         waited = time.monotonic() - started
     assert failure == Failure("timeout")
     assert waited < slow.notify_timeout_seconds / 3, waited
+
+
+@contextmanager
+def dripping_smtp() -> Iterator[int]:
+    """An SMTP server that greets a byte every 0.2 s and never finishes: each read gets a byte well
+    within any per-step timeout. Yields its port."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def drip(conn: socket.socket) -> None:
+        with conn:
+            for byte in itertools.cycle(b"220-mail.example.com slowly\r\n"):
+                if stop.wait(0.2):
+                    return
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    return
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=drip, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        listener.close()
+
+
+def test_an_smtp_server_trickling_its_answers_is_given_up_within_the_attempts_deadline(settings):
+    # smtplib's timeout is per socket operation, so a server that kept trickling held a worker thread
+    # for as long as it liked, and past the delivery's claim (which then sent it again).
+    quick = replace(settings, notify_timeout_seconds=0.5)
+    outcome: list[object] = []
+    with dripping_smtp() as port:
+        sender = threading.Thread(
+            target=lambda: outcome.append(
+                send_email(
+                    plain_smtp(quick, port), "rep@example.com", notification_text.test_notice(2, "uid-2")
+                )
+            ),
+            daemon=True,
+        )
+        sender.start()
+        sender.join(timeout=10.0)  # several times the attempt's deadline (1.5 s here)
+        assert outcome, "the email attempt was still waiting long after its deadline"
+    assert outcome == [Failure("timeout")]
