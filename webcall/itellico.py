@@ -88,7 +88,7 @@ class ItellicoClient:
     def check(self, timeout: float = 2.0, agent_id: str | None = None) -> None:
         """Raise UpstreamError unless the API answers an authenticated request within `timeout` (with
         `agent_id`: unless it knows that agent; a 404 is `not_found`). Once, never retried."""
-        path = "/v1/accounts/current" if agent_id is None else f"/v1/accounts/me/agents/{agent_id}"
+        path = "/v1/accounts/current" if agent_id is None else f"{self._agents_path()}/{agent_id}"
         try:
             response = self._http.get(path, timeout=timeout, headers=self._headers())
         except httpx.TimeoutException:
@@ -105,6 +105,11 @@ class ItellicoClient:
                 if self._account_id is None:
                     self._account_id = self.current_account().id
         return self._account_id
+
+    def _agents_path(self) -> str:
+        # The account the calls are made in: a parent account's key reaches its subaccounts, and `me`
+        # is the key's own (../shared/reference/itellico-api.md). `me` until the account is known.
+        return f"/v1/accounts/{self._account_id or 'me'}/agents"
 
     def create_web_call(self, request: WebCallRequest) -> WebCall:
         path = f"/v1/accounts/{self.account_id()}/calls"
@@ -163,7 +168,7 @@ class ItellicoClient:
         return count, [item for item in items if isinstance(item, dict)]
 
     def list_agents(self) -> list[Agent]:
-        data = self._request("list_agents", "GET", "/v1/accounts/me/agents")
+        data = self._request("list_agents", "GET", self._agents_path())
         items = data.get("items")
         if not isinstance(items, list):
             raise UpstreamError(UpstreamErrorKind.BAD_RESPONSE, 200, message="agent list without items")

@@ -99,6 +99,17 @@ def test_configured_account_skips_the_lookup(standin, transport):
     assert transport.count("GET", "/v1/accounts/current") == 0
 
 
+def test_agents_are_asked_of_the_configured_account(standin, transport):
+    # A parent account's key reaches its subaccounts (../shared/reference/itellico-api.md): with
+    # ITELLICOAI_ACCOUNT_ID a subaccount, its calls were made there but its agents looked up in the
+    # key's own account (`me`): readiness, `flask demos check` and the studio's agent picker.
+    client = ItellicoClient(standin.url, standin.key, account_id=SANDBOX_ACCOUNT_ID, transport=transport)
+    client.check(agent_id=DEFAULT_AGENT_ID)
+    assert {agent.id for agent in client.list_agents()} >= {DEFAULT_AGENT_ID}
+    mine = f"/v1/accounts/{SANDBOX_ACCOUNT_ID}/agents"
+    assert transport.requests == [("GET", f"{mine}/{DEFAULT_AGENT_ID}"), ("GET", mine)]
+
+
 def test_get_and_list_calls(itellico):
     call = itellico.create_web_call(web_call())
     details = itellico.get_call(call.id)
