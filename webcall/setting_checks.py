@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .account_fields import AccountError, check_email
 from .setting_values import (
@@ -173,7 +174,8 @@ def check_tls_proxy(environment: str, public_url: str | None, hops: int) -> None
     """An https public address served by gunicorn over plain http means a TLS proxy is in front;
     without trusting it every visitor shares the proxy's IP (one rate-limit budget for all), cookies
     lose `Secure` and HSTS is never sent. Refusing to start is visible before any visitor is."""
-    if environment == "production" and public_url and public_url.startswith("https://") and hops == 0:
+    https = public_url is not None and urlsplit(public_url).scheme == "https"  # `HTTPS://` too
+    if environment == "production" and https and hops == 0:
         raise SettingsError(
             "WEBCALL_TRUSTED_PROXY_HOPS",
             f"is 0, but WEBCALL_PUBLIC_URL is {public_url}: set it to the number of TLS proxies in front of "

@@ -76,6 +76,10 @@ def test_production_with_an_https_public_url_needs_trusted_hops():
     # Development, or a plain-http public URL, has no proxy to trust.
     Settings.from_env({**BASE_ENV, "WEBCALL_ENV": "development", "WEBCALL_PUBLIC_URL": PUBLIC})
     Settings.from_env({**BASE_ENV, "WEBCALL_PUBLIC_URL": "http://10.0.0.5:5000"})
+    # A scheme is case-insensitive (RFC 3986): `HTTPS://` is https too (it started without a word).
+    for shouted in ("HTTPS://demo.example.com", "Https://demo.example.com"):
+        with pytest.raises(SettingsError, match="WEBCALL_TRUSTED_PROXY_HOPS"):
+            Settings.from_env({**BASE_ENV, "WEBCALL_PUBLIC_URL": shouted})
 
 
 def test_gunicorn_binds_loopback_unless_told_otherwise(monkeypatch, tmp_path):
