@@ -31,7 +31,10 @@ from typing import Any
 REDACTED = "[redacted]"
 # LiveKit tokens are JWTs: three base64url parts, the first an encoded JSON header ("eyJ…").
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*")
-SHARE_LINK = re.compile(r"(\blink=)[^&\s\"'#]+")
+# `link=` after any non-letter, its `=` maybe percent-encoded: a redirector that encoded the `#` sends
+# `/demo/<slug>%23link=…` (or `%23link%3D…`), which the app redirects (webcall/demo_page.py), and `\b`
+# finds no word boundary between `3` and `l`.
+SHARE_LINK = re.compile(r"((?<![A-Za-z_])link(?:=|%3[dD]))[^&\s\"'#]+")
 # Shorter strings would redact ordinary words. Most secrets have a longer minimum (settings.py); an
 # SMTP password or API key does not, and a short one is named at start (webcall/__init__.py).
 MIN_SECRET_LENGTH = 8
