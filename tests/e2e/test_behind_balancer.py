@@ -36,11 +36,18 @@ FORGED, FORGED_AGAIN = "198.51.100.66", "198.51.100.67"
 TEXT_CALL = {"mode": "text"}
 
 
-def render_behind_balancer(*, app_port: int, https_port: int, http_port: int, cert: Path, key: Path) -> str:
+def render_behind_balancer(
+    *, app_port: int, https_port: int, http_port: int, cert: Path, key: Path, access_log: Path
+) -> str:
     """The shipped site (test_tls_proxy's rendering) with its realip lines uncommented for our balancer.
     Each must be there as written: the docs tell operators to uncomment exactly these."""
     text = render_site_config(
-        app_port=app_port, https_port=https_port, http_port=http_port, cert=cert, key=key
+        app_port=app_port,
+        https_port=https_port,
+        http_port=http_port,
+        cert=cert,
+        key=key,
+        access_log=access_log,
     )
     replacements = {
         "    # set_real_ip_from 10.0.0.0/24;": f"    set_real_ip_from {BALANCER};",
@@ -140,7 +147,12 @@ def deployment(standin: Standin, tmp_path: Path) -> Iterator[Deployment]:
     with gunicorn(env, ARTIFACTS / "logs" / "balancer-test-gunicorn.log") as app:
         app_port = int(app.url.rsplit(":", 1)[1])
         site = render_behind_balancer(
-            app_port=app_port, https_port=https_port, http_port=http_port, cert=cert, key=key
+            app_port=app_port,
+            https_port=https_port,
+            http_port=http_port,
+            cert=cert,
+            key=key,
+            access_log=tmp_path / "nginx" / "webcall.access.log",
         )
         outer = balancer_site(port=balancer_port, nginx_port=https_port, cert=cert, key=key)
         with (

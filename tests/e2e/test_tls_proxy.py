@@ -47,7 +47,9 @@ AGENT_LINE = f'{ELEMENT} [data-role="agent"][data-final="true"] .line-text'
 HOST_DEMO = "tlshost"
 
 
-def render_site_config(*, app_port: int, https_port: int, http_port: int, cert: Path, key: Path) -> str:
+def render_site_config(
+    *, app_port: int, https_port: int, http_port: int, cert: Path, key: Path, access_log: Path
+) -> str:
     """The shipped config with test ports and paths. Every substitution must hit: if the template
     changes shape, this fails instead of silently testing something else than the docs show."""
     text = TEMPLATE.read_text()
@@ -60,6 +62,7 @@ def render_site_config(*, app_port: int, https_port: int, http_port: int, cert: 
         "server_name webcall.example.com;": "server_name 127.0.0.1;",
         "/etc/ssl/webcall/fullchain.pem": str(cert),
         "/etc/ssl/webcall/privkey.pem": str(key),
+        "/var/log/nginx/webcall.access.log": str(access_log),
     }
     for old, new in replacements.items():
         assert old in text, f"{TEMPLATE} no longer contains {old!r}; update this test and docs/deployment.md"
@@ -177,7 +180,12 @@ def deployment(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> It
         app_port = int(app.url.rsplit(":", 1)[1])
         (folder / "webcall.conf").write_text(
             render_site_config(
-                app_port=app_port, https_port=https_port, http_port=http_port, cert=cert, key=key
+                app_port=app_port,
+                https_port=https_port,
+                http_port=http_port,
+                cert=cert,
+                key=key,
+                access_log=folder / "webcall.access.log",
             )
         )
         (folder / "nginx.conf").write_text(main_config(folder, host_port=host_port, cert=cert, key=key))
@@ -530,3 +538,31 @@ def _csrf(page: str) -> str:
 def test_the_docs_show_the_tested_config() -> None:
     # docs/deployment.md links the one template this module runs instead of copying it.
     assert "(../deploy/nginx/webcall.conf)" in (ROOT / "docs" / "deployment.md").read_text()
+
+
+def test_nginx_logs_no_share_link_token(deployment: Deployment) -> None:
+    """An old `?link=` URL and one whose `#` a redirector encoded as `%23` carry the token in the
+    request line of their first request, before the app redirects it (docs/sales.md). The app's own
+    lines redact it (webcall/logs.py); nginx's access log, as the shipped site writes it, must not
+    keep it either, over https or on the plain port's redirect."""
+    token = "tokenInTheLog" + uuid.uuid4().hex
+    paths = (
+        f"/demo/alpenblick?link={token}",
+        f"/demo/alpenblick%23link={token}",
+        f"/embed/northwind?link={token}",
+    )
+    log = deployment.folder / "webcall.access.log"
+    with client() as http:
+        for path in paths:
+            assert http.get(deployment.url + path, follow_redirects=False).status_code == 303
+        assert http.get(deployment.http_url + paths[0], follow_redirects=False).status_code == 301
+
+    def logged() -> list[str]:
+        lines = log.read_text().splitlines() if log.exists() else []
+        return lines if sum("/alpenblick" in line or "/northwind" in line for line in lines) >= 4 else []
+
+    lines = wait_until(logged, 10, "nginx's access lines of the four requests")
+    assert not [line for line in lines if token in line]
+    # Still useful: each line names the page and carries nginx's request id (the app's lines have it too).
+    assert sum(" /demo/alpenblick " in line for line in lines) >= 3, lines
+    assert all(re.search(r" [0-9a-f]{32}$", line) for line in lines), lines
