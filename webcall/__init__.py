@@ -69,7 +69,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    # Flask's session cookie verifies with the fallbacks too (Flask ≥ 3.1); Flask-WTF's CSRF tokens do not.
+    # Flask's session cookie verifies with the fallbacks too (Flask ≥ 3.1); the studio's CSRF tokens do in
+    # webcall/studio_csrf.py (Flask-WTF alone does not).
     app.config.from_mapping(
         SECRET_KEY=settings.secret_key,
         SECRET_KEY_FALLBACKS=list(settings.secret_key_fallbacks),

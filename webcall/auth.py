@@ -31,8 +31,7 @@ from flask import (
 )
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
-from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
-from markupsafe import Markup
+from flask_wtf.csrf import CSRFError, generate_csrf
 
 from . import known_browsers, studio_unavailable
 from .account_fields import AccountError
@@ -45,13 +44,11 @@ from .return_to import studio_page, this_page
 from .services import services
 from .sessions import LIFETIME, SignedIn
 from .sign_in_limit import give_back, take_place
+from .studio_csrf import CSRF_FIELD, check_csrf, csrf, csrf_field
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger("webcall.sales")
 login_manager = LoginManager()
-csrf = CSRFProtect()
-
-CSRF_FIELD = "csrf"  # the name every studio form posts the token as
 
 
 class _SessionInterface(SecureCookieSessionInterface):
@@ -118,16 +115,6 @@ def _load(token: str) -> StudioUser | None:
 
 
 # -- CSRF ------------------------------------------------------------------------------------
-
-
-def csrf_field() -> Markup:
-    """The hidden form field every studio form carries (Flask-WTF's token)."""
-    return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, generate_csrf())
-
-
-def check_csrf() -> None:
-    """Refuse this POST (400) unless it carries the session's CSRF token."""
-    csrf.protect()
 
 
 def _csrf_refused(_error: CSRFError) -> tuple[str, int]:

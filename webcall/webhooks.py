@@ -48,7 +48,7 @@ _REFUSALS_SCOPE = "webhook-refused"
 
 
 def init_app(app: Flask) -> None:
-    from .auth import csrf  # the studio's CSRFProtect: this one endpoint is server to server
+    from .studio_csrf import csrf  # the studio's CSRFProtect: this one endpoint is server to server
 
     csrf.exempt(bp)
     app.register_blueprint(bp)
