@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Literal
 
 from flask import g, request
@@ -17,18 +18,25 @@ MAX_LINK_TOKEN = 4000
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 
 
+# C0 controls and DEL, but tab, line feed and carriage return: no text a person types. A PostgreSQL text
+# column refuses NUL, and what itellico does with them is undocumented.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _sendable(text: str) -> str:
     # JSON may carry a lone surrogate ("\ud800"), which no UTF-8 encoder takes: in a variable's value
     # httpx failed to encode the create, a 500 after the demo's pool was spent. Pydantic refuses one in
-    # the constrained text fields below (demo, initial_text, a variable's name), not in a plain `str`.
+    # the constrained text fields (demo, a variable's name), not in a plain `str`.
     try:
         text.encode()
     except UnicodeEncodeError:
         raise ValueError("not valid text (a lone surrogate)") from None
+    if CONTROL_CHARACTER.search(text):
+        raise ValueError("not valid text (a control character)")
     return text
 
 
-VariableValue = Annotated[str, AfterValidator(_sendable)]
+SendableText = Annotated[str, AfterValidator(_sendable)]
 
 
 class CreateCallBody(BaseModel):
@@ -37,8 +45,8 @@ class CreateCallBody(BaseModel):
 
     demo: Slug | None = None
     mode: Literal["voice", "text"] | None = None
-    initial_text: Annotated[str, StringConstraints(max_length=MAX_INITIAL_TEXT)] | None = None
-    variables: dict[Annotated[str, StringConstraints(max_length=64)], VariableValue] = Field(
+    initial_text: Annotated[SendableText, StringConstraints(max_length=MAX_INITIAL_TEXT)] | None = None
+    variables: dict[Annotated[str, StringConstraints(max_length=64)], SendableText] = Field(
         default_factory=dict, max_length=32
     )
     # A signed share link (webcall/links.py): its variables are the link's, not the browser's.
