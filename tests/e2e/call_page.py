@@ -11,7 +11,7 @@ from sandbox.agents import load_agents
 from sandbox.stack import DEFAULT_AGENT_ID
 
 from .harness import CHROMIUM, chromium_args
-from .screens import ELEMENT, INSTRUMENT, part
+from .screens import ELEMENT, instrumented_page, part
 
 AGENT_FINAL = f'{ELEMENT} [data-role="agent"][data-final="true"]'
 USER_FINAL = f'{ELEMENT} [data-role="user"][data-final="true"]'
@@ -26,9 +26,7 @@ def reply_to(text: str) -> str:
 @pytest.fixture
 def ipage(context: BrowserContext) -> Page:
     """A page with the instrumentation of screens.INSTRUMENT."""
-    context.add_init_script(INSTRUMENT)
-    page = context.new_page()
-    return page
+    return instrumented_page(context)
 
 
 @pytest.fixture(scope="module")

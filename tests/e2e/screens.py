@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import BrowserContext, Page, Route, expect
 
 from webcall import ROOT
 
@@ -92,6 +92,15 @@ INSTRUMENT = (
   };
 })()"""
 )
+
+
+def instrumented_page(context: BrowserContext, *scripts: str) -> Page:
+    """A new page of `context` recording what INSTRUMENT records, with `scripts` run after it in order.
+    The scripts are the context's from then on (Playwright has no per-page init script before
+    new_page): a test opens its pages in a context of its own (the `context` fixture)."""
+    for script in (INSTRUMENT, *scripts):
+        context.add_init_script(script)
+    return context.new_page()
 
 
 def deny_microphone(error_name: str) -> str:

@@ -18,11 +18,11 @@ from .call_page import AGENT_FINAL, GREETING, QUESTION, reply_to, type_message
 from .screens import (
     EL,
     ELEMENT,
-    INSTRUMENT,
     SHADOW,
     catalogue,
     element_state,
     events,
+    instrumented_page,
     log,
     open_page,
     part,
@@ -189,9 +189,7 @@ def test_double_clicking_start_call_starts_one_call_and_a_later_click_hangs_up(i
 def test_cancel_while_starting_needs_a_deliberate_click_or_the_keyboard(browser: Browser, app_url):
     # A touch screen too: its double-tap is two taps, not a double-click.
     context = browser.new_context(permissions=["microphone"], has_touch=True)
-    context.add_init_script(INSTRUMENT)
-    context.add_init_script(HOLD_MIC)
-    page = context.new_page()
+    page = instrumented_page(context, HOLD_MIC)
     try:
         cancel_while_starting(page, app_url)
     finally:

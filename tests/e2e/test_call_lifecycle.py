@@ -26,11 +26,11 @@ from .harness import CHROMIUM, chromium_args
 from .screens import (
     EL,
     ELEMENT,
-    INSTRUMENT,
     SHADOW,
     element_state,
     events,
     hold_the_create,
+    instrumented_page,
     let_the_create_through,
     open_page,
     part,
@@ -97,9 +97,7 @@ def click_and_wait_for_error(page: Page, app_url: str, sandbox: Sandbox) -> dict
 
 
 def test_dismissed_microphone_prompt_creates_no_call(bare_context: BrowserContext, app_url, sandbox):
-    bare_context.add_init_script(INSTRUMENT)
-    bare_context.add_init_script(ORDER)
-    page = bare_context.new_page()
+    page = instrumented_page(bare_context, ORDER)
     page.goto(app_url)
     assert mic_permission(page) == "prompt"
     page.evaluate("window.__releaseMic()")  # nothing held: Chromium itself refuses
@@ -107,9 +105,7 @@ def test_dismissed_microphone_prompt_creates_no_call(bare_context: BrowserContex
 
 
 def test_denied_microphone_creates_no_call(bare_context: BrowserContext, app_url, sandbox):
-    bare_context.add_init_script(INSTRUMENT)
-    bare_context.add_init_script(ORDER)
-    page = bare_context.new_page()
+    page = instrumented_page(bare_context, ORDER)
     page.goto(app_url)
     # The person blocked the microphone for this site earlier (what the site settings store).
     cdp = bare_context.new_cdp_session(page)
@@ -129,9 +125,7 @@ def test_denied_microphone_creates_no_call(bare_context: BrowserContext, app_url
 
 
 def test_granted_microphone_creates_the_call_while_the_mic_opens(context: BrowserContext, app_url, sandbox):
-    context.add_init_script(INSTRUMENT)
-    context.add_init_script(ORDER)
-    page = context.new_page()
+    page = instrumented_page(context, ORDER)
     open_page(page, app_url)
     assert mic_permission(page) == "granted"
     before = len(sandbox.creates())
@@ -153,8 +147,7 @@ def test_a_call_cancelled_before_its_agent_answered_is_hung_up(
     # itellico has no request that ends a call; the page ends one by leaving its room. A call that
     # answered after the visitor's Cancel (or was left before its agent came) kept its agent alone in
     # the room until the agent gave up on the person (a minute here), and ended `failed`.
-    context.add_init_script(INSTRUMENT)
-    page = context.new_page()
+    page = instrumented_page(context)
     open_page(page, app_url)
     before = set(sandbox.call_ids())
     if when == "while the create is on its way":
@@ -186,8 +179,7 @@ def test_a_call_cancelled_before_its_agent_answered_is_hung_up(
 def test_holding_enter_on_the_call_button_starts_one_call(context: BrowserContext, app_url, sandbox):
     # The browser repeats a held key's keydown and each Enter clicked again: start, cancel, start,
     # cancel; the call ended `cancelled`.
-    context.add_init_script(INSTRUMENT)
-    page = context.new_page()
+    page = instrumented_page(context)
     open_page(page, app_url)
     creates = len(sandbox.creates())
     page.locator(part("call-button")).focus()
@@ -206,10 +198,9 @@ def test_a_browser_without_webrtc_is_told_so_before_the_microphone_or_a_create(
 ):
     """Some privacy extensions and enterprise policies remove RTCPeerConnection: no call can connect,
     so the page says so at once, not 'server unreachable' after a call was made upstream."""
-    context.add_init_script(INSTRUMENT)
-    context.add_init_script(ORDER)
-    context.add_init_script("delete window.RTCPeerConnection; delete window.webkitRTCPeerConnection")
-    page = context.new_page()
+    page = instrumented_page(
+        context, ORDER, "delete window.RTCPeerConnection; delete window.webkitRTCPeerConnection"
+    )
     open_page(page, app_url)
     before = len(sandbox.creates())
     page.click(part("call-button"))
@@ -292,8 +283,7 @@ def assert_ended_by_agent(page: Page) -> None:
 
 
 def test_agent_removed_mid_call_ends_the_call(context: BrowserContext, app_url, sandbox):
-    context.add_init_script(INSTRUMENT)
-    page = context.new_page()
+    page = instrumented_page(context)
     call_id = start_call(page, app_url)
     kick_agent(sandbox, call_id)
     assert_ended_by_agent(page)
@@ -302,8 +292,7 @@ def test_agent_removed_mid_call_ends_the_call(context: BrowserContext, app_url, 
 def test_a_microphone_lost_mid_call_is_shown_and_can_be_tried_again(bare_context: BrowserContext, app_url):
     # Chromium ends the microphone's capture when its permission is revoked mid-call; livekit-client
     # then mutes the track. The page said "In call" with Mute unpressed while the agent heard nothing.
-    bare_context.add_init_script(INSTRUMENT)
-    page = bare_context.new_page()
+    page = instrumented_page(bare_context)
     cdp = bare_context.new_cdp_session(page)
     context_id = cdp.send("Target.getTargetInfo")["targetInfo"]["browserContextId"]
 
@@ -338,8 +327,7 @@ def test_a_microphone_lost_mid_call_is_shown_and_can_be_tried_again(bare_context
 def test_agent_removed_while_the_browser_is_offline_ends_the_call_after_the_reconnect(
     context: BrowserContext, app_url, sandbox
 ):
-    context.add_init_script(INSTRUMENT)
-    page = context.new_page()
+    page = instrumented_page(context)
     call_id = start_call(page, app_url)
     context.set_offline(True)
     expect(page.locator(part("reconnecting"))).to_be_visible(timeout=20_000)
@@ -358,8 +346,7 @@ def test_a_retry_from_the_error_listener_gets_a_clean_call_and_one_ended_per_cal
     # start on a busy machine, hence not a shorter join timeout).
     url = serve_app(agent_join_timeout_seconds=12)
     sandbox.fault(mode="agent_absent", times=1)
-    context.add_init_script(INSTRUMENT)
-    page = context.new_page()
+    page = instrumented_page(context)
     open_page(page, url)
     # A host page that retries once, straight from its error listener.
     page.evaluate(
@@ -399,9 +386,7 @@ INTERVALS = """(() => {
 
 
 def test_moving_the_element_keeps_the_call_and_removing_it_ends_it(context: BrowserContext, app_url):
-    context.add_init_script(INSTRUMENT)
-    context.add_init_script(INTERVALS)
-    page = context.new_page()
+    page = instrumented_page(context, INTERVALS)
     start_call(page, app_url)
     assert page.evaluate("window.__elementIntervals.size") >= 1  # the call clock ticks
     # A single-page app re-renders and re-parents the element; the states seen after a task has passed:

@@ -14,7 +14,6 @@ from playwright.sync_api import Browser, Page, expect
 from .screens import (
     EL,
     ELEMENT,
-    INSTRUMENT,
     SHADOW,
     axe_violations,
     buttons_look_different,
@@ -22,6 +21,7 @@ from .screens import (
     deny_microphone,
     element_state,
     hold_the_create,
+    instrumented_page,
     let_the_create_through,
     no_horizontal_scroll,
     open_page,
@@ -47,8 +47,7 @@ def test_screenshots_of_every_state(pw, browser: Browser, app_url, sandbox, devi
     context = browser.new_context(
         **options, locale="de-DE" if lang == "de" else "en-US", permissions=["microphone"]
     )
-    context.add_init_script(INSTRUMENT)
-    page = context.new_page()
+    page = instrumented_page(context)
     phone = device == "phone"
     n = iter(range(1, 20))
 

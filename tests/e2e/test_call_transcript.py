@@ -12,9 +12,9 @@ from .call_page import AGENT_FINAL, GREETING, QUESTION, USER_FINAL, reply_to, ty
 from .screens import (
     EL,
     ELEMENT,
-    INSTRUMENT,
     SHADOW,
     element_state,
+    instrumented_page,
     open_page,
     part,
     shoot,
@@ -25,8 +25,7 @@ def test_transcript_copy_download_and_auto_scroll_with_jump_to_latest(browser, a
     context = browser.new_context(
         viewport={"width": 900, "height": 560}, permissions=["clipboard-read", "clipboard-write"]
     )
-    context.add_init_script(INSTRUMENT)
-    page = context.new_page()
+    page = instrumented_page(context)
     try:
         open_page(page, f"{app_url}/?mode=text")
         tools = page.locator(f"{ELEMENT} .tools")

@@ -14,12 +14,12 @@ from .call_page import AGENT_FINAL, GREETING, QUESTION, reply_to, type_message
 from .screens import (
     EL,
     ELEMENT,
-    INSTRUMENT,
     SHADOW,
     catalogue,
     deny_microphone,
     element_state,
     events,
+    instrumented_page,
     log,
     open_page,
     part,
@@ -33,8 +33,7 @@ browser_that_denies = call_page.browser_that_denies
 
 def test_microphone_denied_explains_browser_steps_and_switches_to_text(browser_that_denies, app_url, sandbox):
     context = browser_that_denies.new_context()  # no microphone permission
-    context.add_init_script(INSTRUMENT)
-    page = context.new_page()
+    page = instrumented_page(context)
     try:
         open_page(page, app_url)
         en = catalogue(page)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from playwright.sync_api import BrowserContext, Page, expect
 
-from .screens import EL, ELEMENT, INSTRUMENT, catalogue, element_state, events, open_page, part
+from .screens import EL, ELEMENT, catalogue, element_state, events, instrumented_page, open_page, part
 
 AGENT_FINAL = f'{ELEMENT} [data-role="agent"][data-final="true"]'
 GREETING = "this is Ava from the itellico sandbox"
@@ -71,9 +71,7 @@ def assert_switched_off_but_focusable_while_ending(page: Page) -> None:
 
 
 def test_hanging_up_by_keyboard_keeps_focus_on_the_call_button(context: BrowserContext, app_url):
-    context.add_init_script(INSTRUMENT)
-    context.add_init_script(BUTTON_PER_STATE)
-    page = context.new_page()
+    page = instrumented_page(context, BUTTON_PER_STATE)
     open_page(page, app_url)
     en = catalogue(page)
     start_by_keyboard(page)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from playwright.sync_api import Browser, expect
 
 from . import call_page
-from .screens import EL, INSTRUMENT, catalogue, element_state, log, open_page, part
+from .screens import EL, catalogue, element_state, instrumented_page, log, open_page, part
 
 browser_that_denies = call_page.browser_that_denies  # a fixture: no microphone permission
 
@@ -21,8 +21,7 @@ def test_after_typing_because_the_microphone_was_refused_the_next_call_is_by_voi
     app_url,
 ):
     context = browser_that_denies.new_context()  # the microphone is refused
-    context.add_init_script(INSTRUMENT)
-    page = context.new_page()
+    page = instrumented_page(context)
     try:
         open_page(page, app_url)
         en = catalogue(page)
