@@ -58,7 +58,9 @@ export async function runStartSequence(attempt, steps) {
   // Without WebRTC no call (voice or typed) can connect: say so before the microphone prompt and
   // before anything is created upstream, not as an unreachable server after both.
   if (!steps.webrtc) throw new CallError('webrtc_unavailable', STEPS.connecting);
+  let lkFailed = false;
   const lkPromise = steps.loadLivekit().catch((err) => {
+    lkFailed = true;
     throw new CallError('client_load_failed', STEPS.loadingClient, { cause: err });
   });
   lkPromise.catch(() => { /* awaited below; a failure while the prompt is open is reported there */ });
@@ -76,6 +78,7 @@ export async function runStartSequence(attempt, steps) {
     await openMicrophone();
   }
   if (attempt.done) return null;
+  if (lkFailed) await lkPromise; // failed while the prompt was open: no call made that nothing could join
   // The pre-connect buffer starts recording as soon as the microphone and livekit-client are both there,
   // usually while the create is still on its way, so words said before the agent joins reach it.
   const startBuffer = (/** @type {any} */ lk) => { if (!attempt.done && voice) steps.mic.startPreConnectBuffer(lk); };
@@ -92,7 +95,14 @@ export async function runStartSequence(attempt, steps) {
     .then(([lk, created]) => { if (!attempt.done) steps.ensureRoom(lk, created); })
     .catch(() => { /* the awaited path below reports it */ });
 
-  const [, lk, created] = await Promise.all([micPromise, lkPromise, createPromise]);
+  const [, lk, created] = await Promise.all([micPromise, lkPromise, createPromise]).catch((err) => {
+    // The microphone (allowed, then unplugged, busy or refused by the system) or livekit-client failed
+    // after the create went out: a call it makes is still hung up, livekit-client asked once more.
+    Promise.all([createPromise, lkPromise.catch(steps.loadLivekit)])
+      .then(([made, module]) => steps.hangUp(module, made))
+      .catch(() => { /* no call made, or no way to join it: the agent's own timeout ends it */ });
+    throw err;
+  });
   let answered = false;
   try {
     if (attempt.done) return null;
