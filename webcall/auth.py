@@ -240,13 +240,15 @@ def login() -> Response | tuple[str, int, dict[str, str]] | tuple[str, int] | st
         # sent here from another tab meanwhile says where the rep goes on, and leaves the notice.
         out = not (back or undone) and bool(get_flashed_messages(category_filter=["signed-out"]))
         return render_template("demos_login.html", form=form, back=back, undone=undone, signed_out=out)
-    # Per client IP, counted as the POST arrives (guesses sent together were all checked when each
-    # counted only once answered); a sign-in that works gives its place back, so an office's reps
-    # behind one address all sign in at 9:00. Before the CSRF check: a refused form counts too.
+    # The form's token first: any page a rep opens can post here cross-site from the office's address,
+    # without one, and such a POST checks no password, so it must spend none of the address's places
+    # (a stranger's page kept an office out for an hour). Then per client IP, counted as the POST
+    # arrives (guesses sent together were all checked when each counted only once answered); a
+    # sign-in that works gives its place back, so an office's reps behind one address all sign in.
+    check_csrf()
     retry_after = take_place()
     if retry_after is not None:
         return _sign_in_refused(retry_after)
-    check_csrf()
     if not form.validate():
         return render_template("demos_login.html", form=form, back=back, undone=undone), 400
     try:

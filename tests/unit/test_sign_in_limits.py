@@ -243,3 +243,20 @@ def test_failures_recorded_at_the_same_moment_all_count(app, svc):
     # The count was read, then written back one higher: failures landing together overwrote each other.
     for attempt in range(2):
         assert failures_at_once([svc.lockout], f"raced-{attempt}@example.com", 8) == 9
+
+
+def test_posts_without_the_forms_token_spend_nothing_of_the_addresss_limit(app):
+    """Any page a rep opens can post to /demos/login cross-site (an auto-submitted form), from the
+    office's address, with no session and no token: such a POST checks no password, so it must not
+    take one of the address's places (a stranger's page kept every rep behind it out for an hour)."""
+    ready_account(app)
+    stranger = app.test_client()
+    refused = [
+        stranger.post("/demos/login", data={"email": REP_EMAIL, "password": "guess"}).status_code
+        for _ in range(12)
+    ]
+    assert refused == [400] * 12
+    rep = app.test_client()
+    token = csrf(rep.get("/demos/login").get_data(as_text=True))
+    signed_in = rep.post("/demos/login", data={"email": REP_EMAIL, "password": SALES_PASSWORD, "csrf": token})
+    assert signed_in.status_code == 302, signed_in.get_data(as_text=True)
