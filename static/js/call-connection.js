@@ -107,6 +107,8 @@ export class CallConnection {
     if (!this.room) return;
     try {
       await this.room.startAudio();
+    } catch {
+      // Still blocked (the browser refused the play): said below; the tap's handler awaits nothing.
     } finally {
       this.#hooks.emit(CallEvent.AudioBlocked, { blocked: !this.room?.canPlaybackAudio });
     }

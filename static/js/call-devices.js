@@ -25,8 +25,8 @@ export class CallDevices {
   async setMuted(muted) {
     const { mic, emit } = this.#hooks;
     const done = mic.setMuted(Boolean(muted));
-    emit(CallEvent.Muted, { muted: mic.muted });
-    await done;
+    emit(CallEvent.Muted, { muted: mic.muted }); // at once, for the button
+    if (!(await done)) emit(CallEvent.Muted, { muted: mic.muted }); // the microphone could not come back
   }
 
   /**

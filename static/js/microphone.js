@@ -163,6 +163,9 @@ export class Microphone {
     if (!this.#track || !this.lost) return !this.lost;
     try {
       await this.#track.unmute();
+      // Restarting means unmuting: a visitor who muted meanwhile stays muted (the agent heard them
+      // while the button said muted).
+      if (this.muted) await this.#track.mute();
     } catch {
       return false; // still no microphone, or still not allowed
     }
@@ -216,11 +219,18 @@ export class Microphone {
     return this.#track?.agentMayTalk?.() ?? Promise.resolve();
   }
 
-  /** @param {boolean} muted */
+  /** @param {boolean} muted @returns {Promise<boolean>} false when a lost microphone could not come back */
   async setMuted(muted) {
     this.muted = muted;
-    if (this.#track) await (muted ? this.#track.mute() : this.#track.unmute());
-    else if (this.#raw) this.#raw.enabled = !muted;
+    if (this.#raw && !this.#track) this.#raw.enabled = !muted;
+    try {
+      await (muted ? this.#track?.mute() : this.#track?.unmute());
+    } catch {
+      // Unmuting a lost microphone restarts it, and that failed (none there, not allowed): still muted.
+      this.muted = true;
+      return false;
+    }
+    return true;
   }
 
   /**

@@ -285,6 +285,49 @@ test('a microphone lost mid-call is said, and a retry that gets it back says so'
   await session.end();
 });
 
+test('muted while the microphone was lost: getting it back keeps it muted', async () => {
+  // livekit-client restarts a lost capture by unmuting it: the retry turned the microphone on while the
+  // mute button still said muted, and the agent heard the visitor.
+  const lk = fakeLivekit({ mediaRecorder: 'missing' });
+  const session = new CallSession({ loadLivekit: async () => lk, fetch: fakeFetch(() => [201, createResponse()]).fetch, mediaDevices: fakeMic() });
+  assert.equal(await session.start(), true);
+  const { track } = lk.published[0];
+  await track.loseCapture();
+  await session.setMuted(true);
+  assert.equal(await session.retryMicrophone(), true);
+  assert.equal(session.muted, true);
+  assert.equal(track.muted, true, 'the agent must not hear a muted visitor');
+  await session.end();
+});
+
+test('unmuting a lost microphone that cannot restart: no rejection, and it says muted still', async () => {
+  const lk = fakeLivekit({ micRestartFails: true, mediaRecorder: 'missing' });
+  const session = new CallSession({ loadLivekit: async () => lk, fetch: fakeFetch(() => [201, createResponse()]).fetch, mediaDevices: fakeMic() });
+  const events = record(session, ['muted']);
+  assert.equal(await session.start(), true);
+  const { track } = lk.published[0];
+  await track.loseCapture();
+  await session.setMuted(true);
+  await session.setMuted(false); // rejected with NotAllowedError before: "Uncaught (in promise)" on the host page
+  assert.equal(session.muted, true);
+  assert.equal(track.muted, true);
+  assert.deepEqual(events.map((e) => e.muted), [true, false, true], 'the button is told it stays muted');
+  await session.end();
+});
+
+test('a tap to hear the agent that the browser still refuses: no rejection, still blocked', async () => {
+  const lk = fakeLivekit();
+  const session = new CallSession({ loadLivekit: async () => lk, fetch: fakeFetch(() => [201, createResponse()]).fetch, mediaDevices: fakeMic() });
+  const events = record(session, ['audio-blocked']);
+  assert.equal(await session.start(), true);
+  const room = lk.rooms[0];
+  room.canPlaybackAudio = false;
+  room.startAudio = async () => { throw new DOMException('play() failed', 'NotAllowedError'); };
+  await session.startAudio(); // rejected before: the tap's handler left it uncaught
+  assert.deepEqual(events.at(-1), { type: 'audio-blocked', blocked: true });
+  await session.end();
+});
+
 test('a typed message longer than the message box allows is refused, not sent', async () => {
   // The box stops at MAX_MESSAGE_CHARS, the iframe bridge refused longer, but sendText() sent 5,000.
   const lk = fakeLivekit();
