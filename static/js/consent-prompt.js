@@ -53,8 +53,15 @@ export class ConsentPrompt {
 
   /** Decline: back to the call button, nothing starts (start() calls waiting resolve false). */
   decline() {
-    this.hide();
+    this.withdraw();
     this.#parts.callButton.focus();
+  }
+
+  /** The call asked for is withdrawn (the element's end() while the prompt shows): it goes, nothing
+   * starts, and start() calls waiting resolve false. */
+  withdraw() {
+    if (this.#parts.consent.hidden) return;
+    this.hide();
     this.settle(false);
   }
 

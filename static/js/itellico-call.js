@@ -159,8 +159,9 @@ export class ItellicoCallElement extends HTMLElement {
     return this.#startSession();
   }
 
-  /** Hang up (or cancel a call that is still connecting). */
+  /** Hang up, cancel a call that is still connecting, or withdraw one the consent step holds. */
   end() {
+    this.#consent.withdraw();
     return this.#session?.end();
   }
 

@@ -56,11 +56,19 @@ def test_consent_is_asked_once_remembered_across_reload_and_call_again_works(pag
     expect(consent).to_be_hidden()
     assert len(sandbox.creates()) == creates_before  # declining starts nothing
     page.wait_for_function("window.__outcomes.length === 1")
+    # end() while the step shows withdraws the call asked for (a host page's own Cancel, the iframe's
+    # `end`): the step goes and start() says false (it stayed up, start() never settling).
+    page.evaluate(outcomes)
+    expect(consent).to_be_visible()
+    page.evaluate(f"{EL}.end()")
+    expect(consent).to_be_hidden()
+    page.wait_for_function("window.__outcomes.length === 2")
+    assert len(sandbox.creates()) == creates_before
     page.evaluate(outcomes)
     consent.locator('[data-action="accept"]').click()
     element_state(page, "in-call")
-    page.wait_for_function("window.__outcomes.length === 2")
-    assert page.evaluate("window.__outcomes") == [False, True]
+    page.wait_for_function("window.__outcomes.length === 3")
+    assert page.evaluate("window.__outcomes") == [False, False, True]
     page.click(part("call-button"))
     element_state(page, "ended")
 
