@@ -66,7 +66,8 @@ const wait = (ms, signal) => new Promise((resolve) => {
  */
 export function checkedApiBase(apiBase) {
   const base = apiBase.trim().replace(/\/+$/, '');
-  if (base === '' || base.startsWith('/')) return base;
+  // A path, but not `//host` or `/\host`: browsers read those as another host's address.
+  if (base === '' || /^\/(?![/\\])/.test(base)) return base;
   try {
     return /^https?:$/.test(new URL(base).protocol) ? base : null;
   } catch {

@@ -95,7 +95,9 @@ test('an api-base that is not a URL or a path is the site owner\'s mistake: noth
   const warn = console.warn;
   console.warn = (message) => warnings.push(message);
   try {
-    for (const apiBase of ['127.0.0.1:5301', 'call.example.com', 'localhost:5301', 'ftp://call.example.com', 'javascript:alert(1)']) {
+    // `//host` and `/\host` look like paths and are another host's address (a browser reads the
+    // backslash as a slash): they are neither a path on this origin nor an https:// URL.
+    for (const apiBase of ['127.0.0.1:5301', 'call.example.com', 'localhost:5301', 'ftp://call.example.com', 'javascript:alert(1)', '//call.example.com', '/\\call.example.com']) {
       const result = await createApiClient({ apiBase, fetch }).createCall({ mode: 'text' });
       assert.equal(result.ok, false, apiBase);
       assert.equal(result.error.code, 'misconfigured', apiBase);
