@@ -5,21 +5,26 @@
 // the host lists its name (`trusted-types itellico-call`, docs/widget.md). It is made once per page and
 // kept in this module (an ES module runs once per URL, and the built bundles share one chunk for it): a
 // second createPolicy with the same name throws where the host lists names without 'allow-duplicates'.
-// Never exported: a policy that passes any string through would let any script on the page get around
-// the host's Trusted Types. Text from attributes, the server or the host page never comes here: it goes
-// in with textContent.
+// Only our markup passes: the template and the icons, compared whole. A policy that passed any string
+// would let any script on the page (which may import this module) get around the host's Trusted Types.
+// Text from attributes, the server or the host page never comes here: it goes in with textContent.
+
+import { TEMPLATE } from './element-markup.js';
+import { ICONS } from './icons.js';
 
 const POLICY_NAME = 'itellico-call';
+const OURS = new Set([TEMPLATE, '', ...Object.values(ICONS)]);
 
 /** @type {{createHTML(markup: string): unknown} | null | undefined} undefined: not asked yet; null: none */
 let policy;
 
 /**
- * @param {string} markup a constant of our code, never text from outside
+ * @param {string} markup the element's template or one of ICONS; anything else throws a TypeError
  * @returns {string} a TrustedHTML where the browser has Trusted Types, else the string itself (typed as a
  *   string: TypeScript's DOM types take only strings for innerHTML)
  */
 export function trustedHTML(markup) {
+  if (!OURS.has(markup)) throw new TypeError('itellico-call: not our markup');
   if (policy === undefined) {
     policy = null;
     const types = /** @type {any} */ (globalThis).trustedTypes;
