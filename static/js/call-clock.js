@@ -51,7 +51,8 @@ export class CallClock {
    * @param {number|null} max @param {(secondsLeft: number) => void} onWarning @param {() => void} onMax
    */
   armMaxLength(max, onWarning, onMax) {
-    if (!max || !(max > 0)) return;
+    // setTimeout fires at once beyond 2^31 - 1 ms (24.8 days): a limit that long is none, not an end now.
+    if (!max || !(max > 0) || max * 1000 > 2 ** 31 - 1) return;
     const warnIn = Math.max(0, max - MAX_CALL_WARNING_SECONDS);
     this.#setTimer(() => onWarning(Math.min(MAX_CALL_WARNING_SECONDS, max)), warnIn * 1000);
     this.#setTimer(onMax, max * 1000);
