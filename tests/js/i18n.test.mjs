@@ -99,3 +99,13 @@ test('each catalogue types its ellipsis one way: German " …" as the server and
   }
   assert.ok(Object.values(CATALOGUES.de).some((text) => text.includes(' …')), 'German has ellipses at all');
 });
+
+test('every call status itellico sends has words in every catalogue', () => {
+  // The after-call panel showed a status without words as it came ("transferred", in English on a
+  // German page). The statuses: webcall/formatting.py's STATUS_WORDS, the studio's side of the same.
+  for (const [lang, catalogue] of Object.entries(CATALOGUES)) {
+    for (const status of ['in_progress', 'completed', 'failed', 'transferred']) {
+      assert.ok(catalogue[`callStatus.${status}`], `${lang}: callStatus.${status}`);
+    }
+  }
+});

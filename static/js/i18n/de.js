@@ -95,6 +95,7 @@ export default {
   'callStatus.completed': 'Abgeschlossen',
   'callStatus.ended': 'Abgeschlossen',
   'callStatus.failed': 'Fehlgeschlagen',
+  'callStatus.transferred': 'Weitergeleitet',
   'callStatus.error': 'Fehlgeschlagen',
 
   'step.microphone': 'beim Anfragen des Mikrofons',

@@ -98,6 +98,7 @@ export default {
   'callStatus.completed': 'Completed',
   'callStatus.ended': 'Completed',
   'callStatus.failed': 'Failed',
+  'callStatus.transferred': 'Transferred',
   'callStatus.error': 'Failed',
 
   'step.microphone': 'while asking for the microphone',
