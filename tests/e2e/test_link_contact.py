@@ -71,10 +71,19 @@ def test_after_a_call_the_page_says_whom_to_write_to(page: Page, demos_url, issu
     with page.expect_response(lambda r: r.url.endswith("/api/calls") and r.request.method == "POST") as info:
         page.click(f"{ELEMENT} [part=call-button]")
     assert info.value.status == 201
+    expect(page.locator(f'{ELEMENT}[data-state="in-call"]')).to_have_count(1, timeout=20_000)
+    # A name with `$'` is text (String.replace read it as "the rest of the sentence").
+    page.evaluate(f"""document.querySelector('{ELEMENT}').setAttribute('agent-name', "Le$'na")""")
     page.click(f"{ELEMENT} [part=call-button]")  # hang up
     expect(page.locator(f'{ELEMENT}[data-state="ended"]')).to_have_count(1, timeout=15_000)
-    expect(thanks).to_have_text("Danke für das Gespräch mit Lena. Fragen? Schreiben Sie Anna Berger.")
+    expect(thanks).to_have_text("Danke für das Gespräch mit Le$'na. Fragen? Schreiben Sie Anna Berger.")
     href = thanks.get_by_role("link", name="Anna Berger").get_attribute("href") or ""
     assert urlsplit(href).path == REP and parse_qs(urlsplit(href).query)["subject"] == [
         "Fragen zur Demo „Alpenblick Hotels“"
     ]
+    # A call cancelled before its agent answered was no conversation: no thanks, whom to ask stays.
+    page.click(f"{ELEMENT} [part=call-button]")  # call again
+    expect(page.locator(f'{ELEMENT}[data-state="ended"]')).to_have_count(0)
+    page.click(f"{ELEMENT} [part=call-button]")  # cancel
+    expect(page.locator(f'{ELEMENT}[data-state="ended"]')).to_have_count(1, timeout=15_000)
+    expect(thanks).to_have_text("Fragen? Schreiben Sie Anna Berger.")

@@ -132,18 +132,26 @@ async function main() {
   }
   root.dataset.link = 'valid';
   if (shell) fill(checked.data);
-  if (contact) element.addEventListener('itellico-call:ended', () => thank(contact));
+  if (contact) {
+    element.addEventListener('itellico-call:ended', (event) => {
+      thank(contact, /** @type {CustomEvent} */ (event).detail?.durationSeconds != null);
+    });
+  }
 }
 
-/** After a call on a link's page: thanks, and whom to write to with questions (the link's rep). */
-function thank(/** @type {Contact} */ contact) {
+/**
+ * After a call on a link's page: thanks (when a conversation took place: the agent answered), and whom
+ * to write to with questions (the link's rep). @param {Contact} contact @param {boolean} talked
+ */
+function thank(contact, talked) {
   const line = /** @type {HTMLElement|null} */ (root?.querySelector('[data-slot="thanks"]'));
   if (!line || !element) return;
   const agent = element.getAttribute('agent-name') || root?.querySelector('[data-brand="company"]')?.textContent;
-  const thanks = agent ? (line.dataset.thanksAgent ?? '').replace('{agent}', agent) : line.dataset.thanks ?? '';
+  // A function, so a `$&` or `$'` in a name is text, not a replacement pattern.
+  const thanks = agent ? (line.dataset.thanksAgent ?? '').replace('{agent}', () => agent) : line.dataset.thanks ?? '';
   const questions = document.createElement('span');
   sayWithContact(questions, line.dataset.thanksContact ?? '', contact);
-  line.replaceChildren(`${thanks} `, ...questions.childNodes);
+  line.replaceChildren(...(talked ? [`${thanks} `] : []), ...questions.childNodes);
 }
 
 main();
