@@ -36,6 +36,7 @@ from sqlalchemy import (
 from .db import aware as _aware
 from .db import metadata, open_database
 from .db import now as _now
+from .db_wait import UNAVAILABLE
 from .links import ShareLink
 
 log = logging.getLogger("webcall.calllog")
@@ -84,6 +85,20 @@ links = Table(
     Column("revoked_at", DateTime(timezone=True), nullable=True),
     Column("revoked_by", String(254), nullable=True),
 )
+
+
+def names_no_row(key: str) -> bool:
+    """Whether `key`, from an address or a form, to look a row up by (a call, a link, a demo, an owner),
+    cannot name one: it holds a NUL, which no stored text holds. PostgreSQL cannot store one and refuses
+    a query that sends one (a DataError: a 500), where any other unknown key finds nothing; so the
+    look-ups ask nothing for it and answer as for an unknown key."""
+    return "\x00" in key
+
+
+def storable_label(label: str) -> str:
+    """A link's label as stored: at most 200 characters (the column), without NUL (PostgreSQL refuses
+    one; the studio said "Try again", which could never work). "link" when nothing is left."""
+    return label.replace("\x00", "")[:200] or "link"
 
 
 @dataclass(frozen=True)
@@ -192,7 +207,7 @@ class CallLog:
                 insert(links).values(
                     link_id=link.link_id,
                     demo=link.slug,
-                    label=label[:200],
+                    label=storable_label(label),
                     variables=json.dumps(dict(link.vars), ensure_ascii=False),
                     token=link.token,
                     created_at=_now(),
@@ -209,9 +224,12 @@ class CallLog:
         max_calls: int = 20,
         newer_than: timedelta = REFRESH_WINDOW,
         budget_seconds: float = 5.0,
+        on_write_failure: Callable[[str], None] = lambda _call_id: None,
     ) -> int:
         """Ask `fetch(call_id) -> (status, duration)` about calls still open, newest first, for at
-        most `budget_seconds`; returns how many were updated. A failing fetch leaves that call as it was."""
+        most `budget_seconds`; returns how many were updated. A failing fetch leaves that call as it was;
+        so does a failing write, told to `on_write_failure(call_id)` (the worker counts it) with one
+        warning line. A read of the open calls that fails raises."""
         deadline = time.monotonic() + budget_seconds
         since = _now() - newer_than
         with self.engine.connect() as db:
@@ -232,7 +250,17 @@ class CallLog:
             except Exception as error:  # upstream trouble must not break the sales index
                 log.warning("calllog.refresh failed call_id=%s error=%s", call_id, type(error).__name__)
                 continue
-            self.complete(call_id, status, duration)
+            try:
+                self.complete(call_id, status, duration)
+            except Exception as error:
+                # What itellico answered is written unchecked (a status longer than the column, a
+                # duration past its integer, text the driver cannot encode: SQLAlchemy's errors and
+                # the driver's own): that call stays as it was, the older ones are still asked about.
+                log.warning("calllog.refresh write failed call_id=%s error=%s", call_id, type(error).__name__)
+                on_write_failure(call_id)
+                if isinstance(error, UNAVAILABLE):
+                    break  # the database, not this call: every other write would wait and fail too
+                continue
             changed += 1
         return changed
 
@@ -246,6 +274,8 @@ class CallLog:
             return [_call(row._mapping) for row in db.execute(query)]
 
     def call(self, call_id: str) -> CallRecord | None:
+        if names_no_row(call_id):
+            return None
         with self.engine.connect() as db:
             row = db.execute(select(calls).where(calls.c.call_id == call_id)).first()
         return None if row is None else _call(row._mapping)

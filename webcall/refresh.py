@@ -14,7 +14,7 @@ import logging
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
-from .itellico_errors import UpstreamError
+from .db_wait import described
 from .metrics import calllog_write_failed
 from .services import EXTENSION, Services
 
@@ -31,9 +31,11 @@ def refresh_open_calls(app: Flask) -> int:
 
     try:
         with app.app_context():
-            return svc.calllog.refresh_open(fetch)
-    except (SQLAlchemyError, UpstreamError) as error:
-        if isinstance(error, SQLAlchemyError):
-            calllog_write_failed("refresh")
-        log.warning("calllog.refresh failed: %s", type(error).__name__)
+            # Each call's failed write is counted (and logged) on its own; the others go on.
+            return svc.calllog.refresh_open(
+                fetch, on_write_failure=lambda _id: calllog_write_failed("refresh")
+            )
+    except SQLAlchemyError as error:
+        # The read of the open calls (the database down): no write was lost, so none is counted.
+        log.warning("calllog.refresh failed: %s", described(error))
         return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 from datetime import UTC, datetime, timedelta
@@ -187,3 +188,47 @@ def test_a_database_locked_at_start_is_one_line_naming_the_setting(settings, tmp
     finally:
         holder.rollback()
         holder.close()
+
+
+def test_one_calls_failing_write_does_not_stop_the_refresh_of_the_others(log: CallLog, caplog):
+    # An audit: the first write that failed (an upstream value the column or the driver cannot take)
+    # left the loop, and calls are taken newest first, so one poisoned call kept every older open call
+    # from being completed for the whole REFRESH_WINDOW, run after run.
+    for call_id in ("older", "poisoned", "newest"):
+        log.record(demo="acme", mode="voice", outcome="created", call_id=call_id, status="queued")
+    answers: dict[str, tuple[str, int | None]] = {
+        "newest": ("completed", 2**70),  # SQLite: OverflowError (PostgreSQL: a DataError)
+        "poisoned": ("\ud800", 5),  # a lone surrogate: UnicodeEncodeError
+        "older": ("completed", 30),
+    }
+    failed: list[str] = []
+    with caplog.at_level(logging.WARNING, logger="webcall.calllog"):
+        assert log.refresh_open(answers.__getitem__, on_write_failure=failed.append) == 1
+    assert (log.call("older").status, log.call("older").duration_seconds) == ("completed", 30)
+    assert log.call("newest").status == "queued" and log.call("poisoned").status == "queued"
+    assert sorted(failed) == ["newest", "poisoned"]
+    lines = sorted(r.getMessage() for r in caplog.records if r.name == "webcall.calllog")
+    assert lines == [
+        "calllog.refresh write failed call_id=newest error=OverflowError",
+        "calllog.refresh write failed call_id=poisoned error=UnicodeEncodeError",
+    ]
+    assert not any(r.exc_info for r in caplog.records)
+
+
+def test_a_database_gone_mid_refresh_stops_it_after_one_line(log: CallLog, caplog):
+    """The database, not one call's values: every other write would fail too (each after SQLite's busy
+    wait or PostgreSQL's connect timeout), so the refresh ends there; the next run tries again."""
+    for call_id in ("older", "newer"):
+        log.record(demo="acme", mode="voice", outcome="created", call_id=call_id, status="queued")
+
+    def down(*_args: object, **_kwargs: object) -> None:
+        raise OperationalError("UPDATE", {}, Exception("database is locked"))
+
+    log.complete = down  # type: ignore[method-assign]
+    failed: list[str] = []
+    with caplog.at_level(logging.WARNING, logger="webcall.calllog"):
+        assert log.refresh_open(lambda _id: ("completed", 1), on_write_failure=failed.append) == 0
+    assert failed == ["newer"]
+    assert [r.getMessage() for r in caplog.records if r.name == "webcall.calllog"] == [
+        "calllog.refresh write failed call_id=newer error=OperationalError"
+    ]
