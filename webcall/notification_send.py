@@ -5,8 +5,8 @@ Each sender returns an error code or None, never raises: `Failure(code, retry)`,
 for answers that will not change by trying again (a 404 from a deleted Slack webhook, a refused
 recipient, a private address). A webhook attempt as a whole (DNS lookup, connect, TLS, request,
 answer) ends within WEBCALL_NOTIFY_TIMEOUT_SECONDS, its connect within CONNECT_SECONDS, so a receiver
-that stalls or answers a byte at a time holds a worker thread for that long at most; an email's every
-step (the lookup, each SMTP command) has that timeout.
+that stalls or answers a byte at a time holds a worker thread for that long at most; of its answer only
+the status is read, never the body; an email's every step (the lookup, each SMTP command) has that timeout.
 
 SSRF: the webhook URL is typed by a rep, so the host is resolved here and every address it resolves to
 must be public unless WEBCALL_NOTIFY_ALLOW_PRIVATE_TARGETS; the request then goes to that checked
@@ -147,11 +147,13 @@ EMAIL_TIMEOUTS = 3  # an email attempt as a whole: this many WEBCALL_NOTIFY_TIME
 def post_webhook(settings: Settings, url: str, notice: Notice) -> Failure | None:
     try:
         parts = urlsplit(ascii_url(url) or "")
-    except ValueError:  # saved before the check on save refused it (a port that is not a number)
+        # urlsplit takes any port; reading it raises ValueError for one that is no number or out of
+        # range: a URL saved before the check on save refused it, which no retry can mend.
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
         return Failure("bad_url", retry=False)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return Failure("bad_url", retry=False)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
     plain = parts.scheme == "http"
     if plain and plain_http_refused(settings, None):  # refused whatever the name resolves to
         return Failure("refused_plain_http", retry=False)
@@ -185,13 +187,21 @@ def post_webhook(settings: Settings, url: str, notice: Notice) -> Failure | None
     timeout = httpx.Timeout(left, connect=min(CONNECT_SECONDS, left))
     cut_off = RequestDeadline(left)
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=False, verify=_tls()) as client, cut_off:
-            answer = client.post(
+        with (
+            httpx.Client(timeout=timeout, follow_redirects=False, verify=_tls()) as client,
+            cut_off,
+            # Streamed, and closed unread: only the status is used, and `post` read the whole body
+            # into memory (a rep's link to a large file was downloaded on each attempt, past the
+            # worker's memory). Closing an unread answer closes its connection; nothing is drained.
+            client.stream(
+                "POST",
                 pinned,
                 content=body,
                 headers=headers,
                 extensions={"sni_hostname": parts.hostname, "trace": cut_off.trace},
-            )
+            ) as answer,
+        ):
+            status = answer.status_code
     except httpx.TimeoutException:
         return Failure("timeout")
     except httpx.ConnectError as error:
@@ -200,11 +210,11 @@ def post_webhook(settings: Settings, url: str, notice: Notice) -> Failure | None
         return Failure("tls_error" if _tls_failed(error) else "connect_error")
     except httpx.HTTPError:
         return Failure("timeout" if cut_off.passed else "http_error")
-    if answer.is_success:
+    if 200 <= status < 300:
         return None
     # 408 and 429 are "later"; 5xx may pass; any other 4xx (a deleted Slack hook: 404/410) will not.
-    retry = answer.status_code >= 500 or answer.status_code in (408, 429)
-    return Failure(f"http_{answer.status_code}", retry=retry)
+    retry = status >= 500 or status in (408, 429)
+    return Failure(f"http_{status}", retry=retry)
 
 
 class _SMTP(smtplib.SMTP):

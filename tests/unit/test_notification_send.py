@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -346,3 +346,79 @@ def test_an_smtp_server_trickling_its_answers_is_given_up_within_the_attempts_de
         sender.join(timeout=10.0)  # several times the attempt's deadline (1.5 s here)
         assert outcome, "the email attempt was still waiting long after its deadline"
     assert outcome == [Failure("timeout")]
+
+
+@dataclass
+class Flood:
+    """What an endless answer's sender saw: the bytes of body it got out, and when it stopped."""
+
+    url: str
+    sent: int = 0
+    stopped: threading.Event = field(default_factory=threading.Event)
+
+
+@contextmanager
+def flooding_receiver(status: int) -> Iterator[Flood]:
+    """A receiver that answers `status` with a chunked body that never ends, sent as fast as the
+    client takes it, until the client closes the connection (a rep's URL of a large download)."""
+    flood = Flood(url="")
+    chunk = b"x" * 65_536
+    framed = b"%x\r\n%s\r\n" % (len(chunk), chunk)
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            self.send_response(status)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            try:
+                while True:
+                    self.wfile.write(framed)
+                    flood.sent += len(chunk)
+            except OSError:  # the client closed the connection
+                pass
+            finally:
+                flood.stopped.set()
+                self.close_connection = True
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    flood.url = f"http://127.0.0.1:{server.server_port}/hook"
+    try:
+        yield flood
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(("status", "failure"), [(200, None), (500, Failure("http_500", retry=True))])
+def test_an_endless_answer_body_is_not_read_only_its_status(settings, status, failure):
+    # Only the status is used, but the whole body was read into the worker's memory until the
+    # attempt's deadline (the audit's F9: 1 GB in 3 s from a local receiver; a rep's link to a large
+    # file was downloaded on each of the six attempts, and an OOM kill took the worker down).
+    quick = replace(settings, notify_allow_private_targets=True, notify_timeout_seconds=5.0)
+    with flooding_receiver(status) as flood:
+        started = time.monotonic()
+        outcome = post_webhook(quick, flood.url, notification_text.test_notice(3, "uid-3"))
+        took = time.monotonic() - started
+        assert flood.stopped.wait(10.0), "the receiver was still sending: the client kept reading"
+    assert outcome == failure
+    assert took < quick.notify_timeout_seconds / 2, took  # answered by its status, not cut off
+    assert flood.sent < 32 * 2**20, flood.sent  # what the sockets' buffers held at most, not the flood
+
+
+@pytest.mark.parametrize(
+    "url", ["http://example.com:abc/", "https://example.com:99999/hook", "https://bücher.example:x/"]
+)
+def test_a_saved_url_with_a_bad_port_fails_once_as_bad_url(settings, url):
+    # Saved before the check on save refused such ports: urlsplit takes them, and reading the port
+    # raised ValueError outside the check, so the attempt ended as a bug (internal_error), six times.
+    assert post_webhook(settings, url, notification_text.test_notice(4, "uid-4")) == Failure(
+        "bad_url", retry=False
+    )
