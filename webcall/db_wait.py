@@ -12,7 +12,7 @@ SQLite is a file: there is nothing to wait for.
 
 While the app runs, UNAVAILABLE names the errors of a database that cannot be reached or answer now, which
 the studio's 503 page (webcall/studio_unavailable.py), the public paths that read the database and the
-task worker's sweep (webcall/tasks.py) answer without a traceback.
+task worker's tasks (webcall/tasks.py `unless_database_down`) answer without a traceback.
 
 Lines name the database as host:port/name, never the URL (it may carry the password).
 """

@@ -28,7 +28,9 @@ import tomli_w
 from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from .calllog import names_no_row
 from .db import aware
+from .db_wait import described
 from .demo_registry import DemoRegistry
 from .demo_rows import (
     ANY_VERSION,
@@ -57,6 +59,11 @@ log = logging.getLogger("webcall.demos")
 def _settings_of(model: DemoModel) -> dict[str, Any]:
     """What is stored (and exported): only the settings that were given, defaults left out."""
     return model.model_dump(mode="json", exclude_unset=True)
+
+
+def _first_line(error: Exception) -> str:
+    """A stored settings text that is no JSON: its error's type and first line."""
+    return f"{type(error).__name__}: {(str(error).splitlines() or [''])[0]}"
 
 
 class DemoStore:
@@ -121,7 +128,9 @@ class DemoStore:
             except (SQLAlchemyError, ValueError) as error:
                 if self._revision < 0:
                     raise
-                log.error("demos: cannot reload from the database (%s); serving the last ones", error)
+                # One line, as every database-down line: SQLAlchemy's own text spans two.
+                why = described(error) if isinstance(error, SQLAlchemyError) else _first_line(error)
+                log.error("demos: cannot reload from the database (%s); serving the last ones", why)
             self._checked_at = now
         return self._snapshot
 
@@ -169,6 +178,8 @@ class DemoStore:
 
     def row(self, slug: str) -> StoredDemo | None:
         """The stored demo `slug` as it is now, or None."""
+        if names_no_row(slug):
+            return None
         with self.engine.connect() as db:
             found = db.execute(
                 select(demos.c.settings, demos.c.updated_at, demos.c.updated_by).where(demos.c.slug == slug)

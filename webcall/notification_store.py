@@ -46,6 +46,7 @@ from sqlalchemy.sql.dml import Update
 
 from .accounts import users
 from .db import metadata, now
+from .db_wait import UNAVAILABLE
 from .notification_prefs_store import MAX_URL
 
 CHANNELS = ("webhook", "email")
@@ -149,6 +150,26 @@ def claim(engine: Engine, delivery_id: int, lease: timedelta) -> Delivery | None
         if taken != 1:
             return None
         return _delivery(db.execute(select(deliveries).where(deliveries.c.id == delivery_id)).one())
+
+
+def unclaim(engine: Engine, delivery: Delivery) -> None:
+    """Undo `claim` for an attempt that sent nothing because the database failed under it: the attempt
+    uncounted (an outage must not use up MAX_ATTEMPTS and fail the rep's notification), the row
+    unclaimed and due; only while the claim is still this attempt's (`attempts` unchanged). The database
+    still down: the claim lapses after its lease and that attempt stays counted."""
+    try:
+        with engine.begin() as db:
+            db.execute(
+                update(deliveries)
+                .where(
+                    deliveries.c.id == delivery.id,
+                    deliveries.c.status == "pending",
+                    deliveries.c.attempts == delivery.attempts,
+                )
+                .values(attempts=delivery.attempts - 1, claimed_until=None)
+            )
+    except UNAVAILABLE:
+        pass
 
 
 def postpone(engine: Engine, delivery_id: int, delay: timedelta) -> bool:

@@ -36,9 +36,10 @@ from sqlalchemy import Connection, Engine, Row, select
 from . import metrics
 from .accounts import link_owner, users
 from .calllog import calls, links
+from .db_wait import UNAVAILABLE
 from .notification_prefs_store import Prefs, get_prefs
 from .notification_send import Failure, host_of, post_webhook, send_email
-from .notification_store import Delivery, add, claim, finish, get, postpone
+from .notification_store import Delivery, add, claim, finish, get, postpone, unclaim
 from .notification_text import Notice, call_notice, link_notice, test_notice
 from .prospect_lines import prospect_lines
 from .services import EXTENSION
@@ -198,6 +199,12 @@ def _attempt(engine: Engine, settings: Settings, delivery_id: int) -> tuple[str,
         return "skipped", None
     try:
         failure = _send(engine, settings, delivery)
+    except UNAVAILABLE:
+        # The database (reading the rep's target or the call), neither the receiver nor a bug, and
+        # nothing was sent: the attempt is given back. The task's rule (webcall/tasks.py) says so in
+        # one line, and the sweep queues the delivery again.
+        unclaim(engine, delivery)
+        raise
     except Exception as error:  # a bug, not the receiver: a failed attempt (bounded), not a claim to lapse
         # Its type only: a message or traceback may quote the webhook's URL, whose path is a secret.
         log.error("notification.error delivery=%s error=%s", delivery.id, type(error).__name__)

@@ -17,16 +17,17 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 
 from . import notification_store, notify, webhook_work
-from .db_wait import UNAVAILABLE, reason
+from .db_wait import UNAVAILABLE, described
 from .services import EXTENSION
 from .settings import SettingsError
 from .webhook_store import give_up, prune, unprocessed
@@ -37,6 +38,8 @@ KEY = "webcall.tasks"
 # An event stored this long ago and still unapplied has lost its task (or it waits in a long queue:
 # queueing it again is harmless, applying is once only).
 SWEEP_AFTER = timedelta(seconds=60)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,20 @@ def _enqueue(task: Any, name: str, key: object) -> bool:
     return True
 
 
+def unless_database_down(what: str, work: Callable[[], T], skipped: T) -> T:
+    """Run `work`, every task's body. The database down (`UNAVAILABLE`: PostgreSQL stopped or restarting,
+    out of connection slots, an SQLite file locked) is one warning line naming `what`, and `skipped` is
+    returned: not huey's "Unhandled exception in task" with a traceback, once per event and retry, nor
+    huey's retry. Nothing is lost: what a task is for is a row (an event, a delivery), and the minute
+    sweep queues it again once the database answers (the sweep, down too, says so once a minute). Any
+    other error is a bug: huey logs its traceback (and retries an event's task)."""
+    try:
+        return work()
+    except UNAVAILABLE as error:
+        log.warning("%s skipped: the database is unavailable (%s)", what, described(error))
+        return skipped
+
+
 def make_huey(url: str, root: Path) -> Huey:
     """The queue of `url` (checked by webcall/setting_checks.py task_queue_url). An SQLite file that cannot be
     used (a directory, a path under a file, a file that is no database) is a SettingsError naming
@@ -94,6 +111,11 @@ def init_app(app: Flask, root: Path) -> TaskQueue:
 
     @huey.task(retries=5, retry_delay=10, name="webhook_event")
     def process_event(event_id: str) -> str:
+        return unless_database_down(
+            f"webhook_event event_id={event_id}", lambda: _process_event(event_id), "skipped"
+        )
+
+    def _process_event(event_id: str) -> str:
         with app.app_context(), notify.collecting() as deliveries:
             outcome = webhook_work.apply(engine, event_id)
         # Committed: the notification rows the event made exist now, so their tasks can find them.
@@ -107,7 +129,11 @@ def init_app(app: Flask, root: Path) -> TaskQueue:
         # Retries are the row's (its next_attempt_at), not Huey's: a try that failed schedules the
         # next one with backoff, and the claim makes a second run of the same task a no-op.
         with app.app_context():
-            status, delay = notify.attempt(engine, settings, delivery_id)
+            status, delay = unless_database_down(
+                f"notification_delivery delivery={delivery_id}",
+                lambda: notify.attempt(engine, settings, delivery_id),
+                ("skipped", None),
+            )
         if delay is not None:
             deliver.schedule((delivery_id,), delay=delay.total_seconds())
         return status
@@ -117,18 +143,12 @@ def init_app(app: Flask, root: Path) -> TaskQueue:
         return sweep_now(older_than=SWEEP_AFTER, prune_applied=True)
 
     def sweep_now(older_than: timedelta = timedelta(0), prune_applied: bool = False) -> int:
-        # The database down (PostgreSQL restarting): one line a minute, not huey's "Unhandled exception
-        # in task" traceback; the next sweep after it is back does the work. Other errors are bugs.
-        try:
-            if prune_applied:
-                prune(engine)
-            return _sweep(older_than)
-        except UNAVAILABLE as error:
-            why = f"{type(error).__name__}: {reason(error)}"
-            log.warning("sweep skipped: the database is unavailable (%s)", why)
-            return 0
+        # The database down: one line a minute; the next sweep after it is back does the work.
+        return unless_database_down("sweep", lambda: _sweep(older_than, prune_applied), 0)
 
-    def _sweep(older_than: timedelta) -> int:
+    def _sweep(older_than: timedelta, prune_applied: bool) -> int:
+        if prune_applied:
+            prune(engine)
         ids = unprocessed(engine, older_than)
         for event_id in ids:
             process_event(event_id)

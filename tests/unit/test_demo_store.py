@@ -233,3 +233,21 @@ def test_the_start_warns_of_a_stored_demo_named_like_a_studio_page(settings, url
     with caplog.at_level(logging.WARNING):
         create_app({"settings": replace(settings, demos_file=str(named), database_url=url), "TESTING": True})
     assert SHADOWED in caplog.text
+
+
+def test_a_failed_reload_is_one_line_like_every_other_database_down_line(settings, url, tmp_path, caplog):
+    # The audit's F13: this line carried SQLAlchemy's whole error text, "(Background on this error at:
+    # …)" on a line of its own, where every other database-down line says `described()`.
+    clock = Clock()
+    store = store_for(shipped(settings), url, tmp_path, clock=clock)
+    store.engine.dispose()
+    store.engine = engine_for(f"sqlite:///{tmp_path}/missing-dir-file/x.db", tmp_path)
+    (tmp_path / "missing-dir-file").rmdir()
+    (tmp_path / "missing-dir-file").write_text("not a folder")
+    clock.now += 5
+    with caplog.at_level(logging.ERROR, logger="webcall.demos"):
+        store.registry()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == [
+        "demos: cannot reload from the database (OperationalError: unable to open database file);"
+        " serving the last ones"
+    ]
