@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import MINYEAR, UTC, datetime, timedelta
 
-from sqlalchemy import Engine, Select, and_, or_, select
+from sqlalchemy import Engine, Select, and_, false, or_, select
 
-from .calllog import CallRecord, _call, calls, links
+from .calllog import CallRecord, _call, calls, links, names_no_row
 from .formatting import zone_named
 
 MAX_FILTER_LENGTH = 254
@@ -116,15 +116,26 @@ def _query(chosen: CallFilter) -> Select:
     )
     if chosen.demo:
         query = query.where(calls.c.demo == chosen.demo)
+    # A link or rep with a NUL names none (PostgreSQL refused the query): no call, as for an unknown one.
     if chosen.link:
-        query = query.where(calls.c.link_id == chosen.link)
+        query = query.where(false() if names_no_row(chosen.link) else calls.c.link_id == chosen.link)
     if chosen.rep:
-        query = query.where(links.c.owner == chosen.rep)
+        query = query.where(false() if names_no_row(chosen.rep) else links.c.owner == chosen.rep)
     if chosen.start:
-        query = query.where(calls.c.created_at >= chosen.start.astimezone(UTC))
+        query = query.where(calls.c.created_at >= _utc(chosen.start))
     if chosen.end:
-        query = query.where(calls.c.created_at < chosen.end.astimezone(UTC))
+        query = query.where(calls.c.created_at < _utc(chosen.end))
     return query
+
+
+def _utc(moment: datetime) -> datetime:
+    """`moment` in UTC. The first day there is (0001-01-01) begins before datetime's first UTC moment in
+    a zone east of UTC (OverflowError: a 500 on the list and the CSV): clamped to that first moment,
+    which no call precedes, so the filter means what the rep chose (datetime's last day, the same way)."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return (datetime.min if moment.year == MINYEAR else datetime.max).replace(tzinfo=UTC)
 
 
 def find_calls(engine: Engine, chosen: CallFilter, limit: int = PAGE_LIMIT) -> list[CallRow]:
@@ -151,6 +162,8 @@ def each_call(engine: Engine, chosen: CallFilter) -> Iterator[CallRow]:
 
 
 def call_row(engine: Engine, call_id: str) -> CallRow | None:
+    if names_no_row(call_id):
+        return None
     with engine.connect() as db:
         row = db.execute(_query(CallFilter()).where(calls.c.call_id == call_id)).first()
     return None if row is None else CallRow(_call(row._mapping), row.link_label, row.link_owner)

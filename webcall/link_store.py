@@ -16,11 +16,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, delete, select, update
 
-from .calllog import LinkRecord, _link, links
+from .calllog import LinkRecord, _link, links, names_no_row
 from .db import aware
 from .formatting import quoted
 from .link_opens import refusals
 from .links import LinkState
+
+NO_SUCH_LINK = "There is no such link."
 
 
 class LinkChangeError(ValueError):
@@ -32,6 +34,8 @@ class LinkStore:
     engine: Engine
 
     def get(self, link_id: str) -> LinkRecord | None:
+        if names_no_row(link_id):
+            return None
         with self.engine.connect() as db:
             row = db.execute(select(links).where(links.c.link_id == link_id)).first()
         return None if row is None else _link(row._mapping)
@@ -52,6 +56,8 @@ class LinkStore:
 
     def revoke(self, link_id: str, by: str) -> LinkRecord:
         """Withdraw a link for good; revoking twice is refused (the first revocation stands)."""
+        if names_no_row(link_id):
+            raise LinkChangeError(NO_SUCH_LINK)
         with self.engine.begin() as db:
             changed = db.execute(
                 update(links)
@@ -65,6 +71,8 @@ class LinkStore:
         A revoked link stays revoked: extending it is refused. An extended link's refused opens are
         forgotten (webcall/link_opens.py): the rep has answered them, and if it ends again, the
         studio's "opened … since it ended" counts from that end."""
+        if names_no_row(link_id):
+            raise LinkChangeError(NO_SUCH_LINK)
         with self.engine.begin() as db:
             changed = db.execute(
                 update(links)
@@ -78,7 +86,7 @@ class LinkStore:
     def _changed(self, link_id: str, changed: int, refused_because: str) -> LinkRecord:
         record = self.get(link_id)
         if record is None:
-            raise LinkChangeError("There is no such link.")
+            raise LinkChangeError(NO_SUCH_LINK)
         if not changed:
             raise LinkChangeError(f"The link {quoted(record.label)} was not changed: {refused_because}.")
         return record

@@ -81,6 +81,12 @@ def check_webhook_url(raw: str, settings: Settings) -> str | None:
     ascii_form = ascii_url(url)
     if ascii_form is None:
         raise ValueError("That is not a URL.")
+    # What is stored is the ASCII form, which can be far longer (each "ä" is "xn--4ca"): the column
+    # takes MAX_URL characters of it (PostgreSQL refused more with a 500).
+    if len(ascii_form) > MAX_URL:
+        raise ValueError(
+            f"That URL is too long once its host name is written in ASCII (at most {MAX_URL} characters)."
+        )
     url, host = ascii_form, urlsplit(ascii_form).hostname or host
     address = _literal(host)
     if not settings.notify_allow_private_targets and address is not None and not address.is_global:

@@ -624,3 +624,19 @@ def test_the_hook_run_twice_in_one_transaction_writes_one_row_per_channel(app, c
         db.execute(update(deliveries).values(last_error="kept"))
     assert len(new) == 1
     assert [(r["channel"], r["last_error"]) for r in rows(app)] == [("webhook", "kept")]
+
+
+def test_a_host_name_past_the_limit_once_in_ascii_is_refused_next_to_the_field(app, client):
+    # The length was checked on the URL as typed, then its host converted to ASCII (IDNA: each "ä" is
+    # "xn--4ca"), and the longer URL saved: past the column, which PostgreSQL refused with a 500.
+    from webcall.notification_prefs_store import MAX_URL
+    from webcall.notification_send import ascii_url
+
+    typed = "https://" + "ä." * 300 + "example.com/hook"
+    assert len(typed) < MAX_URL < len(ascii_url(typed) or "")
+    sign_in(client)
+    answer = set_prefs(client, typed)
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 400 and 'id="webhook_url-error"' in page
+    assert f"too long once its host name is written in ASCII (at most {MAX_URL} characters)" in page
+    assert "Saved." not in client.get("/demos/notifications").get_data(as_text=True)
