@@ -85,7 +85,9 @@ def owner_privacy_url(raw: str | None) -> str | None:
 
 def widget_config(demo: DemoProfile) -> dict[str, Any]:
     brand = demo.brand
-    # A link-only demo is private to the prospects it was sent to: no title or company here.
+    # A link-only demo is private to the prospects it was sent to: no title, company, label or variable
+    # names here (a company's name goes there too). Its consent text stays: the launcher has no link
+    # check to get it from, and a call must not start without its consent step (docs/security.md).
     private = demo.link_only
     return {
         "demo": demo.slug,
@@ -96,12 +98,12 @@ def widget_config(demo: DemoProfile) -> dict[str, Any]:
         "theme": brand.theme if brand else "auto",
         "accent": brand.accent if brand else None,
         "company": brand.company if brand and not private else None,
-        "label": demo.widget.label,
+        "label": None if private else demo.widget.label,
         "position": demo.widget.position,
         "consent_text": demo.consent_text,
         "max_call_seconds": demo.max_call_seconds,
         "link_only": demo.link_only,
-        "variables": dict(demo.allowed_variables),
+        "variables": {} if private else dict(demo.allowed_variables),
     }
 
 
@@ -211,7 +213,8 @@ def embed_page(slug: str) -> Response | tuple[str, int] | str:
         private=demo.link_only,
         brand_css=url_for("demo.brand_css", slug=demo.slug) if brand else None,
         parent_origins=json.dumps(list(demo_origins(demo))),
-        allowed_variables=json.dumps(dict(demo.allowed_variables)),
+        # A link-only demo names no variables (their names may name the prospect): its link carries them.
+        allowed_variables=json.dumps({} if demo.link_only else dict(demo.allowed_variables)),
     )
 
 

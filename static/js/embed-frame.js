@@ -77,6 +77,7 @@ if (element && link) {
       if (!checked.ok) return;
       element.setAttribute('title-text', checked.data.display_name || checked.data.title);
       if (checked.data.display_name) element.setAttribute('agent-name', checked.data.display_name);
+      if (checked.data.consent_text) element.setAttribute('consent-text', checked.data.consent_text);
     });
   }
 }

@@ -161,3 +161,32 @@ def test_the_sales_index_shows_the_fragment_form(client, svc):
     c = other.test_client()
     sign_in(c)
     assert "https://demo.example.com/demo/alpenblick#link=" in c.get("/demos").get_data(as_text=True)
+
+
+LINK_ONLY_DEMOS = """
+[demos.demo-7f3k2]
+title = "Acme Corp: your AI desk"
+agent_id = "3f7c2b1e-8a4d-4c6b-9e2f-1a5d7c9b0e41"
+access = "link-only"
+consent_text = "Acme Corp records this call to improve its service."
+
+[demos.demo-7f3k2.widget]
+label = "Ask Acme Corp"
+
+[demos.demo-7f3k2.variables]
+acme_contract_id = 20
+"""
+
+
+def test_a_link_only_demos_embed_page_and_widget_config_name_nothing_of_its_words(make_sales_app, tmp_path):
+    # Its consent text, launcher label and variable names are where a company's name goes; the embed
+    # page and the widget config carried them without a link (a studio audit). The embed page gets
+    # the consent text from the link check (static/js/embed-frame.js), as the demo page does.
+    demos = tmp_path / "demos.toml"
+    demos.write_text(LINK_ONLY_DEMOS)
+    client = make_sales_app(demos_file=str(demos)).test_client()
+    page = client.get("/embed/demo-7f3k2").get_data(as_text=True)
+    assert "Acme" not in page and "acme" not in page
+    config = client.get("/api/demos/demo-7f3k2/widget").get_json()
+    assert config["link_only"] is True
+    assert config["label"] is None and config["variables"] == {}
