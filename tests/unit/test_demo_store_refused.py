@@ -116,3 +116,18 @@ def test_a_refused_default_demo_says_visitors_get_the_settings_agent_until_it_is
     assert "the version served before" not in card
     northwind = listing[listing.index('id="demo-northwind"') :]
     assert "visitors get the version served before until" in northwind[: northwind.index("</section>")]
+
+
+def test_a_rep_is_told_that_the_refused_overrides_are_an_admins_to_mend(make_sales_app, app):
+    # The overrides field is an admin's, so a rep's editor did not show it: "1 field needs a change
+    # (marked below)" with nothing marked, and every save refused with no reason (a studio audit).
+    store_as_an_older_release(app.extensions["webcall"].demos, "alpenblick", overrides=TOO_LONG)
+    rep = make_sales_app().test_client()
+    sign_in(rep)
+    editor = rep.get("/demos/alpenblick/edit").get_data(as_text=True)
+    assert "9000 is not 1..7200" in (field_error(editor, "overrides") or "")
+    assert "Only an admin can change the overrides" in editor
+    fields = changed(form_fields(editor), title="Alpenblick (renamed)")
+    refused = rep.post("/demos/alpenblick/edit", data=MultiDict(fields), content_type="multipart/form-data")
+    assert refused.status_code == 400
+    assert "9000 is not 1..7200" in (field_error(refused.get_data(as_text=True), "overrides") or "")
