@@ -10,6 +10,7 @@ the accent's contrast (webcall/contrast.py), which a demos.toml file is not held
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -138,12 +139,19 @@ def _lines(text: str) -> list[str]:
 
 
 class _NotJsonNumber(ValueError):
-    """NaN, Infinity or -Infinity: Python's json reads them, JSON has no such numbers (and the
-    store would write them as null)."""
+    """NaN, Infinity or -Infinity, or a number too large for a float (1e400): Python's json reads
+    them (the last as inf), JSON has no such numbers, and the store would write them as null."""
 
 
 def _refuse_constant(name: str) -> Any:
     raise _NotJsonNumber(name)
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotJsonNumber(text)
+    return value
 
 
 def _json_depth(text: str) -> int:
@@ -164,7 +172,7 @@ def _parsed_overrides(text: str) -> Any:
     if _json_depth(text) > MAX_OVERRIDES_DEPTH:
         raise ValueError(f"nested too deeply: at most {MAX_OVERRIDES_DEPTH} levels of {{ }} and [ ]")
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
+        return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
     except _NotJsonNumber as error:
         raise ValueError(f"{error} is not a number JSON allows: write a number or null") from None
     except ValueError as error:
@@ -181,6 +189,10 @@ def to_table(form: DemoForm, *, stored_overrides: Mapping[str, Any] | None) -> d
         table["agent_id"] = v("agent_id").strip()
     if v("skip_greeting_on_initial_text") in ("true", "false"):
         table["skip_greeting_on_initial_text"] = v("skip_greeting_on_initial_text") == "true"
+    for name, rows in (("test_variables", form.test_variables), ("variables", form.variables)):
+        # A name in two rows: a table keeps one, and the other was gone without a word.
+        for twice in sorted({row[0] for row in rows if [r[0] for r in rows].count(row[0]) > 1}):
+            form.error(name, f"{twice}: listed twice; keep one row for it")
     if form.test_variables:
         table["test_variables"] = dict(form.test_variables)
     if form.variables:

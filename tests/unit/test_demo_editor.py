@@ -154,6 +154,9 @@ MISTAKES = [
     ("variables", {"var_name": ["name"], "var_max": ["501"]}, "name: must be at most 500"),
     ("variables", {"var_name": ["seg"], "var_max": ["5"], "tv_name": ["seg"], "tv_value": ["x"]}, "fixed"),
     ("test_variables", {"tv_name": ["bad name"], "tv_value": ["x"]}, "bad name: a name starts"),
+    # Two rows of one name: the last one won and the other was gone without a word.
+    ("variables", {"var_name": ["name", "name"], "var_max": ["40", "200"]}, "name: listed twice"),
+    ("test_variables", {"tv_name": ["city", "city"], "tv_value": ["Wien", "Graz"]}, "city: listed twice"),
     ("widget.label", {"widget.label": "x" * 41}, "at most 40"),
     ("widget.position", {"widget.position": "top"}, "'bottom-right' or 'bottom-left'"),
 ]
@@ -275,6 +278,7 @@ BAD_OVERRIDES = [
     ("nan", '{"temperature": NaN}', "NaN is not a number JSON allows"),
     ("infinity", '{"max_tokens": Infinity}', "Infinity is not a number JSON allows"),
     ("minus-infinity", '{"a": [1, -Infinity]}', "-Infinity is not a number JSON allows"),
+    ("overflow", '{"a": 1e400}', "1e400 is not a number JSON allows"),  # read as inf, stored as null
     ("null", "null", "JSON object"),  # json.loads gives None: still refused, not dropped
     ("unclosed", '{"a": [1, "]}', "not valid JSON"),
 ]
