@@ -216,8 +216,10 @@ def edit(slug: str) -> Response | tuple[str, int]:
         add_problems(now, svc.demos.refused().get(slug, []))
         return _render(now, slug=slug, base=base_of(now if row else None, with_overrides=admin))
     base = request.form.get("base")
-    if now is None and (base is None or not re.fullmatch(SLUG_PATTERN, slug)):
-        abort(404)  # deleted meanwhile, and the form cannot say what it was opened on
+    if now is None and (base is None or not re.fullmatch(SLUG_PATTERN, slug) or slug in studio_pages()):
+        # Deleted meanwhile, and the form cannot say what it was opened on; or a slug "New demo"
+        # refuses (a page of the studio), which a crafted save would otherwise make here.
+        abort(404)
     form = posted_form()
     form.values["slug"] = slug
     table = checked(form, slug, row.table if row else None)

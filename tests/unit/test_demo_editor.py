@@ -373,6 +373,14 @@ def test_a_demo_named_like_a_studio_page_is_refused_next_to_the_slug(rep):
     assert rep.get("/demos/calls-team/edit").status_code == 200
 
 
+def test_the_editors_save_of_a_deleted_demo_makes_none_named_like_a_studio_page(rep):
+    # A save on an editor whose demo was deleted meanwhile makes it again under its slug (base "0":
+    # nothing was stored): a crafted POST made demos named "new", "reps", … past the check above.
+    for slug in ("new", "reps", "links", "preview"):
+        r = post_form(rep, f"/demos/{slug}/edit", fields={**FULL, "slug": slug, "base": "0"})
+        assert r.status_code == 404 and slug not in tables(rep), slug
+
+
 def test_the_index_offers_no_editor_for_a_demo_named_like_a_studio_page(rep, app):
     # One brought by demos.toml or `flask demos import` (the editor refuses the name): its "Edit" led
     # to the call detail page's "call not found"; the card says why it cannot be edited instead.
