@@ -29,7 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from . import auth, call_stats, demo_page, formatting, link_opens, studio_calls, studio_demos
 from .auth import current_owner, rep_required
-from .calllog import LinkRecord
+from .calllog import LinkRecord, storable_label
 from .demo_page import private_headers, public_base
 from .formatting import quoted, zone_named
 from .link_store import LinkChangeError, LinkStore
@@ -176,7 +176,9 @@ def create_link(slug: str) -> Response | tuple[str, int]:
         link = svc.links.issue(demo, variables, exp)
     except LinkError as error:
         return _index(Refused(f"new:{slug}", typed, str(error))), 400
-    label = request.form.get("label", "").strip() or default_label(variables)
+    # As stored (at most 200 characters): the notice quotes it from the session cookie, which a label
+    # of thousands pushed past the 4 KB browsers keep (the notice was lost).
+    label = storable_label(request.form.get("label", "").strip() or default_label(variables))
     try:
         svc.calllog.add_link(link, label, created_by="web", owner=current_owner())
     except SQLAlchemyError as error:

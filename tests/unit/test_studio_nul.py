@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import sqlite3
 from collections.abc import Iterator
 from typing import Any
@@ -120,3 +121,19 @@ def test_a_nul_in_a_link_label_is_left_out_not_a_try_again(app, rep, caplog):
     (stored,) = app.extensions["webcall"].calllog.links("alpenblick")
     assert stored.label == "Maria at Alpenblick"
     assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_a_label_over_its_length_is_quoted_as_stored_and_the_notice_survives(app, rep):
+    # The label is kept to 200 characters, but the notice quoted all that was posted: at 4,000 the
+    # session cookie (which carries the notice) grew past the 4 KB browsers keep, and the notice was lost.
+    page = rep.get("/demos").get_data(as_text=True)
+    label = secrets.token_urlsafe(3000)  # 4,000 characters the session cookie's compression cannot shrink
+    answer = rep.post("/demos/alpenblick/links", data={"csrf": csrf(page), "label": label, "expires": "7d"})
+    assert answer.status_code == 302
+    cookie = next(
+        v for k, v in answer.headers.items() if k == "Set-Cookie" and v.startswith("webcall_session=")
+    )
+    assert len(cookie) < 4000, len(cookie)
+    (stored,) = app.extensions["webcall"].calllog.links("alpenblick")
+    notice = rep.get("/demos").get_data(as_text=True)
+    assert stored.label == label[:200] and f"“{label[:200]}”" in notice and label[:201] not in notice
