@@ -127,6 +127,9 @@ class Lockout:
         if row is None:
             try:
                 with self.engine.begin() as connection:
+                    # A new row is where the table grows (a stranger's guesses, each a new email): the
+                    # rows a day old, forgotten already, go with it; else only a sign-in deleted them.
+                    connection.execute(delete(failures).where(failures.c.last_failed_at < now - FORGET_AFTER))
                     connection.execute(insert(failures).values(email=key, count=1, last_failed_at=now))
                 return Failures(1, now, None)
             except IntegrityError:  # another request inserted it first: count on top of that one

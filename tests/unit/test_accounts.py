@@ -230,6 +230,20 @@ def test_old_failures_are_forgotten(engine):
     assert lockout.record_failure("ann@example.com", then + timedelta(days=2)).count == 1
 
 
+def test_failures_a_day_old_are_deleted_not_kept_for_ever(engine):
+    # One row per email typed, forgotten after a day but deleted only by a sign-in or a reset: a
+    # stranger's guesses (30 an hour per address, each a new email) piled up without end.
+    lockout = Lockout(engine)
+    then = datetime(2026, 12, 1, tzinfo=UTC)
+    for n in range(50):
+        lockout.record_failure(f"guess{n}@example.com", then)
+    lockout.record_failure("recent@example.com", then + timedelta(hours=20))
+    lockout.record_failure("ann@example.com", then + timedelta(days=1, hours=1))
+    with engine.connect() as db:
+        left = {row.email for row in db.execute(text("SELECT email FROM webcall_sign_in_failures"))}
+    assert left == {"recent@example.com", "ann@example.com"}
+
+
 # -- flask users ---------------------------------------------------------------------------
 
 
