@@ -33,6 +33,8 @@ export class CallChrome {
   /** @type {ReturnType<typeof setInterval>|null} */ #maxWarning = null;
   /** @type {Set<ReturnType<typeof setTimeout>>} */ #announcements = new Set();
   /** @type {WakeLockSentinel|null} */ #wakeLock = null;
+  #askingWakeLock = false; // a request on its way: one at a time
+  #wantWakeLock = false; // released meanwhile: a lock that arrives late is let go
   #lastMeterValue = -1;
   #reducedMotion = globalThis.matchMedia?.('(prefers-reduced-motion: reduce)');
   #parts;
@@ -167,21 +169,28 @@ export class CallChrome {
   }
 
   async acquireWakeLock() {
-    if (this.#wakeLock || !navigator.wakeLock) return;
+    if (this.#wakeLock || this.#askingWakeLock || !navigator.wakeLock) return;
     // In an <iframe> without allow="screen-wake-lock" asking would only log a policy violation.
     const doc = /** @type {any} */ (document);
     const policy = doc.permissionsPolicy ?? doc.featurePolicy;
     if (policy?.allowsFeature?.('screen-wake-lock') === false) return;
+    this.#wantWakeLock = true;
+    this.#askingWakeLock = true;
     try {
       const lock = await navigator.wakeLock.request('screen');
+      // The call ended while the browser was granting it: kept, it held the screen on until the tab hid.
+      if (!this.#wantWakeLock) return void lock.release().catch(() => {});
       this.#wakeLock = lock;
       lock.addEventListener('release', () => { if (this.#wakeLock === lock) this.#wakeLock = null; }, { once: true });
     } catch {
       this.#wakeLock = null; // battery saver or a hidden tab: the call works anyway
+    } finally {
+      this.#askingWakeLock = false;
     }
   }
 
   releaseWakeLock() {
+    this.#wantWakeLock = false;
     this.#wakeLock?.release().catch(() => {});
     this.#wakeLock = null;
   }

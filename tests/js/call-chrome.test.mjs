@@ -67,3 +67,54 @@ test('a dropped call’s status says it dropped, in every language; another fail
     assert.equal(parts.statusText.textContent, catalogue['state.ended'], language);
   }
 });
+
+/** navigator.wakeLock whose request answers when the test says. */
+function heldWakeLock(t) {
+  const locks = [];
+  let answer;
+  const wakeLock = {
+    request: () => new Promise((resolve) => {
+      answer = () => {
+        const lock = new EventTarget();
+        lock.released = false;
+        lock.release = async () => { lock.released = true; lock.dispatchEvent(new Event('release')); };
+        locks.push(lock);
+        resolve(lock);
+      };
+    }),
+  };
+  const had = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
+  Object.defineProperty(globalThis, 'navigator', { value: { wakeLock }, configurable: true });
+  globalThis.document ??= /** @type {any} */ ({});
+  t.after(() => { if (had) Object.defineProperty(globalThis, 'navigator', had); });
+  return { locks, answer: () => answer() };
+}
+
+test('a wake lock that arrives after the call ended is let go at once', async (t) => {
+  // The call ended (or the element went) while the browser was still granting the lock: the lock then
+  // kept the screen on until the tab was hidden.
+  const wake = heldWakeLock(t);
+  const { chrome: c } = chrome();
+  const asked = c.acquireWakeLock();
+  c.releaseWakeLock();
+  wake.answer();
+  await asked;
+  assert.equal(wake.locks.length, 1);
+  assert.equal(wake.locks[0].released, true);
+});
+
+test('a wake lock the browser dropped (tab hidden) is asked for again when the tab is back', async (t) => {
+  const wake = heldWakeLock(t);
+  const { chrome: c } = chrome();
+  const first = c.acquireWakeLock();
+  wake.answer();
+  await first;
+  await wake.locks[0].release(); // the browser lets it go when the tab is hidden
+  const again = c.acquireWakeLock();
+  wake.answer();
+  await again;
+  assert.equal(wake.locks.length, 2);
+  assert.equal(wake.locks[1].released, false);
+  c.releaseWakeLock();
+  assert.equal(wake.locks[1].released, true);
+});
