@@ -127,13 +127,18 @@ def test_two_processes_starting_together_seed_once(settings, url, tmp_path):
         assert len(db.execute(select(demos.c.slug)).all()) == 3
 
 
-def test_if_the_database_fails_later_the_last_demos_are_served(settings, url, tmp_path):
-    clock = Clock()
-    store = store_for(shipped(settings), url, tmp_path, clock=clock)
+def lose_the_database(store: DemoStore, tmp_path: Path) -> None:
+    """From now on the store's database cannot be opened (a folder where its file's folder was)."""
     store.engine.dispose()
     store.engine = engine_for(f"sqlite:///{tmp_path}/missing-dir-file/x.db", tmp_path)
     (tmp_path / "missing-dir-file").rmdir()
     (tmp_path / "missing-dir-file").write_text("not a folder")
+
+
+def test_if_the_database_fails_later_the_last_demos_are_served(settings, url, tmp_path):
+    clock = Clock()
+    store = store_for(shipped(settings), url, tmp_path, clock=clock)
+    lose_the_database(store, tmp_path)
     clock.now += 5
     assert store.get("northwind").title.startswith("Northwind Dental")
 
@@ -240,10 +245,7 @@ def test_a_failed_reload_is_one_line_like_every_other_database_down_line(setting
     # …)" on a line of its own, where every other database-down line says `described()`.
     clock = Clock()
     store = store_for(shipped(settings), url, tmp_path, clock=clock)
-    store.engine.dispose()
-    store.engine = engine_for(f"sqlite:///{tmp_path}/missing-dir-file/x.db", tmp_path)
-    (tmp_path / "missing-dir-file").rmdir()
-    (tmp_path / "missing-dir-file").write_text("not a folder")
+    lose_the_database(store, tmp_path)
     clock.now += 5
     with caplog.at_level(logging.ERROR, logger="webcall.demos"):
         store.registry()

@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
 from tests.receivers import webhook_receiver
@@ -27,6 +25,7 @@ from webcall.tasks import task_queue
 
 from .conftest import sign_in
 from .test_notifications import call_on_rep_link, end, notify_app, rows, set_prefs, work
+from .test_studio_database_down import database_down
 
 pytestmark = pytest.mark.unit
 
@@ -41,26 +40,6 @@ def app(make_sales_app) -> Flask:
 @pytest.fixture
 def client(app: Flask) -> Any:
     return app.test_client()
-
-
-def refuse(*_args: Any) -> None:
-    raise sqlite3.OperationalError("unable to open database file")
-
-
-def engine_of(app: Flask) -> Any:
-    return app.extensions["webcall"].calllog.engine
-
-
-@contextmanager
-def database_down(app: Flask) -> Iterator[None]:
-    """Every connection the app's engine makes is refused, as by a stopped server."""
-    engine = engine_of(app)
-    event.listen(engine, "do_connect", refuse)
-    engine.dispose()  # the pooled connections too: each statement needs a new one
-    try:
-        yield
-    finally:
-        event.remove(engine, "do_connect", refuse)
 
 
 def warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -152,7 +131,7 @@ def test_a_database_gone_mid_attempt_leaves_the_claim_to_lapse_in_one_line(app, 
 
         def stop_then_read(*_args: Any) -> str:
             outage.enter_context(database_down(app))  # stopped after the claim, for the rest of the attempt
-            with engine_of(app).connect():
+            with app.extensions["webcall"].calllog.engine.connect():
                 raise AssertionError("the database answered")
 
         monkeypatch.setattr(notify, "_current_target", stop_then_read)
