@@ -16,7 +16,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import metrics, open_calls
-from .api_limits import limit_creates, limit_summaries, mark_upstream
+from .api_limits import limit_creates, limit_summaries, mark_no_call, mark_upstream
 from .db_wait import UNAVAILABLE
 from .demos import DemoProfile, page_variable_problems
 from .errors import ApiError, ErrorCode
@@ -85,7 +85,9 @@ def create_call() -> tuple[Response, int]:
     try:
         call = svc.itellico.create_web_call(call_request)
     except UpstreamError as error:
-        api_error = _browser_error(error, demo)
+        if error.nothing_sent:
+            mark_no_call()
+        api_error = _browser_error(error, demo, "create")
         _log_create(demo, mode, f"failed:{api_error.code.value}", started, upstream=error)
         _record(demo, mode, f"failed:{api_error.code.value}", link=link)
         raise api_error from None
@@ -123,7 +125,7 @@ def call_summary(call_id: str) -> Response:
         if error.kind is UpstreamErrorKind.NOT_FOUND:
             raise ApiError(ErrorCode.NOT_FOUND, "The call is not known (yet).") from None
         log.warning("call.summary failed call_id=%s upstream=%s", call_id, error.kind.value)
-        raise _browser_error(error, None) from None
+        raise _browser_error(error, None, "summary") from None
     _complete(call.id, call.status, call.duration_seconds)
     open_calls.seen(call.id, call.status)
     return jsonify(
@@ -147,29 +149,44 @@ def _check_origin(allowed: tuple[str, ...]) -> None:
         raise ApiError(ErrorCode.ORIGIN_NOT_ALLOWED)
 
 
-def _browser_error(error: UpstreamError, demo: DemoProfile | None) -> ApiError:
-    """Map an upstream failure to what a visitor may see; upstream text never passes through."""
+def _browser_error(error: UpstreamError, demo: DemoProfile | None, asked: str) -> ApiError:
+    """Map an upstream failure to what a visitor may see; upstream text never passes through. `asked`:
+    what the browser asked for (create, summary), as the log lines name it."""
     kind = error.kind
+    if error.foreign:
+        # A web page, a redirect or nothing where itellico's JSON belongs: not the key or the agent.
+        log.error(
+            "OPERATOR: itellico's address answered a %s with HTTP %s and no itellico JSON. Check "
+            "ITELLICOAI_BASE_URL (the API, e.g. https://api.itellico.ai).",
+            asked,
+            error.status,
+        )
     if kind in (UpstreamErrorKind.UNAUTHORIZED, UpstreamErrorKind.FORBIDDEN) or (
         kind is UpstreamErrorKind.NOT_FOUND and demo is not None
     ):
-        log.error(
-            "OPERATOR: itellico refused the configured credentials or agent (%s, HTTP %s, code=%s)%s. "
-            "Check ITELLICOAI_API_KEY, ITELLICOAI_ACCOUNT_ID and the demo's agent id.",
-            kind.value,
-            error.status,
-            error.code,
-            f" for demo {demo.slug!r}" if demo else "",
-        )
+        if not error.foreign:
+            log.error(
+                "OPERATOR: itellico refused the configured credentials or agent (%s, HTTP %s, code=%s)%s. "
+                "Check ITELLICOAI_API_KEY, ITELLICOAI_ACCOUNT_ID and the demo's agent id.",
+                kind.value,
+                error.status,
+                error.code,
+                f" for demo {demo.slug!r}" if demo else "",
+            )
         return ApiError(ErrorCode.MISCONFIGURED)
     if kind is UpstreamErrorKind.RATE_LIMITED:
-        retry = max(1, round(error.retry_after)) if error.retry_after is not None else 5
+        # Rounded up: a browser told 2 s for itellico's 2.5 s came back too early and was refused again.
+        retry = max(1, math.ceil(error.retry_after)) if error.retry_after is not None else 5
         return ApiError(ErrorCode.RATE_LIMITED, retry_after=min(retry, 300))
     if kind is UpstreamErrorKind.TIMEOUT:
         return ApiError(ErrorCode.UPSTREAM_TIMEOUT)
     if kind is UpstreamErrorKind.REJECTED:
         log.error(
-            "itellico rejected a create (HTTP %s, code=%s): %s", error.status, error.code, error.field_errors
+            "itellico rejected a %s (HTTP %s, code=%s): %s",
+            asked,
+            error.status,
+            error.code,
+            error.field_errors,
         )
         return ApiError(ErrorCode.UPSTREAM_REJECTED)
     if kind is UpstreamErrorKind.UNAVAILABLE and error.status == 503:

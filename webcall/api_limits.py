@@ -43,6 +43,7 @@ from .services import services
 
 OPEN_CALLS_SCOPE = "create-open"
 _UPSTREAM_FLAG = "create_went_upstream"
+_NO_CALL_FLAG = "create_made_no_call"
 _LINK_FLAG = "create_signed_link"
 View = TypeVar("View", bound=Callable[..., object])
 
@@ -107,6 +108,13 @@ def mark_upstream() -> None:
     setattr(g, _UPSTREAM_FLAG, True)
 
 
+def mark_no_call() -> None:
+    """Called by the view when its create failed before itellico could make a call (nothing of it was
+    sent: a connect refused or timed out, the account's look-up failed): even a timeout then gives its
+    open-call place back (`hold_open_call`)."""
+    setattr(g, _NO_CALL_FLAG, True)
+
+
 def went_upstream(_response: Response) -> bool:
     return bool(g.get(_UPSTREAM_FLAG, False))
 
@@ -151,7 +159,10 @@ def open_calls_owner() -> str:
 def hold_open_call(view: View) -> View:
     """One of the owner's open-call places for the create (webcall/open_calls.py); none free: 429 before
     the view, nothing upstream. The view names the call it made (`open_calls.opened`); a create that made
-    none gives the place back, unless it timed out (itellico may have made the call)."""
+    none gives the place back, unless it timed out after it was sent (itellico may have made the call):
+    a connect that timed out sent nothing (`mark_no_call`). Two of those kept both places, and a
+    visitor who pressed "Try again" twice while itellico was unreachable was told "Too many calls"
+    for WEBCALL_OPEN_CALL_HOLD_SECONDS."""
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -167,7 +178,7 @@ def hold_open_call(view: View) -> View:
         try:
             return view(*args, **kwargs)
         except ApiError as error:
-            keep = error.code is ErrorCode.UPSTREAM_TIMEOUT
+            keep = error.code is ErrorCode.UPSTREAM_TIMEOUT and not g.get(_NO_CALL_FLAG, False)
             raise
         finally:
             open_calls.settle(keep)

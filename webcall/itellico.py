@@ -5,6 +5,12 @@ is an `UpstreamError` (webcall/itellico_errors.py: what each answer means, read 
 request carries the id of the browser's request (`X-Request-ID`, from `request_id`), and an optional
 `UpstreamObserver` hears each attempt's outcome and duration and each retry (webcall/metrics.py
 counts them).
+
+The timeout is the whole request's, retries included: httpx's timeouts are per step (each read may
+take all of it), so an answer trickling in a byte at a time, or a chunked body that never ends, held
+a create for as long as the server liked. Each attempt has a `RequestDeadline` that shuts its socket
+down when the time is up (webcall/notification_deadline.py, as for rep notifications): the socket of a
+new connection as it connects, that of a kept one once its answer's headers are in.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Protocol
 
 import httpx
@@ -21,12 +28,25 @@ import httpx
 from .itellico_errors import (
     UpstreamError,
     UpstreamErrorKind,
-    error_from_response,
-    json_or_none,
+    answer_object,
     optional_str,
-    required_str,
+    read_body,
+    required_id,
 )
-from .itellico_types import Account, Agent, CallDetails, CallMessage, JoinInfo, WebCall, WebCallRequest
+from .itellico_types import (
+    Account,
+    Agent,
+    CallDetails,
+    CallMessage,
+    JoinInfo,
+    WebCall,
+    WebCallRequest,
+    call_seconds,
+    call_status,
+    clean_text,
+    is_id,
+)
+from .notification_deadline import RequestDeadline
 
 log = logging.getLogger(__name__)
 
@@ -69,41 +89,53 @@ class ItellicoClient:
             follow_redirects=False,
         )
         self._timeout = timeout
+        self._connect_timeout = connect_timeout
         self._max_retries = max_retries
         self._sleep = sleep
         self._account_id = account_id
         self._account_lock = threading.Lock()
         self._request_id = request_id
         self._observer = observer
+        self._foreign_logged = False  # the readiness check's OPERATOR line, once until it passes
 
     def close(self) -> None:
         self._http.close()
 
     # -- endpoints -------------------------------------------------------------------------
 
-    def current_account(self) -> Account:
-        data = self._request("current_account", "GET", "/v1/accounts/current")
-        return Account(id=required_str(data, "id"), name=optional_str(data, "name"))
+    def current_account(self, deadline: float | None = None) -> Account:
+        data = self._request("current_account", "GET", "/v1/accounts/current", deadline=deadline)
+        return Account(id=required_id(data, "id"), name=optional_str(data, "name"))
 
     def check(self, timeout: float = 2.0, agent_id: str | None = None) -> None:
-        """Raise UpstreamError unless the API answers an authenticated request within `timeout` (with
-        `agent_id`: unless it knows that agent; a 404 is `not_found`). Once, never retried."""
+        """Raise UpstreamError unless the API answers an authenticated request with a JSON object within
+        `timeout`, the whole answer (with `agent_id`: unless it knows that agent; a 404 is `not_found`).
+        Once, never retried. An answer that is not itellico's JSON at all (a web page, `null`, nothing)
+        is `bad_response`, never `not_found`, and logs one OPERATOR line naming ITELLICOAI_BASE_URL."""
         path = "/v1/accounts/current" if agent_id is None else f"{self._agents_path()}/{agent_id}"
         try:
-            response = self._http.get(path, timeout=timeout, headers=self._headers())
-        except httpx.TimeoutException:
-            raise UpstreamError(UpstreamErrorKind.TIMEOUT, message="readiness check") from None
-        except httpx.HTTPError:
-            raise UpstreamError(UpstreamErrorKind.UNAVAILABLE, message="readiness check") from None
-        if not response.is_success:
-            raise error_from_response(response)
+            self._request_once("GET", path, time.monotonic() + timeout)
+        except UpstreamError as error:
+            if not error.foreign:
+                raise
+            if not self._foreign_logged:
+                self._foreign_logged = True
+                log.error(
+                    "OPERATOR: the itellico API's address answered HTTP %s without itellico's JSON: "
+                    "check ITELLICOAI_BASE_URL (the API, e.g. https://api.itellico.ai)",
+                    error.status,
+                )
+            raise UpstreamError(
+                UpstreamErrorKind.BAD_RESPONSE, error.status, message="not itellico's answer", foreign=True
+            ) from None
+        self._foreign_logged = False
 
-    def account_id(self) -> str:
+    def account_id(self, deadline: float | None = None) -> str:
         """The configured account, or the key's own, looked up once and kept."""
         if self._account_id is None:
             with self._account_lock:
                 if self._account_id is None:
-                    self._account_id = self.current_account().id
+                    self._account_id = self.current_account(deadline).id
         return self._account_id
 
     def _agents_path(self) -> str:
@@ -112,8 +144,15 @@ class ItellicoClient:
         return f"/v1/accounts/{self._account_id or 'me'}/agents"
 
     def create_web_call(self, request: WebCallRequest) -> WebCall:
-        path = f"/v1/accounts/{self.account_id()}/calls"
-        data = self._request("create_call", "POST", path, json=request.body())
+        # One deadline for the account's look-up (a process's first create) and the create itself.
+        deadline = time.monotonic() + self._timeout
+        try:
+            account = self.account_id(deadline)
+        except UpstreamError as error:
+            # Only the look-up failed (it may have timed out): the create itself was never sent.
+            raise replace(error, nothing_sent=True) from None
+        path = f"/v1/accounts/{account}/calls"
+        data = self._request("create_call", "POST", path, json=request.body(), deadline=deadline)
         join = data.get("join")
         if not isinstance(join, dict):
             raise UpstreamError(UpstreamErrorKind.BAD_RESPONSE, 201, message="web call without join details")
@@ -123,8 +162,8 @@ class ItellicoClient:
                 UpstreamErrorKind.BAD_RESPONSE, 201, message="join lacks token or livekit_url"
             )
         return WebCall(
-            id=required_str(data, "id"),
-            status=optional_str(data, "status") or "unknown",
+            id=required_id(data, "id"),
+            status=call_status(data.get("status")),
             agent_id=optional_str(data, "agent_id"),
             agent_name=optional_str(data, "agent_name"),
             external_id=optional_str(data, "external_id"),
@@ -132,29 +171,30 @@ class ItellicoClient:
         )
 
     def get_call(self, call_id: str) -> CallDetails:
+        if not is_id(call_id):
+            # No call of itellico's has such an id (a create's answer with one is refused), and as a
+            # URL it would name another path or none (httpx.InvalidURL): nothing is sent.
+            raise UpstreamError(UpstreamErrorKind.NOT_FOUND, message="not a call id")
         data = self._request("get_call", "GET", f"/v1/accounts/{self.account_id()}/calls/{call_id}")
         raw_messages = data.get("messages")
         messages = tuple(
             CallMessage(
-                role=m["role"],
+                role=clean_text(m["role"]),
                 message=optional_str(m, "message") or "",
                 timestamp=optional_str(m, "timestamp"),
             )
             for m in (raw_messages if isinstance(raw_messages, list) else [])
             if isinstance(m, dict) and isinstance(m.get("role"), str)
         )
-        duration = data.get("duration_seconds")
         capture = data.get("capture")
         return CallDetails(
-            id=required_str(data, "id"),
-            status=optional_str(data, "status") or "unknown",
+            id=required_id(data, "id"),
+            status=call_status(data.get("status")),
             type=optional_str(data, "type"),
             agent_name=optional_str(data, "agent_name"),
             started_at=optional_str(data, "started_at"),
             ended_at=optional_str(data, "ended_at"),
-            duration_seconds=duration
-            if isinstance(duration, int) and not isinstance(duration, bool)
-            else None,
+            duration_seconds=call_seconds(data.get("duration_seconds")),
             messages=messages,
             recording_url=optional_str(capture, "recording_url") if isinstance(capture, dict) else None,
         )
@@ -173,9 +213,9 @@ class ItellicoClient:
         if not isinstance(items, list):
             raise UpstreamError(UpstreamErrorKind.BAD_RESPONSE, 200, message="agent list without items")
         return [
-            Agent(id=item["id"], name=str(item.get("name") or ""))
+            Agent(id=item["id"], name=optional_str(item, "name") or "")
             for item in items
-            if isinstance(item, dict) and isinstance(item.get("id"), str)
+            if isinstance(item, dict) and is_id(item.get("id"))
         ]
 
     # -- transport -------------------------------------------------------------------------
@@ -184,8 +224,13 @@ class ItellicoClient:
         request_id = self._request_id()
         return {"X-Request-ID": request_id} if request_id else {}
 
-    def _request(self, operation: str, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        deadline = time.monotonic() + self._timeout
+    def _request(
+        self, operation: str, method: str, path: str, *, deadline: float | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        """The answer's JSON object; every attempt and wait ends by `deadline` (default: the timeout
+        from now)."""
+        if deadline is None:
+            deadline = time.monotonic() + self._timeout
         attempt = 0
         while True:
             started = time.monotonic()
@@ -212,8 +257,12 @@ class ItellicoClient:
     def _retry_delay(self, error: UpstreamError, attempt: int) -> float | None:
         if attempt >= self._max_retries:
             return None
-        refused = error.kind is UpstreamErrorKind.UNAVAILABLE and error.status is None
-        if error.status not in RETRYABLE_STATUSES and not refused:
+        # A connect refused or timed out: nothing was sent, so a retry cannot make a second call.
+        unreached = error.nothing_sent and error.kind in (
+            UpstreamErrorKind.UNAVAILABLE,
+            UpstreamErrorKind.TIMEOUT,
+        )
+        if error.status not in RETRYABLE_STATUSES and not unreached:
             return None
         if error.retry_after is not None:
             return error.retry_after if error.retry_after <= MAX_RETRY_AFTER_SECONDS else None
@@ -222,26 +271,49 @@ class ItellicoClient:
 
     def _request_once(self, method: str, path: str, deadline: float, **kwargs: Any) -> dict[str, Any]:
         remaining = max(0.1, deadline - time.monotonic())
-        timeout = httpx.Timeout(remaining, connect=min(remaining, self._http.timeout.connect or remaining))
+        timeout = httpx.Timeout(remaining, connect=min(remaining, self._connect_timeout))
+        cut_off = RequestDeadline(remaining)  # headers and body, however slowly they come
         try:
-            response = self._http.request(method, path, timeout=timeout, headers=self._headers(), **kwargs)
+            with (
+                cut_off,
+                self._http.stream(
+                    method,
+                    path,
+                    timeout=timeout,
+                    headers=self._headers(),
+                    extensions={"trace": cut_off.trace},
+                    **kwargs,
+                ) as response,
+            ):
+                # A connection kept from an earlier request (a create need not connect and hand-shake
+                # TLS again: time the visitor waits) is named to the deadline only by the answer: its
+                # body is bounded from here, its headers by httpx's per-read timeout.
+                stream = response.extensions.get("network_stream")
+                if stream is not None:
+                    cut_off.watch(stream.get_extra_info("socket"))
+                body = read_body(response)
+        except httpx.InvalidURL:
+            # Not an httpx.HTTPError: it escaped as a 500. Nothing was sent; ids are checked before
+            # they make a path (is_id), so this is a bug of ours, not an answer worth retrying.
+            log.error("itellico %s not sent: its URL is not valid", method)
+            raise UpstreamError(
+                UpstreamErrorKind.BAD_RESPONSE, message="invalid URL", nothing_sent=True
+            ) from None
         except httpx.ConnectError as exc:
-            # Nothing was sent, so a retry cannot create a second call.
-            raise UpstreamError(UpstreamErrorKind.UNAVAILABLE, message=f"cannot connect: {exc}") from None
+            # Refused, or the deadline cut the TLS handshake: nothing was sent.
+            raise UpstreamError(
+                UpstreamErrorKind.UNAVAILABLE, message=f"cannot connect: {exc}", nothing_sent=True
+            ) from None
+        except (httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            # No connection in time: a timeout, but nothing was sent (no call made, none kept).
+            raise UpstreamError(
+                UpstreamErrorKind.TIMEOUT, message=type(exc).__name__, nothing_sent=True
+            ) from None
         except httpx.TimeoutException as exc:
             raise UpstreamError(UpstreamErrorKind.TIMEOUT, message=type(exc).__name__) from None
         except httpx.HTTPError as exc:
+            if cut_off.passed:  # the deadline shut the socket down under the request
+                raise UpstreamError(UpstreamErrorKind.TIMEOUT, message="deadline passed") from None
             # Sent, then the connection broke: the outcome is unknown, so this is never retried.
             raise UpstreamError(UpstreamErrorKind.BAD_RESPONSE, message=type(exc).__name__) from None
-        if response.is_success:
-            data = json_or_none(response)
-            if data is None:
-                raise UpstreamError(
-                    UpstreamErrorKind.BAD_RESPONSE, response.status_code, message="answer is not JSON"
-                )
-            if not isinstance(data, dict):
-                raise UpstreamError(
-                    UpstreamErrorKind.BAD_RESPONSE, response.status_code, message="answer is not an object"
-                )
-            return data
-        raise error_from_response(response)
+        return answer_object(response, body)

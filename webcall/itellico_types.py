@@ -1,6 +1,7 @@
 """What the itellico client (webcall/itellico.py) sends and returns: the documented create-call body
 for a web call and the answers it reads, as frozen dataclasses, so that their users (webcall/api.py,
-webcall/studio_calls.py) need no client.
+webcall/studio_calls.py) need no client; and the rules for the values read from an answer (ids,
+statuses, durations, texts), which the call log, the pages and the next request's URL rely on.
 """
 
 from __future__ import annotations
@@ -8,6 +9,57 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+# The call log's columns (webcall/calllog.py, `webcall_calls`): PostgreSQL refuses a longer value and
+# the row was lost; SQLite stored it. The webhook receiver (webcall/webhooks.py) keeps the same limits.
+MAX_ID_LENGTH = 64
+MAX_STATUS_LENGTH = 32
+# A call's length in seconds is below this (115 days): longer, or negative, is no call's. The column
+# is a 32-bit Integer, and SQLite raised OverflowError (no SQLAlchemyError: a 500) from 2**63 on.
+MAX_CALL_SECONDS = 10**7
+UNKNOWN_STATUS = "unknown"
+# Characters that would make an id a different URL path than the call's own (/v1/…/calls/<id>).
+_NOT_IN_ID = frozenset("/?#%\\ ")
+
+
+def is_id(value: object) -> bool:
+    """Whether `value` is an id we can keep and address: text of 1 to MAX_ID_LENGTH printable characters
+    (no control character, no lone surrogate: the call log cannot store either, httpx refuses the URL,
+    a log line would be split), none that changes a URL path, and not `.` or `..`."""
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= MAX_ID_LENGTH
+        and value.isprintable()
+        and _NOT_IN_ID.isdisjoint(value)
+        and value not in (".", "..")
+    )
+
+
+def call_status(value: object) -> str:
+    """A call's status as the call log keeps it: itellico's word, or "unknown" (a status that may
+    still change: webcall/calllog.py's OPEN_STATUSES) for one that is no short printable text."""
+    if isinstance(value, str) and 0 < len(value) <= MAX_STATUS_LENGTH and value.isprintable():
+        return value
+    return UNKNOWN_STATUS
+
+
+def call_seconds(value: object) -> int | None:
+    """A call's length in whole seconds, or None for anything that is no call's length (a negative,
+    huge, NaN or infinite number, a bool, text)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return int(value) if 0 <= value < MAX_CALL_SECONDS else None  # NaN and infinities compare False
+
+
+def clean_text(value: str) -> str:
+    """`value` with each lone surrogate (JSON's "\\ud83d": half of an emoji cut in two) replaced by
+    U+FFFD: such text cannot be written as UTF-8, and a page or a database write failed on it."""
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        # UTF-16 pairs surrogates that belong together and replaces those that stand alone.
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return value
 
 
 @dataclass(frozen=True)

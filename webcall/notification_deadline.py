@@ -1,7 +1,7 @@
 """A deadline for one HTTP request made with httpx or one SMTP conversation, whatever it is waiting for
-(webcall/notification_send.py gives each webhook and email attempt one). httpx's and smtplib's timeouts
-are per step: each read may take the whole timeout, so a receiver answering a byte every few seconds
-was never timed out.
+(webcall/notification_send.py gives each webhook and email attempt one, webcall/itellico.py each
+request to itellico). httpx's and smtplib's timeouts are per step: each read may take the whole
+timeout, so a receiver answering a byte every few seconds was never timed out.
 """
 
 from __future__ import annotations

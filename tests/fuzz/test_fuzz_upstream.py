@@ -1,7 +1,9 @@
 """Property-based fuzzing of what itellico answers (Hypothesis through an httpx MockTransport):
-any status, any headers, JSON of any shape, garbage bytes and truncated bodies. Whatever comes
-back, the browser gets a documented code in the documented shape, never a 5xx of ours
-(`internal_error`), and every create leaves exactly one call-log row."""
+any status, any headers, JSON of any shape, garbage bytes and truncated bodies, and text with lone
+surrogates, control characters or more characters than the call log's columns hold, numbers past its
+integer (Hypothesis' own `st.text()` never makes a surrogate). Whatever comes back, the browser gets a
+documented code in the documented shape, never a 5xx of ours (`internal_error`), every create leaves
+exactly one call-log row, and what the row keeps fits it."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from webcall.errors import ErrorCode
+from webcall.itellico_types import MAX_CALL_SECONDS, MAX_ID_LENGTH, MAX_STATUS_LENGTH
 
 from .rig import fuzz_app
 
@@ -28,7 +31,21 @@ CODES = {code.value for code in ErrorCode} - {ErrorCode.INTERNAL_ERROR.value}
 CREATE_STATUSES = {201, 429, 502, 503, 504}
 SUMMARY_STATUSES = {200, 404, 429, 502, 503, 504}
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=30))
+# Text JSON may carry and the call log cannot (a lone surrogate: "\ud83d"; NUL, line breaks), and
+# text longer than its columns.
+odd_text = st.one_of(
+    st.text(st.characters(categories=["Cs", "Cc"]) | st.characters(max_codepoint=127), max_size=8),
+    st.text(min_size=MAX_STATUS_LENGTH, max_size=MAX_ID_LENGTH + 8),
+)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(min_value=-(2**80), max_value=2**80),
+    st.floats(allow_nan=True),
+    st.text(max_size=30),
+    odd_text,
+)
 any_json = st.recursive(
     scalars,
     lambda children: (
@@ -47,10 +64,11 @@ any_json = st.recursive(
 create_answer = st.fixed_dictionaries(
     {},
     optional={
-        "id": st.one_of(st.text(max_size=20), any_json),
-        "status": any_json,
+        "id": st.one_of(st.text(max_size=20), odd_text, any_json),
+        "status": st.one_of(odd_text, any_json),
         "agent_name": any_json,
         "join": st.one_of(
+            st.just({"token": "a.b.c", "livekit_url": "wss://x"}),  # often usable: the id and status are read
             any_json,
             st.fixed_dictionaries(
                 {},
@@ -84,7 +102,24 @@ summary_answer = st.fixed_dictionaries(
 
 
 def encoded(value: Any) -> bytes:
+    # ASCII JSON: a lone surrogate goes as its \udXXX escape, as a JavaScript backend would send it.
     return json.dumps(value, allow_nan=True).encode()
+
+
+def encodable(text: object) -> bool:
+    """Text a page or a JSON answer can be written with: UTF-8 has no lone surrogate."""
+    if not isinstance(text, str):
+        return False
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def storable(text: object) -> bool:
+    """Text the call log can keep: PostgreSQL refuses NUL too."""
+    return encodable(text) and "\x00" not in str(text)
 
 
 @st.composite
@@ -165,6 +200,9 @@ def test_any_create_answer_gives_a_documented_result_and_one_log_row(rig, status
         created = response.get_json()
         assert isinstance(created["call_id"], str) and created["call_id"]
         assert isinstance(created["token"], str) and isinstance(created["livekit_url"], str)
+        row = calllog.calls(limit=1)[0]
+        assert storable(row.call_id) and len(row.call_id) <= MAX_ID_LENGTH, row
+        assert storable(row.status) and len(row.status) <= MAX_STATUS_LENGTH, row
 
 
 def fresh_call(client, upstream: Upstream) -> tuple[str, str]:
@@ -187,7 +225,8 @@ def test_any_summary_answer_gives_a_documented_result(rig, status, headers, body
     assert_documented(response, SUMMARY_STATUSES)
     if response.status_code == 200:
         summary = response.get_json()
-        assert all(
-            isinstance(m["message"], str) and m["role"] in ("user", "agent") for m in summary["messages"]
-        )
-        assert summary["duration_seconds"] is None or isinstance(summary["duration_seconds"], int)
+        assert all(encodable(m["message"]) for m in summary["messages"])
+        assert all(m["role"] in ("user", "agent") for m in summary["messages"])
+        assert storable(summary["status"]) and len(summary["status"]) <= MAX_STATUS_LENGTH
+        duration = summary["duration_seconds"]
+        assert duration is None or (isinstance(duration, int) and 0 <= duration < MAX_CALL_SECONDS)
