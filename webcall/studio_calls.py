@@ -25,14 +25,13 @@ from .csv_export import calls_csv
 from .demo_page import private_headers
 from .demos import DemoProfile
 from .itellico_errors import UpstreamError, UpstreamErrorKind
-from .itellico_types import CallDetails, CallMessage
+from .itellico_types import MAX_ID_LENGTH, CallDetails, CallMessage
 from .prospect_lines import is_first_message
 from .services import services
 
 bp = Blueprint("calls", __name__)
 log = logging.getLogger("webcall.sales")
 
-MAX_CALL_ID = 64  # the call log's column
 TRANSCRIPT_ROLES = ("user", "agent")
 
 # What the page says when itellico does not give us the call, per failure (no upstream text shown).
@@ -95,7 +94,7 @@ def calls_export() -> Response:
 @rep_required
 def call_detail(call_id: str) -> tuple[str, int] | str:
     svc = services()
-    row = call_row(svc.calllog.engine, call_id) if len(call_id) <= MAX_CALL_ID else None
+    row = call_row(svc.calllog.engine, call_id) if len(call_id) <= MAX_ID_LENGTH else None
     if row is None:
         return render_template("call_missing.html"), 404
     demo = svc.demos.get(row.call.demo)  # None when the demo was removed since

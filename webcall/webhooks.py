@@ -32,6 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from . import metrics, open_calls, tasks
 from .bodies import allow_one_more, whole_body
+from .itellico_types import MAX_ID_LENGTH, MAX_STATUS_LENGTH, call_seconds
 from .ratelimit import client_ip, in_limit_storage, limiter
 from .services import services
 from .signing import signature
@@ -178,10 +179,10 @@ def _parse(body: bytes) -> WebhookEvent | None:
     event = WebhookEvent(
         event_id=event_id,
         event_type=event_type,
-        call_id=call_id if _text(call_id, 64) else None,
+        call_id=call_id if _text(call_id, MAX_ID_LENGTH) else None,
         room_sid=data.get("room_sid") if _text(data.get("room_sid"), 128) else None,
-        status=data.get("status") if _text(data.get("status"), 32) else None,
-        duration_seconds=_seconds(duration),
+        status=data.get("status") if _text(data.get("status"), MAX_STATUS_LENGTH) else None,
+        duration_seconds=call_seconds(duration),
         occurred_at=str(created)[:64] if created is not None else None,
     )
     # JSON may carry a lone surrogate ("\ud800"), which cannot be written as UTF-8, and NUL, which
@@ -202,9 +203,3 @@ def _storable(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return "\x00" not in text
-
-
-def _seconds(value: Any) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 10**7:
-        return None
-    return int(value)
