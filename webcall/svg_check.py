@@ -143,3 +143,16 @@ def check_svg(data: bytes) -> None:
         raise SvgRefused("its root element is not <svg>", UNREADABLE)
     for node in root.iter():
         _check_element(node)
+    _check_uses(root)
+
+
+def _check_uses(root: Element) -> None:
+    """A <use> may copy only what holds no <use> itself: copies of copies multiply (10 levels of 10
+    are 10^10 shapes, and the page drawing the logo never finishes), one level is a plain drawing's."""
+    use = f"{{{SVG_NS}}}use"
+    by_id = {node.get("id"): node for node in root.iter() if node.get("id")}
+    for node in root.iter(use):
+        target = by_id.get((node.get("href") or node.get(f"{{{XLINK_NS}}}href") or "").strip()[1:])
+        if target is not None and any(inner.tag == use for inner in target.iter()):
+            drawn = target.get("id", "")[:40]
+            raise SvgRefused(f"a <use> draws #{drawn}, which holds a <use> itself", FEATURE)

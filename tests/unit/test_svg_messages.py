@@ -87,3 +87,24 @@ def test_the_rules_are_unchanged_a_plain_export_passes():
     check_svg(svg_with(b'<path d="M0 0h9v9H0z" fill="#0f766e" stroke="#000" stroke-width="2"/>'))
     with pytest.raises(SvgRefused):
         check_svg(svg_with(b'<rect style="fill:#0f766e" width="1" height="1"/>'))
+
+
+def nested_uses(levels: int, copies: int = 10) -> bytes:
+    """`levels` of <use>, each drawing the level before it `copies` times: copies**levels shapes."""
+    parts = [b'<defs><g id="l0"><rect width="1" height="1"/></g>']
+    for level in range(1, levels):
+        uses = b"".join(b'<use href="#l%d"/>' % (level - 1) for _ in range(copies))
+        parts.append(b'<g id="l%d">%s</g>' % (level, uses))
+    parts.append(b"</defs>" + b"".join(b'<use href="#l%d"/>' % (levels - 1) for _ in range(copies)))
+    return svg_with(b"".join(parts))
+
+
+def test_copies_of_copies_are_refused_one_level_of_copies_passes():
+    # A 2.6 KB logo of 10 levels of 10 <use> each is 10^10 shapes to draw: the demo page (and every
+    # rep's editor with it) never finished loading (a studio audit). A <use> of a plain shape passes.
+    check_svg(nested_uses(1))
+    message = refused(nested_uses(10))
+    assert message.startswith("This SVG cannot be a logo: it uses something a logo may not"), message
+    assert "Detail: a <use> draws" in message
+    with pytest.raises(SvgRefused):
+        check_svg(nested_uses(2))
