@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .db import metadata
 from .db_wait import UNAVAILABLE
+from .image_size import MAX_SIDE, pixel_size
 from .pages import FOREVER
 from .services import services
 from .studio_unavailable import answered_503
@@ -55,8 +56,8 @@ logos = Table(
 
 class LogoRefused(ValueError):
     """Why an upload is not a logo we keep: a code (`logo_empty`, `logo_too_large`, `logo_not_image`,
-    `logo_name_mismatch`, `logo_type_mismatch`, `logo_unsafe_svg`) and the message shown next to the
-    logo field."""
+    `logo_name_mismatch`, `logo_type_mismatch`, `logo_too_many_pixels`, `logo_unsafe_svg`) and the
+    message shown next to the logo field."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -103,6 +104,13 @@ def check_upload(data: bytes, filename: str, declared: str) -> str:
     ):
         raise LogoRefused(
             "logo_type_mismatch", f"The file is {NAMES[kind]} image but was sent as {declared[:40]}."
+        )
+    size = pixel_size(data, kind)
+    if size is not None and max(size) > MAX_SIDE:
+        raise LogoRefused(
+            "logo_too_many_pixels",
+            f"The image is {size[0]:,} by {size[1]:,} pixels: a logo may be at most {MAX_SIDE:,} pixels on"
+            " a side (it is shown 40 pixels high). Scale it down and try again.",
         )
     if kind == "image/svg+xml":
         try:

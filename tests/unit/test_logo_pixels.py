@@ -1,0 +1,76 @@
+"""A logo's pixels are bounded, read from its header (webcall/image_size.py): a 389 KB PNG declaring
+20000 x 20000 pixels was accepted, 1.6 GB for the browser to decode on the demo page and in every rep's
+editor (a studio audit). Small images of each kind pass; one past MAX_SIDE on a side is refused."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from webcall import logos
+from webcall.image_size import MAX_SIDE, pixel_size
+
+from .logo_files import JPEG, WEBP, png
+
+pytestmark = pytest.mark.unit
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A PNG's signature and IHDR declaring `width` x `height` (what is read; its data need not follow)."""
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + ihdr + b"\x00" * 4 + b"\x00" * 64
+
+
+def jpeg(width: int, height: int) -> bytes:
+    app0 = b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+    sof0 = b"\xff\xc0\x00\x11\x08" + struct.pack(">HH", height, width) + b"\x03" + b"\x01\x22\x00" * 3
+    return b"\xff\xd8" + app0 + sof0 + b"\x00" * 32 + b"\xff\xd9"
+
+
+def webp_vp8x(width: int, height: int) -> bytes:
+    payload = b"\x00\x00\x00\x00" + (width - 1).to_bytes(3, "little") + (height - 1).to_bytes(3, "little")
+    return b"RIFF" + struct.pack("<I", 4 + 8 + len(payload)) + b"WEBPVP8X" + struct.pack("<I", 10) + payload
+
+
+def webp_vp8l(width: int, height: int) -> bytes:
+    bits = (width - 1) | ((height - 1) << 14)
+    body = b"\x2f" + bits.to_bytes(4, "little") + b"\x00" * 8
+    return b"RIFF" + struct.pack("<I", 4 + 8 + len(body)) + b"WEBPVP8L" + struct.pack("<I", len(body)) + body
+
+
+@pytest.mark.parametrize(
+    ("data", "kind", "size"),
+    [
+        (png(3, 2), "image/png", (3, 2)),
+        (png_header(20000, 20000), "image/png", (20000, 20000)),
+        (jpeg(640, 480), "image/jpeg", (640, 480)),
+        (webp_vp8x(800, 600), "image/webp", (800, 600)),
+        (webp_vp8l(120, 40), "image/webp", (120, 40)),
+        (JPEG, "image/jpeg", None),  # no frame header: nothing to read, nothing refused
+        (WEBP, "image/webp", (1, 1)),
+    ],
+)
+def test_the_header_says_the_size(data, kind, size):
+    assert pixel_size(data, kind) == size
+
+
+@pytest.mark.parametrize(
+    ("data", "name"),
+    [
+        (png_header(20000, 20000), "logo.png"),
+        (png_header(MAX_SIDE + 1, 10), "logo.png"),
+        (jpeg(10, MAX_SIDE + 1), "logo.jpg"),
+        (webp_vp8x(16384, 16384), "logo.webp"),
+    ],
+)
+def test_an_image_past_the_side_limit_is_refused_saying_its_size(data, name):
+    with pytest.raises(logos.LogoRefused) as refused:
+        logos.check_upload(data, name, "")
+    assert refused.value.code == "logo_too_many_pixels"
+    assert f"at most {MAX_SIDE:,} pixels" in str(refused.value)
+
+
+def test_an_image_at_the_limit_passes():
+    assert logos.check_upload(png_header(MAX_SIDE, 40), "logo.png", "image/png") == "image/png"
+    assert logos.check_upload(png(120, 40), "logo.png", "image/png") == "image/png"

@@ -1,0 +1,66 @@
+"""How many pixels a PNG, JPEG or WebP says it has, read from its header (nothing is decoded).
+
+A logo is drawn 40 pixels high, but the browser decodes the whole image first: a 389 KB PNG declaring
+20000 x 20000 pixels is 1.6 GB to decode, on the demo page and in every rep's editor. The upload
+check (webcall/logos.py) refuses an image larger than MAX_SIDE on a side.
+"""
+
+from __future__ import annotations
+
+import struct
+
+MAX_SIDE = 4096
+# JPEG's start-of-frame markers (baseline, progressive, …): not DHT (C4), JPG (C8) or DAC (CC).
+_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+
+
+def pixel_size(data: bytes, kind: str) -> tuple[int, int] | None:
+    """(width, height) from the header of an image of `kind` (a content type), or None when the header
+    cannot be read: the browser then draws nothing, which costs nothing."""
+    try:
+        if kind == "image/png":
+            return _png(data)
+        if kind == "image/jpeg":
+            return _jpeg(data)
+        if kind == "image/webp":
+            return _webp(data)
+    except (struct.error, IndexError):
+        return None
+    return None
+
+
+def _png(data: bytes) -> tuple[int, int] | None:
+    if data[12:16] != b"IHDR":
+        return None
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def _jpeg(data: bytes) -> tuple[int, int] | None:
+    at = 2  # after SOI
+    while at + 4 <= len(data):
+        if data[at] != 0xFF:
+            return None
+        marker = data[at + 1]
+        if marker == 0xFF:  # fill byte before a marker
+            at += 1
+            continue
+        if marker in _SOF:
+            height, width = struct.unpack(">HH", data[at + 5 : at + 9])
+            return width, height
+        (length,) = struct.unpack(">H", data[at + 2 : at + 4])
+        at += 2 + length
+    return None
+
+
+def _webp(data: bytes) -> tuple[int, int] | None:
+    chunk = data[12:16]
+    if chunk == b"VP8X":  # extended: the canvas, 24-bit sizes less one
+        return int.from_bytes(data[24:27], "little") + 1, int.from_bytes(data[27:30], "little") + 1
+    if chunk == b"VP8L":  # lossless: 14-bit sizes less one after the 0x2f signature
+        bits = int.from_bytes(data[21:25], "little")
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    if chunk == b"VP8 ":  # lossy: after the frame tag and its start code
+        width, height = struct.unpack("<HH", data[26:30])
+        return width & 0x3FFF, height & 0x3FFF
+    return None
