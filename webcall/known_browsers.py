@@ -17,6 +17,7 @@ from flask import Response, current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from .account_fields import normalize_email
+from .lockout import BROWSER_ID_LENGTH, BROWSER_MARK
 from .secret_rotation import signing_keys
 
 COOKIE = "webcall_known_browser"
@@ -46,21 +47,15 @@ def lockout_key(email: str) -> str:
         except BadSignature:
             continue
         if isinstance(known, dict) and known.get("email") == normalize_email(email):
-            return f"{normalize_email(email)}#browser:{known.get('id')}"
+            return f"{normalize_email(email)}{BROWSER_MARK}{known.get('id')}"
     return email
 
 
 def remember(response: Response, email: str) -> None:
     """After a sign-in: this browser is known for `email` (a new id each time)."""
-    value = _serializer().dumps({"email": normalize_email(email), "id": secrets.token_hex(8)})
-    response.set_cookie(
-        COOKIE,
-        value,
-        max_age=MAX_AGE_SECONDS,
-        # Where a password is checked: the sign-in, and the current password on the account page.
-        path=PATH,
-        secure=request.is_secure,
-        httponly=True,
-        samesite="Lax",
-    )
-    response.delete_cookie(COOKIE, path=OLD_PATH, secure=request.is_secure, httponly=True, samesite="Lax")
+    browser_id = secrets.token_hex(BROWSER_ID_LENGTH // 2)
+    value = _serializer().dumps({"email": normalize_email(email), "id": browser_id})
+    flags = {"secure": request.is_secure, "httponly": True, "samesite": "Lax"}
+    # Where a password is checked: the sign-in, and the current password on the account page.
+    response.set_cookie(COOKIE, value, max_age=MAX_AGE_SECONDS, path=PATH, **flags)
+    response.delete_cookie(COOKIE, path=OLD_PATH, **flags)

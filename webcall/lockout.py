@@ -46,6 +46,10 @@ LOCK_AFTER = 5
 LOCK_MINUTES = 15
 FORGET_AFTER = timedelta(days=1)  # failures older than this no longer count
 
+BROWSER_MARK = "#browser:"  # a known browser's key: `<email>#browser:<id>` (webcall/known_browsers.py)
+BROWSER_ID_LENGTH = 16
+
+
 failures = Table(
     "webcall_sign_in_failures",
     metadata,
@@ -142,13 +146,22 @@ class Lockout:
         (webcall/known_browsers.py: their keys are `<email>#browser:<id>`; no email has a `#` after its
         `@`). A browser's own key clears only itself."""
         key = _key(email)
+        # Where its browsers' keys start, cut as _key cuts them.
+        browsers = _key(key + BROWSER_MARK + "0" * BROWSER_ID_LENGTH)[:-BROWSER_ID_LENGTH]
         with self.engine.begin() as connection:
             connection.execute(
                 delete(failures).where(
-                    or_(failures.c.email == key, failures.c.email.startswith(key + "#", autoescape=True))
+                    or_(failures.c.email == key, failures.c.email.startswith(browsers, autoescape=True))
                 )
             )
 
 
 def _key(email: str) -> str:
-    return normalize_email(email)[:MAX_EMAIL]
+    """The row's key, at most the column's MAX_EMAIL characters. A known browser's keeps its browser
+    part: cut at its end, the key of a 254-character email's browser was the bare email, and the rep's
+    own browser shared the lock strangers ran into."""
+    key = normalize_email(email)
+    address, mark, browser = key.partition(BROWSER_MARK)
+    if mark and len(key) > MAX_EMAIL:
+        return address[: MAX_EMAIL - len(mark) - len(browser)] + mark + browser
+    return key[:MAX_EMAIL]

@@ -348,3 +348,20 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin(engine):
         one, other = Accounts(engine, cheap_hasher()), Accounts(engine, cheap_hasher())
         admins, refused = admins_demoting_each_other(one, other, f"sqlite-{attempt}")
         assert len(admins) == 1 and refused == ["last_admin"], (attempt, admins, refused)
+
+
+def test_a_browser_of_an_account_with_the_longest_email_counts_on_its_own(engine):
+    # A browser that signed in before counts its failures under `<email>#browser:<id>`
+    # (webcall/known_browsers.py), cut to the column's 254 characters: for an email of 254 that cut
+    # left the bare email, so the rep's own browser shared the lock strangers had run into.
+    email = "a" * 60 + "@" + "b" * 189 + ".com"
+    assert len(email) == 254
+    browser = f"{email}#browser:0123456789abcdef"
+    lockout = Lockout(engine)
+    then = datetime(2026, 12, 1, tzinfo=UTC)
+    for _ in range(LOCK_AFTER):
+        lockout.record_failure(email, then)  # strangers lock the email
+    assert lockout.get(browser) is None  # the rep's own browser is not locked with it
+    lockout.record_failure(browser, then)
+    lockout.clear(email)  # a sign-in clears its browsers too
+    assert lockout.get(browser) is None and lockout.get(email) is None
