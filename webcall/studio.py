@@ -31,6 +31,7 @@ from . import auth, call_stats, demo_page, formatting, link_opens, studio_calls,
 from .auth import current_owner, rep_required
 from .calllog import LinkRecord, storable_label
 from .demo_page import private_headers, public_base
+from .demos import page_variable_problems
 from .formatting import quoted, zone_named
 from .link_store import LinkChangeError, LinkStore
 from .links import LinkError, ShareLinks, fragment, parse_expiry
@@ -117,6 +118,9 @@ def _index(refused: Refused | None = None) -> str:
                     link_stats.get(link.link_id),
                     _link_url(link),
                     tried.get(link.link_id),
+                    # Checked at each call against the demo as it is now: one the demo no longer allows
+                    # (a rep shortened or removed it) is left out of the link's calls, and said here.
+                    page_variable_problems(demo, link.variables),
                 )
                 for link in shown
             ],

@@ -340,3 +340,15 @@ def test_a_demo_removed_by_an_import_with_replace_ends_its_links(svc):
     assert svc.links.check(gone.token, "alpenblick").status.value == "revoked"
     assert svc.links.check(kept.token, "northwind").status.value == "valid"
     assert LinkStore(svc.calllog.engine).get(gone.link_id).revoked_by == "demo deleted by import:a.toml"
+
+
+def test_a_variable_the_demo_no_longer_allows_is_marked_on_its_link(client, svc):
+    # A link's variables are checked against the demo at each call: shortened or removed, one is left
+    # out of every call while /demos showed the link with it, and no rep could tell (a studio audit).
+    link = stored_link(svc, name="Maria Magdalena")
+    sign_in(client)
+    assert "not sent" not in row(client.get("/demos").get_data(as_text=True), link.link_id)
+    svc.demos.save("alpenblick", svc.demos.tables()["alpenblick"] | {"variables": {"name": 10}}, "bob")
+    shown = row(client.get("/demos").get_data(as_text=True), link.link_id)
+    assert "<code>name=Maria Magdalena</code>" in shown
+    assert "not sent to the agent: longer than 10 characters" in shown
