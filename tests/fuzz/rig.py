@@ -25,12 +25,15 @@ ADMIN_EMAIL = "admin@example.com"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
-def fuzz_app(answer: Callable[[httpx.Request], httpx.Response], **settings: Any) -> Flask:
-    """`answer` gives itellico's reply to every request but the account lookup; `settings` override."""
+def fuzz_app(
+    answer: Callable[[httpx.Request], httpx.Response], *, account: Any = ACCOUNT, **settings: Any
+) -> Flask:
+    """`answer` gives itellico's reply to every request but the account lookup (answered `account`);
+    `settings` override."""
 
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/accounts/current"):
-            return httpx.Response(200, json=ACCOUNT)
+            return httpx.Response(200, json=account)
         return answer(request)
 
     base = Settings(api_key="fuzz-key-0123456789", agent_id=DEFAULT_AGENT_ID)

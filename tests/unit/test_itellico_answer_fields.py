@@ -16,26 +16,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 import httpx
 import pytest
 from flask import Flask
 
-from sandbox.stack import DEFAULT_AGENT_ID
-from tests.conftest import SECRET_KEY
-from webcall import create_app
 from webcall.calllog import calls
 from webcall.itellico import ItellicoClient
 from webcall.itellico_errors import UpstreamError, UpstreamErrorKind
 from webcall.itellico_types import MAX_ID_LENGTH, MAX_STATUS_LENGTH, call_seconds
 from webcall.refresh import refresh_open_calls
-from webcall.settings import Settings
+
+from ..fuzz.rig import ACCOUNT, fuzz_app
 
 pytestmark = pytest.mark.unit
 
-ACCOUNT = {"id": "7d0c5a8e-2b5e-4c1a-9f3e-0a6b2d4c8e10", "name": "Test"}
 JOIN = {"token": "a.b.c", "livekit_url": "wss://x"}
 
 
@@ -52,24 +48,14 @@ def app_of(
 ) -> Flask:
     """The app against an itellico that answers the create and every GET call as given."""
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def answer(request: httpx.Request) -> httpx.Response:
         if sent is not None:
             sent.append(f"{request.method} {request.url.path}")
-        if request.url.path.endswith("/accounts/current"):
-            return httpx.Response(200, content=encoded(account))
         if request.method == "POST":
             return httpx.Response(201, content=encoded(create_answer))
         return httpx.Response(200, content=encoded(call_answer or {}))
 
-    settings = Settings(api_key="answer-fields-key-0123", agent_id=DEFAULT_AGENT_ID, secret_key=SECRET_KEY)
-    return create_app(
-        {
-            "settings": replace(settings, rate_limit_per_ip="1000/minute"),
-            "itellico_transport": httpx.MockTransport(handler),
-            "itellico_sleep": lambda _seconds: None,
-            "TESTING": True,
-        }
-    )
+    return fuzz_app(answer, account=account, rate_limit_per_ip="1000/minute")
 
 
 def rows(app: Flask) -> list[tuple[str | None, str, str | None, int | None]]:

@@ -9,37 +9,22 @@ itellico refused was logged as "itellico rejected a create".
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 
 import httpx
 import pytest
 from flask import Flask
 
-from sandbox.stack import DEFAULT_AGENT_ID
-from tests.conftest import SECRET_KEY
-from webcall import create_app
-from webcall.settings import Settings
+from ..fuzz.rig import fuzz_app
 
 pytestmark = pytest.mark.unit
 
-ACCOUNT = {"id": "7d0c5a8e-2b5e-4c1a-9f3e-0a6b2d4c8e10", "name": "Test"}
 CREATED = {"id": "c1", "status": "queued", "join": {"token": "a.b.c", "livekit_url": "wss://x"}}
 
 
 def app_of(create: httpx.Response, call: httpx.Response | None = None) -> Flask:
-    def handler(request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/accounts/current"):
-            return httpx.Response(200, json=ACCOUNT)
-        return create if request.method == "POST" else (call or httpx.Response(404))
-
-    settings = Settings(api_key="refusals-key-0123", agent_id=DEFAULT_AGENT_ID, secret_key=SECRET_KEY)
-    return create_app(
-        {
-            "settings": replace(settings, rate_limit_per_ip="1000/minute"),
-            "itellico_transport": httpx.MockTransport(handler),
-            "itellico_sleep": lambda _seconds: None,
-            "TESTING": True,
-        }
+    return fuzz_app(
+        lambda request: create if request.method == "POST" else (call or httpx.Response(404)),
+        rate_limit_per_ip="1000/minute",
     )
 
 
