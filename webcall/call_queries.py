@@ -14,7 +14,8 @@ from datetime import MINYEAR, UTC, datetime, timedelta
 
 from sqlalchemy import Engine, Select, and_, false, or_, select
 
-from .calllog import CallRecord, _call, calls, links, names_no_row
+from .calllog import CallRecord, _call, calls, links
+from .db import names_no_row
 from .formatting import zone_named
 
 MAX_FILTER_LENGTH = 254

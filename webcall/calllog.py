@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 
 from .db import aware as _aware
-from .db import metadata, open_database
+from .db import metadata, names_no_row, open_database
 from .db import now as _now
 from .db_wait import UNAVAILABLE
 from .links import ShareLink
@@ -85,14 +85,6 @@ links = Table(
     Column("revoked_at", DateTime(timezone=True), nullable=True),
     Column("revoked_by", String(254), nullable=True),
 )
-
-
-def names_no_row(key: str) -> bool:
-    """Whether `key`, from an address or a form, to look a row up by (a call, a link, a demo, an owner),
-    cannot name one: it holds a NUL, which no stored text holds. PostgreSQL cannot store one and refuses
-    a query that sends one (a DataError: a 500), where any other unknown key finds nothing; so the
-    look-ups ask nothing for it and answer as for an unknown key."""
-    return "\x00" in key
 
 
 def storable_label(label: str) -> str:

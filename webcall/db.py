@@ -27,6 +27,24 @@ from .settings import SettingsError
 metadata = MetaData()
 
 
+def storable(text: str) -> bool:
+    """Whether the database can keep `text`: UTF-8 text (JSON may carry a lone surrogate, "\ud800",
+    which no UTF-8 encoder takes) without NUL (PostgreSQL's text refuses it)."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
+
+
+def names_no_row(key: str) -> bool:
+    """Whether `key`, from an address or a form, to look a row up by (a call, a link, a demo, an owner),
+    cannot name one: no stored text holds what the database cannot keep. PostgreSQL refuses a query that
+    sends a NUL (a DataError: a 500), where any other unknown key finds nothing; so the look-ups ask
+    nothing for it and answer as for an unknown key."""
+    return not storable(key)
+
+
 def now() -> datetime:
     """The time every table stores: UTC, timezone-aware."""
     return datetime.now(UTC)

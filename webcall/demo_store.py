@@ -28,8 +28,7 @@ import tomli_w
 from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from .calllog import names_no_row
-from .db import aware
+from .db import aware, names_no_row
 from .db_wait import described
 from .demo_registry import DemoRegistry
 from .demo_rows import (

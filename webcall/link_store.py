@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, delete, select, update
 
-from .calllog import LinkRecord, _link, links, names_no_row
-from .db import aware
+from .calllog import LinkRecord, _link, links
+from .db import aware, names_no_row
 from .formatting import quoted
 from .link_opens import refusals
 from .links import LinkState

@@ -32,6 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from . import metrics, open_calls, tasks
 from .bodies import allow_one_more, whole_body
+from .db import storable
 from .itellico_types import MAX_ID_LENGTH, MAX_STATUS_LENGTH, call_seconds
 from .ratelimit import client_ip, in_limit_storage, limiter
 from .services import services
@@ -188,18 +189,10 @@ def _parse(body: bytes) -> WebhookEvent | None:
     # JSON may carry a lone surrogate ("\ud800"), which cannot be written as UTF-8, and NUL, which
     # PostgreSQL's text refuses: either in what the event keeps made the store fail (a 5xx, retried
     # for ever). What is not kept (the messages) may hold anything.
-    if not all(_storable(value) for value in vars(event).values() if isinstance(value, str)):
+    if not all(storable(value) for value in vars(event).values() if isinstance(value, str)):
         return None
     return event
 
 
 def _text(value: Any, limit: int) -> bool:
     return isinstance(value, str) and 0 < len(value) <= limit
-
-
-def _storable(text: str) -> bool:
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return False
-    return "\x00" not in text

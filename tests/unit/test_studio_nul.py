@@ -2,7 +2,7 @@
 that sends one (`psycopg.DataError: PostgreSQL text fields cannot contain NUL (0x00) bytes`), where
 SQLite finds nothing. An audit found a 500 with a traceback for a call's page, the CSV's link and rep
 filters, a link's revoke and extend, and a demo's editor; and for a link label with a NUL, a 503 "Try
-again" that no retry could mend. A key with a NUL names no row (webcall/calllog.py `names_no_row`): the
+again" that no retry could mend. A key with a NUL names no row (webcall/db.py `names_no_row`): the
 page answers as for any unknown id, and the label is stored without it.
 
 Here the app's engine refuses a NUL in any statement parameter as PostgreSQL does, so each path that
