@@ -83,6 +83,12 @@ def owner_privacy_url(raw: str | None) -> str | None:
     return raw
 
 
+def settable_variables(demo: DemoProfile) -> dict[str, int]:
+    """The variables a page may pass, each with its maximum length: none named for a link-only demo
+    (their names may name the prospect; its link carries its variables)."""
+    return {} if demo.link_only else dict(demo.allowed_variables)
+
+
 def widget_config(demo: DemoProfile) -> dict[str, Any]:
     brand = demo.brand
     # A link-only demo is private to the prospects it was sent to: no title, company, label or variable
@@ -103,7 +109,7 @@ def widget_config(demo: DemoProfile) -> dict[str, Any]:
         "consent_text": demo.consent_text,
         "max_call_seconds": demo.max_call_seconds,
         "link_only": demo.link_only,
-        "variables": {} if private else dict(demo.allowed_variables),
+        "variables": settable_variables(demo),
     }
 
 
@@ -213,8 +219,7 @@ def embed_page(slug: str) -> Response | tuple[str, int] | str:
         private=demo.link_only,
         brand_css=url_for("demo.brand_css", slug=demo.slug) if brand else None,
         parent_origins=json.dumps(list(demo_origins(demo))),
-        # A link-only demo names no variables (their names may name the prospect): its link carries them.
-        allowed_variables=json.dumps({} if demo.link_only else dict(demo.allowed_variables)),
+        allowed_variables=json.dumps(settable_variables(demo)),
     )
 
 
