@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -191,7 +192,7 @@ def to_table(form: DemoForm, *, stored_overrides: Mapping[str, Any] | None) -> d
         table["skip_greeting_on_initial_text"] = v("skip_greeting_on_initial_text") == "true"
     for name, rows in (("test_variables", form.test_variables), ("variables", form.variables)):
         # A name in two rows: a table keeps one, and the other was gone without a word.
-        for twice in sorted({row[0] for row in rows if [r[0] for r in rows].count(row[0]) > 1}):
+        for twice in sorted(key for key, count in Counter(key for key, _ in rows).items() if count > 1):
             form.error(name, f"{twice}: listed twice; keep one row for it")
     if form.test_variables:
         table["test_variables"] = dict(form.test_variables)
