@@ -21,7 +21,7 @@ from .db_wait import UNAVAILABLE
 from .demos import DemoProfile, page_variable_problems
 from .errors import ApiError, ErrorCode
 from .handles import HANDLE_HEADER
-from .itellico_errors import UpstreamError, UpstreamErrorKind
+from .itellico_errors import CHECK_BASE_URL, UpstreamError, UpstreamErrorKind
 from .itellico_types import WebCallRequest
 from .links import LinkStatus, ShareLink
 from .security import allowed_api_origins, demo_origins, origin_allowed
@@ -156,10 +156,10 @@ def _browser_error(error: UpstreamError, demo: DemoProfile | None, asked: str) -
     if error.foreign:
         # A web page, a redirect or nothing where itellico's JSON belongs: not the key or the agent.
         log.error(
-            "OPERATOR: itellico's address answered a %s with HTTP %s and no itellico JSON. Check "
-            "ITELLICOAI_BASE_URL (the API, e.g. https://api.itellico.ai).",
+            "OPERATOR: itellico's address answered a %s with HTTP %s and no itellico JSON: %s.",
             asked,
             error.status,
+            CHECK_BASE_URL,
         )
     if kind in (UpstreamErrorKind.UNAUTHORIZED, UpstreamErrorKind.FORBIDDEN) or (
         kind is UpstreamErrorKind.NOT_FOUND and demo is not None

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 import httpx
 
 from .itellico_errors import (
+    CHECK_BASE_URL,
     UpstreamError,
     UpstreamErrorKind,
     answer_object,
@@ -121,9 +122,9 @@ class ItellicoClient:
             if not self._foreign_logged:
                 self._foreign_logged = True
                 log.error(
-                    "OPERATOR: the itellico API's address answered HTTP %s without itellico's JSON: "
-                    "check ITELLICOAI_BASE_URL (the API, e.g. https://api.itellico.ai)",
+                    "OPERATOR: the itellico API's address answered HTTP %s without itellico's JSON: %s",
                     error.status,
+                    CHECK_BASE_URL,
                 )
             raise UpstreamError(
                 UpstreamErrorKind.BAD_RESPONSE, error.status, message="not itellico's answer", foreign=True

@@ -27,6 +27,8 @@ MAX_FIELD_TEXT = 200
 # of KB); a 200 MB body was read whole and taken as a call. Counted as decompressed: one network read
 # of a gzip body (64 KB) may unpack to more before the count sees it, and reading stops there.
 MAX_ANSWER_BYTES = 4 * 1024 * 1024
+# What an operator reads when an answer is no itellico JSON at all (`UpstreamError.foreign`).
+CHECK_BASE_URL = "check ITELLICOAI_BASE_URL (the API, e.g. https://api.itellico.ai)"
 
 
 class UpstreamErrorKind(StrEnum):
