@@ -38,11 +38,9 @@
       retry: 'Erneut versuchen',
     },
   };
-  // The launcher's markup is made with DOM calls, not innerHTML: a host page with Trusted Types
-  // (`require-trusted-types-for 'script'`) refuses a plain string there. The element's modules use a
-  // policy (static/js/trusted-html.js); this classic script cannot import it, and a policy of its own would
-  // be made again by every script tag (each runs this file anew) and throw where the host lists policy
-  // names without 'allow-duplicates'. DOM calls need no policy, so the host lists only the element's.
+  // Markup by DOM calls, not innerHTML: a host with Trusted Types refuses a string there, and a policy of
+  // our own would be made again by each script tag (a throw without 'allow-duplicates'). The element's
+  // modules use static/js/trusted-html.js; DOM calls need none, so the host lists only that one.
   var SVG_NS = 'http://www.w3.org/2000/svg';
 
   /** An element with attributes and children (svg and path in the SVG namespace). */
@@ -154,9 +152,8 @@
   }
 
   /**
-   * The console hint for a refused origin. It names the origin the browser sent (window.origin, which is
-   * self.origin), not the URL's (location.origin): in <iframe sandbox> without allow-same-origin the page's
-   * origin is opaque, the browser sends `Origin: null`, and no list can allow that: say what to change.
+   * The console hint for a refused origin: the origin the browser sent (window.origin), not the URL's. In
+   * <iframe sandbox> without allow-same-origin it is opaque (`Origin: null`): no list allows that; say so.
    */
   function refusedOrigin(demo, apiBase) {
     if (window.origin === 'null') {
@@ -167,6 +164,8 @@
   }
 
   function pick(value, allowed, fallback) { return allowed.indexOf(value) >= 0 ? value : fallback; }
+  /** A language tag's first subtag, as static/js/i18n.js takes it (de_AT: de; dev: no German). */
+  function primary(tag) { return String(tag).split(/[-_]/)[0].toLowerCase(); }
 
   function validColour(value) { return !window.CSS || CSS.supports('color', value); }
 
@@ -182,11 +181,9 @@
   }
 
   /**
-   * The page-variable rule (webcall/demos.py page_variable_problems; static/js/page-variables.js). An inline
-   * copy, not an import: the loader is a classic script that fetches nothing but itself and the config
-   * before a click (tests/unit/test_widget_budget.py), and it must warn about refused variables at once.
-   * tests/unit/test_page_variables.py holds this copy to the same cases as the module and the server.
-   * Only the variables the demo allows, each within its length; the rest are dropped with a warning.
+   * The page-variable rule (webcall/demos.py page_variable_problems; static/js/page-variables.js), inline:
+   * this classic script fetches nothing else before a click and warns at once. tests/unit/test_page_variables.py
+   * holds it to the same cases. Only the variables the demo allows, within their length; the rest warned.
    */
   function filterVariables(input, allowed, demo) {
     /** @type {Record<string, string>} */
@@ -236,7 +233,7 @@
       warn('data-position "' + options.position + '" is not bottom-right or bottom-left; the demo\'s corner is used');
     }
     var choices = { theme: THEMES, mode: MODES, lang: Object.keys(TEXT) };
-    if (Object.keys(choices).some(function (n) { return options[n] && choices[n].indexOf(n === 'lang' ? String(options.lang).slice(0, 2).toLowerCase() : options[n]) < 0; })) {
+    if (Object.keys(choices).some(function (n) { return options[n] && choices[n].indexOf(n === 'lang' ? primary(options.lang) : options[n]) < 0; })) {
       hint('values', [options, choices]);
     }
 
@@ -298,7 +295,7 @@
       document.documentElement.appendChild(host);
       new MutationObserver(function () { if (!body.isConnected) host.remove(); }).observe(document.documentElement, { childList: true });
       self._attached = true;
-      host.dispatchEvent(new CustomEvent('itellico-widget:ready', { bubbles: true, detail: { demo: self.demo } }));
+      self._emit('ready');
     };
     if (document.body) attach();
     else document.addEventListener('DOMContentLoaded', attach, { once: true });
@@ -311,8 +308,8 @@
   /** data-lang, the demo's, the page's: the first it speaks (data-lang="fr" is the demo's, not English). */
   Widget.prototype._lang = function () {
     var langs = [this._o.lang, this._config && this._config.language, document.documentElement.lang, 'en'];
-    for (var i = 0; !TEXT[String(langs[i]).slice(0, 2).toLowerCase()]; i++);
-    return String(langs[i]).slice(0, 2).toLowerCase();
+    for (var i = 0; !TEXT[primary(langs[i])]; i++);
+    return primary(langs[i]);
   };
 
   Widget.prototype._t = function (key) { return TEXT[this._lang()][key]; };
@@ -416,11 +413,9 @@
   };
 
   /**
-   * The open panel within the window on a host page with CSS zoom (`html { zoom: 1.5 }`). Viewport units are
-   * zoomed too (there 100vh is 1.5 × the window's height, every viewport unit, in a shadow root too), so
-   * widget.css's `calc(100vh - …)` ran the panel and its Close button off the top (and `100vw` off the side).
-   * No CSS unit escapes the zoom: the limits come from where the panel is on screen, the room above its
-   * bottom edge (and beside its corner) divided by the zoom. Without zoom the stylesheet alone applies.
+   * The open panel within the window on a host page with CSS zoom (`html { zoom: 1.5 }`): viewport units
+   * are zoomed too, so widget.css's `calc(100vh - …)` ran it off the top. No CSS unit escapes the zoom: the
+   * limits are the room above its bottom edge (and beside its corner) divided by the zoom.
    */
   Widget.prototype._fit = function () {
     var panel = this._dom.panel;
@@ -471,7 +466,7 @@
       // maximum length) shows why: the launcher only turned back into "Talk to us", unnoticed. Not
       // the visitor's or the page's own hang-up or cancel. Focus stays where the visitor is.
       var reason = e.detail && e.detail.reason;
-      if (self._dom.panel.hidden && reason !== 'hangup' && reason !== 'cancelled') self._reveal();
+      if (self._dom.panel.hidden && reason !== 'hangup' && reason !== 'cancelled') self._show();
     });
     this._dom.slot.appendChild(el);
     this._call = el;
@@ -501,10 +496,7 @@
     var self = this;
     var dom = this._dom;
     var closes = this._closes;
-    dom.panel.hidden = false;
-    this._render();
-    dom.panel.focus();
-    this.element.dispatchEvent(new CustomEvent('itellico-widget:open', { bubbles: true, detail: { demo: this.demo } }));
+    this._show(true);
     return this._configured.then(function () {
       if (self._status !== 'ready') return false;
       dom.loading.hidden = false;
@@ -524,20 +516,29 @@
     });
   };
 
-  /** Show the panel without moving focus (the call UI is there already). */
-  Widget.prototype._reveal = function () {
-    this._dom.panel.hidden = false;
+  /** Show the panel (focus on it, or not: the call UI is there); the event once per opening. */
+  Widget.prototype._show = function (focus) {
+    var panel = this._dom.panel;
+    var was = panel.hidden;
+    panel.hidden = false;
     this._render();
-    this.element.dispatchEvent(new CustomEvent('itellico-widget:open', { bubbles: true, detail: { demo: this.demo } }));
+    if (focus) panel.focus();
+    if (was) this._emit('open');
+  };
+
+  Widget.prototype._emit = function (name) {
+    this.element.dispatchEvent(new CustomEvent('itellico-widget:' + name, { bubbles: true, detail: { demo: this.demo } }));
   };
 
   /** Close (minimise) the panel; a running call goes on, the launcher says so. */
   Widget.prototype.close = function () {
+    // Focus in the widget goes to the launcher; elsewhere (the page's code closed it) it stays.
+    var ours = this._root.activeElement;
     this._closes++;
     this._dom.panel.hidden = true;
     this._render();
-    this._dom.launcher.focus();
-    this.element.dispatchEvent(new CustomEvent('itellico-widget:close', { bubbles: true, detail: { demo: this.demo } }));
+    if (ours) this._dom.launcher.focus();
+    this._emit('close');
   };
 
   Widget.prototype.toggle = function () {

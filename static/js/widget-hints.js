@@ -64,7 +64,7 @@ const listed = (values) => `${values.slice(0, -1).join(', ')} or ${values[values
 export function optionProblems(options, choices) {
   return Object.keys(choices).filter((name) => {
     const value = options[name];
-    return value != null && value !== '' && !choices[name].includes(name === 'lang' ? String(value).slice(0, 2).toLowerCase() : String(value));
+    return value != null && value !== '' && !choices[name].includes(name === 'lang' ? String(value).split(/[-_]/)[0].toLowerCase() : String(value));
   }).map((name) => `data-${name} "${options[name]}" is not ${listed(choices[name])}: the demo's own is used`);
 }
 

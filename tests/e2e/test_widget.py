@@ -230,6 +230,7 @@ def test_variables_set_while_the_config_failed_reach_the_call_after_try_again(
     before = len(sandbox.creates())
     config = "**/api/demos/alpen/widget"
     page.route(config, lambda route: route.abort())
+    page.add_init_script(OPENINGS)
     rec = open_site(page, host, widget_app, "alpen")
     expect(launcher(page, "alpen")).to_be_visible()  # shown once the config load is over, failed or not
     assert page.evaluate("ItellicoWebCall.get('alpen').setVariables({name: 'Max'})") == {}
@@ -244,8 +245,41 @@ def test_variables_set_while_the_config_failed_reach_the_call_after_try_again(
     expect(page.locator(f'{widget("alpen")}[data-call-state="in-call"]')).to_have_count(1, timeout=20_000)
     (created,) = new_creates(sandbox, before)
     assert created["test_variables"] == {"company": "Alpenblick Hotels", "name": "Max"}  # checked once loaded
+    # "Try again" in the open panel is no second opening: the page heard `itellico-widget:open` twice.
+    assert page.evaluate("window.__openings") == ["open"]
     page.evaluate("ItellicoWebCall.get('alpen').end()")
     expect(page.locator(f'{widget("alpen")}[data-call-state="ended"]')).to_have_count(1, timeout=15_000)
+
+
+# The launcher's opening and closing events, as a page's own code hears them.
+OPENINGS = """
+window.__openings = [];
+for (const type of ['open', 'close']) {
+  document.addEventListener(`itellico-widget:${type}`, () => window.__openings.push(type));
+}
+"""
+
+SHADOW_FOCUS = (
+    "document.querySelector('itellico-widget[data-demo=alpen]').shadowRoot.activeElement?.className"
+)
+
+
+def test_the_pages_own_close_leaves_the_focus_where_the_visitor_is(page, host, widget_app):
+    """close() from the page's code (its router, its own button) took the focus to the launcher, away
+    from the field the visitor was typing in. Focus in the panel still goes back to the launcher."""
+    page.add_init_script(OPENINGS)
+    open_site(page, host, widget_app, "alpen")
+    expect(launcher(page, "alpen")).to_be_visible()
+    page.evaluate("ItellicoWebCall.get('alpen').open(false)")
+    assert page.evaluate(SHADOW_FOCUS) == "panel"
+    page.evaluate("ItellicoWebCall.get('alpen').close()")
+    assert page.evaluate(SHADOW_FOCUS) == "launcher"
+    page.evaluate("ItellicoWebCall.get('alpen').open(false)")
+    page.evaluate("document.body.appendChild(Object.assign(document.createElement('input'), {id: 'q'}))")
+    page.focus("#q")  # the visitor types in the page's own field
+    page.evaluate("ItellicoWebCall.get('alpen').close()")
+    assert page.evaluate("document.activeElement.id") == "q"
+    assert page.evaluate("window.__openings") == ["open", "close", "open", "close"]
 
 
 GET_USER_MEDIA_SPY = """

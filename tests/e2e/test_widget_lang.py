@@ -20,7 +20,7 @@ from playwright.sync_api import Page, expect
 from . import widget_site
 from .conftest import AppFactory, Sandbox
 from .harness import serve_elsewhere
-from .widget_site import host_policy, launcher, livekit_url, widget
+from .widget_site import Recorder, host_policy, launcher, livekit_url, until, widget
 
 host = widget_site.host
 demos_file = widget_site.demos_file
@@ -95,6 +95,30 @@ def test_an_english_demo_on_a_german_page_marks_its_words_english(page: Page, la
     for part in ("launcher", "close-button", "panel"):
         assert language(page, "northwind", part) == {"lang": "en", "matches": True}, part
     assert page.console_errors == []
+
+
+@pytest.mark.parametrize(
+    ("tag", "close", "told"),
+    [("dev", "Close", True), ("de_AT", "Schließen", False), ("DE-at", "Schließen", False)],
+)
+def test_data_lang_is_its_tags_first_subtag_not_its_first_two_letters(
+    page: Page, lang_host, lang_app, tag: str, close: str, told: bool
+):
+    """`de-AT` and `de_AT` are German; `dev` (a typo, a template's placeholder) is no language the
+    launcher speaks: the owner is told, and the English demo's launcher speaks English. Its first two
+    letters made it German, without a word."""
+    rec = Recorder(page)
+    page.goto(f"{lang_host}/page?app={lang_app}&lang=en&demo=alpen")  # loads widget.js
+    expect(launcher(page, "alpen")).to_be_visible()
+    # With a theme it does not take, so the owner's hints (one call for all its options) surely come.
+    page.evaluate(
+        "([app, lang]) => ItellicoWebCall.mount({demo: 'northwind', apiBase: app, lang, theme: 'drak'})"
+        ".open(false)",
+        [lang_app, tag],
+    )
+    expect(page.locator(f"{widget('northwind')} [part=close-button]")).to_have_accessible_name(close)
+    until(page, lambda: [w for w in rec.warnings if 'data-theme "drak"' in w], "the owner's hints")
+    assert bool([w for w in rec.warnings if f'data-lang "{tag}" is not en or de' in w]) is told, rec.warnings
 
 
 def test_a_german_iframe_without_the_microphone_says_so_in_plain_german(page: Page, host, widget_app):

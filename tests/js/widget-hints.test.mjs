@@ -34,6 +34,8 @@ test('an option value the launcher cannot use is named with the values it takes'
   assert.deepEqual(optionProblems({ mode: 'txt' }, CHOICES),
     ['data-mode "txt" is not voice or text: the demo\'s own is used']);
   assert.deepEqual(optionProblems({ lang: 'fr' }, CHOICES), ['data-lang "fr" is not en or de: the demo\'s own is used']);
+  // A tag's first subtag is its language: `dev` is no German (its first two letters said it was).
+  assert.deepEqual(optionProblems({ lang: 'dev' }, CHOICES), ['data-lang "dev" is not en or de: the demo\'s own is used']);
   assert.deepEqual(optionProblems({ position: 'top-left' }, CHOICES),
     ['data-position "top-left" is not bottom-right or bottom-left: the demo\'s own is used']);
   assert.equal(optionProblems({ theme: 'drak', mode: 'txt', lang: 'fr' }, CHOICES).length, 3, 'one line each');
@@ -41,7 +43,7 @@ test('an option value the launcher cannot use is named with the values it takes'
 
 test('values the launcher takes, and options left out, say nothing', () => {
   for (const options of [{}, { theme: 'dark', mode: 'text', position: 'bottom-left', lang: 'de' }, { lang: 'de-AT' },
-    { lang: 'EN' }, { theme: '', mode: undefined, lang: null }, { label: 'Hi', accent: 'teal' }]) {
+    { lang: 'EN' }, { lang: 'de_AT' }, { theme: '', mode: undefined, lang: null }, { label: 'Hi', accent: 'teal' }]) {
     assert.deepEqual(optionProblems(options, CHOICES), [], JSON.stringify(options));
   }
 });
