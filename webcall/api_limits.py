@@ -20,10 +20,12 @@ against which limit, under which key. The limiter, its storage and the amounts a
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from flask import Response, g, request
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from . import open_calls
@@ -41,6 +43,7 @@ from .ratelimit import (
 )
 from .services import services
 
+log = logging.getLogger(__name__)
 OPEN_CALLS_SCOPE = "create-open"
 _UPSTREAM_FLAG = "create_went_upstream"
 _NO_CALL_FLAG = "create_made_no_call"
@@ -170,7 +173,7 @@ def hold_open_call(view: View) -> View:
         if settings.open_calls_per_ip is None or not limiter.enabled:
             return view(*args, **kwargs)
         cap, hold = settings.open_calls_per_ip, settings.open_call_hold_seconds
-        wait = open_calls.take(open_calls_owner(), cap, hold)
+        wait = open_calls.take(open_calls_owner(), cap, hold, _over_in_call_log)
         if wait is not None:
             rate_limited(OPEN_CALLS_SCOPE)
             return refusal(wait)
@@ -184,6 +187,16 @@ def hold_open_call(view: View) -> View:
             open_calls.settle(keep)
 
     return cast(View, wrapper)
+
+
+def _over_in_call_log(call_ids: list[str]) -> list[str]:
+    """The calls of `call_ids` the shared call log knows are over; none while the database is down (the
+    places then stay until their hold runs out)."""
+    try:
+        return services().calllog.over(call_ids)
+    except SQLAlchemyError as error:
+        log.warning("open calls: the call log could not be asked error=%s", type(error).__name__)
+        return []
 
 
 def limit_summaries(view: View) -> View:

@@ -272,6 +272,16 @@ class CallLog:
             row = db.execute(select(calls).where(calls.c.call_id == call_id)).first()
         return None if row is None else _call(row._mapping)
 
+    def over(self, call_ids: list[str]) -> list[str]:
+        """Which of `call_ids` the log knows are over (what any process heard: a summary read, a webhook)."""
+        asked = [call_id for call_id in call_ids if not names_no_row(call_id)]
+        if not asked:
+            return []
+        with self.engine.connect() as db:
+            rows = db.execute(select(calls).where(calls.c.call_id.in_(asked)))
+            records = [_call(row._mapping) for row in rows]
+        return [record.call_id for record in records if record.call_id is not None and not record.open]
+
     def links(self, demo: str | None = None) -> list[LinkRecord]:
         query = select(links).order_by(links.c.created_at.desc())
         if demo is not None:

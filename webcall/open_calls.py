@@ -17,6 +17,10 @@ A place is given back
 - when itellico's signed `conversation.ended` for the call arrives (webcall/webhooks.py): a page closed
   mid-call, or a call that failed after its create, reads no summary. With memory:// only the process
   that receives it gives the place back (the one that took it when the app runs as one process);
+- when the client has none free and the call log, which every process shares, knows the call is over:
+  with memory:// each gunicorn worker counts its own places, and another worker's summary read or the
+  task worker's webhook or refresh found it over (two workers told a visitor with no call open "Too many
+  calls" for the whole hold: an audit);
 - at the latest WEBCALL_OPEN_CALL_HOLD_SECONDS after it was taken: a call whose end is never heard of.
 
 The places live in the rate limits' storage (webcall/ratelimit.py): with Redis, one sorted set per client
@@ -62,6 +66,7 @@ class Places(Protocol):
     def give_back(self, place: Place) -> None: ...
     def note_call(self, call_id: str, place: Place, now: float) -> None: ...
     def call_over(self, call_id: str) -> None: ...
+    def calls_of(self, owner: str) -> list[str]: ...
 
 
 class MemoryPlaces:
@@ -97,6 +102,10 @@ class MemoryPlaces:
             place = self._calls.pop(call_id, None)
             if place is not None:
                 self._held.get(place.owner, {}).pop(place.token, None)
+
+    def calls_of(self, owner: str) -> list[str]:
+        with self._lock:
+            return [call_id for call_id, place in self._calls.items() if place.owner == owner]
 
     def _sweep(self, now: float) -> None:
         if now - self._swept < SWEEP_SECONDS:
@@ -155,6 +164,9 @@ class RedisPlaces:
         connection.zrem(self._owner_key(owner), token)  # at most once: a token is one place
         connection.delete(self._call_key(call_id))
 
+    def calls_of(self, owner: str) -> list[str]:
+        return []  # every process gives places back in this Redis as it hears of an end: nothing to catch up
+
     def _owner_key(self, owner: str) -> str:
         return self._storage.prefixed_key(f"webcall/open-calls/{owner}")
 
@@ -181,11 +193,21 @@ def _use(operation: Callable[[Places], T]) -> T:
     return in_limit_storage(lambda storage: operation(_places(storage)), "open calls")
 
 
-def take(owner: str, cap: int, hold_seconds: int) -> int | None:
-    """Take one of `owner`'s `cap` places for this request: None, or the whole seconds until one frees."""
+def take(
+    owner: str, cap: int, hold_seconds: int, over: Callable[[list[str]], list[str]] = lambda calls: []
+) -> int | None:
+    """Take one of `owner`'s `cap` places for this request: None, or the whole seconds until one frees.
+    None free: `over` names which of the owner's calls are known over elsewhere (the call log); their
+    places are given back, and one taken if that freed any."""
     now = clock()
     place = Place(owner, secrets.token_urlsafe(12), now + hold_seconds)
     frees_at = _use(lambda places: places.take(place, cap, now))
+    if frees_at is not None:
+        finished = over(_use(lambda places: places.calls_of(owner)))
+        for call_id in finished:
+            ended(call_id)
+        if finished:
+            frees_at = _use(lambda places: places.take(place, cap, now))
     if frees_at is not None:
         return min(max(1, math.ceil(frees_at - now)), hold_seconds)
     setattr(g, _PLACE, place)

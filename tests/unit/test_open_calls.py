@@ -28,7 +28,8 @@ from sandbox.stack import DEFAULT_AGENT_ID
 from tests.conftest import SECRET_KEY, Standin
 from tests.e2e.servers import redis_server
 from tests.share_links import recorded
-from webcall import create_app
+from webcall import ROOT, create_app
+from webcall.calllog import CallLog
 from webcall.settings import Settings
 
 pytestmark = pytest.mark.unit
@@ -119,6 +120,23 @@ def test_a_call_still_in_progress_keeps_its_place(standin, tmp_path):
     assert read_summary(client, held[1], A).status_code == 200  # read twice: given back once
     assert create(client, A).status_code == 201
     assert_refused(create(client, A))
+
+
+def test_a_call_another_process_found_over_frees_its_place_here(standin, tmp_path):
+    """With memory:// each gunicorn worker counts its own places, and the summary read that finds a call
+    over gave the place back only in the worker that served it: with `make serve`'s two workers a visitor
+    with no call open was told "Too many calls" for 90 s (an audit, with gunicorn). The call log is every
+    process's: a call it knows is over (another worker's summary read, the task worker's webhook or
+    refresh) frees its place here, when the client has none free."""
+    client = client_of(deployed(standin, tmp_path))
+    held = [create(client, A).get_json() for _ in range(2)]
+    assert_refused(create(client, A))
+    hang_up(standin, held[0]["call_id"])
+    # Another process's summary read: it completes the call in the shared call log, not in this memory.
+    CallLog.open(f"sqlite:///{tmp_path}/calls.sqlite3", ROOT).complete(held[0]["call_id"], "completed", 12)
+    assert create(client, A).status_code == 201
+    assert_refused(create(client, A))  # the other call is still in progress: its place stays
+    assert len(standin.creates()) == 3
 
 
 def test_a_call_never_heard_of_again_stops_counting_after_the_hold(standin, tmp_path, monkeypatch):
