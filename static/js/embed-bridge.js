@@ -66,8 +66,10 @@ export function parseCommand(data) {
  * @param {Record<string, number>} o.allowedVariables
  * @param {Window} o.self                 this frame's window
  * @param {(message: string) => void} [o.warn]
+ * @param {Promise<boolean>} [o.startable] whether the frame lets a call start, once it knows (a link-only
+ *   demo: when its link check handed over the consent text); a `start` waits for it, and false refuses it
  */
-export function connectBridge({ element, allowedOrigins, allowedVariables, self, warn = () => {} }) {
+export function connectBridge({ element, allowedOrigins, allowedVariables, self, warn = () => {}, startable = Promise.resolve(true) }) {
   const parent = self.parent;
   if (!parent || parent === self) return null;
   let parentOrigin = resolveParentOrigin({
@@ -90,7 +92,7 @@ export function connectBridge({ element, allowedOrigins, allowedVariables, self,
   const run = async (cmd) => {
     switch (cmd.command) {
       case 'ping': return true;
-      case 'start': return element.start();
+      case 'start': return (await startable) && element.start();
       case 'end': element.end(); return true;
       case 'sendText': return element.sendText(cmd.text);
       case 'setMuted': await element.setMuted(cmd.muted); return true;

@@ -25,12 +25,47 @@ const readJSON = (value, fallback) => {
 };
 const warn = (message) => console.warn(`[itellico web-call] ${message}`);
 const framed = window.parent !== window;
+
+/** Waits before each new try of a link check that got no verdict (the network, a 429 or 5xx). */
+const CHECK_RETRIES_MS = [1000, 3000, 9000];
+
+/**
+ * A link-only demo's frame names nothing, its consent text neither, until the link is shown to be valid,
+ * so until then its call must not start: a quick click, or the parent's `start` on `ready`, started it
+ * without the consent step (an audit). The element is inert meanwhile; a refused link frees it (the
+ * create is refused as well, and says why); a check that never answers keeps it held.
+ * @param {HTMLElement} el @param {string} token @returns {Promise<boolean>} whether a call may start
+ */
+async function holdForLink(el, token) {
+  el.inert = true;
+  for (let i = 0; ; i++) {
+    const checked = await checkLink(body.dataset.demo ?? '', token);
+    if (checked.ok) {
+      el.setAttribute('title-text', checked.data.display_name || checked.data.title);
+      if (checked.data.display_name) el.setAttribute('agent-name', checked.data.display_name);
+      if (checked.data.consent_text) el.setAttribute('consent-text', checked.data.consent_text);
+    }
+    const verdict = checked.ok || (checked.error.status >= 400 && checked.error.status < 500 && checked.error.status !== 429);
+    if (verdict) {
+      el.inert = false;
+      return true;
+    }
+    if (i === CHECK_RETRIES_MS.length) return false;
+    await new Promise((resolve) => setTimeout(resolve, CHECK_RETRIES_MS[i]));
+  }
+}
+
+// A share link rides in the fragment (#link=…), which no request carries; the create body does.
+const link = linkFromFragment(location.hash);
+if (element && link) element.setAttribute('link', link);
+const startable = element && link && body.dataset.access === 'link-only' ? holdForLink(element, link) : Promise.resolve(true);
 const bridge = element && connectBridge({
   element,
   allowedOrigins: readJSON(body.dataset.parentOrigins, []),
   allowedVariables: readJSON(body.dataset.variables, {}),
   self: window,
   warn,
+  startable,
 });
 
 const lang = TEXT[document.documentElement.lang] ? document.documentElement.lang : 'en';
@@ -67,19 +102,5 @@ element?.addEventListener('itellico-call:error', (event) => {
   if (framed && event.detail?.code === 'mic_denied' && !microphoneAllowed()) microphoneUnavailable();
 });
 
-// A share link rides in the fragment (#link=…), which no request carries; the create body does.
-const link = linkFromFragment(location.hash);
-if (element && link) {
-  element.setAttribute('link', link);
-  // A link-only demo's page names nothing until the link is shown to be valid.
-  if (body.dataset.access === 'link-only') {
-    checkLink(body.dataset.demo, link).then((checked) => {
-      if (!checked.ok) return;
-      element.setAttribute('title-text', checked.data.display_name || checked.data.title);
-      if (checked.data.display_name) element.setAttribute('agent-name', checked.data.display_name);
-      if (checked.data.consent_text) element.setAttribute('consent-text', checked.data.consent_text);
-    });
-  }
-}
-
-bridge?.post('ready', { demo: body.dataset.demo, mode: element.mode, microphone: microphoneAllowed() });
+// `ready` once a call may start (at once but for a link-only demo): the documented parent sends `start` then.
+startable.then(() => bridge?.post('ready', { demo: body.dataset.demo, mode: element.mode, microphone: microphoneAllowed() }));

@@ -107,3 +107,23 @@ test('no bridge when the page is not framed', () => {
   self.parent = self;
   assert.equal(connectBridge({ element: fakeElement(), allowedOrigins: [PARENT], allowedVariables: {}, self }), null);
 });
+
+test('the parent\'s start waits for the frame to allow it, and is refused when it does not', async () => {
+  // A link-only demo's frame allows a start once its link check handed over the consent text: the
+  // parent's documented `start` on `ready` started the call without the consent step (an audit).
+  for (const allowed of [true, false]) {
+    const frame = fakeFrame();
+    const element = fakeElement();
+    let allow;
+    const startable = new Promise((resolve) => { allow = resolve; });
+    connectBridge({ element, allowedOrigins: [PARENT], allowedVariables: {}, self: frame.self, startable });
+    const delivered = frame.deliver({ target: 'itellico-call', command: 'start', id: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(element.calls, [], 'nothing before the frame allows it');
+    allow(allowed);
+    await delivered;
+    assert.deepEqual(element.calls, allowed ? ['start'] : []);
+    const result = frame.posted.find((p) => p.message.type === 'result').message.detail;
+    assert.deepEqual(result, { command: 'start', id: 1, ok: true, value: allowed });
+  }
+});
