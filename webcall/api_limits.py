@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
@@ -29,13 +30,16 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from . import open_calls
+from .calllog import OPEN_STATUSES
 from .errors import ApiError, ErrorCode
+from .itellico_errors import UpstreamError
 from .metrics import rate_limited
 from .ratelimit import (
     SUMMARY_LIMIT,
     breached,
     client_ip,
     limiter,
+    not_foreign,
     per_demo_limit,
     per_ip_limit,
     per_ip_summary_limit,
@@ -45,6 +49,10 @@ from .services import services
 
 log = logging.getLogger(__name__)
 OPEN_CALLS_SCOPE = "create-open"
+# A full client's calls asked about upstream per create (the cap is 2 by default), and the time all of
+# those GETs together may take: the create waits for them.
+MAX_ASKED = 4
+ASK_SECONDS = 3.0
 _UPSTREAM_FLAG = "create_went_upstream"
 _NO_CALL_FLAG = "create_made_no_call"
 _LINK_FLAG = "create_signed_link"
@@ -129,12 +137,13 @@ def summary_key() -> str:
 
 def limit_creates(view: View) -> View:
     """The limits of `POST /api/calls`. Flask-Limiter checks limits of one granularity in the order they
-    were attached, innermost first: the per-IP limit (every request counts) before the demo's pool or
+    were attached, innermost first: the per-IP limit (every request counts but one refused for its Origin,
+    `not_foreign`) before the demo's pool or
     the link's budget (only upstream creates count). A create with a link signed for its demo spends
     its link's budget, any other the pool. Then, once all of them let it through, it takes an open-call
     place (`hold_open_call`)."""
     view = hold_open_call(view)
-    view = limiter.limit(per_ip_limit, scope="create-ip", on_breach=breached)(view)
+    view = limiter.limit(per_ip_limit, scope="create-ip", on_breach=breached, deduct_when=not_foreign)(view)
     view = limiter.limit(
         per_demo_limit,
         key_func=demo_key,
@@ -173,7 +182,7 @@ def hold_open_call(view: View) -> View:
         if settings.open_calls_per_ip is None or not limiter.enabled:
             return view(*args, **kwargs)
         cap, hold = settings.open_calls_per_ip, settings.open_call_hold_seconds
-        wait = open_calls.take(open_calls_owner(), cap, hold, _over_in_call_log)
+        wait = open_calls.take(open_calls_owner(), cap, hold, _known_over)
         if wait is not None:
             rate_limited(OPEN_CALLS_SCOPE)
             return refusal(wait)
@@ -189,20 +198,42 @@ def hold_open_call(view: View) -> View:
     return cast(View, wrapper)
 
 
-def _over_in_call_log(call_ids: list[str]) -> list[str]:
-    """The calls of `call_ids` the shared call log knows are over; none while the database is down (the
-    places then stay until their hold runs out)."""
+def _known_over(call_ids: list[str]) -> list[str]:
+    """Which of a full client's calls are over. First what the call log knows, which every process shares
+    (another worker's summary read, the task worker's webhook or refresh). Then itellico, asked about the
+    rest: a tab reloaded or closed mid-call, or a start abandoned after its create, reads no summary, and
+    without webhooks nothing else tells; the visitor, with no call open, was refused for the whole hold
+    (an audit). Asked only when the client has no place free: at most MAX_ASKED GETs per create, all
+    within ASK_SECONDS, each answer written to the call log."""
+    svc = services()
     try:
-        return services().calllog.over(call_ids)
+        over = svc.calllog.over(call_ids)
     except SQLAlchemyError as error:
         log.warning("open calls: the call log could not be asked error=%s", type(error).__name__)
-        return []
+        over = []
+    deadline = time.monotonic() + ASK_SECONDS
+    for call_id in [call_id for call_id in call_ids if call_id not in over][:MAX_ASKED]:
+        try:
+            call = svc.itellico.get_call(call_id, deadline=deadline)
+        except UpstreamError:
+            continue  # not known, or itellico not answering: the place stays
+        try:
+            svc.calllog.complete(call.id, call.status, call.duration_seconds)
+        except SQLAlchemyError as error:
+            log.warning(
+                "open calls: calllog.complete failed call_id=%s error=%s", call_id, type(error).__name__
+            )
+        if call.status not in OPEN_STATUSES:
+            over.append(call_id)
+    return over
 
 
 def limit_summaries(view: View) -> View:
-    """The limits of `GET /api/calls/<id>`. Per client IP every read counts (the sender's own budget),
-    checked first: it bounds the itellico GETs one address can cause however many handles it holds."""
-    view = limiter.limit(per_ip_summary_limit, scope="summary-ip", on_breach=breached)(view)
+    """The limits of `GET /api/calls/<id>`. Per client IP every read with a handle counts, checked first:
+    it bounds the itellico GETs one address can cause however many handles it holds."""
+    view = limiter.limit(
+        per_ip_summary_limit, scope="summary-ip", on_breach=breached, deduct_when=shown_handle
+    )(view)
     return limiter.limit(
         SUMMARY_LIMIT,
         key_func=summary_key,
@@ -210,5 +241,12 @@ def limit_summaries(view: View) -> View:
         on_breach=breached,
         # Only reads that showed the call's handle count: a call id is no secret (the studio, CSV,
         # logs), and a stranger's refused reads used up the limit the visitor's own page needs.
-        deduct_when=lambda response: response.status_code != 403,
+        deduct_when=shown_handle,
     )(view)
+
+
+def shown_handle(response: Response) -> bool:
+    """A summary read that showed the call's handle (and came from an allowed origin): the only reads that
+    ask itellico, so the only ones a limit must count. Another site's `<img src=…/api/calls/x>` spent the
+    visitor's per-IP reads, and its summary after the hang-up was refused (an audit)."""
+    return response.status_code != 403

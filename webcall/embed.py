@@ -49,7 +49,7 @@ from .link_contact import link_contact
 from .link_opens import note_refused_open
 from .links import LinkStatus
 from .pages import send_built
-from .ratelimit import breached, client_ip, limiter
+from .ratelimit import breached, client_ip, limiter, not_foreign
 from .security import content_security_policy, demo_origins, origin_allowed
 from .services import services
 from .setting_values import web_page
@@ -142,7 +142,9 @@ def widget_loader() -> Response:
 
 
 @bp.post("/api/demos/<slug>/link")
-@limiter.limit(LINK_CHECK_LIMIT, key_func=client_ip, scope="link-check", on_breach=breached)
+@limiter.limit(
+    LINK_CHECK_LIMIT, key_func=client_ip, scope="link-check", on_breach=breached, deduct_when=not_foreign
+)
 def check_link(slug: str) -> Response | tuple[Response, int]:
     svc = services()
     try:

@@ -171,12 +171,14 @@ class ItellicoClient:
             join=JoinInfo(token=token, livekit_url=url, room_sid=optional_str(join, "room_sid")),
         )
 
-    def get_call(self, call_id: str) -> CallDetails:
+    def get_call(self, call_id: str, *, deadline: float | None = None) -> CallDetails:
+        """`deadline` (time.monotonic()): when to give up, if sooner than the timeout."""
         if not is_id(call_id):
             # No call of itellico's has such an id (a create's answer with one is refused), and as a
             # URL it would name another path or none (httpx.InvalidURL): nothing is sent.
             raise UpstreamError(UpstreamErrorKind.NOT_FOUND, message="not a call id")
-        data = self._request("get_call", "GET", f"/v1/accounts/{self.account_id()}/calls/{call_id}")
+        path = f"/v1/accounts/{self.account_id()}/calls/{call_id}"
+        data = self._request("get_call", "GET", path, deadline=deadline)
         raw_messages = data.get("messages")
         messages = tuple(
             CallMessage(

@@ -17,10 +17,11 @@ A place is given back
 - when itellico's signed `conversation.ended` for the call arrives (webcall/webhooks.py): a page closed
   mid-call, or a call that failed after its create, reads no summary. With memory:// only the process
   that receives it gives the place back (the one that took it when the app runs as one process);
-- when the client has none free and the call log, which every process shares, knows the call is over:
-  with memory:// each gunicorn worker counts its own places, and another worker's summary read or the
-  task worker's webhook or refresh found it over (two workers told a visitor with no call open "Too many
-  calls" for the whole hold: an audit);
+- when the client has none free and its call is known over (webcall/api_limits.py `_known_over`): by
+  the call log, which every process shares (with memory:// each gunicorn worker counts its own places,
+  and another worker's summary read, or the task worker's webhook or refresh, found it over: two workers
+  told a visitor with no call open "Too many calls" for the whole hold, an audit), else by itellico,
+  asked then (a tab reloaded or closed mid-call reads no summary);
 - at the latest WEBCALL_OPEN_CALL_HOLD_SECONDS after it was taken: a call whose end is never heard of.
 
 The places live in the rate limits' storage (webcall/ratelimit.py): with Redis, one sorted set per client
@@ -153,7 +154,11 @@ class RedisPlaces:
 
     def note_call(self, call_id: str, place: Place, now: float) -> None:
         ttl = max(1, math.ceil(place.until - now))
-        self._storage.get_connection().set(self._call_key(call_id), f"{place.owner}\n{place.token}", ex=ttl)
+        connection = self._storage.get_connection()
+        connection.set(self._call_key(call_id), f"{place.owner}\n{place.token}", ex=ttl)
+        # The owner's calls by place, for calls_of: kept as long as its newest place.
+        connection.hset(self._calls_key(place.owner), place.token, call_id)
+        connection.expire(self._calls_key(place.owner), ttl)
 
     def call_over(self, call_id: str) -> None:
         connection = self._storage.get_connection()
@@ -162,10 +167,17 @@ class RedisPlaces:
             return
         owner, _, token = held.decode().partition("\n")
         connection.zrem(self._owner_key(owner), token)  # at most once: a token is one place
+        connection.hdel(self._calls_key(owner), token)
         connection.delete(self._call_key(call_id))
 
     def calls_of(self, owner: str) -> list[str]:
-        return []  # every process gives places back in this Redis as it hears of an end: nothing to catch up
+        connection = self._storage.get_connection()
+        tokens = [token.decode() for token in connection.zrange(self._owner_key(owner), 0, -1)]
+        calls = connection.hmget(self._calls_key(owner), tokens) if tokens else []
+        return [call_id.decode() for call_id in calls if call_id is not None]
+
+    def _calls_key(self, owner: str) -> str:
+        return self._storage.prefixed_key(f"webcall/open-calls/{owner}/calls")
 
     def _owner_key(self, owner: str) -> str:
         return self._storage.prefixed_key(f"webcall/open-calls/{owner}")

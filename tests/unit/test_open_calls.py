@@ -28,6 +28,7 @@ from sandbox.stack import DEFAULT_AGENT_ID
 from tests.conftest import SECRET_KEY, Standin
 from tests.e2e.servers import redis_server
 from tests.share_links import recorded
+from tests.unit.test_rate_budgets import CountingTransport
 from webcall import ROOT, create_app
 from webcall.calllog import CallLog
 from webcall.settings import Settings
@@ -137,6 +138,33 @@ def test_a_call_another_process_found_over_frees_its_place_here(standin, tmp_pat
     assert create(client, A).status_code == 201
     assert_refused(create(client, A))  # the other call is still in progress: its place stays
     assert len(standin.creates()) == 3
+
+
+@pytest.mark.parametrize("storage", ["memory", "redis"])
+def test_calls_over_upstream_free_their_places_when_the_client_has_none(standin, tmp_path, storage, request):
+    """A tab reloaded or closed mid-call, or a start abandoned after its create (Cancel while connecting,
+    a busy microphone), reads no summary, and without webhooks nothing else tells the app the call is
+    over: after two of them the visitor, with no call open, was refused "Too many calls" for the whole
+    hold (an audit, in Chromium). A client with no place free has itellico asked about its calls the
+    call log does not know over: at most one GET each, and only then."""
+    env = {}
+    if storage == "redis":
+        env["WEBCALL_RATE_LIMIT_STORAGE_URI"] = url = request.getfixturevalue("redis_url")
+        redis.Redis.from_url(url).flushall()
+    transport = CountingTransport()
+    client = create_app(
+        {"settings": deployed(standin, tmp_path, **env), "TESTING": True, "itellico_transport": transport}
+    ).test_client()
+    held = [create(client, A).get_json() for _ in range(2)]
+    assert transport.call_reads() == 0  # a client with a place free asks nothing
+    assert_refused(create(client, A))  # both still in progress upstream
+    assert transport.call_reads() == 2
+    for call in held:
+        hang_up(standin, call["call_id"])  # the page was closed: the agent saw the person leave
+    assert create(client, A).status_code == 201
+    assert transport.call_reads() == 4
+    record = client.application.extensions["webcall"].calllog.call(held[0]["call_id"])
+    assert record is not None and record.status == "completed"  # what was asked is in the call log
 
 
 def test_a_call_never_heard_of_again_stops_counting_after_the_hold(standin, tmp_path, monkeypatch):
