@@ -48,6 +48,7 @@ export async function agentAnswers(room, lk, identity) {
  * @property {(agentState: AgentState) => void} onAgentState
  * @property {(track: any) => void} onAgentTrack   play this agent audio track
  * @property {(room: any) => void} onLeft          the agent of this Room is gone: end the call
+ * @property {(room: any) => void} onGoneWhileAway a full reconnect found the agent gone: the call dropped
  * @property {() => boolean} isReconnecting          livekit is rebuilding its participant list
  */
 
@@ -139,7 +140,9 @@ export class AgentPresence {
     this.#resuming = false;
     const agent = findAgent(room, lk);
     if (!agent) {
-      if (this.identity) this.#hooks.onLeft(room);
+      // A full reconnect into a room without the agent: the call did not survive our connection's loss
+      // (an outage long enough that the server dropped us, and the agent's session closed).
+      if (this.identity) (resumed ? this.#hooks.onLeft : this.#hooks.onGoneWhileAway)(room);
       return;
     }
     this.#adopt(agent);

@@ -46,6 +46,10 @@ export class CallConnection {
       onAgentState: (agentState) => hooks.emit(CallEvent.AgentState, { agentState }),
       onAgentTrack: (track) => hooks.audio.attach(track),
       onLeft: (room) => this.#agentLeft(room),
+      onGoneWhileAway: (room) => {
+        if (room === this.room && !this.closing && hooks.state() === 'in-call') hooks.onDropped();
+        else this.#agentLeft(room);
+      },
       isReconnecting: () => this.reconnecting,
     });
   }
@@ -66,7 +70,9 @@ export class CallConnection {
         onReconnecting: () => this.#onReconnecting(),
         onReconnected: () => {
           this.reconnecting = false;
-          emit(CallEvent.Reconnected, {});
+          // Said once the agent's own Reconnected handler (wired after this one) has looked: "Reconnected."
+          // then "The call dropped" told the visitor both.
+          queueMicrotask(() => { if (room === this.room && state() === 'in-call') emit(CallEvent.Reconnected, {}); });
         },
         onDisconnected: (reason) => this.#onDisconnected(reason),
         onAgentTrack: (track) => audio.attach(track),
