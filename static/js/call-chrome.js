@@ -65,7 +65,10 @@ export class CallChrome {
     p.status.dataset.state = state;
     // A dropped call is an error too, but "Call failed" under panels that say the connection dropped
     // named two different things: the status says it dropped.
-    p.statusText.textContent = t(state === 'error' && dropped ? 'state.dropped' : `state.${state}`);
+    // Written only when the words change: it is a live region (role=status), and a redraw wrote the same
+    // "In call" again, announced right after "Connection lost. Reconnecting…".
+    const status = t(state === 'error' && dropped ? 'state.dropped' : `state.${state}`);
+    if (p.statusText.textContent !== status) p.statusText.textContent = status;
     // The big button: start, cancel while connecting, hang up in a call.
     p.callButton.dataset.variant = active ? 'end' : 'start';
     // Switched off while the call ends, but with aria-disabled, not `disabled`: a disabled button loses

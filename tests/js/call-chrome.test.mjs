@@ -118,3 +118,21 @@ test('a wake lock the browser dropped (tab hidden) is asked for again when the t
   c.releaseWakeLock();
   assert.equal(wake.locks[1].released, true);
 });
+
+test('the status line is written only when its words change: a redraw is no news for a screen reader', () => {
+  // role=status: each write of its text (a new text node) may be announced. Every redraw (online and
+  // offline events, attribute changes) wrote "In call" again, right after "Connection lost. Reconnecting…"
+  // (an audit, with a MutationObserver in Chromium).
+  const parts = stateParts();
+  let writes = 0;
+  let text = '';
+  Object.defineProperty(parts.statusText, 'textContent', {
+    get: () => text,
+    set: (value) => { writes += 1; text = value; },
+  });
+  const c = new CallChrome(/** @type {any} */ (parts), (key) => key);
+  for (let i = 0; i < 3; i += 1) c.renderState('in-call', { voice: true, title: 'Ava', hadCall: true });
+  assert.equal(writes, 1);
+  c.renderState('ending', { voice: true, title: 'Ava', hadCall: true });
+  assert.deepEqual([writes, text], [2, 'state.ending']);
+});
