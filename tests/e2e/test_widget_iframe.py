@@ -96,9 +96,10 @@ def test_iframe_without_microphone_permission_explains_and_offers_text(page, hos
 
 
 def test_the_docs_iframe_snippet_as_written_sets_variables_and_starts(page, host, widget_app, sandbox):
-    """docs/widget.md's iframe tag and postMessage snippet, copied verbatim onto a page. The snippet sent
-    its commands as soon as it ran, before the frame's page (and its listener) existed: Chromium refused
-    them (target origin vs the frame's about:blank), no `result` came and no call started."""
+    """docs/widget.md's iframe tag and postMessage snippet, copied verbatim onto a page with the site's own
+    button. The snippet sent its commands as soon as it ran, before the frame's page (and its listener)
+    existed: Chromium refused them (target origin vs the frame's about:blank), no `result` came and no call
+    started. Then it started on `ready`: a call on every page view; now from the button."""
     before = len(sandbox.creates())
     rec = Recorder(page)
     page.goto(f"{host}/docs-frame?app={widget_app}")
@@ -106,7 +107,10 @@ def test_the_docs_iframe_snippet_as_written_sets_variables_and_starts(page, host
     (result,) = [m for m in frame_messages(page, "result") if m["data"]["detail"].get("id") == 1]
     assert result["data"]["detail"]["command"] == "setVariables"
     assert result["data"]["detail"]["value"] == {"accepted": ["name"], "rejected": []}
+    # Nothing starts on load: the snippet started a call on every page view (an audit).
     frame = page.frame_locator("iframe")
+    expect(frame.locator("itellico-call")).to_have_attribute("data-state", "idle")
+    page.click("#talk")  # the site's own button
     frame.locator("[data-action=accept]").click()  # the demo's consent text, then the call
     expect(message(page, "state", state="in-call")).to_have_count(1, timeout=20_000)
     expect(message(page, "result", id="")).to_have_count(1, timeout=15_000)  # `start` has no id

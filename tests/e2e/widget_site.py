@@ -201,7 +201,7 @@ def host_app(livekit: str) -> Flask:
         html = (
             '<!doctype html><html lang="en"><title>Docs iframe</title><link rel="icon" href="data:,">'
             '<script src="/assets/host.js"></script>'
-            f'<body>{tag}<script src="{snippet}"></script></body></html>'
+            f'<body><button id="talk">Talk to us</button>{tag}<script src="{snippet}"></script></body></html>'
         )
         response = Response(html, mimetype="text/html")
         response.headers["Content-Security-Policy"] = csp(app_url)
