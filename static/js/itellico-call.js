@@ -87,6 +87,22 @@ export class ItellicoCallElement extends HTMLElement {
       // A catalogue that could not be fetched (offline) is tried again then, as livekit-client is.
       dom.callButton.addEventListener(type, () => { if (!this.#tr.ready) this.#applyLanguage(); });
     }
+    this.#upgradeProperties();
+  }
+
+  /**
+   * A page's script that ran before this module defined the element (docs/widget.md's one-liner after the
+   * module tag: a module script is deferred) set `variables` or `mode` as plain properties of the element,
+   * which hide the class's: the call went out without the variables, silently. Set them again through
+   * the class (the usual lazy-property upgrade of custom elements).
+   */
+  #upgradeProperties() {
+    for (const name of ['variables', 'mode']) {
+      if (!Object.hasOwn(this, name)) continue;
+      const value = Reflect.get(this, name);
+      Reflect.deleteProperty(this, name);
+      Reflect.set(this, name, value);
+    }
   }
 
   connectedCallback() {
@@ -200,7 +216,7 @@ export class ItellicoCallElement extends HTMLElement {
       [CallEvent.Muted]: (d) => { this.#muted = d.muted; this.#view.chrome.renderMute(this.#muted); },
       [CallEvent.DevicesChanged]: () => this.#devices.fill(this.#session, this.mode),
       ...this.#view.handlers(() => this.#muted),
-    });
+    }, this.#state); // the state this call starts from, for the host's first `itellico-call:state`
     return session;
   }
 

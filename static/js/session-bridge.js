@@ -7,6 +7,7 @@ import { CallEvent, ELEMENT_EVENT_PREFIX, PUBLIC_EVENTS, onCallEvent } from './c
 /**
  * @typedef {import('./call-events.js').CallEventName} CallEventName
  * @typedef {import('./call-events.js').CallEventDetails} CallEventDetails
+ * @typedef {import('./call-events.js').CallState} CallState
  * @typedef {{[K in CallEventName]?: (detail: CallEventDetails[K]) => void}} SessionHandlers
  */
 
@@ -51,21 +52,33 @@ export function sessionOptions(host, mode, variables) {
 
 /**
  * Listen to `session`: `handlers` while `isCurrent()`, then the public events on `host`.
+ * `previous`: the host's state before this session; its first state event says it came from there.
  * @param {EventTarget} session @param {HTMLElement} host @param {() => boolean} isCurrent
- * @param {SessionHandlers} handlers
+ * @param {SessionHandlers} handlers @param {CallState} [previous]
  */
-export function bridgeSession(session, host, isCurrent, handlers) {
+export function bridgeSession(session, host, isCurrent, handlers, previous = 'idle') {
   for (const [type, handler] of Object.entries(handlers)) {
     // Each handler is typed by its key in SessionHandlers; Object.entries loses that pairing.
     const listener = /** @type {(detail: unknown) => void} */ (handler);
     onCallEvent(session, /** @type {CallEventName} */ (type), (detail) => { if (isCurrent()) listener(detail); });
   }
+  // Each call is a new CallSession, which starts idle: a retry's first event said `previous: 'idle'`
+  // while the element had shown `ended` or `error` (docs/widget.md: `{state, previous}`).
+  let firstState = true;
   for (const type of PUBLIC_EVENTS) {
     onCallEvent(session, type, (detail) => {
+      // The host's own copy: the element keeps these details (its transcript, last error, last end), and
+      // a host listener that reordered `entries` or masked their digits changed its `transcript` and the
+      // downloads. They are plain data (call-events.js), which structuredClone copies whole.
+      const own = structuredClone(detail);
+      if (type === CallEvent.State && firstState) {
+        firstState = false;
+        /** @type {CallEventDetails['state']} */ (own).previous = previous;
+      }
       // `ended` always reaches the host, once per call: a host that retries from its error listener
       // has already replaced this session when the failed call's `ended` follows.
       if (isCurrent() || type === CallEvent.Ended) {
-        host.dispatchEvent(new CustomEvent(`${ELEMENT_EVENT_PREFIX}${type}`, { detail, bubbles: true, composed: true }));
+        host.dispatchEvent(new CustomEvent(`${ELEMENT_EVENT_PREFIX}${type}`, { detail: own, bubbles: true, composed: true }));
       }
     });
   }
