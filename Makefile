@@ -34,8 +34,11 @@ serve: serve-setup
 	@PY=$(PY) exec bash scripts/serve.sh
 endif
 
-# A share link for a demo, signed with the local key: make link DEMO=alpenblick ARGS="--var name=Maria"
-link: setup
+# A share link for a demo of `make run`'s app, signed with its local key (webcall/devserver.py):
+# make link DEMO=alpenblick ARGS="--var name=Maria". It needs only the app's packages (`serve-setup`):
+# the full `setup` installed Debian packages and needed Go, even on a serve-only host. On a server the
+# link comes from `flask --app app demos link` with the app's environment (docs/sales.md).
+link: serve-setup
 	$(PY) -m webcall.devserver link $(DEMO) $(ARGS)
 
 test: setup

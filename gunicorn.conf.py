@@ -60,7 +60,8 @@ bind = _serving.bind
 workers = _serving.workers
 worker_class = "gthread"
 threads = _serving.threads
-# A create may take up to ITELLICOAI_TIMEOUT_SECONDS (15 s): let in-flight ones finish on SIGTERM.
+# A create may take up to ITELLICOAI_TIMEOUT_SECONDS (15 s by default, 25 at most): let in-flight ones
+# finish on SIGTERM.
 graceful_timeout = _serving.graceful_timeout
 timeout = 60
 keepalive = 5

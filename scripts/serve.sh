@@ -37,7 +37,10 @@ if [ -z "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then
 fi
 export PROMETHEUS_MULTIPROC_DIR
 
-"$PY" -m webcall.worker &
+# Only gunicorn verifies itellico's webhooks: the worker starts without their secrets, so they are not in
+# its process environment (/proc/<pid>/environ) either; its own os.environ.pop in webcall/worker.py
+# leaves that block as it was started. `env` replaces itself with Python: $worker is the worker's pid.
+env -u ITELLICOAI_WEBHOOK_SECRET -u ITELLICOAI_WEBHOOK_SECRET_PREVIOUS "$PY" -m webcall.worker &
 worker=$!
 "$PY" -m gunicorn -c gunicorn.conf.py app:app &
 app=$!

@@ -20,6 +20,11 @@ not fail readiness either: a visitor's create writes the call log only after ite
 carries on when the write fails, and these files are on one host, so there is no other instance a
 balancer could send visitors to (docs/operations.md, readiness).
 
+The words are the operator's: `/readyz` shows them to the operator's monitor (/metrics' bearer token,
+an address in WEBCALL_METRICS_ALLOW) and to a client on this host, and the status alone to anyone else,
+which is all a load balancer reads. Public, they told strangers when the service was degraded and why
+(`agent: unknown`, `disk: low`; an audit).
+
 The upstream and queue answers are kept for a few seconds per process: a load balancer (or anyone)
 asking `/readyz` in a loop must not spend the account's itellico rate limit or open a Redis
 connection per request. A Redis probe has a short timeout to connect and to read (one timeout for a
@@ -30,6 +35,7 @@ never the URL).
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import shutil
 import sqlite3
@@ -41,14 +47,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Generic, NamedTuple, TypeVar
 
-from flask import Blueprint, Flask, Response, current_app, jsonify
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import redis_ping
 from .backlog import worker_word
 from .itellico_errors import UpstreamError, UpstreamErrorKind
-from .services import services
+from .metrics import monitor_request
+from .services import Services, services
 from .tasks import task_queue
 
 bp = Blueprint("health", __name__)
@@ -201,12 +208,14 @@ def _disk_probe(folders: tuple[Path, ...]) -> Callable[[], Outcome]:
     return probe
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Probes:
-    """The app's cached checks: itellico's (failing readiness), and the soft ones (SOFT_CHECKS)."""
+    """The app's cached checks: itellico's (failing readiness), and the soft ones (SOFT_CHECKS); and the
+    database's last word, so that its changes are logged once, not at every ask (anyone may ask)."""
 
     upstream: _CachedProbe[_Upstream]
     soft: dict[str, _CachedProbe[str]]
+    database: str = "ok"
 
 
 def _probes(app: Flask) -> _Probes:
@@ -247,16 +256,36 @@ def readyz() -> tuple[Response, int]:
         _PROBES, _probes(current_app)
     )
     upstream = probes.upstream.result_now()
-    checks = {"settings": "ok", "upstream": upstream.api, "database": "ok"}
+    checks = {"settings": "ok", "upstream": upstream.api, "database": _database_word(svc, probes)}
+    checks |= upstream.soft_words()
+    checks |= {name: probe.result_now() for name, probe in probes.soft.items()}
+    if any(value != "ok" for name, value in checks.items() if name not in SOFT_CHECKS):
+        status, code = "not_ready", 503
+    else:
+        status, code = ("ready" if all(value == "ok" for value in checks.values()) else "degraded"), 200
+    shown = _on_this_host() or monitor_request()
+    return jsonify({"status": status, "checks": checks} if shown else {"status": status}), code
+
+
+def _database_word(svc: Services, probes: _Probes) -> str:
     try:
         with svc.calllog.engine.connect() as db:
             db.execute(text("SELECT 1"))
     except SQLAlchemyError as error:
-        checks["database"] = "unavailable"
-        log.warning("readiness: database unavailable (%s)", type(error).__name__)
-    checks |= upstream.soft_words()
-    checks |= {name: probe.result_now() for name, probe in probes.soft.items()}
-    if any(value != "ok" for name, value in checks.items() if name not in SOFT_CHECKS):
-        return jsonify({"status": "not_ready", "checks": checks}), 503
-    status = "ready" if all(value == "ok" for value in checks.values()) else "degraded"
-    return jsonify({"status": status, "checks": checks}), 200
+        if probes.database == "ok":
+            log.warning("readiness: database unavailable (%s)", type(error).__name__)
+        probes.database = "unavailable"
+    else:
+        if probes.database != "ok":
+            log.info("readiness: database ok again")
+        probes.database = "ok"
+    return probes.database
+
+
+def _on_this_host() -> bool:
+    """A client on this host (the operator's shell, a local agent). Behind a proxy whose hops are not
+    trusted every request looks local: the app says so at start (webcall/security.py)."""
+    try:
+        return ipaddress.ip_address(request.remote_addr or "").is_loopback
+    except ValueError:
+        return False

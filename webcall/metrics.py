@@ -261,6 +261,12 @@ def _registry() -> CollectorRegistry:
     return registry
 
 
+def monitor_request() -> bool:
+    """The request comes from the operator's monitor: /metrics' bearer token or an allowed address."""
+    settings = services().settings
+    return _token_ok(settings.metrics_token) or _address_ok(settings.metrics_allow)
+
+
 def _token_ok(token: str | None) -> bool:
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     if not token or scheme.lower() != "bearer":  # schemes are case-insensitive (RFC 9110, 11.1)

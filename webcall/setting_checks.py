@@ -83,6 +83,23 @@ def database_url(name: str, raw: str, environment: str) -> str:
     return raw
 
 
+# A create runs while the visitor's request waits for it, and the shipped nginx (deploy/nginx/webcall.conf,
+# `proxy_read_timeout 30s`) and gunicorn's graceful timeout (WEBCALL_GRACEFUL_TIMEOUT, 30 s by default:
+# webcall/serving.py) give that request 30 s: with up to 120 allowed, a slow create reached the visitor as
+# nginx's 504 while itellico still made the call, billed with nobody on it (an operator's audit). 25 leaves
+# the rest of the request its time.
+MAX_CREATE_TIMEOUT = 25
+CREATE_TIMEOUT_WHY = (
+    "the shipped nginx and gunicorn give a request 30 s, and a create allowed longer reaches the visitor "
+    "as nginx's 504 while itellico still makes the call"
+)
+
+
+def create_timeout(get: Getter) -> float:
+    """ITELLICOAI_TIMEOUT_SECONDS: a whole request to itellico (webcall/itellico.py), 1..25 s."""
+    return number("ITELLICOAI_TIMEOUT_SECONDS", get, 15.0, 1, MAX_CREATE_TIMEOUT, why=CREATE_TIMEOUT_WHY)
+
+
 def base_url(name: str, value: str) -> str:
     parts = url_parts(name, value, "an http(s) URL")
     if parts.scheme not in ("http", "https") or not parts.hostname:

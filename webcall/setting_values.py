@@ -165,7 +165,8 @@ def header_secret(name: str, raw: str | None) -> str | None:
     return raw
 
 
-def number(name: str, get: Getter, default: float, low: float, high: float) -> float:
+def number(name: str, get: Getter, default: float, low: float, high: float, why: str = "") -> float:
+    """`name`'s number in low..high; `why`, if given, is said after the range when it is outside."""
     raw = get(name)
     if raw is None:
         return default
@@ -174,7 +175,7 @@ def number(name: str, get: Getter, default: float, low: float, high: float) -> f
     except ValueError:
         raise SettingsError(name, f"{raw!r} is not a number") from None
     if not low <= value <= high:
-        raise SettingsError(name, f"{raw} is outside {low:g}..{high:g}")
+        raise SettingsError(name, f"{raw} is outside {low:g}..{high:g}" + (f": {why}" if why else ""))
     return value
 
 

@@ -241,7 +241,7 @@ class Settings:
                 "WEBCALL_SECRET_KEY_FALLBACKS", get("WEBCALL_SECRET_KEY_FALLBACKS")
             ),
             connect_timeout_seconds=number("ITELLICOAI_CONNECT_TIMEOUT_SECONDS", get, 5.0, 0.1, 60),
-            create_timeout_seconds=number("ITELLICOAI_TIMEOUT_SECONDS", get, 15.0, 1, 120),
+            create_timeout_seconds=check.create_timeout(get),
             agent_join_timeout_seconds=number("WEBCALL_AGENT_JOIN_TIMEOUT_SECONDS", get, 15.0, 1, 300),
             max_call_seconds=optional_int("WEBCALL_MAX_CALL_SECONDS", get, 10, 7200),
             rtc_no_ice_servers=flag("WEBCALL_RTC_NO_ICE_SERVERS", get),

@@ -23,6 +23,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Mapping
 from types import FrameType
 
 from huey import Huey
@@ -31,6 +32,7 @@ from huey.consumer import Consumer
 from . import ROOT, create_app, logs, metrics
 from .redis_ping import unreachable
 from .secret_rotation import WEBHOOK_SECRET_NAMES
+from .setting_checks import log_level_of
 from .setting_values import default_environment, say_cannot_start
 from .settings import SettingsError, load_env_file
 from .tasks import task_queue
@@ -51,12 +53,14 @@ def main() -> int:
         load_env_file(ROOT / ".env")
     except SettingsError as error:
         return _refuse(error)
-    # The worker verifies no signature: the webhook secrets stay out of this process (and its children).
+    # The worker verifies no signature: the webhook secrets leave Python's environment and its children's.
+    # The process's own environment block stays as it was started; scripts/serve.sh and the systemd unit
+    # start it without them (docs/deployment.md).
     for name in WEBHOOK_SECRET_NAMES:
         os.environ.pop(name, None)
     handler = logging.StreamHandler()
     handler.setFormatter(logs.formatter(os.environ.get("WEBCALL_LOG_FORMAT", "").strip().lower()))
-    logging.basicConfig(level=logging.INFO, handlers=[handler])
+    logging.basicConfig(level=root_level(os.environ), handlers=[handler])
     # A queue that went away fails every poll: its error once a minute, with a count, not per poll.
     for name in ("huey.consumer.Worker", "huey.consumer.Scheduler"):
         logging.getLogger(name).addFilter(logs.OncePerInterval(60))
@@ -80,6 +84,20 @@ def main() -> int:
     if tasks.hung_up:
         _start_again(started_env)
     return 0
+
+
+def root_level(environ: Mapping[str, str]) -> int:
+    """WEBCALL_LOG_LEVEL as the root logger's level, so that Huey's lines and Alembic's (the start's
+    migration) follow it as the app's own do (README: "in every process"): at INFO they printed with
+    `warning`, Huey's three a minute and more per event (an operator's audit). Never below INFO: `debug`
+    is for the app's own lines (webcall/logs.py sets theirs); the libraries' DEBUG would be Huey's
+    "Sleeping for" from every thread at every poll. A bad value is INFO here until create_app() refuses
+    it with its one line (webcall/settings.py), as the web process does."""
+    try:
+        level = log_level_of(lambda name: environ.get(name, "").strip() or None)
+    except SettingsError:
+        return logging.INFO
+    return max(logging.INFO, logging.getLevelNamesMapping()[level.upper()])
 
 
 # Threads for the tasks. Applying an event is a short database transaction, but a notification's

@@ -194,3 +194,27 @@ def test_a_sighup_to_the_worker_restarts_it_and_make_serve_keeps_serving(tmp_pat
         os.killpg(serve.make.pid, signal.SIGINT)  # Ctrl-C still stops all of it
         assert serve.ended() != 0
         serve.all_stopped()
+
+
+def _environ(pid: int) -> dict[str, str]:
+    """A process's own environment block, as anyone who may read /proc/<pid>/environ sees it."""
+    raw = Path(f"/proc/{pid}/environ").read_bytes().decode(errors="replace")
+    return dict(entry.split("=", 1) for entry in raw.split("\0") if "=" in entry)
+
+
+def test_the_worker_runs_without_the_webhook_secrets(tmp_path: Path) -> None:
+    """The worker never needs itellico's webhook secrets (docs/deployment.md). It dropped them from
+    Python's os.environ only, so /proc/<worker pid>/environ still held them under `make serve` (an
+    operator's audit); gunicorn, which verifies the webhooks, keeps them."""
+    secrets = {
+        "ITELLICOAI_WEBHOOK_SECRET": "serve-webhook-secret-" + os.urandom(8).hex(),
+        "ITELLICOAI_WEBHOOK_SECRET_PREVIOUS": "serve-webhook-previous-" + os.urandom(8).hex(),
+    }
+    with make_serve(tmp_path, **secrets) as serve:
+        _serving(serve)
+        worker = _environ(serve.worker())
+        assert worker["WEBCALL_SECRET_KEY"]  # it is the worker's own environment
+        assert not set(worker) & set(secrets), set(worker) & set(secrets)
+        assert not [value for value in secrets.values() if any(value in v for v in worker.values())]
+        app = _environ(serve.gunicorn_master())
+        assert {name: app.get(name) for name in secrets} == secrets

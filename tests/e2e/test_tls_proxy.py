@@ -31,6 +31,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sandbox.ports import free_port
 from sandbox.stack import DEFAULT_AGENT_ID
 from webcall import ROOT
+from webcall.links import clean_token
 from webcall.signing import signature
 
 from ..unit.logo_files import png
@@ -566,3 +567,107 @@ def test_nginx_logs_no_share_link_token(deployment: Deployment) -> None:
     # Still useful: each line names the page and carries nginx's request id (the app's lines have it too).
     assert sum(" /demo/alpenblick " in line for line in lines) >= 3, lines
     assert all(re.search(r" [0-9a-f]{32}$", line) for line in lines), lines
+
+
+# ── old share links and health checks that never need the app ───────────────────────────────────────
+
+
+@dataclass
+class Unreachable:
+    url: str  # https://127.0.0.1:<nginx>, the shipped site in front of an upstream that refuses
+    http_url: str
+    folder: Path
+
+    def logs(self) -> str:
+        """Every line nginx wrote: the site's access log, Debian's http-level one and the error log."""
+        return "".join(log.read_text() for log in sorted(self.folder.glob("*.log")))
+
+
+@pytest.fixture(scope="module")
+def unreachable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Unreachable]:
+    """The shipped site with gunicorn down (a restart during a deploy, a crash, past proxy_read_timeout):
+    its upstream port is bound and never listened on, so every connection to it is refused."""
+    folder = tmp_path_factory.mktemp("nginx-no-app")
+    (folder / "site").mkdir()
+    cert, key = self_signed(folder)
+    https_port, http_port, host_port = free_port(), free_port(), free_port()
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        config = render_site_config(
+            app_port=closed.getsockname()[1],
+            https_port=https_port,
+            http_port=http_port,
+            cert=cert,
+            key=key,
+            access_log=folder / "webcall.access.log",
+        )
+        (folder / "webcall.conf").write_text(config)
+        (folder / "nginx.conf").write_text(main_config(folder, host_port=host_port, cert=cert, key=key))
+        with nginx_server(folder, https_port, "nginx without its app", ARTIFACTS / "logs" / "tls-no-app"):
+            yield Unreachable(f"https://127.0.0.1:{https_port}", f"http://127.0.0.1:{http_port}", folder)
+
+
+# An old link as a prospect may hold it, and where it must lead: the page with the token in the fragment
+# and the rest of the query as sent (webcall/demo_page.py's fragment_redirect, docs/sales.md).
+OLD_LINKS = (
+    ("/demo/alpenblick?link={t}", "/demo/alpenblick#link={t}"),
+    ("/demo/alpenblick%23link={t}", "/demo/alpenblick#link={t}"),
+    ("/embed/northwind?link={t}", "/embed/northwind#link={t}"),
+    ("/embed/northwind?mode=text&link={t}&lang=de", "/embed/northwind?mode=text&lang=de#link={t}"),
+    ("/embed/northwind?link={t}&theme=dark", "/embed/northwind?theme=dark#link={t}"),
+    ("/demo/alpenblick?mode=text&link={t}", "/demo/alpenblick?mode=text#link={t}"),
+    ("/demo/alpenblick%23link={t}?mode=text", "/demo/alpenblick?mode=text#link={t}"),
+    ("/demo/alpenblick?link={t}).", "/demo/alpenblick#link={t})."),  # the page's script drops the `).`
+)
+
+
+def test_old_share_links_never_reach_the_app_nor_nginxs_error_log(unreachable: Unreachable) -> None:
+    """nginx logged an old link's token in its error log whenever gunicorn did not answer (its error
+    line holds the request line and the upstream URL). The site now answers those forms itself, so the
+    token never goes upstream and no log of nginx has it, app or no app (an operator's audit)."""
+    token = "tokenInTheErrorLog" + uuid.uuid4().hex
+    with client() as http:
+        # The app is really down: a page without a token is nginx's 502, and the error log says why.
+        assert http.get(f"{unreachable.url}/demo/alpenblick").status_code == 502
+        for old, new in OLD_LINKS:
+            r = http.get(unreachable.url + old.format(t=token), follow_redirects=False)
+            assert (r.status_code, r.headers.get("Location")) == (303, new.format(t=token)), old
+            assert r.headers["Referrer-Policy"] == "no-referrer" and r.headers["Cache-Control"] == "no-store"
+            assert token not in r.text
+        # The plain port sends it on to https (nginx's own answer too), where the lines above answer it.
+        assert http.get(unreachable.http_url + OLD_LINKS[0][0].format(t=token)).status_code == 301
+    logs = wait_until(lambda: (text := unreachable.logs()).count("/alpenblick") >= 6 and text, 10, "the logs")
+    assert "connect() failed" in logs, logs
+    assert token not in logs
+
+
+def test_nginx_answers_an_old_link_as_the_app_does(deployment: Deployment) -> None:
+    """Where nginx answers an old link itself, it leads where the app's own redirect does: the same page
+    and query, and the same token once the page's script has cleaned it up by the rule the app's redirect
+    applies (`cleanToken`, static/js/share-link.js; nginx leaves a glued `).` for it). A `link` in the
+    query of another page (the studio's call filter) is still the app's."""
+    token = "WzEsImFscGVuYmxpY2siXQ.parity" + uuid.uuid4().hex[:8]
+    with client() as http:
+        for old, _ in OLD_LINKS:
+            path = old.format(t=token)
+            ours = http.get(deployment.url + path, follow_redirects=False)
+            apps = http.get(deployment.app.url + path, follow_redirects=False)
+            assert ours.status_code == apps.status_code == 303, path
+            page, _, fragment = ours.headers["Location"].partition("#link=")
+            assert f"{page}#link={clean_token(fragment)}" == apps.headers["Location"], path
+            for name in ("Referrer-Policy", "Cache-Control"):
+                assert ours.headers[name] == apps.headers[name], (path, name)
+        studio = http.get(f"{deployment.url}/demos/calls?link=abc", follow_redirects=False)
+        assert studio.status_code == 302 and "/demos/login" in studio.headers["Location"], studio.headers
+
+
+def test_a_health_check_by_address_reaches_the_app(deployment: Deployment) -> None:
+    """A load balancer checks an instance by its address (or a Host of its own): the default server
+    closed every such request (444), so every instance would be taken out. /healthz, the app's constant
+    answer, is served whatever the Host, over either port; everything else still gets no answer."""
+    with client() as http:
+        for url in (deployment.url, deployment.http_url):
+            r = http.get(f"{url}/healthz", headers={"Host": "10.0.0.12"}, follow_redirects=False)
+            assert (r.status_code, r.json()) == (200, {"status": "ok"}), (url, r.text)
+            with pytest.raises(httpx.RemoteProtocolError):
+                http.get(f"{url}/readyz", headers={"Host": "10.0.0.12"}, follow_redirects=False)

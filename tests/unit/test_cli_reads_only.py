@@ -104,3 +104,34 @@ def test_a_database_that_is_not_there_is_neither_made_nor_backed_up(tmp_path):
     sqlite3.connect(mistyped).close()  # there, but no database of the app's: refused as before
     result = flask(cli_env(mistyped), "backup", str(tmp_path / "backup.sqlite3"))
     assert result.returncode == 1 and "has no studio accounts and no calls: not backed up" in result.stderr
+
+
+# Help and usage errors: click looks every command up to list them in the help (and `users --help`, a
+# bare `demos` or a missing argument stop before the command runs), so the start ran at the look-up
+# (an operator's audit: `flask --app app --help` migrated the live database). Only running does.
+ONLY_LOOKED_UP = (
+    ("--help",),
+    (),
+    ("users", "--help"),
+    ("demos",),
+    ("users", "list", "--help"),
+    ("users", "add"),
+    ("users", "nosuch"),
+    ("demos", "link", "--expires"),
+)
+
+
+def test_help_and_usage_errors_leave_the_database_as_it_is_and_a_command_run_migrates(behind):
+    live, previous = behind
+    env = cli_env(live)
+    for args in ONLY_LOOKED_UP:
+        result = flask(env, *args)
+        assert "Traceback" not in result.stderr, (args, result.stderr)
+        assert revision(live) == previous, args
+    current = flask(env, "db", "current")
+    assert current.returncode == 0, current.stderr
+    assert current.stdout.splitlines()[0] == f"database: {schema.names(previous)}"
+    result = flask(env, "users", "list")
+    assert result.returncode == 0, result.stderr
+    assert ADMIN_EMAIL in result.stdout
+    assert revision(live) == schema.heads()

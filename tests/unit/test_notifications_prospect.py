@@ -145,7 +145,7 @@ def test_the_email_subject_says_at_once_that_the_prospect_said_nothing():
 
 
 def test_a_claim_outlasts_the_look_up_and_the_send(settings):
-    # The attempt now asks itellico first (up to ITELLICOAI_TIMEOUT_SECONDS, at most 120): a claim
+    # The attempt now asks itellico first (up to ITELLICOAI_TIMEOUT_SECONDS, at most 25): a claim
     # that lapsed meanwhile let a second attempt send the same message.
     slow = replace(settings, create_timeout_seconds=120.0, notify_timeout_seconds=1.0)
     assert notify.lease(slow) > timedelta(seconds=120 + 1)

@@ -41,6 +41,16 @@ def test_make_serve_runs_the_serve_setup_and_run_and_test_the_full_one():
     assert "bash scripts/setup.sh" in _dry_run("serve", "SANDBOX=1").splitlines()
 
 
+def test_make_link_runs_only_the_serve_setup():
+    """`make link` signs with the local key for `make run`'s app and needs only the app's packages. It ran
+    the full developer setup: as root, apt-get installed chromium, postgresql, nginx (whose default site
+    Debian then starts on :80) and more, and on a host without Go it stopped at `go: command not found`
+    (an operator's audit)."""
+    link = _dry_run("link", "DEMO=alpenblick").splitlines()
+    assert "bash scripts/setup.sh --serve" in link
+    assert "bash scripts/setup.sh" not in link
+
+
 def _checkout_copy(tmp_path: Path) -> Path:
     """The files the setup script reads, copied (timestamps kept: npm's check compares them); the
     installed .venv and node_modules linked, never written: the test requires them up to date."""
