@@ -43,6 +43,20 @@ def no_store(response: Response) -> Response:
     return response
 
 
+@bp.before_request
+def refuse_other_sites() -> None:
+    """What another site's page makes its visitors' browsers send without asking (a form post or a no-cors
+    fetch to the create, an `<img>` on a summary) is refused here, before the views' limits count it: they
+    count on arrival (so concurrent requests cannot pass them together), and counted, such requests spent
+    the per-IP budgets of everyone that page was shown to (an audit). A script that sends them itself
+    gains nothing. A summary read needs the call's handle header, which no page can send cross-origin
+    without a preflight the app answers only for allowed origins."""
+    if request.endpoint == "api.create_call":
+        _check_origin(allowed_api_origins())
+    elif request.endpoint == "api.call_summary" and not request.headers.get(HANDLE_HEADER):
+        raise ApiError(ErrorCode.FORBIDDEN)
+
+
 @bp.errorhandler(ApiError)
 def api_error(error: ApiError) -> tuple[Response, int, dict[str, str]]:
     headers = {"Retry-After": str(error.retry_after)} if error.retry_after is not None else {}

@@ -39,7 +39,6 @@ from .ratelimit import (
     breached,
     client_ip,
     limiter,
-    not_foreign,
     per_demo_limit,
     per_ip_limit,
     per_ip_summary_limit,
@@ -137,13 +136,13 @@ def summary_key() -> str:
 
 def limit_creates(view: View) -> View:
     """The limits of `POST /api/calls`. Flask-Limiter checks limits of one granularity in the order they
-    were attached, innermost first: the per-IP limit (every request counts but one refused for its Origin,
-    `not_foreign`) before the demo's pool or
+    were attached, innermost first: the per-IP limit (every request counts, on arrival, so that concurrent
+    ones cannot pass it together; webcall/api.py refuses another site's before it) before the demo's pool or
     the link's budget (only upstream creates count). A create with a link signed for its demo spends
     its link's budget, any other the pool. Then, once all of them let it through, it takes an open-call
     place (`hold_open_call`)."""
     view = hold_open_call(view)
-    view = limiter.limit(per_ip_limit, scope="create-ip", on_breach=breached, deduct_when=not_foreign)(view)
+    view = limiter.limit(per_ip_limit, scope="create-ip", on_breach=breached)(view)
     view = limiter.limit(
         per_demo_limit,
         key_func=demo_key,
@@ -229,11 +228,10 @@ def _known_over(call_ids: list[str]) -> list[str]:
 
 
 def limit_summaries(view: View) -> View:
-    """The limits of `GET /api/calls/<id>`. Per client IP every read with a handle counts, checked first:
-    it bounds the itellico GETs one address can cause however many handles it holds."""
-    view = limiter.limit(
-        per_ip_summary_limit, scope="summary-ip", on_breach=breached, deduct_when=shown_handle
-    )(view)
+    """The limits of `GET /api/calls/<id>`. Per client IP every read counts (a read without a handle is
+    refused before, webcall/api.py), checked first: it bounds the itellico GETs one address can cause
+    however many handles it holds."""
+    view = limiter.limit(per_ip_summary_limit, scope="summary-ip", on_breach=breached)(view)
     return limiter.limit(
         SUMMARY_LIMIT,
         key_func=summary_key,
@@ -241,12 +239,5 @@ def limit_summaries(view: View) -> View:
         on_breach=breached,
         # Only reads that showed the call's handle count: a call id is no secret (the studio, CSV,
         # logs), and a stranger's refused reads used up the limit the visitor's own page needs.
-        deduct_when=shown_handle,
+        deduct_when=lambda response: response.status_code != 403,
     )(view)
-
-
-def shown_handle(response: Response) -> bool:
-    """A summary read that showed the call's handle (and came from an allowed origin): the only reads that
-    ask itellico, so the only ones a limit must count. Another site's `<img src=…/api/calls/x>` spent the
-    visitor's per-IP reads, and its summary after the hang-up was refused (an audit)."""
-    return response.status_code != 403

@@ -49,7 +49,7 @@ from .link_contact import link_contact
 from .link_opens import note_refused_open
 from .links import LinkStatus
 from .pages import send_built
-from .ratelimit import breached, client_ip, limiter, not_foreign
+from .ratelimit import breached, client_ip, limiter
 from .security import content_security_policy, demo_origins, origin_allowed
 from .services import services
 from .setting_values import web_page
@@ -141,10 +141,17 @@ def widget_loader() -> Response:
     )
 
 
+@bp.before_request
+def refuse_other_sites_link_checks() -> tuple[Response, int] | None:
+    """Only our own pages check a link: another site's form post or no-cors fetch is refused before the
+    link check's limit counts it (it spent the visitor's checks: an audit; webcall/api.py says more)."""
+    if request.endpoint == "embed.check_link" and not origin_allowed(()):
+        return _error(ApiError(ErrorCode.ORIGIN_NOT_ALLOWED))
+    return None
+
+
 @bp.post("/api/demos/<slug>/link")
-@limiter.limit(
-    LINK_CHECK_LIMIT, key_func=client_ip, scope="link-check", on_breach=breached, deduct_when=not_foreign
-)
+@limiter.limit(LINK_CHECK_LIMIT, key_func=client_ip, scope="link-check", on_breach=breached)
 def check_link(slug: str) -> Response | tuple[Response, int]:
     svc = services()
     try:

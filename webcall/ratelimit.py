@@ -125,16 +125,6 @@ def _retry_after(limit: RequestLimit) -> int:
     return min(max(1, math.ceil(limit.window[0] - time.time())), limit.limit.get_expiry())
 
 
-def not_foreign(response: Response) -> bool:
-    """Not refused for its Origin. Another site's page makes its visitors' browsers send simple requests
-    (a form post, a no-cors fetch) that are refused here for their Origin; counted, they spent the
-    budget of everyone that page is shown to (an audit). A script sending such an Origin gains nothing."""
-    if response.status_code != 403 or not response.is_json:
-        return True
-    error = (response.get_json(silent=True) or {}).get("error")
-    return not (isinstance(error, dict) and error.get("code") == ErrorCode.ORIGIN_NOT_ALLOWED.value)
-
-
 def breached(limit: RequestLimit) -> Response:
     return refusal(counted_breach(limit))
 
