@@ -68,8 +68,7 @@ def api_error(error: ApiError) -> tuple[Response, int, dict[str, str]]:
 @metrics.count_create
 def create_call() -> tuple[Response, int]:
     started = time.monotonic()
-    svc = services()
-    _check_origin(allowed_api_origins())
+    svc = services()  # the origin was checked before the limits (refuse_other_sites)
     body = parse_create_body(json_body())
     demo = svc.demos.get(body.demo)
     if demo is None:

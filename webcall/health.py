@@ -55,7 +55,7 @@ from . import redis_ping
 from .backlog import worker_word
 from .itellico_errors import UpstreamError, UpstreamErrorKind
 from .metrics import monitor_request
-from .services import Services, services
+from .services import services
 from .tasks import task_queue
 
 bp = Blueprint("health", __name__)
@@ -208,14 +208,15 @@ def _disk_probe(folders: tuple[Path, ...]) -> Callable[[], Outcome]:
     return probe
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Probes:
-    """The app's cached checks: itellico's (failing readiness), and the soft ones (SOFT_CHECKS); and the
-    database's last word, so that its changes are logged once, not at every ask (anyone may ask)."""
+    """The app's checks: itellico's and the database's (failing readiness), and the soft ones
+    (SOFT_CHECKS). The database is asked at every ask (cached 0 s) but, as the others, logs only its
+    changes: anyone may ask, and a line per ask let a stranger's loop fill the log during an outage."""
 
     upstream: _CachedProbe[_Upstream]
     soft: dict[str, _CachedProbe[str]]
-    database: str = "ok"
+    database: _CachedProbe[str]
 
 
 def _probes(app: Flask) -> _Probes:
@@ -235,7 +236,11 @@ def _probes(app: Flask) -> _Probes:
     folders = _written_folders(app)
     if folders:
         probes["disk"] = _CachedProbe("disk", _disk_probe(folders), DISK_CHECK_CACHE_SECONDS, True)
-    return _Probes(_CachedProbe("upstream", _UpstreamProbe(), UPSTREAM_CHECK_CACHE_SECONDS), probes)
+    return _Probes(
+        _CachedProbe("upstream", _UpstreamProbe(), UPSTREAM_CHECK_CACHE_SECONDS),
+        probes,
+        _CachedProbe("database", _database_probe, 0.0, True),
+    )
 
 
 @bp.after_request
@@ -251,12 +256,11 @@ def healthz() -> Response:
 
 @bp.get("/readyz")
 def readyz() -> tuple[Response, int]:
-    svc = services()
     probes: _Probes = current_app.extensions.get(_PROBES) or current_app.extensions.setdefault(
         _PROBES, _probes(current_app)
     )
     upstream = probes.upstream.result_now()
-    checks = {"settings": "ok", "upstream": upstream.api, "database": _database_word(svc, probes)}
+    checks = {"settings": "ok", "upstream": upstream.api, "database": probes.database.result_now()}
     checks |= upstream.soft_words()
     checks |= {name: probe.result_now() for name, probe in probes.soft.items()}
     if any(value != "ok" for name, value in checks.items() if name not in SOFT_CHECKS):
@@ -267,19 +271,13 @@ def readyz() -> tuple[Response, int]:
     return jsonify({"status": status, "checks": checks} if shown else {"status": status}), code
 
 
-def _database_word(svc: Services, probes: _Probes) -> str:
+def _database_probe() -> Outcome:
     try:
-        with svc.calllog.engine.connect() as db:
+        with services().calllog.engine.connect() as db:
             db.execute(text("SELECT 1"))
     except SQLAlchemyError as error:
-        if probes.database == "ok":
-            log.warning("readiness: database unavailable (%s)", type(error).__name__)
-        probes.database = "unavailable"
-    else:
-        if probes.database != "ok":
-            log.info("readiness: database ok again")
-        probes.database = "ok"
-    return probes.database
+        return "unavailable", type(error).__name__
+    return "ok", ""
 
 
 def _on_this_host() -> bool:
