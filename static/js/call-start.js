@@ -6,6 +6,7 @@
 
 import { connectCallRoom } from './call-room.js';
 import { CallError, STEPS } from './errors.js';
+import { pageAllows } from './page-policy.js';
 
 export const DEFAULT_AGENT_JOIN_TIMEOUT_MS = 15_000;
 
@@ -58,6 +59,14 @@ export async function runStartSequence(attempt, steps) {
   // Without WebRTC no call (voice or typed) can connect: say so before the microphone prompt and
   // before anything is created upstream, not as an unreachable server after both.
   if (!steps.webrtc) throw new CallError('webrtc_unavailable', STEPS.connecting);
+  // A page whose Permissions-Policy forbids the microphone (page-policy.js): said before the prompt
+  // and before the create, which the fast start below sent first; asking only got the browser's
+  // refusal, told to the visitor as their own denial (mic_denied: "set Microphone to Allow, then Try
+  // again", which no setting of theirs changes). Typing still works. The owner's line is loaded only now.
+  if (voice && !pageAllows('microphone')) {
+    import('./policy-hint.js').catch(() => { /* a hint's download never stops anything */ });
+    throw new CallError('mic_blocked_by_page', STEPS.microphone);
+  }
   let lkFailed = false;
   const lkPromise = steps.loadLivekit().catch((err) => {
     lkFailed = true;

@@ -1,22 +1,12 @@
 // /embed/<slug>: the framed page. Brings the element, explains a missing microphone permission (an
-// <iframe> without allow="microphone") and switches to text instead of failing silently, and connects the
-// postMessage bridge (embed-bridge.js) to the allowed parent.
+// <iframe> without allow="microphone", or a parent page whose Permissions-Policy header leaves this frame
+// out) and switches to text instead of failing silently, and connects the postMessage bridge
+// (embed-bridge.js) to the allowed parent.
 import './itellico-call.js';
 import { connectBridge } from './embed-bridge.js';
 import { checkLink, linkFromFragment } from './share-link.js';
-
-const TEXT = {
-  en: {
-    'mic.title': 'Voice is off in this frame',
-    'mic.text': 'This website did not allow the microphone here, so you can type to the agent instead.',
-  },
-  de: {
-    'mic.title': 'Sprachanrufe sind hier nicht möglich',
-    'mic.text': 'Diese Website hat das Mikrofon hier nicht erlaubt. Sie können dem Agenten stattdessen schreiben.',
-  },
-};
-const OWNER_HINT = 'this <iframe> has no microphone permission, so voice is off and the widget offers text. '
-  + 'Add allow="microphone; autoplay" to the <iframe> tag to enable voice.';
+import { createTranslator, loadLanguage, resolveLanguage } from './i18n.js';
+import { pageAllows } from './page-policy.js';
 
 const body = document.body;
 const element = document.querySelector('itellico-call');
@@ -68,19 +58,17 @@ const bridge = element && connectBridge({
   startable,
 });
 
-const lang = TEXT[document.documentElement.lang] ? document.documentElement.lang : 'en';
-for (const el of document.querySelectorAll('[data-text]')) {
-  el.textContent = TEXT[lang][/** @type {HTMLElement} */ (el).dataset.text];
-}
+// The notice says what the element's own refusal says (mic_blocked_by_page), in the element's language.
+loadLanguage(resolveLanguage(element?.getAttribute('lang'), navigator.languages)).then((lang) => {
+  const { t } = createTranslator(lang ?? 'en');
+  for (const el of document.querySelectorAll('[data-text]')) {
+    el.textContent = t(`error.mic_blocked_by_page.${/** @type {HTMLElement} */ (el).dataset.text}`);
+  }
+});
 const notice = /** @type {HTMLElement} */ (document.querySelector('[data-notice="microphone"]'));
 
-/** False when a Permissions Policy (the iframe's `allow`) keeps the microphone from this frame. */
-function microphoneAllowed() {
-  // Chromium's document.permissionsPolicy (older: featurePolicy); not in TypeScript's DOM types.
-  const doc = /** @type {Document & {permissionsPolicy?: any, featurePolicy?: any}} */ (document);
-  const policy = doc.permissionsPolicy ?? doc.featurePolicy;
-  return typeof policy?.allowsFeature === 'function' ? policy.allowsFeature('microphone') : true;
-}
+/** False when a Permissions Policy (the iframe's `allow`, the parent page's header) keeps the microphone from this frame. */
+const microphoneAllowed = () => pageAllows('microphone');
 
 let noticeShown = false;
 function microphoneUnavailable() {
@@ -88,7 +76,9 @@ function microphoneUnavailable() {
   noticeShown = true;
   notice.hidden = false;
   body.dataset.microphone = 'blocked';
-  warn(OWNER_HINT);
+  // The owner's line names both causes: the <iframe>'s allow, and the parent page's Permissions-Policy
+  // header, which must name this frame's origin (policy-hint.js, loaded only now).
+  import('./policy-hint.js').catch(() => {});
   bridge?.post('microphone-unavailable', { reason: 'permissions-policy' });
 }
 
@@ -99,7 +89,8 @@ if (element && framed && !microphoneAllowed()) {
 }
 // Browsers without the policy API find out when the microphone is refused.
 element?.addEventListener('itellico-call:error', (event) => {
-  if (framed && event.detail?.code === 'mic_denied' && !microphoneAllowed()) microphoneUnavailable();
+  const code = event.detail?.code;
+  if (framed && (code === 'mic_blocked_by_page' || (code === 'mic_denied' && !microphoneAllowed()))) microphoneUnavailable();
 });
 
 // `ready` once a call may start (at once but for a link-only demo): the documented parent sends `start` then.

@@ -46,6 +46,9 @@ export const ERRORS = Object.freeze({
   mic_not_found: { retry: true, offerText: true },
   mic_in_use: { retry: true, offerText: true },
   mic_failed: { retry: true, offerText: true },
+  // The page's Permissions-Policy (or its <iframe>'s allow) forbids the microphone: a retry fails the
+  // same way until the site's owner changes it (call-start.js); typing works meanwhile.
+  mic_blocked_by_page: { retry: false, offerText: true, ownerMustFix: true },
   client_load_failed: { retry: true },
   livekit_unreachable: { retry: true },
   agent_join_timeout: { retry: true },

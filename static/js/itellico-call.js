@@ -308,7 +308,8 @@ export class ItellicoCallElement extends HTMLElement {
         break;
       case 'switch-to-text':
         this.mode = 'text';
-        this.#typingInstead = true;
+        // A page that forbids the microphone (mic_blocked_by_page) forbids it for the next call too.
+        this.#typingInstead = this.#lastError?.code !== 'mic_blocked_by_page';
         this.start();
         break;
       case 'start-audio':
