@@ -5,6 +5,7 @@
 import { isActive } from './call-state.js';
 import { formatDuration } from './format.js';
 import { ICONS } from './icons.js';
+import { pageAllows } from './page-policy.js';
 import { trustedHTML } from './trusted-html.js';
 
 /**
@@ -174,9 +175,7 @@ export class CallChrome {
   async acquireWakeLock() {
     if (this.#wakeLock || this.#askingWakeLock || !navigator.wakeLock) return;
     // In an <iframe> without allow="screen-wake-lock" asking would only log a policy violation.
-    const doc = /** @type {any} */ (document);
-    const policy = doc.permissionsPolicy ?? doc.featurePolicy;
-    if (policy?.allowsFeature?.('screen-wake-lock') === false) return;
+    if (!pageAllows('screen-wake-lock')) return;
     this.#wantWakeLock = true;
     this.#askingWakeLock = true;
     try {

@@ -2,8 +2,8 @@
 // frame the <iframe>'s `allow` and the policy of the page around it. Chromium tells it before anything
 // is asked (document.featurePolicy; the specification's newer name, permissionsPolicy, is read first for
 // a browser that ships it); Firefox and Safari do not, and there a forbidden feature shows only when it
-// is refused. call-start.js reads the microphone's here; embed-frame.js (microphoneAllowed) and
-// call-chrome.js (the screen wake lock) read the same in their own code.
+// is refused. call-start.js and embed-frame.js read the microphone's here, call-chrome.js the screen
+// wake lock's.
 
 /**
  * False only when the browser says the page's policy forbids `feature`; true when it allows it or will
