@@ -18,6 +18,9 @@ import pytest
 
 from webcall import ROOT
 from webcall.demos import DemoProfile, page_variable_problems
+from webcall.links import LinkError
+
+from .conftest import link_for
 
 pytestmark = pytest.mark.unit
 
@@ -106,11 +109,30 @@ def test_the_server_rule_explains_each_refusal():
     }
 
 
-def test_every_server_path_uses_the_one_rule():
-    for module in ("validation.py", "links.py", "api.py"):
-        source = (ROOT / "webcall" / module).read_text()
-        assert "page_variable_problems" in source, module
-        assert "allowed_variables.get(" not in source, module  # no private copy of the rule
+@pytest.fixture
+def app(make_sales_app):
+    return make_sales_app()
+
+
+def test_every_server_path_applies_the_one_rule(client, svc, standin):
+    """Each server path refuses or leaves out what the rule refuses: a create's own variables (webcall/
+    validation.py), a link being made (webcall/links.py), and a stored link's variables at its call
+    (webcall/api.py), which were allowed when it was made and may not be now. Checking only that the
+    modules name the rule passed with its call removed from api.py (a code audit)."""
+    too_long = "x" * 61  # northwind and alpenblick allow `name` up to 60 characters
+    refused = client.post("/api/calls", json={"demo": "northwind", "variables": {"name": too_long}})
+    assert refused.status_code == 400 and "variables.name" in refused.json["error"]["message"]
+    with pytest.raises(LinkError, match="longer than 60"):
+        link_for(svc, name=too_long)
+    link = link_for(svc, name="Maria Magdalena")
+    svc.calllog.add_link(link, "Maria", created_by="web", owner="rep@example.com")
+    svc.demos.save("alpenblick", svc.demos.tables()["alpenblick"] | {"variables": {"name": 10}}, "bob")
+    made = client.post("/api/calls", json={"demo": "alpenblick", "link": link.token})
+    assert made.status_code == 201, made.json
+    assert "name" not in standin.creates()[-1]["test_variables"], standin.creates()[-1]
+
+
+def test_the_browser_copies_are_one_module_and_the_loaders_inline_copy():
     bridge = (ROOT / "static" / "js" / "embed-bridge.js").read_text()
     assert "from './page-variables.js'" in bridge and "function filterVariables" not in bridge
     assert Path(ROOT / "static" / "js" / "page-variables.js").is_file()
