@@ -30,6 +30,7 @@ from . import notification_store, notify, webhook_work
 from .db_wait import UNAVAILABLE, described
 from .services import EXTENSION
 from .settings import SettingsError
+from .task_serializer import JsonSerializer, RefusedMessage
 from .webhook_store import give_up, prune, unprocessed
 
 log = logging.getLogger("webcall.tasks")
@@ -38,6 +39,13 @@ KEY = "webcall.tasks"
 # An event stored this long ago and still unapplied has lost its task (or it waits in a long queue:
 # queueing it again is harmless, applying is once only).
 SWEEP_AFTER = timedelta(seconds=60)
+
+# The tasks init_app registers, by Huey's registry name (module.name): the only messages the queue's
+# serializer accepts (webcall/task_serializer.py).
+TASK_NAMES = tuple(
+    f"{__name__}.{name}"
+    for name in ("webhook_event", "notification_delivery", "webhook_sweep", "calllog_refresh")
+)
 
 T = TypeVar("T")
 
@@ -87,20 +95,24 @@ def unless_database_down(what: str, work: Callable[[], T], skipped: T) -> T:
 def make_huey(url: str, root: Path) -> Huey:
     """The queue of `url` (checked by webcall/setting_checks.py task_queue_url). An SQLite file that cannot be
     used (a directory, a path under a file, a file that is no database) is a SettingsError naming
-    WEBCALL_TASK_QUEUE_URL, one line like a bad WEBCALL_DATABASE_URL file; Redis is not reached here."""
+    WEBCALL_TASK_QUEUE_URL, one line like a bad WEBCALL_DATABASE_URL file; Redis is not reached here.
+
+    Messages are JSON of the app's own tasks, never pickle (webcall/task_serializer.py). No results are
+    stored: nothing reads them, and each would be a row or hash entry kept in the queue's storage."""
+    options: dict[str, Any] = {"results": False, "serializer": JsonSerializer(TASK_NAMES)}
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         path = path if path.is_absolute() else root / path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            return SqliteHuey("webcall", filename=str(path))
+            return SqliteHuey("webcall", filename=str(path), **options)
         except (OSError, sqlite3.Error) as error:
             raise SettingsError(
                 "WEBCALL_TASK_QUEUE_URL", f"cannot use {path} as the queue's SQLite file: {error}"
             ) from None
     if url.startswith(("redis://", "rediss://")):
-        return RedisHuey("webcall", url=url)
-    return MemoryHuey("webcall")
+        return RedisHuey("webcall", url=url, **options)
+    return MemoryHuey("webcall", **options)
 
 
 def init_app(app: Flask, root: Path) -> TaskQueue:
@@ -187,9 +199,17 @@ def task_queue(app: Flask) -> TaskQueue:
 
 
 def run_pending(huey: Huey) -> int:
-    """Run every queued task in this process (tests with memory://); returns how many ran."""
+    """Run every queued task in this process (tests with memory://); returns how many ran. A message that
+    is not one of the app's tasks (a pickled one queued by a version before webcall/task_serializer.py)
+    is dropped with a warning, as the worker's consumer drops it ("Error reading from queue")."""
     count = 0
-    while (task := huey.dequeue()) is not None:
+    while True:
+        try:
+            task = huey.dequeue()
+        except RefusedMessage as error:
+            log.warning("tasks.refused %s", error)
+            continue
+        if task is None:
+            return count
         huey.execute(task)
         count += 1
-    return count
