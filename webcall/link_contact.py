@@ -8,6 +8,11 @@ the link from that rep, so the rep's own name and email tell them nothing new. N
 link without a row, a row whose owner is no account ("cli", "web" before reps signed in), or an owner
 account that is disabled or gone. The owner comes with the check (`LinkCheck.owner`, from the row the
 check read): the link's row is not read a second time.
+
+A link-only demo names nothing without a valid link (docs/security.md), and an expired or revoked link
+is not one: a leaked link the rep revoked stays in whoever's hands it leaked to. Its subject then names
+neither the company nor the title ("New demo link"); the rep's name and email stay, so its genuine
+holder can still ask for a new link.
 """
 
 from __future__ import annotations
@@ -29,6 +34,9 @@ SUBJECTS = {
     LinkStatus.EXPIRED: "contact.subject_new_link",
     LinkStatus.REVOKED: "contact.subject_new_link",
 }
+# A link-only demo's subject for a link that is not valid: no company, no title (in the demo's
+# language; English for a language it is not written in, as webcall/demo_page.py page_language).
+UNNAMED_SUBJECTS = {"en": "New demo link", "de": "Neuer Demo-Link"}
 
 
 def link_contact(checked: LinkCheck, demo: DemoProfile, accounts: Accounts) -> dict | None:
@@ -44,10 +52,11 @@ def link_contact(checked: LinkCheck, demo: DemoProfile, accounts: Accounts) -> d
         return None
     if account is None:
         return None
-    text = page_text(demo.language)
+    return {"name": account.name, "email": account.email, "subject": _subject(checked, demo)}
+
+
+def _subject(checked: LinkCheck, demo: DemoProfile) -> str:
+    if demo.link_only and checked.status is not LinkStatus.VALID:
+        return UNNAMED_SUBJECTS.get(demo.language, UNNAMED_SUBJECTS["en"])
     about = demo.brand.company if demo.brand else demo.title
-    return {
-        "name": account.name,
-        "email": account.email,
-        "subject": text[SUBJECTS[checked.status]].format(demo=about),
-    }
+    return page_text(demo.language)[SUBJECTS[checked.status]].format(demo=about)

@@ -9,6 +9,7 @@ import pytest
 
 from tests.share_links import old_token
 from tests.tokens import tampered
+from webcall import ROOT
 from webcall.link_store import LinkStore
 
 from .conftest import SALES_PASSWORD, link_for
@@ -52,13 +53,43 @@ def test_an_expired_link_names_its_rep_for_a_new_one(client, svc, owner):
     r = check(client, stored_link(svc, exp_in=-60).token)
     assert r.status_code == 410 and r.json["error"]["code"] == "link_expired"
     assert r.json["contact"]["name"] == "Anna Berger" and r.json["contact"]["email"] == REP
-    assert r.json["contact"]["subject"] == "Neuer Link für die Demo „Alpenblick Hotels“"
+    assert r.json["contact"]["subject"] == "Neuer Demo-Link"  # alpenblick is link-only: see below
 
 
 def test_an_english_demo_asks_in_english(client, svc, owner):
     r = check(client, stored_link(svc, exp_in=-60, slug="northwind").token, slug="northwind")
     assert r.json["error"]["code"] == "link_expired"
-    assert r.json["contact"]["subject"] == "New link for the Northwind Dental demo"
+    assert r.json["contact"]["subject"] == "New link for the Northwind Dental demo"  # public: named
+
+
+def _revoked(svc, link):
+    LinkStore(svc.calllog.engine).revoke(link.link_id, by=REP)
+    return link
+
+
+@pytest.mark.parametrize("state", ["expired", "revoked"])
+def test_a_link_only_demo_is_not_named_for_a_link_that_is_not_valid(client, svc, owner, state):
+    # An audit: a leaked link, revoked as the docs advise, still answered "Neuer Link für die Demo
+    # „Alpenblick Hotels“" to whoever held it, although a link-only demo names nothing without a valid
+    # link (docs/security.md); its widget config said title=None company=None.
+    link = stored_link(svc, exp_in=-60) if state == "expired" else _revoked(svc, stored_link(svc))
+    r = check(client, link.token)
+    assert r.json["error"]["code"] == f"link_{state}"
+    assert r.json["contact"] == {"name": "Anna Berger", "email": REP, "subject": "Neuer Demo-Link"}
+    assert "Alpenblick" not in r.get_data(as_text=True) and "KI-Rezeption" not in r.get_data(as_text=True)
+
+
+def test_an_english_link_only_demo_is_not_named_either(make_sales_app, tmp_path):
+    demos = (ROOT / "demos.toml").read_text()
+    public = demos.index('access = "public"')
+    assert demos.index("[demos.northwind]") < public < demos.index("[demos.alpenblick]")
+    (tmp_path / "demos.toml").write_text(demos.replace('access = "public"', 'access = "link-only"', 1))
+    app = make_sales_app(demos_file=str(tmp_path / "demos.toml"))
+    svc = app.extensions["webcall"]
+    svc.accounts.add(REP, SALES_PASSWORD, name="Anna Berger")
+    r = check(app.test_client(), stored_link(svc, exp_in=-60, slug="northwind").token, slug="northwind")
+    assert r.json["error"]["code"] == "link_expired" and r.json["contact"]["subject"] == "New demo link"
+    assert "Northwind" not in r.get_data(as_text=True)
 
 
 def test_a_revoked_link_names_its_rep(client, svc, owner):
