@@ -14,6 +14,10 @@ The same factory stamps each record with the id of the request being served (`re
 webcall/request_id.py), so every line of one request can be found. Lines are text by default, or one
 JSON object per line with `WEBCALL_LOG_FORMAT=json` (`JsonFormatter`; gunicorn.conf.py gives
 gunicorn's own loggers the same one). Both formats print what the factory already redacted.
+
+A text line is one line whatever it carries: its message's control characters are escaped (`\\n` for a
+line break), since a logged value may be the visitor's (a decoded request path with `%0A` printed a
+second, forged line). The JSON format needs nothing: json.dumps escapes them.
 """
 
 from __future__ import annotations
@@ -41,6 +45,9 @@ MIN_SECRET_LENGTH = 8
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 # The id of the request this thread is serving; webcall/request_id.py sets and clears it.
 current_request_id: ContextVar[str | None] = ContextVar("webcall_request_id", default=None)
+# What ends or rewrites a line on a terminal or in a line reader (str.splitlines): C0 controls, DEL, C1
+# controls (NEL, CSI) and the Unicode line and paragraph separators.
+CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # gunicorn's access log runs after the app's request is over; its atoms carry the response headers.
 _ACCESS_REQUEST_ID_ATOM = "{x-request-id}o"
 
@@ -132,9 +139,15 @@ class TextFormatter(logging.Formatter):
         super().__init__(LOG_FORMAT)
 
     def formatMessage(self, record: logging.LogRecord) -> str:
-        text = super().formatMessage(record)
+        # The line before any traceback (logging.Formatter.format appends that after this, unescaped).
+        text = escape_controls(super().formatMessage(record))
         request_id = getattr(record, "request_id", None)
         return f"{text} request_id={request_id}" if request_id else text
+
+
+def escape_controls(text: str) -> str:
+    """`text` on one line: each control character as its escape (`\\n`, `\\x1b`, `\\u2028`)."""
+    return CONTROLS.sub(lambda m: repr(m[0])[1:-1], text)  # repr's own escapes: \n, \r, \t, \x…
 
 
 class JsonFormatter(logging.Formatter):

@@ -172,3 +172,65 @@ def test_a_secret_too_short_to_redact_is_named_at_start_in_production(settings, 
     else:
         assert named == []  # `make run`, tests: no such password reaches a real mail server
     assert not any("ITELLICOAI_API_KEY" in r.getMessage() for r in caplog.records)  # the sandbox's is long
+
+
+@pytest.fixture
+def printed():
+    """A webcall logger printing through the formatter WEBCALL_LOG_FORMAT chose; returns a function
+    that logs one record with it and gives back what was printed."""
+    logger = logging.getLogger("webcall.test_forging")
+    logger.propagate = False
+
+    def log(log_format: str, *args: object, exc_info: bool = False) -> str:
+        stream = io.StringIO()
+        handler = logging.StreamHandler(stream)
+        handler.setFormatter(logs.formatter(log_format))
+        logger.handlers = [handler]
+        logger.warning(*args, exc_info=exc_info)
+        return stream.getvalue()
+
+    yield log
+    logger.handlers = []
+    logger.propagate = True
+
+
+FORGED = "2026-12-07T02:00:00.000Z WARNING webcall.sales sales.login refused code=account_locked"
+
+
+@pytest.mark.parametrize(
+    ("control", "shown"),
+    [
+        ("\n", "\\n"),
+        ("\r", "\\r"),
+        ("\r\n", "\\r\\n"),
+        ("\x1b[2K", "\\x1b[2K"),
+        ("\x00", "\\x00"),
+        ("\x85", "\\x85"),
+        ("\u2028", "\\u2028"),
+    ],
+)
+def test_a_text_line_cannot_be_forged_through_a_logged_value(printed, control, shown):
+    # An audit: a request path with `%0A` is decoded by Flask, and `answered 503 on %s` printed a second,
+    # fully formed line of the attacker's making (webcall/studio_unavailable.py, webcall/__init__.py).
+    out = printed("text", "answered 503 on %s", f"/demos/calls/x{control}{FORGED}")
+    assert out.count("\n") == 1 and out.endswith("\n")  # one line, the handler's own terminator
+    assert len(out[:-1].splitlines()) == 1
+    assert f"/demos/calls/x{shown}{FORGED}" in out  # still readable: escaped, not dropped
+
+
+def test_a_text_lines_traceback_keeps_its_lines(printed):
+    try:
+        raise ValueError("first\nsecond")
+    except ValueError:
+        out = printed("text", "task failed on %s", "a\nb", exc_info=True)
+    first, *rest = out.splitlines()
+    assert first.endswith("task failed on a\\nb") and rest[0] == "Traceback (most recent call last):"
+    assert "ValueError: first" in rest and "second" in rest  # Python's own lines, not forged ones
+
+
+def test_a_json_line_escapes_controls_itself(printed):
+    import json
+
+    out = printed("json", "answered 503 on %s", f"/x\r\n{FORGED}\x1b")
+    (line,) = out.splitlines()
+    assert json.loads(line)["message"] == f"answered 503 on /x\r\n{FORGED}\x1b"  # intact, one line
