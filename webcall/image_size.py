@@ -12,6 +12,10 @@ import struct
 MAX_SIDE = 4096
 # JPEG's start-of-frame markers (baseline, progressive, …): not DHT (C4), JPG (C8) or DAC (CC).
 _SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+# Markers without a length: TEM, RST0-7, SOI; and 0x00 after 0xFF, a stuffed byte that is no marker.
+_NO_LENGTH = frozenset({0x00, 0x01, *range(0xD0, 0xD9)})
+# EOI, and SOS (scan data) before any frame header: a decoder gives up ("no image", "SOS before SOF").
+_END = frozenset({0xD9, 0xDA})
 
 
 def pixel_size(data: bytes, kind: str) -> tuple[int, int] | None:
@@ -37,19 +41,24 @@ def _png(data: bytes) -> tuple[int, int] | None:
 
 
 def _jpeg(data: bytes) -> tuple[int, int] | None:
+    """The frame header's size, walking the markers as decoders do (libjpeg's next_marker): bytes that are
+    not 0xFF, fill bytes and a stuffed 0xFF 0x00 are skipped, and SOI, RST0-7 and TEM have no length.
+    Reading a length after RST0 (or stopping at a stray byte) let `FFD8 FFD0` hide a 16000 x 16000 frame
+    header that Chromium read (an audit)."""
     at = 2  # after SOI
-    while at + 4 <= len(data):
-        if data[at] != 0xFF:
-            return None
-        marker = data[at + 1]
-        if marker == 0xFF:  # fill byte before a marker
+    while (at := data.find(b"\xff", at)) != -1:
+        while data[at + 1] == 0xFF:  # fill bytes before a marker
             at += 1
-            continue
+        marker = data[at + 1]
+        at += 2
         if marker in _SOF:
-            height, width = struct.unpack(">HH", data[at + 5 : at + 9])
+            height, width = struct.unpack(">HH", data[at + 3 : at + 7])
             return width, height
-        (length,) = struct.unpack(">H", data[at + 2 : at + 4])
-        at += 2 + length
+        if marker in _END:  # a decoder stops here without a frame: it draws nothing
+            return None
+        if marker not in _NO_LENGTH:
+            (length,) = struct.unpack(">H", data[at : at + 2])
+            at += length
     return None
 
 

@@ -74,3 +74,49 @@ def test_an_image_past_the_side_limit_is_refused_saying_its_size(data, name):
 def test_an_image_at_the_limit_passes():
     assert logos.check_upload(png_header(MAX_SIDE, 40), "logo.png", "image/png") == "image/png"
     assert logos.check_upload(png(120, 40), "logo.png", "image/png") == "image/png"
+
+
+def sof0(width: int, height: int) -> bytes:
+    return b"\xff\xc0\x00\x11\x08" + struct.pack(">HH", height, width) + b"\x03" + b"\x01\x22\x00" * 3
+
+
+APP0 = b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+
+
+# What a decoder (libjpeg's next_marker) steps over between segments, where the check read a length or
+# stopped: RST0-7 and TEM have no length, bytes that are not 0xFF are skipped, 0xFF 0x00 is no marker.
+# An audit uploaded `FFD8 FFD0` + a frame header of 16000 x 16000: accepted, and Chromium read the size.
+BETWEEN = {
+    "RST0": b"\xff\xd0",
+    "RST7": b"\xff\xd7",
+    "TEM": b"\xff\x01",
+    "fill bytes": b"\xff\xff\xff",
+    "a stray byte": b"\x00",
+    "stray bytes and a stuffed zero": b"\x12\x34\xff\x00\x56",
+}
+
+
+@pytest.mark.parametrize("between", BETWEEN.values(), ids=BETWEEN.keys())
+def test_a_jpeg_size_is_read_past_what_decoders_skip(between):
+    assert pixel_size(b"\xff\xd8" + between + sof0(16000, 6000) + b"\xff\xd9", "image/jpeg") == (16000, 6000)
+    after_app0 = b"\xff\xd8" + APP0 + between + sof0(640, 480) + b"\xff\xd9"
+    assert pixel_size(after_app0, "image/jpeg") == (640, 480)
+
+
+@pytest.mark.parametrize("between", BETWEEN.values(), ids=BETWEEN.keys())
+def test_a_jpeg_hiding_its_size_behind_what_decoders_skip_is_refused(between):
+    hidden = b"\xff\xd8" + APP0 + between + sof0(16000, 16000) + b"\xff\xd9"
+    with pytest.raises(logos.LogoRefused) as refused:
+        logos.check_upload(hidden, "l.jpg", "image/jpeg")
+    assert refused.value.code == "logo_too_many_pixels"
+
+
+def test_the_audits_jpeg_is_refused():
+    with pytest.raises(logos.LogoRefused) as refused:
+        logos.check_upload(b"\xff\xd8\xff\xd0" + sof0(6000, 6000) + b"\xff\xd9", "l.jpg", "image/jpeg")
+    assert refused.value.code == "logo_too_many_pixels" and "6,000 by 6,000 pixels" in str(refused.value)
+
+
+def test_a_jpeg_that_ends_before_its_frame_has_no_size():
+    # EOI has no length either: a decoder stops there with no image, and draws nothing.
+    assert pixel_size(b"\xff\xd8\xff\xd9" + sof0(16000, 16000), "image/jpeg") is None
