@@ -8,8 +8,9 @@ and CSV export are webcall/studio_calls.py.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from flask import (
@@ -30,6 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from . import auth, call_stats, demo_page, formatting, link_opens, studio_calls, studio_demos
 from .auth import current_owner, rep_required
 from .calllog import LinkRecord, storable_label
+from .db import aware, names_no_row
 from .demo_page import private_headers, public_base
 from .demos import page_variable_problems
 from .formatting import quoted, zone_named
@@ -42,6 +44,8 @@ bp = Blueprint("sales", __name__)
 log = logging.getLogger("webcall.sales")
 
 DEFAULT_EXPIRY = "7d"
+# How a link ended by its demo's deletion is revoked (webcall/demo_rows.py `end_links`).
+DELETED_BY = "demo deleted by "
 # A link's status when no key verifies its token any more: its key was removed from
 # WEBCALL_SECRET_KEY_FALLBACKS (docs/operations.md, "Rotating secrets"), so it opens nothing.
 KEY_CHANGED = "key_changed"
@@ -129,6 +133,9 @@ def _index(refused: Refused | None = None) -> str:
             "stats": demo_stats.get(demo.slug),
             "unlinked": unlinked.get(demo.slug),
         }
+    # A refused form whose card or row is not drawn (its demo was deleted since the page was opened):
+    # its reason is said at the top, or the page came back unchanged.
+    refused_elsewhere = refused.error if refused and not _drawn(refused, by_demo) else None
     flashed = get_flashed_messages(with_categories=True)
     new_links = [message for category, message in flashed if category == "link"]
     errors = [message for category, message in flashed if category == "error"]
@@ -156,9 +163,18 @@ def _index(refused: Refused | None = None) -> str:
         done=done,
         row_notes=row_notes,
         refused=refused,
+        refused_elsewhere=refused_elsewhere,
         default_expiry=DEFAULT_EXPIRY,
         ephemeral_secret=svc.settings.secret_key_generated,
     )
+
+
+def _drawn(refused: Refused, by_demo: dict[str, dict[str, Any]]) -> bool:
+    """Whether the page draws the refused form: a served demo's card, or a link row shown on one."""
+    kind, _, key = refused.form.partition(":")
+    if kind == "new":
+        return key in by_demo
+    return any(row[0].link_id == key for data in by_demo.values() for row in data["links"])
 
 
 @bp.post("/demos/<slug>/links")
@@ -167,7 +183,9 @@ def create_link(slug: str) -> Response | tuple[str, int]:
     svc = services()
     demo = svc.demos.get(slug)
     if demo is None or demo.slug != slug:
-        abort(404)
+        # A page opened before another rep deleted the demo: its card (and this form) is gone from
+        # /demos, so the reason is said at the top (it was a bare 404 "There is no page here").
+        return _index(Refused(f"new:{slug}", {}, Markup("No link was made: {}.").format(_gone(slug)))), 409
     variables = {
         name: value
         for name in demo.allowed_variables
@@ -175,6 +193,8 @@ def create_link(slug: str) -> Response | tuple[str, int]:
     }
     typed = {name: request.form.get(name, "") for name in ("label", "expires")}
     typed |= {f"var_{name}": value for name, value in variables.items()}
+    if gone := _variables_gone(demo.allowed_variables):
+        return _index(Refused(f"new:{slug}", typed, _variables_changed(demo.allowed_variables, gone))), 400
     try:
         exp = parse_expiry(request.form.get("expires", "") or DEFAULT_EXPIRY, zone=_reps_zone())
         link = svc.links.issue(demo, variables, exp)
@@ -206,6 +226,26 @@ def create_link(slug: str) -> Response | tuple[str, int]:
     return redirect(url_for("sales.index", _anchor=f"link-{link.link_id}"))
 
 
+def _variables_gone(allowed: Collection[str]) -> dict[str, str]:
+    """The prospect values the form posts for variables the demo no longer has: a page opened before
+    another rep renamed or removed one (an editor save) sends its old fields, which were dropped
+    without a word (the link made without the prospect's name, labelled "link")."""
+    return {
+        key.removeprefix("var_"): value
+        for key, raw in request.form.items()
+        if key.startswith("var_") and key.removeprefix("var_") not in allowed and (value := raw.strip())
+    }
+
+
+def _variables_changed(allowed: Collection[str], gone: dict[str, str]) -> str:
+    typed = ", ".join(f"{name} ({quoted(value)})" for name, value in gone.items())
+    now = ", ".join(sorted(allowed)) or "none"
+    return (
+        f"The demo's variables changed since this page was opened: it has no {typed} any more (now:"
+        f" {now}). No link was made: check the values and make the link again."
+    )
+
+
 @bp.get("/demos/links/<link_id>/revoke")
 @rep_required
 def confirm_revoke(link_id: str) -> str:
@@ -234,11 +274,16 @@ def revoke_link(link_id: str) -> Response:
 def extend_link(link_id: str) -> Response | tuple[str, int]:
     link = _stored_link(link_id)
     typed = {"expires": request.form.get("expires", "")}
+    if ended := _ended_by_delete(link):  # said so, not "it is revoked"
+        said = Markup("The link {} was not changed: its {}.").format(quoted(link.label), ended)
+        return _index(Refused(f"extend:{link.link_id}", typed, said)), 409
     if shown_status(link, services().links) == KEY_CHANGED:  # a new expiry would not make it open
         said = f"The link {quoted(link.label)} was not changed: the site's key changed, so it opens nothing"
         return _index(Refused(f"extend:{link.link_id}", typed, f"{said}. Make a new link.")), 409
     try:
         exp = parse_expiry(typed["expires"] or DEFAULT_EXPIRY, zone=_reps_zone())
+        if shortened := _shortens(link, exp):
+            return _index(Refused(f"extend:{link.link_id}", typed, shortened)), 400
         changed = LinkStore(services().calllog.engine).extend(link_id, exp)
     except (LinkError, LinkChangeError) as error:
         status = 409 if isinstance(error, LinkChangeError) else 400  # revoked meanwhile: a conflict
@@ -259,6 +304,45 @@ def extend_link(link_id: str) -> Response | tuple[str, int]:
             current_owner(),
         )
     return redirect(url_for("sales.index", _anchor=f"link-{link_id}"))
+
+
+def _shortens(link: LinkRecord, exp: int) -> Markup | None:
+    """Why Extend refuses `exp`: it would end the link earlier. The field is filled in with 7d, and
+    pressed on a link with weeks left it cut them off while saying "now expires …" (the prospect lost
+    the access the rep had promised). Ending a link at once is Revoke."""
+    current = aware(link.expires_at)
+    if exp >= current.timestamp():
+        return None
+    return Markup(
+        "The link {} was not changed: that would end it on {}, before its current end on {}."
+        " Choose a later expiry."
+    ).format(quoted(link.label), formatting.when(datetime.fromtimestamp(exp, UTC)), formatting.when(current))
+
+
+def _ended_by_delete(link: LinkRecord) -> Markup | None:
+    """Why `link` ended, when its demo's deletion ended it ("demo acme was deleted by … on …, which
+    ended its links"): webcall/demo_rows.py `end_links` revokes them by "demo deleted by <who>"."""
+    who = (link.revoked_by or "").removeprefix(DELETED_BY)
+    if link.revoked_at is None or who == link.revoked_by:
+        return None
+    return Markup("demo {} was deleted by {} on {}, which ended its links").format(
+        link.demo, who, formatting.when(link.revoked_at)
+    )
+
+
+def _gone(slug: str) -> Markup:
+    """Why `slug`'s form cannot be done: the demo is not served (deleted since the page was opened),
+    by whom when its links say so."""
+    try:
+        # A slug with a NUL names no row (PostgreSQL refuses the query, webcall/db.py).
+        found = [] if names_no_row(slug) else services().calllog.links(slug)
+    except SQLAlchemyError as error:  # the reason is said all the same, without who
+        log.error("calllog read failed: %s", type(error).__name__)
+        found = []
+    ended = [link for link in found if _ended_by_delete(link)]
+    if ended:  # the latest deletion (a slug can be made again, and deleted again)
+        return Markup("the {}").format(_ended_by_delete(max(ended, key=lambda link: aware(link.revoked_at))))
+    return Markup("the demo {} is not served any more (deleted since this page was opened)").format(slug)
 
 
 def shown_status(link: LinkRecord, share_links: ShareLinks) -> str:

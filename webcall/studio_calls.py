@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
 from itertools import chain
 
@@ -19,10 +19,21 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from . import auth
 from .auth import rep_required
-from .call_queries import PAGE_LIMIT, call_row, each_call, find_calls, parse_filter, reps, unknown
+from .call_queries import (
+    PAGE_LIMIT,
+    CallFilter,
+    call_row,
+    called_demos,
+    each_call,
+    find_calls,
+    parse_filter,
+    reps,
+    unknown,
+)
 from .calllog import CallLog
 from .csv_export import calls_csv
 from .demo_page import private_headers
+from .demo_registry import DemoRegistry
 from .demos import DemoProfile
 from .itellico_errors import UpstreamError, UpstreamErrorKind
 from .itellico_types import MAX_ID_LENGTH, CallDetails, CallMessage
@@ -50,14 +61,16 @@ auth.register_off_handler(bp)
 @rep_required
 def calls_list() -> str:
     svc = services()
-    chosen = parse_filter(request.args, [demo.slug for demo in svc.demos])
+    registry = svc.demos.registry()
+    chosen = parse_filter(request.args, [demo.slug for demo in registry])
     try:
         rows = find_calls(svc.calllog.engine, chosen, limit=PAGE_LIMIT)
         owners = reps(svc.calllog.engine)
         every_link = svc.calllog.links()
+        called = called_demos(svc.calllog.engine)
     except SQLAlchemyError as error:
         log.error("calllog read failed: %s", type(error).__name__)
-        rows, owners, every_link = [], [], []
+        rows, owners, every_link, called = [], [], [], []
     else:
         chosen = unknown(chosen, {link.link_id for link in every_link}, owners)
     # As /demos shows them (older ones are there, behind "Show older links"), and the chosen one.
@@ -67,7 +80,7 @@ def calls_list() -> str:
         rows=rows,
         chosen=chosen,
         filter_args=chosen.args(),
-        demos=demo_choices(svc.demos),
+        demos=demo_choices(registry) + gone_demo_choices(called, registry, chosen),
         reps=owners,
         links=known_links,
         folded_links=len(every_link) - len(known_links),
@@ -126,6 +139,22 @@ def demo_choices(demos: Iterable[DemoProfile]) -> list[tuple[str, str]]:
         (demo.slug, f"{demo.title} ({demo.slug})" if seen[_as_read(demo.title)] > 1 else demo.title)
         for demo in listed
     ]
+
+
+def gone_demo_choices(
+    called: Collection[str], registry: DemoRegistry, chosen: CallFilter
+) -> list[tuple[str, str]]:
+    """The demo filter's options for slugs no demo is served under: each that has calls (a deleted
+    demo's calls stay in the call log, and can be listed), and the chosen one, so that Show keeps it."""
+    served = {demo.slug for demo in registry}
+    gone = sorted({*called, *([chosen.demo] if chosen.demo else [])} - served)
+    return [(slug, f"{slug} ({_why_not_served(slug, registry, called)})") for slug in gone]
+
+
+def _why_not_served(slug: str, registry: DemoRegistry, called: Collection[str]) -> str:
+    if slug in registry.refused:  # stored, but this release refuses its settings (webcall/demo_store.py)
+        return "not served"
+    return "deleted" if slug in called else "no such demo"
 
 
 def _as_read(title: str) -> str:

@@ -196,6 +196,26 @@ def test_extend_reports_a_bad_expiry_and_refuses_a_revoked_link(client, svc):
     assert LinkStore(svc.calllog.engine).get(link.link_id).status == "revoked"
 
 
+def test_extend_never_ends_a_link_earlier_than_it_ends_now(client, svc):
+    # Extend's field is filled in with 7d: pressed on a link with 30 days left, it cut the link to 7
+    # days ("now expires …"), and the prospect lost access weeks before the rep had promised.
+    link = stored_link(svc, exp_in=30 * 86400)
+    before = LinkStore(svc.calllog.engine).get(link.link_id).expires_at
+    sign_in(client)
+    r = post_form(client, f"/demos/links/{link.link_id}/extend", expires="7d")
+    assert r.status_code == 400
+    mine = row(r.get_data(as_text=True), link.link_id)
+    said = re.search(r'<p class="form-error" role="alert"[^>]*>(.*?)</p>', mine, re.S).group(1)
+    # Both ends named, as times the page shows in the rep's zone; the field keeps what was typed.
+    assert "would end it on <time" in said and "before its current end on <time" in said
+    assert before.strftime("%Y-%m-%d %H:%M") in said
+    assert 'name="expires" value="7d"' in mine
+    assert LinkStore(svc.calllog.engine).get(link.link_id).expires_at == before
+    # A later expiry is an extension.
+    assert post_form(client, f"/demos/links/{link.link_id}/extend", expires="5w").status_code == 302
+    assert LinkStore(svc.calllog.engine).get(link.link_id).expires_at > before
+
+
 def test_a_refused_extend_of_a_folded_link_still_shows_its_row(client, svc):
     # Ended over 30 days ago, the row is folded away unless ?older=1 is asked for: the answer to its
     # refused extend shows it all the same, or the reason would be nowhere.
@@ -229,6 +249,30 @@ def test_the_index_shows_owner_status_and_a_made_link_records_its_owner(client, 
     mine = row(html, made.link_id)
     assert f'data-col="owner">{made.owner}</td>' in mine and "active until" in mine
     assert "ann@example.com" in html
+
+
+def test_make_link_refuses_a_variable_the_demo_no_longer_has(client, svc):
+    # A page opened before another rep renamed the demo's variable (name → first_name) posts
+    # var_name: the link was made without it, labelled "link", the prospect's name silently dropped.
+    sign_in(client)
+    page = client.get("/demos").get_data(as_text=True)
+    svc.demos.save("alpenblick", svc.demos.tables()["alpenblick"] | {"variables": {"first_name": 60}}, "bob")
+    r = client.post(
+        "/demos/alpenblick/links",
+        data={"csrf": csrf(page), "label": "", "var_name": "Maria Huber", "expires": "3d"},
+    )
+    assert r.status_code == 400
+    assert svc.calllog.links("alpenblick") == []
+    html = r.get_data(as_text=True)
+    form = re.search(r'<form class="link-form"[^>]*action="/demos/alpenblick/links".*?</form>', html, re.S)
+    said = re.search(r'class="form-error" role="alert">(.*?)</p>', form.group(0), re.S).group(1)
+    # The reason names what changed and what the demo has now, with what was typed to copy over.
+    assert "The demo&#39;s variables changed since this page was opened" in said
+    assert "name (“Maria Huber”)" in said and "now: first_name" in said
+    assert 'name="var_first_name"' in form.group(0) and 'name="expires" value="3d"' in form.group(0)
+    # An empty field of a variable gone is nothing to lose: the link is made.
+    r = client.post("/demos/alpenblick/links", data={"csrf": csrf(page), "label": "Jo", "var_name": " "})
+    assert r.status_code == 302 and [link.label for link in svc.calllog.links("alpenblick")] == ["Jo"]
 
 
 def test_a_link_the_database_cannot_record_is_not_handed_out(client, svc):
@@ -352,3 +396,44 @@ def test_a_variable_the_demo_no_longer_allows_is_marked_on_its_link(client, svc)
     shown = row(client.get("/demos").get_data(as_text=True), link.link_id)
     assert "<code>name=Maria Magdalena</code>" in shown
     assert "not sent to the agent: longer than 10 characters" in shown
+
+
+def top_alerts(html: str) -> list[str]:
+    """The alerts above the demos' cards (the page's own, not a row's or a form's)."""
+    head = html.split('<section class="demo-card"', 1)[0]
+    return [" ".join(text.split()) for text in re.findall(r'role="alert"[^>]*>(.*?)</p>', head, re.S)]
+
+
+def test_a_tab_opened_before_the_demo_was_deleted_is_told_why_at_the_top(client, svc):
+    # Another rep deleted the demo: Extend answered 409 with its reason tied to a row no longer drawn
+    # (the page came back unchanged), and Make link a bare "There is no page here".
+    link = stored_link(svc, label="Jim")
+    sign_in(client)
+    page = client.get("/demos").get_data(as_text=True)
+    assert svc.demos.delete("alpenblick", by="bob@example.com")
+
+    r = client.post(f"/demos/links/{link.link_id}/extend", data={"csrf": csrf(page), "expires": "14d"})
+    assert r.status_code == 409
+    [said] = top_alerts(r.get_data(as_text=True))
+    why = "its demo alpenblick was deleted by bob@example.com on <time"
+    assert said.startswith(f"The link “Jim” was not changed: {why}") and "which ended its links" in said
+    assert LinkStore(svc.calllog.engine).get(link.link_id).status == "revoked"
+
+    form = {"csrf": csrf(page), "label": "Jim 2", "var_name": "Jim", "expires": "7d"}
+    r = client.post("/demos/alpenblick/links", data=form)
+    assert r.status_code == 409
+    [said] = top_alerts(r.get_data(as_text=True))
+    assert said.startswith("No link was made: the demo alpenblick was deleted by bob@example.com on <time")
+    assert [stored.label for stored in svc.calllog.links("alpenblick")] == ["Jim"]
+
+
+def test_make_link_on_a_demo_gone_without_links_still_says_why(client, svc):
+    sign_in(client)
+    page = client.get("/demos").get_data(as_text=True)
+    assert svc.demos.delete("alpenblick", by="bob@example.com")  # it had no link to tell who
+    r = client.post("/demos/alpenblick/links", data={"csrf": csrf(page), "label": "Jo", "expires": "7d"})
+    assert r.status_code == 409
+    assert top_alerts(r.get_data(as_text=True)) == [
+        "No link was made: the demo alpenblick is not served any more (deleted since this page was opened)."
+    ]
+    assert svc.calllog.links("alpenblick") == []
