@@ -162,11 +162,11 @@ def rep_required(view: Callable[..., Any]) -> Callable[..., Any]:
         _studio_on()
         if not current_user.is_authenticated:
             # Back here after signing in (a form posted to a page that opens again with GET: that page).
-            # An action posted (make a link, extend, revoke) has no page to go back to: the sign-in
-            # page says it was not done.
-            back = this_page()
-            undone = request.method == "POST" and back is None
-            return redirect(url_for("auth.login", next=back, undone=1 if undone else None))
+            # Whatever was posted was not done, and the sign-in page says so: a form posted to its own
+            # page (Notifications, Change password, Reps) led back with only "Sign in to go on", and
+            # its change looked made.
+            undone = 1 if request.method == "POST" else None
+            return redirect(url_for("auth.login", next=this_page(), undone=undone))
         if request.method == "POST":
             check_csrf()
         return view(*args, **kwargs)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from flask_wtf import FlaskForm
 from wtforms import Field, Form, PasswordField, SelectField, StringField
-from wtforms.validators import InputRequired, ValidationError
+from wtforms.validators import EqualTo, InputRequired, ValidationError
 
 from .account_fields import ROLES, AccountError, check_email, check_name, check_password
 
@@ -61,3 +61,8 @@ class RoleForm(StudioForm):
 class OwnPasswordForm(StudioForm):
     current = PasswordField("Current password", [InputRequired("Enter your current password.")])
     password = PasswordField("New password", [_rule(check_password)])
+    # Typed twice: one hidden field let a typo through unseen, and only an admin can reset a password
+    # (there is no "forgot password", templates/demos_login.html).
+    again = PasswordField(
+        "New password again", [EqualTo("password", "The two new passwords differ: type the same one twice.")]
+    )

@@ -2,7 +2,8 @@
 outgoing webhook URL, e.g. Slack's; an email to their account's address), whether also when itellico's
 analysis of it is ready (a second message; ticked until they untick it), whether when a prospect opens
 one of their links after it ended (webcall/link_opens.py; ticked until they untick it), and may send a
-test.
+test (the form's second button: it saves what was typed, then tests it). Without itellico's webhooks no
+call notifies, and the page says so.
 
 The URL is checked on save (http/https, a host, no `user:password@`, at most MAX_URL characters; with
 private targets refused, no loopback/private literal address or `localhost`; in production no plain
@@ -28,6 +29,7 @@ from flask import (
     get_flashed_messages,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask_limiter import RequestLimit
@@ -137,6 +139,9 @@ def _page(form: Form, status: int = 200) -> tuple[str, int]:
         "demos_notifications.html",
         form=form,
         email_available=email_on(),
+        # Without itellico's webhooks (/webhooks/itellico is off, webcall/webhooks.py) no call's end or
+        # analysis ever notifies: the page says so, as it does when email is off.
+        calls_notify=bool(settings.webhook_secret),
         signed=bool(settings.notify_signing_secret),
         done=get_flashed_messages(category_filter=["done"]),
         latest=recent,
@@ -174,6 +179,12 @@ def save() -> Response | tuple[str, int]:
     form = PrefsForm()
     if not form.validate():
         return _page(form, status=400)
+    _store(form)
+    return redirect(url_for("notifications.preferences"), 303)
+
+
+def _store(form: PrefsForm) -> None:
+    """Save the rep's valid form, and say so on the page."""
     me = current_user.account
     save_prefs(
         services().calllog.engine,
@@ -195,7 +206,12 @@ def save() -> Response | tuple[str, int]:
         form.link_opens_on.data,
     )
     flash("Saved.", "done")
-    return redirect(url_for("notifications.preferences"), 303)
+
+
+def _typed() -> bool:
+    """Whether the settings form posted its fields here: its test button (formaction) sends what was
+    typed, which a separate form's button threw away. A page opened before posts only its token."""
+    return "webhook_url" in request.form
 
 
 def _rep_key() -> str:
@@ -210,6 +226,10 @@ def _too_many_tests(limit: RequestLimit) -> Response:
     account = getattr(current_user, "account", None)
     if account is None:  # not signed in: nothing to show but the refusal
         return Response("Too many requests.", status=429, headers=headers, mimetype="text/plain")
+    if _typed():  # what was typed stays in the form, and the page says it is not saved
+        flash(f"Too many tests: nothing was saved or sent; try again in {retry_after} seconds.", "done")
+        page, _status = _page(PrefsForm())
+        return Response(page, status=429, headers=headers)
     flash(f"Too many tests: try again in {retry_after} seconds.", "done")
     page, _status = _page(PrefsForm(formdata=None, data=_saved(account.id)))
     return Response(page, status=429, headers=headers)
@@ -219,7 +239,13 @@ def _too_many_tests(limit: RequestLimit) -> Response:
 @limiter.limit(SEND_TEST_LIMIT, key_func=_rep_key, scope="send-test", on_breach=_too_many_tests)
 @rep_required
 def send_test() -> Response | tuple[str, int]:
-    """Queue a test to each channel the rep saved; it arrives (or shows failed in the log) shortly."""
+    """Save what the settings form posted, then queue a test to each channel the rep saved; it arrives
+    (or shows failed in the log) shortly."""
+    if _typed():
+        form = PrefsForm()
+        if not form.validate():
+            return _page(form, status=400)  # nothing saved, nothing sent; the reason next to the field
+        _store(form)
     me = current_user.account
     engine = services().calllog.engine
     with engine.begin() as db:

@@ -11,8 +11,12 @@ The live preview of the form's unsaved values is webcall/studio_preview.py.
 from __future__ import annotations
 
 import logging
+import math
 import re
+import threading
+import time
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from flask import (
@@ -73,13 +77,37 @@ bp.register_error_handler(RequestEntityTooLarge, too_large)
 # -- the agent list ----------------------------------------------------------------------------
 
 
+# Every render of the editor (opening it, each refused save, each conflict) waited for itellico's list,
+# up to ITELLICOAI_TIMEOUT_SECONDS with a slow or hung itellico. One read serves this long, per process.
+AGENT_LIST_SECONDS = 60.0
+_AGENT_LIST = "webcall.agent_list"
+_NO_LIST = "The agent list could not be loaded from itellico. Enter the agent's id instead."
+
+
+@dataclass
+class _AgentList:
+    """The agent list as last read (None: no read has worked yet) and when it was last asked for. A
+    failed read keeps the list read before; either way it is asked again only once AGENT_LIST_SECONDS
+    have passed, so a hung itellico holds one render a minute, not each one."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    agents: list[tuple[str, str]] | None = None
+    asked_at: float = -math.inf
+
+
 def _agents() -> tuple[list[tuple[str, str]], str | None]:
     """itellico's agents as (id, name), or an empty list and why it could not be read."""
-    try:
-        return [(agent.id, agent.name or agent.id) for agent in services().itellico.list_agents()], None
-    except UpstreamError as error:
-        log.warning("studio: agent list failed: %s", error.kind)
-        return [], "The agent list could not be loaded from itellico. Enter the agent's id instead."
+    cache: _AgentList = current_app.extensions.setdefault(_AGENT_LIST, _AgentList())
+    with cache.lock:  # one read at a time: renders meanwhile wait for it, and then use it
+        if time.monotonic() - cache.asked_at >= AGENT_LIST_SECONDS:
+            try:
+                listed = services().itellico.list_agents()
+                cache.agents = [(agent.id, agent.name or agent.id) for agent in listed]
+            except UpstreamError as error:
+                log.warning("studio: agent list failed: %s", error.kind)
+            cache.asked_at = time.monotonic()  # from the answer: a slow one counts from its end
+        agents = cache.agents
+    return ([], _NO_LIST) if agents is None else (list(agents), None)
 
 
 def _render(

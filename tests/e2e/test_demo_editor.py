@@ -277,14 +277,16 @@ def test_what_a_rep_typed_survives_a_session_that_ended_and_a_form_that_expired(
         # The session ends in the other tab; saving here leads to the sign-in page, then back here.
         elsewhere.goto(f"{studio_url}/demos")
         elsewhere.get_by_role("button", name="Sign out").click()
-        # The tab signed out in says so; a page sent to sign in from here says where it goes on.
+        # The tab signed out in says so; the save sent to sign in from here says it was not done.
         expect(elsewhere.locator(".notice")).to_have_text("You are signed out.")
         page.locator("#f-description").press_sequentially("!")  # the preview follows, and says why not
         frame = page.frame_locator("iframe[name=preview]")
         expect(frame.locator(".preview-problems")).to_contain_text("The preview stopped: you were signed out")
         page.get_by_role("button", name="Create the demo").click()
-        expect(page).to_have_url(re.compile(r"/demos/login\?next=/demos/new$"))
-        expect(page.locator(".notice")).to_have_text("Sign in to go on where you were.")
+        expect(page).to_have_url(re.compile(r"/demos/login\?next=/demos/new&undone=1$"))
+        expect(page.locator(".notice")).to_have_text(
+            "You were signed out, so that was not done: sign in and do it again."
+        )
         sign_in_here(page)
         expect(page).to_have_url(f"{studio_url}/demos/new")
         offer = page.locator("[data-draft-offer]")

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from .screens import no_horizontal_scroll, shoot
-from .studio import sign_in, studio_database, studio_settings
+from .studio import ADMIN_EMAIL, PASSWORD, sign_in, studio_database, studio_settings
 
 REP_EMAIL = "rita@example.com"
 REP_PASSWORD = "rita's own password"
@@ -106,3 +106,29 @@ def test_the_sign_in_page_on_a_desktop(page: Page, studio_url: str) -> None:
     page.goto(f"{studio_url}/demos/login")
     expect(page.locator("#email")).to_be_focused()
     shoot(page, "studio-sign-in-desktop")
+
+
+def test_after_a_wrong_password_the_next_one_is_typed_into_the_password_field(
+    page: Page, studio_url: str
+) -> None:
+    # The page came back with the focus in the (kept) email field: the password typed next went there,
+    # shown in clear and sent back in the page.
+    page.goto(f"{studio_url}/demos/login")
+    page.keyboard.type(ADMIN_EMAIL)
+    page.keyboard.press("Tab")
+    page.keyboard.type("not the password")
+    page.keyboard.press("Enter")
+    expect(page.locator("#password-error")).to_be_visible()
+    assert page.evaluate("document.activeElement.id") == "password"
+    expect(page.locator("#email")).to_have_value(ADMIN_EMAIL)
+    page.keyboard.type(PASSWORD)  # at once, as a rep does
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{studio_url}/demos")
+
+
+def test_without_an_email_the_email_field_has_the_focus_again(page: Page, studio_url: str) -> None:
+    page.goto(f"{studio_url}/demos/login")
+    page.fill("#password", "a password")
+    page.click("button[type=submit]")
+    expect(page.locator("#email-error")).to_be_visible()
+    assert page.evaluate("document.activeElement.id") == "email"

@@ -111,5 +111,5 @@ def test_change_a_rep(studio, action, target, password, role):
 def test_own_password(studio, current, password):
     if current == STUDIO_PASSWORD:
         return  # the right one would really change the admin's password
-    form = {"csrf": studio["token"], "current": current, "password": password}
+    form = {"csrf": studio["token"], "current": current, "password": password, "again": password}
     check(studio["admin"].post("/demos/account", data=form), current, password)

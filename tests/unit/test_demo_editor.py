@@ -13,6 +13,7 @@ import pytest
 
 from webcall.itellico_errors import UpstreamError, UpstreamErrorKind
 
+from .conftest import sign_in
 from .demo_editor_helpers import (
     VALID,
     field_error,
@@ -110,20 +111,28 @@ def test_edit_shows_the_stored_values_and_saves_a_change_every_instance_sees(rep
     assert "Acme Smiles" in other.get("/demo/acme").get_data(as_text=True)
 
 
-def test_the_agent_list_shows_names_and_a_failing_list_offers_a_text_field(rep, monkeypatch):
-    page = rep.get("/demos/new").get_data(as_text=True)
-    assert f'<option value="{AVA}">Ava' in page
-    assert 'name="agent_id" type="text"' not in page
+def broken_agent_list(client, monkeypatch) -> None:
+    """itellico's agent list fails from now on (a list read before would be kept: read none first)."""
 
     def broken(_self):
         raise UpstreamError(UpstreamErrorKind.UNAVAILABLE, 503)
 
-    monkeypatch.setattr(type(rep.application.extensions["webcall"].itellico), "list_agents", broken)
+    monkeypatch.setattr(type(client.application.extensions["webcall"].itellico), "list_agents", broken)
+
+
+def test_the_agent_list_shows_names_and_a_failing_list_offers_a_text_field(make_sales_app, rep, monkeypatch):
     page = rep.get("/demos/new").get_data(as_text=True)
+    assert f'<option value="{AVA}">Ava' in page
+    assert 'name="agent_id" type="text"' not in page
+
+    other = make_sales_app().test_client()  # another process: it has read no list yet
+    sign_in(other)
+    broken_agent_list(other, monkeypatch)
+    page = other.get("/demos/new").get_data(as_text=True)
     assert "The agent list could not be loaded from itellico" in page
     assert 'name="agent_id" type="text"' in page
-    r = post_form(rep, fields={**VALID, "slug": "typed", "agent_id": AVA})
-    assert r.status_code == 302 and tables(rep)["typed"]["agent_id"] == AVA
+    r = post_form(other, fields={**VALID, "slug": "typed", "agent_id": AVA})
+    assert r.status_code == 302 and tables(other)["typed"]["agent_id"] == AVA
 
 
 MISTAKES = [
@@ -330,7 +339,7 @@ EDITOR_ATTRS = {
 }
 
 
-def test_the_editors_inputs_carry_their_attributes_as_attributes(rep, monkeypatch):
+def test_the_editors_inputs_carry_their_attributes_as_attributes(make_sales_app, rep, monkeypatch):
     page = rep.get("/demos/new").get_data(as_text=True)
     for name, expected in EDITOR_ATTRS.items():
         attrs = input_attrs(page, name)
@@ -338,11 +347,10 @@ def test_the_editors_inputs_carry_their_attributes_as_attributes(rep, monkeypatc
     tags = re.findall(r"<input\b[^>]*>", page)
     assert tags and not [tag for tag in tags if "&#34;" in tag or "&quot;" in tag]
 
-    def broken(_self):
-        raise UpstreamError(UpstreamErrorKind.UNAVAILABLE, 503)
-
-    monkeypatch.setattr(type(rep.application.extensions["webcall"].itellico), "list_agents", broken)
-    page = rep.get("/demos/new").get_data(as_text=True)
+    other = make_sales_app().test_client()  # another process: it has read no list yet
+    sign_in(other)
+    broken_agent_list(other, monkeypatch)
+    page = other.get("/demos/new").get_data(as_text=True)
     assert input_attrs(page, "agent_id")["spellcheck"] == "false"  # the typed agent id, when the list fails
     assert not [tag for tag in re.findall(r"<input\b[^>]*>", page) if "&#34;" in tag]
 

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from .conftest import REP_EMAIL, SALES_PASSWORD, csrf, sign_in
+from .conftest import ADMIN_EMAIL, REP_EMAIL, SALES_PASSWORD, csrf, sign_in
 from .demo_editor_helpers import VALID, page_token, post_form
 
 
@@ -16,10 +16,10 @@ def app(make_sales_app):
     return make_sales_app()
 
 
-def end_sessions(app) -> None:
-    """The rep's sessions end elsewhere (signed out in another tab, or the session ran out)."""
+def end_sessions(app, email: str = REP_EMAIL) -> None:
+    """The account's sessions end elsewhere (signed out in another tab, or the session ran out)."""
     svc = app.extensions["webcall"]
-    svc.sessions.end_all(svc.accounts.by_email(REP_EMAIL).id)
+    svc.sessions.end_all(svc.accounts.by_email(email).id)
 
 
 def next_of(location: str) -> str | None:
@@ -60,6 +60,38 @@ def test_a_form_posted_after_the_session_ended_comes_back_to_its_page(app, rep):
     said = rep.get(r.location).get_data(as_text=True)
     assert "You were signed out, so that was not done: sign in and do it again." in said
     assert "Sign in to go on where you were." not in said
+
+
+NOT_DONE = "You were signed out, so that was not done: sign in and do it again."
+
+
+@pytest.mark.parametrize(
+    ("path", "form", "admin"),
+    [
+        ("/demos/notifications", {"webhook_url": "https://hooks.example.com/typed", "email_on": "y"}, False),
+        (
+            "/demos/account",
+            {"current": SALES_PASSWORD, "password": "a new one!", "again": "a new one!"},
+            False,
+        ),
+        ("/demos/reps", {"email": "new@example.com", "password": "a long password", "role": "rep"}, True),
+    ],
+)
+def test_a_form_posted_to_its_own_page_after_the_session_ended_says_it_was_not_done(app, path, form, admin):
+    # Such a page opens again with GET, so the sign-in page led back to it with only "Sign in to go on
+    # where you were.": the rep's saved webhook URL or new password looked done, and was not.
+    email = ADMIN_EMAIL if admin else REP_EMAIL
+    client = app.test_client()
+    sign_in(client, email, role="admin" if admin else "rep")
+    token = page_token(client, path)
+    end_sessions(app, email)
+    r = client.post(path, data={**form, "csrf": token})
+    assert r.status_code == 302 and next_of(r.location) == path
+    said = client.get(r.location).get_data(as_text=True)
+    assert NOT_DONE in said and "Sign in to go on where you were." not in said
+    signed_in = client.post(r.location, data={"email": email, "password": SALES_PASSWORD, "csrf": csrf(said)})
+    assert signed_in.status_code == 302 and signed_in.location == path  # back on the page to do it again
+    assert NOT_DONE not in client.get(path).get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
