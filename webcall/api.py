@@ -23,6 +23,7 @@ from .errors import ApiError, ErrorCode
 from .handles import HANDLE_HEADER
 from .itellico_errors import CHECK_BASE_URL, UpstreamError, UpstreamErrorKind
 from .itellico_types import WebCallRequest
+from .link_opens import from_a_rep
 from .links import LinkStatus, ShareLink
 from .security import allowed_api_origins, demo_origins, origin_allowed
 from .services import services
@@ -76,6 +77,8 @@ def create_call() -> tuple[Response, int]:
     metrics.note_demo(demo.slug)
     _check_origin(demo_origins(demo))
     link = _share_link(demo, body.link)
+    # A rep's own try of a link is the demo's call, not the link's prospect's (link_opens.from_a_rep).
+    logged_link = None if from_a_rep() else link
     mode = body.mode or demo.default_mode
     call_request = WebCallRequest(
         agent_id=demo.agent_id,
@@ -102,11 +105,11 @@ def create_call() -> tuple[Response, int]:
             mark_no_call()
         api_error = _browser_error(error, demo, "create")
         _log_create(demo, mode, f"failed:{api_error.code.value}", started, upstream=error)
-        _record(demo, mode, f"failed:{api_error.code.value}", link=link)
+        _record(demo, mode, f"failed:{api_error.code.value}", link=logged_link)
         raise api_error from None
     open_calls.opened(call.id)
     _log_create(demo, mode, "created", started, call_id=call.id)
-    _record(demo, mode, "created", link=link, call_id=call.id, status=call.status)
+    _record(demo, mode, "created", link=logged_link, call_id=call.id, status=call.status)
     settings = svc.settings
     payload: dict[str, Any] = {
         "call_id": call.id,

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
+from flask_login import current_user
 from sqlalchemy import (
     Column,
     Connection,
@@ -87,10 +88,21 @@ def prefetched(headers: Mapping[str, str]) -> bool:
     return any("prefetch" in headers.get(name, "").lower() for name in ("Sec-Purpose", "Purpose"))
 
 
+def from_a_rep() -> bool:
+    """The request comes from a browser signed in to the studio: a rep trying a link (before sending it,
+    or to see what its prospect sees after it ended), not the link's prospect. Its opens and calls are
+    not the prospect's: counted on the link they told the rep that the prospect had called, or opened
+    the link after it ended (a studio audit). The studio's cookie is SameSite=Lax, so only the app's own
+    pages (the demo page, the embed page opened on its own) carry it; a database that cannot say is
+    nobody signed in (webcall/studio_unavailable.py)."""
+    return bool(current_user and current_user.is_authenticated)
+
+
 def note_refused_open(engine: Engine, checked: LinkCheck, headers: Mapping[str, str]) -> None:
-    """Count a page's refused link check against its link. Never raises: the prospect's notice matters
-    more than the count, so a failed write is logged and counted as a failed call-log write."""
-    if checked.status not in REFUSED or checked.link is None or prefetched(headers):
+    """Count a page's refused link check against its link (not a rep's own: `from_a_rep`). Never
+    raises: the prospect's notice matters more than the count, so a failed write is logged and counted
+    as a failed call-log write."""
+    if checked.status not in REFUSED or checked.link is None or prefetched(headers) or from_a_rep():
         return
     from . import notify  # here: notify's imports reach back to the link modules
 

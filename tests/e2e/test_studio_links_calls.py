@@ -72,7 +72,9 @@ def test_link_talk_transcript_revoke_refused(page, browser, pw, studio_url, sand
 
     # The prospect opens it and talks with Lena (typed, so the words are known exactly).
     before = len(sandbox.creates())
-    prospect = page.context.new_page()
+    # In a browser of their own: the rep's, signed in, would make the demo's call, not the link's
+    # (webcall/link_opens.py `from_a_rep`).
+    prospect = browser.new_context().new_page()
     prospect_errors: list[str] = []
     prospect.on("console", lambda m: prospect_errors.append(m.text) if m.type == "error" else None)
     prospect.on("pageerror", lambda e: prospect_errors.append(str(e)))
@@ -159,4 +161,5 @@ def test_link_talk_transcript_revoke_refused(page, browser, pw, studio_url, sand
     assert len(sandbox.creates()) == before + 1
     # (the refused link check and create are 410s, which Chromium logs as failed loads)
     errors = [e for e in page.console_errors + prospect_errors if not e.startswith("Failed to load")]
+    prospect.context.close()
     assert errors == []

@@ -46,6 +46,12 @@ def check(client, token: str, slug: str = "alpenblick", ip: str = "198.51.100.7"
     )
 
 
+def prospect(rep):
+    """The prospect's browser beside the rep's signed-in one, whose own looks are not counted
+    (webcall/link_opens.py `from_a_rep`, tests/unit/test_rep_tries_links.py)."""
+    return rep.application.test_client()
+
+
 def refusal_rows(svc) -> list[dict]:
     with svc.calllog.engine.connect() as db:
         return [dict(row._mapping) for row in db.execute(text(f"SELECT * FROM {REFUSALS}"))]
@@ -101,7 +107,7 @@ def test_opening_a_revoked_link_is_counted_once_in_words(client, svc):
     assert client.post(page, data={"csrf": token}).status_code == 302
     assert refusal_rows(svc) == []  # revoking is not an open
 
-    r = check(client, link.token)
+    r = check(prospect(client), link.token)
     assert r.status_code == 410 and r.get_json()["error"]["code"] == "link_revoked"
 
     html = client.get("/demos").get_data(as_text=True)
@@ -138,7 +144,7 @@ def test_extending_a_link_starts_its_count_again(client, svc):
         )
     html = client.get("/demos").get_data(as_text=True)
     assert "opened" not in status_cell(html, link.link_id)
-    check(client, link.token)
+    check(prospect(client), link.token)
     assert "opened once since it ended" in words(
         status_cell(client.get("/demos").get_data(as_text=True), link.link_id)
     )

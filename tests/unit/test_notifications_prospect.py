@@ -41,7 +41,8 @@ def prospect_call(app, client, standin, *lines: tuple[str, str]) -> str:
     svc = app.extensions["webcall"]
     link = link_for(svc, name="Maria")
     svc.calllog.add_link(link, "Maria, Alpenblick", created_by="web", owner=REP_EMAIL)
-    made = client.post("/api/calls", json={"demo": "alpenblick", "link": link.token})
+    # The prospect's own browser: the rep's, signed in, makes the demo's call (link_opens.from_a_rep).
+    made = app.test_client().post("/api/calls", json={"demo": "alpenblick", "link": link.token})
     assert made.status_code == 201, made.get_json()
     call_id = made.get_json()["call_id"]
     store = standin.app.extensions["standin"]["store"]
