@@ -34,6 +34,7 @@ if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
 # Imported only now: importing webcall loads prometheus_client, which reads the directory above.
 from webcall import ROOT  # noqa: E402
 from webcall.serving import SettingsError, check_free, serving_from_env  # noqa: E402
+from webcall.setting_checks import env_getter, storage_uri  # noqa: E402
 from webcall.setting_values import default_environment, say_cannot_start  # noqa: E402
 from webcall.settings import load_env_file  # noqa: E402
 
@@ -51,6 +52,8 @@ def _cannot_start(error: SettingsError) -> None:
 try:
     load_env_file(ROOT / ".env")
     _serving = serving_from_env(os.environ)
+    # As the app will read it (a bad one stops the start here with the app's own line).
+    _limits_storage = storage_uri("WEBCALL_RATE_LIMIT_STORAGE_URI", env_getter(os.environ))
 except SettingsError as _error:
     _cannot_start(_error)
 
@@ -114,7 +117,7 @@ def _note(text: str) -> None:
     print(json.dumps({"level": "INFO", "logger": "gunicorn.conf", "message": text}) if _json_logs else text)
 
 
-if workers > 1 and os.environ.get("WEBCALL_RATE_LIMIT_STORAGE_URI", "memory://").startswith("memory"):
+if workers > 1 and _limits_storage.startswith("memory"):
     _note(
         f"note: with {workers} workers and WEBCALL_RATE_LIMIT_STORAGE_URI=memory:// each worker "
         "counts rate limits for itself; use redis:// for one shared limit"

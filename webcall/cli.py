@@ -21,6 +21,8 @@ from .demos import DemoConfigError
 from .itellico_errors import UpstreamError
 from .links import LinkError, parse_expiry
 from .services import services
+from .serving import port_from_env
+from .setting_values import SettingsError
 from .studio_demos import studio_named
 
 demos = AppGroup("demos", help="Sales demos: share links, demos.toml in and out of the database.")
@@ -57,6 +59,8 @@ def link_command(
             "WEBCALL_SECRET_KEY is not set: a link signed with a random key stops working as soon as "
             "this command ends. Set it (the same value the app uses) and try again."
         )
+    given = base_url or svc.settings.public_url
+    local = None if given else _this_machine()  # before the link is made: a bad PORT makes none
     demo = svc.demos.get(slug)
     if demo is None or demo.slug != slug:
         known = ", ".join(d.slug for d in svc.demos)
@@ -78,11 +82,10 @@ def link_command(
         raise click.ClickException(
             f"the link was not made: the database could not record it ({type(error).__name__}); try again"
         ) from None
-    local = f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
-    base = (base_url or svc.settings.public_url or local).rstrip("/")
+    base = (given or local or "").rstrip("/")
     click.echo(f"{base}{link.path()}")
     click.echo(f"link {link.link_id} for demo {slug}, expires {link.expires_at:%Y-%m-%d %H:%M} UTC", err=True)
-    if not (base_url or svc.settings.public_url):
+    if local:
         # Still printed (it opens on this machine, e.g. beside a bare `flask run`), but a rep on a server
         # would otherwise send a prospect a link to the prospect's own computer.
         click.echo(
@@ -90,6 +93,14 @@ def link_command(
             "WEBCALL_PUBLIC_URL (the address visitors use, as the app has it) or pass --base-url",
             err=True,
         )
+
+
+def _this_machine() -> str:
+    """The address `make run` and gunicorn serve on here, PORT read as they read it (webcall/serving.py)."""
+    try:
+        return f"http://127.0.0.1:{port_from_env(os.environ)}"
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
 
 
 @demos.command("list")

@@ -31,6 +31,7 @@ from werkzeug.serving import make_server
 
 from . import ROOT, SettingsError, create_app, logs, metrics
 from .secret_rotation import WEBHOOK_SECRET_NAMES
+from .setting_checks import env_getter, log_format_of
 from .setting_values import cannot_start, default_environment, say_cannot_start, whole_number
 from .settings import load_env_file
 
@@ -38,9 +39,15 @@ if TYPE_CHECKING:
     from sandbox.stack import SandboxStack
 
 
+def _setting(name: str) -> str | None:
+    """A setting's value as the app reads it (setting_checks.env_getter): None when unset or empty."""
+    return env_getter(os.environ)(name)
+
+
 def _port(name: str, default: int) -> int:
+    raw = _setting(name)  # empty is the default, as gunicorn takes PORT (webcall/serving.py)
     try:
-        return whole_number(name, os.environ.get(name, str(default)), 1, 65535, "a port number")
+        return default if raw is None else whole_number(name, raw, 1, 65535, "a port number")
     except SettingsError as error:
         raise SystemExit(cannot_start(error)) from None
 
@@ -55,7 +62,7 @@ SANDBOX_ADMIN_EMAIL = "admin@sandbox.example"
 
 def _dev_secret_key() -> None:
     """Give local runs a stable WEBCALL_SECRET_KEY unless one is configured."""
-    if os.environ.get("WEBCALL_SECRET_KEY", "").strip():
+    if _setting("WEBCALL_SECRET_KEY"):
         return
     try:
         key = DEV_SECRET_FILE.read_text(encoding="ascii").strip() if DEV_SECRET_FILE.exists() else ""
@@ -77,7 +84,7 @@ def _dev_secret_key() -> None:
 def _local_public_url() -> None:
     """The address `make run` serves on as WEBCALL_PUBLIC_URL, unless the environment or .env names one:
     share links (`make link` too) and rep notifications link to it."""
-    if not os.environ.get("WEBCALL_PUBLIC_URL", "").strip():
+    if not _setting("WEBCALL_PUBLIC_URL"):
         os.environ["WEBCALL_PUBLIC_URL"] = f"http://127.0.0.1:{_port('PORT', 5000)}"
 
 
@@ -92,7 +99,7 @@ def link(args: list[str]) -> int:
     """`flask demos link …` with the local secret; in sandbox mode with the sandbox's agent."""
     _load_env()
     _dev_secret_key()
-    if not os.environ.get("ITELLICOAI_API_KEY", "").strip():
+    if not _setting("ITELLICOAI_API_KEY"):
         from sandbox.stack import DEFAULT_AGENT_ID
 
         # Signing a link calls nothing upstream; the app only needs valid settings to start.
@@ -114,12 +121,15 @@ def main() -> int:
     _local_public_url()
     # One handler for the app's and the sandbox's lines, in the app's format (request ids, JSON if asked).
     handler = logging.StreamHandler()
-    handler.setFormatter(logs.formatter(os.environ.get("WEBCALL_LOG_FORMAT", "").strip().lower()))
+    try:
+        handler.setFormatter(logs.formatter(log_format_of(_setting)))
+    except SettingsError as error:
+        raise SystemExit(cannot_start(error)) from None
     logging.basicConfig(level=logging.INFO, handlers=[handler])
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     port = _port("PORT", 5000)
     stack = None
-    if not os.environ.get("ITELLICOAI_API_KEY", "").strip():
+    if not _setting("ITELLICOAI_API_KEY"):
         from sandbox.agent_runner import WorkerStartError
         from sandbox.livekit_server import LiveKitError, LiveKitPorts
         from sandbox.ports import PortInUseError, ensure_free
@@ -224,10 +234,12 @@ def _serve(port: int, stack: SandboxStack | None) -> int:
         demos = [d.slug for d in app.extensions["webcall"].demos if d.slug != "default"]
         if demos:
             print("  sales demos: " + ", ".join(f"http://127.0.0.1:{port}/demo/{slug}" for slug in demos))
-        password = os.environ.get("WEBCALL_SALES_PASSWORD")
-        if stack and password:
-            email = os.environ["WEBCALL_SALES_ADMIN_EMAIL"]
-            print(f"  sales studio: http://127.0.0.1:{port}/demos  (admin: {email}, password: {password})")
+        settings = app.extensions["webcall"].settings
+        if stack and settings.sales_password:
+            print(
+                f"  sales studio: http://127.0.0.1:{port}/demos  "
+                f"(admin: {settings.sales_admin_email}, password: {settings.sales_password})"
+            )
         print()
         try:
             server.serve_forever()

@@ -15,7 +15,7 @@ import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .setting_checks import log_format_of, log_level_of
+from .setting_checks import env_getter, log_format_of, log_level_of
 from .setting_values import say_cannot_start, whole_number
 from .settings import SettingsError
 
@@ -44,21 +44,24 @@ class Serving:
 
 def serving_from_env(env: Mapping[str, str]) -> Serving:
     """The validated serving settings of `env`; raises `SettingsError` (one line) for a bad value."""
-
-    def get(name: str) -> str | None:
-        return env.get(name, "").strip() or None
-
+    get = env_getter(env)
     log_level = log_level_of(get)
     log_format = log_format_of(get)
     return Serving(
         host=_host(get("HOST")),
-        port=_whole("PORT", get("PORT"), 5000, 1, 65535, "a port number"),
+        port=port_from_env(env),
         workers=_whole("WEB_CONCURRENCY", get("WEB_CONCURRENCY"), 2, 1, 64),
         threads=_whole("WEBCALL_THREADS", get("WEBCALL_THREADS"), 8, 1, 256),
         graceful_timeout=_whole("WEBCALL_GRACEFUL_TIMEOUT", get("WEBCALL_GRACEFUL_TIMEOUT"), 30, 0, 3600),
         log_level=log_level,
         log_format=log_format,
     )
+
+
+def port_from_env(env: Mapping[str, str]) -> int:
+    """PORT: where gunicorn and `make run` listen, and so the port of a share link for this machine
+    (`flask demos link`, webcall/cli.py); raises `SettingsError` for a bad value."""
+    return _whole("PORT", env_getter(env)("PORT"), 5000, 1, 65535, "a port number")
 
 
 def _whole(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -33,6 +34,18 @@ DEFAULT_DEMOS_FILE = "demos.toml"
 DEFAULT_TASK_QUEUE_URL = "sqlite:///instance/tasks.sqlite3"
 MIN_SALES_PASSWORD = 10
 LOG_FORMATS = ("text", "json")
+
+
+def env_getter(env: Mapping[str, str]) -> Getter:
+    """The one way every setting is read from `env` (Settings.from_env, webcall/serving.py, the task
+    worker, `make run`, gunicorn.conf.py): surrounding whitespace is dropped, and an empty value is no
+    value, i.e. the default (`NAME=` in a systemd EnvironmentFile=, as setting_values.default_environment
+    takes it). tests/unit/test_settings_read_one_way.py keeps raw reads out of the other modules."""
+
+    def get(name: str) -> str | None:
+        return env.get(name, "").strip() or None
+
+    return get
 
 
 def log_format_of(get: Getter) -> str:

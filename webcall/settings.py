@@ -172,8 +172,10 @@ class Settings:
     refresh_minutes: int = 5
     # Rep notifications (docs/notifications.md): the SMTP server that sends the emails (no host: no
     # emails), the secret that signs outgoing webhooks (None: sent unsigned), how long one attempt may
-    # take, and whether a rep's webhook may target loopback/private addresses (SSRF; tests and the
-    # sandbox only: built directly, Settings refuse them).
+    # take, and whether a rep's webhook may target loopback/private addresses (the SSRF guard off).
+    # from_env takes WEBCALL_NOTIFY_ALLOW_PRIVATE_TARGETS, by default on in development (`make run`'s
+    # receivers on 127.0.0.1) and off in production, where an operator may turn it on for receivers on
+    # the internal network (tests/unit/test_notifications_settings.py); built directly (tests) it is off.
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_from: str | None = None
@@ -191,11 +193,7 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
-
-        def get(name: str) -> str | None:
-            value = env.get(name, "").strip()
-            return value or None
-
+        get = check.env_getter(env)
         environment = get("WEBCALL_ENV") or "development"
         if environment not in ("development", "production"):
             raise SettingsError("WEBCALL_ENV", f"{environment!r} is not development or production")

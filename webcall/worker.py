@@ -32,7 +32,7 @@ from huey.consumer import Consumer
 from . import ROOT, create_app, logs, metrics
 from .redis_ping import unreachable
 from .secret_rotation import WEBHOOK_SECRET_NAMES
-from .setting_checks import log_level_of
+from .setting_checks import env_getter, log_format_of, log_level_of
 from .setting_values import default_environment, say_cannot_start
 from .settings import SettingsError, load_env_file
 from .tasks import task_queue
@@ -51,6 +51,7 @@ def main() -> int:
     default_environment("production")
     try:
         load_env_file(ROOT / ".env")
+        log_format = log_format_of(env_getter(os.environ))  # a bad one: the app's line, before any other
     except SettingsError as error:
         return _refuse(error)
     # The worker verifies no signature: the webhook secrets leave Python's environment and its children's.
@@ -59,7 +60,7 @@ def main() -> int:
     for name in WEBHOOK_SECRET_NAMES:
         os.environ.pop(name, None)
     handler = logging.StreamHandler()
-    handler.setFormatter(logs.formatter(os.environ.get("WEBCALL_LOG_FORMAT", "").strip().lower()))
+    handler.setFormatter(logs.formatter(log_format))
     logging.basicConfig(level=root_level(os.environ), handlers=[handler])
     # A queue that went away fails every poll: its error once a minute, with a count, not per poll.
     for name in ("huey.consumer.Worker", "huey.consumer.Scheduler"):
@@ -94,7 +95,7 @@ def root_level(environ: Mapping[str, str]) -> int:
     "Sleeping for" from every thread at every poll. A bad value is INFO here until create_app() refuses
     it with its one line (webcall/settings.py), as the web process does."""
     try:
-        level = log_level_of(lambda name: environ.get(name, "").strip() or None)
+        level = log_level_of(env_getter(environ))
     except SettingsError:
         return logging.INFO
     return max(logging.INFO, logging.getLevelNamesMapping()[level.upper()])

@@ -55,3 +55,19 @@ def test_a_given_address_is_used_without_a_warning(make_runner, public_url, args
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith(printed)
     assert "warning" not in result.stderr
+
+
+@pytest.mark.parametrize("empty", ["", "  "])
+def test_an_empty_port_is_the_default_port_in_the_local_link(make_runner, monkeypatch, empty):
+    # PORT as gunicorn and `make run` read it (webcall/serving.py): empty is 5000, not a link without a port.
+    monkeypatch.setenv("PORT", empty)
+    result = make_runner(None).invoke(args=["demos", "link", "northwind"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("http://127.0.0.1:5000/demo/northwind#link=")
+
+
+def test_a_bad_port_is_said_in_one_line_not_put_into_the_link(make_runner, monkeypatch):
+    monkeypatch.setenv("PORT", "http")
+    result = make_runner(None).invoke(args=["demos", "link", "northwind"])
+    assert result.exit_code != 0 and result.stdout == ""
+    assert "setting PORT: 'http' is not a port number" in result.stderr

@@ -68,3 +68,21 @@ def test_bad_notification_settings_name_the_setting(changes, name):
     with pytest.raises(SettingsError) as error:
         Settings.from_env({**GOOD, **changes})
     assert error.value.name == name
+
+
+@pytest.mark.parametrize(
+    ("environment", "raw", "allowed"),
+    [
+        ("development", None, True),  # `make run`: the sandbox's receivers are on 127.0.0.1
+        ("development", "false", False),
+        ("development", "", True),  # empty is the default
+        ("production", None, False),  # reps' webhooks stay off internal addresses
+        ("production", " ", False),
+        ("production", "true", True),  # an operator's choice: receivers on the internal network
+    ],
+)
+def test_private_targets_follow_the_environment_unless_told(environment, raw, allowed):
+    env = {**GOOD, "WEBCALL_ENV": environment, "WEBCALL_SECRET_KEY": "k" * 32}
+    if raw is not None:
+        env["WEBCALL_NOTIFY_ALLOW_PRIVATE_TARGETS"] = raw
+    assert Settings.from_env(env).notify_allow_private_targets is allowed
