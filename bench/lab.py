@@ -4,7 +4,7 @@ Three TCP paths go through a proxy each, as a visitor's browser meets them: the 
 (the page, its modules, `POST /api/calls`), the app → the itellico API (the stand-in), and the
 browser → livekit-server's signalling (WebSocket). `Lab.rtt(ms)` puts `ms` of round trip on all three
 (half of it each way); `rtt(0)` takes it off. WebRTC's UDP media does not go through toxiproxy (it
-proxies TCP only, ../shared/reference/network-lab.md), so the agent's audio itself is not delayed:
+proxies TCP only, sandbox/toxiproxy.py), so the agent's audio itself is not delayed:
 the figures are the call set-up as a distant visitor pays it, not the media path.
 """
 

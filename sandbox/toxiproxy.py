@@ -3,8 +3,8 @@
 toxiproxy (built by `make setup` into .cache/toxiproxy/bin/) is a TCP proxy with an HTTP API:
 each proxy listens on a loopback port and forwards to an upstream; "toxics" on it add latency and
 jitter, cut bandwidth, reset or time out connections. It proxies TCP only (HTTP, WebSocket
-signalling), never WebRTC's UDP media. The kernel here has no netem, so this is how latency and
-drops are made (../shared/reference/network-lab.md).
+signalling), never WebRTC's UDP media. The kernel here has no netem (`tc qdisc … netem` answers
+"Specified qdisc kind is unknown"), so this is how latency and drops are made.
 
     with Toxiproxy() as lab:
         api = lab.proxy("api", upstream_port=5050)

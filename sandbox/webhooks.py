@@ -1,5 +1,6 @@
 """The stand-in's webhooks: what itellico sends when a conversation starts, ends and is analysed
-(../shared/reference/itellico-api.md §10), signed like itellico signs them, to one configured URL.
+(itellico's docs: docs.itellico.ai/reference/webhook-events; the envelope below), signed like itellico
+signs them, to one configured URL.
 
 Sending never blocks or breaks the stand-in's API: events go on a queue that one daemon thread posts
 from, each with a short timeout and no retry; a full queue or a failed post is logged and dropped

@@ -15,7 +15,8 @@ case "${1:-}" in
   *) echo "usage: $0 [--serve]" >&2; exit 2 ;;
 esac
 
-LIVEKIT_VERSION="1.13.5"          # pinned; see ../shared/reference/livekit.md §2.1
+# Pinned: `go install …@latest` refuses a tag whose go.mod has replace directives (v1.13.0-1 had one).
+LIVEKIT_VERSION="1.13.5"
 BIN_DIR=".cache/bin"
 # chromium: browser tests; espeak-ng: the agent's voice; sox: test WAVs;
 # redis-server and postgresql: the multi-instance serving test starts its own on loopback ports;

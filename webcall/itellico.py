@@ -141,7 +141,7 @@ class ItellicoClient:
 
     def _agents_path(self) -> str:
         # The account the calls are made in: a parent account's key reaches its subaccounts, and `me`
-        # is the key's own (../shared/reference/itellico-api.md). `me` until the account is known.
+        # is the key's own (itellico's docs, "API keys"). `me` until the account is known.
         return f"/v1/accounts/{self._account_id or 'me'}/agents"
 
     def create_web_call(self, request: WebCallRequest) -> WebCall:

@@ -113,7 +113,7 @@ class Account:
 
 
 # The longest call itellico takes: Agent PATCH's `max_duration_seconds` (max 7200), the shape of a
-# create's `overrides.agent` (../shared/reference/itellico-api.md §3.1.2, §5.3, §5.4).
+# create's `overrides.agent` (itellico's API reference: create call `overrides`, update agent).
 MAX_DURATION_SECONDS = 7200
 
 

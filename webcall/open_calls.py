@@ -1,13 +1,12 @@
 """The calls a client has started that are not over yet ("open calls"), per client IP or share link.
 
 itellico counts an account's calls in progress against a concurrency limit (the sandbox stand-in: 10;
-itellico's own is commercial and not published: ../shared/reference/itellico-api.md, "Rate limits and
-quotas"), and a call nobody joins stays in progress while the agent waits for a person (the stand-in:
-60 s). With only a rate per IP (10 a minute), one address that made its calls and never joined them
-kept every place of the account filled, and every other visitor got 429 from upstream (an audit). So
-each create takes one of its client's WEBCALL_OPEN_CALLS_PER_IP places first (webcall/api_limits.py);
-with none free it is refused (429 `rate_limited`, `Retry-After`: until its oldest place frees) and
-nothing goes upstream.
+itellico's own is commercial and not published: itellico's docs, "Limits and quotas"), and a call nobody
+joins stays in progress while the agent waits for a person (the stand-in: 60 s). With only a rate per IP
+(10 a minute), one address that made its calls and never joined them kept every place of the account
+filled, and every other visitor got 429 from upstream (an audit). So each create takes one of its
+client's WEBCALL_OPEN_CALLS_PER_IP places first (webcall/api_limits.py); with none free it is refused
+(429 `rate_limited`, `Retry-After`: until its oldest place frees) and nothing goes upstream.
 
 A place is given back
 - when the create made no call (a bad body, a refusal of ours or itellico's); a create that timed out

@@ -9,7 +9,7 @@ export const AGENT_PRESENCE_METHOD = 'itellico.presence';
 
 /**
  * The agent is a participant of kind AGENT (or flagged isAgent). Avatar workers publish on behalf of the
- * agent; they are not the agent (livekit.md §1.5).
+ * agent; they are not the agent (livekit-client 2.x: they carry the `lk.publish_on_behalf` attribute).
  * @param {any} p a RemoteParticipant
  * @param {any} lk the livekit-client module
  */
@@ -125,7 +125,7 @@ export class AgentPresence {
   #adopt(p) {
     this.identity = p.identity;
     this.#setState(p.attributes?.['lk.agent.state'] ?? 'initializing');
-    // Attributes set before we joined never arrive as change events, so read them now (livekit.md §2.7).
+    // Attributes set before we joined never arrive as change events (livekit-client 2.x), so read them now.
     for (const pub of p.audioTrackPublications?.values?.() ?? []) {
       if (pub.track) this.#hooks.onAgentTrack(pub.track);
     }

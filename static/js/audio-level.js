@@ -1,7 +1,7 @@
 // Loudness of an audio track for the mic meter and the agent visualizer.
 // The analyser only *listens* to a MediaStream copy of the track and is never connected to the
 // speakers: agent audio plays through a media element so the browser's echo cancellation still
-// sees it (Chrome's AEC ignores audio routed through Web Audio, livekit.md §5).
+// sees it (Chrome's AEC ignores audio routed through Web Audio: chromium bug 687574).
 
 const BANDS = 5;
 

@@ -54,7 +54,7 @@ export class AudioOutput {
     this.#primed = element;
   }
 
-  /** Play an agent track (again after a reconnect: livekit subscribes it anew, livekit.md §1.8). */
+  /** Play an agent track (again after a reconnect: livekit-client's full reconnect subscribes it anew). */
   attach(track) {
     if (this.#elements.has(track)) return;
     const element = this.#primed ? track.attach(this.#primed) : track.attach();

@@ -1,6 +1,7 @@
 // The livekit-client Room of one call: created with the options a voice call needs, its events turned
 // into calls of the session's hooks, the agent's transcription streams read, connected and published.
-// A new Room per call, so the text-stream handler is registered exactly once per Room (livekit.md §1.6).
+// A new Room per call, so the text-stream handler is registered exactly once per Room: livekit-client
+// throws on a second handler for a topic (tests/js/call-session.test.mjs: "a second call uses a new Room").
 
 import { isAgentParticipant } from './agent-presence.js';
 import { CallError, STEPS, micErrorCode } from './errors.js';
@@ -30,7 +31,7 @@ import { readTranscriptionStream } from './transcript.js';
 export function createCallRoom(lk, created, { audioOutputDeviceId, hooks }) {
   const room = new lk.Room({
     audioCaptureDefaults: { ...MIC_CONSTRAINTS },
-    // Play agent audio through media elements, not Web Audio, so echo cancellation applies (livekit.md §5).
+    // Play agent audio through media elements, not Web Audio, so echo cancellation applies (audio-level.js).
     webAudioMix: false,
     audioOutput: audioOutputDeviceId ? { deviceId: audioOutputDeviceId } : undefined,
   });
@@ -38,7 +39,7 @@ export function createCallRoom(lk, created, { audioOutputDeviceId, hooks }) {
   room
     .on(E.Reconnected, () => hooks.onReconnected())
     .on(E.TrackSubscribed, (track, _pub, p) => {
-      // Re-attach on every subscription: a full reconnect subscribes the agent's track again (livekit.md §1.8).
+      // Re-attach on every subscription: livekit-client's full reconnect subscribes the agent's track again.
       if (track.kind === lk.Track.Kind.Audio && isAgentParticipant(p, lk)) hooks.onAgentTrack(track);
     })
     .on(E.TrackUnsubscribed, (track) => hooks.onTrackGone(track))
@@ -50,7 +51,7 @@ export function createCallRoom(lk, created, { audioOutputDeviceId, hooks }) {
     .on(E.MediaDevicesError, (err) => hooks.onDeviceError(micErrorCode(err, lk.MediaDeviceFailure?.getFailure?.(err)), String(err?.message ?? err)));
   takeAudioWhenAllowed(room, lk, hooks.agentMayTalk);
   room.registerTextStreamHandler('lk.transcription', (reader, info) => {
-    // The sender is the transcribed participant: us for our speech, the agent for its own (livekit.md §1.6).
+    // The sender is the transcribed participant: us for our speech, the agent for its own (LiveKit Agents).
     const role = info?.identity && info.identity === room.localParticipant?.identity ? 'user' : 'agent';
     readTranscriptionStream(reader, role, hooks.onTranscript).catch(() => { /* a broken stream only loses its own line */ });
   });

@@ -79,7 +79,8 @@ export async function runStartSequence(attempt, steps) {
   let micPromise = Promise.resolve();
   if (voice && (await mic.granted())) {
     // Fast start: the microphone is already allowed, so it, the livekit-client download and the call
-    // creation run at once and the mic is live before the agent's greeting begins (anchors.md §3.8).
+    // creation run at once and the mic is live before the agent's greeting begins (a mic opened late cut
+    // off the greeting's first words: elevenlabs/packages#29).
     micPromise = openMicrophone();
   } else if (voice) {
     // The person may still refuse: ask first, so a refusal creates no upstream call (no orphaned

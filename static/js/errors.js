@@ -106,7 +106,7 @@ export const END_REASONS = Object.freeze({
 });
 
 /**
- * Map livekit's numeric DisconnectReason (protobuf enum, see livekit.md §1.3) to an end reason.
+ * Map livekit's numeric DisconnectReason (the protobuf enum of @livekit/protocol) to an end reason.
  * @param {number|undefined} reason
  * @param {{clientInitiated?: boolean}} [context] true when we called disconnect ourselves
  */

@@ -1,8 +1,8 @@
 // livekit-client, loaded on demand: a host page pays nothing for it until a call starts (or is warmed
 // up on hover/focus). ./livekit-client.js names the exports a call uses; served as is, it re-exports
-// the self-contained ESM bundle the app serves from node_modules (livekit.md §1.1), and in the minified
-// build it is that bundle, reduced to those exports. Its logging is adjusted once, on arrival
-// (livekit-logs.js).
+// the self-contained ESM bundle the app serves from node_modules (dist/livekit-client.esm.mjs, which
+// imports nothing), and in the minified build it is that bundle, reduced to those exports. Its logging
+// is adjusted once, on arrival (livekit-logs.js).
 
 import { adjustLivekitLogs } from './livekit-logs.js';
 

@@ -1,12 +1,12 @@
 // Merging `lk.transcription` text streams into one ordered list of lines.
 //
-// How the agent writes them (livekit.md §1.6):
+// How a LiveKit Agents agent writes them (tests/js/transcript.test.mjs plays each case):
 // - agent speech: one *delta* stream per segment; each chunk is new text, the final flag comes in the trailer.
 // - the person's recognised speech: every interim update is a *new* stream carrying the full text so far,
 //   with the same `lk.segment_id`; the last one says final.
 // So: within a stream, chunks are appended; across streams of one segment, agent text is appended
 // and the person's text replaces. Lines keep the order in which their segment first appeared,
-// which stops the "lines jump around" and "duplicate interim line" complaints (anchors.md §3.10).
+// which stops the "lines jump around" and "duplicate interim line" complaints (e.g. livekit/agents#3138).
 
 /**
  * @typedef {object} TranscriptEntry

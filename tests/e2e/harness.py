@@ -28,12 +28,13 @@ def ensure_built_assets() -> None:
         subprocess.run(build, cwd=ROOT, check=True)
 
 
-OUR_DISABLED_FEATURES = ["WebRtcHideLocalIpsWithMdns"]  # real IPs, not .local names (livekit.md §4)
+# Real IPs, not .local names: livekit-server's ICE runs with mDNS off and cannot resolve them.
+OUR_DISABLED_FEATURES = ["WebRtcHideLocalIpsWithMdns"]
 
 
 def playwright_disabled_features() -> list[str]:
     """Playwright passes its own --disable-features list and Chromium keeps only the last one
-    given, so ours must carry Playwright's too (livekit.md §4). Read it from the installed driver."""
+    given, so ours must carry Playwright's too. Read it from the installed driver."""
     bundle = Path(playwright.__file__).parent / "driver" / "package" / "lib" / "coreBundle.js"
     match = re.search(r"disabledFeatures = \[(.*?)\]\.filter", bundle.read_text(), re.S)
     if match is None:

@@ -1,5 +1,5 @@
 // Fakes shared by the CallSession tests: livekit-client's Room, the microphone, the Permissions API,
-// Web Audio and our backend. They model only what CallSession uses (livekit.md §1), no network.
+// Web Audio and our backend. They model only what CallSession uses of livekit-client 2.x, no network.
 import { EventEmitter } from 'node:events';
 
 // The browser these tests stand in for has WebRTC (the sessions check for it before a call starts);

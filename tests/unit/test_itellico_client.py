@@ -100,7 +100,7 @@ def test_configured_account_skips_the_lookup(standin, transport):
 
 
 def test_agents_are_asked_of_the_configured_account(standin, transport):
-    # A parent account's key reaches its subaccounts (../shared/reference/itellico-api.md): with
+    # A parent account's key reaches its subaccounts (itellico's docs, "API keys"): with
     # ITELLICOAI_ACCOUNT_ID a subaccount, its calls were made there but its agents looked up in the
     # key's own account (`me`): readiness, `flask demos check` and the studio's agent picker.
     client = ItellicoClient(standin.url, standin.key, account_id=SANDBOX_ACCOUNT_ID, transport=transport)
