@@ -57,7 +57,11 @@ def binary() -> Path:
 
 
 def config_yaml(ports: LiveKitPorts, turn: TurnConfig | None = None) -> str:
-    # Why each line: ../shared/reference/livekit.md §2.3-2.4. Loopback only, no STUN lookups.
+    # Loopback only, no STUN lookups (livekit-server v1.13.5; tests/e2e/test_call.py sees the audio come
+    # over UDP from 127.0.0.1). An explicit node_ip stops the server's own STUN lookups and rewrites its
+    # host candidates to 127.0.0.1; its UDP mux binds loopback only with enable_loopback_candidate;
+    # stun_servers replaces the public STUN servers it hands to clients (nothing listens on 3478, so a
+    # browser's lookup fails at once); bind_addresses keeps signalling on 127.0.0.1.
     return f"""\
 port: {ports.http}
 bind_addresses: ["127.0.0.1"]
@@ -138,7 +142,7 @@ class LiveKitServer:
         try:
             await_ready(
                 self._process,
-                # 200 once node stats are fresh; 406 before that (livekit.md §2.2).
+                # 200 once node stats are fresh; 406 before that (livekit-server pkg/service/server.go).
                 lambda: httpx.get(f"http://127.0.0.1:{self.ports.http}/", timeout=0.5).status_code == 200,
                 what="livekit-server",
                 timeout=timeout,
@@ -152,11 +156,11 @@ class LiveKitServer:
     def stop(self) -> None:
         process, self._process = self._process, None
         if process is not None and process.poll() is None:
-            # Its first SIGTERM is a graceful stop: it waits, in 5 s steps, for every participant to
-            # leave (livekit.md §2.7), and it is lost altogether when it comes within ~100 ms after the
-            # server started serving (livekit-server v1.13.5 pkg/service/server.go: Stop returns at once
-            # while Start has not yet set `running`). Its second SIGTERM, from stop_process, forces the
-            # stop, which closes the rooms and tells the participants the server is shutting down.
+            # Its first SIGTERM is a graceful stop: it waits, in 5 s steps, for every participant to leave
+            # (with a room open, often over 5 s), and it is lost altogether when it comes within ~100 ms after
+            # the server started serving (livekit-server v1.13.5 pkg/service/server.go: Stop returns at once
+            # while Start has not yet set `running`). Its second SIGTERM, from stop_process, forces the stop,
+            # which closes the rooms and tells the participants the server is shutting down.
             process.terminate()
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(0.5)
@@ -165,11 +169,3 @@ class LiveKitServer:
         config, self._config = self._config, None
         if config:
             config.unlink(missing_ok=True)
-
-
-def installed_version(exe: Path | None = None) -> str | None:
-    exe = exe or binary()
-    if not exe.is_file():
-        return None
-    result = subprocess.run([str(exe), "--version"], capture_output=True, text=True, check=False)
-    return result.stdout.strip().rsplit(" ", 1)[-1] or None

@@ -49,6 +49,7 @@ from .db import metadata, now
 from .db_wait import UNAVAILABLE
 from .notification_prefs_store import MAX_URL
 
+# The channels a delivery goes by, in the order a rep's notifications page lists them (`latest`).
 CHANNELS = ("webhook", "email")
 MAX_ATTEMPTS = 6
 FIRST_RETRY = timedelta(seconds=30)  # then 1, 2, 4, 8 minutes: the last try ~15 minutes after the first
@@ -259,7 +260,7 @@ def latest(engine: Engine, account_id: int) -> list[Delivery]:
     newest: dict[str, Delivery] = {}
     for row in rows:
         newest.setdefault(row.channel, _delivery(row))
-    return [newest[channel] for channel in ("webhook", "email") if channel in newest]
+    return [newest[channel] for channel in CHANNELS if channel in newest]
 
 
 def get(engine: Engine, delivery_id: int) -> Delivery | None:

@@ -9,15 +9,14 @@
 //   parent's origin where to send events). Accepted only from window.parent, only from an allowed
 //   origin; anything else is ignored.
 
+import { ELEMENT_EVENT_PREFIX, PUBLIC_EVENTS } from './call-events.js';
 import { MAX_MESSAGE_CHARS } from './conversation.js';
+// The page-variable rule, as the inline element applies it; static/widget.js carries its own copy for the
+// script embed (tests/unit/test_page_variables.py runs both, and the server's, on one table of cases).
 import { filterVariables } from './page-variables.js';
-
-// The one browser copy of the page-variable rule; re-exported for callers of the bridge.
-export { filterVariables };
 
 export const SOURCE = 'itellico-call';
 export const COMMANDS = Object.freeze(['ping', 'start', 'end', 'sendText', 'setMuted', 'setVariables']);
-export const FORWARDED_EVENTS = Object.freeze(['state', 'agent-state', 'transcript', 'error', 'ended']);
 
 const originOf = (url) => {
   try {
@@ -85,8 +84,9 @@ export function connectBridge({ element, allowedOrigins, allowedVariables, self,
     else if (pending.length < 50) pending.push(message);
   };
 
-  for (const type of FORWARDED_EVENTS) {
-    element.addEventListener(`itellico-call:${type}`, (event) => post(type, /** @type {CustomEvent} */ (event).detail));
+  // Exactly the element's public events, as a page with the inline element gets them (docs/widget.md).
+  for (const type of PUBLIC_EVENTS) {
+    element.addEventListener(`${ELEMENT_EVENT_PREFIX}${type}`, (event) => post(type, /** @type {CustomEvent} */ (event).detail));
   }
 
   const run = async (cmd) => {

@@ -1,6 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { connectBridge, filterVariables, parseCommand, resolveParentOrigin } from '../../static/js/embed-bridge.js';
+import { connectBridge, parseCommand, resolveParentOrigin } from '../../static/js/embed-bridge.js';
+import { filterVariables } from '../../static/js/page-variables.js';
 
 const PARENT = 'https://www.customer.example';
 const EVIL = 'https://evil.example';
