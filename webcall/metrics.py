@@ -47,6 +47,7 @@ from werkzeug.exceptions import HTTPException
 
 from .errors import ApiError, ErrorCode
 from .itellico_errors import UpstreamErrorKind
+from .notification_store import CHANNELS
 from .release import git_commit, package_version
 from .services import services
 from .settings import SettingsError
@@ -126,7 +127,6 @@ NOTIFICATIONS = Counter(
     "Rep notification attempts (webcall/notify.py), by channel and outcome (sent, retry, failed: the last)",
     ["channel", "outcome"],
 )
-NOTIFICATION_CHANNELS = ("webhook", "email")
 NOTIFICATION_OUTCOMES = ("sent", "retry", "failed")
 # "max": one series whatever the number of workers (the master sets it; workers report 0).
 BUILD_INFO = Gauge(
@@ -193,7 +193,7 @@ def webhook_event(outcome: str) -> None:
 
 def notification(channel: str, outcome: str) -> None:
     NOTIFICATIONS.labels(
-        channel=channel if channel in NOTIFICATION_CHANNELS else "other",
+        channel=channel if channel in CHANNELS else "other",
         outcome=outcome if outcome in NOTIFICATION_OUTCOMES else "other",
     ).inc()
 
