@@ -13,6 +13,8 @@ import time
 
 from playwright.sync_api import Browser, Page, expect
 
+from webcall import ROOT
+
 from . import call_page
 from .call_page import AGENT_FINAL, GREETING, QUESTION, reply_to, type_message
 from .screens import (
@@ -149,8 +151,10 @@ def test_voice_call_states_fast_start_agent_states_timer_mute_typing_and_wake_lo
 
 
 # How soon a second tap on the starting call button is taken as the rest of a double-tap, not as Cancel
-# (REPEAT_CLICK_MS in static/js/repeat-click.js).
-REPEAT_CLICK_MS = 500
+# (REPEAT_CLICK_MS in static/js/repeat-click.js, read from there: the waits below follow it).
+REPEAT_CLICK_MS = int(
+    re.search(r"REPEAT_CLICK_MS = (\d+)", (ROOT / "static/js/repeat-click.js").read_text()).group(1)
+)
 
 # getUserMedia held open until the test calls window.__releaseMic(), like a permission prompt nobody has
 # answered yet: the call stays in requesting-mic, where the call button means Cancel.
@@ -208,7 +212,8 @@ def cancel_while_starting(page: Page, app_url: str) -> None:
     # A double-click starts the call and nothing else; a click a moment later cancels it.
     page.dblclick(part("call-button"))
     assert states() == ["requesting-mic"] and reasons() == []
-    page.wait_for_timeout(1_000)
+    # The guard is about time (REPEAT_CLICK_MS between clicks): the next click comes after it, on purpose.
+    page.wait_for_timeout(REPEAT_CLICK_MS * 2)
     page.click(part("call-button"))
     element_state(page, "ended")
     assert reasons() == ["cancelled"]
@@ -243,7 +248,7 @@ def cancel_while_starting(page: Page, app_url: str) -> None:
     assert taps[1]["at"] - taps[0]["at"] < REPEAT_CLICK_MS, taps
     assert states()[-1] == "requesting-mic", states()
     assert reasons() == ["cancelled"], "the second tap of a double-tap cancelled the call it had started"
-    page.wait_for_timeout(1_000)
+    page.wait_for_timeout(REPEAT_CLICK_MS * 2)  # past the guard's time: a deliberate tap, a Cancel
     page.tap(part("call-button"))
     element_state(page, "ended")
     assert reasons() == ["cancelled", "cancelled"]
