@@ -17,7 +17,7 @@
   var TEXT = {
     en: {
       label: 'Talk to us', close: 'Close', inCall: 'In call', loading: 'Loading…',
-      minimised: 'In call. The call goes on with the panel closed.',
+      minimised: 'In call. The call goes on with the panel closed.', ended: 'Call ended.',
       blockedTitle: 'Calls are not available on this website',
       blockedText: 'This website is not set up for voice calls with us yet. Please let the site owner know.',
       unknownTitle: 'This assistant is not available',
@@ -28,7 +28,7 @@
     },
     de: {
       label: 'Mit uns sprechen', close: 'Schließen', inCall: 'Im Gespräch', loading: 'Wird geladen …',
-      minimised: 'Im Gespräch. Das Gespräch läuft bei geschlossenem Fenster weiter.',
+      minimised: 'Im Gespräch. Das Gespräch läuft bei geschlossenem Fenster weiter.', ended: 'Gespräch beendet.',
       blockedTitle: 'Anrufe sind auf dieser Website nicht verfügbar',
       blockedText: 'Diese Website ist noch nicht für Sprachanrufe mit uns eingerichtet. Bitte sagen Sie dem Betreiber Bescheid.',
       unknownTitle: 'Dieser Assistent ist nicht verfügbar',
@@ -62,7 +62,7 @@
 
   function template() {
     return h('div', { class: 'w', part: 'widget', hidden: '' }, [
-      h('div', { class: 'panel', part: 'panel', role: 'dialog', hidden: '', tabindex: '-1' }, [
+      h('div', { class: 'panel', part: 'panel', role: 'dialog', hidden: '', tabindex: '-1', id: 'panel', 'aria-labelledby': 't' }, [
         h('div', { class: 'head' }, [
           h('span', { class: 'head-title', id: 't' }),
           h('button', { type: 'button', class: 'close', part: 'close-button', 'data-action': 'close' }, [closeIcon()]),
@@ -74,7 +74,7 @@
         h('p', { class: 'loading', part: 'loading', role: 'status', hidden: '' }),
         h('div', { class: 'slot' }),
       ]),
-      h('button', { type: 'button', class: 'launcher', part: 'launcher', 'aria-expanded': 'false', 'data-action': 'toggle' }, [
+      h('button', { type: 'button', class: 'launcher', part: 'launcher', 'aria-expanded': 'false', 'aria-controls': 'panel', 'data-action': 'toggle' }, [
         h('span', { class: 'icon' }), h('span', { class: 'label' }), h('span', { class: 'dot', 'aria-hidden': 'true' }),
       ]),
       h('p', { class: 'announce', part: 'announce', role: 'status' }),
@@ -171,13 +171,7 @@
 
   /** Length in code points, as the server counts ('😀' is one character, not two UTF-16 units). */
   function codePoints(value) {
-    var n = 0;
-    for (var i = 0; i < value.length; i++, n++) {
-      var c = value.charCodeAt(i);
-      var next = value.charCodeAt(i + 1);
-      if (c >= 0xd800 && c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) i++; // a surrogate pair is one
-    }
-    return n;
+    return Array.from(value).length; // a string iterates by code points: a surrogate pair is one
   }
 
   /**
@@ -256,13 +250,9 @@
       loading: $('.loading'), slot: $('.slot'), launcher: $('.launcher'), label: $('.label'), icon: $('.launcher .icon'),
       retry: $('.retry'), announce: $('.announce') };
     // The status line is for screen readers only: hidden by CSSOM (a strict CSP allows it; widget.css has no rule).
-    var hide = { position: 'absolute', width: '1px', height: '1px', margin: '0', overflow: 'hidden',
-      'clip-path': 'inset(50%)', 'white-space': 'nowrap' };
-    Object.keys(hide).forEach(function (name) { self._dom.announce.style.setProperty(name, hide[name]); });
-    this._dom.panel.setAttribute('aria-labelledby', 't');
+    Object.assign(this._dom.announce.style, { position: 'absolute', width: '1px', height: '1px', margin: '0',
+      overflow: 'hidden', clipPath: 'inset(50%)', whiteSpace: 'nowrap' });
     this._icons = { call: callIcon(), close: closeIcon() }; // the launcher's two, swapped as it opens and closes
-    this._dom.panel.id = 'panel';
-    this._dom.launcher.setAttribute('aria-controls', 'panel');
 
     var styled = new Promise(function (resolve) {
       sheet.addEventListener('load', resolve, { once: true });
@@ -283,7 +273,11 @@
     root.addEventListener('keydown', function (e) {
       if (/** @type {KeyboardEvent} */ (e).key === 'Escape' && !self._dom.panel.hidden) { e.stopPropagation(); self.close(); }
     });
-    // Intent: hovering or focusing the launcher fetches the element and livekit-client in the background.
+    // At 480px and less the open panel covers the page (widget.css): a page control with visible focus
+    // (Tab, typing; not a link tapped beside it) would be hidden under it (WCAG 2.4.11).
+    var phone = matchMedia('(max-width: 480px)');
+    this._inPage = function () { var at = document.activeElement; return phone.matches && at && at !== host && at.matches(':focus-visible'); };
+    document.addEventListener('focusin', function () { if (!self._dom.panel.hidden && self._inPage()) self.close(); });
     ['pointerenter', 'focus'].forEach(function (type) {
       self._dom.launcher.addEventListener(type, function () { self._warm(); });
     });
@@ -401,11 +395,12 @@
     dom.title.textContent = cfg.company || cfg.title || dom.label.textContent;
     dom.retry.textContent = this._t('retry');
     dom.loading.textContent = this._t('loading');
-    var problem = { blocked: 'blocked', unknown: 'unknown', failed: 'failed' }[this._status];
-    dom.notice.hidden = !problem;
+    var problem = this._status;
+    var code = { blocked: 'origin_not_allowed', unknown: 'unknown_demo', failed: 'load_failed' }[problem];
+    dom.notice.hidden = !code;
     dom.retry.hidden = problem !== 'failed';
-    if (problem) {
-      dom.notice.setAttribute('data-code', problem === 'blocked' ? 'origin_not_allowed' : problem === 'unknown' ? 'unknown_demo' : 'load_failed');
+    if (code) {
+      dom.notice.setAttribute('data-code', code);
       dom.notice.querySelector('.notice-title').textContent = this._t(problem + 'Title');
       dom.notice.querySelector('.notice-text').textContent = this._t(problem + 'Text');
     }
@@ -464,9 +459,13 @@
     el.addEventListener('itellico-call:ended', function (e) {
       // A call that ended by itself while minimised (the connection dropped, the agent hung up, the
       // maximum length) shows why: the launcher only turned back into "Talk to us", unnoticed. Not
-      // the visitor's or the page's own hang-up or cancel. Focus stays where the visitor is.
+      // the visitor's or the page's own hang-up or cancel. Focus stays where the visitor is; the
+      // status says it where the panel would cover that focus (_inPage).
       var reason = e.detail && e.detail.reason;
-      if (self._dom.panel.hidden && reason !== 'hangup' && reason !== 'cancelled') self._show();
+      if (self._dom.panel.hidden && reason !== 'hangup' && reason !== 'cancelled') {
+        if (self._inPage()) self._dom.announce.textContent = self._t('ended');
+        else self._show();
+      }
     });
     this._dom.slot.appendChild(el);
     this._call = el;
@@ -485,7 +484,7 @@
     return this._accepted;
   };
 
-  // ── public API ──────────────────────────────────────────────────────────────
+  // The public API.
 
   Object.defineProperty(Widget.prototype, 'state', {
     get: function () { return this._call ? this._call.state : 'idle'; },

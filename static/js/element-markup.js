@@ -49,7 +49,7 @@ export const TEMPLATE = `
     <span data-i18n="banner.micLost"></span>
     <button type="button" class="btn primary" data-action="retry-mic"><span class="btn-icon" data-icon="mic"></span><span data-i18n="action.retryMic"></span></button>
   </div>
-  <div class="banner info" part="audio-blocked" hidden>
+  <div class="banner info" part="audio-blocked" role="alert" hidden>
     <span data-i18n="banner.audioBlocked"></span>
     <button type="button" class="btn primary" data-action="start-audio"><span class="btn-icon" data-icon="speaker"></span><span data-i18n="action.tapToHear"></span></button>
   </div>

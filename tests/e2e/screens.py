@@ -66,7 +66,8 @@ INSTRUMENT = (
         const li = e.target.shadowRoot.querySelector(`[data-id="${id}"] .line-text`);
         if (li) {
           const s = getComputedStyle(li);
-          log.styles.push({ final: e.detail.entry.final, fontStyle: s.fontStyle, opacity: s.opacity });
+          const { final, role } = e.detail.entry;
+          log.styles.push({ final, role, fontStyle: s.fontStyle, opacity: s.opacity });
         }
       }
     });

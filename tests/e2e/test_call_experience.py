@@ -82,12 +82,15 @@ def test_voice_call_states_fast_start_agent_states_timer_mute_typing_and_wake_lo
     seen = {e["detail"]["agentState"] for e in events(page, "agent-state")}
     assert "speaking" in seen, seen
 
-    # 4. Interim lines are styled apart from final ones (italic, dimmed), and lines stay in order.
+    # 4. Interim lines are styled apart from final ones (italic; the agent's dimmed too: the visitor's
+    # white words on a dimmed accent fell under 4.5:1, tests/e2e/test_visitor_a11y_contrast.py), and
+    # lines stay in order.
     styles = log(page)["styles"]
     interim = [s for s in styles if not s["final"]]
     final = [s for s in styles if s["final"]]
     assert interim and final
-    assert all(s["fontStyle"] == "italic" and float(s["opacity"]) < 1 for s in interim), interim
+    assert all(s["fontStyle"] == "italic" for s in interim), interim
+    assert all((float(s["opacity"]) < 1) == (s["role"] == "agent") for s in interim), interim
     assert all(s["fontStyle"] == "normal" and float(s["opacity"]) == 1 for s in final), final
 
     # 5. The call timer runs.

@@ -115,6 +115,10 @@ def test_autoplay_blocked_shows_tap_to_hear_and_a_tap_clears_it(launch, app_url)
         assert msg.value.text == "audio-blocked-banner in-call"
         banner = page.locator(part("audio-blocked"))
         expect(banner).to_be_visible()
+        # Said as well as shown (nobody is heard, the state says "Speaking"): an alert, like its sibling
+        # banners. It was in no live region, so a screen reader said nothing about the silence.
+        said = catalogue(page)["banner.audioBlocked"]
+        expect(page.get_by_role("alert").filter(has_text=said)).to_be_visible()
         shoot(page, "extra-desktop-en-audio-blocked")
         page.click(f'{ELEMENT} [data-action="start-audio"]')
         expect(banner).to_be_hidden()

@@ -80,8 +80,8 @@ def test_the_call_detail_shows_the_facts_and_the_transcript_from_itellico(client
         r'data-fact="link"><a href="[^"]+">Maria at Alpenblick</a> · owner ann@example.com', html
     )
     assert 'data-fact="status">Completed<' in html and "<code>alpenblick</code>" in html
-    assert '<ol class="transcript__lines" lang="de">' in html  # read aloud in the demo's language
-    lines = re.findall(r'data-role="(\w+)">.*?<p dir="auto">(.*?)</p>', html, re.S)
+    # Each line read aloud in the demo's language (tests/unit/test_call_detail_language.py).
+    lines = re.findall(r'data-role="(\w+)">.*?<p dir="auto" lang="de">(.*?)</p>', html, re.S)
     assert lines == [("agent", "Grüß Gott, wie kann ich helfen?"), ("user", "Do you have a sauna?")]
     # Each line's time as every studio time: UTC and saying so, for the page to show in the rep's zone
     # (it was the bare UTC clock, an hour before the call's own time for a rep in Vienna).
