@@ -25,6 +25,7 @@ from .itellico_errors import CHECK_BASE_URL, UpstreamError, UpstreamErrorKind
 from .itellico_types import WebCallRequest
 from .link_opens import from_a_rep
 from .links import LinkStatus, ShareLink
+from .prospect_lines import first_message_mark
 from .security import allowed_api_origins, demo_origins, origin_allowed
 from .services import services
 from .studio_unavailable import database_down_error
@@ -109,7 +110,15 @@ def create_call() -> tuple[Response, int]:
         raise api_error from None
     open_calls.opened(call.id)
     _log_create(demo, mode, "created", started, call_id=call.id)
-    _record(demo, mode, "created", link=logged_link, call_id=call.id, status=call.status)
+    _record(
+        demo,
+        mode,
+        "created",
+        link=logged_link,
+        call_id=call.id,
+        status=call.status,
+        first_message=first_message_mark(call_request.initial_text),
+    )
     settings = svc.settings
     payload: dict[str, Any] = {
         "call_id": call.id,
@@ -242,6 +251,7 @@ def _record(
     link: ShareLink | None,
     call_id: str | None = None,
     status: str | None = None,
+    first_message: str | None = None,
 ) -> None:
     # The call log must never cost a visitor the call.
     try:
@@ -252,6 +262,7 @@ def _record(
             call_id=call_id,
             link_id=link.link_id if link else None,
             status=status,
+            first_message=first_message,
         )
     except SQLAlchemyError as error:
         metrics.calllog_write_failed("record")

@@ -67,6 +67,9 @@ calls = Table(
     # first completed this call (the notification hook runs once, then), and when its analysis was ready.
     Column("ended_event_at", DateTime(timezone=True), nullable=True),
     Column("analysis_at", DateTime(timezone=True), nullable=True),
+    # What its create sent as the first message, as a digest, never the words (revision 0011): a page's own
+    # `initial_text` is told apart from what the prospect said (webcall/prospect_lines.py).
+    Column("first_message", String(64), nullable=True),
 )
 
 links = Table(
@@ -103,6 +106,8 @@ class CallRecord:
     created_at: datetime
     status: str | None
     duration_seconds: int | None
+    # prospect_lines.first_message_mark of what the create sent; None for calls logged before revision 0011.
+    first_message: str | None = None
 
     @property
     def open(self) -> bool:
@@ -160,6 +165,7 @@ class CallLog:
         call_id: str | None = None,
         link_id: str | None = None,
         status: str | None = None,
+        first_message: str | None = None,
     ) -> None:
         with self.engine.begin() as db:
             db.execute(
@@ -171,6 +177,7 @@ class CallLog:
                     outcome=outcome,
                     created_at=_now(),
                     status=status,
+                    first_message=first_message,
                 )
             )
 
@@ -300,6 +307,7 @@ def _call(row: Mapping[str, Any]) -> CallRecord:
         created_at=_aware(row["created_at"]) or _now(),
         status=row["status"],
         duration_seconds=row["duration_seconds"],
+        first_message=row.get("first_message"),
     )
 
 

@@ -254,7 +254,9 @@ def _notice(engine: Engine, settings: Settings, delivery: Delivery) -> Notice | 
         call=dict(row._mapping),
         link_label=row.label,
         call_url=call_page(settings, delivery.call_id),
-        prospect_lines=prospect_lines(row.call_id, row.demo) if delivery.kind == "ended" else None,
+        prospect_lines=prospect_lines(row.call_id, row.demo, row.first_message)
+        if delivery.kind == "ended"
+        else None,
     )
 
 

@@ -6,6 +6,7 @@ webcall/studio_calls.py)."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 
@@ -17,7 +18,7 @@ from .services import EXTENSION
 log = logging.getLogger("webcall.notifications")
 
 
-def prospect_lines(call_id: str, demo: str | None = None) -> int | None:
+def prospect_lines(call_id: str, demo: str | None = None, mark: str | None = None) -> int | None:
     """How many lines the prospect said in the call (not blank), from itellico's `GET call` as the
     call's page reads it: the app stores nothing of a conversation. None when itellico cannot tell
     now: the notification then goes without it, never later for it. The demo's first message
@@ -34,9 +35,31 @@ def prospect_lines(call_id: str, demo: str | None = None) -> int | None:
     said = [m.message for m in details.messages if m.role == "user" and m.message.strip()]
     profile = svc.demos.get(demo) if demo else None
     first = profile.initial_text if profile is not None and profile.slug == demo else None
-    if said and first and is_first_message(said[0], first):
+    if said and is_calls_first_message(said[0], mark, first):
         said = said[1:]
     return len(said)
+
+
+def first_message_mark(text: str | None) -> str:
+    """What the call log keeps of the first message a create sent (`mark`): a digest of it, spacing aside,
+    "" for none; never the words (the app stores nothing of a conversation)."""
+    spaced = " ".join((text or "").split())
+    return hashlib.sha256(spaced.encode()).hexdigest() if spaced else ""
+
+
+def is_calls_first_message(line: str, mark: str | None, demo_text: str | None) -> bool:
+    """Whether `line`, a call's first line from the prospect's side, is the first message its create sent
+    for the visitor: by the call's `mark`, which knows a host page's own `initial_text` (it was shown as
+    the prospect's words: a studio audit), or the demo's own read back with its variables filled in; for a
+    call logged before the mark (None), by the demo's first message as it is now."""
+    if not demo_text:
+        return bool(mark) and first_message_mark(line) == mark
+    if mark is None:
+        return is_first_message(line, demo_text)
+    if not mark or first_message_mark(line) == mark:
+        return bool(mark)
+    # The demo's own first message, sent as it is and read back with its variables filled in.
+    return first_message_mark(demo_text) == mark and is_first_message(line, demo_text)
 
 
 # The parts of a first message that itellico may fill in before the agent reads it (Jinja2 variables

@@ -37,7 +37,7 @@ from .demo_registry import DemoRegistry
 from .demos import DemoProfile
 from .itellico_errors import UpstreamError, UpstreamErrorKind
 from .itellico_types import MAX_ID_LENGTH, CallDetails, CallMessage
-from .prospect_lines import is_first_message
+from .prospect_lines import is_calls_first_message
 from .services import services
 
 bp = Blueprint("calls", __name__)
@@ -122,7 +122,7 @@ def call_detail(call_id: str) -> tuple[str, int] | str:
         details=details,
         notice=notice,
         transcript=transcript,
-        first_message=_first_message(transcript, demo),
+        first_message=_first_message(transcript, demo, row.call.first_message),
         recording=_recording(details),
         language=demo.language if demo else None,  # what was said is in the demo's language
         # Opened from a filtered list (its links carry the filters): back to that list.
@@ -161,14 +161,15 @@ def _as_read(title: str) -> str:
     return " ".join(title.split()).casefold()
 
 
-def _first_message(transcript: list[CallMessage], demo: DemoProfile | None) -> int | None:
-    """The index of the line that is the demo's first message (`initial_text`), sent for the visitor and
-    returned as their first line: not something the prospect said (the notification does not count it
-    either, webcall/prospect_lines.py). Judged by the demo's first message now."""
+def _first_message(transcript: list[CallMessage], demo: DemoProfile | None, mark: str | None) -> int | None:
+    """The index of the line that is the call's first message (a page's `initial_text`, else the demo's),
+    sent for the visitor and returned as their first line: not something the prospect said (the
+    notification does not count it either). The rule is webcall/prospect_lines.py's."""
     first = next((i for i, m in enumerate(transcript) if m.role == "user" and m.message.strip()), None)
-    if first is None or demo is None or not demo.initial_text:
+    if first is None:
         return None
-    return first if is_first_message(transcript[first].message, demo.initial_text) else None
+    demo_text = demo.initial_text if demo is not None else None
+    return first if is_calls_first_message(transcript[first].message, mark, demo_text) else None
 
 
 def _fetch(call_id: str) -> tuple[CallDetails | None, str | None]:

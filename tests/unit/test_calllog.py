@@ -128,6 +128,7 @@ def test_nothing_of_the_conversation_is_stored(log: CallLog):
         "checked_at",
         "ended_event_at",
         "analysis_at",
+        "first_message",  # a digest of what the create sent for the visitor, never the words
     }
     # Webhook events keep what the call log needs, never the conversation's messages.
     from webcall.webhook_store import events

@@ -35,14 +35,16 @@ def client(app):
     return app.test_client()
 
 
-def prospect_call(app, client, standin, *lines: tuple[str, str]) -> str:
+def prospect_call(app, client, standin, *lines: tuple[str, str], initial_text: str | None = None) -> str:
     """A call made through the app on the rep's link, as the sandbox agent reports it to the stand-in:
-    joined, `lines` said, hung up."""
+    joined, `lines` said, hung up. `initial_text`: the page's own first message."""
     svc = app.extensions["webcall"]
     link = link_for(svc, name="Maria")
     svc.calllog.add_link(link, "Maria, Alpenblick", created_by="web", owner=REP_EMAIL)
     # The prospect's own browser: the rep's, signed in, makes the demo's call (link_opens.from_a_rep).
-    made = app.test_client().post("/api/calls", json={"demo": "alpenblick", "link": link.token})
+    body = {"demo": "alpenblick", "link": link.token}
+    body |= {"initial_text": initial_text} if initial_text else {}
+    made = app.test_client().post("/api/calls", json=body)
     assert made.status_code == 201, made.get_json()
     call_id = made.get_json()["call_id"]
     store = standin.app.extensions["standin"]["store"]
@@ -114,6 +116,19 @@ def test_the_first_message_sent_for_the_visitor_is_not_a_line_they_said(app, cli
     )
     body, _raw = notified(app, client, spoke)
     assert body["prospect_lines"] == 2, body["text"]
+
+
+def test_a_pages_own_first_message_is_not_a_line_they_said_either(app, client, standin):
+    # A host page's element sent its own first message (`initial-text`), not the demo's: judged only by
+    # the demo's, a prospect who then said nothing was told as "the prospect spoke (1 line)" (a studio
+    # audit). The call log keeps a digest of what the create sent (webcall/prospect_lines.py).
+    sign_in(client)
+    asked = "Ich möchte einen Termin buchen."
+    greeting = ("agent", "Hallo Maria, hier ist Lena.")
+    silent = prospect_call(app, client, standin, greeting, ("user", asked), initial_text=asked)
+    assert standin.app.extensions["standin"]["store"].creates[-1]["initial_text"] == asked
+    body, _raw = notified(app, client, silent, duration_seconds=12)
+    assert body["prospect_spoke"] is False and body["prospect_lines"] == 0, body["text"]
 
 
 def test_a_call_itellico_cannot_tell_about_is_notified_without_the_count(app, client):

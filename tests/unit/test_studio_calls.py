@@ -114,6 +114,32 @@ def test_the_first_message_sent_for_the_visitor_is_not_labelled_as_the_prospects
     assert who == ["Ava", "First message (sent for the visitor)", "Ava", "Prospect"], who
 
 
+def test_a_pages_own_first_message_is_not_labelled_as_the_prospects_either(client, svc, standin):
+    # A host page's element sent its own first message (`initial-text`), not the demo's: judged only by
+    # the demo's, the page called it "Prospect" and the notification counted it (a studio audit). The call
+    # log keeps a digest of what each create sent (webcall/prospect_lines.py `first_message_mark`).
+    asked = "I would like to book an appointment."
+    r = client.post("/api/calls", json={"demo": "northwind", "initial_text": asked})
+    assert r.status_code == 201, r.get_json()
+    call_id = r.get_json()["call_id"]
+    assert standin.creates()[-1]["initial_text"] == asked
+    said = ("user", "I would like  to book an appointment.")  # spacing aside, as the transcript may have it
+    talk(standin, call_id, ("agent", "Hi, this is Ava."), said, ("agent", "Sure."), ("user", asked))
+    stored = svc.calllog.call(call_id)
+    assert stored.first_message and asked not in repr(stored)  # a digest, never the words
+    sign_in(client)
+    html = client.get(f"/demos/calls/{call_id}").get_data(as_text=True)
+    who = re.findall(r'<span class="transcript__who">(.*?)</span>', html)
+    assert who == ["Ava", "First message (sent for the visitor)", "Ava", "Prospect"], who
+    # A call without a first message: the demo's first message, set later, does not relabel its lines.
+    plain = a_call(client, "northwind")
+    table = svc.demos.tables()["northwind"]
+    svc.demos.save("northwind", {**table, "initial_text": asked}, "test")
+    talk(standin, plain, ("agent", "Hi, this is Ava."), ("user", asked))
+    html = client.get(f"/demos/calls/{plain}").get_data(as_text=True)
+    assert re.findall(r'<span class="transcript__who">(.*?)</span>', html) == ["Ava", "Prospect"]
+
+
 def test_the_transcript_is_asked_of_itellico_each_time(client, svc, standin):
     call_id = a_call(client)
     sign_in(client)
