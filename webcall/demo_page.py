@@ -71,6 +71,7 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         "thanks_agent": "Thanks for talking with {agent}.",  # after a call; `thanks` when no name is known
         "thanks_contact": "Questions? Write to {contact}.",
         "contact.subject_new_link": "New link for the {demo} demo",
+        "contact.subject_new_link_unnamed": "New demo link",  # a link-only demo's, its link not valid
         "contact.subject_questions": "Questions about the {demo} demo",
         # Pages of their own: an unknown demo or address, a refused request, a fault on our side.
         "unknown.title": "There is no demo here",
@@ -125,6 +126,7 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         "thanks_contact": "Fragen? Schreiben Sie {contact}.",
         "contact.subject_new_link": "Neuer Link für die Demo \N{DOUBLE LOW-9 QUOTATION MARK}{demo}"
         "\N{LEFT DOUBLE QUOTATION MARK}",
+        "contact.subject_new_link_unnamed": "Neuer Demo-Link",
         "contact.subject_questions": "Fragen zur Demo \N{DOUBLE LOW-9 QUOTATION MARK}{demo}"
         "\N{LEFT DOUBLE QUOTATION MARK}",
         "unknown.title": "Hier gibt es keine Demo",

@@ -56,6 +56,10 @@ class StoredDemo:
         return json.loads(self.settings)
 
 
+# How end_links marks who revoked a link (the studio reads it back: webcall/studio.py `_ended_by_delete`).
+DELETED_BY = "demo deleted by "
+
+
 def end_links(db: Connection, slugs: set[str], by: str, now: datetime) -> None:
     """Revoke the share links of demos that are being removed, in the same transaction. A link is
     signed for a slug, not for one demo: without this, a demo made later under the same slug would
@@ -64,7 +68,7 @@ def end_links(db: Connection, slugs: set[str], by: str, now: datetime) -> None:
         db.execute(
             update(links)
             .where(links.c.demo.in_(sorted(slugs)), links.c.revoked_at.is_(None))
-            .values(revoked_at=now, revoked_by=f"demo deleted by {by}"[:254])
+            .values(revoked_at=now, revoked_by=f"{DELETED_BY}{by}"[:254])
         )
 
 

@@ -34,9 +34,6 @@ SUBJECTS = {
     LinkStatus.EXPIRED: "contact.subject_new_link",
     LinkStatus.REVOKED: "contact.subject_new_link",
 }
-# A link-only demo's subject for a link that is not valid: no company, no title (in the demo's
-# language; English for a language it is not written in, as webcall/demo_page.py page_language).
-UNNAMED_SUBJECTS = {"en": "New demo link", "de": "Neuer Demo-Link"}
 
 
 def link_contact(checked: LinkCheck, demo: DemoProfile, accounts: Accounts) -> dict | None:
@@ -56,7 +53,8 @@ def link_contact(checked: LinkCheck, demo: DemoProfile, accounts: Accounts) -> d
 
 
 def _subject(checked: LinkCheck, demo: DemoProfile) -> str:
-    if demo.link_only and checked.status is not LinkStatus.VALID:
-        return UNNAMED_SUBJECTS.get(demo.language, UNNAMED_SUBJECTS["en"])
+    text = page_text(demo.language)
+    if demo.link_only and checked.status is not LinkStatus.VALID:  # no company, no title
+        return text["contact.subject_new_link_unnamed"]
     about = demo.brand.company if demo.brand else demo.title
-    return page_text(demo.language)[SUBJECTS[checked.status]].format(demo=about)
+    return text[SUBJECTS[checked.status]].format(demo=about)

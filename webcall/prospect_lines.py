@@ -52,14 +52,13 @@ def is_calls_first_message(line: str, mark: str | None, demo_text: str | None) -
     for the visitor: by the call's `mark`, which knows a host page's own `initial_text` (it was shown as
     the prospect's words: a studio audit), or the demo's own read back with its variables filled in; for a
     call logged before the mark (None), by the demo's first message as it is now."""
-    if not demo_text:
-        return bool(mark) and first_message_mark(line) == mark
-    if mark is None:
-        return is_first_message(line, demo_text)
-    if not mark or first_message_mark(line) == mark:
-        return bool(mark)
-    # The demo's own first message, sent as it is and read back with its variables filled in.
-    return first_message_mark(demo_text) == mark and is_first_message(line, demo_text)
+    if mark is None:  # logged before revision 0011
+        return bool(demo_text) and is_first_message(line, demo_text or "")
+    if not mark:  # the create sent no first message
+        return False
+    # The demo's own, sent as it is, is read back with its variables filled in or not.
+    sent_the_demos = bool(demo_text) and first_message_mark(demo_text) == mark
+    return first_message_mark(line) == mark or (sent_the_demos and is_first_message(line, demo_text or ""))
 
 
 # The parts of a first message that itellico may fill in before the agent reads it (Jinja2 variables

@@ -33,6 +33,7 @@ from .auth import current_owner, rep_required
 from .calllog import LinkRecord, storable_label
 from .db import aware, names_no_row
 from .demo_page import private_headers, public_base
+from .demo_rows import DELETED_BY
 from .demos import page_variable_problems
 from .formatting import quoted, zone_named
 from .link_store import LinkChangeError, LinkStore
@@ -44,8 +45,6 @@ bp = Blueprint("sales", __name__)
 log = logging.getLogger("webcall.sales")
 
 DEFAULT_EXPIRY = "7d"
-# How a link ended by its demo's deletion is revoked (webcall/demo_rows.py `end_links`).
-DELETED_BY = "demo deleted by "
 # A link's status when no key verifies its token any more: its key was removed from
 # WEBCALL_SECRET_KEY_FALLBACKS (docs/operations.md, "Rotating secrets"), so it opens nothing.
 KEY_CHANGED = "key_changed"
