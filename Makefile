@@ -1,5 +1,5 @@
 # The two commands: `make run` (the app; the local sandbox when no API key is set) and `make test`.
-.PHONY: run serve link test setup serve-setup assets lint unit e2e bench
+.PHONY: run serve link test setup serve-setup lock assets lint unit e2e bench
 
 PY := .venv/bin/python
 
@@ -64,6 +64,19 @@ setup:
 # built browser assets (scripts/setup.sh --serve).
 serve-setup:
 	@bash scripts/setup.sh --serve
+
+# Refreshes requirements-lock.txt (docs/deployment.md#python-packages; scripts/setup.sh installs with it):
+# the newest releases pyproject.toml's pins allow, resolved in a throwaway venv (a few minutes: every
+# package is downloaded); the next `make setup` installs the new lock into .venv.
+LOCK := requirements-lock.txt
+lock:
+	@set -e; tmp=$$(mktemp -d -t webcall-lock-XXXXXXXX); trap 'rm -rf "$$tmp"' EXIT; \
+	echo "==> Resolving .[sandbox,test] in a throwaway venv (a few minutes)"; \
+	"$${PYTHON:-python3.11}" -m venv "$$tmp/venv"; \
+	"$$tmp/venv/bin/python" -m pip install -q --upgrade pip setuptools; \
+	"$$tmp/venv/bin/python" -m pip install -q -e '.[sandbox,test]'; \
+	{ grep '^#' $(LOCK); "$$tmp/venv/bin/python" -m pip freeze --all --exclude-editable; } > "$$tmp/lock"; \
+	mv "$$tmp/lock" $(LOCK)
 
 # The minified browser assets in build/web/ (setup builds them when stale; this always rebuilds).
 assets:

@@ -40,23 +40,25 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# 2. Python virtual environment with the app, sandbox and test packages (pinned in pyproject.toml);
+# 2. Python virtual environment with the app, sandbox and test packages (pinned in pyproject.toml, and
+#    everything they pull in, pip and setuptools too, by requirements-lock.txt: docs/deployment.md);
 #    --serve: the app's packages only (its own stamp; the full install covers it too).
-hash="$(sha256sum pyproject.toml | cut -c1-16)"
+LOCK=requirements-lock.txt
+hash="$(cat pyproject.toml "$LOCK" | sha256sum | cut -c1-16)"
 stamp=".venv/.installed-$hash"
 if ((SERVE_ONLY)); then
   if [ ! -f "$stamp" ] && [ ! -f ".venv/.installed-app-$hash" ]; then
     step "Installing the app's Python packages into .venv (first time: up to a minute)"
     [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-    .venv/bin/python -m pip install -q --upgrade pip
-    .venv/bin/python -m pip install -q -e .
+    .venv/bin/python -m pip install -q -c "$LOCK" pip setuptools
+    .venv/bin/python -m pip install -q -c "$LOCK" -e .
     rm -f .venv/.installed-app-*; touch ".venv/.installed-app-$hash"
   fi
 elif [ ! -f "$stamp" ]; then
   step "Installing Python packages into .venv (first time: about 1 minute)"
   [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e '.[sandbox,test]'
+  .venv/bin/python -m pip install -q -c "$LOCK" pip setuptools
+  .venv/bin/python -m pip install -q -c "$LOCK" -e '.[sandbox,test]'
   rm -f .venv/.installed-*; touch "$stamp"
 fi
 

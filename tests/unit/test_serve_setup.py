@@ -54,14 +54,16 @@ def test_make_link_runs_only_the_serve_setup():
 def _checkout_copy(tmp_path: Path) -> Path:
     """The files the setup script reads, copied (timestamps kept: npm's check compares them); the
     installed .venv and node_modules linked, never written: the test requires them up to date."""
-    pinned = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
+    python_pins = (ROOT / "pyproject.toml").read_bytes() + (ROOT / "requirements-lock.txt").read_bytes()
+    pinned = hashlib.sha256(python_pins).hexdigest()[:16]
     stamp = ROOT / ".venv" / f".installed-{pinned}"
     lock, installed = ROOT / "package-lock.json", ROOT / "node_modules" / ".package-lock.json"
-    assert stamp.is_file(), "run `make setup` first: .venv is not up to date with pyproject.toml"
+    assert stamp.is_file(), "run `make setup` first: .venv is not up to date with pyproject.toml and its lock"
     assert installed.is_file() and installed.stat().st_mtime >= lock.stat().st_mtime, "run `make setup` first"
     copy = tmp_path / "checkout"
     (copy / "scripts").mkdir(parents=True)
-    for name in ("scripts/setup.sh", "scripts/build-assets.mjs", "pyproject.toml", "package.json", lock.name):
+    python = ("pyproject.toml", "requirements-lock.txt")
+    for name in ("scripts/setup.sh", "scripts/build-assets.mjs", *python, "package.json", lock.name):
         shutil.copy2(ROOT / name, copy / name)
     shutil.copytree(ROOT / "static", copy / "static")
     if (ROOT / "build" / "web").is_dir():  # a stale or missing build is rebuilt in the copy, as on a host
