@@ -2,7 +2,8 @@
 
 A logo is drawn 40 pixels high, but the browser decodes the whole image first: a 389 KB PNG declaring
 20000 x 20000 pixels is 1.6 GB to decode, on the demo page and in every rep's editor. The upload
-check (webcall/logos.py) refuses an image larger than MAX_SIDE on a side.
+check (webcall/logos.py) refuses an image larger than MAX_SIDE on a side, and one whose size cannot be
+read here (a decoder may read more than this does: an audit hid a 16000 x 16000 JPEG frame that way).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ _END = frozenset({0xD9, 0xDA})
 
 def pixel_size(data: bytes, kind: str) -> tuple[int, int] | None:
     """(width, height) from the header of an image of `kind` (a content type), or None when the header
-    cannot be read: the browser then draws nothing, which costs nothing."""
+    cannot be read (the upload check refuses the file then)."""
     try:
         if kind == "image/png":
             return _png(data)

@@ -56,8 +56,8 @@ logos = Table(
 
 class LogoRefused(ValueError):
     """Why an upload is not a logo we keep: a code (`logo_empty`, `logo_too_large`, `logo_not_image`,
-    `logo_name_mismatch`, `logo_type_mismatch`, `logo_too_many_pixels`, `logo_unsafe_svg`) and the
-    message shown next to the logo field."""
+    `logo_name_mismatch`, `logo_type_mismatch`, `logo_unreadable`, `logo_too_many_pixels`,
+    `logo_unsafe_svg`) and the message shown next to the logo field."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -106,6 +106,13 @@ def check_upload(data: bytes, filename: str, declared: str) -> str:
             "logo_type_mismatch", f"The file is {NAMES[kind]} image but was sent as {declared[:40]}."
         )
     size = pixel_size(data, kind)
+    if size is None and kind != "image/svg+xml":
+        # Nothing would bound what a browser decodes: an unread size is no proof of a small one.
+        raise LogoRefused(
+            "logo_unreadable",
+            "The image's size cannot be read from its header: the file may be damaged or cut short."
+            " Export it again (or as a PNG) and try again.",
+        )
     if size is not None and max(size) > MAX_SIDE:
         raise LogoRefused(
             "logo_too_many_pixels",

@@ -3,7 +3,8 @@
 - CORS on `/api/*` for the allowed origins only (settings plus each demo's widget origins),
   preflight included, always with `Vary: Origin`.
 - A Content-Security-Policy every page really passes (no inline script or style), nosniff,
-  a referrer policy, HSTS over HTTPS. `frame-ancestors` is 'none' except on embed pages.
+  a referrer policy, HSTS over HTTPS. `frame-ancestors` is 'none' except on embed pages. The studio's
+  pages may connect to the app only; the call pages also to LiveKit (`wss:`/`https:`).
 - ProxyFix for a configured number of trusted proxy hops, never a raw header.
 - A body limit (MAX_CONTENT_LENGTH): a larger request is refused (413) before it is read.
 """
@@ -21,6 +22,7 @@ from .demos import DemoProfile
 from .errors import ApiError, ErrorCode
 from .services import EXTENSION, services
 from .setting_values import web_origin
+from .studio_unavailable import on_studio_page
 
 log = logging.getLogger("webcall.security")
 
@@ -149,6 +151,26 @@ def content_security_policy(frame_ancestors: str = "'none'") -> str:
     )
 
 
+def studio_content_security_policy() -> str:
+    """The studio's pages (/demos…) show share-link tokens, prospects' names and transcripts, and connect
+    to nothing but the app (no call, no recording played: templates/studio_base.html, static/js/pages/):
+    none of the call pages' `wss:`/`https:` connections or media, so nothing could be sent elsewhere.
+    Images stay as on the call pages: a demo's logo may be an https URL (webcall/demos.py)."""
+    return "; ".join(
+        (
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data: https:",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        )
+    )
+
+
 def _headers(response: Response) -> Response:
     headers = response.headers
     if request.path.startswith("/api/"):
@@ -164,5 +186,6 @@ def _headers(response: Response) -> Response:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if response.mimetype == "text/html":
         # An embed page sets its own frame-ancestors (the demo's origins) before this runs.
-        headers.setdefault("Content-Security-Policy", g.get("csp") or content_security_policy())
+        policy = studio_content_security_policy() if on_studio_page() else content_security_policy()
+        headers.setdefault("Content-Security-Policy", g.get("csp") or policy)
     return response

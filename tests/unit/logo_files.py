@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import struct
 import zlib
@@ -26,8 +27,14 @@ def png(
     )
 
 
-# A JPEG's and a WebP's opening bytes (the upload check reads the signature, as browsers do).
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64 + b"\xff\xd9"
+# A real 16 x 8 JPEG of one teal (ffmpeg's mjpeg encoder through PyAV, which decodes it back): the upload
+# check reads its frame header's size, and refuses a JPEG whose size cannot be read (webcall/logos.py).
+JPEG = base64.b64decode(
+    "/9j//gAQTGF2YzYyLjI4LjEwMgD/2wBDAAgEBAQEBAUFBQUFBQYGBgYGBgYGBgYGBgYHBwcICAgHBwcGBgcHCAgICAkJCQgICAgJCQoKCgwM"
+    "CwsODg4RERT/xABMAAEBAAAAAAAAAAAAAAAAAAAABgEBAQAAAAAAAAAAAAAAAAAABAYQAQAAAAAAAAAAAAAAAAAAAAARAQAAAAAAAAAAAAAA"
+    "AAAAAAD/wAARCAAIABADASIAAhEAAxEA/9oADAMBAAIRAxEAPwCVANRj/9k="
+)
+# A WebP's opening bytes: a lossless header of 1 x 1 (the upload check reads the signature and the size).
 WEBP = b"RIFF" + struct.pack("<I", 30) + b"WEBPVP8L" + struct.pack("<I", 10) + b"\x2f" + b"\x00" * 13
 
 SVG = (

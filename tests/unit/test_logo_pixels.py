@@ -47,7 +47,7 @@ def webp_vp8l(width: int, height: int) -> bytes:
         (jpeg(640, 480), "image/jpeg", (640, 480)),
         (webp_vp8x(800, 600), "image/webp", (800, 600)),
         (webp_vp8l(120, 40), "image/webp", (120, 40)),
-        (JPEG, "image/jpeg", None),  # no frame header: nothing to read, nothing refused
+        (JPEG, "image/jpeg", (16, 8)),
         (WEBP, "image/webp", (1, 1)),
     ],
 )
@@ -120,3 +120,23 @@ def test_the_audits_jpeg_is_refused():
 def test_a_jpeg_that_ends_before_its_frame_has_no_size():
     # EOI has no length either: a decoder stops there with no image, and draws nothing.
     assert pixel_size(b"\xff\xd8\xff\xd9" + sof0(16000, 16000), "image/jpeg") is None
+
+
+# A raster logo whose size its header does not say was accepted unchecked (an audit): nothing then bounded
+# what the browser decodes. A header that cannot be read is refused, saying so next to the logo field.
+NO_FRAME_JPEG = b"\xff\xd8" + APP0 + b"\x00" * 64 + b"\xff\xd9"
+UNREADABLE = {
+    "a JPEG without a frame header": (NO_FRAME_JPEG, "logo.jpg"),
+    "a JPEG cut inside its frame header": (b"\xff\xd8" + APP0 + sof0(640, 480)[:6], "logo.jpg"),
+    "a PNG without IHDR": (b"\x89PNG\r\n\x1a\n" + b"\x00" * 32, "logo.png"),
+    "a PNG cut inside IHDR": (png_header(640, 480)[:20], "logo.png"),
+    "a WebP of an unknown chunk": (b"RIFF" + struct.pack("<I", 20) + b"WEBPVP8Z" + b"\x00" * 16, "logo.webp"),
+}
+
+
+@pytest.mark.parametrize(("data", "name"), UNREADABLE.values(), ids=UNREADABLE.keys())
+def test_a_raster_logo_whose_size_cannot_be_read_is_refused(data, name):
+    with pytest.raises(logos.LogoRefused) as refused:
+        logos.check_upload(data, name, "")
+    assert refused.value.code == "logo_unreadable"
+    assert "size cannot be read" in str(refused.value)

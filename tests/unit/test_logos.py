@@ -174,3 +174,14 @@ def test_each_refusal_has_a_code(content, name, declared, code):
     with pytest.raises(logos.LogoRefused) as refused:
         logos.check_upload(content, name, declared)
     assert refused.value.code == code and str(refused.value)
+
+
+def test_the_studio_shows_why_a_logo_of_unreadable_size_is_refused(rep):
+    # A JPEG with no frame header: its pixel size cannot be read, so nothing bounds what browsers decode.
+    app0 = b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+    no_frame = b"\xff\xd8" + app0 + b"\x00" * 64 + b"\xff\xd9"
+    r = post_form(rep, fields={**VALID, "slug": "acme"}, logo=(no_frame, "logo.jpg", "image/jpeg"))
+    assert r.status_code == 400
+    said = field_error(r.get_data(as_text=True), "brand.logo") or ""
+    assert "size cannot be read" in said and "Export it again" in said, said
+    assert "acme" not in rep.application.extensions["webcall"].demos.tables()
