@@ -19,7 +19,8 @@ from sqlalchemy import event, insert
 
 from bench.common import ratio_row, summary, table, write
 from webcall import accounts, create_app
-from webcall.calllog import calls, links
+from webcall.calllog import calls
+from webcall.link_rows import links
 from webcall.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import math
-import secrets
 import time
 import uuid
 from dataclasses import replace
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import metrics, open_calls
 from .api_limits import limit_creates, limit_summaries, mark_no_call, mark_upstream
+from .browser_errors import browser_error
 from .db_wait import UNAVAILABLE
 from .demos import DemoProfile, page_variable_problems
+from .device import device_fingerprint, remember_device
 from .errors import ApiError, ErrorCode
 from .handles import HANDLE_HEADER
-from .itellico_errors import CHECK_BASE_URL, UpstreamError, UpstreamErrorKind
+from .itellico_errors import UpstreamError, UpstreamErrorKind
 from .itellico_types import WebCallRequest
 from .link_opens import from_a_rep
 from .links import LinkStatus, ShareLink
@@ -34,7 +33,6 @@ from .validation import allowed_variables, json_body, parse_create_body
 bp = Blueprint("api", __name__, url_prefix="/api")
 log = logging.getLogger("webcall.calls")
 
-DEVICE_COOKIE = "webcall_device"
 # How much later than the page itellico ends a limited call (below).
 UPSTREAM_LIMIT_SLACK_SECONDS = 5
 
@@ -88,7 +86,7 @@ def create_call() -> tuple[Response, int]:
         audio_input_enabled=mode == "voice",
         audio_output_enabled=True,
         skip_greeting_on_initial_text=demo.skip_greeting_on_initial_text,
-        device_fingerprint=_device_fingerprint(),
+        device_fingerprint=device_fingerprint(),
         # The demo's fixed variables, then allowed page variables, then the link's (from its row).
         test_variables={
             **demo.test_variables,
@@ -104,7 +102,7 @@ def create_call() -> tuple[Response, int]:
     except UpstreamError as error:
         if error.nothing_sent:
             mark_no_call()
-        api_error = _browser_error(error, demo, "create")
+        api_error = browser_error(error, demo, "create")
         _log_create(demo, mode, f"failed:{api_error.code.value}", started, upstream=error)
         _record(demo, mode, f"failed:{api_error.code.value}", link=logged_link)
         raise api_error from None
@@ -133,7 +131,7 @@ def create_call() -> tuple[Response, int]:
     if settings.rtc_no_ice_servers:
         payload["rtc_config"] = {"iceServers": []}
     response = jsonify(payload)
-    _remember_device(response)
+    remember_device(response)
     return response, 201
 
 
@@ -150,7 +148,7 @@ def call_summary(call_id: str) -> Response:
         if error.kind is UpstreamErrorKind.NOT_FOUND:
             raise ApiError(ErrorCode.NOT_FOUND, "The call is not known (yet).") from None
         log.warning("call.summary failed call_id=%s upstream=%s", call_id, error.kind.value)
-        raise _browser_error(error, None, "summary") from None
+        raise browser_error(error, None, "summary") from None
     _complete(call.id, call.status, call.duration_seconds)
     open_calls.seen(call.id, call.status)
     return jsonify(
@@ -172,51 +170,6 @@ def call_summary(call_id: str) -> Response:
 def _check_origin(allowed: tuple[str, ...]) -> None:
     if not origin_allowed(allowed):
         raise ApiError(ErrorCode.ORIGIN_NOT_ALLOWED)
-
-
-def _browser_error(error: UpstreamError, demo: DemoProfile | None, asked: str) -> ApiError:
-    """Map an upstream failure to what a visitor may see; upstream text never passes through. `asked`:
-    what the browser asked for (create, summary), as the log lines name it."""
-    kind = error.kind
-    if error.foreign:
-        # A web page, a redirect or nothing where itellico's JSON belongs: not the key or the agent.
-        log.error(
-            "OPERATOR: itellico's address answered a %s with HTTP %s and no itellico JSON: %s.",
-            asked,
-            error.status,
-            CHECK_BASE_URL,
-        )
-    if kind in (UpstreamErrorKind.UNAUTHORIZED, UpstreamErrorKind.FORBIDDEN) or (
-        kind is UpstreamErrorKind.NOT_FOUND and demo is not None
-    ):
-        if not error.foreign:
-            log.error(
-                "OPERATOR: itellico refused the configured credentials or agent (%s, HTTP %s, code=%s)%s. "
-                "Check ITELLICOAI_API_KEY, ITELLICOAI_ACCOUNT_ID and the demo's agent id.",
-                kind.value,
-                error.status,
-                error.code,
-                f" for demo {demo.slug!r}" if demo else "",
-            )
-        return ApiError(ErrorCode.MISCONFIGURED)
-    if kind is UpstreamErrorKind.RATE_LIMITED:
-        # Rounded up: a browser told 2 s for itellico's 2.5 s came back too early and was refused again.
-        retry = max(1, math.ceil(error.retry_after)) if error.retry_after is not None else 5
-        return ApiError(ErrorCode.RATE_LIMITED, retry_after=min(retry, 300))
-    if kind is UpstreamErrorKind.TIMEOUT:
-        return ApiError(ErrorCode.UPSTREAM_TIMEOUT)
-    if kind is UpstreamErrorKind.REJECTED:
-        log.error(
-            "itellico rejected a %s (HTTP %s, code=%s): %s",
-            asked,
-            error.status,
-            error.code,
-            error.field_errors,
-        )
-        return ApiError(ErrorCode.UPSTREAM_REJECTED)
-    if kind is UpstreamErrorKind.UNAVAILABLE and error.status == 503:
-        return ApiError(ErrorCode.UPSTREAM_UNAVAILABLE, status=503, retry_after=5)
-    return ApiError(ErrorCode.UPSTREAM_UNAVAILABLE)
 
 
 def _share_link(demo: DemoProfile, token: str | None) -> ShareLink | None:
@@ -287,26 +240,6 @@ def upstream_limit(max_call_seconds: int | None) -> int | None:
         return None
     join = math.ceil(services().settings.agent_join_timeout_seconds)
     return max_call_seconds + join + UPSTREAM_LIMIT_SLACK_SECONDS
-
-
-def _device_fingerprint() -> str | None:
-    """A stable, non-personal id for this browser: a keyed hash of a random first-party cookie."""
-    device = request.cookies.get(DEVICE_COOKIE) or g.setdefault("new_device", secrets.token_urlsafe(16))
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, device.encode(), hashlib.sha256).hexdigest()[:32]
-
-
-def _remember_device(response: Response) -> None:
-    device = g.get("new_device")
-    if device:
-        response.set_cookie(
-            DEVICE_COOKIE,
-            device,
-            max_age=365 * 86400,
-            httponly=True,
-            samesite="Lax",
-            secure=request.is_secure,
-        )
 
 
 def _log_create(

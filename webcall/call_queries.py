@@ -16,9 +16,10 @@ from datetime import MINYEAR, UTC, datetime, timedelta
 
 from sqlalchemy import Engine, Select, and_, false, or_, select
 
-from .calllog import CallRecord, _call, calls, links
+from .calllog import CallRecord, call_record, calls
 from .db import names_no_row
 from .formatting import zone_named
+from .link_rows import links
 
 MAX_FILTER_LENGTH = 254
 PAGE_LIMIT = 500
@@ -149,7 +150,7 @@ def _utc(moment: datetime) -> datetime:
 def find_calls(engine: Engine, chosen: CallFilter, limit: int = PAGE_LIMIT) -> list[CallRow]:
     with engine.connect() as db:
         rows = db.execute(_query(chosen).limit(limit)).all()
-    return [CallRow(_call(row._mapping), row.link_label, row.link_owner) for row in rows]
+    return [CallRow(call_record(row._mapping), row.link_label, row.link_owner) for row in rows]
 
 
 def each_call(engine: Engine, chosen: CallFilter) -> Iterator[CallRow]:
@@ -160,7 +161,7 @@ def each_call(engine: Engine, chosen: CallFilter) -> Iterator[CallRow]:
         with engine.connect() as db:
             rows = db.execute(query).all()
         for row in rows:
-            yield CallRow(_call(row._mapping), row.link_label, row.link_owner)
+            yield CallRow(call_record(row._mapping), row.link_label, row.link_owner)
         if len(rows) < EXPORT_CHUNK:
             return
         at, last_id = rows[-1].created_at, rows[-1].id
@@ -174,7 +175,7 @@ def call_row(engine: Engine, call_id: str) -> CallRow | None:
         return None
     with engine.connect() as db:
         row = db.execute(_query(CallFilter()).where(calls.c.call_id == call_id)).first()
-    return None if row is None else CallRow(_call(row._mapping), row.link_label, row.link_owner)
+    return None if row is None else CallRow(call_record(row._mapping), row.link_label, row.link_owner)
 
 
 def called_demos(engine: Engine) -> list[str]:

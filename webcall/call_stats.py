@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, func, select
 
-from .calllog import CallRecord, _call, calls
+from .calllog import CallRecord, call_record, calls
 from .db import aware
 
 RECENT_PER_DEMO = 20
@@ -55,7 +55,7 @@ def recent_calls(engine: Engine, per_demo: int = RECENT_PER_DEMO) -> dict[str, l
     found: dict[str, list[CallRecord]] = {}
     with engine.connect() as db:
         for row in db.execute(query):
-            found.setdefault(row.demo, []).append(_call(row._mapping))
+            found.setdefault(row.demo, []).append(call_record(row._mapping))
     return found
 
 

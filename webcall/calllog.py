@@ -4,13 +4,11 @@ A real database through SQLAlchemy Core: a SQLite file by default, any SQLAlchem
 PostgreSQL) through `WEBCALL_DATABASE_URL`; the schema is migrated on start (webcall/schema.py).
 Stored per call: demo, share-link id, call id, time, mode, outcome, then status and duration.
 Nothing of the conversation is stored (the call detail page reads the transcript from itellico each
-time it is opened). Share links are stored too, so the studio can list, copy, revoke and extend them;
-for a link stored here, its row (expiry, revocation) is what every link check goes by (webcall/links.py).
+time it is opened). The share links' rows, in the same database, are webcall/link_rows.py's.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -26,7 +24,6 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
-    Text,
     insert,
     or_,
     select,
@@ -37,14 +34,10 @@ from .db import aware as _aware
 from .db import metadata, names_no_row, open_database
 from .db import now as _now
 from .db_wait import UNAVAILABLE
+from .link_rows import LinkRecord, add_link, stored_links
 from .links import ShareLink
 
 log = logging.getLogger("webcall.calllog")
-# Links that ended (expired or revoked) longer ago than this are folded away in the studio (/demos'
-# "Show older links", the calls page's link filter): a year of links made /demos megabytes long and
-# the filter a 3,000-entry list. Their calls stay in /demos/calls.
-FOLD_ENDED_AFTER = timedelta(days=30)
-
 # Statuses that may still change; anything else (completed, failed, transferred, …) is final.
 OPEN_STATUSES = frozenset({"in_progress", "queued", "ringing", "initiated", "waiting", "unknown"})
 # How long an open call is asked about (refresh_open); after it nothing will complete it but a webhook.
@@ -72,29 +65,6 @@ calls = Table(
     Column("first_message", String(64), nullable=True),
 )
 
-links = Table(
-    "webcall_links",
-    metadata,
-    Column("link_id", String(32), primary_key=True),
-    Column("demo", String(64), nullable=False, index=True),
-    Column("label", String(200), nullable=False),
-    Column("variables", Text, nullable=False),  # JSON object
-    Column("token", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
-    Column("created_by", String(16), nullable=False),  # cli | web
-    # Who the link belongs to (the rep's email once reps sign in; "cli"/"web" before): revision 0002.
-    Column("owner", String(254), nullable=True, index=True),
-    Column("revoked_at", DateTime(timezone=True), nullable=True),
-    Column("revoked_by", String(254), nullable=True),
-)
-
-
-def storable_label(label: str) -> str:
-    """A link's label as stored: at most 200 characters (the column), without NUL (PostgreSQL refuses
-    one; the studio said "Try again", which could never work). "link" when nothing is left."""
-    return label.replace("\x00", "")[:200] or "link"
-
 
 @dataclass(frozen=True)
 class CallRecord:
@@ -112,38 +82,6 @@ class CallRecord:
     @property
     def open(self) -> bool:
         return self.outcome == "created" and (self.status is None or self.status in OPEN_STATUSES)
-
-
-@dataclass(frozen=True)
-class LinkRecord:
-    link_id: str
-    demo: str
-    label: str
-    variables: Mapping[str, str]
-    token: str
-    created_at: datetime
-    expires_at: datetime
-    created_by: str
-    owner: str | None = None
-    revoked_at: datetime | None = None
-    revoked_by: str | None = None
-
-    @property
-    def expired(self) -> bool:
-        return self.expires_at <= _now()
-
-    @property
-    def status(self) -> str:
-        """active | expired | revoked (revoked wins: the rep's decision is what the prospect sees)."""
-        if self.revoked_at is not None:
-            return "revoked"
-        return "expired" if self.expired else "active"
-
-    @property
-    def long_ended(self) -> bool:
-        """Expired or revoked over FOLD_ENDED_AFTER ago: folded away in the studio's lists."""
-        ended = self.revoked_at if self.revoked_at is not None else self.expires_at
-        return ended < _now() - FOLD_ENDED_AFTER
 
 
 class CallLog:
@@ -201,20 +139,8 @@ class CallLog:
                 )
 
     def add_link(self, link: ShareLink, label: str, created_by: str, owner: str | None = None) -> None:
-        with self.engine.begin() as db:
-            db.execute(
-                insert(links).values(
-                    link_id=link.link_id,
-                    demo=link.slug,
-                    label=storable_label(label),
-                    variables=json.dumps(dict(link.vars), ensure_ascii=False),
-                    token=link.token,
-                    created_at=_now(),
-                    expires_at=link.expires_at,
-                    created_by=created_by,
-                    owner=(owner or created_by)[:254],
-                )
-            )
+        """A share link's row (webcall/link_rows.py), in this log's database."""
+        add_link(self.engine, link, label, created_by, owner)
 
     def refresh_open(
         self,
@@ -270,14 +196,14 @@ class CallLog:
         if demo is not None:
             query = query.where(calls.c.demo == demo)
         with self.engine.connect() as db:
-            return [_call(row._mapping) for row in db.execute(query)]
+            return [call_record(row._mapping) for row in db.execute(query)]
 
     def call(self, call_id: str) -> CallRecord | None:
         if names_no_row(call_id):
             return None
         with self.engine.connect() as db:
             row = db.execute(select(calls).where(calls.c.call_id == call_id)).first()
-        return None if row is None else _call(row._mapping)
+        return None if row is None else call_record(row._mapping)
 
     def over(self, call_ids: list[str]) -> list[str]:
         """Which of `call_ids` the log knows are over (what any process heard: a summary read, a webhook)."""
@@ -286,18 +212,16 @@ class CallLog:
             return []
         with self.engine.connect() as db:
             rows = db.execute(select(calls).where(calls.c.call_id.in_(asked)))
-            records = [_call(row._mapping) for row in rows]
+            records = [call_record(row._mapping) for row in rows]
         return [record.call_id for record in records if record.call_id is not None and not record.open]
 
     def links(self, demo: str | None = None) -> list[LinkRecord]:
-        query = select(links).order_by(links.c.created_at.desc())
-        if demo is not None:
-            query = query.where(links.c.demo == demo)
-        with self.engine.connect() as db:
-            return [_link(row._mapping) for row in db.execute(query)]
+        """The share links' rows (webcall/link_rows.py), newest first; of `demo` only if given."""
+        return stored_links(self.engine, demo)
 
 
-def _call(row: Mapping[str, Any]) -> CallRecord:
+def call_record(row: Mapping[str, Any]) -> CallRecord:
+    """A `webcall_calls` row as a CallRecord (its time in UTC: webcall/db.py `aware`)."""
     return CallRecord(
         call_id=row["call_id"],
         demo=row["demo"],
@@ -308,20 +232,4 @@ def _call(row: Mapping[str, Any]) -> CallRecord:
         status=row["status"],
         duration_seconds=row["duration_seconds"],
         first_message=row.get("first_message"),
-    )
-
-
-def _link(row: Mapping[str, Any]) -> LinkRecord:
-    return LinkRecord(
-        link_id=row["link_id"],
-        demo=row["demo"],
-        label=row["label"],
-        variables=json.loads(row["variables"]),
-        token=row["token"],
-        created_at=_aware(row["created_at"]) or _now(),
-        expires_at=_aware(row["expires_at"]) or _now(),
-        created_by=row["created_by"],
-        owner=row["owner"],
-        revoked_at=_aware(row["revoked_at"]),
-        revoked_by=row["revoked_by"],
     )

@@ -63,6 +63,7 @@ def aware(value: datetime | None) -> datetime | None:
 
 TABLE_MODULES = (
     "webcall.calllog",
+    "webcall.link_rows",
     "webcall.demo_rows",
     "webcall.accounts",
     "webcall.sessions",

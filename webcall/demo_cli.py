@@ -2,7 +2,9 @@
 (webcall/demo_store.py), for backups, reviews and moving demos between installs.
 
 import adds or replaces the file's demos (one transaction; a file with any mistake changes nothing);
-with --replace, demos that are not in the file are removed. export writes every stored demo.
+with --replace, demos that are not in the file are removed. export writes every stored demo. A demo
+added under the slug of a deleted one that has calls or links on record is imported with a warning
+(the studio's "New demo" refuses it: webcall/studio_demos.py).
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ def import_command(path: Path, replace_all: bool) -> None:
             click.echo(f"{path}: {problem}", err=True)
         raise SystemExit(1) from None
     before = set(store.tables())
+    # Asked before the write, which stores the slug. Imported all the same: a backup brings the deleted
+    # demo itself back, and refusing it would leave no way to restore one.
+    reused = {slug: used for slug in sorted(set(tables) - before) if (used := store.deleted_demo_used(slug))}
     store.write(tables, f"import:{path.name}", replace_all=replace_all)
     added, replaced = sorted(set(tables) - before), sorted(set(tables) & before)
     removed = sorted(before - set(tables)) if replace_all else []
@@ -40,6 +45,13 @@ def import_command(path: Path, replace_all: bool) -> None:
             click.echo(f"{word}: {', '.join(slugs)}")
     for warning in studio_named(tables):
         click.echo(f"{path}: warning: {warning}", err=True)
+    for slug, used in reused.items():
+        click.echo(
+            f"{path}: warning: demo {slug!r} takes the slug of a deleted demo, last used"
+            f" {used:%Y-%m-%d %H:%M} UTC: its calls and ended links on record show under this one"
+            " (the studio refuses such a slug for a new demo)",
+            err=True,
+        )
 
 
 @click.command("export")

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Column, Connection, DateTime, Integer, String, Table, Text, update
+from sqlalchemy import Column, Connection, DateTime, Integer, String, Table, Text, func, select, update
 
-from .calllog import links
-from .db import metadata
+from .calllog import calls
+from .db import aware, metadata
+from .link_rows import links
 
 demos = Table(
     "webcall_demos",
@@ -70,6 +71,19 @@ def end_links(db: Connection, slugs: set[str], by: str, now: datetime) -> None:
             .where(links.c.demo.in_(sorted(slugs)), links.c.revoked_at.is_(None))
             .values(revoked_at=now, revoked_by=f"{DELETED_BY}{by}"[:254])
         )
+
+
+def last_used(db: Connection, slug: str) -> datetime | None:
+    """When the calls and share links on record under `slug` were last made or ended, or None when
+    none is. They are keyed by the slug alone and outlive their demo (`end_links` ends the links, the
+    calls stay in the call log): a demo made later under the slug would show them as its own."""
+    times = (
+        select(func.max(calls.c.created_at)).where(calls.c.demo == slug),
+        select(func.max(links.c.created_at)).where(links.c.demo == slug),
+        select(func.max(links.c.revoked_at)).where(links.c.demo == slug),  # a delete's own time
+    )
+    found = [aware(at) for query in times if (at := db.execute(query).scalar()) is not None]
+    return max(found, default=None)
 
 
 def row_of(slug: str, table: Mapping[str, Any], by: str, now: datetime) -> dict[str, Any]:

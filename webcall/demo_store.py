@@ -39,6 +39,7 @@ from .demo_rows import (
     demo_revision,
     demos,
     end_links,
+    last_used,
     row_of,
 )
 from .demos import (
@@ -186,6 +187,17 @@ class DemoStore:
         if found is None:
             return None
         return StoredDemo(found.settings, aware(found.updated_at), found.updated_by)
+
+    def deleted_demo_used(self, slug: str) -> datetime | None:
+        """When a deleted demo named `slug` was last used (its calls and links stay on record under the
+        slug: demo_rows.py `last_used`), or None: nothing is on record, or a demo is stored under it.
+        The studio's "New demo" refuses such a slug (webcall/studio_demos.py)."""
+        if names_no_row(slug):
+            return None
+        with self.engine.connect() as db:
+            if db.execute(select(demos.c.slug).where(demos.c.slug == slug)).first() is not None:
+                return None
+            return last_used(db, slug)
 
     def get(self, slug: str | None) -> DemoProfile | None:
         return self.registry().get(slug)

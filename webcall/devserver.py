@@ -6,8 +6,8 @@ Locally, a secret key is kept in instance/dev-secret-key (made once), so call ha
 links survive restarts; in the sandbox the studio gets a ready admin (SANDBOX_ADMIN_EMAIL unless
 WEBCALL_SALES_ADMIN_EMAIL is set) whose password is made per run and printed.
 
-Ctrl-C (or SIGTERM) stops everything it started: the app, the stand-in API, every agent
-process and livekit-server.
+Ctrl-C (or SIGTERM) stops everything it started: the app, its task worker (watched while the app
+serves: webcall/worker_watch.py), the stand-in API, every agent process and livekit-server.
 
 `make run` and `make serve SANDBOX=1` set PROMETHEUS_MULTIPROC_DIR before this starts, so the app's
 /metrics adds up the task worker's samples with its own (webcall/metrics.py); run directly without
@@ -22,18 +22,17 @@ import secrets
 import signal
 import subprocess
 import sys
-import threading
-from collections.abc import Callable
 from types import FrameType
 from typing import TYPE_CHECKING
 
 from werkzeug.serving import make_server
 
-from . import ROOT, SettingsError, create_app, logs, metrics
+from . import ROOT, SettingsError, create_app, logs
 from .secret_rotation import WEBHOOK_SECRET_NAMES
 from .setting_checks import env_getter, log_format_of
 from .setting_values import cannot_start, default_environment, say_cannot_start, whole_number
 from .settings import load_env_file
+from .worker_watch import WorkerWatch
 
 if TYPE_CHECKING:
     from sandbox.stack import SandboxStack
@@ -175,46 +174,8 @@ def _start_worker() -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if k not in WEBHOOK_SECRET_NAMES}
     # A process group of its own: Ctrl-C in the terminal signals the whole foreground group, and a
     # worker that exited on it before this process stopped it looked like a death ("the task worker
-    # exited (status 0); stopping the app", make's Error 1). This process stops it (_WorkerWatch.stop).
+    # exited (status 0); stopping the app", make's Error 1). This process stops it (WorkerWatch.stop).
     return subprocess.Popen([sys.executable, "-m", "webcall.worker"], cwd=ROOT, env=env, process_group=0)
-
-
-class _WorkerWatch:
-    """A task worker that exits while the app serves (killed, crashed) stops the app too, with one line,
-    as `make serve` does (scripts/serve.sh): the app served on alone, taking itellico's webhooks that
-    nothing applied. A SIGHUP restarts the worker in place (webcall/worker.py): no exit, nothing to do."""
-
-    def __init__(self, worker: subprocess.Popen[bytes], stop_app: Callable[[], None]) -> None:
-        self.worker = worker
-        self.died = False
-        self._stopping = threading.Event()
-        self._stop_app = stop_app
-        threading.Thread(target=self._watch, name="worker-watch", daemon=True).start()
-
-    def _watch(self) -> None:
-        status = self.worker.wait()
-        if self._stopping.is_set():
-            return
-        self.died = True
-        print(f"\nthe task worker exited (status {status}); stopping the app", file=sys.stderr, flush=True)
-        self._stop_app()
-
-    def stop(self) -> None:
-        """Stop the worker as the app stops (not a death)."""
-        self._stopping.set()
-        _stop_worker(self.worker)
-
-
-def _stop_worker(worker: subprocess.Popen[bytes]) -> None:
-    # SIGTERM stops Huey's consumer at once; an event it was applying rolls back and is swept next start.
-    if worker.poll() is None:
-        worker.terminate()
-    try:
-        worker.wait(10)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-        worker.wait()
-    metrics.process_exited(worker.pid)  # as gunicorn's master does for its workers (gunicorn.conf.py)
 
 
 def _serve(port: int, stack: SandboxStack | None) -> int:
@@ -228,7 +189,7 @@ def _serve(port: int, stack: SandboxStack | None) -> int:
         except OSError as error:
             say_cannot_start(f"port {port} (PORT): {error.strerror}")
             return 2
-        watch = _WorkerWatch(_start_worker(), server.shutdown)
+        watch = WorkerWatch(_start_worker(), server.shutdown)
         mode = "sandbox" if stack else f"itellico API at {app.extensions['webcall'].settings.base_url}"
         print(f"\n  itellico web-call ({mode}) is running at http://127.0.0.1:{port}/  (Ctrl-C stops it)")
         demos = [d.slug for d in app.extensions["webcall"].demos if d.slug != "default"]
@@ -285,7 +246,7 @@ def _gunicorn(stack: SandboxStack | None) -> int:
             stack.stop()
         return 2
     process = subprocess.Popen(command, cwd=ROOT)
-    watch = _WorkerWatch(_start_worker(), process.terminate)
+    watch = WorkerWatch(_start_worker(), process.terminate)
     try:
         status = process.wait()
     except KeyboardInterrupt:

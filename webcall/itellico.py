@@ -1,39 +1,28 @@
-"""A small typed client for the parts of the itellico API that web calls use.
+"""A small typed client for the parts of the itellico API that web calls use: what each endpoint
+sends, and what is read from its answer.
 
-One `httpx.Client` per process. Results are dataclasses (webcall/itellico_types.py); every failure
-is an `UpstreamError` (webcall/itellico_errors.py: what each answer means, read defensively). Each
-request carries the id of the browser's request (`X-Request-ID`, from `request_id`), and an optional
-`UpstreamObserver` hears each attempt's outcome and duration and each retry (webcall/metrics.py
-counts them).
-
-The timeout is the whole request's, retries included: httpx's timeouts are per step (each read may
-take all of it), so an answer trickling in a byte at a time, or a chunked body that never ends, held
-a create for as long as the server liked. Each attempt has a `RequestDeadline` that shuts its socket
-down when the time is up (webcall/notification_deadline.py, as for rep notifications): the socket of a
-new connection as it connects, that of a kept one once its answer's headers are in.
+One client per process. Results are dataclasses (webcall/itellico_types.py); every failure is an
+`UpstreamError` (webcall/itellico_errors.py: what each answer means, read defensively). How a request
+is sent (one deadline for the whole of it, retries, the request id, the observer) is the transport's:
+webcall/itellico_transport.py.
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, Protocol
-
-import httpx
+from typing import Any
 
 from .itellico_errors import (
     CHECK_BASE_URL,
     UpstreamError,
     UpstreamErrorKind,
-    answer_object,
     optional_str,
-    read_body,
     required_id,
 )
+from .itellico_transport import ItellicoTransport
 from .itellico_types import (
     Account,
     Agent,
@@ -47,62 +36,19 @@ from .itellico_types import (
     clean_text,
     is_id,
 )
-from .notification_deadline import RequestDeadline
 
 log = logging.getLogger(__name__)
 
-USER_AGENT = "itellico-webcall/0.1"
-# Only these answers mean "not processed, try again"; anything else after sending is final.
-RETRYABLE_STATUSES = frozenset({429, 503})
-MAX_RETRY_AFTER_SECONDS = 3.0
 
+class ItellicoClient(ItellicoTransport):
+    """The endpoints web calls use, over the transport (webcall/itellico_transport.py), in the account
+    the calls are made in."""
 
-class UpstreamObserver(Protocol):
-    """Hears what the client does; `operation` is one of the client's method names (a fixed set)."""
-
-    def attempt(self, operation: str, outcome: str, seconds: float) -> None:
-        """One HTTP request finished: outcome "ok" or an `UpstreamErrorKind` value."""
-
-    def retry(self, operation: str, reason: str) -> None:
-        """A failed attempt (reason: an `UpstreamErrorKind` value) is about to be retried."""
-
-
-class ItellicoClient:
-    def __init__(
-        self,
-        base_url: str,
-        api_key: str,
-        *,
-        account_id: str | None = None,
-        connect_timeout: float = 5.0,
-        timeout: float = 15.0,
-        max_retries: int = 2,
-        transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        request_id: Callable[[], str | None] = lambda: None,
-        observer: UpstreamObserver | None = None,
-    ) -> None:
-        self._http = httpx.Client(
-            base_url=base_url,
-            headers={"X-API-Key": api_key, "User-Agent": USER_AGENT, "Accept": "application/json"},
-            timeout=httpx.Timeout(timeout, connect=connect_timeout),
-            transport=transport,
-            follow_redirects=False,
-        )
-        self._timeout = timeout
-        self._connect_timeout = connect_timeout
-        self._max_retries = max_retries
-        self._sleep = sleep
+    def __init__(self, base_url: str, api_key: str, *, account_id: str | None = None, **options: Any) -> None:
+        super().__init__(base_url, api_key, **options)  # the transport's: timeouts, retries, observer, …
         self._account_id = account_id
         self._account_lock = threading.Lock()
-        self._request_id = request_id
-        self._observer = observer
         self._foreign_logged = False  # the readiness check's OPERATOR line, once until it passes
-
-    def close(self) -> None:
-        self._http.close()
-
-    # -- endpoints -------------------------------------------------------------------------
 
     def current_account(self, deadline: float | None = None) -> Account:
         data = self._request("current_account", "GET", "/v1/accounts/current", deadline=deadline)
@@ -220,103 +166,3 @@ class ItellicoClient:
             for item in items
             if isinstance(item, dict) and is_id(item.get("id"))
         ]
-
-    # -- transport -------------------------------------------------------------------------
-
-    def _headers(self) -> dict[str, str]:
-        request_id = self._request_id()
-        return {"X-Request-ID": request_id} if request_id else {}
-
-    def _request(
-        self, operation: str, method: str, path: str, *, deadline: float | None = None, **kwargs: Any
-    ) -> dict[str, Any]:
-        """The answer's JSON object; every attempt and wait ends by `deadline` (default: the timeout
-        from now)."""
-        if deadline is None:
-            deadline = time.monotonic() + self._timeout
-        attempt = 0
-        while True:
-            started = time.monotonic()
-            try:
-                data = self._request_once(method, path, deadline, **kwargs)
-            except UpstreamError as error:
-                self._observe(operation, error.kind.value, started)
-                delay = self._retry_delay(error, attempt)
-                if delay is None or time.monotonic() + delay >= deadline:
-                    raise
-                log.info("itellico %s %s: %s; retrying in %.2fs", method, path, error.kind, delay)
-                if self._observer is not None:
-                    self._observer.retry(operation, error.kind.value)
-                self._sleep(delay)
-                attempt += 1
-            else:
-                self._observe(operation, "ok", started)
-                return data
-
-    def _observe(self, operation: str, outcome: str, started: float) -> None:
-        if self._observer is not None:
-            self._observer.attempt(operation, outcome, time.monotonic() - started)
-
-    def _retry_delay(self, error: UpstreamError, attempt: int) -> float | None:
-        if attempt >= self._max_retries:
-            return None
-        # A connect refused or timed out: nothing was sent, so a retry cannot make a second call.
-        unreached = error.nothing_sent and error.kind in (
-            UpstreamErrorKind.UNAVAILABLE,
-            UpstreamErrorKind.TIMEOUT,
-        )
-        if error.status not in RETRYABLE_STATUSES and not unreached:
-            return None
-        if error.retry_after is not None:
-            return error.retry_after if error.retry_after <= MAX_RETRY_AFTER_SECONDS else None
-        # Exponential backoff with full jitter keeps a burst of clients from retrying in step.
-        return random.uniform(0, 0.25 * 2**attempt)
-
-    def _request_once(self, method: str, path: str, deadline: float, **kwargs: Any) -> dict[str, Any]:
-        remaining = max(0.1, deadline - time.monotonic())
-        timeout = httpx.Timeout(remaining, connect=min(remaining, self._connect_timeout))
-        cut_off = RequestDeadline(remaining)  # headers and body, however slowly they come
-        try:
-            with (
-                cut_off,
-                self._http.stream(
-                    method,
-                    path,
-                    timeout=timeout,
-                    headers=self._headers(),
-                    extensions={"trace": cut_off.trace},
-                    **kwargs,
-                ) as response,
-            ):
-                # A connection kept from an earlier request (a create need not connect and hand-shake
-                # TLS again: time the visitor waits) is named to the deadline only by the answer: its
-                # body is bounded from here, its headers by httpx's per-read timeout.
-                stream = response.extensions.get("network_stream")
-                if stream is not None:
-                    cut_off.watch(stream.get_extra_info("socket"))
-                body = read_body(response)
-        except httpx.InvalidURL:
-            # Not an httpx.HTTPError: it escaped as a 500. Nothing was sent; ids are checked before
-            # they make a path (is_id), so this is a bug of ours, not an answer worth retrying.
-            log.error("itellico %s not sent: its URL is not valid", method)
-            raise UpstreamError(
-                UpstreamErrorKind.BAD_RESPONSE, message="invalid URL", nothing_sent=True
-            ) from None
-        except httpx.ConnectError as exc:
-            # Refused, or the deadline cut the TLS handshake: nothing was sent.
-            raise UpstreamError(
-                UpstreamErrorKind.UNAVAILABLE, message=f"cannot connect: {exc}", nothing_sent=True
-            ) from None
-        except (httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            # No connection in time: a timeout, but nothing was sent (no call made, none kept).
-            raise UpstreamError(
-                UpstreamErrorKind.TIMEOUT, message=type(exc).__name__, nothing_sent=True
-            ) from None
-        except httpx.TimeoutException as exc:
-            raise UpstreamError(UpstreamErrorKind.TIMEOUT, message=type(exc).__name__) from None
-        except httpx.HTTPError as exc:
-            if cut_off.passed:  # the deadline shut the socket down under the request
-                raise UpstreamError(UpstreamErrorKind.TIMEOUT, message="deadline passed") from None
-            # Sent, then the connection broke: the outcome is unknown, so this is never retried.
-            raise UpstreamError(UpstreamErrorKind.BAD_RESPONSE, message=type(exc).__name__) from None
-        return answer_object(response, body)

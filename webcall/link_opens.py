@@ -50,8 +50,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from .calllog import FOLD_ENDED_AFTER, links
 from .db import aware, metadata, now
+from .link_rows import FOLD_ENDED_AFTER, links
 from .links import LinkCheck, LinkStatus
 from .metrics import calllog_write_failed
 

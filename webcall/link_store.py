@@ -1,7 +1,7 @@
 """The studio's changes to a stored share link (revoke, extend) and the state every link check reads.
 
 A share link's token names the link and cannot change once sent; what the link holds and what a rep
-decides later live in its row (webcall/calllog.py `webcall_links`): `variables`, `expires_at` its
+decides later live in its row (webcall/link_rows.py `webcall_links`): `variables`, `expires_at` its
 expiry, `revoked_at` withdraws it, `owner` whom its holder may ask (webcall/link_contact.py).
 `ShareLinks.check` (webcall/links.py) asks `state` on every path that accepts a token (demo page's
 link check, widget and iframe, `POST /api/calls`), one read per check, so a decision takes effect at
@@ -16,10 +16,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, delete, select, update
 
-from .calllog import LinkRecord, _link, links
 from .db import aware, names_no_row
 from .formatting import quoted
 from .link_opens import refusals
+from .link_rows import LinkRecord, link_record, links
 from .links import LinkState
 
 NO_SUCH_LINK = "There is no such link."
@@ -38,7 +38,7 @@ class LinkStore:
             return None
         with self.engine.connect() as db:
             row = db.execute(select(links).where(links.c.link_id == link_id)).first()
-        return None if row is None else _link(row._mapping)
+        return None if row is None else link_record(row._mapping)
 
     def state(self, link_id: str) -> LinkState | None:
         """What a link check goes by (in one read), or None for a link the database does not know."""

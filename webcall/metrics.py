@@ -199,7 +199,7 @@ def notification(channel: str, outcome: str) -> None:
 
 
 class UpstreamMetrics:
-    """The itellico client's observer (webcall/itellico.py `UpstreamObserver`)."""
+    """The itellico client's observer (webcall/itellico_transport.py `UpstreamObserver`)."""
 
     def attempt(self, operation: str, outcome: str, seconds: float) -> None:
         outcome = outcome if outcome in _UPSTREAM_OUTCOMES else "other"

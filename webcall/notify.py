@@ -14,17 +14,16 @@ task never looks for a row that is not there yet.
 
 `attempt` is what the delivery task runs: claim the row, send it (webcall/notification_send.py), write
 the outcome, and say when to try again; while the delivery's lane is full (the same rep's webhook
-being tried, or two emails) it waits without holding a worker thread. Calls without a link, or whose
-link has no owner with an account, notify nobody; a rep who unticked "also when analysed" gets the
-`ended` one only. `on_link_opened_after_end` is the same for a share link a prospect opened after it
-ended (webcall/link_opens.py calls it once per ending): kind `opened_after_end`, no call.
+being tried, or two emails: webcall/notification_lanes.py) it waits without holding a worker
+thread. Calls without a link, or whose link has no owner with an account, notify nobody; a rep who
+unticked "also when analysed" gets the `ended` one only. `on_link_opened_after_end` is the same for
+a share link a prospect opened after it ended (webcall/link_opens.py calls it once per ending): kind
+`opened_after_end`, no call.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -35,8 +34,10 @@ from sqlalchemy import Connection, Engine, Row, select
 
 from . import metrics
 from .accounts import link_owner, users
-from .calllog import calls, links
+from .calllog import calls
 from .db_wait import UNAVAILABLE
+from .link_rows import links
+from .notification_lanes import lane_of, lanes
 from .notification_prefs_store import Prefs, get_prefs
 from .notification_send import Failure, host_of, post_webhook, send_email
 from .notification_store import Delivery, add, claim, finish, get, postpone, unclaim
@@ -138,43 +139,10 @@ def lease(settings: Settings) -> timedelta:
     return timedelta(seconds=settings.create_timeout_seconds + settings.notify_timeout_seconds * 4 + 30)
 
 
-# While a lane is full, a delivery in it waits this long (its row is postponed, no attempt counted)
-# and is tried again: the attempt ahead of it ends within WEBCALL_NOTIFY_TIMEOUT_SECONDS.
+# While a lane is full (webcall/notification_lanes.py), a delivery in it waits this long (its row is
+# postponed, no attempt counted) and is tried again: the attempt ahead of it ends within
+# WEBCALL_NOTIFY_TIMEOUT_SECONDS.
 BUSY_DELAY = timedelta(seconds=5)
-EMAIL_LANE_WIDTH = 2
-
-
-class _Lanes:
-    """How many attempts of each lane this process has under way. A rep's webhook is a lane of one:
-    a receiver that never answers holds one of the worker's threads, not all of them (its other
-    deliveries wait their turn, not in a thread). Email is one lane of EMAIL_LANE_WIDTH: every rep's
-    email goes to the one SMTP server, and one that stalls must not take every thread either."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._busy: Counter[tuple[str, int]] = Counter()
-
-    def enter(self, lane: tuple[str, int], width: int) -> bool:
-        with self._lock:
-            if self._busy[lane] >= width:
-                return False
-            self._busy[lane] += 1
-            return True
-
-    def leave(self, lane: tuple[str, int]) -> None:
-        with self._lock:
-            self._busy[lane] -= 1
-            if not self._busy[lane]:
-                del self._busy[lane]
-
-
-_lanes = _Lanes()
-
-
-def _lane(delivery: Delivery) -> tuple[tuple[str, int], int]:
-    if delivery.channel == "email":
-        return ("email", 0), EMAIL_LANE_WIDTH
-    return (delivery.channel, delivery.account_id), 1
 
 
 def attempt(engine: Engine, settings: Settings, delivery_id: int) -> tuple[str, timedelta | None]:
@@ -184,13 +152,13 @@ def attempt(engine: Engine, settings: Settings, delivery_id: int) -> tuple[str, 
     ahead = get(engine, delivery_id)
     if ahead is None or ahead.status != "pending":
         return "skipped", None
-    lane, width = _lane(ahead)
-    if not _lanes.enter(lane, width):
+    lane, width = lane_of(ahead)
+    if not lanes.enter(lane, width):
         return ("busy", BUSY_DELAY) if postpone(engine, delivery_id, BUSY_DELAY) else ("skipped", None)
     try:
         return _attempt(engine, settings, delivery_id)
     finally:
-        _lanes.leave(lane)
+        lanes.leave(lane)
 
 
 def _attempt(engine: Engine, settings: Settings, delivery_id: int) -> tuple[str, timedelta | None]:

@@ -1,10 +1,10 @@
 """Settings from the environment (and `.env`), validated once at start.
 
 Every setting the app has is a field of `Settings`, read by `from_env` through the check of each
-(webcall/setting_checks.py), and `.env.example` documents each one. A bad value raises
-`SettingsError` naming the variable, which `app.py` prints as one line before exiting. `NAMES` lists
-every name read from the environment, also by gunicorn.conf.py; a name like ours that is not in it is a
-misspelling, said at start (`check_names`).
+(webcall/setting_checks.py, webcall/webhook_setting_checks.py), and `.env.example` documents each
+one. A bad value raises `SettingsError` naming the variable, which `app.py` prints as one line before
+exiting. `NAMES` lists every name read from the environment, also by gunicorn.conf.py; a name like
+ours that is not in it is a misspelling, said at start (`check_names`).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from . import logs
 from . import setting_checks as check
+from . import webhook_setting_checks as hook_check
 from .secret_rotation import secret_key_fallbacks
 from .setting_values import (
     EnvFileError,
@@ -265,18 +266,18 @@ class Settings:
             log_level=log_level,
             metrics_token=metrics_token,
             metrics_allow=metrics_allow,
-            webhook_secret=check.webhook_secret(
+            webhook_secret=hook_check.webhook_secret(
                 "ITELLICOAI_WEBHOOK_SECRET", get("ITELLICOAI_WEBHOOK_SECRET")
             ),
-            webhook_secret_previous=check.webhook_secret(
+            webhook_secret_previous=hook_check.webhook_secret(
                 "ITELLICOAI_WEBHOOK_SECRET_PREVIOUS", get("ITELLICOAI_WEBHOOK_SECRET_PREVIOUS")
             ),
-            **check.webhook_headers(get),
+            **hook_check.webhook_headers(get),
             webhook_tolerance_seconds=optional_int("WEBCALL_WEBHOOK_TOLERANCE_SECONDS", get, 10, 3600) or 300,
             webhook_max_bytes=optional_int("WEBCALL_WEBHOOK_MAX_BYTES", get, 1024, 16_777_216) or 1_048_576,
-            task_queue_url=check.task_queue_url(get),
-            refresh_minutes=check.refresh_minutes(get),
-            **check.notify_settings(get, environment),
+            task_queue_url=hook_check.task_queue_url(get),
+            refresh_minutes=hook_check.refresh_minutes(get),
+            **hook_check.notify_settings(get, environment),
             imprint_url=check.page_link("WEBCALL_IMPRINT_URL", get("WEBCALL_IMPRINT_URL"), environment),
             privacy_url=check.page_link("WEBCALL_PRIVACY_URL", get("WEBCALL_PRIVACY_URL"), environment),
             **extra,

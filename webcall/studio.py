@@ -8,6 +8,8 @@ and CSV export are webcall/studio_calls.py.
 from __future__ import annotations
 
 import logging
+import math
+import time
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
@@ -30,14 +32,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from . import auth, call_stats, demo_page, formatting, link_opens, studio_calls, studio_demos
 from .auth import current_owner, rep_required
-from .calllog import LinkRecord, storable_label
 from .db import aware, names_no_row
 from .demo_page import private_headers, public_base
 from .demo_rows import DELETED_BY
 from .demos import page_variable_problems
 from .formatting import quoted, zone_named
+from .link_rows import LinkRecord, storable_label
 from .link_store import LinkChangeError, LinkStore
-from .links import LinkError, ShareLinks, fragment, parse_expiry
+from .links import MAX_LINK_DAYS, LinkError, ShareLinks, fragment, parse_expiry
 from .metrics import calllog_write_failed
 from .services import services
 
@@ -124,6 +126,7 @@ def _index(refused: Refused | None = None) -> str:
                     # Checked at each call against the demo as it is now: one the demo no longer allows
                     # (a rep shortened or removed it) is left out of the link's calls, and said here.
                     page_variable_problems(demo, link.variables),
+                    extend_default(link),
                 )
                 for link in shown
             ],
@@ -280,7 +283,7 @@ def extend_link(link_id: str) -> Response | tuple[str, int]:
         said = f"The link {quoted(link.label)} was not changed: the site's key changed, so it opens nothing"
         return _index(Refused(f"extend:{link.link_id}", typed, f"{said}. Make a new link.")), 409
     try:
-        exp = parse_expiry(typed["expires"] or DEFAULT_EXPIRY, zone=_reps_zone())
+        exp = parse_expiry(typed["expires"] or extend_default(link), zone=_reps_zone())
         if shortened := _shortens(link, exp):
             return _index(Refused(f"extend:{link.link_id}", typed, shortened)), 400
         changed = LinkStore(services().calllog.engine).extend(link_id, exp)
@@ -305,10 +308,22 @@ def extend_link(link_id: str) -> Response | tuple[str, int]:
     return redirect(url_for("sales.index", _anchor=f"link-{link_id}"))
 
 
+def extend_default(link: LinkRecord, now: float | None = None) -> str:
+    """What Extend's field is filled in with: a week past the link's current end, as days from now
+    (the time left rounded up to whole days, plus 7; at most the longest expiry, which is no earlier
+    than any end). It was 7d on every row, which `_shortens` refuses on a link with more than a week
+    left. A link that has ended gets 7d from now."""
+    left = aware(link.expires_at).timestamp() - (time.time() if now is None else now)
+    if left <= 0:
+        return DEFAULT_EXPIRY
+    return f"{min(math.ceil(left / 86400) + 7, MAX_LINK_DAYS)}d"
+
+
 def _shortens(link: LinkRecord, exp: int) -> Markup | None:
-    """Why Extend refuses `exp`: it would end the link earlier. The field is filled in with 7d, and
+    """Why Extend refuses `exp`: it would end the link earlier. The field was filled in with 7d, and
     pressed on a link with weeks left it cut them off while saying "now expires …" (the prospect lost
-    the access the rep had promised). Ending a link at once is Revoke."""
+    the access the rep had promised; it is filled in with `extend_default` now). Ending a link at once
+    is Revoke."""
     current = aware(link.expires_at)
     if exp >= current.timestamp():
         return None

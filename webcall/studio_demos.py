@@ -32,6 +32,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from . import saved_drafts
@@ -42,6 +43,7 @@ from .demo_merge import Conflict, base_of, merge, out_of_date
 from .demo_page import private_headers
 from .demo_rows import ANY_VERSION, AnyVersion, DemoChanged
 from .demos import SLUG_PATTERN, DemoConfigError, validate_tables
+from .formatting import when
 from .itellico_errors import UpstreamError
 from .logos import MAX_BYTES, LogoRefused
 from .logos import store as logo_store
@@ -52,6 +54,14 @@ log = logging.getLogger("webcall.studio")
 
 MAX_FORM_BYTES = 1024 * 1024  # the editor's form with a logo (the app's default limit is 64 KB)
 _TAKEN = "A demo named {slug!r} exists already; choose another slug."
+# A deleted demo's calls and links are kept under its slug alone (webcall/demo_rows.py `last_used`):
+# a new demo there showed another prospect's calls, counts and ended links as its own. Only "New
+# demo" refuses it; the editor's save of a demo deleted meanwhile brings that same demo back, and
+# `flask demos import` (a backup restored) warns (webcall/demo_cli.py).
+_USED = Markup(
+    "{} was used by a deleted demo until {}, whose calls and links stay on record under it (a new demo"
+    " would show them as its own); choose another slug."
+)
 
 bp.after_request(private_headers)
 register_off_handler(bp)
@@ -194,6 +204,8 @@ def new() -> Response | tuple[str, int]:
         form.error("slug", _TAKEN.format(slug=slug))
     elif slug in studio_pages():
         form.error("slug", f"/demos/{slug} is a page of the studio; choose another slug.")
+    elif (used := services().demos.deleted_demo_used(slug)) is not None:
+        form.error("slug", _USED.format(slug, when(used)))
     table = checked(form, slug, None)
     try:  # None expected: a demo made under this slug since the check above is refused, not replaced
         return _save(form, slug, table, created=True, expected=None)

@@ -93,9 +93,9 @@ def unless_database_down(what: str, work: Callable[[], T], skipped: T) -> T:
 
 
 def make_huey(url: str, root: Path) -> Huey:
-    """The queue of `url` (checked by webcall/setting_checks.py task_queue_url). An SQLite file that cannot be
-    used (a directory, a path under a file, a file that is no database) is a SettingsError naming
-    WEBCALL_TASK_QUEUE_URL, one line like a bad WEBCALL_DATABASE_URL file; Redis is not reached here.
+    """The queue of `url` (checked by webcall/webhook_setting_checks.py task_queue_url). An SQLite file
+    that cannot be used (a directory, a path under a file, a file that is no database) is a SettingsError
+    naming WEBCALL_TASK_QUEUE_URL, one line like a bad WEBCALL_DATABASE_URL file; Redis is not reached here.
 
     Messages are JSON of the app's own tasks, never pickle (webcall/task_serializer.py). No results are
     stored: nothing reads them, and each would be a row or hash entry kept in the queue's storage."""

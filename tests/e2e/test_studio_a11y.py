@@ -15,8 +15,8 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import update
 
 from webcall import ROOT
-from webcall.calllog import links
 from webcall.db import engine_for
+from webcall.link_rows import links
 from webcall.links import SALT, TOKEN_FORM
 
 from .conftest import Sandbox, wait_until

@@ -17,8 +17,9 @@ from sqlalchemy import DateTime, column, event, func, inspect, select, table, te
 from tests.share_links import old_token
 from tests.tokens import tampered
 from webcall import schema
-from webcall.calllog import CallLog, links
+from webcall.calllog import CallLog
 from webcall.db import all_tables, engine_for
+from webcall.link_rows import links
 
 from .conftest import csrf, link_for, sign_in
 

@@ -6,14 +6,15 @@ the expiry signed into its token; both forms need the CSRF token and a signed-in
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import insert, select, text
 
 from webcall import schema
-from webcall.calllog import CallLog, calls, links
+from webcall.calllog import CallLog, calls
 from webcall.db import engine_for
+from webcall.link_rows import links
 from webcall.link_store import LinkStore
 
 from .conftest import csrf, link_for, sign_in
@@ -214,6 +215,33 @@ def test_extend_never_ends_a_link_earlier_than_it_ends_now(client, svc):
     # A later expiry is an extension.
     assert post_form(client, f"/demos/links/{link.link_id}/extend", expires="5w").status_code == 302
     assert LinkStore(svc.calllog.engine).get(link.link_id).expires_at > before
+
+
+def extend_field(html: str, link_id: str) -> str:
+    """The value Extend's field on the link's row is filled in with."""
+    return re.search(r'name="expires" value="([^"]*)"', row(html, link_id)).group(1)
+
+
+def test_extends_field_is_filled_in_with_a_week_past_the_links_current_end(client, svc):
+    # It was 7d on every row, which Extend refuses on a link with more than a week left: the field's
+    # own value, pressed as it came, was an error.
+    link = stored_link(svc, exp_in=30 * 86400)
+    ended = stored_link(svc, exp_in=-30, label="Ended")
+    before = LinkStore(svc.calllog.engine).get(link.link_id).expires_at
+    sign_in(client)
+    index = client.get("/demos").get_data(as_text=True)
+    assert extend_field(index, ended.link_id) == "7d"  # from now: it has no end ahead to count from
+    value = extend_field(index, link.link_id)
+    assert re.fullmatch(r"\d{1,4}d", value), value  # what the field's pattern and parse_expiry take
+    assert post_form(client, f"/demos/links/{link.link_id}/extend", expires=value).status_code == 302
+    after = LinkStore(svc.calllog.engine).get(link.link_id).expires_at
+    # A week past the current end, give or take the rest of a day (the time left is rounded up).
+    assert timedelta(days=7) <= after - before < timedelta(days=8), after - before
+    # Near the longest expiry, the longest: still no earlier than the current end.
+    far = stored_link(svc, exp_in=362 * 86400, label="Far")
+    assert extend_field(client.get("/demos").get_data(as_text=True), far.link_id) == "365d"
+    # Left empty (a page without the field's `required`), Extend takes the same.
+    assert post_form(client, f"/demos/links/{far.link_id}/extend", expires="").status_code == 302
 
 
 def test_a_refused_extend_of_a_folded_link_still_shows_its_row(client, svc):

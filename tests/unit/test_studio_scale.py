@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event, insert
 
-from webcall.calllog import calls, links
+from webcall.calllog import calls
+from webcall.link_rows import links
 
 from .conftest import sign_in
 
