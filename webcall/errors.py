@@ -23,6 +23,7 @@ class ErrorCode(StrEnum):
     LINK_REVOKED = "link_revoked"
     ORIGIN_NOT_ALLOWED = "origin_not_allowed"
     RATE_LIMITED = "rate_limited"
+    TOO_MANY_OPEN_CALLS = "too_many_open_calls"  # webcall/open_calls.py: calls still open, not a rate
     UPSTREAM_UNAVAILABLE = "upstream_unavailable"
     UPSTREAM_REJECTED = "upstream_rejected"
     UPSTREAM_TIMEOUT = "upstream_timeout"
@@ -43,6 +44,7 @@ _DEFAULTS: dict[ErrorCode, tuple[int, str]] = {
     ErrorCode.LINK_REVOKED: (410, "This demo link was withdrawn. Please ask your contact for a new one."),
     ErrorCode.ORIGIN_NOT_ALLOWED: (403, "Calls are not allowed from this website."),
     ErrorCode.RATE_LIMITED: (429, "Too many calls right now. Please try again shortly."),
+    ErrorCode.TOO_MANY_OPEN_CALLS: (429, "Too many calls from this network or link are still open."),
     ErrorCode.UPSTREAM_UNAVAILABLE: (502, "The voice service is not available right now."),
     ErrorCode.UPSTREAM_REJECTED: (502, "The voice service could not start this call."),
     ErrorCode.UPSTREAM_TIMEOUT: (504, "The voice service did not answer in time."),

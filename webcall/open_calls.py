@@ -6,7 +6,7 @@ joins stays in progress while the agent waits for a person (the stand-in: 60 s).
 (10 a minute), one address that made its calls and never joined them kept every place of the account
 filled, and every other visitor got 429 from upstream (an audit). So each create takes one of its
 client's WEBCALL_OPEN_CALLS_PER_IP places first (webcall/api_limits.py); with none free it is refused
-(429 `rate_limited`, `Retry-After`: until its oldest place frees) and nothing goes upstream.
+(429 `too_many_open_calls`, `Retry-After`: until its oldest place frees) and nothing goes upstream.
 
 A place is given back
 - when the create made no call (a bad body, a refusal of ours or itellico's); a create that timed out

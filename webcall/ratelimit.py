@@ -130,7 +130,8 @@ def breached(limit: RequestLimit) -> Response:
 
 
 def refusal(retry_after: int) -> Response:
-    """The 429 of every limit of the browser API (also webcall/open_calls.py's)."""
+    """The 429 of every rate limit of the browser API (webcall/api_limits.py answers the open calls' own,
+    `too_many_open_calls`)."""
     error = ApiError(ErrorCode.RATE_LIMITED, retry_after=retry_after)
     response = jsonify(error.body())
     response.status_code = error.status

@@ -49,7 +49,7 @@ export async function agentAnswers(room, lk, identity) {
  * @property {(track: any) => void} onAgentTrack   play this agent audio track
  * @property {(room: any) => void} onLeft          the agent of this Room is gone: end the call
  * @property {(room: any) => void} onGoneWhileAway a full reconnect found the agent gone: the call dropped
- * @property {() => boolean} isReconnecting          livekit is rebuilding its participant list
+ * @property {() => boolean} isReconnecting          livekit is rebuilding the connection (and its participant list)
  */
 
 export class AgentPresence {
@@ -93,14 +93,17 @@ export class AgentPresence {
   }
 
   /**
-   * Resolves when the agent is in the room (at once if it already is); rejects with agent_join_timeout.
+   * Resolves when the agent is in the room (at once if it already is); rejects with agent_join_timeout, or
+   * call_dropped when our connection is down then.
    * @param {any} room @param {any} lk @param {number} timeoutMs
    */
   waitFor(room, lk, timeoutMs) {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#waiter = null;
-        reject(new CallError('agent_join_timeout', STEPS.waitingForAgent));
+        // Our own connection down (livekit reconnecting): the agent may well have come, and the visitor read
+        // "The agent did not answer" for their own network's fault (an audit).
+        reject(new CallError(this.#hooks.isReconnecting() ? 'call_dropped' : 'agent_join_timeout', STEPS.waitingForAgent));
       }, timeoutMs);
       this.#waiter = {
         resolve: () => { clearTimeout(timer); this.#waiter = null; resolve(undefined); },

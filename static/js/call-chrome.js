@@ -9,19 +9,18 @@ import { pageAllows } from './page-policy.js';
 import { trustedHTML } from './trusted-html.js';
 
 /**
- * The M key mutes: only when the person is not typing somewhere, and only for keys aimed at the element
- * or the bare page, so a widget never steals the letter M from a host page's own inputs. A bare-page key
- * is for one element only, the one whose call started last (`latest`).
- * @param {KeyboardEvent} event @param {HTMLElement} host the element @param {boolean} [latest]
+ * The M key mutes: only while focus is in the element (not from the bare page: a one-letter shortcut
+ * that cannot be turned off muted speech-input users saying a word with an "m", WCAG 2.1.4) and the
+ * person is not typing there. A widget never takes the letter M from a host page's own inputs.
+ * @param {KeyboardEvent} event @param {HTMLElement} host the element
  */
-export function isMuteShortcut(event, host, latest = true) {
+export function isMuteShortcut(event, host) {
   if (event.key !== 'm' && event.key !== 'M') return false;
   if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return false;
   const path = event.composedPath();
   const target = path[0];
   if (target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName))) return false;
-  if (path.includes(host)) return true;
-  return latest && (target === document.body || target === document.documentElement);
+  return path.includes(host);
 }
 
 /**

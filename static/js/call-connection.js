@@ -139,9 +139,11 @@ export class CallConnection {
   }
 
   #onReconnecting() {
-    if (this.reconnecting || this.#hooks.state() !== 'in-call') return;
+    const state = this.#hooks.state();
+    if (this.reconnecting || (state !== 'in-call' && state !== 'waiting-for-agent')) return;
+    // Waiting for the agent too: a join timeout meanwhile is our connection's, not the agent's (agent-presence.js).
     this.reconnecting = true;
-    this.#hooks.emit(CallEvent.Reconnecting, {});
+    if (state === 'in-call') this.#hooks.emit(CallEvent.Reconnecting, {});
   }
 
   /** @param {number|undefined} reason livekit's DisconnectReason */

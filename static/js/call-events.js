@@ -57,7 +57,7 @@ export const ELEMENT_EVENT_PREFIX = 'itellico-call:';
  * @property {string} code        a stable code from errors.js
  * @property {string} message
  * @property {string} step        what failed (errors.js STEPS)
- * @property {number} [retryAfter] seconds (rate_limited)
+ * @property {number} [retryAfter] seconds (rate_limited, too_many_open_calls, upstream_unavailable)
  * @property {string|null} [requestId] our server's id of a failed create ("Reference: …" in the panel)
  * @property {boolean} fatal      false: a device problem mid-call; the call goes on
  *

@@ -1,7 +1,8 @@
 // The postMessage bridge between /embed/<slug> (this frame) and the page that frames it.
 //
 // frame → parent: {source: 'itellico-call', type, detail}: the element's events (state, agent-state,
-//   transcript, error, ended) plus `ready`, `microphone-unavailable` and `result` (a command's outcome).
+//   transcript, error, ended) plus `ready`, `microphone-unavailable` and `result` (a command's outcome; a
+//   failed one says `error`: `invalid_command` or `command_failed`, with a `message` for developers).
 //   Always posted with the parent's exact origin as targetOrigin, never '*', and only when that origin is
 //   one of the demo's allowed origins.
 // parent → frame: {target: 'itellico-call', command, id?, ...}: start, end, sendText {text},
@@ -115,18 +116,15 @@ export function connectBridge({ element, allowedOrigins, allowedVariables, self,
       parentOrigin = event.origin; // a message from our parent, from an allowed origin: that is the parent
       for (const message of pending.splice(0)) parent.postMessage(message, parentOrigin);
     }
-    if (!cmd) {
-      post('result', { command: event.data?.command ?? null, id: event.data?.id, ok: false, error: 'invalid_command' });
-      return;
-    }
-    let value;
+    const { command = null, id } = cmd ?? event.data;
+    let outcome;
     try {
-      value = await run(cmd);
+      outcome = cmd ? { ok: true, value: (await run(cmd)) ?? null } : { ok: false, error: 'invalid_command' };
     } catch (error) {
-      post('result', { command: cmd.command, id: cmd.id, ok: false, error: String(error?.message ?? error) });
-      return;
+      // A code the parent can match on and translate (docs/widget.md); the message is for its developers.
+      outcome = { ok: false, error: 'command_failed', message: String(error) };
     }
-    post('result', { command: cmd.command, id: cmd.id, ok: true, value: value ?? null });
+    post('result', { command, id, ...outcome });
   });
 
   return { post, get parentOrigin() { return parentOrigin; } };

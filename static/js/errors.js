@@ -26,6 +26,7 @@ export const ERRORS = Object.freeze({
   unknown_demo: { retry: false, ownerMustFix: true },
   origin_not_allowed: { retry: false, ownerMustFix: true },
   rate_limited: { retry: true, countdown: true },
+  too_many_open_calls: { retry: true, countdown: true }, // calls of this network or link still open (webcall/open_calls.py)
   upstream_unavailable: { retry: true, countdown: true }, // a 503 from itellico: Retry-After 5 (webcall/api.py)
   upstream_rejected: { retry: false, ownerMustFix: true },
   upstream_timeout: { retry: true },

@@ -224,7 +224,6 @@ export class ItellicoCallElement extends HTMLElement {
     this.#consent.hide();
     const session = this.#newSession();
     this.#session = session;
-    this.#page.noteCallStarted();
     this.#entries = [];
     this.#lastError = null;
     this.#lastEnded = null;

@@ -1,5 +1,5 @@
 // What <itellico-call> listens to on the whole page while it is in it: the M key (mute during a voice
-// call, see isMuteShortcut; on the bare page, for the latest call only), the tab becoming visible again
+// call while focus is in the element, see isMuteShortcut), the tab becoming visible again
 // (the browser drops a screen wake lock when the tab is hidden, so it is taken again) and the browser
 // going offline or online. And how a removal, not a move, is recognised.
 
@@ -13,13 +13,6 @@ import { isMuteShortcut } from './call-chrome.js';
  * @property {() => void} onNetwork        the browser went offline or online (navigator.onLine)
  */
 
-/**
- * The element whose call started last, on this page. A key aimed at the bare page (not at any element)
- * mutes only its call: with two calls up, one M must not mute one and unmute the other.
- * @type {WeakRef<HTMLElement>|null}
- */
-let latestCall = null;
-
 export class PageListeners {
   #host;
   #hooks;
@@ -28,11 +21,6 @@ export class PageListeners {
   constructor(host, hooks) {
     this.#host = host;
     this.#hooks = hooks;
-  }
-
-  /** This element's call is the page's latest: a bare-page M key is for it. */
-  noteCallStarted() {
-    latestCall = new WeakRef(this.#host);
   }
 
   attach() {
@@ -51,8 +39,7 @@ export class PageListeners {
 
   /** @param {KeyboardEvent} event */
   #onKeydown = (event) => {
-    const latest = latestCall?.deref() === this.#host;
-    if (!this.#hooks.canMuteByKey() || !isMuteShortcut(event, this.#host, latest)) return;
+    if (!this.#hooks.canMuteByKey() || !isMuteShortcut(event, this.#host)) return;
     event.preventDefault();
     this.#hooks.toggleMute();
   };

@@ -112,11 +112,15 @@ def test_voice_call_states_fast_start_agent_states_timer_mute_typing_and_wake_lo
     expect(mute).to_have_attribute("aria-pressed", "true")
     assert page.evaluate("window.__micTrack.enabled") is False
     assert page.evaluate(f"{EL}.muted") is True
-    # ... and by the keyboard shortcut, but never while typing in the message box.
+    # ... and by the keyboard shortcut while focus is in the call, but never while typing in the message
+    # box, nor from the bare page (WCAG 2.1.4: speech input said words with an "m" and muted the call).
     page.focus(part("message-input"))
     page.keyboard.press("m")
     expect(mute).to_have_attribute("aria-pressed", "true")
-    page.locator(part("title")).click()
+    page.locator(part("title")).click()  # focus on nothing: the bare page
+    page.keyboard.press("m")
+    assert page.evaluate(f"{EL}.muted") is True
+    mute.focus()
     page.keyboard.press("m")
     expect(mute).to_have_attribute("aria-pressed", "false")
     assert page.evaluate("window.__micTrack.enabled") is True
@@ -282,8 +286,9 @@ def cancel_while_starting(page: Page, app_url: str) -> None:
     element_state(page, "ended")
 
 
-def test_with_two_calls_on_a_page_a_bare_page_m_mutes_only_the_latest(page: Page, app_url):
-    # One M on the bare page used to toggle every call on it: muting one and unmuting the other.
+def test_with_two_calls_on_a_page_m_mutes_only_the_one_with_focus(page: Page, app_url):
+    # One M on the bare page used to toggle every call on it: muting one and unmuting the other. Now M
+    # works only while focus is in an element (WCAG 2.1.4), so a bare-page M mutes none.
     open_page(page, app_url)
     page.evaluate("""() => {
       const first = document.querySelector('itellico-call');
@@ -302,9 +307,12 @@ def test_with_two_calls_on_a_page_a_bare_page_m_mutes_only_the_latest(page: Page
 
     page.locator("body").click(position={"x": 2, "y": 2})  # focus on the bare page
     page.keyboard.press("m")
+    assert muted() == [False, False]
+    # A key aimed at an element (focus in it) is for that element.
+    second.locator("[part=call-button]").focus()
+    page.keyboard.press("m")
     expect(second.locator("[part=mute-button]")).to_have_attribute("aria-pressed", "true")
     assert muted() == [False, True]
-    # A key aimed at an element (focus in it) is for that element.
     first.locator("[part=call-button]").focus()
     page.keyboard.press("m")
     expect(first.locator("[part=mute-button]")).to_have_attribute("aria-pressed", "true")

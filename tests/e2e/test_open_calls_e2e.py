@@ -31,7 +31,7 @@ def test_a_client_with_its_calls_open_is_refused_until_its_own_hang_up(browser, 
         before = len(sandbox.creates())
         refused = httpx.post(f"{url}/api/calls", json=TEXT_CALL, timeout=20)
         assert refused.status_code == 429, refused.text
-        assert refused.json()["error"]["code"] == "rate_limited"
+        assert refused.json()["error"]["code"] == "too_many_open_calls"
         assert 1 <= int(refused.headers["Retry-After"]) <= 90
         assert len(sandbox.creates()) == before  # nothing went upstream
 

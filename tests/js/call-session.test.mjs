@@ -159,6 +159,35 @@ test('agent never joins: agent_join_timeout names the step', async () => {
   assert.equal(events[0].step, 'waiting-for-agent');
 });
 
+// The visitor's network lost while "Waiting for the agent…": the join timeout that followed said "The
+// agent did not answer" (/tmp audit 46, visitor 1): the page never considered its own connection.
+async function joinTimeoutWhileAway(connectionLost) {
+  const lk = fakeLivekit({ agentJoins: false });
+  const api = fakeFetch(() => [201, createResponse({ agent_join_timeout_ms: 150 })]);
+  const session = new CallSession({ loadLivekit: async () => lk, fetch: api.fetch, mediaDevices: fakeMic() });
+  const events = record(session, ['error', 'ended', 'reconnecting']);
+  const started = session.start();
+  await until(() => session.state === 'waiting-for-agent', 'waiting for the agent');
+  connectionLost(lk.rooms[0]);
+  assert.equal(await started, false);
+  return events.map((e) => [e.type, e.code ?? e.reason, e.step]);
+}
+
+test('livekit reconnecting when the agent join times out: the connection dropped, not the agent', async () => {
+  const events = await joinTimeoutWhileAway((room) => room.emit(RoomEvent.Reconnecting));
+  assert.deepEqual(events, [['error', 'call_dropped', 'waiting-for-agent'], ['ended', 'failed', undefined]]);
+});
+
+test('a signal resume under way when the agent join times out is our connection too', async () => {
+  const events = await joinTimeoutWhileAway((room) => room.emit(RoomEvent.SignalReconnecting));
+  assert.equal(events[0][1], 'call_dropped');
+});
+
+test('reconnected before the join timeout: the agent did not answer', async () => {
+  const events = await joinTimeoutWhileAway((room) => { room.emit(RoomEvent.Reconnecting); room.emit(RoomEvent.Reconnected); });
+  assert.equal(events[0][1], 'agent_join_timeout');
+});
+
 test('server busy: rate_limited with retryAfter from the creating step', async () => {
   const lk = fakeLivekit();
   const api = fakeFetch(() => [429, { error: { code: 'rate_limited', message: 'busy' } }, { 'Retry-After': '20' }]);

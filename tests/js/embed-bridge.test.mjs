@@ -128,3 +128,19 @@ test('the parent\'s start waits for the frame to allow it, and is refused when i
     assert.deepEqual(result, { command: 'start', id: 1, ok: true, value: allowed });
   }
 });
+
+// "Errors are values with codes the UI can translate": a command that threw was answered with only the
+// exception's English message, which a parent page could neither translate nor match on.
+test('a command that fails is answered with a code, its message beside it for developers', async () => {
+  const frame = fakeFrame();
+  const element = fakeElement();
+  element.setMuted = async () => { throw new Error('could not mute the microphone'); };
+  connectBridge({ element, allowedOrigins: [PARENT], allowedVariables: {}, self: frame.self });
+  await frame.deliver({ target: 'itellico-call', command: 'setMuted', muted: true, id: 3 });
+  await frame.deliver({ target: 'itellico-call', command: 'nonsense', id: 4 });
+  const results = frame.posted.filter((p) => p.message.type === 'result').map((p) => p.message.detail);
+  assert.deepEqual(results, [
+    { command: 'setMuted', id: 3, ok: false, error: 'command_failed', message: 'Error: could not mute the microphone' },
+    { command: 'nonsense', id: 4, ok: false, error: 'invalid_command' },
+  ]);
+});

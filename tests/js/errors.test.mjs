@@ -183,3 +183,22 @@ test('describeError: unknown code still reads well', () => {
   assert.equal(d.code, 'unknown_error');
   assert.equal(d.title, 'Something went wrong');
 });
+
+// The open-calls refusal (webcall/open_calls.py) was a `rate_limited` 429 and read "Calls are limited to a
+// few a minute": wrong for a visitor whose calls were still open (another tab, a page reloaded mid-call).
+test('too many calls open: its own words, with the countdown to the server\'s Retry-After', () => {
+  const en = describeError({ code: 'too_many_open_calls', step: 'creating-call', retryAfter: 40 }, createTranslator('en').t);
+  assert.equal(en.code, 'too_many_open_calls');
+  assert.match(en.title, /open/);
+  assert.match(en.message, /still open/);
+  assert.doesNotMatch(`${en.title} ${en.message}`, /a minute/);
+  assert.equal(en.next, 'Please try again in 40 seconds.');
+  assert.equal(en.retry, true);
+  const de = describeError({ code: 'too_many_open_calls', retryAfter: 1 }, createTranslator('de').t);
+  assert.match(de.title, /offen/);
+  assert.match(de.message, /noch offen/);
+  assert.doesNotMatch(`${de.title} ${de.message}`, /pro Minute/);
+  assert.equal(de.next, CATALOGUES.de['error.retry.inOne'].replace('{seconds}', '1'));
+  // Without a Retry-After it still says what to do.
+  assert.equal(describeError({ code: 'too_many_open_calls' }, createTranslator('en').t).next, CATALOGUES.en['error.too_many_open_calls.next']);
+});

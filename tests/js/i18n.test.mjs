@@ -109,3 +109,19 @@ test('every call status itellico sends has words in every catalogue', () => {
     }
   }
 });
+
+// "Tap to hear the agent" told keyboard and mouse users to tap (an a11y audit): words for every device.
+test('the button that plays blocked agent audio says no "tap", in every catalogue', () => {
+  for (const [lang, words] of Object.entries(CATALOGUES)) {
+    assert.ok(words['action.tapToHear'], lang);
+    assert.doesNotMatch(words['action.tapToHear'], /\btap|tipp|touch/i, lang);
+  }
+});
+
+// M mutes only while focus is in the call (static/js/call-chrome.js isMuteShortcut): "Press M to mute"
+// alone was no longer true from the bare page.
+test('the M key hint says it works while focus is in the call', () => {
+  assert.match(CATALOGUES.en['hint.shortcut'], /focus/i);
+  assert.match(CATALOGUES.de['hint.shortcut'], /Fokus/);
+  for (const [lang, words] of Object.entries(CATALOGUES)) assert.match(words['hint.shortcut'], /\bM\b/, lang);
+});

@@ -43,7 +43,7 @@ export default {
   'action.downloadJson': 'JSON',
   'action.downloadJsonLabel': 'Gesprächsverlauf als JSON herunterladen',
   'transcript.fileName': 'gespraechsverlauf',
-  'action.tapToHear': 'Tippen, um den Agenten zu hören',
+  'action.tapToHear': 'Stimme des Agenten abspielen',
   'action.retryMic': 'Mikrofon erneut versuchen',
   'action.accept': 'Zustimmen und starten',
   'action.settings': 'Audio-Einstellungen',
@@ -60,7 +60,7 @@ export default {
   'label.defaultDevice': 'Systemstandard',
 
   'hint.headphones': 'Tipp: Mit Kopfhörern hört der Agent sich nicht selbst.',
-  'hint.shortcut': 'Taste M schaltet das Mikrofon stumm oder wieder ein.',
+  'hint.shortcut': 'Mit Fokus im Anruf schaltet Taste M das Mikrofon stumm oder wieder ein.',
   'hint.emptyTranscript': 'Hier erscheint das Gespräch.',
   'hint.textMode': 'Text-Chat: Ihr Mikrofon wird nicht verwendet.',
 
@@ -170,6 +170,9 @@ export default {
   'error.retry.inOne': 'Bitte versuchen Sie es in {seconds} Sekunde erneut.',
   'error.retry.now': 'Sie können es jetzt erneut versuchen.',
   'error.rate_limited.next': 'Bitte versuchen Sie es in einer Minute erneut.',
+  'error.too_many_open_calls.title': 'Zu viele Anrufe offen',
+  'error.too_many_open_calls.message': 'Anrufe von hier sind noch offen, etwa in einem anderen Tab.',
+  'error.too_many_open_calls.next': 'Bitte versuchen Sie es in einer Minute erneut.',
   'error.upstream_unavailable.title': 'Der Sprachdienst ist nicht verfügbar',
   'error.upstream_unavailable.message': 'Der Dienst, der den Agenten betreibt, antwortet nicht.',
   'error.upstream_unavailable.next': 'Bitte versuchen Sie es in ein paar Minuten erneut.',

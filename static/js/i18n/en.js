@@ -45,7 +45,7 @@ export default {
   'action.downloadJson': 'JSON',
   'action.downloadJsonLabel': 'Download transcript as JSON',
   'transcript.fileName': 'transcript', // a downloaded transcript's file name: letters, digits, - only
-  'action.tapToHear': 'Tap to hear the agent',
+  'action.tapToHear': 'Play the agent’s voice',
   'action.retryMic': 'Try the microphone again',
   'action.accept': 'Accept and start',
   'action.settings': 'Audio settings',
@@ -62,7 +62,7 @@ export default {
   'label.defaultDevice': 'System default',
 
   'hint.headphones': 'Tip: headphones stop the agent from hearing itself.',
-  'hint.shortcut': 'Press M to mute or unmute.',
+  'hint.shortcut': 'With focus in the call, press M to mute or unmute.',
   'hint.emptyTranscript': 'The conversation will appear here.',
   'hint.textMode': 'Text chat: your microphone is not used.',
 
@@ -173,6 +173,9 @@ export default {
   'error.retry.inOne': 'Please try again in {seconds} second.',
   'error.retry.now': 'You can try again now.',
   'error.rate_limited.next': 'Please try again in a minute.',
+  'error.too_many_open_calls.title': 'Too many calls are open',
+  'error.too_many_open_calls.message': 'Calls from here are still open, perhaps in another tab.',
+  'error.too_many_open_calls.next': 'Please try again in a minute.',
   'error.upstream_unavailable.title': 'The voice service is unavailable',
   'error.upstream_unavailable.message': 'The service that runs the agent is not answering.',
   'error.upstream_unavailable.next': 'Please try again in a few minutes.',
