@@ -3,7 +3,9 @@
 A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is a formula (or can become
 one) in Excel, LibreOffice and Google Sheets: a link label such as `=HYPERLINK(...)` would run when a
 rep opens the file. Such cells get a leading `'`, which spreadsheets show as text (OWASP's advice).
-The file is UTF-8 with a byte order mark, so Excel shows a label's umlauts.
+The file is UTF-8 with a byte order mark, so Excel shows a label's umlauts. Excel splits a `.csv` at its
+region's list separator, a semicolon in German, Austrian, Swiss, French… regions (where `,` is the decimal
+point): SEPARATORS names the files the studio offers (a `sep=` first line would make Excel drop the mark).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from .call_queries import CallRow
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+SEPARATORS = {"comma": ",", "semicolon": ";"}
 HEADER = (
     "created_at",
     "call_id",
@@ -34,10 +37,10 @@ def safe_cell(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def calls_csv(rows: Iterable[CallRow]) -> Iterator[str]:
+def calls_csv(rows: Iterable[CallRow], separator: str = ",") -> Iterator[str]:
     """The file line by line, so a large export streams instead of being built in memory."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, delimiter=separator, lineterminator="\r\n")
 
     def line(cells: Iterable[object]) -> str:
         out.seek(0)

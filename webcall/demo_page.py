@@ -16,6 +16,7 @@ nothing after it does). Every page here is `no-store` and sends no Referer.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
 
@@ -35,8 +36,6 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
     "en": {
         "try_asking": "Try asking",
         "quotes": "\N{LEFT DOUBLE QUOTATION MARK}\N{RIGHT DOUBLE QUOTATION MARK}",  # around each suggestion
-        "summary": "After the call",
-        "duration": "Your call lasted",
         "thanks": "Thanks for trying the demo.",
         "powered": "Voice agent by itellico",
         # The footer's links to the deployer's legal pages (templates/_legal.html; unset: none).
@@ -93,8 +92,6 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
     "de": {
         "try_asking": "Fragen Sie zum Beispiel",
         "quotes": "\N{DOUBLE LOW-9 QUOTATION MARK}\N{LEFT DOUBLE QUOTATION MARK}",
-        "summary": "Nach dem Gespräch",
-        "duration": "Ihr Gespräch dauerte",
         "thanks": "Danke, dass Sie die Demo ausprobiert haben.",
         "powered": "Sprachagent von itellico",
         "imprint": "Impressum",
@@ -136,13 +133,26 @@ PAGE_TEXT: dict[str, dict[str, str]] = {
         "not_found.lead": "Vielleicht ist die Adresse falsch geschrieben, oder die Seite ist umgezogen.",
         "refused.title": "Diese Anfrage konnte nicht bearbeitet werden",
         "refused.lead": "Bitte gehen Sie zurück und versuchen Sie es noch einmal.",
-        "error.title": "Bei uns ist etwas schiefgelaufen",
+        "error.title": "Bei uns ist etwas schiefgegangen",
         "error.lead": "Bitte versuchen Sie es gleich noch einmal.",
         "embed.missing.title": "Nicht gefunden",
         "embed.missing": "Diese Demo gibt es nicht.",
         "index.call_title": "Ihr Gespräch",
     },
 }
+
+
+def language_of_tag(tag: str | None) -> str | None:
+    """The language of ours a language tag names, by its primary subtag (`de-AT`, `de_AT` and `DE` are
+    German), or None: the rule of static/js/i18n.js `resolveLanguage` and static/widget.js `primary`."""
+    primary = (tag or "").replace("_", "-").split("-")[0].lower()
+    return primary if primary in PAGE_TEXT else None
+
+
+def browser_language(accepted: Iterable[tuple[str, float]]) -> str:
+    """The first language of ours in the browser's Accept-Language, in its order of quality, English by
+    default. Werkzeug's best_match would let an exact `de` further down beat a first `en-US`."""
+    return next((lang for tag, q in accepted if q > 0 and (lang := language_of_tag(tag))), "en")
 
 
 @bp.app_template_global()

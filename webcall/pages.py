@@ -4,7 +4,8 @@ of a notice that is a page of its own (`notice_language`).
 WEBCALL_ASSETS=built serves the minified bundles of scripts/build-assets.mjs from build/web/static/ at
 the same URLs as the plain modules (/static/…), so the URLs that modules compute from `import.meta.url`
 hold in both modes; a file the build does not make (images) comes from static/ as always, and the
-widget loader is the build's unchanged copy of static/widget.js (also at /widget.js, webcall/embed.py).
+widget loader is the build's minified copy of static/widget.js (also at /widget.js, webcall/embed.py, its
+source map at /widget.js.map).
 Source maps are served next to the files. The built /static/js/livekit-client.js carries livekit-client
 itself; /vendor/ serves the npm bundle that the plain modules import.
 
@@ -36,7 +37,14 @@ from flask import (
 from werkzeug.security import safe_join
 
 from . import ROOT, studio_unavailable
-from .demo_page import PAGE_TEXT, page_language, page_text, preview_image, public_base
+from .demo_page import (
+    browser_language,
+    language_of_tag,
+    page_language,
+    page_text,
+    preview_image,
+    public_base,
+)
 from .demos import DemoProfile
 from .services import services
 from .settings import Settings, SettingsError
@@ -131,14 +139,14 @@ def notice_language() -> str:
     the pages are written in (Accept-Language), English by default; the answer then says it varies by it."""
     if studio_unavailable.on_studio_page():
         return "en"
-    asked = request.args.get("lang")
-    if request.path.startswith("/embed/") and asked in PAGE_TEXT:
+    asked = language_of_tag(request.args.get("lang"))
+    if request.path.startswith("/embed/") and asked:
         return asked
     demo = demo_of_address(request.path)
     if demo is not None:
         return page_language(demo.language)
     setattr(g, BY_BROWSER, True)
-    return request.accept_languages.best_match(list(PAGE_TEXT), default="en")
+    return browser_language(request.accept_languages)
 
 
 def demo_of_address(path: str) -> DemoProfile | None:

@@ -31,7 +31,7 @@ from .call_queries import (
     unknown,
 )
 from .calllog import CallLog
-from .csv_export import calls_csv
+from .csv_export import SEPARATORS, calls_csv
 from .demo_page import private_headers
 from .demo_registry import DemoRegistry
 from .demos import DemoProfile
@@ -93,7 +93,8 @@ def calls_list() -> str:
 def calls_export() -> Response:
     svc = services()
     chosen = parse_filter(request.args, [demo.slug for demo in svc.demos])
-    lines = calls_csv(each_call(svc.calllog.engine, chosen))
+    separator = SEPARATORS.get(request.args.get("sep", ""), ",")  # anything else: the comma file
+    lines = calls_csv(each_call(svc.calllog.engine, chosen), separator)
     # The header and the first call before answering: a database that fails is an error page here,
     # not a download cut short after its first line.
     first = [next(lines), next(lines, "")]

@@ -24,8 +24,13 @@ test('the browser names its zone', () => {
   assert.equal(typeof browserZone(), 'string');
 });
 
-test('times on an English page are English, in the browser\'s own English if it has one', () => {
-  assert.equal(pageLocale('en', ['de-AT', 'de', 'en-US', 'en']), 'en-US');
+test('times on an English page are English, in the browser\'s own English if that is its first language', () => {
+  assert.equal(pageLocale('en', ['en-US', 'de']), 'en-US');
+  // A German browser lists en-US as a fallback by default: its rep reads "4 Dec 2026, 23:19 CET", not
+  // "Dec 4, 2026, 11:19 PM GMT+1" (an audit; docs/sales.md).
+  assert.equal(pageLocale('en', ['de-DE', 'de', 'en-US', 'en']), 'en-GB');
+  assert.equal(pageLocale('en', ['de-AT', 'de', 'en']), 'en-GB');
+  assert.equal(pageLocale('en', ['en', 'de']), 'en-GB'); // a bare "en" is Intl's US English
   assert.equal(pageLocale('en', ['de-AT', 'de']), 'en-GB'); // never "4. Dez." on an English page
   assert.equal(pageLocale('en', ['EN-au']), 'EN-au');
   assert.equal(pageLocale('de', ['en-US']), 'de');

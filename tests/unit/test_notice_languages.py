@@ -46,7 +46,7 @@ def said(reason: str, lang: str) -> tuple[str, str, str, str]:
 GERMAN_WORDS = {
     "unknown": "Hier gibt es keine Demo",
     "not_found": "Diese Seite gibt es nicht",
-    "error": "Bei uns ist etwas schiefgelaufen",
+    "error": "Bei uns ist etwas schiefgegangen",
     "refused": "Diese Anfrage konnte nicht bearbeitet werden",
 }
 ENGLISH_WORDS = {
@@ -99,6 +99,12 @@ def test_an_english_demo_keeps_english_for_a_german_browser(client):
         ("de-AT", "de"),  # the primary language is enough
         ("fr-FR,fr;q=0.9,de;q=0.5", "de"),  # the first one the pages are written in
         ("fr-FR,en;q=0.5,de;q=0.4", "en"),
+        # The first language by quality decides, by its primary subtag, as the element's does
+        # (static/js/i18n.js resolveLanguage): an exact tag further down does not beat it.
+        ("en-US,de;q=0.9", "en"),
+        ("de-CH,en;q=0.5", "de"),
+        ("de-AT,en-US;q=0.7,en;q=0.3", "de"),
+        ("de;q=0,en", "en"),  # q=0: not acceptable
         ("fr", "en"),  # none of ours: English
         ("*", "en"),
         (None, "en"),
@@ -132,7 +138,19 @@ def test_the_iframe_of_a_german_demo_is_german(client):
 
 @pytest.mark.parametrize(
     ("query", "headers", "lang"),
-    [("", GERMAN_BROWSER, "de"), ("?lang=de", {}, "de"), ("", {}, "en"), ("?lang=en", GERMAN_BROWSER, "en")],
+    [
+        ("", GERMAN_BROWSER, "de"),
+        ("?lang=de", {}, "de"),
+        ("", {}, "en"),
+        ("?lang=en", GERMAN_BROWSER, "en"),
+        (
+            "?lang=de-AT",
+            {},
+            "de",
+        ),  # a language tag, as the element's `lang` and the loader's `data-lang` take
+        ("?lang=de_AT", {}, "de"),
+        ("?lang=fr", GERMAN_BROWSER, "de"),  # not ours: the browser's
+    ],
 )
 def test_an_iframe_of_an_unknown_demo_says_so_in_the_owners_or_the_browsers_language(
     client, query, headers, lang

@@ -27,15 +27,17 @@ export function localText(iso, shown, where = {}) {
 }
 
 /**
- * The locale to write times in: the browser's own variant of the page's language (en-US, en-GB), else
- * British English for an English page (a 24-hour clock and "CET"), so that an English page never
- * shows German month names because the browser is German.
+ * The locale to write times in: the browser's own variant of the page's language (en-US, en-AU) when
+ * that is the browser's first language, else British English for an English page (a 24-hour clock and
+ * "CET"), so that an English page never shows German month names because the browser is German, nor
+ * US times because a German browser lists en-US as its fallback. A bare "en" is Intl's US English.
  * @param {string} lang  the page's language
  * @param {readonly string[]} languages  the browser's, in order (navigator.languages)
  */
 export function pageLocale(lang, languages) {
-  const own = languages.find((tag) => tag.toLowerCase().split('-')[0] === lang);
-  return own ?? (lang === 'en' ? 'en-GB' : lang);
+  const [first = ''] = languages;
+  const [primary, region] = first.toLowerCase().split('-');
+  return primary === lang && region ? first : lang === 'en' ? 'en-GB' : lang;
 }
 
 /** The browser's IANA time zone ("Europe/Vienna"), or '' if it does not say. */
