@@ -7,7 +7,7 @@ server redirects them to the fragment form.
 
 The token names the link and nothing else: `[1, slug, link_id]` (1: the form's version) signed with
 the app's secret (itsdangerous, as Flask's sessions are), about 70 characters. The link's variables
-(the prospect's name, …) and its expiry are in its database row (webcall/calllog.py `webcall_links`,
+(the prospect's name, …) and its expiry are in its database row (webcall/link_rows.py `webcall_links`,
 read through webcall/link_store.py), so whoever sees the URL (a forwarded mail, a chat preview) reads
 no more than the demo's slug, which the path shows anyway. A changed token fails the signature
 ("tampered"); a signed token whose row does not exist can never be valid and is refused the same way;
@@ -52,8 +52,7 @@ TOKEN_FORM = 1  # the first item of a current token's payload; old tokens are JS
 SALT = "webcall.share-link"  # both forms: one signature check tells them apart by shape, not by key
 _DURATION = re.compile(r"^(\d{1,4})\s*([mhdw])$")
 _UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-_GAPS = re.compile(r"\s+|%20")
-_TOKEN_END = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")  # base64url
+_NOT_TOKEN = re.compile(r"[^A-Za-z0-9_.-]+")  # a token is base64url and dots (itsdangerous)
 
 
 class LinkError(ValueError):
@@ -109,15 +108,13 @@ def fragment(token: str) -> str:
 
 def clean_token(raw: str) -> str:
     """A token as a prospect's mail or chat client hands it over, made whole again: percent-encoding
-    decoded, whitespace and `%20` (a line break) dropped anywhere, and anything after the last
-    base64url character dropped (a dot or bracket glued to the link's end: a token always ends in its
+    decoded once (bytes that are not UTF-8 become U+FFFD), then every character that is not a token's
+    (base64url or a dot) dropped wherever it is (a line break, `%20`, a quoted-printable `=`, a bracket
+    or a control character), then the dots at its end (glued punctuation: a token always ends in its
     signature's base64url). Only the signature decides whether the result opens anything. The browser
-    applies the same rule (`cleanToken` in static/js/share-link.js): change both together."""
-    token = _GAPS.sub("", unquote(raw) if "%" in raw else raw)
-    end = len(token)  # a loop, not a regex: `[^…]+$` backtracks quadratically on a run of dots
-    while end and token[end - 1] not in _TOKEN_END:
-        end -= 1
-    return token[:end]
+    applies the same rule (`cleanToken` in static/js/share-link.js); tests/unit/test_share_token_rule.py
+    runs both on one list of cases."""
+    return _NOT_TOKEN.sub("", unquote(raw) if "%" in raw else raw).rstrip(".")
 
 
 @dataclass(frozen=True)

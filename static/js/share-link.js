@@ -8,25 +8,23 @@ const MAX_TOKEN = 4000;
 
 /**
  * A token as a prospect's mail or chat client hands it over, made whole again: percent-encoding
- * decoded, whitespace and `%20` (a line break) dropped anywhere, and anything after the last
- * base64url character dropped (a dot or bracket glued to the link's end; a token always ends in one).
- * Only the server's signature check decides whether the result opens anything. The server applies
- * the same rule (`clean_token` in webcall/links.py): change both together.
+ * decoded once (bytes that are not UTF-8 become U+FFFD), then every character that is not a token's
+ * (base64url or a dot) dropped wherever it is (a line break, `%20`, a quoted-printable `=`, a bracket
+ * or a control character), then the dots at its end (glued punctuation; a token always ends in
+ * base64url). Only the server's signature check decides whether the result opens anything. The server
+ * applies the same rule (`clean_token` in webcall/links.py); tests/unit/test_share_token_rule.py runs
+ * both on one list of cases.
  * @param {string} raw
  * @returns {string}
  */
 export function cleanToken(raw) {
-  // Each run of `%XX` on its own (as Python's unquote does): a stray `%` elsewhere does not stop it.
-  const decoded = String(raw).replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
-    try {
-      return decodeURIComponent(run);
-    } catch {
-      return run; // not UTF-8: the signature refuses it
-    }
-  });
-  const token = decoded.replace(/\s+|%20/g, '');
-  let end = token.length; // a loop, not a regex: `[^…]+$` backtracks quadratically on a run of dots
-  while (end && !/[A-Za-z0-9_-]/.test(token[end - 1])) end -= 1;
+  // Each run of `%XX` on its own, its bytes read as UTF-8 with U+FFFD for what is not (Python's unquote).
+  const decoded = String(raw).replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) =>
+    new TextDecoder().decode(Uint8Array.from(run.slice(1).split('%'), (hex) => parseInt(hex, 16))),
+  );
+  const token = decoded.replace(/[^A-Za-z0-9_.-]+/g, '');
+  let end = token.length; // a loop, not a regex: `\.+$` backtracks quadratically on a run of dots
+  while (end && token[end - 1] === '.') end -= 1;
   return token.slice(0, end);
 }
 
