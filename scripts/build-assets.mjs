@@ -14,7 +14,8 @@
 //                                             the exports static/js/livekit-client.js names): a file of its
 //                                             own, imported lazily on hover/click, never inlined in the element
 //   build/web/static/css/**.css (+ .map)      every stylesheet, minified
-//   build/web/static/widget.js                the widget loader, as it is (a classic script, not bundled)
+//   build/web/static/widget.js (+ .map)       the widget loader, minified as the classic script it is: not
+//                                             bundled, no module wrapper (every host page downloads it)
 //   build/web/static/js/i18n/<lang>.js        each catalogue, English too, a file of its own: i18n.js fetches
 //                                             the one a page's language needs (a visitor downloads one)
 //   <each script and stylesheet>.gz           the same bytes gzip-compressed with zopfli (~3 % fewer than
@@ -22,7 +23,7 @@
 //                                             (webcall/pages.py); none where gzip would not make it smaller
 // Entry points are the modules that pages and the loaders name, not the modules' internal file list.
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -51,10 +52,24 @@ const vendorFromNpm = {
     build.onResolve({ filter: /\/vendor\/livekit-client\.esm\.mjs$/ }, () => ({ path: join(ROOT, LIVEKIT) }));
   },
 };
+// The element's markup (static/js/element-markup.js, one template literal) is indented for its readers;
+// a browser renders a line break and the spaces after it as one space, so the build keeps the break only.
+const compactMarkup = {
+  name: 'compact-markup',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]static[\\/]js[\\/]element-markup\.js$/ }, (args) => ({
+      contents: readFileSync(args.path, 'utf8').replace(/\n +</g, '\n<'),
+      loader: 'js',
+    }));
+  },
+};
 const TARGET = ['es2022'];
-// The widget loader, a classic script every host page loads before any click: copied as it is (it is
-// small and readable on purpose), so that it is sent compressed like the rest (webcall/embed.py).
+// The widget loader, a classic script every host page loads before any click (webcall/embed.py sends
+// the build's copy): minified, not bundled, so it stays a plain script for <script src … async|defer>.
 const WIDGET_LOADER = 'static/widget.js';
+// The browsers the loader's own syntax runs in (its newest is import(), to fetch the panel): the minifier
+// must not write what they cannot parse (`?.`, `??`), which the element's es2022 target would allow.
+const LOADER_TARGET = ['chrome63', 'edge79', 'firefox67', 'safari11.1'];
 
 /** @param {string} dir @returns {string[]} files under dir, relative to ROOT, sorted */
 function walk(dir) {
@@ -95,7 +110,7 @@ async function build() {
     format: 'esm',
     splitting: true,
     chunkNames: 'js/chunk-[hash]',
-    plugins: [vendorFromNpm],
+    plugins: [vendorFromNpm, compactMarkup],
   });
   await esbuild.build({
     ...common,
@@ -103,7 +118,16 @@ async function build() {
     outbase: 'static',
     outdir: join(OUT, 'static'),
   });
-  copyFileSync(join(ROOT, WIDGET_LOADER), join(OUT, WIDGET_LOADER));
+  await esbuild.build({
+    ...common,
+    bundle: false, // no format either: esbuild leaves a script without import/export as a script
+    entryPoints: [WIDGET_LOADER],
+    outbase: 'static',
+    outdir: join(OUT, 'static'),
+    target: LOADER_TARGET,
+    legalComments: 'none', // its opening comment is for readers of static/widget.js (and the source map)
+    tsconfigRaw: {}, // tsconfig.json's alwaysStrict would add a "use strict" of the page's scope, not ours
+  });
   // Code that resolves URLs from import.meta.url must sit at static/js/ depth, as in the source tree.
   const js = relative(ROOT, join(OUT, 'static', 'js'));
   for (const file of walk(js)) {

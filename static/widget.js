@@ -276,7 +276,12 @@
     // At 480px and less the open panel covers the page (widget.css): a page control with visible focus
     // (Tab, typing; not a link tapped beside it) would be hidden under it (WCAG 2.4.11).
     var phone = matchMedia('(max-width: 480px)');
-    this._inPage = function () { var at = document.activeElement; return phone.matches && at && at !== host && at.matches(':focus-visible'); };
+    this._inPage = function () {
+      var at = document.activeElement;
+      if (!phone.matches || !at || at === host) return false;
+      // Safari before 15.4 has no :focus-visible and throws on it: there any focus in the page counts.
+      try { return at.matches(':focus-visible'); } catch (e) { return at.matches(':focus'); }
+    };
     document.addEventListener('focusin', function () { if (!self._dom.panel.hidden && self._inPage()) self.close(); });
     ['pointerenter', 'focus'].forEach(function (type) {
       self._dom.launcher.addEventListener(type, function () { self._warm(); });
@@ -441,6 +446,7 @@
       'api-base': this._apiBase,
       mode: pick(this._o.mode, MODES, null) || pick(cfg.mode, MODES, 'voice'),
       lang: this._lang(),
+      'agent-lang': cfg.language, // the agent's lines are in the demo's language, whatever data-lang says
       theme: pick(this._o.theme, THEMES, null) || pick(cfg.theme, THEMES, 'auto'),
       'title-text': cfg.title,
       'agent-name': cfg.agent_name,

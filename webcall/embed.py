@@ -1,7 +1,8 @@
 """What the embeddable widget needs: the loader, its public per-demo config, and the framed page.
 
 - `GET /widget.js`: the loader a host page includes with `<script src=… data-demo=slug async>`
-  (the same file as `/static/widget.js`). It is tiny; the element and livekit-client load on intent.
+  (the same file as `/static/widget.js`: in built mode the build's minified copy, whose source map
+  `/widget.js.map` names). It is tiny; the element and livekit-client load on intent.
 - `GET /api/demos/<slug>/widget`: the launcher's defaults (title, language, mode, colours, label,
   position, consent text) and the variables a page may pass, each with its maximum length. Only the
   demo's allowed origins (and same-origin pages) get it; any other origin gets `403 origin_not_allowed`
@@ -32,6 +33,7 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
+    abort,
     current_app,
     g,
     jsonify,
@@ -42,7 +44,7 @@ from flask import (
 )
 
 from .db_wait import UNAVAILABLE
-from .demo_page import fragment_redirect, link_content, private_headers
+from .demo_page import fragment_redirect, language_of_tag, link_content, private_headers
 from .demos import DemoProfile
 from .errors import ApiError, ErrorCode
 from .link_contact import link_contact
@@ -141,6 +143,12 @@ def widget_loader() -> Response:
     )
 
 
+@bp.get("/widget.js.map")
+def widget_loader_map() -> Response:
+    # The built loader names its map relatively (scripts/build-assets.mjs): from /widget.js, this URL.
+    return send_built("widget.js.map") or abort(404)
+
+
 @bp.before_request
 def refuse_other_sites_link_checks() -> tuple[Response, int] | None:
     """Only our own pages check a link: another site's form post or no-cors fetch is refused before the
@@ -219,7 +227,7 @@ def embed_page(slug: str) -> Response | tuple[str, int] | str:
         demo=demo,
         mode=mode if mode in ("voice", "text") else demo.default_mode,
         theme=theme if theme in ("light", "dark", "auto") else (brand.theme if brand else "auto"),
-        lang=lang if lang in ("en", "de") else demo.language,
+        lang=language_of_tag(lang) or demo.language,  # a tag, as the element's `lang` takes: de-AT is German
         # Only in a frame (a site the demo allows, by frame-ancestors): opened in a tab, the address would
         # be whoever wrote the URL's. Browsers without fetch metadata send no Sec-Fetch-Dest.
         privacy_url=owner_privacy_url(request.args.get("privacy_url"))

@@ -6,6 +6,8 @@ import { MAX_MESSAGE_CHARS } from './conversation.js';
 // Constant markup only (it passes our Trusted Types policy, trusted-html.js): the stylesheet's URL, which
 // depends on where the page loaded us from, is set as a property, and every text goes in with textContent.
 // The privacy policy's two links (privacy-url, privacy-link.js) open a new tab: leaving would end a call.
+// Focus lands on the consent's accept button when consent is asked: the text it accepts is its
+// description (aria-describedby, read with it). Comments stay here, not in the markup every visitor loads.
 export const TEMPLATE = `
 <section class="card" part="card" hidden>
   <header class="head">
@@ -24,7 +26,6 @@ export const TEMPLATE = `
     <p class="fine consent-privacy" hidden><a class="privacy-link" part="consent-privacy-link" target="_blank" rel="noopener noreferrer"><span data-i18n="privacy.link"></span> <span class="sr-only" data-i18n="privacy.newTab"></span></a></p>
     <p class="fine" data-i18n="consent.remembered"></p>
     <div class="row">
-      <!-- Focus lands here when consent is asked: the text it accepts is its description (read with it). -->
       <button type="button" class="btn primary" data-action="accept" data-i18n="action.accept" aria-describedby="consent-text"></button>
       <button type="button" class="btn ghost" data-action="decline" data-i18n="action.cancel"></button>
     </div>

@@ -61,7 +61,7 @@ export class ElementView {
     this.#dom = dom;
     this.#t = t;
     this.chrome = new CallChrome(dom, t);
-    this.transcript = new TranscriptView(dom, speakerLabels);
+    this.transcript = new TranscriptView(dom, speakerLabels, () => host.getAttribute('agent-lang'));
     this.#errorPanel = new ErrorPanel(dom.error, dom.callButton, t, isError);
     this.#summaryPanel = new SummaryPanel(dom.summary);
     this.#privacy = new PrivacyLinks(dom);

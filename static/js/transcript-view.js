@@ -12,14 +12,17 @@ export class TranscriptView {
   #stickToBottom = true;
   #parts;
   #labels;
+  #agentLang;
 
   /**
    * @param {{transcript: HTMLElement, jump: HTMLElement, empty: HTMLElement, tools: HTMLElement}} parts
    * @param {() => {agent: string, user: string}} labels the speaker names, translated
+   * @param {() => string|null} [agentLang] the language the agent speaks (the demo's), when not the UI's
    */
-  constructor(parts, labels) {
+  constructor(parts, labels, agentLang) {
     this.#parts = parts;
     this.#labels = labels;
+    this.#agentLang = agentLang;
     parts.transcript.addEventListener('scroll', () => {
       const t = parts.transcript;
       this.#stickToBottom = t.scrollHeight - t.scrollTop - t.clientHeight < STICK_TO_BOTTOM_PX;
@@ -99,6 +102,9 @@ export class TranscriptView {
     const text = document.createElement('p');
     text.className = 'line-text';
     text.dir = 'auto'; // a line in Arabic or Hebrew reads right to left
+    // The agent speaks its demo's language, whatever the UI's (the card's lang): a screen reader's voice.
+    const lang = entry.role === 'agent' && this.#agentLang?.();
+    if (lang) text.lang = lang;
     text.textContent = entry.text.trim();
     li.append(who, text);
     return li;

@@ -117,6 +117,8 @@ def test_data_lang_is_its_tags_first_subtag_not_its_first_two_letters(
         [lang_app, tag],
     )
     expect(page.locator(f"{widget('northwind')} [part=close-button]")).to_have_accessible_name(close)
+    # Whatever its UI speaks, the call's transcript marks the agent's lines with the demo's language.
+    expect(page.locator(f"{widget('northwind')} itellico-call")).to_have_attribute("agent-lang", "en")
     until(page, lambda: [w for w in rec.warnings if 'data-theme "drak"' in w], "the owner's hints")
     assert bool([w for w in rec.warnings if f'data-lang "{tag}" is not en or de' in w]) is told, rec.warnings
 

@@ -59,7 +59,7 @@ def test_built_serves_the_build_at_the_same_urls_with_source_maps_and_static_for
     assert entry.headers["Access-Control-Allow-Origin"] == "*"  # host pages load it cross-origin
     source_map = client.get("/static/js/itellico-call.js.map")
     assert source_map.status_code == 200 and source_map.mimetype == "application/json"
-    # What the build does not make comes from static/: the widget loader, the favicon.
+    # What the build does not make comes from static/: the favicon; the widget loader of a build without it.
     assert client.get("/static/widget.js").data == (ROOT / "static" / "widget.js").read_bytes()
     assert client.get("/static/favicon.svg").status_code == 200
     assert client.get("/static/js/../../../pyproject.toml").status_code == 404
@@ -90,19 +90,29 @@ def test_built_scripts_go_gzip_compressed_to_browsers_that_take_it(build):
 
 
 def test_the_widget_loader_goes_compressed_from_the_build_with_its_short_cache(build):
-    """Every host page loads /widget.js before any click; the build copies it and its gz twin."""
-    loader = (ROOT / "static" / "widget.js").read_bytes()
+    """Every host page loads /widget.js before any click; the build minifies it (a gz twin and a source
+    map beside it), and both of its URLs send that, the map where its relative name points from each."""
+    loader = b'(function(){"use strict";var a=1})();\n//# sourceMappingURL=widget.js.map\n'
     (build / "static" / "widget.js").write_bytes(loader)
     (build / "static" / "widget.js.gz").write_bytes(gzip.compress(loader))
+    (build / "static" / "widget.js.map").write_text('{"version":3}')
     client = create_app({"settings": settings(WEBCALL_ASSETS="built")}).test_client()
     for url in ("/widget.js", "/static/widget.js"):
         zipped = client.get(url, headers={"Accept-Encoding": "gzip"})
         assert zipped.headers["Content-Encoding"] == "gzip" and gzip.decompress(zipped.data) == loader, url
         assert zipped.mimetype == "text/javascript", url
+        assert zipped.headers["Access-Control-Allow-Origin"] == "*", url  # host pages on other origins
         plain = client.get(url)
         assert "Content-Encoding" not in plain.headers and plain.data == loader, url
+        source_map = client.get(url + ".map", headers={"Accept-Encoding": "gzip"})
+        assert source_map.status_code == 200 and source_map.mimetype == "application/json", url
+        assert source_map.data == b'{"version":3}', url
     cache = client.get("/widget.js", headers={"Accept-Encoding": "gzip"}).headers["Cache-Control"]
     assert "max-age=300" in cache
+    # Served as source, the loader is static/widget.js, which names no map: there is none.
+    source = create_app({"settings": settings(WEBCALL_ASSETS="source")}).test_client()
+    assert source.get("/widget.js").data == (ROOT / "static" / "widget.js").read_bytes()
+    assert source.get("/widget.js.map").status_code == 404
 
 
 def test_source_serves_the_plain_modules(build):

@@ -164,11 +164,8 @@ def test_built_scripts_have_source_maps_and_no_eval(built):
     assert len(scripts) >= len(ENTRIES) + 1
     for script in scripts:
         text = script.read_text()
-        if script.relative_to(built) == Path("static/widget.js"):  # copied as it is: its own source
-            assert text == (ROOT / "static" / "widget.js").read_text()
-        else:
-            mapping = re.search(r"//# sourceMappingURL=(\S+)\s*$", text)
-            assert mapping and (script.parent / mapping.group(1)).is_file(), script
+        mapping = re.search(r"//# sourceMappingURL=(\S+)\s*$", text)
+        assert mapping and (script.parent / mapping.group(1)).is_file(), script
         # CSP script-src 'self': nothing may need eval.
         assert not re.search(r"\beval\(|new Function\(", text), script
 
@@ -212,3 +209,13 @@ def test_every_shared_chunk_is_named_by_its_bytes(built: Path):
     assert chunks, "the build has no shared chunks"
     for chunk in chunks:
         assert pages.HASHED.fullmatch(chunk.relative_to(built / "static").as_posix()), chunk.name
+
+
+def test_the_elements_markup_is_built_without_its_indentation(built: Path):
+    """Every visitor downloads the element's markup (static/js/element-markup.js); its indentation is for
+    readers of the source, and the build drops it (a line break renders as the same one space)."""
+    source = (ROOT / "static" / "js" / "element-markup.js").read_text()
+    assert '\n    <button type="button" class="btn toggle" part="mute-button"' in source
+    code = "\n".join(p.read_text() for p in (built / "static" / "js").glob("*.js"))
+    assert '\n<button type="button" class="btn toggle" part="mute-button"' in code
+    assert not re.search(r"\n +<(?:div|p|button|span)\b", code)

@@ -38,7 +38,8 @@ def test_a_public_demo_page_shows_its_brand_language_and_element(client):
     assert r.status_code == 200
     assert 'data-brand="company">Northwind Dental<' in html and "/static/demos/northwind.svg" in html
     assert 'lang="en"' in html and "What are your opening hours?" in html
-    assert re.search(r'<itellico-call\s+demo="northwind"\s+mode="voice"\s+lang="en"\s+theme="light"', html)
+    tag = r'<itellico-call\s+demo="northwind"\s+mode="voice"\s+lang="en"\s+agent-lang="en"\s+theme="light"'
+    assert re.search(tag, html)
     assert 'max-call-seconds="300"' in html and "link=" not in html
     assert "<script>" not in html and "style=" not in html  # a strict CSP needs neither
     assert r.headers["Referrer-Policy"] == "no-referrer"
