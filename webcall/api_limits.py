@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-from flask import Response, g, jsonify, request
+from flask import Response, g, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
@@ -42,6 +42,7 @@ from .ratelimit import (
     per_demo_limit,
     per_ip_limit,
     per_ip_summary_limit,
+    refusal,
 )
 from .services import services
 
@@ -183,7 +184,7 @@ def hold_open_call(view: View) -> View:
         wait = open_calls.take(open_calls_owner(), cap, hold, _known_over)
         if wait is not None:
             rate_limited(OPEN_CALLS_SCOPE)
-            return open_calls_refusal(wait)
+            return refusal(wait, ErrorCode.TOO_MANY_OPEN_CALLS)
         keep = False
         try:
             return view(*args, **kwargs)
@@ -194,18 +195,6 @@ def hold_open_call(view: View) -> View:
             open_calls.settle(keep)
 
     return cast(View, wrapper)
-
-
-def open_calls_refusal(retry_after: int) -> Response:
-    """The 429 of a client with no open-call place free: as the rate limits' (webcall/ratelimit.py
-    `refusal`), with a code of its own. Their words ("Calls are limited to a few a minute") told a visitor
-    whose calls were still open, in another tab or a page reloaded mid-call, the wrong cause (an audit)."""
-    error = ApiError(ErrorCode.TOO_MANY_OPEN_CALLS, retry_after=retry_after)
-    response = jsonify(error.body())
-    response.status_code = error.status
-    response.headers["Retry-After"] = str(retry_after)
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _known_over(call_ids: list[str]) -> list[str]:

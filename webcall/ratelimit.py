@@ -129,10 +129,11 @@ def breached(limit: RequestLimit) -> Response:
     return refusal(counted_breach(limit))
 
 
-def refusal(retry_after: int) -> Response:
-    """The 429 of every rate limit of the browser API (webcall/api_limits.py answers the open calls' own,
-    `too_many_open_calls`)."""
-    error = ApiError(ErrorCode.RATE_LIMITED, retry_after=retry_after)
+def refusal(retry_after: int, code: ErrorCode = ErrorCode.RATE_LIMITED) -> Response:
+    """The 429 of every rate limit of the browser API, and of a client with no open-call place free
+    (webcall/api_limits.py, `too_many_open_calls`: the rate limits' words, "Calls are limited to a few a
+    minute", told a visitor whose calls were still open, in another tab, the wrong cause)."""
+    error = ApiError(code, retry_after=retry_after)
     response = jsonify(error.body())
     response.status_code = error.status
     response.headers["Retry-After"] = str(retry_after)

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.node_eval import needs_node, node_json
 from webcall import ROOT
 from webcall.demos import DemoProfile, page_variable_problems
 from webcall.links import LinkError
@@ -73,27 +72,12 @@ def widget_filter_source() -> str:
     return helper.group(0) + match.group(0)
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="node is installed by make setup")
+@needs_node
 def test_server_module_and_widget_agree_on_every_case():
     # Cases written with a literal __proto__ key must reach JS as an own key: build the JSON by hand.
     cases_json = "[" + ",".join(json.dumps(case) for case in CASES) + "]"
-    result = subprocess.run(
-        [
-            "node",
-            "--input-type=module",
-            "-e",
-            NODE_SCRIPT,
-            (ROOT / "static" / "js" / "page-variables.js").as_uri(),
-            widget_filter_source(),
-            cases_json,
-            json.dumps(ALLOWED),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
-    browser = json.loads(result.stdout)
+    module = (ROOT / "static" / "js" / "page-variables.js").as_uri()
+    browser = node_json(NODE_SCRIPT, module, widget_filter_source(), cases_json, json.dumps(ALLOWED))
     for case, seen in zip(CASES, browser, strict=True):
         expected = python_accepts(case)
         assert seen == {"module": expected, "widget": expected}, case

@@ -7,11 +7,10 @@ the page kept `%FF` and the `\\x1c`, so the page's length check and fragment fol
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 
 import pytest
 
+from tests.node_eval import needs_node, node_json
 from webcall import ROOT
 from webcall.links import clean_token
 
@@ -58,23 +57,9 @@ console.log(JSON.stringify(JSON.parse(process.argv[2]).map(cleanToken)));
 """
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="node is installed by make setup")
+@needs_node
 def test_the_server_and_the_page_clean_every_token_the_same():
-    result = subprocess.run(
-        [
-            "node",
-            "--input-type=module",
-            "-e",
-            NODE_SCRIPT,
-            (ROOT / "static" / "js" / "share-link.js").as_uri(),
-            json.dumps(CASES),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
-    page = json.loads(result.stdout)
+    page = node_json(NODE_SCRIPT, (ROOT / "static" / "js" / "share-link.js").as_uri(), json.dumps(CASES))
     differ = [
         (case, server, seen)
         for case, seen in zip(CASES, page, strict=True)
