@@ -19,7 +19,7 @@ from .cli_params import PUBLIC_URL, TEXT
 from .demo_registry import DemoRegistry
 from .demos import DemoConfigError
 from .itellico_errors import UpstreamError
-from .links import LinkError, parse_expiry
+from .links import DEFAULT_EXPIRY, EXPIRY_EXAMPLES, LinkError, parse_expiry
 from .services import services
 from .serving import port_from_env
 from .setting_values import SettingsError
@@ -37,9 +37,7 @@ def _variable(raw: str) -> tuple[str, str]:
 
 @demos.command("link")
 @click.argument("slug", type=TEXT)
-@click.option(
-    "--expires", type=TEXT, default="7d", show_default=True, help="30m, 12h, 7d, 2w or a date 2026-12-31"
-)
+@click.option("--expires", type=TEXT, default=DEFAULT_EXPIRY, show_default=True, help=EXPIRY_EXAMPLES)
 @click.option(
     "--var", "variables", type=TEXT, multiple=True, metavar="NAME=VALUE", help="a variable the link sets"
 )

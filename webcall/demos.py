@@ -25,7 +25,8 @@ from .setting_values import ORIGIN_EXAMPLE, web_origin
 from .settings import SettingsError
 
 DEFAULT_SLUG = "default"
-SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+SLUG_MAX_LENGTH = 63  # a DNS label's: a slug may become a subdomain
+SLUG_PATTERN = rf"^[a-z0-9][a-z0-9-]{{0,{SLUG_MAX_LENGTH - 1}}}$"
 VARIABLE_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
 MAX_VARIABLE_LENGTH = 500
 # A brand's accent: a hex colour, the only thing that reaches a stylesheet (demo pages, the preview).

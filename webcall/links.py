@@ -50,7 +50,13 @@ MAX_LINK_DAYS = 365
 MAX_EXPIRY_ECHO = 40
 TOKEN_FORM = 1  # the first item of a current token's payload; old tokens are JSON objects
 SALT = "webcall.share-link"  # both forms: one signature check tells them apart by shape, not by key
-_DURATION = re.compile(r"^(\d{1,4})\s*([mhdw])$")
+DEFAULT_EXPIRY = "7d"  # a new link's, in the studio and `flask demos link`
+EXPIRY_EXAMPLES = "30m, 12h, 7d, 2w or a date 2026-12-31"
+# What parse_expiry takes, as the studio's forms check it before sending (an input's `pattern`, which a
+# browser applies to the whole value); the server's own check stays the word (a date like 2026-02-30).
+EXPIRY_INPUT_PATTERN = r"\s*(\d{1,4}\s*[mhdw]|\d{4}-\d{2}-\d{2})\s*"
+_DURATION = re.compile(r"^([0-9]{1,4})\s*([mhdw])$")  # ASCII digits, as the form's pattern reads \d
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")  # strptime alone also took 2026-1-1 and other digits
 _UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _NOT_TOKEN = re.compile(r"[^A-Za-z0-9_.-]+")  # a token is base64url and dots (itsdangerous)
 
@@ -139,9 +145,11 @@ def parse_expiry(raw: str, now: float | None = None, zone: tzinfo = UTC) -> int:
         exp = int(now) + seconds
     else:
         try:
+            if not _DATE.match(raw):
+                raise ValueError(raw)
             day = datetime.strptime(raw, "%Y-%m-%d")
         except ValueError:
-            raise LinkError(f"expiry {raw!r}: use e.g. 30m, 12h, 7d, 2w or a date like 2026-12-31") from None
+            raise LinkError(f"expiry {raw!r}: use e.g. {EXPIRY_EXAMPLES}") from None
         # The end of that day is the next one's first second, less one (in the zone: a day of a DST
         # change is 23 or 25 hours). A date so far away that the next day cannot be made (9999-12-31)
         # is past the longest expiry anyway.

@@ -35,18 +35,26 @@ from .auth import current_owner, rep_required
 from .db import aware, names_no_row
 from .demo_page import private_headers, public_base
 from .demo_rows import DELETED_BY
-from .demos import page_variable_problems
+from .demos import SLUG_MAX_LENGTH, page_variable_problems
 from .formatting import quoted, zone_named
 from .link_rows import LinkRecord, storable_label
 from .link_store import LinkChangeError, LinkStore
-from .links import MAX_LINK_DAYS, LinkError, ShareLinks, fragment, parse_expiry
+from .links import (
+    DEFAULT_EXPIRY,
+    EXPIRY_EXAMPLES,
+    EXPIRY_INPUT_PATTERN,
+    MAX_LINK_DAYS,
+    LinkError,
+    ShareLinks,
+    fragment,
+    parse_expiry,
+)
 from .metrics import calllog_write_failed
 from .services import services
 
 bp = Blueprint("sales", __name__)
 log = logging.getLogger("webcall.sales")
 
-DEFAULT_EXPIRY = "7d"
 # A link's status when no key verifies its token any more: its key was removed from
 # WEBCALL_SECRET_KEY_FALLBACKS (docs/operations.md, "Rotating secrets"), so it opens nothing.
 KEY_CHANGED = "key_changed"
@@ -56,6 +64,10 @@ def init_app(app: Flask) -> None:
     auth.init_app(app)
     formatting.init_app(app)
     app.jinja_env.globals["public_base"] = public_base
+    # One rule each for the studio's forms and the server (tests/unit/test_rules_in_one_place.py).
+    app.jinja_env.globals.update(
+        expiry_pattern=EXPIRY_INPUT_PATTERN, expiry_examples=EXPIRY_EXAMPLES, slug_max_length=SLUG_MAX_LENGTH
+    )
     app.register_blueprint(bp)
     app.register_blueprint(demo_page.bp)
     app.register_blueprint(studio_calls.bp)

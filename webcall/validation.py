@@ -10,12 +10,12 @@ from flask import g, request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from .bodies import MAX_BODY_BYTES, allow_one_more, whole_body
-from .demos import DemoProfile, page_variable_problems
+from .demos import SLUG_PATTERN, DemoProfile, page_variable_problems
 from .errors import ApiError, ErrorCode
 
 MAX_INITIAL_TEXT = 2000
 MAX_LINK_TOKEN = 4000
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
 
 
 # C0 controls and DEL, but tab, line feed and carriage return: no text a person types. A PostgreSQL text
