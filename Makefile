@@ -75,7 +75,7 @@ lock:
 	"$${PYTHON:-python3.11}" -m venv "$$tmp/venv"; \
 	"$$tmp/venv/bin/python" -m pip install -q --upgrade pip setuptools; \
 	"$$tmp/venv/bin/python" -m pip install -q -e '.[sandbox,test]'; \
-	{ grep '^#' $(LOCK); "$$tmp/venv/bin/python" -m pip freeze --all --exclude-editable; } > "$$tmp/lock"; \
+	{ grep '^#' $(LOCK) || true; "$$tmp/venv/bin/python" -m pip freeze --all --exclude-editable; } > "$$tmp/lock"; \
 	mv "$$tmp/lock" $(LOCK)
 
 # The minified browser assets in build/web/ (setup builds them when stale; this always rebuilds).

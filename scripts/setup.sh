@@ -41,7 +41,8 @@ if ((${#missing[@]})); then
 fi
 
 # 2. Python virtual environment with the app, sandbox and test packages (pinned in pyproject.toml, and
-#    everything they pull in, pip and setuptools too, by requirements-lock.txt: docs/deployment.md);
+#    everything they pull in, pip, setuptools and the setuptools that builds the app too, by
+#    requirements-lock.txt: docs/deployment.md; what the lock does not name is removed);
 #    --serve: the app's packages only (its own stamp; the full install covers it too).
 LOCK=requirements-lock.txt
 hash="$(cat pyproject.toml "$LOCK" | sha256sum | cut -c1-16)"
@@ -51,14 +52,16 @@ if ((SERVE_ONLY)); then
     step "Installing the app's Python packages into .venv (first time: up to a minute)"
     [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
     .venv/bin/python -m pip install -q -c "$LOCK" pip setuptools
-    .venv/bin/python -m pip install -q -c "$LOCK" -e .
+    .venv/bin/python -m pip install -q -c "$LOCK" --build-constraint "$LOCK" -e .
+    .venv/bin/python scripts/prune_venv.py "$LOCK"
     rm -f .venv/.installed-app-*; touch ".venv/.installed-app-$hash"
   fi
 elif [ ! -f "$stamp" ]; then
   step "Installing Python packages into .venv (first time: about 1 minute)"
   [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
   .venv/bin/python -m pip install -q -c "$LOCK" pip setuptools
-  .venv/bin/python -m pip install -q -c "$LOCK" -e '.[sandbox,test]'
+  .venv/bin/python -m pip install -q -c "$LOCK" --build-constraint "$LOCK" -e '.[sandbox,test]'
+  .venv/bin/python scripts/prune_venv.py "$LOCK"
   rm -f .venv/.installed-*; touch "$stamp"
 fi
 

@@ -114,13 +114,14 @@ def fragment(token: str) -> str:
 
 def clean_token(raw: str) -> str:
     """A token as a prospect's mail or chat client hands it over, made whole again: percent-encoding
-    decoded once (bytes that are not UTF-8 become U+FFFD), then every character that is not a token's
-    (base64url or a dot) dropped wherever it is (a line break, `%20`, a quoted-printable `=`, a bracket
-    or a control character), then the dots at its end (glued punctuation: a token always ends in its
-    signature's base64url). Only the signature decides whether the result opens anything. The browser
-    applies the same rule (`cleanToken` in static/js/share-link.js); tests/unit/test_share_token_rule.py
-    runs both on one list of cases."""
-    return _NOT_TOKEN.sub("", unquote(raw) if "%" in raw else raw).rstrip(".")
+    decoded once (bytes that are not UTF-8 become U+FFFD), then a `%20` left (a link encoded twice)
+    and every character that is not a token's (base64url or a dot) dropped wherever it is (a line
+    break, a quoted-printable `=`, a bracket, a control character), then the dots at its end (glued
+    punctuation: a token always ends in its signature's base64url). Only the signature decides whether
+    the result opens anything. The browser applies the same rule (`cleanToken` in
+    static/js/share-link.js); tests/unit/test_share_token_rule.py runs both on one list of cases."""
+    decoded = unquote(raw).replace("%20", "") if "%" in raw else raw
+    return _NOT_TOKEN.sub("", decoded).rstrip(".")
 
 
 @dataclass(frozen=True)

@@ -131,42 +131,25 @@ def _preflight() -> Response | tuple[Response, int] | None:
     return response
 
 
-def content_security_policy(frame_ancestors: str = "'none'") -> str:
-    settings = services().settings
-    connect = " ".join(("'self'", "wss:", "https:", *settings.extra_connect_src))
+def content_security_policy(frame_ancestors: str = "'none'", *, calls: bool = True) -> str:
+    """The pages' one Content-Security-Policy. `calls=False`: the studio's pages (/demos…), which show
+    share-link tokens, prospects' names and transcripts and connect to nothing but the app (no call, no
+    recording played: templates/studio_base.html, static/js/pages/), so none of the call pages'
+    `wss:`/`https:` connections, media or workers. Images stay: a demo's logo may be an https URL."""
+    connect = ("'self'", "wss:", "https:", *services().settings.extra_connect_src) if calls else ("'self'",)
     return "; ".join(
         (
             "default-src 'self'",
             "script-src 'self'",
             "style-src 'self'",
             "img-src 'self' data: https:",
-            "media-src 'self' blob: mediastream:",
-            f"connect-src {connect}",
-            "worker-src 'self' blob:",
+            *(("media-src 'self' blob: mediastream:",) if calls else ()),
+            f"connect-src {' '.join(connect)}",
+            *(("worker-src 'self' blob:",) if calls else ()),
             "object-src 'none'",
             "base-uri 'none'",
             "form-action 'self'",
             f"frame-ancestors {frame_ancestors}",
-        )
-    )
-
-
-def studio_content_security_policy() -> str:
-    """The studio's pages (/demos…) show share-link tokens, prospects' names and transcripts, and connect
-    to nothing but the app (no call, no recording played: templates/studio_base.html, static/js/pages/):
-    none of the call pages' `wss:`/`https:` connections or media, so nothing could be sent elsewhere.
-    Images stay as on the call pages: a demo's logo may be an https URL (webcall/demos.py)."""
-    return "; ".join(
-        (
-            "default-src 'self'",
-            "script-src 'self'",
-            "style-src 'self'",
-            "img-src 'self' data: https:",
-            "connect-src 'self'",
-            "object-src 'none'",
-            "base-uri 'none'",
-            "form-action 'self'",
-            "frame-ancestors 'none'",
         )
     )
 
@@ -186,6 +169,6 @@ def _headers(response: Response) -> Response:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if response.mimetype == "text/html":
         # An embed page sets its own frame-ancestors (the demo's origins) before this runs.
-        policy = studio_content_security_policy() if on_studio_page() else content_security_policy()
+        policy = content_security_policy(calls=not on_studio_page())
         headers.setdefault("Content-Security-Policy", g.get("csp") or policy)
     return response

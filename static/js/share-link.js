@@ -8,12 +8,12 @@ const MAX_TOKEN = 4000;
 
 /**
  * A token as a prospect's mail or chat client hands it over, made whole again: percent-encoding
- * decoded once (bytes that are not UTF-8 become U+FFFD), then every character that is not a token's
- * (base64url or a dot) dropped wherever it is (a line break, `%20`, a quoted-printable `=`, a bracket
- * or a control character), then the dots at its end (glued punctuation; a token always ends in
- * base64url). Only the server's signature check decides whether the result opens anything. The server
- * applies the same rule (`clean_token` in webcall/links.py); tests/unit/test_share_token_rule.py runs
- * both on one list of cases.
+ * decoded once (bytes that are not UTF-8 become U+FFFD), then a `%20` left (a link encoded twice)
+ * and every character that is not a token's (base64url or a dot) dropped wherever it is (a line
+ * break, a quoted-printable `=`, a bracket, a control character), then the dots at its end (glued
+ * punctuation; a token always ends in base64url). Only the server's signature check decides whether
+ * the result opens anything. The server applies the same rule (`clean_token` in webcall/links.py);
+ * tests/unit/test_share_token_rule.py runs both on one list of cases.
  * @param {string} raw
  * @returns {string}
  */
@@ -22,7 +22,7 @@ export function cleanToken(raw) {
   const decoded = String(raw).replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) =>
     new TextDecoder().decode(Uint8Array.from(run.slice(1).split('%'), (hex) => parseInt(hex, 16))),
   );
-  const token = decoded.replace(/[^A-Za-z0-9_.-]+/g, '');
+  const token = decoded.replace(/%20/g, '').replace(/[^A-Za-z0-9_.-]+/g, '');
   let end = token.length; // a loop, not a regex: `\.+$` backtracks quadratically on a run of dots
   while (end && token[end - 1] === '.') end -= 1;
   return token.slice(0, end);

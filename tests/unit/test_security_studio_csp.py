@@ -50,3 +50,14 @@ def test_the_sign_in_page_connects_to_the_app_only(app):
 def test_a_call_page_still_reaches_livekit(app, path):
     connect = directive(csp_of(app.test_client(), path), "connect-src")
     assert connect == ["'self'", "wss:", "https:", LIVEKIT]
+
+
+def policy(csp: str) -> dict[str, str]:
+    return dict(part.strip().split(" ", 1) for part in csp.split(";"))
+
+
+def test_the_studios_policy_is_the_call_pages_less_their_connections_and_media(rep):
+    # One builder (webcall/security.py): a directive tightened for the call pages reaches the studio too.
+    calls, studio = policy(csp_of(rep, "/")), policy(csp_of(rep, "/demos"))
+    expected = {name: value for name, value in calls.items() if name not in ("media-src", "worker-src")}
+    assert studio == expected | {"connect-src": "'self'"}

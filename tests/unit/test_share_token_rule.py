@@ -28,6 +28,9 @@ CASES = [
     f"{T[:9]}\n{T[9:]}",
     f"{T}%2E",
     f"{T}%2E%",
+    f"{T[:9]}%2520{T[9:]}",  # a link encoded twice: a `%20` is left after one decoding
+    f"{T[:9]}%%2020{T[9:]}",
+    f"{T[:9]}%25%32%30{T[9:]}",
     # The drift: invalid UTF-8 after the token, a control character before it.
     f"{T}%FF",
     f"{T}%E2%82",
@@ -69,6 +72,7 @@ def test_the_server_and_the_page_clean_every_token_the_same():
 
 
 WHOLE = [c for c in CASES[:10] if c.strip()] + [f"{T}%FF", f"\x1c{T}", f"{T[:9]}=\n{T[9:]}", f"\ufeff{T}"]
+WHOLE += [f"{T[:9]}%2520{T[9:]}"]
 
 
 @pytest.mark.parametrize("case", WHOLE)
