@@ -39,6 +39,12 @@ from .itellico_types import (
 
 log = logging.getLogger(__name__)
 
+# The agent list's whole deadline, retries included (or the client's timeout, if shorter): the studio's
+# demo editor asks for it to render its agent picker (webcall/studio_demos.py), and without the list
+# shows a text field for the agent's id. Better that at once than the editor held for the whole
+# ITELLICOAI_TIMEOUT_SECONDS by a slow or hung itellico.
+AGENT_LIST_SECONDS = 3.0
+
 
 class ItellicoClient(ItellicoTransport):
     """The endpoints web calls use, over the transport (webcall/itellico_transport.py), in the account
@@ -157,7 +163,9 @@ class ItellicoClient(ItellicoTransport):
         return count, [item for item in items if isinstance(item, dict)]
 
     def list_agents(self) -> list[Agent]:
-        data = self._request("list_agents", "GET", self._agents_path())
+        """The account's agents, within AGENT_LIST_SECONDS."""
+        deadline = time.monotonic() + min(AGENT_LIST_SECONDS, self._timeout)
+        data = self._request("list_agents", "GET", self._agents_path(), deadline=deadline)
         items = data.get("items")
         if not isinstance(items, list):
             raise UpstreamError(UpstreamErrorKind.BAD_RESPONSE, 200, message="agent list without items")

@@ -9,17 +9,22 @@ The timeout is the whole request's, retries included: httpx's timeouts are per s
 take all of it), so an answer trickling in a byte at a time, or a chunked body that never ends, held
 a create for as long as the server liked. Each attempt has a `RequestDeadline` that shuts its socket
 down when the time is up (webcall/notification_deadline.py, as for rep notifications): the socket of a
-new connection as it connects, that of a kept one once its answer's headers are in.
+new connection as it connects, that of a kept one once its answer's headers are in. The host's name is
+looked up within the connect timeout (`_BoundedLookup`): that lookup comes before any socket.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import random
+import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
+import httpcore
 import httpx
 
 from .itellico_errors import UpstreamError, UpstreamErrorKind, answer_object, read_body
@@ -32,6 +37,66 @@ USER_AGENT = "itellico-webcall/0.1"
 # Only these answers mean "not processed, try again"; anything else after sending is final.
 RETRYABLE_STATUSES = frozenset({429, 503})
 MAX_RETRY_AFTER_SECONDS = 3.0
+
+
+LOOKUP_THREADS = 4  # a name lookup at a time each; the lookups of a hung resolver wait their turn
+
+
+def _lookup_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(LOOKUP_THREADS, thread_name_prefix="itellico-dns")  # threads start on use
+
+
+_lookups = _lookup_pool()
+
+
+def _forked() -> None:
+    # A forked process (gunicorn's workers) has none of its parent's threads, but its copy of the pool
+    # counts them as idle and would hand them its lookups: a pool of its own.
+    global _lookups
+    _lookups = _lookup_pool()
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
+class _BoundedLookup(httpcore.SyncBackend):
+    """httpcore's own connections, the host's name looked up within the connect timeout first: its
+    `socket.create_connection` asks the system resolver with no timeout at all (its own retries take half
+    a minute and more), so a resolver that did not answer held a create past ITELLICOAI_TIMEOUT_SECONDS."""
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        started = time.monotonic()
+        lookup = _lookups.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+        try:
+            found = lookup.result(timeout=timeout)
+        except TimeoutError:
+            lookup.cancel()  # still queued behind hung lookups: never start it
+            raise httpcore.ConnectTimeout(f"no address for {host} in time") from None
+        except (OSError, UnicodeError) as error:
+            raise httpcore.ConnectError(str(error)) from None
+        left = None if timeout is None else max(0.01, timeout - (time.monotonic() - started))
+        errors: list[Exception] = []
+        for address in dict.fromkeys(str(info[4][0]) for info in found):  # each once, the resolver's order
+            try:  # as create_connection does: the next address when one does not connect
+                return super().connect_tcp(address, port, left, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
+                errors.append(error)
+        raise errors[0] if errors else httpcore.ConnectError(f"no address for {host}")
+
+
+def _bounded_transport() -> httpx.HTTPTransport:
+    transport = httpx.HTTPTransport()  # what httpx.Client makes when given none
+    # httpx has no public way to hand httpcore a network backend; test_itellico_dns_deadline.py fails
+    # if this stops taking effect.
+    transport._pool._network_backend = _BoundedLookup()
+    return transport
 
 
 class UpstreamObserver(Protocol):
@@ -65,7 +130,7 @@ class ItellicoTransport:
             base_url=base_url,
             headers={"X-API-Key": api_key, "User-Agent": USER_AGENT, "Accept": "application/json"},
             timeout=httpx.Timeout(timeout, connect=connect_timeout),
-            transport=transport,
+            transport=transport if transport is not None else _bounded_transport(),
             follow_redirects=False,
         )
         self._timeout = timeout
