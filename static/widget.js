@@ -96,7 +96,9 @@
   }
 
   function optionsFromScript(tag) {
-    tag.setAttribute('data-itellico-mounted', '');
+    // Marked by a property, not an attribute: Turbo Drive compares <head> tags by their markup, so a changed
+    // tag counted as new and ran again on every visit (a second launcher for the demo, with a warning).
+    /** @type {any} */ (tag).itellicoMounted = true;
     var d = tag.dataset;
     var variables;
     if (d.variables) {
@@ -107,7 +109,7 @@
       theme: d.theme, accent: d.accent, lang: d.lang, mode: d.mode, variables: variables, link: d.link, initialText: d.initialText,
       privacyUrl: d.privacyUrl,
     };
-    var other = Object.keys(d).filter(function (key) { return !(key in options) && key !== 'itellicoMounted'; });
+    var other = Object.keys(d).filter(function (key) { return !(key in options); });
     if (other.length) hint('typos', [other, Object.keys(options)]);
     return options;
   }
@@ -118,8 +120,8 @@
     // for good: `widgets` and get() listed it (now pruned on each use), its start() ran a call nobody saw.
     function prune() {
       for (var i = widgets.length - 1; i >= 0; i--) {
-        var w = widgets[i]; // its element, or the body it went with, is out of the page
-        if (w._attached && !(w.element.isConnected && w._body.isConnected)) widgets.splice(i, 1)[0].element.remove();
+        var w = widgets[i]; // its element, or the body it goes with (Widget._swapped), is out of the page
+        if (w._attached && !(w.element.isConnected && (w._keep || w._body.isConnected))) widgets.splice(i, 1)[0].element.remove();
       }
     }
     return {
@@ -236,6 +238,10 @@
     this._siblings = siblings;
     this._attached = false; // in the page once; out of it after that: gone (createNamespace, prune)
     this._body = null; // the <body> it came with (attach)
+    // Mounted by a script in <head> (its tag, or the page's code calling mount()): a body swap runs no head
+    // script again, so the launcher stays (_swapped). From the body, from code in an event: goes with it.
+    var from = document.currentScript;
+    this._keep = !!(from && document.head && document.head.contains(from));
     // In ItellicoWebCall.widgets before `itellico-widget:ready` fires (at once when the body exists): a
     // ready listener's ItellicoWebCall.get(demo) finds this launcher (docs/widget.md's example).
     siblings.push(this);
@@ -289,16 +295,32 @@
     window.addEventListener('resize', function () { if (!self._dom.panel.hidden && host.isConnected) self._fit(); });
     this._render();
     var attach = function () {
-      // Beside <body>, whose `transform` would hold `position: fixed`; gone with it (a swapped <body>).
-      var body = self._body = document.body;
+      // Beside <body>, whose `transform` would hold `position: fixed`; a swapped <body>: _swapped.
+      self._body = document.body;
       document.documentElement.appendChild(host);
-      new MutationObserver(function () { if (!body.isConnected) host.remove(); }).observe(document.documentElement, { childList: true });
+      new MutationObserver(function () { self._swapped(); }).observe(document.documentElement, { childList: true });
       self._attached = true;
       self._emit('ready');
     };
     if (document.body) attach();
     else document.addEventListener('DOMContentLoaded', attach, { once: true });
   }
+
+  /**
+   * The page swapped <body> (Turbo Drive, htmx, pjax): a launcher from the old body's script goes with it
+   * (the new body's tag mounts a fresh one); one from <head> stays, as does its open panel and call (its
+   * element never left the page), and moves after the new body if that came last.
+   */
+  Widget.prototype._swapped = function () {
+    var host = this.element;
+    var body = document.body;
+    if (this._body.isConnected || !host.isConnected) return;
+    if (!this._keep) host.remove();
+    else if (body) {
+      this._body = body;
+      if (host.compareDocumentPosition(body) & Node.DOCUMENT_POSITION_FOLLOWING) document.documentElement.appendChild(host);
+    }
+  };
 
   Widget.prototype._position = function () {
     return pick(this._o.position, POSITIONS, null) || (this._config && this._config.position) || 'bottom-right';
@@ -368,8 +390,10 @@
     var position = this._position();
     var stack = 0;
     for (var i = 0; i < this._siblings.length && this._siblings[i] !== this; i++) if (this._siblings[i]._position() === position) stack++;
-    // CSSOM custom properties, not style attributes: allowed under a strict CSP. Launchers in one corner stack up.
+    // CSSOM custom properties, not style attributes: allowed under a strict CSP. Launchers in one corner stack up;
+    // on a phone all of them do (widget.css), since two in opposite corners overlapped at 320-375px.
     this.element.style.setProperty('--itellico-stack', String(stack));
+    this.element.style.setProperty('--itellico-stack-any', String(i));
     dom.w.setAttribute('data-position', position);
     dom.w.setAttribute('data-theme', theme);
     dom.w.setAttribute('data-status', this._status);
@@ -591,7 +615,7 @@
     else window.addEventListener('load', check, { once: true });
   } else {
     // Loaded in a way that hides document.currentScript: mount every tag that names a demo, once.
-    var tags = document.querySelectorAll('script[data-demo][src*="widget.js"]:not([data-itellico-mounted])');
-    for (var i = 0; i < tags.length; i++) mountScript(tags[i]);
+    var tags = document.querySelectorAll('script[data-demo][src*="widget.js"]');
+    for (var i = 0; i < tags.length; i++) if (!(/** @type {any} */ (tags[i]).itellicoMounted)) mountScript(tags[i]);
   }
 })();

@@ -149,6 +149,69 @@ def test_a_page_that_swaps_its_body_gets_a_working_launcher_again_and_no_dead_on
     expect(launcher(page, "alpen")).to_be_visible()
 
 
+SWAP_BODY = """(append) => {
+  const body = document.createElement('body');
+  body.append(Object.assign(document.createElement('h1'), {textContent: 'Page two'}));
+  if (append) { document.body.remove(); document.documentElement.append(body); }  // pjax, some SPAs
+  else document.body.replaceWith(body);  // Turbo Drive's PageRenderer
+}"""
+
+
+def test_a_launcher_whose_tag_is_in_head_outlives_a_body_swap(page, host, widget_app):
+    """Turbo Drive (pjax, SPAs) swap <body> and keep <head>, whose scripts never run again: the launcher
+    of a tag in <head> went with the old body, and the page had none until a full reload."""
+    page.goto(f"{host}/head/northwind?app={widget_app}")
+    button = launcher(page, "northwind")
+    expect(button).to_be_visible()
+    # Its tag keeps the markup it came with: Turbo Drive runs a <head> tag whose markup changed once more.
+    tag = "[...document.head.querySelector('script[data-demo]').attributes].map((a) => a.name)"
+    assert page.evaluate(tag) == ["src", "data-demo"]
+    button.click()  # the panel opens at the consent text (no call yet)
+    panel = page.locator(f"{widget('northwind')} [part=panel]")
+    expect(panel).to_be_visible()
+    page.evaluate(SWAP_BODY, False)
+    expect(page.locator("h1")).to_have_text("Page two")
+    expect(panel).to_be_visible()  # the launcher and its open panel stay as they were
+    page.keyboard.press("Escape")
+    expect(panel).to_be_hidden()
+    page.evaluate(SWAP_BODY, True)
+    expect(button).to_be_visible()
+    button.click()
+    expect(panel).to_be_visible()
+    expect(page.locator(f"{widget('northwind')} itellico-call [data-action=accept]")).to_be_visible()
+    # Still one launcher, listed, and after the new body: above the page's own fixed bars at the same layer.
+    assert page.evaluate(
+        "[ItellicoWebCall.widgets.length, document.documentElement.lastElementChild.localName]"
+    ) == [1, WIDGET]
+
+
+def test_two_launchers_in_opposite_corners_do_not_overlap_on_a_small_phone(page, host, widget_app):
+    """At 320 px "Talk to Ava" (bottom-right) and "Mit uns sprechen" (bottom-left) covered each other: on a
+    narrow screen the later launcher stacks above the earlier one, whatever its corner."""
+    page.set_viewport_size({"width": 320, "height": 640})
+    open_site(page, host, widget_app, "two")
+    buttons = {demo: launcher(page, demo) for demo in ("northwind", "alpen")}
+    for button in buttons.values():
+        expect(button).to_be_visible()
+    boxes = [button.bounding_box() or {} for button in buttons.values()]
+    a, b = boxes
+    apart = (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
+    assert apart, boxes
+    for demo, box in zip(buttons, boxes, strict=True):
+        hit = page.evaluate(
+            "([x, y]) => document.elementFromPoint(x, y)?.getAttribute('data-demo')",
+            [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
+        )
+        assert hit == demo, (demo, hit, boxes)
+    buttons["northwind"].click()  # clickable: its panel opens (at the consent text, no call)
+    expect(page.locator(f"{widget('northwind')} [part=panel]")).to_be_visible()
+
+
 def test_the_same_demos_script_tag_twice_shows_one_launcher_and_says_why(page, host, widget_app):
     rec = open_site(page, host, widget_app, "twice")
     expect(launcher(page, "alpen")).to_be_visible()

@@ -211,6 +211,22 @@ def host_app(livekit: str) -> Flask:
     def docs_snippet() -> Response:
         return Response(docs_iframe_embed(request.args["app"])[1], mimetype="text/javascript")
 
+    @app.get("/head/<demo>")
+    def head(demo: str) -> Response:
+        # The loader's tag in <head>, where Turbo Drive sites put scripts: run once, kept across visits
+        # that swap <body> (test_widget_launcher.py).
+        html = render_template_string(
+            '<!doctype html><html lang="en"><head><meta name="viewport" content="width=device-width">'
+            '<title>Head tag</title><link rel="icon" href="data:,"><script src="/assets/host.js"></script>'
+            '<script src="{{ app }}/widget.js" data-demo="{{ demo }}"></script></head>'
+            "<body><h1>Page one</h1></body></html>",
+            app=request.args["app"],
+            demo=demo,
+        )
+        response = Response(html, mimetype="text/html")
+        response.headers["Content-Security-Policy"] = csp(request.args["app"])
+        return response
+
     @app.get("/frame/<demo>")
     def frame(demo: str) -> Response:
         return page("frame-host.html", demo=demo, allow=request.args.get("allow") == "1")
