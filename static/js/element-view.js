@@ -34,6 +34,9 @@ import { TranscriptView } from './transcript-view.js';
  * @property {Translator} tr
  */
 
+/** @param {HTMLElement} el @param {string|null} lang the language of its words; none: its parent's */
+const markLang = (el, lang) => (lang ? (el.lang = lang) : el.removeAttribute('lang'));
+
 /** Ends a screen reader hears the reason of (ended.* in the catalogues). */
 const ANNOUNCED_ENDS = new Set(['agent-ended', 'max-duration', 'removed']);
 
@@ -141,6 +144,11 @@ export class ElementView {
     this.#host.dataset.state = state;
     const dropped = f.lastEnded?.reason === 'dropped';
     this.chrome.renderState(state, { voice: f.voice, title: f.title, hadCall: Boolean(f.session?.startedAt), dropped });
+    // The demo's own words (its consent text, a title-text; not the card's translated title) are in its
+    // language, whatever the UI's: a screen reader's voice, as for the agent's lines (transcript-view.js).
+    const own = this.#host.getAttribute('agent-lang');
+    markLang(dom.consentText, own);
+    markLang(dom.title, this.#host.getAttribute('title-text') && own);
     this.#privacy.render(this.#host.getAttribute(PRIVACY_URL), state);
     if (state === 'error' && f.lastError) {
       this.#errorPanel.render(f.lastError, { t: this.#t, browser: browser(), canSwitchToText: f.session?.mode !== 'text' });

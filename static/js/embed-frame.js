@@ -58,12 +58,14 @@ const bridge = element && connectBridge({
   startable,
 });
 
-// The notice says what the element's own refusal says (mic_blocked_by_page), in the element's language.
-loadLanguage(resolveLanguage(element?.getAttribute('lang'), navigator.languages)).then((lang) => {
-  const { t } = createTranslator(lang ?? 'en');
-  for (const el of document.querySelectorAll('[data-text]')) {
-    el.textContent = t(`error.mic_blocked_by_page.${/** @type {HTMLElement} */ (el).dataset.text}`);
-  }
+// The notice says what the element's own refusal says (mic_blocked_by_page), in the element's language:
+// its [data-text] keys. No catalogue at all (offline): embed.html's English words stay, not keys (CORE
+// has none of them). It shows once this is settled: not English first, then German (two alerts).
+const worded = loadLanguage(resolveLanguage(element?.getAttribute('lang'), navigator.languages)).then((lang) => {
+  if (!lang) return;
+  const { t } = createTranslator(lang);
+  notice.lang = lang;
+  for (const el of document.querySelectorAll('[data-text]')) el.textContent = t(/** @type {HTMLElement} */ (el).dataset.text ?? '');
 });
 const notice = /** @type {HTMLElement} */ (document.querySelector('[data-notice="microphone"]'));
 
@@ -74,7 +76,7 @@ let noticeShown = false;
 function microphoneUnavailable() {
   if (noticeShown) return;
   noticeShown = true;
-  notice.hidden = false;
+  worded.then(() => { notice.hidden = false; });
   body.dataset.microphone = 'blocked';
   // The owner's line names both causes: the <iframe>'s allow, and the parent page's Permissions-Policy
   // header, which must name this frame's origin (policy-hint.js, loaded only now).

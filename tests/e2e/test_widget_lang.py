@@ -5,21 +5,24 @@ demo's "Mit uns sprechen" and "Schließen" were exposed as English, so a screen 
 with an English voice (and the reverse on a German page with an English demo). The demos are
 widget_site.py's (northwind speaks English, alpen German); the host page here, in either language, runs
 under the documented CSP (tests/e2e/host_csp.py) on another origin than the app. Also the German words
-of the iframe page's own notice (static/js/embed-frame.js), on widget_site.py's iframe host page.
+of the iframe page's own notice (static/js/embed-frame.js), on widget_site.py's iframe host page, and the
+language of the demo's own words (its consent text and title) when the element speaks another.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask, Response, request
 from markupsafe import escape
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from . import widget_site
 from .conftest import AppFactory, Sandbox
 from .harness import serve_elsewhere
+from .screens import catalogue
 from .widget_site import Recorder, host_policy, launcher, livekit_url, until, widget
 
 host = widget_site.host
@@ -136,3 +139,69 @@ def test_a_german_iframe_without_the_microphone_says_so_in_plain_german(page: Pa
         "Diese Website hat das Mikrofon hier nicht erlaubt. Sie können dem Agenten stattdessen schreiben."
     )
     expect(frame.locator('itellico-call[mode="text"]')).to_have_count(1)  # and it offers text
+
+
+def test_the_iframes_notice_without_any_catalogue_speaks_english_not_keys(page: Page, host, widget_app):
+    """No catalogue could be fetched (offline, blocked): the notice read "error.mic_blocked_by_page.title",
+    under the German page's lang. Now the page's own English words stay, said to be English
+    (templates/embed.html, static/js/embed-frame.js), the same words as the English catalogue."""
+    page.route("**/static/js/i18n/*.js", lambda route: route.abort("internetdisconnected"))
+    page.goto(f"{host}/frame/alpen?app={widget_app}&allow=0")
+    frame = page.frame_locator("#call-frame")
+    notice = frame.locator("[data-notice=microphone]")
+    expect(notice).to_be_visible()
+    expect(frame.locator("itellico-call .card")).to_be_visible()  # the element found no catalogue either
+    title, text = notice.locator(".embed__notice-title"), notice.locator(".embed__notice-text")
+    expect(title).to_have_text("Voice is off on this website")
+    assert not re.search(r"error\.", notice.inner_text()), notice.inner_text()
+    assert title.evaluate(LANGUAGE) == {"lang": "en", "matches": True}
+    page.unroute("**/static/js/i18n/*.js")
+    en = catalogue(next(f for f in page.frames if "/embed/" in f.url), "en")
+    expect(title).to_have_text(en["error.mic_blocked_by_page.title"])
+    expect(text).to_have_text(en["error.mic_blocked_by_page.message"])
+
+
+def test_the_demos_own_words_keep_the_demos_language_under_another_ui_language(
+    page: Page, lang_host, lang_app
+):
+    """An English demo under `lang: 'de'` on a German page: its consent text and its title (title-text),
+    written in English by the rep, sat in the card's lang="de" and a screen reader read them with a German
+    voice. They take the demo's language (agent-lang); the card's own words stay German, and so does a
+    title that is the card's translated default."""
+    page.goto(f"{lang_host}/page?app={lang_app}&lang=de&demo=alpen")  # loads widget.js
+    expect(launcher(page, "alpen")).to_be_visible()
+    page.evaluate(
+        "(app) => ItellicoWebCall.mount({demo: 'northwind', apiBase: app, lang: 'de'}).open(false)", lang_app
+    )
+    el = f"{widget('northwind')} itellico-call"
+    page.locator(f"{el} [part=call-button]").click()
+    consent = page.locator(f"{el} .consent-text")
+    expect(consent).to_have_text("This demo call is processed by an AI agent.")
+    assert consent.evaluate(LANGUAGE) == {"lang": "en", "matches": True}
+    assert page.locator(f"{el} [part=title]").evaluate(LANGUAGE) == {"lang": "en", "matches": True}
+    assert page.locator(f"{el} [data-action=accept]").evaluate(LANGUAGE) == {"lang": "de", "matches": True}
+    # Without a title-text the title is the card's own words (the agent's name, or "Talk to our AI agent"
+    # translated): the UI's language.
+    page.locator(el).evaluate("(e) => ['title-text', 'agent-name'].forEach((a) => e.removeAttribute(a))")
+    title = page.locator(f"{el} [part=title]")
+    expect(title).not_to_have_text("Northwind Dental")
+    assert title.evaluate(LANGUAGE) == {"lang": "de", "matches": True}
+    assert page.console_errors == []
+
+
+def test_the_iframes_notice_shows_in_the_visitors_language_first(page: Page, host, widget_app):
+    """The notice's English words are in the page (for a page that gets no catalogue); a German visitor's
+    notice shows once German is in, not English first and then German (two alerts for a screen reader)."""
+    held: list[Route] = []
+    page.route("**/static/js/i18n/*.js", lambda route: held.append(route))
+    page.goto(f"{host}/frame/alpen?app={widget_app}&allow=0", wait_until="commit")
+    frame = page.frame_locator("#call-frame")
+    expect(frame.locator('itellico-call[mode="text"]')).to_have_count(1)  # the frame knows: no microphone
+    until(page, lambda: held, "the German catalogue's request")
+    expect(frame.locator("body[data-microphone=blocked]")).to_have_count(1)
+    notice = frame.locator("[data-notice=microphone]")
+    expect(notice).to_be_hidden()
+    for route in held:
+        route.continue_()
+    expect(notice.locator(".embed__notice-title")).to_have_text("Sprachanrufe sind hier nicht möglich")
+    expect(notice).to_be_visible()
