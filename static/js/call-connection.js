@@ -38,6 +38,7 @@ export class CallConnection {
   /** Whether the agent can read what we type yet (agent-ears.js); one per Room. */
   #ears = new AgentEars();
   #hooks;
+  #told = false; // this reconnect's Reconnecting was emitted (in a call, not while waiting for the agent)
 
   /** @param {CallConnectionHooks} hooks */
   constructor(hooks) {
@@ -69,10 +70,11 @@ export class CallConnection {
       hooks: {
         onReconnecting: () => this.#onReconnecting(),
         onReconnected: () => {
-          this.reconnecting = false;
+          const told = this.#told; // "Connection lost" was said: not for a reconnect begun while waiting
+          this.reconnecting = this.#told = false;
           // Said once the agent's own Reconnected handler (wired after this one) has looked: "Reconnected."
           // then "The call dropped" told the visitor both.
-          queueMicrotask(() => { if (room === this.room && state() === 'in-call') emit(CallEvent.Reconnected, {}); });
+          queueMicrotask(() => { if (told && room === this.room && state() === 'in-call') emit(CallEvent.Reconnected, {}); });
         },
         onDisconnected: (reason) => this.#onDisconnected(reason),
         onAgentTrack: (track) => audio.attach(track),
@@ -143,7 +145,7 @@ export class CallConnection {
     if (this.reconnecting || (state !== 'in-call' && state !== 'waiting-for-agent')) return;
     // Waiting for the agent too: a join timeout meanwhile is our connection's, not the agent's (agent-presence.js).
     this.reconnecting = true;
-    if (state === 'in-call') this.#hooks.emit(CallEvent.Reconnecting, {});
+    if ((this.#told = state === 'in-call')) this.#hooks.emit(CallEvent.Reconnecting, {});
   }
 
   /** @param {number|undefined} reason livekit's DisconnectReason */

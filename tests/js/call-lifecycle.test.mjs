@@ -180,6 +180,23 @@ test('a full reconnect that brings the agent back keeps the call', async () => {
   await session.end();
 });
 
+test('a reconnect that began while waiting for the agent says no "Reconnected." it never said "Connection lost" for', async () => {
+  // The page does not show "Connection lost" before the call is up (call-connection.js); the agent joining
+  // during that reconnect took the call in-call, and its Reconnected announced a loss never told (a review).
+  const { lk, session, events } = await inCall({ livekit: { agentJoins: false } });
+  const started = session.start();
+  await until(() => session.state === 'waiting-for-agent', 'waiting for the agent');
+  const room = lk.rooms[0];
+  room.emit(RoomEvent.Reconnecting);
+  room.agentJoins();
+  assert.equal(await started, true);
+  room.emit(RoomEvent.Reconnected);
+  await settle();
+  assert.equal(session.state, 'in-call');
+  assert.deepEqual(events.filter((e) => e.type === 'reconnecting' || e.type === 'reconnected'), []);
+  await session.end();
+});
+
 test('the agent leaves after a reconnect (resume: events arrive after Reconnected): the call ends', async () => {
   const { lk, session } = await inCall();
   assert.equal(await session.start(), true);
