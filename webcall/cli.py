@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .cli_params import PUBLIC_URL, TEXT
 from .demo_registry import DemoRegistry
-from .demos import DemoConfigError
+from .demo_schema import DemoConfigError
 from .itellico_errors import UpstreamError
 from .links import DEFAULT_EXPIRY, EXPIRY_EXAMPLES, LinkError, parse_expiry
 from .services import services
@@ -72,7 +72,7 @@ def link_command(
         link = svc.links.issue(demo, pairs, parse_expiry(expires))
     except LinkError as error:
         raise click.ClickException(str(error)) from None
-    from .studio import default_label
+    from .studio_links import default_label
 
     try:
         svc.calllog.add_link(link, label or default_label(pairs), created_by="cli")

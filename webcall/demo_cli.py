@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from .demos import DemoConfigError
+from .demo_schema import DemoConfigError
 from .services import services
 from .studio_demos import studio_named
 

@@ -1,7 +1,7 @@
 """The demo editor's form: its values to a demo's settings table and back (the words it shows, and
 the store's mistakes mapped to its fields: webcall/demo_form_words.py).
 
-The rules are the demo store's (webcall/demos.py, the same as demos.toml): this module only turns
+The rules are the demo store's (webcall/demo_schema.py, the same as demos.toml): this module only turns
 text inputs into the table's types (a number that is not one is passed on as text so that the model
 names the mistake) and rewords a few of pydantic's messages for people. The one rule of its own is
 the accent's contrast (webcall/contrast.py), which a demos.toml file is not held to.
@@ -20,7 +20,8 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from .contrast import accent_problem
-from .demos import ACCENT_PATTERN, DEFAULT_ACCENT, DemoModel
+from .demo_schema import DemoModel
+from .demos import ACCENT_PATTERN, DEFAULT_ACCENT
 
 EMPTY_ROWS = 3  # blank rows for variables: enough to add a few without JavaScript
 # Overrides are a few settings, not a tree. Far deeper JSON made json.loads raise RecursionError and

@@ -1,7 +1,7 @@
 """The demos one process serves: looked up by slug (none: `default`), listed default first, and
 the origins they may be embedded on. Made from a demos.toml file (`flask demos check`, tests) or as
 the snapshot of the demos in the database (webcall/demo_store.py); each demo's settings and their
-rules are webcall/demos.py's.
+rules are webcall/demo_schema.py's.
 """
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
-from .demos import DEFAULT_SLUG, DemoConfigError, DemoProfile, parse_profiles
+from .demo_schema import DemoConfigError, parse_profiles
+from .demos import DEFAULT_SLUG, DemoProfile
 from .settings import Settings
 
 

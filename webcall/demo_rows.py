@@ -57,7 +57,7 @@ class StoredDemo:
         return json.loads(self.settings)
 
 
-# How end_links marks who revoked a link (the studio reads it back: webcall/studio.py `_ended_by_delete`).
+# How end_links marks who revoked a link (read back by webcall/studio_links.py `_ended_by_delete`).
 DELETED_BY = "demo deleted by "
 
 

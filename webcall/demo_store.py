@@ -2,7 +2,7 @@
 on every gunicorn worker and every instance.
 
 Each demo is stored as its settings table, exactly as it would be written in demos.toml (JSON), and
-validated by webcall/demos.py on every write and every load. One revision counter changes with every
+validated by webcall/demo_schema.py on every write and every load. One revision counter changes with every
 write; each process checks it at most once per `check_every` seconds and reloads when it moved, so
 a change reaches every process within about a second, at the cost of one tiny query per second per
 process while pages are served.
@@ -42,15 +42,8 @@ from .demo_rows import (
     last_used,
     row_of,
 )
-from .demos import (
-    DEFAULT_SLUG,
-    DemoConfigError,
-    DemoModel,
-    DemoProfile,
-    check_tables,
-    load_tables,
-    validate_tables,
-)
+from .demo_schema import DemoConfigError, DemoModel, check_tables, load_tables, validate_tables
+from .demos import DEFAULT_SLUG, DemoProfile
 from .settings import Settings
 
 log = logging.getLogger("webcall.demos")

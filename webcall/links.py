@@ -13,7 +13,7 @@ no more than the demo's slug, which the path shows anyway. A changed token fails
 ("tampered"); a signed token whose row does not exist can never be valid and is refused the same way;
 a revoked row is "revoked", one past its `expires_at` "expired"; only a valid one lets the page call.
 A rep extends a link by changing its row, without sending a new URL (the studio never moves its end
-earlier: webcall/studio.py `_shortens`; Revoke ends it).
+earlier: webcall/studio_links.py `_shortens`; Revoke ends it).
 
 Links made before this form signed everything into the token: `{slug, link_id, vars, exp}` (same key,
 same salt). They keep working as they did: their variables come from the token; if the database knows

@@ -5,7 +5,8 @@ within about a second and is held to the same rules as demos.toml (webcall/demo_
 mistakes to the form's fields). Overrides (what is sent upstream beyond the agent) are an admin's:
 a rep's save keeps the stored ones whatever the form posted.
 
-The live preview of the form's unsaved values is webcall/studio_preview.py.
+The live preview of the form's unsaved values is webcall/studio_preview.py; how both read the posted
+form (a logo upload, the checks) is webcall/demo_form_post.py.
 """
 
 from __future__ import annotations
@@ -37,22 +38,22 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from . import saved_drafts
 from .auth import current_owner, register_off_handler, rep_required
-from .demo_form import DemoForm, blank, check_contrast, from_request, from_table, to_table
+from .demo_form import DemoForm, blank, from_table
+from .demo_form_post import TOO_LARGE, checked, larger_bodies, posted_form
 from .demo_form_words import add_problems
 from .demo_merge import Conflict, base_of, merge, out_of_date
 from .demo_page import private_headers
 from .demo_rows import ANY_VERSION, AnyVersion, DemoChanged
-from .demos import SLUG_PATTERN, DemoConfigError, validate_tables
+from .demo_schema import DemoConfigError
+from .demos import SLUG_PATTERN
 from .formatting import when
 from .itellico_errors import UpstreamError
-from .logos import MAX_BYTES, LogoRefused
-from .logos import store as logo_store
+from .logos import MAX_BYTES
 from .services import services
 
 bp = Blueprint("demo_editor", __name__)
 log = logging.getLogger("webcall.studio")
 
-MAX_FORM_BYTES = 1024 * 1024  # the editor's form with a logo (the app's default limit is 64 KB)
 _TAKEN = "A demo named {slug!r} exists already; choose another slug."
 # A deleted demo's calls and links are kept under its slug alone (webcall/demo_rows.py `last_used`):
 # a new demo there showed another prospect's calls, counts and ended links as its own. Only "New
@@ -65,14 +66,6 @@ _USED = Markup(
 
 bp.after_request(private_headers)
 register_off_handler(bp)
-
-
-def larger_bodies() -> None:
-    """Before each request of the editor and its preview: their forms carry a logo."""
-    request.max_content_length = MAX_FORM_BYTES
-
-
-TOO_LARGE = f"The upload is too large: a logo may be at most {MAX_BYTES // 1024} KB."
 
 
 def too_large(_error: RequestEntityTooLarge) -> tuple[str, int]:
@@ -148,38 +141,6 @@ def _render(
         saved_drafts=saved_drafts.saved(),
     )
     return html, status
-
-
-# -- shared by save and preview (webcall/studio_preview.py) ---------------------------------------
-
-
-def posted_form() -> DemoForm:
-    """The posted form, with an uploaded logo stored (its URL replaces the logo field) or refused."""
-    form = from_request(request.form)
-    if request.form.get("logo_remove"):
-        form.values["brand.logo"] = ""
-    upload = request.files.get("logo_file")
-    if upload is not None and upload.filename:
-        data = upload.read(MAX_BYTES + 1)
-        try:
-            logo = logo_store().add(data, upload.filename, upload.mimetype or "", current_owner())
-            form.values["brand.logo"] = logo.path
-        except LogoRefused as error:
-            form.error("brand.logo", str(error))
-    return form
-
-
-def checked(form: DemoForm, slug: str, stored: dict[str, Any] | None) -> dict[str, Any]:
-    """The table to store; mistakes go into `form.errors`."""
-    keep = None if current_user.is_admin else (stored or {}).get("overrides", {})
-    table = to_table(form, stored_overrides=keep)
-    try:
-        # Checked under a fixed name: a bad slug is the slug's mistake alone, every field is still checked.
-        validate_tables({"demo": table}, [], "the form")
-    except DemoConfigError as error:
-        add_problems(form, error.problems)
-    check_contrast(form, table)
-    return table
 
 
 # -- pages -------------------------------------------------------------------------------------

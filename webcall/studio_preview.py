@@ -2,7 +2,7 @@
 
 It is only ever a frame of the editor (frame-ancestors 'self'), is never cached, and cannot start a
 call: its content is `inert` and its CSP allows no connection, so unsaved settings never reach
-itellico. It reads the form as the editor's save does (webcall/studio_demos.py), logo upload included.
+itellico. It reads the form as the editor's save does (webcall/demo_form_post.py), logo upload included.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from flask import Blueprint, Response, render_template, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .auth import refused_post, register_off_handler, rep_required
+from .demo_form_post import TOO_LARGE, checked, larger_bodies, posted_form
 from .demo_form_words import field_label, labelled_errors
 from .demo_page import accent_css, page_text, private_headers
-from .demos import ACCENT_PATTERN, DEFAULT_ACCENT, DemoConfigError, DemoProfile, validate_tables
+from .demo_schema import DemoConfigError, validate_tables
+from .demos import ACCENT_PATTERN, DEFAULT_ACCENT, DemoProfile
 from .services import services
-from .studio_demos import TOO_LARGE, checked, larger_bodies, posted_form
 
 bp = Blueprint("demo_preview", __name__)
 bp.add_app_template_global(field_label)  # the editor's labels (templates/demo_edit.html)

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from webcall.demos import validate_tables
+from webcall.demo_schema import validate_tables
 from webcall.logos import LogoRefused, check_upload
 from webcall.svg_check import SvgRefused, check_svg
 

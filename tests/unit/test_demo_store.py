@@ -16,8 +16,8 @@ from webcall import ROOT, create_app
 from webcall.db import engine_for, open_database
 from webcall.demo_registry import DemoRegistry
 from webcall.demo_rows import demos
+from webcall.demo_schema import DemoConfigError
 from webcall.demo_store import DemoStore
-from webcall.demos import DemoConfigError
 from webcall.settings import Settings
 
 pytestmark = pytest.mark.unit

@@ -10,7 +10,8 @@ import pytest
 from sandbox.stack import DEFAULT_AGENT_ID
 from webcall import ROOT, create_app
 from webcall.demo_registry import DemoRegistry
-from webcall.demos import DEFAULT_SLUG, DemoConfigError, parse_profiles
+from webcall.demo_schema import DemoConfigError, parse_profiles
+from webcall.demos import DEFAULT_SLUG
 from webcall.settings import Settings, SettingsError
 
 pytestmark = pytest.mark.unit

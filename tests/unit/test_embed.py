@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from webcall import create_app
-from webcall.demos import DemoConfigError, parse_profiles
+from webcall.demo_schema import DemoConfigError, parse_profiles
 
 pytestmark = pytest.mark.unit
 

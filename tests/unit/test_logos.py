@@ -9,7 +9,7 @@ import hashlib
 import pytest
 
 from webcall import logos
-from webcall.demos import BrandModel
+from webcall.demo_schema import BrandModel
 
 from .demo_editor_helpers import VALID, field_error, input_value, post_form
 from .logo_files import JPEG, SVG, WEBP, png, svg_with

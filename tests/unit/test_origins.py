@@ -143,7 +143,7 @@ NOT_ORIGINS = [
 def test_an_allowed_origin_is_kept_as_a_browser_sends_it(settings, standin, typed, sent):
     # An origin kept as typed ("https://WWW.Acme.Example:443") never equalled the Origin header a
     # browser sends for that site, so the widget there was refused, with nothing saying why.
-    from webcall.demos import validate_tables
+    from webcall.demo_schema import validate_tables
 
     model = validate_tables({"acme": {"title": "Acme", "allowed_origins": [typed]}}, [], "test")["acme"]
     assert model.allowed_origins == [sent]
@@ -158,7 +158,7 @@ def test_an_allowed_origin_is_kept_as_a_browser_sends_it(settings, standin, type
 
 @pytest.mark.parametrize("typed", NOT_ORIGINS)
 def test_what_is_not_an_origin_is_refused_by_both(typed):
-    from webcall.demos import DemoConfigError, validate_tables
+    from webcall.demo_schema import DemoConfigError, validate_tables
 
     with pytest.raises(DemoConfigError, match="is not an origin"):
         validate_tables({"acme": {"title": "Acme", "allowed_origins": [typed]}}, [], "test")
